@@ -1,0 +1,41 @@
+import type { Message, TokenUsage } from './messages.js';
+import type { ToolSpec } from './model.js';
+
+/** What a context strategy knows while preparing one request. */
+export interface ContextPrepareContext {
+  readonly runId: string;
+  readonly stepIndex: number;
+  readonly signal: AbortSignal;
+  readonly tools: readonly ToolSpec[];
+  /** Provider and model of the run's adapter (for tokenizer choice). */
+  readonly model: { readonly provider: string; readonly model: string };
+  /** Strategies that call a model (summarization) report usage here so budgets count it. */
+  addUsage(usage: TokenUsage, model?: { provider: string; model: string }): void;
+  /** Per-run scratch state that survives resume (e.g. a running summary). Values must be JSON. */
+  readonly state: ContextState;
+}
+
+/** Durable per-run key/value state for strategies. */
+export interface ContextState {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/**
+ * Shapes the history into the request for one model call (trim, compress).
+ * The runtime re-pairs tool calls and results after every strategy, so a strategy
+ * cannot produce an orphaned tool result; strategies should still keep pairs together.
+ * Throw `AgentrtError('context_overflow')` when the minimum does not fit.
+ */
+export interface ContextStrategy {
+  readonly name: string;
+  prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] | Promise<readonly Message[]>;
+}
+
+/** The default strategy: the whole history, unchanged. */
+export class FullHistory implements ContextStrategy {
+  readonly name = 'full_history';
+  prepare(messages: readonly Message[]): readonly Message[] {
+    return messages;
+  }
+}

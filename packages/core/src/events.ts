@@ -1,0 +1,58 @@
+import type { AssistantMessage, TokenUsage, Usage } from './messages.js';
+import type { FinishReason } from './model.js';
+import type { PendingApproval, RunResult, StopReason } from './result.js';
+
+interface EventBase {
+  readonly runId: string;
+  /** ISO-8601 UTC timestamp. */
+  readonly at: string;
+  /** Position in the run's append-only log, contiguous from 1 (set when persisted). */
+  readonly seq?: number;
+  /** Hash chain link (sha256 of the previous hash and this event) when the audit hash chain is on. */
+  readonly hash?: string;
+}
+
+/** Events every run emits, in order. Persisted append-only, redacted before write. */
+export type RunEvent =
+  | (EventBase & { readonly type: 'run_started'; readonly messageCount: number; readonly tools: readonly string[]; readonly metadata?: Readonly<Record<string, unknown>>; readonly resumed?: boolean })
+  | (EventBase & { readonly type: 'step_started'; readonly stepIndex: number })
+  | (EventBase & { readonly type: 'context_prepared'; readonly stepIndex: number; readonly historyMessages: number; readonly requestMessages: number; readonly repairedPairs: number })
+  | (EventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly tools: readonly string[]; readonly attempt: number })
+  | (EventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
+  | (EventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
+  | (EventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
+  | (EventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; readonly content: string; readonly durationMs: number; readonly replayed?: boolean })
+  | (EventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
+  | (EventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
+  | (EventBase & { readonly type: 'run_paused'; readonly result: RunResult })
+  | (EventBase & { readonly type: 'run_finished'; readonly result: RunResult })
+  | GovernanceEvent;
+
+/**
+ * Audit events written by guardrails: one per denial, approval, kill, budget stop,
+ * loop warning, retry and discarded late result.
+ */
+export type GovernanceEvent =
+  | (EventBase & { readonly type: 'tool_denied'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
+  | (EventBase & { readonly type: 'tool_rejected'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
+  | (EventBase & { readonly type: 'approval_requested'; readonly stepIndex: number; readonly approvals: readonly PendingApproval[] })
+  | (EventBase & { readonly type: 'approval_decided'; readonly stepIndex: number; readonly toolCallId: string; readonly decision: 'approve' | 'deny'; readonly reason?: string })
+  | (EventBase & { readonly type: 'run_killed'; readonly reason: string; readonly scope: 'run' | 'all' })
+  | (EventBase & { readonly type: 'limit_reached'; readonly stopReason: StopReason; readonly detail: string })
+  | (EventBase & { readonly type: 'loop_warning'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly repeats: number })
+  | (EventBase & { readonly type: 'tool_outcome_unknown'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
+  | (EventBase & { readonly type: 'late_result_discarded'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
+  | (EventBase & { readonly type: 'model_retry'; readonly stepIndex: number; readonly code: string; readonly attempt: number; readonly delayMs: number })
+  | (EventBase & { readonly type: 'run_error'; readonly stepIndex?: number; readonly code: string; readonly message: string });
+
+/** The `type` of any run event. */
+export type RunEventType = RunEvent['type'];
+
+/** Distributive Omit that keeps the union's discriminant. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An event before the runtime stamps it with run id and time. */
+export type RunEventInput = DistributiveOmit<RunEvent, 'runId' | 'at' | 'seq' | 'hash'>;
+
+/** An event as persisted: always has a sequence number. */
+export type StoredRunEvent = RunEvent & { readonly seq: number };

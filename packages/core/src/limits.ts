@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ConfigError } from './errors/config-error.js';
+
+/** Hard limits of a run. Every one has a finite default: a runaway loop or an unbounded bill is impossible out of the box. */
+export interface Limits {
+  /** Model calls (steps) per run. Default 8. */
+  readonly maxSteps?: number;
+  /** Tool calls per run, counting every parallel call and every rejected call. Default 32. */
+  readonly maxToolCalls?: number;
+  /** Wall-clock budget of one drive of a run, in ms; in-flight calls are aborted. Default 300 000 (5 min). */
+  readonly timeoutMs?: number;
+  /** Input + output tokens per run. Default 1 000 000. Overshoot ≤ one model call. */
+  readonly maxTokens?: number;
+  /** Spend cap in USD; needs a price for the model (else `config_invalid` at construction). No default. Overshoot ≤ one model call. */
+  readonly maxCostUsd?: number;
+  /** Tool calls of one step run at most this many at a time. Default 8. */
+  readonly toolConcurrency?: number;
+  /** Tool output longer than this (characters) is cut, with a `tool_output_truncated` marker. Default 32 768. */
+  readonly maxToolOutputChars?: number;
+}
+
+/** Limits with every default applied. */
+export interface ResolvedLimits {
+  readonly maxSteps: number;
+  readonly maxToolCalls: number;
+  readonly timeoutMs: number;
+  readonly maxTokens: number;
+  readonly maxCostUsd: number | undefined;
+  readonly toolConcurrency: number;
+  readonly maxToolOutputChars: number;
+}
+
+/** The defaults, documented in docs/architecture.md. */
+export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
+  maxSteps: 8,
+  maxToolCalls: 32,
+  timeoutMs: 300_000,
+  maxTokens: 1_000_000,
+  maxCostUsd: undefined,
+  toolConcurrency: 8,
+  maxToolOutputChars: 32_768,
+});
+
+const positiveInt = z.number().int().positive().finite();
+const limitsSchema = z.strictObject({
+  maxSteps: positiveInt.optional(),
+  maxToolCalls: z.number().int().nonnegative().finite().optional(),
+  timeoutMs: z.number().positive().finite().optional(),
+  maxTokens: positiveInt.optional(),
+  maxCostUsd: z.number().positive().finite().optional(),
+  toolConcurrency: positiveInt.max(256).optional(),
+  maxToolOutputChars: positiveInt.min(256).optional(),
+});
+
+/** Parses user options with zod and throws `ConfigError` naming the first offending field (`${prefix}.${path}`). */
+export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys : undefined;
+  const path = [prefix, ...issue.path.map(String), ...(keys ? [keys[0]!] : [])].filter(Boolean).join('.');
+  throw new ConfigError(path || prefix, issue.message);
+}
+
+/** Applies defaults and validates. Throws `ConfigError` (e.g. field `limits.maxSteps`). */
+export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
+  const parsed = parseOptions(limitsSchema, limits ?? {}, 'limits');
+  return Object.freeze({ ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) });
+}
+
+/** Price of one model per million tokens, in USD. */
+export interface ModelPrice {
+  readonly inputPerMillionUsd: number;
+  readonly outputPerMillionUsd: number;
+}
+
+/** Prices keyed by `provider:model`, `model`, or `provider:*`. */
+export type PricingTable = Readonly<Record<string, ModelPrice>>;
+
+/**
+ * A small built-in table (list prices as published by the providers; verify before relying on it).
+ * Extend or override it with `createRuntime({ pricing })`. Local Ollama models cost nothing.
+ */
+export const DEFAULT_PRICING: PricingTable = Object.freeze({
+  'openai:gpt-4o-mini': { inputPerMillionUsd: 0.15, outputPerMillionUsd: 0.6 },
+  'openai:gpt-4o': { inputPerMillionUsd: 2.5, outputPerMillionUsd: 10 },
+  'openai:gpt-4.1-mini': { inputPerMillionUsd: 0.4, outputPerMillionUsd: 1.6 },
+  'openai:gpt-4.1': { inputPerMillionUsd: 2, outputPerMillionUsd: 8 },
+  'anthropic:claude-sonnet-4-5': { inputPerMillionUsd: 3, outputPerMillionUsd: 15 },
+  'anthropic:claude-haiku-4-5': { inputPerMillionUsd: 1, outputPerMillionUsd: 5 },
+  'anthropic:claude-opus-4-1': { inputPerMillionUsd: 15, outputPerMillionUsd: 75 },
+  'ollama:*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
+});
+
+const priceSchema = z.strictObject({
+  inputPerMillionUsd: z.number().nonnegative().finite(),
+  outputPerMillionUsd: z.number().nonnegative().finite(),
+});
+
+/** Validates a user pricing table (field `pricing.<key>.<field>`). */
+export function resolvePricing(pricing: PricingTable | undefined): PricingTable {
+  const parsed = parseOptions(z.record(z.string(), priceSchema), pricing ?? {}, 'pricing');
+  return Object.freeze({ ...DEFAULT_PRICING, ...parsed });
+}
+
+/** Looks up a model's price: `provider:model`, then `model`, then `provider:*`. */
+export function findPrice(pricing: PricingTable, provider: string, model: string): ModelPrice | undefined {
+  return pricing[`${provider}:${model}`] ?? pricing[model] ?? pricing[`${provider}:*`];
+}
+
+/** Tool permissions. Deny wins over allow and over hooks; denied tools are not advertised to the model. */
+export interface ToolPolicy {
+  /** Glob patterns of tools the model may use. Absent: every registered tool. */
+  readonly allow?: readonly string[];
+  /** Glob patterns of tools the model may never use. */
+  readonly deny?: readonly string[];
+  /** Per-tool call caps per run, keyed by glob pattern. */
+  readonly maxCallsPerTool?: Readonly<Record<string, number>>;
+  /** `feed_back` (default): the model gets a `tool_denied` result. `stop`: the run ends with `policy_violation`. */
+  readonly onViolation?: 'feed_back' | 'stop';
+}
+
+const toolPolicySchema = z.strictObject({
+  allow: z.array(z.string().min(1)).optional(),
+  deny: z.array(z.string().min(1)).optional(),
+  maxCallsPerTool: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  onViolation: z.enum(['feed_back', 'stop']).optional(),
+});
+
+/** Validates a tool policy (field `toolPolicy.<field>`). */
+export function resolveToolPolicy(policy: ToolPolicy | undefined): ToolPolicy {
+  return Object.freeze(parseOptions(toolPolicySchema, policy ?? {}, 'toolPolicy'));
+}
+
+/** Loop detection: the same tool with the same args `threshold` times in a row gets a warning result, once more stops the run. */
+export interface LoopDetectionOptions {
+  /** Identical consecutive calls that trigger the warning. Default 3. */
+  readonly threshold?: number;
+}
+
+/** Validates loop detection options; `false` turns it off. */
+export function resolveLoopDetection(options: LoopDetectionOptions | false | undefined): { threshold: number } | false {
+  if (options === false) return false;
+  const parsed = parseOptions(z.strictObject({ threshold: z.number().int().min(2).max(1000).optional() }), options ?? {}, 'loopDetection');
+  return { threshold: parsed.threshold ?? 3 };
+}

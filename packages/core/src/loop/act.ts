@@ -1,0 +1,304 @@
+import { RunError } from '../errors/run-error.js';
+import type { HookContext, ToolCallInfo } from '../hooks.js';
+import type { ToolCall, ToolMessage } from '../messages.js';
+import type { PendingApproval, StopReason } from '../result.js';
+import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
+import type { Tool } from '../tool.js';
+import { canonicalJson, fingerprint } from '../util/canonical-json.js';
+import { monotonicMs, nowIso } from '../util/time.js';
+import type { ActiveRun, RunDeps } from './active-run.js';
+import { callHook } from './hook-runner.js';
+import { parseToolArgs, validateToolArgs } from './tool-args.js';
+import { describeThrown, serializeToolOutput } from './tool-output.js';
+
+/** What the Act phase produced. */
+export interface ActOutcome {
+  /** One result per call, in call order (synthetic results for calls that did not run). */
+  readonly results: ToolMessage[];
+  /** Calls counted against `maxToolCalls` in this step. */
+  readonly toolCalls: number;
+  /** Calls waiting for approval; when non-empty the step is not committed. */
+  readonly pending: PendingApproval[];
+  /** A stop decided while acting (`loop_detected`, `policy_violation`). */
+  readonly stop?: { reason: StopReason; detail: string };
+}
+
+interface Executable {
+  readonly index: number;
+  readonly call: ToolCall;
+  readonly tool: Tool;
+  readonly args: unknown;
+  readonly argsFingerprint: string;
+}
+
+const errorResult = (call: ToolCall, code: string, text: string): ToolMessage => ({
+  role: 'tool', toolCallId: call.id, name: call.name, content: `${code}: ${text}`, isError: true, code,
+});
+
+/**
+ * Runs the tool calls of one decision: counts them, replays recorded results, applies
+ * policy, validation, loop detection, hooks and approvals, then executes what may run
+ * (bounded concurrency, per-call timeout, abort) and records each result in the ledger.
+ */
+export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep): Promise<ActOutcome> {
+  const calls = decision.message.toolCalls ?? [];
+  const stepIndex = decision.stepIndex;
+  const { config, gate, store } = deps;
+  const results: (ToolMessage | undefined)[] = new Array(calls.length);
+  const pending: PendingApproval[] = [];
+  const executables: Executable[] = [];
+  let stop: ActOutcome['stop'];
+  const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
+  const ledger = new Map<string, ToolLedgerEntry>();
+  if (run.resumed) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
+
+  const record = async (call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']) => {
+    await store.recordToolResult(
+      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint, sideEffects, result, completedAt: nowIso() },
+      { lease: run.lease },
+    );
+  };
+  const reject = async (index: number, call: ToolCall, code: string, reason: string, argsFingerprint: string) => {
+    const result = errorResult(call, code, reason);
+    results[index] = result;
+    const policy = code === 'tool_denied';
+    run.log.emit(policy
+      ? { type: 'tool_denied', stepIndex, toolCallId: call.id, name: call.name, code, reason }
+      : { type: 'tool_rejected', stepIndex, toolCallId: call.id, name: call.name, code, reason });
+    // Recorded so a resume replays the rejection instead of auditing it twice.
+    await record(call, result, argsFingerprint, 'none');
+  };
+
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index]!;
+    run.toolCalls++;
+    run.seenCallIds.add(call.id);
+    const overCap = run.toolCalls > config.limits.maxToolCalls;
+    if (overCap) run.toolCallCapExceeded = true;
+    const parsed = parseToolArgs(call.args, decision.finishReason);
+    const argsFingerprint = fingerprint(parsed.ok ? parsed.args : call.args);
+    const repeats = parsed.ok && config.loopDetection ? run.loopDetector.observe(call.name, parsed.args) : 0;
+    const callsOfTool = run.callsPerTool.get(call.name) ?? 0;
+    run.callsPerTool.set(call.name, callsOfTool + 1);
+
+    const recorded = ledger.get(call.id);
+    if (recorded?.status === 'completed' && recorded.result) {
+      if (recorded.argsFingerprint !== argsFingerprint) {
+        throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
+      }
+      results[index] = recorded.result;
+      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: recorded.result.isError ?? false, ...(recorded.result.code ? { code: recorded.result.code } : {}), content: recorded.result.content, durationMs: 0, replayed: true });
+      if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
+      if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: recorded.result.content };
+      continue;
+    }
+    if (overCap) {
+      await reject(index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
+      continue;
+    }
+    const gated = gate.check(call.name, callsOfTool);
+    if ('code' in gated) {
+      await reject(index, call, gated.code, gated.reason, argsFingerprint);
+      if (gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: gated.reason };
+      continue;
+    }
+    const tool = gated.tool;
+    if (!parsed.ok) {
+      await reject(index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
+      continue;
+    }
+    let checked = validateToolArgs(tool.input, parsed.args);
+    if (!checked.ok) {
+      await reject(index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
+      continue;
+    }
+    if (config.loopDetection && repeats > config.loopDetection.threshold) {
+      await reject(index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
+      stop ??= { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` };
+      continue;
+    }
+    if (config.loopDetection && repeats === config.loopDetection.threshold) {
+      results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
+      run.log.emit({ type: 'loop_warning', stepIndex, toolCallId: call.id, name: call.name, repeats });
+      await record(call, results[index]!, argsFingerprint, 'none');
+      continue;
+    }
+    if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
+      if (config.onUnknownOutcome === 'ask' && run.approvals.get(call.id)?.decision !== 'approve') {
+        if (run.approvals.get(call.id)?.decision === 'deny') {
+          await reject(index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+        } else {
+          pending.push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
+        }
+        continue;
+      }
+      if (config.onUnknownOutcome === 'report') {
+        const result = errorResult(call, 'tool_outcome_unknown', `"${call.name}" was started before a crash and its outcome was not recorded; it was not re-run. Check whether its effect happened before retrying.`);
+        results[index] = result;
+        run.log.emit({ type: 'tool_outcome_unknown', stepIndex, toolCallId: call.id, name: call.name });
+        await record(call, result, argsFingerprint, tool.sideEffects);
+        continue;
+      }
+    }
+    let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
+    let denied: string | undefined;
+    for (const hook of deps.hooks) {
+      const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext));
+      if (!verdict) continue;
+      if ('deny' in verdict) {
+        denied = String(verdict.deny);
+        break;
+      }
+      checked = validateToolArgs(tool.input, verdict.args);
+      if (!checked.ok) break;
+      info = { ...info, args: checked.args };
+    }
+    if (denied !== undefined) {
+      await reject(index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
+      continue;
+    }
+    if (!checked.ok) {
+      await reject(index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
+      continue;
+    }
+    const finalFingerprint = fingerprint(info.args);
+    if (tool.needsApproval(info.args)) {
+      const approval = run.approvals.get(call.id);
+      if (approval?.decision === 'deny') {
+        run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
+        await reject(index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, finalFingerprint);
+        continue;
+      }
+      if (approval?.decision !== 'approve') {
+        pending.push({ toolCallId: call.id, tool: call.name, args: info.args, argsFingerprint: finalFingerprint, stepIndex });
+        continue;
+      }
+      run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'approve', ...(approval.reason ? { reason: approval.reason } : {}) });
+    }
+    if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent') {
+      const key = `${call.name}\u0000${canonicalJson(info.args)}`;
+      const earlier = run.dedupe.get(key);
+      if (earlier) {
+        results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
+        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: earlier.content, durationMs: 0, replayed: true });
+        await record(call, results[index]!, finalFingerprint, tool.sideEffects);
+        continue;
+      }
+    }
+    executables.push({ index, call, tool, args: info.args, argsFingerprint: finalFingerprint });
+  }
+
+  await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+    results[job.index] = await execute(deps, run, job, stepIndex, hookContext);
+  });
+
+  if (pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: calls.length, pending, ...(stop ? { stop } : {}) };
+  const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
+  const filled = results.map((result, index) => result ?? errorResult(calls[index]!, abortCode, `not run: the run stopped (${run.abort?.kind ?? 'stopped'})`));
+  return { results: filled, toolCalls: calls.length, pending: [], ...(stop ? { stop } : {}) };
+}
+
+function reasonOf(run: ActiveRun, toolCallId: string): string {
+  const reason = run.approvals.get(toolCallId)?.reason;
+  return reason ? `: ${reason}` : '';
+}
+
+async function runBounded<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await worker(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): Promise<ToolMessage | undefined> {
+  const { call, tool } = job;
+  const { store, config } = deps;
+  // Kill switch: checked before every tool call, in this process and through the store.
+  if (run.signal.aborted || (await checkKillFlag(deps, run))) return undefined;
+  if (tool.sideEffects === 'non-idempotent') {
+    await store.recordToolIntent(
+      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, startedAt: nowIso() },
+      { lease: run.lease },
+    );
+  }
+  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
+  const started = monotonicMs();
+  const controller = new AbortController();
+  const onRunAbort = () => controller.abort(run.signal.reason);
+  run.signal.addEventListener('abort', onRunAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let result: ToolMessage;
+  try {
+    const outcome = await new Promise<{ ok: true; value: unknown } | { ok: false; kind: 'thrown'; error: unknown } | { ok: false; kind: 'timeout' | 'aborted' }>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`));
+        resolve({ ok: false, kind: 'timeout' });
+      }, tool.timeoutMs);
+      const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: `${run.runId}:${call.id}`, signal: controller.signal });
+      let promise: Promise<unknown>;
+      try {
+        promise = tool.execute(job.args, ctx);
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then(
+        (value) => {
+          if (controller.signal.aborted) return lateResult(run, call, stepIndex);
+          resolve({ ok: true, value });
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          resolve({ ok: false, kind: 'thrown', error });
+        },
+      ).finally(() => controller.signal.removeEventListener('abort', onAbort));
+    });
+    if (outcome.ok) {
+      const serialized = serializeToolOutput(outcome.value, config.limits.maxToolOutputChars);
+      if (serialized.ok) {
+        const text = config.redactor.redactToolOutput ? config.redactor.text(serialized.text) : serialized.text;
+        result = { role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
+      } else {
+        result = errorResult(call, 'tool_failed', serialized.message);
+      }
+    } else if (outcome.kind === 'thrown') {
+      result = errorResult(call, 'tool_failed', `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
+    } else if (outcome.kind === 'timeout') {
+      result = tool.sideEffects === 'non-idempotent'
+        ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
+        : errorResult(call, 'tool_timeout', `"${tool.name}" timed out after ${tool.timeoutMs} ms`);
+    } else {
+      return undefined;
+    }
+  } finally {
+    clearTimeout(timer);
+    run.signal.removeEventListener('abort', onRunAbort);
+  }
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
+    if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
+  }
+  await store.recordToolResult(
+    { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
+    { lease: run.lease },
+  );
+  if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
+    run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
+  }
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: result.content, durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
+  return result;
+}
+
+function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {
+  // A result that arrives after the timeout or abort is never committed; it is only audited.
+  if (!run.finished) run.log.emit({ type: 'late_result_discarded', stepIndex, toolCallId: call.id, name: call.name });
+}
+
+/** Reads the kill flag from the store (any process may have set it); aborts the run when set. */
+export async function checkKillFlag(deps: RunDeps, run: ActiveRun): Promise<boolean> {
+  const flag = await deps.store.getKillFlag(run.runId);
+  if (flag) run.abortWith('killed', flag.reason);
+  return run.signal.aborted;
+}

@@ -1,0 +1,148 @@
+import type { ContextPrepareContext } from '../context-strategy.js';
+import { AgentrtError } from '../errors/agentrt-error.js';
+import { ModelError } from '../errors/model-error.js';
+import type { HookContext } from '../hooks.js';
+import { findPrice } from '../limits.js';
+import { addUsage, emptyUsage, type AssistantMessage, type Message, type ToolCall, type Usage } from '../messages.js';
+import type { ModelRequest, ModelResponse } from '../model.js';
+import type { PendingStep } from '../store/state-store.js';
+import { raceAbort } from '../util/abort.js';
+import { nowIso } from '../util/time.js';
+import type { ActiveRun, RunDeps } from './active-run.js';
+import { callHook } from './hook-runner.js';
+import { pairToolMessages } from './transcript.js';
+
+/** Builds the request (context strategy, pairing, hooks), calls the model, validates and persists the decision. */
+export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: boolean }): Promise<PendingStep> {
+  const stepIndex = run.stepIndex;
+  const startedAt = nowIso();
+  const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
+  const stepUsage = emptyUsage();
+
+  const snapshot = run.history.slice();
+  const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage));
+  // The history is paired by construction; only a strategy's rewrite needs the repair pass.
+  let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
+  run.log.emit({ type: 'context_prepared', stepIndex, historyMessages: snapshot.length, requestMessages: messages.length, repairedPairs: repaired });
+
+  let request: ModelRequest = { messages, tools: deps.gate.advertised, signal: run.signal };
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
+    if (replaced) request = { ...replaced, signal: run.signal };
+  }
+  if (request.messages !== messages) {
+    ({ messages, repaired } = pairToolMessages(request.messages));
+    request = { ...request, messages };
+  }
+
+  let response: ModelResponse | undefined;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, tools: request.tools.map((t) => t.name), attempt });
+    response = await callModel(deps, run, request, stepIndex, options.stream);
+    for (const hook of deps.hooks) {
+      const replaced = await callHook('afterModel', () => hook.afterModel?.(response!, hookContext));
+      if (replaced) response = replaced;
+    }
+    response = validateResponse(response);
+    addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
+    run.log.emit({ type: 'model_response', stepIndex, message: response.message, usage: response.usage, finishReason: response.finishReason });
+    const empty = !response.message.content && !response.message.toolCalls?.length;
+    if (!empty) break;
+    if (attempt === 2) {
+      throw new ModelError('model_output_invalid', `the model returned neither text nor tool calls twice (finish reason ${response.finishReason})`);
+    }
+  }
+  const message = normalizeCalls(response!.message, run, stepIndex);
+  const decision: PendingStep = { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
+  if (message.toolCalls?.length) {
+    // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again.
+    await deps.store.saveDecision({ runId: run.runId, decision, lease: run.lease });
+  }
+  return decision;
+}
+
+function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage): ContextPrepareContext {
+  return {
+    runId: run.runId,
+    stepIndex,
+    signal: run.signal,
+    tools: deps.gate.advertised,
+    model: { provider: deps.model.provider, model: deps.model.model },
+    addUsage(usage, model) {
+      const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
+      const costUsd = price ? (usage.inputTokens * price.inputPerMillionUsd + usage.outputTokens * price.outputPerMillionUsd) / 1_000_000 : 0;
+      const priced = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd };
+      addUsage(run.usage, priced);
+      addUsage(stepUsage, priced);
+    },
+    state: {
+      get: (key) => run.contextState[key],
+      set: (key, value) => {
+        run.contextState[key] = value;
+      },
+    },
+  };
+}
+
+async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
+  const model = deps.model;
+  const call = async (): Promise<ModelResponse> => {
+    if (!stream || !model.stream) return model.generate(request);
+    let final: ModelResponse | undefined;
+    for await (const event of model.stream(request)) {
+      if (event.type === 'text_delta') run.log.emitTransient({ type: 'model_delta', stepIndex, text: event.text });
+      else if (event.type === 'response') final = event.response;
+    }
+    if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
+    return final;
+  };
+  try {
+    // A model that ignores the signal cannot hold the run: the race settles on abort.
+    return await raceAbort(call(), run.signal);
+  } catch (error) {
+    if (run.signal.aborted) throw run.signal.reason;
+    if (AgentrtError.isInstance(error)) throw error;
+    throw new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function validateResponse(response: unknown): ModelResponse {
+  const r = response as Partial<ModelResponse> | undefined;
+  const message = r?.message as Partial<AssistantMessage> | undefined;
+  if (!r || !message || message.role !== 'assistant' || typeof message.content !== 'string') {
+    throw new ModelError('model_output_invalid', 'the model adapter returned a response without an assistant message');
+  }
+  if (message.toolCalls !== undefined && !Array.isArray(message.toolCalls)) {
+    throw new ModelError('model_output_invalid', 'toolCalls must be an array');
+  }
+  for (const call of message.toolCalls ?? []) {
+    if (!call || typeof call !== 'object' || typeof call.name !== 'string') throw new ModelError('model_output_invalid', 'a tool call has no name');
+  }
+  const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+  return {
+    message: message as AssistantMessage,
+    usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
+    finishReason: r.finishReason ?? 'other',
+  };
+}
+
+/** Assigns ids to calls that lack one; a repeated id (in this response or earlier in the run) is invalid output. */
+function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: number): AssistantMessage {
+  if (!message.toolCalls?.length) return message.toolCalls ? { role: 'assistant', content: message.content } : message;
+  const ids = new Set<string>();
+  let changed = false;
+  const calls: ToolCall[] = message.toolCalls.map((call, index) => {
+    let id = call.id;
+    if (typeof id !== 'string' || id === '') {
+      id = `call_${stepIndex}_${index}`;
+      changed = true;
+    }
+    if (ids.has(id) || run.seenCallIds.has(id)) {
+      throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);
+    }
+    ids.add(id);
+    return id === call.id ? call : { ...call, id };
+  });
+  return changed ? { ...message, toolCalls: calls } : message;
+}

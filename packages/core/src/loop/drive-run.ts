@@ -1,0 +1,225 @@
+import { AgentrtError } from '../errors/agentrt-error.js';
+import { StoreError } from '../errors/store-error.js';
+import type { HookContext } from '../hooks.js';
+import type { AssistantMessage, Message, ToolMessage } from '../messages.js';
+import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
+import type { PendingStep, StepRecord } from '../store/state-store.js';
+import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
+import { RunAbort } from '../util/abort.js';
+import { monotonicMs, nowIso } from '../util/time.js';
+import { act, checkKillFlag } from './act.js';
+import type { ActiveRun, RunDeps } from './active-run.js';
+import { decide } from './decide.js';
+import { callHook } from './hook-runner.js';
+import { findPairingViolations } from './transcript.js';
+
+/** Options of one drive of a run. */
+export interface DriveOptions {
+  /** Use the adapter's `stream()` (text deltas become `model_delta` events). */
+  readonly stream: boolean;
+}
+
+interface Stop extends StopDecision {
+  readonly error?: RunErrorInfo;
+}
+
+/**
+ * The loop: Context → Decide → Act → State → Stop, repeated until a stop condition fires.
+ * Each step is committed atomically before the next starts. Always ends by recording
+ * exactly one outcome (terminal result, or paused awaiting approval) unless the store
+ * itself is unreachable, in which case the run stays resumable.
+ */
+export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult> {
+  const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
+  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
+  timer.unref?.();
+  try {
+    for (const hook of deps.hooks) {
+      await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }));
+    }
+    for (;;) {
+      let decision = run.pendingStep;
+      if (!decision) {
+        const stop = await checkStop(deps, run, 'before_model');
+        if (stop) return await finish(deps, run, stop);
+        run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
+        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
+        decision = await decide(deps, run, options);
+      } else {
+        // Resuming a step whose decision was persisted: act on it without asking the model again.
+        run.pendingStep = undefined;
+        run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
+      }
+      const outcome = await act(deps, run, decision);
+      if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
+      await commit(deps, run, decision, outcome.results, outcome.toolCalls);
+      const abortStop = abortToStop(run);
+      if (abortStop) return await finish(deps, run, abortStop);
+      if (outcome.stop && (decision.message.toolCalls?.length ?? 0) > 0) return await finish(deps, run, outcome.stop);
+      const stop = await checkStop(deps, run, 'after_step', decision.message);
+      if (stop) return await finish(deps, run, stop);
+    }
+  } catch (error) {
+    const abortStop = error instanceof RunAbort ? abortToStop(run) : undefined;
+    if (abortStop) return await finish(deps, run, abortStop);
+    const info = errorInfo(deps, error);
+    if (AgentrtError.isInstance(error)) {
+      for (const hook of deps.hooks) {
+        try {
+          await hook.onError?.(error, hookContext());
+        } catch {
+          // onError failures are swallowed so error handling cannot loop.
+        }
+      }
+    }
+    if (info.code === 'lease_lost') {
+      // Another owner drives this run now; recording anything here would be refused.
+      run.finished = true;
+      return buildResult(run, { reason: 'error', detail: info.message, error: info });
+    }
+    run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
+    return await finish(deps, run, { reason: 'error', detail: info.message, error: info });
+  } finally {
+    clearTimeout(timer);
+    run.finished = true;
+  }
+}
+
+function abortToStop(run: ActiveRun): Stop | undefined {
+  const abort = run.abort;
+  return abort ? { reason: abort.kind, detail: abort.detail } : undefined;
+}
+
+function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
+  const redact = (text: string) => deps.config.redactor.text(text);
+  if (AgentrtError.isInstance(error)) {
+    return { code: error.code, message: redact(error.message), ...(error.retryable ? { retryable: true } : {}) };
+  }
+  return { code: 'internal_error', message: redact(error instanceof Error ? error.message : String(error)) };
+}
+
+async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Promise<Stop | undefined> {
+  // Kill switch and cancellation come first: they are checked before every model call.
+  if (phase === 'before_model') await checkKillFlag(deps, run);
+  const aborted = abortToStop(run);
+  if (aborted) return aborted;
+  const context: StopCheckContext = {
+    phase,
+    runId: run.runId,
+    steps: run.steps,
+    toolCalls: run.toolCalls,
+    toolCallCapExceeded: run.toolCallCapExceeded,
+    usage: { ...run.usage },
+    elapsedMs: run.elapsedMs,
+    lastMessage,
+    limits: deps.config.limits,
+    metadata: run.metadata,
+  };
+  for (const policy of deps.stopPolicies) {
+    const decision = await callHook(`stopPolicy:${policy.name}`, () => policy.check(context));
+    if (decision) return decision;
+  }
+  return undefined;
+}
+
+async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], toolCalls: number): Promise<void> {
+  const messages: Message[] = [decision.message, ...results];
+  const violations = findPairingViolations(messages);
+  if (violations.length > 0) throw new AgentrtError('transcript_invalid', `step ${decision.stepIndex} would break tool pairing: ${violations[0]}`);
+  const step: StepRecord = {
+    runId: run.runId,
+    stepIndex: decision.stepIndex,
+    messages,
+    usage: decision.usage,
+    toolCalls,
+    finishReason: decision.finishReason,
+    startedAt: decision.startedAt,
+    endedAt: nowIso(),
+  };
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
+  const events = run.log.unwritten;
+  await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
+  run.log.markWritten(events.length);
+  run.history.push(...messages);
+  run.steps++;
+  for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
+  await renewLease(deps, run);
+}
+
+async function renewLease(deps: RunDeps, run: ActiveRun): Promise<void> {
+  const ttl = deps.config.leaseTtlMs;
+  if (monotonicMs() - run.lastRenewMono < ttl / 3) return;
+  const renewed = await deps.store.renewLease(run.lease, ttl);
+  if (!renewed) throw new StoreError('lease_lost', `the lease on run ${run.runId} was lost; another owner may be driving it`);
+  Object.assign(run.lease, renewed);
+  run.lastRenewMono = monotonicMs();
+}
+
+function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingApproval[]): RunResult {
+  let output: string | undefined;
+  for (let i = run.history.length - 1; i >= 0; i--) {
+    const message = run.history[i]!;
+    if (message.role === 'assistant' && message.content) {
+      output = message.content;
+      break;
+    }
+    if (message.role === 'user') break;
+  }
+  return {
+    runId: run.runId,
+    status: statusForStop(stop.reason),
+    stopReason: stop.reason,
+    ...(stop.detail ? { stopDetail: stop.detail } : {}),
+    ...(output !== undefined ? { output } : {}),
+    steps: run.steps,
+    toolCalls: run.toolCalls,
+    usage: { ...run.usage },
+    startedAt: run.startedAt,
+    endedAt: nowIso(),
+    ...(stop.error ? { error: stop.error } : {}),
+    ...(pending ? { pendingApprovals: pending } : {}),
+  };
+}
+
+const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
+
+async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult> {
+  let result = buildResult(run, stop);
+  const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
+  try {
+    for (const hook of deps.hooks) await callHook('onRunEnd', () => hook.onRunEnd?.(result, context));
+  } catch (error) {
+    const info = errorInfo(deps, error);
+    run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
+    result = buildResult(run, { reason: 'error', detail: info.message, error: info });
+  }
+  if (result.stopReason === 'killed') {
+    const flag = await deps.store.getKillFlag(run.runId).catch(() => undefined);
+    run.log.emit({ type: 'run_killed', reason: result.stopDetail ?? 'killed', scope: flag?.scope === '*' ? 'all' : 'run' });
+  } else if (LIMIT_REASONS.has(result.stopReason)) {
+    run.log.emit({ type: 'limit_reached', stopReason: result.stopReason, detail: result.stopDetail ?? result.stopReason });
+  }
+  run.log.emit({ type: 'run_finished', result });
+  run.finished = true;
+  const events = run.log.unwritten;
+  try {
+    const recorded = await deps.store.finishRun({ runId: run.runId, result, events, lease: run.lease });
+    run.log.markWritten(events.length);
+    return recorded;
+  } catch (error) {
+    // The store is unreachable: report it; the run stays resumable from its last committed step.
+    const info = errorInfo(deps, error);
+    return { ...result, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
+  }
+}
+
+async function pause(deps: RunDeps, run: ActiveRun, pending: readonly PendingApproval[]): Promise<RunResult> {
+  const result = buildResult(run, { reason: 'awaiting_approval', detail: `${pending.length} tool call(s) await approval` }, pending);
+  run.log.emit({ type: 'approval_requested', stepIndex: run.stepIndex, approvals: pending });
+  run.log.emit({ type: 'run_paused', result });
+  run.finished = true;
+  const events = run.log.unwritten;
+  await deps.store.updateRun({ runId: run.runId, status: 'paused', result, events, lease: run.lease });
+  run.log.markWritten(events.length);
+  return result;
+}

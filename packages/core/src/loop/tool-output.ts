@@ -1,0 +1,49 @@
+/** Serialized tool output. */
+export type OutputOutcome = { readonly ok: true; readonly text: string; readonly truncated: boolean; readonly originalLength: number } | { readonly ok: false; readonly message: string };
+
+/** Marker inserted where output was cut. */
+export const TRUNCATION_MARKER = 'tool_output_truncated';
+
+/** Head and tail of an over-long text with a clear marker between them. */
+export function truncateMiddle(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const marker = `\n…[${TRUNCATION_MARKER}: ${text.length - maxChars} of ${text.length} chars omitted]…\n`;
+  const keep = Math.max(0, maxChars - marker.length);
+  const head = Math.ceil(keep * 0.6);
+  return text.slice(0, head) + marker + text.slice(text.length - (keep - head));
+}
+
+/**
+ * Turns a tool's return value into text for the model: strings as-is, binary as a size note,
+ * everything else as JSON. BigInt and cycles cannot be serialized and fail (→ `tool_failed`).
+ * Output over `maxChars` keeps its head and tail with a `tool_output_truncated` marker.
+ */
+export function serializeToolOutput(value: unknown, maxChars: number): OutputOutcome {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value === undefined) text = '';
+  else if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+    text = `[binary data: ${value.byteLength} bytes, not shown]`;
+  } else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch (error) {
+      return { ok: false, message: `tool output could not be serialized to JSON (${(error as Error).message})` };
+    }
+  }
+  const truncated = text.length > maxChars;
+  return { ok: true, text: truncated ? truncateMiddle(text, maxChars) : text, truncated, originalLength: text.length };
+}
+
+/** A bounded, secret-unaware description of anything thrown (no stack). Redact the result before use. */
+export function describeThrown(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  if (error === null || error === undefined) return String(error);
+  try {
+    const text = JSON.stringify(error);
+    return text === undefined ? String(error) : text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
+  } catch {
+    return `[unserializable ${typeof error}]`;
+  }
+}

@@ -1,0 +1,345 @@
+import 'reflect-metadata';
+import { inject, injectable, injectAll } from 'tsyringe';
+import { z } from 'zod';
+import { FullHistory, type ContextStrategy } from '../context-strategy.js';
+import { ConfigError } from '../errors/config-error.js';
+import { RunError } from '../errors/run-error.js';
+import { StoreError } from '../errors/store-error.js';
+import type { RunEvent, StoredRunEvent } from '../events.js';
+import { verifyAuditEvents, type AuditVerification } from '../governance/audit.js';
+import { ToolGate } from '../governance/tool-gate.js';
+import type { RuntimeHooks } from '../hooks.js';
+import { parseOptions } from '../limits.js';
+import { ActiveRun, type ApprovalDecision, type RunDeps } from '../loop/active-run.js';
+import { driveRun } from '../loop/drive-run.js';
+import { EventLog, type EventListener } from '../loop/event-log.js';
+import type { Message } from '../messages.js';
+import type { ModelAdapter } from '../model.js';
+import type { RunResult, RunStatus } from '../result.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { KILL_ALL_SCOPE, type RunRecord, type StateStore } from '../store/state-store.js';
+import { builtInStopPolicies } from '../stop/built-in.js';
+import type { StopPolicy } from '../stop/stop-policy.js';
+import { TOKENS } from '../tokens.js';
+import type { Tool } from '../tool.js';
+import { fingerprint } from '../util/canonical-json.js';
+import { nowIso } from '../util/time.js';
+import { AsyncQueue } from './async-queue.js';
+import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
+
+/** Options of one run. */
+export interface RunOptions {
+  /** A user message, or a whole initial transcript (system, user, …). */
+  readonly input: string | readonly Message[];
+  /** Prepended as a system message when `input` is a string. */
+  readonly system?: string;
+  /** Your own run id (must be new). Default: a random UUID. */
+  readonly runId?: string;
+  /** At most one run per key: a repeat returns the first run's result; another input with the same key is `idempotency_conflict`. */
+  readonly idempotencyKey?: string;
+  /** Aborting it stops the run with `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** JSON metadata stored with the run and passed to hooks and stop policies. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of `resume`. */
+export interface ResumeOptions {
+  /** Decisions for paused tool calls, by tool call id. */
+  readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
+  readonly signal?: AbortSignal;
+}
+
+const messageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content: z.string() }),
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: z.string(),
+    toolCalls: z.array(z.object({ id: z.string().min(1), name: z.string(), args: z.unknown() })).optional(),
+  }),
+  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: z.string(), isError: z.boolean().optional(), code: z.string().optional() }),
+]);
+const runOptionsSchema = z.object({
+  input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
+  system: z.string().optional(),
+  runId: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/).optional(),
+  idempotencyKey: z.string().min(1).max(500).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+const approvalsSchema = z.record(z.string(), z.strictObject({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() }));
+
+/**
+ * Runs agents: drives the loop, enforces limits and policy, persists every step, and
+ * records why every run stopped. Build one with `createRuntime(...)`, or resolve it from
+ * your own tsyringe container after registering the parts under `TOKENS`.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRuntime({ model, tools: [searchDocs], limits: { maxSteps: 6 } });
+ * const result = await runtime.run('Find the current API rate limits');
+ * console.log(result.stopReason, result.output);
+ * ```
+ */
+@injectable()
+export class AgentRuntime {
+  private readonly deps: RunDeps;
+  private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
+  /** The resolved configuration (limits with defaults, policy, pricing). */
+  readonly config: ResolvedRuntimeConfig;
+
+  constructor(
+    @inject(TOKENS.ModelAdapter) model: ModelAdapter,
+    @inject(TOKENS.StateStore, { isOptional: true }) store: StateStore | undefined,
+    @inject(TOKENS.ContextStrategy, { isOptional: true }) context: ContextStrategy | undefined,
+    @injectAll(TOKENS.Tool, { isOptional: true }) tools: Tool[] | undefined,
+    @injectAll(TOKENS.Hook, { isOptional: true }) hooks: RuntimeHooks[] | undefined,
+    @injectAll(TOKENS.StopPolicy, { isOptional: true }) stopPolicies: StopPolicy[] | undefined,
+    @inject(TOKENS.RuntimeConfig, { isOptional: true }) config: RuntimeConfig | undefined,
+  ) {
+    if (!model || typeof model !== 'object' || typeof model.generate !== 'function' || typeof model.provider !== 'string' || typeof model.model !== 'string') {
+      throw new ConfigError('model', 'expected a ModelAdapter ({ provider, model, generate(request) })');
+    }
+    if (store !== undefined && (typeof store !== 'object' || typeof store.commitStep !== 'function')) throw new ConfigError('store', 'expected a StateStore');
+    if (context !== undefined && typeof context?.prepare !== 'function') throw new ConfigError('context', 'expected a ContextStrategy ({ name, prepare(messages, ctx) })');
+    for (const [i, tool] of (tools ?? []).entries()) {
+      if (!tool || typeof tool.execute !== 'function' || !tool.spec) throw new ConfigError(`tools.${i}`, 'expected a tool made with defineTool()');
+    }
+    for (const [i, policy] of (stopPolicies ?? []).entries()) {
+      if (!policy || typeof policy.check !== 'function') throw new ConfigError(`stopPolicies.${i}`, 'expected a StopPolicy ({ name, check(context) })');
+    }
+    this.config = resolveRuntimeConfig(config ?? {}, model);
+    const gate = new ToolGate(tools ?? [], this.config.toolPolicy);
+    this.deps = {
+      model,
+      store: store ?? new MemoryStore(),
+      context: context ?? new FullHistory(),
+      gate,
+      hooks: Object.freeze([...(hooks ?? [])]),
+      stopPolicies: Object.freeze([...builtInStopPolicies(), ...(stopPolicies ?? [])]),
+      config: this.config,
+      toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
+    };
+  }
+
+  /** The store this runtime persists to. */
+  get store(): StateStore {
+    return this.deps.store;
+  }
+
+  /** Runs an agent to its stop. Equivalent to draining `stream()`. */
+  async run(options: string | RunOptions): Promise<RunResult> {
+    return this.start(typeof options === 'string' ? { input: options } : options, undefined, false);
+  }
+
+  /** Runs an agent and yields its events live; the last event (`run_finished` or `run_paused`) carries the result. */
+  stream(options: string | RunOptions): AsyncIterable<RunEvent> {
+    const queue = new AsyncQueue<RunEvent>();
+    const input = typeof options === 'string' ? { input: options } : options;
+    this.start(input, (event) => queue.push(event), true).then(
+      (result) => {
+        if (!queue.sawFinal) queue.push({ type: 'run_finished', runId: result.runId, at: nowIso(), result });
+        queue.end();
+      },
+      (error: unknown) => queue.fail(error),
+    );
+    return queue;
+  }
+
+  /**
+   * Continues a run from its last committed step — after a pause for approval, a crash,
+   * or a retryable error. A terminal run returns its recorded result unchanged.
+   * Recorded tool results are replayed, never re-executed.
+   */
+  async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult> {
+    const approvals = parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals');
+    const local = this.active.get(runId);
+    if (local) return local.done;
+    const record = await this.deps.store.getRun(runId);
+    if (!record) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+    const reopen = record.status === 'failed' && record.result?.error?.retryable === true;
+    if (record.status !== 'running' && record.status !== 'paused' && !reopen) return record.result!;
+    if (record.toolsFingerprint !== this.deps.toolsFingerprint) {
+      throw new RunError('resume_mismatch', `run ${runId} started with a different tool set; resume it with the same tools (names, descriptions and schemas)`);
+    }
+    const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+    if (!lease) throw new StoreError('run_conflict', `run ${runId} is being driven by another owner`);
+    try {
+      const steps = await this.deps.store.loadSteps(runId);
+      const log = this.newLog(record, undefined);
+      const run = new ActiveRun(record, steps, lease, log, approvals, true);
+      log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
+      const events = log.unwritten;
+      await this.deps.store.updateRun({ runId, status: 'running', events, lease });
+      log.markWritten(events.length);
+      return await this.drive(run, options.signal, false);
+    } finally {
+      await this.deps.store.releaseLease(lease).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Stops a run: recorded in the store (any runtime sharing it stops the run before its next
+   * model or tool call); in this process in-flight calls are aborted at once. A paused run is
+   * finished as `killed` directly. Killing a finished run does nothing.
+   */
+  async kill(runId: string, reason: string): Promise<void> {
+    await this.deps.store.setKillFlag({ scope: runId, reason, at: nowIso() });
+    const local = this.active.get(runId);
+    if (local) {
+      local.run.abortWith('killed', reason);
+      await local.done.catch(() => undefined);
+      return;
+    }
+    const record = await this.deps.store.getRun(runId);
+    if (record?.status === 'paused') await this.finishIdle(record, reason, 'run');
+  }
+
+  /** Incident stop: every running run stops, paused runs are killed, and new runs are refused (recorded `killed`) until `clearKill()`. */
+  async killAll(reason: string): Promise<void> {
+    await this.deps.store.setKillFlag({ scope: KILL_ALL_SCOPE, reason, at: nowIso() });
+    const locals = [...this.active.values()];
+    for (const local of locals) local.run.abortWith('killed', reason);
+    for (const record of await this.deps.store.listRuns({ status: 'paused' })) await this.finishIdle(record, reason, 'all');
+    await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+  }
+
+  /** Ends the incident stop (or, with a run id, clears that run's flag). Killed runs stay killed. */
+  async clearKill(runId?: string): Promise<void> {
+    await this.deps.store.clearKillFlag(runId ?? KILL_ALL_SCOPE);
+  }
+
+  /** The stored run (status, counters, result), or undefined. */
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.deps.store.getRun(runId);
+  }
+
+  /** Stored runs, newest first. */
+  async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    return this.deps.store.listRuns(query);
+  }
+
+  /** The run's persisted events in order (the audit log). */
+  async events(runId: string): Promise<StoredRunEvent[]> {
+    return this.deps.store.listEvents(runId);
+  }
+
+  /** The run's transcript: input plus every committed step's messages. */
+  async messages(runId: string): Promise<Message[]> {
+    const record = await this.deps.store.getRun(runId);
+    if (!record) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+    const steps = await this.deps.store.loadSteps(runId);
+    return [...record.input, ...steps.flatMap((step) => step.messages)];
+  }
+
+  /** Checks the audit log: contiguous sequence numbers and, when the hash chain is on, every link. */
+  async verifyAudit(runId: string): Promise<AuditVerification> {
+    return verifyAuditEvents(await this.deps.store.listEvents(runId));
+  }
+
+  /** The run's audit log as JSON Lines (one redacted event per line). */
+  async exportAudit(runId: string): Promise<string> {
+    const events = await this.deps.store.listEvents(runId);
+    return events.map((event) => JSON.stringify(event)).join('\n') + (events.length ? '\n' : '');
+  }
+
+  /** Aborts runs driven here (as `cancelled`), waits for them to record their stop, and closes the store. */
+  async close(): Promise<void> {
+    const locals = [...this.active.values()];
+    for (const local of locals) local.run.abortWith('cancelled', 'runtime closed');
+    await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+    await this.deps.store.close?.();
+  }
+
+  private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
+    return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener);
+  }
+
+  private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult> {
+    const options = parseOptions(runOptionsSchema, raw, 'run');
+    const input: Message[] = typeof options.input === 'string'
+      ? [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }]
+      : (options.input as Message[]);
+    const inputFingerprint = fingerprint(input);
+    const runId = options.runId ?? globalThis.crypto.randomUUID();
+    const { run: record, created } = await this.deps.store.createRun({
+      runId,
+      input,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+      inputFingerprint,
+      toolsFingerprint: this.deps.toolsFingerprint,
+      createdAt: nowIso(),
+    });
+    if (!created) {
+      if (record.inputFingerprint !== inputFingerprint) {
+        throw new StoreError('idempotency_conflict', `idempotency key ${JSON.stringify(options.idempotencyKey)} was used for a run with different input`);
+      }
+      return this.awaitExisting(record);
+    }
+    const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+    if (!lease) throw new StoreError('run_conflict', `run ${runId} is already owned by another runtime`);
+    try {
+      const log = this.newLog(record, listener);
+      const run = new ActiveRun(record, [], lease, log, {}, false);
+      log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
+      return await this.drive(run, options.signal, stream);
+    } finally {
+      await this.deps.store.releaseLease(lease).catch(() => undefined);
+    }
+  }
+
+  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult> {
+    const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
+    if (signal?.aborted) onCancel();
+    signal?.addEventListener('abort', onCancel, { once: true });
+    const done = driveRun(this.deps, run, { stream });
+    this.active.set(run.runId, { run, done });
+    try {
+      return await done;
+    } finally {
+      signal?.removeEventListener('abort', onCancel);
+      this.active.delete(run.runId);
+    }
+  }
+
+  /** Returns an existing run's result, waiting while it is driven here or elsewhere (bounded by the run timeout). */
+  private async awaitExisting(record: RunRecord): Promise<RunResult> {
+    const local = this.active.get(record.runId);
+    if (local) return local.done;
+    const deadline = Date.now() + this.config.limits.timeoutMs + this.config.leaseTtlMs;
+    let current: RunRecord | undefined = record;
+    while (current && current.status === 'running') {
+      if (Date.now() > deadline) throw new StoreError('run_conflict', `run ${record.runId} is still running elsewhere`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = this.active.get(record.runId);
+      if (again) return again.done;
+      current = await this.deps.store.getRun(record.runId);
+    }
+    if (!current?.result) throw new StoreError('run_not_found', `run ${record.runId} disappeared`);
+    return current.result;
+  }
+
+  /** Records `killed` for a run nobody is driving (paused). */
+  private async finishIdle(record: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+    const log = this.newLog(record, undefined);
+    const endedAt = nowIso();
+    const { pendingApprovals: _pending, ...previous } = record.result ?? ({} as Partial<RunResult>);
+    const result: RunResult = {
+      ...previous,
+      runId: record.runId,
+      status: 'stopped',
+      stopReason: 'killed',
+      stopDetail: reason,
+      steps: record.stepCount,
+      toolCalls: record.toolCalls,
+      usage: { ...record.usage },
+      startedAt: record.createdAt,
+      endedAt,
+    };
+    log.emit({ type: 'run_killed', reason, scope });
+    log.emit({ type: 'run_finished', result });
+    await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
+  }
+}

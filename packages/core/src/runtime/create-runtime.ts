@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { ContextStrategy } from '../context-strategy.js';
+import { ConfigError } from '../errors/config-error.js';
+import type { RuntimeHooks } from '../hooks.js';
+import type { ModelAdapter } from '../model.js';
+import type { Plugin } from '../plugin.js';
+import type { StateStore } from '../store/state-store.js';
+import type { StopPolicy } from '../stop/stop-policy.js';
+import { TOKENS } from '../tokens.js';
+import type { Tool } from '../tool.js';
+import { AgentRuntime } from './agent-runtime.js';
+import type { RuntimeConfig } from './runtime-config.js';
+
+/** Options of `createRuntime`: the parts, the plugins and the behaviour config. */
+export interface CreateRuntimeOptions extends RuntimeConfig {
+  /** The model adapter (required unless a plugin registers `TOKENS.ModelAdapter`). */
+  readonly model?: ModelAdapter;
+  readonly tools?: readonly Tool[];
+  /** Default: an in-memory store (nothing survives the process). */
+  readonly store?: StateStore;
+  /** Default: the full history on every request. */
+  readonly context?: ContextStrategy;
+  readonly hooks?: readonly RuntimeHooks[];
+  /** Custom policies, checked after the built-in ones. */
+  readonly stopPolicies?: readonly StopPolicy[];
+  /** Registered in order after the parts above, so a plugin may add tools, hooks, policies, or provide the model/store. */
+  readonly plugins?: readonly Plugin[];
+  /** Parent container; the runtime always works in its own child container. */
+  readonly container?: DependencyContainer;
+}
+
+const PART_KEYS = new Set(['model', 'tools', 'store', 'context', 'hooks', 'stopPolicies', 'plugins', 'container']);
+
+/**
+ * Builds an `AgentRuntime` in a fresh child container: registers the parts under `TOKENS`,
+ * runs each plugin's `register`, then resolves the runtime. Invalid options throw
+ * `ConfigError` naming the field. Every limit has a finite default.
+ *
+ * Plugins' `register` must be synchronous here; use `createRuntimeAsync` for async plugins.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRuntime({
+ *   model: new ScriptedModel([...]),
+ *   tools: [add],
+ *   limits: { maxSteps: 4 },
+ * });
+ * ```
+ */
+export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
+  const container = prepare(options);
+  for (const plugin of options.plugins ?? []) {
+    const pending = plugin.register(container);
+    if (pending && typeof (pending as Promise<void>).then === 'function') {
+      throw new ConfigError('plugins', `plugin "${plugin.name}" registers asynchronously; use createRuntimeAsync()`);
+    }
+  }
+  return finish(container, options);
+}
+
+/** Like `createRuntime`, awaiting each plugin's `register`. */
+export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise<AgentRuntime> {
+  const container = prepare(options);
+  for (const plugin of options.plugins ?? []) await plugin.register(container);
+  return finish(container, options);
+}
+
+function prepare(options: CreateRuntimeOptions): DependencyContainer {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an options object');
+  const container = (options.container ?? rootContainer).createChildContainer();
+  if (options.model !== undefined) container.register(TOKENS.ModelAdapter, { useValue: options.model });
+  if (options.store !== undefined) container.register(TOKENS.StateStore, { useValue: options.store });
+  if (options.context !== undefined) container.register(TOKENS.ContextStrategy, { useValue: options.context });
+  for (const [key, list] of [['tools', options.tools], ['hooks', options.hooks], ['stopPolicies', options.stopPolicies], ['plugins', options.plugins]] as const) {
+    if (list !== undefined && !Array.isArray(list)) throw new ConfigError(key, 'expected an array');
+  }
+  for (const tool of options.tools ?? []) container.register(TOKENS.Tool, { useValue: tool });
+  for (const hook of options.hooks ?? []) container.register(TOKENS.Hook, { useValue: hook });
+  for (const policy of options.stopPolicies ?? []) container.register(TOKENS.StopPolicy, { useValue: policy });
+  for (const [i, plugin] of (options.plugins ?? []).entries()) {
+    if (!plugin || typeof plugin.register !== 'function') throw new ConfigError(`plugins.${i}`, 'expected a Plugin ({ name, register(container) })');
+  }
+  return container;
+}
+
+function finish(container: DependencyContainer, options: CreateRuntimeOptions): AgentRuntime {
+  if (!container.isRegistered(TOKENS.ModelAdapter, true)) throw new ConfigError('model', 'a model adapter is required');
+  const config = Object.fromEntries(Object.entries(options).filter(([key]) => !PART_KEYS.has(key))) as RuntimeConfig;
+  if (!container.isRegistered(TOKENS.RuntimeConfig, false)) container.register(TOKENS.RuntimeConfig, { useValue: config });
+  return container.resolve(AgentRuntime);
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error.js';
+import { Redactor, type RedactOptions } from '../governance/redactor.js';
+import {
+  findPrice, parseOptions, resolveLimits, resolveLoopDetection, resolvePricing, resolveToolPolicy,
+  type Limits, type LoopDetectionOptions, type ModelPrice, type PricingTable, type ResolvedLimits, type ToolPolicy,
+} from '../limits.js';
+import type { ModelAdapter } from '../model.js';
+
+/** Runtime behaviour options (everything but the parts). Register under `TOKENS.RuntimeConfig` when composing by hand. */
+export interface RuntimeConfig {
+  readonly limits?: Limits;
+  readonly toolPolicy?: ToolPolicy;
+  /** Extends/overrides the built-in pricing table (keys `provider:model`, `model` or `provider:*`). */
+  readonly pricing?: PricingTable;
+  readonly redact?: RedactOptions;
+  /** Default `{ threshold: 3 }`; `false` turns it off. */
+  readonly loopDetection?: LoopDetectionOptions | false;
+  readonly audit?: {
+    /** Chain event hashes so `verifyAudit` detects edits and removals. Default false. */
+    readonly hashChain?: boolean;
+  };
+  /**
+   * Identical calls (same tool, same canonical args) within a run to a tool whose
+   * `sideEffects` is `none` or `idempotent` reuse the first result instead of running again. Default false.
+   */
+  readonly dedupeIdenticalCalls?: boolean;
+  /** After a crash, a `non-idempotent` call with an intent but no completion: `report` (default) gives the model `tool_outcome_unknown`; `ask` pauses for approval. */
+  readonly onUnknownOutcome?: 'report' | 'ask';
+  /** Lease of a driven run, renewed as steps commit. Default 30 000 ms. */
+  readonly leaseTtlMs?: number;
+  /** Lease owner id of this runtime (default: a random id). */
+  readonly owner?: string;
+}
+
+/** Runtime config with every default applied. */
+export interface ResolvedRuntimeConfig {
+  readonly limits: ResolvedLimits;
+  readonly toolPolicy: ToolPolicy;
+  readonly pricing: PricingTable;
+  readonly price: ModelPrice | undefined;
+  readonly redactor: Redactor;
+  readonly loopDetection: { threshold: number } | false;
+  readonly hashChain: boolean;
+  readonly dedupeIdenticalCalls: boolean;
+  readonly onUnknownOutcome: 'report' | 'ask';
+  readonly leaseTtlMs: number;
+  readonly owner: string;
+}
+
+const restSchema = z.object({
+  audit: z.strictObject({ hashChain: z.boolean().optional() }).optional(),
+  dedupeIdenticalCalls: z.boolean().optional(),
+  onUnknownOutcome: z.enum(['report', 'ask']).optional(),
+  leaseTtlMs: z.number().int().min(100).max(3_600_000).optional(),
+  owner: z.string().min(1).max(200).optional(),
+});
+
+/** Validates config against the model in use. Throws `ConfigError` naming the field, e.g. a cost cap with no price. */
+export function resolveRuntimeConfig(config: RuntimeConfig, model: ModelAdapter): ResolvedRuntimeConfig {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('config', 'expected an options object');
+  const limits = resolveLimits(config.limits);
+  const pricing = resolvePricing(config.pricing);
+  const price = findPrice(pricing, model.provider, model.model);
+  if (limits.maxCostUsd !== undefined && !price) {
+    throw new ConfigError('limits.maxCostUsd', `a cost cap needs a price for "${model.provider}:${model.model}"; add it to options.pricing`);
+  }
+  const rest = parseOptions(restSchema, config, '');
+  return Object.freeze({
+    limits,
+    toolPolicy: resolveToolPolicy(config.toolPolicy),
+    pricing,
+    price,
+    redactor: new Redactor(config.redact),
+    loopDetection: resolveLoopDetection(config.loopDetection),
+    hashChain: rest.audit?.hashChain ?? false,
+    dedupeIdenticalCalls: rest.dedupeIdenticalCalls ?? false,
+    onUnknownOutcome: rest.onUnknownOutcome ?? 'report',
+    leaseTtlMs: rest.leaseTtlMs ?? 30_000,
+    owner: rest.owner ?? `runtime-${globalThis.crypto.randomUUID()}`,
+  });
+}

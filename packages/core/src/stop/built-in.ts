@@ -1,0 +1,68 @@
+import type { StopCheckContext, StopDecision, StopPolicy } from './stop-policy.js';
+
+/** Stops with `final_answer` when the step's model message has no tool calls. */
+export class FinalAnswerStop implements StopPolicy {
+  readonly name = 'final_answer';
+  check(context: StopCheckContext): StopDecision | undefined {
+    if (context.phase !== 'after_step' || !context.lastMessage) return undefined;
+    return (context.lastMessage.toolCalls?.length ?? 0) === 0 ? { reason: 'final_answer' } : undefined;
+  }
+}
+
+/** Stops with `max_tool_calls` once the model asked for a call over the cap (that call was not executed). */
+export class MaxToolCallsStop implements StopPolicy {
+  readonly name = 'max_tool_calls';
+  check(context: StopCheckContext): StopDecision | undefined {
+    if (context.phase !== 'after_step' || !context.toolCallCapExceeded) return undefined;
+    return { reason: 'max_tool_calls', detail: `more than ${context.limits.maxToolCalls} tool calls requested` };
+  }
+}
+
+/** Stops with `max_steps` after exactly `maxSteps` committed steps. */
+export class MaxStepsStop implements StopPolicy {
+  readonly name = 'max_steps';
+  check(context: StopCheckContext): StopDecision | undefined {
+    if (context.phase !== 'after_step' || context.steps < context.limits.maxSteps) return undefined;
+    return { reason: 'max_steps', detail: `${context.steps} of ${context.limits.maxSteps} steps used` };
+  }
+}
+
+/** Stops with `timeout` before a model call once the run's wall-clock budget is spent. In-flight calls are aborted by the runtime's timer. */
+export class TimeoutStop implements StopPolicy {
+  readonly name = 'timeout';
+  check(context: StopCheckContext): StopDecision | undefined {
+    if (context.elapsedMs < context.limits.timeoutMs) return undefined;
+    return { reason: 'timeout', detail: `run exceeded ${context.limits.timeoutMs} ms` };
+  }
+}
+
+/**
+ * Stops with `token_budget` before a model call when input + output tokens so far reach `maxTokens`.
+ * Bound: the run can overshoot by at most the tokens of one model call (the one that crossed the budget).
+ */
+export class TokenBudgetStop implements StopPolicy {
+  readonly name = 'token_budget';
+  check(context: StopCheckContext): StopDecision | undefined {
+    const used = context.usage.inputTokens + context.usage.outputTokens;
+    if (context.phase !== 'before_model' || used < context.limits.maxTokens) return undefined;
+    return { reason: 'token_budget', detail: `${used} tokens used of ${context.limits.maxTokens}` };
+  }
+}
+
+/**
+ * Stops with `cost_budget` before a model call when the priced cost so far reaches `maxCostUsd`.
+ * Bound: overshoot is at most the cost of one model call.
+ */
+export class CostBudgetStop implements StopPolicy {
+  readonly name = 'cost_budget';
+  check(context: StopCheckContext): StopDecision | undefined {
+    const cap = context.limits.maxCostUsd;
+    if (context.phase !== 'before_model' || cap === undefined || context.usage.costUsd < cap) return undefined;
+    return { reason: 'cost_budget', detail: `$${context.usage.costUsd.toFixed(6)} spent of $${cap}` };
+  }
+}
+
+/** Built-in policies in the order they are checked (after the kill switch and cancellation, which the loop checks first). */
+export function builtInStopPolicies(): StopPolicy[] {
+  return [new FinalAnswerStop(), new MaxToolCallsStop(), new TimeoutStop(), new TokenBudgetStop(), new CostBudgetStop(), new MaxStepsStop()];
+}

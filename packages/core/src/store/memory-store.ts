@@ -1,0 +1,270 @@
+import type { StoredRunEvent } from '../events.js';
+import { StoreError } from '../errors/store-error.js';
+import { addUsage, emptyUsage } from '../messages.js';
+import type { RunStatus } from '../result.js';
+import { nowIso } from '../util/time.js';
+import {
+  KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
+  type ToolLedgerEntry, type WriteOptions,
+} from './state-store.js';
+
+interface RunSlot {
+  run: RunRecord;
+  steps: StepRecord[];
+  events: StoredRunEvent[];
+  ledger: Map<string, ToolLedgerEntry>;
+  lease: { owner: string; epoch: number; expiresAt: number } | undefined;
+  epoch: number;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * A `StateStore` in process memory. Complete and conformance-tested, but nothing
+ * survives the process: use it for tests, demos and single-process runs that need
+ * no resume after a crash. Records are copied on the way in and out, so callers
+ * can never mutate stored state.
+ */
+export class MemoryStore implements StateStore {
+  private readonly runs = new Map<string, RunSlot>();
+  private readonly byKey = new Map<string, string>();
+  private readonly kills = new Map<string, KillFlag>();
+  private closed = false;
+
+  async createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    this.open();
+    if (input.idempotencyKey !== undefined) {
+      const existing = this.byKey.get(input.idempotencyKey);
+      if (existing) return { run: copy(this.slot(existing).run), created: false };
+    }
+    if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
+    const run: RunRecord = { ...copy(input), status: 'running', updatedAt: input.createdAt, stepCount: 0, usage: emptyUsage(), toolCalls: 0, lastEventSeq: 0 };
+    this.runs.set(run.runId, { run, steps: [], events: [], ledger: new Map(), lease: undefined, epoch: 0 });
+    if (input.idempotencyKey !== undefined) this.byKey.set(input.idempotencyKey, run.runId);
+    return { run: copy(run), created: true };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    this.open();
+    const slot = this.runs.get(runId);
+    return slot ? copy(slot.run) : undefined;
+  }
+
+  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    this.open();
+    const out: RunRecord[] = [];
+    const slots = [...this.runs.values()].reverse();
+    for (const slot of slots) {
+      if (query.status && slot.run.status !== query.status) continue;
+      out.push(copy(slot.run));
+      if (query.limit !== undefined && out.length >= query.limit) break;
+    }
+    return out;
+  }
+
+  async saveDecision(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): Promise<void> {
+    const slot = this.writable(input.runId, input.lease);
+    if (input.decision.stepIndex !== slot.run.stepCount) {
+      throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
+    }
+    slot.run = { ...slot.run, pendingStep: copy(input.decision), updatedAt: nowIso() };
+  }
+
+  async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {
+    const slot = this.writable(input.runId, input.lease);
+    if (input.step.stepIndex !== slot.run.stepCount) {
+      throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
+    }
+    this.checkEvents(slot, input.events);
+    const { pendingStep: _dropped, ...rest } = slot.run;
+    slot.steps.push(copy(input.step));
+    this.pushEvents(slot, input.events);
+    slot.run = {
+      ...rest,
+      stepCount: slot.run.stepCount + 1,
+      toolCalls: slot.run.toolCalls + input.step.toolCalls,
+      usage: addUsage({ ...slot.run.usage }, input.usageDelta),
+      updatedAt: nowIso(),
+      lastEventSeq: slot.events.length,
+      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
+    };
+  }
+
+  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+    this.open();
+    const slot = this.runs.get(runId);
+    if (!slot) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+    return copy(slot.steps.slice(options.fromIndex ?? 0));
+  }
+
+  async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunRecord['result']; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    const slot = this.slot(input.runId);
+    this.checkLease(slot, input.lease);
+    const from = slot.run.status;
+    const reopen = from === 'failed' && input.status === 'running' && slot.run.result?.error?.retryable === true;
+    if (from !== 'running' && from !== 'paused' && !reopen) {
+      throw new StoreError('run_conflict', `run ${input.runId} is ${from}; it cannot become ${input.status}`);
+    }
+    this.checkEvents(slot, input.events ?? []);
+    this.pushEvents(slot, input.events ?? []);
+    const { result: _old, ...rest } = slot.run;
+    slot.run = {
+      ...rest,
+      status: input.status,
+      ...(input.result ? { result: copy(input.result) } : {}),
+      updatedAt: nowIso(),
+      lastEventSeq: slot.events.length,
+      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
+    };
+  }
+
+  async finishRun(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<NonNullable<RunRecord['result']>> {
+    const slot = this.slot(input.runId);
+    if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copy(slot.run.result!);
+    this.checkLease(slot, input.lease);
+    this.checkEvents(slot, input.events);
+    this.pushEvents(slot, input.events);
+    slot.run = {
+      ...slot.run,
+      status: input.result.status,
+      result: copy(input.result),
+      updatedAt: nowIso(),
+      lastEventSeq: slot.events.length,
+      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
+    };
+    slot.lease = undefined;
+    return copy(input.result);
+  }
+
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+    const slot = this.slot(runId);
+    this.checkLease(slot, options.lease);
+    this.checkEvents(slot, events);
+    this.pushEvents(slot, events);
+    slot.run = {
+      ...slot.run,
+      lastEventSeq: slot.events.length,
+      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
+    };
+  }
+
+  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    this.open();
+    const slot = this.runs.get(runId);
+    if (!slot) return [];
+    const from = Math.max(0, options.afterSeq ?? 0);
+    return copy(slot.events.slice(from, options.limit === undefined ? undefined : from + options.limit));
+  }
+
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+    const slot = this.slot(entry.runId);
+    this.checkLease(slot, options.lease);
+    if (slot.ledger.has(entry.toolCallId)) return;
+    slot.ledger.set(entry.toolCallId, { ...copy(entry), status: 'started' });
+  }
+
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+    const slot = this.slot(input.runId);
+    this.checkLease(slot, options.lease);
+    const existing = slot.ledger.get(input.toolCallId);
+    if (existing?.status === 'completed') return;
+    slot.ledger.set(input.toolCallId, {
+      runId: input.runId,
+      toolCallId: input.toolCallId,
+      stepIndex: input.stepIndex,
+      name: input.name,
+      argsFingerprint: input.argsFingerprint,
+      sideEffects: input.sideEffects,
+      status: 'completed',
+      result: copy(input.result),
+      startedAt: existing?.startedAt ?? input.completedAt,
+      completedAt: input.completedAt,
+    });
+  }
+
+  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+    this.open();
+    const slot = this.runs.get(runId);
+    if (!slot) return [];
+    return copy([...slot.ledger.values()].filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex));
+  }
+
+  async setKillFlag(flag: KillFlag): Promise<void> {
+    this.open();
+    this.kills.set(flag.scope, copy(flag));
+  }
+
+  async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    this.open();
+    this.kills.delete(scope);
+  }
+
+  async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    this.open();
+    const flag = this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE);
+    return flag ? copy(flag) : undefined;
+  }
+
+  async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    const slot = this.slot(input.runId);
+    const now = Date.now();
+    if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return undefined;
+    slot.epoch++;
+    slot.lease = { owner: input.owner, epoch: slot.epoch, expiresAt: now + input.ttlMs };
+    return { runId: input.runId, ...slot.lease };
+  }
+
+  async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    const slot = this.slot(lease.runId);
+    if (!slot.lease || slot.lease.epoch !== lease.epoch || slot.lease.owner !== lease.owner) return undefined;
+    slot.lease = { ...slot.lease, expiresAt: Date.now() + ttlMs };
+    return { runId: lease.runId, ...slot.lease };
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    const slot = this.runs.get(lease.runId);
+    if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreError('store_unavailable', 'the memory store is closed');
+  }
+
+  private slot(runId: string): RunSlot {
+    this.open();
+    const slot = this.runs.get(runId);
+    if (!slot) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+    return slot;
+  }
+
+  private writable(runId: string, lease: Lease | undefined): RunSlot {
+    const slot = this.slot(runId);
+    this.checkLease(slot, lease);
+    if (slot.run.status !== 'running') throw new StoreError('run_conflict', `run ${runId} is ${slot.run.status}; steps can only be committed while running`);
+    return slot;
+  }
+
+  /** Fencing: a write carrying a lease must carry the current epoch. */
+  private checkLease(slot: RunSlot, lease: Lease | undefined): void {
+    if (!lease) return;
+    if (slot.epoch !== lease.epoch || !slot.lease || slot.lease.owner !== lease.owner) {
+      throw new StoreError('lease_lost', `lease epoch ${lease.epoch} on run ${lease.runId} is no longer current (now ${slot.epoch})`);
+    }
+  }
+
+  private checkEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
+    let expected = slot.events.length + 1;
+    for (const event of events) {
+      if (event.seq !== expected) throw new StoreError('run_conflict', `event seq ${event.seq} does not follow ${expected - 1} in run ${slot.run.runId}`);
+      expected++;
+    }
+  }
+
+  private pushEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
+    for (const event of events) slot.events.push(copy(event));
+  }
+}

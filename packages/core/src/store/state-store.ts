@@ -1,0 +1,165 @@
+import type { AssistantMessage, Message, TokenUsage, ToolMessage, Usage } from '../messages.js';
+import type { FinishReason } from '../model.js';
+import type { PendingApproval, RunResult, RunStatus } from '../result.js';
+import type { SideEffects } from '../tool.js';
+import type { StoredRunEvent } from '../events.js';
+
+/** A run as the store holds it. Updated in O(1) per step; history lives in step records. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** The initial transcript (system prompt, user input). */
+  readonly input: readonly Message[];
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly idempotencyKey?: string;
+  /** sha256 of the canonical input; the same idempotency key with another input is a conflict. */
+  readonly inputFingerprint: string;
+  /** sha256 of the tool specs the run started with; resuming with another tool set is `resume_mismatch`. */
+  readonly toolsFingerprint: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Number of committed steps; the next step to commit has this index. */
+  readonly stepCount: number;
+  /** Sum over committed steps (plus uncommitted model calls recorded by `saveDecision`). */
+  readonly usage: Usage;
+  /** Tool calls counted so far (committed steps). */
+  readonly toolCalls: number;
+  /** The terminal result, or the paused result while awaiting approval. */
+  readonly result?: RunResult;
+  /** A decided but not yet committed step (crash between Decide and commit). */
+  readonly pendingStep?: PendingStep;
+  /** Sequence number of the last persisted event and its hash (hash chain head). */
+  readonly lastEventSeq: number;
+  readonly lastEventHash?: string;
+}
+
+/** The fields a caller provides to create a run. */
+export type NewRunRecord = Omit<RunRecord, 'status' | 'updatedAt' | 'stepCount' | 'usage' | 'toolCalls' | 'result' | 'pendingStep' | 'lastEventSeq' | 'lastEventHash'>;
+
+/** The model's decision for a step, persisted before any of its tools run. */
+export interface PendingStep {
+  readonly stepIndex: number;
+  readonly message: AssistantMessage;
+  readonly usage: Usage;
+  readonly finishReason: FinishReason;
+  readonly startedAt: string;
+}
+
+/** One committed step: the assistant message plus all its tool results. Never rewritten. */
+export interface StepRecord {
+  readonly runId: string;
+  readonly stepIndex: number;
+  /** The assistant message followed by one tool message per tool call, in call order. */
+  readonly messages: readonly Message[];
+  readonly usage: Usage;
+  /** Tool calls counted in this step. */
+  readonly toolCalls: number;
+  readonly finishReason: FinishReason;
+  readonly startedAt: string;
+  readonly endedAt: string;
+}
+
+/** Proof of ownership of a run. A commit carrying a stale epoch is refused with `lease_lost`. */
+export interface Lease {
+  readonly runId: string;
+  readonly owner: string;
+  /** Fencing epoch, strictly increasing per run across owners. */
+  readonly epoch: number;
+  /** Expiry in the store's clock (ms since epoch). */
+  readonly expiresAt: number;
+}
+
+/** One tool call as recorded in the ledger. */
+export interface ToolLedgerEntry {
+  readonly runId: string;
+  readonly toolCallId: string;
+  readonly stepIndex: number;
+  readonly name: string;
+  readonly argsFingerprint: string;
+  readonly sideEffects: SideEffects;
+  /** `started`: intent recorded, no completion (the ambiguous window). */
+  readonly status: 'started' | 'completed';
+  readonly result?: ToolMessage;
+  readonly startedAt: string;
+  readonly completedAt?: string;
+}
+
+/** A kill flag: for one run, or `'*'` for every run (incident stop). */
+export interface KillFlag {
+  readonly scope: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** Scope value of an incident stop. */
+export const KILL_ALL_SCOPE = '*';
+
+/** Write options every mutating call accepts. */
+export interface WriteOptions {
+  /** When given, the store refuses the write (`lease_lost`) unless this is the run's current lease. */
+  readonly lease?: Lease;
+}
+
+/**
+ * Durable state of runs: run records, append-only step records, the event log,
+ * the tool ledger, kill flags and leases.
+ *
+ * Contract (checked by `describeStateStore` in `@agentrt/testing`):
+ * - `commitStep` is atomic: the step, its events and the run's counters are written together or not at all,
+ *   and only when `step.stepIndex === run.stepCount` (else `run_conflict`).
+ * - Events are append-only with contiguous `seq` per run; `appendEvents` refuses a gap or overlap (`run_conflict`).
+ * - `finishRun` records exactly one terminal result; a second call returns the first result unchanged.
+ * - A read failure throws `StoreError('store_unavailable')`; it is never reported as "not found".
+ * - Errors are `StoreError` with a typed code; driver errors are wrapped, never leaked raw.
+ */
+export interface StateStore {
+  /** Creates a run. With an `idempotencyKey` already used, returns that run and `created: false`. */
+  createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
+
+  /** Persists the model's decision for the next step before its tools run; adds `usage` to the run. */
+  saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void>;
+  /** Atomically appends a step and its events, updates counters, clears the pending decision. */
+  commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void>;
+  /** Committed steps in index order, from `fromIndex` (default 0). */
+  loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]>;
+
+  /** Sets a non-terminal status (`running`, `paused`) with an optional paused result, plus events. */
+  updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void>;
+  /** Records the terminal result once. Returns the recorded result (the first one if already terminal). */
+  finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult>;
+
+  /** Appends events with contiguous `seq` (must start at `lastEventSeq + 1`). */
+  appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void>;
+  /** Events in `seq` order, after `afterSeq` (default 0), at most `limit`. */
+  listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]>;
+
+  /** Records that a tool call is about to run (durably, before it runs). Idempotent per `(runId, toolCallId)`. */
+  recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void>;
+  /** Records a tool call's result. A completed entry is never overwritten. */
+  recordToolResult(input: { runId: string; toolCallId: string; stepIndex: number; name: string; argsFingerprint: string; sideEffects: ToolLedgerEntry['sideEffects']; result: ToolMessage; completedAt: string }, options?: WriteOptions): Promise<void>;
+  /** Ledger entries of a run, optionally of one step. */
+  getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]>;
+
+  /** Sets a kill flag for `scope` (a run id or `'*'`). */
+  setKillFlag(flag: KillFlag): Promise<void>;
+  /** Clears the flag of `scope`; without a scope, clears the incident stop (`'*'`). */
+  clearKillFlag(scope?: string): Promise<void>;
+  /** The flag that applies to a run: its own, else the incident stop, else undefined. */
+  getKillFlag(runId: string): Promise<KillFlag | undefined>;
+
+  /** Takes the run's lease when free or expired, bumping the epoch. Undefined when another owner holds it. */
+  acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined>;
+  /** Extends a lease still held; false when it was lost. */
+  renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  /** Releases a lease still held (no-op otherwise). */
+  releaseLease(lease: Lease): Promise<void>;
+
+  /** Releases connections and handles. */
+  close?(): Promise<void>;
+}
+
+/** Token usage plus cost: helper type for store implementers. */
+export type { TokenUsage };

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { ConfigError } from './errors/config-error.js';
+import type { ToolSpec } from './model.js';
+
+/**
+ * What running a tool does to the world, declared by its author:
+ * - `none`: pure or read-only; may be re-run freely after a crash.
+ * - `idempotent`: re-run after a crash with the same `ctx.idempotencyKey`, which the tool passes on.
+ * - `non-idempotent`: the runtime records an intent before running it; after a crash in the
+ *   ambiguous window it is never re-run silently (`tool_outcome_unknown`).
+ */
+export type SideEffects = 'none' | 'idempotent' | 'non-idempotent';
+
+/** Per-call context passed to `execute`. */
+export interface ToolContext {
+  readonly runId: string;
+  readonly stepIndex: number;
+  readonly toolCallId: string;
+  /** `${runId}:${toolCallId}` — stable across resumes; pass it to external services to dedupe effects. */
+  readonly idempotencyKey: string;
+  /** Aborted on the tool's timeout, the run's timeout, a kill, or caller cancellation. */
+  readonly signal: AbortSignal;
+}
+
+/** Decides per call whether a human must approve it first. */
+export type ApprovalRule<A> = boolean | ((args: A) => boolean);
+
+/** Options of `defineTool`. */
+export interface ToolDefinition<S extends z.ZodType, R> {
+  /** `^[A-Za-z0-9_-]{1,64}$` — what every provider accepts. */
+  readonly name: string;
+  readonly description: string;
+  /** Zod schema of the arguments object. Its JSON schema is what the model sees. */
+  readonly input: S;
+  /** Runs the tool with validated arguments. The return value is serialized to text for the model. */
+  execute(args: z.output<S>, ctx: ToolContext): R | Promise<R>;
+  /** Default `none`. */
+  readonly sideEffects?: SideEffects;
+  /** Per-call timeout; default 30 000 ms. Must be finite and positive. */
+  readonly timeoutMs?: number;
+  /** Pause the run for a human decision before this call executes. Default false. */
+  readonly requiresApproval?: ApprovalRule<z.output<S>>;
+}
+
+/** A tool as the runtime holds it (what `defineTool` returns). */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  readonly input: z.ZodType;
+  readonly spec: ToolSpec;
+  readonly sideEffects: SideEffects;
+  readonly timeoutMs: number;
+  /** Returns true when the call with these (validated) args needs approval. */
+  needsApproval(args: unknown): boolean;
+  /** Runs with already-validated args. */
+  execute(args: unknown, ctx: ToolContext): Promise<unknown>;
+}
+
+/** Default per-tool timeout. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
+
+const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Converts a zod schema to the JSON schema sent to models (`io: 'input'`, no `$schema`).
+ * Throws `ConfigError` when the schema is not an object or cannot be represented (e.g. `z.date()`).
+ */
+export function toJsonSchema(schema: z.ZodType, field = 'input'): Record<string, unknown> {
+  let json: Record<string, unknown>;
+  try {
+    json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(field, `schema cannot be represented as JSON schema (${(error as Error).message})`, { cause: error });
+  }
+  delete json.$schema;
+  if (json.type !== 'object') {
+    throw new ConfigError(field, 'a tool input schema must describe an object (use z.object({...}))');
+  }
+  return json;
+}
+
+/**
+ * Declares a tool. The zod schema validates arguments before `execute` runs and
+ * provides the JSON schema the model sees. Invalid declarations throw `ConfigError`
+ * naming the field.
+ *
+ * @example
+ * ```ts
+ * const add = defineTool({
+ *   name: 'add',
+ *   description: 'Adds two numbers',
+ *   input: z.object({ a: z.number(), b: z.number() }),
+ *   execute: ({ a, b }) => a + b,
+ * });
+ * ```
+ */
+export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S, R>): Tool {
+  if (typeof definition !== 'object' || definition === null) throw new ConfigError('tool', 'expected a tool definition object');
+  const { name, description, input, execute } = definition;
+  if (typeof name !== 'string' || !TOOL_NAME.test(name)) {
+    throw new ConfigError('name', `tool name ${JSON.stringify(name)} must match ${TOOL_NAME.source}`);
+  }
+  if (typeof description !== 'string') throw new ConfigError('description', `tool "${name}" needs a description string`);
+  if (!(input instanceof z.ZodType)) throw new ConfigError('input', `tool "${name}" needs a zod schema as input`);
+  if (typeof execute !== 'function') throw new ConfigError('execute', `tool "${name}" needs an execute function`);
+  const sideEffects = definition.sideEffects ?? 'none';
+  if (!['none', 'idempotent', 'non-idempotent'].includes(sideEffects)) {
+    throw new ConfigError('sideEffects', `tool "${name}": expected 'none' | 'idempotent' | 'non-idempotent'`);
+  }
+  const timeoutMs = definition.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigError('timeoutMs', `tool "${name}": timeout must be a finite positive number of milliseconds`);
+  }
+  const approval = definition.requiresApproval ?? false;
+  if (typeof approval !== 'boolean' && typeof approval !== 'function') {
+    throw new ConfigError('requiresApproval', `tool "${name}": expected a boolean or a function of the arguments`);
+  }
+  const inputSchema = toJsonSchema(input);
+  return Object.freeze({
+    name,
+    description,
+    input,
+    spec: Object.freeze({ name, description, inputSchema }),
+    sideEffects,
+    timeoutMs,
+    needsApproval: (args: unknown) => (typeof approval === 'function' ? Boolean(approval(args as z.output<S>)) : approval),
+    execute: async (args: unknown, ctx: ToolContext) => execute(args as z.output<S>, ctx),
+  });
+}

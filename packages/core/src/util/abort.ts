@@ -1,0 +1,39 @@
+/** Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise. Removes its listener either way. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Why the runtime aborted a run's signal. */
+export type AbortCause = 'killed' | 'timeout' | 'cancelled';
+
+/** The `reason` carried by signals the runtime aborts. */
+export class RunAbort extends Error {
+  readonly kind: AbortCause;
+  readonly detail: string;
+  constructor(cause: AbortCause, detail: string) {
+    super(`run aborted: ${cause}${detail ? ` (${detail})` : ''}`);
+    this.name = 'RunAbort';
+    this.kind = cause;
+    this.detail = detail;
+  }
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * JSON with object keys sorted, so equal values give equal text. Used for
+ * argument fingerprints, loop detection and the audit hash chain.
+ * Values JSON cannot hold (functions, symbols, BigInt, cycles) are rendered as tags, never thrown.
+ */
+export function canonicalJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'bigint') return `[bigint ${v.toString()}]`;
+      if (typeof v === 'function' || typeof v === 'symbol') return `[${typeof v}]`;
+      if (typeof v === 'number' && !Number.isFinite(v)) return `[number ${String(v)}]`;
+      return v;
+    }
+    if (seen.has(v)) return '[circular]';
+    seen.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map(walk);
+    else {
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const child = (v as Record<string, unknown>)[key];
+        if (child !== undefined) Object.defineProperty(sorted, key, { value: walk(child), enumerable: true, writable: true, configurable: true });
+      }
+      out = sorted;
+    }
+    seen.delete(v);
+    return out;
+  };
+  return JSON.stringify(walk(value)) ?? 'undefined';
+}
+
+/** sha256 hex of a string. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** sha256 of the canonical JSON of a value. */
+export function fingerprint(value: unknown): string {
+  return sha256(canonicalJson(value));
+}

@@ -1,0 +1,253 @@
+import { AgentrtError, KILL_ALL_SCOPE, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+/** Options of `describeStateStore`. */
+export interface StateStoreSuiteOptions {
+  /** Suite title. */
+  readonly name: string;
+  /** A fresh, empty store per test. */
+  create(): StateStore | Promise<StateStore>;
+  /** Cleanup after each test (close connections, delete files). Default: `store.close()`. */
+  destroy?(store: StateStore): void | Promise<void>;
+}
+
+let counter = 0;
+const newRun = (overrides: Partial<NewRunRecord> = {}): NewRunRecord => ({
+  runId: `conf-${process.pid}-${Date.now()}-${++counter}`,
+  input: [{ role: 'user', content: 'hello' }],
+  inputFingerprint: 'fp-input',
+  toolsFingerprint: 'fp-tools',
+  createdAt: new Date().toISOString(),
+  ...overrides,
+});
+const usage = (n: number) => ({ inputTokens: n, outputTokens: n, costUsd: n / 1000 });
+const step = (runId: string, stepIndex: number): StepRecord => ({
+  runId,
+  stepIndex,
+  messages: [
+    { role: 'assistant', content: '', toolCalls: [{ id: `c${stepIndex}`, name: 'echo', args: { n: stepIndex } }] },
+    { role: 'tool', toolCallId: `c${stepIndex}`, name: 'echo', content: String(stepIndex) },
+  ],
+  usage: usage(stepIndex + 1),
+  toolCalls: 1,
+  finishReason: 'tool_calls',
+  startedAt: new Date().toISOString(),
+  endedAt: new Date().toISOString(),
+});
+const event = (runId: string, seq: number, type: 'step_started' = 'step_started'): StoredRunEvent => ({ type, runId, at: new Date().toISOString(), seq, stepIndex: seq });
+const result = (runId: string, overrides: Partial<RunResult> = {}): RunResult => ({
+  runId, status: 'completed', stopReason: 'final_answer', output: 'done', steps: 0, toolCalls: 0,
+  usage: usage(0), startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), ...overrides,
+});
+const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return AgentrtError.isInstance(error) ? error.code : `untyped: ${String(error)}`;
+  }
+};
+
+/**
+ * The `StateStore` conformance suite. Every first-party store passes it; run it for your own:
+ *
+ * @example
+ * ```ts
+ * describeStateStore({ name: 'MyStore', create: () => new MyStore(), destroy: (s) => s.close?.() });
+ * ```
+ */
+export function describeStateStore(options: StateStoreSuiteOptions): void {
+  describe(`StateStore conformance: ${options.name}`, () => {
+    let store: StateStore;
+    beforeEach(async () => {
+      store = await options.create();
+    });
+    afterEach(async () => {
+      if (options.destroy) await options.destroy(store);
+      else await store.close?.();
+    });
+
+    it('creates, reads and lists runs, newest first', async () => {
+      const a = newRun();
+      const b = newRun({ metadata: { team: 'x' } });
+      const created = await store.createRun(a);
+      expect(created.created).toBe(true);
+      expect(created.run).toMatchObject({ runId: a.runId, status: 'running', stepCount: 0, toolCalls: 0, lastEventSeq: 0 });
+      await store.createRun(b);
+      expect((await store.getRun(b.runId))?.metadata).toEqual({ team: 'x' });
+      expect(await store.getRun('nope')).toBeUndefined();
+      const listed = await store.listRuns();
+      expect(listed.map((r) => r.runId).indexOf(b.runId)).toBeLessThan(listed.map((r) => r.runId).indexOf(a.runId));
+      expect((await store.listRuns({ limit: 1 })).length).toBe(1);
+    });
+
+    it('refuses a second run with the same id (run_conflict)', async () => {
+      const a = newRun();
+      await store.createRun(a);
+      expect(await codeOf(store.createRun(a))).toBe('run_conflict');
+    });
+
+    it('returns the existing run for a reused idempotency key', async () => {
+      const key = `key-${counter}`;
+      const first = await store.createRun(newRun({ idempotencyKey: key }));
+      const second = await store.createRun(newRun({ idempotencyKey: key }));
+      expect(second.created).toBe(false);
+      expect(second.run.runId).toBe(first.run.runId);
+    });
+
+    it('commits steps in order with their events and counters, and loads them back', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1), event(run.runId, 2)], usageDelta: usage(1) });
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 1), events: [event(run.runId, 3)], usageDelta: usage(2) });
+      const record = await store.getRun(run.runId);
+      expect(record).toMatchObject({ stepCount: 2, toolCalls: 2, lastEventSeq: 3 });
+      expect(record?.usage.inputTokens).toBe(3);
+      const steps = await store.loadSteps(run.runId);
+      expect(steps.map((s) => s.stepIndex)).toEqual([0, 1]);
+      expect(steps[1]!.messages).toEqual(step(run.runId, 1).messages);
+      expect((await store.loadSteps(run.runId, { fromIndex: 1 })).map((s) => s.stepIndex)).toEqual([1]);
+      expect((await store.listEvents(run.runId)).map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect((await store.listEvents(run.runId, { afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
+    });
+
+    it('refuses an out-of-order step and writes nothing of it (atomic)', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      expect(await codeOf(store.commitStep({ runId: run.runId, step: step(run.runId, 1), events: [event(run.runId, 1)], usageDelta: usage(1) }))).toBe('run_conflict');
+      // A step whose events do not continue the log is refused whole, step included.
+      expect(await codeOf(store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 5)], usageDelta: usage(1) }))).toBe('run_conflict');
+      expect(await store.loadSteps(run.runId)).toEqual([]);
+      expect(await store.listEvents(run.runId)).toEqual([]);
+      expect((await store.getRun(run.runId))?.stepCount).toBe(0);
+    });
+
+    it('lets exactly one of two concurrent commits of the same step win', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const outcomes = await Promise.allSettled([
+        store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) }),
+        store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBe(1);
+      expect((await store.loadSteps(run.runId)).length).toBe(1);
+    });
+
+    it('keeps events append-only with contiguous sequence numbers', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.appendEvents(run.runId, [event(run.runId, 1)]);
+      expect(await codeOf(store.appendEvents(run.runId, [event(run.runId, 1)]))).toBe('run_conflict');
+      expect(await codeOf(store.appendEvents(run.runId, [event(run.runId, 3)]))).toBe('run_conflict');
+      await store.appendEvents(run.runId, [event(run.runId, 2)]);
+      expect((await store.listEvents(run.runId)).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    it('persists a pending decision and clears it on commit', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const decision = { stepIndex: 0, message: step(run.runId, 0).messages[0] as never, usage: usage(1), finishReason: 'tool_calls' as const, startedAt: new Date().toISOString() };
+      await store.saveDecision({ runId: run.runId, decision });
+      expect((await store.getRun(run.runId))?.pendingStep).toEqual(decision);
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1) });
+      expect((await store.getRun(run.runId))?.pendingStep).toBeUndefined();
+    });
+
+    it('records exactly one terminal result; a second finish returns the first', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const first = await store.finishRun({ runId: run.runId, result: result(run.runId), events: [event(run.runId, 1)] });
+      expect(first.stopReason).toBe('final_answer');
+      const second = await store.finishRun({ runId: run.runId, result: result(run.runId, { status: 'stopped', stopReason: 'killed' }), events: [] });
+      expect(second.stopReason).toBe('final_answer');
+      const record = await store.getRun(run.runId);
+      expect(record?.status).toBe('completed');
+      expect(record?.result?.stopReason).toBe('final_answer');
+      expect(await codeOf(store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1) }))).toBe('run_conflict');
+    });
+
+    it('pauses and resumes a run; reopens a failed run only when its error is retryable', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.updateRun({ runId: run.runId, status: 'paused', result: result(run.runId, { status: 'paused', stopReason: 'awaiting_approval' }) });
+      expect((await store.getRun(run.runId))?.status).toBe('paused');
+      await store.updateRun({ runId: run.runId, status: 'running' });
+      await store.finishRun({ runId: run.runId, result: result(run.runId, { status: 'failed', stopReason: 'error', error: { code: 'model_rate_limited', message: '429', retryable: true } }), events: [] });
+      await store.updateRun({ runId: run.runId, status: 'running' });
+      expect((await store.getRun(run.runId))?.status).toBe('running');
+      const other = newRun();
+      await store.createRun(other);
+      await store.finishRun({ runId: other.runId, result: result(other.runId, { status: 'failed', stopReason: 'error', error: { code: 'model_auth', message: '401' } }), events: [] });
+      expect(await codeOf(store.updateRun({ runId: other.runId, status: 'running' }))).toBe('run_conflict');
+    });
+
+    it('keeps a tool ledger: intent, then one completion that is never overwritten', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const base = { runId: run.runId, toolCallId: 'c1', stepIndex: 0, name: 'pay', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+      await store.recordToolIntent({ ...base, startedAt: new Date().toISOString() });
+      expect((await store.getToolLedger(run.runId))[0]).toMatchObject({ toolCallId: 'c1', status: 'started' });
+      const done = { role: 'tool' as const, toolCallId: 'c1', name: 'pay', content: 'ok' };
+      await store.recordToolResult({ ...base, result: done, completedAt: new Date().toISOString() });
+      await store.recordToolResult({ ...base, result: { ...done, content: 'second' }, completedAt: new Date().toISOString() });
+      const ledger = await store.getToolLedger(run.runId, { stepIndex: 0 });
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0]).toMatchObject({ status: 'completed', result: { content: 'ok' } });
+      expect(await store.getToolLedger(run.runId, { stepIndex: 1 })).toEqual([]);
+    });
+
+    it('sets, reads and clears kill flags for one run and for all', async () => {
+      await store.setKillFlag({ scope: 'run-a', reason: 'stop a', at: new Date().toISOString() });
+      expect((await store.getKillFlag('run-a'))?.reason).toBe('stop a');
+      expect(await store.getKillFlag('run-b')).toBeUndefined();
+      await store.setKillFlag({ scope: KILL_ALL_SCOPE, reason: 'incident', at: new Date().toISOString() });
+      expect((await store.getKillFlag('run-b'))?.reason).toBe('incident');
+      await store.clearKillFlag();
+      expect(await store.getKillFlag('run-b')).toBeUndefined();
+      expect((await store.getKillFlag('run-a'))?.reason).toBe('stop a');
+      await store.clearKillFlag('run-a');
+      expect(await store.getKillFlag('run-a')).toBeUndefined();
+    });
+
+    it('grants one lease at a time and fences commits of a lost lease (lease_lost)', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const a = await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 60_000 });
+      expect(a).toBeDefined();
+      expect(await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 })).toBeUndefined();
+      expect(await store.renewLease(a!, 60_000)).toBeDefined();
+      await store.releaseLease(a!);
+      const b = await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 });
+      expect(b!.epoch).toBeGreaterThan(a!.epoch);
+      expect(await store.renewLease(a!, 60_000)).toBeUndefined();
+      expect(await codeOf(store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1), lease: a! }))).toBe('lease_lost');
+      expect(await codeOf(store.finishRun({ runId: run.runId, result: result(run.runId), events: [], lease: a! }))).toBe('lease_lost');
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1), lease: b! });
+      expect((await store.getRun(run.runId))?.stepCount).toBe(1);
+    });
+
+    it('lets a new owner take an expired lease', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const a = await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const b = await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 });
+      expect(b?.epoch).toBeGreaterThan(a!.epoch);
+    });
+
+    it('hands out copies: mutating a returned record does not change the store', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const record = await store.getRun(run.runId);
+      (record as { status: string }).status = 'completed';
+      (record!.input as unknown[]).push({ role: 'user', content: 'injected' });
+      const again = await store.getRun(run.runId);
+      expect(again?.status).toBe('running');
+      expect(again?.input).toHaveLength(1);
+    });
+
+    it('reports an unknown run as run_not_found on writes', async () => {
+      expect(await codeOf(store.commitStep({ runId: 'missing-run', step: step('missing-run', 0), events: [], usageDelta: usage(1) }))).toBe('run_not_found');
+    });
+  });
+}

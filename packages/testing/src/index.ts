@@ -1,0 +1,6 @@
+export { ScriptedModel } from './scripted-model.js';
+export type { ScriptStep, ScriptedToolCall, ScriptedModelOptions } from './scripted-model.js';
+export { checkRunInvariants, assertRunInvariants } from './invariants.js';
+export type { InvariantReport } from './invariants.js';
+export { describeStateStore } from './conformance/state-store.js';
+export type { StateStoreSuiteOptions } from './conformance/state-store.js';

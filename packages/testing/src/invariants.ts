@@ -1,0 +1,83 @@
+import { findPairingViolations, verifyAuditEvents, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
+
+/** Outcome of `checkRunInvariants`. */
+export interface InvariantReport {
+  readonly ok: boolean;
+  /** One line per violation, prefixed with the invariant (`I1: …`). */
+  readonly violations: readonly string[];
+}
+
+const TERMINAL = new Set(['completed', 'stopped', 'failed']);
+const AFTER_STOP_FORBIDDEN = new Set(['model_request', 'tool_started', 'step_started']);
+
+/**
+ * Checks RELIABILITY.md invariants on a finished run, through the public `StateStore`:
+ * I1 one terminal record whose stop reason equals the result's; I2 contiguous, complete steps;
+ * I3 tool pairing over the whole stored transcript; I5 usage and tool-call totals equal the sum
+ * over steps, and no model/tool call started after the stop; I6 contiguous audit sequence
+ * (and hash chain when present); I8 the `run_finished` event reproduces the stored result.
+ */
+export async function checkRunInvariants(input: { store: StateStore; runId: string; result?: RunResult }): Promise<InvariantReport> {
+  const { store, runId, result } = input;
+  const violations: string[] = [];
+  const run = await store.getRun(runId);
+  if (!run) return { ok: false, violations: [`I1: run ${runId} is not in the store`] };
+  const steps = await store.loadSteps(runId);
+  const events: StoredRunEvent[] = await store.listEvents(runId);
+
+  // I1
+  const finished = events.filter((event) => event.type === 'run_finished');
+  if (TERMINAL.has(run.status)) {
+    if (!run.result) violations.push('I1: terminal run has no result');
+    if (finished.length !== 1) violations.push(`I1: expected exactly one run_finished event, found ${finished.length}`);
+    if (run.result && run.result.status !== run.status) violations.push(`I1: stored status ${run.status} differs from result status ${run.result.status}`);
+    if (result && run.result && result.stopReason !== run.result.stopReason) violations.push(`I1: result says ${result.stopReason}, store says ${run.result.stopReason}`);
+  } else if (run.status === 'paused') {
+    if (run.result?.stopReason !== 'awaiting_approval') violations.push('I1: paused run without an awaiting_approval result');
+    if (finished.length !== 0) violations.push('I1: paused run has a run_finished event');
+  } else {
+    violations.push(`I1: run is still ${run.status}`);
+  }
+
+  // I2 + I3
+  steps.forEach((step, i) => {
+    if (step.stepIndex !== i) violations.push(`I2: step at position ${i} has index ${step.stepIndex}`);
+    if (step.messages[0]?.role !== 'assistant') violations.push(`I2: step ${i} does not start with the assistant decision`);
+  });
+  if (run.stepCount !== steps.length) violations.push(`I2: run says ${run.stepCount} steps, store holds ${steps.length}`);
+  for (const problem of findPairingViolations([...run.input, ...steps.flatMap((step) => step.messages)])) violations.push(`I3: ${problem}`);
+
+  // I5
+  const sum = steps.reduce(
+    (acc, step) => ({ input: acc.input + step.usage.inputTokens, output: acc.output + step.usage.outputTokens, cost: acc.cost + step.usage.costUsd, calls: acc.calls + step.toolCalls }),
+    { input: 0, output: 0, cost: 0, calls: 0 },
+  );
+  if (run.status !== 'paused' && !run.pendingStep) {
+    if (run.usage.inputTokens !== sum.input || run.usage.outputTokens !== sum.output) violations.push(`I5: run usage ${run.usage.inputTokens}/${run.usage.outputTokens} differs from the sum over steps ${sum.input}/${sum.output}`);
+    if (Math.abs(run.usage.costUsd - sum.cost) > 1e-9) violations.push(`I5: run cost ${run.usage.costUsd} differs from the sum over steps ${sum.cost}`);
+    if (run.result && run.result.toolCalls !== sum.calls) violations.push(`I5: result counts ${run.result.toolCalls} tool calls, steps hold ${sum.calls}`);
+  }
+  const stopIndex = events.findIndex((event) => event.type === 'run_finished' || event.type === 'run_paused');
+  if (stopIndex >= 0) {
+    const resumedAfter = events.findIndex((event, i) => i > stopIndex && event.type === 'run_resumed');
+    const tail = events.slice(stopIndex + 1, resumedAfter === -1 ? undefined : resumedAfter);
+    for (const event of tail) if (AFTER_STOP_FORBIDDEN.has(event.type)) violations.push(`I5: ${event.type} (seq ${event.seq}) after the run stopped`);
+  }
+
+  // I6
+  const audit = verifyAuditEvents(events);
+  if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
+
+  // I8
+  const last = finished.at(-1);
+  if (last && last.type === 'run_finished' && run.result && JSON.stringify(last.result) !== JSON.stringify(run.result)) {
+    violations.push('I8: the run_finished event does not reproduce the stored result');
+  }
+  return { ok: violations.length === 0, violations };
+}
+
+/** Throws an error listing every violated invariant. */
+export async function assertRunInvariants(input: { store: StateStore; runId: string; result?: RunResult }): Promise<void> {
+  const report = await checkRunInvariants(input);
+  if (!report.ok) throw new Error(`run ${input.runId} violates invariants:\n  ${report.violations.join('\n  ')}`);
+}

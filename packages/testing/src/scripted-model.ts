@@ -1,0 +1,136 @@
+import { AgentrtError, type AssistantMessage, type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type TokenUsage } from '@agentrt/core';
+
+/** One scripted tool call. `args` may be an object, raw (possibly malformed) JSON text, or anything else. */
+export interface ScriptedToolCall {
+  readonly name: string;
+  readonly args?: unknown;
+  /** Default: `call_<n>` with a counter unique to the model instance. */
+  readonly id?: string;
+}
+
+/** One scripted model turn. */
+export type ScriptStep =
+  | { readonly text: string; readonly toolCalls?: readonly ScriptedToolCall[]; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+  | { readonly toolCalls: readonly ScriptedToolCall[]; readonly text?: string; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+  | { readonly error: unknown; readonly delayMs?: number }
+  | ((request: ModelRequest, callIndex: number) => ScriptStep | ModelResponse | Promise<ScriptStep | ModelResponse>);
+
+/** Options of `ScriptedModel`. */
+export interface ScriptedModelOptions {
+  readonly provider?: string;
+  readonly model?: string;
+  /** After the last step: `throw` (default), or `repeat_last` (a runaway model), or `cycle`. */
+  readonly whenExhausted?: 'throw' | 'repeat_last' | 'cycle';
+  /** Usage reported when a step gives none. Default `{ inputTokens: 10, outputTokens: 5 }`. */
+  readonly defaultUsage?: TokenUsage;
+}
+
+/**
+ * A deterministic model for tests and demos: answers from a script, no network.
+ * Throws `AgentrtError('script_exhausted')` on a call past the end of the script
+ * (unless told to repeat), and `assertDone()` fails when steps are left over.
+ *
+ * @example
+ * ```ts
+ * const model = new ScriptedModel([
+ *   ScriptedModel.call('add', { a: 1, b: 2 }),
+ *   ScriptedModel.answer('3'),
+ * ]);
+ * ```
+ */
+export class ScriptedModel implements ModelAdapter {
+  readonly provider: string;
+  readonly model: string;
+  /** Every request received, in order. */
+  readonly requests: ModelRequest[] = [];
+  private nextId = 0;
+  private readonly options: ScriptedModelOptions;
+
+  constructor(private readonly script: readonly ScriptStep[], options: ScriptedModelOptions = {}) {
+    if (!Array.isArray(script)) throw new AgentrtError('config_invalid', 'ScriptedModel needs an array of steps');
+    this.provider = options.provider ?? 'scripted';
+    this.model = options.model ?? 'scripted-1';
+    this.options = options;
+  }
+
+  /** A step that calls one tool. */
+  static call(name: string, args: unknown = {}, extra: { id?: string; text?: string; usage?: Partial<TokenUsage> } = {}): ScriptStep {
+    return { toolCalls: [{ name, args, ...(extra.id ? { id: extra.id } : {}) }], ...(extra.text ? { text: extra.text } : {}), ...(extra.usage ? { usage: extra.usage } : {}) };
+  }
+
+  /** A step that calls several tools in parallel. */
+  static parallel(calls: readonly ScriptedToolCall[], extra: { text?: string; usage?: Partial<TokenUsage> } = {}): ScriptStep {
+    return { toolCalls: calls, ...extra };
+  }
+
+  /** A final-answer step. */
+  static answer(text: string, usage?: Partial<TokenUsage>): ScriptStep {
+    return { text, ...(usage ? { usage } : {}) };
+  }
+
+  /** Model calls made so far. */
+  get calls(): number {
+    return this.requests.length;
+  }
+
+  /** Steps not consumed yet. */
+  get remaining(): number {
+    return Math.max(0, this.script.length - this.requests.length);
+  }
+
+  /** Throws when scripted steps were left unused. */
+  assertDone(): void {
+    if (this.remaining > 0 && this.options.whenExhausted !== 'cycle') {
+      throw new AgentrtError('script_leftover', `ScriptedModel: ${this.remaining} scripted step(s) were never used`);
+    }
+  }
+
+  async generate(request: ModelRequest): Promise<ModelResponse> {
+    const index = this.requests.length;
+    this.requests.push({ ...request, messages: [...request.messages] });
+    let step = this.stepAt(index);
+    if (typeof step === 'function') {
+      const produced = await step(request, index);
+      if ('message' in produced) return produced;
+      step = produced;
+    }
+    if (typeof step === 'function') throw new AgentrtError('config_invalid', 'a script function must return a step or a response');
+    if (step.delayMs) await delay(step.delayMs, request.signal);
+    if ('error' in step) throw step.error;
+    const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: call.args ?? {} }));
+    const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}) };
+    const usage = { ...(this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 }), ...step.usage };
+    return { message, usage, finishReason: step.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop') };
+  }
+
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const response = await this.generate(request);
+    const text = response.message.content;
+    for (let i = 0; i < text.length; i += 16) yield { type: 'text_delta', text: text.slice(i, i + 16) };
+    yield { type: 'response', response };
+  }
+
+  private stepAt(index: number): ScriptStep {
+    const script = this.script;
+    if (index < script.length) return script[index]!;
+    const mode = this.options.whenExhausted ?? 'throw';
+    if (script.length > 0 && mode === 'repeat_last') return script[script.length - 1]!;
+    if (script.length > 0 && mode === 'cycle') return script[index % script.length]!;
+    throw new AgentrtError('script_exhausted', `ScriptedModel: unexpected model call #${index + 1}; the script has ${script.length} step(s)`);
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

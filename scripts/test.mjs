@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The README's test command: makes sure the services the tests need answer, then runs
+// the whole vitest suite and prints the plain summary line `N passed, N failed`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = join(root, '.tmp');
+mkdirSync(tmp, { recursive: true });
+
+function answers(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
+    const done = (ok) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** Returns a REDIS_URL that answers, starting a private redis-server (installing it if needed) when none does. */
+async function ensureRedis() {
+  const wanted = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await answers(wanted)) return { url: wanted };
+  let bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+  if (!bin) {
+    console.log('[test] no Redis answers and redis-server is missing: installing it with apt');
+    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
+    bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+    if (!bin) throw new Error('redis-server could not be installed; set REDIS_URL to a reachable Redis');
+  }
+  const port = 20000 + (process.pid % 20000);
+  const pidfile = join(tmp, `redis-${port}.pid`);
+  spawnSync(bin, ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--pidfile', pidfile, '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'inherit' });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await answers(url))) throw new Error(`started redis-server on ${port} but it does not answer`);
+  console.log(`[test] started a private redis-server at ${url}`);
+  return {
+    url,
+    stop() {
+      if (existsSync(pidfile)) {
+        const pid = Number(readFileSync(pidfile, 'utf8').trim());
+        if (pid) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+      }
+    },
+  };
+}
+
+const redis = await ensureRedis();
+const report = join(tmp, 'vitest-results.json');
+rmSync(report, { force: true });
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const args = [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, REDIS_URL: redis.url } });
+const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+redis.stop?.();
+
+let passed = 0, failed = 0, skipped = 0;
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed = json.numPassedTests ?? 0;
+  failed = (json.numFailedTests ?? 0) + (json.numRuntimeErrorTestSuites ?? 0);
+  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+} else {
+  failed = 1;
+}
+if (code !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || code !== 0 ? 1 : 0);

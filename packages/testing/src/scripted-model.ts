@@ -97,7 +97,7 @@ export class ScriptedModel implements ModelAdapter {
     if (typeof step === 'function') throw new AgentrtError('config_invalid', 'a script function must return a step or a response');
     if (step.delayMs) await delay(step.delayMs, request.signal);
     if ('error' in step) throw step.error;
-    const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: call.args ?? {} }));
+    const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: 'args' in call ? call.args : {} }));
     const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}) };
     const usage = { ...(this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 }), ...step.usage };
     return { message, usage, finishReason: step.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop') };

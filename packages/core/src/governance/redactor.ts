@@ -83,7 +83,10 @@ export class Redactor {
       re.lastIndex = 0;
       out = out.replace(re, (match: string, ...groups: unknown[]) => {
         const prefix = typeof groups[0] === 'string' && match.startsWith(groups[0]) && groups[0] !== match ? groups[0] : '';
-        return `${prefix}${REDACTED}`;
+        // Keep the quotes of a quoted value so JSON stays JSON.
+        const value = match.slice(prefix.length);
+        const quote = value.length > 1 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0] ? value[0] : '';
+        return `${prefix}${quote}${REDACTED}${quote}`;
       });
     }
     return out;

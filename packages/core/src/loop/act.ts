@@ -124,8 +124,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
       continue;
     }
     if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
-      if (config.onUnknownOutcome === 'ask' && run.approvals.get(call.id)?.decision !== 'approve') {
-        if (run.approvals.get(call.id)?.decision === 'deny') {
+      const given = run.approvals.get(call.id);
+      const decided = given?.argsFingerprint === argsFingerprint ? given.decision : undefined;
+      if (config.onUnknownOutcome === 'ask' && decided !== 'approve') {
+        if (decided === 'deny') {
           await reject(index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         } else {
           pending.push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
@@ -163,7 +165,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
     }
     const finalFingerprint = fingerprint(info.args);
     if (tool.needsApproval(info.args)) {
-      const approval = run.approvals.get(call.id);
+      // An approval holds only for the exact args the approver was shown.
+      const given = run.approvals.get(call.id);
+      const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
       if (approval?.decision === 'deny') {
         run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
         await reject(index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, finalFingerprint);

@@ -30,6 +30,11 @@ export interface ApprovalDecision {
   readonly reason?: string;
 }
 
+/** An approval as the loop holds it: bound to the fingerprint of the args the approver was shown. */
+export interface BoundApproval extends ApprovalDecision {
+  readonly argsFingerprint: string;
+}
+
 /** In-memory state of a run while this process drives it. */
 export class ActiveRun {
   readonly runId: string;
@@ -48,7 +53,7 @@ export class ActiveRun {
   readonly loopDetector = new LoopDetector();
   /** First result per identical call, for `dedupeIdenticalCalls`. */
   readonly dedupe = new Map<string, { content: string; isError?: boolean; code?: string }>();
-  readonly approvals: ReadonlyMap<string, ApprovalDecision>;
+  readonly approvals: ReadonlyMap<string, BoundApproval>;
   readonly controller = new AbortController();
   readonly contextState: Record<string, unknown>;
   lastRenewMono = monotonicMs();
@@ -60,7 +65,7 @@ export class ActiveRun {
     steps: readonly { messages: readonly Message[] }[],
     readonly lease: Lease,
     readonly log: EventLog,
-    approvals: Readonly<Record<string, ApprovalDecision>>,
+    approvals: ReadonlyMap<string, BoundApproval>,
     readonly resumed: boolean,
   ) {
     this.runId = record.runId;
@@ -72,7 +77,7 @@ export class ActiveRun {
     this.toolCalls = record.toolCalls;
     this.usage = { ...emptyUsage(), ...record.usage };
     this.pendingStep = record.pendingStep;
-    this.approvals = new Map(Object.entries(approvals));
+    this.approvals = approvals;
     this.contextState = {};
     // Rebuild per-run governance state from committed history (once per drive, not per step).
     for (const message of this.history) {

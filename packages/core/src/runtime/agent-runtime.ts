@@ -10,7 +10,7 @@ import { verifyAuditEvents, type AuditVerification } from '../governance/audit.j
 import { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
 import { parseOptions } from '../limits.js';
-import { ActiveRun, type ApprovalDecision, type RunDeps } from '../loop/active-run.js';
+import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } from '../loop/active-run.js';
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
 import type { Message } from '../messages.js';
@@ -168,7 +168,13 @@ export class AgentRuntime {
     try {
       const steps = await this.deps.store.loadSteps(runId);
       const log = this.newLog(record, undefined);
-      const run = new ActiveRun(record, steps, lease, log, approvals, true);
+      // Decisions apply only to calls that are actually pending, bound to the args shown for them.
+      const bound = new Map<string, BoundApproval>();
+      for (const pending of record.status === 'paused' ? (record.result?.pendingApprovals ?? []) : []) {
+        const decision = approvals[pending.toolCallId];
+        if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
+      }
+      const run = new ActiveRun(record, steps, lease, log, bound, true);
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
       await this.deps.store.updateRun({ runId, status: 'running', events, lease });
@@ -282,7 +288,7 @@ export class AgentRuntime {
     if (!lease) throw new StoreError('run_conflict', `run ${runId} is already owned by another runtime`);
     try {
       const log = this.newLog(record, listener);
-      const run = new ActiveRun(record, [], lease, log, {}, false);
+      const run = new ActiveRun(record, [], lease, log, new Map(), false);
       log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
       return await this.drive(run, options.signal, stream);
     } finally {

@@ -84,11 +84,11 @@ describe('invalid config fails fast with the field named', () => {
   });
 
   it.each([
-    [{ name: 'bad name!', description: 'd', input: z.object({}), execute: () => 1 }, 'config_invalid:name'],
-    [{ name: 'ok', description: 'd', input: z.string(), execute: () => 1 }, 'config_invalid:input'],
-    [{ name: 'ok', description: 'd', input: z.object({ when: z.date() }), execute: () => 1 }, 'config_invalid:input'],
-    [{ name: 'ok', description: 'd', input: z.object({}), execute: () => 1, timeoutMs: 0 }, 'config_invalid:timeoutMs'],
-    [{ name: 'ok', description: 'd', input: z.object({}), execute: () => 1, sideEffects: 'maybe' }, 'config_invalid:sideEffects'],
+    [{ name: 'bad name!', description: 'd', input: z.object({}), execute: (): number => 1 }, 'config_invalid:name'],
+    [{ name: 'ok', description: 'd', input: z.string(), execute: (): number => 1 }, 'config_invalid:input'],
+    [{ name: 'ok', description: 'd', input: z.object({ when: z.date() }), execute: (): number => 1 }, 'config_invalid:input'],
+    [{ name: 'ok', description: 'd', input: z.object({}), execute: (): number => 1, timeoutMs: 0 }, 'config_invalid:timeoutMs'],
+    [{ name: 'ok', description: 'd', input: z.object({}), execute: (): number => 1, sideEffects: 'maybe' }, 'config_invalid:sideEffects'],
   ])('%#: defineTool rejects a bad declaration', (definition, expected) => {
     expect(codeOf(() => defineTool(definition as never))).toBe(expected);
   });

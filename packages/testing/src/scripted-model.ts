@@ -8,12 +8,17 @@ export interface ScriptedToolCall {
   readonly id?: string;
 }
 
+/** A scripted answer (text, optionally with tool calls). */
+export interface AnswerStep { readonly text: string; readonly toolCalls?: readonly ScriptedToolCall[]; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+/** A scripted turn that calls tools. */
+export interface ToolCallStep { readonly toolCalls: readonly ScriptedToolCall[]; readonly text?: string; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+/** A scripted failure: the model call throws `error`. */
+export interface ErrorStep { readonly error: unknown; readonly delayMs?: number }
+/** A step computed from the request (and the call's index). */
+export type DynamicStep = (request: ModelRequest, callIndex: number) => AnswerStep | ToolCallStep | ErrorStep | ModelResponse | Promise<AnswerStep | ToolCallStep | ErrorStep | ModelResponse>;
+
 /** One scripted model turn. */
-export type ScriptStep =
-  | { readonly text: string; readonly toolCalls?: readonly ScriptedToolCall[]; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
-  | { readonly toolCalls: readonly ScriptedToolCall[]; readonly text?: string; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
-  | { readonly error: unknown; readonly delayMs?: number }
-  | ((request: ModelRequest, callIndex: number) => ScriptStep | ModelResponse | Promise<ScriptStep | ModelResponse>);
+export type ScriptStep = AnswerStep | ToolCallStep | ErrorStep | DynamicStep;
 
 /** Options of `ScriptedModel`. */
 export interface ScriptedModelOptions {
@@ -54,17 +59,17 @@ export class ScriptedModel implements ModelAdapter {
   }
 
   /** A step that calls one tool. */
-  static call(name: string, args: unknown = {}, extra: { id?: string; text?: string; usage?: Partial<TokenUsage> } = {}): ScriptStep {
+  static call(name: string, args: unknown = {}, extra: { id?: string; text?: string; usage?: Partial<TokenUsage> } = {}): ToolCallStep {
     return { toolCalls: [{ name, args, ...(extra.id ? { id: extra.id } : {}) }], ...(extra.text ? { text: extra.text } : {}), ...(extra.usage ? { usage: extra.usage } : {}) };
   }
 
   /** A step that calls several tools in parallel. */
-  static parallel(calls: readonly ScriptedToolCall[], extra: { text?: string; usage?: Partial<TokenUsage> } = {}): ScriptStep {
+  static parallel(calls: readonly ScriptedToolCall[], extra: { text?: string; usage?: Partial<TokenUsage> } = {}): ToolCallStep {
     return { toolCalls: calls, ...extra };
   }
 
   /** A final-answer step. */
-  static answer(text: string, usage?: Partial<TokenUsage>): ScriptStep {
+  static answer(text: string, usage?: Partial<TokenUsage>): AnswerStep {
     return { text, ...(usage ? { usage } : {}) };
   }
 
@@ -88,13 +93,13 @@ export class ScriptedModel implements ModelAdapter {
   async generate(request: ModelRequest): Promise<ModelResponse> {
     const index = this.requests.length;
     this.requests.push({ ...request, messages: [...request.messages] });
-    let step = this.stepAt(index);
-    if (typeof step === 'function') {
-      const produced = await step(request, index);
+    const scripted = this.stepAt(index);
+    let step: AnswerStep | ToolCallStep | ErrorStep;
+    if (typeof scripted === 'function') {
+      const produced = await scripted(request, index);
       if ('message' in produced) return produced;
       step = produced;
-    }
-    if (typeof step === 'function') throw new AgentrtError('config_invalid', 'a script function must return a step or a response');
+    } else step = scripted;
     if (step.delayMs) await delay(step.delayMs, request.signal);
     if ('error' in step) throw step.error;
     const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: 'args' in call ? call.args : {} }));

@@ -12,8 +12,8 @@ export function formatEvent(event: RunEvent): string {
       return `run ${event.runId.slice(0, 8)} started · tools: ${event.tools.join(', ')}`;
     case 'step_started':
       return `\nstep ${event.stepIndex + 1}`;
-    case 'context_prepared':
-      return `  context  ${event.requestMessages} message(s) sent (history ${event.historyMessages})`;
+    case 'model_request':
+      return `  context  ${event.messageCount} message(s) sent of ${event.historyMessages} in history${event.repairedPairs ? ` (${event.repairedPairs} pairing fixes)` : ''}`;
     case 'model_response': {
       const calls = event.message.toolCalls ?? [];
       const decision = calls.length

@@ -16,8 +16,8 @@ interface EventBase {
 export type RunEvent =
   | (EventBase & { readonly type: 'run_started'; readonly messageCount: number; readonly tools: readonly string[]; readonly metadata?: Readonly<Record<string, unknown>>; readonly resumed?: boolean })
   | (EventBase & { readonly type: 'step_started'; readonly stepIndex: number })
-  | (EventBase & { readonly type: 'context_prepared'; readonly stepIndex: number; readonly historyMessages: number; readonly requestMessages: number; readonly repairedPairs: number })
-  | (EventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly tools: readonly string[]; readonly attempt: number })
+  /** Context gathered and sent: `messageCount` of `historyMessages` after the context strategy; `repairedPairs` > 0 when pairing had to fix the strategy's output. */
+  | (EventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number })
   | (EventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
   | (EventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
   | (EventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })

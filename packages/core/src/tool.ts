@@ -52,6 +52,8 @@ export interface Tool {
   readonly timeoutMs: number;
   /** Returns true when the call with these (validated) args needs approval. */
   needsApproval(args: unknown): boolean;
+  /** False only when no call of this tool can ever need approval. */
+  readonly mayNeedApproval: boolean;
   /** Runs with already-validated args. */
   execute(args: unknown, ctx: ToolContext): Promise<unknown>;
 }
@@ -124,6 +126,7 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
     sideEffects,
     timeoutMs,
     needsApproval: (args: unknown) => (typeof approval === 'function' ? Boolean(approval(args as z.output<S>)) : approval),
+    mayNeedApproval: approval !== false,
     execute: async (args: unknown, ctx: ToolContext) => execute(args as z.output<S>, ctx),
   });
 }

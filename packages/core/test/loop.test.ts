@@ -92,8 +92,8 @@ describe('the loop', () => {
     expect(types[0]).toBe('run_started');
     expect(types).toContain('model_delta');
     expect(types.filter((t) => t !== 'model_delta')).toEqual([
-      'run_started', 'step_started', 'context_prepared', 'model_request', 'model_response', 'tool_started', 'tool_finished', 'step_finished',
-      'step_started', 'context_prepared', 'model_request', 'model_response', 'step_finished', 'run_finished',
+      'run_started', 'step_started', 'model_request', 'model_response', 'tool_started', 'tool_finished', 'step_finished',
+      'step_started', 'model_request', 'model_response', 'step_finished', 'run_finished',
     ]);
     const last = events.at(-1)!;
     expect(last.type === 'run_finished' && last.result.stopReason).toBe('final_answer');

@@ -36,6 +36,13 @@ const VALUE_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
+ * Cheap pre-check: a string that matches none of these fragments cannot match any value
+ * pattern above, so the full pattern list runs only on candidates. Keep it in sync with
+ * VALUE_PATTERNS (every pattern must require at least one of these fragments).
+ */
+const CANDIDATE = /PRIVATE KEY|[srp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|tvly-|xox[abprs]-|AIza|eyJ|bearer|basic|[?&#][a-z_-]+=|:\/\/[^/\s]*@|secret|token|passw|api_?-?key|access_?-?key|private_?-?key|credential|authorization/i;
+
+/**
  * Removes secrets before anything is written or shown: values under secret-looking
  * keys (`*token*`, `*secret*`, `*key*`, `authorization`, `password`, `cookie`, …),
  * values matching known credential formats (OpenAI/Anthropic/AWS/GitHub/Tavily/Slack keys,
@@ -68,15 +75,23 @@ export class Redactor {
     }
   }
 
-  /** True when a key name looks like it holds a secret. */
+  private readonly keyVerdicts = new Map<string, boolean>();
+
+  /** True when a key name looks like it holds a secret (memoized: key names repeat endlessly). */
   isSecretKey(key: string): boolean {
-    return this.keys.some((re) => re.test(key));
+    let verdict = this.keyVerdicts.get(key);
+    if (verdict === undefined) {
+      verdict = this.keys.some((re) => re.test(key));
+      if (this.keyVerdicts.size < 10_000) this.keyVerdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** Redacts a string. */
   text(input: string): string {
     let out = input;
     for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (this.patterns.length === VALUE_PATTERNS.length && !CANDIDATE.test(out)) return out;
     for (const re of this.patterns) {
       re.lastIndex = 0;
       if (!re.test(out)) continue;
@@ -105,9 +120,9 @@ export class Redactor {
       else if (v instanceof Error) out = { name: v.name, message: this.text(v.message) };
       else {
         const copy: Record<string, unknown> = {};
-        for (const [k, child] of Object.entries(v)) {
-          if (k === '__proto__') continue;
-          copy[k] = walk(child, k);
+        for (const k in v) {
+          if (k === '__proto__' || !Object.prototype.hasOwnProperty.call(v, k)) continue;
+          copy[k] = walk((v as Record<string, unknown>)[k], k);
         }
         out = copy;
       }

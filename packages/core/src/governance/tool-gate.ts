@@ -34,6 +34,11 @@ export class ToolGate {
     return [...this.tools.values()];
   }
 
+  /** The registered tool of that exact name, allowed or not. */
+  find(name: string): Tool | undefined {
+    return this.tools.get(name);
+  }
+
   /** Deny wins; with an allow list, only listed tools pass. */
   isAllowed(name: string): boolean {
     if (this.policy.deny?.some((pattern) => globMatch(pattern, name))) return false;

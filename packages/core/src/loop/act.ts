@@ -4,12 +4,13 @@ import type { ToolCall, ToolMessage } from '../messages.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import type { Tool } from '../tool.js';
-import { canonicalJson, fingerprint } from '../util/canonical-json.js';
+import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
 import { describeThrown, serializeToolOutput } from './tool-output.js';
+import { needsDurableDecision } from './decide.js';
 
 /** What the Act phase produced. */
 export interface ActOutcome {
@@ -28,6 +29,7 @@ interface Executable {
   readonly call: ToolCall;
   readonly tool: Tool;
   readonly args: unknown;
+  /** Fingerprint of the model's args: what the ledger binds the call id to. */
   readonly argsFingerprint: string;
 }
 
@@ -52,7 +54,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
   const ledger = new Map<string, ToolLedgerEntry>();
   if (run.resumed) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
 
+  // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
+  const durable = needsDurableDecision(deps, decision.message);
   const record = async (call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']) => {
+    if (!durable) return;
     await store.recordToolResult(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint, sideEffects, result, completedAt: nowIso() },
       { lease: run.lease },
@@ -76,8 +81,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
     const overCap = run.toolCalls > config.limits.maxToolCalls;
     if (overCap) run.toolCallCapExceeded = true;
     const parsed = parseToolArgs(call.args, decision.finishReason);
-    const argsFingerprint = fingerprint(parsed.ok ? parsed.args : call.args);
-    const repeats = parsed.ok && config.loopDetection ? run.loopDetector.observe(call.name, parsed.args) : 0;
+    const canonicalArgs = canonicalJson(parsed.ok ? parsed.args : call.args);
+    const argsFingerprint = sha256(canonicalArgs);
+    const repeats = parsed.ok && config.loopDetection ? run.loopDetector.observe(call.name, canonicalArgs) : 0;
     const callsOfTool = run.callsPerTool.get(call.name) ?? 0;
     run.callsPerTool.set(call.name, callsOfTool + 1);
 
@@ -163,14 +169,14 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
       await reject(index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
       continue;
     }
-    const finalFingerprint = fingerprint(info.args);
     if (tool.needsApproval(info.args)) {
+      const finalFingerprint = fingerprint(info.args);
       // An approval holds only for the exact args the approver was shown.
       const given = run.approvals.get(call.id);
       const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
       if (approval?.decision === 'deny') {
         run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
-        await reject(index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, finalFingerprint);
+        await reject(index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         continue;
       }
       if (approval?.decision !== 'approve') {
@@ -185,15 +191,15 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
       if (earlier) {
         results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
         run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: earlier.content, durationMs: 0, replayed: true });
-        await record(call, results[index]!, finalFingerprint, tool.sideEffects);
+        await record(call, results[index]!, argsFingerprint, tool.sideEffects);
         continue;
       }
     }
-    executables.push({ index, call, tool, args: info.args, argsFingerprint: finalFingerprint });
+    executables.push({ index, call, tool, args: info.args, argsFingerprint });
   }
 
   await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
-    results[job.index] = await execute(deps, run, job, stepIndex, hookContext);
+    results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   });
 
   if (pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: calls.length, pending, ...(stop ? { stop } : {}) };
@@ -215,7 +221,7 @@ async function runBounded<T>(items: readonly T[], limit: number, worker: (item: 
   await Promise.all(lanes);
 }
 
-async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): Promise<ToolMessage | undefined> {
+async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean): Promise<ToolMessage | undefined> {
   const { call, tool } = job;
   const { store, config } = deps;
   // Kill switch: checked before every tool call, in this process and through the store.
@@ -284,10 +290,12 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
     if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
   }
-  await store.recordToolResult(
-    { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
-    { lease: run.lease },
-  );
+  if (durable) {
+    await store.recordToolResult(
+      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
+      { lease: run.lease },
+    );
+  }
   if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
     run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
   }

@@ -11,6 +11,7 @@ import { RunAbort, type AbortCause } from '../util/abort.js';
 import { monotonicMs } from '../util/time.js';
 import type { EventLog } from './event-log.js';
 import { parseToolArgs } from './tool-args.js';
+import { canonicalJson } from '../util/canonical-json.js';
 
 /** The parts a run is driven with. */
 export interface RunDeps {
@@ -86,7 +87,7 @@ export class ActiveRun {
         this.seenCallIds.add(call.id);
         this.callsPerTool.set(call.name, (this.callsPerTool.get(call.name) ?? 0) + 1);
         const parsed = parseToolArgs(call.args, 'stop');
-        this.loopDetector.observe(call.name, parsed.ok ? parsed.args : call.args);
+        this.loopDetector.observe(call.name, canonicalJson(parsed.ok ? parsed.args : call.args));
       }
     }
   }

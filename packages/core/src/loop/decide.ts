@@ -23,7 +23,6 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage));
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
-  run.log.emit({ type: 'context_prepared', stepIndex, historyMessages: snapshot.length, requestMessages: messages.length, repairedPairs: repaired });
 
   let request: ModelRequest = { messages, tools: deps.gate.advertised, signal: run.signal };
   for (const hook of deps.hooks) {
@@ -37,7 +36,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
 
   let response: ModelResponse | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
-    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, tools: request.tools.map((t) => t.name), attempt });
+    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt });
     response = await callModel(deps, run, request, stepIndex, options.stream);
     for (const hook of deps.hooks) {
       const replaced = await callHook('afterModel', () => hook.afterModel?.(response!, hookContext));
@@ -54,8 +53,9 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   }
   const message = normalizeCalls(response!.message, run, stepIndex);
   const decision: PendingStep = { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
-  if (message.toolCalls?.length) {
-    // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again.
+  if (needsDurableDecision(deps, message)) {
+    // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again,
+    // so side-effecting calls keep their ids and ledger entries across a crash.
     await deps.store.saveDecision({ runId: run.runId, decision, lease: run.lease });
   }
   return decision;
@@ -145,4 +145,17 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     return id === call.id ? call : { ...call, id };
   });
   return changed ? { ...message, toolCalls: calls } : message;
+}
+
+/**
+ * A step needs its decision persisted before acting when any call may have an effect
+ * (a tool declared `idempotent` or `non-idempotent`, or one that may pause for approval).
+ * A step of only pure (`none`) tools can simply be re-decided after a crash.
+ */
+export function needsDurableDecision(deps: RunDeps, message: AssistantMessage): boolean {
+  for (const call of message.toolCalls ?? []) {
+    const tool = deps.gate.find(call.name);
+    if (!tool || tool.sideEffects !== 'none' || tool.mayNeedApproval) return true;
+  }
+  return false;
 }

@@ -3,6 +3,9 @@ import type { Redactor } from '../governance/redactor.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
 
+/** Event types whose fields are all runtime-generated (no model, tool or user text): nothing to redact. */
+const RUNTIME_ONLY = new Set<string>(['step_started', 'model_request', 'step_finished']);
+
 /** Receives every event as it happens (the `stream()` consumer). */
 export type EventListener = (event: RunEvent) => void;
 
@@ -32,12 +35,19 @@ export class EventLog {
 
   /** Emits and buffers a persisted event. */
   emit(input: RunEventInput): StoredRunEvent {
-    const base = this.redactor.value({ ...input, runId: this.runId, at: nowIso(), seq: ++this.seq }) as StoredRunEvent;
-    const event = this.hashChain ? ({ ...base, hash: (this.hash = chainHash(this.hash, base)) } as StoredRunEvent) : base;
-    this.pending.push(event);
-    this.listener?.(event);
-    return event;
+    // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
+    // and so do events made only of counters, ids and registered tool names.
+    const event = (RUNTIME_ONLY.has(input.type) ? { ...input } : this.redactor.value(input)) as Record<string, unknown>;
+    event.runId = this.runId;
+    event.at = nowIso();
+    event.seq = ++this.seq;
+    if (this.hashChain) event.hash = this.hash = chainHash(this.hash, event as unknown as StoredRunEvent);
+    const stored = event as unknown as StoredRunEvent;
+    this.pending.push(stored);
+    this.listener?.(stored);
+    return stored;
   }
+
 
   /** Emits an event that is not persisted (e.g. streaming text deltas). */
   emitTransient(input: RunEventInput): void {

@@ -17,7 +17,18 @@ interface RunSlot {
   epoch: number;
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
+/** Deep copy of JSON-shaped data (what stores hold by contract); far cheaper than `structuredClone` for small records. */
+function copy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== undefined) out[key] = copy(child);
+  }
+  return out as T;
+}
 
 /**
  * A `StateStore` in process memory. Complete and conformance-tested, but nothing

@@ -254,5 +254,15 @@ describe('the loop', () => {
     expect(result).toMatchObject({ stopReason: 'error', error: { code: 'store_unavailable' } });
     expect((await store.loadSteps(result.runId)).length).toBe(1);
     expect((await store.getRun(result.runId))?.result?.error?.code).toBe('store_unavailable');
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
+
+  it('records committed totals when an afterModel hook throws (invariants hold)', async () => {
+    const store = new MemoryStore();
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 1 }), ScriptedModel.answer('x')]);
+    let calls = 0;
+    const result = await createRuntime({ model, tools: [add], store, hooks: [{ afterModel: () => { if (++calls === 2) throw new Error('nope'); } }] }).run('go');
+    expect(result).toMatchObject({ stopReason: 'error', steps: 1, toolCalls: 1, error: { code: 'hook_failed' } });
+    await assertRunInvariants({ store, runId: result.runId, result });
   });
 });

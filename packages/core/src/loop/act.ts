@@ -22,6 +22,8 @@ export interface ActOutcome {
   readonly pending: PendingApproval[];
   /** A stop decided while acting (`loop_detected`, `policy_violation`). */
   readonly stop?: { reason: StopReason; detail: string };
+  /** An error that interrupted acting (a throwing hook, a store failure); the step is still committed, then the run ends with it. */
+  readonly error?: unknown;
 }
 
 interface Executable {
@@ -47,6 +49,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
   const stepIndex = decision.stepIndex;
   const { config, gate, store } = deps;
   const results: (ToolMessage | undefined)[] = new Array(calls.length);
+  const committedBefore = run.toolCalls;
   const pending: PendingApproval[] = [];
   const executables: Executable[] = [];
   let stop: ActOutcome['stop'];
@@ -74,6 +77,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
     await record(call, result, argsFingerprint, 'none');
   };
 
+  let failure: unknown;
+  try {
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index]!;
     run.toolCalls++;
@@ -201,11 +206,17 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
   await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   });
+  } catch (error) {
+    failure = error;
+    // Calls not planned yet still count, so the committed step and the result agree (I5).
+    run.toolCalls = Math.max(run.toolCalls, committedBefore + calls.length);
+  }
 
-  if (pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: calls.length, pending, ...(stop ? { stop } : {}) };
+  if (failure === undefined && pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: calls.length, pending, ...(stop ? { stop } : {}) };
   const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
-  const filled = results.map((result, index) => result ?? errorResult(calls[index]!, abortCode, `not run: the run stopped (${run.abort?.kind ?? 'stopped'})`));
-  return { results: filled, toolCalls: calls.length, pending: [], ...(stop ? { stop } : {}) };
+  const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
+  const filled = Array.from(calls, (call, index) => results[index] ?? errorResult(call, abortCode, `not run: ${why}`));
+  return { results: filled, toolCalls: calls.length, pending: [], ...(stop ? { stop } : {}), ...(failure !== undefined ? { error: failure } : {}) };
 }
 
 function reasonOf(run: ActiveRun, toolCallId: string): string {

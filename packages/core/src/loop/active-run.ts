@@ -46,7 +46,11 @@ export class ActiveRun {
   readonly history: Message[];
   steps: number;
   toolCalls: number;
+  /** Usage including the current, not yet committed step (what budgets check). */
   readonly usage: Usage;
+  /** Totals of committed steps only (what results report). */
+  readonly committedUsage: Usage;
+  committedToolCalls: number;
   toolCallCapExceeded = false;
   pendingStep: PendingStep | undefined;
   readonly seenCallIds = new Set<string>();
@@ -77,6 +81,8 @@ export class ActiveRun {
     this.steps = record.stepCount;
     this.toolCalls = record.toolCalls;
     this.usage = { ...emptyUsage(), ...record.usage };
+    this.committedUsage = { ...this.usage };
+    this.committedToolCalls = record.toolCalls;
     this.pendingStep = record.pendingStep;
     this.approvals = approvals;
     this.contextState = {};

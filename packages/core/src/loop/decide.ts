@@ -37,13 +37,13 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let response: ModelResponse | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt });
-    response = await callModel(deps, run, request, stepIndex, options.stream);
+    response = validateResponse(await callModel(deps, run, request, stepIndex, options.stream));
+    // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
+    addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     for (const hook of deps.hooks) {
       const replaced = await callHook('afterModel', () => hook.afterModel?.(response!, hookContext));
-      if (replaced) response = replaced;
+      if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
     }
-    response = validateResponse(response);
-    addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     run.log.emit({ type: 'model_response', stepIndex, message: response.message, usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;

@@ -1,7 +1,7 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
 import type { HookContext } from '../hooks.js';
-import type { AssistantMessage, Message, ToolMessage } from '../messages.js';
+import { addUsage, type AssistantMessage, type Message, type ToolMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
@@ -53,6 +53,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
       const outcome = await act(deps, run, decision);
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       await commit(deps, run, decision, outcome.results, outcome.toolCalls);
+      if (outcome.error !== undefined) throw outcome.error;
       const abortStop = abortToStop(run);
       if (abortStop) return await finish(deps, run, abortStop);
       if (outcome.stop && (decision.message.toolCalls?.length ?? 0) > 0) return await finish(deps, run, outcome.stop);
@@ -142,6 +143,8 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   run.log.markWritten(events.length);
   run.history.push(...messages);
   run.steps++;
+  run.committedToolCalls += toolCalls;
+  addUsage(run.committedUsage, decision.usage);
   for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
   await renewLease(deps, run);
 }
@@ -171,9 +174,10 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
     stopReason: stop.reason,
     ...(stop.detail ? { stopDetail: stop.detail } : {}),
     ...(output !== undefined ? { output } : {}),
+    // Totals of what is recorded: equal to the sum over committed steps (invariant I5).
     steps: run.steps,
-    toolCalls: run.toolCalls,
-    usage: { ...run.usage },
+    toolCalls: run.committedToolCalls,
+    usage: { ...run.committedUsage },
     startedAt: run.startedAt,
     endedAt: nowIso(),
     ...(stop.error ? { error: stop.error } : {}),

@@ -2,7 +2,8 @@ import type { AssistantMessage, TokenUsage, Usage } from './messages.js';
 import type { FinishReason } from './model.js';
 import type { PendingApproval, RunResult, StopReason } from './result.js';
 
-interface EventBase {
+/** Fields every run event carries. */
+export interface RunEventBase {
   readonly runId: string;
   /** ISO-8601 UTC timestamp. */
   readonly at: string;
@@ -14,18 +15,18 @@ interface EventBase {
 
 /** Events every run emits, in order. Persisted append-only, redacted before write. */
 export type RunEvent =
-  | (EventBase & { readonly type: 'run_started'; readonly messageCount: number; readonly tools: readonly string[]; readonly metadata?: Readonly<Record<string, unknown>>; readonly resumed?: boolean })
-  | (EventBase & { readonly type: 'step_started'; readonly stepIndex: number })
+  | (RunEventBase & { readonly type: 'run_started'; readonly messageCount: number; readonly tools: readonly string[]; readonly metadata?: Readonly<Record<string, unknown>>; readonly resumed?: boolean })
+  | (RunEventBase & { readonly type: 'step_started'; readonly stepIndex: number })
   /** Context gathered and sent: `messageCount` of `historyMessages` after the context strategy; `repairedPairs` > 0 when pairing had to fix the strategy's output. */
-  | (EventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number })
-  | (EventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
-  | (EventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
-  | (EventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
-  | (EventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; readonly content: string; readonly durationMs: number; readonly replayed?: boolean })
-  | (EventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
-  | (EventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
-  | (EventBase & { readonly type: 'run_paused'; readonly result: RunResult })
-  | (EventBase & { readonly type: 'run_finished'; readonly result: RunResult })
+  | (RunEventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number })
+  | (RunEventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
+  | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
+  | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
+  | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; readonly content: string; readonly durationMs: number; readonly replayed?: boolean })
+  | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
+  | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
+  | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult })
+  | (RunEventBase & { readonly type: 'run_finished'; readonly result: RunResult })
   | GovernanceEvent;
 
 /**
@@ -33,17 +34,17 @@ export type RunEvent =
  * loop warning, retry and discarded late result.
  */
 export type GovernanceEvent =
-  | (EventBase & { readonly type: 'tool_denied'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
-  | (EventBase & { readonly type: 'tool_rejected'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
-  | (EventBase & { readonly type: 'approval_requested'; readonly stepIndex: number; readonly approvals: readonly PendingApproval[] })
-  | (EventBase & { readonly type: 'approval_decided'; readonly stepIndex: number; readonly toolCallId: string; readonly decision: 'approve' | 'deny'; readonly reason?: string })
-  | (EventBase & { readonly type: 'run_killed'; readonly reason: string; readonly scope: 'run' | 'all' })
-  | (EventBase & { readonly type: 'limit_reached'; readonly stopReason: StopReason; readonly detail: string })
-  | (EventBase & { readonly type: 'loop_warning'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly repeats: number })
-  | (EventBase & { readonly type: 'tool_outcome_unknown'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
-  | (EventBase & { readonly type: 'late_result_discarded'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
-  | (EventBase & { readonly type: 'model_retry'; readonly stepIndex: number; readonly code: string; readonly attempt: number; readonly delayMs: number })
-  | (EventBase & { readonly type: 'run_error'; readonly stepIndex?: number; readonly code: string; readonly message: string });
+  | (RunEventBase & { readonly type: 'tool_denied'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
+  | (RunEventBase & { readonly type: 'tool_rejected'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly code: string; readonly reason: string })
+  | (RunEventBase & { readonly type: 'approval_requested'; readonly stepIndex: number; readonly approvals: readonly PendingApproval[] })
+  | (RunEventBase & { readonly type: 'approval_decided'; readonly stepIndex: number; readonly toolCallId: string; readonly decision: 'approve' | 'deny'; readonly reason?: string })
+  | (RunEventBase & { readonly type: 'run_killed'; readonly reason: string; readonly scope: 'run' | 'all' })
+  | (RunEventBase & { readonly type: 'limit_reached'; readonly stopReason: StopReason; readonly detail: string })
+  | (RunEventBase & { readonly type: 'loop_warning'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly repeats: number })
+  | (RunEventBase & { readonly type: 'tool_outcome_unknown'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
+  | (RunEventBase & { readonly type: 'late_result_discarded'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
+  | (RunEventBase & { readonly type: 'model_retry'; readonly stepIndex: number; readonly code: string; readonly attempt: number; readonly delayMs: number })
+  | (RunEventBase & { readonly type: 'run_error'; readonly stepIndex?: number; readonly code: string; readonly message: string });
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type'];

@@ -9,7 +9,7 @@ export { definePlugin } from './plugin.js';
 export type { Plugin } from './plugin.js';
 export { TOKENS, resolve, resolveAll, resolveOptional } from './tokens.js';
 export type { Token } from './tokens.js';
-export type { RunEvent, RunEventType, GovernanceEvent, StoredRunEvent, RunEventInput } from './events.js';
+export type { RunEvent, RunEventBase, RunEventType, GovernanceEvent, StoredRunEvent, RunEventInput, DistributiveOmit } from './events.js';
 export { STOP_REASONS, statusForStop } from './result.js';
 export type { RunResult, RunStatus, StopReason, PendingApproval, RunErrorInfo } from './result.js';
 export { AgentrtError, ConfigError, ModelError, StoreError, RunError } from './errors/index.js';

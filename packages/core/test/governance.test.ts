@@ -425,3 +425,30 @@ describe('audit log', () => {
     expect(only(events, 'run_finished')).toHaveLength(1);
   });
 });
+
+describe('tools that misbehave around timeouts', () => {
+  it('discards a late result from a tool that ignores abort, and audits it (F-13)', async () => {
+    const store = new MemoryStore();
+    const stubborn = defineTool({ name: 'stubborn', description: 's', input: z.object({}), timeoutMs: 30, execute: () => new Promise((r) => setTimeout(() => r('too late'), 80)) });
+    const model = new ScriptedModel([ScriptedModel.call('stubborn'), { text: 'waiting', delayMs: 120 }]);
+    const result = await createRuntime({ model, tools: [stubborn], store }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const step0 = (await store.loadSteps(result.runId))[0]!;
+    expect(step0.messages[1]).toMatchObject({ code: 'tool_timeout' });
+    expect(JSON.stringify(await store.loadSteps(result.runId))).not.toContain('too late');
+    expect(only(await store.listEvents(result.runId), 'late_result_discarded')).toHaveLength(1);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
+
+  it('reports a timed-out non-idempotent call as tool_outcome_unknown and never retries it (F-14)', async () => {
+    let attempts = 0;
+    const send = defineTool({ name: 'send_email', description: 's', input: z.object({ to: z.string() }), sideEffects: 'non-idempotent', timeoutMs: 30, execute: () => { attempts++; return new Promise((r) => setTimeout(r, 200)); } });
+    const store = new MemoryStore();
+    const model = new ScriptedModel([ScriptedModel.call('send_email', { to: 'a@example.com' }, { id: 'm1' }), ScriptedModel.answer('unsure if sent')]);
+    const result = await createRuntime({ model, tools: [send], store }).run('go');
+    expect(attempts).toBe(1);
+    expect(model.requests[1]!.messages.at(-1)).toMatchObject({ code: 'tool_outcome_unknown' });
+    const ledger = await store.getToolLedger(result.runId);
+    expect(ledger).toMatchObject([{ toolCallId: 'm1', status: 'completed', result: { code: 'tool_outcome_unknown' } }]);
+  });
+});

@@ -24,6 +24,7 @@ export type { Limits, ResolvedLimits, ModelPrice, PricingTable, ToolPolicy, Loop
 export { KILL_ALL_SCOPE } from './store/state-store.js';
 export type { StateStore, RunRecord, NewRunRecord, StepRecord, PendingStep, Lease, ToolLedgerEntry, KillFlag, WriteOptions } from './store/state-store.js';
 export { MemoryStore } from './store/memory-store.js';
+export { encodeStored, decodeStored, STORED_FORMAT_VERSION } from './store/codec.js';
 export { Redactor, REDACTED } from './governance/redactor.js';
 export type { RedactOptions } from './governance/redactor.js';
 export { verifyAuditEvents } from './governance/audit.js';

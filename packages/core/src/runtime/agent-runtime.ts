@@ -17,7 +17,7 @@ import type { Message } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { RunResult, RunStatus } from '../result.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { KILL_ALL_SCOPE, type RunRecord, type StateStore } from '../store/state-store.js';
+import { KILL_ALL_SCOPE, type Lease, type RunRecord, type StateStore } from '../store/state-store.js';
 import { builtInStopPolicies } from '../stop/built-in.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS } from '../tokens.js';
@@ -48,6 +48,11 @@ export interface ResumeOptions {
   /** Decisions for paused tool calls, by tool call id. */
   readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
   readonly signal?: AbortSignal;
+  /**
+   * When another owner holds the run's lease (e.g. a crashed process whose lease has not
+   * expired yet), keep trying for this long before failing with `run_conflict`. Default 0.
+   */
+  readonly waitForLeaseMs?: number;
 }
 
 const messageSchema = z.discriminatedUnion('role', [
@@ -86,6 +91,7 @@ const approvalsSchema = z.record(z.string(), z.strictObject({ decision: z.enum([
 export class AgentRuntime {
   private readonly deps: RunDeps;
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
+  private unsubscribeKills: (() => void) | undefined;
   /** The resolved configuration (limits with defaults, policy, pricing). */
   readonly config: ResolvedRuntimeConfig;
 
@@ -156,16 +162,19 @@ export class AgentRuntime {
     const approvals = parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals');
     const local = this.active.get(runId);
     if (local) return local.done;
-    const record = await this.deps.store.getRun(runId);
+    let record = await this.deps.store.getRun(runId);
     if (!record) throw new StoreError('run_not_found', `run ${runId} does not exist`);
     const reopen = record.status === 'failed' && record.result?.error?.retryable === true;
     if (record.status !== 'running' && record.status !== 'paused' && !reopen) return record.result!;
     if (record.toolsFingerprint !== this.deps.toolsFingerprint) {
       throw new RunError('resume_mismatch', `run ${runId} started with a different tool set; resume it with the same tools (names, descriptions and schemas)`);
     }
-    const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
-    if (!lease) throw new StoreError('run_conflict', `run ${runId} is being driven by another owner`);
+    const lease = await this.acquireLease(runId, options.waitForLeaseMs ?? 0);
     try {
+      // Re-read under the lease: the previous owner may have moved the run on before it stopped.
+      const current = (await this.deps.store.getRun(runId)) ?? record;
+      if (current.status !== 'running' && current.status !== 'paused' && !(current.status === 'failed' && current.result?.error?.retryable)) return current.result!;
+      record = current;
       const steps = await this.deps.store.loadSteps(runId);
       const log = this.newLog(record, undefined);
       // Decisions apply only to calls that are actually pending, bound to the args shown for them.
@@ -255,7 +264,28 @@ export class AgentRuntime {
     const locals = [...this.active.values()];
     for (const local of locals) local.run.abortWith('cancelled', 'runtime closed');
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+    this.unsubscribeKills?.();
+    this.unsubscribeKills = undefined;
     await this.deps.store.close?.();
+  }
+
+  private async acquireLease(runId: string, waitMs: number): Promise<Lease> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+      if (lease) return lease;
+      if (Date.now() >= deadline) throw new StoreError('run_conflict', `run ${runId} is being driven by another owner`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(10, deadline - Date.now()))));
+    }
+  }
+
+  /** Aborts in-flight calls of local runs as soon as any process sets a kill flag (when the store can push them). */
+  private watchKills(): void {
+    if (this.unsubscribeKills || !this.deps.store.subscribeKills) return;
+    this.unsubscribeKills = this.deps.store.subscribeKills((flag) => {
+      if (flag.scope === KILL_ALL_SCOPE) for (const local of this.active.values()) local.run.abortWith('killed', flag.reason);
+      else this.active.get(flag.scope)?.run.abortWith('killed', flag.reason);
+    });
   }
 
   private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
@@ -297,6 +327,7 @@ export class AgentRuntime {
   }
 
   private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult> {
+    this.watchKills();
     const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
     if (signal?.aborted) onCancel();
     signal?.addEventListener('abort', onCancel, { once: true });

@@ -40,6 +40,7 @@ export class MemoryStore implements StateStore {
   private readonly runs = new Map<string, RunSlot>();
   private readonly byKey = new Map<string, string>();
   private readonly kills = new Map<string, KillFlag>();
+  private readonly killListeners = new Set<(flag: KillFlag) => void>();
   private closed = false;
 
   async createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -203,6 +204,12 @@ export class MemoryStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     this.open();
     this.kills.set(flag.scope, copy(flag));
+    for (const listener of this.killListeners) listener(copy(flag));
+  }
+
+  subscribeKills(listener: (flag: KillFlag) => void): () => void {
+    this.killListeners.add(listener);
+    return () => this.killListeners.delete(listener);
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {

@@ -157,6 +157,13 @@ export interface StateStore {
   /** Releases a lease still held (no-op otherwise). */
   releaseLease(lease: Lease): Promise<void>;
 
+  /**
+   * Optional push notification of kill flags set by any process, so a runtime can abort
+   * in-flight calls of the runs it drives at once instead of at the next call boundary.
+   * Returns an unsubscribe function.
+   */
+  subscribeKills?(listener: (flag: KillFlag) => void): () => void;
+
   /** Releases connections and handles. */
   close?(): Promise<void>;
 }

@@ -122,15 +122,29 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.getRun(run.runId))?.stepCount).toBe(0);
     });
 
-    it('lets exactly one of two concurrent commits of the same step win', async () => {
+    it('lets exactly one of two different concurrent commits of the same step win', async () => {
       const run = newRun();
       await store.createRun(run);
+      const other = { ...step(run.runId, 0), endedAt: new Date(Date.now() + 1000).toISOString() };
       const outcomes = await Promise.allSettled([
         store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) }),
-        store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) }),
+        store.commitStep({ runId: run.runId, step: other, events: [event(run.runId, 1)], usageDelta: usage(1) }),
       ]);
       expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBe(1);
       expect((await store.loadSteps(run.runId)).length).toBe(1);
+      expect((await store.listEvents(run.runId)).length).toBe(1);
+    });
+
+    it('never applies a re-sent identical commit twice (acknowledged or refused)', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const commit = { runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) };
+      await store.commitStep(commit);
+      await store.commitStep(commit).catch((error: unknown) => expect(AgentrtError.isInstance(error) && error.code).toBe('run_conflict'));
+      const record = await store.getRun(run.runId);
+      expect(record).toMatchObject({ stepCount: 1, toolCalls: 1, lastEventSeq: 1 });
+      expect(record?.usage.inputTokens).toBe(1);
+      expect(await store.loadSteps(run.runId)).toHaveLength(1);
     });
 
     it('keeps events append-only with contiguous sequence numbers', async () => {

@@ -1,0 +1,34 @@
+import { StoreError } from '../errors/store-error.js';
+
+/** Version of the JSON shapes stores persist (runs, steps, events, ledger entries). */
+export const STORED_FORMAT_VERSION = 1;
+
+const dropProto = (key: string, value: unknown) => (key === '__proto__' ? undefined : value);
+
+/**
+ * Serializes a record for a durable store, stamped with the format version (`v`).
+ * Stores persist only JSON; this is the one place that shape is decided.
+ */
+export function encodeStored(value: object): string {
+  return JSON.stringify({ v: STORED_FORMAT_VERSION, ...value });
+}
+
+/**
+ * Parses a record a durable store read back. Never returns partially trusted data:
+ * unparseable or non-object text is `state_corrupt`, a newer format version is
+ * `schema_unsupported`, and `__proto__` keys are dropped (no prototype pollution).
+ */
+export function decodeStored<T>(text: unknown, what: string): T {
+  if (typeof text !== 'string') throw new StoreError('state_corrupt', `${what}: expected stored JSON text, found ${text === null ? 'null' : typeof text}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text, dropProto);
+  } catch (error) {
+    throw new StoreError('state_corrupt', `${what}: stored JSON does not parse (${(error as Error).message})`, { cause: error });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new StoreError('state_corrupt', `${what}: stored value is not an object`);
+  const { v, ...rest } = value as { v?: unknown };
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new StoreError('state_corrupt', `${what}: stored value has no format version`);
+  if (v > STORED_FORMAT_VERSION) throw new StoreError('schema_unsupported', `${what}: written by a newer agentrt (format ${v}, this version reads ≤ ${STORED_FORMAT_VERSION}); upgrade before reading it`);
+  return rest as T;
+}

@@ -1,0 +1,394 @@
+import {
+  decodeStored, encodeStored, KILL_ALL_SCOPE, StoreError,
+  type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
+  type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
+} from '@agentrt/core';
+import Database from 'better-sqlite3';
+import { SCHEMA_VERSION, migrate } from './schema.js';
+
+/** SQLite `synchronous` levels: how much a commit waits for the disk. See docs/stores.md for the loss windows. */
+export type SqliteSynchronous = 'off' | 'normal' | 'full' | 'extra';
+
+/** Options of `SqliteStore`. */
+export interface SqliteStoreOptions {
+  /** Database file path, or `:memory:` (nothing survives the process). */
+  readonly path: string;
+  /** How long a write waits for another connection's lock before `store_busy`. Default 5 000 ms. */
+  readonly busyTimeoutMs?: number;
+  /**
+   * `full` (default): a committed step survives power loss. `normal`: survives a process crash,
+   * power loss may drop the last commits. `off`/`extra` as in SQLite.
+   */
+  readonly synchronous?: SqliteSynchronous;
+}
+
+interface RunRow {
+  run_id: string;
+  idempotency_key: string | null;
+  status: string;
+  static: string;
+  updated_at: string;
+  step_count: number;
+  tool_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  result: string | null;
+  pending_step: string | null;
+  last_event_seq: number;
+  last_event_hash: string | null;
+  lease_owner: string | null;
+  lease_epoch: number;
+  lease_expires_at: number;
+}
+
+type StaticPart = Pick<RunRecord, 'input' | 'metadata' | 'idempotencyKey' | 'inputFingerprint' | 'toolsFingerprint' | 'createdAt'>;
+
+const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
+
+/**
+ * A durable `StateStore` on SQLite (better-sqlite3): WAL journal, `busy_timeout`, one
+ * `BEGIN IMMEDIATE` transaction per committed step (step + events + counters), append-only
+ * step and event rows, a versioned schema, and lease fencing by epoch. Any number of
+ * processes may share one file.
+ *
+ * Limits: better-sqlite3 is synchronous, so a write waiting on another process's lock
+ * blocks this process's event loop for up to `busyTimeoutMs`. Lease expiry uses this
+ * machine's clock (one file means one machine).
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteStore({ path: './agent-runs.db' });
+ * const runtime = createRuntime({ model, store });
+ * ```
+ */
+export class SqliteStore implements StateStore {
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<SqliteStore['prepare']>;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    if (typeof options?.path !== 'string' || options.path === '') {
+      throw new StoreError('store_unavailable', 'SqliteStore needs options.path (a file path or ":memory:")');
+    }
+    const busy = options.busyTimeoutMs ?? 5_000;
+    const synchronous = options.synchronous ?? 'full';
+    if (!['off', 'normal', 'full', 'extra'].includes(synchronous)) throw new StoreError('store_unavailable', `SqliteStore: invalid synchronous level "${synchronous}"`);
+    try {
+      this.db = new Database(options.path, { timeout: busy });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+    } catch (error) {
+      throw translate(error, `opening ${options.path}`);
+    }
+    this.statements = this.prepare();
+  }
+
+  /** The schema version this store reads and writes. */
+  static readonly schemaVersion = SCHEMA_VERSION;
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertRun: db.prepare(`INSERT INTO agentrt_runs (run_id, idempotency_key, status, static, updated_at) VALUES (@run_id, @idempotency_key, 'running', @static, @updated_at)`),
+      runById: db.prepare<[string], RunRow>('SELECT * FROM agentrt_runs WHERE run_id = ?'),
+      runByKey: db.prepare<[string], RunRow>('SELECT * FROM agentrt_runs WHERE idempotency_key = ?'),
+      listRuns: db.prepare<[number], RunRow>('SELECT * FROM agentrt_runs ORDER BY rowid DESC LIMIT ?'),
+      listRunsByStatus: db.prepare<[string, number], RunRow>('SELECT * FROM agentrt_runs WHERE status = ? ORDER BY rowid DESC LIMIT ?'),
+      setPending: db.prepare('UPDATE agentrt_runs SET pending_step = ?, updated_at = ? WHERE run_id = ?'),
+      insertStep: db.prepare('INSERT INTO agentrt_steps (run_id, step_index, data) VALUES (?, ?, ?)'),
+      stepsFrom: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index'),
+      afterStep: db.prepare(`UPDATE agentrt_runs SET step_count = step_count + 1, tool_calls = tool_calls + @tool_calls,
+        input_tokens = input_tokens + @input_tokens, output_tokens = output_tokens + @output_tokens, cost_usd = cost_usd + @cost_usd,
+        pending_step = NULL, updated_at = @updated_at WHERE run_id = @run_id`),
+      insertEvent: db.prepare('INSERT INTO agentrt_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)'),
+      setEventHead: db.prepare('UPDATE agentrt_runs SET last_event_seq = ?, last_event_hash = COALESCE(?, last_event_hash) WHERE run_id = ?'),
+      events: db.prepare<[string, number, number], { data: string }>('SELECT data FROM agentrt_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      setStatus: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ? WHERE run_id = ?'),
+      finish: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ?'),
+      ledgerGet: db.prepare<[string, string], { status: string; data: string }>('SELECT status, data FROM agentrt_ledger WHERE run_id = ? AND tool_call_id = ?'),
+      ledgerInsertIntent: db.prepare(`INSERT OR IGNORE INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'started', ?)`),
+      ledgerUpsertResult: db.prepare(`INSERT INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'completed', ?)
+        ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = 'completed', data = excluded.data WHERE agentrt_ledger.status <> 'completed'`),
+      ledgerAll: db.prepare<[string], { data: string }>('SELECT data FROM agentrt_ledger WHERE run_id = ? ORDER BY step_index, rowid'),
+      ledgerStep: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_ledger WHERE run_id = ? AND step_index = ? ORDER BY rowid'),
+      killSet: db.prepare('INSERT INTO agentrt_kill_flags (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
+      killClear: db.prepare('DELETE FROM agentrt_kill_flags WHERE scope = ?'),
+      killGet: db.prepare<[string, string, string], KillFlag>('SELECT scope, reason, at FROM agentrt_kill_flags WHERE scope IN (?, ?) ORDER BY scope = ? DESC LIMIT 1'),
+      leaseTake: db.prepare('UPDATE agentrt_runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ? WHERE run_id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ?)'),
+      leaseRenew: db.prepare('UPDATE agentrt_runs SET lease_expires_at = ? WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
+      leaseRelease: db.prepare('UPDATE agentrt_runs SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
+    };
+  }
+
+  async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    return this.write('createRun', () => {
+      if (run.idempotencyKey !== undefined) {
+        const existing = this.statements.runByKey.get(run.idempotencyKey);
+        if (existing) return { run: toRecord(existing), created: false };
+      }
+      if (this.statements.runById.get(run.runId)) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
+      const part: StaticPart = {
+        input: run.input, inputFingerprint: run.inputFingerprint, toolsFingerprint: run.toolsFingerprint, createdAt: run.createdAt,
+        ...(run.metadata ? { metadata: run.metadata } : {}),
+        ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
+      };
+      this.statements.insertRun.run({ run_id: run.runId, idempotency_key: run.idempotencyKey ?? null, static: encodeStored(part), updated_at: run.createdAt });
+      return { run: toRecord(this.statements.runById.get(run.runId)!), created: true };
+    });
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.read('getRun', () => {
+      const row = this.statements.runById.get(runId);
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    return this.read('listRuns', () => {
+      const limit = query.limit ?? -1;
+      const rows = query.status ? this.statements.listRunsByStatus.all(query.status, limit) : this.statements.listRuns.all(limit);
+      return rows.map(toRecord);
+    });
+  }
+
+  async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    this.write('saveDecision', () => {
+      const row = this.runningRow(input.runId, input.lease);
+      if (input.decision.stepIndex !== row.step_count) {
+        throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
+      }
+      this.statements.setPending.run(encodeStored(input.decision), new Date().toISOString(), input.runId);
+    });
+  }
+
+  async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    this.write('commitStep', () => {
+      const row = this.runningRow(input.runId, input.lease);
+      if (input.step.stepIndex !== row.step_count) {
+        throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${row.step_count} committed steps of run ${input.runId}`);
+      }
+      this.statements.insertStep.run(input.runId, input.step.stepIndex, encodeStored(input.step));
+      this.appendEventsIn(row, input.events);
+      this.statements.afterStep.run({
+        run_id: input.runId, tool_calls: input.step.toolCalls, input_tokens: input.usageDelta.inputTokens,
+        output_tokens: input.usageDelta.outputTokens, cost_usd: input.usageDelta.costUsd, updated_at: new Date().toISOString(),
+      });
+    });
+  }
+
+  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+    return this.read('loadSteps', () => {
+      if (!this.statements.runById.get(runId)) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+      return this.statements.stepsFrom.all(runId, options.fromIndex ?? 0).map((r) => decodeStored<StepRecord>(r.data, `step of run ${runId}`));
+    });
+  }
+
+  async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    this.write('updateRun', () => {
+      const row = this.row(input.runId);
+      this.checkLease(row, input.lease);
+      const from = row.status;
+      const previous = row.result ? decodeStored<RunResult>(row.result, `result of run ${input.runId}`) : undefined;
+      const reopen = from === 'failed' && input.status === 'running' && previous?.error?.retryable === true;
+      if (from !== 'running' && from !== 'paused' && !reopen) throw new StoreError('run_conflict', `run ${input.runId} is ${from}; it cannot become ${input.status}`);
+      this.appendEventsIn(row, input.events ?? []);
+      this.statements.setStatus.run(input.status, input.result ? encodeStored(input.result) : null, new Date().toISOString(), input.runId);
+    });
+  }
+
+  async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    return this.write('finishRun', () => {
+      const row = this.row(input.runId);
+      if (row.status !== 'running' && row.status !== 'paused') return decodeStored<RunResult>(row.result, `result of run ${input.runId}`);
+      this.checkLease(row, input.lease);
+      this.appendEventsIn(row, input.events);
+      this.statements.finish.run(input.result.status, encodeStored(input.result), new Date().toISOString(), input.runId);
+      return input.result;
+    });
+  }
+
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+    this.write('appendEvents', () => {
+      const row = this.row(runId);
+      this.checkLease(row, options.lease);
+      this.appendEventsIn(row, events);
+    });
+  }
+
+  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    return this.read('listEvents', () =>
+      this.statements.events.all(runId, Math.max(0, options.afterSeq ?? 0), options.limit ?? -1).map((r) => decodeStored<StoredRunEvent>(r.data, `event of run ${runId}`)),
+    );
+  }
+
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+    this.write('recordToolIntent', () => {
+      this.checkLease(this.row(entry.runId), options.lease);
+      this.statements.ledgerInsertIntent.run(entry.runId, entry.toolCallId, entry.stepIndex, encodeStored({ ...entry, status: 'started' }));
+    });
+  }
+
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+    this.write('recordToolResult', () => {
+      this.checkLease(this.row(input.runId), options.lease);
+      const existing = this.statements.ledgerGet.get(input.runId, input.toolCallId);
+      if (existing?.status === 'completed') return;
+      const startedAt = existing ? decodeStored<ToolLedgerEntry>(existing.data, 'ledger entry').startedAt : input.completedAt;
+      const entry: ToolLedgerEntry = {
+        runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
+        argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
+        result: input.result, startedAt, completedAt: input.completedAt,
+      };
+      this.statements.ledgerUpsertResult.run(input.runId, input.toolCallId, input.stepIndex, encodeStored(entry));
+    });
+  }
+
+  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+    return this.read('getToolLedger', () => {
+      const rows = options.stepIndex === undefined ? this.statements.ledgerAll.all(runId) : this.statements.ledgerStep.all(runId, options.stepIndex);
+      return rows.map((r) => decodeStored<ToolLedgerEntry>(r.data, `ledger entry of run ${runId}`));
+    });
+  }
+
+  async setKillFlag(flag: KillFlag): Promise<void> {
+    this.write('setKillFlag', () => void this.statements.killSet.run(flag.scope, flag.reason, flag.at));
+  }
+
+  async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    this.write('clearKillFlag', () => void this.statements.killClear.run(scope));
+  }
+
+  async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    return this.read('getKillFlag', () => {
+      const row = this.statements.killGet.get(runId, KILL_ALL_SCOPE, runId);
+      return row ? { scope: row.scope, reason: row.reason, at: row.at } : undefined;
+    });
+  }
+
+  async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    return this.write('acquireLease', () => {
+      const now = Date.now();
+      this.row(input.runId);
+      const changed = this.statements.leaseTake.run(input.owner, now + input.ttlMs, input.runId, now, input.owner).changes;
+      if (changed === 0) return undefined;
+      const row = this.row(input.runId);
+      return { runId: input.runId, owner: input.owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at };
+    });
+  }
+
+  async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    return this.write('renewLease', () => {
+      const expiresAt = Date.now() + ttlMs;
+      const changed = this.statements.leaseRenew.run(expiresAt, lease.runId, lease.owner, lease.epoch).changes;
+      return changed === 0 ? undefined : { ...lease, expiresAt };
+    });
+  }
+
+  async releaseLease(lease: Lease): Promise<void> {
+    this.write('releaseLease', () => void this.statements.leaseRelease.run(lease.runId, lease.owner, lease.epoch));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Runs `PRAGMA integrity_check`; 'ok' when the file is sound. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  private row(runId: string): RunRow {
+    const row = this.statements.runById.get(runId);
+    if (!row) throw new StoreError('run_not_found', `run ${runId} does not exist`);
+    return row;
+  }
+
+  private runningRow(runId: string, lease: Lease | undefined): RunRow {
+    const row = this.row(runId);
+    this.checkLease(row, lease);
+    if (row.status !== 'running') throw new StoreError('run_conflict', `run ${runId} is ${row.status}; steps can only be committed while running`);
+    return row;
+  }
+
+  /** Fencing: a write carrying a lease must carry the run's current epoch and owner. */
+  private checkLease(row: RunRow, lease: Lease | undefined): void {
+    if (!lease) return;
+    if (row.lease_epoch !== lease.epoch || row.lease_owner !== lease.owner) {
+      throw new StoreError('lease_lost', `lease epoch ${lease.epoch} on run ${row.run_id} is no longer current (now ${row.lease_epoch})`);
+    }
+  }
+
+  private appendEventsIn(row: RunRow, events: readonly StoredRunEvent[]): void {
+    if (events.length === 0) return;
+    let expected = row.last_event_seq + 1;
+    for (const event of events) {
+      if (event.seq !== expected) throw new StoreError('run_conflict', `event seq ${event.seq} does not follow ${expected - 1} in run ${row.run_id}`);
+      this.statements.insertEvent.run(row.run_id, event.seq, event.type, encodeStored(event));
+      expected++;
+    }
+    const last = events[events.length - 1]!;
+    this.statements.setEventHead.run(last.seq, last.hash ?? null, row.run_id);
+    row.last_event_seq = last.seq;
+  }
+
+  private read<T>(operation: string, fn: () => T): T {
+    if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
+    try {
+      return fn();
+    } catch (error) {
+      throw translate(error, operation);
+    }
+  }
+
+  /** One `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a commit never fails half-way on a lock upgrade. */
+  private write<T>(operation: string, fn: () => T): T {
+    if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translate(error, operation);
+    }
+  }
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const part = decodeStored<StaticPart>(row.static, `run ${row.run_id}`);
+  if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${row.run_id} has an unknown status "${row.status}"`);
+  return {
+    runId: row.run_id,
+    status: row.status as RunStatus,
+    input: part.input,
+    ...(part.metadata ? { metadata: part.metadata } : {}),
+    ...(part.idempotencyKey !== undefined ? { idempotencyKey: part.idempotencyKey } : {}),
+    inputFingerprint: part.inputFingerprint,
+    toolsFingerprint: part.toolsFingerprint,
+    createdAt: part.createdAt,
+    updatedAt: row.updated_at,
+    stepCount: row.step_count,
+    usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },
+    toolCalls: row.tool_calls,
+    ...(row.result ? { result: decodeStored<RunResult>(row.result, `result of run ${row.run_id}`) } : {}),
+    ...(row.pending_step ? { pendingStep: decodeStored<PendingStep>(row.pending_step, `pending step of run ${row.run_id}`) } : {}),
+    lastEventSeq: row.last_event_seq,
+    ...(row.last_event_hash ? { lastEventHash: row.last_event_hash } : {}),
+  };
+}
+
+/** Maps driver errors to typed store errors; the raw "database is locked" never leaks. */
+function translate(error: unknown, operation: string): StoreError {
+  if (StoreError.isInstance(error)) return error as StoreError;
+  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const detail = `${operation} failed (${code || (error instanceof Error ? error.name : 'error')})`;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreError('store_busy', `${detail}: the database stayed locked by another connection past busy_timeout`, { cause: error, retryable: true });
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new StoreError('state_corrupt', `${detail}: the database file is damaged or not a database`, { cause: error });
+  return new StoreError('store_unavailable', `${detail}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+}

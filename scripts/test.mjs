@@ -52,6 +52,12 @@ async function ensureRedis() {
   };
 }
 
+// Child-process tests (crash harness, cross-process kill) run built code: build first.
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 const redis = await ensureRedis();
 const report = join(tmp, 'vitest-results.json');
 rmSync(report, { force: true });

@@ -37,6 +37,12 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
     for (const hook of deps.hooks) {
       await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }));
     }
+    if (run.resumed && !run.pendingStep && run.steps > 0) {
+      // A crash between the last commit and the terminal record (CP7/CP8): the stop that was
+      // due then is still due now, without another model call.
+      const stop = await checkStop(deps, run, 'after_step', lastAssistant(run));
+      if (stop) return await finish(deps, run, stop);
+    }
     for (;;) {
       let decision = run.pendingStep;
       if (!decision) {
@@ -84,6 +90,14 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
     clearTimeout(timer);
     run.finished = true;
   }
+}
+
+function lastAssistant(run: ActiveRun): AssistantMessage | undefined {
+  for (let i = run.history.length - 1; i >= 0; i--) {
+    const message = run.history[i]!;
+    if (message.role === 'assistant') return message;
+  }
+  return undefined;
 }
 
 function abortToStop(run: ActiveRun): Stop | undefined {

@@ -1,0 +1,63 @@
+import { defineTool, type ModelAdapter, type ModelRequest, type ModelResponse, type Tool } from '@agentrt/core';
+import { z } from 'zod';
+
+/** The crash scenario's plan: the tool calls of each step; the step after the last answers. */
+export const CRASH_PLAN: readonly (readonly { name: 'charge' | 'put' | 'lookup'; args: Record<string, unknown> }[])[] = [
+  [{ name: 'charge', args: { cents: 100 } }, { name: 'put', args: { key: 'a', value: 1 } }, { name: 'lookup', args: { q: 'x' } }],
+  [{ name: 'put', args: { key: 'b', value: 2 } }],
+  [{ name: 'charge', args: { cents: 200 } }, { name: 'lookup', args: { q: 'y' } }],
+];
+
+/**
+ * A deterministic model: the decision depends only on how many steps the request already
+ * holds, so a model re-asked after a crash decides the same thing (same call ids).
+ */
+export function crashScenarioModel(): ModelAdapter {
+  return {
+    provider: 'scripted',
+    model: 'crash-scenario',
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      const step = request.messages.filter((message) => message.role === 'assistant').length;
+      const plan = CRASH_PLAN[step];
+      if (!plan) return { message: { role: 'assistant', content: 'all done' }, usage: { inputTokens: 10, outputTokens: 3 }, finishReason: 'stop' };
+      return {
+        message: { role: 'assistant', content: '', toolCalls: plan.map((call, i) => ({ id: `s${step}-${i}-${call.name}`, name: call.name, args: call.args })) },
+        usage: { inputTokens: 10, outputTokens: 5 },
+        finishReason: 'tool_calls',
+      };
+    },
+  };
+}
+
+/** Tools that report to the effect counter; `onEffect` runs after the external effect happened (crash point CP4). */
+export function crashScenarioTools(counterUrl: string, onEffect: (tool: string, stepIndex: number) => void): Tool[] {
+  const effect = async (kind: string, key: string, dedupe: boolean) => {
+    const response = await fetch(`${counterUrl}/effect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, key, dedupe }) });
+    if (!response.ok) throw new Error(`counter answered ${response.status}`);
+  };
+  return [
+    defineTool({
+      name: 'charge', description: 'Charges a card (not idempotent)', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent',
+      execute: async (_args, ctx) => {
+        await effect('charge', ctx.idempotencyKey, false);
+        onEffect('charge', ctx.stepIndex);
+        return 'charged';
+      },
+    }),
+    defineTool({
+      name: 'put', description: 'Stores a value (idempotent by key)', input: z.object({ key: z.string(), value: z.number() }), sideEffects: 'idempotent',
+      execute: async (_args, ctx) => {
+        await effect('put', ctx.idempotencyKey, true);
+        onEffect('put', ctx.stepIndex);
+        return 'stored';
+      },
+    }),
+    defineTool({
+      name: 'lookup', description: 'Reads something (pure)', input: z.object({ q: z.string() }),
+      execute: async ({ q }, ctx) => {
+        onEffect('lookup', ctx.stepIndex);
+        return `found ${q}`;
+      },
+    }),
+  ];
+}

@@ -23,6 +23,8 @@ export interface CrashChildConfig {
   readonly counterUrl: string;
   readonly leaseTtlMs: number;
   readonly crash?: CrashSpec;
+  /** `crash` (default): the crash scenario; `slow`: a run that loops on a slow tool; `approval`: a run that pauses for approval. */
+  readonly scenario?: 'crash' | 'slow' | 'approval';
 }
 
 /** What one child process did. */
@@ -39,7 +41,13 @@ const CHILD = here.endsWith('.ts') ? here.replace(/([\\/])src([\\/]crash[\\/])ha
 
 /** Runs the crash scenario once in a child process (compiled `dist` code; build first). */
 export function runCrashChild(config: CrashChildConfig, timeoutMs = 30_000): Promise<ChildOutcome> {
-  return new Promise((resolve, reject) => {
+  return startCrashChild(config, timeoutMs).exited;
+}
+
+/** Starts a child without waiting; `exited` settles when it ends. */
+export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): { pid: number | undefined; exited: Promise<ChildOutcome> } {
+  let pid: number | undefined;
+  const exited = new Promise<ChildOutcome>((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -52,7 +60,9 @@ export function runCrashChild(config: CrashChildConfig, timeoutMs = 30_000): Pro
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult } : {}) });
     });
+    pid = child.pid;
   });
+  return { pid, exited };
 }
 
 /**

@@ -61,3 +61,49 @@ export function crashScenarioTools(counterUrl: string, onEffect: (tool: string, 
     }),
   ];
 }
+
+/** A model that keeps calling `wait` forever (for kill tests). */
+export function slowScenarioModel(): ModelAdapter {
+  return {
+    provider: 'scripted',
+    model: 'slow-scenario',
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      const step = request.messages.filter((message) => message.role === 'assistant').length;
+      return { message: { role: 'assistant', content: '', toolCalls: [{ id: `w${step}`, name: 'wait', args: { ms: 150 } }] }, usage: { inputTokens: 5, outputTokens: 2 }, finishReason: 'tool_calls' };
+    },
+  };
+}
+
+/** `wait` sleeps, honouring its abort signal; `transfer` needs approval. Shared by child and parent so tool sets match. */
+export function slowScenarioTools(counterUrl: string): Tool[] {
+  return [
+    defineTool({
+      name: 'wait', description: 'Waits', input: z.object({ ms: z.number() }),
+      execute: ({ ms }, ctx) => new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => resolve('waited'), ms);
+        ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); }, { once: true });
+      }),
+    }),
+    defineTool({
+      name: 'transfer', description: 'Moves money', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true,
+      execute: async (_args, ctx) => {
+        const response = await fetch(`${counterUrl}/effect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'transfer', key: ctx.idempotencyKey }) });
+        return response.ok ? 'sent' : 'failed';
+      },
+    }),
+  ];
+}
+
+/** Calls `transfer` once (which pauses for approval), then answers. */
+export function approvalScenarioModel(): ModelAdapter {
+  return {
+    provider: 'scripted',
+    model: 'approval-scenario',
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      const done = request.messages.some((message) => message.role === 'tool');
+      return done
+        ? { message: { role: 'assistant', content: 'transfer handled' }, usage: { inputTokens: 5, outputTokens: 2 }, finishReason: 'stop' }
+        : { message: { role: 'assistant', content: '', toolCalls: [{ id: 'tx-1', name: 'transfer', args: { cents: 5000 } }] }, usage: { inputTokens: 5, outputTokens: 2 }, finishReason: 'tool_calls' };
+    },
+  };
+}

@@ -23,17 +23,22 @@ function answers(url) {
   });
 }
 
-/** Returns a REDIS_URL that answers, starting a private redis-server (installing it if needed) when none does. */
-async function ensureRedis() {
-  const wanted = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (await answers(wanted)) return { url: wanted };
+/** The redis-server binary: the Redis nemesis tests start private servers, so it must exist (installed with apt if needed). */
+function redisServerBinary() {
   let bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
   if (!bin) {
-    console.log('[test] no Redis answers and redis-server is missing: installing it with apt');
+    console.log('[test] redis-server is missing: installing it with apt');
     spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
     bin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-    if (!bin) throw new Error('redis-server could not be installed; set REDIS_URL to a reachable Redis');
+    if (!bin) throw new Error('redis-server could not be installed');
   }
+  return bin;
+}
+
+/** Returns a REDIS_URL that answers, starting a private redis-server when none does. */
+async function ensureRedis(bin) {
+  const wanted = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await answers(wanted)) return { url: wanted };
   const port = 20000 + (process.pid % 20000);
   const pidfile = join(tmp, `redis-${port}.pid`);
   spawnSync(bin, ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--pidfile', pidfile, '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'inherit' });
@@ -58,12 +63,13 @@ if (build.status !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const redis = await ensureRedis();
+const redisBin = redisServerBinary();
+const redis = await ensureRedis(redisBin);
 const report = join(tmp, 'vitest-results.json');
 rmSync(report, { force: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const args = [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, REDIS_URL: redis.url } });
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, REDIS_URL: redis.url, REDIS_SERVER_BIN: redisBin } });
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 redis.stop?.();
 

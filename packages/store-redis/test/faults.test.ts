@@ -50,6 +50,10 @@ describe('RedisStore under faults (private redis-server)', () => {
     });
     const failed = await runtime.run({ input: 'go', runId: 'outage' });
     expect(failed).toMatchObject({ status: 'failed', stopReason: 'error', error: { code: 'store_unavailable' } });
+    // While the server is down a resume is a read error, never "no such run" and never a fresh start.
+    const blind = new RedisStore({ url: redis.url, commandTimeoutMs: 300 });
+    await expect(createRuntime({ model, tools: [put], store: blind }).resume('outage')).rejects.toMatchObject({ code: 'store_unavailable' });
+    await blind.close();
     await redis.restart();
     const again = new RedisStore({ url: redis.url });
     const record = await again.getRun('outage');

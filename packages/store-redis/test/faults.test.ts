@@ -25,7 +25,7 @@ describe('RedisStore under faults (private redis-server)', () => {
     const store = new RedisStore({ url: redis.url });
     const admin = new Redis(redis.url);
     admin.on('error', () => undefined);
-    const killer = setInterval(() => void admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes').catch(() => undefined), 15);
+    const killer = setInterval(() => void admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes').catch(() => undefined), 15);
     try {
       const model = new ScriptedModel(steps(12));
       const result = await createRuntime({ model, tools: [put], store, loopDetection: false, limits: { maxSteps: 20, maxToolCalls: 20 } }).run({ input: 'go', runId: 'blip' });
@@ -81,7 +81,7 @@ describe('RedisStore under faults (private redis-server)', () => {
     const store = new RedisStore({ url: redis.url });
     await store.createRun({ runId: 'clock', input: [{ role: 'user', content: 'x' }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: new Date().toISOString() });
     const admin = new Redis(redis.url);
-    const [seconds, micros] = (await admin.time()) as [string, string];
+    const [seconds, micros] = (await admin.time()) as unknown as [string, string];
     const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const lease = await store.acquireLease({ runId: 'clock', owner: 'a', ttlMs: 10_000 });
     expect(Math.abs(lease!.expiresAt - (serverNow + 10_000))).toBeLessThan(1_000);

@@ -1,3 +1,4 @@
+import type { ModelRetryInfo } from './model/retry.js';
 import type { AssistantMessage, Message, TokenUsage } from './messages.js';
 
 /** What the model is told about one tool: name, description and a JSON schema of its input object. */
@@ -17,6 +18,8 @@ export interface ModelRequest {
   readonly tools: readonly ToolSpec[];
   /** Aborted on run timeout, kill, or caller cancellation; adapters must pass it to their transport. */
   readonly signal: AbortSignal;
+  /** Adapters report each retry here (the runtime writes a `model_retry` audit event). */
+  readonly onRetry?: (info: ModelRetryInfo) => void;
 }
 
 /** One model answer. */

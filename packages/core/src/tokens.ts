@@ -2,6 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { ContextStrategy } from './context-strategy.js';
 import type { RuntimeHooks } from './hooks.js';
 import type { ModelAdapter } from './model.js';
+import type { ModelProvider } from './model/model-provider.js';
 import type { RuntimeConfig } from './runtime/runtime-config.js';
 import type { StateStore } from './store/state-store.js';
 import type { StopPolicy } from './stop/stop-policy.js';
@@ -13,7 +14,7 @@ export type Token<T> = symbol & { readonly __type?: T };
 const token = <T>(name: string) => Symbol.for(`agentrt.${name}`) as Token<T>;
 
 /**
- * DI tokens, one per interface. `Tool`, `Hook` and `StopPolicy` are multi-registrations:
+ * DI tokens, one per interface. `Tool`, `Hook`, `StopPolicy` and `ModelProvider` are multi-registrations:
  * register several, all are used. Register every multi token of a runtime in one container
  * (a child's entry hides its parent's).
  */
@@ -25,6 +26,7 @@ export const TOKENS = {
   Hook: token<RuntimeHooks>('Hook'),
   StopPolicy: token<StopPolicy>('StopPolicy'),
   RuntimeConfig: token<RuntimeConfig>('RuntimeConfig'),
+  ModelProvider: token<ModelProvider>('ModelProvider'),
 } as const;
 
 /** Resolves a single registration, typed. Throws when nothing is registered. */

@@ -12,3 +12,10 @@ export { runCrashScenario, runCrashChild, startCrashChild, CRASH_POINTS } from '
 export type { CrashPoint, CrashSpec, CrashChildConfig, ChildOutcome } from './crash/harness.js';
 export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel } from './crash/scenario.js';
 export { checkCrashRecovery } from './crash/verify.js';
+export { startLoopbackServer, pieces } from './loopback/loopback-server.js';
+export type { LoopbackServer, LoopbackStep, ScriptedReply, RecordedRequest, ProviderWire, WireError } from './loopback/loopback-server.js';
+export { openaiWire, startOpenAIServer } from './loopback/openai-wire.js';
+export { anthropicWire, startAnthropicServer } from './loopback/anthropic-wire.js';
+export { ollamaWire, startOllamaServer } from './loopback/ollama-wire.js';
+export { describeModelAdapter } from './conformance/model-adapter.js';
+export type { ModelAdapterSuiteOptions } from './conformance/model-adapter.js';

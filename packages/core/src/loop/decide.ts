@@ -5,6 +5,7 @@ import type { HookContext } from '../hooks.js';
 import { findPrice } from '../limits.js';
 import { addUsage, emptyUsage, type AssistantMessage, type Message, type ToolCall, type Usage } from '../messages.js';
 import type { ModelRequest, ModelResponse } from '../model.js';
+import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
 import { raceAbort } from '../util/abort.js';
 import { nowIso } from '../util/time.js';
@@ -24,10 +25,11 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 
-  let request: ModelRequest = { messages, tools: deps.gate.advertised, signal: run.signal };
+  const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
+  let request: ModelRequest = { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
-    if (replaced) request = { ...replaced, signal: run.signal };
+    if (replaced) request = { ...replaced, signal: run.signal, onRetry };
   }
   if (request.messages !== messages) {
     ({ messages, repaired } = pairToolMessages(request.messages));

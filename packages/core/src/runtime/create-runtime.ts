@@ -10,12 +10,19 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { registeredProviders, resolveModelString } from '../model/model-provider.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
 /** Options of `createRuntime`: the parts, the plugins and the behaviour config. */
 export interface CreateRuntimeOptions extends RuntimeConfig {
-  /** The model adapter (required unless a plugin registers `TOKENS.ModelAdapter`). */
-  readonly model?: ModelAdapter;
+  /**
+   * The model: an adapter, or a `provider:model` string resolved through registered model
+   * providers (e.g. `'openai:gpt-4o-mini'` with `plugins: [openaiProvider()]`). Required unless
+   * a plugin registers `TOKENS.ModelAdapter`.
+   */
+  readonly model?: ModelAdapter | string;
+  /** Options passed to the provider when `model` is a string. */
+  readonly modelOptions?: unknown;
   readonly tools?: readonly Tool[];
   /** Default: an in-memory store (nothing survives the process). */
   readonly store?: StateStore;
@@ -30,7 +37,7 @@ export interface CreateRuntimeOptions extends RuntimeConfig {
   readonly container?: DependencyContainer;
 }
 
-const PART_KEYS = new Set(['model', 'tools', 'store', 'context', 'hooks', 'stopPolicies', 'plugins', 'container']);
+const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context', 'hooks', 'stopPolicies', 'plugins', 'container']);
 
 /**
  * Builds an `AgentRuntime` in a fresh child container: registers the parts under `TOKENS`,
@@ -69,7 +76,7 @@ export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise
 function prepare(options: CreateRuntimeOptions): DependencyContainer {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an options object');
   const container = (options.container ?? rootContainer).createChildContainer();
-  if (options.model !== undefined) container.register(TOKENS.ModelAdapter, { useValue: options.model });
+  if (options.model !== undefined && typeof options.model !== 'string') container.register(TOKENS.ModelAdapter, { useValue: options.model });
   if (options.store !== undefined) container.register(TOKENS.StateStore, { useValue: options.store });
   if (options.context !== undefined) container.register(TOKENS.ContextStrategy, { useValue: options.context });
   for (const [key, list] of [['tools', options.tools], ['hooks', options.hooks], ['stopPolicies', options.stopPolicies], ['plugins', options.plugins]] as const) {
@@ -85,6 +92,10 @@ function prepare(options: CreateRuntimeOptions): DependencyContainer {
 }
 
 function finish(container: DependencyContainer, options: CreateRuntimeOptions): AgentRuntime {
+  if (typeof options.model === 'string') {
+    // Providers come from plugins, so a model string is resolved once they have registered.
+    container.register(TOKENS.ModelAdapter, { useValue: resolveModelString(options.model, registeredProviders(container), options.modelOptions) });
+  }
   if (!container.isRegistered(TOKENS.ModelAdapter, true)) throw new ConfigError('model', 'a model adapter is required');
   const config = Object.fromEntries(Object.entries(options).filter(([key]) => !PART_KEYS.has(key))) as RuntimeConfig;
   if (!container.isRegistered(TOKENS.RuntimeConfig, false)) container.register(TOKENS.RuntimeConfig, { useValue: config });

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { ModelError, type ModelErrorCode } from '../errors/model-error.js';
+import { parseOptions } from '../limits.js';
+
+/** The one retry layer adapters apply (with their SDK's own retries switched off). */
+export interface RetryPolicy {
+  /** Total attempts including the first. Default 3. */
+  readonly maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, full jitter. Default 500 ms. */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff delay. Default 8 000 ms. */
+  readonly maxDelayMs?: number;
+  /** A `Retry-After` longer than this is capped to it. Default 60 000 ms. */
+  readonly maxRetryAfterMs?: number;
+}
+
+/** What a retry looked like (for the `model_retry` audit event). */
+export interface ModelRetryInfo {
+  readonly attempt: number;
+  readonly code: ModelErrorCode;
+  readonly status?: number;
+  readonly delayMs: number;
+}
+
+const policySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  baseDelayMs: z.number().min(0).max(600_000).optional(),
+  maxDelayMs: z.number().min(0).max(600_000).optional(),
+  maxRetryAfterMs: z.number().min(0).max(3_600_000).optional(),
+});
+
+/** Validates a retry policy (field `retry.<name>`) and applies defaults. */
+export function resolveRetryPolicy(policy: RetryPolicy | undefined): Required<RetryPolicy> {
+  const parsed = parseOptions(policySchema, policy ?? {}, 'retry');
+  return { maxAttempts: parsed.maxAttempts ?? 3, baseDelayMs: parsed.baseDelayMs ?? 500, maxDelayMs: parsed.maxDelayMs ?? 8_000, maxRetryAfterMs: parsed.maxRetryAfterMs ?? 60_000 };
+}
+
+/** Reads a header from a `Headers` object or a plain record, case-insensitively. */
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) if (key.toLowerCase() === name) return Array.isArray(value) ? String(value[0]) : String(value);
+  return undefined;
+}
+
+/**
+ * Milliseconds to wait from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
+ * Garbage gives undefined (the caller falls back to backoff); never throws; never negative.
+ */
+export function parseRetryAfter(headers: unknown, now = Date.now()): number | undefined {
+  const ms = header(headers, 'retry-after-ms');
+  if (ms !== undefined && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = header(headers, 'retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.max(0, Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Maps an HTTP status (and the provider's message) to a typed model error code. */
+export function modelErrorCodeForStatus(status: number, message = ''): ModelErrorCode {
+  if (/context[ _-]?(length|window)|too many tokens|prompt is too long|maximum context|exceeds? the (model'?s? )?(context|maximum)/i.test(message)) return 'context_overflow';
+  if (status === 401 || status === 403) return 'model_auth';
+  if (status === 408) return 'model_timeout';
+  if (status === 413) return 'context_overflow';
+  if (status === 429) return 'model_rate_limited';
+  if (status === 409 || status >= 500) return 'model_unavailable';
+  return 'model_bad_request';
+}
+
+/** Codes worth another attempt (408, 409, 429, 5xx, timeouts, connection failures). */
+export function isRetryableModelCode(code: ModelErrorCode): boolean {
+  return code === 'model_rate_limited' || code === 'model_unavailable' || code === 'model_timeout';
+}
+
+/**
+ * Builds the typed error for an HTTP failure. `retryAfterMs` is kept in `details` for the retry loop.
+ */
+export function modelHttpError(input: { status: number; message: string; headers?: unknown; provider: string; cause?: unknown }): ModelError {
+  const code = modelErrorCodeForStatus(input.status, input.message);
+  const retryAfterMs = parseRetryAfter(input.headers);
+  return new ModelError(code, `${input.provider} answered ${input.status}: ${input.message}`.slice(0, 2000), {
+    status: input.status,
+    retryable: isRetryableModelCode(code),
+    cause: input.cause,
+    details: retryAfterMs === undefined ? {} : { retryAfterMs },
+  });
+}
+
+/** Marks an error as happening after output became visible in a stream: it is never retried. */
+export function streamInterrupted(provider: string, cause: unknown): ModelError {
+  return new ModelError('model_unavailable', `${provider} stream broke after output was received: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    cause, retryable: true, details: { afterVisibleOutput: true },
+  });
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped),
+ * otherwise exponential backoff with full jitter; no retry of non-retryable codes, of a call
+ * aborted by the caller, or of a stream that already produced visible output.
+ * `call` must throw `ModelError`s (use `modelHttpError`).
+ */
+export async function withModelRetry<T>(input: {
+  policy: Required<RetryPolicy>;
+  signal: AbortSignal;
+  onRetry?: ((info: ModelRetryInfo) => void) | undefined;
+  call: (attempt: number) => Promise<T>;
+}): Promise<T> {
+  const { policy, signal } = input;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await input.call(attempt);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (!ModelError.isInstance(error)) throw error;
+      const typed = error as ModelError;
+      const final = attempt >= policy.maxAttempts || !typed.retryable || typed.details?.afterVisibleOutput === true;
+      if (final) throw typed;
+      const retryAfter = typeof typed.details?.retryAfterMs === 'number' ? Math.min(typed.details.retryAfterMs, policy.maxRetryAfterMs) : undefined;
+      const backoff = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const delayMs = Math.round(retryAfter ?? backoff);
+      input.onRetry?.({ attempt, code: typed.code, ...(typed.status !== undefined ? { status: typed.status } : {}), delayMs });
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+/**
+ * A signal that aborts with `model_timeout` after `ms` without progress, or when `parent` aborts.
+ * `touch()` restarts the clock (call it on every streamed chunk: an idle timeout). Call `clear()` when done.
+ */
+export function timeoutSignal(parent: AbortSignal, ms: number, provider: string): { signal: AbortSignal; timedOut: () => boolean; touch: () => void; clear: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const fire = () => {
+    timedOut = true;
+    controller.abort(new ModelError('model_timeout', `${provider} did not answer within ${ms} ms`, { retryable: true }));
+  };
+  let timer = setTimeout(fire, ms);
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    touch: () => {
+      if (timedOut || controller.signal.aborted) return;
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    clear: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Turns whatever a provider SDK threw into a typed `ModelError` (duck-typed: `status` or
+ * `status_code`, `headers`, `message`, and the SDKs' connection/timeout/abort error names).
+ * `timedOut` tells whether the adapter's own per-call timeout fired.
+ */
+export function classifyModelFailure(input: { error: unknown; provider: string; timedOut: boolean }): ModelError {
+  const { error, provider } = input;
+  if (ModelError.isInstance(error)) return error as ModelError;
+  const e = error as { status?: unknown; status_code?: unknown; headers?: unknown; message?: unknown; name?: unknown; error?: unknown; cause?: unknown } | undefined;
+  const name = typeof e?.name === 'string' ? e.name : '';
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (input.timedOut || /Timeout/i.test(name)) {
+    return new ModelError('model_timeout', `${provider} did not answer in time`, { retryable: true, cause: error });
+  }
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.status_code === 'number' ? e.status_code : undefined;
+  if (status !== undefined) {
+    const detail = typeof e?.error === 'object' && e.error !== null && typeof (e.error as { message?: unknown }).message === 'string'
+      ? (e.error as { error?: { message?: string }; message: string }).error?.message ?? (e.error as { message: string }).message
+      : message;
+    return modelHttpError({ status, message: detail, headers: e?.headers, provider, cause: error });
+  }
+  return new ModelError('model_unavailable', `${provider} could not be reached: ${message}`, { retryable: true, cause: error });
+}

@@ -1,0 +1,154 @@
+import {
+  classifyModelFailure, ConfigError, resolveRetryPolicy, streamWithRetry, timeoutSignal, withModelRetry,
+  type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
+} from '@agentrt/core';
+import OpenAI from 'openai';
+import { fromOpenAIArguments, toOpenAIMessages, toOpenAITools } from './convert-messages.js';
+
+/** Options of `OpenAIModel`. */
+export interface OpenAIModelOptions {
+  /** Model id, e.g. `gpt-4o-mini`. */
+  readonly model: string;
+  /** Default: `OPENAI_API_KEY`. OpenAI-compatible local servers accept any non-empty value. */
+  readonly apiKey?: string;
+  /** Default: `OPENAI_BASE_URL`, else the OpenAI API. Any OpenAI-compatible server (vLLM, LM Studio, llama.cpp, Ollama's `/v1`). */
+  readonly baseURL?: string;
+  readonly organization?: string;
+  /** Per-call timeout; for streams, the longest silence between chunks. Default 60 000 ms. */
+  readonly timeoutMs?: number;
+  /** The single retry layer (the SDK's own retries are off). */
+  readonly retry?: RetryPolicy;
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  /** Extra body fields passed through unchanged (e.g. `{ seed: 1 }`). */
+  readonly extraBody?: Readonly<Record<string, unknown>>;
+}
+
+const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
+
+/**
+ * Chat Completions through the official `openai` SDK. Retries are agentrt's (the SDK's are
+ * switched off), with its own per-call timeout; malformed tool-call arguments reach the
+ * loop as raw text (a typed tool error the model sees), never a crash.
+ *
+ * @example
+ * ```ts
+ * const model = new OpenAIModel({ model: 'gpt-4o-mini' }); // OPENAI_API_KEY from the environment
+ * ```
+ */
+export class OpenAIModel implements ModelAdapter {
+  readonly provider = 'openai';
+  readonly model: string;
+  private readonly client: OpenAI;
+  private readonly timeoutMs: number;
+  private readonly retry: Required<RetryPolicy>;
+  private readonly options: OpenAIModelOptions;
+
+  constructor(options: OpenAIModelOptions) {
+    if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'OpenAIModel needs a model id, e.g. "gpt-4o-mini"');
+    const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
+    if (!apiKey) throw new ConfigError('apiKey', 'set OPENAI_API_KEY or pass apiKey (any non-empty value for local OpenAI-compatible servers)');
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
+    this.model = options.model;
+    this.options = options;
+    this.timeoutMs = timeoutMs;
+    this.retry = resolveRetryPolicy(options.retry);
+    const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL;
+    this.client = new OpenAI({
+      apiKey,
+      ...(baseURL ? { baseURL } : {}),
+      ...(options.organization ? { organization: options.organization } : {}),
+      maxRetries: 0, // one retry layer: agentrt's
+      timeout: timeoutMs + 1_000, // ours fires first; the SDK's is a backstop
+    });
+  }
+
+  private body(request: ModelRequest) {
+    return {
+      model: this.model,
+      messages: toOpenAIMessages(request.messages),
+      ...(request.tools.length ? { tools: toOpenAITools(request.tools) } : {}),
+      ...(this.options.maxTokens !== undefined ? { max_completion_tokens: this.options.maxTokens } : {}),
+      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+      ...this.options.extraBody,
+    };
+  }
+
+  async generate(request: ModelRequest): Promise<ModelResponse> {
+    return withModelRetry({
+      policy: this.retry,
+      signal: request.signal,
+      onRetry: request.onRetry,
+      call: async () => {
+        const timer = timeoutSignal(request.signal, this.timeoutMs, 'openai');
+        try {
+          const completion = await this.client.chat.completions.create({ ...this.body(request), stream: false } as never, { signal: timer.signal, maxRetries: 0 }) as OpenAI.Chat.Completions.ChatCompletion;
+          const choice = completion.choices[0];
+          if (!choice) throw new Error('the response has no choices');
+          const calls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
+            call.type === 'function' ? [{ id: call.id, name: call.function.name, args: fromOpenAIArguments(call.function.arguments) }] : [],
+          );
+          return {
+            message: { role: 'assistant', content: choice.message.content ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
+            usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+            finishReason: FINISH[choice.finish_reason] ?? 'other',
+          };
+        } catch (error) {
+          if (request.signal.aborted) throw request.signal.reason;
+          throw classifyModelFailure({ error, provider: 'openai', timedOut: timer.timedOut() });
+        } finally {
+          timer.clear();
+        }
+      },
+    });
+  }
+
+  stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    return streamWithRetry({
+      policy: this.retry,
+      signal: request.signal,
+      provider: 'openai',
+      onRetry: request.onRetry,
+      open: async (_attempt, emit) => {
+        const timer = timeoutSignal(request.signal, this.timeoutMs, 'openai');
+        try {
+          const stream = await this.client.chat.completions.create(
+            { ...this.body(request), stream: true, stream_options: { include_usage: true } } as never,
+            { signal: timer.signal, maxRetries: 0 },
+          ) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+          let text = '';
+          let finish: string | undefined;
+          let usage = { inputTokens: 0, outputTokens: 0 };
+          const calls: { id: string; name: string; args: string }[] = [];
+          for await (const chunk of stream) {
+            timer.touch();
+            if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+            const choice = chunk.choices[0];
+            if (!choice) continue;
+            if (choice.delta.content) {
+              text += choice.delta.content;
+              emit({ type: 'text_delta', text: choice.delta.content });
+            }
+            for (const delta of choice.delta.tool_calls ?? []) {
+              const call = (calls[delta.index] ??= { id: '', name: '', args: '' });
+              if (delta.id) call.id = delta.id;
+              if (delta.function?.name) call.name += delta.function.name;
+              if (delta.function?.arguments) call.args += delta.function.arguments;
+              emit({ type: 'tool_call_delta', index: delta.index, ...(delta.id ? { id: delta.id } : {}), ...(delta.function?.name ? { name: delta.function.name } : {}), ...(delta.function?.arguments ? { argsDelta: delta.function.arguments } : {}) });
+            }
+            if (choice.finish_reason) finish = choice.finish_reason;
+          }
+          if (!finish) throw new Error('the stream ended without a finish reason');
+          const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
+          return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: FINISH[finish] ?? 'other' };
+        } catch (error) {
+          if (request.signal.aborted) throw request.signal.reason;
+          throw classifyModelFailure({ error, provider: 'openai', timedOut: timer.timedOut() });
+        } finally {
+          timer.clear();
+        }
+      },
+    });
+  }
+}

@@ -1,0 +1,10 @@
+import { OpenAIModel } from '@agentrt/model-openai';
+import { describeModelAdapter, startOpenAIServer } from '@agentrt/testing';
+
+describeModelAdapter({
+  name: 'OpenAIModel (openai SDK)',
+  start: (steps) => startOpenAIServer(steps),
+  create: (server, options) => new OpenAIModel({ model: 'gpt-4o-mini', apiKey: 'sk-test-loopback', baseURL: `${server.url}/v1`, ...options }),
+  malformedArgs: 'generate',
+  rejectsOrphans: true,
+});

@@ -1,0 +1,218 @@
+import { AgentrtError, createRuntime, defineTool, type Message, type ModelAdapter, type ModelStreamEvent, type RetryPolicy } from '@agentrt/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
+import { findPairingViolations } from '@agentrt/core';
+
+/** Options of `describeModelAdapter`. */
+export interface ModelAdapterSuiteOptions {
+  readonly name: string;
+  /** Starts the provider's strict loopback server. */
+  start(steps?: readonly LoopbackStep[]): Promise<LoopbackServer>;
+  /** Builds the adapter under test against the server. */
+  create(server: LoopbackServer, options: { timeoutMs?: number; retry?: RetryPolicy }): ModelAdapter;
+  /** Where the provider's wire format can carry malformed tool-call arguments (`none`: it always sends objects). */
+  readonly malformedArgs: 'generate' | 'stream' | 'none';
+  /** Whether the provider rejects an orphaned tool result/call with a 400 (Ollama does not). */
+  readonly rejectsOrphans: boolean;
+}
+
+const add = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+const signal = () => new AbortController().signal;
+const request = (messages: Message[]) => ({ messages, tools: [add.spec], signal: signal() });
+const user = (content: string): Message => ({ role: 'user', content });
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return AgentrtError.isInstance(error) ? error.code : `untyped: ${String(error)}`;
+  }
+};
+const drain = async (events: AsyncIterable<ModelStreamEvent>) => {
+  const out: ModelStreamEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+};
+const FAST: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+
+/**
+ * The model adapter conformance suite: the real SDK behind the adapter, against a strict
+ * loopback server of the provider. Counts HTTP attempts, so stacked retries fail it.
+ */
+export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
+  describe(`ModelAdapter conformance: ${options.name}`, () => {
+    let server: LoopbackServer | undefined;
+    const start = async (steps: LoopbackStep[]) => (server = await options.start(steps));
+    afterEach(async () => {
+      await server?.close();
+      server = undefined;
+    });
+
+    it('maps a text answer, its usage and finish reason', async () => {
+      const s = await start([{ reply: { text: 'hello there', usage: { inputTokens: 21, outputTokens: 4 } } }]);
+      const response = await options.create(s, { retry: FAST }).generate(request([user('hi')]));
+      expect(response).toEqual({ message: { role: 'assistant', content: 'hello there' }, usage: { inputTokens: 21, outputTokens: 4 }, finishReason: 'stop' });
+      expect(s.requests).toHaveLength(1);
+    });
+
+    it('maps tool calls with object arguments', async () => {
+      const s = await start([{ reply: { toolCalls: [{ id: 'call_a1', name: 'add', args: { a: 2, b: 3 } }] } }]);
+      const response = await options.create(s, { retry: FAST }).generate(request([user('add')]));
+      expect(response.finishReason).toBe('tool_calls');
+      expect(response.message.toolCalls).toHaveLength(1);
+      expect(response.message.toolCalls![0]).toMatchObject({ name: 'add', args: { a: 2, b: 3 } });
+    });
+
+    it('runs the loop end to end: the provider accepts every transcript the runtime sends', async () => {
+      const s = await start([{ reply: { toolCalls: [{ id: 'call_x', name: 'add', args: { a: 40, b: 2 } }] } }, { reply: { text: 'It is 42.' } }]);
+      const result = await createRuntime({ model: options.create(s, { retry: FAST }), tools: [add] }).run({ input: 'what is 40 + 2?', system: 'be brief' });
+      expect(result).toMatchObject({ stopReason: 'final_answer', output: 'It is 42.', steps: 2, toolCalls: 1 });
+      expect(s.requests.filter((r) => r.rejected)).toEqual([]);
+      expect(JSON.stringify(s.requests[1]!.body)).toContain('42');
+    });
+
+    it('streams text deltas and assembles tool calls', async () => {
+      const s = await start([
+        { reply: { text: 'streamed answer text' } },
+        { reply: { toolCalls: [{ id: 'call_s', name: 'add', args: { a: 1, b: 2 } }] } },
+      ]);
+      const adapter = options.create(s, { retry: FAST });
+      const first = await drain(adapter.stream!(request([user('hi')])));
+      const deltas = first.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text);
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(deltas.join('')).toBe('streamed answer text');
+      const final = first.at(-1);
+      expect(final?.type === 'response' && final.response.message.content).toBe('streamed answer text');
+      const second = await drain(adapter.stream!(request([user('add')])));
+      const response = second.at(-1);
+      expect(response?.type === 'response' && response.response.message.toolCalls?.[0]).toMatchObject({ name: 'add', args: { a: 1, b: 2 } });
+    });
+
+    if (options.malformedArgs !== 'none') {
+      it('passes malformed tool-call arguments to the loop, which answers tool_args_invalid', async () => {
+        const s = await start([{ reply: { toolCalls: [{ id: 'call_bad', name: 'add', args: '{"a": 1, "b": ' }], finishReason: 'length' } }, { reply: { text: 'sorry' } }]);
+        const model = options.create(s, { retry: FAST });
+        const runtime = createRuntime({ model, tools: [add] });
+        const result = options.malformedArgs === 'stream'
+          ? await (async () => {
+            let last: unknown;
+            for await (const event of runtime.stream('add')) if (event.type === 'run_finished') last = event.result;
+            return last as { stopReason: string };
+          })()
+          : await runtime.run('add');
+        expect(result.stopReason).toBe('final_answer');
+        expect(JSON.stringify(s.requests[1]!.body)).toContain('tool_args_invalid');
+      });
+    }
+
+    it('honours Retry-After in seconds on 429, then succeeds; usage counted once', async () => {
+      const s = await start([{ status: 429, headers: { 'retry-after': '1' }, message: 'rate limited' }, { reply: { text: 'ok', usage: { inputTokens: 7, outputTokens: 3 } } }]);
+      const retries: number[] = [];
+      const started = Date.now();
+      const result = await createRuntime({ model: options.create(s, { retry: FAST }), hooks: [] }).run('hi');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(result).toMatchObject({ stopReason: 'final_answer', usage: { inputTokens: 7, outputTokens: 3 } });
+      expect(s.requests).toHaveLength(2);
+      void retries;
+    });
+
+    it('honours retry-after-ms and HTTP-date forms; ignores garbage (falls back to backoff)', async () => {
+      const date = new Date(Date.now() + 1000).toUTCString();
+      const s = await start([
+        { status: 429, headers: { 'retry-after-ms': '30' } },
+        { status: 429, headers: { 'retry-after': date } },
+        { status: 503, headers: { 'retry-after': 'soon-ish' } },
+        { reply: { text: 'ok' } },
+      ]);
+      const response = await options.create(s, { retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 10 } }).generate(request([user('hi')]));
+      expect(response.message.content).toBe('ok');
+      expect(s.requests).toHaveLength(4);
+    });
+
+    it('caps an absurd Retry-After at maxRetryAfterMs', async () => {
+      const s = await start([{ status: 429, headers: { 'retry-after': '86400' } }, { reply: { text: 'ok' } }]);
+      const started = Date.now();
+      await options.create(s, { retry: { ...FAST, maxRetryAfterMs: 50 } }).generate(request([user('hi')]));
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('gives up on a persistent 429 after exactly maxAttempts HTTP attempts (SDK retries are off)', async () => {
+      const s = await start(Array.from({ length: 5 }, () => ({ status: 429, headers: { 'retry-after-ms': '1' } })));
+      expect(await codeOf(options.create(s, { retry: FAST }).generate(request([user('hi')])))).toBe('model_rate_limited');
+      expect(s.requests).toHaveLength(3);
+    });
+
+    it('retries 500/502/503 with backoff and recovers; always failing ends model_unavailable', async () => {
+      const s = await start([{ status: 500 }, { status: 502 }, { reply: { text: 'recovered' } }]);
+      expect((await options.create(s, { retry: FAST }).generate(request([user('hi')]))).message.content).toBe('recovered');
+      s.push({ status: 503 }, { status: 503 }, { status: 503 });
+      expect(await codeOf(options.create(s, { retry: FAST }).generate(request([user('hi')])))).toBe('model_unavailable');
+      expect(s.requests).toHaveLength(6);
+    });
+
+    it.each([[400, 'model_bad_request'], [401, 'model_auth'], [403, 'model_auth'], [404, 'model_bad_request'], [422, 'model_bad_request']])(
+      'does not retry %i (%s)',
+      async (status, code) => {
+        const s = await start([{ status, message: `scripted ${status}` }, { reply: { text: 'never' } }]);
+        expect(await codeOf(options.create(s, { retry: FAST }).generate(request([user('hi')])))).toBe(code);
+        expect(s.requests).toHaveLength(1);
+      },
+    );
+
+    it('maps a context-length 400 to context_overflow', async () => {
+      const s = await start([{ status: 400, message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens." }]);
+      expect(await codeOf(options.create(s, { retry: FAST }).generate(request([user('hi')])))).toBe('context_overflow');
+    });
+
+    it('times out a silent provider with model_timeout, retrying within the policy', async () => {
+      const s = await start([{ hang: true }, { hang: true }]);
+      const started = Date.now();
+      expect(await codeOf(options.create(s, { timeoutMs: 150, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).generate(request([user('hi')])))).toBe('model_timeout');
+      expect(s.requests).toHaveLength(2);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    });
+
+    it('never retries a stream that already produced output (stream cut)', async () => {
+      const s = await start([{ reply: { text: 'a long answer that will be cut off' }, cutStreamAfter: 4 }, { reply: { text: 'should not be asked' } }]);
+      const adapter = options.create(s, { retry: FAST });
+      const seen: ModelStreamEvent[] = [];
+      const code = await codeOf((async () => {
+        for await (const event of adapter.stream!(request([user('hi')]))) seen.push(event);
+      })());
+      expect(code).toBe('model_unavailable');
+      expect(seen.some((e) => e.type === 'text_delta')).toBe(true);
+      expect(s.requests).toHaveLength(1);
+    });
+
+    it('retries a connection reset before any output', async () => {
+      const s = await start([{ reset: true }, { reply: { text: 'second try' } }]);
+      expect((await options.create(s, { retry: FAST }).generate(request([user('hi')]))).message.content).toBe('second try');
+      expect(s.requests).toHaveLength(2);
+    });
+
+    it('honours the caller abort signal promptly, without retrying', async () => {
+      const s = await start([{ hang: true }, { reply: { text: 'no' } }]);
+      const controller = new AbortController();
+      const pending = options.create(s, { timeoutMs: 30_000, retry: FAST }).generate({ messages: [user('hi')], tools: [], signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      const started = Date.now();
+      await expect(pending).rejects.toThrow('caller gave up');
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(s.requests).toHaveLength(1);
+    });
+
+    if (options.rejectsOrphans) {
+      it('gets the provider\'s 400 for an orphaned tool result, typed model_bad_request, without retry', async () => {
+        const s = await start([{ reply: { text: 'never' } }]);
+        const orphan: Message[] = [user('hi'), { role: 'tool', toolCallId: 'call_missing', name: 'add', content: '3' }];
+        expect(findPairingViolations(orphan).length).toBeGreaterThan(0);
+        expect(await codeOf(options.create(s, { retry: FAST }).generate(request(orphan)))).toBe('model_bad_request');
+        expect(s.requests).toHaveLength(1);
+        expect(s.requests[0]!.rejected?.status).toBe(400);
+        const unanswered: Message[] = [user('hi'), { role: 'assistant', content: '', toolCalls: [{ id: 'call_open', name: 'add', args: { a: 1, b: 1 } }] }, user('and?')];
+        expect(await codeOf(options.create(s, { retry: FAST }).generate(request(unanswered)))).toBe('model_bad_request');
+      });
+    }
+  });
+}

@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** A model answer, in provider-neutral terms; each server renders it in its wire format. */
+export interface ScriptedReply {
+  readonly text?: string;
+  /** `args` may be an object or raw (even malformed) JSON text, where the provider's format allows it. */
+  readonly toolCalls?: readonly { readonly id?: string; readonly name: string; readonly args: unknown }[];
+  readonly finishReason?: 'stop' | 'tool_calls' | 'length' | 'content_filter';
+  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+}
+
+/** One scripted exchange. Requests that fail validation get the provider's 400 without consuming a step. */
+export type LoopbackStep =
+  | { readonly reply: ScriptedReply; readonly delayMs?: number; /** Stream only: destroy the socket after this many events. */ readonly cutStreamAfter?: number }
+  | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
+  | { readonly hang: true }
+  | { readonly reset: true };
+
+/** A request as the server saw it. */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: unknown;
+  /** Set when the server rejected the request as the provider would (status and message). */
+  readonly rejected?: { status: number; message: string };
+}
+
+/** A provider-specific error to send back. */
+export interface WireError {
+  readonly status: number;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What a provider flavour implements. */
+export interface ProviderWire {
+  readonly name: string;
+  /** Returns an error when the request is not acceptable to the real provider. */
+  validate(request: { method: string; path: string; headers: IncomingMessage['headers']; body: unknown }): WireError | undefined;
+  /** Whether this request asks for a stream. */
+  wantsStream(body: unknown): boolean;
+  /** Full (non-streamed) response body. */
+  render(reply: ScriptedReply, body: unknown): unknown;
+  /** Stream frames (already framed: SSE lines or NDJSON lines). */
+  renderStream(reply: ScriptedReply, body: unknown): string[];
+  /** Response content type for streams. */
+  readonly streamContentType: string;
+  /** The provider's error body for a status. */
+  errorBody(error: WireError): unknown;
+}
+
+/** A running loopback provider server. */
+export interface LoopbackServer extends AsyncDisposable {
+  /** Base URL (`http://127.0.0.1:PORT`); adapters add their own path prefix. */
+  readonly url: string;
+  /** Every request received, including rejected ones: count HTTP attempts with it. */
+  readonly requests: RecordedRequest[];
+  /** Appends scripted steps. */
+  push(...steps: LoopbackStep[]): void;
+  /** Steps not consumed yet. */
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+const readBody = (request: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => resolve(text));
+    request.on('error', reject);
+  });
+
+/** Starts a provider server on 127.0.0.1, port 0. */
+export async function startLoopbackServer(wire: ProviderWire, steps: readonly LoopbackStep[] = []): Promise<LoopbackServer> {
+  const script: LoopbackStep[] = [...steps];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const sendError = (response: ServerResponse, error: WireError) => {
+    response.writeHead(error.status, { 'content-type': 'application/json', ...error.headers });
+    response.end(JSON.stringify(wire.errorBody(error)));
+  };
+  const server = createServer(async (request, response) => {
+    const text = await readBody(request);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const base = { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body };
+    const invalid = body === undefined && text ? { status: 400, message: 'the request body is not valid JSON' } : wire.validate(base);
+    if (invalid) {
+      requests.push({ ...base, rejected: { status: invalid.status, message: invalid.message } });
+      sendError(response, invalid);
+      return;
+    }
+    requests.push(base);
+    const step = script.shift();
+    if (!step) {
+      sendError(response, { status: 500, message: 'loopback script exhausted: no response was scripted for this request' });
+      return;
+    }
+    if ('hang' in step) return; // never answers: the client's timeout must fire
+    if ('reset' in step) {
+      request.socket.destroy();
+      return;
+    }
+    if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
+    if ('status' in step) {
+      sendError(response, { status: step.status, message: step.message ?? `scripted ${step.status}`, ...(step.headers ? { headers: step.headers } : {}) });
+      return;
+    }
+    if (!wire.wantsStream(body)) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(wire.render(step.reply, body)));
+      return;
+    }
+    response.writeHead(200, { 'content-type': wire.streamContentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const frames = wire.renderStream(step.reply, body);
+    for (const [index, frame] of frames.entries()) {
+      if (step.cutStreamAfter !== undefined && index >= step.cutStreamAfter) {
+        request.socket.destroy();
+        return;
+      }
+      response.write(frame);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    response.end();
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    push: (...more) => void script.push(...more),
+    get pending() {
+      return script.length;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Splits text into stream pieces of `size` characters. */
+export const pieces = (text: string, size = 8): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+};
+
+/** Raw JSON text of scripted args (strings are sent verbatim, even when malformed). */
+export const argsText = (args: unknown): string => (typeof args === 'string' ? args : JSON.stringify(args ?? {}));

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { createQuickstartRuntime, runQuickstart, TASK } from './agent.js';
+import { chooseModel, createQuickstartRuntime, runQuickstart, TASK } from './agent.js';
 import { formatEvent } from './trace.js';
 
-const runtime = createQuickstartRuntime();
+const { model, label } = chooseModel();
+const runtime = createQuickstartRuntime(model);
 console.log('agentrt quickstart');
-console.log('model: embedded ScriptedModel (no provider API key or host is set, so no network is used)');
+console.log(`model: ${label}`);
 console.log(`task:  ${TASK}\n`);
 const result = await runQuickstart(runtime, (event) => {
   const line = formatEvent(event);

@@ -106,15 +106,20 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       });
     }
 
-    it('honours Retry-After in seconds on 429, then succeeds; usage counted once', async () => {
-      const s = await start([{ status: 429, headers: { 'retry-after': '1' }, message: 'rate limited' }, { reply: { text: 'ok', usage: { inputTokens: 7, outputTokens: 3 } } }]);
-      const retries: number[] = [];
+    it('honours Retry-After in seconds on 429, then succeeds; usage counted once; each retry audited', async () => {
+      const s = await start([
+        { status: 429, headers: { 'retry-after': '1' }, message: 'rate limited' },
+        { status: 429, headers: { 'retry-after-ms': '10' }, message: 'rate limited' },
+        { reply: { text: 'ok', usage: { inputTokens: 7, outputTokens: 3 } } },
+      ]);
       const started = Date.now();
-      const result = await createRuntime({ model: options.create(s, { retry: FAST }), hooks: [] }).run('hi');
+      const runtime = createRuntime({ model: options.create(s, { retry: FAST }) });
+      const result = await runtime.run('hi');
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(result).toMatchObject({ stopReason: 'final_answer', usage: { inputTokens: 7, outputTokens: 3 } });
-      expect(s.requests).toHaveLength(2);
-      void retries;
+      expect(s.requests).toHaveLength(3);
+      const retries = (await runtime.events(result.runId)).filter((e) => e.type === 'model_retry');
+      expect(retries).toMatchObject([{ code: 'model_rate_limited', attempt: 1 }, { code: 'model_rate_limited', attempt: 2 }]);
     });
 
     it('honours retry-after-ms and HTTP-date forms; ignores garbage (falls back to backoff)', async () => {
@@ -141,6 +146,22 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       const s = await start(Array.from({ length: 5 }, () => ({ status: 429, headers: { 'retry-after-ms': '1' } })));
       expect(await codeOf(options.create(s, { retry: FAST }).generate(request([user('hi')])))).toBe('model_rate_limited');
       expect(s.requests).toHaveLength(3);
+    });
+
+    it('a run that exhausts its retries fails as retryable and resumes later without re-running tools (F-02)', async () => {
+      let executed = 0;
+      const counted = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => { executed++; return a + b; } });
+      const s = await start([
+        { reply: { toolCalls: [{ id: 'call_f2', name: 'add', args: { a: 1, b: 2 } }] } },
+        ...Array.from({ length: 3 }, () => ({ status: 429, headers: { 'retry-after-ms': '1' } })),
+      ]);
+      const runtime = createRuntime({ model: options.create(s, { retry: FAST }), tools: [counted] });
+      const failed = await runtime.run('add');
+      expect(failed).toMatchObject({ status: 'failed', stopReason: 'error', steps: 1, error: { code: 'model_rate_limited', retryable: true } });
+      s.push({ reply: { text: 'three' } });
+      const resumed = await runtime.resume(failed.runId);
+      expect(resumed).toMatchObject({ status: 'completed', stopReason: 'final_answer', output: 'three', steps: 2 });
+      expect(executed).toBe(1);
     });
 
     it('retries 500/502/503 with backoff and recovers; always failing ends model_unavailable', async () => {

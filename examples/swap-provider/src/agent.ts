@@ -1,0 +1,27 @@
+import { createRuntime, defineTool, type AgentRuntime } from '@agentrt/core';
+import { anthropicProvider } from '@agentrt/model-anthropic';
+import { ollamaProvider } from '@agentrt/model-ollama';
+import { openaiProvider } from '@agentrt/model-openai';
+import { z } from 'zod';
+
+const getWeather = defineTool({
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input: z.object({ city: z.string() }),
+  execute: ({ city }) => ({ city, tempC: 18, sky: 'light rain' }),
+});
+
+/**
+ * The same agent on any provider: only the model string changes, e.g.
+ * `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5`, `ollama:llama3.1`.
+ * Credentials and hosts come from OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY /
+ * ANTHROPIC_BASE_URL, OLLAMA_HOST.
+ */
+export function createAgent(model: string): AgentRuntime {
+  return createRuntime({
+    model,
+    plugins: [openaiProvider(), anthropicProvider(), ollamaProvider()],
+    tools: [getWeather],
+    limits: { maxSteps: 4, timeoutMs: 60_000 },
+  });
+}

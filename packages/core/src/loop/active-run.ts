@@ -61,13 +61,15 @@ export class ActiveRun {
   readonly approvals: ReadonlyMap<string, BoundApproval>;
   readonly controller = new AbortController();
   readonly contextState: Record<string, unknown>;
+  /** Set when a strategy changed `contextState` during the current step. */
+  contextStateDirty = false;
   lastRenewMono = monotonicMs();
   /** Set once the run's outcome is decided; late events are dropped after that. */
   finished = false;
 
   constructor(
     record: RunRecord,
-    steps: readonly { messages: readonly Message[] }[],
+    steps: readonly { messages: readonly Message[]; contextState?: Readonly<Record<string, unknown>> }[],
     readonly lease: Lease,
     readonly log: EventLog,
     approvals: ReadonlyMap<string, BoundApproval>,
@@ -85,7 +87,11 @@ export class ActiveRun {
     this.committedToolCalls = record.toolCalls;
     this.pendingStep = record.pendingStep;
     this.approvals = approvals;
-    this.contextState = {};
+    // The latest persisted context-strategy state (a summary survives resume, not recomputed).
+    let contextState: Readonly<Record<string, unknown>> | undefined;
+    for (const step of steps as readonly { contextState?: Readonly<Record<string, unknown>> }[]) if (step.contextState) contextState = step.contextState;
+    if (record.pendingStep?.contextState) contextState = record.pendingStep.contextState;
+    this.contextState = { ...contextState };
     // Rebuild per-run governance state from committed history (once per drive, not per step).
     for (const message of this.history) {
       if (message.role !== 'assistant' || !message.toolCalls) continue;

@@ -54,7 +54,10 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     }
   }
   const message = normalizeCalls(response!.message, run, stepIndex);
-  const decision: PendingStep = { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
+  const decision: PendingStep = {
+    stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt,
+    ...(run.contextStateDirty ? { contextState: { ...run.contextState } } : {}),
+  };
   if (needsDurableDecision(deps, message)) {
     // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again,
     // so side-effecting calls keep their ids and ledger entries across a crash.
@@ -81,6 +84,7 @@ function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage:
       get: (key) => run.contextState[key],
       set: (key, value) => {
         run.contextState[key] = value;
+        run.contextStateDirty = true;
       },
     },
   };

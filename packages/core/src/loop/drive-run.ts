@@ -150,7 +150,9 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     finishReason: decision.finishReason,
     startedAt: decision.startedAt,
     endedAt: nowIso(),
+    ...(run.contextStateDirty || decision.contextState ? { contextState: { ...run.contextState } } : {}),
   };
+  run.contextStateDirty = false;
   run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });

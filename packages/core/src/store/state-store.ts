@@ -43,6 +43,8 @@ export interface PendingStep {
   readonly usage: Usage;
   readonly finishReason: FinishReason;
   readonly startedAt: string;
+  /** Context-strategy state as of this decision, when it changed while preparing it. */
+  readonly contextState?: Readonly<Record<string, unknown>>;
 }
 
 /** One committed step: the assistant message plus all its tool results. Never rewritten. */
@@ -57,6 +59,8 @@ export interface StepRecord {
   readonly finishReason: FinishReason;
   readonly startedAt: string;
   readonly endedAt: string;
+  /** Context-strategy state (e.g. a running summary) as of this step, present only when it changed. */
+  readonly contextState?: Readonly<Record<string, unknown>>;
 }
 
 /** Proof of ownership of a run. A commit carrying a stale epoch is refused with `lease_lost`. */

@@ -1,0 +1,11 @@
+export { SlidingWindow } from './sliding-window.js';
+export type { SlidingWindowOptions } from './sliding-window.js';
+export { TokenBudget } from './token-budget.js';
+export type { TokenBudgetOptions } from './token-budget.js';
+export { TruncateToolResults } from './truncate-tool-results.js';
+export type { TruncateToolResultsOptions } from './truncate-tool-results.js';
+export { Summarize } from './summarize.js';
+export type { SummarizeOptions } from './summarize.js';
+export { composeStrategies } from './compose-strategies.js';
+export { CachedTokenCounter, o200kTokenizer, MESSAGE_OVERHEAD } from './token-counter.js';
+export type { Tokenizer } from './token-counter.js';

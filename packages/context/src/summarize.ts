@@ -1,0 +1,127 @@
+import { ConfigError, type ContextPrepareContext, type ContextStrategy, type Message, type ModelAdapter } from '@agentrt/core';
+import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
+import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+
+/** Options of `Summarize`. */
+export interface SummarizeOptions {
+  /** The model that writes summaries (often a small, cheap one). */
+  readonly model: ModelAdapter;
+  /** Summarize once the history the model would see exceeds this many tokens. */
+  readonly triggerTokens: number;
+  /** Newest units kept verbatim (a tool call with its results is one unit). Default 6. */
+  readonly keepLast?: number;
+  /** System prompt of the summarizer. */
+  readonly instructions?: string;
+  readonly tokenizer?: Tokenizer;
+  readonly tokenMultiplier?: number;
+  /** Keep the first user message (the task) verbatim. Default true. */
+  readonly pinFirstUser?: boolean;
+}
+
+interface SummaryState {
+  readonly summary: string;
+  /** History index up to which messages are replaced by the summary (a unit boundary). */
+  readonly coveredUntil: number;
+}
+
+const STATE_KEY = 'agentrt.summarize';
+const DEFAULT_INSTRUCTIONS =
+  'You compress the history of an AI agent run. Keep every fact, number, decision, tool result and open question the agent needs to continue; drop chatter. Answer with the summary only.';
+
+const clip = (text: string, max = 2_000) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+
+function render(messages: readonly Message[]): string {
+  return messages
+    .map((message) => {
+      switch (message.role) {
+        case 'assistant': {
+          const calls = (message.toolCalls ?? []).map((call) => `[called ${call.name} ${clip(typeof call.args === 'string' ? call.args : JSON.stringify(call.args), 500)}]`).join(' ');
+          return `assistant: ${clip(message.content)} ${calls}`.trim();
+        }
+        case 'tool':
+          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(message.content)}`;
+        default:
+          return `${message.role}: ${clip(message.content)}`;
+      }
+    })
+    .join('\n');
+}
+
+/**
+ * Compresses older turns into one summary message with a model call, once the history
+ * exceeds `triggerTokens`. Incremental: a new summary builds on the previous one and only
+ * reads the messages since. The summary lives in the run's state (persisted with the step),
+ * so it survives resume and is not recomputed each step; its token usage and cost count
+ * toward the run's budgets. System prompts, the first and the newest user message and the
+ * last `keepLast` units are never summarized; a tool call and its results stay together.
+ */
+export class Summarize implements ContextStrategy {
+  readonly name = 'summarize';
+  private readonly counter: CachedTokenCounter;
+  private readonly newestUser = new NewestUserIndex();
+  private readonly keepLast: number;
+  private readonly pinFirstUser: boolean;
+  /** Summarizer calls made (all runs). */
+  calls = 0;
+
+  constructor(private readonly options: SummarizeOptions) {
+    if (!options?.model || typeof options.model.generate !== 'function') throw new ConfigError('model', 'Summarize needs a ModelAdapter to write summaries');
+    if (!Number.isInteger(options.triggerTokens) || options.triggerTokens < 1) throw new ConfigError('triggerTokens', 'must be a positive integer');
+    this.keepLast = options.keepLast ?? 6;
+    if (!Number.isInteger(this.keepLast) || this.keepLast < 1) throw new ConfigError('keepLast', 'must be a positive integer');
+    this.pinFirstUser = options.pinFirstUser ?? true;
+    this.counter = new CachedTokenCounter(options.tokenizer, options.tokenMultiplier ?? 1);
+  }
+
+  async prepare(messages: readonly Message[], context: ContextPrepareContext): Promise<readonly Message[]> {
+    const prefix = pinnedPrefixEnd(messages, this.pinFirstUser);
+    let state = context.state.get(STATE_KEY) as SummaryState | undefined;
+    if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil > messages.length)) state = undefined;
+    const from = state?.coveredUntil ?? prefix;
+    const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
+    if (viewTokens > this.options.triggerTokens) {
+      let cut = messages.length;
+      let kept = 0;
+      for (const unit of unitsFromNewest(messages, from)) {
+        if (kept >= this.keepLast) break;
+        cut = unit.start;
+        kept++;
+      }
+      const newestUser = this.newestUser.find(context.runId, messages);
+      if (newestUser >= from && newestUser < cut) cut = newestUser; // never summarize the newest request away
+      if (cut > from) {
+        const summary = await this.summarize(state?.summary, messages.slice(from, cut), context);
+        state = { summary, coveredUntil: cut };
+        context.state.set(STATE_KEY, state);
+      }
+    }
+    if (!state) return messages;
+    return [...messages.slice(0, prefix), summaryMessage(state.summary), ...messages.slice(state.coveredUntil)];
+  }
+
+  private async summarize(previous: string | undefined, part: readonly Message[], context: ContextPrepareContext): Promise<string> {
+    this.calls++;
+    const response = await this.options.model.generate({
+      messages: [
+        { role: 'system', content: this.options.instructions ?? DEFAULT_INSTRUCTIONS },
+        { role: 'user', content: `${previous ? `Summary so far:\n${previous}\n\n` : ''}New part of the run:\n${render(part)}\n\nWrite the ${previous ? 'updated ' : ''}summary.` },
+      ],
+      tools: [],
+      signal: context.signal,
+    });
+    context.addUsage(response.usage, { provider: this.options.model.provider, model: this.options.model.model });
+    return response.message.content.trim() || previous || '(nothing to summarize)';
+  }
+}
+
+const summaryCache = new Map<string, Message>();
+/** The summary as a system message; the same text gives the same object (stable token-count cache). */
+function summaryMessage(summary: string): Message {
+  let message = summaryCache.get(summary);
+  if (!message) {
+    message = { role: 'system', content: `Summary of the earlier part of this run (it replaces those messages):\n${summary}` };
+    summaryCache.set(summary, message);
+    if (summaryCache.size > 256) summaryCache.delete(summaryCache.keys().next().value!);
+  }
+  return message;
+}

@@ -1,0 +1,80 @@
+import { ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message } from '@agentrt/core';
+import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
+import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+
+/** Options of `TokenBudget`. */
+export interface TokenBudgetOptions {
+  /** The model's context window in tokens. */
+  readonly maxTokens: number;
+  /** Tokens kept free for the answer. Default 0. */
+  readonly reserveOutputTokens?: number;
+  /** Default: o200k_base (gpt-4o family); an approximation for other providers. */
+  readonly tokenizer?: Tokenizer;
+  /** Multiplies every count, for headroom when the provider's tokenizer differs (e.g. 1.15 for Claude). Default 1. */
+  readonly tokenMultiplier?: number;
+  /** Keep the first user message (the task). Default true. */
+  readonly pinFirstUser?: boolean;
+  /** Cache per-message counts (default true; off only to measure what the cache saves). */
+  readonly cache?: boolean;
+}
+
+/**
+ * Keeps as much of the newest history as fits a token budget: system prompts, the first user
+ * message and the newest user message pinned, the tool definitions counted, then the newest
+ * units (a tool call with its results is one unit) until the budget is spent. Counts are
+ * cached per message, and the walk stops at the budget, so a step costs O(new + kept
+ * messages), not O(history). When even the pinned messages and the newest unit do not fit,
+ * it throws `context_overflow` — the run ends with `error`, never a provider 400.
+ */
+export class TokenBudget implements ContextStrategy {
+  readonly name = 'token_budget';
+  readonly counter: CachedTokenCounter;
+  private readonly newestUser = new NewestUserIndex();
+  private readonly budget: number;
+  private readonly pinFirstUser: boolean;
+
+  constructor(options: TokenBudgetOptions) {
+    if (!Number.isInteger(options?.maxTokens) || options.maxTokens < 1) throw new ConfigError('maxTokens', 'must be a positive integer');
+    const reserve = options.reserveOutputTokens ?? 0;
+    if (!Number.isInteger(reserve) || reserve < 0 || reserve >= options.maxTokens) throw new ConfigError('reserveOutputTokens', 'must be a non-negative integer smaller than maxTokens');
+    const multiplier = options.tokenMultiplier ?? 1;
+    if (!Number.isFinite(multiplier) || multiplier <= 0) throw new ConfigError('tokenMultiplier', 'must be a positive number');
+    this.budget = options.maxTokens - reserve;
+    this.pinFirstUser = options.pinFirstUser ?? true;
+    this.counter = new CachedTokenCounter(options.tokenizer, multiplier, options.cache ?? true);
+  }
+
+  prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] {
+    const prefix = pinnedPrefixEnd(messages, this.pinFirstUser);
+    const newestUser = this.newestUser.find(context.runId, messages);
+    let used = this.counter.tools(context.tools) + this.counter.range(messages, 0, prefix);
+    if (used > this.budget) {
+      throw new ModelError('context_overflow', `the system prompt, tool definitions and task need ${used} tokens but the budget is ${this.budget} (maxTokens minus reserveOutputTokens)`);
+    }
+    let windowStart = messages.length;
+    let newestUserKept = newestUser < prefix;
+    for (const unit of unitsFromNewest(messages, prefix)) {
+      const cost = this.counter.range(messages, unit.start, unit.end);
+      const userCost = !newestUserKept && newestUser < unit.start ? this.counter.message(messages[newestUser]!) : 0;
+      const first = windowStart === messages.length;
+      if (used + cost + userCost > this.budget) {
+        if (first) {
+          throw new ModelError('context_overflow', `the newest messages need ${used + cost + userCost} tokens but the budget is ${this.budget} (maxTokens minus reserveOutputTokens); nothing smaller can be sent`);
+        }
+        break;
+      }
+      used += cost;
+      windowStart = unit.start;
+      if (unit.start <= newestUser) newestUserKept = true;
+    }
+    if (!newestUserKept && newestUser >= 0) {
+      const cost = this.counter.message(messages[newestUser]!);
+      if (used + cost > this.budget) throw new ModelError('context_overflow', `the newest user message does not fit the token budget of ${this.budget}`);
+    }
+    if (windowStart <= prefix) return messages;
+    const out = messages.slice(0, prefix);
+    if (newestUser >= prefix && newestUser < windowStart) out.push(messages[newestUser]!);
+    for (let i = windowStart; i < messages.length; i++) out.push(messages[i]!);
+    return out;
+  }
+}

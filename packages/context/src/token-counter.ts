@@ -1,0 +1,64 @@
+import type { Message, ToolSpec } from '@agentrt/core';
+import { countTokens } from 'gpt-tokenizer';
+
+/** Counts tokens of a text. */
+export type Tokenizer = (text: string) => number;
+
+/**
+ * The default tokenizer: OpenAI's `o200k_base` (gpt-4o family) via gpt-tokenizer, offline.
+ * For other providers it is an approximation (Anthropic and Llama tokenizers typically count
+ * 5–20 % more on English text); use `tokenMultiplier` to leave headroom. Text that cannot be
+ * encoded falls back to characters / 4.
+ */
+export const o200kTokenizer: Tokenizer = (text) => {
+  try {
+    return countTokens(text);
+  } catch {
+    return Math.ceil(text.length / 4);
+  }
+};
+
+/** Per-message framing overhead most chat formats add (role markers). */
+export const MESSAGE_OVERHEAD = 4;
+
+/**
+ * Token counts cached per message object: history messages are the same objects from step
+ * to step, so a step only tokenizes the messages that are new.
+ */
+export class CachedTokenCounter {
+  private readonly cache = new WeakMap<object, number>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly tokenize: Tokenizer = o200kTokenizer, private readonly multiplier = 1, private readonly useCache = true) {}
+
+  message(message: Message): number {
+    const cached = this.useCache ? this.cache.get(message) : undefined;
+    if (cached !== undefined) {
+      this.hits++;
+      return cached;
+    }
+    this.misses++;
+    let tokens = MESSAGE_OVERHEAD + this.tokenize(message.content);
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) tokens += this.tokenize(call.name) + this.tokenize(typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {})) + 3;
+    if (message.role === 'tool') tokens += this.tokenize(message.name);
+    const total = Math.ceil(tokens * this.multiplier);
+    if (this.useCache) this.cache.set(message, total);
+    return total;
+  }
+
+  range(messages: readonly Message[], start: number, end: number): number {
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += this.message(messages[i]!);
+    return sum;
+  }
+
+  tools(tools: readonly ToolSpec[]): number {
+    if (tools.length === 0) return 0;
+    const cached = this.useCache ? this.cache.get(tools) : undefined;
+    if (cached !== undefined) return cached;
+    const total = Math.ceil(this.tokenize(JSON.stringify(tools)) * this.multiplier);
+    if (this.useCache) this.cache.set(tools, total);
+    return total;
+  }
+}

@@ -1,0 +1,66 @@
+import type { Message } from '@agentrt/core';
+
+/**
+ * A slice of the history that is kept or dropped as a whole: a single message, or an
+ * assistant message with tool calls together with its tool results.
+ */
+export interface Unit {
+  readonly start: number;
+  /** Exclusive. */
+  readonly end: number;
+}
+
+/**
+ * Walks the history backwards from the newest message, yielding units newest first.
+ * Tool results are grouped with the assistant message that called them, so a call and its
+ * result are always kept or dropped together. Costs O(units visited), not O(history).
+ */
+export function* unitsFromNewest(messages: readonly Message[], stopAt = 0): Generator<Unit> {
+  let end = messages.length;
+  while (end > stopAt) {
+    let start = end - 1;
+    while (start > stopAt && messages[start]!.role === 'tool') start--;
+    const head = messages[start]!;
+    if (head.role !== 'assistant' || !head.toolCalls?.length) {
+      // Not an exchange: results without their call (orphans) form units of their own.
+      if (messages[end - 1]!.role === 'tool' && start !== end - 1) start = end - 1;
+    }
+    yield { start, end };
+    end = start;
+  }
+}
+
+/**
+ * Indexes that are never dropped: every system message before the first non-system message,
+ * the first user message (when `pinFirstUser`), and the newest user message.
+ */
+export function pinnedPrefixEnd(messages: readonly Message[], pinFirstUser: boolean): number {
+  let i = 0;
+  while (i < messages.length && messages[i]!.role === 'system') i++;
+  if (pinFirstUser && messages[i]?.role === 'user') i++;
+  return i;
+}
+
+/** Per-run cache of the newest user message index, so finding it costs O(new messages). */
+export class NewestUserIndex {
+  private readonly runs = new Map<string, { length: number; last: Message | undefined; index: number }>();
+
+  find(runId: string, messages: readonly Message[]): number {
+    const cached = this.runs.get(runId);
+    let from = 0;
+    let index = -1;
+    if (cached && cached.length <= messages.length && messages[cached.length - 1] === cached.last) {
+      from = cached.length;
+      index = cached.index;
+    }
+    for (let i = messages.length - 1; i >= from; i--) {
+      if (messages[i]!.role === 'user') {
+        index = i;
+        break;
+      }
+    }
+    this.runs.set(runId, { length: messages.length, last: messages[messages.length - 1], index });
+    if (this.runs.size > 1_000) this.runs.delete(this.runs.keys().next().value!);
+    return index;
+  }
+}

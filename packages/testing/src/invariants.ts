@@ -25,16 +25,28 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   const steps = await store.loadSteps(runId);
   const events: StoredRunEvent[] = await store.listEvents(runId);
 
-  // I1
+  // I1 — a run may be driven several times (pause → resume, retryable failure → resume), so
+  // each drive (split at run_resumed) ends at most once, and a terminal run's last drive ends exactly once.
   const finished = events.filter((event) => event.type === 'run_finished');
+  const segments: StoredRunEvent[][] = [[]];
+  for (const event of events) {
+    if (event.type === 'run_resumed') segments.push([]);
+    segments.at(-1)!.push(event);
+  }
+  segments.forEach((segment, i) => {
+    const stops = segment.filter((event) => event.type === 'run_finished' || event.type === 'run_paused').length;
+    if (stops > 1) violations.push(`I1: drive ${i + 1} of the run recorded ${stops} stop events`);
+  });
+  const lastSegment = segments.at(-1)!;
+  const lastFinished = lastSegment.filter((event) => event.type === 'run_finished');
   if (TERMINAL.has(run.status)) {
     if (!run.result) violations.push('I1: terminal run has no result');
-    if (finished.length !== 1) violations.push(`I1: expected exactly one run_finished event, found ${finished.length}`);
+    if (lastFinished.length !== 1) violations.push(`I1: expected exactly one run_finished event in the last drive, found ${lastFinished.length}`);
     if (run.result && run.result.status !== run.status) violations.push(`I1: stored status ${run.status} differs from result status ${run.result.status}`);
     if (result && run.result && result.stopReason !== run.result.stopReason) violations.push(`I1: result says ${result.stopReason}, store says ${run.result.stopReason}`);
   } else if (run.status === 'paused') {
     if (run.result?.stopReason !== 'awaiting_approval') violations.push('I1: paused run without an awaiting_approval result');
-    if (finished.length !== 0) violations.push('I1: paused run has a run_finished event');
+    if (lastFinished.length !== 0) violations.push('I1: paused run has a run_finished event in its last drive');
   } else {
     violations.push(`I1: run is still ${run.status}`);
   }
@@ -69,7 +81,7 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
 
   // I8
-  const last = finished.at(-1);
+  const last = lastFinished.at(-1) ?? finished.at(-1);
   if (last && last.type === 'run_finished' && run.result && JSON.stringify(last.result) !== JSON.stringify(run.result)) {
     violations.push('I8: the run_finished event does not reproduce the stored result');
   }

@@ -34,8 +34,11 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
     segments.at(-1)!.push(event);
   }
   segments.forEach((segment, i) => {
-    const stops = segment.filter((event) => event.type === 'run_finished' || event.type === 'run_paused').length;
-    if (stops > 1) violations.push(`I1: drive ${i + 1} of the run recorded ${stops} stop events`);
+    // A drive pauses at most once and finishes at most once (a paused run may be finished by a kill).
+    for (const type of ['run_finished', 'run_paused'] as const) {
+      const count = segment.filter((event) => event.type === type).length;
+      if (count > 1) violations.push(`I1: drive ${i + 1} of the run recorded ${count} ${type} events`);
+    }
   });
   const lastSegment = segments.at(-1)!;
   const lastFinished = lastSegment.filter((event) => event.type === 'run_finished');

@@ -3,6 +3,7 @@ import type { ToolPolicy } from '../limits.js';
 import type { ToolSpec } from '../model.js';
 import type { Tool } from '../tool.js';
 import { globMatch } from '../util/glob.js';
+import { toolSources } from '../runtime/plugin-loader.js';
 
 /** Why a call was refused before running. */
 export interface GateRefusal {
@@ -22,7 +23,11 @@ export class ToolGate {
   constructor(tools: readonly Tool[], private readonly policy: ToolPolicy) {
     const map = new Map<string, Tool>();
     for (const tool of tools) {
-      if (map.has(tool.name)) throw new ConfigError('tools', `two tools are named "${tool.name}"; tool names must be unique`);
+      const existing = map.get(tool.name);
+      if (existing) {
+        const from = (t: Tool) => (toolSources.get(t) ? `plugin "${toolSources.get(t)}"` : 'options.tools');
+        throw new ConfigError('tools', `two tools are named "${tool.name}" (from ${from(existing)} and ${from(tool)}); tool names must be unique — give one plugin a namespace`);
+      }
       map.set(tool.name, tool);
     }
     this.tools = map;

@@ -8,7 +8,7 @@ import { resolveAll, TOKENS } from '../tokens.js';
  * Creates adapters for one provider from a model id. A provider is also a plugin: listing it
  * in `plugins` registers it under `TOKENS.ModelProvider`, so `model: 'openai:gpt-4o-mini'` works.
  */
-export interface ModelProvider extends Plugin {
+export interface ModelProvider extends Plugin<unknown> {
   /** The prefix of model strings it serves, e.g. `openai`. */
   readonly provider: string;
   create(model: string, options?: unknown): ModelAdapter;

@@ -10,6 +10,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { AgentRuntime } from './agent-runtime.js';
+import { loadPluginEntry, pluginContainer, type PluginEntry } from './plugin-loader.js';
 import { registeredProviders, resolveModelString } from '../model/model-provider.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
@@ -31,13 +32,20 @@ export interface CreateRuntimeOptions extends RuntimeConfig {
   readonly hooks?: readonly RuntimeHooks[];
   /** Custom policies, checked after the built-in ones. */
   readonly stopPolicies?: readonly StopPolicy[];
-  /** Registered in order after the parts above, so a plugin may add tools, hooks, policies, or provide the model/store. */
-  readonly plugins?: readonly Plugin[];
+  /**
+   * Registered in order after the parts above, so a plugin may add tools, hooks, policies, or
+   * provide the model/store. Entries may be plugin objects, module specifiers
+   * (`'@agentrt/tools-math'`, `'./my-plugin.js'`) or `{ module, options, namespace }` —
+   * specifiers need `createRuntimeAsync`.
+   */
+  readonly plugins?: readonly PluginEntry[];
+  /** Directory that relative plugin specifiers and package names resolve from. Default: the working directory. */
+  readonly pluginBase?: string;
   /** Parent container; the runtime always works in its own child container. */
   readonly container?: DependencyContainer;
 }
 
-const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context', 'hooks', 'stopPolicies', 'plugins', 'container']);
+const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context', 'hooks', 'stopPolicies', 'plugins', 'pluginBase', 'container']);
 
 /**
  * Builds an `AgentRuntime` in a fresh child container: registers the parts under `TOKENS`,
@@ -57,8 +65,12 @@ const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context',
  */
 export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
   const container = prepare(options);
-  for (const plugin of options.plugins ?? []) {
-    const pending = plugin.register(container);
+  for (const entry of options.plugins ?? []) {
+    if (typeof entry === 'string' || (typeof entry === 'object' && entry !== null && 'module' in entry)) {
+      throw new ConfigError('plugins', `plugin ${JSON.stringify(typeof entry === 'string' ? entry : entry.module)} is given by module specifier; use createRuntimeAsync()`);
+    }
+    const { plugin, options: pluginOptions, namespace } = 'plugin' in entry && !('register' in entry) ? entry : { plugin: entry as Plugin<any> };
+    const pending = plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
     if (pending && typeof (pending as Promise<void>).then === 'function') {
       throw new ConfigError('plugins', `plugin "${plugin.name}" registers asynchronously; use createRuntimeAsync()`);
     }
@@ -66,10 +78,13 @@ export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
   return finish(container, options);
 }
 
-/** Like `createRuntime`, awaiting each plugin's `register`. */
+/** Like `createRuntime`, importing plugins given by module specifier and awaiting each `register`. */
 export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise<AgentRuntime> {
   const container = prepare(options);
-  for (const plugin of options.plugins ?? []) await plugin.register(container);
+  for (const entry of options.plugins ?? []) {
+    const { plugin, options: pluginOptions, namespace } = await loadPluginEntry(entry, options.pluginBase);
+    await plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
+  }
   return finish(container, options);
 }
 
@@ -85,8 +100,9 @@ function prepare(options: CreateRuntimeOptions): DependencyContainer {
   for (const tool of options.tools ?? []) container.register(TOKENS.Tool, { useValue: tool });
   for (const hook of options.hooks ?? []) container.register(TOKENS.Hook, { useValue: hook });
   for (const policy of options.stopPolicies ?? []) container.register(TOKENS.StopPolicy, { useValue: policy });
-  for (const [i, plugin] of (options.plugins ?? []).entries()) {
-    if (!plugin || typeof plugin.register !== 'function') throw new ConfigError(`plugins.${i}`, 'expected a Plugin ({ name, register(container) })');
+  for (const [i, entry] of (options.plugins ?? []).entries()) {
+    const ok = typeof entry === 'string' || (typeof entry === 'object' && entry !== null && (typeof (entry as Plugin).register === 'function' || 'module' in entry || 'plugin' in entry));
+    if (!ok) throw new ConfigError(`plugins.${i}`, 'expected a Plugin, a module specifier, or { module, options?, namespace? }');
   }
   return container;
 }

@@ -1,0 +1,93 @@
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { DependencyContainer } from 'tsyringe';
+import { ConfigError } from '../errors/config-error.js';
+import { isPlugin, type Plugin } from '../plugin.js';
+import { TOKENS } from '../tokens.js';
+import type { Tool } from '../tool.js';
+
+/** A plugin given by module specifier, with its options and an optional tool-name namespace. */
+export interface PluginSpec {
+  /** `'@agentrt/tools-math'`, `'./my-plugin.js'`, an absolute path, or a package name; its default export is a `Plugin`. */
+  readonly module: string;
+  readonly options?: unknown;
+  /** Prefix for the plugin's tool names: `fs` turns `read_file` into `fs__read_file`. */
+  readonly namespace?: string;
+}
+
+/** What `plugins` accepts: a plugin object, a specifier, or a spec. */
+export type PluginEntry = Plugin<any> | string | PluginSpec | { readonly plugin: Plugin<any>; readonly options?: unknown; readonly namespace?: string };
+
+/** Which plugin registered which tool, for clear duplicate errors. */
+export const toolSources = new WeakMap<Tool, string>();
+
+const NAMESPACE = /^[A-Za-z0-9_-]{1,24}$/;
+
+/**
+ * Imports a plugin module. Relative paths resolve against `base` (default: the working
+ * directory); package names resolve from `base`'s node_modules, like the user's own imports.
+ */
+export async function importPlugin(specifier: string, base = process.cwd()): Promise<Plugin<any>> {
+  let url: string;
+  if (specifier.startsWith('.') || isAbsolute(specifier)) url = pathToFileURL(resolvePath(base, specifier)).href;
+  else {
+    try {
+      url = pathToFileURL(createRequire(join(base, 'noop.js')).resolve(specifier)).href;
+    } catch (error) {
+      throw new ConfigError('plugins', `cannot resolve plugin module "${specifier}" from ${base}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError('plugins', `plugin module "${specifier}" failed to load: ${(error as Error).message}`, { cause: error });
+  }
+  const plugin = module.default ?? module.plugin;
+  if (!isPlugin(plugin)) throw new ConfigError('plugins', `plugin module "${specifier}" has no default export that is a Plugin ({ name, register })`);
+  return plugin;
+}
+
+/** Normalizes an entry to a plugin (importing specifiers) plus options and namespace. */
+export async function loadPluginEntry(entry: PluginEntry, base?: string): Promise<{ plugin: Plugin<any>; options?: unknown; namespace?: string }> {
+  if (typeof entry === 'string') return { plugin: await importPlugin(entry, base) };
+  if (isPlugin(entry)) return { plugin: entry };
+  if (typeof entry === 'object' && entry !== null && 'module' in entry && typeof entry.module === 'string') {
+    return { plugin: await importPlugin(entry.module, base), ...(entry.options !== undefined ? { options: entry.options } : {}), ...(entry.namespace ? { namespace: entry.namespace } : {}) };
+  }
+  if (typeof entry === 'object' && entry !== null && 'plugin' in entry && isPlugin(entry.plugin)) {
+    return { plugin: entry.plugin, ...(entry.options !== undefined ? { options: entry.options } : {}), ...(entry.namespace ? { namespace: entry.namespace } : {}) };
+  }
+  throw new ConfigError('plugins', 'expected a Plugin, a module specifier, or { module, options?, namespace? }');
+}
+
+/**
+ * The container a plugin registers into: tool registrations are recorded (for duplicate
+ * errors naming both plugins) and renamed under the namespace, everything else passes through.
+ */
+export function pluginContainer(container: DependencyContainer, pluginName: string, namespace: string | undefined): DependencyContainer {
+  if (namespace !== undefined && !NAMESPACE.test(namespace)) throw new ConfigError(`plugins.${pluginName}.namespace`, `must match ${NAMESPACE.source}`);
+  return new Proxy(container, {
+    get(target, property, receiver) {
+      if (property === 'register') {
+        return (token: unknown, provider: { useValue?: unknown }, ...rest: unknown[]) => {
+          if (token === TOKENS.Tool && provider && typeof provider === 'object' && 'useValue' in provider) {
+            let tool = provider.useValue as Tool;
+            if (namespace) tool = renameTool(tool, `${namespace}__${tool.name}`);
+            toolSources.set(tool, pluginName);
+            return (target.register as (...args: unknown[]) => unknown)(token, { useValue: tool }, ...rest);
+          }
+          return (target.register as (...args: unknown[]) => unknown)(token, provider, ...rest);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function renameTool(tool: Tool, name: string): Tool {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new ConfigError('namespace', `namespaced tool name "${name}" is not a valid tool name`);
+  return Object.freeze({ ...tool, name, spec: Object.freeze({ ...tool.spec, name }) });
+}

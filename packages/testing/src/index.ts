@@ -19,3 +19,8 @@ export { anthropicWire, startAnthropicServer } from './loopback/anthropic-wire.j
 export { ollamaWire, startOllamaServer } from './loopback/ollama-wire.js';
 export { describeModelAdapter } from './conformance/model-adapter.js';
 export type { ModelAdapterSuiteOptions } from './conformance/model-adapter.js';
+export { describeToolPack } from './conformance/tool-pack.js';
+export type { ToolPackSuiteOptions, ToolSamples } from './conformance/tool-pack.js';
+export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversal.js';
+export { MATH_ATTACKS } from './corpora/math.js';
+export { SECRET_CANARIES } from './corpora/secrets.js';

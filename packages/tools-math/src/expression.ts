@@ -1,0 +1,237 @@
+import { AgentrtError } from '@agentrt/core';
+
+/** Limits of the math grammar. */
+export interface ExpressionLimits {
+  /** Characters. Default 1 000. */
+  readonly maxLength: number;
+  /** Nesting of parentheses, calls and signs. Default 64. */
+  readonly maxDepth: number;
+  /** Largest magnitude of any intermediate or final value. Default 1e300. */
+  readonly maxMagnitude: number;
+}
+
+export const DEFAULT_LIMITS: ExpressionLimits = { maxLength: 1_000, maxDepth: 64, maxMagnitude: 1e300 };
+
+type Token = { kind: 'number'; value: number; at: number } | { kind: 'name'; value: string; at: number } | { kind: 'op'; value: string; at: number };
+type Node = { kind: 'number'; value: number } | { kind: 'unary'; op: '-' | '+'; arg: Node } | { kind: 'binary'; op: string; left: Node; right: Node } | { kind: 'call'; name: string; args: Node[] } | { kind: 'const'; name: string };
+
+const reject = (message: string) => new AgentrtError('expression_rejected', message);
+const domain = (message: string) => new AgentrtError('math_domain_error', message);
+
+const CONSTANTS: Readonly<Record<string, number>> = { pi: Math.PI, e: Math.E, tau: 2 * Math.PI };
+
+/** Allowlisted functions and their arities (`-1`: one or more). Plain lookups, never property access on JS objects. */
+const FUNCTIONS: ReadonlyMap<string, { arity: number; fn: (...args: number[]) => number }> = new Map([
+  ['sqrt', { arity: 1, fn: (x: number) => { if (x < 0) throw domain('sqrt of a negative number'); return Math.sqrt(x); } }],
+  ['cbrt', { arity: 1, fn: Math.cbrt }],
+  ['abs', { arity: 1, fn: Math.abs }],
+  ['sign', { arity: 1, fn: Math.sign }],
+  ['round', { arity: 1, fn: Math.round }],
+  ['floor', { arity: 1, fn: Math.floor }],
+  ['ceil', { arity: 1, fn: Math.ceil }],
+  ['trunc', { arity: 1, fn: Math.trunc }],
+  ['exp', { arity: 1, fn: Math.exp }],
+  ['ln', { arity: 1, fn: (x: number) => { if (x <= 0) throw domain('ln of a non-positive number'); return Math.log(x); } }],
+  ['log', { arity: 1, fn: (x: number) => { if (x <= 0) throw domain('log of a non-positive number'); return Math.log10(x); } }],
+  ['log2', { arity: 1, fn: (x: number) => { if (x <= 0) throw domain('log2 of a non-positive number'); return Math.log2(x); } }],
+  ['log10', { arity: 1, fn: (x: number) => { if (x <= 0) throw domain('log10 of a non-positive number'); return Math.log10(x); } }],
+  ['sin', { arity: 1, fn: Math.sin }],
+  ['cos', { arity: 1, fn: Math.cos }],
+  ['tan', { arity: 1, fn: Math.tan }],
+  ['asin', { arity: 1, fn: Math.asin }],
+  ['acos', { arity: 1, fn: Math.acos }],
+  ['atan', { arity: 1, fn: Math.atan }],
+  ['atan2', { arity: 2, fn: Math.atan2 }],
+  ['sinh', { arity: 1, fn: Math.sinh }],
+  ['cosh', { arity: 1, fn: Math.cosh }],
+  ['tanh', { arity: 1, fn: Math.tanh }],
+  ['pow', { arity: 2, fn: Math.pow }],
+  ['hypot', { arity: -1, fn: Math.hypot }],
+  ['min', { arity: -1, fn: Math.min }],
+  ['max', { arity: -1, fn: Math.max }],
+  ['factorial', { arity: 1, fn: factorial }],
+]);
+
+function factorial(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw domain('factorial needs a non-negative integer');
+  if (n > 170) throw domain('factorial of more than 170 exceeds the largest representable number');
+  let out = 1;
+  for (let i = 2; i <= n; i++) out *= i;
+  return out;
+}
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i]!;
+    if (c === ' ' || c === '\t' || c === '\n') {
+      i++;
+      continue;
+    }
+    const number = /^(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?/.exec(source.slice(i, i + 400));
+    if (number) {
+      if (/^0\d/.test(number[0]) && !number[0].startsWith('0.')) throw reject(`numbers may not have leading zeros (at ${i})`);
+      const after = source[i + number[0].length];
+      if (after !== undefined && /[A-Za-z_.\d]/.test(after)) throw reject(`malformed number at ${i}`);
+      tokens.push({ kind: 'number', value: Number(number[0]), at: i });
+      i += number[0].length;
+      continue;
+    }
+    const name = /^[a-z][a-z0-9]{0,15}/.exec(source.slice(i, i + 17));
+    if (name) {
+      if (/[A-Za-z0-9_$]/.test(source[i + name[0].length] ?? '')) throw reject(`unknown name at ${i}`);
+      tokens.push({ kind: 'name', value: name[0], at: i });
+      i += name[0].length;
+      continue;
+    }
+    if ('+-*/%^(),'.includes(c)) {
+      tokens.push({ kind: 'op', value: c, at: i });
+      i++;
+      continue;
+    }
+    throw reject(`unexpected character ${JSON.stringify(c)} at ${i}; only numbers, + - * / % ^, parentheses and the listed functions are allowed`);
+  }
+  return tokens;
+}
+
+/** Parses with a recursive-descent parser over an allowlisted grammar; never evaluates JavaScript. */
+export function parseExpression(source: string, limits: ExpressionLimits = DEFAULT_LIMITS): Node {
+  if (typeof source !== 'string') throw reject('the expression must be a string');
+  if (source.length > limits.maxLength) throw reject(`the expression is longer than ${limits.maxLength} characters`);
+  if (source.trim() === '') throw reject('the expression is empty');
+  const tokens = tokenize(source);
+  let pos = 0;
+  let depth = 0;
+  const peek = () => tokens[pos];
+  const isOp = (value: string) => peek()?.kind === 'op' && peek()!.value === value;
+  const enter = () => {
+    if (++depth > limits.maxDepth) throw reject(`the expression nests deeper than ${limits.maxDepth} levels`);
+  };
+  const expect = (value: string) => {
+    if (!isOp(value)) throw reject(`expected "${value}" at ${peek()?.at ?? source.length}`);
+    pos++;
+  };
+  const expression = (): Node => {
+    let left = term();
+    while (isOp('+') || isOp('-')) {
+      const op = tokens[pos++]!.value as string;
+      left = { kind: 'binary', op, left, right: term() };
+    }
+    return left;
+  };
+  const term = (): Node => {
+    let left = unary();
+    while (isOp('*') || isOp('/') || isOp('%')) {
+      const op = tokens[pos++]!.value as string;
+      if (isOp('*')) throw reject('"**" is not supported; use ^ for powers');
+      left = { kind: 'binary', op, left, right: unary() };
+    }
+    return left;
+  };
+  const unary = (): Node => {
+    if (isOp('-') || isOp('+')) {
+      const op = tokens[pos++]!.value as '-' | '+';
+      enter();
+      const node: Node = { kind: 'unary', op, arg: unary() };
+      depth--;
+      return node;
+    }
+    return power();
+  };
+  const power = (): Node => {
+    const base = primary();
+    if (isOp('^')) {
+      pos++;
+      enter();
+      const node: Node = { kind: 'binary', op: '^', left: base, right: unary() };
+      depth--;
+      return node;
+    }
+    return base;
+  };
+  const primary = (): Node => {
+    const token = peek();
+    if (!token) throw reject('the expression ends too early');
+    if (token.kind === 'number') {
+      pos++;
+      return { kind: 'number', value: token.value };
+    }
+    if (token.kind === 'name') {
+      pos++;
+      if (Object.prototype.hasOwnProperty.call(CONSTANTS, token.value) && !isOp('(')) return { kind: 'const', name: token.value };
+      const fn = FUNCTIONS.get(token.value);
+      if (!fn) throw reject(`unknown name "${token.value}" at ${token.at}`);
+      expect('(');
+      enter();
+      const args: Node[] = [];
+      if (!isOp(')')) {
+        args.push(expression());
+        while (isOp(',')) {
+          pos++;
+          args.push(expression());
+        }
+      }
+      expect(')');
+      depth--;
+      if (fn.arity >= 0 ? args.length !== fn.arity : args.length === 0) throw reject(`${token.value} takes ${fn.arity >= 0 ? fn.arity : 'one or more'} argument(s), got ${args.length}`);
+      return { kind: 'call', name: token.value, args };
+    }
+    if (isOp('(')) {
+      pos++;
+      enter();
+      const inner = expression();
+      expect(')');
+      depth--;
+      return inner;
+    }
+    throw reject(`unexpected "${token.value}" at ${token.at}`);
+  };
+  const tree = expression();
+  if (pos < tokens.length) throw reject(`unexpected "${tokens[pos]!.value}" at ${tokens[pos]!.at}`);
+  return tree;
+}
+
+/** Evaluates a parsed expression. Non-finite or oversized values are `math_domain_error`; -0 becomes 0. */
+export function evaluate(node: Node, limits: ExpressionLimits = DEFAULT_LIMITS): number {
+  const check = (value: number, what: string) => {
+    if (Number.isNaN(value)) throw domain(`${what} is not a number`);
+    if (!Number.isFinite(value) || Math.abs(value) > limits.maxMagnitude) throw domain(`${what} exceeds the magnitude limit of ${limits.maxMagnitude}`);
+    return value === 0 ? 0 : value;
+  };
+  const walk = (n: Node): number => {
+    switch (n.kind) {
+      case 'number':
+        return check(n.value, 'a number');
+      case 'const':
+        return CONSTANTS[n.name]!;
+      case 'unary':
+        return check(n.op === '-' ? -walk(n.arg) : walk(n.arg), 'a signed value');
+      case 'call':
+        return check(FUNCTIONS.get(n.name)!.fn(...n.args.map(walk)), `${n.name}(…)`);
+      case 'binary': {
+        const a = walk(n.left);
+        const b = walk(n.right);
+        switch (n.op) {
+          case '+': return check(a + b, 'a sum');
+          case '-': return check(a - b, 'a difference');
+          case '*': return check(a * b, 'a product');
+          case '/':
+            if (b === 0) throw domain('division by zero');
+            return check(a / b, 'a quotient');
+          case '%':
+            if (b === 0) throw domain('modulo by zero');
+            return check(a % b, 'a remainder');
+          default:
+            return check(Math.pow(a, b), 'a power');
+        }
+      }
+    }
+  };
+  return walk(node);
+}
+
+/** Parses and evaluates an arithmetic expression. */
+export function calculate(source: string, limits: ExpressionLimits = DEFAULT_LIMITS): number {
+  return evaluate(parseExpression(source, limits), limits);
+}

@@ -1,0 +1,40 @@
+import { definePlugin, defineTool, TOKENS, type Tool } from '@agentrt/core';
+import { z } from 'zod';
+import { calculate, DEFAULT_LIMITS, type ExpressionLimits } from './expression.js';
+
+/** Options of the math pack. */
+export interface MathToolOptions {
+  /** Longest accepted expression, in characters (≤ 10 000). Default 1 000. */
+  readonly maxLength?: number;
+  /** Deepest nesting (≤ 256). Default 64. */
+  readonly maxDepth?: number;
+}
+
+export const mathOptionsSchema = z.strictObject({
+  maxLength: z.number().int().min(1).max(10_000).optional(),
+  maxDepth: z.number().int().min(1).max(256).optional(),
+}).optional();
+
+/** The `calculate` tool. */
+export function createMathTools(options: MathToolOptions = {}): Tool[] {
+  const limits: ExpressionLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  return [
+    defineTool({
+      name: 'calculate',
+      description: 'Evaluates an arithmetic expression: numbers, + - * / % ^, parentheses, constants pi/e/tau and sqrt, cbrt, abs, sign, round, floor, ceil, trunc, exp, ln, log, log2, log10, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, pow, hypot, min, max, factorial.',
+      input: z.object({ expression: z.string().min(1).max(limits.maxLength).describe('e.g. "sqrt(2) * (3 + 4)^2"') }),
+      timeoutMs: 1_000,
+      execute: ({ expression }) => ({ expression, result: calculate(expression, limits) }),
+    }),
+  ];
+}
+
+/** The math pack as a plugin: `plugins: ['@agentrt/tools-math']` or `[{ module: '@agentrt/tools-math', options: { maxLength: 200 } }]`. */
+export const mathPlugin = definePlugin<MathToolOptions | undefined>({
+  name: '@agentrt/tools-math',
+  version: '0.1.0',
+  options: mathOptionsSchema,
+  register(container, options) {
+    for (const tool of createMathTools(options ?? {})) container.register(TOKENS.Tool, { useValue: tool });
+  },
+});

@@ -1,0 +1,161 @@
+import { constants, promises as fs, type Dirent } from 'node:fs';
+import { join, relative } from 'node:path';
+import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
+import { z } from 'zod';
+import { canonicalRoot, NOFOLLOW, resolveInside, verifyOpened } from './safe-path.js';
+
+/** Options of the filesystem pack. */
+export interface FsToolOptions {
+  /** The only directory the tools may touch (required). */
+  readonly root: string;
+  /** Register no writing tool. Default false. */
+  readonly readOnly?: boolean;
+  /** Largest read, bytes. Default 1 MiB. */
+  readonly maxReadBytes?: number;
+  /** Largest write, bytes. Default 1 MiB. */
+  readonly maxWriteBytes?: number;
+  /** Files a search may visit. Default 5 000. */
+  readonly maxSearchFiles?: number;
+}
+
+export const fsOptionsSchema = z.strictObject({
+  root: z.string().min(1),
+  readOnly: z.boolean().optional(),
+  maxReadBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
+  maxWriteBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
+  maxSearchFiles: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
+
+/** The filesystem tools: `read_file`, `list_dir`, `search_files`, and `write_file` unless read-only. Throws `config_invalid` without a root. */
+export function createFsTools(options: FsToolOptions): Tool[] {
+  const root = canonicalRoot(options?.root);
+  const parsed = fsOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keys = (issue as { keys?: string[] }).keys;
+    throw new ConfigError([...issue.path.map(String), ...(keys ?? [])].join('.') || 'options', issue.message);
+  }
+  const maxRead = options.maxReadBytes ?? 2 ** 20;
+  const maxWrite = options.maxWriteBytes ?? 2 ** 20;
+  const maxFiles = options.maxSearchFiles ?? 5_000;
+
+  const readFile = defineTool({
+    name: 'read_file',
+    description: 'Reads a UTF-8 text file inside the allowed root. Large files: use offset and maxBytes.',
+    input: z.object({ path: pathArg, offset: z.number().int().min(0).optional(), maxBytes: z.number().int().min(1).max(maxRead).optional() }),
+    timeoutMs: 10_000,
+    async execute({ path, offset = 0, maxBytes = maxRead }, ctx) {
+      ctx.signal.throwIfAborted();
+      const target = await resolveInside(root, path);
+      if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
+      const handle = await fs.open(target.real, constants.O_RDONLY | NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+        throw new AgentrtError(error.code === 'ELOOP' ? 'path_outside_root' : 'path_invalid', `${target.display} cannot be opened (${error.code})`);
+      });
+      try {
+        await verifyOpened(root, handle, path);
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new AgentrtError('path_invalid', `${target.display} is not a regular file`);
+        const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, offset);
+        return { path: target.display, size: stat.size, offset, truncated: offset + length < stat.size, content: buffer.toString('utf8') };
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    },
+  });
+
+  const listDir = defineTool({
+    name: 'list_dir',
+    description: 'Lists a directory inside the allowed root ("." is the root). Symbolic links are reported, not followed.',
+    input: z.object({ path: pathArg.default('.') }),
+    timeoutMs: 10_000,
+    async execute({ path }, ctx) {
+      ctx.signal.throwIfAborted();
+      const target = await resolveInside(root, path);
+      if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
+      const entries = await fs.readdir(target.real, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
+      });
+      return entries.slice(0, 1_000).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
+    },
+  });
+
+  const searchFiles = defineTool({
+    name: 'search_files',
+    description: 'Finds files under a directory of the root whose name or text contains the query (case-insensitive). Does not follow symbolic links.',
+    input: z.object({ query: z.string().min(1).max(200), path: pathArg.default('.'), maxResults: z.number().int().min(1).max(200).default(20) }),
+    timeoutMs: 20_000,
+    async execute({ query, path, maxResults }, ctx) {
+      const start = await resolveInside(root, path);
+      if (!start.exists) throw new AgentrtError('file_not_found', `${start.display} does not exist`);
+      const needle = query.toLowerCase();
+      const results: { path: string; match: 'name' | 'content'; line?: string }[] = [];
+      const queue = [start.real];
+      let visited = 0;
+      while (queue.length && results.length < maxResults && visited < maxFiles) {
+        ctx.signal.throwIfAborted();
+        const dir = queue.shift()!;
+        let entries: Dirent[];
+        try {
+          entries = await fs.readdir(dir, { withFileTypes: true });
+        } catch {
+          continue;
+        }
+        for (const entry of entries) {
+          if (results.length >= maxResults || ++visited > maxFiles) break;
+          const full = join(dir, entry.name);
+          if (entry.isSymbolicLink()) continue; // never followed
+          if (entry.isDirectory()) queue.push(full);
+          if (entry.name.toLowerCase().includes(needle)) results.push({ path: relative(root, full), match: 'name' });
+          else if (entry.isFile()) {
+            const stat = await fs.stat(full).catch(() => undefined);
+            if (!stat || stat.size > 256 * 1024) continue;
+            const text = await fs.readFile(full, 'utf8').catch(() => '');
+            const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
+            if (line !== undefined) results.push({ path: relative(root, full), match: 'content', line: line.slice(0, 200) });
+          }
+        }
+      }
+      return { results, truncated: results.length >= maxResults || visited >= maxFiles };
+    },
+  });
+
+  const writeFile = defineTool({
+    name: 'write_file',
+    description: 'Writes a UTF-8 text file inside the allowed root, creating parent directories. Replaces an existing file.',
+    input: z.object({ path: pathArg, content: z.string().max(maxWrite) }),
+    sideEffects: 'idempotent',
+    timeoutMs: 10_000,
+    async execute({ path, content }, ctx) {
+      ctx.signal.throwIfAborted();
+      if (Buffer.byteLength(content) > maxWrite) throw new AgentrtError('file_too_large', `content exceeds ${maxWrite} bytes`);
+      const target = await resolveInside(root, path);
+      const parent = join(target.real, '..');
+      await fs.mkdir(parent, { recursive: true });
+      // Re-check after creating directories: nothing may have been swapped for a link meanwhile.
+      const again = await resolveInside(root, path);
+      const created = !again.exists;
+      const handle = await fs.open(again.real, constants.O_WRONLY | constants.O_CREAT | (created ? constants.O_EXCL : constants.O_TRUNC) | NOFOLLOW, 0o644).catch((error: NodeJS.ErrnoException) => {
+        throw new AgentrtError(error.code === 'ELOOP' ? 'path_outside_root' : 'path_invalid', `${again.display} cannot be written (${error.code})`);
+      });
+      try {
+        try {
+          await verifyOpened(root, handle, path);
+        } catch (error) {
+          if (created) await fs.unlink(again.real).catch(() => undefined);
+          throw error;
+        }
+        await handle.truncate(0);
+        await handle.write(content, 0, 'utf8');
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      return { path: again.display, bytes: Buffer.byteLength(content) };
+    },
+  });
+
+  return options.readOnly ? [readFile, listDir, searchFiles] : [readFile, listDir, searchFiles, writeFile];
+}

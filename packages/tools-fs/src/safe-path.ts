@@ -1,0 +1,99 @@
+import { constants, promises as fs, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { AgentrtError, ConfigError } from '@agentrt/core';
+
+/** A path inside the root, resolved to real paths. */
+export interface ResolvedPath {
+  /** Real path of the target, or of `realParent/name` when it does not exist yet. */
+  readonly real: string;
+  readonly exists: boolean;
+  /** Path relative to the root, for display. */
+  readonly display: string;
+}
+
+const outside = (input: string, why: string) => new AgentrtError('path_outside_root', `"${input.slice(0, 200)}" is outside the allowed root (${why})`);
+const invalid = (input: string, why: string) => new AgentrtError('path_invalid', `"${input.slice(0, 200)}" is not an acceptable path (${why})`);
+
+/** True when `child` is `root` or inside it — by path segments, never by string prefix (`/root-evil` is not in `/root`). */
+export function isInside(root: string, child: string): boolean {
+  const rel = relative(root, child);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/** Canonical root: must exist and be a directory. */
+export function canonicalRoot(root: unknown): string {
+  if (typeof root !== 'string' || root.trim() === '') throw new ConfigError('root', 'the filesystem pack needs a root directory; there is no allow-everything default');
+  let real: string;
+  try {
+    real = realpathSync(root);
+  } catch (error) {
+    throw new ConfigError('root', `root ${JSON.stringify(root)} does not exist`, { cause: error });
+  }
+  if (!statSync(real).isDirectory()) throw new ConfigError('root', `root ${JSON.stringify(root)} is not a directory`);
+  return real;
+}
+
+/**
+ * Resolves a model-supplied relative path inside `root`: refuses NUL, backslashes,
+ * percent-encoding, `~`, URL schemes and absolute paths; checks the lexical path with
+ * `path.relative`; then resolves the real path of the target (or of its nearest existing
+ * ancestor, for a file to be created) and checks that too — so `..`, prefix siblings,
+ * symlinks and new files under symlinked directories cannot escape.
+ */
+export async function resolveInside(root: string, input: string, options: { maxLength?: number } = {}): Promise<ResolvedPath> {
+  if (typeof input !== 'string' || input === '') throw invalid(String(input), 'empty');
+  if (input.length > (options.maxLength ?? 1_024)) throw invalid(input, 'longer than 1024 characters');
+  if (input.includes('\u0000')) throw invalid(input, 'contains a NUL byte');
+  if (input.includes('\\')) throw outside(input, 'backslashes are not path separators here');
+  if (/%[0-9a-fA-F]{2}/.test(input)) throw outside(input, 'percent-encoded characters are not decoded; send the plain path');
+  if (input.startsWith('~')) throw outside(input, 'home-directory shorthand is not expanded');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(input)) throw outside(input, 'URLs and drive letters are not paths inside the root');
+  if (isAbsolute(input)) throw outside(input, 'absolute paths are not allowed; use a path relative to the root');
+  const lexical = resolve(root, input);
+  if (!isInside(root, lexical)) throw outside(input, 'it climbs above the root');
+  let real: string;
+  let exists = true;
+  try {
+    real = await fs.realpath(lexical);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw invalid(input, 'symbolic link loop');
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw invalid(input, code ?? 'unresolvable');
+    exists = false;
+    // A new file: the nearest existing ancestor's real path decides (a symlinked parent dir cannot smuggle it out).
+    let ancestor = dirname(lexical);
+    const rest = [basename(lexical)];
+    for (;;) {
+      try {
+        const realAncestor = await fs.realpath(ancestor);
+        real = join(realAncestor, ...rest);
+        break;
+      } catch (inner) {
+        const innerCode = (inner as NodeJS.ErrnoException).code;
+        if (innerCode === 'ELOOP') throw invalid(input, 'symbolic link loop');
+        if (innerCode !== 'ENOENT' && innerCode !== 'ENOTDIR') throw invalid(input, innerCode ?? 'unresolvable');
+        rest.unshift(basename(ancestor));
+        ancestor = dirname(ancestor);
+      }
+    }
+  }
+  if (!isInside(root, real)) throw outside(input, 'it resolves through a symbolic link to outside the root');
+  return { real, exists, display: relative(root, real) || '.' };
+}
+
+/** After opening: the descriptor's real path must still be inside the root (closes the check-then-open race). */
+export async function verifyOpened(root: string, handle: fs.FileHandle, input: string): Promise<void> {
+  let opened: string | undefined;
+  try {
+    opened = await fs.readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    opened = undefined; // no /proc (not Linux): the O_NOFOLLOW open and the pre-check still apply
+  }
+  if (opened !== undefined && !isInside(root, opened)) {
+    await handle.close();
+    throw outside(input, 'the path changed to point outside the root while it was being opened');
+  }
+}
+
+/** Open flags that refuse a symbolic link as the final component. */
+export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

@@ -23,4 +23,5 @@ export { describeToolPack } from './conformance/tool-pack.js';
 export type { ToolPackSuiteOptions, ToolSamples } from './conformance/tool-pack.js';
 export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversal.js';
 export { MATH_ATTACKS } from './corpora/math.js';
+export { SSRF_URLS } from './corpora/ssrf.js';
 export { SECRET_CANARIES } from './corpora/secrets.js';

@@ -15,7 +15,7 @@ export { importPlugin } from './runtime/plugin-loader.js';
 export type { PluginSpec, PluginEntry } from './runtime/plugin-loader.js';
 export type { Plugin } from './plugin.js';
 export { TOKENS, resolve, resolveAll, resolveOptional } from './tokens.js';
-export type { Token } from './tokens.js';
+export type { Token, Disposable } from './tokens.js';
 export type { RunEvent, RunEventBase, RunEventType, GovernanceEvent, StoredRunEvent, RunEventInput, DistributiveOmit } from './events.js';
 export { STOP_REASONS, statusForStop } from './result.js';
 export type { RunResult, RunStatus, StopReason, PendingApproval, RunErrorInfo } from './result.js';

@@ -8,6 +8,11 @@ import type { StateStore } from './store/state-store.js';
 import type { StopPolicy } from './stop/stop-policy.js';
 import type { Tool } from './tool.js';
 
+/** Something to close when the runtime closes. */
+export interface Disposable {
+  close(): void | Promise<void>;
+}
+
 /** A typed DI token. `Symbol.for` keeps tokens equal across duplicate installs of core. */
 export type Token<T> = symbol & { readonly __type?: T };
 
@@ -27,6 +32,8 @@ export const TOKENS = {
   StopPolicy: token<StopPolicy>('StopPolicy'),
   RuntimeConfig: token<RuntimeConfig>('RuntimeConfig'),
   ModelProvider: token<ModelProvider>('ModelProvider'),
+  /** Resources a plugin opened (a server process, a connection); `runtime.close()` closes them. */
+  Disposable: token<Disposable>('Disposable'),
 } as const;
 
 /** Resolves a single registration, typed. Throws when nothing is registered. */

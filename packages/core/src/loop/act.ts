@@ -1,3 +1,4 @@
+import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
 import type { HookContext, ToolCallInfo } from '../hooks.js';
 import type { ToolCall, ToolMessage } from '../messages.js';
@@ -285,7 +286,9 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
         result = errorResult(call, 'tool_failed', serialized.message);
       }
     } else if (outcome.kind === 'thrown') {
-      result = errorResult(call, 'tool_failed', `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
+      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed.
+      const code = AgentrtError.isInstance(outcome.error) && /^[a-z]+(_[a-z]+)+$/.test(outcome.error.code) ? outcome.error.code : 'tool_failed';
+      result = errorResult(call, code, `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
     } else if (outcome.kind === 'timeout') {
       result = tool.sideEffects === 'non-idempotent'
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)

@@ -20,7 +20,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { KILL_ALL_SCOPE, type Lease, type RunRecord, type StateStore } from '../store/state-store.js';
 import { builtInStopPolicies } from '../stop/built-in.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
-import { TOKENS } from '../tokens.js';
+import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { fingerprint } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
@@ -92,6 +92,7 @@ export class AgentRuntime {
   private readonly deps: RunDeps;
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
   private unsubscribeKills: (() => void) | undefined;
+  private readonly disposables: readonly Disposable[];
   /** The resolved configuration (limits with defaults, policy, pricing). */
   readonly config: ResolvedRuntimeConfig;
 
@@ -103,7 +104,9 @@ export class AgentRuntime {
     @injectAll(TOKENS.Hook, { isOptional: true }) hooks: RuntimeHooks[] | undefined,
     @injectAll(TOKENS.StopPolicy, { isOptional: true }) stopPolicies: StopPolicy[] | undefined,
     @inject(TOKENS.RuntimeConfig, { isOptional: true }) config: RuntimeConfig | undefined,
+    @injectAll(TOKENS.Disposable, { isOptional: true }) disposables: Disposable[] | undefined,
   ) {
+    this.disposables = disposables ?? [];
     if (!model || typeof model !== 'object' || typeof model.generate !== 'function' || typeof model.provider !== 'string' || typeof model.model !== 'string') {
       throw new ConfigError('model', 'expected a ModelAdapter ({ provider, model, generate(request) })');
     }
@@ -259,13 +262,20 @@ export class AgentRuntime {
     return events.map((event) => JSON.stringify(event)).join('\n') + (events.length ? '\n' : '');
   }
 
-  /** Aborts runs driven here (as `cancelled`), waits for them to record their stop, and closes the store. */
+  /** Aborts runs driven here (as `cancelled`), waits for them to record their stop, closes plugin resources (`TOKENS.Disposable`) and the store. */
   async close(): Promise<void> {
     const locals = [...this.active.values()];
     for (const local of locals) local.run.abortWith('cancelled', 'runtime closed');
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
     this.unsubscribeKills?.();
     this.unsubscribeKills = undefined;
+    await Promise.all(this.disposables.map(async (resource) => {
+      try {
+        await resource.close();
+      } catch {
+        // closing is best effort: one failing resource must not keep the others open
+      }
+    }));
     await this.deps.store.close?.();
   }
 

@@ -74,14 +74,14 @@ export interface ModelPrice {
   readonly outputPerMillionUsd: number;
 }
 
-/** Prices keyed by `provider:model`, `model`, or `provider:*`. */
-export type PricingTable = Readonly<Record<string, ModelPrice>>;
+/** Prices keyed by `provider:model`, `model`, or `provider:*` (`{ input, output }` is accepted as a shorthand). */
+export type PricingTable = Readonly<Record<string, ModelPrice | { readonly input: number; readonly output: number }>>;
 
 /**
  * A small built-in table (list prices as published by the providers; verify before relying on it).
  * Extend or override it with `createRuntime({ pricing })`. Local Ollama models cost nothing.
  */
-export const DEFAULT_PRICING: PricingTable = Object.freeze({
+export const DEFAULT_PRICING: Readonly<Record<string, ModelPrice>> = Object.freeze({
   'openai:gpt-4o-mini': { inputPerMillionUsd: 0.15, outputPerMillionUsd: 0.6 },
   'openai:gpt-4o': { inputPerMillionUsd: 2.5, outputPerMillionUsd: 10 },
   'openai:gpt-4.1-mini': { inputPerMillionUsd: 0.4, outputPerMillionUsd: 1.6 },
@@ -92,19 +92,21 @@ export const DEFAULT_PRICING: PricingTable = Object.freeze({
   'ollama:*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
 });
 
-const priceSchema = z.strictObject({
-  inputPerMillionUsd: z.number().nonnegative().finite(),
-  outputPerMillionUsd: z.number().nonnegative().finite(),
-});
+const priceSchema = z.union([
+  z.strictObject({ inputPerMillionUsd: z.number().nonnegative().finite(), outputPerMillionUsd: z.number().nonnegative().finite() }),
+  // Shorthand: `{ input, output }`, USD per million tokens.
+  z.strictObject({ input: z.number().nonnegative().finite(), output: z.number().nonnegative().finite() })
+    .transform(({ input, output }) => ({ inputPerMillionUsd: input, outputPerMillionUsd: output })),
+]);
 
 /** Validates a user pricing table (field `pricing.<key>.<field>`). */
-export function resolvePricing(pricing: PricingTable | undefined): PricingTable {
+export function resolvePricing(pricing: PricingTable | undefined): Readonly<Record<string, ModelPrice>> {
   const parsed = parseOptions(z.record(z.string(), priceSchema), pricing ?? {}, 'pricing');
-  return Object.freeze({ ...DEFAULT_PRICING, ...parsed });
+  return Object.freeze({ ...(DEFAULT_PRICING as Record<string, ModelPrice>), ...parsed });
 }
 
 /** Looks up a model's price: `provider:model`, then `model`, then `provider:*`. */
-export function findPrice(pricing: PricingTable, provider: string, model: string): ModelPrice | undefined {
+export function findPrice(pricing: Readonly<Record<string, ModelPrice>>, provider: string, model: string): ModelPrice | undefined {
   return pricing[`${provider}:${model}`] ?? pricing[model] ?? pricing[`${provider}:*`];
 }
 

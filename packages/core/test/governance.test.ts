@@ -452,3 +452,17 @@ describe('tools that misbehave around timeouts', () => {
     expect(ledger).toMatchObject([{ toolCallId: 'm1', status: 'completed', result: { code: 'tool_outcome_unknown' } }]);
   });
 });
+
+describe('shorthands', () => {
+  it('accepts approval shorthands and a { input, output } price', async () => {
+    const transfer = defineTool({ name: 'transfer', description: 't', input: z.object({}), requiresApproval: true, execute: () => 'sent' });
+    const model = new ScriptedModel([ScriptedModel.parallel([{ id: 'a', name: 'transfer', args: {} }, { id: 'b', name: 'transfer', args: {} }]), ScriptedModel.answer('ok')]);
+    const runtime = createRuntime({ model, tools: [transfer], pricing: { 'scripted:scripted-1': { input: 1, output: 2 } }, limits: { maxCostUsd: 1 } });
+    const paused = await runtime.run('go');
+    const done = await runtime.resume(paused.runId, { approvals: { a: 'approve', b: false } });
+    expect(done.stopReason).toBe('final_answer');
+    expect(model.requests[1]!.messages.slice(-2).map((m) => (m as ToolMessage).code ?? 'ok')).toEqual(['ok', 'tool_denied']);
+    expect(done.usage.costUsd).toBeCloseTo((20 * 1 + 10 * 2) / 1e6, 12);
+    expect((await runtime.getRun(done.runId))?.stopReason).toBe('final_answer');
+  });
+});

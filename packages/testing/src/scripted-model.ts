@@ -1,9 +1,11 @@
 import { AgentrtError, type AssistantMessage, type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type TokenUsage } from '@agentrt/core';
 
-/** One scripted tool call. `args` may be an object, raw (possibly malformed) JSON text, or anything else. */
+/** One scripted tool call. `args` (alias `arguments` or `input`) may be an object, raw (possibly malformed) JSON text, or anything else. */
 export interface ScriptedToolCall {
   readonly name: string;
   readonly args?: unknown;
+  readonly arguments?: unknown;
+  readonly input?: unknown;
   /** Default: `call_<n>` with a counter unique to the model instance. */
   readonly id?: string;
 }
@@ -17,8 +19,8 @@ export interface ErrorStep { readonly error: unknown; readonly delayMs?: number 
 /** A step computed from the request (and the call's index). */
 export type DynamicStep = (request: ModelRequest, callIndex: number) => AnswerStep | ToolCallStep | ErrorStep | ModelResponse | Promise<AnswerStep | ToolCallStep | ErrorStep | ModelResponse>;
 
-/** One scripted model turn. */
-export type ScriptStep = AnswerStep | ToolCallStep | ErrorStep | DynamicStep;
+/** One scripted model turn (a complete `ModelResponse` is accepted too). */
+export type ScriptStep = AnswerStep | ToolCallStep | ErrorStep | DynamicStep | ModelResponse;
 
 /** Options of `ScriptedModel`. */
 export interface ScriptedModelOptions {
@@ -51,8 +53,17 @@ export class ScriptedModel implements ModelAdapter {
   private nextId = 0;
   private readonly options: ScriptedModelOptions;
 
-  constructor(private readonly script: readonly ScriptStep[], options: ScriptedModelOptions = {}) {
-    if (!Array.isArray(script)) throw new AgentrtError('config_invalid', 'ScriptedModel needs an array of steps');
+  private readonly script: readonly ScriptStep[];
+
+  /** `new ScriptedModel(steps, options)` or `new ScriptedModel({ steps, ...options })`. */
+  constructor(script: readonly ScriptStep[] | (ScriptedModelOptions & { steps: readonly ScriptStep[] }), options: ScriptedModelOptions = {}) {
+    if (!Array.isArray(script)) {
+      if (typeof script !== 'object' || script === null || !Array.isArray((script as { steps?: unknown }).steps)) throw new AgentrtError('config_invalid', 'ScriptedModel needs an array of steps');
+      const { steps, ...rest } = script as ScriptedModelOptions & { steps: readonly ScriptStep[] };
+      options = { ...rest, ...options };
+      script = steps;
+    }
+    this.script = script as readonly ScriptStep[];
     this.provider = options.provider ?? 'scripted';
     this.model = options.model ?? 'scripted-1';
     this.options = options;
@@ -93,16 +104,25 @@ export class ScriptedModel implements ModelAdapter {
   async generate(request: ModelRequest): Promise<ModelResponse> {
     const index = this.requests.length;
     this.requests.push({ ...request, messages: [...request.messages] });
-    const scripted = this.stepAt(index);
+    const scripted = this.stepAt(index) as ScriptStep | ModelResponse;
     let step: AnswerStep | ToolCallStep | ErrorStep;
     if (typeof scripted === 'function') {
       const produced = await scripted(request, index);
       if ('message' in produced) return produced;
       step = produced;
+    } else if ('message' in scripted) {
+      // A complete response given as a step.
+      const partial = scripted as Partial<ModelResponse> & Pick<ModelResponse, 'message'>;
+      return {
+        message: partial.message,
+        usage: partial.usage ?? this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 },
+        finishReason: partial.finishReason ?? (partial.message.toolCalls?.length ? 'tool_calls' : 'stop'),
+      };
     } else step = scripted;
     if (step.delayMs) await delay(step.delayMs, request.signal);
     if ('error' in step) throw step.error;
-    const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: 'args' in call ? call.args : {} }));
+    const argsOf = (call: ScriptedToolCall & { arguments?: unknown; input?: unknown }) => ('args' in call ? call.args : 'arguments' in call ? call.arguments : 'input' in call ? call.input : {});
+    const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: argsOf(call) }));
     const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}) };
     const usage = { ...(this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 }), ...step.usage };
     return { message, usage, finishReason: step.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop') };

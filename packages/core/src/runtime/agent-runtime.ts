@@ -45,8 +45,8 @@ export interface RunOptions {
 
 /** Options of `resume`. */
 export interface ResumeOptions {
-  /** Decisions for paused tool calls, by tool call id. */
-  readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
+  /** Decisions for paused tool calls, by tool call id (`'approve'`/`'deny'` and `true`/`false` are accepted as shorthands). */
+  readonly approvals?: Readonly<Record<string, ApprovalDecision | 'approve' | 'deny' | boolean>>;
   readonly signal?: AbortSignal;
   /**
    * When another owner holds the run's lease (e.g. a crashed process whose lease has not
@@ -73,7 +73,13 @@ const runOptionsSchema = z.object({
   signal: z.instanceof(AbortSignal).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
 });
-const approvalsSchema = z.record(z.string(), z.strictObject({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() }));
+const decisionSchema = z.strictObject({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() });
+/** `{ id: { decision, reason? } }`, or the shorthands `{ id: 'approve' | 'deny' }` and `{ id: true | false }`. */
+const approvalsSchema = z.record(z.string(), z.union([
+  decisionSchema,
+  z.enum(['approve', 'deny']).transform((decision) => ({ decision })),
+  z.boolean().transform((ok) => ({ decision: ok ? ('approve' as const) : ('deny' as const) })),
+]));
 
 /**
  * Runs agents: drives the loop, enforces limits and policy, persists every step, and
@@ -228,9 +234,10 @@ export class AgentRuntime {
     await this.deps.store.clearKillFlag(runId ?? KILL_ALL_SCOPE);
   }
 
-  /** The stored run (status, counters, result), or undefined. */
-  async getRun(runId: string): Promise<RunRecord | undefined> {
-    return this.deps.store.getRun(runId);
+  /** The stored run (status, counters, result — and its `stopReason` once it has one), or undefined. */
+  async getRun(runId: string): Promise<(RunRecord & { readonly stopReason?: RunResult['stopReason'] }) | undefined> {
+    const record = await this.deps.store.getRun(runId);
+    return record && record.result ? { ...record, stopReason: record.result.stopReason } : record;
   }
 
   /** Stored runs, newest first. */

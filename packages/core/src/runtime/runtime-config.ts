@@ -37,7 +37,7 @@ export interface RuntimeConfig {
 export interface ResolvedRuntimeConfig {
   readonly limits: ResolvedLimits;
   readonly toolPolicy: ToolPolicy;
-  readonly pricing: PricingTable;
+  readonly pricing: Readonly<Record<string, ModelPrice>>;
   readonly price: ModelPrice | undefined;
   readonly redactor: Redactor;
   readonly loopDetection: { threshold: number } | false;

@@ -62,7 +62,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
       if (outcome.error !== undefined) throw outcome.error;
       const abortStop = abortToStop(run);
       if (abortStop) return await finish(deps, run, abortStop);
-      if (outcome.stop && (decision.message.toolCalls?.length ?? 0) > 0) return await finish(deps, run, outcome.stop);
+      if (outcome.stop) return await finish(deps, run, outcome.stop);
       const stop = await checkStop(deps, run, 'after_step', decision.message);
       if (stop) return await finish(deps, run, stop);
     }

@@ -85,7 +85,7 @@ describe('odd tool outputs (B-09)', () => {
     ['a million-element array', () => Array.from({ length: 1_000_000 }, (_, i) => i), (m: ToolMessage) => { expect(m.code).toBe('tool_output_truncated'); expect(m.content.length).toBeLessThanOrEqual(32_768); }],
     ['undefined', () => undefined, (m: ToolMessage) => expect(m).toMatchObject({ content: '' })],
   ])('handles %s', async (_label, execute, check) => {
-    const odd = defineTool({ name: 'odd', description: 'o', input: z.object({}), execute });
+    const odd = defineTool({ name: 'odd', description: 'o', input: z.object({}), execute: execute as () => unknown });
     const model = new ScriptedModel([ScriptedModel.call('odd'), ScriptedModel.answer('ok')]);
     const result = await createRuntime({ model, tools: [odd] }).run('go');
     expect(result.stopReason).toBe('final_answer');

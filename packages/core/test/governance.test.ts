@@ -466,3 +466,27 @@ describe('shorthands', () => {
     expect((await runtime.getRun(done.runId))?.stopReason).toBe('final_answer');
   });
 });
+
+describe('resume detects, never guesses', () => {
+  it('a recorded call id that reappears with different arguments is resume_mismatch, and nothing re-runs', async () => {
+    const store = new MemoryStore();
+    let adds = 0;
+    const counted = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => { adds++; return a + b; } });
+    const gated = defineTool({ name: 'gated', description: 'needs approval', input: z.object({}), requiresApproval: true, execute: () => 'ok' });
+    const model = new ScriptedModel([ScriptedModel.parallel([{ id: 'g', name: 'gated', args: {} }, { id: 'b', name: 'add', args: { a: 1, b: 2 } }])]);
+    const runtime = createRuntime({ model, tools: [gated, counted], store });
+    const paused = await runtime.run('go');
+    expect(paused.stopReason).toBe('awaiting_approval');
+    expect(adds).toBe(1);
+    // Tamper with the persisted decision: same call id, different arguments.
+    const record = (await store.getRun(paused.runId))!;
+    const decision = record.pendingStep!;
+    const tampered = { ...decision, message: { ...decision.message, toolCalls: decision.message.toolCalls!.map((c) => (c.id === 'b' ? { ...c, args: { a: 5, b: 5 } } : c)) } };
+    await store.updateRun({ runId: paused.runId, status: 'running' });
+    await store.saveDecision({ runId: paused.runId, decision: tampered });
+    await store.updateRun({ runId: paused.runId, status: 'paused', result: paused });
+    const resumed = await runtime.resume(paused.runId, { approvals: { g: { decision: 'approve' } } });
+    expect(resumed).toMatchObject({ stopReason: 'error', error: { code: 'resume_mismatch' } });
+    expect(adds).toBe(1);
+  });
+});

@@ -2,7 +2,7 @@ import { constants, promises as fs, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { canonicalRoot, NOFOLLOW, resolveInside, verifyOpened } from './safe-path.js';
+import { canonicalRoot, NOFOLLOW, openForWrite, resolveInside, verifyOpened } from './safe-path.js';
 
 /** Options of the filesystem pack. */
 export interface FsToolOptions {
@@ -132,28 +132,17 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     async execute({ path, content }, ctx) {
       ctx.signal.throwIfAborted();
       if (Buffer.byteLength(content) > maxWrite) throw new AgentrtError('file_too_large', `content exceeds ${maxWrite} bytes`);
-      const target = await resolveInside(root, path);
-      const parent = join(target.real, '..');
-      await fs.mkdir(parent, { recursive: true });
-      // Re-check after creating directories: nothing may have been swapped for a link meanwhile.
-      const again = await resolveInside(root, path);
-      const created = !again.exists;
-      const handle = await fs.open(again.real, constants.O_WRONLY | constants.O_CREAT | (created ? constants.O_EXCL : constants.O_TRUNC) | NOFOLLOW, 0o644).catch((error: NodeJS.ErrnoException) => {
-        throw new AgentrtError(error.code === 'ELOOP' ? 'path_outside_root' : 'path_invalid', `${again.display} cannot be written (${error.code})`);
-      });
+      await resolveInside(root, path); // input rules (NUL, schemes, %-encoding…) and a first real-path check
+      const { handle, display } = await openForWrite(root, path);
       try {
-        try {
-          await verifyOpened(root, handle, path);
-        } catch (error) {
-          if (created) await fs.unlink(again.real).catch(() => undefined);
-          throw error;
-        }
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new AgentrtError('path_invalid', `${display} is not a regular file`);
         await handle.truncate(0);
         await handle.write(content, 0, 'utf8');
       } finally {
         await handle.close().catch(() => undefined);
       }
-      return { path: again.display, bytes: Buffer.byteLength(content) };
+      return { path: display, bytes: Buffer.byteLength(content) };
     },
   });
 

@@ -97,3 +97,54 @@ export async function verifyOpened(root: string, handle: fs.FileHandle, input: s
 
 /** Open flags that refuse a symbolic link as the final component. */
 export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+let procFd: boolean | undefined;
+/** Whether `/proc/self/fd` can be used for openat-style resolution (Linux). */
+async function hasProcFd(): Promise<boolean> {
+  if (procFd === undefined) procFd = await fs.access('/proc/self/fd').then(() => true, () => false);
+  return procFd;
+}
+
+/**
+ * Opens a file for writing inside `root` without ever following a symbolic link, at any
+ * level: from a descriptor of the root it walks one component at a time through
+ * `/proc/self/fd/<dir>/<name>` (the kernel resolves the descriptor, not the original path —
+ * `openat` semantics), creating missing directories and opening each one `O_DIRECTORY |
+ * O_NOFOLLOW`. A directory swapped for a symlink mid-way makes the open fail; nothing is ever
+ * created outside the root. Writes therefore never traverse symlinks, even ones inside the root.
+ */
+export async function openForWrite(root: string, input: string): Promise<{ handle: fs.FileHandle; display: string }> {
+  const lexical = resolve(root, input);
+  if (!isInside(root, lexical)) throw outside(input, 'it climbs above the root');
+  const parts = relative(root, lexical).split(sep).filter(Boolean);
+  if (parts.length === 0) throw invalid(input, 'the root itself is not a file');
+  if (!(await hasProcFd())) {
+    // No /proc: fall back to real-path checks around a no-follow open (a narrower race remains; documented).
+    const target = await resolveInside(root, input);
+    await fs.mkdir(dirname(target.real), { recursive: true });
+    const handle = await fs.open(target.real, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644);
+    await verifyOpened(root, handle, input);
+    return { handle, display: target.display };
+  }
+  const noFollowDir = constants.O_RDONLY | constants.O_DIRECTORY | NOFOLLOW;
+  const refuse = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP' || error.code === 'ENOTDIR') throw outside(input, 'a path component is a symbolic link or not a directory');
+    throw invalid(input, error.code ?? 'cannot open');
+  };
+  let dir = await fs.open(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const part of parts.slice(0, -1)) {
+      const at = `/proc/self/fd/${dir.fd}/${part}`;
+      await fs.mkdir(at).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') refuse(error);
+      });
+      const next = await fs.open(at, noFollowDir).catch(refuse);
+      await dir.close();
+      dir = next!;
+    }
+    const handle = await fs.open(`/proc/self/fd/${dir.fd}/${parts.at(-1)}`, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644).catch(refuse);
+    return { handle: handle!, display: parts.join('/') };
+  } finally {
+    await dir.close().catch(() => undefined);
+  }
+}

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentrtError, type Tool, type ToolContext } from '@agentrt/core';
-import { createFsTools } from '@agentrt/tools-fs';
+import { createFsTools, openForWrite } from '@agentrt/tools-fs';
 import { describeToolPack, PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -99,6 +99,19 @@ describe('@agentrt/tools-fs confinement', () => {
     expect(createFsTools({ root, readOnly: true }).map((t) => t.name)).toEqual(['read_file', 'list_dir', 'search_files']);
   });
 
+  it('opens for writing without following any symlink, even with no pre-check (openat-style)', async () => {
+    const { base, root } = layout();
+    const before = snapshot(base);
+    for (const path of ['link-out/x.txt', 'link-dir-out/new/x.txt', 'sub/link-up/root-evil/x.txt', 'link-file', 'link-loop/x']) {
+      await expect(openForWrite(root, path), path).rejects.toMatchObject({ code: 'path_outside_root' });
+    }
+    expect(snapshot(base)).toEqual(before);
+    const { handle, display } = await openForWrite(root, 'fresh/dir/file.txt');
+    await handle.close();
+    expect(display).toBe('fresh/dir/file.txt');
+    expect(existsSync(join(root, 'fresh/dir/file.txt'))).toBe(true);
+  });
+
   it('survives a directory swapped for an outside symlink while reading and writing (B-25)', async () => {
     const { base, root } = layout();
     mkdirSync(join(root, 'swap'));
@@ -119,11 +132,13 @@ describe('@agentrt/tools-fs confinement', () => {
       const r = await call(tool(tools, 'read_file'), { path: 'swap/secret.txt' });
       expect(r.output ?? '').not.toContain(CANARY);
       await call(tool(tools, 'write_file'), { path: 'swap/written.txt', content: 'PWNED' });
+      await call(tool(tools, 'write_file'), { path: `swap/new-${reads % 7}/deeper.txt`, content: 'PWNED' });
       reads++;
     }
     await new Promise((resolve) => child.on('exit', resolve));
     expect(reads).toBeGreaterThan(100);
     expect(readdirSync(join(base, 'outside-dir')).sort()).toEqual(before);
     expect(existsSync(join(base, 'outside-dir', 'written.txt'))).toBe(false);
+    expect(readdirSync(base).sort()).toEqual(['outside-dir', 'root', 'root-evil', 'secret.txt']);
   });
 });

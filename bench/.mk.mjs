@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { createRuntime, defineTool } from '@agentrt/core';
+import { SqliteStore } from '@agentrt/store-sqlite';
+import { ScriptedModel } from '@agentrt/testing';
+import { z } from 'zod';
+const path = process.argv[2];
+const store = new SqliteStore({ path });
+const add = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+const pay = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
+const tools = [add, pay];
+await createRuntime({ model: new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('3')]), tools, store, audit: { hashChain: true } }).run({ input: 'add', runId: 'v1-completed', idempotencyKey: 'v1-key' });
+await createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', { cents: 500 }, { id: 'p1' })]), tools, store }).run({ input: 'pay', runId: 'v1-paused' });
+const rt = createRuntime({ model: new ScriptedModel([ScriptedModel.call('add', { a: 2, b: 2 }, { id: 'k1' })], { whenExhausted: 'repeat_last' }), tools, store, loopDetection: false });
+await rt.run({ input: 'loop', runId: 'v1-max-steps' });
+await store.close();

@@ -1,0 +1,64 @@
+import { ConfigError, type ApprovalDecision, type Message } from '@agentrt/core';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+/** The data of one job: start a run, or continue one (after approval, or a retryable failure). */
+export interface RunJobData {
+  readonly runId: string;
+  readonly input?: string | readonly Message[];
+  readonly system?: string;
+  readonly idempotencyKey?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Present for a resume job. */
+  readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
+}
+
+/** Options shared by queue and worker. */
+export interface QueueConnectionOptions {
+  /** Redis URL. Default: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Queue name. Default `agentrt-runs`. */
+  readonly name?: string;
+  /** BullMQ key prefix. Default `bull`. */
+  readonly prefix?: string;
+}
+
+/** A BullMQ connection (blocking commands need `maxRetriesPerRequest: null`). */
+export function bullConnection(url?: string): Redis {
+  const connection = new Redis(url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  return connection;
+}
+
+/**
+ * Enqueues agent runs. The job id is the run id, so enqueuing the same run twice is a no-op
+ * while the first job exists; any worker sharing the queue and the store may take it.
+ */
+export class AgentQueue {
+  readonly queue: Queue<RunJobData>;
+  private readonly connection: Redis;
+  private resumes = 0;
+
+  constructor(options: QueueConnectionOptions = {}) {
+    this.connection = bullConnection(options.url);
+    this.queue = new Queue<RunJobData>(options.name ?? 'agentrt-runs', { connection: this.connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
+  }
+
+  /** Enqueues a new run; returns its run id. */
+  async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
+    if (job.input === undefined) throw new ConfigError('input', 'a run job needs an input');
+    const runId = job.runId ?? globalThis.crypto.randomUUID();
+    await this.queue.add('run', { ...job, runId }, { jobId: runId, removeOnComplete: 1_000, removeOnFail: 5_000 });
+    return runId;
+  }
+
+  /** Enqueues the continuation of a paused or failed-retryable run, with approval decisions. */
+  async resume(runId: string, approvals?: Readonly<Record<string, ApprovalDecision>>): Promise<void> {
+    await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, { jobId: `${runId}:resume:${Date.now()}:${++this.resumes}`, removeOnComplete: 1_000, removeOnFail: 5_000 });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,113 @@
+import { ConfigError, StoreError, type AgentRuntime, type RunResult } from '@agentrt/core';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullConnection, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
+
+/** Options of `createAgentWorker`. */
+export interface AgentWorkerOptions extends QueueConnectionOptions {
+  /**
+   * The runtime jobs run on. Its store must be shared by every worker (e.g. `RedisStore`), and
+   * its `leaseTtlMs` should match `lockDurationMs`, so a dead worker's run is taken over promptly.
+   */
+  readonly runtime: AgentRuntime;
+  /** Jobs run at once by this worker. Default 4. */
+  readonly concurrency?: number;
+  /** BullMQ job lock; a worker silent this long is presumed dead. Default 30 000 ms. */
+  readonly lockDurationMs?: number;
+  /** How often stalled jobs are looked for. Default 30 000 ms. */
+  readonly stalledIntervalMs?: number;
+  /** Stalls tolerated before the job (and its run) fails with `worker_crash_loop`. Default 1. */
+  readonly maxStalledCount?: number;
+}
+
+/** The job's return value. */
+export interface RunJobResult {
+  readonly runId: string;
+  readonly status: RunResult['status'];
+  readonly stopReason: RunResult['stopReason'];
+}
+
+/** A running worker. */
+export interface AgentWorker {
+  readonly worker: Worker<RunJobData, RunJobResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Takes run jobs from the queue and drives them with the runtime: a new run is started, an
+ * existing one — whose previous worker died, or which waits for a resume — is resumed from
+ * its last committed step (recorded tool results are replayed, never re-executed). Exactly-one
+ * commit is the store's job: each drive holds a lease with a fencing epoch, so a stale worker
+ * whose job was taken over cannot commit. A job that stalls more than `maxStalledCount` times
+ * records its run as failed with `worker_crash_loop`, once, instead of leaving it `running`.
+ */
+export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
+  if (!options?.runtime || typeof options.runtime.run !== 'function') throw new ConfigError('runtime', 'createAgentWorker needs an AgentRuntime');
+  const runtime = options.runtime;
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const connection: Redis = bullConnection(options.url);
+  const processor = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
+    const data = job.data;
+    const existing = await runtime.getRun(data.runId);
+    let result: RunResult;
+    if (!existing) {
+      if (data.input === undefined) throw new StoreError('run_not_found', `run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
+      result = await runtime.run({
+        input: data.input as string,
+        runId: data.runId,
+        ...(data.system ? { system: data.system } : {}),
+        ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
+        ...(data.metadata ? { metadata: data.metadata } : {}),
+      });
+    } else {
+      // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
+      result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
+    }
+    return { runId: result.runId, status: result.status, stopReason: result.stopReason };
+  };
+  const worker = new Worker<RunJobData, RunJobResult>(options.name ?? 'agentrt-runs', processor, {
+    connection,
+    concurrency: options.concurrency ?? 4,
+    lockDuration,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 1,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
+  worker.on('error', () => undefined);
+  worker.on('failed', (job, error) => {
+    if (!job || !/stalled more than allowable limit/i.test(error?.message ?? '')) return;
+    void recordCrashLoop(runtime, job.data.runId);
+  });
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Records a run that keeps killing its workers as failed, once (no-op when already terminal). */
+async function recordCrashLoop(runtime: AgentRuntime, runId: string): Promise<void> {
+  try {
+    const run = await runtime.getRun(runId);
+    if (!run || (run.status !== 'running' && run.status !== 'paused')) return;
+    const now = new Date().toISOString();
+    const result: RunResult = {
+      runId, status: 'failed', stopReason: 'error', stopDetail: 'the run stalled its workers more than maxStalledCount times',
+      steps: run.stepCount, toolCalls: run.toolCalls, usage: { ...run.usage }, startedAt: run.createdAt, endedAt: now,
+      error: { code: 'worker_crash_loop', message: 'the run crashed or stalled every worker that took it' },
+    };
+    const seq = run.lastEventSeq;
+    await runtime.store.finishRun({
+      runId,
+      result,
+      events: [
+        { type: 'run_error', runId, at: now, seq: seq + 1, code: 'worker_crash_loop', message: result.error!.message },
+        { type: 'run_finished', runId, at: now, seq: seq + 2, result },
+      ],
+    });
+  } catch {
+    // Another worker may be recording it at the same time; the store keeps exactly one terminal record.
+  }
+}

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { RedisStore } from '@agentrt/store-redis';
+import { checkCrashRecovery, startEffectCounter, type EffectCounter } from '@agentrt/testing';
+import { AgentQueue } from '@agentrt/worker-bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const WORKER = new URL('./__fixtures__/worker.mjs', import.meta.url).pathname;
+
+interface Setup { queue: AgentQueue; store: RedisStore; counter: EffectCounter; cfg: Record<string, unknown>; children: ChildProcess[] }
+let setup: Setup | undefined;
+
+async function start(extra: Record<string, unknown> = {}): Promise<Setup> {
+  const id = randomUUID().slice(0, 8);
+  const counter = await startEffectCounter();
+  const cfg = { url: URL_, keyPrefix: `agentrt-worker-test:${id}:`, queue: `agentrt-test-${id}`, counterUrl: counter.url, lockDurationMs: 1_000, stalledIntervalMs: 500, maxStalledCount: 1, stepDelayMs: 40, ...extra };
+  setup = { queue: new AgentQueue({ url: URL_, name: cfg.queue }), store: new RedisStore({ url: URL_, keyPrefix: cfg.keyPrefix }), counter, cfg, children: [] };
+  return setup;
+}
+
+function worker(s: Setup): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER, JSON.stringify(s.cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  s.children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+  });
+}
+
+async function waitTerminal(s: Setup, runIds: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await Promise.all(runIds.map((id) => s.store.getRun(id)));
+    if (runs.every((run) => run && ['completed', 'stopped', 'failed'].includes(run.status))) return;
+    if (Date.now() > deadline) throw new Error(`runs not terminal: ${runs.map((r, i) => `${runIds[i]}=${r?.status}`).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+afterEach(async () => {
+  if (!setup) return;
+  for (const child of setup.children) child.kill('SIGKILL');
+  await setup.queue.queue.obliterate({ force: true }).catch(() => undefined);
+  await setup.queue.close();
+  await setup.store.close();
+  await setup.counter.close();
+  const redis = new Redis(URL_);
+  const keys = await redis.keys(`${setup.cfg.keyPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  setup = undefined;
+});
+
+describe('@agentrt/worker-bullmq', () => {
+  it('spreads runs over two worker processes; every run completes exactly once', async () => {
+    const s = await start();
+    await Promise.all([worker(s), worker(s)]);
+    const runIds = await Promise.all(Array.from({ length: 6 }, (_, i) => s.queue.enqueue({ input: 'go', runId: `w-ok-${i}` })));
+    await s.queue.enqueue({ input: 'go', runId: 'w-ok-0' }); // duplicate submission: deduplicated by job id
+    await waitTerminal(s, runIds);
+    for (const runId of runIds) expect(await checkCrashRecovery({ store: s.store, runId, result: (await s.store.getRun(runId))!.result, counter: s.counter })).toEqual([]);
+  });
+
+  it('resumes the runs of a SIGKILLed worker on another worker, with no duplicate effect (F-30)', async () => {
+    const s = await start({ stepDelayMs: 150 });
+    const [a] = await Promise.all([worker(s), worker(s)]);
+    const runIds = await Promise.all(Array.from({ length: 6 }, (_, i) => s.queue.enqueue({ input: 'go', runId: `w-kill-${i}` })));
+    await new Promise((r) => setTimeout(r, 700));
+    a!.kill('SIGKILL');
+    await waitTerminal(s, runIds, 40_000);
+    let resumed = 0;
+    for (const runId of runIds) {
+      const run = (await s.store.getRun(runId))!;
+      expect(await checkCrashRecovery({ store: s.store, runId, result: run.result, counter: s.counter })).toEqual([]);
+      if ((await s.store.listEvents(runId)).some((e) => e.type === 'run_resumed')) resumed++;
+    }
+    expect(resumed).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('records a run that kills every worker as failed with worker_crash_loop, once (F-32)', async () => {
+    const s = await start({ crashLoop: true, maxStalledCount: 1 });
+    const keepAlive = setInterval(() => {
+      if (s.children.filter((c) => c.exitCode === null && c.signalCode === null).length < 2) void worker(s).catch(() => undefined);
+    }, 200);
+    try {
+      await Promise.all([worker(s), worker(s)]);
+      const runId = await s.queue.enqueue({ input: 'go', runId: 'w-loop' });
+      await waitTerminal(s, [runId], 40_000);
+      const run = (await s.store.getRun(runId))!;
+      expect(run).toMatchObject({ status: 'failed', result: { stopReason: 'error', error: { code: 'worker_crash_loop' } } });
+      expect((await s.store.listEvents(runId)).filter((e) => e.type === 'run_finished')).toHaveLength(1);
+      expect(s.counter.attempts.get(`${runId}:s0-0-charge`)).toBe(1); // the effect that kills the worker never repeats
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }, 60_000);
+});

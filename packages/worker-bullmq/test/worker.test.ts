@@ -79,6 +79,22 @@ describe('@agentrt/worker-bullmq', () => {
     expect(resumed).toBeGreaterThan(0);
   }, 60_000);
 
+  it('fences a frozen worker: after SIGSTOP/SIGCONT its stale commits are refused, nothing is duplicated (F-31, F-33)', async () => {
+    const s = await start({ stepDelayMs: 150 });
+    const [a] = await Promise.all([worker(s), worker(s)]);
+    const runIds = await Promise.all(Array.from({ length: 4 }, (_, i) => s.queue.enqueue({ input: 'go', runId: `w-stop-${i}` })));
+    await new Promise((r) => setTimeout(r, 600));
+    a!.kill('SIGSTOP');
+    await waitTerminal(s, runIds, 40_000);
+    a!.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 1_500)); // let the stale owner try to commit
+    for (const runId of runIds) {
+      const run = (await s.store.getRun(runId))!;
+      expect(run.status).toBe('completed');
+      expect(await checkCrashRecovery({ store: s.store, runId, result: run.result, counter: s.counter })).toEqual([]);
+    }
+  }, 60_000);
+
   it('records a run that kills every worker as failed with worker_crash_loop, once (F-32)', async () => {
     const s = await start({ crashLoop: true, maxStalledCount: 1 });
     const keepAlive = setInterval(() => {

@@ -23,6 +23,9 @@ export interface QueueConnectionOptions {
   readonly prefix?: string;
 }
 
+/** A job whose store was unreachable is retried (it resumes the run) with backoff, up to 10 attempts. */
+const RETRY = { attempts: 10, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: 1_000, removeOnFail: 5_000 };
+
 /** A BullMQ connection (blocking commands need `maxRetriesPerRequest: null`). */
 export function bullConnection(url?: string): Redis {
   const connection = new Redis(url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
@@ -42,19 +45,20 @@ export class AgentQueue {
   constructor(options: QueueConnectionOptions = {}) {
     this.connection = bullConnection(options.url);
     this.queue = new Queue<RunJobData>(options.name ?? 'agentrt-runs', { connection: this.connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
+    this.queue.on('error', () => undefined); // connection drops surface on the calls that need Redis
   }
 
   /** Enqueues a new run; returns its run id. */
   async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
     if (job.input === undefined) throw new ConfigError('input', 'a run job needs an input');
     const runId = job.runId ?? globalThis.crypto.randomUUID();
-    await this.queue.add('run', { ...job, runId }, { jobId: runId, removeOnComplete: 1_000, removeOnFail: 5_000 });
+    await this.queue.add('run', { ...job, runId }, { jobId: runId, ...RETRY });
     return runId;
   }
 
   /** Enqueues the continuation of a paused or failed-retryable run, with approval decisions. */
   async resume(runId: string, approvals?: Readonly<Record<string, ApprovalDecision>>): Promise<void> {
-    await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, { jobId: `${runId}:resume:${Date.now()}:${++this.resumes}`, removeOnComplete: 1_000, removeOnFail: 5_000 });
+    await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, { jobId: `${runId}:resume:${Date.now()}:${++this.resumes}`, ...RETRY });
   }
 
   async close(): Promise<void> {

@@ -63,6 +63,12 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
       result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
     }
+    // A job is done only when the store says the run is terminal or paused. Otherwise its outcome
+    // was not recorded (store outage, lost lease): fail the job so BullMQ retries it, and the retry resumes the run.
+    const recorded = await runtime.getRun(data.runId);
+    if (!recorded || recorded.status === 'running') {
+      throw new StoreError('store_unavailable', `run ${data.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });
+    }
     return { runId: result.runId, status: result.status, stopReason: result.stopReason };
   };
   const worker = new Worker<RunJobData, RunJobResult>(options.name ?? 'agentrt-runs', processor, {

@@ -7,7 +7,7 @@ import { crashScenarioModel, crashScenarioTools } from '@agentrt/testing';
 import { createAgentWorker } from '@agentrt/worker-bullmq';
 
 const cfg = JSON.parse(process.argv[2]);
-const store = new RedisStore({ url: cfg.url, keyPrefix: cfg.keyPrefix });
+const store = new RedisStore({ url: cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
 const tools = crashScenarioTools(cfg.counterUrl, (tool) => {
   if (cfg.crashLoop && tool === 'charge') process.kill(process.pid, 'SIGKILL');
 });
@@ -22,7 +22,7 @@ const model = {
 };
 const runtime = createRuntime({ model, tools, store, leaseTtlMs: cfg.lockDurationMs, owner: `worker-${process.pid}`, limits: { maxSteps: 10 } });
 const worker = createAgentWorker({
-  runtime, url: cfg.url, name: cfg.queue, concurrency: 2,
+  runtime, url: cfg.url, name: cfg.queue, concurrency: cfg.concurrency ?? 2,
   lockDurationMs: cfg.lockDurationMs, stalledIntervalMs: cfg.stalledIntervalMs, maxStalledCount: cfg.maxStalledCount,
 });
 process.on('SIGTERM', async () => {

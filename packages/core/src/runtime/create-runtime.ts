@@ -69,7 +69,7 @@ export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
     if (typeof entry === 'string' || (typeof entry === 'object' && entry !== null && 'module' in entry)) {
       throw new ConfigError('plugins', `plugin ${JSON.stringify(typeof entry === 'string' ? entry : entry.module)} is given by module specifier; use createRuntimeAsync()`);
     }
-    const { plugin, options: pluginOptions, namespace } = 'plugin' in entry && !('register' in entry) ? entry : { plugin: entry as Plugin<any> };
+    const { plugin, options: pluginOptions, namespace } = 'plugin' in entry && !('register' in entry) ? entry : { plugin: entry as Plugin<unknown> };
     const pending = plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
     if (pending && typeof (pending as Promise<void>).then === 'function') {
       throw new ConfigError('plugins', `plugin "${plugin.name}" registers asynchronously; use createRuntimeAsync()`);

@@ -17,7 +17,7 @@ export interface PluginSpec {
 }
 
 /** What `plugins` accepts: a plugin object, a specifier, or a spec. */
-export type PluginEntry = Plugin<any> | string | PluginSpec | { readonly plugin: Plugin<any>; readonly options?: unknown; readonly namespace?: string };
+export type PluginEntry = Plugin<unknown> | string | PluginSpec | { readonly plugin: Plugin<unknown>; readonly options?: unknown; readonly namespace?: string };
 
 /** Which plugin registered which tool, for clear duplicate errors. */
 export const toolSources = new WeakMap<Tool, string>();
@@ -28,7 +28,7 @@ const NAMESPACE = /^[A-Za-z0-9_-]{1,24}$/;
  * Imports a plugin module. Relative paths resolve against `base` (default: the working
  * directory); package names resolve from `base`'s node_modules, like the user's own imports.
  */
-export async function importPlugin(specifier: string, base = process.cwd()): Promise<Plugin<any>> {
+export async function importPlugin(specifier: string, base = process.cwd()): Promise<Plugin<unknown>> {
   let url: string;
   if (specifier.startsWith('.') || isAbsolute(specifier)) url = pathToFileURL(resolvePath(base, specifier)).href;
   else {
@@ -50,7 +50,7 @@ export async function importPlugin(specifier: string, base = process.cwd()): Pro
 }
 
 /** Normalizes an entry to a plugin (importing specifiers) plus options and namespace. */
-export async function loadPluginEntry(entry: PluginEntry, base?: string): Promise<{ plugin: Plugin<any>; options?: unknown; namespace?: string }> {
+export async function loadPluginEntry(entry: PluginEntry, base?: string): Promise<{ plugin: Plugin<unknown>; options?: unknown; namespace?: string }> {
   if (typeof entry === 'string') return { plugin: await importPlugin(entry, base) };
   if (isPlugin(entry)) return { plugin: entry };
   if (typeof entry === 'object' && entry !== null && 'module' in entry && typeof entry.module === 'string') {

@@ -4,7 +4,7 @@ export type { Message, SystemMessage, UserMessage, AssistantMessage, ToolMessage
 export { emptyUsage, addUsage } from './messages.js';
 export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec } from './model.js';
 export { defineTool, toJsonSchema, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
-export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure } from './model/retry.js';
+export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';

@@ -1,5 +1,5 @@
 import {
-  classifyModelFailure, ConfigError, resolveRetryPolicy, streamWithRetry, timeoutSignal, withModelRetry,
+  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
@@ -83,28 +83,20 @@ export class AnthropicModel implements ModelAdapter {
       policy: this.retry,
       signal: request.signal,
       onRetry: request.onRetry,
-      call: async () => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'anthropic');
-        try {
-          const message = (await this.client.messages.create({ ...this.body(request), stream: false } as never, { signal: timer.signal, maxRetries: 0 })) as unknown as {
-            content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
-            stop_reason: string | null;
-            usage: { input_tokens: number; output_tokens: number };
-          };
-          const text = message.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
-          const toolCalls: ToolCall[] = message.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id!, name: block.name!, args: block.input }));
-          return {
-            message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
-            usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-            finishReason: STOP[message.stop_reason ?? ''] ?? 'other',
-          };
-        } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error, provider: 'anthropic', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
-        }
-      },
+      call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal }) => {
+        const message = (await this.client.messages.create({ ...this.body(request), stream: false } as never, { signal, maxRetries: 0 })) as unknown as {
+          content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
+          stop_reason: string | null;
+          usage: { input_tokens: number; output_tokens: number };
+        };
+        const text = message.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
+        const toolCalls: ToolCall[] = message.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id!, name: block.name!, args: block.input }));
+        return {
+          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+          usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+          finishReason: STOP[message.stop_reason ?? ''] ?? 'other',
+        };
+      } }),
     });
   }
 
@@ -114,59 +106,51 @@ export class AnthropicModel implements ModelAdapter {
       signal: request.signal,
       provider: 'anthropic',
       onRetry: request.onRetry,
-      open: async (_attempt, emit) => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'anthropic');
-        try {
-          const events = (await this.client.messages.create({ ...this.body(request), stream: true } as never, { signal: timer.signal, maxRetries: 0 })) as unknown as AsyncIterable<Record<string, any>>;
-          let text = '';
-          let stop: string | undefined;
-          let stopped = false;
-          const usage = { inputTokens: 0, outputTokens: 0 };
-          const blocks = new Map<number, { id: string; name: string; json: string }>();
-          for await (const event of events) {
-            timer.touch();
-            switch (event.type) {
-              case 'message_start':
-                usage.inputTokens = event.message?.usage?.input_tokens ?? 0;
-                usage.outputTokens = event.message?.usage?.output_tokens ?? 0;
-                break;
-              case 'content_block_start':
-                if (event.content_block?.type === 'tool_use') {
-                  blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
-                  emit({ type: 'tool_call_delta', index: event.index, id: event.content_block.id, name: event.content_block.name });
-                }
-                break;
-              case 'content_block_delta':
-                if (event.delta?.type === 'text_delta') {
-                  text += event.delta.text;
-                  emit({ type: 'text_delta', text: event.delta.text });
-                } else if (event.delta?.type === 'input_json_delta') {
-                  const block = blocks.get(event.index);
-                  if (block) block.json += event.delta.partial_json;
-                  emit({ type: 'tool_call_delta', index: event.index, argsDelta: event.delta.partial_json });
-                }
-                break;
-              case 'message_delta':
-                stop = event.delta?.stop_reason ?? stop;
-                if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = event.usage.output_tokens;
-                break;
-              case 'message_stop':
-                stopped = true;
-                break;
-              case 'error':
-                throw Object.assign(new Error(event.error?.message ?? 'stream error'), { status: event.error?.type === 'overloaded_error' ? 529 : 500 });
-            }
+      open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal, touch }) => {
+        const events = (await this.client.messages.create({ ...this.body(request), stream: true } as never, { signal, maxRetries: 0 })) as unknown as AsyncIterable<Record<string, any>>;
+        let text = '';
+        let stop: string | undefined;
+        let stopped = false;
+        const usage = { inputTokens: 0, outputTokens: 0 };
+        const blocks = new Map<number, { id: string; name: string; json: string }>();
+        for await (const event of events) {
+          touch();
+          switch (event.type) {
+            case 'message_start':
+              usage.inputTokens = event.message?.usage?.input_tokens ?? 0;
+              usage.outputTokens = event.message?.usage?.output_tokens ?? 0;
+              break;
+            case 'content_block_start':
+              if (event.content_block?.type === 'tool_use') {
+                blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+                emit({ type: 'tool_call_delta', index: event.index, id: event.content_block.id, name: event.content_block.name });
+              }
+              break;
+            case 'content_block_delta':
+              if (event.delta?.type === 'text_delta') {
+                text += event.delta.text;
+                emit({ type: 'text_delta', text: event.delta.text });
+              } else if (event.delta?.type === 'input_json_delta') {
+                const block = blocks.get(event.index);
+                if (block) block.json += event.delta.partial_json;
+                emit({ type: 'tool_call_delta', index: event.index, argsDelta: event.delta.partial_json });
+              }
+              break;
+            case 'message_delta':
+              stop = event.delta?.stop_reason ?? stop;
+              if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = event.usage.output_tokens;
+              break;
+            case 'message_stop':
+              stopped = true;
+              break;
+            case 'error':
+              throw Object.assign(new Error(event.error?.message ?? 'stream error'), { status: event.error?.type === 'overloaded_error' ? 529 : 500 });
           }
-          if (!stopped) throw new Error('the stream ended without message_stop');
-          const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));
-          return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: STOP[stop ?? ''] ?? 'other' };
-        } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error, provider: 'anthropic', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
         }
-      },
+        if (!stopped) throw new Error('the stream ended without message_stop');
+        const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));
+        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: STOP[stop ?? ''] ?? 'other' };
+      } }),
     });
   }
 }

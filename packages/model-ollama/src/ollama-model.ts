@@ -1,5 +1,5 @@
 import {
-  classifyModelFailure, ConfigError, resolveRetryPolicy, streamWithRetry, timeoutSignal, withModelRetry,
+  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
@@ -97,9 +97,8 @@ export class OllamaModel implements ModelAdapter {
       policy: this.retry,
       signal: request.signal,
       onRetry: request.onRetry,
-      call: async () => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'ollama');
-        const { client, seen } = this.client(timer.signal);
+      call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal }) => {
+        const { client, seen } = this.client(signal);
         try {
           const response = (await client.chat({ ...this.body(request), stream: false } as never)) as unknown as ChatChunk;
           const toolCalls = this.calls(response.message?.tool_calls);
@@ -109,12 +108,9 @@ export class OllamaModel implements ModelAdapter {
             finishReason: this.finish(response, toolCalls.length > 0),
           };
         } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error: withHeaders(error, seen.headers), provider: 'ollama', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
+          throw withHeaders(error, seen.headers);
         }
-      },
+      } }),
     });
   }
 
@@ -124,16 +120,15 @@ export class OllamaModel implements ModelAdapter {
       signal: request.signal,
       provider: 'ollama',
       onRetry: request.onRetry,
-      open: async (_attempt, emit) => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'ollama');
-        const { client, seen } = this.client(timer.signal);
+      open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal, touch }) => {
+        const { client, seen } = this.client(signal);
         try {
           const chunks = (await client.chat({ ...this.body(request), stream: true } as never)) as unknown as AsyncIterable<ChatChunk>;
           let text = '';
           let last: ChatChunk | undefined;
           const toolCalls: ToolCall[] = [];
           for await (const chunk of chunks) {
-            timer.touch();
+            touch();
             const piece = chunk.message?.content ?? '';
             if (piece) {
               text += piece;
@@ -152,12 +147,9 @@ export class OllamaModel implements ModelAdapter {
             finishReason: this.finish(last, toolCalls.length > 0),
           };
         } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error: withHeaders(error, seen.headers), provider: 'ollama', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
+          throw withHeaders(error, seen.headers);
         }
-      },
+      } }),
     });
   }
 }

@@ -1,5 +1,5 @@
 import {
-  classifyModelFailure, ConfigError, resolveRetryPolicy, streamWithRetry, timeoutSignal, withModelRetry,
+  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import OpenAI from 'openai';
@@ -80,27 +80,19 @@ export class OpenAIModel implements ModelAdapter {
       policy: this.retry,
       signal: request.signal,
       onRetry: request.onRetry,
-      call: async () => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'openai');
-        try {
-          const completion = await this.client.chat.completions.create({ ...this.body(request), stream: false } as never, { signal: timer.signal, maxRetries: 0 }) as OpenAI.Chat.Completions.ChatCompletion;
-          const choice = completion.choices[0];
-          if (!choice) throw new Error('the response has no choices');
-          const calls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
-            call.type === 'function' ? [{ id: call.id, name: call.function.name, args: fromOpenAIArguments(call.function.arguments) }] : [],
-          );
-          return {
-            message: { role: 'assistant', content: choice.message.content ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
-            usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-            finishReason: FINISH[choice.finish_reason] ?? 'other',
-          };
-        } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error, provider: 'openai', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
-        }
-      },
+      call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal }) => {
+        const completion = await this.client.chat.completions.create({ ...this.body(request), stream: false } as never, { signal, maxRetries: 0 }) as OpenAI.Chat.Completions.ChatCompletion;
+        const choice = completion.choices[0];
+        if (!choice) throw new Error('the response has no choices');
+        const calls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
+          call.type === 'function' ? [{ id: call.id, name: call.function.name, args: fromOpenAIArguments(call.function.arguments) }] : [],
+        );
+        return {
+          message: { role: 'assistant', content: choice.message.content ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
+          usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+          finishReason: FINISH[choice.finish_reason] ?? 'other',
+        };
+      } }),
     });
   }
 
@@ -110,45 +102,37 @@ export class OpenAIModel implements ModelAdapter {
       signal: request.signal,
       provider: 'openai',
       onRetry: request.onRetry,
-      open: async (_attempt, emit) => {
-        const timer = timeoutSignal(request.signal, this.timeoutMs, 'openai');
-        try {
-          const stream = await this.client.chat.completions.create(
-            { ...this.body(request), stream: true, stream_options: { include_usage: true } } as never,
-            { signal: timer.signal, maxRetries: 0 },
-          ) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
-          let text = '';
-          let finish: string | undefined;
-          let usage = { inputTokens: 0, outputTokens: 0 };
-          const calls: { id: string; name: string; args: string }[] = [];
-          for await (const chunk of stream) {
-            timer.touch();
-            if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-            const choice = chunk.choices[0];
-            if (!choice) continue;
-            if (choice.delta.content) {
-              text += choice.delta.content;
-              emit({ type: 'text_delta', text: choice.delta.content });
-            }
-            for (const delta of choice.delta.tool_calls ?? []) {
-              const call = (calls[delta.index] ??= { id: '', name: '', args: '' });
-              if (delta.id) call.id = delta.id;
-              if (delta.function?.name) call.name += delta.function.name;
-              if (delta.function?.arguments) call.args += delta.function.arguments;
-              emit({ type: 'tool_call_delta', index: delta.index, ...(delta.id ? { id: delta.id } : {}), ...(delta.function?.name ? { name: delta.function.name } : {}), ...(delta.function?.arguments ? { argsDelta: delta.function.arguments } : {}) });
-            }
-            if (choice.finish_reason) finish = choice.finish_reason;
+      open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal, touch }) => {
+        const stream = await this.client.chat.completions.create(
+          { ...this.body(request), stream: true, stream_options: { include_usage: true } } as never,
+          { signal, maxRetries: 0 },
+        ) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+        let text = '';
+        let finish: string | undefined;
+        let usage = { inputTokens: 0, outputTokens: 0 };
+        const calls: { id: string; name: string; args: string }[] = [];
+        for await (const chunk of stream) {
+          touch();
+          if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+          const choice = chunk.choices[0];
+          if (!choice) continue;
+          if (choice.delta.content) {
+            text += choice.delta.content;
+            emit({ type: 'text_delta', text: choice.delta.content });
           }
-          if (!finish) throw new Error('the stream ended without a finish reason');
-          const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
-          return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: FINISH[finish] ?? 'other' };
-        } catch (error) {
-          if (request.signal.aborted) throw request.signal.reason;
-          throw classifyModelFailure({ error, provider: 'openai', timedOut: timer.timedOut() });
-        } finally {
-          timer.clear();
+          for (const delta of choice.delta.tool_calls ?? []) {
+            const call = (calls[delta.index] ??= { id: '', name: '', args: '' });
+            if (delta.id) call.id = delta.id;
+            if (delta.function?.name) call.name += delta.function.name;
+            if (delta.function?.arguments) call.args += delta.function.arguments;
+            emit({ type: 'tool_call_delta', index: delta.index, ...(delta.id ? { id: delta.id } : {}), ...(delta.function?.name ? { name: delta.function.name } : {}), ...(delta.function?.arguments ? { argsDelta: delta.function.arguments } : {}) });
+          }
+          if (choice.finish_reason) finish = choice.finish_reason;
         }
-      },
+        if (!finish) throw new Error('the stream ended without a finish reason');
+        const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
+        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: FINISH[finish] ?? 'other' };
+      } }),
     });
   }
 }

@@ -192,3 +192,25 @@ export function classifyModelFailure(input: { error: unknown; provider: string; 
   }
   return new ModelError('model_unavailable', `${provider} could not be reached: ${message}`, { retryable: true, cause: error });
 }
+
+/**
+ * One attempt of a model call under the adapter's own timeout (for streams an idle timeout:
+ * call `touch()` on every chunk). A caller abort passes through unchanged; any other failure
+ * becomes a typed `ModelError` (`model_timeout` when this timeout fired).
+ */
+export async function modelAttempt<T>(input: {
+  signal: AbortSignal;
+  timeoutMs: number;
+  provider: string;
+  run: (attempt: { signal: AbortSignal; touch: () => void }) => Promise<T>;
+}): Promise<T> {
+  const timer = timeoutSignal(input.signal, input.timeoutMs, input.provider);
+  try {
+    return await input.run({ signal: timer.signal, touch: timer.touch });
+  } catch (error) {
+    if (input.signal.aborted) throw input.signal.reason;
+    throw classifyModelFailure({ error, provider: input.provider, timedOut: timer.timedOut() });
+  } finally {
+    timer.clear();
+  }
+}

@@ -22,7 +22,8 @@ export interface RedisStoreOptions {
 }
 
 type RunHash = Record<string, string>;
-type StaticPart = Pick<RunRecord, 'input' | 'metadata' | 'idempotencyKey' | 'inputFingerprint' | 'toolsFingerprint' | 'createdAt'>;
+/** The part of a run written once at creation (everything in `NewRunRecord` but the id). */
+type StaticPart = Omit<NewRunRecord, 'runId'>;
 const STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 
 /**
@@ -109,11 +110,8 @@ export class RedisStore implements StateStore {
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     return this.run('createRun', async () => {
-      const part: StaticPart = {
-        input: run.input, inputFingerprint: run.inputFingerprint, toolsFingerprint: run.toolsFingerprint, createdAt: run.createdAt,
-        ...(run.metadata ? { metadata: run.metadata } : {}),
-        ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
-      };
+      // Everything but the id is written once and never changes.
+      const { runId: _id, ...part }: NewRunRecord = run;
       const reply = (await this.eval(
         scripts.CREATE_RUN,
         [this.key('run', run.runId), this.key('idem', run.idempotencyKey ?? '-'), this.key('runs'), this.key('counter')],
@@ -345,12 +343,7 @@ function toRecord(runId: string, hash: RunHash): RunRecord {
   return {
     runId,
     status,
-    input: part.input,
-    ...(part.metadata ? { metadata: part.metadata } : {}),
-    ...(part.idempotencyKey !== undefined ? { idempotencyKey: part.idempotencyKey } : {}),
-    inputFingerprint: part.inputFingerprint,
-    toolsFingerprint: part.toolsFingerprint,
-    createdAt: part.createdAt,
+    ...part,
     updatedAt: hash.updatedAt ?? part.createdAt,
     stepCount: int('stepCount'),
     usage: { inputTokens: int('inTok'), outputTokens: int('outTok'), costUsd: int('cost') },

@@ -42,7 +42,8 @@ interface RunRow {
   lease_expires_at: number;
 }
 
-type StaticPart = Pick<RunRecord, 'input' | 'metadata' | 'idempotencyKey' | 'inputFingerprint' | 'toolsFingerprint' | 'createdAt'>;
+/** The part of a run written once at creation (everything in `NewRunRecord` but the id). */
+type StaticPart = Omit<NewRunRecord, 'runId'>;
 
 const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 
@@ -131,11 +132,8 @@ export class SqliteStore implements StateStore {
         if (existing) return { run: toRecord(existing), created: false };
       }
       if (this.statements.runById.get(run.runId)) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
-      const part: StaticPart = {
-        input: run.input, inputFingerprint: run.inputFingerprint, toolsFingerprint: run.toolsFingerprint, createdAt: run.createdAt,
-        ...(run.metadata ? { metadata: run.metadata } : {}),
-        ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
-      };
+      // Everything but the id is written once and never changes.
+      const { runId: _id, ...part }: NewRunRecord = run;
       this.statements.insertRun.run({ run_id: run.runId, idempotency_key: run.idempotencyKey ?? null, static: encodeStored(part), updated_at: run.createdAt });
       return { run: toRecord(this.statements.runById.get(run.runId)!), created: true };
     });
@@ -364,12 +362,7 @@ function toRecord(row: RunRow): RunRecord {
   return {
     runId: row.run_id,
     status: row.status as RunStatus,
-    input: part.input,
-    ...(part.metadata ? { metadata: part.metadata } : {}),
-    ...(part.idempotencyKey !== undefined ? { idempotencyKey: part.idempotencyKey } : {}),
-    inputFingerprint: part.inputFingerprint,
-    toolsFingerprint: part.toolsFingerprint,
-    createdAt: part.createdAt,
+    ...part,
     updatedAt: row.updated_at,
     stepCount: row.step_count,
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },

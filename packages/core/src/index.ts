@@ -39,6 +39,7 @@ export type { AuditVerification } from './governance/audit.js';
 export { pairToolMessages, findPairingViolations } from './loop/transcript.js';
 export type { PairingResult } from './loop/transcript.js';
 export { canonicalJson, fingerprint } from './util/canonical-json.js';
+export { delay } from './util/abort.js';
 export { AgentRuntime } from './runtime/agent-runtime.js';
 export type { RunOptions, ResumeOptions } from './runtime/agent-runtime.js';
 export type { ApprovalDecision } from './loop/active-run.js';

@@ -1,45 +1,14 @@
 import { RedisStore } from '@agentrt/store-redis';
-import { checkCrashRecovery, CRASH_POINTS, runCrashScenario, startEffectCounter, type CrashSpec, type EffectCounter } from '@agentrt/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCrashRecovery } from '@agentrt/testing';
+import { afterAll } from 'vitest';
 import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
 
-const storeModule = new URL('./__fixtures__/crash-store.mjs', import.meta.url).href;
-/** CI runs every crash point at two steps; `CRASH_ITERATIONS=200 pnpm test` adds that many random ones. */
-const extra = Number(process.env.CRASH_ITERATIONS ?? 0);
-
-describe('RedisStore crash recovery (SIGKILL at CP1–CP8, resume in a new process)', () => {
-  const keyPrefix = freshPrefix();
-  let counter: EffectCounter;
-  let store: RedisStore;
-  beforeAll(async () => {
-    counter = await startEffectCounter();
-    store = new RedisStore({ url: REDIS_URL, keyPrefix });
-  });
-  afterAll(async () => {
-    await store.close();
-    await counter.close();
-    await dropPrefix(keyPrefix);
-  });
-
-  const specs: CrashSpec[] = [];
-  for (const point of CRASH_POINTS) for (const step of point === 'CP8' ? [3] : [0, 2]) specs.push({ point, step, ...(point === 'CP4' ? { tool: step === 0 ? 'put' : 'charge' } : {}) });
-  for (let i = 0; i < extra; i++) {
-    const point = CRASH_POINTS[Math.floor(Math.random() * CRASH_POINTS.length)]!;
-    specs.push({ point, step: Math.floor(Math.random() * 3), tool: (['charge', 'put', 'lookup'] as const)[Math.floor(Math.random() * 3)]! });
-  }
-
-  it(`recovers ${specs.length} crash-injected runs with no lost step and no duplicate effect`, async () => {
-    const failures: string[] = [];
-    let crashedCount = 0;
-    for (const [i, crash] of specs.entries()) {
-      const runId = `redis-crash-${i}-${crash.point}-${crash.step}`;
-      const { crashed, resumed } = await runCrashScenario({ runId, storeModule, storeOptions: { url: REDIS_URL, keyPrefix }, counterUrl: counter.url, leaseTtlMs: 300, crash });
-      if (crashed.signal === 'SIGKILL') crashedCount++;
-      else if (crashed.stderr) failures.push(`${runId}: first process failed: ${crashed.stderr.slice(0, 500)}`);
-      if (resumed.stderr && !resumed.result) failures.push(`${runId}: resume failed: ${resumed.stderr.slice(0, 500)}`);
-      failures.push(...(await checkCrashRecovery({ store, runId, result: resumed.result, counter })));
-    }
-    expect(failures).toEqual([]);
-    expect(crashedCount).toBeGreaterThanOrEqual(specs.length - extra);
-  }, 600_000);
+const keyPrefix = freshPrefix();
+describeCrashRecovery({
+  name: 'RedisStore',
+  runIdPrefix: 'redis',
+  storeModule: new URL('./__fixtures__/crash-store.mjs', import.meta.url).href,
+  storeOptions: { url: REDIS_URL, keyPrefix },
+  createStore: () => new RedisStore({ url: REDIS_URL, keyPrefix }),
 });
+afterAll(() => dropPrefix(keyPrefix));

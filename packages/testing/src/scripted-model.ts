@@ -1,4 +1,4 @@
-import { AgentrtError, type AssistantMessage, type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type TokenUsage } from '@agentrt/core';
+import { AgentrtError, delay, type AssistantMessage, type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type TokenUsage } from '@agentrt/core';
 
 /** One scripted tool call. `args` (alias `arguments` or `input`) may be an object, raw (possibly malformed) JSON text, or anything else. */
 export interface ScriptedToolCall {
@@ -145,17 +145,3 @@ export class ScriptedModel implements ModelAdapter {
   }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

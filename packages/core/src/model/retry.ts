@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelError, type ModelErrorCode } from '../errors/model-error.js';
 import { parseOptions } from '../limits.js';
+import { delay } from '../util/abort.js';
 
 /** The one retry layer adapters apply (with their SDK's own retries switched off). */
 export interface RetryPolicy {
@@ -94,19 +95,6 @@ export function streamInterrupted(provider: string, cause: unknown): ModelError 
   });
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped),
@@ -134,7 +122,7 @@ export async function withModelRetry<T>(input: {
       const backoff = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(retryAfter ?? backoff);
       input.onRetry?.({ attempt, code: typed.code, ...(typed.status !== undefined ? { status: typed.status } : {}), delayMs });
-      await sleep(delayMs, signal);
+      await delay(delayMs, signal);
     }
   }
 }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../loopback/loopback-server.js';
 
 /** A loopback "external service" that side-effecting test tools call. */
 export interface EffectCounter extends AsyncDisposable {
@@ -12,15 +13,6 @@ export interface EffectCounter extends AsyncDisposable {
   readonly kinds: ReadonlyMap<string, string>;
   close(): Promise<void>;
 }
-
-const body = (request: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => resolve(text));
-    request.on('error', reject);
-  });
 
 /**
  * Starts the counter on 127.0.0.1 (port 0). `POST /effect {"kind","key","dedupe"}` records
@@ -37,7 +29,7 @@ export async function startEffectCounter(): Promise<EffectCounter> {
         response.writeHead(404).end();
         return;
       }
-      const { kind, key, dedupe } = JSON.parse(await body(request)) as { kind: string; key: string; dedupe?: boolean };
+      const { kind, key, dedupe } = JSON.parse(await readBody(request)) as { kind: string; key: string; dedupe?: boolean };
       attempts.set(key, (attempts.get(key) ?? 0) + 1);
       kinds.set(key, kind);
       const already = applied.get(key) ?? 0;

@@ -64,7 +64,8 @@ export interface LoopbackServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage) =>
+/** Reads a request body as text. */
+export const readBody = (request: IncomingMessage) =>
   new Promise<string>((resolve, reject) => {
     let text = '';
     request.setEncoding('utf8');

@@ -45,7 +45,7 @@ const errorResult = (call: ToolCall, code: string, text: string): ToolMessage =>
  * policy, validation, loop detection, hooks and approvals, then executes what may run
  * (bounded concurrency, per-call timeout, abort) and records each result in the ledger.
  */
-export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep): Promise<ActOutcome> {
+export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, options: { fromStore: boolean }): Promise<ActOutcome> {
   const calls = decision.message.toolCalls ?? [];
   const stepIndex = decision.stepIndex;
   const { config, gate, store } = deps;
@@ -56,7 +56,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep):
   let stop: ActOutcome['stop'];
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
   const ledger = new Map<string, ToolLedgerEntry>();
-  if (run.resumed) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
+  // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
+  if (options.fromStore) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
 
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);

@@ -45,6 +45,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
     }
     for (;;) {
       let decision = run.pendingStep;
+      const fromStore = decision !== undefined;
       if (!decision) {
         const stop = await checkStop(deps, run, 'before_model');
         if (stop) return await finish(deps, run, stop);
@@ -56,7 +57,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
         run.pendingStep = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
       }
-      const outcome = await act(deps, run, decision);
+      const outcome = await act(deps, run, decision, { fromStore });
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       await commit(deps, run, decision, outcome.results, outcome.toolCalls);
       if (outcome.error !== undefined) throw outcome.error;

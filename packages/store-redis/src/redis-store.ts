@@ -226,7 +226,8 @@ export class RedisStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     await this.run('recordToolResult', async () => {
-      const intent = await this.redis.hget(this.key('ledger', input.runId), input.toolCallId);
+      // Only non-idempotent calls record an intent; skip the round trip for the others.
+      const intent = input.sideEffects === 'non-idempotent' ? await this.redis.hget(this.key('ledger', input.runId), input.toolCallId) : null;
       const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
       const entry: ToolLedgerEntry = {
         runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,

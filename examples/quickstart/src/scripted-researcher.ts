@@ -1,4 +1,4 @@
-import type { Message, ModelRequest, ModelResponse } from '@agentrt/core';
+import { contentText, type Message, type ModelRequest, type ModelResponse } from '@agentrt/core';
 import { ScriptedModel } from '@agentrt/testing';
 
 interface Hit {
@@ -10,7 +10,7 @@ const collectHits = (messages: readonly Message[]): Hit[] =>
   messages.flatMap((message) => {
     if (message.role !== 'tool' || message.isError) return [];
     try {
-      return JSON.parse(message.content) as Hit[];
+      return JSON.parse(contentText(message.content)) as Hit[];
     } catch {
       return [];
     }

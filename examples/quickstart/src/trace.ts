@@ -1,4 +1,4 @@
-import type { RunEvent } from '@agentrt/core';
+import { contentText, type RunEvent } from '@agentrt/core';
 
 const short = (text: string, max = 110) => {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -22,9 +22,9 @@ export function formatEvent(event: RunEvent): string {
       return `  decide   ${decision} · ${event.usage.inputTokens}+${event.usage.outputTokens} tokens`;
     }
     case 'tool_finished': {
-      let summary = short(event.content, 90);
+      let summary = short(contentText(event.content), 90);
       try {
-        const hits = JSON.parse(event.content) as { source: string }[];
+        const hits = JSON.parse(contentText(event.content)) as { source: string }[];
         if (Array.isArray(hits)) summary = `${hits.length} passage(s): ${hits.map((hit) => hit.source).join(', ')}`;
       } catch {
         // not JSON: show the text

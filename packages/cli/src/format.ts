@@ -1,4 +1,4 @@
-import type { RunEvent, RunRecord, RunResult } from '@agentrt/core';
+import { contentText, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 
 const flat = (text: string, max: number) => {
   const one = text.replace(/\s+/g, ' ').trim();
@@ -23,7 +23,7 @@ export function traceLine(event: RunEvent): string | undefined {
       return `${seq}  decide    ${calls.length ? calls.map((c) => `${c.name}(${args(c.args)}) [${c.id}]`).join(', ') : `answer: ${flat(event.message.content, 100)}`} · ${event.usage.inputTokens}+${event.usage.outputTokens} tokens`;
     }
     case 'tool_finished':
-      return `${seq}  act       ${event.name} → ${event.isError ? `${event.code}: ` : ''}${flat(event.content, 100)}${event.replayed ? ' (replayed)' : ''}`;
+      return `${seq}  act       ${event.name} → ${event.isError ? `${event.code}: ` : ''}${flat(contentText(event.content), 100)}${event.replayed ? ' (replayed)' : ''}`;
     case 'tool_denied':
     case 'tool_rejected':
       return `${seq}  refused   ${event.name}: ${event.code} — ${flat(event.reason, 80)}`;

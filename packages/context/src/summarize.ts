@@ -1,4 +1,4 @@
-import { ConfigError, type ContextPrepareContext, type ContextStrategy, type Message, type ModelAdapter } from '@agentrt/core';
+import { ConfigError, contentText, type ContextPrepareContext, type ContextStrategy, type Message, type ModelAdapter } from '@agentrt/core';
 import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
 import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
@@ -39,9 +39,9 @@ function render(messages: readonly Message[]): string {
           return `assistant: ${clip(message.content)} ${calls}`.trim();
         }
         case 'tool':
-          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(message.content)}`;
+          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(contentText(message.content))}`;
         default:
-          return `${message.role}: ${clip(message.content)}`;
+          return `${message.role}: ${clip(contentText(message.content))}`;
       }
     })
     .join('\n');

@@ -1,4 +1,4 @@
-import type { Message, ToolSpec } from '@agentrt/core';
+import { contentText, type Message, type ToolSpec } from '@agentrt/core';
 import { countTokens } from 'gpt-tokenizer';
 
 /** Counts tokens of a text. */
@@ -39,7 +39,7 @@ export class CachedTokenCounter {
       return cached;
     }
     this.misses++;
-    let tokens = MESSAGE_OVERHEAD + this.tokenize(message.content);
+    let tokens = MESSAGE_OVERHEAD + this.tokenize(contentText(message.content));
     if (message.role === 'assistant') for (const call of message.toolCalls ?? []) tokens += this.tokenize(call.name) + this.tokenize(typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {})) + 3;
     if (message.role === 'tool') tokens += this.tokenize(message.name);
     const total = Math.ceil(tokens * this.multiplier);

@@ -48,6 +48,8 @@ export class TruncateToolResults implements ContextStrategy {
   }
 
   private shorten(message: ToolMessage): Message {
+    // Only text results are shortened here; multi-part results pass unchanged.
+    if (typeof message.content !== 'string') return message;
     const text = message.content;
     // Characters per token is estimated from the text itself, then the cut is checked.
     const limit = this.maxChars ?? Math.floor(this.maxTokens! * Math.max(1, text.length / Math.max(1, this.tokenizer(text))));

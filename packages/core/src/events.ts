@@ -1,4 +1,4 @@
-import type { AssistantMessage, TokenUsage, Usage } from './messages.js';
+import type { AssistantMessage, RecordedContent, TokenUsage, Usage } from './messages.js';
 import type { FinishReason } from './model.js';
 import type { PendingApproval, RunResult, StopReason } from './result.js';
 
@@ -20,9 +20,11 @@ export type RunEvent =
   /** Context gathered and sent: `messageCount` of `historyMessages` after the context strategy; `repairedPairs` > 0 when pairing had to fix the strategy's output. */
   | (RunEventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number })
   | (RunEventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
+  /** Streamed reasoning (thinking) text; never part of the answer. Not persisted, like `model_delta`. */
+  | (RunEventBase & { readonly type: 'model_reasoning_delta'; readonly stepIndex: number; readonly text: string })
   | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
   | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
-  | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; readonly content: string; readonly durationMs: number; readonly replayed?: boolean })
+  | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean })
   | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult })

@@ -1,8 +1,14 @@
 import 'reflect-metadata';
 
-export type { Message, SystemMessage, UserMessage, AssistantMessage, ToolMessage, ToolCall, TokenUsage, Usage } from './messages.js';
-export { emptyUsage, addUsage } from './messages.js';
-export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec } from './model.js';
+export type {
+  Message, SystemMessage, UserMessage, AssistantMessage, ToolMessage, ToolCall, TokenUsage, Usage,
+  ContentPart, TextPart, ImagePart, FilePart, MessageContent, ReasoningPart, MediaDigest, RecordedContent,
+} from './messages.js';
+export { emptyUsage, addUsage, contentText, contentParts, hasMediaParts } from './messages.js';
+export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec, OutputSpec, ModelCapabilities } from './model.js';
+export { checkContent, checkSupported, base64Bytes, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
+export { digestBase64, digestPart, recordContent } from './content/digest.js';
+export { extractBlobs, restoreBlobs, blobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
 export { defineTool, toJsonSchema, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';

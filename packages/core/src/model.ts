@@ -12,10 +12,50 @@ export interface ToolSpec {
 /** Why the model stopped producing output. `length` means the output was cut at the token limit. */
 export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' | 'error' | 'other';
 
+/**
+ * The shape the final answer must have (structured output). Adapters use the provider's native
+ * mechanism where it exists (OpenAI `response_format: json_schema`, Anthropic structured
+ * outputs, Ollama `format`); the runtime validates the answer either way.
+ */
+export interface OutputSpec {
+  /** `^[A-Za-z0-9_-]{1,64}$`; providers that name the schema use it. */
+  readonly name: string;
+  /** JSON Schema of the answer, derived from the run's zod schema (`io: 'output'`). */
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+}
+
+/**
+ * What an adapter accepts beyond text, declared up front so unsupported content fails before
+ * the call (`unsupported_content`, naming the part and the model). An adapter that declares
+ * nothing accepts text only.
+ */
+export interface ModelCapabilities {
+  /** Image media types accepted in user messages (e.g. `image/png`); `[]` for none. */
+  readonly imageTypes: readonly string[];
+  /** File media types accepted in user messages (e.g. `application/pdf`); `[]` for none. */
+  readonly fileTypes: readonly string[];
+  /** Whether image/file parts may appear in tool results (natively or by a documented workaround). */
+  readonly partsInToolResults: boolean;
+  /** Whether image/file parts may be given by `url` (else only inline `data`). */
+  readonly urls: boolean;
+  /** Native structured output (the runtime validates the answer in every case). */
+  readonly structuredOutput: boolean;
+  /** The adapter returns reasoning and sends it back as the provider requires. */
+  readonly reasoning: boolean;
+}
+
 /** One request to a model. */
 export interface ModelRequest {
   readonly messages: readonly Message[];
   readonly tools: readonly ToolSpec[];
+  /**
+   * Upper bound on output tokens for this call (the runtime sets it from the remaining token or
+   * cost budget). Adapters pass the smaller of this and their own configured maximum.
+   */
+  readonly maxOutputTokens?: number;
+  /** Structured final answer requested for this call. */
+  readonly output?: OutputSpec;
   /** Aborted on run timeout, kill, or caller cancellation; adapters must pass it to their transport. */
   readonly signal: AbortSignal;
   /** Adapters report each retry here (the runtime writes a `model_retry` audit event). */
@@ -32,6 +72,7 @@ export interface ModelResponse {
 /** An incremental piece of a streamed model answer. The last event is always `response`. */
 export type ModelStreamEvent =
   | { readonly type: 'text_delta'; readonly text: string }
+  | { readonly type: 'reasoning_delta'; readonly text: string }
   | { readonly type: 'tool_call_delta'; readonly index: number; readonly id?: string; readonly name?: string; readonly argsDelta?: string }
   | { readonly type: 'response'; readonly response: ModelResponse };
 
@@ -46,6 +87,8 @@ export interface ModelAdapter {
   readonly provider: string;
   /** Model id, e.g. `gpt-4o-mini`. */
   readonly model: string;
+  /** What it accepts beyond text. Absent: text only. */
+  readonly capabilities?: ModelCapabilities;
   /** Produces one complete answer. */
   generate(request: ModelRequest): Promise<ModelResponse>;
   /** Optional streaming variant; the final event carries the complete response. */

@@ -13,12 +13,13 @@ export type StopReason =
   | 'awaiting_approval'
   | 'loop_detected'
   | 'policy_violation'
+  | 'output_invalid'
   | 'error';
 
 /** Every stop reason, in documentation order. */
 export const STOP_REASONS: readonly StopReason[] = [
   'final_answer', 'max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget',
-  'killed', 'cancelled', 'awaiting_approval', 'loop_detected', 'policy_violation', 'error',
+  'killed', 'cancelled', 'awaiting_approval', 'loop_detected', 'policy_violation', 'output_invalid', 'error',
 ];
 
 /** Lifecycle state of a run as stored. `running` is the only non-final, non-paused state. */
@@ -41,19 +42,29 @@ export interface RunErrorInfo {
   readonly retryable?: boolean;
 }
 
-/** The outcome of a run (or of a paused run so far). */
-export interface RunResult {
+/**
+ * The outcome of a run (or of a paused run so far). `T` is the type of `output`: the answer
+ * text, or the parsed value when the run asked for structured output (`run({ output: schema })`).
+ */
+export interface RunResult<T = string> {
   readonly runId: string;
   readonly status: Exclude<RunStatus, 'running'>;
   readonly stopReason: StopReason;
   /** Human-readable detail: the kill reason, the limit that was hit, the error summary. */
   readonly stopDetail?: string;
-  /** The final answer text (`final_answer`), or the last assistant text otherwise. */
-  readonly output?: string;
+  /**
+   * The final answer: its text, or with an output schema the parsed, validated value. On other
+   * stops, the last assistant text (or, with `limits.finalize`, the finalizing answer).
+   */
+  readonly output?: T;
+  /** True when `output` comes from the extra tools-off call made after a limit stop (`limits.finalize`). */
+  readonly finalized?: boolean;
   /** Committed steps (one Decide plus its Act each). */
   readonly steps: number;
-  /** Tool calls requested by the model and counted against `maxToolCalls` (including rejected ones). */
+  /** Tool calls executed or answered by policy, counted against `maxToolCalls` — never above it. */
   readonly toolCalls: number;
+  /** Tool calls refused because they were over `maxToolCalls` (each got a synthetic `tool_denied` result). */
+  readonly toolCallsRefused?: number;
   readonly usage: Usage;
   readonly startedAt: string;
   readonly endedAt: string;
@@ -68,6 +79,7 @@ export function statusForStop(reason: StopReason): RunResult['status'] {
     case 'final_answer':
       return 'completed';
     case 'error':
+    case 'output_invalid':
       return 'failed';
     case 'awaiting_approval':
       return 'paused';

@@ -394,7 +394,7 @@ describe('audit log', () => {
     // Tool output is redacted before the model sees it too, and stays valid JSON.
     const toolMessage = (await store.loadSteps(runId))[0]!.messages[1] as ToolMessage;
     for (const canary of canaries) expect(toolMessage.content).not.toContain(canary);
-    expect(JSON.parse(toolMessage.content).env).toEqual({ MY_SECRET: '[REDACTED]', PATH: '/usr/bin' });
+    expect(JSON.parse(toolMessage.content as string).env).toEqual({ MY_SECRET: '[REDACTED]', PATH: '/usr/bin' });
     expect((await runtime.verifyAudit(runId)).ok).toBe(true);
   });
 

@@ -22,7 +22,7 @@ describe('load (RELIABILITY L-01, L-02, L-03, L-07)', () => {
     const outcomes = await Promise.all(runs);
     for (const { result, model } of outcomes) {
       expect(result).toMatchObject({ stopReason: 'final_answer', steps: 20, toolCalls: 19 });
-      const contents = model.requests.at(-1)!.messages.filter((m) => m.role === 'tool').map((m) => (m as ToolMessage).content);
+      const contents = model.requests.at(-1)!.messages.filter((m) => m.role === 'tool').map((m) => (m as ToolMessage).content as string);
       expect(contents.every((c) => c.startsWith(`${result.runId}:`))).toBe(true);
     }
     for (const { result } of outcomes.slice(0, 20)) await assertRunInvariants({ store, runId: result.runId, result });

@@ -1,7 +1,8 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
 import type { HookContext, ToolCallInfo } from '../hooks.js';
-import type { ToolCall, ToolMessage } from '../messages.js';
+import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
+import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import type { Tool } from '../tool.js';
@@ -100,9 +101,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
         throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
       }
       results[index] = recorded.result;
-      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: recorded.result.isError ?? false, ...(recorded.result.code ? { code: recorded.result.code } : {}), content: recorded.result.content, durationMs: 0, replayed: true });
+      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: recorded.result.isError ?? false, ...(recorded.result.code ? { code: recorded.result.code } : {}), content: recordContent(recorded.result.content), durationMs: 0, replayed: true });
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
-      if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: recorded.result.content };
+      if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
       continue;
     }
     if (overCap) {
@@ -197,7 +198,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const earlier = run.dedupe.get(key);
       if (earlier) {
         results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
-        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: earlier.content, durationMs: 0, replayed: true });
+        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: recordContent(earlier.content), durationMs: 0, replayed: true });
         await record(call, results[index]!, argsFingerprint, tool.sideEffects);
         continue;
       }
@@ -314,7 +315,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
     run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
   }
-  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: result.content, durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: recordContent(result.content), durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
   return result;
 }
 

@@ -2,7 +2,7 @@ import type { ContextStrategy } from '../context-strategy.js';
 import { LoopDetector } from '../governance/loop-detector.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
-import { addUsage, emptyUsage, type Message, type TokenUsage, type Usage } from '../messages.js';
+import { addUsage, emptyUsage, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { ResolvedRuntimeConfig } from '../runtime/runtime-config.js';
 import type { Lease, PendingStep, RunRecord, StateStore } from '../store/state-store.js';
@@ -57,7 +57,7 @@ export class ActiveRun {
   readonly callsPerTool = new Map<string, number>();
   readonly loopDetector = new LoopDetector();
   /** First result per identical call, for `dedupeIdenticalCalls`. */
-  readonly dedupe = new Map<string, { content: string; isError?: boolean; code?: string }>();
+  readonly dedupe = new Map<string, { content: MessageContent; isError?: boolean; code?: string }>();
   readonly approvals: ReadonlyMap<string, BoundApproval>;
   readonly controller = new AbortController();
   readonly contextState: Record<string, unknown>;

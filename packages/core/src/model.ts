@@ -37,8 +37,10 @@ export interface ModelCapabilities {
   readonly fileTypes: readonly string[];
   /** Whether image/file parts may appear in tool results (natively or by a documented workaround). */
   readonly partsInToolResults: boolean;
-  /** Whether image/file parts may be given by `url` (else only inline `data`). */
-  readonly urls: boolean;
+  /** Whether image parts may be given by `url` (else only inline `data`). */
+  readonly imageUrls: boolean;
+  /** Whether file parts may be given by `url` (else only inline `data`). */
+  readonly fileUrls: boolean;
   /** Native structured output (the runtime validates the answer in every case). */
   readonly structuredOutput: boolean;
   /** The adapter returns reasoning and sends it back as the provider requires. */

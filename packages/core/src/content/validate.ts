@@ -67,7 +67,7 @@ export function checkContent(content: unknown, options: { where: string; maxPart
 
 /** Capabilities of an adapter that declares none: text only. */
 export const TEXT_ONLY: ModelCapabilities = Object.freeze({
-  imageTypes: [], fileTypes: [], partsInToolResults: false, urls: false, structuredOutput: false, reasoning: false,
+  imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,
 });
 
 const describePart = (part: ContentPart) => (part.type === 'text' ? 'text' : `${part.type} (${part.mediaType}${part.url !== undefined ? ', by url' : ''})`);
@@ -88,7 +88,7 @@ export function checkSupported(messages: readonly Message[], model: Pick<ModelAd
       let why: string | undefined;
       if (!accepted.includes(part.mediaType.toLowerCase())) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} of ${accepted.length ? accepted.join(', ') : 'no type'}`;
       else if (message.role === 'tool' && !caps.partsInToolResults) why = 'it does not accept images or files in tool results';
-      else if (part.url !== undefined && !caps.urls) why = 'it accepts media only as inline data, not by url';
+      else if (part.url !== undefined && !(part.type === 'image' ? caps.imageUrls : caps.fileUrls)) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} only as inline data, not by url`;
       if (why) {
         return new AgentrtError('unsupported_content', `message ${m} (${message.role}) part ${p}: ${describePart(part)} cannot be sent to ${model.provider}:${model.model}: ${why}`, {
           details: { messageIndex: m, partIndex: p, partType: part.type, mediaType: part.mediaType, provider: model.provider, model: model.model },

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { AgentrtError, type Tool, type ToolContext } from '@agentrt/core';
-import { createHttpTools, type HttpToolOptions } from '@agentrt/tools-http';
-import { describeToolPack, SSRF_URLS } from '@agentrt/testing';
+import { AddressPolicy, checkUrl, createHttpTools, normalizeAddress, type HttpToolOptions } from '@agentrt/tools-http';
+import { BLOCKED_ADDRESSES, describeHttpToolPack, describeToolPack, PUBLIC_ADDRESSES, PUBLIC_URLS, SSRF_URLS } from '@agentrt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const listen = (server: Server, host: string, port = 0) => new Promise<number>((resolve, reject) => {
@@ -88,6 +88,64 @@ describeToolPack({
   },
 });
 
+describeHttpToolPack({
+  name: '@agentrt/tools-http',
+  tools: (config) => createHttpTools({ allowHosts: ['*'], allowHttp: true, allowPost: true, ...config }),
+  getTool: 'http_get',
+  postTool: 'http_post',
+  checkUrl: (url, config) => checkUrl(url, { allowHosts: ['*'], allowHttp: true, ...config }),
+});
+
+describe('@agentrt/tools-http address policy', () => {
+  it(`allows all ${PUBLIC_ADDRESSES.length} PUBLIC_ADDRESSES (IPv4 checked as IPv4, IPv6 incl. mapped/NAT64/6to4/Teredo of public IPv4) and pins the canonical form`, () => {
+    const policy = new AddressPolicy();
+    for (const { address, canonical } of PUBLIC_ADDRESSES) {
+      expect(policy.allows(address), address).toBe(true);
+      expect(policy.check(address).address, address).toBe(canonical);
+      expect(policy.check(address).family, address).toBe(canonical.includes(':') ? 6 : 4);
+    }
+  });
+
+  it(`refuses all ${BLOCKED_ADDRESSES.length} BLOCKED_ADDRESSES, also when another family's range is allowed`, () => {
+    const policy = new AddressPolicy();
+    for (const address of BLOCKED_ADDRESSES) {
+      expect(policy.allows(address), address).toBe(false);
+      expect(() => policy.check(address), address).toThrow(expect.objectContaining({ code: 'url_blocked' }));
+    }
+    // Allowing IPv6 ranges never allows an IPv4 address, and allowing all of IPv4 never allows native IPv6.
+    const v6Allowed = new AddressPolicy(['::ffff:0:0/96', '::/96', '64:ff9b::/96']);
+    for (const address of BLOCKED_ADDRESSES.filter((a) => !a.includes(':'))) expect(v6Allowed.allows(address), address).toBe(false);
+    const v4Allowed = new AddressPolicy(['0.0.0.0/0']);
+    for (const address of ['::1', '::', 'fc00::1', 'fe80::1', 'ff02::1', '2001:db8::1', '64:ff9b:1::a00:1']) expect(v4Allowed.allows(address), address).toBe(false);
+  });
+
+  it('normalizes every literal form the URL parser accepts to the address it stands for', () => {
+    for (const { url, address } of PUBLIC_URLS) {
+      const host = new URL(url).hostname;
+      expect(normalizeAddress(host)?.address, url).toBe(address);
+    }
+    expect(normalizeAddress('2130706433')).toEqual({ address: '127.0.0.1', family: 4 });
+    expect(normalizeAddress('fe80::1%eth0')).toEqual({ address: 'fe80::1', family: 6 });
+    for (const junk of ['', 'localhost', 'example.com', '1.2.3.4.5', '::g', '127.0.0.1:80', 2130706433, null, undefined, {}]) expect(normalizeAddress(junk), String(junk)).toBeUndefined();
+  });
+
+  it('allows private ranges only as configured, per family, and for the IPv4 address a mapped IPv6 stands for', () => {
+    const policy = new AddressPolicy(['10.0.0.0/8', 'fd00::/8', '127.0.0.2']);
+    expect(policy.allows('10.1.2.3')).toBe(true);
+    expect(policy.allows('::ffff:10.1.2.3')).toBe(true);
+    expect(policy.allows('fd00::1')).toBe(true);
+    expect(policy.allows('127.0.0.2')).toBe(true);
+    expect(policy.allows('127.0.0.1')).toBe(false);
+    expect(policy.allows('fc00::1')).toBe(false);
+    expect(policy.allows('192.168.0.1')).toBe(false);
+    expect(new AddressPolicy(['0.0.0.0/8']).allows('::1')).toBe(false);
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/abc', 'fd00::/129', 'example.com', '10.0.0.0/8/8', '']) {
+      expect(() => new AddressPolicy([bad]), bad).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+      expect(() => createHttpTools({ allowHosts: ['*'], allowPrivateAddresses: [bad] }), bad).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    }
+  });
+});
+
 describe('@agentrt/tools-http SSRF defences', () => {
   it('requires an allowlist (no allow-everything default)', () => {
     expect(() => createHttpTools({} as never)).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'allowHosts' }));
@@ -129,7 +187,8 @@ describe('@agentrt/tools-http SSRF defences', () => {
   });
 
   it('does not carry caller headers across origins on a redirect', async () => {
-    const result = await call(trusted(), { url: `http://api.allowed.test:${port}/to-cross`, headers: { 'X-Trace': 'abc' } });
+    const tool = get({ allowHosts: ['api.allowed.test', 'other.allowed.test'], allowPrivateAddresses: ['127.0.0.2/32'], allowRequestHeaders: ['x-trace', 'accept'] });
+    const result = await call(tool, { url: `http://api.allowed.test:${port}/to-cross`, headers: { 'X-Trace': 'abc' } });
     const headers = JSON.parse(String(result.output?.body)) as Record<string, string>;
     expect(headers['x-trace']).toBeUndefined();
     expect(headers.host).toBe(`other.allowed.test:${port}`);

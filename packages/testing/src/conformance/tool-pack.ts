@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { promises as fsPromises, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AgentrtError, createRuntime, type Tool, type ToolContext, type ToolMessage } from '@agentrt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_RESOLVER_ANSWERS, PUBLIC_URLS } from '../corpora/addresses.js';
 import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
+import { createPathTraversalLayout, LEGITIMATE_NAMES } from '../corpora/path-traversal.js';
 import { SECRET_CANARIES } from '../corpora/secrets.js';
 import { SSRF_URLS } from '../corpora/ssrf.js';
 import { ScriptedModel } from '../scripted-model.js';
@@ -384,6 +389,167 @@ export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
         const result = await callTool(post, { url: `${origin()}${path}`, body: JSON.stringify({ marker }) }, deadline);
         expect(result.code, path).toBeUndefined();
         expect(result.output, path).toContain(marker);
+      }
+    });
+  });
+}
+
+/** Options of `describeFsToolPack`. */
+export interface FsToolPackSuiteOptions {
+  readonly name: string;
+  /**
+   * Builds the pack confined to `root`. `allowHardLinks` asks for the pack's opt-in to
+   * multiply-linked files (packs without one may ignore it). Tool arguments: read `{ path }`,
+   * list `{ path }`, search `{ query, path }`, write `{ path, content }`.
+   */
+  tools(root: string, options: { readonly allowHardLinks: boolean }): Tool[] | Promise<Tool[]>;
+  /** Tool names, if not `read_file`, `list_dir`, `search_files`, `write_file`. */
+  readonly names?: { readonly read?: string; readonly list?: string; readonly search?: string; readonly write?: string };
+}
+
+/**
+ * The filesystem tool-pack conformance suite (first- and third-party), on the layout of
+ * `createPathTraversalLayout`: FIFOs, sockets and devices inside the root are refused by every
+ * tool without blocking (and the libuv thread pool stays free: DNS and fs calls still complete);
+ * hard links to files outside the root are never read or written through by default; every
+ * `LEGITIMATE_NAMES` entry is written, read back, listed and found; and under a race in which
+ * another process swaps a directory for a symlink to outside, reads, listings and searches leak
+ * nothing (zero canary lines).
+ */
+export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
+  const names = { read: 'read_file', list: 'list_dir', search: 'search_files', write: 'write_file', ...options.names };
+  const build = async (root: string, allowHardLinks = false) => {
+    const tools = await options.tools(root, { allowHardLinks });
+    const named = (name: string) => tools.find((t) => t.name === name);
+    return { read: named(names.read)!, list: named(names.list), search: named(names.search), write: named(names.write) };
+  };
+  const typed = /^[a-z]+(_[a-z]+)+$/;
+
+  describe(`fs tool pack conformance: ${options.name}`, () => {
+    it('refuses FIFOs, sockets and devices in every tool without blocking; the thread pool stays free', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const tools = await build(layout.root);
+        const special = layout.special.filter((s) => s.kind === 'fifo' || s.kind === 'socket' || s.kind === 'device');
+        expect(special.some((s) => s.kind === 'fifo'), 'the layout has FIFOs (mkfifo available)').toBe(true);
+        const calls: Promise<CallOutcome>[] = [];
+        // More concurrent calls than libuv has threads (4 by default): a blocking open would starve the pool.
+        for (let round = 0; round < 3; round++) {
+          for (const { path } of special) {
+            calls.push(callTool(tools.read, { path }, 5_000));
+            if (tools.write) calls.push(callTool(tools.write, { path, content: 'x' }, 5_000));
+          }
+        }
+        if (tools.search) calls.push(callTool(tools.search, { query: 'pipe', path: '.' }, 5_000), callTool(tools.search, { query: 'hello', path: '.' }, 5_000));
+        if (tools.list) calls.push(callTool(tools.list, { path: '.' }, 5_000));
+        const outcomes = await Promise.all(calls);
+        for (const outcome of outcomes) expect(outcome.code, 'every call settles').not.toBe('did_not_settle');
+        const refusals = outcomes.slice(0, special.length * (tools.write ? 2 : 1) * 3);
+        for (const outcome of refusals) expect(outcome.code, `refused with a typed error, got ${outcome.output?.slice(0, 60)}`).toMatch(typed);
+        // The pool is free: fs and DNS work issued now completes.
+        const probe = await Promise.race([
+          Promise.all([...Array.from({ length: 8 }, () => fsPromises.stat(layout.root)), dnsLookup('localhost').catch(() => undefined)]).then(() => 'free'),
+          new Promise((resolve) => setTimeout(() => resolve('thread pool blocked'), 3_000)),
+        ]);
+        expect(probe).toBe('free');
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it('never reads or overwrites a file outside the root through a hard link (by default)', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const links = layout.special.filter((s) => s.kind === 'hardlink-outside');
+        expect(links.length).toBeGreaterThan(0);
+        const tools = await build(layout.root);
+        const before = layout.snapshotOutside();
+        for (const { path } of links) {
+          const read = await callTool(tools.read, { path }, 5_000);
+          expect(read.output ?? '', path).not.toContain(layout.canary);
+          expect(read.code, path).toMatch(typed);
+          if (tools.write) expect((await callTool(tools.write, { path, content: 'PWNED' }, 5_000)).code, path).toMatch(typed);
+        }
+        if (tools.search) {
+          const found = await callTool(tools.search, { query: layout.canary.slice(0, 12), path: '.' }, 5_000);
+          expect(found.output ?? '').not.toContain(layout.canary);
+        }
+        expect(layout.snapshotOutside()).toBe(before);
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it(`writes, reads, lists and finds all ${LEGITIMATE_NAMES.length} LEGITIMATE_NAMES`, async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const tools = await build(layout.root);
+        for (const name of LEGITIMATE_NAMES) {
+          const content = `content of ${name} — marker-${LEGITIMATE_NAMES.indexOf(name)}`;
+          if (tools.write) {
+            const written = await callTool(tools.write, { path: name, content }, 5_000);
+            expect(written.code, `write ${JSON.stringify(name)}`).toBeUndefined();
+          } else {
+            mkdirSync(join(layout.root, dirname(name)), { recursive: true });
+            writeFileSync(join(layout.root, name), content);
+          }
+          const read = await callTool(tools.read, { path: name }, 5_000);
+          expect(read.code, `read ${JSON.stringify(name)}`).toBeUndefined();
+          expect(read.output, `read ${JSON.stringify(name)}`).toContain(JSON.stringify(content).slice(1, -1));
+          if (tools.list) {
+            const listed = await callTool(tools.list, { path: dirname(name) === '.' ? '.' : dirname(name) }, 5_000);
+            expect(listed.output, `list ${JSON.stringify(name)}`).toContain(JSON.stringify(basename(name)).slice(1, -1));
+          }
+        }
+        if (tools.search) {
+          const found = await callTool(tools.search, { query: 'marker-1', path: '.' }, 5_000);
+          expect(found.code).toBeUndefined();
+          expect(found.output).toContain('spaces in name.txt');
+        }
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it('leaks nothing while another process swaps a directory for a symlink to outside (reads, listings, searches)', async () => {
+      const layout = await createPathTraversalLayout();
+      const outside = join(layout.base, 'outside-dir');
+      mkdirSync(join(layout.root, 'swap'));
+      writeFileSync(join(layout.root, 'swap', 'secret.txt'), 'inside secret.txt, no canary');
+      const swapper = `
+        const fs = require('node:fs');
+        const at = ${JSON.stringify(join(layout.root, 'swap'))}, held = ${JSON.stringify(join(layout.root, 'held'))}, out = ${JSON.stringify(outside)};
+        const end = Date.now() + 3000;
+        while (Date.now() < end) {
+          try { fs.renameSync(at, held); fs.symlinkSync(out, at); fs.unlinkSync(at); fs.renameSync(held, at); } catch {}
+        }`;
+      const child = spawn(process.execPath, ['-e', swapper], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        const tools = await build(layout.root);
+        let calls = 0;
+        const leaks: string[] = [];
+        const deadline = Date.now() + 2_500;
+        while (Date.now() < deadline) {
+          const outcomes = await Promise.all([
+            callTool(tools.read, { path: 'swap/secret.txt' }, 5_000),
+            tools.search ? callTool(tools.search, { query: 'secret', path: '.' }, 5_000) : undefined,
+            tools.search ? callTool(tools.search, { query: layout.canary.slice(0, 10), path: 'swap' }, 5_000) : undefined,
+            tools.list ? callTool(tools.list, { path: 'swap' }, 5_000) : undefined,
+          ]);
+          for (const outcome of outcomes) {
+            if (!outcome) continue;
+            calls++;
+            expect(outcome.code, 'settles').not.toBe('did_not_settle');
+            if (outcome.output?.includes(layout.canary)) leaks.push(outcome.output.slice(0, 200));
+          }
+        }
+        expect(calls).toBeGreaterThan(40);
+        expect(leaks).toEqual([]);
+      } finally {
+        child.kill();
+        await exited;
+        layout.cleanup();
       }
     });
   });

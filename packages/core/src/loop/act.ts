@@ -5,13 +5,14 @@ import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import type { Tool } from '../tool.js';
+import { idempotencyKeyFor, type Tool } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
-import { describeThrown, serializeToolOutput } from './tool-output.js';
+import { describeThrown, serializeToolOutput, truncateMiddle } from './tool-output.js';
+import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
 /** What the Act phase produced. */
@@ -69,8 +70,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       { lease: run.lease },
     );
   };
-  const reject = async (index: number, call: ToolCall, code: string, reason: string, argsFingerprint: string) => {
-    const result = errorResult(call, code, reason);
+  const reject = async (index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string) => {
+    // A reason can carry hook or approver text of any length: the result and the audit event are capped alike.
+    const reason = truncateMiddle(fullReason, config.limits.maxToolOutputChars);
+    const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
     results[index] = result;
     const policy = code === 'tool_denied';
     run.log.emit(policy
@@ -100,8 +103,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (recorded.argsFingerprint !== argsFingerprint) {
         throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
       }
-      results[index] = recorded.result;
-      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: recorded.result.isError ?? false, ...(recorded.result.code ? { code: recorded.result.code } : {}), content: recordContent(recorded.result.content), durationMs: 0, replayed: true });
+      // A result recorded before a lower cap (or by an older version) is capped on replay too.
+      const replayed = capToolMessage(recorded.result, config.limits.maxToolOutputChars);
+      results[index] = replayed;
+      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: replayed.isError ?? false, ...(replayed.code ? { code: replayed.code } : {}), content: recordContent(replayed.content), durationMs: 0, replayed: true });
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
       if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
       continue;
@@ -261,7 +266,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       }, tool.timeoutMs);
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: `${run.runId}:${call.id}`, signal: controller.signal });
+      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal });
       let promise: Promise<unknown>;
       try {
         promise = tool.execute(job.args, ctx);
@@ -306,6 +311,8 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
     if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
   }
+  // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
+  result = capToolMessage(result, config.limits.maxToolOutputChars);
   if (durable) {
     await store.recordToolResult(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },

@@ -105,7 +105,7 @@ const priceSchema = z.union([
  * value (also keys zod's record drops, such as `__proto__`), so lookups never read inherited
  * properties and a key is never lost.
  */
-function ownTable<T>(raw: unknown, parsed: Readonly<Record<string, T>>, value: z.ZodType<T>, field: string): Record<string, T> {
+export function ownTable<T>(raw: unknown, parsed: Readonly<Record<string, T>>, value: z.ZodType<T>, field: string): Record<string, T> {
   const out = Object.create(null) as Record<string, T>;
   for (const key of Object.keys(parsed)) out[key] = parsed[key]!;
   if (raw && typeof raw === 'object') {

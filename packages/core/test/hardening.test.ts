@@ -192,3 +192,33 @@ describe('policy patterns cannot be dodged by a plugin namespace', () => {
     expect((await runWith({ maxCallsPerTool: { 'write_*': 0 } }, ['fs__write_file'])).codes).toEqual(['tool_denied']);
   });
 });
+
+describe('stores and approvals keep hostile keys as data', () => {
+  it('MemoryStore round-trips tool-call args with an own "__proto__" key without changing any prototype', async () => {
+    const store = new MemoryStore();
+    const args = JSON.parse('{"__proto__": {"toString": 1, "polluted": true}, "a": 1, "b": 2}') as Record<string, unknown>;
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'add', args, id: 'c1' }] }, ScriptedModel.answer('done')]);
+    const add = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), sideEffects: 'idempotent', execute: ({ a, b }) => a + b });
+    const result = await createRuntime({ model, store, tools: [add] }).run('go');
+    const stored = (await store.loadSteps(result.runId))[0]!.messages[0] as { toolCalls: { args: Record<string, unknown> }[] };
+    const storedArgs = stored.toolCalls[0]!.args;
+    expect(Object.getPrototypeOf(storedArgs)).toBe(Object.prototype);
+    expect(Object.keys(storedArgs).sort()).toEqual(['__proto__', 'a', 'b']);
+    expect(String(storedArgs)).toBe('[object Object]');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('binds an approval only to an own entry: a pending call id named "constructor" or "__proto__" is approved only when named', async () => {
+    for (const id of ['constructor', '__proto__', 'toString']) {
+      const store = new MemoryStore();
+      let ran = 0;
+      const guarded = defineTool({ name: 'guarded', description: 'needs approval', input: z.object({}), requiresApproval: true, execute: () => { ran++; return 'ran'; } });
+      const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('guarded', {}, { id }), ScriptedModel.answer('done')]), store, tools: [guarded] });
+      const paused = await runtime.run('go');
+      expect((await runtime.resume(paused.runId, { approvals: {} })).status, id).toBe('paused');
+      const approvals = JSON.parse(`{${JSON.stringify(id)}: "approve"}`) as Record<string, 'approve'>;
+      expect((await runtime.resume(paused.runId, { approvals })).stopReason, id).toBe('final_answer');
+      expect(ran, id).toBe(1);
+    }
+  });
+});

@@ -30,6 +30,12 @@ export interface ToolPackSuiteOptions {
   readonly samples: Readonly<Record<string, ToolSamples>>;
 }
 
+/** The samples of a tool, own entries only (a tool named `constructor` has no inherited samples). */
+const sampleOf = (options: ToolPackSuiteOptions, name: string): ToolSamples => {
+  if (!Object.hasOwn(options.samples, name)) throw new Error(`describeToolPack: no samples for tool ${JSON.stringify(name)}`);
+  return options.samples[name]!;
+};
+
 const ctx = (signal: AbortSignal = new AbortController().signal): ToolContext => ({ runId: 'conformance', stepIndex: 0, toolCallId: 'call_1', idempotencyKey: 'conformance:call_1', signal });
 
 /**
@@ -45,7 +51,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
       expect(tools.length).toBeGreaterThan(0);
       expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);
       for (const tool of tools) {
-        expect(options.samples[tool.name], `samples for ${tool.name}`).toBeDefined();
+        expect(Object.hasOwn(options.samples, tool.name), `samples for ${tool.name}`).toBe(true);
         expect(tool.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
         expect(Number.isFinite(tool.timeoutMs) && tool.timeoutMs > 0 && tool.timeoutMs <= 300_000).toBe(true);
         expect(['none', 'idempotent', 'non-idempotent']).toContain(tool.sideEffects);
@@ -65,7 +71,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
 
     it('accepts its valid sample and rejects invalid arguments before execute (through a run)', async () => {
       for (const tool of await options.tools()) {
-        const samples = options.samples[tool.name]!;
+        const samples = sampleOf(options, tool.name);
         expect(tool.input.safeParse(samples.valid).success, `${tool.name} valid sample`).toBe(true);
         for (const args of samples.invalid) expect(tool.input.safeParse(args).success, `${tool.name} should reject ${JSON.stringify(args)}`).toBe(false);
         const model = new ScriptedModel([...samples.invalid.map((args) => ScriptedModel.call(tool.name, args)), ScriptedModel.answer('done')]);
@@ -79,7 +85,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
       SECRET_CANARIES.forEach((secret, i) => (process.env[`AGENTRT_CANARY_${i}`] = secret));
       try {
         for (const tool of await options.tools()) {
-          const args = tool.input.parse(options.samples[tool.name]!.valid);
+          const args = tool.input.parse(sampleOf(options, tool.name).valid);
           const output = JSON.stringify(await tool.execute(args, ctx()) ?? null);
           for (const secret of SECRET_CANARIES) expect(output).not.toContain(secret);
         }
@@ -90,7 +96,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
 
     it('fails known bad inputs with a typed AgentrtError', async () => {
       for (const tool of await options.tools()) {
-        const failing = options.samples[tool.name]!.failing;
+        const failing = sampleOf(options, tool.name).failing;
         if (!failing) continue;
         const error = await tool.execute(tool.input.parse(failing), ctx()).then(() => undefined, (e: unknown) => e);
         expect(AgentrtError.isInstance(error), `${tool.name} should throw a typed error for ${JSON.stringify(failing)}`).toBe(true);
@@ -103,7 +109,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         const controller = new AbortController();
         controller.abort(new Error('aborted by the conformance suite'));
         const started = Date.now();
-        await tool.execute(tool.input.parse(options.samples[tool.name]!.valid), ctx(controller.signal)).catch(() => undefined);
+        await tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal)).catch(() => undefined);
         expect(Date.now() - started, tool.name).toBeLessThan(1_000);
       }
     });

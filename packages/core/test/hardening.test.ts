@@ -140,7 +140,7 @@ describe('maxToolOutputChars caps every tool result path', () => {
   it('multi-part content (text parts share the budget)', async () => {
     const tool = defineTool({ name: 'small', description: 'returns little', input: z.object({}), execute: () => 'tiny' });
     const outcome = await run(tool, { hooks: [{ afterTool: (result) => ({ ...result, content: [{ type: 'text', text: HUGE }, { type: 'text', text: HUGE }] }) }] });
-    const parts = outcome.message.content as { text: string }[];
+    const parts = outcome.message.content as readonly { text: string }[];
     expect(parts.reduce((sum, p) => sum + p.text.length, 0)).toBeLessThanOrEqual(MAX);
     expect(outcome.message.code).toBe('tool_output_truncated');
   });
@@ -200,7 +200,7 @@ describe('stores and approvals keep hostile keys as data', () => {
     const model = new ScriptedModel([{ toolCalls: [{ name: 'add', args, id: 'c1' }] }, ScriptedModel.answer('done')]);
     const add = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), sideEffects: 'idempotent', execute: ({ a, b }) => a + b });
     const result = await createRuntime({ model, store, tools: [add] }).run('go');
-    const stored = (await store.loadSteps(result.runId))[0]!.messages[0] as { toolCalls: { args: Record<string, unknown> }[] };
+    const stored = (await store.loadSteps(result.runId))[0]!.messages[0] as unknown as { toolCalls: { args: Record<string, unknown> }[] };
     const storedArgs = stored.toolCalls[0]!.args;
     expect(Object.getPrototypeOf(storedArgs)).toBe(Object.prototype);
     expect(Object.keys(storedArgs).sort()).toEqual(['__proto__', 'a', 'b']);

@@ -92,7 +92,7 @@ function parseCidr(text: string): { family: 4; range: V4Range } | { family: 6; r
   if (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText)) return undefined;
   const prefix = bitsText === undefined ? max : Number(bitsText);
   if (prefix > max) return undefined;
-  return family === 4 ? { family, range: [v4ToNumber(network), prefix] } : { family, range: [v6ToBigInt(network), prefix] };
+  return family === 4 ? { family: 4, range: [v4ToNumber(network), prefix] } : { family: 6, range: [v6ToBigInt(network), prefix] };
 }
 
 const BLOCKED_V4: readonly V4Range[] = BLOCKED_V4_TEXT.map((cidr) => (parseCidr(cidr) as { range: V4Range }).range);

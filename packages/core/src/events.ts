@@ -30,7 +30,7 @@ export type RunEvent =
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult })
   | (RunEventBase & { readonly type: 'run_finished'; readonly result: RunResult })
   /** A hook recorded a small JSON value for this run (`RunDriveInfo.annotate`), e.g. the trace context of a drive. */
-  | (RunEventBase & { readonly type: 'run_annotated'; readonly key: string; readonly value: unknown })
+  | (RunEventBase & { readonly type: 'run_annotated'; readonly name: string; readonly value: unknown })
   | GovernanceEvent;
 
 /**

@@ -36,15 +36,15 @@ export interface RunDriveInfo extends HookContext {
   /** The runtime's redactor (`createRuntime({ redact })`): pass anything you export through it. */
   readonly redactor: Redactor;
   /**
-   * Records a small JSON value for this run under `key` (`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`,
+   * Records a small JSON value for this run under `name` (`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`,
    * at most 16 KiB of JSON): a `run_annotated` audit event, redacted, persisted with the run's next
    * write. Later drives — in this process or another — read it back with `annotations()`.
-   * Throws `AgentrtError('annotation_invalid')` for a bad key or value; made after the drive
+   * Throws `AgentrtError('annotation_invalid')` for a bad name or value; made after the drive
    * ended, it is not recorded.
    */
-  annotate(key: string, value: unknown): void;
+  annotate(name: string, value: unknown): void;
   /**
-   * The latest value of every key annotated for this run, in earlier drives and in this one.
+   * The latest value of every name annotated for this run, in earlier drives and in this one.
    * On a resumed drive the first call reads the run's event log once; on a new run it reads nothing.
    */
   annotations(): Promise<ReadonlyMap<string, unknown>>;

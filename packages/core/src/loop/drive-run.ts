@@ -118,7 +118,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
   }
 }
 
-const ANNOTATION_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const ANNOTATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const MAX_ANNOTATION_CHARS = 16_384;
 
 /** What `wrapRun` hooks see: the drive, plus run annotations persisted as `run_annotated` events. */
@@ -133,22 +133,22 @@ function driveInfo(deps: RunDeps, run: ActiveRun): RunDriveInfo {
     model: { provider: deps.model.provider, model: deps.model.model },
     messages: run.history,
     redactor: deps.config.redactor,
-    annotate(key: string, value: unknown) {
-      if (typeof key !== 'string' || !ANNOTATION_KEY.test(key)) {
-        throw new AgentrtError('annotation_invalid', `annotation key ${JSON.stringify(key)} must match ${ANNOTATION_KEY.source}`);
+    annotate(name: string, value: unknown) {
+      if (typeof name !== 'string' || !ANNOTATION_NAME.test(name)) {
+        throw new AgentrtError('annotation_invalid', `annotation name ${JSON.stringify(name)} must match ${ANNOTATION_NAME.source}`);
       }
-      if (value === undefined) throw new AgentrtError('annotation_invalid', `annotation "${key}" needs a JSON value`);
+      if (value === undefined) throw new AgentrtError('annotation_invalid', `annotation "${name}" needs a JSON value`);
       const json = canonicalJson(value);
-      if (json.length > MAX_ANNOTATION_CHARS) throw new AgentrtError('annotation_invalid', `annotation "${key}" is ${json.length} characters of JSON; the limit is ${MAX_ANNOTATION_CHARS}`);
+      if (json.length > MAX_ANNOTATION_CHARS) throw new AgentrtError('annotation_invalid', `annotation "${name}" is ${json.length} characters of JSON; the limit is ${MAX_ANNOTATION_CHARS}`);
       if (run.finished) return;
-      const event = run.log.emit({ type: 'run_annotated', key, value: JSON.parse(json) as unknown });
-      if (event.type === 'run_annotated') local.set(key, event.value);
+      const event = run.log.emit({ type: 'run_annotated', name, value: JSON.parse(json) as unknown });
+      if (event.type === 'run_annotated') local.set(name, event.value);
     },
     async annotations() {
       // A new run has no earlier drive: nothing to read.
       stored ??= run.resumed ? readAnnotations(deps, run.runId) : Promise.resolve(new Map());
       const all = new Map(await stored);
-      for (const [key, value] of local) all.set(key, value);
+      for (const [name, value] of local) all.set(name, value);
       return all;
     },
   };
@@ -159,7 +159,7 @@ async function readAnnotations(deps: RunDeps, runId: string): Promise<Map<string
   for (let afterSeq = 0; ;) {
     const page = await deps.store.listEvents(runId, { afterSeq, limit: 1000 });
     for (const event of page) {
-      if (event.type === 'run_annotated' && typeof event.key === 'string') found.set(event.key, event.value);
+      if (event.type === 'run_annotated' && typeof event.name === 'string') found.set(event.name, event.value);
     }
     if (page.length < 1000) return found;
     afterSeq = page.at(-1)!.seq;

@@ -128,7 +128,7 @@ describe('wrapping hooks', () => {
     expect(executed).toBe(0);
   });
 
-  it('fails the run when a tool wrapper throws after the tool ran; the executed result is kept in the transcript', async () => {
+  it('fails the run with hook_failed when a tool wrapper throws after the tool ran, as a throwing afterTool does', async () => {
     const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 1 })]);
     const store = new MemoryStore();
     const hooks: RuntimeHooks = {

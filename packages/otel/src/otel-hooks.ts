@@ -27,7 +27,6 @@ interface Drive {
   readonly model: string;
   readonly conversationId: string | undefined;
   readonly started: number;
-  readonly firstDrive: boolean;
   /** The model call in flight (model retries become its events). */
   chat: { readonly span: Span; retries: number } | undefined;
   inputTokens: number;
@@ -175,7 +174,6 @@ class OtelInstrumentation implements RuntimeHooks {
       model: info.model.model,
       conversationId,
       started: now(),
-      firstDrive: !info.resumed,
       chat: undefined,
       inputTokens: 0,
       outputTokens: 0,

@@ -34,6 +34,8 @@ interface Drive {
 }
 
 const now = () => performance.now();
+/** Model-controlled strings (an unknown tool's name, a call id) are cut before they name spans. */
+const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const seconds = (since: number) => Math.max(0, (now() - since) / 1000);
 
 /** Never let telemetry fail a run: exporter, attribute or content errors are dropped here. */
@@ -345,8 +347,8 @@ class OtelInstrumentation implements RuntimeHooks {
   private toolAttributes(name: string, toolCallId: string, stepIndex: number): Attributes {
     return {
       [ATTR.operationName]: 'execute_tool',
-      [ATTR.toolName]: name,
-      [ATTR.toolCallId]: toolCallId,
+      [ATTR.toolName]: clip(name),
+      [ATTR.toolCallId]: clip(toolCallId),
       [ATTR.toolType]: 'function',
       [ATTR.stepIndex]: stepIndex,
     };
@@ -376,7 +378,7 @@ class OtelInstrumentation implements RuntimeHooks {
 
   /** A tool call that was not executed (denied, rejected, replayed): an instant `execute_tool` span. */
   private instantTool(drive: Drive, event: { stepIndex: number; toolCallId: string; name: string }, outcome: string, errorType: string | undefined, message: string | undefined): void {
-    const span = this.tracer.startSpan(`execute_tool ${event.name}`, {
+    const span = this.tracer.startSpan(`execute_tool ${clip(event.name)}`, {
       kind: SpanKind.INTERNAL,
       attributes: { ...this.toolAttributes(event.name, event.toolCallId, event.stepIndex), [ATTR.toolOutcome]: outcome },
     }, drive.ctx);

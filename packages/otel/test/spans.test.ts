@@ -204,6 +204,24 @@ describe('span tree and attributes', () => {
     await t.shutdown();
   });
 
+  it('cuts hostile model-chosen tool names and call ids before they name spans', async () => {
+    const t = telemetry();
+    const long = `x${'y'.repeat(10_000)}`;
+    const model = new ScriptedModel([ScriptedModel.parallel([{ name: long, args: {}, id: `id_${'z'.repeat(5_000)}` }, { name: '__proto__', args: {} }]), ScriptedModel.answer('ok')]);
+    const result = await createRuntime({ model, hooks: [createOtelHooks({ tracerProvider: t.tracerProvider, metrics: false })] }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const tools = t.spans().filter((span) => span.attributes['gen_ai.operation.name'] === 'execute_tool');
+    expect(tools).toHaveLength(2);
+    for (const span of tools) {
+      expect(span.name.length).toBeLessThanOrEqual('execute_tool '.length + 257);
+      expect(String(span.attributes['gen_ai.tool.name']).length).toBeLessThanOrEqual(257);
+      expect(String(span.attributes['gen_ai.tool.call.id']).length).toBeLessThanOrEqual(257);
+      expect(span.attributes['error.type']).toBe('tool_not_found');
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await t.shutdown();
+  });
+
   it('records a killed run as stopped (not an error) and the interrupted tool as tool_cancelled', async () => {
     const t = telemetry();
     let started!: () => void;

@@ -27,7 +27,7 @@ export { STOP_REASONS, statusForStop } from './result.js';
 export type { RunResult, RunStatus, StopReason, PendingApproval, RunErrorInfo } from './result.js';
 export { AgentrtError, ConfigError, ModelError, StoreError, RunError } from './errors/index.js';
 export type { AgentrtErrorOptions, ModelErrorCode, StoreErrorCode } from './errors/index.js';
-export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision } from './hooks.js';
+export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision, RunDriveInfo, ModelCallInfo, ToolExecutionInfo } from './hooks.js';
 export { FullHistory } from './context-strategy.js';
 export type { ContextStrategy, ContextPrepareContext, ContextState } from './context-strategy.js';
 export type { StopPolicy, StopDecision, StopCheckContext, StopPhase } from './stop/stop-policy.js';

@@ -101,6 +101,8 @@ export class AgentRuntime {
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
   private unsubscribeKills: (() => void) | undefined;
   private readonly disposables: readonly Disposable[];
+  /** Calls every `onEvent` hook; undefined when none is registered (then events cost nothing more). */
+  private readonly observer: EventListener | undefined;
   /** The resolved configuration (limits with defaults, policy, pricing). */
   readonly config: ResolvedRuntimeConfig;
 
@@ -138,6 +140,7 @@ export class AgentRuntime {
       config: this.config,
       toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
     };
+    this.observer = eventObserver(this.deps.hooks);
   }
 
   /** The store this runtime persists to. */
@@ -309,7 +312,7 @@ export class AgentRuntime {
   }
 
   private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
-    return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener);
+    return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener, this.observer);
   }
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult> {
@@ -399,4 +402,20 @@ export class AgentRuntime {
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
   }
+}
+
+/** One listener calling each `onEvent` hook; a hook's failure (thrown or rejected) is swallowed. */
+function eventObserver(hooks: readonly RuntimeHooks[]): EventListener | undefined {
+  const observers = hooks.filter((hook) => typeof hook.onEvent === 'function');
+  if (observers.length === 0) return undefined;
+  return (event) => {
+    for (const hook of observers) {
+      try {
+        const returned: unknown = hook.onEvent!(event);
+        if (returned instanceof Promise) returned.catch(() => undefined);
+      } catch {
+        // onEvent observes; it cannot break the run.
+      }
+    }
+  };
 }

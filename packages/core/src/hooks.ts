@@ -40,7 +40,7 @@ export interface RuntimeHooks {
   /** May return a replacement result. */
   afterTool?(result: ToolMessage, context: HookContext & { readonly call: ToolCallInfo }): ToolMessage | void | Promise<ToolMessage | void>;
   onStepEnd?(step: StepRecord, context: HookContext): void | Promise<void>;
-  /** Runs before the terminal record is written; throwing turns the result into `error`. */
-  onRunEnd?(result: RunResult, context: HookContext): void | Promise<void>;
+  /** Runs before the terminal record is written; throwing turns the result into `error`. `output` is the parsed value for structured runs. */
+  onRunEnd?(result: RunResult<unknown>, context: HookContext): void | Promise<void>;
   onError?(error: AgentrtError, context: HookContext): void | Promise<void>;
 }

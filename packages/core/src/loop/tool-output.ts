@@ -1,3 +1,6 @@
+import { checkContent, isContentPartArray, normalizeContent } from '../content/validate.js';
+import type { ContentPart, MessageContent } from '../messages.js';
+
 /** Serialized tool output. */
 export type OutputOutcome = { readonly ok: true; readonly text: string; readonly truncated: boolean; readonly originalLength: number } | { readonly ok: false; readonly message: string };
 
@@ -46,4 +49,41 @@ export function describeThrown(error: unknown): string {
   } catch {
     return `[unserializable ${typeof error}]`;
   }
+}
+
+/** At most this many parts in one tool result. */
+export const MAX_TOOL_RESULT_PARTS = 256;
+
+/** A tool's return value as message content. */
+export type ToolContentOutcome =
+  | { readonly ok: true; readonly content: MessageContent; readonly truncated: boolean }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * Turns a tool's return value into message content: a content-part array (see
+ * `isContentPartArray`) stays parts — checked like run input (`content_invalid`,
+ * `content_too_large`), its text parts sharing the `maxChars` budget and redacted by `redact`
+ * (never the base64 data); anything else is serialized to text as by `serializeToolOutput`.
+ */
+export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redact?: (text: string) => string }): ToolContentOutcome {
+  if (!isContentPartArray(value)) {
+    const serialized = serializeToolOutput(value, options.maxChars);
+    if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };
+    return { ok: true, content: options.redact ? options.redact(serialized.text) : serialized.text, truncated: serialized.truncated };
+  }
+  if (value.length > MAX_TOOL_RESULT_PARTS) return { ok: false, code: 'content_invalid', message: `the tool returned ${value.length} content parts; at most ${MAX_TOOL_RESULT_PARTS} are allowed` };
+  const problem = checkContent(value, { where: 'output', maxPartBytes: options.maxPartBytes });
+  if (problem) return { ok: false, code: problem.code, message: problem.message };
+  const parts = normalizeContent(value) as ContentPart[];
+  let total = 0;
+  for (const part of parts) if (part.type === 'text') total += part.text.length;
+  const truncated = total > options.maxChars;
+  const content = parts.map((part): ContentPart => {
+    if (part.type !== 'text') return part;
+    // Over budget, each text part keeps a share proportional to its length.
+    let text = truncated ? truncateMiddle(part.text, Math.max(1, Math.floor((options.maxChars * part.text.length) / total))) : part.text;
+    if (options.redact) text = options.redact(text);
+    return text === part.text ? part : { type: 'text', text };
+  });
+  return { ok: true, content, truncated };
 }

@@ -31,7 +31,7 @@ export interface CrashChildConfig {
 export interface ChildOutcome {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  readonly result?: RunResult;
+  readonly result?: RunResult<unknown>;
   readonly stderr: string;
 }
 
@@ -58,7 +58,7 @@ export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult } : {}) });
+      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult<unknown> } : {}) });
     });
     pid = child.pid;
   });

@@ -19,6 +19,11 @@ function canonicalPadding(data: string): boolean {
   return true;
 }
 
+/** True for standard, padded, canonical base64 (the only form parts may carry; one encoding per byte string). */
+export function isCanonicalBase64(data: string): boolean {
+  return data.length % 4 === 0 && BASE64.test(data) && canonicalPadding(data);
+}
+
 /** Decoded size of a base64 string (no allocation). */
 export function base64Bytes(data: string): number {
   const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
@@ -55,7 +60,7 @@ export function checkContent(content: unknown, options: { where: string; maxPart
     if (hasData === hasUrl) return new AgentrtError('content_invalid', `${at}: give exactly one of data (base64) or url`);
     if (hasData) {
       const data = part.data;
-      if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data) || !canonicalPadding(data)) {
+      if (typeof data !== 'string' || !isCanonicalBase64(data)) {
         return new AgentrtError('content_invalid', `${at}.data: expected standard padded base64 (A–Z, a–z, 0–9, +, /, =)`);
       }
       if (data.length === 0) return new AgentrtError('content_invalid', `${at}.data: empty; give the bytes of the ${part.type}`);

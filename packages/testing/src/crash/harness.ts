@@ -23,8 +23,12 @@ export interface CrashChildConfig {
   readonly counterUrl: string;
   readonly leaseTtlMs: number;
   readonly crash?: CrashSpec;
-  /** `crash` (default): the crash scenario; `slow`: a run that loops on a slow tool; `approval`: a run that pauses for approval. */
-  readonly scenario?: 'crash' | 'slow' | 'approval';
+  /**
+   * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
+   * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
+   * `approval`: a run that pauses for approval.
+   */
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval';
 }
 
 /** What one child process did. */

@@ -75,15 +75,37 @@ export function toolOutputContent(value: unknown, options: { maxChars: number; m
   const problem = checkContent(value, { where: 'output', maxPartBytes: options.maxPartBytes });
   if (problem) return { ok: false, code: problem.code, message: problem.message };
   const parts = normalizeContent(value) as ContentPart[];
-  let total = 0;
-  for (const part of parts) if (part.type === 'text') total += part.text.length;
-  const truncated = total > options.maxChars;
-  const content = parts.map((part): ContentPart => {
+  const lengths = parts.map((part) => (part.type === 'text' ? part.text.length : 0));
+  const allowed = shareBudget(lengths, options.maxChars);
+  let truncated = false;
+  const content = parts.map((part, index): ContentPart => {
     if (part.type !== 'text') return part;
-    // Over budget, each text part keeps a share proportional to its length.
-    let text = truncated ? truncateMiddle(part.text, Math.max(1, Math.floor((options.maxChars * part.text.length) / total))) : part.text;
+    let text = part.text;
+    if (text.length > allowed[index]!) {
+      const cut = truncateMiddle(text, allowed[index]!);
+      if (cut.length < text.length) {
+        text = cut;
+        truncated = true;
+      }
+    }
     if (options.redact) text = options.redact(text);
     return text === part.text ? part : { type: 'text', text };
   });
   return { ok: true, content, truncated };
+}
+
+/**
+ * Splits a character budget over texts of the given lengths: texts shorter than an even share
+ * keep their length, the others split what is left evenly. Sums to at most `budget`.
+ */
+export function shareBudget(lengths: readonly number[], budget: number): number[] {
+  const order = lengths.map((length, index) => ({ length, index })).filter((item) => item.length > 0).sort((a, b) => a.length - b.length);
+  const out = lengths.map(() => 0);
+  let left = budget;
+  order.forEach((item, i) => {
+    const share = Math.floor(left / (order.length - i));
+    out[item.index] = Math.min(item.length, share);
+    left -= out[item.index]!;
+  });
+  return out;
 }

@@ -136,6 +136,14 @@ describe('content parts from tools', () => {
     });
   }
 
+  it('turns parts that throw when read into a tool_failed result', async () => {
+    const hostile = [{ type: 'text', get text(): string { throw new Error('boom'); } }];
+    const model = new ScriptedModel([ScriptedModel.call('screenshot'), ScriptedModel.answer('ok')]);
+    const result = await createRuntime({ model, tools: [screenshot(hostile)] }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(model.requests[1]!.messages.at(-1)).toMatchObject({ role: 'tool', isError: true, code: 'tool_failed' });
+  });
+
   it('shortens text parts to maxToolOutputChars and keeps the image whole', async () => {
     const long = 'x'.repeat(2000);
     const model = new ScriptedModel([ScriptedModel.call('screenshot'), ScriptedModel.answer('ok')]);

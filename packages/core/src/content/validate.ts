@@ -100,12 +100,13 @@ export function acceptsMediaType(accepted: readonly string[], mediaType: string)
 const describePart = (part: ContentPart) => (part.type === 'text' ? 'text' : `${part.type} (${part.mediaType}${part.url !== undefined ? ', by url' : ''})`);
 
 /**
- * Checks a request's messages against what the model accepts. Returns `unsupported_content`
- * naming the message, the part and the model, or undefined. Run it before the call.
+ * Checks a request's messages (from index `from`, default 0) against what the model accepts.
+ * Returns `unsupported_content` naming the message, the part and the model, or undefined. Run it before the call.
  */
-export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>): AgentrtError | undefined {
+export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>, from = 0): AgentrtError | undefined {
   const caps = model.capabilities ?? TEXT_ONLY;
-  for (const [m, message] of messages.entries()) {
+  for (let m = from; m < messages.length; m++) {
+    const message = messages[m]!;
     if (message.role !== 'user' && message.role !== 'tool') continue;
     const content: MessageContent = message.content;
     if (typeof content === 'string') continue;

@@ -75,6 +75,8 @@ export class ActiveRun {
   parsedOutput: { readonly value: unknown } | undefined;
   /** True once the history holds an image or file part (the capability check runs only then, or when a strategy rewrote the request). */
   hasMedia = false;
+  /** History messages before this index passed the capability check (the history only grows). */
+  supportedUpTo = 0;
 
   constructor(
     record: RunRecord,

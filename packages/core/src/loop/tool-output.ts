@@ -66,6 +66,15 @@ export type ToolContentOutcome =
  * (never the base64 data); anything else is serialized to text as by `serializeToolOutput`.
  */
 export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redact?: (text: string) => string }): ToolContentOutcome {
+  try {
+    return contentOf(value, options);
+  } catch (error) {
+    // A hostile value (a throwing getter, a revoked proxy) fails the call, never the run.
+    return { ok: false, code: 'tool_failed', message: `tool output could not be read (${describeThrown(error)})` };
+  }
+}
+
+function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redact?: (text: string) => string }): ToolContentOutcome {
   if (!isContentPartArray(value)) {
     const serialized = serializeToolOutput(value, options.maxChars);
     if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };

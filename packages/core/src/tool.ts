@@ -37,7 +37,12 @@ export interface ToolDefinition<S extends z.ZodType, R> {
   readonly description: string;
   /** Zod schema of the arguments object. Its JSON schema is what the model sees. */
   readonly input: S;
-  /** Runs the tool with validated arguments. The return value is serialized to text for the model. */
+  /**
+   * Runs the tool with validated arguments. Return a string, any JSON value (serialized to text
+   * for the model), or content parts — a non-empty array of `{ type: 'text', text }`,
+   * `{ type: 'image', mediaType, data | url }`, `{ type: 'file', mediaType, data | url, filename? }`
+   * (e.g. a screenshot), checked like run input. See docs/messages.md.
+   */
   execute(args: z.output<S>, ctx: ToolContext): R | Promise<R>;
   /** Default `none`. */
   readonly sideEffects?: SideEffects;

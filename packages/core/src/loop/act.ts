@@ -11,7 +11,8 @@ import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
-import { describeThrown, serializeToolOutput, truncateMiddle } from './tool-output.js';
+import { checkContent, normalizeContent } from '../content/validate.js';
+import { describeThrown, toolOutputContent, truncateMiddle } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
@@ -258,7 +259,12 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   let result = executed;
   for (const hook of deps.hooks) {
     const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
-    if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
+    if (!replaced) continue;
+    // Parts a hook puts in are held to the same checks as a tool's own.
+    const problem = typeof replaced.content === 'string' ? undefined : checkContent(replaced.content, { where: 'afterTool.content', maxPartBytes: config.limits.maxPartBytes });
+    result = problem
+      ? errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`)
+      : { ...replaced, role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(replaced.content) };
   }
   // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
   result = capToolMessage(result, config.limits.maxToolOutputChars);
@@ -319,12 +325,15 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       ).finally(() => controller.signal.removeEventListener('abort', onAbort));
     });
     if (outcome.ok) {
-      const serialized = serializeToolOutput(outcome.value, config.limits.maxToolOutputChars);
-      if (serialized.ok) {
-        const text = config.redactor.redactToolOutput ? config.redactor.text(serialized.text) : serialized.text;
-        return { role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
-      }
-      return errorResult(call, 'tool_failed', serialized.message);
+      const redactor = config.redactor;
+      const produced = toolOutputContent(outcome.value, {
+        maxChars: config.limits.maxToolOutputChars,
+        maxPartBytes: config.limits.maxPartBytes,
+        ...(redactor.redactToolOutput ? { redact: (text: string) => redactor.text(text) } : {}),
+      });
+      return produced.ok
+        ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, ...(produced.truncated ? { code: 'tool_output_truncated' } : {}) }
+        : errorResult(call, produced.code, produced.message);
     }
     if (outcome.kind === 'thrown') {
       // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed.

@@ -4,7 +4,8 @@ import { describeModelAdapter, startOpenAIServer } from '@agentrt/testing';
 describeModelAdapter({
   name: 'OpenAIModel (openai SDK)',
   start: (steps) => startOpenAIServer(steps),
-  create: (server, options) => new OpenAIModel({ model: 'gpt-4o-mini', apiKey: 'sk-test-loopback', baseURL: `${server.url}/v1`, ...options }),
+  // Chat Completions has no reasoning to turn on: `reasoning` is ignored.
+  create: (server, { reasoning: _reasoning, ...options }) => new OpenAIModel({ model: 'gpt-4o-mini', apiKey: 'sk-test-loopback', baseURL: `${server.url}/v1`, ...options }),
   malformedArgs: 'generate',
   rejectsOrphans: true,
 });

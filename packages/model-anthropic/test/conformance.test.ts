@@ -4,7 +4,9 @@ import { describeModelAdapter, startAnthropicServer } from '@agentrt/testing';
 describeModelAdapter({
   name: 'AnthropicModel (@anthropic-ai/sdk)',
   start: (steps) => startAnthropicServer(steps),
-  create: (server, options) => new AnthropicModel({ model: 'claude-sonnet-4-5', apiKey: 'sk-ant-test-loopback', baseURL: server.url, ...options }),
+  create: (server, { reasoning, ...options }) => new AnthropicModel({
+    model: 'claude-sonnet-4-6', apiKey: 'sk-ant-test-loopback', baseURL: server.url, ...(reasoning ? { thinking: { budgetTokens: 1024 } } : {}), ...options,
+  }),
   malformedArgs: 'stream',
   rejectsOrphans: true,
 });

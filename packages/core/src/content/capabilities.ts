@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors/config-error.js';
 import type { ModelCapabilities } from '../model.js';
 
-const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(?:[a-z0-9][a-z0-9!#$&^_.+-]{0,126}|\*)$/;
+const ANY = new Set(['*', '*/*']);
 const LISTS = ['imageTypes', 'fileTypes'] as const;
 const FLAGS = ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput', 'reasoning'] as const;
 
@@ -9,7 +10,8 @@ const FLAGS = ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput'
  * An adapter's capabilities: its defaults with a user's `capabilities` option laid over them
  * (e.g. `{ imageTypes: [] }` for a text-only model behind a vision-capable adapter).
  * Validates the override and throws `ConfigError` naming the field (`capabilities.imageTypes`, …)
- * for an unknown key, a non-boolean flag or a malformed media type. Media types are lower-cased.
+ * for an unknown key, a non-boolean flag or a malformed media type (wildcards `type/*`, `*` and
+ * `*\/*` are accepted). Media types are lower-cased.
  * The result is frozen.
  */
 export function resolveCapabilities(defaults: ModelCapabilities, override: unknown, field = 'capabilities'): ModelCapabilities {
@@ -27,8 +29,8 @@ export function resolveCapabilities(defaults: ModelCapabilities, override: unkno
     if (!Array.isArray(value)) throw new ConfigError(`${field}.${key}`, 'expected an array of media types such as ["image/png"]');
     result[key] = value.map((type, index) => {
       const lower = typeof type === 'string' ? type.toLowerCase() : '';
-      if (!MEDIA_TYPE.test(lower)) throw new ConfigError(`${field}.${key}`, `entry ${index} is not a media type: ${JSON.stringify(type)}`);
-      if (key === 'imageTypes' && !lower.startsWith('image/')) throw new ConfigError(`${field}.${key}`, `entry ${index} is not an image/* type: ${JSON.stringify(type)}`);
+      if (!MEDIA_TYPE.test(lower) && !ANY.has(lower)) throw new ConfigError(`${field}.${key}`, `entry ${index} is not a media type (or a wildcard such as "image/*"): ${JSON.stringify(type)}`);
+      if (key === 'imageTypes' && !lower.startsWith('image/') && !ANY.has(lower)) throw new ConfigError(`${field}.${key}`, `entry ${index} is not an image/* type: ${JSON.stringify(type)}`);
       return lower;
     });
   }

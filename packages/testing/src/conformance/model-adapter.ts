@@ -282,8 +282,8 @@ function describeRichMessages(options: ModelAdapterSuiteOptions, start: (steps: 
   const reasoningCaps = options.create(PROBE, { reasoning: true }).capabilities ?? TEXT_ONLY;
 
   it('declares well-formed capabilities (lower-case media types, boolean flags)', () => {
-    for (const type of [...caps.imageTypes, ...caps.fileTypes]) expect(type).toMatch(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/);
-    for (const type of caps.imageTypes) expect(type.startsWith('image/')).toBe(true);
+    for (const type of [...caps.imageTypes, ...caps.fileTypes]) expect(type).toMatch(/^(?:[a-z0-9.+-]+\/(?:[a-z0-9.+-]+|\*)|\*)$/);
+    for (const type of caps.imageTypes) expect(type === '*' || type === '*/*' || type.startsWith('image/')).toBe(true);
     for (const flag of ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput', 'reasoning'] as const) expect(typeof caps[flag]).toBe('boolean');
   });
 

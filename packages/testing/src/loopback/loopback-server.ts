@@ -14,6 +14,8 @@ export interface ScriptedReply {
    * enabled), Ollama `message.thinking` (with `think`). OpenAI Chat Completions returns none.
    */
   readonly reasoning?: readonly ScriptedReasoning[];
+  /** OpenAI only: a Structured Outputs refusal (`message.refusal`, streamed as `delta.refusal`) in place of content. */
+  readonly refusal?: string;
 }
 
 /** One reasoning block of a scripted reply. */

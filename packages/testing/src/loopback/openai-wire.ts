@@ -248,7 +248,7 @@ export const openaiWire: ProviderWire = {
     const usage = reply.usage ?? { inputTokens: 12, outputTokens: 6 };
     return {
       id: 'chatcmpl-loopback', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: (body as Json).model, system_fingerprint: null,
-      choices: [{ index: 0, message: { role: 'assistant', content: reply.text ?? null, refusal: null, ...(calls?.length ? { tool_calls: calls } : {}) }, logprobs: null, finish_reason: FINISH[reply.finishReason ?? (calls?.length ? 'tool_calls' : 'stop')] }],
+      choices: [{ index: 0, message: { role: 'assistant', content: reply.refusal ? null : reply.text ?? null, refusal: reply.refusal ?? null, ...(calls?.length ? { tool_calls: calls } : {}) }, logprobs: null, finish_reason: FINISH[reply.finishReason ?? (calls?.length ? 'tool_calls' : 'stop')] }],
       usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens },
     };
   },
@@ -256,7 +256,8 @@ export const openaiWire: ProviderWire = {
     const model = (body as Json).model;
     const chunk = (choices: unknown[], extra: Json = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-loopback', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: null, choices, ...extra })}\n\n`;
     const frames = [chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])];
-    for (const piece of pieces(reply.text ?? '')) frames.push(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]));
+    for (const piece of pieces(reply.refusal ?? '')) frames.push(chunk([{ index: 0, delta: { refusal: piece }, logprobs: null, finish_reason: null }]));
+    for (const piece of pieces(reply.refusal ? '' : reply.text ?? '')) frames.push(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]));
     for (const [i, call] of (reply.toolCalls ?? []).entries()) {
       frames.push(chunk([{ index: 0, delta: { tool_calls: [{ index: i, id: call.id ?? `call_${i}`, type: 'function', function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }]));
       for (const piece of pieces(argsText(call.args), 12)) frames.push(chunk([{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]));

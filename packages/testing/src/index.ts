@@ -20,6 +20,7 @@ export { openaiWire, startOpenAIServer } from './loopback/openai-wire.js';
 export { anthropicWire, startAnthropicServer, signThinking } from './loopback/anthropic-wire.js';
 export { ollamaWire, startOllamaServer } from './loopback/ollama-wire.js';
 export { describeModelAdapter } from './conformance/model-adapter.js';
+export { describeModelAdapterRuns } from './conformance/model-adapter-runs.js';
 export type { ModelAdapterSuiteOptions, AdapterSuiteCreateOptions } from './conformance/model-adapter.js';
 export { describeToolPack } from './conformance/tool-pack.js';
 export type { ToolPackSuiteOptions, ToolSamples } from './conformance/tool-pack.js';

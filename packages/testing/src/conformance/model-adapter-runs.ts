@@ -95,6 +95,8 @@ export function describeModelAdapterRuns(options: ModelAdapterSuiteOptions): voi
         expect(s.requests).toHaveLength(2);
         expect(bodyText(s, 1)).toContain(png);
         expect(bodyText(s, 1)).toContain('screenshot taken');
+        // As an image in the provider's format, not agentrt's part serialized into text.
+        expect(bodyText(s, 1)).not.toContain('mediaType');
       });
     }
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReasoning, type ScriptedReply } from './loopback-server.js';
+import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReplyReasoning, type ScriptedReply } from './loopback-server.js';
 import { isBase64, isHttpUrl, sniffMediaType } from './media.js';
 
 type Json = Record<string, unknown>;
@@ -163,7 +163,7 @@ function checkOutputFormat(format: unknown, at: string): string | undefined {
 }
 
 /** Content blocks of reasoning, as the Messages API returns them. */
-function reasoningBlocks(reasoning: readonly ScriptedReasoning[]): Json[] {
+function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
   return reasoning.map((entry) => {
     if (entry.redacted) return { type: 'redacted_thinking', data: redactedData() };
     const text = entry.text ?? '';

@@ -13,13 +13,13 @@ export interface ScriptedReply {
    * the request enabled it: Anthropic `thinking` / `redacted_thinking` blocks (with `thinking`
    * enabled), Ollama `message.thinking` (with `think`). OpenAI Chat Completions returns none.
    */
-  readonly reasoning?: readonly ScriptedReasoning[];
+  readonly reasoning?: readonly ScriptedReplyReasoning[];
   /** OpenAI only: a Structured Outputs refusal (`message.refusal`, streamed as `delta.refusal`) in place of content. */
   readonly refusal?: string;
 }
 
 /** One reasoning block of a scripted reply. */
-export interface ScriptedReasoning {
+export interface ScriptedReplyReasoning {
   readonly text?: string;
   /**
    * Anthropic only. Omitted: the server signs the block, and later requests must send it back

@@ -51,7 +51,12 @@ export function toAnthropicBlock(part: ContentPart): Block | undefined {
 }
 
 const blocksOf = (content: string | readonly ContentPart[]): Block[] =>
-  typeof content === 'string' ? (content ? [{ type: 'text', text: content }] : []) : content.flatMap((part) => toAnthropicBlock(part) ?? []);
+  typeof content === 'string'
+    ? (content ? [{ type: 'text', text: content }] : [])
+    : content.flatMap((part): Block[] => {
+      const block = toAnthropicBlock(part);
+      return block ? [block] : [];
+    });
 
 /**
  * Reasoning → the blocks Anthropic takes back, in their original order: a `thinking` block with

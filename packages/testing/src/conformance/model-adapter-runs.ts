@@ -3,13 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MEDIA_SAMPLES } from '../corpora/media.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
-import type { ModelAdapterSuiteOptions } from './model-adapter.js';
+import { PROBE, type ModelAdapterSuiteOptions } from './model-adapter.js';
 
-/** A stand-in server for reading an adapter's declared capabilities at suite definition time (never contacted). */
-const PROBE: LoopbackServer = {
-  url: 'http://127.0.0.1:9', requests: [], wire: undefined as never, push: () => undefined, pending: 0,
-  close: async () => undefined, [Symbol.asyncDispose]: async () => undefined,
-};
 const FAST = { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
 const png = MEDIA_SAMPLES.png;
 const rejections = (s: LoopbackServer) => s.requests.filter((r) => r.rejected).map((r) => r.rejected!.message);

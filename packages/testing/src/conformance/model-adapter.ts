@@ -256,7 +256,7 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
 }
 
 /** A stand-in server for reading an adapter's declared capabilities at suite definition time (never contacted). */
-const PROBE: LoopbackServer = {
+export const PROBE: LoopbackServer = {
   url: 'http://127.0.0.1:9', requests: [], wire: undefined as never, push: () => undefined, pending: 0,
   close: async () => undefined, [Symbol.asyncDispose]: async () => undefined,
 };

@@ -9,12 +9,12 @@ export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, Finis
 export { checkContent, checkSupported, base64Bytes, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
 export { extractBlobs, restoreBlobs, blobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
-// Adapters resolve their declared capabilities with a user override through this.
-export { resolveCapabilities } from './content/capabilities.js';
 export { defineTool, toJsonSchema, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
+// Adapters resolve their declared capabilities with a user override through this.
+export { resolveCapabilities } from './content/capabilities.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';
 export type { ModelProvider } from './model/model-provider.js';
 export type { Tool, ToolDefinition, ToolContext, SideEffects, ApprovalRule } from './tool.js';

@@ -14,6 +14,8 @@ export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS } 
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
+// Adapters resolve their declared capabilities with a user override through this.
+export { resolveCapabilities } from './content/capabilities.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';
 export type { ModelProvider } from './model/model-provider.js';
 export type { Tool, ToolDefinition, ToolContext, SideEffects, ApprovalRule } from './tool.js';

@@ -1,6 +1,6 @@
 import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type Tool, type ToolContext } from '@agentrt/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateTaskResultSchema, ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema,
@@ -99,6 +99,11 @@ const LOG_LEVEL_OF: Record<McpLogLevel, 'debug' | 'info' | 'warning' | 'error'> 
 /** A tools/call result, read leniently: unknown content block types must not fail the call. */
 const ToolResultSchema = z.looseObject({ content: z.unknown().optional(), structuredContent: z.unknown().optional(), isError: z.unknown().optional() });
 
+/** A thrown value as one line for an error message (HTTP status included). */
+const describe = (error: unknown) => {
+  const message = (error as Error)?.message ?? String(error);
+  return error instanceof StreamableHTTPError && error.code !== undefined ? `HTTP ${error.code}: ${message}` : message;
+};
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 const isValidationError = (error: unknown) => typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
 
@@ -173,7 +178,8 @@ export class McpBridge implements Disposable {
     const deadline = new Deadline({ totalMs: settings.startupTimeoutMs, timeoutError: () => bridge.timeoutError('starting', settings.startupTimeoutMs) });
     let phase = 'starting';
     try {
-      const client = await bridge.ensureConnected(deadline.signal);
+      // The connection has its own startup bound (which keeps the server's stderr in the error).
+      const client = await bridge.ensureConnected(undefined);
       phase = 'listing tools';
       for (const definition of await bridge.listDefinitions(client, deadline)) {
         if (bridge.wanted(definition.name)) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
@@ -417,11 +423,21 @@ export class McpBridge implements Disposable {
       timeoutError: () => this.timeoutError(current, this.settings.resetTimeoutOnProgress ? this.settings.timeoutMs : this.settings.maxTotalTimeoutMs, extra.sideEffects),
     });
     try {
-      const client = await this.ensureConnected(deadline.signal);
-      current = phase;
-      return await work(client, deadline, (next) => {
-        current = next;
-      });
+      for (let attempt = 0; ; attempt++) {
+        current = 'starting the server';
+        const client = await this.ensureConnected(deadline.signal);
+        current = phase;
+        try {
+          return await work(client, deadline, (next) => {
+            current = next;
+          });
+        } catch (error) {
+          // HTTP 404 on a session: the server forgot it (restarted) and did not process the
+          // request, so a new session may be started and the work repeated, once (spec).
+          if (attempt > 0 || !(error instanceof StreamableHTTPError) || error.code !== 404 || deadline.signal.aborted) throw error;
+          await this.dropConnection();
+        }
+      }
     } catch (error) {
       throw this.failure(error, deadline, signal, current);
     } finally {
@@ -437,8 +453,9 @@ export class McpBridge implements Disposable {
   /** Maps anything thrown during an operation to a typed error. */
   private failure(error: unknown, deadline: Deadline, signal: AbortSignal | undefined, phase: string): unknown {
     if (signal?.aborted) return signal.reason ?? error;
-    if (deadline.expired) return deadline.signal.reason;
+    // Typed errors are the most precise (a startup timeout carries the server's stderr).
     if (AgentrtError.isInstance(error)) return error;
+    if (deadline.expired) return deadline.signal.reason;
     if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
       if (error.code === ErrorCode.RequestTimeout) return this.timeoutError(phase, this.settings.timeoutMs);
       return new AgentrtError('mcp_request_failed', `MCP server "${this.name}" refused the request while ${phase} (JSON-RPC ${error.code}): ${this.redactor.text(error.message)}`, { details: { rpcCode: error.code } });
@@ -448,7 +465,7 @@ export class McpBridge implements Disposable {
     }
     // The transport is gone (process exited, connection refused or dropped): reconnect next time.
     void this.dropConnection();
-    return this.unavailable(`failed while ${phase}: ${(error as Error)?.message ?? String(error)}`, error);
+    return this.unavailable(`failed while ${phase}: ${describe(error)}`, error);
   }
 
   private unavailable(what: string, cause: unknown): AgentrtError {
@@ -654,7 +671,7 @@ export class McpBridge implements Disposable {
       if (startup.expired) throw this.withStderr(startup.signal.reason as AgentrtError, transport);
       if (AgentrtError.isInstance(error)) throw error;
       const where = isHttpConfig(config) ? `at ${displayUrl(config.url)}` : `(${config.command})`;
-      throw this.unavailable(`${where} did not start: ${(error as Error)?.message ?? String(error)}`, error);
+      throw this.unavailable(`${where} did not start: ${describe(error)}`, error);
     } finally {
       startup.dispose();
     }

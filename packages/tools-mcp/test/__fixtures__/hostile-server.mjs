@@ -1,8 +1,17 @@
 // A hand-written MCP server over stdio (no SDK, so it can send what an SDK server would refuse to):
 // edge-case tool names, malformed content, structured output, JSON-RPC errors, progress, logs,
 // list changes, resources and prompts. `node hostile-server.mjs <mode>`; modes: normal,
-// hang-initialize, hang-list-after-first, crash-at-start, collide (adds a tool named read_resource).
-const mode = process.argv[2] ?? 'normal';
+// hang-initialize, hang-initialize-on-restart <marker file>, hang-list-after-first, crash-at-start,
+// collide (adds a tool named read_resource).
+import { existsSync, writeFileSync } from 'node:fs';
+
+let mode = process.argv[2] ?? 'normal';
+// Starts normally the first time; every later start (a restart) hangs on initialize.
+if (mode === 'hang-initialize-on-restart') {
+  const marker = process.argv[3];
+  mode = existsSync(marker) ? 'hang-initialize' : 'normal';
+  writeFileSync(marker, 'started');
+}
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const PDF = Buffer.from('%PDF-1.4\n%fixture\n').toString('base64');
 const long = (suffix) => `${'very_long_tool_name_'.repeat(4)}${suffix}`;
@@ -32,6 +41,7 @@ const tools = [
   { name: 'log', description: 'sends a log message then answers', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'add_tool', description: 'adds a tool and announces the change', inputSchema: { type: 'object' } },
   { name: 'change_a_b', description: 'changes a_b and announces the change', inputSchema: { type: 'object' } },
+  { name: 'exit', description: 'answers, then the process exits', inputSchema: { type: 'object' } },
   { name: 'garbage', description: 'writes a non-JSON line to stdout first', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
 ];
 if (mode === 'collide') tools.push({ name: 'read_resource', description: 'clashes with the bridge tool', inputSchema: { type: 'object' } });
@@ -91,6 +101,9 @@ function call(id, name, args, meta) {
       send({ method: 'notifications/tools/list_changed' });
       return result(id, text('changed'));
     case 'late': return result(id, text('late tool works'));
+    case 'exit':
+      result(id, text('bye'));
+      return setTimeout(() => process.exit(1), 10);
     case 'garbage':
       process.stdout.write('this line is not JSON\n');
       return result(id, text('after garbage'));

@@ -1,85 +1,17 @@
 import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type Tool, type ToolContext } from '@agentrt/core';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CreateTaskResultSchema, ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema,
-  type LoggingMessageNotification, type ServerCapabilities, type Tool as McpTool,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CreateTaskResultSchema, type LoggingMessageNotification, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
-import { AddressPolicy } from './address-policy.js';
 import { bridgeTools } from './bridge-tools.js';
-import { displayUrl, isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
-import { checkParts, mapToolResult, resourceParts, blockParts, simplify, type OutputValidator, type RawToolResult } from './content.js';
-import { Deadline, raceAbort } from './deadline.js';
-import { guardedFetch, type GuardedFetch } from './guarded-fetch.js';
-import { StdioProcessTransport } from './stdio-process.js';
+import { isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
+import { blockParts, checkParts, mapToolResult, resourceParts, simplify, type OutputValidator, type RawToolResult } from './content.js';
+import type { Deadline } from './deadline.js';
+import { McpConnection } from './mcp-connection.js';
 import { agentToolName, NameTable } from './tool-names.js';
+import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
-/** Why a tool's state changed after connect. */
-export interface ToolChange {
-  readonly server: string;
-  /** The MCP tool name. */
-  readonly tool: string;
-  /**
-   * `description_or_schema_changed` (a "rug pull": the tool is disabled), `removed` (disabled;
-   * calls fail `mcp_tool_changed`), `added` (a new tool, not advertised until approved).
-   */
-  readonly reason: 'description_or_schema_changed' | 'removed' | 'added';
-}
-
-/** A server tool the bridge does not expose, and why. */
-export interface SkippedTool {
-  readonly server: string;
-  readonly tool: string;
-  readonly reason: 'task_required_unsupported';
-  readonly detail: string;
-}
-
-/** A log message the server sent (`notifications/message`), redacted. */
-export interface McpLogEntry {
-  readonly server: string;
-  readonly level: McpLogLevel;
-  readonly logger?: string;
-  readonly message: string;
-}
-
-/** A resource the server lists. */
-export interface McpResource {
-  readonly uri: string;
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly mimeType?: string;
-}
-
-/** A prompt the server lists. */
-export interface McpPrompt {
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly arguments?: readonly { readonly name: string; readonly description?: string; readonly required?: boolean }[];
-}
-
-/** A prompt rendered by the server, with its messages' content mapped to agentrt content. */
-export interface McpPromptResult {
-  readonly description?: string;
-  readonly messages: readonly { readonly role: 'user' | 'assistant'; readonly content: string | ContentPart[] }[];
-}
-
-/** Callbacks of a bridge. */
-export interface McpBridgeOptions {
-  /** Told when a tool is disabled (changed, removed) or a new one waits for approval; `bridge.approveChanges(tool)` accepts it. */
-  readonly onToolChanged?: (change: ToolChange, bridge: McpBridge) => void;
-  /** Every log message of the server, redacted (also recorded as `tool_log` events of the calls in flight). */
-  readonly onLog?: (entry: McpLogEntry) => void;
-}
-
-/** An operation's budget and the caller's signal. */
-export interface McpRequestOptions {
-  readonly signal?: AbortSignal;
-}
+export type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
 /** A tool definition as the server declared it (what is fingerprinted). */
 interface Definition {
@@ -91,7 +23,6 @@ interface Definition {
   readonly taskSupport?: string;
 }
 
-const CLIENT_INFO = { name: 'agentrt', version: '0.2.0' };
 const MAX_LIST_PAGES = 50;
 const LOG_LEVEL_OF: Record<McpLogLevel, 'debug' | 'info' | 'warning' | 'error'> = {
   debug: 'debug', info: 'info', notice: 'info', warning: 'warning', error: 'error', critical: 'error', alert: 'error', emergency: 'error',
@@ -99,13 +30,6 @@ const LOG_LEVEL_OF: Record<McpLogLevel, 'debug' | 'info' | 'warning' | 'error'> 
 /** A tools/call result, read leniently: unknown content block types must not fail the call. */
 const ToolResultSchema = z.looseObject({ content: z.unknown().optional(), structuredContent: z.unknown().optional(), isError: z.unknown().optional() });
 
-/** A thrown value as one line for an error message (HTTP status included). */
-const describe = (error: unknown) => {
-  const message = (error as Error)?.message ?? String(error);
-  return error instanceof StreamableHTTPError && error.code !== undefined ? `HTTP ${error.code}: ${message}` : message;
-};
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-const isValidationError = (error: unknown) => typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
 
 /**
  * Bridges one MCP server (stdio child process, or Streamable HTTP) into agentrt.
@@ -134,11 +58,7 @@ const isValidationError = (error: unknown) => typeof error === 'object' && error
  * ```
  */
 export class McpBridge implements Disposable {
-  private client: Client | undefined;
-  private transport: Transport | undefined;
-  private lastTransport: Transport | undefined;
-  private fetchGuard: GuardedFetch | undefined;
-  private connecting: Promise<Client> | undefined;
+  private readonly connection: McpConnection;
   private closed = false;
   private ready = false;
   private readonly redactor: Redactor;
@@ -153,8 +73,6 @@ export class McpBridge implements Disposable {
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private readonly schemaValidator = new AjvJsonSchemaValidator();
-  /** What the server declared at its latest initialize (kept while it restarts). */
-  private capabilities: ServerCapabilities | undefined;
 
   private constructor(private readonly settings: ResolvedServerConfig, private readonly options: McpBridgeOptions) {
     const config = settings.config;
@@ -164,6 +82,7 @@ export class McpBridge implements Disposable {
     ].filter((value) => value.length >= 4);
     this.redactor = new Redactor({ secrets });
     this.names = new NameTable(settings.name);
+    this.connection = new McpConnection(settings, this.redactor, { onListChanged: () => this.onListChanged(), onLogMessage: (params) => this.onLogMessage(params) });
   }
 
   /**
@@ -175,30 +94,24 @@ export class McpBridge implements Disposable {
   static async connect(config: McpServerConfig, options: McpBridgeOptions = {}): Promise<McpBridge> {
     const settings = resolveServerConfig(config, `servers.${typeof config?.name === 'string' ? config.name : 'server'}`);
     const bridge = new McpBridge(settings, options);
-    const deadline = new Deadline({ totalMs: settings.startupTimeoutMs, timeoutError: () => bridge.timeoutError('starting', settings.startupTimeoutMs) });
-    let phase = 'starting';
     try {
-      // The connection has its own startup bound (which keeps the server's stderr in the error).
-      const client = await bridge.ensureConnected(undefined);
-      phase = 'listing tools';
-      for (const definition of await bridge.listDefinitions(client, deadline)) {
-        if (bridge.wanted(definition.name)) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
-      }
-      bridge.tools(); // claims every name now: a clash fails here, not in the middle of a run
-      if (settings.config.logLevel && bridge.capabilities?.logging) {
-        phase = 'setting the log level';
-        await client.setLoggingLevel(settings.config.logLevel, { signal: deadline.signal, timeout: deadline.sdkTimeoutMs });
-      }
-      bridge.ready = true;
-      for (const skipped of bridge.skipped) bridge.log({ server: settings.name, level: 'warning', message: `tool "${skipped.tool}" is not exposed: ${skipped.detail}` });
-      return bridge;
+      await bridge.connection.startup(async (client, deadline, setPhase) => {
+        for (const definition of await bridge.listDefinitions(client, deadline)) {
+          if (bridge.wanted(definition.name)) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
+        }
+        bridge.tools(); // claims every name now: a clash fails here, not in the middle of a run
+        if (settings.config.logLevel && bridge.connection.capabilities?.logging) {
+          setPhase('setting the log level');
+          await client.setLoggingLevel(settings.config.logLevel, bridge.connection.requestOptions(deadline));
+        }
+      });
     } catch (error) {
-      const failure = bridge.failure(error, deadline, undefined, phase);
       await bridge.close();
-      throw failure;
-    } finally {
-      deadline.dispose();
+      throw error;
     }
+    bridge.ready = true;
+    for (const skipped of bridge.skipped) bridge.log({ server: settings.name, level: 'warning', message: `tool "${skipped.tool}" is not exposed: ${skipped.detail}` });
+    return bridge;
   }
 
   /** The server's short name (the tool-name prefix). */
@@ -208,13 +121,12 @@ export class McpBridge implements Disposable {
 
   /** Pid of the running server process (stdio; undefined when not running or over HTTP). */
   get pid(): number | undefined {
-    return this.transport instanceof StdioProcessTransport ? this.transport.pid : undefined;
+    return this.connection.pid;
   }
 
   /** The last 4 KB of the server's stderr (stdio), redacted. */
   get stderr(): string {
-    const transport = this.transport ?? this.lastTransport;
-    return transport instanceof StdioProcessTransport ? this.redactor.text(transport.stderr) : '';
+    return this.connection.stderr;
   }
 
   /** Tools disabled since connect (changed or removed) and new tools waiting for approval. */
@@ -248,7 +160,7 @@ export class McpBridge implements Disposable {
       this.wrapped.set(name, { fingerprint: print, tool });
       tools.push(tool);
     }
-    this.extraTools ??= bridgeTools(this, this.settings, (name, source) => this.names.claim(name, source), this.capabilities ?? {});
+    this.extraTools ??= bridgeTools(this, this.settings, (name, source) => this.names.claim(name, source), this.connection.capabilities ?? {});
     return [...tools, ...this.extraTools];
   }
 
@@ -258,7 +170,7 @@ export class McpBridge implements Disposable {
    * `notifications/tools/list_changed` and before every call.
    */
   async refresh(options: McpRequestOptions = {}): Promise<readonly ToolChange[]> {
-    return this.operation('listing tools', options.signal, async (client, deadline) => this.reconcile(await this.listDefinitions(client, deadline)));
+    return this.connection.operation('listing tools', options.signal, async (client, deadline) => this.reconcile(await this.listDefinitions(client, deadline)));
   }
 
   /**
@@ -267,7 +179,7 @@ export class McpBridge implements Disposable {
    * `config_invalid` if its agentrt name is taken.
    */
   async approveChanges(tool: string, options: McpRequestOptions = {}): Promise<void> {
-    const current = await this.operation('listing tools', options.signal, async (client, deadline) => (await this.listDefinitions(client, deadline)).find((definition) => definition.name === tool));
+    const current = await this.connection.operation('listing tools', options.signal, async (client, deadline) => (await this.listDefinitions(client, deadline)).find((definition) => definition.name === tool));
     if (current) {
       if (!this.unsupported(current)) this.names.claim(agentToolName(this.name, current.name), current.name);
       this.pinned.set(tool, { fingerprint: fingerprint(current), definition: current });
@@ -278,11 +190,11 @@ export class McpBridge implements Disposable {
 
   /** Every resource the server lists (all pages). */
   async listResources(options: McpRequestOptions = {}): Promise<McpResource[]> {
-    return this.operation('listing resources', options.signal, async (client, deadline) => {
+    return this.connection.operation('listing resources', options.signal, async (client, deadline) => {
       const resources: McpResource[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const result = await client.listResources(cursor ? { cursor } : undefined, this.requestOptions(deadline));
+        const result = await client.listResources(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
         for (const resource of result.resources) {
           resources.push({ uri: resource.uri, name: resource.name, ...(resource.title ? { title: resource.title } : {}), ...(resource.description ? { description: resource.description } : {}), ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) });
         }
@@ -296,8 +208,8 @@ export class McpBridge implements Disposable {
   /** Reads a resource: text contents as text with their URI, blobs as image/file parts (a string when all of it is text). */
   async readResource(uri: string, options: McpRequestOptions = {}): Promise<string | ContentPart[]> {
     if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8_192) throw new AgentrtError('mcp_request_failed', 'a resource URI must be a non-empty string of at most 8 192 characters');
-    return this.operation('reading a resource', options.signal, async (client, deadline) => {
-      const result = await client.readResource({ uri }, this.requestOptions(deadline));
+    return this.connection.operation('reading a resource', options.signal, async (client, deadline) => {
+      const result = await client.readResource({ uri }, this.connection.requestOptions(deadline));
       const where = { where: `MCP resource "${uri.slice(0, 200)}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
       const parts = result.contents.flatMap((content) => resourceParts(content, where));
       checkParts(parts, where);
@@ -307,11 +219,11 @@ export class McpBridge implements Disposable {
 
   /** Every prompt the server lists (all pages). */
   async listPrompts(options: McpRequestOptions = {}): Promise<McpPrompt[]> {
-    return this.operation('listing prompts', options.signal, async (client, deadline) => {
+    return this.connection.operation('listing prompts', options.signal, async (client, deadline) => {
       const prompts: McpPrompt[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const result = await client.listPrompts(cursor ? { cursor } : undefined, this.requestOptions(deadline));
+        const result = await client.listPrompts(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
         for (const prompt of result.prompts) {
           prompts.push({
             name: prompt.name,
@@ -329,8 +241,8 @@ export class McpBridge implements Disposable {
 
   /** Renders a prompt; each message's content is mapped like a tool result's. */
   async getPrompt(name: string, args: Readonly<Record<string, string>> = {}, options: McpRequestOptions = {}): Promise<McpPromptResult> {
-    return this.operation('getting a prompt', options.signal, async (client, deadline) => {
-      const result = await client.getPrompt({ name, arguments: { ...args } }, this.requestOptions(deadline));
+    return this.connection.operation('getting a prompt', options.signal, async (client, deadline) => {
+      const result = await client.getPrompt({ name, arguments: { ...args } }, this.connection.requestOptions(deadline));
       const where = { where: `MCP prompt "${name}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
       const messages = result.messages.map((message) => {
         const parts = blockParts(message.content, where);
@@ -344,11 +256,7 @@ export class McpBridge implements Disposable {
   /** Stops the server (stdio: stdin closed, then SIGTERM, then SIGKILL) or ends the HTTP session. Later calls fail `mcp_unavailable`. */
   async close(): Promise<void> {
     this.closed = true;
-    const connecting = this.connecting;
-    await this.dropConnection();
-    await connecting?.catch(() => undefined);
-    await this.dropConnection();
-    this.fetchGuard?.close();
+    await this.connection.close();
   }
 
   /** Runs one call of a server tool (what the wrapped tool's `execute` does). */
@@ -356,7 +264,7 @@ export class McpBridge implements Disposable {
     ctx.signal.throwIfAborted();
     this.inflight.add(ctx);
     try {
-      return await this.operation('calling', ctx.signal, async (client, deadline, setPhase) => {
+      return await this.connection.operation('calling', ctx.signal, async (client, deadline, setPhase) => {
         setPhase('listing tools');
         this.reconcile(await this.listDefinitions(client, deadline));
         const change = this.disabled.get(tool);
@@ -371,10 +279,10 @@ export class McpBridge implements Disposable {
         };
         const raw = definition.taskSupport === 'required'
           ? await this.callTask(client, definition, args, ctx, deadline)
-          : (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...this.requestOptions(deadline), onprogress })) as RawToolResult;
+          : (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...this.connection.requestOptions(deadline), onprogress })) as RawToolResult;
         const validate = this.validator(definition);
         return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, ...(validate ? { validate } : {}) });
-      }, { sideEffects: this.sideEffectsOf(this.pinned.get(tool)?.definition) });
+      }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
     } finally {
       this.inflight.delete(ctx);
     }
@@ -382,7 +290,7 @@ export class McpBridge implements Disposable {
 
   /** A task-based call: create the task, poll it (status messages become progress), fetch its result; cancel it if we stop first. */
   private async callTask(client: Client, definition: Definition, args: Record<string, unknown>, ctx: ToolContext, deadline: Deadline): Promise<RawToolResult> {
-    const options = this.requestOptions(deadline);
+    const options = this.connection.requestOptions(deadline);
     const created = await client.request({ method: 'tools/call', params: { name: definition.name, arguments: args } }, CreateTaskResultSchema, { ...options, task: {} });
     let task = created.task;
     const taskId = task.taskId;
@@ -410,86 +318,12 @@ export class McpBridge implements Disposable {
     }
   }
 
-  /**
-   * Runs `work` with a connected client inside this server's time budget, mapping every failure
-   * to a typed error. `setPhase` names what was going on for a timeout message.
-   */
-  private async operation<T>(phase: string, signal: AbortSignal | undefined, work: (client: Client, deadline: Deadline, setPhase: (phase: string) => void) => Promise<T>, extra: { sideEffects?: Tool['sideEffects'] } = {}): Promise<T> {
-    let current = 'starting the server';
-    const deadline = new Deadline({
-      totalMs: this.settings.maxTotalTimeoutMs,
-      ...(this.settings.resetTimeoutOnProgress ? { idleMs: this.settings.timeoutMs } : {}),
-      ...(signal ? { parent: signal } : {}),
-      timeoutError: () => this.timeoutError(current, this.settings.resetTimeoutOnProgress ? this.settings.timeoutMs : this.settings.maxTotalTimeoutMs, extra.sideEffects),
-    });
-    try {
-      for (let attempt = 0; ; attempt++) {
-        current = 'starting the server';
-        const client = await this.ensureConnected(deadline.signal);
-        current = phase;
-        try {
-          return await work(client, deadline, (next) => {
-            current = next;
-          });
-        } catch (error) {
-          // HTTP 404 on a session: the server forgot it (restarted) and did not process the
-          // request, so a new session may be started and the work repeated, once (spec).
-          if (attempt > 0 || !(error instanceof StreamableHTTPError) || error.code !== 404 || deadline.signal.aborted) throw error;
-          await this.dropConnection();
-        }
-      }
-    } catch (error) {
-      throw this.failure(error, deadline, signal, current);
-    } finally {
-      deadline.dispose();
-    }
-  }
-
-  private timeoutError(phase: string, ms: number, sideEffects?: Tool['sideEffects']): AgentrtError {
-    const unknown = sideEffects === 'non-idempotent' ? '; its effect may or may not have happened, so do not assume either' : '';
-    return new AgentrtError('mcp_timeout', `MCP server "${this.name}" did not answer within ${ms} ms (while ${phase})${unknown}`, { retryable: true });
-  }
-
-  /** Maps anything thrown during an operation to a typed error. */
-  private failure(error: unknown, deadline: Deadline, signal: AbortSignal | undefined, phase: string): unknown {
-    if (signal?.aborted) return signal.reason ?? error;
-    // Typed errors are the most precise (a startup timeout carries the server's stderr).
-    if (AgentrtError.isInstance(error)) return error;
-    if (deadline.expired) return deadline.signal.reason;
-    if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
-      if (error.code === ErrorCode.RequestTimeout) return this.timeoutError(phase, this.settings.timeoutMs);
-      return new AgentrtError('mcp_request_failed', `MCP server "${this.name}" refused the request while ${phase} (JSON-RPC ${error.code}): ${this.redactor.text(error.message)}`, { details: { rpcCode: error.code } });
-    }
-    if (isValidationError(error)) {
-      return new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" sent a malformed response while ${phase}: ${this.redactor.text(String((error as Error).message).slice(0, 500))}`);
-    }
-    // The transport is gone (process exited, connection refused or dropped): reconnect next time.
-    void this.dropConnection();
-    return this.unavailable(`failed while ${phase}: ${describe(error)}`, error);
-  }
-
-  private unavailable(what: string, cause: unknown): AgentrtError {
-    const transport = this.transport ?? this.lastTransport;
-    let context = '';
-    if (transport instanceof StdioProcessTransport) {
-      if (transport.failure) context += `; ${transport.failure}`;
-      if (transport.exit) context += `; the process exited (${transport.exit.signal ? `signal ${transport.exit.signal}` : `code ${transport.exit.code}`})`;
-      const stderr = transport.stderr.trim();
-      if (stderr) context += `; stderr: ${stderr}`;
-    }
-    return new AgentrtError('mcp_unavailable', this.redactor.text(`MCP server "${this.name}" ${what}${context}`), { cause, retryable: true });
-  }
-
-  private requestOptions(deadline: Deadline): { signal: AbortSignal; timeout: number } {
-    return { signal: deadline.signal, timeout: deadline.sdkTimeoutMs };
-  }
-
   /** All tool definitions (all pages), as the server declares them. */
   private async listDefinitions(client: Client, deadline: Deadline): Promise<Definition[]> {
     const tools: McpTool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const result = await client.listTools(cursor ? { cursor } : undefined, this.requestOptions(deadline));
+      const result = await client.listTools(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
       tools.push(...result.tools);
       cursor = result.nextCursor;
       if (!cursor) break;
@@ -539,7 +373,7 @@ export class McpBridge implements Disposable {
 
   /** Why a tool cannot be offered, or undefined. */
   private unsupported(definition: Definition): string | undefined {
-    if (definition.taskSupport !== 'required' || this.capabilities?.tasks?.requests?.tools?.call) return undefined;
+    if (definition.taskSupport !== 'required' || this.connection.capabilities?.tasks?.requests?.tools?.call) return undefined;
     return 'it requires task-based execution (execution.taskSupport "required") but the server does not declare tasks for tools/call, so every call would fail';
   }
 
@@ -623,81 +457,5 @@ export class McpBridge implements Disposable {
     })().finally(() => {
       this.refreshing = undefined;
     });
-  }
-
-  /** The connected client; starts the server (or the HTTP session) when there is none. The caller's signal bounds only its own wait. */
-  private ensureConnected(signal: AbortSignal | undefined): Promise<Client> {
-    if (this.closed) return Promise.reject(new AgentrtError('mcp_unavailable', `MCP bridge "${this.name}" is closed`));
-    if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.connectOnce().finally(() => {
-      this.connecting = undefined;
-    });
-    return raceAbort(this.connecting, signal);
-  }
-
-  private async connectOnce(): Promise<Client> {
-    const config = this.settings.config;
-    let transport: Transport;
-    if (isHttpConfig(config)) {
-      this.fetchGuard ??= guardedFetch(new AddressPolicy(config.allowPrivateAddresses ?? [], `servers.${this.name}.allowPrivateAddresses`), { allowHttp: config.allowHttp ?? false, maxResponseBytes: this.settings.maxMessageBytes });
-      transport = new StreamableHTTPClientTransport(new URL(config.url), {
-        fetch: this.fetchGuard.fetch,
-        requestInit: { headers: { ...config.headers } },
-        reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2 },
-      });
-    } else {
-      const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
-      for (const name of config.inheritEnv ?? []) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-      Object.assign(env, config.env);
-      transport = new StdioProcessTransport({ command: config.command, args: config.args ?? [], env, ...(config.cwd ? { cwd: config.cwd } : {}), maxMessageBytes: this.settings.maxMessageBytes });
-    }
-    this.lastTransport = transport;
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
-    client.onerror = () => undefined;
-    client.onclose = () => {
-      // The server went away: the next call starts it again.
-      if (this.client === client) {
-        this.client = undefined;
-        this.transport = undefined;
-      }
-    };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.onListChanged());
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => this.onLogMessage(notification.params));
-    const startup = new Deadline({ totalMs: this.settings.startupTimeoutMs, timeoutError: () => this.timeoutError('starting', this.settings.startupTimeoutMs) });
-    try {
-      await client.connect(transport, { signal: startup.signal, timeout: startup.sdkTimeoutMs });
-    } catch (error) {
-      await transport.close().catch(() => undefined);
-      if (startup.expired) throw this.withStderr(startup.signal.reason as AgentrtError, transport);
-      if (AgentrtError.isInstance(error)) throw error;
-      const where = isHttpConfig(config) ? `at ${displayUrl(config.url)}` : `(${config.command})`;
-      throw this.unavailable(`${where} did not start: ${describe(error)}`, error);
-    } finally {
-      startup.dispose();
-    }
-    if (this.closed) {
-      await client.close().catch(() => undefined);
-      throw new AgentrtError('mcp_unavailable', `MCP bridge "${this.name}" is closed`);
-    }
-    this.capabilities = client.getServerCapabilities();
-    this.client = client;
-    this.transport = transport;
-    return client;
-  }
-
-  private withStderr(error: AgentrtError, transport: Transport): AgentrtError {
-    const stderr = transport instanceof StdioProcessTransport ? transport.stderr.trim() : '';
-    return stderr ? new AgentrtError(error.code, this.redactor.text(`${error.message}; stderr: ${stderr}`), { retryable: error.retryable }) : error;
-  }
-
-  private async dropConnection(): Promise<void> {
-    const { client, transport } = this;
-    this.client = undefined;
-    this.transport = undefined;
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
-      await Promise.race([transport.terminateSession().catch(() => undefined), sleep(1_000)]);
-    }
-    await client?.close().catch(() => undefined);
-    await transport?.close().catch(() => undefined);
   }
 }

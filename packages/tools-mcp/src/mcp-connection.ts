@@ -12,7 +12,7 @@ import { Deadline, raceAbort } from './deadline.js';
 import { guardedFetch, type GuardedFetch } from './guarded-fetch.js';
 import { StdioProcessTransport } from './stdio-process.js';
 
-const CLIENT_INFO = { name: 'agentrt', version: '0.2.0' };
+const CLIENT_INFO = { name: 'agentrt', version: '0.1.0' };
 
 /** What the connection tells its bridge. */
 export interface ConnectionEvents {

@@ -1,6 +1,6 @@
 import { ConfigError, definePlugin, TOKENS } from '@agentrt/core';
 import { z } from 'zod';
-import { mcpServerSchema, type McpServerConfig } from './config.js';
+import { mcpServerSchema, resolveServerConfig, type McpServerConfig } from './config.js';
 import { McpBridge, type McpLogEntry, type ToolChange } from './mcp-bridge.js';
 
 /** Options of the MCP plugin. */
@@ -30,12 +30,14 @@ export const mcpOptionsSchema = z.strictObject({
  */
 export const mcpPlugin = definePlugin<McpPluginOptions>({
   name: '@agentrt/tools-mcp',
-  version: '0.2.0',
+  version: '0.1.0',
   options: mcpOptionsSchema as never,
   async register(container, options) {
+    // Every server's config is checked before the first one starts.
     const seen = new Set<string>();
-    for (const server of options.servers) {
-      if (seen.has(server.name)) throw new ConfigError(`plugins.@agentrt/tools-mcp.servers.${server.name}`, `two servers are named "${server.name}"`);
+    for (const [index, server] of options.servers.entries()) {
+      resolveServerConfig(server, `plugins.@agentrt/tools-mcp.servers.${index}`);
+      if (seen.has(server.name)) throw new ConfigError(`plugins.@agentrt/tools-mcp.servers.${index}.name`, `two servers are named "${server.name}"`);
       seen.add(server.name);
     }
     for (const server of options.servers) {

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, type ToolMessage } from '@agentrt/core';
-import { McpBridge } from '@agentrt/tools-mcp';
+import { createRuntime, createRuntimeAsync, type ToolMessage } from '@agentrt/core';
+import { McpBridge, mcpPlugin } from '@agentrt/tools-mcp';
 import { ScriptedModel } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, context, fixture, packageDir, toolOf, until } from './helpers.js';
@@ -62,6 +62,20 @@ describe('construction failures leave nothing running', () => {
     const { pids, outcome } = await host('created-and-closed');
     expect(outcome).toEqual({ created: true });
     await until(() => !alive(pids[0]), 5_000, 'the server to be gone');
+  });
+});
+
+describe('plugin configuration', () => {
+  it('checks every server config before starting any', async () => {
+    const connected: unknown[] = [];
+    const servers = [{ name: 'fx', command: process.execPath, args: [fixture('server.mjs')] }, { name: 'web', url: 'http://example.com/mcp' }];
+    await expect(createRuntimeAsync({ model: new ScriptedModel([]), plugins: [{ plugin: mcpPlugin, options: { servers, onConnected: (bridge: unknown) => connected.push(bridge) } }] }))
+      .rejects.toMatchObject({ code: 'config_invalid', field: 'plugins.@agentrt/tools-mcp.servers.1.url' });
+    const twins = [servers[0], servers[0]];
+    await expect(createRuntimeAsync({ model: new ScriptedModel([]), plugins: [{ plugin: mcpPlugin, options: { servers: twins, onConnected: (bridge: unknown) => connected.push(bridge) } }] }))
+      .rejects.toMatchObject({ code: 'config_invalid', field: 'plugins.@agentrt/tools-mcp.servers.1.name' });
+    await expect(createRuntimeAsync({ model: new ScriptedModel([]), plugins: [{ plugin: mcpPlugin, options: { servers: [{ name: 'x' }] } }] })).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(connected).toEqual([]);
   });
 });
 

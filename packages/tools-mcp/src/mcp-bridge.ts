@@ -13,6 +13,15 @@ import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequ
 
 export type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
+/** Calls a listener; a throwing one must not break the call or the connection. */
+const notify = (listener: () => void) => {
+  try {
+    listener();
+  } catch {
+    // ignored
+  }
+};
+
 /** A tool definition as the server declared it (what is fingerprinted). */
 interface Definition {
   readonly name: string;
@@ -275,7 +284,7 @@ export class McpBridge implements Disposable {
         setPhase('calling');
         const onprogress = (progress: { progress: number; total?: number; message?: string }) => {
           deadline.touch();
-          ctx.progress?.({ progress: progress.progress, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.message !== undefined ? { message: progress.message } : {}) });
+          notify(() => ctx.progress?.({ progress: progress.progress, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.message !== undefined ? { message: progress.message } : {}) }));
         };
         const raw = definition.taskSupport === 'required'
           ? await this.callTask(client, definition, args, ctx, deadline)
@@ -302,7 +311,8 @@ export class McpBridge implements Disposable {
         if (task.statusMessage && task.statusMessage !== lastMessage) {
           lastMessage = task.statusMessage;
           deadline.touch();
-          ctx.progress?.({ message: task.statusMessage });
+          const message = task.statusMessage;
+          notify(() => ctx.progress?.({ message }));
         }
       }
       if (task.status === 'failed' || task.status === 'cancelled') {
@@ -357,13 +367,7 @@ export class McpBridge implements Disposable {
       if (!this.added.has(name)) changes.push({ server: this.name, tool: name, reason: 'added' });
       this.added.set(name, definition);
     }
-    for (const change of changes) {
-      try {
-        this.options.onToolChanged?.(change, this);
-      } catch {
-        // a throwing listener must not break the call that noticed the change
-      }
-    }
+    for (const change of changes) notify(() => this.options.onToolChanged?.(change, this));
     return changes;
   }
 
@@ -419,16 +423,12 @@ export class McpBridge implements Disposable {
   /** Sends a log entry to `onLog` and, as a `tool_log` event, to one in-flight call of each run. */
   private log(entry: McpLogEntry): void {
     const redacted: McpLogEntry = { ...entry, message: this.redactor.text(entry.message), ...(entry.logger ? { logger: this.redactor.text(entry.logger) } : {}) };
-    try {
-      this.options.onLog?.(redacted);
-    } catch {
-      // a throwing listener must not break the connection
-    }
+    notify(() => this.options.onLog?.(redacted));
     const runs = new Set<string>();
     for (const ctx of this.inflight) {
       if (runs.has(ctx.runId)) continue;
       runs.add(ctx.runId);
-      ctx.log?.({ level: LOG_LEVEL_OF[entry.level] ?? 'info', message: `${redacted.logger ? `[${redacted.logger}] ` : ''}${redacted.message}` });
+      notify(() => ctx.log?.({ level: LOG_LEVEL_OF[entry.level] ?? 'info', message: `${redacted.logger ? `[${redacted.logger}] ` : ''}${redacted.message}` }));
     }
   }
 

@@ -159,6 +159,17 @@ describe('notifications', () => {
     expect(callLogs).toEqual([{ level: 'warning', message: expect.stringContaining('[fixture] disk almost full') }]);
   });
 
+  it('records server logs and progress of a call in a run as redacted tool_log / tool_progress events', async () => {
+    const bridge = await connect({ logLevel: 'debug' });
+    const model = new ScriptedModel([ScriptedModel.call('h__log'), ScriptedModel.call('h__progress', { count: 2, everyMs: 20 }), ScriptedModel.answer('ok')]);
+    const runtime = createRuntime({ model, tools: bridge.tools() });
+    const result = await runtime.run('go');
+    const events = await runtime.events(result.runId);
+    expect(events.filter((event) => event.type === 'tool_log')).toEqual([expect.objectContaining({ name: 'h__log', level: 'warning', message: expect.stringContaining('[fixture] disk almost full') })]);
+    expect(events.filter((event) => event.type === 'tool_progress').map((event) => (event as { progress?: number }).progress)).toEqual([1, 2]);
+    expect(JSON.stringify(events)).not.toContain(CANARY);
+  });
+
   it('holds a tool added later (list_changed) until approved; the approved tool appears in tools()', async () => {
     const changes: ToolChange[] = [];
     const bridge = await connect({}, { onToolChanged: (change) => changes.push(change) });

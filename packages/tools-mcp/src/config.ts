@@ -35,6 +35,12 @@ export interface McpServerCommon {
   readonly logLevel?: McpLogLevel;
   /** Size limit of one image or file part in a result (decoded bytes). Default 5 MB (core's limit). */
   readonly maxPartBytes?: number;
+  /**
+   * How images, audio and files in results reach the model: `parts` (default) as content parts —
+   * the model must accept them, or core refuses the request with `unsupported_content` — or
+   * `text`, as text notes naming type, file name and size, for text-only models.
+   */
+  readonly media?: 'parts' | 'text';
   /** Largest single message accepted from the server; a larger one ends the connection (`mcp_unavailable`). Default 32 MB. */
   readonly maxMessageBytes?: number;
 }
@@ -82,6 +88,7 @@ export interface ResolvedServerConfig {
   readonly maxTotalTimeoutMs: number;
   readonly maxPartBytes: number;
   readonly maxMessageBytes: number;
+  readonly media: 'parts' | 'text';
 }
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,24}$/;
@@ -100,6 +107,7 @@ const common = {
   promptTools: z.boolean().optional(),
   logLevel: z.enum(MCP_LOG_LEVELS as [McpLogLevel, ...McpLogLevel[]]).optional(),
   maxPartBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
+  media: z.enum(['parts', 'text']).optional(),
   maxMessageBytes: z.number().int().min(1024).max(512 * 1024 * 1024).optional(),
 };
 
@@ -152,6 +160,7 @@ export function resolveServerConfig(config: McpServerConfig, field = 'server'): 
     maxTotalTimeoutMs,
     maxPartBytes: config.maxPartBytes ?? DEFAULT_MAX_PART_BYTES,
     maxMessageBytes: config.maxMessageBytes ?? 32 * 1024 * 1024,
+    media: config.media ?? 'parts',
   };
 }
 

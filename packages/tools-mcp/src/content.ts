@@ -1,4 +1,4 @@
-import { AgentrtError, checkContent, type ContentPart } from '@agentrt/core';
+import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
 
 /** A tool result as the bridge reads it (the SDK's schema is not applied: unknown block types must not fail the call). */
 export interface RawToolResult {
@@ -16,6 +16,8 @@ export interface MapOptions {
   readonly where: string;
   /** Size limit of one image or file part (decoded bytes). */
   readonly maxPartBytes: number;
+  /** `text`: image and file parts become text notes (type, name, size) for models that take no media. Default `parts`. */
+  readonly media?: 'parts' | 'text';
 }
 
 const invalid = (options: MapOptions, message: string) => new AgentrtError('mcp_output_invalid', `${options.where} returned ${message}`);
@@ -106,9 +108,20 @@ export function checkParts(parts: readonly ContentPart[], options: MapOptions): 
   if (problem) throw new AgentrtError(problem.code, `${options.where} returned unusable content: ${problem.message}`, { ...(problem.details ? { details: problem.details } : {}) });
 }
 
-/** Joins parts that are all text into one string (what text-only tools returned before); otherwise keeps the parts. */
-export function simplify(parts: readonly ContentPart[]): string | ContentPart[] {
-  return parts.every((part) => part.type === 'text') ? parts.map((part) => (part as { text: string }).text).join('\n') : [...parts];
+/**
+ * The parts as the model gets them: with `media: 'text'` each image or file part becomes a text
+ * note (`[image image/png, 120 bytes, not shown]`); then all-text content is joined into one
+ * string (what text-only tools returned before), anything else stays parts.
+ */
+export function simplify(parts: readonly ContentPart[], media: 'parts' | 'text' = 'parts'): string | ContentPart[] {
+  const shown = media === 'text' ? parts.map((part): ContentPart => (part.type === 'text' ? part : { type: 'text', text: mediaNote(part) })) : parts;
+  return shown.every((part) => part.type === 'text') ? shown.map((part) => (part as { text: string }).text).join('\n') : [...shown];
+}
+
+function mediaNote(part: Exclude<ContentPart, { type: 'text' }>): string {
+  const name = part.type === 'file' && part.filename ? ` "${part.filename}"` : '';
+  const size = part.data !== undefined ? `${base64Bytes(part.data)} bytes` : `at ${part.url}`;
+  return `[${part.type} ${part.mediaType}${name}, ${size}, not shown]`;
 }
 
 /**
@@ -143,5 +156,5 @@ export function mapToolResult(result: RawToolResult, options: MapOptions & { val
   const parts = ((result.content as unknown[] | undefined) ?? []).flatMap((block) => blockParts(block, options));
   if (parts.length === 0 && structured !== undefined) parts.push({ type: 'text', text: JSON.stringify(structured) });
   checkParts(parts, options);
-  return simplify(parts);
+  return simplify(parts, options.media);
 }

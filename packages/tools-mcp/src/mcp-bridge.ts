@@ -222,7 +222,7 @@ export class McpBridge implements Disposable {
       const where = { where: `MCP resource "${uri.slice(0, 200)}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
       const parts = result.contents.flatMap((content) => resourceParts(content, where));
       checkParts(parts, where);
-      return simplify(parts);
+      return simplify(parts, this.settings.media);
     });
   }
 
@@ -256,7 +256,7 @@ export class McpBridge implements Disposable {
       const messages = result.messages.map((message) => {
         const parts = blockParts(message.content, where);
         checkParts(parts, where);
-        return { role: message.role, content: simplify(parts) };
+        return { role: message.role, content: simplify(parts, this.settings.media) };
       });
       return { ...(result.description ? { description: result.description } : {}), messages };
     });
@@ -290,7 +290,7 @@ export class McpBridge implements Disposable {
           ? await this.callTask(client, definition, args, ctx, deadline)
           : (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...this.connection.requestOptions(deadline), onprogress })) as RawToolResult;
         const validate = this.validator(definition);
-        return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, ...(validate ? { validate } : {}) });
+        return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) });
       }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
     } finally {
       this.inflight.delete(ctx);

@@ -45,6 +45,12 @@ describe('mapping MCP results to content', () => {
     expect(() => mapToolResult({ isError: true }, options)).toThrow(expect.objectContaining({ code: 'mcp_tool_error' }));
   });
 
+  it('renders media as text notes with media: text (for text-only models), after checking it', () => {
+    const result = { content: [{ type: 'text', text: 'see' }, { type: 'image', data: PNG, mimeType: 'image/png' }, { type: 'resource', resource: { uri: 'file:///r/a.pdf', mimeType: 'application/pdf', blob: 'AAAA' } }] };
+    expect(mapToolResult(result, { ...options, media: 'text' })).toBe('see\n[image image/png, 70 bytes, not shown]\n[resource file:///r/a.pdf (application/pdf)]\n[file application/pdf "a.pdf", 3 bytes, not shown]');
+    expect(() => mapToolResult({ content: [{ type: 'image', data: '!!', mimeType: 'image/png' }] }, { ...options, media: 'text' })).toThrow(expect.objectContaining({ code: 'content_invalid' }));
+  });
+
   it('makes hostile blocks typed errors, not crashes', () => {
     for (const block of [null, 5, 'text', [], { type: 5 }, { type: 'text' }, { type: 'image', data: 5, mimeType: 'image/png' }, { type: 'image', data: 'AAAA' }, { type: 'resource' }, { type: 'resource_link' }]) {
       expect(() => mapToolResult({ content: [block] }, options), JSON.stringify(block)).toThrow(expect.objectContaining({ code: 'mcp_output_invalid' }));

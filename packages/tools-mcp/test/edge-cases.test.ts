@@ -75,6 +75,16 @@ describe('results', () => {
     ]);
   });
 
+  it('gives text-only models notes instead of media with media: text', async () => {
+    const bridge = await connect({ media: 'text' });
+    const text = await run(bridge, 'h__media');
+    expect(typeof text).toBe('string');
+    expect(text).toContain('[image image/png, 70 bytes, not shown]');
+    expect(text).toContain('[file audio/wav, 12 bytes, not shown]');
+    expect(text).toContain('[file application/pdf "report.pdf", 18 bytes, not shown]');
+    expect(text).toContain('remember the milk');
+  });
+
   it('turns structured-only output into JSON and checks it against the outputSchema', async () => {
     const bridge = await connect();
     expect(JSON.parse(await run(bridge, 'h__structured_only') as string)).toEqual({ temperature: 21.5 });

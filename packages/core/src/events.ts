@@ -29,6 +29,10 @@ export type RunEvent =
   | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
   | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
   | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean })
+  /** A running call reported progress (`ToolContext.progress`). */
+  | (RunEventBase & { readonly type: 'tool_progress'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly progress?: number; readonly total?: number; readonly message?: string })
+  /** A running call reported a log line (`ToolContext.log`), redacted like every event. */
+  | (RunEventBase & { readonly type: 'tool_log'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly level: 'debug' | 'info' | 'warning' | 'error'; readonly message: string })
   | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult<unknown> })

@@ -5,7 +5,7 @@ import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import { idempotencyKeyFor, type Tool } from '../tool.js';
+import { idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -306,13 +306,15 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       }, tool.timeoutMs);
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal });
+      const notices = toolNotices(run, stepIndex, call, controller.signal);
+      const ctx: ToolContext = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal, progress: notices.progress, log: notices.log });
       let promise: Promise<unknown>;
       try {
         promise = tool.execute(job.args, ctx);
       } catch (error) {
         promise = Promise.reject(error);
       }
+      promise.finally(notices.settle).catch(() => undefined);
       promise.then(
         (value) => {
           if (controller.signal.aborted) return lateResult(run, call, stepIndex);
@@ -350,6 +352,35 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     run.signal.removeEventListener('abort', onRunAbort);
   }
 }
+
+/**
+ * The `progress` and `log` callbacks of one call: each becomes a persisted, redacted run event
+ * while the call is in flight, at most `MAX_TOOL_NOTICES` per call; malformed notices are dropped.
+ */
+function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, signal: AbortSignal): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']>; settle: () => void } {
+  let count = 0;
+  let settled = false;
+  const open = () => !settled && !signal.aborted && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
+  const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  return {
+    settle: () => {
+      settled = true;
+    },
+    progress: (info) => {
+      if (typeof info !== 'object' || info === null || !open()) return;
+      const progress = finite(info.progress);
+      const total = finite(info.total);
+      const message = typeof info.message === 'string' ? info.message.slice(0, 1_000) : undefined;
+      run.log.emit({ type: 'tool_progress', stepIndex, toolCallId: call.id, name: call.name, ...(progress !== undefined ? { progress } : {}), ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
+    },
+    log: (entry) => {
+      if (typeof entry !== 'object' || entry === null || !LOG_LEVELS.has(entry.level) || typeof entry.message !== 'string' || !open()) return;
+      run.log.emit({ type: 'tool_log', stepIndex, toolCallId: call.id, name: call.name, level: entry.level, message: entry.message.slice(0, 2_000) });
+    },
+  };
+}
+
+const LOG_LEVELS = new Set<string>(['debug', 'info', 'warning', 'error']);
 
 function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {
   // A result that arrives after the timeout or abort is never committed; it is only audited.

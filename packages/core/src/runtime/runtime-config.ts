@@ -71,13 +71,16 @@ const restSchema = z.object({
   maxOutputRepairs: z.number().int().min(0).max(10).optional(),
 });
 
-/** Validates config against the model in use. Throws `ConfigError` naming the field, e.g. a cost cap with no price. */
-export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: ModelAdapter): ResolvedRuntimeConfig {
+/**
+ * Validates config against the model in use. Throws `ConfigError` naming the field, e.g. a cost cap with no price.
+ * Without a model (not known yet, e.g. before plugins provide it) every check but the price lookup runs.
+ */
+export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick<ModelAdapter, 'provider' | 'model'> | undefined): ResolvedRuntimeConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('config', 'expected an options object');
   const limits = resolveLimits(config.limits);
   const pricing = resolvePricing(config.pricing);
-  const price = findPrice(pricing, model.provider, model.model);
-  if (limits.maxCostUsd !== undefined && !price) {
+  const price = model ? findPrice(pricing, model.provider, model.model) : undefined;
+  if (model && limits.maxCostUsd !== undefined && !price) {
     throw new ConfigError('limits.maxCostUsd', `a cost cap needs a price for "${model.provider}:${model.model}"; add it to options.pricing`);
   }
   const rest = parseOptions(restSchema, config, '');

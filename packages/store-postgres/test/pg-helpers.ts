@@ -102,3 +102,62 @@ export class PrivatePostgres implements AsyncDisposable {
     }
   }
 }
+
+/**
+ * A loopback TCP proxy in front of PostgreSQL that can lose a response: after `dropNextResponse()`,
+ * the next bytes the server sends on any connection are discarded and that connection is cut —
+ * the statement ran (and committed) on the server, the client never hears back.
+ */
+export class LossyProxy implements AsyncDisposable {
+  private armed = false;
+  /** Responses dropped so far. */
+  dropped = 0;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private constructor(private readonly server: import('node:net').Server, readonly port: number) {}
+
+  static async start(target: string): Promise<LossyProxy> {
+    const { hostname, port } = new URL(target);
+    const { createServer: create, connect } = await import('node:net');
+    let proxy: LossyProxy | undefined;
+    const server = create((client) => {
+      const upstream = connect({ host: hostname, port: Number(port || 5432) });
+      proxy!.sockets.add(client).add(upstream);
+      const cut = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', cut).on('close', cut);
+      upstream.on('error', cut).on('close', cut);
+      client.on('data', (chunk) => upstream.write(chunk));
+      upstream.on('data', (chunk) => {
+        if (proxy!.armed) {
+          proxy!.armed = false;
+          proxy!.dropped++;
+          cut();
+          return;
+        }
+        client.write(chunk);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new LossyProxy(server, (server.address() as { port: number }).port);
+    return proxy;
+  }
+
+  /** The target URL with host and port replaced by the proxy's. */
+  urlFor(target: string): string {
+    const url = new URL(target);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  dropNextResponse(): void {
+    this.armed = true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}

@@ -110,6 +110,8 @@ export class PrivatePostgres implements AsyncDisposable {
  */
 export class LossyProxy implements AsyncDisposable {
   private armed = false;
+  /** While true, every connection is cut on arrival (the server looks unreachable). */
+  refuse = false;
   /** Responses dropped so far. */
   dropped = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -120,6 +122,10 @@ export class LossyProxy implements AsyncDisposable {
     const { createServer: create, connect } = await import('node:net');
     let proxy: LossyProxy | undefined;
     const server = create((client) => {
+      if (proxy!.refuse) {
+        client.destroy();
+        return;
+      }
       const upstream = connect({ host: hostname, port: Number(port || 5432) });
       proxy!.sockets.add(client).add(upstream);
       const cut = () => {
@@ -150,6 +156,12 @@ export class LossyProxy implements AsyncDisposable {
     url.hostname = '127.0.0.1';
     url.port = String(this.port);
     return url.toString();
+  }
+
+  /** Cuts every open connection now. */
+  cutAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 
   dropNextResponse(): void {

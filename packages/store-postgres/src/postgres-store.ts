@@ -36,6 +36,13 @@ export interface PostgresStoreOptions {
   readonly connectionTimeoutMs?: number;
   /** `application_name` of the store's connections (visible in `pg_stat_activity`). Default `agentrt`. */
   readonly applicationName?: string;
+  /**
+   * `synchronous_commit` of the store's connections. Default: the server's setting (normally `on`:
+   * a committed step survives a server crash). `off`: a server crash may lose the last few
+   * hundred milliseconds of commits (never corrupts; a lost tail looks like a crash before those
+   * commits), for far fewer disk flushes per step. See docs/stores.md.
+   */
+  readonly synchronousCommit?: 'on' | 'off' | 'local' | 'remote_write' | 'remote_apply';
 }
 
 interface RunRow {
@@ -59,6 +66,11 @@ interface RunRow {
 }
 
 type Blobs = Map<string, string>;
+/**
+ * The run columns this version reads — never `SELECT *`: a later migration may add columns, and
+ * statements prepared by processes still running this version must keep their result shape.
+ */
+const RUN_COLUMNS = 'run_id, create_token, status, static, updated_at, step_count, tool_calls, input_tokens, output_tokens, cost_usd, result, pending_step, last_event_seq, last_event_hash, lease_owner, lease_epoch, lease_expires_at';
 type Params = unknown[];
 const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 /** Re-sends after a dropped connection: delays before the 2nd, 3rd and 4th attempt. */
@@ -119,6 +131,7 @@ export class PostgresStore implements StateStore {
   private killListener: KillListener | undefined;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private readonly statementNames = new Map<string, string>();
 
   constructor(options: PostgresStoreOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', 'PostgresStore takes an options object ({ url } or { pool })');
@@ -139,6 +152,10 @@ export class PostgresStore implements StateStore {
     const connectionTimeout = positive('connectionTimeoutMs', 5_000);
     const applicationName = options.applicationName ?? 'agentrt';
     if (typeof applicationName !== 'string') throw new ConfigError('applicationName', 'expected a string');
+    const synchronousCommit = options.synchronousCommit;
+    if (synchronousCommit !== undefined && !['on', 'off', 'local', 'remote_write', 'remote_apply'].includes(synchronousCommit)) {
+      throw new ConfigError('synchronousCommit', `expected on, off, local, remote_write or remote_apply, got ${JSON.stringify(synchronousCommit)}`);
+    }
 
     this.t = tablesOf(this.schemaName);
     const channel = `agentrt_kill_${this.schemaName}`;
@@ -161,6 +178,7 @@ export class PostgresStore implements StateStore {
         statement_timeout: statementTimeout,
         // A peer that vanished without a reset answers nothing: give up a little after the server would have.
         query_timeout: statementTimeout + 2_000,
+        ...(synchronousCommit ? { options: `-c synchronous_commit=${synchronousCommit}` } : {}),
         idle_in_transaction_session_timeout: statementTimeout * 2,
         allowExitOnIdle: true,
       });
@@ -210,9 +228,18 @@ export class PostgresStore implements StateStore {
     }
   }
 
+  /**
+   * One statement on a pooled connection (checked out for this statement only). Statements are
+   * named, so each connection parses and plans each of them once.
+   */
   private async query<R extends pg.QueryResultRow>(sql: string, params: Params = []): Promise<R[]> {
     if (this.closed) throw new StoreError('store_unavailable', 'the PostgreSQL store is closed');
-    return (await this.pool.query<R>(sql, params)).rows;
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `agentrt_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      this.statementNames.set(sql, name);
+    }
+    return (await this.pool.query<R>({ name, text: sql, values: params })).rows;
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -227,18 +254,18 @@ export class PostgresStore implements StateStore {
       const inserted = await this.query<RunRow>(
         `WITH ins AS (
            INSERT INTO ${this.t.runs} (run_id, idempotency_key, create_token, status, static, updated_at)
-           VALUES ($1, $2, $3, 'running', $4, $5) ON CONFLICT DO NOTHING RETURNING *
+           VALUES ($1, $2, $3, 'running', $4, $5) ON CONFLICT DO NOTHING RETURNING ${RUN_COLUMNS}
          ), bl AS (${this.insertBlobs('ins', 6)})
-         SELECT * FROM ins`,
+         SELECT ${RUN_COLUMNS} FROM ins`,
         [runKey, idemKey, token, staticPart, run.createdAt, hashes, datas],
       );
       if (inserted[0]) return { run: await this.toRecord(inserted[0]), created: true };
       // Not inserted: an earlier attempt of this very call landed, the key was used, or the id exists.
       if (idemKey !== null) {
-        const byKey = await this.query<RunRow>(`SELECT * FROM ${this.t.runs} WHERE idempotency_key = $1`, [idemKey]);
+        const byKey = await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE idempotency_key = $1`, [idemKey]);
         if (byKey[0]) return { run: await this.toRecord(byKey[0]), created: byKey[0].create_token === token };
       }
-      const byId = await this.query<RunRow>(`SELECT * FROM ${this.t.runs} WHERE run_id = $1`, [runKey]);
+      const byId = await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE run_id = $1`, [runKey]);
       if (byId[0]?.create_token === token) return { run: await this.toRecord(byId[0]), created: true };
       if (byId[0]) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
       // Neither exists any more (never happens without deletes): report the conflict rather than guess.
@@ -248,7 +275,7 @@ export class PostgresStore implements StateStore {
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     return this.op('getRun', async () => {
-      const rows = await this.query<RunRow>(`SELECT * FROM ${this.t.runs} WHERE run_id = $1`, [keyOf(runId)]);
+      const rows = await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE run_id = $1`, [keyOf(runId)]);
       return rows[0] ? this.toRecord(rows[0]) : undefined;
     });
   }
@@ -257,8 +284,8 @@ export class PostgresStore implements StateStore {
     return this.op('listRuns', async () => {
       const limit = query.limit === undefined ? null : Math.max(0, Math.floor(query.limit));
       const rows = query.status
-        ? await this.query<RunRow>(`SELECT * FROM ${this.t.runs} WHERE status = $1 ORDER BY seq DESC LIMIT $2`, [query.status, limit])
-        : await this.query<RunRow>(`SELECT * FROM ${this.t.runs} ORDER BY seq DESC LIMIT $1`, [limit]);
+        ? await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE status = $1 ORDER BY seq DESC LIMIT $2`, [query.status, limit])
+        : await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} ORDER BY seq DESC LIMIT $1`, [limit]);
       const out: RunRecord[] = [];
       for (const row of rows) out.push(await this.toRecord(row));
       return out;

@@ -38,9 +38,9 @@ export interface PostgresStoreOptions {
   readonly applicationName?: string;
   /**
    * `synchronous_commit` of the store's connections. Default: the server's setting (normally `on`:
-   * a committed step survives a server crash). `off`: a server crash may lose the last few
-   * hundred milliseconds of commits (never corrupts; a lost tail looks like a crash before those
-   * commits), for far fewer disk flushes per step. See docs/stores.md.
+   * a committed step survives a server crash). `off`: a server crash may lose up to ~0.6 s of
+   * commits (never corrupts; a lost tail looks like a crash before those commits), for far fewer
+   * disk flushes per step. Ignored with `pool`. See docs/stores.md.
    */
   readonly synchronousCommit?: 'on' | 'off' | 'local' | 'remote_write' | 'remote_apply';
 }

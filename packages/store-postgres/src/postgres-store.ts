@@ -334,7 +334,7 @@ export class PostgresStore implements StateStore {
          bl AS (${this.insertBlobs('upd', 16)})
          SELECT count(*)::int AS n FROM upd`,
         [
-          runKey, index, data, input.step.toolCalls, input.usageDelta.inputTokens, input.usageDelta.outputTokens, input.usageDelta.costUsd,
+          runKey, index, data, count(input.step.toolCalls), count(input.usageDelta.inputTokens), count(input.usageDelta.outputTokens), finite(input.usageDelta.costUsd),
           new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas,
         ],
       );
@@ -714,6 +714,13 @@ export class PostgresStore implements StateStore {
     };
   }
 }
+
+/**
+ * Counters as the columns hold them. Core sends finite integers; anything else (NaN, 1.5) would
+ * be refused by the integer columns, or — NaN in a float column — make the run unreadable.
+ */
+const count = (n: number) => (Number.isFinite(n) ? Math.trunc(n) : 0);
+const finite = (n: number) => (Number.isFinite(n) ? n : 0);
 
 function blobArrays(blobs: Blobs): [string[], string[]] {
   return [[...blobs.keys()], [...blobs.values()]];

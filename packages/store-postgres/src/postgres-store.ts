@@ -7,6 +7,7 @@ import {
 import pg from 'pg';
 import { isConnectionFailure, isTransientConflict, translate } from './errors.js';
 import { KillListener } from './kill-listener.js';
+import { escapeLiteralRefs, unescapeLiteralRefs } from './literal-refs.js';
 import { migrate, SCHEMA_VERSION, tablesOf, type Tables } from './schema.js';
 
 /** Options of `PostgresStore`. Give `url` or `pool`, not both. */
@@ -246,7 +247,7 @@ export class PostgresStore implements StateStore {
     const token = randomUUID();
     const blobs: Blobs = new Map();
     // The whole record (id included) is written once and never changes.
-    const staticPart = encodeStored(extractBlobs({ ...run }, blobs));
+    const staticPart = encodeStored(extract({ ...run }, blobs));
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(run.runId);
     const idemKey = run.idempotencyKey === undefined ? null : keyOf(run.idempotencyKey);
@@ -294,7 +295,7 @@ export class PostgresStore implements StateStore {
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
     const blobs: Blobs = new Map();
-    const data = encodeStored(extractBlobs(input.decision, blobs));
+    const data = encodeStored(extract(input.decision, blobs));
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
     await this.op('saveDecision', async () => {
@@ -316,7 +317,7 @@ export class PostgresStore implements StateStore {
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
     const blobs: Blobs = new Map();
-    const data = encodeStored(extractBlobs(input.step, blobs));
+    const data = encodeStored(extract(input.step, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
@@ -363,7 +364,7 @@ export class PostgresStore implements StateStore {
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
     const blobs: Blobs = new Map();
-    const result = input.result ? encodeStored(extractBlobs(input.result, blobs)) : null;
+    const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
     const events = this.encodeEvents(input.runId, input.events ?? [], blobs);
     const [hashes, datas] = blobArrays(blobs);
     await this.op('updateRun', async (attempt) => {
@@ -390,7 +391,7 @@ export class PostgresStore implements StateStore {
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
     const blobs: Blobs = new Map();
-    const result = encodeStored(extractBlobs(input.result, blobs));
+    const result = encodeStored(extract(input.result, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
     const [hashes, datas] = blobArrays(blobs);
     return this.op('finishRun', async () => {
@@ -473,7 +474,7 @@ export class PostgresStore implements StateStore {
       argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
       result: input.result, startedAt: input.completedAt, completedAt: input.completedAt,
     };
-    const data = encodeStored(extractBlobs(entry, blobs));
+    const data = encodeStored(extract(entry, blobs));
     const [hashes, datas] = blobArrays(blobs);
     await this.op('recordToolResult', async () => {
       // A completion, once recorded, is never overwritten; an intent keeps its start time.
@@ -640,7 +641,7 @@ export class PostgresStore implements StateStore {
     events.forEach((event, i) => {
       if (event.seq !== first + i) throw new StoreError('run_conflict', `event seq ${event.seq} does not follow ${first + i - 1} in run ${runId}`);
     });
-    const datas = events.map((event) => encodeStored(extractBlobs(event, blobs)));
+    const datas = events.map((event) => encodeStored(extract(event, blobs)));
     const last = events[events.length - 1];
     return { params: [first, last?.hash ?? null, events.map((e) => e.seq), events.map((e) => e.type), datas], datas };
   }
@@ -676,7 +677,7 @@ export class PostgresStore implements StateStore {
   private async restore<T>(runId: string, values: T[]): Promise<T[]> {
     const refs = new Set<string>();
     for (const value of values) blobRefs(value, refs);
-    if (refs.size === 0) return values;
+    if (refs.size === 0) return values.map(unescapeLiteralRefs);
     const rows = await this.query<{ sha256: string; data: string }>(`SELECT sha256, data FROM ${this.t.blobs} WHERE run_id = $1 AND sha256 = ANY($2::text[])`, [keyOf(runId), [...refs]]);
     const found = new Map(rows.map((r) => [r.sha256, r.data]));
     const lookup = (sha256: string) => {
@@ -684,7 +685,7 @@ export class PostgresStore implements StateStore {
       if (data === undefined) throw new StoreError('state_corrupt', `run ${runId} references media blob ${sha256} that is not stored`);
       return data;
     };
-    return values.map((value) => restoreBlobs(value, lookup));
+    return values.map((value) => unescapeLiteralRefs(restoreBlobs(value, lookup)));
   }
 
   private async toRecord(row: RunRow): Promise<RunRecord> {
@@ -721,6 +722,11 @@ export class PostgresStore implements StateStore {
  */
 const count = (n: number) => (Number.isFinite(n) ? Math.trunc(n) : 0);
 const finite = (n: number) => (Number.isFinite(n) ? n : 0);
+
+/** Media data ≥ 1 KB of base64 moves to `blobs` (core's `extractBlobs`), after user data that looks like a reference is escaped. */
+function extract<T>(value: T, blobs: Blobs): T {
+  return extractBlobs(escapeLiteralRefs(value), blobs);
+}
 
 function blobArrays(blobs: Blobs): [string[], string[]] {
   return [[...blobs.keys()], [...blobs.values()]];

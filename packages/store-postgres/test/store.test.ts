@@ -190,3 +190,32 @@ describe('PostgresStore', () => {
     await store.close();
   }, 60_000);
 });
+
+describe('PostgresStore against hostile records', () => {
+  it('a model whose tool-call args look like a stored media reference cannot make the run unreadable', async () => {
+    const store = new PostgresStore({ url: DATABASE_URL, schema: schema() });
+    const sneaky = { type: 'image', mediaType: 'image/png', blob: 'f'.repeat(64), '~blob': 'x', n: 1 };
+    const model = new ScriptedModel([ScriptedModel.call('echo', sneaky, { id: 'e1' }), ScriptedModel.answer('ok')]);
+    const result = await createRuntime({ model, tools: [echo], store }).run({ input: 'go', runId: 'sneaky' });
+    expect(result.stopReason).toBe('final_answer');
+    const steps = await store.loadSteps('sneaky');
+    expect(steps[0]?.messages[0]).toMatchObject({ toolCalls: [{ id: 'e1', args: sneaky }] });
+    await assertRunInvariants({ store, runId: 'sneaky', result });
+    expect((await store.listEvents('sneaky')).length).toBeGreaterThan(0);
+    // Real media next to look-alike keys, nested: every record reads back exactly as written.
+    const data = randomBytes(2_000).toString('base64');
+    const part = { type: 'file', mediaType: 'application/pdf', data, blob: 'a', '~blob': 'b', '~~blob': 'c', filename: 'x.pdf' } as unknown as ContentPart;
+    const at = new Date().toISOString();
+    const step: StepRecord = {
+      runId: 'sneaky2', stepIndex: 0, usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, toolCalls: 1, finishReason: 'tool_calls', startedAt: at, endedAt: at,
+      messages: [
+        { role: 'assistant', content: '', toolCalls: [{ id: 'f1', name: 'fetch', args: [{ type: 'file', blob: 'z' }, { nested: { type: 'image', '~~~blob': 1 } }] }] },
+        { role: 'tool', toolCallId: 'f1', name: 'fetch', content: [part, { type: 'text', text: 'blob' }] },
+      ],
+    };
+    await store.createRun(newRun('sneaky2'));
+    await store.commitStep({ runId: 'sneaky2', step, events: [], usageDelta: { inputTokens: 1, outputTokens: 1, costUsd: 0 } });
+    expect(await store.loadSteps('sneaky2')).toEqual([step]);
+    await store.close();
+  });
+});

@@ -16,6 +16,8 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 10_000);
+/** `BENCH_STORES=postgres` (comma-separated) runs only those stores. */
+const only = (name) => !process.env.BENCH_STORES || process.env.BENCH_STORES.split(',').includes(name);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const input = z.object({ a: z.number(), b: z.number() });
@@ -53,7 +55,7 @@ const pick = (steps) => [10, 100, 1000, steps - 1].filter((i, k, all) => i < ste
 const flat = (bytes) => `${bytes.map(([i, b]) => `step ${i}: ${b} B`).join(' · ')} (max/min ${(Math.max(...bytes.map((x) => x[1])) / Math.min(...bytes.map((x) => x[1]))).toFixed(2)})`;
 
 // SQLite
-for (const synchronous of ['normal', 'full']) {
+for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
   const steps = synchronous === 'full' ? Math.min(STEPS, 2_000) : STEPS;
   const dir = mkdtempSync(join(tmpdir(), 'agentrt-bench-'));
   const bareDb = new Database(join(dir, 'bare.db'));
@@ -78,16 +80,17 @@ for (const synchronous of ['normal', 'full']) {
 }
 
 // Redis
-const prefix = `agentrt-bench:${process.pid}:`;
-const redis = new Redis(REDIS_URL);
-const bare = await bareLoop((i, data) => redis.rpush(`${prefix}bare`, data), STEPS);
-const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
-const rt = await runtimeLoop(store, STEPS, 'bench');
-const bytes = [];
-for (const i of pick(STEPS)) {
-  const step = (await redis.lindex(`${prefix}steps:bench`, i)).length;
-  const events = (await redis.lrange(`${prefix}events:bench`, 0, -1)).filter((e) => JSON.parse(e).stepIndex === i).reduce((n, e) => n + e.length, 0);
-  bytes.push([i, step + events]);
+if (only('redis')) {
+  const prefix = `agentrt-bench:${process.pid}:`;
+  const redis = new Redis(REDIS_URL);
+  const bare = await bareLoop((i, data) => redis.rpush(`${prefix}bare`, data), STEPS);
+  const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
+  const rt = await runtimeLoop(store, STEPS, 'bench');
+  const bytes = [];
+  for (const i of pick(STEPS)) {
+    const step = (await redis.lindex(`${prefix}steps:bench`, i)).length;
+    const events = (await redis.lrange(`${prefix}events:bench`, 0, -1)).filter((e) => JSON.parse(e).stepIndex === i).reduce((n, e) => n + e.length, 0);
+    bytes.push([i, step + events]);
 }
 console.log(`redis (${STEPS} steps): bare ${bare.toFixed(1)} µs/step · agentrt ${rt.toFixed(1)} µs/step · ratio ${(rt / bare).toFixed(1)}×`);
 console.log(`  bytes written per step: ${flat(bytes)}`);
@@ -96,9 +99,11 @@ const keys = await redis.keys(`${prefix}*`);
 if (keys.length) await redis.del(...keys);
 redis.disconnect();
 
+}
+
 // PostgreSQL: with the server's durable default (synchronous_commit=on, one WAL flush per commit)
 // and with synchronous_commit=off (the WAL is flushed in the background).
-for (const synchronousCommit of ['off', 'on']) {
+for (const synchronousCommit of only('postgres') ? ['off', 'on'] : []) {
   const steps = synchronousCommit === 'on' ? Math.min(STEPS, 2_000) : STEPS;
   const schema = `agentrt_bench_${process.pid}_${synchronousCommit}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -112,7 +117,17 @@ for (const synchronousCommit of ['off', 'on']) {
   const size = async () => Number((await admin.query(
     `SELECT sum(pg_total_relation_size(c.oid))::bigint AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE 'agentrt\\_%'`, [schema])).rows[0].n);
   const marks = new Set([Math.floor(steps / 10), Math.floor(steps / 2), steps - 1]);
-  const rt = await runtimeLoop(store, steps, 'bench', [{ onStepEnd: async (step) => { if (marks.has(step.stepIndex)) disk.push([step.stepIndex, await size()]); } }]);
+  // Time per step of the first and the last 10 % of the run (excluding the size probes).
+  const tenth = Math.floor(steps / 10);
+  const clock = new Map();
+  const rt = await runtimeLoop(store, steps, 'bench', [{
+    onStepEnd: async (step) => {
+      if ([0, tenth, steps - tenth - 1, steps - 1].includes(step.stepIndex)) clock.set(step.stepIndex, process.hrtime.bigint());
+      if (marks.has(step.stepIndex)) disk.push([step.stepIndex, await size()]);
+    },
+  }]);
+  const firstTenth = Number(clock.get(tenth) - clock.get(0)) / 1000 / tenth;
+  const lastTenth = Number(clock.get(steps - 1) - clock.get(steps - tenth - 1)) / 1000 / tenth;
   const bytes = [];
   for (const i of pick(steps)) {
     const step = (await admin.query(`SELECT length(data) AS n FROM "${schema}".agentrt_steps WHERE run_id = 'bench' AND step_index = $1`, [i])).rows[0].n;
@@ -123,6 +138,7 @@ for (const synchronousCommit of ['off', 'on']) {
   console.log(`  bytes written per step: ${flat(bytes)}`);
   const growth = disk.slice(1).map(([i, n], k) => `steps ${disk[k][0]}→${i}: ${Math.round((n - disk[k][1]) / (i - disk[k][0]))} B/step`);
   console.log(`  on disk (tables + indexes + TOAST): ${growth.join(' · ')}`);
+  console.log(`  time per step: first 10 % ${firstTenth.toFixed(0)} µs · last 10 % ${lastTenth.toFixed(0)} µs (last/first ${(lastTenth / firstTenth).toFixed(2)})`);
   await store.close();
   await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
   await admin.end();

@@ -140,8 +140,8 @@ export class PostgresStore implements StateStore {
     if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) throw new ConfigError('url', 'expected a postgres:// connection string');
     if (options.pool !== undefined && (typeof options.pool?.query !== 'function' || typeof options.pool?.connect !== 'function')) throw new ConfigError('pool', 'expected a pg.Pool');
     this.schemaName = options.schema ?? 'public';
-    if (typeof this.schemaName !== 'string' || !IDENTIFIER.test(this.schemaName)) {
-      throw new ConfigError('schema', `expected a schema name of letters, digits and underscores (at most 63, not starting with a digit), got ${JSON.stringify(options.schema)}`);
+    if (typeof this.schemaName !== 'string' || !IDENTIFIER.test(this.schemaName) || /^pg_/i.test(this.schemaName)) {
+      throw new ConfigError('schema', `expected a schema name of letters, digits and underscores (at most 63, not starting with a digit or pg_), got ${JSON.stringify(options.schema)}`);
     }
     const positive = (field: 'max' | 'statementTimeoutMs' | 'connectionTimeoutMs', fallback: number) => {
       const value = options[field] ?? fallback;

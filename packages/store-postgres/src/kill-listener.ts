@@ -10,9 +10,12 @@ export interface KillListenerOptions {
   /** `SELECT scope, reason, at FROM <kill table> WHERE set_at >= $1`: flags set while disconnected. */
   readonly replaySql: string;
   readonly onFlag: (flag: KillFlag) => void;
+  /** A `SELECT 1` every this many ms, failing after as long, notices a silently dead connection. */
+  readonly heartbeatMs: number;
 }
 
 const BACKOFF_MS = [50, 100, 250, 500, 1_000, 2_000];
+
 
 /**
  * One dedicated connection that LISTENs for kill notifications and reconnects (with backoff)
@@ -25,6 +28,7 @@ export class KillListener {
   private running = false;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   /** Server time when the last connection started listening; flags set after it are replayed on reconnect. */
   private listeningSince: Date | undefined;
 
@@ -40,6 +44,8 @@ export class KillListener {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) await client.end().catch(() => undefined);
@@ -53,7 +59,11 @@ export class KillListener {
     const drop = () => {
       if (dropped) return;
       dropped = true;
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        if (this.heartbeat) clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+      }
       client.end().catch(() => undefined);
       this.scheduleReconnect();
     };
@@ -80,7 +90,20 @@ export class KillListener {
         for (const row of missed.rows) this.options.onFlag({ scope: row.scope, reason: row.reason, at: row.at });
       }
       this.failures = 0;
-      if (!this.running) await client.end().catch(() => undefined);
+      if (!this.running) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = setInterval(() => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('heartbeat timed out')), this.options.heartbeatMs)));
+        Promise.race([client.query('SELECT 1'), timeout]).then(() => clearTimeout(timer), () => {
+          clearTimeout(timer);
+          drop();
+        });
+      }, this.options.heartbeatMs);
+      this.heartbeat.unref();
     } catch {
       drop();
     }

@@ -44,6 +44,11 @@ export interface PostgresStoreOptions {
    * disk flushes per step. Ignored with `pool`. See docs/stores.md.
    */
   readonly synchronousCommit?: 'on' | 'off' | 'local' | 'remote_write' | 'remote_apply';
+  /**
+   * The kill LISTEN connection sends a `SELECT 1` this often and reconnects when it gets no answer
+   * within as long (a peer that vanished without a reset, a NAT that dropped the flow). Default 15 000 ms.
+   */
+  readonly killHeartbeatMs?: number;
 }
 
 interface RunRow {
@@ -133,6 +138,7 @@ export class PostgresStore implements StateStore {
   private ready: Promise<void> | undefined;
   private closed = false;
   private readonly statementNames = new Map<string, string>();
+  private readonly killHeartbeatMs: number;
 
   constructor(options: PostgresStoreOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', 'PostgresStore takes an options object ({ url } or { pool })');
@@ -143,7 +149,7 @@ export class PostgresStore implements StateStore {
     if (typeof this.schemaName !== 'string' || !IDENTIFIER.test(this.schemaName) || /^pg_/i.test(this.schemaName)) {
       throw new ConfigError('schema', `expected a schema name of letters, digits and underscores (at most 63, not starting with a digit or pg_), got ${JSON.stringify(options.schema)}`);
     }
-    const positive = (field: 'max' | 'statementTimeoutMs' | 'connectionTimeoutMs', fallback: number) => {
+    const positive = (field: 'max' | 'statementTimeoutMs' | 'connectionTimeoutMs' | 'killHeartbeatMs', fallback: number) => {
       const value = options[field] ?? fallback;
       if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new ConfigError(field, `expected a positive integer, got ${JSON.stringify(options[field])}`);
       return value;
@@ -151,6 +157,7 @@ export class PostgresStore implements StateStore {
     const max = positive('max', 10);
     const statementTimeout = positive('statementTimeoutMs', 5_000);
     const connectionTimeout = positive('connectionTimeoutMs', 5_000);
+    this.killHeartbeatMs = positive('killHeartbeatMs', 15_000);
     const applicationName = options.applicationName ?? 'agentrt';
     if (typeof applicationName !== 'string') throw new ConfigError('applicationName', 'expected a string');
     const synchronousCommit = options.synchronousCommit;
@@ -547,8 +554,15 @@ export class PostgresStore implements StateStore {
         clientConfig: this.listenerConfig,
         channel: this.channel,
         replaySql: `SELECT scope, reason, at FROM ${this.t.kills} WHERE set_at >= $1`,
+        heartbeatMs: this.killHeartbeatMs,
         onFlag: (flag) => {
-          for (const each of this.killListeners) each(flag);
+          for (const each of this.killListeners) {
+            try {
+              each(flag);
+            } catch {
+              // a failing subscriber must not stop the others, nor crash the process from an event handler
+            }
+          }
         },
       });
       this.killListener.start();

@@ -10,9 +10,9 @@ const schema = freshSchema();
 afterAll(() => dropSchema(schema));
 const CHILD = new URL('./__fixtures__/kill-child.mjs', import.meta.url).pathname;
 
-/** True once the store's LISTEN connection (application_name `<app>-kills`) has finished setting up. */
+/** True once the store's LISTEN connection (application_name `<app>-kills`) has finished setting up (it LISTENs first, then only SELECTs). */
 const listening = async (app: string) =>
-  (await sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' AND query LIKE 'SELECT clock_timestamp()%'`, [`${app}-kills`])).length > 0;
+  (await sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle' AND query LIKE 'SELECT%'`, [`${app}-kills`])).length > 0;
 
 describe('PostgresStore kill push (LISTEN/NOTIFY)', () => {
   it('aborts an in-flight 10 s tool in another process at once when this process kills the run', async () => {
@@ -71,6 +71,26 @@ describe('PostgresStore kill push (LISTEN/NOTIFY)', () => {
     unsubscribe();
     await Promise.all([listener.close(), writer.close()]);
   }, 60_000);
+
+  it('notices a LISTEN connection that went silent (no reset) by its heartbeat, reconnects and replays', async () => {
+    await using proxy = await LossyProxy.start(DATABASE_URL);
+    const app = `agentrt-silent-${randomUUID().slice(0, 8)}`;
+    const listener = new PostgresStore({ url: proxy.urlFor(DATABASE_URL), schema, applicationName: app, killHeartbeatMs: 300, connectionTimeoutMs: 1_000 });
+    const writer = new PostgresStore({ url: DATABASE_URL, schema });
+    const received: KillFlag[] = [];
+    listener.subscribeKills((flag) => received.push(flag));
+    await waitFor(() => listening(app), 10_000, 'the LISTEN connection');
+    const [old] = await sql<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`${app}-kills`]);
+    // The path goes silent (nothing forwarded, nothing closed): the kill's NOTIFY never arrives.
+    proxy.blackhole = true;
+    await writer.setKillFlag({ scope: 'run-silent', reason: 'sent into the void', at: new Date().toISOString() });
+    // The heartbeat gets no answer, so the listener gives that connection up (its backend goes away).
+    await waitFor(async () => (await sql(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [old!.pid])).length === 0, 10_000, 'the silent connection to be given up');
+    expect(received).toEqual([]);
+    proxy.blackhole = false;
+    await waitFor(() => received.some((f) => f.scope === 'run-silent'), 15_000, 'the kill replayed after the reconnect');
+    await Promise.all([listener.close(), writer.close()]);
+  }, 40_000);
 
   it('keeps kills of different schemas apart (one channel per schema)', async () => {
     const other = freshSchema();

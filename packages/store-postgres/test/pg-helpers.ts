@@ -112,6 +112,8 @@ export class LossyProxy implements AsyncDisposable {
   private armed = false;
   /** While true, every connection is cut on arrival (the server looks unreachable). */
   refuse = false;
+  /** While true, open connections forward nothing and stay open: a peer that vanished without a reset. */
+  blackhole = false;
   /** Responses dropped so far. */
   dropped = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -134,8 +136,11 @@ export class LossyProxy implements AsyncDisposable {
       };
       client.on('error', cut).on('close', cut);
       upstream.on('error', cut).on('close', cut);
-      client.on('data', (chunk) => upstream.write(chunk));
+      client.on('data', (chunk) => {
+        if (!proxy!.blackhole) upstream.write(chunk);
+      });
       upstream.on('data', (chunk) => {
+        if (proxy!.blackhole) return;
         if (proxy!.armed) {
           proxy!.armed = false;
           proxy!.dropped++;

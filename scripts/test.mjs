@@ -2,7 +2,8 @@
 // The README's test command: makes sure the services the tests need answer, then runs
 // the whole vitest suite and prints the plain summary line `N passed, N failed`.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
@@ -120,11 +121,14 @@ async function ensurePostgres(bin) {
   const wanted = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   if (await ensureDatabase(wanted)) return { url: wanted };
   const port = await freePort();
-  const dir = join(tmp, `pg-${port}`);
+  const asRoot = process.getuid?.() === 0;
+  // As root the server runs as `postgres`, which must reach its directory: use the system temp
+  // dir (the checkout may sit under a private home directory).
+  const dir = asRoot ? mkdtempSync(join(tmpdir(), 'agentrt-test-pg-')) : join(tmp, `pg-${port}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const asRoot = process.getuid?.() === 0;
   if (asRoot) {
+    if (spawnSync('id', ['-u', 'postgres']).status !== 0) spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'inherit' });
     const id = (flag) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
     chownSync(dir, id('-u'), id('-g'));
   }

@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type StateStore } from '@agentrt/core';
+import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type StateStore } from '@agentrt/core';
 import { anthropicProvider } from '@agentrt/model-anthropic';
 import { ollamaProvider } from '@agentrt/model-ollama';
 import { openaiProvider } from '@agentrt/model-openai';
 import { RedisStore } from '@agentrt/store-redis';
 import { SqliteStore } from '@agentrt/store-sqlite';
+import { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
 
 /** Where runs are kept when the config names no store: a SQLite file beside the config. */
 export const DEFAULT_STORE_PATH = '.agentrt/runs.db';
@@ -63,13 +64,54 @@ function openStore(spec: CliConfig['store'], base: string): StateStore {
   }
 }
 
-/** Builds the runtime a config describes; providers for `openai:`, `anthropic:` and `ollama:` model strings are registered. */
-export async function runtimeFromConfig(path: string): Promise<AgentRuntime> {
+/** Which model a config runs on, and why (shown to the user when it is not the configured one). */
+export interface ModelChoice {
+  readonly model: ModelAdapter | string;
+  /** `configured`: the config's `model`; `environment`: picked from an API key or host; `embedded`: the offline demo model. */
+  readonly source: 'configured' | 'environment' | 'embedded';
+  /** One line for the user, e.g. `openai:gpt-4o-mini (OPENAI_API_KEY is set)`. */
+  readonly label: string;
+}
+
+/**
+ * The model for a config: its `model` when set; else `AGENTRT_MODEL`, or a provider whose key or
+ * host is in the environment (`OPENAI_API_KEY` → `openai:gpt-4o-mini`, `ANTHROPIC_API_KEY` →
+ * `anthropic:claude-sonnet-4-5`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
+ */
+export function chooseModel(configured: ModelAdapter | string | undefined, env: NodeJS.ProcessEnv = process.env): ModelChoice {
+  if (configured !== undefined) return { model: configured, source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
+  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-5', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
+  if (pick) return { model: pick[0]!, source: 'environment', label: `${pick[0]} (${pick[1]} is set)` };
+  return {
+    model: createDemoModel(),
+    source: 'embedded',
+    label: 'embedded demo model (no model in the config and no OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST or AGENTRT_MODEL: offline, scripted answers)',
+  };
+}
+
+/** Options of `runtimeFromConfig`. */
+export interface RuntimeFromConfigOptions {
+  /** Where model keys are looked up when the config names no model. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Told which model was chosen when the config names none (the CLI prints it). */
+  readonly onModelChoice?: (choice: ModelChoice) => void;
+}
+
+/**
+ * Builds the runtime a config describes; providers for `openai:`, `anthropic:` and `ollama:` model
+ * strings are registered. A config without `model` runs on `chooseModel`'s pick.
+ */
+export async function runtimeFromConfig(path: string, options: RuntimeFromConfigOptions = {}): Promise<AgentRuntime> {
   const config = await loadConfig(path);
   const base = dirname(path);
-  const { store, plugins, ...rest } = config;
+  const { store, plugins, model, ...rest } = config;
+  const choice = chooseModel(model, options.env);
+  if (choice.source !== 'configured') options.onModelChoice?.(choice);
+  const demo = choice.source === 'embedded' ? { pricing: { [`${DEMO_MODEL_ID.provider}:${DEMO_MODEL_ID.model}`]: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 }, ...rest.pricing } } : {};
   return createRuntimeAsync({
     ...rest,
+    ...demo,
+    model: choice.model,
     store: openStore(store, base),
     plugins: [openaiProvider(), anthropicProvider(), ollamaProvider(), ...(plugins ?? [])],
     pluginBase: config.pluginBase ?? base,

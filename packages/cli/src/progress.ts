@@ -92,7 +92,7 @@ export class StatusLine {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.terminal.columns ?? 80) - 1);
+    const width = Math.max(20, (this.terminal.columns || 80) - 1); // a pseudo-terminal may report 0 columns
     const line = `${SPINNER[this.frame++ % SPINNER.length]} ${this.text()}`;
     this.terminal.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
     this.drawn = true;

@@ -241,10 +241,16 @@ describe('agentrt ui: access and cross-site protection', () => {
     expect(all).toContain('[REDACTED]');
   });
 
-  it('answers 404 for an unknown run and page', async () => {
+  it('answers 404 for unknown runs, streams and pages', async () => {
     expect((await send(ui.origin, '/api/runs/nope', { headers: page })).status).toBe(404);
     expect((await send(ui.origin, '/api/runs/nope/stream', { headers: page })).status).toBe(404);
     expect((await send(ui.origin, '/nowhere', { headers: page })).status).toBe(404);
+  });
+
+  it('stops on SIGTERM with exit code 0 (last: it ends the console)', async () => {
+    const finished = await ui.stop();
+    expect(finished.code).toBe(0);
+    expect(finished.err).toBe('');
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentrtError, type AgentRuntime, type RunResult } from '@agentrt/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { findConfig, runtimeFromConfig, type ModelChoice } from './config.js';
+import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
 import { renderTraceHtml } from './console/pages.js';
 import { buildRunView } from './console/run-view.js';
 import { startConsole } from './console/server.js';
@@ -81,7 +81,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .addHelpText('after', '\nExit codes: 0 completed · 1 failed or error · 2 paused for approval · 3 stopped by a limit, kill or cancel · 64 usage');
 
   const open = async (options: { announceModel?: boolean } = {}) => {
-    const path = findConfig(program.opts().config);
+    const path = locateConfig(program.opts().config);
+    if (!path) io.err(`agentrt: no agentrt.config.mjs here: using the defaults (runs kept in ${DEFAULT_STORE_PATH}); \`agentrt init\` writes a config`);
     runtime = await runtimeFromConfig(path, options.announceModel ? { onModelChoice: (choice: ModelChoice) => io.err(`agentrt: model: ${choice.label}`) } : {});
     return runtime;
   };

@@ -20,15 +20,22 @@ export type CliConfig = Omit<CreateRuntimeOptions, 'store'> & { store?: StateSto
 
 const CANDIDATES = ['agentrt.config.mjs', 'agentrt.config.js', 'agentrt.config.json'];
 
-/** Finds the config: `--config`, else `agentrt.config.{mjs,js,json}` in the working directory. */
-export function findConfig(explicit: string | undefined, cwd = process.cwd()): string {
+/** Finds the config: `--config`, else `agentrt.config.{mjs,js,json}` in the working directory; `undefined` when there is none (an explicit path that does not exist is `config_invalid`). */
+export function locateConfig(explicit: string | undefined, cwd = process.cwd()): string | undefined {
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
     if (!existsSync(path)) throw new ConfigError('config', `config file ${explicit} does not exist`);
     return path;
   }
   for (const name of CANDIDATES) if (existsSync(resolve(cwd, name))) return resolve(cwd, name);
-  throw new ConfigError('config', `no ${CANDIDATES.join(' / ')} in ${cwd}; pass --config <file>`);
+  return undefined;
+}
+
+/** Like `locateConfig`, but a missing config is `config_invalid`. */
+export function findConfig(explicit: string | undefined, cwd = process.cwd()): string {
+  const path = locateConfig(explicit, cwd);
+  if (!path) throw new ConfigError('config', `no ${CANDIDATES.join(' / ')} in ${cwd}; run \`agentrt init\` or pass --config <file>`);
+  return path;
 }
 
 /** Loads a config file (JSON, or an ES module whose default export is the config). */
@@ -91,6 +98,8 @@ export function chooseModel(configured: ModelAdapter | string | undefined, env: 
 
 /** Options of `runtimeFromConfig`. */
 export interface RuntimeFromConfigOptions {
+  /** With no config file (`path` undefined): the folder the defaults are relative to. Default `process.cwd()`. */
+  readonly cwd?: string;
   /** Where model keys are looked up when the config names no model. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** Told which model was chosen when the config names none (the CLI prints it). */
@@ -99,11 +108,12 @@ export interface RuntimeFromConfigOptions {
 
 /**
  * Builds the runtime a config describes; providers for `openai:`, `anthropic:` and `ollama:` model
- * strings are registered. A config without `model` runs on `chooseModel`'s pick.
+ * strings are registered. A config without `model` runs on `chooseModel`'s pick. Without a config
+ * file (`path` undefined) every default applies: runs are kept in `.agentrt/runs.db` under `cwd`.
  */
-export async function runtimeFromConfig(path: string, options: RuntimeFromConfigOptions = {}): Promise<AgentRuntime> {
-  const config = await loadConfig(path);
-  const base = dirname(path);
+export async function runtimeFromConfig(path: string | undefined, options: RuntimeFromConfigOptions = {}): Promise<AgentRuntime> {
+  const config: CliConfig = path ? await loadConfig(path) : {};
+  const base = path ? dirname(path) : (options.cwd ?? process.cwd());
   const { store, plugins, model, ...rest } = config;
   const choice = chooseModel(model, options.env);
   if (choice.source !== 'configured') options.onModelChoice?.(choice);

@@ -1,6 +1,6 @@
 export { main, exitCodeFor, EXIT } from './cli.js';
 export type { CliIO } from './cli.js';
-export { findConfig, loadConfig, runtimeFromConfig, chooseModel, DEFAULT_STORE_PATH } from './config.js';
+export { findConfig, locateConfig, loadConfig, runtimeFromConfig, chooseModel, DEFAULT_STORE_PATH } from './config.js';
 export type { CliConfig, StoreSpec, ModelChoice, RuntimeFromConfigOptions } from './config.js';
 export { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
 export { INIT_CONFIG, writeInitConfig } from './init.js';

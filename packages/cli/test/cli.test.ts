@@ -142,14 +142,24 @@ describe('agentrt CLI', () => {
     expect((await run(path, 'trace', 'cli-html', '--html', file, '--json')).code).toBe(64);
   });
 
-  it('fails clearly: unknown run, missing config', async () => {
+  it('fails clearly: unknown run, a --config file that does not exist', async () => {
     const path = freshDb();
     const missing = await run(path, 'trace', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('error[run_not_found]');
-    const noConfig = await agentrt(path, ['runs'], { cwd: tmpdir(), config: false }).done;
+    const noConfig = await agentrt(path, ['--config', 'nope.mjs', 'runs'], { cwd: tmpdir(), config: false }).done;
     expect(noConfig.code).toBe(1);
     expect(noConfig.err).toContain('error[config_invalid]');
+  });
+
+  it('works with no config file at all: the defaults, the demo model, and it says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentrt-bare-'));
+    const hello = await agentrt('', ['run', 'hi'], { cwd: dir, config: false, env: NO_KEYS }).done;
+    expect(hello.code).toBe(0);
+    expect(hello.err).toContain('no agentrt.config.mjs here: using the defaults (runs kept in .agentrt/runs.db)');
+    expect(hello.err).toContain('model: embedded demo model');
+    expect(existsSync(join(dir, '.agentrt', 'runs.db'))).toBe(true);
+    expect((await agentrt('', ['runs'], { cwd: dir, config: false }).done).out).toMatch(/completed\s+final_answer/);
   });
 });
 

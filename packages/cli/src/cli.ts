@@ -25,7 +25,7 @@ export interface CliIO {
 export const EXIT = { ok: 0, failed: 1, paused: 2, stopped: 3, usage: 64 } as const;
 
 /** Exit code for a run's outcome. */
-export const exitCodeFor = (result: RunResult): number => (result.status === 'completed' ? EXIT.ok : result.status === 'paused' ? EXIT.paused : result.status === 'stopped' ? EXIT.stopped : EXIT.failed);
+export const exitCodeFor = (result: RunResult<unknown>): number => (result.status === 'completed' ? EXIT.ok : result.status === 'paused' ? EXIT.paused : result.status === 'stopped' ? EXIT.stopped : EXIT.failed);
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .action(async (words, options) => {
       const rt = await open({ announceModel: true });
       const status = !options.json && io.terminal ? new StatusLine(io.terminal, rt.config.limits.maxSteps) : undefined;
-      let result: RunResult | undefined;
+      let result: RunResult<unknown> | undefined;
       try {
         for await (const event of rt.stream({
           input: words.join(' '),
@@ -265,10 +265,10 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   }
 }
 
-function printOutcome(io: CliIO, result: RunResult): void {
+function printOutcome(io: CliIO, result: RunResult<unknown>): void {
   io.out(summary(result));
   io.out(`run id: ${result.runId}`);
-  if (result.output !== undefined) io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
+  if (result.output !== undefined && result.output !== '') io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
   if (result.error) io.out(`error[${result.error.code}] ${result.error.message}`);
   for (const pending of result.pendingApprovals ?? []) {
     io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${result.runId} ${pending.toolCallId} [--deny]`);

@@ -166,6 +166,7 @@ describe('agentrt ui: access and cross-site protection', () => {
       ['GET', await send(ui.origin, '/api/kill-all', { headers: page })],
       ['PUT', await send(ui.origin, '/api/kill-all', { method: 'PUT', headers: post, body: '{}' })],
       ['DELETE', await send(ui.origin, '/api/runs/api-pay', { method: 'DELETE', headers: post })],
+      ['HEAD of a stream', await send(ui.origin, '/api/runs/stream', { method: 'HEAD', headers: page })],
       ['foreign Origin', await send(ui.origin, '/api/kill-all', { method: 'POST', headers: { ...post, origin: 'http://evil.example' }, body: '{}' })],
       ['Origin on another port', await send(ui.origin, '/api/kill-all', { method: 'POST', headers: { ...post, origin: `http://127.0.0.1:${ui.port + 1}` }, body: '{}' })],
       ['cookie without Origin', await send(ui.origin, '/api/kill-all', { method: 'POST', headers: { host, cookie, 'content-type': 'application/json' }, body: '{}' })],
@@ -176,7 +177,7 @@ describe('agentrt ui: access and cross-site protection', () => {
       ['not JSON', await send(ui.origin, '/api/kill-all', { method: 'POST', headers: post, body: '{reason' })],
       ['unknown field', await send(ui.origin, '/api/kill-all', { method: 'POST', headers: post, body: '{"reason":"x","__proto__":{"admin":true}}' })],
     ];
-    const expected: Record<string, number> = { GET: 405, PUT: 405, DELETE: 405, 'form post': 415, 'text/plain': 415, 'huge body': 413, 'not JSON': 400, 'unknown field': 400 };
+    const expected: Record<string, number> = { GET: 405, PUT: 405, DELETE: 405, 'HEAD of a stream': 405, 'form post': 415, 'text/plain': 415, 'huge body': 413, 'not JSON': 400, 'unknown field': 400 };
     for (const [name, reply] of refused) expect(reply.status, name).toBe(expected[name] ?? 403);
     expect(JSON.parse((await send(ui.origin, '/api/status', { headers: page })).body)).toEqual({ incident: null });
     expect(JSON.parse((await send(ui.origin, '/api/runs/api-pay', { headers: page })).body).run.status).toBe('paused');

@@ -167,6 +167,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       c.header('Allow', 'GET, HEAD, POST');
       return apiError(c, 405, 'method_not_allowed', `${method} is not allowed`);
     }
+    // A HEAD of a live stream would hold a stream slot with nobody reading it.
+    if (method === 'HEAD' && c.req.path.endsWith('/stream')) {
+      c.header('Allow', 'GET');
+      return apiError(c, 405, 'method_not_allowed', 'live streams answer GET only');
+    }
     const hostHeader = (c.req.header('host') ?? '').toLowerCase();
     if (!hosts.has(hostHeader)) return apiError(c, 403, 'host_refused', 'the Host header does not name this console');
     const url = new URL(c.req.url);

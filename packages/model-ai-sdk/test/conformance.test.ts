@@ -1,0 +1,5 @@
+import { describeModelAdapter } from '@agentrt/testing';
+import { anthropicSuite, openaiSuite } from './suite.js';
+
+describeModelAdapter(openaiSuite);
+describeModelAdapter(anthropicSuite);

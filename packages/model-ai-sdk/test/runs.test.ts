@@ -83,7 +83,8 @@ describe('runs through createRuntime', () => {
     for (const request of server!.requests) expect((request.body as { thinking: unknown }).thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     const last = JSON.stringify(server!.requests[3]!.body);
     for (const n of [1, 2, 3]) expect(last).toContain(`step ${n}: which pair next`);
-    const responses = (await runtime.events(result.runId)).filter((e) => e.type === 'model_response') as { message: { reasoning?: { providerData?: unknown }[] } }[];
-    expect(responses.map((e) => e.message.reasoning?.[0]?.providerData)).toEqual(Array(4).fill({ anthropic: { signature: expect.any(String) } }));
+    // Each assistant turn goes back starting with its signed thinking block (the server verifies every signature).
+    const turns = (server!.requests[3]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] }).messages.filter((m) => m.role === 'assistant');
+    expect(turns.map((turn) => [turn.content[0]!.type, typeof turn.content[0]!.signature])).toEqual(Array(3).fill(['thinking', 'string']));
   });
 });

@@ -186,6 +186,7 @@ export class AiSdkModel implements ModelAdapter {
       version: this.specificationVersion,
       toolResultMedia: this.options.toolResultMedia ?? this.profile.toolResultMedia,
       systemFirst: this.profile.systemFirst,
+      replayReasoning: this.profile.replayReasoning,
       label: this.label,
     });
     let maxOutputTokens = outputLimit(this.options.maxOutputTokens, request.maxOutputTokens);

@@ -16,6 +16,8 @@ export interface PromptOptions {
   readonly toolResultMedia: ToolResultMedia;
   /** Move every system message to the front, in order (providers that take system text only there). */
   readonly systemFirst: boolean;
+  /** Whether assistant reasoning goes back (see `ProviderProfile.replayReasoning`). */
+  readonly replayReasoning: boolean;
   /** The model, for error messages. */
   readonly label: string;
 }
@@ -170,7 +172,7 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
       }
       case 'assistant': {
         const content = [
-          ...reasoningParts(message.reasoning),
+          ...(options.replayReasoning ? reasoningParts(message.reasoning) : []),
           ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
           ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: toolInput(call.args) })),
         ];

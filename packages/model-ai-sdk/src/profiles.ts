@@ -17,6 +17,13 @@ export interface ProviderProfile {
   readonly toolResultMedia: ToolResultMedia;
   /** Whether system messages must all come first (Anthropic, Google); OpenAI keeps them in place. */
   readonly systemFirst: boolean;
+  /**
+   * Whether an assistant turn's reasoning goes back to the model. Off for the OpenAI Responses
+   * API: its reasoning items must travel with the ids of the items that followed them (text,
+   * function calls), which agentrt messages do not keep, and an orphaned reasoning item is a 400
+   * ("Item 'rs_…' of type 'reasoning' was provided without its required following item").
+   */
+  readonly replayReasoning: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -51,7 +58,8 @@ export function anthropicThinking(providerOptions: unknown): { type: 'enabled'; 
  *
  * - `openai.*` — PNG, JPEG, GIF and WebP images (inline or by URL) and PDF files (inline) on the
  *   vision families (GPT-4o, 4.1, 4.5, 5, o1, o3, o4); tool media by the user-message workaround;
- *   Structured Outputs from the 2024-08-06 snapshots on; no reasoning declared.
+ *   Structured Outputs from the 2024-08-06 snapshots on; no reasoning declared; on the Responses
+ *   API (`openai.responses`) reasoning the model returns is kept but not sent back.
  * - `anthropic.*` — JPEG, PNG, GIF and WebP images and PDF / plain-text documents, inline or by
  *   URL, natively in tool results; structured output on Claude 4.5 and later; reasoning when
  *   `providerOptions.anthropic.thinking` turns thinking on.
@@ -72,6 +80,7 @@ export function profileFor(provider: string, modelId: string, providerOptions: u
       },
       toolResultMedia: 'user-message',
       systemFirst: false,
+      replayReasoning: provider !== 'openai.responses',
     };
   }
   if (family === 'anthropic') {
@@ -88,9 +97,10 @@ export function profileFor(provider: string, modelId: string, providerOptions: u
       },
       toolResultMedia: 'native',
       systemFirst: true,
+      replayReasoning: true,
     };
   }
-  return { family: undefined, capabilities: TEXT_ONLY, toolResultMedia: 'user-message', systemFirst: true };
+  return { family: undefined, capabilities: TEXT_ONLY, toolResultMedia: 'user-message', systemFirst: true, replayReasoning: true };
 }
 
 const NOT_STRICT = ['oneOf', 'not', 'if', 'then', 'else', 'patternProperties', 'dependentRequired', 'dependentSchemas', 'unevaluatedProperties'];

@@ -382,6 +382,19 @@ describe('stream parts (a hand-written v3 model)', () => {
     await expect(pending).rejects.toThrow('caller gave up');
   });
 
+  it('OpenAI Responses API: reasoning is kept in the message but not sent back (its item ids cannot travel with the calls)', async () => {
+    const prompts: unknown[] = [];
+    const responses = new AiSdkModel({ model: v3Model(() => [finish], { provider: 'openai.responses', onCall: (options) => prompts.push(options.prompt) }) });
+    const chat = new AiSdkModel({ model: v3Model(() => [finish], { provider: 'acme.chat', onCall: (options) => prompts.push(options.prompt) }) });
+    const transcript: Message[] = [user('go'), { role: 'assistant', content: 'ok', reasoning: [{ text: 'summary', providerData: { openai: { itemId: 'rs_1' } } }] }, user('again')];
+    await drain(responses.stream(request(transcript)));
+    await drain(chat.stream(request(transcript)));
+    expect(prompts.map((prompt) => (prompt as { role: string; content: unknown }[])[1]!.content)).toEqual([
+      [{ type: 'text', text: 'ok' }],
+      [{ type: 'reasoning', text: 'summary', providerOptions: { openai: { itemId: 'rs_1' } } }, { type: 'text', text: 'ok' }],
+    ]);
+  });
+
   it('hostile provider metadata: __proto__ keys never reach providerData, and Object.prototype stays clean', async () => {
     const metadata = JSON.parse('{"__proto__":{"polluted":true},"acme":{"__proto__":{"polluted":true},"sig":"s"}}');
     const model = new AiSdkModel({ model: v3Model(() => [{ type: 'reasoning-delta', id: 'r', delta: 'x', providerMetadata: metadata }, finish]) });

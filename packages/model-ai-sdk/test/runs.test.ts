@@ -57,7 +57,7 @@ describe('runs through createRuntime', () => {
       const model = await make([{ reply: { text: 'word '.repeat(20_000) } }, { reply: { text: 'never asked' } }]);
       const runtime = createRuntime({ model, tools: [add] });
       let deltas = 0;
-      let result: RunResult | undefined;
+      let result: RunResult<unknown> | undefined;
       for await (const event of runtime.stream('write a long essay')) {
         if (event.type === 'model_delta' && ++deltas === 1) await runtime.kill(event.runId, 'operator stop');
         if (event.type === 'run_finished') result = event.result;

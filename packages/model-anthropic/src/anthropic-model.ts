@@ -39,6 +39,8 @@ export interface AnthropicModelOptions {
 }
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
+/** The server's stop reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+const stopOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
   try {
@@ -161,7 +163,7 @@ export class AnthropicModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-          finishReason: STOP[message.stop_reason ?? ''] ?? 'other',
+          finishReason: stopOf(message.stop_reason),
         };
       } }),
     });
@@ -235,7 +237,7 @@ export class AnthropicModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage,
-          finishReason: STOP[stop ?? ''] ?? 'other',
+          finishReason: stopOf(stop),
         };
       } }),
     });

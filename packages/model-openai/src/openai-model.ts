@@ -41,6 +41,8 @@ const outputLimit = (...limits: (number | undefined)[]) => {
 };
 
 const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
+/** The server's finish reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+const finishOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(FINISH, reason) ? FINISH[reason]! : 'other');
 
 /**
  * Chat Completions through the official `openai` SDK. Retries are agentrt's (the SDK's are
@@ -124,7 +126,7 @@ export class OpenAIModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: choice.message.content ?? refusal ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
           usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-          finishReason: refusal && !choice.message.content ? 'content_filter' : FINISH[choice.finish_reason] ?? 'other',
+          finishReason: refusal && !choice.message.content ? 'content_filter' : finishOf(choice.finish_reason),
         };
       } }),
     });
@@ -172,7 +174,7 @@ export class OpenAIModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: text || refusal, ...(toolCalls.length ? { toolCalls } : {}) },
           usage,
-          finishReason: refusal && !text ? 'content_filter' : FINISH[finish] ?? 'other',
+          finishReason: refusal && !text ? 'content_filter' : finishOf(finish),
         };
       } }),
     });

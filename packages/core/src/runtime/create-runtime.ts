@@ -15,7 +15,7 @@ import { registeredProviders, resolveModelString } from '../model/model-provider
 import type { RuntimeConfig } from './runtime-config.js';
 
 /** Options of `createRuntime`: the parts, the plugins and the behaviour config. */
-export interface CreateRuntimeOptions extends RuntimeConfig {
+export interface CreateRuntimeOptions<TOut = string> extends RuntimeConfig<TOut> {
   /**
    * The model: an adapter, or a `provider:model` string resolved through registered model
    * providers (e.g. `'openai:gpt-4o-mini'` with `plugins: [openaiProvider()]`). Required unless
@@ -63,7 +63,7 @@ const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context',
  * });
  * ```
  */
-export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
+export function createRuntime<TOut = string>(options: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
   const container = prepare(options);
   for (const entry of options.plugins ?? []) {
     if (typeof entry === 'string' || (typeof entry === 'object' && entry !== null && 'module' in entry)) {
@@ -79,7 +79,7 @@ export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
 }
 
 /** Like `createRuntime`, importing plugins given by module specifier and awaiting each `register`. */
-export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise<AgentRuntime> {
+export async function createRuntimeAsync<TOut = string>(options: CreateRuntimeOptions<TOut>): Promise<AgentRuntime<TOut>> {
   const container = prepare(options);
   for (const entry of options.plugins ?? []) {
     const { plugin, options: pluginOptions, namespace } = await loadPluginEntry(entry, options.pluginBase);
@@ -88,7 +88,7 @@ export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise
   return finish(container, options);
 }
 
-function prepare(options: CreateRuntimeOptions): DependencyContainer {
+function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an options object');
   const container = (options.container ?? rootContainer).createChildContainer();
   if (options.model !== undefined && typeof options.model !== 'string') container.register(TOKENS.ModelAdapter, { useValue: options.model });
@@ -107,7 +107,7 @@ function prepare(options: CreateRuntimeOptions): DependencyContainer {
   return container;
 }
 
-function finish(container: DependencyContainer, options: CreateRuntimeOptions): AgentRuntime {
+function finish<TOut>(container: DependencyContainer, options: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
   if (typeof options.model === 'string') {
     // Providers come from plugins, so a model string is resolved once they have registered.
     container.register(TOKENS.ModelAdapter, { useValue: resolveModelString(options.model, registeredProviders(container), options.modelOptions) });
@@ -115,5 +115,6 @@ function finish(container: DependencyContainer, options: CreateRuntimeOptions): 
   if (!container.isRegistered(TOKENS.ModelAdapter, true)) throw new ConfigError('model', 'a model adapter is required');
   const config = Object.fromEntries(Object.entries(options).filter(([key]) => !PART_KEYS.has(key))) as RuntimeConfig;
   if (!container.isRegistered(TOKENS.RuntimeConfig, false)) container.register(TOKENS.RuntimeConfig, { useValue: config });
-  return container.resolve(AgentRuntime);
+  // The class is generic only in the type of `result.output`, which `options.output` decides.
+  return container.resolve(AgentRuntime) as AgentRuntime<TOut>;
 }

@@ -70,6 +70,27 @@ describe('runs through createRuntime', () => {
     });
   }
 
+  for (const [name, make] of Object.entries(providers)) {
+    it(`${name}: structured output with tools: the run's tools stay usable, the schema goes out natively, result.output is the parsed value`, async () => {
+      const model = await make([
+        { reply: { toolCalls: [{ id: 'call_s', name: 'add', args: { a: 19, b: 2 } }] } },
+        { reply: { text: '{"city":"Paris","celsius":21}' } },
+      ]);
+      // An open object inside (a record): not strict for OpenAI; for Anthropic the AI SDK's 'auto' mode would pick the JSON-tool fallback.
+      const weather = z.object({ city: z.string(), celsius: z.number(), notes: z.record(z.string(), z.string()).optional() });
+      const result = await createRuntime({ model, tools: [add] }).run({ input: 'weather in Paris, computed', output: weather });
+      expect(result).toMatchObject({ stopReason: 'final_answer', output: { city: 'Paris', celsius: 21 }, toolCalls: 1 });
+      expect(rejections(server!)).toEqual([]);
+      for (const request of server!.requests) {
+        expect(server!.wire.inspect!(request.body).outputSchema).toMatchObject({ type: 'object', properties: { city: { type: 'string' } } });
+        // Never the Anthropic JSON-tool fallback: only the run's own tool is advertised, and no tool is forced.
+        const sent = request.body as { tools: unknown[]; tool_choice?: unknown };
+        expect(sent.tools).toHaveLength(1);
+        expect(sent.tool_choice).toBeUndefined();
+      }
+    });
+  }
+
   it('anthropic: a thinking agent across three tool steps, signatures sent back each step, within its token limit on the wire', async () => {
     const model = await providers.anthropic([
       ...[1, 2, 3].map((n) => ({ reply: { reasoning: [{ text: `step ${n}: which pair next` }], toolCalls: [{ id: `toolu_${n}`, name: 'add', args: { a: n, b: n } }] } })),

@@ -5,12 +5,14 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { anthropicSuite, openaiSuite } from './suite.js';
+import { anthropicSuite, anthropicV2Suite, openaiSuite, openaiV2Suite } from './suite.js';
 
 // Run-level rich messages (image in, tool image, PDF, text-only refusal, structured output and
 // repair, reasoning over three tool steps): createRuntime + AiSdkModel + the strict loopback servers.
 describeModelAdapterRuns(openaiSuite);
 describeModelAdapterRuns(anthropicSuite);
+describeModelAdapterRuns(openaiV2Suite);
+describeModelAdapterRuns(anthropicV2Suite);
 
 const FAST = { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
 const add = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });

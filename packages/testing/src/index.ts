@@ -28,7 +28,6 @@ export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversa
 export { MATH_ATTACKS } from './corpora/math.js';
 export { SSRF_URLS } from './corpora/ssrf.js';
 export { SECRET_CANARIES } from './corpora/secrets.js';
-export { MEDIA_SAMPLES } from './corpora/media.js';
 export { describeHttpToolPack } from './conformance/tool-pack.js';
 export type { HttpToolPackSuiteOptions, HttpPackTestConfig } from './conformance/tool-pack.js';
 export { PUBLIC_ADDRESSES, PUBLIC_URLS, BLOCKED_ADDRESSES, HOSTILE_RESOLVER_ANSWERS } from './corpora/addresses.js';
@@ -38,3 +37,4 @@ export { describeFsToolPack } from './conformance/tool-pack.js';
 export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';
 export { PATH_TRAVERSAL_SPECIAL_FILES, LEGITIMATE_NAMES, createPathTraversalLayout, releaseFifo } from './corpora/path-traversal.js';
 export type { PathTraversalLayout } from './corpora/path-traversal.js';
+export { MEDIA_SAMPLES } from './corpora/media.js';

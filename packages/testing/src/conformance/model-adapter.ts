@@ -231,7 +231,11 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       const s = await start([{ hang: true }, { reply: { text: 'no' } }]);
       const controller = new AbortController();
       const pending = options.create(s, { timeoutMs: 30_000, retry: FAST }).generate({ messages: [user('hi')], tools: [], signal: controller.signal });
-      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      pending.catch(() => undefined);
+      // Abort once the request is in flight (a cold SDK may take longer than a fixed delay to send it).
+      for (const deadline = Date.now() + 10_000; s.requests.length === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(s.requests).toHaveLength(1);
+      controller.abort(new Error('caller gave up'));
       const started = Date.now();
       await expect(pending).rejects.toThrow('caller gave up');
       expect(Date.now() - started).toBeLessThan(1_000);

@@ -42,6 +42,8 @@ export type { StateStore, RunRecord, NewRunRecord, StepRecord, PendingStep, Leas
 export { MemoryStore } from './store/memory-store.js';
 export { encodeStored, decodeStored, STORED_FORMAT_VERSION } from './store/codec.js';
 export { Redactor, REDACTED } from './governance/redactor.js';
+export { AddressPolicy, normalizeAddress } from './governance/address-policy.js';
+export type { CheckedAddress } from './governance/address-policy.js';
 export type { RedactOptions } from './governance/redactor.js';
 export { verifyAuditEvents } from './governance/audit.js';
 export type { AuditVerification } from './governance/audit.js';

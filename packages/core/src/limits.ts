@@ -139,14 +139,14 @@ export function findPrice(pricing: Readonly<Record<string, ModelPrice>>, provide
 
 /** Tool permissions. Deny wins over allow and over hooks; denied tools are not advertised to the model. */
 export interface ToolPolicy {
-  /** Glob patterns of tools the model may use. Absent: every registered tool. Patterns match the advertised name or, for a namespaced plugin tool, its original name. */
+  /** Glob patterns of tools the model may use. Absent: every registered tool. Patterns match the advertised name or an original name: a namespaced plugin tool's name before the namespace, or the tool's `originalName` (e.g. an MCP server's own tool name). */
   readonly allow?: readonly string[];
   /** Glob patterns of tools the model may never use. `write_file` also denies `fs__write_file` (a plugin's namespace cannot dodge it). */
   readonly deny?: readonly string[];
   /**
    * Per-tool call caps per run, keyed by tool name or glob pattern. An exact name wins over
    * patterns; among matching patterns the smallest cap applies. Keys match the advertised name
-   * or, for a namespaced plugin tool, its original name. Only own keys count: a tool named
+   * or an original name (see `allow`). Only own keys count: a tool named
    * `constructor` or `toString` is capped only by an entry (or pattern) that names it.
    */
   readonly maxCallsPerTool?: Readonly<Record<string, number>>;

@@ -75,6 +75,20 @@ export interface ToolDefinition<S extends z.ZodType, R> {
   readonly timeoutMs?: number;
   /** Pause the run for a human decision before this call executes. Default false. */
   readonly requiresApproval?: ApprovalRule<z.output<S>>;
+  /**
+   * The tool's name at its source when `name` is derived from it — e.g. an MCP server's own
+   * tool name `search` behind the agentrt name `docs__search`. Tool-policy patterns (`allow`,
+   * `deny`, `maxCallsPerTool`) match it as well as `name`, so a policy written against the
+   * source's names keeps working. 1–1 024 characters, any text.
+   */
+  readonly originalName?: string;
+  /**
+   * One sentence telling the user what to do when a model cannot take this tool's images or
+   * files (e.g. `set media: 'text' on the MCP server "docs"`). It is appended to the
+   * `unsupported_content` error that fails a run whose model does not accept the parts this
+   * tool returned. At most 500 characters.
+   */
+  readonly unsupportedContentHint?: string;
 }
 
 /** A tool as the runtime holds it (what `defineTool` returns). */
@@ -91,6 +105,10 @@ export interface Tool {
   readonly mayNeedApproval: boolean;
   /** Runs with already-validated args. */
   execute(args: unknown, ctx: ToolContext): Promise<unknown>;
+  /** The name at the tool's source when `name` is derived from it; tool-policy patterns match both (see `ToolDefinition.originalName`). */
+  readonly originalName?: string;
+  /** Appended to the `unsupported_content` error when the model cannot take this tool's parts (see `ToolDefinition.unsupportedContentHint`). */
+  readonly unsupportedContentHint?: string;
 }
 
 const PLAIN_RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -172,6 +190,13 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
   if (typeof approval !== 'boolean' && typeof approval !== 'function') {
     throw new ConfigError('requiresApproval', `tool "${name}": expected a boolean or a function of the arguments`);
   }
+  const { originalName, unsupportedContentHint } = definition;
+  if (originalName !== undefined && (typeof originalName !== 'string' || originalName.length === 0 || originalName.length > 1_024)) {
+    throw new ConfigError('originalName', `tool "${name}": expected a non-empty string of at most 1 024 characters`);
+  }
+  if (unsupportedContentHint !== undefined && (typeof unsupportedContentHint !== 'string' || unsupportedContentHint.length > 500)) {
+    throw new ConfigError('unsupportedContentHint', `tool "${name}": expected a string of at most 500 characters`);
+  }
   const inputSchema = toJsonSchema(input);
   return Object.freeze({
     name,
@@ -183,5 +208,7 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
     needsApproval: (args: unknown) => (typeof approval === 'function' ? Boolean(approval(args as z.output<S>)) : approval),
     mayNeedApproval: approval !== false,
     execute: async (args: unknown, ctx: ToolContext) => execute(args as z.output<S>, ctx),
+    ...(originalName !== undefined ? { originalName } : {}),
+    ...(unsupportedContentHint ? { unsupportedContentHint } : {}),
   });
 }

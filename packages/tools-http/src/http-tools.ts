@@ -1,6 +1,5 @@
-import { ConfigError, defineTool, type Tool } from '@agentrt/core';
+import { AddressPolicy, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { AddressPolicy } from './address-policy.js';
 import { checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */

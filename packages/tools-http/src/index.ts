@@ -4,7 +4,8 @@ export { createHttpTools, httpOptionsSchema, checkUrl } from './http-tools.js';
 export type { HttpToolOptions } from './http-tools.js';
 export { safeFetch, hostAllowed, systemResolver, vetUrl, checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS } from './safe-fetch.js';
 export type { Resolver, SafeResponse, SafeFetchInput, SafeFetchSettings, VettedUrl } from './safe-fetch.js';
-export { AddressPolicy, normalizeAddress } from './address-policy.js';
-export type { CheckedAddress } from './address-policy.js';
+// The address policy lives in core (shared with @agentrt/tools-mcp); re-exported for compatibility.
+export { AddressPolicy, normalizeAddress } from '@agentrt/core';
+export type { CheckedAddress } from '@agentrt/core';
 export { httpPlugin } from './plugin.js';
 export default httpPlugin;

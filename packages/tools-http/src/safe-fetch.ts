@@ -6,8 +6,7 @@ import { isIP } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { AgentrtError } from '@agentrt/core';
-import { normalizeAddress, type AddressPolicy, type CheckedAddress } from './address-policy.js';
+import { AgentrtError, normalizeAddress, type AddressPolicy, type CheckedAddress } from '@agentrt/core';
 
 /**
  * Resolves a host name to addresses (injectable for tests and custom DNS). Each answer's

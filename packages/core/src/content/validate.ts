@@ -101,9 +101,11 @@ const describePart = (part: ContentPart) => (part.type === 'text' ? 'text' : `${
 
 /**
  * Checks a request's messages (from index `from`, default 0) against what the model accepts.
- * Returns `unsupported_content` naming the message, the part and the model, or undefined. Run it before the call.
+ * Returns `unsupported_content` naming the message, the part and the model (and, for a tool
+ * result, the tool), or undefined. Run it before the call. `hintFor(toolName)` may supply a
+ * sentence appended to the error for a tool result (the tool's `unsupportedContentHint`).
  */
-export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>, from = 0): AgentrtError | undefined {
+export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>, from = 0, hintFor?: (toolName: string) => string | undefined): AgentrtError | undefined {
   const caps = model.capabilities ?? TEXT_ONLY;
   for (let m = from; m < messages.length; m++) {
     const message = messages[m]!;
@@ -118,7 +120,14 @@ export function checkSupported(messages: readonly Message[], model: Pick<ModelAd
       else if (message.role === 'tool' && !caps.partsInToolResults) why = 'it does not accept images or files in tool results';
       else if (part.url !== undefined && !(part.type === 'image' ? caps.imageUrls : caps.fileUrls)) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} only as inline data, not by url`;
       if (why) {
-        return new AgentrtError('unsupported_content', `message ${m} (${message.role}) part ${p}: ${describePart(part)} cannot be sent to ${model.provider}:${model.model}: ${why}`, {
+        const source = message.role === 'tool' ? `tool result of "${message.name}"` : message.role;
+        let hint: string | undefined;
+        try {
+          hint = message.role === 'tool' ? hintFor?.(message.name) : undefined;
+        } catch {
+          hint = undefined;
+        }
+        return new AgentrtError('unsupported_content', `message ${m} (${source}) part ${p}: ${describePart(part)} cannot be sent to ${model.provider}:${model.model}: ${why}${typeof hint === 'string' && hint ? `. ${hint}` : ''}`, {
           details: { messageIndex: m, partIndex: p, partType: part.type, mediaType: part.mediaType, provider: model.provider, model: model.model },
         });
       }

@@ -15,9 +15,9 @@ export interface GateRefusal {
 /**
  * Applies the tool policy: exact-name lookup, deny over allow, per-tool caps.
  * Denied tools are not advertised to the model. Every policy pattern (`allow`, `deny`,
- * `maxCallsPerTool`) is matched against the advertised name **and**, for a tool a plugin
- * registered under a namespace, its original name: `deny: ['write_file']` also denies
- * `fs__write_file`. Caps are read from a `Map`, so tool names such as `constructor` or
+ * `maxCallsPerTool`) is matched against the advertised name **and** the tool's original names:
+ * the one a plugin gave it before a namespace renamed it (`deny: ['write_file']` also denies
+ * `fs__write_file`) and its declared `originalName` (an MCP server's own name for `srv__tool`). Caps are read from a `Map`, so tool names such as `constructor` or
  * `__proto__` never read inherited properties.
  */
 export class ToolGate {
@@ -51,11 +51,19 @@ export class ToolGate {
     return this.tools.get(name);
   }
 
-  /** The names a policy pattern is matched against: the advertised name, then the original one of a namespaced tool. */
+  /**
+   * The names a policy pattern is matched against: the advertised name, the name a namespaced
+   * plugin tool had before the loader renamed it, and the tool's own `originalName` (e.g. an MCP
+   * server's name for it).
+   */
   namesOf(name: string): readonly string[] {
     const tool = this.tools.get(name);
-    const original = tool ? originalToolName(tool) : undefined;
-    return original !== undefined && original !== name ? [name, original] : [name];
+    if (!tool) return [name];
+    const names = [name];
+    for (const other of [originalToolName(tool), tool.originalName]) {
+      if (typeof other === 'string' && other.length > 0 && !names.includes(other)) names.push(other);
+    }
+    return names;
   }
 
   /** Deny wins; with an allow list, only listed tools pass. Patterns match the advertised or the original name. */

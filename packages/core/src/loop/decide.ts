@@ -39,12 +39,14 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   }
   // Content the model cannot take fails here, before any request is sent. Without media in the
   // history and with the history sent unchanged there is nothing to check (the common, cheap case).
+  // A tool may say how to avoid its parts (e.g. an MCP server's `media: 'text'`): that hint joins the error.
+  const hintFor = (name: string) => deps.gate.find(name)?.unsupportedContentHint;
   if (request.messages !== snapshot) {
-    const unsupported = checkSupported(request.messages, deps.model);
+    const unsupported = checkSupported(request.messages, deps.model, 0, hintFor);
     if (unsupported) throw unsupported;
   } else if (run.hasMedia) {
     // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
-    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo);
+    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintFor);
     if (unsupported) throw unsupported;
     run.supportedUpTo = snapshot.length;
   }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { AgentrtError, ConfigError } from '@agentrt/core';
+import { AgentrtError } from '../errors/agentrt-error.js';
+import { ConfigError } from '../errors/config-error.js';
 
 /** An IP address in canonical text form, with the family derived from the address itself. */
 export interface CheckedAddress {
@@ -148,24 +149,40 @@ export function normalizeAddress(input: unknown): CheckedAddress | undefined {
 }
 
 /**
- * Decides which IP addresses a tool may connect to. Public unicast addresses pass; private,
- * loopback, link-local, CGNAT, multicast, documentation and reserved ranges are refused.
- * IPv4 and IPv6 are checked each in their own family (an IPv4 address is never matched
- * against an IPv6 rule); an IPv6 address that embeds IPv4 (mapped, translated, compatible,
- * NAT64, 6to4, Teredo) passes only when every embedded IPv4 address passes. Private ranges
- * can be allowed explicitly with CIDRs (`allowPrivate`).
+ * Decides which IP addresses a tool may connect to (no server-side request forgery): public
+ * unicast addresses pass; private, loopback, link-local (cloud metadata), CGNAT, multicast,
+ * documentation and reserved ranges are refused. IPv4 and IPv6 are checked each in their own
+ * family (an IPv4 address is never matched against an IPv6 rule — the Node 20 `net.BlockList`
+ * mistake); an IPv6 address that embeds IPv4 (mapped, translated, compatible, NAT64, 6to4,
+ * Teredo) passes only when every embedded IPv4 address passes. Private ranges can be allowed
+ * explicitly with CIDRs (`allowPrivate`). Pure `node:net`, no I/O: resolve names yourself and
+ * check every answer, then connect to the address `check` returns (pinning defeats DNS
+ * rebinding). Used by `@agentrt/tools-http` and `@agentrt/tools-mcp`; tested against the
+ * `PUBLIC_ADDRESSES`, `PUBLIC_URLS`, `BLOCKED_ADDRESSES` and `SSRF_URLS` corpora of `@agentrt/testing`.
+ *
+ * @example
+ * ```ts
+ * const policy = new AddressPolicy(['10.0.0.0/8']);
+ * policy.allows('10.1.2.3');        // true (allowed explicitly)
+ * policy.allows('169.254.169.254'); // false (link-local metadata)
+ * const { address, family } = policy.check('0x08080808'); // { address: '8.8.8.8', family: 4 }
+ * ```
  */
 export class AddressPolicy {
   private readonly allowedV4: readonly V4Range[];
   private readonly allowedV6: readonly V6Range[];
 
-  /** @param allowPrivate IPs or CIDRs (`10.0.0.0/8`, `fd00::/8`, `127.0.0.2`) allowed although private. Throws `config_invalid` for a malformed entry. */
-  constructor(allowPrivate: readonly string[] = []) {
+  /**
+   * @param allowPrivate IPs or CIDRs (`10.0.0.0/8`, `fd00::/8`, `127.0.0.2`) allowed although private.
+   * @param field Config field named by the `config_invalid` error for a malformed entry (`<field>.<index>`).
+   */
+  constructor(allowPrivate: readonly string[] = [], field = 'allowPrivateAddresses') {
     const v4: V4Range[] = [];
     const v6: V6Range[] = [];
-    for (const cidr of allowPrivate) {
+    if (!Array.isArray(allowPrivate)) throw new ConfigError(field, 'expected an array of IP addresses or CIDRs');
+    for (const [index, cidr] of allowPrivate.entries()) {
       const parsed = typeof cidr === 'string' ? parseCidr(cidr.trim()) : undefined;
-      if (!parsed) throw new ConfigError('allowPrivateAddresses', `"${String(cidr)}" is not an IP address or CIDR (e.g. "10.0.0.0/8", "fd00::/8")`);
+      if (!parsed) throw new ConfigError(`${field}.${index}`, `"${String(cidr)}" is not an IP address or CIDR (e.g. "10.0.0.0/8", "fd00::/8")`);
       if (parsed.family === 4) v4.push(parsed.range);
       else v6.push(parsed.range);
     }
@@ -192,7 +209,16 @@ export class AddressPolicy {
     return checked;
   }
 
-  /** Throws `url_blocked` for names that always mean a local or metadata host. */
+  /** True when explicit private ranges were given (some non-public addresses are allowed). */
+  get allowsPrivate(): boolean {
+    return this.allowedV4.length > 0 || this.allowedV6.length > 0;
+  }
+
+  /**
+   * Throws `url_blocked` for names that always mean this machine, the local network or a cloud
+   * metadata service (`localhost`, `*.localhost`, `*.local`, `*.internal`, `metadata`,
+   * `instance-data`, `home.arpa`, …), whatever a resolver would answer.
+   */
   checkName(hostname: string): void {
     const name = hostname.toLowerCase().replace(/\.$/, '');
     if (BLOCKED_NAMES.some((re) => re.test(name))) throw urlBlocked(`host "${hostname}" is a local or metadata name`);

@@ -18,7 +18,13 @@ export interface ToolChange {
 export interface SkippedTool {
   readonly server: string;
   readonly tool: string;
-  readonly reason: 'task_required_unsupported';
+  /**
+   * `task_required_unsupported`: the tool needs MCP tasks, which the server does not declare;
+   * `invalid_definition`: the definition does not follow the MCP tool schema, or is too large
+   * (`MAX_DEFINITION_BYTES`), too deep (`MAX_JSON_DEPTH`) or its name too long; `duplicate_name`:
+   * the server lists two tools of this name.
+   */
+  readonly reason: 'task_required_unsupported' | 'invalid_definition' | 'duplicate_name';
   readonly detail: string;
 }
 

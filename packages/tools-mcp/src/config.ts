@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_MAX_PART_BYTES } from '@agentrt/core';
+import { ConfigError, DEFAULT_MAX_PART_BYTES, type SideEffects } from '@agentrt/core';
 import { z } from 'zod';
 
 /** How long core waits beyond the bridge's own limit (the agentrt tool's `timeoutMs` is the bridge's plus this), so the bridge reports `mcp_timeout` first. */
@@ -43,6 +43,21 @@ export interface McpServerCommon {
   readonly media?: 'parts' | 'text';
   /** Largest single message accepted from the server; a larger one ends the connection (`mcp_unavailable`). Default 32 MB. */
   readonly maxMessageBytes?: number;
+  /**
+   * What the server's tools do to the world, as you judge it (the agentrt `sideEffects` of each
+   * tool): one value for every tool, or a map from MCP tool names to values with `'*'` for the
+   * rest — e.g. `{ search: 'none', '*': 'non-idempotent' }`. It wins over the server's annotations.
+   * Tools it does not cover are `non-idempotent` (never re-run silently after a crash), unless
+   * `trustAnnotations` is on.
+   */
+  readonly sideEffects?: SideEffects | Readonly<Record<string, SideEffects>>;
+  /**
+   * Believe the server's tool annotations for tools `sideEffects` does not cover: `readOnlyHint`
+   * → `none`, `idempotentHint` → `idempotent`, otherwise `non-idempotent`. MCP calls annotations
+   * untrusted hints unless the server is trusted, so this is off by default (a hostile server
+   * could mark a destructive tool read-only and have it re-run after a crash). Default false.
+   */
+  readonly trustAnnotations?: boolean;
 }
 
 /** A server started as a child process, spoken to over stdio. */
@@ -73,7 +88,16 @@ export interface McpHttpServerConfig extends McpServerCommon {
   readonly allowPrivateAddresses?: readonly string[];
   /** Allow plain `http:` (headers travel unencrypted). Default false. */
   readonly allowHttp?: boolean;
+  /**
+   * Resolves the server's host name (tests, split-horizon DNS). Default: the system resolver
+   * (`dns.lookup`, every answer). Every answer must be an allowed IP address, or the connection
+   * fails with `url_blocked`; the connection is made to the checked address.
+   */
+  readonly resolver?: McpResolver;
 }
+
+/** Resolves a host name to addresses; each answer's `address` is checked, its `family` is derived from the address. */
+export type McpResolver = (hostname: string) => Promise<readonly { readonly address: string; readonly family?: number }[]>;
 
 /** One MCP server: `command` (stdio) or `url` (Streamable HTTP). */
 export type McpServerConfig = McpStdioServerConfig | McpHttpServerConfig;
@@ -89,12 +113,16 @@ export interface ResolvedServerConfig {
   readonly maxPartBytes: number;
   readonly maxMessageBytes: number;
   readonly media: 'parts' | 'text';
+  readonly trustAnnotations: boolean;
+  /** Explicit side effects: by MCP tool name, with `'*'` for the rest (own keys only). */
+  readonly sideEffects: ReadonlyMap<string, SideEffects>;
 }
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,24}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+const sideEffect = z.enum(['none', 'idempotent', 'non-idempotent']);
 
 const common = {
   name: z.string().regex(SERVER_NAME),
@@ -109,6 +137,8 @@ const common = {
   maxPartBytes: z.number().int().min(1).max(64 * 1024 * 1024).optional(),
   media: z.enum(['parts', 'text']).optional(),
   maxMessageBytes: z.number().int().min(1024).max(512 * 1024 * 1024).optional(),
+  sideEffects: z.union([sideEffect, z.record(z.string().min(1).max(1_024), sideEffect)]).optional(),
+  trustAnnotations: z.boolean().optional(),
 };
 
 const noControl = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
@@ -129,6 +159,7 @@ export const mcpServerSchema = z.union([
     headers: z.record(z.string().regex(HEADER_NAME), z.string().refine(noControl, 'header values may not contain control characters')).optional(),
     allowPrivateAddresses: z.array(z.string()).optional(),
     allowHttp: z.boolean().optional(),
+    resolver: z.custom<McpResolver>((value) => typeof value === 'function', 'expected a function (hostname) => Promise<{ address }[]>').optional(),
   }),
 ]);
 
@@ -161,7 +192,16 @@ export function resolveServerConfig(config: McpServerConfig, field = 'server'): 
     maxPartBytes: config.maxPartBytes ?? DEFAULT_MAX_PART_BYTES,
     maxMessageBytes: config.maxMessageBytes ?? 32 * 1024 * 1024,
     media: config.media ?? 'parts',
+    trustAnnotations: config.trustAnnotations ?? false,
+    sideEffects: sideEffectsMap(config.sideEffects),
   };
+}
+
+/** The `sideEffects` option as a map (a single value applies to `'*'`); own keys only, so `__proto__` is a tool name like any other. */
+function sideEffectsMap(value: McpServerCommon['sideEffects']): ReadonlyMap<string, SideEffects> {
+  if (value === undefined) return new Map();
+  if (typeof value === 'string') return new Map([['*', value]]);
+  return new Map(Object.keys(value).map((key) => [key, value[key]!]));
 }
 
 function checkUrl(config: McpHttpServerConfig, field: string): void {

@@ -1,4 +1,10 @@
 import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
+import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
+
+/** Most parts one mapped result keeps (core's limit for a tool result): adjacent text is joined first, then the rest is cut with a note. */
+export const MAX_RESULT_PARTS = 256;
+/** Longest URI shown in a text part (a `data:` URI can be megabytes); longer ones are cut with a note of their length. */
+export const MAX_URI_CHARS = 2_048;
 
 /** A tool result as the bridge reads it (the SDK's schema is not applied: unknown block types must not fail the call). */
 export interface RawToolResult {
@@ -37,6 +43,13 @@ function filenameOf(uri: string): string | undefined {
   return clean && clean !== '.' && clean !== '..' && !/^[a-z][a-z0-9+.-]*:$/i.test(clean) ? clean : undefined;
 }
 
+/** A URI as it may appear in a text part: at most `MAX_URI_CHARS` characters, control characters replaced. */
+function shownUri(uri: string): string {
+  const clean = uri.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return clean.length <= MAX_URI_CHARS ? clean : `${clean.slice(0, MAX_URI_CHARS)}… (${clean.length} characters)`;
+}
+const shortText = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max)}…`);
+
 /** Media bytes: base64 as servers send it (line breaks tolerated), as a part of the right kind. */
 function mediaPart(data: string, mediaType: string, filename?: string): ContentPart {
   const clean = data.replace(/\s+/g, '');
@@ -51,7 +64,7 @@ export function resourceParts(raw: unknown, options: MapOptions): ContentPart[] 
   const uri = resource && typeof resource.uri === 'string' ? resource.uri : undefined;
   if (!resource || uri === undefined) throw invalid(options, 'a resource without a uri');
   const mimeType = optionalString(resource.mimeType);
-  const label = `[resource ${uri}${mimeType ? ` (${mimeType})` : ''}]`;
+  const label = `[resource ${shownUri(uri)}${mimeType ? ` (${shortText(mimeType, 255)})` : ''}]`;
   if (typeof resource.text === 'string') return [{ type: 'text', text: `${label}\n${resource.text}` }];
   if (typeof resource.blob === 'string') {
     const filename = filenameOf(uri);
@@ -83,10 +96,10 @@ export function blockParts(raw: unknown, options: MapOptions): ContentPart[] {
       return resourceParts(block.resource, options);
     case 'resource_link': {
       if (typeof block.uri !== 'string') throw invalid(options, 'a resource link without a uri');
-      const name = optionalString(block.title) ?? optionalString(block.name) ?? block.uri;
+      const name = shortText(optionalString(block.title) ?? optionalString(block.name) ?? shownUri(block.uri), 256);
       const mimeType = optionalString(block.mimeType);
       const description = optionalString(block.description);
-      return [{ type: 'text', text: `[resource link] ${name}: ${block.uri}${mimeType ? ` (${mimeType})` : ''}${description ? ` — ${description}` : ''}` }];
+      return [{ type: 'text', text: `[resource link] ${name}: ${shownUri(block.uri)}${mimeType ? ` (${shortText(mimeType, 255)})` : ''}${description ? ` — ${shortText(description, 2_000)}` : ''}` }];
     }
     default:
       return [{ type: 'text', text: `[unsupported MCP content type ${JSON.stringify(block.type.slice(0, 40))}]` }];
@@ -102,10 +115,50 @@ function errorText(content: unknown): string {
   }).join('\n');
 }
 
-/** Checks parts with core's rules (media types, canonical base64, size); a bad part is a typed error. */
-export function checkParts(parts: readonly ContentPart[], options: MapOptions): void {
+/** Image formats recognized by their first bytes. */
+const SIGNATURES: readonly { readonly type: string; readonly test: (head: Buffer) => boolean }[] = [
+  { type: 'image/png', test: (head) => head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  { type: 'image/jpeg', test: (head) => head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff },
+  { type: 'image/gif', test: (head) => head.subarray(0, 6).toString('latin1') === 'GIF87a' || head.subarray(0, 6).toString('latin1') === 'GIF89a' },
+  { type: 'image/webp', test: (head) => head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP' },
+];
+const SNIFFED = new Set([...SIGNATURES.map((signature) => signature.type), 'image/jpg']);
+
+/**
+ * An image part whose declared type is PNG, JPEG, GIF or WebP must hold that kind of image (a
+ * server's media type is a claim; providers refuse a mismatch): bytes of another of these
+ * formats are relabelled with their real type, anything else is `content_invalid`. Other
+ * image types are passed on as declared.
+ */
+function sniffImage(part: ContentPart, index: number, options: MapOptions): ContentPart {
+  if (part.type !== 'image' || part.data === undefined || !SNIFFED.has(part.mediaType)) return part;
+  const head = Buffer.from(part.data.slice(0, 24), 'base64');
+  const actual = SIGNATURES.find((signature) => signature.test(head))?.type;
+  if (!actual) throw new AgentrtError('content_invalid', `${options.where} returned unusable content: part ${index} is declared ${part.mediaType} but its bytes are not a PNG, JPEG, GIF or WebP image`);
+  return actual === part.mediaType ? part : { ...part, mediaType: actual };
+}
+
+/**
+ * Checks parts with core's rules (media types, canonical base64, size) and that declared
+ * images are images; a bad part is a typed error. Returns the parts (mislabelled images relabelled).
+ */
+export function checkParts(parts: readonly ContentPart[], options: MapOptions): ContentPart[] {
   const problem = checkContent(parts, { where: 'content', maxPartBytes: options.maxPartBytes });
   if (problem) throw new AgentrtError(problem.code, `${options.where} returned unusable content: ${problem.message}`, { ...(problem.details ? { details: problem.details } : {}) });
+  return parts.map((part, index) => sniffImage(part, index, options));
+}
+
+/** Adjacent text parts joined (one line break between them); past `MAX_RESULT_PARTS`, the rest replaced by a note. */
+function compact(parts: readonly ContentPart[]): ContentPart[] {
+  const joined: ContentPart[] = [];
+  for (const part of parts) {
+    const previous = joined.at(-1);
+    if (part.type === 'text' && previous?.type === 'text') joined[joined.length - 1] = { type: 'text', text: `${previous.text}\n${part.text}` };
+    else joined.push(part);
+  }
+  if (joined.length <= MAX_RESULT_PARTS) return joined;
+  const kept = joined.slice(0, MAX_RESULT_PARTS - 1);
+  return [...kept, { type: 'text', text: `[${joined.length - kept.length} more content parts omitted: at most ${MAX_RESULT_PARTS} parts per result]` }];
 }
 
 /**
@@ -115,7 +168,7 @@ export function checkParts(parts: readonly ContentPart[], options: MapOptions): 
  */
 export function simplify(parts: readonly ContentPart[], media: 'parts' | 'text' = 'parts'): string | ContentPart[] {
   const shown = media === 'text' ? parts.map((part): ContentPart => (part.type === 'text' ? part : { type: 'text', text: mediaNote(part) })) : parts;
-  return shown.every((part) => part.type === 'text') ? shown.map((part) => (part as { text: string }).text).join('\n') : [...shown];
+  return shown.every((part) => part.type === 'text') ? shown.map((part) => (part as { text: string }).text).join('\n') : compact(shown);
 }
 
 function mediaNote(part: Exclude<ContentPart, { type: 'text' }>): string {
@@ -136,8 +189,10 @@ function mediaNote(part: Exclude<ContentPart, { type: 'text' }>): string {
  *   `content_invalid` / `content_too_large` otherwise.
  */
 export function mapToolResult(result: RawToolResult, options: MapOptions & { validate?: OutputValidator }): string | ContentPart[] {
+  // Nothing below may recurse into a hostile nesting (JSON.parse accepts any depth; JSON.stringify and validators do not).
+  if (jsonDepth(result, MAX_JSON_DEPTH + 4) > MAX_JSON_DEPTH + 4) throw invalid(options, `a result nested more than ${MAX_JSON_DEPTH} levels deep`);
   if (result.isError === true) {
-    const text = errorText(result.content);
+    const text = shortText(errorText(result.content), 8_192);
     throw new AgentrtError('mcp_tool_error', text || `${options.where} reported an error`);
   }
   if (result.content !== undefined && !Array.isArray(result.content)) throw invalid(options, 'content that is not an array');
@@ -155,6 +210,5 @@ export function mapToolResult(result: RawToolResult, options: MapOptions & { val
   }
   const parts = ((result.content as unknown[] | undefined) ?? []).flatMap((block) => blockParts(block, options));
   if (parts.length === 0 && structured !== undefined) parts.push({ type: 'text', text: JSON.stringify(structured) });
-  checkParts(parts, options);
-  return simplify(parts, options.media);
+  return simplify(checkParts(parts, options), options.media);
 }

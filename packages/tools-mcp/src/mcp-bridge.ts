@@ -1,13 +1,14 @@
-import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type Tool, type ToolContext } from '@agentrt/core';
+import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type SideEffects, type Tool, type ToolContext } from '@agentrt/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateTaskResultSchema, type LoggingMessageNotification, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { CreateTaskResultSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { bridgeTools } from './bridge-tools.js';
 import { isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
 import { blockParts, checkParts, mapToolResult, resourceParts, simplify, type OutputValidator, type RawToolResult } from './content.js';
 import type { Deadline } from './deadline.js';
+import { ListPageSchema, readListing, type Definition, type Listing } from './definitions.js';
 import { McpConnection } from './mcp-connection.js';
+import { compileOutputSchema } from './output-schema.js';
 import { agentToolName, NameTable } from './tool-names.js';
 import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
@@ -22,17 +23,11 @@ const notify = (listener: () => void) => {
   }
 };
 
-/** A tool definition as the server declared it (what is fingerprinted). */
-interface Definition {
-  readonly name: string;
-  readonly description: string;
-  readonly inputSchema: Record<string, unknown>;
-  readonly outputSchema?: Record<string, unknown>;
-  readonly annotations?: { readonly readOnlyHint: boolean; readonly idempotentHint: boolean; readonly destructiveHint: boolean };
-  readonly taskSupport?: string;
-}
-
 const MAX_LIST_PAGES = 50;
+/** Log messages of one server passed on per second (to `onLog` and the calls in flight); the rest are counted and reported as dropped. */
+export const MAX_LOGS_PER_SECOND = 100;
+/** Pause between two re-listings triggered by `notifications/tools/list_changed` (a storm becomes a few listings). */
+const LIST_CHANGED_PAUSE_MS = 250;
 const LOG_LEVEL_OF: Record<McpLogLevel, 'debug' | 'info' | 'warning' | 'error'> = {
   debug: 'debug', info: 'info', notice: 'info', warning: 'warning', error: 'error', critical: 'error', alert: 'error', emergency: 'error',
 };
@@ -77,11 +72,13 @@ export class McpBridge implements Disposable {
   private readonly added = new Map<string, Definition>();
   private readonly wrapped = new Map<string, { fingerprint: string; tool: Tool }>();
   private readonly validators = new Map<string, { fingerprint: string; validate: OutputValidator }>();
+  /** Listed tools that cannot be offered at all (invalid definition, name listed twice), from the latest listing. */
+  private rejected: Listing['rejected'] = new Map();
   private readonly inflight = new Set<ToolContext>();
   private extraTools: Tool[] | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
-  private readonly schemaValidator = new AjvJsonSchemaValidator();
+  private logWindow = { startedAt: 0, count: 0, dropped: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
 
   private constructor(private readonly settings: ResolvedServerConfig, private readonly options: McpBridgeOptions) {
     const config = settings.config;
@@ -105,13 +102,16 @@ export class McpBridge implements Disposable {
     const bridge = new McpBridge(settings, options);
     try {
       await bridge.connection.startup(async (client, deadline, setPhase) => {
-        for (const definition of await bridge.listDefinitions(client, deadline)) {
+        const listing = await bridge.listDefinitions(client, deadline);
+        for (const definition of listing.definitions.values()) {
           if (bridge.wanted(definition.name)) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
         }
+        bridge.rejected = listing.rejected;
         bridge.tools(); // claims every name now: a clash fails here, not in the middle of a run
         if (settings.config.logLevel && bridge.connection.capabilities?.logging) {
           setPhase('setting the log level');
-          await client.setLoggingLevel(settings.config.logLevel, bridge.connection.requestOptions(deadline));
+          const level = settings.config.logLevel;
+          await bridge.connection.request(deadline, (options) => client.setLoggingLevel(level, options));
         }
       });
     } catch (error) {
@@ -143,12 +143,18 @@ export class McpBridge implements Disposable {
     return [...this.disabled.values(), ...[...this.added.keys()].map((tool) => ({ server: this.name, tool, reason: 'added' as const }))];
   }
 
-  /** Server tools that are not exposed, with the reason (e.g. task-based execution the server cannot provide). */
+  /**
+   * Server tools that are not exposed, with the reason: task-based execution the server cannot
+   * provide (`task_required_unsupported`), a definition that does not follow the MCP schema or is
+   * too large or too deep (`invalid_definition`), a name the server lists twice (`duplicate_name`).
+   */
   get skipped(): readonly SkippedTool[] {
-    return [...this.pinned.values()].flatMap(({ definition }) => {
+    const unsupported = [...this.pinned.values()].flatMap(({ definition }) => {
       const detail = this.unsupported(definition);
       return detail ? [{ server: this.name, tool: definition.name, reason: 'task_required_unsupported' as const, detail }] : [];
     });
+    const rejected = [...this.rejected].filter(([tool]) => this.wanted(tool)).map(([tool, { reason, detail }]) => ({ server: this.name, tool, reason, detail }));
+    return [...unsupported, ...rejected];
   }
 
   /**
@@ -188,7 +194,7 @@ export class McpBridge implements Disposable {
    * `config_invalid` if its agentrt name is taken.
    */
   async approveChanges(tool: string, options: McpRequestOptions = {}): Promise<void> {
-    const current = await this.connection.operation('listing tools', options.signal, async (client, deadline) => (await this.listDefinitions(client, deadline)).find((definition) => definition.name === tool));
+    const current = await this.connection.operation('listing tools', options.signal, async (client, deadline) => (await this.listDefinitions(client, deadline)).definitions.get(tool));
     if (current) {
       if (!this.unsupported(current)) this.names.claim(agentToolName(this.name, current.name), current.name);
       this.pinned.set(tool, { fingerprint: fingerprint(current), definition: current });
@@ -203,7 +209,8 @@ export class McpBridge implements Disposable {
       const resources: McpResource[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const result = await client.listResources(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+        const params = cursor ? { cursor } : undefined;
+        const result = await this.connection.request(deadline, (options) => client.listResources(params, options));
         for (const resource of result.resources) {
           resources.push({ uri: resource.uri, name: resource.name, ...(resource.title ? { title: resource.title } : {}), ...(resource.description ? { description: resource.description } : {}), ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) });
         }
@@ -218,11 +225,9 @@ export class McpBridge implements Disposable {
   async readResource(uri: string, options: McpRequestOptions = {}): Promise<string | ContentPart[]> {
     if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8_192) throw new AgentrtError('mcp_request_failed', 'a resource URI must be a non-empty string of at most 8 192 characters');
     return this.connection.operation('reading a resource', options.signal, async (client, deadline) => {
-      const result = await client.readResource({ uri }, this.connection.requestOptions(deadline));
+      const result = await this.connection.request(deadline, (options) => client.readResource({ uri }, options));
       const where = { where: `MCP resource "${uri.slice(0, 200)}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
-      const parts = result.contents.flatMap((content) => resourceParts(content, where));
-      checkParts(parts, where);
-      return simplify(parts, this.settings.media);
+      return simplify(checkParts(result.contents.flatMap((content) => resourceParts(content, where)), where), this.settings.media);
     });
   }
 
@@ -232,7 +237,8 @@ export class McpBridge implements Disposable {
       const prompts: McpPrompt[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const result = await client.listPrompts(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+        const params = cursor ? { cursor } : undefined;
+        const result = await this.connection.request(deadline, (options) => client.listPrompts(params, options));
         for (const prompt of result.prompts) {
           prompts.push({
             name: prompt.name,
@@ -251,13 +257,9 @@ export class McpBridge implements Disposable {
   /** Renders a prompt; each message's content is mapped like a tool result's. */
   async getPrompt(name: string, args: Readonly<Record<string, string>> = {}, options: McpRequestOptions = {}): Promise<McpPromptResult> {
     return this.connection.operation('getting a prompt', options.signal, async (client, deadline) => {
-      const result = await client.getPrompt({ name, arguments: { ...args } }, this.connection.requestOptions(deadline));
+      const result = await this.connection.request(deadline, (options) => client.getPrompt({ name, arguments: { ...args } }, options));
       const where = { where: `MCP prompt "${name}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
-      const messages = result.messages.map((message) => {
-        const parts = blockParts(message.content, where);
-        checkParts(parts, where);
-        return { role: message.role, content: simplify(parts, this.settings.media) };
-      });
+      const messages = result.messages.map((message) => ({ role: message.role, content: simplify(checkParts(blockParts(message.content, where), where), this.settings.media) }));
       return { ...(result.description ? { description: result.description } : {}), messages };
     });
   }
@@ -265,6 +267,7 @@ export class McpBridge implements Disposable {
   /** Stops the server (stdio: stdin closed, then SIGTERM, then SIGKILL) or ends the HTTP session. Later calls fail `mcp_unavailable`. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.logWindow.timer);
     await this.connection.close();
   }
 
@@ -288,7 +291,7 @@ export class McpBridge implements Disposable {
         };
         const raw = definition.taskSupport === 'required'
           ? await this.callTask(client, definition, args, ctx, deadline)
-          : (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...this.connection.requestOptions(deadline), onprogress })) as RawToolResult;
+          : (await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...options, onprogress }))) as RawToolResult;
         const validate = this.validator(definition);
         return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) });
       }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
@@ -299,15 +302,15 @@ export class McpBridge implements Disposable {
 
   /** A task-based call: create the task, poll it (status messages become progress), fetch its result; cancel it if we stop first. */
   private async callTask(client: Client, definition: Definition, args: Record<string, unknown>, ctx: ToolContext, deadline: Deadline): Promise<RawToolResult> {
-    const options = this.connection.requestOptions(deadline);
-    const created = await client.request({ method: 'tools/call', params: { name: definition.name, arguments: args } }, CreateTaskResultSchema, { ...options, task: {} });
+    // Each request has a signal of its own (connection.request): polls do not pile up listeners.
+    const created = await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: definition.name, arguments: args } }, CreateTaskResultSchema, { ...options, task: {} }));
     let task = created.task;
     const taskId = task.taskId;
     let lastMessage: string | undefined;
     try {
       while (task.status === 'working') {
         await delay(Math.min(5_000, Math.max(50, task.pollInterval ?? 500)), deadline.signal);
-        task = await client.experimental.tasks.getTask(taskId, options);
+        task = await this.connection.request(deadline, (options) => client.experimental.tasks.getTask(taskId, options));
         if (task.statusMessage && task.statusMessage !== lastMessage) {
           lastMessage = task.statusMessage;
           deadline.touch();
@@ -319,7 +322,7 @@ export class McpBridge implements Disposable {
         throw new AgentrtError('mcp_tool_error', `MCP task ${taskId} of tool "${definition.name}" on "${this.name}" ${task.status === 'failed' ? 'failed' : 'was cancelled by the server'}${task.statusMessage ? `: ${task.statusMessage}` : ''}`);
       }
       // completed, or input_required: tasks/result answers once the task is done.
-      return (await client.experimental.tasks.getTaskResult(taskId, ToolResultSchema, options)) as RawToolResult;
+      return (await this.connection.request(deadline, (options) => client.experimental.tasks.getTaskResult(taskId, ToolResultSchema, options))) as RawToolResult;
     } catch (error) {
       if (task.status === 'working' || task.status === 'input_required') {
         void client.experimental.tasks.cancelTask(taskId, { timeout: 2_000 }).catch(() => undefined);
@@ -328,34 +331,37 @@ export class McpBridge implements Disposable {
     }
   }
 
-  /** All tool definitions (all pages), as the server declares them. */
-  private async listDefinitions(client: Client, deadline: Deadline): Promise<Definition[]> {
-    const tools: McpTool[] = [];
+  /**
+   * The server's tools (all pages, at most `MAX_LIST_PAGES`), read one by one: definitions that
+   * are invalid, too large or too deep, and names listed twice, are rejected without failing the
+   * others (see `readListing`). The SDK's `listTools` is not used: it compiles every output schema
+   * on every listing and fails the whole listing on one bad tool.
+   */
+  private async listDefinitions(client: Client, deadline: Deadline): Promise<Listing> {
+    const tools: unknown[] = [];
+    const seen = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
-      const result = await client.listTools(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+      const params = cursor ? { cursor } : {};
+      const result = await this.connection.request(deadline, (options) => client.request({ method: 'tools/list', params }, ListPageSchema, options));
       tools.push(...result.tools);
-      cursor = result.nextCursor;
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
       if (!cursor) break;
+      seen.add(cursor);
     }
-    return tools.map((tool) => ({
-      name: tool.name,
-      description: tool.description ?? '',
-      inputSchema: (tool.inputSchema ?? { type: 'object' }) as Record<string, unknown>,
-      ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Record<string, unknown> } : {}),
-      ...(tool.annotations ? { annotations: { readOnlyHint: tool.annotations.readOnlyHint ?? false, idempotentHint: tool.annotations.idempotentHint ?? false, destructiveHint: tool.annotations.destructiveHint ?? true } } : {}),
-      ...(tool.execution?.taskSupport ? { taskSupport: tool.execution.taskSupport } : {}),
-    }));
+    return readListing(tools, `MCP server "${this.name}"`);
   }
 
   /** Applies the pinning rule to a fresh listing; tells `onToolChanged` about each new change. */
-  private reconcile(definitions: readonly Definition[]): ToolChange[] {
-    const current = new Map(definitions.map((definition) => [definition.name, definition]));
+  private reconcile(listing: Listing): ToolChange[] {
+    const current = listing.definitions;
+    this.rejected = listing.rejected;
     const changes: ToolChange[] = [];
     for (const [name, pin] of this.pinned) {
       if (this.disabled.has(name)) continue;
       const now = current.get(name);
-      const reason = !now ? 'removed' : fingerprint(now) !== pin.fingerprint ? 'description_or_schema_changed' : undefined;
+      // A pinned tool whose definition became invalid or ambiguous changed as much as one rewritten.
+      const reason = !now ? (listing.rejected.has(name) ? 'description_or_schema_changed' : 'removed') : fingerprint(now) !== pin.fingerprint ? 'description_or_schema_changed' : undefined;
       if (reason) {
         const change: ToolChange = { server: this.name, tool: name, reason };
         this.disabled.set(name, change);
@@ -381,23 +387,26 @@ export class McpBridge implements Disposable {
     return 'it requires task-based execution (execution.taskSupport "required") but the server does not declare tasks for tools/call, so every call would fail';
   }
 
-  private sideEffectsOf(definition: Definition | undefined): Tool['sideEffects'] {
+  /**
+   * The tool's side effects: the `sideEffects` option (the tool's own entry, then `'*'`), then —
+   * only with `trustAnnotations` — the server's hints, otherwise `non-idempotent` (MCP annotations
+   * are untrusted hints: a hostile server could call a destructive tool read-only).
+   */
+  private sideEffectsOf(definition: Definition | undefined): SideEffects {
+    const configured = this.settings.sideEffects;
+    const explicit = (definition ? configured.get(definition.name) : undefined) ?? configured.get('*');
+    if (explicit) return explicit;
+    if (!this.settings.trustAnnotations) return 'non-idempotent';
     return definition?.annotations?.readOnlyHint ? 'none' : definition?.annotations?.idempotentHint ? 'idempotent' : 'non-idempotent';
   }
 
+  /** The tool's output validator, compiled once per schema (see `compileOutputSchema` for what is not checked, and why). */
   private validator(definition: Definition): OutputValidator | undefined {
     if (!definition.outputSchema) return undefined;
     const print = fingerprint(definition.outputSchema);
     const cached = this.validators.get(definition.name);
     if (cached?.fingerprint === print) return cached.validate;
-    let validate: OutputValidator;
-    try {
-      const compiled = this.schemaValidator.getValidator(definition.outputSchema as never);
-      validate = (value) => compiled(value);
-    } catch (error) {
-      const message = (error as Error).message;
-      validate = () => ({ valid: false, errorMessage: `the outputSchema cannot be compiled (${message})` });
-    }
+    const validate = compileOutputSchema(definition.outputSchema);
     this.validators.set(definition.name, { fingerprint: print, validate });
     return validate;
   }
@@ -408,6 +417,9 @@ export class McpBridge implements Disposable {
     const spec = Object.freeze({ name, description: definition.description, inputSchema: { ...inputSchema, type: 'object' } });
     return Object.freeze({
       name,
+      // Policy patterns match the server's own name too (`deny: ['delete']` denies `docs__delete`).
+      originalName: definition.name,
+      ...(this.settings.media === 'parts' ? { unsupportedContentHint: `MCP tool "${definition.name.slice(0, 100)}" of server "${this.name}" returned media: set media: 'text' on the server "${this.name}" (servers[].media) to get text notes instead of image and file parts` } : {}),
       description: definition.description,
       // The server validates against its own schema; agentrt checks the arguments are an object.
       input: z.record(z.string(), z.unknown()),
@@ -418,6 +430,32 @@ export class McpBridge implements Disposable {
       mayNeedApproval: false,
       execute: (args: unknown, ctx: ToolContext) => this.call(definition.name, args as Record<string, unknown>, ctx),
     } satisfies Tool);
+  }
+
+  /**
+   * Admits at most `MAX_LOGS_PER_SECOND` server log messages per second; past that they are
+   * counted, and one warning says how many were dropped once the second is over.
+   */
+  private admitLog(): boolean {
+    const window = this.logWindow;
+    const now = Date.now();
+    if (now - window.startedAt >= 1_000) {
+      window.startedAt = now;
+      window.count = 0;
+    }
+    if (window.count < MAX_LOGS_PER_SECOND) {
+      window.count++;
+      return true;
+    }
+    window.dropped++;
+    window.timer ??= setTimeout(() => {
+      window.timer = undefined;
+      const dropped = window.dropped;
+      window.dropped = 0;
+      if (dropped > 0 && !this.closed) this.log({ server: this.name, level: 'warning', message: `dropped ${dropped} log messages of the server (more than ${MAX_LOGS_PER_SECOND} per second)` });
+    }, 1_000 - (now - window.startedAt));
+    window.timer.unref?.();
+    return false;
   }
 
   /** Sends a log entry to `onLog` and, as a `tool_log` event, to one in-flight call of each run. */
@@ -433,6 +471,7 @@ export class McpBridge implements Disposable {
   }
 
   private onLogMessage(params: LoggingMessageNotification['params']): void {
+    if (!this.admitLog()) return;
     let message: string;
     try {
       message = typeof params.data === 'string' ? params.data : JSON.stringify(params.data) ?? String(params.data);
@@ -453,6 +492,8 @@ export class McpBridge implements Disposable {
       do {
         this.refreshAgain = false;
         await this.refresh().catch(() => undefined);
+        // Notifications that came meanwhile are answered by one more listing, after a pause.
+        if (this.refreshAgain) await new Promise<void>((resolve) => setTimeout(resolve, LIST_CHANGED_PAUSE_MS).unref());
       } while (this.refreshAgain && !this.closed);
     })().finally(() => {
       this.refreshing = undefined;

@@ -1,4 +1,4 @@
-import { AgentrtError, type Redactor, type SideEffects } from '@agentrt/core';
+import { AddressPolicy, AgentrtError, type Redactor, type SideEffects } from '@agentrt/core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -6,7 +6,6 @@ import {
   ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema,
   type LoggingMessageNotification, type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import { AddressPolicy } from './address-policy.js';
 import { displayUrl, isHttpConfig, type ResolvedServerConfig } from './config.js';
 import { Deadline, raceAbort } from './deadline.js';
 import { guardedFetch, type GuardedFetch } from './guarded-fetch.js';
@@ -45,7 +44,10 @@ export class McpConnection {
   private client: Client | undefined;
   private transport: Transport | undefined;
   private lastTransport: Transport | undefined;
-  private fetchGuard: GuardedFetch | undefined;
+  /** The address-checked fetch of each HTTP transport (closed with it). */
+  private readonly guards = new WeakMap<Transport, GuardedFetch>();
+  /** Why an HTTP transport was dropped by the bridge (e.g. an oversized message). */
+  private readonly httpFailures = new WeakMap<Transport, string>();
   private connecting: Promise<Client> | undefined;
   private closed = false;
   /** What the server declared at its latest `initialize` (kept while it restarts). */
@@ -123,9 +125,24 @@ export class McpConnection {
     }
   }
 
-  /** SDK request options within a deadline (the SDK's own timer is only a backstop). */
-  requestOptions(deadline: Deadline): { signal: AbortSignal; timeout: number } {
-    return { signal: deadline.signal, timeout: deadline.sdkTimeoutMs };
+  /**
+   * Sends one SDK request within a deadline, with a signal of its own that aborts with the
+   * deadline's. The SDK never removes the abort listener it adds to a request's signal, and on
+   * abort cancels that request: sharing the deadline's signal between the requests of one
+   * operation (listing pages, task polls) would pile listeners up and cancel finished requests.
+   * The SDK's own timer is only a backstop.
+   */
+  async request<T>(deadline: Deadline, send: (options: { signal: AbortSignal; timeout: number }) => Promise<T>): Promise<T> {
+    const parent = deadline.signal;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(parent.reason);
+    if (parent.aborted) onAbort();
+    else parent.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await send({ signal: controller.signal, timeout: deadline.sdkTimeoutMs });
+    } finally {
+      parent.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Stops the server (stdio: stdin closed, then SIGTERM, then SIGKILL) or ends the HTTP session; later operations fail `mcp_unavailable`. */
@@ -135,7 +152,6 @@ export class McpConnection {
     await this.drop();
     await connecting?.catch(() => undefined);
     await this.drop();
-    this.fetchGuard?.close();
   }
 
   private timeoutError(phase: string, ms: number, sideEffects?: SideEffects): AgentrtError {
@@ -166,6 +182,8 @@ export class McpConnection {
   private unavailable(what: string, cause: unknown, withStderr: boolean): AgentrtError {
     const transport = this.transport ?? this.lastTransport;
     let context = '';
+    const httpFailure = transport ? this.httpFailures.get(transport) : undefined;
+    if (httpFailure) context += `; ${httpFailure}`;
     if (transport instanceof StdioProcessTransport) {
       if (transport.failure) context += `; ${transport.failure}`;
       if (transport.exit) context += `; the process exited (${transport.exit.signal ? `signal ${transport.exit.signal}` : `code ${transport.exit.code}`})`;
@@ -188,12 +206,31 @@ export class McpConnection {
   private createTransport(): Transport {
     const config = this.settings.config;
     if (isHttpConfig(config)) {
-      this.fetchGuard ??= guardedFetch(new AddressPolicy(config.allowPrivateAddresses ?? [], `servers.${this.name}.allowPrivateAddresses`), { allowHttp: config.allowHttp ?? false, maxResponseBytes: this.settings.maxMessageBytes });
-      return new StreamableHTTPClientTransport(new URL(config.url), {
-        fetch: this.fetchGuard.fetch,
+      let transport: StreamableHTTPClientTransport | undefined;
+      const guard = guardedFetch(new AddressPolicy(config.allowPrivateAddresses ?? [], `servers.${this.name}.allowPrivateAddresses`), {
+        allowHttp: config.allowHttp ?? false,
+        maxResponseBytes: this.settings.maxMessageBytes,
+        label: `MCP server "${this.name}"`,
+        ...(config.resolver ? { resolver: config.resolver } : {}),
+        // As over stdio: a message over maxMessageBytes ends the connection (its calls fail at once), the next call starts a new session.
+        onTooLarge: (message) => {
+          if (!transport || this.httpFailures.has(transport)) return;
+          this.httpFailures.set(transport, message);
+          if (this.transport === transport) void this.drop();
+        },
+      });
+      transport = new StreamableHTTPClientTransport(new URL(config.url), {
+        fetch: guard.fetch,
         requestInit: { headers: { ...config.headers } },
         reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2 },
       });
+      // The client chains its own handler after this one: every answer ends its HTTP exchange
+      // (a server that keeps the event stream of an answered request open holds no socket).
+      transport.onmessage = (message) => {
+        if ('id' in message && ('result' in message || 'error' in message)) guard.settle(message.id);
+      };
+      this.guards.set(transport, guard);
+      return transport;
     }
     // Exactly PATH, the variables named in inheritEnv, and env: nothing else of this process.
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
@@ -222,6 +259,7 @@ export class McpConnection {
       await client.connect(transport, { signal: startup.signal, timeout: startup.sdkTimeoutMs });
     } catch (error) {
       await transport.close().catch(() => undefined);
+      this.guards.get(transport)?.close();
       if (startup.expired) {
         const reason = startup.signal.reason as AgentrtError;
         const stderr = transport instanceof StdioProcessTransport ? transport.stderr.trim() : '';
@@ -229,12 +267,17 @@ export class McpConnection {
       }
       if (AgentrtError.isInstance(error)) throw error;
       const where = isHttpConfig(config) ? `at ${displayUrl(config.url)}` : `(${config.command})`;
+      // A live server that answers initialize with a JSON-RPC error refused the session: that is not "unavailable".
+      if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed && error.code !== ErrorCode.RequestTimeout) {
+        throw new AgentrtError('mcp_request_failed', this.redactor.text(`MCP server "${this.name}" ${where} refused to initialize (JSON-RPC ${error.code}): ${error.message}`), { details: { rpcCode: error.code } });
+      }
       throw this.unavailable(`${where} did not start: ${describe(error)}`, error, true);
     } finally {
       startup.dispose();
     }
     if (this.closed) {
       await client.close().catch(() => undefined);
+      this.guards.get(transport)?.close();
       throw new AgentrtError('mcp_unavailable', `MCP bridge "${this.name}" is closed`);
     }
     this.capabilities = client.getServerCapabilities();
@@ -253,5 +296,6 @@ export class McpConnection {
     }
     await client?.close().catch(() => undefined);
     await transport?.close().catch(() => undefined);
+    if (transport) this.guards.get(transport)?.close();
   }
 }

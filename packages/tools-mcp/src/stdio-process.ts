@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -29,6 +30,9 @@ export class StdioProcessTransport implements Transport {
 
   private child: ChildProcess | undefined;
   private stderrTail = '';
+  private readonly stderrDecoder = new StringDecoder('utf8');
+  /** Set once stdout can no longer be trusted (an oversized message, stdout closed): later output is ignored. */
+  private discarding = false;
   private chunks: Buffer[] = [];
   private pending = 0;
   private exited: Promise<void> | undefined;
@@ -90,8 +94,21 @@ export class StdioProcessTransport implements Transport {
       child.stdout!.on('error', (error) => this.onerror?.(error));
       child.stderr!.on('error', () => undefined);
       child.stdout!.on('data', (chunk: Buffer) => this.read(chunk));
+      // A server that closes stdout but keeps running can never answer again: end the connection
+      // now (pending calls fail mcp_unavailable) instead of letting every call run into its timeout.
+      child.stdout!.once('end', () => {
+        // An exiting process closes stdout too: give the exit a moment to be seen first.
+        setTimeout(() => {
+          if (this.exit !== undefined || this.closedOnce) return;
+          this.failure ??= 'the server closed its stdout while still running';
+          this.discarding = true;
+          void this.close();
+        }, 200).unref();
+      });
       child.stderr!.on('data', (chunk: Buffer) => {
-        this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+        // Only the tail is kept: cut the chunk first, so an endless stderr costs no more than 4 KB.
+        const text = this.stderrDecoder.write(chunk.length > STDERR_TAIL_BYTES * 4 ? chunk.subarray(chunk.length - STDERR_TAIL_BYTES * 4) : chunk);
+        this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_BYTES);
       });
     });
   }
@@ -126,6 +143,7 @@ export class StdioProcessTransport implements Transport {
 
   /** Splits stdout into lines; each is one JSON-RPC message. */
   private read(chunk: Buffer): void {
+    if (this.discarding) return;
     let start = 0;
     for (;;) {
       const newline = chunk.indexOf(10, start);
@@ -134,6 +152,7 @@ export class StdioProcessTransport implements Transport {
         this.failure = `the server sent a message larger than ${this.parameters.maxMessageBytes} bytes`;
         this.chunks = [];
         this.pending = 0;
+        this.discarding = true;
         this.onerror?.(new Error(this.failure));
         void this.close();
         return;

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ContentPart, Tool, ToolContext, ToolMessage } from '@agentrt/core';
@@ -21,6 +22,25 @@ export const alive = (pid: number | undefined) => {
     return false;
   }
 };
+
+/** Child processes of this process (Linux /proc): pid and command line. */
+export function childPids(parent = process.pid): { pid: number; command: string }[] {
+  const children: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (after the parenthesised command, which may hold spaces) is the parent pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (command) children.push({ pid: Number(entry), command });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return children;
+}
 
 /** Polls `check` until it holds or the deadline passes. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {

@@ -148,8 +148,9 @@ export function checkParts(parts: readonly ContentPart[], options: MapOptions): 
   return parts.map((part, index) => sniffImage(part, index, options));
 }
 
-/** Adjacent text parts joined (one line break between them); past `MAX_RESULT_PARTS`, the rest replaced by a note. */
+/** Past `MAX_RESULT_PARTS` parts: adjacent text parts joined (one line break between them), and if still too many, the rest replaced by a note. */
 function compact(parts: readonly ContentPart[]): ContentPart[] {
+  if (parts.length <= MAX_RESULT_PARTS) return [...parts];
   const joined: ContentPart[] = [];
   for (const part of parts) {
     const previous = joined.at(-1);

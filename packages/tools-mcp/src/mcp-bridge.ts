@@ -14,6 +14,20 @@ import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequ
 
 export type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
+/**
+ * Maps a result the server delivered. Whatever goes wrong here is about that result, not the
+ * connection: an untyped error (a stack overflow on a hostile value) becomes `mcp_output_invalid`
+ * and the server stays connected.
+ */
+function readingResult<T>(where: string, map: () => T): T {
+  try {
+    return map();
+  } catch (error) {
+    if (AgentrtError.isInstance(error)) throw error;
+    throw new AgentrtError('mcp_output_invalid', `${where} returned a result that could not be read (${String((error as Error)?.message ?? error).slice(0, 200)})`);
+  }
+}
+
 /** Calls a listener; a throwing one must not break the call or the connection. */
 const notify = (listener: () => void) => {
   try {
@@ -227,7 +241,7 @@ export class McpBridge implements Disposable {
     return this.connection.operation('reading a resource', options.signal, async (client, deadline) => {
       const result = await this.connection.request(deadline, (options) => client.readResource({ uri }, options));
       const where = { where: `MCP resource "${uri.slice(0, 200)}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
-      return simplify(checkParts(result.contents.flatMap((content) => resourceParts(content, where)), where), this.settings.media);
+      return readingResult(where.where, () => simplify(checkParts(result.contents.flatMap((content) => resourceParts(content, where)), where), this.settings.media));
     });
   }
 
@@ -259,7 +273,7 @@ export class McpBridge implements Disposable {
     return this.connection.operation('getting a prompt', options.signal, async (client, deadline) => {
       const result = await this.connection.request(deadline, (options) => client.getPrompt({ name, arguments: { ...args } }, options));
       const where = { where: `MCP prompt "${name}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
-      const messages = result.messages.map((message) => ({ role: message.role, content: simplify(checkParts(blockParts(message.content, where), where), this.settings.media) }));
+      const messages = readingResult(where.where, () => result.messages.map((message) => ({ role: message.role, content: simplify(checkParts(blockParts(message.content, where), where), this.settings.media) })));
       return { ...(result.description ? { description: result.description } : {}), messages };
     });
   }
@@ -293,7 +307,8 @@ export class McpBridge implements Disposable {
           ? await this.callTask(client, definition, args, ctx, deadline)
           : (await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...options, onprogress }))) as RawToolResult;
         const validate = this.validator(definition);
-        return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) });
+        const where = `MCP tool "${tool}" on "${this.name}"`;
+        return readingResult(where, () => mapToolResult(raw, { where, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) }));
       }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
     } finally {
       this.inflight.delete(ctx);

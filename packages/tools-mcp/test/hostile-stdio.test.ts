@@ -107,6 +107,37 @@ describe('hostile stdio server: JSON-RPC abuse', () => {
   });
 });
 
+describe('stopping a long operation', () => {
+  it('a kill of the run and the call\'s timeout both stop it: the server is told (notifications/cancelled) and never finishes it', async () => {
+    const bridge = await connect('tools', { timeoutMs: 600 });
+    const stats = async () => JSON.parse(await call(bridge, 'evil__stats') as string) as { cancelled: unknown[]; slowFinished: number };
+    // Timeout: the run goes on with mcp_timeout.
+    const model = new ScriptedModel([ScriptedModel.call('evil__slow', { ms: 5_000 }), ScriptedModel.answer('gave up')]);
+    const result = await createRuntime({ model, tools: bridge.tools() }).run('go');
+    expect(model.requests[1]!.messages.at(-1)).toMatchObject({ isError: true, code: 'mcp_timeout' });
+    expect(result.stopReason).toBe('final_answer');
+    await until(async () => (await stats()).cancelled.length === 1, 5_000, 'the server to be told of the timeout');
+    // Kill: the run stops at once, the server is told.
+    const killing = await connect('tools', { name: 'evil2', timeoutMs: 30_000 });
+    const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('evil2__slow', { ms: 20_000 }), ScriptedModel.answer('never')]), tools: killing.tools() });
+    let killedAt = 0;
+    let stopReason: string | undefined;
+    for await (const event of runtime.stream('go')) {
+      if (event.type === 'tool_started' && !killedAt) {
+        killedAt = Date.now();
+        setTimeout(() => void runtime.kill(event.runId, 'operator stop'), 100);
+      }
+      if (event.type === 'run_finished') stopReason = event.result.stopReason;
+    }
+    expect(stopReason).toBe('killed');
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    const killedStats = async () => JSON.parse(await toolOf(killing, 'evil2__stats').execute({}, context().ctx) as string) as { cancelled: unknown[]; slowFinished: number };
+    await until(async () => (await killedStats()).cancelled.length === 1, 5_000, 'the server to be told of the kill');
+    expect((await killedStats()).slowFinished).toBe(0);
+    expect((await stats()).slowFinished).toBe(0);
+  });
+});
+
 describe('hostile stdio server: floods', () => {
   it('survives 100 000 progress notifications in one call; a run records at most 100 of them', async () => {
     const bridge = await connect('tools', { timeoutMs: 30_000 });
@@ -189,6 +220,14 @@ describe('hostile stdio server: large and lying results', () => {
     expect(text).toContain('not really the shadow file');
     expect(text.length).toBeLessThan(20_000);
     expect(text).toContain('data:text/plain;base64,AAAA');
+  });
+
+  it('refuses a result nested 100 000 levels deep as mcp_output_invalid, keeping the server', async () => {
+    const bridge = await connect();
+    const pid = bridge.pid;
+    expect(await failure(call(bridge, 'evil__deep_result', { depth: 100_000 }))).toMatchObject({ code: 'mcp_output_invalid' });
+    expect(bridge.pid).toBe(pid);
+    expect(await call(bridge, 'evil__echo', { text: 'same server' })).toBe('same server');
   });
 
   it('checks output schemas without letting the server stall the process (catastrophic regex, quadratic uniqueItems)', async () => {

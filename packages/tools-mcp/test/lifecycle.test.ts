@@ -6,17 +6,19 @@ import { createRuntime, createRuntimeAsync, type ToolMessage } from '@agentrt/co
 import { McpBridge, mcpPlugin } from '@agentrt/tools-mcp';
 import { ScriptedModel } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startHttpMcpServer } from './__fixtures__/http-server.js';
 import { alive, context, fixture, packageDir, toolOf, until } from './helpers.js';
 
 const CANARY = 'sk-agentrt-CANARY-0123456789abcdef';
+const HTTP_TOKEN = 'sk-agentrt-CANARY-host-http-0123456789';
 const bridges: McpBridge[] = [];
 afterEach(async () => {
   await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
 });
 
 /** Runs the host fixture (built code) and waits for it to end by itself. */
-async function host(scenario: string): Promise<{ pids: number[]; outcome: Record<string, unknown>; exitedInMs: number }> {
-  const child = spawn(process.execPath, [fixture('host.mjs'), scenario], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+async function host(scenario: string, ...extra: string[]): Promise<{ pids: number[]; http: string[]; outcome: Record<string, unknown>; exitedInMs: number }> {
+  const child = spawn(process.execPath, [fixture('host.mjs'), scenario, ...extra], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -32,7 +34,7 @@ async function host(scenario: string): Promise<{ pids: number[]; outcome: Record
   }
   expect(await exited, stderr).toBe(0);
   const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { pids: lines.filter((line) => 'pid' in line).map((line) => line.pid as number), outcome: lines.at(-1)!, exitedInMs: Date.now() - started };
+  return { pids: lines.filter((line) => 'pid' in line).map((line) => line.pid as number), http: lines.filter((line) => 'http' in line).map((line) => line.http as string), outcome: lines.at(-1)!, exitedInMs: Date.now() - started };
 }
 
 describe('construction failures leave nothing running', () => {
@@ -56,6 +58,34 @@ describe('construction failures leave nothing running', () => {
     expect(outcome).toMatchObject({ code: 'config_invalid', field: 'model' });
     expect(pids).toHaveLength(2);
     for (const pid of pids) await until(() => !alive(pid), 5_000, `server ${pid} to be gone`);
+  });
+
+  it('ends the Streamable HTTP session when a later stdio server fails to start, and the host exits by itself', async () => {
+    await using server = await startHttpMcpServer(HTTP_TOKEN);
+    const { http, outcome } = await host('http-then-stdio-fails', server.url, HTTP_TOKEN);
+    expect(http).toEqual(['web']);
+    expect(outcome).toMatchObject({ code: 'mcp_unavailable' });
+    expect(outcome.message).not.toContain(HTTP_TOKEN);
+    expect(server.state.initializes).toBe(1);
+    await until(() => server.sessionCount() === 0, 5_000, 'the HTTP session to be ended (DELETE)');
+    await until(() => server.openConnections() === 0, 5_000, 'the host\'s connections to be closed');
+  });
+
+  it('ends the HTTP session when the runtime fails after the plugins ran, and the host exits', async () => {
+    await using server = await startHttpMcpServer(HTTP_TOKEN);
+    const { http, pids, outcome } = await host('http-runtime-invalid-after-plugins', server.url, HTTP_TOKEN);
+    expect(outcome).toMatchObject({ code: 'config_invalid', field: 'model' });
+    expect(http).toEqual(['web']);
+    expect(pids).toHaveLength(1);
+    await until(() => !alive(pids[0]), 5_000, 'the stdio server to be gone');
+    await until(() => server.sessionCount() === 0, 5_000, 'the HTTP session to be ended');
+  });
+
+  it('lets the host exit after runtime.close() with an HTTP server', async () => {
+    await using server = await startHttpMcpServer(HTTP_TOKEN);
+    const { outcome } = await host('http-created-and-closed', server.url, HTTP_TOKEN);
+    expect(outcome).toEqual({ created: true });
+    await until(() => server.sessionCount() === 0, 5_000, 'the HTTP session to be ended');
   });
 
   it('lets the host exit after runtime.close()', async () => {

@@ -35,12 +35,55 @@ describeToolPack({
 });
 
 describe('MCP bridge against a real stdio server', () => {
-  it('exposes the server tools with their own schemas and side-effect hints', async () => {
+  it('exposes the server tools with their own schemas, their MCP names as originalName', async () => {
     const tools = (await connect()).tools();
     const echo = tools.find((t) => t.name === 'fx__echo')!;
     expect(echo.spec.inputSchema).toMatchObject({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'] });
-    expect(echo.sideEffects).toBe('none');
-    expect(tools.find((t) => t.name === 'fx__crash')!.sideEffects).toBe('non-idempotent');
+    expect(echo.originalName).toBe('echo');
+  });
+
+  it('treats annotations as untrusted: every tool is non-idempotent unless configured or trusted', async () => {
+    const sideEffects = async (extra: Record<string, unknown>) => Object.fromEntries((await connect(extra)).tools().filter((t) => ['fx__echo', 'fx__add', 'fx__crash'].includes(t.name)).map((t) => [t.name, t.sideEffects]));
+    // echo and add say readOnlyHint: true; crash says nothing.
+    expect(await sideEffects({})).toEqual({ fx__echo: 'non-idempotent', fx__add: 'non-idempotent', fx__crash: 'non-idempotent' });
+    expect(await sideEffects({ trustAnnotations: true })).toEqual({ fx__echo: 'none', fx__add: 'none', fx__crash: 'non-idempotent' });
+    expect(await sideEffects({ sideEffects: 'idempotent' })).toEqual({ fx__echo: 'idempotent', fx__add: 'idempotent', fx__crash: 'idempotent' });
+    expect(await sideEffects({ sideEffects: { echo: 'none', '*': 'idempotent' } })).toEqual({ fx__echo: 'none', fx__add: 'idempotent', fx__crash: 'idempotent' });
+    // The configuration wins over trusted annotations; tools it does not name fall back to them.
+    expect(await sideEffects({ trustAnnotations: true, sideEffects: { add: 'non-idempotent', crash: 'idempotent' } })).toEqual({ fx__echo: 'none', fx__add: 'non-idempotent', fx__crash: 'idempotent' });
+    await expect(McpBridge.connect(server({ sideEffects: { echo: 'harmless' } }) as never)).rejects.toMatchObject({ code: 'config_invalid', field: expect.stringContaining('sideEffects') });
+  });
+
+  it('records the intent of a non-idempotent MCP call before it runs (the safe default)', async () => {
+    const { MemoryStore, createRuntime } = await import('@agentrt/core');
+    const store = new MemoryStore();
+    const model = new ScriptedModel([ScriptedModel.call('fx__echo', { text: 'x' }), ScriptedModel.answer('ok')]);
+    const result = await createRuntime({ model, store, tools: (await connect()).tools() }).run('go');
+    const ledger = await store.getToolLedger(result.runId);
+    expect(ledger).toEqual([expect.objectContaining({ name: 'fx__echo', sideEffects: 'non-idempotent' })]);
+  });
+
+  it('applies toolPolicy patterns to the MCP names, also under a plugin namespace', async () => {
+    for (const toolPolicy of [{ deny: ['add'] }, { deny: ['fx__add'] }, { deny: ['ns__fx__add'] }, { allow: ['echo', 'fail'] }]) {
+      const model = new ScriptedModel([ScriptedModel.call('ns__fx__add', { a: 1, b: 2 }), ScriptedModel.answer('done')]);
+      const runtime = await createRuntimeAsync({ model, toolPolicy, plugins: [{ module: '@agentrt/tools-mcp', namespace: 'ns', options: { servers: [server({ tools: ['echo', 'add', 'fail'] })] } }], pluginBase: new URL('..', import.meta.url).pathname });
+      try {
+        await runtime.run('go');
+        expect(model.requests[0]!.tools.map((tool) => tool.name), JSON.stringify(toolPolicy)).not.toContain('ns__fx__add');
+        expect(model.requests[1]!.messages.at(-1), JSON.stringify(toolPolicy)).toMatchObject({ isError: true, code: 'tool_denied' });
+      } finally {
+        await runtime.close();
+      }
+    }
+    const model = new ScriptedModel([ScriptedModel.call('fx__add', { a: 1, b: 2 }), ScriptedModel.call('fx__add', { a: 2, b: 2 }), ScriptedModel.answer('done')]);
+    const runtime = await createRuntimeAsync({ model, toolPolicy: { maxCallsPerTool: { add: 1 } }, plugins: [{ module: '@agentrt/tools-mcp', options: { servers: [server({ tools: ['add'] })] } }], pluginBase: new URL('..', import.meta.url).pathname, loopDetection: false });
+    try {
+      await runtime.run('go');
+      expect((model.requests[1]!.messages.at(-1) as ToolMessage).content).toBe('3');
+      expect(model.requests[2]!.messages.at(-1)).toMatchObject({ isError: true, code: 'tool_denied' });
+    } finally {
+      await runtime.close();
+    }
   });
 
   it('is loaded as a plugin, used in a run, and its server closes with the runtime', async () => {

@@ -57,8 +57,8 @@ export const HOSTILE_MCP_MODES: Readonly<Record<HostileMcpMode, string>> = Objec
  */
 export const HOSTILE_MCP_TOOLS: Readonly<Record<string, string>> = Object.freeze({
   echo: 'answers {text} (a sanity check that the connection still works)',
-  stats: 'answers JSON { requests, toolsList }: how many requests and tools/list requests this connection received',
-  slow: 'answers after {ms} milliseconds',
+  stats: 'answers JSON { requests, toolsList, cancelled, slowFinished }: requests and tools/list requests received, ids of requests the client cancelled (notifications/cancelled), slow calls that ran to their end',
+  slow: 'answers after {ms} milliseconds (default 1 000), unless the client cancels it first',
   no_response: 'never answers',
   wrong_id: 'answers with another request id (never with the right one)',
   duplicate_response: 'answers "first", then again with "second" under the same id',
@@ -74,6 +74,7 @@ export const HOSTILE_MCP_TOOLS: Readonly<Record<string, string>> = Object.freeze
   bad_base64: 'answers an image whose data is not base64',
   mislabelled_image: 'answers PNG bytes labelled image/jpeg',
   not_an_image: 'answers text bytes labelled image/png',
+  deep_result: 'answers structuredContent nested {depth} (default 100 000) arrays deep (JSON.stringify and recursive validators overflow the stack on it)',
   uri_links: 'answers resource links and resources with data: (1 MB), file: and javascript: URIs',
   structured_mismatch: 'declares an outputSchema and answers structuredContent that does not match it',
   redos_output: 'declares an outputSchema whose pattern backtracks catastrophically, and answers a string of {length} (default 40) characters that triggers it',
@@ -150,7 +151,8 @@ export class HostileMcpSession {
   private readonly tools: unknown[];
   private readonly waiting = new Map<RpcId, (message: RpcMessage) => void>();
   private nextServerId = 1;
-  private readonly counts = { requests: 0, toolsList: 0 };
+  private readonly counts = { requests: 0, toolsList: 0, cancelled: [] as RpcId[], slowFinished: 0 };
+  private readonly slowTimers = new Map<RpcId, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly mode: HostileMcpMode, private readonly output: HostileOutput) {
     this.tools = [...baseTools(), ...(mode === 'hostile-listing' ? hostileDefinitions() : [])];
@@ -165,6 +167,15 @@ export class HostileMcpSession {
       return;
     }
     const { id, method } = message;
+    if (method === 'notifications/cancelled') {
+      const requestId = message.params?.requestId;
+      if (typeof requestId === 'string' || typeof requestId === 'number') {
+        this.counts.cancelled.push(requestId);
+        clearTimeout(this.slowTimers.get(requestId));
+        this.slowTimers.delete(requestId);
+      }
+      return;
+    }
     if (id === undefined || id === null || typeof method !== 'string') return; // a notification
     const params = message.params ?? {};
     this.counts.requests++;
@@ -203,7 +214,13 @@ export class HostileMcpSession {
     switch (name) {
       case 'echo': return result(text(String(args.text ?? '')));
       case 'stats': return result(text(JSON.stringify(this.counts)));
-      case 'slow': return void setTimeout(() => result(text('slow done')), number('ms', 1_000));
+      case 'slow':
+        this.slowTimers.set(id, setTimeout(() => {
+          this.slowTimers.delete(id);
+          this.counts.slowFinished++;
+          result(text('slow done'));
+        }, number('ms', 1_000)));
+        return;
       case 'no_response': return;
       case 'wrong_id': return send({ id: typeof id === 'number' ? id + 10_000 : `${id}-other`, result: text('wrong id') });
       case 'duplicate_response':
@@ -239,6 +256,10 @@ export class HostileMcpSession {
       case 'bad_base64': return result({ content: [{ type: 'image', data: '!!!not base64!!!', mimeType: 'image/png' }] });
       case 'mislabelled_image': return result({ content: [{ type: 'image', data: PNG, mimeType: 'image/jpeg' }] });
       case 'not_an_image': return result({ content: [{ type: 'image', data: Buffer.from('<html><script>alert(1)</script></html>').toString('base64'), mimeType: 'image/png' }] });
+      case 'deep_result': {
+        const depth = number('depth', 100_000);
+        return this.output.raw(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[],"structuredContent":{"deep":${'['.repeat(depth)}${']'.repeat(depth)}}}}\n`, id, true);
+      }
       case 'uri_links': return result({ content: [
         { type: 'resource_link', uri: `data:text/plain;base64,${'A'.repeat(1024 * 1024)}`, name: 'inline' },
         { type: 'resource_link', uri: 'file:///etc/passwd', name: 'passwd', mimeType: 'text/plain' },

@@ -55,6 +55,11 @@ export async function startHttpMcpServer(token: string) {
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
+  const sockets = new Set<import('node:net').Socket>();
+  http.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as AddressInfo).port;
   return {
@@ -63,6 +68,10 @@ export async function startHttpMcpServer(token: string) {
     state,
     /** Drops every session, as a restarted server would (clients get 404 and must initialize again). */
     forgetSessions: () => sessions.clear(),
+    /** Sessions open (a client that ends its session with DELETE removes it). */
+    sessionCount: () => sessions.size,
+    /** TCP connections open. */
+    openConnections: () => sockets.size,
     async [Symbol.asyncDispose]() {
       await Promise.all([...sessions.values()].map((transport) => transport.close().catch(() => undefined)));
       http.closeAllConnections();

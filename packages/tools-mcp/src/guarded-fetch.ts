@@ -142,6 +142,26 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
   const agents = { http: new http.Agent({ keepAlive: true, lookup } as http.AgentOptions), https: new https.Agent({ keepAlive: true, lookup } as https.AgentOptions) };
   /** Open exchanges by JSON-RPC request id (several per id are possible after a same-origin redirect). */
   const exchanges = new Map<string, Set<() => void>>();
+  /**
+   * Exchanges by the abort signal they were given. The SDK passes one signal (its transport's)
+   * to every request: one listener per signal, not one per request (which would pile up
+   * listeners — and warnings — with many calls in flight).
+   */
+  const bySignal = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+  const watch = (signal: AbortSignal, closer: (reason: unknown) => void) => {
+    let closers = bySignal.get(signal);
+    if (!closers) {
+      const set = new Set<(reason: unknown) => void>();
+      closers = set;
+      bySignal.set(signal, set);
+      signal.addEventListener('abort', () => {
+        for (const close of [...set]) close(signal.reason);
+        set.clear();
+      }, { once: true });
+    }
+    closers.add(closer);
+    return () => closers.delete(closer);
+  };
   let closed = false;
   const end = (id: string) => {
     const closers = exchanges.get(id);
@@ -177,8 +197,14 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
       if (!exchanges.has(id)) exchanges.set(id, new Set());
       exchanges.get(id)!.add(closer);
     }
+    let aborted: unknown;
+    const unwatch = signal ? watch(signal, (reason) => {
+      aborted = reason;
+      closer();
+    }) : undefined;
     const forget = () => {
       for (const id of ids.requests) exchanges.get(id)?.delete(closer);
+      unwatch?.();
     };
     try {
       response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -189,11 +215,10 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
           lookup,
           // A literal host connects to the checked address (the canonical form of what the URL says).
           ...(address ? { host: address.address, family: address.family } : {}),
-          ...(signal ? { signal } : {}),
         });
         request.once('response', resolve);
-        request.once('error', (error) => reject(signal?.aborted ? signal.reason : error));
-        request.once('close', () => reject(new AgentrtError('mcp_unavailable', 'the HTTP exchange was ended before the server answered')));
+        request.once('error', (error) => reject(aborted ?? error));
+        request.once('close', () => reject(aborted ?? new AgentrtError('mcp_unavailable', 'the HTTP exchange was ended before the server answered')));
         request.end(body ?? undefined);
       });
     } catch (error) {

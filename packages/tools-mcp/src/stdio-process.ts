@@ -3,6 +3,9 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
+/** POSIX process groups: each server runs in its own, stopped as a whole. */
+const GROUPS = process.platform !== 'win32';
+
 /** How much of a server's stderr is kept (the tail), for startup errors and `bridge.stderr`. */
 export const STDERR_TAIL_BYTES = 4 * 1024;
 
@@ -20,8 +23,10 @@ export interface ProcessParameters {
 /**
  * MCP over stdio with a child process, like the SDK's `StdioClientTransport` but with the
  * environment exactly as given (the SDK adds HOME, LOGNAME, SHELL, TERM and USER), the tail of
- * stderr kept, the exit recorded, lines split without re-copying the buffer, and `close()`
- * that ends stdin, then sends SIGTERM, then SIGKILL, and resolves once the process is gone.
+ * stderr kept, the exit recorded, lines split without re-copying the buffer, the server in a
+ * process group of its own, and `close()` that ends stdin, then sends SIGTERM, then SIGKILL (to
+ * the whole group), and resolves once the process is gone. When the server exits by itself,
+ * whatever it left running in its group is killed.
  */
 export class StdioProcessTransport implements Transport {
   onclose?: () => void;
@@ -62,6 +67,10 @@ export class StdioProcessTransport implements Transport {
         stdio: ['pipe', 'pipe', 'pipe'],
         shell: false,
         windowsHide: true,
+        // Its own process group (POSIX), so that what the server starts (`npx` → node, `sh -c`,
+        // helpers) is stopped with it. The pipes still end when this process dies, and servers
+        // exit on end of input.
+        detached: GROUPS,
         ...(this.parameters.cwd ? { cwd: this.parameters.cwd } : {}),
       });
       this.child = child;
@@ -69,6 +78,8 @@ export class StdioProcessTransport implements Transport {
       this.exited = new Promise((done) => {
         child.once('exit', (code, signal) => {
           this.exit = { code, signal };
+          // The leader is gone: what it started is orphaned, and nobody else would stop it.
+          this.signalGroup('SIGKILL');
           // stderr and stdout may still hold data: wait for them briefly, never forever
           // (a grandchild may keep the pipes open).
           const timer = setTimeout(() => this.finish(), 200);
@@ -128,13 +139,14 @@ export class StdioProcessTransport implements Transport {
     if (this.exit === undefined) {
       child.stdin?.end();
       if (!(await this.waitExit(500))) {
-        child.kill('SIGTERM');
+        this.signalGroup('SIGTERM') || child.kill('SIGTERM');
         if (!(await this.waitExit(2_000))) {
-          child.kill('SIGKILL');
+          this.signalGroup('SIGKILL') || child.kill('SIGKILL');
           await this.waitExit(2_000);
         }
       }
     }
+    this.signalGroup('SIGKILL');
     child.stdin?.destroy();
     child.stdout?.destroy();
     child.stderr?.destroy();
@@ -182,6 +194,22 @@ export class StdioProcessTransport implements Transport {
       return;
     }
     this.onmessage?.(message);
+  }
+
+  /**
+   * Signals the server's process group (the server and what it started). The group id stays
+   * reserved while any member lives, so this never reaches an unrelated process. False where
+   * there are no groups (Windows) or the group is gone.
+   */
+  private signalGroup(signal: NodeJS.Signals): boolean {
+    const pid = this.child?.pid;
+    if (!GROUPS || !pid) return false;
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async waitExit(ms: number): Promise<boolean> {

@@ -63,6 +63,24 @@ describe('hostile stdio server: start-up', () => {
   });
 });
 
+describe('hostile stdio server: processes', () => {
+  it('stops the server\'s own children too (its process group) when the bridge closes or the server crashes', async () => {
+    const grandchildOf = (bridge: McpBridge) => Number(/grandchild (\d+)/.exec(bridge.stderr)?.[1]);
+    const bridge = await connect('grandchild');
+    await until(() => grandchildOf(bridge) > 0, 5_000, 'the grandchild to start');
+    const grandchild = grandchildOf(bridge);
+    expect(alive(grandchild)).toBe(true);
+    await bridge.close();
+    await until(() => !alive(grandchild), 10_000, 'the grandchild (which ignores SIGTERM) to be gone');
+
+    const crashing = await connect('grandchild', { name: 'crashing' });
+    await until(() => grandchildOf(crashing) > 0, 5_000, 'the second grandchild to start');
+    const orphan = grandchildOf(crashing);
+    expect(await failure(call(crashing, 'crashing__exit_mid_message'))).toMatchObject({ code: 'mcp_unavailable' });
+    await until(() => !alive(orphan), 10_000, 'the grandchild of the crashed server to be gone');
+  });
+});
+
 describe('hostile stdio server: JSON-RPC abuse', () => {
   it('times out a call answered under the wrong id, ignores a duplicate answer, skips a malformed line', async () => {
     const bridge = await connect('tools', { timeoutMs: 800 });

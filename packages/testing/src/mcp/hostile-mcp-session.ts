@@ -30,7 +30,7 @@ export interface HostileOutput {
 /** Modes of a hostile server (how it behaves before any tool is called). */
 export type HostileMcpMode =
   | 'tools' | 'hostile-listing' | 'hang-initialize' | 'bad-protocol-version' | 'initialize-error' | 'hang-list'
-  | 'crash-at-start' | 'stderr-flood' | 'garbage-stdout' | 'close-stdout-at-initialize' | 'exit-at-initialize';
+  | 'crash-at-start' | 'stderr-flood' | 'garbage-stdout' | 'close-stdout-at-initialize' | 'exit-at-initialize' | 'grandchild';
 
 /**
  * Every mode, with what the server does. `tools` is a working server whose tools misbehave when
@@ -49,6 +49,7 @@ export const HOSTILE_MCP_MODES: Readonly<Record<HostileMcpMode, string>> = Objec
   'garbage-stdout': '(stdio) writes a non-JSON line and a line of binary garbage before every message',
   'close-stdout-at-initialize': '(stdio) writes half of the initialize answer, closes stdout and keeps running',
   'exit-at-initialize': '(stdio) writes half of the initialize answer and exits',
+  grandchild: '(stdio) starts a grandchild process that ignores SIGTERM and stdin and lives for 5 minutes (its pid on stderr: "grandchild <pid>"), then serves like tools',
 });
 
 /**

@@ -1,5 +1,6 @@
 // A hostile MCP server over stdio: `node dist/mcp/hostile-mcp-stdio.js <mode>` (see
 // HOSTILE_MCP_MODES and HOSTILE_MCP_TOOLS). Started through `hostileMcpServer(mode)`.
+import { spawn } from 'node:child_process';
 import { HostileMcpSession, lineReader, type HostileMcpMode, type HostileOutput } from './hostile-mcp-session.js';
 
 const mode = (process.argv[2] ?? 'tools') as HostileMcpMode;
@@ -9,6 +10,10 @@ process.stderr.write(`hostile MCP server ${process.pid} (${mode}) started\n`);
 if (mode === 'crash-at-start') {
   process.stderr.write(`fatal: cannot open database /var/lib/hostile.db (token=${CANARY})\n`);
   process.exit(3);
+}
+if (mode === 'grandchild') {
+  const grandchild = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setTimeout(() => {}, 300000);"], { stdio: 'ignore' });
+  process.stderr.write(`grandchild ${grandchild.pid}\n`);
 }
 if (mode === 'stderr-flood') {
   const chunk = `${'e'.repeat(1023)}\n`.repeat(64);

@@ -28,6 +28,27 @@ function readingResult<T>(where: string, map: () => T): T {
   }
 }
 
+/** Roughly the size of a parsed JSON value as text, without recursion (any depth); stops counting past `limit`. */
+function approximateBytes(value: unknown, limit: number): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && total <= limit) {
+    const item = stack.pop();
+    if (typeof item === 'string') total += item.length + 2;
+    else if (typeof item !== 'object' || item === null) total += 8;
+    else if (Array.isArray(item)) {
+      total += 2 + item.length;
+      for (const child of item) stack.push(child);
+    } else {
+      for (const [key, child] of Object.entries(item)) {
+        total += key.length + 4;
+        stack.push(child);
+      }
+    }
+  }
+  return total;
+}
+
 /** Calls a listener; a throwing one must not break the call or the connection. */
 const notify = (listener: () => void) => {
   try {
@@ -356,10 +377,14 @@ export class McpBridge implements Disposable {
     const tools: unknown[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
+    let bytes = 0;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const params = cursor ? { cursor } : {};
       const result = await this.connection.request(deadline, (options) => client.request({ method: 'tools/list', params }, ListPageSchema, options));
-      tools.push(...result.tools);
+      // Each page is at most maxMessageBytes; so is the whole listing (50 pages must not mean 50 × 32 MB).
+      bytes += approximateBytes(result.tools, this.settings.maxMessageBytes - bytes);
+      if (bytes > this.settings.maxMessageBytes) throw new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" lists tools of more than ${this.settings.maxMessageBytes} bytes in all (maxMessageBytes)`);
+      for (const tool of result.tools) tools.push(tool);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
       if (!cursor) break;
       seen.add(cursor);
@@ -493,7 +518,7 @@ export class McpBridge implements Disposable {
     } catch {
       message = '[unserializable log data]';
     }
-    this.log({ server: this.name, level: params.level, ...(params.logger ? { logger: params.logger } : {}), message: message.slice(0, 2_000) });
+    this.log({ server: this.name, level: params.level, ...(params.logger ? { logger: params.logger.slice(0, 200) } : {}), message: message.slice(0, 2_000) });
   }
 
   private onListChanged(): void {

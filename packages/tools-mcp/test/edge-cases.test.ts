@@ -122,6 +122,20 @@ describe('results', () => {
     expect(bridge.pid).not.toBe(pid);
   });
 
+  it('puts every content type into the transcript of a run as parts (image, audio and PDF files, resources, links)', async () => {
+    const bridge = await connect();
+    const model = new ScriptedModel([ScriptedModel.call('h__media'), ScriptedModel.answer('seen')]);
+    const result = await createRuntime({ model, tools: bridge.tools() }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const content = (model.requests[1]!.messages.at(-1) as ToolMessage).content;
+    expect(Array.isArray(content)).toBe(true);
+    const parts = content as { type: string; mediaType?: string; text?: string; filename?: string }[];
+    expect(parts.filter((part) => part.type === 'image').map((part) => part.mediaType)).toEqual(['image/png', 'image/png']);
+    expect(parts.filter((part) => part.type === 'file').map((part) => [part.mediaType, part.filename])).toEqual([['audio/wav', undefined], ['application/pdf', 'report.pdf']]);
+    const text = parts.filter((part) => part.type === 'text').map((part) => part.text).join('\n');
+    for (const expected of ['here you go', 'remember the milk', '[resource link] data.csv: https://example.com/data.csv']) expect(text).toContain(expected);
+  });
+
   it('records result content in the transcript of a run, errors typed', async () => {
     const bridge = await connect();
     const model = new ScriptedModel([

@@ -1,6 +1,6 @@
 import { createRuntime, TEXT_ONLY, type ToolMessage } from '@agentrt/core';
 import { McpBridge, type McpLogEntry, type McpServerConfig } from '@agentrt/tools-mcp';
-import { hostileMcpServer, ScriptedModel, type HostileMcpMode } from '@agentrt/testing';
+import { HOSTILE_MCP_TOOLS, hostileMcpServer, ScriptedModel, type HostileMcpMode } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, childPids, context, toolOf, until } from './helpers.js';
 
@@ -296,6 +296,14 @@ describe('hostile stdio server: hostile definitions', () => {
     }
     expect(bridge.tools().map((tool) => tool.originalName)).not.toContain('dup');
     expect(bridge.tools().some((tool) => tool.name.includes('huge_schema'))).toBe(false);
+  });
+
+  it('bounds a listing that never ends: at most 50 pages, and no more than maxMessageBytes in all', async () => {
+    const bridge = await connect('endless-pages');
+    expect(bridge.tools().length).toBeLessThanOrEqual(Object.keys(HOSTILE_MCP_TOOLS).length + 49 * 100);
+    expect(await call(bridge, 'evil__echo', { text: 'listed' })).toBe('listed');
+    const error = await failure(McpBridge.connect(server('endless-pages', { maxMessageBytes: 512 * 1024 })));
+    expect(error).toMatchObject({ code: 'mcp_output_invalid', message: expect.stringContaining('524288 bytes in all') });
   });
 
   it('validates each tool against its own outputSchema (shared $id, 2020-12, unresolvable $ref)', async () => {

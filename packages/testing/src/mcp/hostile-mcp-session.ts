@@ -30,7 +30,7 @@ export interface HostileOutput {
 /** Modes of a hostile server (how it behaves before any tool is called). */
 export type HostileMcpMode =
   | 'tools' | 'hostile-listing' | 'hang-initialize' | 'bad-protocol-version' | 'initialize-error' | 'hang-list'
-  | 'crash-at-start' | 'stderr-flood' | 'garbage-stdout' | 'close-stdout-at-initialize' | 'exit-at-initialize' | 'grandchild';
+  | 'crash-at-start' | 'stderr-flood' | 'garbage-stdout' | 'close-stdout-at-initialize' | 'exit-at-initialize' | 'grandchild' | 'endless-pages';
 
 /**
  * Every mode, with what the server does. `tools` is a working server whose tools misbehave when
@@ -44,6 +44,7 @@ export const HOSTILE_MCP_MODES: Readonly<Record<HostileMcpMode, string>> = Objec
   'bad-protocol-version': 'answers initialize with protocol version 1999-01-01',
   'initialize-error': 'answers initialize with a JSON-RPC error',
   'hang-list': 'initializes, then never answers tools/list',
+  'endless-pages': 'lists its tools, then page after page of 100 new tools (1 KB descriptions) with a new nextCursor every time',
   'crash-at-start': '(stdio) writes a fatal error (with a secret canary) to stderr and exits with code 3',
   'stderr-flood': '(stdio) writes to stderr without end while serving like tools',
   'garbage-stdout': '(stdio) writes a non-JSON line and a line of binary garbage before every message',
@@ -188,6 +189,11 @@ export class HostileMcpSession {
       case 'tools/list':
         this.counts.toolsList++;
         if (this.mode === 'hang-list') return;
+        if (this.mode === 'endless-pages') {
+          const page = typeof params.cursor === 'string' ? Number(params.cursor.slice(5)) || 1 : 0;
+          const tools = page === 0 ? this.tools : Array.from({ length: 100 }, (_, i) => ({ name: `page${page}_tool${i}`, description: 'd'.repeat(1_024), inputSchema: object }));
+          return result({ tools, nextCursor: `page-${page + 1}` });
+        }
         if (this.mode !== 'hostile-listing') return result({ tools: this.tools });
         return this.output.raw(`${JSON.stringify({ jsonrpc: '2.0', id, result: { tools: this.tools } }).replace(`"${DEEP}"`, nestedJson(5_000))}\n`, id, true);
       case 'tools/call': return this.call(id, params.name, (params.arguments ?? {}) as Record<string, unknown>, params._meta as { progressToken?: RpcId } | undefined);

@@ -42,6 +42,9 @@ export function childPids(parent = process.pid): { pid: number; command: string 
   return children;
 }
 
+/** Handles of child processes, pipes and sockets this process holds (what a leaked server or connection keeps open). */
+export const ioHandles = () => process.getActiveResourcesInfo().filter((name) => /^(ProcessWrap|PipeWrap|TCPWrap|TCPSocketWrap|TTYWrap)$/.test(name)).length;
+
 /** Polls `check` until it holds or the deadline passes. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,16 +1,22 @@
 import { createRuntime, type ToolMessage } from '@agentrt/core';
 import { checkServerUrl, McpBridge, type McpHttpServerConfig, type McpResolver } from '@agentrt/tools-mcp';
 import { HOSTILE_RESOLVER_ANSWERS, PUBLIC_URLS, SSRF_URLS, ScriptedModel, startHostileMcpHttpServer, type HostileMcpHttpOptions, type HostileMcpHttpServer } from '@agentrt/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { context, toolOf, until } from './helpers.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { context, ioHandles, toolOf, until } from './helpers.js';
 
 // The bridge against a hostile Streamable HTTP server (@agentrt/testing, raw HTTP, no SDK) on
 // 127.0.0.2, with a canary on 127.0.0.1 at the same port that must never be reached.
 const HOST = 'mcp.hostile.test';
 const bridges: McpBridge[] = [];
 const servers: HostileMcpHttpServer[] = [];
+let handlesBefore = 0;
+beforeEach(() => {
+  handlesBefore = ioHandles();
+});
 afterEach(async () => {
   await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
+  // No socket of the bridge is left (the servers' own listening sockets are closed below).
+  await until(() => ioHandles() <= handlesBefore, 5_000, 'every socket (both ends) to be closed');
   for (const server of servers.splice(0)) {
     // Nothing the bridge opened stays open: no socket, no session.
     await until(() => server.openConnections() === 0, 5_000, 'every connection to the hostile server to be closed');

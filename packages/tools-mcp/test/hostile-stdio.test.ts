@@ -1,16 +1,22 @@
 import { createRuntime, TEXT_ONLY, type ToolMessage } from '@agentrt/core';
 import { McpBridge, type McpLogEntry, type McpServerConfig } from '@agentrt/tools-mcp';
 import { HOSTILE_MCP_TOOLS, hostileMcpServer, ScriptedModel, type HostileMcpMode } from '@agentrt/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alive, childPids, context, toolOf, until } from './helpers.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alive, childPids, context, ioHandles, toolOf, until } from './helpers.js';
 
 // The bridge against a hostile stdio server (@agentrt/testing's raw JSON-RPC server): every call
 // settles within its budget with a typed error, the process keeps working, nothing is left running.
 const CANARY = 'sk-agentrt-CANARY-0123456789abcdef';
 const bridges: McpBridge[] = [];
+let handlesBefore = 0;
+beforeEach(() => {
+  handlesBefore = ioHandles();
+});
 afterEach(async () => {
   await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
   await until(() => hostilePids().length === 0, 10_000, 'every hostile server process to be gone');
+  // No process handle, pipe or socket is left behind.
+  await until(() => ioHandles() <= handlesBefore, 5_000, `the I/O handles to return to ${handlesBefore}`);
 });
 const hostilePids = () => childPids().filter((child) => child.command.includes('hostile-mcp-stdio')).map((child) => child.pid);
 const server = (mode: HostileMcpMode, extra: Partial<McpServerConfig> = {}): McpServerConfig => ({ name: 'evil', ...hostileMcpServer(mode), timeoutMs: 3_000, startupTimeoutMs: 10_000, ...extra } as McpServerConfig);

@@ -51,13 +51,13 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
-        decision = await decide(deps, run, options);
+        decision = await run.busy(() => decide(deps, run, options));
       } else {
         // Resuming a step whose decision was persisted: act on it without asking the model again.
         run.pendingStep = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
       }
-      const outcome = await act(deps, run, decision, { fromStore });
+      const outcome = await run.busy(() => act(deps, run, decision, { fromStore }));
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       await commit(deps, run, decision, outcome.results, outcome.toolCalls);
       if (outcome.error !== undefined) throw outcome.error;

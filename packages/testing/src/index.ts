@@ -14,7 +14,7 @@ export { startEffectCounter } from './crash/effect-counter.js';
 export type { EffectCounter } from './crash/effect-counter.js';
 export { runCrashScenario, runCrashChild, startCrashChild, CRASH_POINTS } from './crash/harness.js';
 export type { CrashPoint, CrashSpec, CrashChildConfig, ChildOutcome } from './crash/harness.js';
-export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel } from './crash/scenario.js';
+export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel, holdScenarioModel, holdScenarioTools, HOLD_MS, HOLD_CALL_ID } from './crash/scenario.js';
 export { checkCrashRecovery } from './crash/verify.js';
 export { startLoopbackServer, pieces } from './loopback/loopback-server.js';
 export type { LoopbackServer, LoopbackStep, ScriptedReply, RecordedRequest, ProviderWire, WireError } from './loopback/loopback-server.js';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 
 const BIN = new URL('../dist/bin.js', import.meta.url).pathname;
@@ -14,7 +15,8 @@ function agentrt(dbPath: string, args: string[]): { done: Promise<{ code: number
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-  return { done: new Promise((resolve) => child.on('exit', (code) => resolve({ code: code ?? 1, out, err }))), kill: () => child.kill('SIGKILL') };
+  // 'close', not 'exit': the output may still be in the pipes when the process has exited.
+  return { done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, out, err }))), kill: () => child.kill('SIGKILL') };
 }
 const run = (dbPath: string, ...args: string[]) => agentrt(dbPath, args).done;
 
@@ -50,11 +52,10 @@ describe('agentrt CLI', () => {
   it('kills a run driven by another process (exit 3 for the killed run)', async () => {
     const path = db();
     const long = agentrt(path, ['run', 'loop', 'forever', '--run-id', 'cli-loop']);
-    for (let i = 0; i < 100; i++) {
+    await waitFor(async () => {
       const listed = await run(path, 'runs', '--json');
-      if (listed.out.includes('cli-loop') && JSON.parse(listed.out)[0]?.stepCount >= 1) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return listed.out.includes('cli-loop') && JSON.parse(listed.out)[0]?.stepCount >= 1;
+    }, { timeoutMs: 30_000, intervalMs: 100, message: 'the looping run committed a step' });
     const killed = await run(path, 'kill', 'cli-loop', 'runaway', 'loop');
     expect(killed.out).toContain('kill requested for cli-loop: runaway loop');
     const result = await long.done;
@@ -80,7 +81,7 @@ describe('agentrt CLI', () => {
     const child = spawn(process.execPath, [BIN, 'runs'], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
     expect(err).toContain('error[config_invalid]');
   });

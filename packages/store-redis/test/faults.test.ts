@@ -81,10 +81,16 @@ describe('RedisStore under faults (private redis-server)', () => {
     const store = new RedisStore({ url: redis.url });
     await store.createRun({ runId: 'clock', input: [{ role: 'user', content: 'x' }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: new Date().toISOString() });
     const admin = new Redis(redis.url);
-    const [seconds, micros] = (await admin.time()) as unknown as [string, string];
-    const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const serverNow = async () => {
+      const [seconds, micros] = (await admin.time()) as unknown as [string, string];
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    // Bracketed by the server's clock read before and after, so a slow machine cannot fail it.
+    const before = await serverNow();
     const lease = await store.acquireLease({ runId: 'clock', owner: 'a', ttlMs: 10_000 });
-    expect(Math.abs(lease!.expiresAt - (serverNow + 10_000))).toBeLessThan(1_000);
+    const after = await serverNow();
+    expect(lease!.expiresAt).toBeGreaterThanOrEqual(before + 10_000);
+    expect(lease!.expiresAt).toBeLessThanOrEqual(after + 10_000);
     admin.disconnect();
     await store.close();
   });

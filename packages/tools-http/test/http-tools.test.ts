@@ -154,7 +154,8 @@ describe('@agentrt/tools-http SSRF defences', () => {
     expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
     const started = Date.now();
     expect((await call(tool, { url: `http://api.allowed.test:${port}/slow` })).code).toBe('http_timeout');
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // The body never ends: only the 500 ms timeout can stop the call (the bound is loose so a busy machine cannot fail it).
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses plain http unless allowed, and credentials in URLs', async () => {

@@ -1,6 +1,6 @@
 import { createRuntimeAsync, type ToolMessage } from '@agentrt/core';
 import { McpBridge, type ToolChange } from '@agentrt/tools-mcp';
-import { describeToolPack, ScriptedModel } from '@agentrt/testing';
+import { describeToolPack, ScriptedModel, waitFor } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const fixture = new URL('./__fixtures__/server.mjs', import.meta.url).pathname;
@@ -64,8 +64,7 @@ describe('MCP bridge against a real stdio server', () => {
     } });
     const runtime = createRuntime({ model: new ScriptedModel([]), plugins: [plugin] });
     await runtime.close();
-    for (let i = 0; i < 20 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(pid)).toBe(false);
+    await waitFor(() => !alive(pid), { message: 'the server process has exited' });
   });
 
   it('times out a call that never answers and keeps working (B-39)', async () => {
@@ -106,7 +105,7 @@ describe('MCP bridge against a real stdio server', () => {
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const first = bridge.pid;
     await bridge.tools().find((t) => t.name === 'fx__crash')!.execute({}, ctx);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => bridge.pid === undefined, { message: 'the bridge saw the server exit' });
     expect(await bridge.tools().find((t) => t.name === 'fx__add')!.execute({ a: 2, b: 3 }, ctx)).toBe('5');
     expect(bridge.pid).not.toBe(first);
   });

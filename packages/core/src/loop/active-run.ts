@@ -134,11 +134,6 @@ export class ActiveRun {
     return this.controller.signal.aborted && reason instanceof RunAbort ? reason : undefined;
   }
 
-  /** True while a `busy()` section (a step's Decide or Act) is under way. */
-  get callInFlight(): boolean {
-    return this.callsInFlight > 0;
-  }
-
   /**
    * Runs `work` (a step's Decide or Act: the part that waits on the model or on tools) marked as
    * in flight, so a kill set by another process is noticed meanwhile (see `killPollMs`). Costs

@@ -20,7 +20,8 @@ function agentrt(dbPath: string, args: string[]): { done: Promise<{ code: number
 }
 const run = (dbPath: string, ...args: string[]) => agentrt(dbPath, args).done;
 
-describe('agentrt CLI', () => {
+// Each test starts several CLI processes one after another (a few seconds each when every core is busy).
+describe('agentrt CLI', { timeout: 120_000 }, () => {
   it('runs an agent printing each step, lists it, and traces it from the audit log', async () => {
     const path = db();
     const first = await run(path, 'run', 'add', 'two', 'numbers', '--run-id', 'cli-add');

@@ -119,24 +119,30 @@ describe('@agentrt/tools-fs confinement', () => {
     const swapper = `
       const fs = require('node:fs'); const p = require('node:path');
       const at = ${JSON.stringify(join(root, 'swap'))}, held = ${JSON.stringify(join(root, 'held'))}, out = ${JSON.stringify(join(base, 'outside-dir'))};
-      const end = Date.now() + 3000;
+      process.stdout.write('swapping\\n');
+      const end = Date.now() + 60_000; // a safety net: the test kills it once its attempts are done
       while (Date.now() < end) {
         try { fs.renameSync(at, held); fs.symlinkSync(out, at); fs.unlinkSync(at); fs.renameSync(held, at); } catch {}
       }`;
-    const child = spawn(process.execPath, ['-e', swapper], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', swapper], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // A fixed number of attempts, all made while the swapper runs (a time window would shrink on a busy machine).
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     const tools = createFsTools({ root });
     const before = readdirSync(join(base, 'outside-dir')).sort();
     let reads = 0;
-    const deadline = Date.now() + 2_500;
-    while (Date.now() < deadline) {
-      const r = await call(tool(tools, 'read_file'), { path: 'swap/secret.txt' });
-      expect(r.output ?? '').not.toContain(CANARY);
-      await call(tool(tools, 'write_file'), { path: 'swap/written.txt', content: 'PWNED' });
-      await call(tool(tools, 'write_file'), { path: `swap/new-${reads % 7}/deeper.txt`, content: 'PWNED' });
-      reads++;
+    try {
+      for (; reads < 150; reads++) {
+        const r = await call(tool(tools, 'read_file'), { path: 'swap/secret.txt' });
+        expect(r.output ?? '').not.toContain(CANARY);
+        await call(tool(tools, 'write_file'), { path: 'swap/written.txt', content: 'PWNED' });
+        await call(tool(tools, 'write_file'), { path: `swap/new-${reads % 7}/deeper.txt`, content: 'PWNED' });
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
     }
-    await new Promise((resolve) => child.on('exit', resolve));
-    expect(reads).toBeGreaterThan(100);
+    expect(reads).toBe(150);
     expect(readdirSync(join(base, 'outside-dir')).sort()).toEqual(before);
     expect(existsSync(join(base, 'outside-dir', 'written.txt'))).toBe(false);
     expect(readdirSync(base).sort()).toEqual(['outside-dir', 'root', 'root-evil', 'secret.txt']);

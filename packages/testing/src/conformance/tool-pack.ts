@@ -96,7 +96,8 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         controller.abort(new Error('aborted by the conformance suite'));
         const started = Date.now();
         await tool.execute(tool.input.parse(options.samples[tool.name]!.valid), ctx(controller.signal)).catch(() => undefined);
-        expect(Date.now() - started, tool.name).toBeLessThan(1_000);
+        // Promptly: far below any tool timeout; loose enough that a busy machine cannot fail it.
+        expect(Date.now() - started, tool.name).toBeLessThan(5_000);
       }
     });
   });

@@ -59,11 +59,23 @@ function stopHogs() {
 }
 
 let current;
-process.on('exit', stopHogs);
+/** Stops the running suite: test.mjs, vitest and its workers share the process group made for them. */
+function stopSuite(signal) {
+  if (!current?.pid) return;
+  try {
+    process.kill(-current.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+process.on('exit', () => {
+  stopHogs();
+  stopSuite('SIGKILL');
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     stopHogs();
-    current?.kill(signal);
+    stopSuite(signal);
     process.exit(130);
   });
 }
@@ -71,7 +83,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 /** One run of the test command, its output passed through; resolves with its exit code and summary line. */
 function runSuite(args) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its own process group, so a signal here can stop the whole tree (test.mjs, vitest, its workers).
+    const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     current = child;
     let tail = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {

@@ -53,7 +53,8 @@ describe('RedisStore under faults (private redis-server)', () => {
 
   it('reports store_unavailable while Redis is down; with AOF the run resumes after a restart (F-41)', async () => {
     await using redis = await PrivateRedis.start(['--appendonly', 'yes', '--appendfsync', 'always']);
-    const store = new RedisStore({ url: redis.url, commandTimeoutMs: 500 });
+    // Long enough that a busy machine does not time out a command before the crash, short enough to fail fast after it.
+    const store = new RedisStore({ url: redis.url, commandTimeoutMs: 2_000 });
     let crashed = false;
     const model = new ScriptedModel(steps(4));
     const runtime = createRuntime({

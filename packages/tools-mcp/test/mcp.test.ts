@@ -68,7 +68,8 @@ describe('MCP bridge against a real stdio server', () => {
   });
 
   it('times out a call that never answers and keeps working (B-39)', async () => {
-    const bridge = await connect({ timeoutMs: 300 });
+    // The timeout also bounds the follow-up call: 1 s leaves a busy machine room for a real round trip.
+    const bridge = await connect({ timeoutMs: 1_000 });
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const slow = bridge.tools().find((t) => t.name === 'fx__slow')!;
     await expect(slow.execute({}, ctx)).rejects.toMatchObject({ code: 'mcp_timeout' });

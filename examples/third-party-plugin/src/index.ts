@@ -23,7 +23,8 @@ function convert(value: number, from: string, to: string): number {
     return to === 'k' ? kelvin : to === 'c' ? kelvin - 273.15 : ((kelvin - 273.15) * 9) / 5 + 32;
   }
   for (const table of Object.values(FACTORS)) {
-    if (table[from] !== undefined && table[to] !== undefined) return (value * table[from]) / table[to];
+    // Own entries only: a unit named like an Object.prototype member (`constructor`) is not a unit.
+    if (Object.hasOwn(table, from) && Object.hasOwn(table, to)) return (value * table[from]!) / table[to]!;
   }
   throw new AgentrtError('unit_unsupported', `cannot convert ${from} to ${to}`);
 }

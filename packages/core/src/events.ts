@@ -29,6 +29,8 @@ export type RunEvent =
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult })
   | (RunEventBase & { readonly type: 'run_finished'; readonly result: RunResult })
+  /** A hook recorded a small JSON value for this run (`RunDriveInfo.annotate`), e.g. the trace context of a drive. */
+  | (RunEventBase & { readonly type: 'run_annotated'; readonly name: string; readonly value: unknown })
   | GovernanceEvent;
 
 /**

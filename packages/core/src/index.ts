@@ -9,7 +9,7 @@ export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, Finis
 export { checkContent, checkSupported, base64Bytes, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
 export { extractBlobs, restoreBlobs, blobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
-export { defineTool, toJsonSchema, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
+export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
@@ -27,7 +27,7 @@ export { STOP_REASONS, statusForStop } from './result.js';
 export type { RunResult, RunStatus, StopReason, PendingApproval, RunErrorInfo } from './result.js';
 export { AgentrtError, ConfigError, ModelError, StoreError, RunError } from './errors/index.js';
 export type { AgentrtErrorOptions, ModelErrorCode, StoreErrorCode } from './errors/index.js';
-export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision } from './hooks.js';
+export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision, RunDriveInfo, ModelCallInfo, ToolExecutionInfo } from './hooks.js';
 export { FullHistory } from './context-strategy.js';
 export type { ContextStrategy, ContextPrepareContext, ContextState } from './context-strategy.js';
 export type { StopPolicy, StopDecision, StopCheckContext, StopPhase } from './stop/stop-policy.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/config-error.js';
+import { ownValue } from './util/own.js';
 
 /** Hard limits of a run. Every one has a finite default: a runaway loop or an unbounded bill is impossible out of the box. */
 export interface Limits {
@@ -99,24 +100,47 @@ const priceSchema = z.union([
     .transform(({ input, output }) => ({ inputPerMillionUsd: input, outputPerMillionUsd: output })),
 ]);
 
-/** Validates a user pricing table (field `pricing.<key>.<field>`). */
-export function resolvePricing(pricing: PricingTable | undefined): Readonly<Record<string, ModelPrice>> {
-  const parsed = parseOptions(z.record(z.string(), priceSchema), pricing ?? {}, 'pricing');
-  return Object.freeze({ ...(DEFAULT_PRICING as Record<string, ModelPrice>), ...parsed });
+/**
+ * Copies the own entries of a user-keyed table into a null-prototype object, validating every
+ * value (also keys zod's record drops, such as `__proto__`), so lookups never read inherited
+ * properties and a key is never lost.
+ */
+export function ownTable<T>(raw: unknown, parsed: Readonly<Record<string, T>>, value: z.ZodType<T>, field: string): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const key of Object.keys(parsed)) out[key] = parsed[key]!;
+  if (raw && typeof raw === 'object') {
+    for (const key of Object.keys(raw)) {
+      if (Object.hasOwn(out, key)) continue;
+      out[key] = parseOptions(value, (raw as Record<string, unknown>)[key], `${field}.${key}`);
+    }
+  }
+  return out;
 }
 
-/** Looks up a model's price: `provider:model`, then `model`, then `provider:*`. */
+/** Validates a user pricing table (field `pricing.<key>.<field>`). The result has no prototype: model names such as `constructor` find no price. */
+export function resolvePricing(pricing: PricingTable | undefined): Readonly<Record<string, ModelPrice>> {
+  const parsed = parseOptions(z.record(z.string(), priceSchema), pricing ?? {}, 'pricing');
+  const table = Object.assign(Object.create(null) as Record<string, ModelPrice>, DEFAULT_PRICING, ownTable(pricing, parsed, priceSchema as z.ZodType<ModelPrice>, 'pricing'));
+  return Object.freeze(table);
+}
+
+/** Looks up a model's price: `provider:model`, then `model`, then `provider:*` (own entries only). */
 export function findPrice(pricing: Readonly<Record<string, ModelPrice>>, provider: string, model: string): ModelPrice | undefined {
-  return pricing[`${provider}:${model}`] ?? pricing[model] ?? pricing[`${provider}:*`];
+  return ownValue(pricing, `${provider}:${model}`) ?? ownValue(pricing, model) ?? ownValue(pricing, `${provider}:*`);
 }
 
 /** Tool permissions. Deny wins over allow and over hooks; denied tools are not advertised to the model. */
 export interface ToolPolicy {
-  /** Glob patterns of tools the model may use. Absent: every registered tool. */
+  /** Glob patterns of tools the model may use. Absent: every registered tool. Patterns match the advertised name or, for a namespaced plugin tool, its original name. */
   readonly allow?: readonly string[];
-  /** Glob patterns of tools the model may never use. */
+  /** Glob patterns of tools the model may never use. `write_file` also denies `fs__write_file` (a plugin's namespace cannot dodge it). */
   readonly deny?: readonly string[];
-  /** Per-tool call caps per run, keyed by glob pattern. */
+  /**
+   * Per-tool call caps per run, keyed by tool name or glob pattern. An exact name wins over
+   * patterns; among matching patterns the smallest cap applies. Keys match the advertised name
+   * or, for a namespaced plugin tool, its original name. Only own keys count: a tool named
+   * `constructor` or `toString` is capped only by an entry (or pattern) that names it.
+   */
   readonly maxCallsPerTool?: Readonly<Record<string, number>>;
   /** `feed_back` (default): the model gets a `tool_denied` result. `stop`: the run ends with `policy_violation`. */
   readonly onViolation?: 'feed_back' | 'stop';
@@ -129,9 +153,12 @@ const toolPolicySchema = z.strictObject({
   onViolation: z.enum(['feed_back', 'stop']).optional(),
 });
 
-/** Validates a tool policy (field `toolPolicy.<field>`). */
+/** Validates a tool policy (field `toolPolicy.<field>`). `maxCallsPerTool` keeps every own key (`__proto__` too) in a null-prototype object. */
 export function resolveToolPolicy(policy: ToolPolicy | undefined): ToolPolicy {
-  return Object.freeze(parseOptions(toolPolicySchema, policy ?? {}, 'toolPolicy'));
+  const parsed = parseOptions(toolPolicySchema, policy ?? {}, 'toolPolicy');
+  if (!parsed.maxCallsPerTool) return Object.freeze(parsed);
+  const caps = ownTable(policy?.maxCallsPerTool, parsed.maxCallsPerTool, z.number().int().nonnegative(), 'toolPolicy.maxCallsPerTool');
+  return Object.freeze({ ...parsed, maxCallsPerTool: Object.freeze(caps) });
 }
 
 /** Loop detection: the same tool with the same args `threshold` times in a row gets a warning result, once more stops the run. */

@@ -69,6 +69,10 @@ export interface ModelResponse {
   readonly message: AssistantMessage;
   readonly usage: TokenUsage;
   readonly finishReason: FinishReason;
+  /** The model that produced the answer, as the provider reports it (e.g. `gpt-4o-mini-2024-07-18`), when it does. */
+  readonly model?: string;
+  /** The provider's id of this response (e.g. `chatcmpl-…`), when it gives one. */
+  readonly id?: string;
 }
 
 /** An incremental piece of a streamed model answer. The last event is always `response`. */

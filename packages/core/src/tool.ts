@@ -16,7 +16,12 @@ export interface ToolContext {
   readonly runId: string;
   readonly stepIndex: number;
   readonly toolCallId: string;
-  /** `${runId}:${toolCallId}` — stable across resumes; pass it to external services to dedupe effects. */
+  /**
+   * Unique per `(runId, toolCallId)` and stable across resumes; pass it to external services to
+   * dedupe effects. Built by `idempotencyKeyFor`: `${runId}:${toolCallId}` when the run id has
+   * no `:` (every run id agentrt generates, and the form every earlier version used), otherwise
+   * the JSON array `["<runId>","<toolCallId>"]`. Treat it as opaque text.
+   */
   readonly idempotencyKey: string;
   /** Aborted on the tool's timeout, the run's timeout, a kill, or caller cancellation. */
   readonly signal: AbortSignal;
@@ -56,6 +61,26 @@ export interface Tool {
   readonly mayNeedApproval: boolean;
   /** Runs with already-validated args. */
   execute(args: unknown, ctx: ToolContext): Promise<unknown>;
+}
+
+const PLAIN_RUN_ID = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * The idempotency key of one tool call — unambiguous: two different `(runId, toolCallId)` pairs
+ * never share a key, whatever characters the call id holds.
+ *
+ * - Run id of `[A-Za-z0-9._-]` only (no `:`; every generated id): `${runId}:${toolCallId}`, the
+ *   form earlier versions used, so runs started before this change keep their keys across a
+ *   resume. The run id ends at the first `:`, so these keys cannot collide with each other.
+ * - Any other run id (one with a `:`, whose old key was ambiguous: run `a` + call `b:c` and
+ *   run `a:b` + call `c` both gave `a:b:c`): `JSON.stringify([runId, toolCallId])`. It starts
+ *   with `["`, which no plain run id does, so it cannot collide with the first form either.
+ *
+ * Runs with a `:` in their id that were started before this change and resumed after it get the
+ * new key for calls re-run after the resume (their old key was the ambiguous one).
+ */
+export function idempotencyKeyFor(runId: string, toolCallId: string): string {
+  return PLAIN_RUN_ID.test(runId) ? `${runId}:${toolCallId}` : JSON.stringify([runId, toolCallId]);
 }
 
 /** Default per-tool timeout. */

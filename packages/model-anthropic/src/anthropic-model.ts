@@ -23,6 +23,8 @@ export interface AnthropicModelOptions {
 }
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
+/** The server's stop reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+const stopOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
   try {
@@ -94,7 +96,7 @@ export class AnthropicModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
           usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-          finishReason: STOP[message.stop_reason ?? ''] ?? 'other',
+          finishReason: stopOf(message.stop_reason),
         };
       } }),
     });
@@ -149,7 +151,7 @@ export class AnthropicModel implements ModelAdapter {
         }
         if (!stopped) throw new Error('the stream ended without message_stop');
         const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));
-        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: STOP[stop ?? ''] ?? 'other' };
+        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: stopOf(stop) };
       } }),
     });
   }

@@ -25,6 +25,8 @@ export interface OpenAIModelOptions {
 }
 
 const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
+/** The server's finish reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+const finishOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(FINISH, reason) ? FINISH[reason]! : 'other');
 
 /**
  * Chat Completions through the official `openai` SDK. Retries are agentrt's (the SDK's are
@@ -90,7 +92,7 @@ export class OpenAIModel implements ModelAdapter {
         return {
           message: { role: 'assistant', content: choice.message.content ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
           usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-          finishReason: FINISH[choice.finish_reason] ?? 'other',
+          finishReason: finishOf(choice.finish_reason),
         };
       } }),
     });
@@ -131,7 +133,7 @@ export class OpenAIModel implements ModelAdapter {
         }
         if (!finish) throw new Error('the stream ended without a finish reason');
         const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
-        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: FINISH[finish] ?? 'other' };
+        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: finishOf(finish) };
       } }),
     });
   }

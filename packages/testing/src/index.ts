@@ -29,3 +29,12 @@ export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversa
 export { MATH_ATTACKS } from './corpora/math.js';
 export { SSRF_URLS } from './corpora/ssrf.js';
 export { SECRET_CANARIES } from './corpora/secrets.js';
+export { describeHttpToolPack } from './conformance/tool-pack.js';
+export type { HttpToolPackSuiteOptions, HttpPackTestConfig } from './conformance/tool-pack.js';
+export { PUBLIC_ADDRESSES, PUBLIC_URLS, BLOCKED_ADDRESSES, HOSTILE_RESOLVER_ANSWERS } from './corpora/addresses.js';
+export { REFUSED_REQUEST_HEADERS, HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_ROUTES, startHostileHttpServer } from './corpora/hostile-http.js';
+export type { HostileHttpServer, HostileRequest, HostileStream } from './corpora/hostile-http.js';
+export { describeFsToolPack } from './conformance/tool-pack.js';
+export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';
+export { PATH_TRAVERSAL_SPECIAL_FILES, LEGITIMATE_NAMES, createPathTraversalLayout, releaseFifo } from './corpora/path-traversal.js';
+export type { PathTraversalLayout } from './corpora/path-traversal.js';

@@ -1,8 +1,9 @@
-import { constants, promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { canonicalRoot, NOFOLLOW, openForWrite, resolveInside, verifyOpened } from './safe-path.js';
+import { listOpened, openDirectory, openEntryForRead, openRegularForRead, readAt, requireRegularFile } from './safe-open.js';
+import { canonicalRoot, openForWrite, resolveInside } from './safe-path.js';
 
 /** Options of the filesystem pack. */
 export interface FsToolOptions {
@@ -16,6 +17,14 @@ export interface FsToolOptions {
   readonly maxWriteBytes?: number;
   /** Files a search may visit. Default 5 000. */
   readonly maxSearchFiles?: number;
+  /**
+   * Read and overwrite files that have more than one hard link. Default false: a hard link
+   * inside the root can point at a file outside it, and nothing in the file says which name is
+   * "inside", so such files are refused (`path_outside_root`) and skipped by searches. Allow
+   * only when no one who can create files in the root can also create hard links to files
+   * outside it (e.g. the root is on its own filesystem).
+   */
+  readonly allowHardLinks?: boolean;
 }
 
 export const fsOptionsSchema = z.strictObject({
@@ -24,6 +33,7 @@ export const fsOptionsSchema = z.strictObject({
   maxReadBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxWriteBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxSearchFiles: z.number().int().min(1).max(1_000_000).optional(),
+  allowHardLinks: z.boolean().optional(),
 });
 
 const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
@@ -40,6 +50,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
   const maxRead = options.maxReadBytes ?? 2 ** 20;
   const maxWrite = options.maxWriteBytes ?? 2 ** 20;
   const maxFiles = options.maxSearchFiles ?? 5_000;
+  const allowHardLinks = options.allowHardLinks ?? false;
 
   const readFile = defineTool({
     name: 'read_file',
@@ -50,17 +61,11 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       ctx.signal.throwIfAborted();
       const target = await resolveInside(root, path);
       if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
-      const handle = await fs.open(target.real, constants.O_RDONLY | NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-        throw new AgentrtError(error.code === 'ELOOP' ? 'path_outside_root' : 'path_invalid', `${target.display} cannot be opened (${error.code})`);
-      });
+      const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
       try {
-        await verifyOpened(root, handle, path);
-        const stat = await handle.stat();
-        if (!stat.isFile()) throw new AgentrtError('path_invalid', `${target.display} is not a regular file`);
         const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
-        const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, offset);
-        return { path: target.display, size: stat.size, offset, truncated: offset + length < stat.size, content: buffer.toString('utf8') };
+        const content = await readAt(handle, length, offset);
+        return { path: target.display, size: stat.size, offset, truncated: offset + content.length < stat.size, content: content.toString('utf8') };
       } finally {
         await handle.close().catch(() => undefined);
       }
@@ -76,10 +81,17 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       ctx.signal.throwIfAborted();
       const target = await resolveInside(root, path);
       if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
-      const entries = await fs.readdir(target.real, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-        throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
-      });
-      return entries.slice(0, 1_000).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
+      const stat = await fs.lstat(target.real).catch(() => undefined);
+      if (!stat?.isDirectory()) throw new AgentrtError('path_invalid', `${target.display} is not a directory`);
+      const dir = await openDirectory(root, target.real, target.display);
+      try {
+        const entries = await listOpened(dir.at).catch((error: NodeJS.ErrnoException) => {
+          throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
+        });
+        return entries.slice(0, 1_000).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
+      } finally {
+        await dir.handle.close().catch(() => undefined);
+      }
     },
   });
 
@@ -91,32 +103,50 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     async execute({ query, path, maxResults }, ctx) {
       const start = await resolveInside(root, path);
       if (!start.exists) throw new AgentrtError('file_not_found', `${start.display} does not exist`);
+      const startStat = await fs.lstat(start.real).catch(() => undefined);
+      if (!startStat?.isDirectory()) throw new AgentrtError('path_invalid', `${start.display} is not a directory`);
       const needle = query.toLowerCase();
       const results: { path: string; match: 'name' | 'content'; line?: string }[] = [];
-      const queue = [start.real];
+      // Directories are walked by descriptor: each is opened without following a symlink and
+      // verified to be the directory expected, then listed and its files opened through that
+      // descriptor (openat-style) — a directory swapped for a symlink mid-walk is skipped, and
+      // FIFOs, sockets, devices and hard-linked files are never read.
+      const queue: string[] = [start.real];
       let visited = 0;
       while (queue.length && results.length < maxResults && visited < maxFiles) {
         ctx.signal.throwIfAborted();
-        const dir = queue.shift()!;
-        let entries: Dirent[];
+        const dirReal = queue.shift()!;
+        const dir = await openDirectory(root, dirReal, dirReal).catch(() => undefined);
+        if (!dir) continue;
         try {
-          entries = await fs.readdir(dir, { withFileTypes: true });
-        } catch {
-          continue;
-        }
-        for (const entry of entries) {
-          if (results.length >= maxResults || ++visited > maxFiles) break;
-          const full = join(dir, entry.name);
-          if (entry.isSymbolicLink()) continue; // never followed
-          if (entry.isDirectory()) queue.push(full);
-          if (entry.name.toLowerCase().includes(needle)) results.push({ path: relative(root, full), match: 'name' });
-          else if (entry.isFile()) {
-            const stat = await fs.stat(full).catch(() => undefined);
-            if (!stat || stat.size > 256 * 1024) continue;
-            const text = await fs.readFile(full, 'utf8').catch(() => '');
-            const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
-            if (line !== undefined) results.push({ path: relative(root, full), match: 'content', line: line.slice(0, 200) });
+          let entries: Dirent[];
+          try {
+            entries = await listOpened(dir.at);
+          } catch {
+            continue;
           }
+          for (const entry of entries) {
+            if (results.length >= maxResults || ++visited > maxFiles) break;
+            const full = join(dirReal, entry.name);
+            const shown = relative(root, full);
+            if (entry.isSymbolicLink()) continue; // never followed
+            if (entry.isDirectory()) queue.push(full);
+            if (entry.name.toLowerCase().includes(needle)) results.push({ path: shown, match: 'name' });
+            else if (entry.isFile()) {
+              const opened = await openEntryForRead(root, dir.at, entry.name, { allowHardLinks });
+              if (!opened) continue;
+              try {
+                if (opened.stat.size > 256 * 1024) continue;
+                const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
+                const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
+                if (line !== undefined) results.push({ path: shown, match: 'content', line: line.slice(0, 200) });
+              } finally {
+                await opened.handle.close().catch(() => undefined);
+              }
+            }
+          }
+        } finally {
+          await dir.handle.close().catch(() => undefined);
         }
       }
       return { results, truncated: results.length >= maxResults || visited >= maxFiles };
@@ -133,10 +163,9 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       ctx.signal.throwIfAborted();
       if (Buffer.byteLength(content) > maxWrite) throw new AgentrtError('file_too_large', `content exceeds ${maxWrite} bytes`);
       await resolveInside(root, path); // input rules (NUL, schemes, %-encoding…) and a first real-path check
-      const { handle, display } = await openForWrite(root, path);
+      const { handle, display } = await openForWrite(root, path, { allowHardLinks });
       try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) throw new AgentrtError('path_invalid', `${display} is not a regular file`);
+        requireRegularFile(await handle.stat(), display, allowHardLinks);
         await handle.truncate(0);
         await handle.write(content, 0, 'utf8');
       } finally {
@@ -148,3 +177,4 @@ export function createFsTools(options: FsToolOptions): Tool[] {
 
   return options.readOnly ? [readFile, listDir, searchFiles] : [readFile, listDir, searchFiles, writeFile];
 }
+

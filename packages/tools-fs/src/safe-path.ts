@@ -1,6 +1,9 @@
 import { constants, promises as fs, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AgentrtError, ConfigError } from '@agentrt/core';
+import { hasProcFd, isInside, NOFOLLOW, NONBLOCK, requireRegularFile } from './safe-open.js';
+
+export { isInside, NOFOLLOW };
 
 /** A path inside the root, resolved to real paths. */
 export interface ResolvedPath {
@@ -13,12 +16,6 @@ export interface ResolvedPath {
 
 const outside = (input: string, why: string) => new AgentrtError('path_outside_root', `"${input.slice(0, 200)}" is outside the allowed root (${why})`);
 const invalid = (input: string, why: string) => new AgentrtError('path_invalid', `"${input.slice(0, 200)}" is not an acceptable path (${why})`);
-
-/** True when `child` is `root` or inside it — by path segments, never by string prefix (`/root-evil` is not in `/root`). */
-export function isInside(root: string, child: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
 
 /** Canonical root: must exist and be a directory. */
 export function canonicalRoot(root: unknown): string {
@@ -47,7 +44,8 @@ export async function resolveInside(root: string, input: string, options: { maxL
   if (input.includes('\\')) throw outside(input, 'backslashes are not path separators here');
   if (/%[0-9a-fA-F]{2}/.test(input)) throw outside(input, 'percent-encoded characters are not decoded; send the plain path');
   if (input.startsWith('~')) throw outside(input, 'home-directory shorthand is not expanded');
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(input)) throw outside(input, 'URLs and drive letters are not paths inside the root');
+  // Drive letters and URLs (`C:`, `file:`, `scheme://`) are refused; a colon later in a name (`notes:2024.txt`) is an ordinary character.
+  if (/^[A-Za-z]:/.test(input) || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(input) || /^(file|data|javascript|blob|about):/i.test(input)) throw outside(input, 'URLs and drive letters are not paths inside the root');
   if (isAbsolute(input)) throw outside(input, 'absolute paths are not allowed; use a path relative to the root');
   const lexical = resolve(root, input);
   if (!isInside(root, lexical)) throw outside(input, 'it climbs above the root');
@@ -95,16 +93,6 @@ export async function verifyOpened(root: string, handle: fs.FileHandle, input: s
   }
 }
 
-/** Open flags that refuse a symbolic link as the final component. */
-export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-
-let procFd: boolean | undefined;
-/** Whether `/proc/self/fd` can be used for openat-style resolution (Linux). */
-async function hasProcFd(): Promise<boolean> {
-  if (procFd === undefined) procFd = await fs.access('/proc/self/fd').then(() => true, () => false);
-  return procFd;
-}
-
 /**
  * Opens a file for writing inside `root` without ever following a symbolic link, at any
  * level: from a descriptor of the root it walks one component at a time through
@@ -113,7 +101,8 @@ async function hasProcFd(): Promise<boolean> {
  * O_NOFOLLOW`. A directory swapped for a symlink mid-way makes the open fail; nothing is ever
  * created outside the root. Writes therefore never traverse symlinks, even ones inside the root.
  */
-export async function openForWrite(root: string, input: string): Promise<{ handle: fs.FileHandle; display: string }> {
+export async function openForWrite(root: string, input: string, options: { allowHardLinks?: boolean } = {}): Promise<{ handle: fs.FileHandle; display: string }> {
+  const allowHardLinks = options.allowHardLinks ?? false;
   const lexical = resolve(root, input);
   if (!isInside(root, lexical)) throw outside(input, 'it climbs above the root');
   const parts = relative(root, lexical).split(sep).filter(Boolean);
@@ -122,9 +111,10 @@ export async function openForWrite(root: string, input: string): Promise<{ handl
     // No /proc: fall back to real-path checks around a no-follow open (a narrower race remains; documented).
     const target = await resolveInside(root, input);
     await fs.mkdir(dirname(target.real), { recursive: true });
-    const handle = await fs.open(target.real, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644);
-    await verifyOpened(root, handle, input);
-    return { handle, display: target.display };
+    await refuseExistingSpecial(target.real, target.display, allowHardLinks);
+    const handle = await fs.open(target.real, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, target.display));
+    await verifyOpened(root, handle!, input);
+    return { handle: handle!, display: target.display };
   }
   const noFollowDir = constants.O_RDONLY | constants.O_DIRECTORY | NOFOLLOW;
   const refuse = (error: NodeJS.ErrnoException) => {
@@ -142,9 +132,33 @@ export async function openForWrite(root: string, input: string): Promise<{ handl
       await dir.close();
       dir = next!;
     }
-    const handle = await fs.open(`/proc/self/fd/${dir.fd}/${parts.at(-1)}`, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW, 0o644).catch(refuse);
-    return { handle: handle!, display: parts.join('/') };
+    const at = `/proc/self/fd/${dir.fd}/${parts.at(-1)}`;
+    const display = parts.join('/');
+    // Refuse FIFOs, sockets, devices and hard links before opening; O_NONBLOCK covers a FIFO swapped in after this check.
+    await refuseExistingSpecial(at, display, allowHardLinks);
+    const handle = await fs.open(at, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, display));
+    return { handle: handle!, display };
   } finally {
     await dir.close().catch(() => undefined);
   }
+}
+
+/** Before opening an existing target for writing: only a regular file with one link (unless allowed) may be replaced. */
+async function refuseExistingSpecial(at: string, display: string, allowHardLinks: boolean): Promise<void> {
+  const stat = await fs.lstat(at).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new AgentrtError('path_invalid', `${display} cannot be examined (${error.code})`);
+  });
+  if (!stat) return;
+  if (stat.isSymbolicLink()) throw new AgentrtError('path_outside_root', `"${display}" is a symbolic link; writes never follow symbolic links`);
+  requireRegularFile(stat, display, allowHardLinks);
+}
+
+function refuseOpen(input: string, display: string) {
+  return (error: NodeJS.ErrnoException): never => {
+    if (error.code === 'ELOOP' || error.code === 'ENOTDIR') throw outside(input, 'a path component is a symbolic link or not a directory');
+    if (error.code === 'ENXIO' || error.code === 'EOPNOTSUPP') throw new AgentrtError('not_regular_file', `${display} is not a regular file`);
+    if (error.code === 'EISDIR') throw new AgentrtError('path_invalid', `${display} is a directory, not a file`);
+    throw invalid(input, error.code ?? 'cannot open');
+  };
 }

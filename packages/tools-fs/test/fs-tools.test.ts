@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentrtError, type Tool, type ToolContext } from '@agentrt/core';
 import { createFsTools, openForWrite } from '@agentrt/tools-fs';
-import { describeToolPack, PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from '@agentrt/testing';
+import { createPathTraversalLayout, describeFsToolPack, describeToolPack, LEGITIMATE_NAMES, PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS, releaseFifo } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 
 const CANARY = 'TOP-SECRET-CANARY-0xF5';
@@ -50,6 +50,106 @@ describeToolPack({
     search_files: { valid: { query: 'rate' }, invalid: [{}, { query: '' }, { query: 'x', maxResults: 0 }], failing: { query: 'x', path: '/etc' } },
     write_file: { valid: { path: 'out/new.txt', content: 'hi' }, invalid: [{ path: 'x' }, { content: 'x' }, { path: 'x', content: 1 }], failing: { path: '../evil.txt', content: 'x' } },
   },
+});
+
+describeFsToolPack({
+  name: '@agentrt/tools-fs',
+  tools: (root, { allowHardLinks }) => createFsTools({ root, ...(allowHardLinks ? { allowHardLinks } : {}) }),
+});
+
+describe('@agentrt/tools-fs special files, hard links and legitimate links', () => {
+  it('refuses each kind of special file with its typed code, for reads and writes', async () => {
+    const layout = await createPathTraversalLayout(CANARY);
+    try {
+      const tools = createFsTools({ root: layout.root });
+      const expected = { fifo: 'not_regular_file', socket: 'not_regular_file', device: 'not_regular_file', 'hardlink-outside': 'path_outside_root', 'symlink-device': 'path_outside_root', 'symlink-proc': 'path_outside_root' } as const;
+      expect(layout.special.map((s) => s.kind)).toEqual(expect.arrayContaining(['fifo', 'socket', 'hardlink-outside', 'symlink-device']));
+      for (const { path, kind } of layout.special) {
+        expect((await call(tool(tools, 'read_file'), { path })).code, `read ${kind}`).toBe(expected[kind]);
+        expect((await call(tool(tools, 'write_file'), { path, content: 'x' })).code, `write ${kind}`).toBe(expected[kind]);
+        expect(['path_invalid', 'path_outside_root'], `list ${kind}`).toContain((await call(tool(tools, 'list_dir'), { path })).code);
+      }
+      const listed = JSON.parse((await call(tool(tools, 'list_dir'), { path: '.' })).output!) as { name: string; type: string }[];
+      expect(listed).toEqual(expect.arrayContaining([{ name: 'pipe', type: 'other' }, { name: 'notes.sock', type: 'other' }]));
+    } finally {
+      layout.cleanup();
+    }
+  });
+
+  it('reads and overwrites multiply-linked files only with allowHardLinks: true', async () => {
+    const layout = await createPathTraversalLayout(CANARY);
+    try {
+      const allowed = createFsTools({ root: layout.root, allowHardLinks: true });
+      expect(JSON.parse((await call(tool(allowed, 'read_file'), { path: 'hard-secret.txt' })).output!)).toMatchObject({ content: CANARY });
+      expect((await call(tool(allowed, 'write_file'), { path: 'hard-secret.txt', content: 'changed' })).code).toBeUndefined();
+      expect(readFileSync(join(layout.base, 'hard-target.txt'), 'utf8')).toBe('changed');
+      const strict = createFsTools({ root: layout.root });
+      expect((await call(tool(strict, 'read_file'), { path: 'hard-secret.txt' })).code).toBe('path_outside_root');
+      expect(() => createFsTools({ root: layout.root, allowHardLinks: 'yes' as never })).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'allowHardLinks' }));
+    } finally {
+      layout.cleanup();
+    }
+  });
+
+  it('reads, lists and searches through symlinks that stay inside the root; writes never follow one', async () => {
+    const { root } = layout();
+    symlinkSync(join(root, 'hello.txt'), join(root, 'link-in.txt'));
+    symlinkSync('sub', join(root, 'link-sub'));
+    const tools = createFsTools({ root });
+    expect(JSON.parse((await call(tool(tools, 'read_file'), { path: 'link-in.txt' })).output!)).toMatchObject({ path: 'hello.txt', content: 'hello from inside\n' });
+    expect(JSON.parse((await call(tool(tools, 'read_file'), { path: 'link-sub/note.md' })).output!)).toMatchObject({ path: 'sub/note.md' });
+    expect(JSON.parse((await call(tool(tools, 'list_dir'), { path: 'link-sub' })).output!)).toEqual(expect.arrayContaining([{ name: 'note.md', type: 'file' }, { name: 'link-up', type: 'symlink' }]));
+    expect(JSON.parse((await call(tool(tools, 'search_files'), { query: 'rate', path: 'link-sub' })).output!).results).toEqual([{ path: 'sub/note.md', match: 'content', line: 'a note about rate limits' }]);
+    expect((await call(tool(tools, 'write_file'), { path: 'link-in.txt', content: 'x' })).code).toBe('path_outside_root');
+    expect(readFileSync(join(root, 'hello.txt'), 'utf8')).toBe('hello from inside\n');
+  });
+
+  it(`handles ${LEGITIMATE_NAMES.length} odd legitimate names, including a colon (not a URL scheme)`, async () => {
+    const { root } = layout();
+    const tools = createFsTools({ root });
+    for (const name of LEGITIMATE_NAMES) {
+      expect((await call(tool(tools, 'write_file'), { path: name, content: name })).code, name).toBeUndefined();
+      expect(readFileSync(join(root, name), 'utf8'), name).toBe(name);
+      expect(JSON.parse((await call(tool(tools, 'read_file'), { path: name })).output!).content, name).toBe(name);
+    }
+  });
+
+  it('never blocks when a regular file is swapped for a FIFO between check and open (O_NONBLOCK)', async () => {
+    const { base, root } = layout();
+    const at = join(root, 'flip.txt');
+    writeFileSync(at, 'regular');
+    const flipper = `
+      const fs = require('node:fs'); const { execFileSync } = require('node:child_process');
+      const at = ${JSON.stringify(at)}, fifo = ${JSON.stringify(join(base, 'flip.fifo'))}, file = ${JSON.stringify(join(base, 'flip.file'))};
+      execFileSync('mkfifo', [fifo]); fs.writeFileSync(file, 'regular');
+      const end = Date.now() + 2500;
+      while (Date.now() < end) {
+        try { fs.renameSync(at, at + '.old'); fs.linkSync(fifo, at); fs.unlinkSync(at); fs.renameSync(at + '.old', at); } catch {}
+      }`;
+    const child = spawn(process.execPath, ['-e', flipper], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const tools = createFsTools({ root });
+      let calls = 0;
+      const deadline = Date.now() + 2_000;
+      while (Date.now() < deadline) {
+        const outcomes = await Promise.race([
+          Promise.all(Array.from({ length: 6 }, () => call(tool(tools, 'read_file'), { path: 'flip.txt' }))),
+          new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3_000)),
+        ]);
+        expect(outcomes).not.toBe('hung');
+        for (const outcome of outcomes as { code?: string; output?: string }[]) {
+          calls++;
+          expect(outcome.code === undefined || ['not_regular_file', 'file_not_found', 'path_outside_root', 'path_invalid'].includes(outcome.code), outcome.code).toBe(true);
+        }
+      }
+      expect(calls).toBeGreaterThan(60);
+    } finally {
+      child.kill();
+      await exited;
+      releaseFifo(join(base, 'flip.fifo'));
+    }
+  });
 });
 
 describe('@agentrt/tools-fs confinement', () => {

@@ -1,7 +1,7 @@
 import { ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 import { AddressPolicy } from './address-policy.js';
-import { safeFetch, systemResolver, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
+import { checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */
 export interface HttpToolOptions {
@@ -11,7 +11,7 @@ export interface HttpToolOptions {
   readonly allowHttp?: boolean;
   /** Private addresses/CIDRs that are nevertheless allowed (e.g. an internal API). Default none. */
   readonly allowPrivateAddresses?: readonly string[];
-  /** Total time per request including redirects. Default 10 000 ms. */
+  /** Total time per request including DNS and redirects. Default 10 000 ms. */
   readonly timeoutMs?: number;
   /** Largest body returned, after decompression. Default 1 MiB. */
   readonly maxResponseBytes?: number;
@@ -19,10 +19,21 @@ export interface HttpToolOptions {
   readonly maxRedirects?: number;
   /** Register `http_post` (a non-idempotent tool). Default false. */
   readonly allowPost?: boolean;
-  /** Custom DNS (tests, split-horizon DNS). Default: the system resolver. */
+  /** Custom DNS (tests, split-horizon DNS). Default: the system resolver. Answers are validated; their `family` is ignored. */
   readonly resolver?: Resolver;
   readonly userAgent?: string;
+  /**
+   * Request headers the model may set (case-insensitive), replacing the default
+   * `DEFAULT_REQUEST_HEADERS` (accept, accept-language, cache-control, content-type, if-match,
+   * if-modified-since, if-none-match, if-range, if-unmodified-since, range, user-agent).
+   * Framing and connection headers (`NEVER_ALLOWED_HEADERS`) cannot be listed. Any other
+   * header the model sends is refused. Listing a credential header (`authorization`, `cookie`)
+   * lets the model send credentials: they still never cross origins on a redirect.
+   */
+  readonly allowRequestHeaders?: readonly string[];
 }
+
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a header name (token characters, at most 64)');
 
 export const httpOptionsSchema = z.strictObject({
   allowHosts: z.array(z.string().min(1)).min(1),
@@ -33,23 +44,20 @@ export const httpOptionsSchema = z.strictObject({
   maxRedirects: z.number().int().min(0).max(20).optional(),
   allowPost: z.boolean().optional(),
   resolver: z.custom<Resolver>((v) => typeof v === 'function').optional(),
-  userAgent: z.string().optional(),
+  userAgent: z.string().max(200).regex(/^[\x20-\x7e]*$/, 'printable ASCII').optional(),
+  allowRequestHeaders: z.array(headerName.refine((name) => !NEVER_ALLOWED_HEADERS.includes(name.toLowerCase()), 'framing, connection and idempotency headers cannot be allowed')).max(100).optional(),
 });
 
-/** Headers the model may not set: credentials and hop-by-hop control stay with the runtime. */
-const FORBIDDEN_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|host|content-length|transfer-encoding|connection|upgrade|te|forwarded|x-forwarded-.*)$/i;
-const headersSchema = z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(1_000))
-  .refine((h) => Object.keys(h).every((k) => !FORBIDDEN_HEADERS.test(k)), 'credential and connection headers cannot be set by the model')
-  .optional();
-
-/** `http_get` (and `http_post` when allowed) behind the host allowlist and SSRF checks. */
-export function createHttpTools(options: HttpToolOptions): Tool[] {
+function parseHttpOptions(options: HttpToolOptions): void {
   const parsed = httpOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError([...issue.path.map(String), ...((issue as { keys?: string[] }).keys ?? [])].join('.') || 'allowHosts', issue.message);
   }
-  const settings: SafeFetchSettings = {
+}
+
+function settingsOf(options: HttpToolOptions): SafeFetchSettings {
+  return {
     policy: new AddressPolicy(options.allowPrivateAddresses),
     allowHosts: options.allowHosts,
     allowHttp: options.allowHttp ?? false,
@@ -58,7 +66,40 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
     maxResponseBytes: options.maxResponseBytes ?? 2 ** 20,
     maxRedirects: options.maxRedirects ?? 5,
     userAgent: options.userAgent ?? 'agentrt-tools-http/0.1',
+    allowRequestHeaders: (options.allowRequestHeaders ?? DEFAULT_REQUEST_HEADERS).map((name) => name.toLowerCase()),
   };
+}
+
+/**
+ * Runs the checks the tools make before connecting — scheme, credentials, host allowlist,
+ * local names, DNS resolution and every resolved address — without connecting. Returns the
+ * URL and the address a fetch would be pinned to; throws `url_blocked` (or `http_unreachable`
+ * when the name does not resolve). Useful to preview a policy and in conformance tests.
+ */
+export async function checkUrl(url: string, options: HttpToolOptions, signal?: AbortSignal): Promise<{ url: string; address: string; family: 4 | 6 }> {
+  parseHttpOptions(options);
+  const vetted = await vetUrl(url, settingsOf(options), signal);
+  return { url: vetted.url.href, address: vetted.address, family: vetted.family };
+}
+
+/**
+ * `http_get` (and `http_post` when allowed) behind the host allowlist, SSRF checks and a
+ * request-header allowlist. Throws `config_invalid` (naming the field) for bad options.
+ */
+export function createHttpTools(options: HttpToolOptions): Tool[] {
+  parseHttpOptions(options);
+  const settings = settingsOf(options);
+  const allowed = settings.allowRequestHeaders!;
+  const headersSchema = z.record(z.string().max(64), z.string().max(1_000))
+    .superRefine((headers, context) => {
+      try {
+        checkRequestHeaders(headers, allowed);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .describe(allowed.length ? `Optional request headers; only these names are accepted: ${allowed.join(', ')}` : 'No request headers may be set')
+    .optional();
   const url = z.string().min(1).max(4_096).describe('Absolute https URL on an allowed host');
   const tools: Tool[] = [
     defineTool({
@@ -72,12 +113,12 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
   if (options.allowPost) {
     tools.push(defineTool({
       name: 'http_post',
-      description: `Sends a POST with a text or JSON body. Allowed hosts: ${options.allowHosts.join(', ')}.`,
-      input: z.object({ url, body: z.string().max(1_000_000), contentType: z.string().max(100).optional(), headers: headersSchema }),
+      description: `Sends a POST with a text or JSON body. Allowed hosts: ${options.allowHosts.join(', ')}. A 307/308 redirect to another origin is returned, not followed (the body is never resent elsewhere).`,
+      input: z.object({ url, body: z.string().max(1_000_000), contentType: z.string().max(100).regex(/^[\x20-\x7e]*$/).optional(), headers: headersSchema }),
       sideEffects: 'non-idempotent',
       timeoutMs: settings.timeoutMs + 1_000,
       execute: ({ url: target, body, contentType, headers }, ctx) =>
-        safeFetch({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers: { ...headers, 'idempotency-key': ctx.idempotencyKey } } : { headers: { 'idempotency-key': ctx.idempotencyKey } }), signal: ctx.signal }, settings),
+        safeFetch({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers } : {}), idempotencyKey: ctx.idempotencyKey, signal: ctx.signal }, settings),
     }));
   }
   return tools;

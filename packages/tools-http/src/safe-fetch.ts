@@ -1,17 +1,40 @@
+import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import http, { type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
+import type { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { AgentrtError } from '@agentrt/core';
-import type { AddressPolicy } from './address-policy.js';
+import { normalizeAddress, type AddressPolicy, type CheckedAddress } from './address-policy.js';
 
-/** Resolves a host name to addresses (injectable for tests and custom DNS). */
-export type Resolver = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+/**
+ * Resolves a host name to addresses (injectable for tests and custom DNS). Each answer's
+ * `address` is validated and normalized; its `family` is ignored and derived from the address.
+ */
+export type Resolver = (hostname: string) => Promise<readonly { readonly address: string; readonly family?: number }[]>;
 
+/** The system resolver (`dns.lookup`, all answers, in the order the system returns them). */
 export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
-/** Settings of one fetch. */
+/** Request headers the model may set by default. Everything else is refused (`header_blocked`). */
+export const DEFAULT_REQUEST_HEADERS: readonly string[] = Object.freeze([
+  'accept', 'accept-language', 'cache-control', 'content-type', 'if-match', 'if-modified-since', 'if-none-match',
+  'if-range', 'if-unmodified-since', 'range', 'user-agent',
+]);
+
+/**
+ * Headers no configuration may hand to the model: they control framing, the connection,
+ * decoding or the runtime's own idempotency key (request smuggling, decoder confusion,
+ * duplicate effects).
+ */
+export const NEVER_ALLOWED_HEADERS: readonly string[] = Object.freeze([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect',
+  'proxy-connection', 'accept-encoding', 'idempotency-key', 'http2-settings',
+]);
+
+/** Settings of one fetch (what `createHttpTools` builds from its options). */
 export interface SafeFetchSettings {
   readonly policy: AddressPolicy;
   readonly allowHosts: readonly string[];
@@ -21,6 +44,21 @@ export interface SafeFetchSettings {
   readonly maxResponseBytes: number;
   readonly maxRedirects: number;
   readonly userAgent: string;
+  /** Lower-case names of the request headers a caller may set. Default `DEFAULT_REQUEST_HEADERS`. */
+  readonly allowRequestHeaders?: readonly string[];
+}
+
+/** One request for `safeFetch`. */
+export interface SafeFetchInput {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly body?: string;
+  readonly contentType?: string;
+  /** Caller (model) headers: only names on the allowlist; never sent across origins. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as `Idempotency-Key` to the origin the caller named (never across origins). */
+  readonly idempotencyKey?: string;
+  readonly signal: AbortSignal;
 }
 
 /** A fetched response, body decoded as text and capped. */
@@ -31,9 +69,16 @@ export interface SafeResponse {
   readonly body: string;
   readonly truncated: boolean;
   readonly redirects: number;
+  /**
+   * Present when a redirect was deliberately not followed: a 307/308 answer to a request with
+   * a body, pointing to another origin (following it would resend the body there). The body is empty.
+   */
+  readonly location?: string;
 }
 
 const blockedError = (message: string) => new AgentrtError('url_blocked', message);
+const unreachable = (message: string, cause?: unknown) => new AgentrtError('http_unreachable', message, cause === undefined ? undefined : { cause });
+const noop = () => undefined;
 
 /** Host allowlist: exact names, `*.example.com` (subdomains only) or `*` (any public host). */
 export function hostAllowed(hostname: string, allowHosts: readonly string[]): boolean {
@@ -46,8 +91,30 @@ export function hostAllowed(hostname: string, allowHosts: readonly string[]): bo
   });
 }
 
-/** Validates a URL and resolves and checks every address; returns the address to pin the connection to. */
-async function vet(raw: string, settings: SafeFetchSettings): Promise<{ url: URL; address: string; family: 4 | 6 }> {
+/** Settles with the promise, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve().then(start).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A vetted hop: the parsed URL and the checked address the connection is pinned to. */
+export interface VettedUrl {
+  readonly url: URL;
+  readonly address: string;
+  readonly family: 4 | 6;
+}
+
+/**
+ * Validates a URL and resolves and checks every address; returns the address to pin the
+ * connection to. Resolver answers are validated one by one (an answer that is not an IP
+ * address makes the whole lookup fail) and their family is derived from the address.
+ */
+export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'policy' | 'allowHosts' | 'allowHttp' | 'resolver'>, signal: AbortSignal = new AbortController().signal): Promise<VettedUrl> {
+  if (typeof raw !== 'string') throw blockedError('the URL must be a string');
   let url: URL;
   try {
     url = new URL(raw);
@@ -59,120 +126,238 @@ async function vet(raw: string, settings: SafeFetchSettings): Promise<{ url: URL
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (!hostAllowed(hostname, settings.allowHosts)) throw blockedError(`host "${hostname}" is not on the allowlist`);
   settings.policy.checkName(hostname);
-  let addresses: readonly { address: string; family: number }[];
-  if (isIP(hostname)) addresses = [{ address: hostname, family: isIP(hostname) }];
-  else {
-    try {
-      addresses = await settings.resolver(hostname);
-    } catch (error) {
-      throw new AgentrtError('http_unreachable', `cannot resolve "${hostname}"`, { cause: error });
-    }
+  if (isIP(hostname)) {
+    const checked = settings.policy.check(hostname);
+    return { url, ...checked };
   }
-  if (addresses.length === 0) throw new AgentrtError('http_unreachable', `"${hostname}" has no addresses`);
-  // Every answer must pass: a name resolving to one public and one private address is refused.
-  for (const { address } of addresses) settings.policy.check(address);
-  const first = addresses[0]!;
-  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  let answers: unknown;
+  try {
+    answers = await abortable(() => settings.resolver(hostname), signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw unreachable(`cannot resolve "${hostname}"`, error);
+  }
+  if (!Array.isArray(answers) || answers.length > 256) throw unreachable(`the resolver returned a malformed answer for "${hostname}"`);
+  if (answers.length === 0) throw unreachable(`"${hostname}" has no addresses`);
+  // Every answer must be an IP address and pass: a name resolving to one public and one private address is refused.
+  const checked: CheckedAddress[] = [];
+  for (const answer of answers as unknown[]) {
+    const address = typeof answer === 'object' && answer !== null ? (answer as { address?: unknown }).address : undefined;
+    const normalized = normalizeAddress(address);
+    if (!normalized) throw unreachable(`the resolver returned a malformed address for "${hostname}": ${JSON.stringify(String(address)).slice(0, 80)}`);
+    checked.push(settings.policy.check(normalized.address));
+  }
+  return { url, ...checked[0]! };
+}
+
+/**
+ * Checks caller headers against the allowlist and returns them with lower-case names. Throws
+ * `header_blocked` for a name off the allowlist or a value with control characters.
+ */
+export function checkRequestHeaders(headers: unknown, allowed: readonly string[] = DEFAULT_REQUEST_HEADERS): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (headers === undefined || headers === null) return out;
+  if (typeof headers !== 'object' || Array.isArray(headers)) throw new AgentrtError('header_blocked', 'headers must be an object of name → value');
+  const allow = new Set(allowed.map((name) => name.toLowerCase()));
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    const value = (headers as Record<string, unknown>)[name];
+    if (!allow.has(lower) || NEVER_ALLOWED_HEADERS.includes(lower)) {
+      throw new AgentrtError('header_blocked', `request header "${name.slice(0, 64)}" is not allowed; allowed: ${[...allow].join(', ') || 'none'}`);
+    }
+    if (typeof value !== 'string' || value.length > 1_000 || !/^[\t\x20-\x7e]*$/.test(value)) {
+      throw new AgentrtError('header_blocked', `request header "${name}" must be printable ASCII text of at most 1000 characters`);
+    }
+    out[lower] = value;
+  }
+  return out;
+}
+
+/** An idempotency key as a header value: sent as is when it is printable ASCII, else as a digest of it. */
+function keyHeader(key: string): string {
+  return /^[\x21-\x7e]{1,200}$/.test(key) ? key : `sha256-${createHash('sha256').update(key).digest('hex')}`;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Ends an exchange we no longer want: the socket is destroyed, never drained (an endless body stops at once). */
+function discard(req: ClientRequest | undefined, response: IncomingMessage | undefined): void {
+  response?.on('error', noop);
+  response?.destroy();
+  req?.on('error', noop);
+  req?.destroy();
+}
+
 /**
  * Fetches a URL without a server-side request forgery window: per hop it validates the URL,
- * resolves the name, checks every address, and connects to the checked address (the
- * connection's DNS lookup is pinned to it). Redirects are followed by hand and re-validated;
- * credentials never cross origins. Body size (after decompression) and total time are capped.
+ * resolves the name, checks every address, and connects to the checked address (no second
+ * resolution, no rebinding). Redirects are followed by hand and re-validated; caller headers,
+ * the idempotency key and a body never cross origins (a 307/308 to another origin for a request
+ * with a body is returned unfollowed, with `location`). Every response not returned — redirect
+ * bodies, bodies past the size cap, timed-out transfers — is destroyed, never drained. Body size
+ * (after decompression) and total time (including DNS) are capped; every outcome is a value or
+ * a typed `AgentrtError`.
  */
-export async function safeFetch(input: { url: string; method: 'GET' | 'POST'; body?: string; contentType?: string; headers?: Readonly<Record<string, string>>; signal: AbortSignal }, settings: SafeFetchSettings): Promise<SafeResponse> {
+export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettings): Promise<SafeResponse> {
+  const callerHeaders = checkRequestHeaders(input.headers, settings.allowRequestHeaders);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AgentrtError('http_timeout', `no complete response within ${settings.timeoutMs} ms`)), settings.timeoutMs);
   const onAbort = () => controller.abort(input.signal.reason);
-  input.signal.addEventListener('abort', onAbort, { once: true });
+  if (input.signal.aborted) onAbort();
+  else input.signal.addEventListener('abort', onAbort, { once: true });
+  let exchange: { req: ClientRequest; response: IncomingMessage } | undefined;
   try {
     let method = input.method;
     let body = input.body;
     let current = input.url;
     let origin: string | undefined;
     for (let hop = 0; ; hop++) {
-      const { url, address, family } = await vet(current, settings);
+      const { url, address, family } = await vetUrl(current, settings, controller.signal);
       if (controller.signal.aborted) throw controller.signal.reason;
-      // Caller-supplied headers only go to the origin the caller named; never across a redirect to another origin.
-      const sameOrigin = origin === undefined || origin === url.origin;
+      // Caller headers and the idempotency key only go to the origin the caller named.
       origin ??= url.origin;
-      const response = await request({ url, address, family, method, body, contentType: input.contentType, headers: sameOrigin ? input.headers : undefined, signal: controller.signal, userAgent: settings.userAgent });
-      if (REDIRECTS.has(response.statusCode ?? 0) && response.headers.location) {
-        response.resume();
+      const sameOrigin = origin === url.origin;
+      exchange = await request({
+        url, address, family, method, body, contentType: input.contentType,
+        headers: sameOrigin ? callerHeaders : {},
+        idempotencyKey: sameOrigin ? input.idempotencyKey : undefined,
+        signal: controller.signal, userAgent: settings.userAgent,
+      });
+      const { response } = exchange;
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (REDIRECTS.has(status) && location) {
+        discard(exchange.req, response);
+        exchange = undefined;
         if (hop >= settings.maxRedirects) throw blockedError(`more than ${settings.maxRedirects} redirects`);
-        current = new URL(response.headers.location, url).href;
-        if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw new AgentrtError('http_response_invalid', `redirect to an invalid location ${JSON.stringify(location.slice(0, 200))}`);
+        }
+        if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
+        } else if (body !== undefined && next.origin !== origin) {
+          // 307/308 keep method and body: never resend a body to another origin.
+          return { url: url.href, status, contentType: response.headers['content-type'], body: '', truncated: false, redirects: hop, location: next.href };
         }
+        current = next.href;
         continue;
       }
       const { text, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal);
-      return { url: url.href, status: response.statusCode ?? 0, contentType: response.headers['content-type'], body: text, truncated, redirects: hop };
+      return { url: url.href, status, contentType: response.headers['content-type'], body: text, truncated, redirects: hop };
     }
   } catch (error) {
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     if (input.signal.aborted) throw input.signal.reason;
-    throw new AgentrtError('http_unreachable', `the request failed: ${(error as Error).message}`, { cause: error });
+    throw unreachable(`the request failed: ${(error as Error)?.message ?? String(error)}`, error);
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', onAbort);
+    if (exchange) discard(exchange.req, exchange.response);
   }
 }
 
-function request(input: { url: URL; address: string; family: 4 | 6; method: string; body: string | undefined; contentType: string | undefined; headers: Readonly<Record<string, string>> | undefined; signal: AbortSignal; userAgent: string }): Promise<IncomingMessage> {
-  // The connection's lookup returns the address we checked: no second resolution, no rebinding.
-  const pinned: LookupFunction = (_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: input.address, family: input.family }]);
-    else callback(null, input.address, input.family);
-  };
-  const transport = input.url.protocol === 'https:' ? https : http;
+interface RequestInput {
+  readonly url: URL;
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly method: string;
+  readonly body: string | undefined;
+  readonly contentType: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly idempotencyKey: string | undefined;
+  readonly signal: AbortSignal;
+  readonly userAgent: string;
+}
+
+/** One HTTP exchange up to the response head, connected to the checked address (no DNS at all). */
+function request(input: RequestInput): Promise<{ req: ClientRequest; response: IncomingMessage }> {
+  const secure = input.url.protocol === 'https:';
+  const hostname = input.url.hostname.startsWith('[') ? input.url.hostname.slice(1, -1) : input.url.hostname;
+  const { 'user-agent': agent, accept, 'content-type': headerType, ...rest } = input.headers;
   return new Promise((resolve, reject) => {
-    const req = transport.request(input.url, {
-      method: input.method,
-      lookup: pinned,
-      signal: input.signal,
-      headers: {
-        ...input.headers,
-        'user-agent': input.userAgent,
-        accept: '*/*',
-        'accept-encoding': 'gzip, deflate, br',
-        ...(input.body !== undefined ? { 'content-type': input.contentType ?? 'application/json', 'content-length': Buffer.byteLength(input.body) } : {}),
-      },
-    });
-    req.on('response', resolve);
+    let req: ClientRequest;
+    try {
+      req = (secure ? https : http).request({
+        host: input.address,
+        family: input.family,
+        port: input.url.port || (secure ? 443 : 80),
+        path: `${input.url.pathname}${input.url.search}`,
+        method: input.method,
+        // A fresh connection per exchange: nothing pooled outlives the call.
+        agent: false,
+        signal: input.signal,
+        // TLS: SNI and certificate checks use the name from the URL, not the pinned address.
+        ...(secure && !isIP(hostname) ? { servername: hostname } : {}),
+        headers: {
+          ...rest,
+          host: input.url.host,
+          'user-agent': agent ?? input.userAgent,
+          accept: accept ?? '*/*',
+          'accept-encoding': 'gzip, deflate, br',
+          ...(input.idempotencyKey !== undefined ? { 'idempotency-key': keyHeader(input.idempotencyKey) } : {}),
+          ...(input.body !== undefined ? { 'content-type': input.contentType ?? headerType ?? 'application/json', 'content-length': Buffer.byteLength(input.body) } : headerType !== undefined ? { 'content-type': headerType } : {}),
+        },
+      });
+    } catch (error) {
+      reject(error);
+      return;
+    }
     req.on('error', reject);
+    req.on('response', (response) => {
+      response.on('error', noop); // errors surface through readCapped's pipeline; never unhandled
+      resolve({ req, response });
+    });
     req.end(input.body);
   });
 }
 
+/** Reads the body through its decoder with `pipeline` (an error anywhere reaches everything), up to `maxBytes`. */
 async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
-  const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
-  const decoder = encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
-  const stream = decoder ? response.pipe(decoder) : response;
+  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder: Transform | undefined = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (signal.aborted) throw signal.reason;
+  const sink = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
       const room = maxBytes - size;
-      if (chunk.length >= room) {
+      if (chunk.length > room) {
         chunks.push(chunk.subarray(0, room));
         size += room;
         truncated = true;
-        break; // stop reading: a compression bomb or endless body never gets further
+        return; // stop reading: a compression bomb or endless body never gets further
       }
       chunks.push(chunk);
       size += chunk.length;
     }
+  };
+  const onAbort = () => {
+    response.destroy(signal.reason as Error);
+    decoder?.destroy(signal.reason as Error);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal.aborted) throw signal.reason;
+    if (decoder) await pipeline(response, decoder, sink);
+    else await pipeline(response, sink);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (!truncated) {
+      if ((error as NodeJS.ErrnoException)?.code?.startsWith('Z_') || (error as NodeJS.ErrnoException)?.code === 'ERR_BROTLI_DECOMPRESSION_FAILED') {
+        throw new AgentrtError('http_response_invalid', `the response body could not be decoded (${encoding}): ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
   } finally {
-    response.destroy();
+    signal.removeEventListener('abort', onAbort);
+    decoder?.on('error', noop);
     decoder?.destroy();
+    response.destroy();
   }
   return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }

@@ -1,16 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { AgentrtError, type Tool, type ToolContext } from '@agentrt/core';
-import { createHttpTools, type HttpToolOptions } from '@agentrt/tools-http';
-import { describeToolPack, SSRF_URLS } from '@agentrt/testing';
+import { AddressPolicy, checkUrl, createHttpTools, normalizeAddress, type HttpToolOptions } from '@agentrt/tools-http';
+import { BLOCKED_ADDRESSES, describeHttpToolPack, describeToolPack, PUBLIC_ADDRESSES, PUBLIC_URLS, SSRF_URLS } from '@agentrt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const listen = (server: Server, host: string, port = 0) => new Promise<number>((resolve, reject) => {
+const listen = (server: Server | import('node:https').Server, host: string, port = 0) => new Promise<number>((resolve, reject) => {
   server.once('error', reject);
   server.listen(port, host, () => resolve((server.address() as { port: number }).port));
 });
 
+/** Compressed once, up front: the server's own allocation must not count against the client's memory. */
+const BOMB = gzipSync(Buffer.alloc(50 * 2 ** 20));
 let canaryHits = 0;
 let legitHits = 0;
 let port = 0;
@@ -18,9 +25,18 @@ const canary = createServer((_req, res) => {
   canaryHits++;
   res.end('CANARY-SECRET');
 });
+const legitRequests: { host: string; method: string; path: string; body: string }[] = [];
 const legit = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => route(req, res, Buffer.concat(chunks).toString('utf8')));
+});
+const route = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: string) => {
   legitHits++;
   const path = req.url ?? '/';
+  legitRequests.push({ host: String(req.headers.host), method: req.method ?? '', path, body });
+  if (path === '/echo') return res.end(JSON.stringify({ method: req.method, headers: req.headers, body }));
+  if (path === '/post-cross-307') return res.writeHead(307, { location: `http://other.allowed.test:${port}/echo` }).end();
   if (path === '/ok') return res.end('fine');
   if (path === '/echo-headers') return res.end(JSON.stringify(req.headers));
   if (path === '/to-metadata') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
@@ -31,14 +47,14 @@ const legit = createServer((req, res) => {
   if (path === '/to-ok') return res.writeHead(302, { location: '/ok' }).end();
   if (path === '/loop') return res.writeHead(302, { location: '/loop' }).end();
   if (path === '/big') return res.end('x'.repeat(5 * 2 ** 20));
-  if (path === '/gzip-bomb') return res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(50 * 2 ** 20)));
+  if (path === '/gzip-bomb') return res.writeHead(200, { 'content-encoding': 'gzip' }).end(BOMB);
   if (path === '/slow') {
     const timer = setInterval(() => res.write('.'), 100);
     res.on('close', () => clearInterval(timer));
     return;
   }
   res.writeHead(404).end();
-});
+};
 
 /** Test DNS: names map to the addresses they stand for; nothing leaves the machine. */
 let rebindCalls = 0;
@@ -88,6 +104,64 @@ describeToolPack({
   },
 });
 
+describeHttpToolPack({
+  name: '@agentrt/tools-http',
+  tools: (config) => createHttpTools({ allowHosts: ['*'], allowHttp: true, allowPost: true, ...config }),
+  getTool: 'http_get',
+  postTool: 'http_post',
+  checkUrl: (url, config) => checkUrl(url, { allowHosts: ['*'], allowHttp: true, ...config }),
+});
+
+describe('@agentrt/tools-http address policy', () => {
+  it(`allows all ${PUBLIC_ADDRESSES.length} PUBLIC_ADDRESSES (IPv4 checked as IPv4, IPv6 incl. mapped/NAT64/6to4/Teredo of public IPv4) and pins the canonical form`, () => {
+    const policy = new AddressPolicy();
+    for (const { address, canonical } of PUBLIC_ADDRESSES) {
+      expect(policy.allows(address), address).toBe(true);
+      expect(policy.check(address).address, address).toBe(canonical);
+      expect(policy.check(address).family, address).toBe(canonical.includes(':') ? 6 : 4);
+    }
+  });
+
+  it(`refuses all ${BLOCKED_ADDRESSES.length} BLOCKED_ADDRESSES, also when another family's range is allowed`, () => {
+    const policy = new AddressPolicy();
+    for (const address of BLOCKED_ADDRESSES) {
+      expect(policy.allows(address), address).toBe(false);
+      expect(() => policy.check(address), address).toThrow(expect.objectContaining({ code: 'url_blocked' }));
+    }
+    // Allowing IPv6 ranges never allows an IPv4 address, and allowing all of IPv4 never allows native IPv6.
+    const v6Allowed = new AddressPolicy(['::ffff:0:0/96', '::/96', '64:ff9b::/96']);
+    for (const address of BLOCKED_ADDRESSES.filter((a) => !a.includes(':'))) expect(v6Allowed.allows(address), address).toBe(false);
+    const v4Allowed = new AddressPolicy(['0.0.0.0/0']);
+    for (const address of ['::1', '::', 'fc00::1', 'fe80::1', 'ff02::1', '2001:db8::1', '64:ff9b:1::a00:1']) expect(v4Allowed.allows(address), address).toBe(false);
+  });
+
+  it('normalizes every literal form the URL parser accepts to the address it stands for', () => {
+    for (const { url, address } of PUBLIC_URLS) {
+      const host = new URL(url).hostname;
+      expect(normalizeAddress(host)?.address, url).toBe(address);
+    }
+    expect(normalizeAddress('2130706433')).toEqual({ address: '127.0.0.1', family: 4 });
+    expect(normalizeAddress('fe80::1%eth0')).toEqual({ address: 'fe80::1', family: 6 });
+    for (const junk of ['', 'localhost', 'example.com', '1.2.3.4.5', '::g', '127.0.0.1:80', 2130706433, null, undefined, {}]) expect(normalizeAddress(junk), String(junk)).toBeUndefined();
+  });
+
+  it('allows private ranges only as configured, per family, and for the IPv4 address a mapped IPv6 stands for', () => {
+    const policy = new AddressPolicy(['10.0.0.0/8', 'fd00::/8', '127.0.0.2']);
+    expect(policy.allows('10.1.2.3')).toBe(true);
+    expect(policy.allows('::ffff:10.1.2.3')).toBe(true);
+    expect(policy.allows('fd00::1')).toBe(true);
+    expect(policy.allows('127.0.0.2')).toBe(true);
+    expect(policy.allows('127.0.0.1')).toBe(false);
+    expect(policy.allows('fc00::1')).toBe(false);
+    expect(policy.allows('192.168.0.1')).toBe(false);
+    expect(new AddressPolicy(['0.0.0.0/8']).allows('::1')).toBe(false);
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/abc', 'fd00::/129', 'example.com', '10.0.0.0/8/8', '']) {
+      expect(() => new AddressPolicy([bad]), bad).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+      expect(() => createHttpTools({ allowHosts: ['*'], allowPrivateAddresses: [bad] }), bad).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    }
+  });
+});
+
 describe('@agentrt/tools-http SSRF defences', () => {
   it('requires an allowlist (no allow-everything default)', () => {
     expect(() => createHttpTools({} as never)).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'allowHosts' }));
@@ -129,7 +203,8 @@ describe('@agentrt/tools-http SSRF defences', () => {
   });
 
   it('does not carry caller headers across origins on a redirect', async () => {
-    const result = await call(trusted(), { url: `http://api.allowed.test:${port}/to-cross`, headers: { 'X-Trace': 'abc' } });
+    const tool = get({ allowHosts: ['api.allowed.test', 'other.allowed.test'], allowPrivateAddresses: ['127.0.0.2/32'], allowRequestHeaders: ['x-trace', 'accept'] });
+    const result = await call(tool, { url: `http://api.allowed.test:${port}/to-cross`, headers: { 'X-Trace': 'abc' } });
     const headers = JSON.parse(String(result.output?.body)) as Record<string, string>;
     expect(headers['x-trace']).toBeUndefined();
     expect(headers.host).toBe(`other.allowed.test:${port}`);
@@ -144,8 +219,8 @@ describe('@agentrt/tools-http SSRF defences', () => {
   });
 
   it('caps response size, compression bombs and slow bodies (B-36)', async () => {
-    // The caps are checked with a generous timeout (the test server itself gzips 50 MiB per request,
-    // which a busy machine can make slower than 500 ms); the 500 ms timeout is checked on /slow.
+    // The caps are checked with a generous timeout (a busy machine can make moving 5 MiB slower than
+    // 500 ms); the 500 ms timeout itself is checked on /slow.
     const tool = get({ allowHosts: ['api.allowed.test'], allowPrivateAddresses: ['127.0.0.2/32'], maxResponseBytes: 100_000, timeoutMs: 20_000 });
     const rss = process.memoryUsage().rss;
     const big = await call(tool, { url: `http://api.allowed.test:${port}/big` });
@@ -165,5 +240,63 @@ describe('@agentrt/tools-http SSRF defences', () => {
     expect((await call(get({ allowHttp: false }), { url: `http://api.allowed.test:${port}/ok` })).code).toBe('url_blocked');
     expect((await call(trusted(), { url: `http://user:secret@api.allowed.test:${port}/ok` })).code).toBe('url_blocked');
     expect(isIP('127.0.0.2')).toBe(4);
+  });
+});
+
+describe('@agentrt/tools-http request headers, POST and TLS naming', () => {
+  const pack = (options: Partial<HttpToolOptions> = {}) => createHttpTools({ allowHosts: ['api.allowed.test', 'other.allowed.test'], allowHttp: true, allowPost: true, resolver, allowPrivateAddresses: ['127.0.0.2/32'], timeoutMs: 2_000, ...options });
+  const named = (tools: Tool[], name: string) => tools.find((t) => t.name === name)!;
+
+  it('refuses headers off the allowlist in the schema (tool_args_invalid) and in execute (header_blocked)', async () => {
+    const tool = named(pack(), 'http_get');
+    for (const name of ['X-HTTP-Method-Override', 'X-Original-URL', 'X-Auth-Token', 'Private-Token', 'Authorization']) {
+      expect((await call(tool, { url: `http://api.allowed.test:${port}/echo`, headers: { [name]: 'x' } })).code, name).toBe('tool_args_invalid');
+      const direct = await tool.execute({ url: `http://api.allowed.test:${port}/echo`, headers: { [name]: 'x' } }, ctx()).then(() => 'sent', (e: unknown) => (e as AgentrtError).code);
+      expect(direct, name).toBe('header_blocked');
+    }
+    const ok = await call(tool, { url: `http://api.allowed.test:${port}/echo`, headers: { Accept: 'application/json', 'If-None-Match': '"abc"', 'User-Agent': 'model-agent' } });
+    const echoed = JSON.parse(JSON.parse(JSON.stringify(ok.output)).body as string) as { headers: Record<string, string> };
+    expect(echoed.headers).toMatchObject({ accept: 'application/json', 'if-none-match': '"abc"', 'user-agent': 'model-agent', 'accept-encoding': 'gzip, deflate, br' });
+  });
+
+  it('takes a configured header allowlist; framing, connection and idempotency headers can never be allowed', async () => {
+    const tool = named(pack({ allowRequestHeaders: ['X-Trace'] }), 'http_get');
+    const ok = await call(tool, { url: `http://api.allowed.test:${port}/echo`, headers: { 'x-trace': 't1' } });
+    expect(String(ok.output?.body)).toContain('"x-trace":"t1"');
+    expect((await call(tool, { url: `http://api.allowed.test:${port}/echo`, headers: { Accept: 'text/plain' } })).code).toBe('tool_args_invalid');
+    for (const name of ['Host', 'content-length', 'Transfer-Encoding', 'Connection', 'Idempotency-Key', 'Accept-Encoding', 'bad header']) {
+      expect(() => pack({ allowRequestHeaders: [name] }), name).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'allowRequestHeaders.0' }));
+    }
+  });
+
+  it('POSTs the body with an Idempotency-Key to the origin; a key that is not header-safe is sent as its digest', async () => {
+    const post = named(pack(), 'http_post');
+    const result = await post.execute({ url: `http://api.allowed.test:${port}/echo`, body: '{"a":1}' }, { ...ctx(), idempotencyKey: 'run-1:call_1' }) as { body: string };
+    expect(JSON.parse(result.body)).toMatchObject({ method: 'POST', body: '{"a":1}', headers: { 'idempotency-key': 'run-1:call_1', 'content-type': 'application/json' } });
+    const odd = await post.execute({ url: `http://api.allowed.test:${port}/echo`, body: 'x', contentType: 'text/plain' }, { ...ctx(), idempotencyKey: '["run:1","call\nü"]' }) as { body: string };
+    expect(JSON.parse(odd.body).headers['idempotency-key']).toMatch(/^sha256-[0-9a-f]{64}$/);
+  });
+
+  it('returns a cross-origin 307 to a POST unfollowed, with its location; the other origin receives nothing', async () => {
+    const before = legitRequests.length;
+    const result = await call(named(pack(), 'http_post'), { url: `http://api.allowed.test:${port}/post-cross-307`, body: 'secret-body' });
+    expect(result.output).toMatchObject({ status: 307, body: '', location: `http://other.allowed.test:${port}/echo` });
+    expect(legitRequests.slice(before).filter((r) => r.host.startsWith('other.allowed.test'))).toEqual([]);
+  });
+
+  it('connects to the pinned address but names the URL host in TLS (SNI and certificate check)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentrt-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=self-signed.invalid'], { stdio: 'ignore' });
+    const names: string[] = [];
+    const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), SNICallback: (name, cb) => { names.push(name); cb(null, undefined as never); } }, (_req, res) => res.end('tls'));
+    const tlsPort = await listen(tls, '127.0.0.2');
+    try {
+      const tool = named(pack({ allowHttp: false }), 'http_get');
+      const result = await call(tool, { url: `https://api.allowed.test:${tlsPort}/` });
+      expect(result.code).toBe('http_unreachable'); // the self-signed certificate is refused, as it must be
+      expect(names).toEqual(['api.allowed.test']);
+    } finally {
+      await new Promise((resolve) => tls.close(resolve));
+    }
   });
 });

@@ -42,7 +42,7 @@ export function extractBlobs<T>(value: T, blobs: Map<string, string>): T {
       const next = walk(child);
       if (next !== child) {
         out ??= { ...record };
-        out[key] = next;
+        Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true }); // `__proto__` stays data
       }
     }
     return out ?? v;

@@ -3,7 +3,8 @@ import type { ToolPolicy } from '../limits.js';
 import type { ToolSpec } from '../model.js';
 import type { Tool } from '../tool.js';
 import { globMatch } from '../util/glob.js';
-import { toolSources } from '../runtime/plugin-loader.js';
+import { originalToolName, toolSources } from '../runtime/plugin-loader.js';
+import { ownEntries } from '../util/own.js';
 
 /** Why a call was refused before running. */
 export interface GateRefusal {
@@ -13,10 +14,15 @@ export interface GateRefusal {
 
 /**
  * Applies the tool policy: exact-name lookup, deny over allow, per-tool caps.
- * Denied tools are not advertised to the model.
+ * Denied tools are not advertised to the model. Every policy pattern (`allow`, `deny`,
+ * `maxCallsPerTool`) is matched against the advertised name **and**, for a tool a plugin
+ * registered under a namespace, its original name: `deny: ['write_file']` also denies
+ * `fs__write_file`. Caps are read from a `Map`, so tool names such as `constructor` or
+ * `__proto__` never read inherited properties.
  */
 export class ToolGate {
   private readonly tools: ReadonlyMap<string, Tool>;
+  private readonly caps: ReadonlyMap<string, number>;
   /** Specs of the tools the model may use, in registration order. */
   readonly advertised: readonly ToolSpec[];
 
@@ -31,6 +37,7 @@ export class ToolGate {
       map.set(tool.name, tool);
     }
     this.tools = map;
+    this.caps = ownEntries(policy.maxCallsPerTool);
     this.advertised = Object.freeze(tools.filter((tool) => this.isAllowed(tool.name)).map((tool) => tool.spec));
   }
 
@@ -44,10 +51,19 @@ export class ToolGate {
     return this.tools.get(name);
   }
 
-  /** Deny wins; with an allow list, only listed tools pass. */
+  /** The names a policy pattern is matched against: the advertised name, then the original one of a namespaced tool. */
+  namesOf(name: string): readonly string[] {
+    const tool = this.tools.get(name);
+    const original = tool ? originalToolName(tool) : undefined;
+    return original !== undefined && original !== name ? [name, original] : [name];
+  }
+
+  /** Deny wins; with an allow list, only listed tools pass. Patterns match the advertised or the original name. */
   isAllowed(name: string): boolean {
-    if (this.policy.deny?.some((pattern) => globMatch(pattern, name))) return false;
-    if (this.policy.allow && !this.policy.allow.some((pattern) => globMatch(pattern, name))) return false;
+    const names = this.namesOf(name);
+    const matches = (patterns: readonly string[]) => patterns.some((pattern) => names.some((candidate) => globMatch(pattern, candidate)));
+    if (this.policy.deny && matches(this.policy.deny)) return false;
+    if (this.policy.allow && !matches(this.policy.allow)) return false;
     return true;
   }
 
@@ -61,12 +77,18 @@ export class ToolGate {
     return { tool };
   }
 
-  private capFor(name: string): number | undefined {
-    const caps = this.policy.maxCallsPerTool;
-    if (!caps) return undefined;
-    if (caps[name] !== undefined) return caps[name];
+  /** An exact entry (advertised name, then original name) wins; otherwise the smallest cap among matching globs. */
+  capFor(name: string): number | undefined {
+    if (this.caps.size === 0) return undefined;
+    const names = this.namesOf(name);
+    for (const candidate of names) {
+      const exact = this.caps.get(candidate);
+      if (exact !== undefined) return exact;
+    }
     let cap: number | undefined;
-    for (const [pattern, value] of Object.entries(caps)) if (globMatch(pattern, name)) cap = cap === undefined ? value : Math.min(cap, value);
+    for (const [pattern, value] of this.caps) {
+      if (names.some((candidate) => globMatch(pattern, candidate))) cap = cap === undefined ? value : Math.min(cap, value);
+    }
     return cap;
   }
 }

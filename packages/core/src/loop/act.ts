@@ -5,13 +5,14 @@ import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import type { Tool } from '../tool.js';
+import { idempotencyKeyFor, type Tool } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
-import { callHook } from './hook-runner.js';
+import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
-import { describeThrown, serializeToolOutput } from './tool-output.js';
+import { describeThrown, serializeToolOutput, truncateMiddle } from './tool-output.js';
+import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
 /** What the Act phase produced. */
@@ -69,8 +70,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       { lease: run.lease },
     );
   };
-  const reject = async (index: number, call: ToolCall, code: string, reason: string, argsFingerprint: string) => {
-    const result = errorResult(call, code, reason);
+  const reject = async (index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string) => {
+    // A reason can carry hook or approver text of any length: the result and the audit event are capped alike.
+    const reason = truncateMiddle(fullReason, config.limits.maxToolOutputChars);
+    const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
     results[index] = result;
     const policy = code === 'tool_denied';
     run.log.emit(policy
@@ -100,8 +103,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (recorded.argsFingerprint !== argsFingerprint) {
         throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
       }
-      results[index] = recorded.result;
-      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: recorded.result.isError ?? false, ...(recorded.result.code ? { code: recorded.result.code } : {}), content: recordContent(recorded.result.content), durationMs: 0, replayed: true });
+      // A result recorded before a lower cap (or by an older version) is capped on replay too.
+      const replayed = capToolMessage(recorded.result, config.limits.maxToolOutputChars);
+      results[index] = replayed;
+      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: replayed.isError ?? false, ...(replayed.code ? { code: replayed.code } : {}), content: recordContent(replayed.content), durationMs: 0, replayed: true });
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
       if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
       continue;
@@ -248,11 +253,45 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   }
   run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
   const started = monotonicMs();
+  const executed = await wrappedToolCall(deps, run, job, stepIndex, hookContext);
+  if (!executed) return undefined;
+  let result = executed;
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
+    if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
+  }
+  // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
+  result = capToolMessage(result, config.limits.maxToolOutputChars);
+  if (durable) {
+    await store.recordToolResult(
+      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
+      { lease: run.lease },
+    );
+  }
+  if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
+    run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
+  }
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: recordContent(result.content), durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
+  return result;
+}
+
+/** The tool execution, inside the `wrapToolCall` hooks when any is registered. */
+function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): Promise<ToolMessage | undefined> {
+  const call = () => runTool(deps, run, job, stepIndex);
+  const wrappers = hooksWith(deps.hooks, 'wrapToolCall');
+  if (wrappers.length === 0) return call();
+  const info = { toolCallId: job.call.id, name: job.call.name, args: job.args, description: job.tool.description, sideEffects: job.tool.sideEffects };
+  return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw');
+}
+
+/** Runs the tool with its timeout and the run's abort; the result is `undefined` when the run stopped meanwhile. */
+async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): Promise<ToolMessage | undefined> {
+  const { call, tool } = job;
+  const { config } = deps;
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(run.signal.reason);
   run.signal.addEventListener('abort', onRunAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let result: ToolMessage;
   try {
     const outcome = await new Promise<{ ok: true; value: unknown } | { ok: false; kind: 'thrown'; error: unknown } | { ok: false; kind: 'timeout' | 'aborted' }>((resolve) => {
       timer = setTimeout(() => {
@@ -261,7 +300,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       }, tool.timeoutMs);
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: `${run.runId}:${call.id}`, signal: controller.signal });
+      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal });
       let promise: Promise<unknown>;
       try {
         promise = tool.execute(job.args, ctx);
@@ -283,40 +322,24 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       const serialized = serializeToolOutput(outcome.value, config.limits.maxToolOutputChars);
       if (serialized.ok) {
         const text = config.redactor.redactToolOutput ? config.redactor.text(serialized.text) : serialized.text;
-        result = { role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
-      } else {
-        result = errorResult(call, 'tool_failed', serialized.message);
+        return { role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
       }
-    } else if (outcome.kind === 'thrown') {
+      return errorResult(call, 'tool_failed', serialized.message);
+    }
+    if (outcome.kind === 'thrown') {
       // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed.
       const code = AgentrtError.isInstance(outcome.error) && /^[a-z]+(_[a-z]+)+$/.test(outcome.error.code) ? outcome.error.code : 'tool_failed';
-      result = errorResult(call, code, `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
+      return errorResult(call, code, `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
     } else if (outcome.kind === 'timeout') {
-      result = tool.sideEffects === 'non-idempotent'
+      return tool.sideEffects === 'non-idempotent'
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
         : errorResult(call, 'tool_timeout', `"${tool.name}" timed out after ${tool.timeoutMs} ms`);
-    } else {
-      return undefined;
     }
+    return undefined; // the run stopped while the tool ran
   } finally {
     clearTimeout(timer);
     run.signal.removeEventListener('abort', onRunAbort);
   }
-  for (const hook of deps.hooks) {
-    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
-    if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
-  }
-  if (durable) {
-    await store.recordToolResult(
-      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
-      { lease: run.lease },
-    );
-  }
-  if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
-    run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
-  }
-  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: recordContent(result.content), durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
-  return result;
 }
 
 function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {

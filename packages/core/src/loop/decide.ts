@@ -10,7 +10,7 @@ import type { PendingStep } from '../store/state-store.js';
 import { raceAbort } from '../util/abort.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
-import { callHook } from './hook-runner.js';
+import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 
 /** Builds the request (context strategy, pairing, hooks), calls the model, validates and persists the decision. */
@@ -39,7 +39,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let response: ModelResponse | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt });
-    response = validateResponse(await callModel(deps, run, request, stepIndex, options.stream));
+    response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     for (const hook of deps.hooks) {
@@ -90,6 +90,15 @@ function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage:
   };
 }
 
+/** The model call, inside the `wrapModelCall` hooks when any is registered. */
+function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, hookContext: HookContext, stream: boolean): Promise<ModelResponse> {
+  const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
+  const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
+  if (wrappers.length === 0) return call();
+  const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
+  return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw');
+}
+
 async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
   const model = deps.model;
   const call = async (): Promise<ModelResponse> => {
@@ -130,6 +139,8 @@ function validateResponse(response: unknown): ModelResponse {
     message: message as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
     finishReason: r.finishReason ?? 'other',
+    ...(typeof r.model === 'string' && r.model ? { model: r.model } : {}),
+    ...(typeof r.id === 'string' && r.id ? { id: r.id } : {}),
   };
 }
 

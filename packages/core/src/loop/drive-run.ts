@@ -1,6 +1,7 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
-import type { HookContext } from '../hooks.js';
+import type { HookContext, RunDriveInfo } from '../hooks.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { addUsage, type AssistantMessage, type Message, type ToolMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
@@ -10,7 +11,7 @@ import { monotonicMs, nowIso } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
-import { callHook } from './hook-runner.js';
+import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { findPairingViolations } from './transcript.js';
 
 /** Options of one drive of a run. */
@@ -30,10 +31,34 @@ interface Stop extends StopDecision {
  * itself is unreachable, in which case the run stays resumable.
  */
 export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult> {
+  const wrappers = hooksWith(deps.hooks, 'wrapRun');
+  if (wrappers.length === 0) return driveLoop(deps, run, options, undefined);
+  const info = driveInfo(deps, run);
+  let started = false;
+  try {
+    return await callWrapped(
+      'wrapRun',
+      wrappers.map((hook) => (next: () => Promise<RunResult>) => hook.wrapRun!(info, next)),
+      () => {
+        started = true;
+        return driveLoop(deps, run, options, undefined);
+      },
+      // The drive's outcome is recorded by then; a failing wrapper cannot undo it.
+      'ignore',
+    );
+  } catch (error) {
+    if (started) throw error;
+    // The wrapper failed before the drive began: record that failure as the run's stop.
+    return driveLoop(deps, run, options, error);
+  }
+}
+
+async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
   const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
   timer.unref?.();
   try {
+    if (hookFailure !== undefined) throw hookFailure;
     for (const hook of deps.hooks) {
       await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }));
     }
@@ -90,6 +115,54 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
   } finally {
     clearTimeout(timer);
     run.finished = true;
+  }
+}
+
+const ANNOTATION_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const MAX_ANNOTATION_CHARS = 16_384;
+
+/** What `wrapRun` hooks see: the drive, plus run annotations persisted as `run_annotated` events. */
+function driveInfo(deps: RunDeps, run: ActiveRun): RunDriveInfo {
+  const local = new Map<string, unknown>();
+  let stored: Promise<Map<string, unknown>> | undefined;
+  return {
+    runId: run.runId,
+    stepIndex: run.stepIndex,
+    metadata: run.metadata,
+    resumed: run.resumed,
+    model: { provider: deps.model.provider, model: deps.model.model },
+    messages: run.history,
+    redactor: deps.config.redactor,
+    annotate(name: string, value: unknown) {
+      if (typeof name !== 'string' || !ANNOTATION_NAME.test(name)) {
+        throw new AgentrtError('annotation_invalid', `annotation name ${JSON.stringify(name)} must match ${ANNOTATION_NAME.source}`);
+      }
+      if (value === undefined) throw new AgentrtError('annotation_invalid', `annotation "${name}" needs a JSON value`);
+      const json = canonicalJson(value);
+      if (json.length > MAX_ANNOTATION_CHARS) throw new AgentrtError('annotation_invalid', `annotation "${name}" is ${json.length} characters of JSON; the limit is ${MAX_ANNOTATION_CHARS}`);
+      if (run.finished) return;
+      const event = run.log.emit({ type: 'run_annotated', name, value: JSON.parse(json) as unknown });
+      if (event.type === 'run_annotated') local.set(name, event.value);
+    },
+    async annotations() {
+      // A new run has no earlier drive: nothing to read.
+      stored ??= run.resumed ? readAnnotations(deps, run.runId) : Promise.resolve(new Map());
+      const all = new Map(await stored);
+      for (const [name, value] of local) all.set(name, value);
+      return all;
+    },
+  };
+}
+
+async function readAnnotations(deps: RunDeps, runId: string): Promise<Map<string, unknown>> {
+  const found = new Map<string, unknown>();
+  for (let afterSeq = 0; ;) {
+    const page = await deps.store.listEvents(runId, { afterSeq, limit: 1000 });
+    for (const event of page) {
+      if (event.type === 'run_annotated' && typeof event.name === 'string') found.set(event.name, event.value);
+    }
+    if (page.length < 1000) return found;
+    afterSeq = page.at(-1)!.seq;
   }
 }
 

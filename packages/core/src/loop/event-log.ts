@@ -24,6 +24,8 @@ export class EventLog {
     private readonly redactor: Redactor,
     private readonly hashChain: boolean,
     private listener: EventListener | undefined,
+    /** Sees every persisted event too (the `onEvent` hooks); never transient ones. */
+    private readonly observer?: EventListener,
   ) {
     this.seq = head.seq;
     this.hash = head.hash;
@@ -45,6 +47,7 @@ export class EventLog {
     const stored = event as unknown as StoredRunEvent;
     this.pending.push(stored);
     this.listener?.(stored);
+    this.observer?.(stored);
     return stored;
   }
 

@@ -1,5 +1,6 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
+import type { RuntimeHooks } from '../hooks.js';
 import { RunAbort } from '../util/abort.js';
 
 /** Runs one hook; a throw becomes `RunError('hook_failed')` naming the hook (aborts pass through). */
@@ -9,5 +10,82 @@ export async function callHook<T>(name: string, fn: () => T | Promise<T>): Promi
   } catch (error) {
     if (error instanceof RunAbort || (AgentrtError.isInstance(error) && error.code === 'hook_failed')) throw error;
     throw new RunError('hook_failed', `hook ${name} threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+type WrapName = 'wrapRun' | 'wrapModelCall' | 'wrapToolCall';
+const wrapping = new WeakMap<readonly RuntimeHooks[], Partial<Record<WrapName, readonly RuntimeHooks[]>>>();
+
+/** The hooks that define `name`, in registration order (computed once per hook list). */
+export function hooksWith(hooks: readonly RuntimeHooks[], name: WrapName): readonly RuntimeHooks[] {
+  let cache = wrapping.get(hooks);
+  if (!cache) wrapping.set(hooks, (cache = {}));
+  return (cache[name] ??= hooks.filter((hook) => typeof hook[name] === 'function'));
+}
+
+/** One wrapping layer: receives `next` and must call it once. */
+export type WrapLayer<T> = (next: () => Promise<T>) => unknown;
+
+/**
+ * Runs `operation` inside `layers` (the first is outermost). The result is always the
+ * operation's own: a layer cannot replace it or swallow its error. A layer that never calls
+ * `next()` (or throws before it) fails with `hook_failed` and the operation does not run; a layer
+ * that throws after the operation ran fails with `hook_failed` too, unless `afterRun` is
+ * `'ignore'`. A `next()` called twice, or after its layer settled, rejects without running.
+ */
+export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<T>[], operation: () => Promise<T>, afterRun: 'throw' | 'ignore'): Promise<T> {
+  let inner: Promise<T> | undefined;
+  let innerFailure: { error: unknown } | undefined;
+  let layerFailure: { error: unknown } | undefined;
+  const failed = (message: string, cause?: unknown) => new RunError('hook_failed', `hook ${name} ${message}`, cause === undefined ? {} : { cause });
+  const invoke = (index: number): Promise<T> => {
+    if (index === layers.length) {
+      inner = operation();
+      inner.catch((error: unknown) => {
+        innerFailure = { error };
+      });
+      return inner;
+    }
+    let called = false;
+    let closed = false;
+    const next = (): Promise<T> => {
+      if (called || closed) return Promise.reject(failed(called ? 'called next() more than once' : 'called next() after it returned'));
+      called = true;
+      return invoke(index + 1);
+    };
+    let returned: Promise<unknown>;
+    try {
+      returned = Promise.resolve(layers[index]!(next));
+    } catch (error) {
+      returned = Promise.reject(error);
+    }
+    return returned.then(
+      () => {
+        closed = true;
+        if (!called) {
+          const error = failed('returned without calling next()');
+          layerFailure ??= { error };
+          throw error;
+        }
+        return inner!;
+      },
+      async (error: unknown) => {
+        closed = true;
+        // Let the operation settle first, so a rethrow of its own error is told from a layer's failure.
+        if (inner) await inner.catch(() => undefined);
+        if (!(innerFailure && innerFailure.error === error)) layerFailure ??= { error };
+        throw error;
+      },
+    );
+  };
+  await invoke(0).catch(() => undefined);
+  if (!inner) throw hookFailed(layerFailure?.error);
+  if (layerFailure && afterRun === 'throw') throw hookFailed(layerFailure.error);
+  // The operation ran: its own outcome wins over whatever the layers did with it.
+  return await inner;
+
+  function hookFailed(error: unknown): unknown {
+    if (error instanceof RunAbort || (AgentrtError.isInstance(error) && error.code === 'hook_failed')) return error;
+    return failed(`threw: ${error instanceof Error ? error.message : String(error)}`, error);
   }
 }

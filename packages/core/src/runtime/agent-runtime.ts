@@ -9,7 +9,7 @@ import type { RunEvent, StoredRunEvent } from '../events.js';
 import { verifyAuditEvents, type AuditVerification } from '../governance/audit.js';
 import { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
-import { parseOptions } from '../limits.js';
+import { ownTable, parseOptions } from '../limits.js';
 import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } from '../loop/active-run.js';
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
@@ -23,6 +23,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { fingerprint } from '../util/canonical-json.js';
+import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
 import { AsyncQueue } from './async-queue.js';
 import { KillPoller } from './kill-poller.js';
@@ -76,11 +77,12 @@ const runOptionsSchema = z.object({
 });
 const decisionSchema = z.strictObject({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() });
 /** `{ id: { decision, reason? } }`, or the shorthands `{ id: 'approve' | 'deny' }` and `{ id: true | false }`. */
-const approvalsSchema = z.record(z.string(), z.union([
+const approvalSchema = z.union([
   decisionSchema,
   z.enum(['approve', 'deny']).transform((decision) => ({ decision })),
   z.boolean().transform((ok) => ({ decision: ok ? ('approve' as const) : ('deny' as const) })),
-]));
+]);
+const approvalsSchema = z.record(z.string(), approvalSchema);
 
 /**
  * Runs agents: drives the loop, enforces limits and policy, persists every step, and
@@ -102,6 +104,8 @@ export class AgentRuntime {
   /** Reads kill flags of runs with a call in flight when the store cannot push them. */
   private readonly killPoller: KillPoller;
   private readonly disposables: readonly Disposable[];
+  /** Calls every `onEvent` hook; undefined when none is registered (then events cost nothing more). */
+  private readonly observer: EventListener | undefined;
   /** The resolved configuration (limits with defaults, policy, pricing). */
   readonly config: ResolvedRuntimeConfig;
 
@@ -140,6 +144,7 @@ export class AgentRuntime {
       toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
     };
     this.killPoller = new KillPoller(this.deps.store, this.config.killPollMs);
+    this.observer = eventObserver(this.deps.hooks);
   }
 
   /** The store this runtime persists to. */
@@ -172,7 +177,8 @@ export class AgentRuntime {
    * Recorded tool results are replayed, never re-executed.
    */
   async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult> {
-    const approvals = parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals');
+    // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
+    const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
     const local = this.active.get(runId);
     if (local) return local.done;
     let record = await this.deps.store.getRun(runId);
@@ -193,7 +199,7 @@ export class AgentRuntime {
       // Decisions apply only to calls that are actually pending, bound to the args shown for them.
       const bound = new Map<string, BoundApproval>();
       for (const pending of record.status === 'paused' ? (record.result?.pendingApprovals ?? []) : []) {
-        const decision = approvals[pending.toolCallId];
+        const decision = ownValue(approvals, pending.toolCallId);
         if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
       }
       const run = new ActiveRun(record, steps, lease, log, bound, true);
@@ -317,7 +323,7 @@ export class AgentRuntime {
   }
 
   private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
-    return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener);
+    return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener, this.observer);
   }
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult> {
@@ -409,4 +415,20 @@ export class AgentRuntime {
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
   }
+}
+
+/** One listener calling each `onEvent` hook; a hook's failure (thrown or rejected) is swallowed. */
+function eventObserver(hooks: readonly RuntimeHooks[]): EventListener | undefined {
+  const observers = hooks.filter((hook) => typeof hook.onEvent === 'function');
+  if (observers.length === 0) return undefined;
+  return (event) => {
+    for (const hook of observers) {
+      try {
+        const returned: unknown = hook.onEvent!(event);
+        if (returned instanceof Promise) returned.catch(() => undefined);
+      } catch {
+        // onEvent observes; it cannot break the run.
+      }
+    }
+  };
 }

@@ -12,7 +12,10 @@ export interface PluginSpec {
   /** `'@agentrt/tools-math'`, `'./my-plugin.js'`, an absolute path, or a package name; its default export is a `Plugin`. */
   readonly module: string;
   readonly options?: unknown;
-  /** Prefix for the plugin's tool names: `fs` turns `read_file` into `fs__read_file`. */
+  /**
+   * Prefix for the plugin's tool names: `fs` turns `read_file` into `fs__read_file`. Tool-policy
+   * patterns match both names, so `deny: ['write_file']` still denies `fs__write_file`.
+   */
   readonly namespace?: string;
 }
 
@@ -21,6 +24,14 @@ export type PluginEntry = Plugin<unknown> | string | PluginSpec | { readonly plu
 
 /** Which plugin registered which tool, for clear duplicate errors. */
 export const toolSources = new WeakMap<Tool, string>();
+
+/** The name a plugin gave a tool before its namespace renamed it (policy patterns match both). */
+const originalNames = new WeakMap<Tool, string>();
+
+/** The tool's name before a plugin namespace renamed it, or `undefined` when it was not renamed. */
+export function originalToolName(tool: Tool): string | undefined {
+  return originalNames.get(tool);
+}
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,24}$/;
 
@@ -89,5 +100,7 @@ export function pluginContainer(container: DependencyContainer, pluginName: stri
 
 function renameTool(tool: Tool, name: string): Tool {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new ConfigError('namespace', `namespaced tool name "${name}" is not a valid tool name`);
-  return Object.freeze({ ...tool, name, spec: Object.freeze({ ...tool.spec, name }) });
+  const renamed = Object.freeze({ ...tool, name, spec: Object.freeze({ ...tool.spec, name }) });
+  originalNames.set(renamed, originalNames.get(tool) ?? tool.name);
+  return renamed;
 }

@@ -25,7 +25,11 @@ function copy<T>(value: T): T {
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
     const child = (value as Record<string, unknown>)[key];
-    if (child !== undefined) out[key] = copy(child);
+    // `__proto__` as an own key is data (JSON from a model or a user): define it, never assign it (that would swap the prototype).
+    if (child !== undefined) {
+      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(child), enumerable: true, writable: true, configurable: true });
+      else out[key] = copy(child);
+    }
   }
   return out as T;
 }

@@ -1,6 +1,14 @@
+import { spawn } from 'node:child_process';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { promises as fsPromises, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { AgentrtError, createRuntime, type Tool, type ToolContext, type ToolMessage } from '@agentrt/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOSTILE_RESOLVER_ANSWERS, PUBLIC_URLS } from '../corpora/addresses.js';
+import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
+import { createPathTraversalLayout, LEGITIMATE_NAMES } from '../corpora/path-traversal.js';
 import { SECRET_CANARIES } from '../corpora/secrets.js';
+import { SSRF_URLS } from '../corpora/ssrf.js';
 import { ScriptedModel } from '../scripted-model.js';
 
 /** Sample calls for one tool of the pack. */
@@ -22,6 +30,12 @@ export interface ToolPackSuiteOptions {
   readonly samples: Readonly<Record<string, ToolSamples>>;
 }
 
+/** The samples of a tool, own entries only (a tool named `constructor` has no inherited samples). */
+const sampleOf = (options: ToolPackSuiteOptions, name: string): ToolSamples => {
+  if (!Object.hasOwn(options.samples, name)) throw new Error(`describeToolPack: no samples for tool ${JSON.stringify(name)}`);
+  return options.samples[name]!;
+};
+
 const ctx = (signal: AbortSignal = new AbortController().signal): ToolContext => ({ runId: 'conformance', stepIndex: 0, toolCallId: 'call_1', idempotencyKey: 'conformance:call_1', signal });
 
 /**
@@ -37,7 +51,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
       expect(tools.length).toBeGreaterThan(0);
       expect(new Set(tools.map((t) => t.name)).size).toBe(tools.length);
       for (const tool of tools) {
-        expect(options.samples[tool.name], `samples for ${tool.name}`).toBeDefined();
+        expect(Object.hasOwn(options.samples, tool.name), `samples for ${tool.name}`).toBe(true);
         expect(tool.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
         expect(Number.isFinite(tool.timeoutMs) && tool.timeoutMs > 0 && tool.timeoutMs <= 300_000).toBe(true);
         expect(['none', 'idempotent', 'non-idempotent']).toContain(tool.sideEffects);
@@ -57,7 +71,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
 
     it('accepts its valid sample and rejects invalid arguments before execute (through a run)', async () => {
       for (const tool of await options.tools()) {
-        const samples = options.samples[tool.name]!;
+        const samples = sampleOf(options, tool.name);
         expect(tool.input.safeParse(samples.valid).success, `${tool.name} valid sample`).toBe(true);
         for (const args of samples.invalid) expect(tool.input.safeParse(args).success, `${tool.name} should reject ${JSON.stringify(args)}`).toBe(false);
         const model = new ScriptedModel([...samples.invalid.map((args) => ScriptedModel.call(tool.name, args)), ScriptedModel.answer('done')]);
@@ -71,7 +85,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
       SECRET_CANARIES.forEach((secret, i) => (process.env[`AGENTRT_CANARY_${i}`] = secret));
       try {
         for (const tool of await options.tools()) {
-          const args = tool.input.parse(options.samples[tool.name]!.valid);
+          const args = tool.input.parse(sampleOf(options, tool.name).valid);
           const output = JSON.stringify(await tool.execute(args, ctx()) ?? null);
           for (const secret of SECRET_CANARIES) expect(output).not.toContain(secret);
         }
@@ -82,7 +96,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
 
     it('fails known bad inputs with a typed AgentrtError', async () => {
       for (const tool of await options.tools()) {
-        const failing = options.samples[tool.name]!.failing;
+        const failing = sampleOf(options, tool.name).failing;
         if (!failing) continue;
         const error = await tool.execute(tool.input.parse(failing), ctx()).then(() => undefined, (e: unknown) => e);
         expect(AgentrtError.isInstance(error), `${tool.name} should throw a typed error for ${JSON.stringify(failing)}`).toBe(true);
@@ -95,9 +109,468 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         const controller = new AbortController();
         controller.abort(new Error('aborted by the conformance suite'));
         const started = Date.now();
-        await tool.execute(tool.input.parse(options.samples[tool.name]!.valid), ctx(controller.signal)).catch(() => undefined);
+        await tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal)).catch(() => undefined);
         // Promptly: far below any tool timeout; loose enough that a busy machine cannot fail it.
         expect(Date.now() - started, tool.name).toBeLessThan(5_000);
+      }
+    });
+  });
+}
+
+/** Settings an HTTP pack must honour when `describeHttpToolPack` builds it. */
+export interface HttpPackTestConfig {
+  /** Use this for every DNS lookup. */
+  readonly resolver: (hostname: string) => Promise<readonly { readonly address: string; readonly family?: number }[]>;
+  /** Allow exactly these private CIDRs besides public addresses (the hostile server's address). */
+  readonly allowPrivateAddresses: readonly string[];
+  /** Give up on a call after this long. */
+  readonly timeoutMs: number;
+  /** Largest body returned. */
+  readonly maxResponseBytes: number;
+}
+
+/** Options of `describeHttpToolPack`. */
+export interface HttpToolPackSuiteOptions {
+  readonly name: string;
+  /**
+   * Builds the pack for one test: any public host allowed, plain `http:` allowed, and the
+   * settings of `config` applied. The GET tool takes `{ url, headers? }`, the POST tool
+   * `{ url, body, headers? }`.
+   */
+  tools(config: HttpPackTestConfig): Tool[] | Promise<Tool[]>;
+  /** Name of the GET tool. */
+  readonly getTool: string;
+  /** Name of the POST tool, if the pack has one. */
+  readonly postTool?: string;
+  /**
+   * The pack's pre-connection check (resolves and checks without connecting). When given,
+   * every `PUBLIC_URLS` entry must pass it; if it returns `{ address }`, that must be the
+   * expected pinned address.
+   */
+  checkUrl?(url: string, config: HttpPackTestConfig): Promise<unknown>;
+}
+
+const waitUntil = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+type CallOutcome = { readonly code?: string; readonly output?: string; readonly ms: number };
+
+/** Runs a tool as the loop would (schema first), bounded by a deadline so a hang fails the test instead of wedging it. */
+async function callTool(tool: Tool, args: unknown, deadlineMs: number, signal?: AbortSignal): Promise<CallOutcome> {
+  const started = Date.now();
+  const parsed = tool.input.safeParse(args);
+  if (!parsed.success) return { code: 'tool_args_invalid', ms: 0 };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<CallOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ code: 'did_not_settle', ms: Date.now() - started }), deadlineMs);
+  });
+  const run = Promise.resolve()
+    .then(() => tool.execute(parsed.data, ctx(signal)))
+    .then(
+      (value): CallOutcome => ({ output: JSON.stringify(value ?? null), ms: Date.now() - started }),
+      (error: unknown): CallOutcome => ({ code: AgentrtError.isInstance(error) ? error.code : `untyped: ${String(error)}`, ms: Date.now() - started }),
+    );
+  try {
+    return await Promise.race([run, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Counts uncaught exceptions and unhandled rejections while `body` runs (a tool must never cause one). */
+async function withoutProcessErrors(body: () => Promise<void>): Promise<void> {
+  const errors: unknown[] = [];
+  const onError = (error: unknown) => errors.push(error);
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  try {
+    await body();
+    // Errors of destroyed sockets arrive on later ticks: give them a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('uncaughtException', onError);
+    process.off('unhandledRejection', onError);
+  }
+  expect(errors.map(String), 'uncaught exceptions or unhandled rejections').toEqual([]);
+}
+
+/**
+ * The HTTP tool-pack conformance suite (first- and third-party), against a hostile loopback
+ * server and its canary: every `SSRF_URLS` payload is refused with zero canary hits; every
+ * `PUBLIC_URLS` literal passes the pre-connection check; a public name resolved to an allowed
+ * server is fetched end to end; redirect bodies, endless bodies and stalled (also gzip) transfers
+ * are cut off — the server sees the connection closed with bounded bytes sent — and every call
+ * settles within its timeout with a typed error; `HOSTILE_RESOLVER_ANSWERS` never crash the
+ * process or reach the canary; `REFUSED_REQUEST_HEADERS` and `HEADER_VALUE_INJECTIONS` never
+ * reach the server; a POST body is never resent to another origin on a 307/308.
+ */
+export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
+  describe(`http tool pack conformance: ${options.name}`, () => {
+    let server: HostileHttpServer;
+    const timeoutMs = 1_500;
+    const deadline = timeoutMs + 3_000;
+    /** Test DNS: the hostile names map to the allowed server; other names map to the private addresses they name. */
+    const baseResolver = async (hostname: string): Promise<{ address: string; family: number }[]> => {
+      const name = hostname.toLowerCase();
+      if (name === HOSTILE_HTTP_NAMES.origin || name === HOSTILE_HTTP_NAMES.other) return [{ address: server.address, family: 4 }];
+      const embedded = /^(?:.*?\.)?(\d+\.\d+\.\d+\.\d+)\.nip\.io$/.exec(name)?.[1];
+      if (embedded) return [{ address: embedded, family: 4 }];
+      if (name === 'localtest.me' || name === 'spoofed.test') return [{ address: '127.0.0.1', family: 4 }];
+      if (name === 'mixed.test') return [{ address: '203.0.113.10', family: 4 }, { address: '127.0.0.1', family: 4 }];
+      return [{ address: '10.9.9.9', family: 4 }];
+    };
+    const config = (overrides: Partial<HttpPackTestConfig> = {}): HttpPackTestConfig => ({
+      resolver: baseResolver, allowPrivateAddresses: [`${server.address}/32`], timeoutMs, maxResponseBytes: 100_000, ...overrides,
+    });
+    const toolOf = async (name: string, overrides: Partial<HttpPackTestConfig> = {}) => {
+      const tool = (await options.tools(config(overrides))).find((t) => t.name === name);
+      if (!tool) throw new Error(`the pack has no tool named ${name}`);
+      return tool;
+    };
+    const origin = () => `http://${HOSTILE_HTTP_NAMES.origin}:${server.port}`;
+
+    beforeAll(async () => {
+      server = await startHostileHttpServer();
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it(`refuses all ${SSRF_URLS.length} SSRF_URLS with any public host allowed: zero canary hits`, async () => {
+      const get = await toolOf(options.getTool);
+      for (const template of SSRF_URLS) {
+        const url = template.replaceAll('{port}', String(server.port));
+        const result = await callTool(get, { url }, deadline);
+        expect(result.code, `${url} → ${result.output?.slice(0, 80)}`).toBe('url_blocked');
+      }
+      expect(server.canaryHits()).toBe(0);
+    });
+
+    if (options.checkUrl) it(`allows all ${PUBLIC_URLS.length} PUBLIC_URLS (every IPv4 and IPv6 literal form) before connecting`, async () => {
+      for (const { url, address } of PUBLIC_URLS) {
+        const checked = await options.checkUrl!(url, config()).then((value) => ({ value }), (error: unknown) => ({ error }));
+        expect('error' in checked ? `${url} refused: ${(checked.error as Error).message}` : 'allowed').toBe('allowed');
+        const pinned = (checked as { value?: { address?: unknown } }).value?.address;
+        if (pinned !== undefined) expect(pinned, url).toBe(address);
+      }
+    });
+
+    if (options.checkUrl) it('allows public resolver answers whatever family they claim, and refuses hostile ones', async () => {
+      const answers: unknown[] = [
+        [{ address: '93.184.216.34' }], [{ address: '93.184.216.34', family: 6 }], [{ address: '2606:4700:4700::1111', family: 4 }],
+        [{ address: '::ffff:8.8.8.8' }], [{ address: '8.8.8.8', family: 4 }, { address: '2001:4860:4860::8888', family: 6 }],
+      ];
+      for (const answer of answers) {
+        const resolver = async () => answer as { address: string }[];
+        const checked = await options.checkUrl!('http://public.example/', config({ resolver })).then(() => 'allowed', (error: unknown) => `refused: ${(error as Error).message}`);
+        expect(checked, JSON.stringify(answer)).toBe('allowed');
+      }
+      for (const { name, answer } of HOSTILE_RESOLVER_ANSWERS) {
+        const resolver = async () => answer as { address: string }[];
+        const error = await options.checkUrl!('http://hostile.example/', config({ resolver })).then(() => undefined, (e: unknown) => e);
+        expect(AgentrtError.isInstance(error), `${name} must be refused with a typed error`).toBe(true);
+      }
+    });
+
+    it('fetches a public name end to end through a resolver mapping it to an allowed server', async () => {
+      const get = await toolOf(options.getTool);
+      const result = await callTool(get, { url: `${origin()}/ok` }, deadline);
+      expect(result.code).toBeUndefined();
+      expect(result.output).toContain('fine');
+      // Answers without a family, with a wrong one, or in IPv4-mapped form still reach the allowed server.
+      for (const answer of [[{ address: server.address }], [{ address: server.address, family: 6 }], [{ address: `::ffff:${server.address}`, family: 4 }]]) {
+        const tool = await toolOf(options.getTool, { resolver: async () => answer });
+        const again = await callTool(tool, { url: `${origin()}/ok` }, deadline);
+        expect(again.output, JSON.stringify(answer)).toContain('fine');
+      }
+      const lang = await callTool(get, { url: `${origin()}/echo`, headers: { 'Accept-Language': 'de' } }, deadline);
+      expect(lang.output).toContain('accept-language');
+    });
+
+    it('destroys redirect bodies instead of draining them: the server sees the connection closed, bytes bounded', async () => {
+      const get = await toolOf(options.getTool);
+      await withoutProcessErrors(async () => {
+        for (const [path, expectCode] of [['/redirect-endless-blocked', 'url_blocked'], ['/redirect-endless-ok', undefined]] as const) {
+          const before = server.streams.length;
+          const result = await callTool(get, { url: `${origin()}${path}` }, deadline);
+          expect(result.code, path).toBe(expectCode);
+          if (!expectCode) expect(result.output).toContain('fine');
+          const stream = server.streams.slice(before).find((s) => s.path === path)!;
+          expect(stream, path).toBeDefined();
+          await waitUntil(() => stream.closed, 5_000, `${path}: the client closes the redirect's endless body`);
+          expect(stream.bytesSent, path).toBeLessThan(64 * 2 ** 20);
+        }
+      });
+    });
+
+    it('stops an endless body and a compression bomb at the size cap and closes the connection', async () => {
+      const get = await toolOf(options.getTool);
+      await withoutProcessErrors(async () => {
+        const before = server.streams.length;
+        const endless = await callTool(get, { url: `${origin()}/endless` }, deadline);
+        expect(endless.code).toBeUndefined();
+        expect(endless.output!.length).toBeLessThan(1_000_000);
+        const stream = server.streams.slice(before).find((s) => s.path === '/endless')!;
+        await waitUntil(() => stream.closed, 5_000, 'the client closes the endless body');
+        expect(stream.bytesSent).toBeLessThan(64 * 2 ** 20);
+        const bomb = await callTool(get, { url: `${origin()}/gzip-bomb` }, deadline);
+        expect(bomb.code).toBeUndefined();
+        expect(bomb.output!.length).toBeLessThan(1_000_000);
+      });
+    });
+
+    it('settles stalled transfers (headers, body, gzip body) within the timeout with a typed error and closes them', async () => {
+      const get = await toolOf(options.getTool);
+      await withoutProcessErrors(async () => {
+        for (const path of ['/headers-stall', '/body-stall', '/gzip-stall']) {
+          const before = server.streams.length;
+          const result = await callTool(get, { url: `${origin()}${path}` }, deadline);
+          expect(result.code, `${path} settles with a typed error`).toMatch(/^[a-z]+(_[a-z]+)+$/);
+          expect(result.code, path).not.toBe('did_not_settle');
+          expect(result.ms, path).toBeLessThan(deadline);
+          const stream = server.streams.slice(before).find((s) => s.path === path)!;
+          await waitUntil(() => stream.closed, 5_000, `${path}: the client closes the stalled connection`);
+        }
+        const garbage = await callTool(get, { url: `${origin()}/gzip-garbage` }, deadline);
+        expect(garbage.code ?? 'returned', 'a body that does not decode is a typed error or a value').toMatch(/^(returned|[a-z]+(_[a-z]+)+)$/);
+      });
+    });
+
+    it(`survives ${HOSTILE_RESOLVER_ANSWERS.length} hostile resolver answers and broken resolvers: typed errors, no crash, zero canary hits`, async () => {
+      await withoutProcessErrors(async () => {
+        const requestsBefore = server.requests.length;
+        for (const { name, answer } of HOSTILE_RESOLVER_ANSWERS) {
+          const get = await toolOf(options.getTool, { resolver: async () => answer as { address: string }[] });
+          const result = await callTool(get, { url: `http://hostile.example:${server.port}/ok` }, deadline);
+          expect(result.code, `${name} → ${result.output?.slice(0, 80)}`).toMatch(/^[a-z]+(_[a-z]+)+$/);
+          expect(result.code, name).not.toBe('did_not_settle');
+        }
+        const broken: [string, HttpPackTestConfig['resolver']][] = [
+          ['throws synchronously', () => { throw new Error('resolver exploded'); }],
+          ['rejects', async () => { throw new Error('SERVFAIL'); }],
+          ['never settles', () => new Promise(() => undefined)],
+        ];
+        for (const [name, resolver] of broken) {
+          const get = await toolOf(options.getTool, { resolver });
+          const result = await callTool(get, { url: `http://hostile.example:${server.port}/ok` }, deadline);
+          expect(result.code, `resolver that ${name}`).toMatch(/^[a-z]+(_[a-z]+)+$/);
+          expect(result.code, `resolver that ${name}`).not.toBe('did_not_settle');
+        }
+        expect(server.canaryHits()).toBe(0);
+        expect(server.requests.slice(requestsBefore).filter((r) => r.host.startsWith('hostile.example'))).toEqual([]);
+      });
+    });
+
+    it(`refuses ${REFUSED_REQUEST_HEADERS.length} request headers off the allowlist and header injections; none reaches the server`, async () => {
+      const get = await toolOf(options.getTool);
+      const before = server.requests.length;
+      for (const name of REFUSED_REQUEST_HEADERS) {
+        const result = await callTool(get, { url: `${origin()}/echo`, headers: { [name]: 'agentrt-refused' } }, deadline);
+        expect(result.code, `header ${name}`).toMatch(/^[a-z]+(_[a-z]+)+$/);
+      }
+      for (const value of HEADER_VALUE_INJECTIONS) {
+        const result = await callTool(get, { url: `${origin()}/echo`, headers: { Accept: value } }, deadline);
+        expect(result.code, `header value ${JSON.stringify(value.slice(0, 40))}`).toMatch(/^[a-z]+(_[a-z]+)+$/);
+      }
+      const leaked = server.requests.slice(before).filter((r) => Object.values(r.headers).some((v) => String(v).includes('agentrt-refused') || String(v).includes('Injected')));
+      expect(leaked).toEqual([]);
+    });
+
+    if (options.postTool) it('never resends a POST body to another origin on 307/308; same-origin 307/308 may', async () => {
+      const post = await toolOf(options.postTool!);
+      const marker = 'agentrt-post-body-marker';
+      for (const path of ['/307-cross', '/308-cross', '/303-cross']) {
+        const before = server.requests.length;
+        const result = await callTool(post, { url: `${origin()}${path}`, body: JSON.stringify({ marker }) }, deadline);
+        expect(result.code === undefined || /^[a-z]+(_[a-z]+)+$/.test(result.code), path).toBe(true);
+        const elsewhere = server.requests.slice(before).filter((r) => r.host.startsWith(HOSTILE_HTTP_NAMES.other));
+        expect(elsewhere.filter((r) => r.body.includes(marker)), `${path}: the body reached another origin`).toEqual([]);
+        expect(elsewhere.filter((r) => 'idempotency-key' in r.headers), `${path}: the idempotency key reached another origin`).toEqual([]);
+      }
+      for (const path of ['/307-same', '/308-same']) {
+        const result = await callTool(post, { url: `${origin()}${path}`, body: JSON.stringify({ marker }) }, deadline);
+        expect(result.code, path).toBeUndefined();
+        expect(result.output, path).toContain(marker);
+      }
+    });
+  });
+}
+
+/** Options of `describeFsToolPack`. */
+export interface FsToolPackSuiteOptions {
+  readonly name: string;
+  /**
+   * Builds the pack confined to `root`. `allowHardLinks` asks for the pack's opt-in to
+   * multiply-linked files (packs without one may ignore it). Tool arguments: read `{ path }`,
+   * list `{ path }`, search `{ query, path }`, write `{ path, content }`.
+   */
+  tools(root: string, options: { readonly allowHardLinks: boolean }): Tool[] | Promise<Tool[]>;
+  /** Tool names, if not `read_file`, `list_dir`, `search_files`, `write_file`. */
+  readonly names?: { readonly read?: string; readonly list?: string; readonly search?: string; readonly write?: string };
+}
+
+/**
+ * The filesystem tool-pack conformance suite (first- and third-party), on the layout of
+ * `createPathTraversalLayout`: FIFOs, sockets and devices inside the root are refused by every
+ * tool without blocking (and the libuv thread pool stays free: DNS and fs calls still complete);
+ * hard links to files outside the root are never read or written through by default; every
+ * `LEGITIMATE_NAMES` entry is written, read back, listed and found; and under a race in which
+ * another process swaps a directory for a symlink to outside, reads, listings and searches leak
+ * nothing (zero canary lines).
+ */
+export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
+  const names = { read: 'read_file', list: 'list_dir', search: 'search_files', write: 'write_file', ...options.names };
+  const build = async (root: string, allowHardLinks = false) => {
+    const tools = await options.tools(root, { allowHardLinks });
+    const named = (name: string) => tools.find((t) => t.name === name);
+    return { read: named(names.read)!, list: named(names.list), search: named(names.search), write: named(names.write) };
+  };
+  const typed = /^[a-z]+(_[a-z]+)+$/;
+
+  describe(`fs tool pack conformance: ${options.name}`, () => {
+    it('refuses FIFOs, sockets and devices in every tool without blocking; the thread pool stays free', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const tools = await build(layout.root);
+        const special = layout.special.filter((s) => s.kind === 'fifo' || s.kind === 'socket' || s.kind === 'device');
+        expect(special.some((s) => s.kind === 'fifo'), 'the layout has FIFOs (mkfifo available)').toBe(true);
+        // Readers and writers go in separate waves: a reader and a writer of one FIFO would release each other.
+        const waves: [string, (path: string) => Promise<CallOutcome>][] = [['read', (path) => callTool(tools.read, { path }, 5_000)]];
+        if (tools.write) waves.push(['write', (path) => callTool(tools.write!, { path, content: 'x' }, 5_000)]);
+        for (const [kind, call] of waves) {
+          // More concurrent calls than libuv has threads (4 by default): a blocking open would starve the pool.
+          const calls: Promise<CallOutcome>[] = [];
+          for (let round = 0; round < 8; round++) for (const { path } of special) calls.push(call(path));
+          // While those calls are in flight, fs and DNS work (both on libuv's pool) must keep completing.
+          let settled = false;
+          const all = Promise.all(calls).then((outcomes) => {
+            settled = true;
+            return outcomes;
+          });
+          let probe: unknown = 'free';
+          const probeUntil = Date.now() + 1_500;
+          do {
+            probe = await Promise.race([
+              Promise.all([...Array.from({ length: 8 }, () => fsPromises.stat(layout.root)), dnsLookup('localhost').catch(() => undefined)]).then(() => 'free'),
+              new Promise((resolve) => setTimeout(() => resolve('thread pool blocked'), 2_000)),
+            ]);
+          } while (probe === 'free' && !settled && Date.now() < probeUntil);
+          const outcomes = await all;
+          expect(probe, `${kind} of special files`).toBe('free');
+          for (const outcome of outcomes) {
+            expect(outcome.code, `${kind}: every call settles`).not.toBe('did_not_settle');
+            expect(outcome.code, `${kind}: refused with a typed error, got ${outcome.output?.slice(0, 60)}`).toMatch(typed);
+          }
+        }
+        const others = await Promise.all([
+          tools.search ? callTool(tools.search, { query: 'pipe', path: '.' }, 5_000) : undefined,
+          tools.search ? callTool(tools.search, { query: 'hello', path: '.' }, 5_000) : undefined,
+          tools.list ? callTool(tools.list, { path: '.' }, 5_000) : undefined,
+        ]);
+        for (const outcome of others) if (outcome) expect(outcome.code, 'searches and listings settle').toBeUndefined();
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it('never reads or overwrites a file outside the root through a hard link (by default)', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const links = layout.special.filter((s) => s.kind === 'hardlink-outside');
+        expect(links.length).toBeGreaterThan(0);
+        const tools = await build(layout.root);
+        const before = layout.snapshotOutside();
+        for (const { path } of links) {
+          const read = await callTool(tools.read, { path }, 5_000);
+          expect(read.output ?? '', path).not.toContain(layout.canary);
+          expect(read.code, path).toMatch(typed);
+          if (tools.write) expect((await callTool(tools.write, { path, content: 'PWNED' }, 5_000)).code, path).toMatch(typed);
+        }
+        if (tools.search) {
+          const found = await callTool(tools.search, { query: layout.canary.slice(0, 12), path: '.' }, 5_000);
+          expect(found.output ?? '').not.toContain(layout.canary);
+        }
+        expect(layout.snapshotOutside()).toBe(before);
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it(`writes, reads, lists and finds all ${LEGITIMATE_NAMES.length} LEGITIMATE_NAMES`, async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const tools = await build(layout.root);
+        for (const name of LEGITIMATE_NAMES) {
+          const content = `content of ${name} — marker-${LEGITIMATE_NAMES.indexOf(name)}`;
+          if (tools.write) {
+            const written = await callTool(tools.write, { path: name, content }, 5_000);
+            expect(written.code, `write ${JSON.stringify(name)}`).toBeUndefined();
+          } else {
+            mkdirSync(join(layout.root, dirname(name)), { recursive: true });
+            writeFileSync(join(layout.root, name), content);
+          }
+          const read = await callTool(tools.read, { path: name }, 5_000);
+          expect(read.code, `read ${JSON.stringify(name)}`).toBeUndefined();
+          expect(read.output, `read ${JSON.stringify(name)}`).toContain(JSON.stringify(content).slice(1, -1));
+          if (tools.list) {
+            const listed = await callTool(tools.list, { path: dirname(name) === '.' ? '.' : dirname(name) }, 5_000);
+            expect(listed.output, `list ${JSON.stringify(name)}`).toContain(JSON.stringify(basename(name)).slice(1, -1));
+          }
+        }
+        if (tools.search) {
+          const found = await callTool(tools.search, { query: 'marker-1', path: '.' }, 5_000);
+          expect(found.code).toBeUndefined();
+          expect(found.output).toContain('spaces in name.txt');
+        }
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    it('leaks nothing while another process swaps a directory for a symlink to outside (reads, listings, searches)', async () => {
+      const layout = await createPathTraversalLayout();
+      const outside = join(layout.base, 'outside-dir');
+      mkdirSync(join(layout.root, 'swap'));
+      writeFileSync(join(layout.root, 'swap', 'secret.txt'), 'inside secret.txt, no canary');
+      const swapper = `
+        const fs = require('node:fs');
+        const at = ${JSON.stringify(join(layout.root, 'swap'))}, held = ${JSON.stringify(join(layout.root, 'held'))}, out = ${JSON.stringify(outside)};
+        const end = Date.now() + 3000;
+        while (Date.now() < end) {
+          try { fs.renameSync(at, held); fs.symlinkSync(out, at); fs.unlinkSync(at); fs.renameSync(held, at); } catch {}
+        }`;
+      const child = spawn(process.execPath, ['-e', swapper], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      try {
+        const tools = await build(layout.root);
+        let calls = 0;
+        const leaks: string[] = [];
+        const deadline = Date.now() + 2_500;
+        while (Date.now() < deadline) {
+          const outcomes = await Promise.all([
+            callTool(tools.read, { path: 'swap/secret.txt' }, 5_000),
+            tools.search ? callTool(tools.search, { query: 'secret', path: '.' }, 5_000) : undefined,
+            tools.search ? callTool(tools.search, { query: layout.canary.slice(0, 10), path: 'swap' }, 5_000) : undefined,
+            tools.list ? callTool(tools.list, { path: 'swap' }, 5_000) : undefined,
+          ]);
+          for (const outcome of outcomes) {
+            if (!outcome) continue;
+            calls++;
+            expect(outcome.code, 'settles').not.toBe('did_not_settle');
+            if (outcome.output?.includes(layout.canary)) leaks.push(outcome.output.slice(0, 200));
+          }
+        }
+        expect(calls).toBeGreaterThan(40);
+        expect(leaks).toEqual([]);
+      } finally {
+        child.kill();
+        await exited;
+        layout.cleanup();
       }
     });
   });

@@ -122,17 +122,19 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
       const fs = require('node:fs'); const { execFileSync } = require('node:child_process');
       const at = ${JSON.stringify(at)}, fifo = ${JSON.stringify(join(base, 'flip.fifo'))}, file = ${JSON.stringify(join(base, 'flip.file'))};
       execFileSync('mkfifo', [fifo]); fs.writeFileSync(file, 'regular');
-      const end = Date.now() + 2500;
+      process.stdout.write('flipping\\n');
+      const end = Date.now() + 60_000; // a safety net: the test kills it once its attempts are done
       while (Date.now() < end) {
         try { fs.renameSync(at, at + '.old'); fs.linkSync(fifo, at); fs.unlinkSync(at); fs.renameSync(at + '.old', at); } catch {}
       }`;
-    const child = spawn(process.execPath, ['-e', flipper], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', flipper], { stdio: ['ignore', 'pipe', 'ignore'] });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
+      // A fixed number of rounds, all while the flipper runs (a time window would shrink on a busy machine).
+      await new Promise((resolve) => child.stdout.once('data', resolve));
       const tools = createFsTools({ root });
       let calls = 0;
-      const deadline = Date.now() + 2_000;
-      while (Date.now() < deadline) {
+      for (let round = 0; round < 15; round++) {
         const outcomes = await Promise.race([
           Promise.all(Array.from({ length: 6 }, () => call(tool(tools, 'read_file'), { path: 'flip.txt' }))),
           new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3_000)),
@@ -143,9 +145,9 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
           expect(outcome.code === undefined || ['not_regular_file', 'file_not_found', 'path_outside_root', 'path_invalid'].includes(outcome.code), outcome.code).toBe(true);
         }
       }
-      expect(calls).toBeGreaterThan(60);
+      expect(calls).toBe(90);
     } finally {
-      child.kill();
+      child.kill('SIGKILL');
       await exited;
       releaseFifo(join(base, 'flip.fifo'));
     }

@@ -18,6 +18,7 @@ const report = (file, message) => problems.push(`${relative(root, file)}: ${mess
 const ALLOWED_SIBLINGS = {
   core: [],
   'worker-bullmq': ['core', 'store-redis'],
+  'store-postgres': ['core'],
   cli: ['*'],
   testing: ['core', 'store-memory'],
 };

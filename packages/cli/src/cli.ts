@@ -28,7 +28,7 @@ const USAGE = `usage: agentrt <command> [options]
 exit codes: 0 completed · 1 failed or error · 2 paused for approval · 3 stopped by a limit, kill or cancel · 64 usage`;
 
 /** Exit code for a run's outcome. */
-export const exitCodeFor = (result: RunResult): number => (result.status === 'completed' ? 0 : result.status === 'paused' ? 2 : result.status === 'stopped' ? 3 : 1);
+export const exitCodeFor = (result: RunResult<unknown>): number => (result.status === 'completed' ? 0 : result.status === 'paused' ? 2 : result.status === 'stopped' ? 3 : 1);
 
 interface Parsed {
   readonly command: string | undefined;
@@ -83,7 +83,7 @@ export async function main(argv: readonly string[], io: CliIO = { out: (l) => pr
     runtime = await runtimeFromConfig(findConfig(flags.get('config') as string | undefined));
     switch (command) {
       case 'run': {
-        let result: RunResult | undefined;
+        let result: RunResult<unknown> | undefined;
         const input = positional.join(' ');
         for await (const event of runtime.stream({
           input,
@@ -170,10 +170,10 @@ export async function main(argv: readonly string[], io: CliIO = { out: (l) => pr
   }
 }
 
-function printOutcome(io: CliIO, result: RunResult, withSummary = true): void {
+function printOutcome(io: CliIO, result: RunResult<unknown>, withSummary = true): void {
   if (withSummary) io.out(summary(result));
   io.out(`run id: ${result.runId}`);
-  if (result.output) io.out(`\n${result.output}`);
+  if (result.output !== undefined && result.output !== '') io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
   if (result.error) io.out(`error[${result.error.code}] ${result.error.message}`);
   for (const pending of result.pendingApprovals ?? []) {
     io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${result.runId} ${pending.toolCallId} [--deny]`);

@@ -5,14 +5,19 @@ import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeO
 import { anthropicProvider } from '@agentrt/model-anthropic';
 import { ollamaProvider } from '@agentrt/model-ollama';
 import { openaiProvider } from '@agentrt/model-openai';
+import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
 import { SqliteStore } from '@agentrt/store-sqlite';
 
 /** Where runs are kept when the config names no store: a SQLite file beside the config. */
 export const DEFAULT_STORE_PATH = '.agentrt/runs.db';
 
-/** A store given by kind in a JSON config. */
-export type StoreSpec = { type: 'sqlite'; path?: string } | { type: 'redis'; url?: string; keyPrefix?: string } | { type: 'memory' };
+/** A store given by kind in a JSON config. `postgres` without `url` uses `DATABASE_URL`. */
+export type StoreSpec =
+  | { type: 'sqlite'; path?: string }
+  | { type: 'redis'; url?: string; keyPrefix?: string }
+  | { type: 'postgres'; url?: string; schema?: string }
+  | { type: 'memory' };
 
 /** The config file: runtime options, where `store` may also be a `StoreSpec` and `model` a `provider:model` string. */
 export type CliConfig = Omit<CreateRuntimeOptions, 'store'> & { store?: StateStore | StoreSpec };
@@ -56,10 +61,15 @@ function openStore(spec: CliConfig['store'], base: string): StateStore {
     }
     case 'redis':
       return new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) });
+    case 'postgres':
+      for (const field of ['url', 'schema'] as const) {
+        if (kind[field] !== undefined && typeof kind[field] !== 'string') throw new ConfigError(`store.${field}`, 'expected a string');
+      }
+      return new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) });
     case 'memory':
-      throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite or redis with the CLI');
+      throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite, postgres or redis with the CLI');
     default:
-      throw new ConfigError('store.type', `unknown store type ${JSON.stringify((kind as { type?: unknown }).type)}; use "sqlite" or "redis"`);
+      throw new ConfigError('store.type', `unknown store type ${JSON.stringify((kind as { type?: unknown }).type)}; use "sqlite", "postgres" or "redis"`);
   }
 }
 

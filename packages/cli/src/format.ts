@@ -50,7 +50,7 @@ export function traceLine(event: RunEvent): string | undefined {
 }
 
 /** The closing line of a run. */
-export function summary(result: RunResult): string {
+export function summary(result: RunResult<unknown>): string {
   const cost = result.usage.costUsd ? ` · $${result.usage.costUsd.toFixed(4)}` : '';
   return `stop: ${result.stopReason}${result.stopDetail ? ` (${flat(result.stopDetail, 100)})` : ''} · ${result.steps} steps · ${result.toolCalls} tool calls · ${result.usage.inputTokens + result.usage.outputTokens} tokens${cost}`;
 }

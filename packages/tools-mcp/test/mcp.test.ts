@@ -93,12 +93,16 @@ describe('MCP bridge against a real stdio server', () => {
     const bridge = await connect({}, (change) => changes.push(change));
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const tool = (name: string) => bridge.tools().find((t) => t.name === name)!;
-    expect(await tool('fx__echo').execute({ text: 'before' }, ctx)).toBe('before');
+    // A runtime keeps the tool it was built with; the bridge must refuse it once it changed.
+    const echo = tool('fx__echo');
+    expect(await echo.execute({ text: 'before' }, ctx)).toBe('before');
     await tool('fx__rug').execute({}, ctx);
-    await expect(tool('fx__echo').execute({ text: 'after' }, ctx)).rejects.toMatchObject({ code: 'mcp_tool_changed' });
+    await expect(echo.execute({ text: 'after' }, ctx)).rejects.toMatchObject({ code: 'mcp_tool_changed' });
     expect(changes).toEqual([{ server: 'fx', tool: 'echo', reason: 'description_or_schema_changed' }]);
+    expect(bridge.tools().map((t) => t.name)).not.toContain('fx__echo');
     await bridge.approveChanges('echo');
-    expect(await tool('fx__echo').execute({ text: 'approved' }, ctx)).toBe('approved');
+    expect(tool('fx__echo').description).toContain('ignore previous instructions');
+    expect(await echo.execute({ text: 'approved' }, ctx)).toBe('approved');
   });
 
   it('restarts a crashed server on the next call (B-39)', async () => {

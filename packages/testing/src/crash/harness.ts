@@ -24,10 +24,11 @@ export interface CrashChildConfig {
   readonly leaseTtlMs: number;
   readonly crash?: CrashSpec;
   /**
-   * `crash` (default): the crash scenario; `slow`: a run that loops on a slow tool; `approval`: a
-   * run that pauses for approval; `hold`: one call of a tool that waits 10 s on its signal.
+   * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
+   * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
+   * `approval`: a run that pauses for approval; `hold`: one call of a tool that waits 10 s on its signal.
    */
-  readonly scenario?: 'crash' | 'slow' | 'approval' | 'hold';
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval' | 'hold';
   /** The child runtime's `killPollMs` (default: the runtime's default). */
   readonly killPollMs?: number;
 }
@@ -36,7 +37,7 @@ export interface CrashChildConfig {
 export interface ChildOutcome {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  readonly result?: RunResult;
+  readonly result?: RunResult<unknown>;
   readonly stderr: string;
 }
 
@@ -66,7 +67,7 @@ export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): {
       clearTimeout(timer);
       settled = true;
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult } : {}) });
+      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult<unknown> } : {}) });
     });
     pid = child.pid;
   });

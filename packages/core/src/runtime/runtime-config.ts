@@ -42,6 +42,7 @@ export interface RuntimeConfig<TOut = string> {
    * flight. Integer ms, 10–60 000. Default 250.
    */
   readonly killPollMs?: number;
+  /**
    * Default structured output of every run (a run's own `output` wins): a zod object schema the
    * final answer must match; `result.output` is then the parsed value. See docs/messages.md.
    */

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MEDIA_SAMPLES } from '../corpora/media.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
-import { findPairingViolations } from '@agentrt/core';
 import { waitFor } from '../wait-for.js';
 
 /** What `describeModelAdapter` passes to `create`. */

@@ -37,6 +37,23 @@ function redisServerBinary() {
   return bin;
 }
 
+/**
+ * Debian's Chromium for the browser tests (playwright-core drives it; never `npx playwright install`,
+ * which downloads a browser build): installed with apt when missing. The browser tests are never
+ * skipped, so a machine without it fails them loudly.
+ */
+function chromiumBinary() {
+  const find = () => spawnSync('sh', ['-c', 'command -v chromium || true'], { encoding: 'utf8' }).stdout.trim();
+  let bin = process.env.CHROMIUM_PATH || find();
+  if (!bin) {
+    console.log('[test] chromium is missing: installing it with apt');
+    spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+    bin = find();
+    if (!bin) console.log('[test] chromium could not be installed: the browser tests will fail');
+  }
+  return bin || '/usr/bin/chromium';
+}
+
 /** Returns a REDIS_URL that answers, starting a private redis-server when none does. */
 async function ensureRedis(bin) {
   const wanted = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -164,11 +181,12 @@ const redisBin = redisServerBinary();
 const redis = await ensureRedis(redisBin);
 const pgBin = postgresBinDir();
 const postgres = await ensurePostgres(pgBin);
+const chromium = chromiumBinary();
 const report = join(tmp, 'vitest-results.json');
 rmSync(report, { force: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const args = [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, REDIS_URL: redis.url, REDIS_SERVER_BIN: redisBin, DATABASE_URL: postgres.url, PG_BIN_DIR: pgBin } });
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, REDIS_URL: redis.url, REDIS_SERVER_BIN: redisBin, DATABASE_URL: postgres.url, PG_BIN_DIR: pgBin, CHROMIUM_PATH: chromium } });
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 redis.stop?.();
 postgres.stop?.();

@@ -16,7 +16,8 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-describe('agentrt CLI', () => {
+// Each test starts several CLI processes one after another (a few seconds each when every core is busy).
+describe('agentrt CLI', { timeout: 120_000 }, () => {
   it('runs an agent printing each step, lists it, and traces it from the audit log', async () => {
     const path = freshDb();
     const first = await run(path, 'run', 'add', 'two', 'numbers', '--run-id', 'cli-add');
@@ -39,7 +40,7 @@ describe('agentrt CLI', () => {
     const child = spawn(process.execPath, [BIN, 'run', '--config', CONFIG, 'add', 'it', '--run-id', 'late-config'], { env: { ...process.env, AGENTRT_TEST_DB: path }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
     expect(out).toContain('The sum is 5.');
   });
 
@@ -64,7 +65,7 @@ describe('agentrt CLI', () => {
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { ...process.env, AGENTRT_TEST_DB: path, COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     expect(out).toContain('\r\x1b[2K');
     expect(out).toMatch(/step 1 of 200 · [^\r\n]*tokens · \$0\.0000/);

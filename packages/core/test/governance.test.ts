@@ -1,5 +1,5 @@
 import { createRuntime, defineTool, MemoryStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
-import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { assertRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { add } from './helpers.js';
@@ -181,10 +181,12 @@ describe('approvals', () => {
 });
 
 describe('kill switch', () => {
-  const slow = (log: string[]) => defineTool({
+  // Takes 10 s unless aborted, so 'aborted' in the log proves the kill reached it; `started` lets tests act once it runs.
+  const slow = (log: string[], started = { count: 0 }) => defineTool({
     name: 'slow', description: 's', input: z.object({ n: z.number() }),
     execute: (_a, ctx) => new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => { log.push('finished'); resolve('ok'); }, 200);
+      started.count++;
+      const timer = setTimeout(() => { log.push('finished'); resolve('ok'); }, 10_000);
       ctx.signal.addEventListener('abort', () => { clearTimeout(timer); log.push('aborted'); reject(new Error('aborted')); });
     }),
   });
@@ -193,13 +195,15 @@ describe('kill switch', () => {
     const log: string[] = [];
     const store = new MemoryStore();
     const model = new ScriptedModel([ScriptedModel.parallel([{ name: 'slow', args: { n: 1 } }, { name: 'slow', args: { n: 2 } }])], { whenExhausted: 'repeat_last' });
-    const runtime = createRuntime({ model, tools: [slow(log)], store });
+    const started = { count: 0 };
+    const runtime = createRuntime({ model, tools: [slow(log, started)], store });
     const running = runtime.run({ input: 'go', runId: 'kill-me' });
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => started.count === 2, { message: 'both tools started' });
     const t0 = performance.now();
     await runtime.kill('kill-me', 'operator request');
     const result = await running;
-    expect(performance.now() - t0).toBeLessThan(150);
+    // At once: both 10 s tools were aborted (the log), well before either could finish.
+    expect(performance.now() - t0).toBeLessThan(5_000);
     expect(result).toMatchObject({ status: 'stopped', stopReason: 'killed', stopDetail: 'operator request' });
     expect(log).toEqual(['aborted', 'aborted']);
     expect(model.calls).toBe(1);
@@ -213,10 +217,11 @@ describe('kill switch', () => {
     const store = new MemoryStore();
     const log: string[] = [];
     const model = new ScriptedModel([(_, i) => ScriptedModel.call('slow', { n: i })], { whenExhausted: 'cycle' });
-    const a = createRuntime({ model, tools: [slow(log)], store, limits: { maxSteps: 50 } });
+    const started = { count: 0 };
+    const a = createRuntime({ model, tools: [slow(log, started)], store, limits: { maxSteps: 50 } });
     const b = createRuntime({ model: new ScriptedModel([]), store });
     const running = a.run({ input: 'go', runId: 'remote-kill' });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => started.count === 1, { message: 'the tool started' });
     await b.kill('remote-kill', 'from b');
     const result = await running;
     expect(result).toMatchObject({ stopReason: 'killed', stopDetail: 'from b' });
@@ -227,9 +232,10 @@ describe('kill switch', () => {
   it('killAll stops running runs and refuses new ones until clearKill()', async () => {
     const store = new MemoryStore();
     const model = new ScriptedModel([(_, i) => ScriptedModel.call('slow', { n: i })], { whenExhausted: 'cycle' });
-    const runtime = createRuntime({ model, tools: [slow([])], store, limits: { maxSteps: 100 } });
+    const started = { count: 0 };
+    const runtime = createRuntime({ model, tools: [slow([], started)], store, limits: { maxSteps: 100 } });
     const runs = Array.from({ length: 20 }, (_, i) => runtime.run({ input: 'go', runId: `many-${i}` }));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => started.count === 20, { message: 'every run has its tool in flight' });
     const callsAtKill = model.calls;
     await runtime.killAll('incident 42');
     const results = await Promise.all(runs);
@@ -307,16 +313,19 @@ describe('idempotency', () => {
       execute: () => { attempts++; return new Promise(() => undefined); }, // effect sent, answer never comes, ignores abort
     });
     const model = new ScriptedModel([ScriptedModel.call('charge', { cents: 100 }, { id: 'ch-1' }), ScriptedModel.answer('checked')]);
-    const owner = createRuntime({ model, tools: [charge], store, leaseTtlMs: 100, limits: { timeoutMs: 400 } });
-    const first = owner.run({ input: 'charge', runId: 'amb' });
-    await new Promise((r) => setTimeout(r, 250)); // lease expired: the owner is presumed dead
+    const owner = createRuntime({ model, tools: [charge], store, leaseTtlMs: 100 });
+    const stop = new AbortController();
+    const first = owner.run({ input: 'charge', runId: 'amb', signal: stop.signal });
+    await waitFor(() => attempts === 1, { message: 'the charge is in flight' });
+    // The owner hangs and stops renewing: the rescuer takes the run once the lease has lapsed.
     const rescuer = createRuntime({ model, tools: [charge], store, leaseTtlMs: 100 });
-    const resumed = await rescuer.resume('amb');
+    const resumed = await rescuer.resume('amb', { waitForLeaseMs: 10_000 });
     expect(attempts).toBe(1);
     expect(resumed.stopReason).toBe('final_answer');
     expect(model.requests.at(-1)!.messages.at(-1)).toMatchObject({ code: 'tool_outcome_unknown' });
     expect(only(await store.listEvents('amb'), 'tool_outcome_unknown')).toHaveLength(1);
-    // The stale owner eventually stops; its writes are fenced off by the lease epoch.
+    // The stale owner stops (here: its caller gives up); its writes are fenced off by the lease epoch.
+    stop.abort();
     const stale = await first;
     expect(stale.error?.code).toBe('lease_lost');
     expect((await store.getRun('amb'))?.result?.stopReason).toBe('final_answer');
@@ -332,14 +341,16 @@ describe('idempotency', () => {
       execute: (_a, ctx) => { keys.push(ctx.idempotencyKey); return hang ? new Promise(() => undefined) : 'stored'; },
     });
     const model = new ScriptedModel([ScriptedModel.call('put', {}, { id: 'p-1' }), ScriptedModel.answer('ok')]);
-    const owner = createRuntime({ model, tools: [put], store, leaseTtlMs: 100, limits: { timeoutMs: 400 } });
-    const first = owner.run({ input: 'x', runId: 'idem' });
-    await new Promise((r) => setTimeout(r, 250));
+    const owner = createRuntime({ model, tools: [put], store, leaseTtlMs: 100 });
+    const stop = new AbortController();
+    const first = owner.run({ input: 'x', runId: 'idem', signal: stop.signal });
+    await waitFor(() => keys.length === 1, { message: 'the put is in flight' });
     hang = false;
-    const resumed = await createRuntime({ model, tools: [put], store, leaseTtlMs: 100 }).resume('idem');
+    const resumed = await createRuntime({ model, tools: [put], store, leaseTtlMs: 100 }).resume('idem', { waitForLeaseMs: 10_000 });
     expect(resumed.stopReason).toBe('final_answer');
     expect(keys).toEqual(['idem:p-1', 'idem:p-1']);
-    await first;
+    stop.abort();
+    expect((await first).error?.code).toBe('lease_lost');
   });
 });
 

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { createRuntime, defineTool, MemoryStore, type ToolMessage } from '@agentrt/core';
 import { SlidingWindow } from '@agentrt/context';
-import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { assertRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -58,7 +58,9 @@ describe('load (RELIABILITY L-01, L-02, L-03, L-07)', () => {
 
   it('killAll stops 500 active runs promptly; no model or tool call starts after it (L-07)', async () => {
     const store = new MemoryStore();
+    let inFlight = 0;
     const slow = defineTool({ name: 'slow', description: 's', input: z.object({ i: z.number() }), execute: (_a, ctx) => new Promise((resolve, reject) => {
+      inFlight++;
       const timer = setTimeout(resolve, 10_000);
       ctx.signal.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); }, { once: true });
     }) });
@@ -66,7 +68,7 @@ describe('load (RELIABILITY L-01, L-02, L-03, L-07)', () => {
     const model = new ScriptedModel([() => ScriptedModel.call('slow', { i: i++ })], { whenExhausted: 'cycle' });
     const runtime = createRuntime({ model, tools: [slow], store, limits: { maxSteps: 100 } });
     const runs = Array.from({ length: 500 }, (_, r) => runtime.run({ input: 'go', runId: `k-${r}` }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => inFlight === 500, { timeoutMs: 30_000, message: 'all 500 runs have a tool in flight' });
     const callsAtKill = model.calls;
     const started = Date.now();
     await runtime.killAll('incident');

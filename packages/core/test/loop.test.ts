@@ -1,5 +1,5 @@
 import { createRuntime, defineTool, findPairingViolations, MemoryStore, ModelError, type RunEvent, type StopPolicy } from '@agentrt/core';
-import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { assertRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { add, recordingHooks, sleeper } from './helpers.js';
@@ -42,16 +42,26 @@ describe('the loop', () => {
 
   it('runs parallel calls concurrently but appends results in call order', async () => {
     const finished: string[] = [];
+    let running = 0;
+    let peak = 0;
     const model = new ScriptedModel([
       ScriptedModel.parallel([{ name: 'sleep', args: { ms: 60, tag: 'slow' } }, { name: 'sleep', args: { ms: 5, tag: 'fast' } }]),
       ScriptedModel.answer('done'),
     ]);
-    const started = performance.now();
-    const result = await createRuntime({ model, tools: [sleeper(finished)] }).run('go');
-    const elapsed = performance.now() - started;
+    const sleep = defineTool({
+      name: 'sleep', description: 'Waits', input: z.object({ ms: z.number(), tag: z.string() }),
+      execute: async ({ ms, tag }) => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        running--;
+        finished.push(tag);
+        return `slept ${tag}`;
+      },
+    });
+    const result = await createRuntime({ model, tools: [sleep] }).run('go');
     expect(result.stopReason).toBe('final_answer');
     expect(finished).toEqual(['fast', 'slow']);
-    expect(elapsed).toBeLessThan(60 + 5 + 40); // concurrent, not sequential
+    expect(peak).toBe(2); // concurrent, not sequential (load-independent, unlike a wall-clock bound)
     const tools = model.requests[1]!.messages.filter((m) => m.role === 'tool');
     expect(tools.map((m) => m.content)).toEqual(['slept slow', 'slept fast']);
   });
@@ -193,8 +203,11 @@ describe('the loop', () => {
     const controller = new AbortController();
     const model = new ScriptedModel([{ toolCalls: [{ name: 'sleep', args: { ms: 5000, tag: 'x' } }] }]);
     const store = new MemoryStore();
-    const pending = createRuntime({ model, tools: [sleeper()], store }).run({ input: 'go', signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    // Aborted once the tool is in flight (beforeTool runs just before it starts).
+    let toolStarting = false;
+    const pending = createRuntime({ model, tools: [sleeper()], store, hooks: [{ beforeTool: () => void (toolStarting = true) }] }).run({ input: 'go', signal: controller.signal });
+    await waitFor(() => toolStarting, { message: 'the tool is starting' });
+    controller.abort();
     const result = await pending;
     expect(result).toMatchObject({ status: 'stopped', stopReason: 'cancelled' });
     const steps = await store.loadSteps(result.runId);

@@ -12,17 +12,25 @@ import { z } from 'zod';
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'agentrt-sqlite-fault-')), 'runs.db');
 const echo = defineTool({ name: 'echo', description: 'e', input: z.object({ n: z.number() }), sideEffects: 'idempotent', execute: ({ n }) => n });
 
-/** Another process holds the write lock (BEGIN IMMEDIATE) for `ms`. Resolves once the lock is held. */
-function holdWriteLock(path: string, ms: number): Promise<{ done: Promise<void> }> {
+/**
+ * Another process holds the write lock (BEGIN IMMEDIATE) until `release()` is called, or for `ms`
+ * when given. Resolves once the lock is held; `done` resolves with the time (ms since epoch) the
+ * holder released it, once it has exited.
+ */
+function holdWriteLock(path: string, ms?: number): Promise<{ done: Promise<number>; release(): void }> {
   const script = `
     const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
     const db = new Database(${JSON.stringify(path)});
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve) => child.stdout.once('data', () => resolve({ done })));
+    const release = () => { const at = Date.now(); db.exec('COMMIT'); db.close(); process.stdout.write('released ' + at + '\\n'); process.exit(0); };
+    ${ms === undefined ? "process.stdin.once('data', release);" : `setTimeout(release, ${ms});`}`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const done = new Promise<number>((resolve) => child.on('close', () => resolve(Number(/released (\d+)/.exec(out)?.[1] ?? NaN))));
+  const release = () => void child.stdin.end('release\n');
+  return new Promise((resolve) => child.stdout.once('data', () => resolve({ done, release })));
 }
 
 import { createRequire } from 'node:module';
@@ -34,10 +42,10 @@ describe('SqliteStore under faults', () => {
     const store = new SqliteStore({ path, busyTimeoutMs: 5_000 });
     const run = await store.createRun({ runId: 'busy-short', input: [{ role: 'user', content: 'x' }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: new Date().toISOString() });
     const lock = await holdWriteLock(path, 1_000);
-    const started = Date.now();
     await store.setKillFlag({ scope: run.run.runId, reason: 'test', at: new Date().toISOString() });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
-    await lock.done;
+    const written = Date.now();
+    // The write waited for the other process to let go (it commits only after the release).
+    expect(written).toBeGreaterThanOrEqual(await lock.done);
     expect((await store.getKillFlag('busy-short'))?.reason).toBe('test');
     await store.close();
   });
@@ -46,7 +54,7 @@ describe('SqliteStore under faults', () => {
     const path = fresh();
     const store = new SqliteStore({ path, busyTimeoutMs: 300 });
     await store.createRun({ runId: 'busy-long', input: [{ role: 'user', content: 'x' }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: new Date().toISOString() });
-    const lock = await holdWriteLock(path, 2_000);
+    const lock = await holdWriteLock(path);
     const error = await store.commitStep({
       runId: 'busy-long',
       step: { runId: 'busy-long', stepIndex: 0, messages: [{ role: 'assistant', content: 'a' }], usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, toolCalls: 0, finishReason: 'stop', startedAt: '', endedAt: '' },
@@ -54,6 +62,7 @@ describe('SqliteStore under faults', () => {
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'store_busy', retryable: true });
     expect((error as Error).message).not.toContain('database is locked');
+    lock.release();
     await lock.done;
     expect(await store.loadSteps('busy-long')).toEqual([]);
     expect(store.integrityCheck()).toBe('ok');
@@ -63,11 +72,12 @@ describe('SqliteStore under faults', () => {
   it('a run whose commit hits a long lock ends with error store_busy and resumes cleanly later', async () => {
     const path = fresh();
     const store = new SqliteStore({ path, busyTimeoutMs: 200 });
-    let lock: Promise<{ done: Promise<void> }> | undefined;
+    let lock: ReturnType<typeof holdWriteLock> | undefined;
     const model = new ScriptedModel([ScriptedModel.call('echo', { n: 1 }), ScriptedModel.call('echo', { n: 2 }), ScriptedModel.answer('done')]);
-    const runtime = createRuntime({ model, tools: [echo], store, leaseTtlMs: 500, hooks: [{ afterTool: () => { lock ??= holdWriteLock(path, 1_500); return lock.then(() => undefined); } }] });
+    const runtime = createRuntime({ model, tools: [echo], store, leaseTtlMs: 500, hooks: [{ afterTool: () => { lock ??= holdWriteLock(path); return lock.then(() => undefined); } }] });
     const failed = await runtime.run({ input: 'go', runId: 'locked-run' });
     expect(failed).toMatchObject({ stopReason: 'error', error: { code: 'store_busy', retryable: true } });
+    (await lock!).release();
     await (await lock!).done;
     // The failed owner could not record its failure or release its lease while the file was locked:
     // the run is still resumable once the lease lapses.

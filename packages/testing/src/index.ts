@@ -1,6 +1,8 @@
 export { ScriptedModel } from './scripted-model.js';
 export type { ScriptStep, AnswerStep, ToolCallStep, ErrorStep, DynamicStep, ScriptedToolCall, ScriptedModelOptions, ScriptedReasoning } from './scripted-model.js';
 export { checkRunInvariants, assertRunInvariants } from './invariants.js';
+export { waitFor } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';
 export type { InvariantReport } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';
@@ -12,7 +14,7 @@ export { startEffectCounter } from './crash/effect-counter.js';
 export type { EffectCounter } from './crash/effect-counter.js';
 export { runCrashScenario, runCrashChild, startCrashChild, CRASH_POINTS } from './crash/harness.js';
 export type { CrashPoint, CrashSpec, CrashChildConfig, ChildOutcome } from './crash/harness.js';
-export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel } from './crash/scenario.js';
+export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel, holdScenarioModel, holdScenarioTools, HOLD_MS, HOLD_CALL_ID } from './crash/scenario.js';
 export { checkCrashRecovery } from './crash/verify.js';
 export { startLoopbackServer, pieces } from './loopback/loopback-server.js';
 export type { LoopbackServer, LoopbackStep, ScriptedReply, ScriptedReplyReasoning, RecordedRequest, ProviderWire, WireError, WireSummary } from './loopback/loopback-server.js';

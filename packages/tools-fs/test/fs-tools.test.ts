@@ -122,17 +122,19 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
       const fs = require('node:fs'); const { execFileSync } = require('node:child_process');
       const at = ${JSON.stringify(at)}, fifo = ${JSON.stringify(join(base, 'flip.fifo'))}, file = ${JSON.stringify(join(base, 'flip.file'))};
       execFileSync('mkfifo', [fifo]); fs.writeFileSync(file, 'regular');
-      const end = Date.now() + 2500;
+      process.stdout.write('flipping\\n');
+      const end = Date.now() + 60_000; // a safety net: the test kills it once its attempts are done
       while (Date.now() < end) {
         try { fs.renameSync(at, at + '.old'); fs.linkSync(fifo, at); fs.unlinkSync(at); fs.renameSync(at + '.old', at); } catch {}
       }`;
-    const child = spawn(process.execPath, ['-e', flipper], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', flipper], { stdio: ['ignore', 'pipe', 'ignore'] });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
+      // A fixed number of rounds, all while the flipper runs (a time window would shrink on a busy machine).
+      await new Promise((resolve) => child.stdout.once('data', resolve));
       const tools = createFsTools({ root });
       let calls = 0;
-      const deadline = Date.now() + 2_000;
-      while (Date.now() < deadline) {
+      for (let round = 0; round < 15; round++) {
         const outcomes = await Promise.race([
           Promise.all(Array.from({ length: 6 }, () => call(tool(tools, 'read_file'), { path: 'flip.txt' }))),
           new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 3_000)),
@@ -143,9 +145,9 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
           expect(outcome.code === undefined || ['not_regular_file', 'file_not_found', 'path_outside_root', 'path_invalid'].includes(outcome.code), outcome.code).toBe(true);
         }
       }
-      expect(calls).toBeGreaterThan(60);
+      expect(calls).toBe(90);
     } finally {
-      child.kill();
+      child.kill('SIGKILL');
       await exited;
       releaseFifo(join(base, 'flip.fifo'));
     }
@@ -219,24 +221,30 @@ describe('@agentrt/tools-fs confinement', () => {
     const swapper = `
       const fs = require('node:fs'); const p = require('node:path');
       const at = ${JSON.stringify(join(root, 'swap'))}, held = ${JSON.stringify(join(root, 'held'))}, out = ${JSON.stringify(join(base, 'outside-dir'))};
-      const end = Date.now() + 3000;
+      process.stdout.write('swapping\\n');
+      const end = Date.now() + 60_000; // a safety net: the test kills it once its attempts are done
       while (Date.now() < end) {
         try { fs.renameSync(at, held); fs.symlinkSync(out, at); fs.unlinkSync(at); fs.renameSync(held, at); } catch {}
       }`;
-    const child = spawn(process.execPath, ['-e', swapper], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', swapper], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // A fixed number of attempts, all made while the swapper runs (a time window would shrink on a busy machine).
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     const tools = createFsTools({ root });
     const before = readdirSync(join(base, 'outside-dir')).sort();
     let reads = 0;
-    const deadline = Date.now() + 2_500;
-    while (Date.now() < deadline) {
-      const r = await call(tool(tools, 'read_file'), { path: 'swap/secret.txt' });
-      expect(r.output ?? '').not.toContain(CANARY);
-      await call(tool(tools, 'write_file'), { path: 'swap/written.txt', content: 'PWNED' });
-      await call(tool(tools, 'write_file'), { path: `swap/new-${reads % 7}/deeper.txt`, content: 'PWNED' });
-      reads++;
+    try {
+      for (; reads < 150; reads++) {
+        const r = await call(tool(tools, 'read_file'), { path: 'swap/secret.txt' });
+        expect(r.output ?? '').not.toContain(CANARY);
+        await call(tool(tools, 'write_file'), { path: 'swap/written.txt', content: 'PWNED' });
+        await call(tool(tools, 'write_file'), { path: `swap/new-${reads % 7}/deeper.txt`, content: 'PWNED' });
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
     }
-    await new Promise((resolve) => child.on('exit', resolve));
-    expect(reads).toBeGreaterThan(20);
+    expect(reads).toBe(150);
     expect(readdirSync(join(base, 'outside-dir')).sort()).toEqual(before);
     expect(existsSync(join(base, 'outside-dir', 'written.txt'))).toBe(false);
     expect(readdirSync(base).sort()).toEqual(['outside-dir', 'root', 'root-evil', 'secret.txt']);

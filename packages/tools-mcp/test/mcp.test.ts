@@ -1,6 +1,6 @@
 import { createRuntimeAsync, type ToolMessage } from '@agentrt/core';
 import { McpBridge, type ToolChange } from '@agentrt/tools-mcp';
-import { describeToolPack, ScriptedModel } from '@agentrt/testing';
+import { describeToolPack, ScriptedModel, waitFor } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const fixture = new URL('./__fixtures__/server.mjs', import.meta.url).pathname;
@@ -107,12 +107,12 @@ describe('MCP bridge against a real stdio server', () => {
     } });
     const runtime = createRuntime({ model: new ScriptedModel([]), plugins: [plugin] });
     await runtime.close();
-    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(alive(pid)).toBe(false);
+    await waitFor(() => !alive(pid), { message: 'the server process has exited' });
   });
 
   it('times out a call that never answers and keeps working (B-39)', async () => {
-    const bridge = await connect({ timeoutMs: 300 });
+    // The timeout also bounds the follow-up call: 1 s leaves a busy machine room for a real round trip.
+    const bridge = await connect({ timeoutMs: 1_000 });
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const slow = bridge.tools().find((t) => t.name === 'fx__slow')!;
     await expect(slow.execute({}, ctx)).rejects.toMatchObject({ code: 'mcp_timeout' });
@@ -153,8 +153,7 @@ describe('MCP bridge against a real stdio server', () => {
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const first = bridge.pid;
     await bridge.tools().find((t) => t.name === 'fx__crash')!.execute({}, ctx);
-    for (let i = 0; i < 200 && alive(first); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(alive(first)).toBe(false);
+    await waitFor(() => bridge.pid === undefined, { message: 'the bridge saw the server exit' });
     expect(await bridge.tools().find((t) => t.name === 'fx__add')!.execute({ a: 2, b: 3 }, ctx)).toBe('5');
     expect(bridge.pid).not.toBe(first);
   });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { RedisStore } from '@agentrt/store-redis';
-import { checkCrashRecovery, startEffectCounter, type EffectCounter } from '@agentrt/testing';
+import { checkCrashRecovery, startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,24 +9,56 @@ import { afterEach, describe, expect, it } from 'vitest';
 const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKER = new URL('./__fixtures__/worker.mjs', import.meta.url).pathname;
 
-interface Setup { queue: AgentQueue; store: RedisStore; counter: EffectCounter; cfg: Record<string, unknown>; children: ChildProcess[] }
+interface Setup { queue: AgentQueue; store: RedisStore; counter: EffectCounter; cfg: Record<string, unknown>; children: ChildProcess[]; output: Map<ChildProcess, string> }
 let setup: Setup | undefined;
 
 async function start(extra: Record<string, unknown> = {}): Promise<Setup> {
   const id = randomUUID().slice(0, 8);
   const counter = await startEffectCounter();
   const cfg = { url: URL_, keyPrefix: `agentrt-worker-test:${id}:`, queue: `agentrt-test-${id}`, counterUrl: counter.url, lockDurationMs: 1_000, stalledIntervalMs: 500, maxStalledCount: 1, stepDelayMs: 40, ...extra };
-  setup = { queue: new AgentQueue({ url: URL_, name: cfg.queue }), store: new RedisStore({ url: URL_, keyPrefix: cfg.keyPrefix }), counter, cfg, children: [] };
+  setup = { queue: new AgentQueue({ url: URL_, name: cfg.queue }), store: new RedisStore({ url: URL_, keyPrefix: cfg.keyPrefix }), counter, cfg, children: [], output: new Map() };
   return setup;
 }
 
 function worker(s: Setup): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER, JSON.stringify(s.cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
   s.children.push(child);
+  s.output.set(child, '');
   return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('ready') && resolve(child));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      s.output.set(child, s.output.get(child)! + chunk);
+      if (s.output.get(child)!.includes('ready')) resolve(child);
+    });
     child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
   });
+}
+
+/** Runs the worker is driving now, from its `drive_start` / `drive_end` lines. */
+function driving(s: Setup, child: ChildProcess): string[] {
+  const open = new Map<string, number>();
+  for (const line of s.output.get(child)!.split('\n')) {
+    const [kind, runId] = line.split(' ');
+    if (kind === 'drive_start') open.set(runId!, (open.get(runId!) ?? 0) + 1);
+    if (kind === 'drive_end') open.set(runId!, (open.get(runId!) ?? 0) - 1);
+  }
+  return [...open].filter(([, n]) => n > 0).map(([runId]) => runId);
+}
+
+/** Waits until the store shows `child` owning (holding the lease of) a running run with at least one committed step; returns its id. */
+async function ownsRunningRun(s: Setup, child: ChildProcess): Promise<string> {
+  const redis = new Redis(URL_);
+  try {
+    return await waitFor(async () => {
+      for (const runId of driving(s, child)) {
+        const run = await s.store.getRun(runId);
+        const owner = await redis.hget(`${s.cfg.keyPrefix}run:${runId}`, 'leaseOwner');
+        if (run?.status === 'running' && run.stepCount >= 1 && owner === `worker-${child.pid}`) return runId;
+      }
+      return undefined;
+    }, { timeoutMs: 30_000, message: `worker ${child.pid} owns a running run with a committed step` });
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function waitTerminal(s: Setup, runIds: string[], timeoutMs = 30_000): Promise<void> {
@@ -67,7 +99,8 @@ describe('@agentrt/worker-bullmq', () => {
     const s = await start({ stepDelayMs: 150 });
     const [a] = await Promise.all([worker(s), worker(s)]);
     const runIds = await Promise.all(Array.from({ length: 6 }, (_, i) => s.queue.enqueue({ input: 'go', runId: `w-kill-${i}` })));
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed only once it owns a run mid-way, so there is something to take over.
+    const owned = await ownsRunningRun(s, a!);
     a!.kill('SIGKILL');
     await waitTerminal(s, runIds, 40_000);
     let resumed = 0;
@@ -77,17 +110,20 @@ describe('@agentrt/worker-bullmq', () => {
       if ((await s.store.listEvents(runId)).some((e) => e.type === 'run_resumed')) resumed++;
     }
     expect(resumed).toBeGreaterThan(0);
+    expect((await s.store.listEvents(owned)).some((e) => e.type === 'run_resumed')).toBe(true);
   }, 60_000);
 
   it('fences a frozen worker: after SIGSTOP/SIGCONT its stale commits are refused, nothing is duplicated (F-31, F-33)', async () => {
     const s = await start({ stepDelayMs: 150 });
     const [a] = await Promise.all([worker(s), worker(s)]);
     const runIds = await Promise.all(Array.from({ length: 4 }, (_, i) => s.queue.enqueue({ input: 'go', runId: `w-stop-${i}` })));
-    await new Promise((r) => setTimeout(r, 600));
+    await ownsRunningRun(s, a!);
     a!.kill('SIGSTOP');
+    const stale = driving(s, a!);
     await waitTerminal(s, runIds, 40_000);
     a!.kill('SIGCONT');
-    await new Promise((r) => setTimeout(r, 1_500)); // let the stale owner try to commit
+    // The stale owner wakes up and finishes the drives it had in flight, each write fenced off by the lease epoch.
+    await waitFor(() => stale.every((runId) => !driving(s, a!).includes(runId)), { timeoutMs: 30_000, message: 'the thawed worker ended its stale drives' });
     for (const runId of runIds) {
       const run = (await s.store.getRun(runId))!;
       expect(run.status).toBe('completed');

@@ -37,7 +37,8 @@ export function agentrt(dbPath: string, args: readonly string[], options: { env?
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const done = new Promise<Finished>((resolve) => child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out, err })));
+  // 'close', not 'exit': the output may still be in the pipes when the process has exited.
+  const done = new Promise<Finished>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out, err })));
   return { child, done, output: () => ({ out, err }), kill: (signal = 'SIGKILL') => child.kill(signal) };
 }
 

@@ -37,6 +37,15 @@ export interface BoundApproval extends ApprovalDecision {
   readonly argsFingerprint: string;
 }
 
+/**
+ * Told when a run's first call goes in flight and when its last one settles. The runtime sets
+ * one on runs it drives with a store that cannot push kills, to read the kill flag meanwhile.
+ */
+export interface CallWatcher {
+  busy(run: ActiveRun): void;
+  idle(run: ActiveRun): void;
+}
+
 /** In-memory state of a run while this process drives it. */
 export class ActiveRun {
   readonly runId: string;
@@ -67,6 +76,9 @@ export class ActiveRun {
   lastRenewMono = monotonicMs();
   /** Set once the run's outcome is decided; late events are dropped after that. */
   finished = false;
+  /** Watches calls in flight (kill polling); unset when the store pushes kills. */
+  callWatcher: CallWatcher | undefined;
+  private callsInFlight = 0;
   /** Structured output of this run, if it asked for one. */
   readonly output: OutputMode | undefined;
   /** Failed final answers fed back so far (steps that end with a repair request). */
@@ -138,6 +150,20 @@ export class ActiveRun {
   get abort(): RunAbort | undefined {
     const reason: unknown = this.controller.signal.reason;
     return this.controller.signal.aborted && reason instanceof RunAbort ? reason : undefined;
+  }
+
+  /**
+   * Runs `work` (a step's Decide or Act: the part that waits on the model or on tools) marked as
+   * in flight, so a kill set by another process is noticed meanwhile (see `killPollMs`). Costs
+   * two counter updates when the store pushes kills, and one timer when it does not.
+   */
+  async busy<T>(work: () => Promise<T>): Promise<T> {
+    if (this.callsInFlight++ === 0) this.callWatcher?.busy(this);
+    try {
+      return await work();
+    } finally {
+      if (--this.callsInFlight === 0) this.callWatcher?.idle(this);
+    }
   }
 
   abortWith(cause: AbortCause, detail: string): void {

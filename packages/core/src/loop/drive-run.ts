@@ -84,13 +84,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
-        decision = await decide(deps, run, options);
+        decision = await run.busy(() => decide(deps, run, options));
       } else {
         // Resuming a step whose decision was persisted: act on it without asking the model again.
         run.pendingStep = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
       }
-      const outcome = await act(deps, run, decision, { fromStore });
+      const outcome = await run.busy(() => act(deps, run, decision, { fromStore }));
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       // Structured output: a final answer is parsed and validated before its step commits; a
       // failed one is committed with a repair request (a user message), or ends the run once the budget is spent.

@@ -28,6 +28,7 @@ import { fingerprint } from '../util/canonical-json.js';
 import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
 import { AsyncQueue } from './async-queue.js';
+import { KillPoller } from './kill-poller.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
 /**
@@ -126,6 +127,8 @@ export class AgentRuntime<TOut = string> {
   private readonly deps: RunDeps;
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult<unknown>> }>();
   private unsubscribeKills: (() => void) | undefined;
+  /** Reads kill flags of runs with a call in flight when the store cannot push them. */
+  private readonly killPoller: KillPoller;
   private readonly disposables: readonly Disposable[];
   /** Calls every `onEvent` hook; undefined when none is registered (then events cost nothing more). */
   private readonly observer: EventListener | undefined;
@@ -166,6 +169,7 @@ export class AgentRuntime<TOut = string> {
       config: this.config,
       toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
     };
+    this.killPoller = new KillPoller(this.deps.store, this.config.killPollMs);
     this.observer = eventObserver(this.deps.hooks);
   }
 
@@ -256,9 +260,12 @@ export class AgentRuntime<TOut = string> {
   }
 
   /**
-   * Stops a run: recorded in the store (any runtime sharing it stops the run before its next
-   * model or tool call); in this process in-flight calls are aborted at once. A paused run is
-   * finished as `killed` directly. Killing a finished run does nothing.
+   * Stops a run: recorded in the store, so any runtime sharing it stops the run. In this
+   * process in-flight calls are aborted at once; in another process a model or tool call in
+   * flight is aborted as soon as that runtime hears of the flag — at once with a store that
+   * pushes kills (`subscribeKills`: Redis, memory), within `killPollMs` with one that does not
+   * (SQLite) — and no new call starts. A paused run is finished as `killed` directly. Killing a
+   * finished run does nothing.
    */
   async kill(runId: string, reason: string): Promise<void> {
     await this.deps.store.setKillFlag({ scope: runId, reason, at: nowIso() });
@@ -272,7 +279,11 @@ export class AgentRuntime<TOut = string> {
     if (record?.status === 'paused') await this.finishIdle(record, reason, 'run');
   }
 
-  /** Incident stop: every running run stops, paused runs are killed, and new runs are refused (recorded `killed`) until `clearKill()`. */
+  /**
+   * Incident stop: every running run stops (in every process sharing the store, with the same
+   * in-flight guarantee as `kill`), paused runs are killed, and new runs are refused (recorded
+   * `killed`) until `clearKill()`.
+   */
   async killAll(reason: string): Promise<void> {
     await this.deps.store.setKillFlag({ scope: KILL_ALL_SCOPE, reason, at: nowIso() });
     const locals = [...this.active.values()];
@@ -429,6 +440,8 @@ export class AgentRuntime<TOut = string> {
 
   private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult<unknown>> {
     this.watchKills();
+    // A store that pushes kills aborts in-flight calls at once; any other is polled while a call is in flight.
+    if (!this.deps.store.subscribeKills) run.callWatcher = this.killPoller;
     const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
     if (signal?.aborted) onCancel();
     signal?.addEventListener('abort', onCancel, { once: true });

@@ -36,6 +36,13 @@ export interface RuntimeConfig<TOut = string> {
   /** Lease owner id of this runtime (default: a random id). */
   readonly owner?: string;
   /**
+   * With a store that cannot push kill flags (no `subscribeKills`, e.g. `SqliteStore`): how often
+   * the kill flag of a run is read while one of its model or tool calls is in flight, so a kill
+   * set by another process aborts the call within this time. Nothing is read while no call is in
+   * flight. Integer ms, 10–60 000. Default 250.
+   */
+  readonly killPollMs?: number;
+  /**
    * Default structured output of every run (a run's own `output` wins): a zod object schema the
    * final answer must match; `result.output` is then the parsed value. See docs/messages.md.
    */
@@ -57,10 +64,14 @@ export interface ResolvedRuntimeConfig {
   readonly onUnknownOutcome: 'report' | 'ask';
   readonly leaseTtlMs: number;
   readonly owner: string;
+  readonly killPollMs: number;
   /** The default output schema and the spec sent to models for it. */
   readonly output: { readonly schema: z.ZodType; readonly spec: OutputSpec } | undefined;
   readonly maxOutputRepairs: number;
 }
+
+/** Default of `killPollMs`: how often a run with a call in flight reads its kill flag when the store cannot push kills. */
+export const DEFAULT_KILL_POLL_MS = 250;
 
 const restSchema = z.object({
   audit: z.strictObject({ hashChain: z.boolean().optional() }).optional(),
@@ -68,6 +79,7 @@ const restSchema = z.object({
   onUnknownOutcome: z.enum(['report', 'ask']).optional(),
   leaseTtlMs: z.number().int().min(100).max(3_600_000).optional(),
   owner: z.string().min(1).max(200).optional(),
+  killPollMs: z.number().int().min(10).max(60_000).optional(),
   maxOutputRepairs: z.number().int().min(0).max(10).optional(),
 });
 
@@ -97,6 +109,7 @@ export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick
     onUnknownOutcome: rest.onUnknownOutcome ?? 'report',
     leaseTtlMs: rest.leaseTtlMs ?? 30_000,
     owner: rest.owner ?? `runtime-${globalThis.crypto.randomUUID()}`,
+    killPollMs: rest.killPollMs ?? DEFAULT_KILL_POLL_MS,
     output,
     maxOutputRepairs: rest.maxOutputRepairs ?? DEFAULT_MAX_OUTPUT_REPAIRS,
   });

@@ -128,6 +128,13 @@ export interface WriteOptions {
  * - Messages are kept exactly, content parts (base64 `data` included) and assistant `reasoning`
  *   (with its `providerData`) too. Durable stores should keep large media once per run
  *   (`extractBlobs` / `restoreBlobs`); a referenced blob that is missing on read is `state_corrupt`.
+ *
+ * Kill delivery (checked by `describeCrossProcess`): a flag set through any handle on the same
+ * storage, by any process, stops a run driven elsewhere before its next model or tool call, and
+ * aborts the signal of a model or tool call already in flight — at once (the push latency) when
+ * the store implements `subscribeKills`, else within the runtime's `killPollMs` (default 250 ms,
+ * plus scheduling slack), because the runtime then reads `getKillFlag` every `killPollMs` while a
+ * call is in flight (and never while none is). Both per-run flags and the incident stop `'*'` apply.
  */
 export interface StateStore {
   /** Creates a run. With an `idempotencyKey` already used, returns that run and `created: false`. */
@@ -176,8 +183,12 @@ export interface StateStore {
 
   /**
    * Optional push notification of kill flags set by any process, so a runtime can abort
-   * in-flight calls of the runs it drives at once instead of at the next call boundary.
-   * Returns an unsubscribe function.
+   * in-flight calls of the runs it drives at once. Returns an unsubscribe function.
+   *
+   * Implementing it declares that the store pushes: the runtime then never polls `getKillFlag`
+   * for in-flight calls, so implement it only if every flag set through any handle on the same
+   * storage (per-run and `'*'`) reaches every subscriber while it is subscribed (Redis pub/sub,
+   * PostgreSQL LISTEN/NOTIFY, in-process listeners). A store without it is polled (`killPollMs`).
    */
   subscribeKills?(listener: (flag: KillFlag) => void): () => void;
 

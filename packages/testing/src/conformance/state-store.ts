@@ -1,5 +1,6 @@
 import { AgentrtError, KILL_ALL_SCOPE, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../wait-for.js';
 
 /** Options of `describeStateStore`. */
 export interface StateStoreSuiteOptions {
@@ -276,9 +277,8 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const run = newRun();
       await store.createRun(run);
       const a = await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 100 });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const b = await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 });
-      expect(b?.epoch).toBeGreaterThan(a!.epoch);
+      const b = await waitFor(() => store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 }), { timeoutMs: 10_000, message: "b takes a's lapsed lease" });
+      expect(b.epoch).toBeGreaterThan(a!.epoch);
     });
 
     it('hands out copies: mutating a returned record does not change the store', async () => {

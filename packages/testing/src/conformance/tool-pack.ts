@@ -110,7 +110,8 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         controller.abort(new Error('aborted by the conformance suite'));
         const started = Date.now();
         await tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal)).catch(() => undefined);
-        expect(Date.now() - started, tool.name).toBeLessThan(1_000);
+        // Promptly: far below any tool timeout; loose enough that a busy machine cannot fail it.
+        expect(Date.now() - started, tool.name).toBeLessThan(5_000);
       }
     });
   });
@@ -539,18 +540,20 @@ export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
       const swapper = `
         const fs = require('node:fs');
         const at = ${JSON.stringify(join(layout.root, 'swap'))}, held = ${JSON.stringify(join(layout.root, 'held'))}, out = ${JSON.stringify(outside)};
-        const end = Date.now() + 3000;
+        process.stdout.write('swapping\\n');
+        const end = Date.now() + 60_000; // a safety net: the suite kills it once its attempts are done
         while (Date.now() < end) {
           try { fs.renameSync(at, held); fs.symlinkSync(out, at); fs.unlinkSync(at); fs.renameSync(held, at); } catch {}
         }`;
-      const child = spawn(process.execPath, ['-e', swapper], { stdio: 'ignore' });
+      const child = spawn(process.execPath, ['-e', swapper], { stdio: ['ignore', 'pipe', 'ignore'] });
       const exited = new Promise((resolve) => child.on('exit', resolve));
       try {
+        // A fixed number of rounds, all while the swapper runs (a time window would shrink on a busy machine).
+        await new Promise((resolve) => child.stdout!.once('data', resolve));
         const tools = await build(layout.root);
         let calls = 0;
         const leaks: string[] = [];
-        const deadline = Date.now() + 2_500;
-        while (Date.now() < deadline) {
+        for (let round = 0; round < 25; round++) {
           const outcomes = await Promise.all([
             callTool(tools.read, { path: 'swap/secret.txt' }, 5_000),
             tools.search ? callTool(tools.search, { query: 'secret', path: '.' }, 5_000) : undefined,
@@ -564,10 +567,10 @@ export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
             if (outcome.output?.includes(layout.canary)) leaks.push(outcome.output.slice(0, 200));
           }
         }
-        expect(calls).toBeGreaterThan(40);
+        expect(calls).toBeGreaterThanOrEqual(25);
         expect(leaks).toEqual([]);
       } finally {
-        child.kill();
+        child.kill('SIGKILL');
         await exited;
         layout.cleanup();
       }

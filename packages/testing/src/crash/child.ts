@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { createRuntime, type RuntimeHooks, type StateStore } from '@agentrt/core';
 import type { CrashChildConfig } from './harness.js';
-import { approvalScenarioModel, crashScenarioModel, crashScenarioTools, MEDIA_INPUT, mediaScenarioModel, slowScenarioModel, slowScenarioTools } from './scenario.js';
+import { approvalScenarioModel, crashScenarioModel, crashScenarioTools, holdScenarioModel, holdScenarioTools, MEDIA_INPUT, mediaScenarioModel, slowScenarioModel, slowScenarioTools } from './scenario.js';
 
 const config = JSON.parse(process.argv[2]!) as CrashChildConfig;
 const die = () => process.kill(process.pid, 'SIGKILL');
@@ -36,12 +36,13 @@ const media = scenario === 'media';
 const tools = crashScenarioTools(config.counterUrl, (tool, stepIndex) => {
   if (at('CP4', stepIndex) && (config.crash?.tool ?? 'charge') === tool) die(); // effect done, completion not recorded
 }, { media });
+const killPoll = config.killPollMs !== undefined ? { killPollMs: config.killPollMs } : {};
 const runtime = scenario === 'crash' || media
-  ? createRuntime({ model: media ? mediaScenarioModel() : crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: { maxSteps: 10 } })
+  ? createRuntime({ model: media ? mediaScenarioModel() : crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: { maxSteps: 10 }, ...killPoll })
   : createRuntime({
-    model: scenario === 'slow' ? slowScenarioModel() : approvalScenarioModel(),
-    tools: slowScenarioTools(config.counterUrl), store, leaseTtlMs: config.leaseTtlMs, owner: `child-${process.pid}`,
-    loopDetection: false, limits: { maxSteps: 200, timeoutMs: 60_000 },
+    model: scenario === 'slow' ? slowScenarioModel() : scenario === 'hold' ? holdScenarioModel() : approvalScenarioModel(),
+    tools: scenario === 'hold' ? holdScenarioTools(config.counterUrl) : slowScenarioTools(config.counterUrl), store, leaseTtlMs: config.leaseTtlMs, owner: `child-${process.pid}`,
+    loopDetection: false, limits: { maxSteps: 200, timeoutMs: 60_000 }, ...killPoll,
   });
 const result = config.mode === 'start'
   ? await runtime.run({ input: media ? MEDIA_INPUT : 'run the crash scenario', runId: config.runId })

@@ -26,9 +26,11 @@ export interface CrashChildConfig {
   /**
    * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
    * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
-   * `approval`: a run that pauses for approval.
+   * `approval`: a run that pauses for approval; `hold`: one call of a tool that waits 10 s on its signal.
    */
-  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval';
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval' | 'hold';
+  /** The child runtime's `killPollMs` (default: the runtime's default). */
+  readonly killPollMs?: number;
 }
 
 /** What one child process did. */
@@ -48,9 +50,10 @@ export function runCrashChild(config: CrashChildConfig, timeoutMs = 30_000): Pro
   return startCrashChild(config, timeoutMs).exited;
 }
 
-/** Starts a child without waiting; `exited` settles when it ends. */
-export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): { pid: number | undefined; exited: Promise<ChildOutcome> } {
+/** Starts a child without waiting; `exited` settles when it ends, and `settled` turns true then. */
+export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): { pid: number | undefined; exited: Promise<ChildOutcome>; readonly settled: boolean } {
   let pid: number | undefined;
+  let settled = false;
   const exited = new Promise<ChildOutcome>((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -59,14 +62,22 @@ export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': stdout may still hold the RESULT line when the process has exited.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      settled = true;
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult<unknown> } : {}) });
     });
     pid = child.pid;
   });
-  return { pid, exited };
+  return {
+    pid,
+    exited,
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 /**

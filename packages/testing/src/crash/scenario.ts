@@ -148,3 +148,56 @@ export function approvalScenarioModel(): ModelAdapter {
     },
   };
 }
+
+/** How long the `hold` tool waits when nothing aborts it. */
+export const HOLD_MS = 10_000;
+/** The call id of the `hold` scenario's one tool call. */
+export const HOLD_CALL_ID = 'hold-0';
+
+/** Calls `hold` once (a tool that waits `HOLD_MS` on its signal), then answers. For kill-in-flight tests. */
+export function holdScenarioModel(): ModelAdapter {
+  return {
+    provider: 'scripted',
+    model: 'hold-scenario',
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      const done = request.messages.some((message) => message.role === 'tool');
+      return done
+        ? { message: { role: 'assistant', content: 'held' }, usage: { inputTokens: 5, outputTokens: 2 }, finishReason: 'stop' }
+        : { message: { role: 'assistant', content: '', toolCalls: [{ id: HOLD_CALL_ID, name: 'hold', args: { ms: HOLD_MS } }] }, usage: { inputTokens: 5, outputTokens: 2 }, finishReason: 'tool_calls' };
+    },
+  };
+}
+
+/**
+ * `hold` waits `ms` on its abort signal and reports to the effect counter: key
+ * `<idempotencyKey>:started` once it runs, `:aborted` when its signal aborts, `:finished` when it
+ * ran to its end — so another process can wait for the tool to be in flight and see it aborted.
+ */
+export function holdScenarioTools(counterUrl: string): Tool[] {
+  const report = (kind: string, key: string) => fetch(`${counterUrl}/effect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, key }) }).then(() => undefined, () => undefined);
+  return [
+    defineTool({
+      name: 'hold', description: 'Waits on its abort signal', input: z.object({ ms: z.number() }), timeoutMs: 60_000,
+      execute: async ({ ms }, ctx) => {
+        await report('hold_started', `${ctx.idempotencyKey}:started`);
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => {
+            clearTimeout(timer);
+            reject(new Error('aborted'));
+          };
+          const timer = setTimeout(() => {
+            ctx.signal.removeEventListener('abort', onAbort);
+            resolve();
+          }, ms);
+          if (ctx.signal.aborted) onAbort();
+          else ctx.signal.addEventListener('abort', onAbort, { once: true });
+        }).catch(async (error: unknown) => {
+          await report('hold_aborted', `${ctx.idempotencyKey}:aborted`);
+          throw error;
+        });
+        await report('hold_finished', `${ctx.idempotencyKey}:finished`);
+        return 'held to the end';
+      },
+    }),
+  ];
+}

@@ -33,7 +33,8 @@ export type RunEvent =
   | (RunEventBase & { readonly type: 'tool_progress'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly progress?: number; readonly total?: number; readonly message?: string })
   /** A running call reported a log line (`ToolContext.log`), redacted like every event. */
   | (RunEventBase & { readonly type: 'tool_log'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly level: 'debug' | 'info' | 'warning' | 'error'; readonly message: string })
-  | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
+  /** A committed step: `toolCalls` within `maxToolCalls`, `toolCallsRefused` over it (absent in events written before the field). */
+  | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly toolCallsRefused?: number; readonly durationMs: number })
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult<unknown> })
   /** The result as recorded: a structured `output` in its JSON form, redacted like every event. */

@@ -72,13 +72,20 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
 
   // I5
   const sum = steps.reduce(
-    (acc, step) => ({ input: acc.input + step.usage.inputTokens, output: acc.output + step.usage.outputTokens, cost: acc.cost + step.usage.costUsd, calls: acc.calls + step.toolCalls }),
-    { input: 0, output: 0, cost: 0, calls: 0 },
+    (acc, step) => ({
+      input: acc.input + step.usage.inputTokens, output: acc.output + step.usage.outputTokens, cost: acc.cost + step.usage.costUsd,
+      calls: acc.calls + step.toolCalls, refused: acc.refused + (step.toolCallsRefused ?? 0),
+    }),
+    { input: 0, output: 0, cost: 0, calls: 0, refused: 0 },
   );
   if (run.status !== 'paused' && !run.pendingStep) {
     if (run.usage.inputTokens !== sum.input || run.usage.outputTokens !== sum.output) violations.push(`I5: run usage ${run.usage.inputTokens}/${run.usage.outputTokens} differs from the sum over steps ${sum.input}/${sum.output}`);
     if (Math.abs(run.usage.costUsd - sum.cost) > 1e-9) violations.push(`I5: run cost ${run.usage.costUsd} differs from the sum over steps ${sum.cost}`);
     if (run.result && run.result.toolCalls !== sum.calls) violations.push(`I5: result counts ${run.result.toolCalls} tool calls, steps hold ${sum.calls}`);
+    if (run.toolCalls !== sum.calls) violations.push(`I5: run counts ${run.toolCalls} tool calls, steps hold ${sum.calls}`);
+    // Results and records written before the refused count existed have none (read as 0).
+    if (run.result && (run.result.toolCallsRefused ?? 0) !== sum.refused) violations.push(`I5: result counts ${run.result.toolCallsRefused ?? 0} refused tool calls, steps hold ${sum.refused}`);
+    if ((run.toolCallsRefused ?? 0) !== sum.refused) violations.push(`I5: run counts ${run.toolCallsRefused ?? 0} refused tool calls, steps hold ${sum.refused}`);
   }
   const stopIndex = events.findIndex((event) => event.type === 'run_finished' || event.type === 'run_paused');
   if (stopIndex >= 0) {

@@ -46,13 +46,18 @@ export class ActiveRun {
   /** Input plus committed steps: always tool-paired. */
   readonly history: Message[];
   steps: number;
+  /** Tool calls within `maxToolCalls`, including the current, not yet committed step. */
   toolCalls: number;
+  /** Tool calls refused over `maxToolCalls`, including the current step. */
+  toolCallsRefused: number;
   /** Usage including the current, not yet committed step (what budgets check). */
   readonly usage: Usage;
   /** Totals of committed steps only (what results report). */
   readonly committedUsage: Usage;
   committedToolCalls: number;
-  toolCallCapExceeded = false;
+  committedToolCallsRefused: number;
+  /** True once a call was refused over `maxToolCalls` (restored on resume from the persisted count). */
+  toolCallCapExceeded: boolean;
   pendingStep: PendingStep | undefined;
   readonly seenCallIds = new Set<string>();
   readonly callsPerTool = new Map<string, number>();
@@ -99,9 +104,13 @@ export class ActiveRun {
     }
     this.steps = record.stepCount;
     this.toolCalls = record.toolCalls;
+    // Records written before the field existed have none: nothing was refused then as far as they tell.
+    this.toolCallsRefused = record.toolCallsRefused ?? 0;
+    this.toolCallCapExceeded = this.toolCallsRefused > 0;
     this.usage = { ...emptyUsage(), ...record.usage };
     this.committedUsage = { ...this.usage };
     this.committedToolCalls = record.toolCalls;
+    this.committedToolCallsRefused = this.toolCallsRefused;
     this.pendingStep = record.pendingStep;
     this.approvals = approvals;
     // The latest persisted context-strategy state (a summary survives resume, not recomputed).

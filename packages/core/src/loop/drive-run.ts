@@ -103,7 +103,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         else if (run.outputRepairs < run.output.maxRepairs) repair = repairMessage(run.output.spec, verdict.problems);
         else invalid = outputInvalid(run, verdict.problems);
       }
-      await commit(deps, run, decision, outcome.results, outcome.toolCalls, repair);
+      await commit(deps, run, decision, outcome.results, { toolCalls: outcome.toolCalls, toolCallsRefused: outcome.toolCallsRefused }, repair);
       if (parsed) run.parsedOutput = parsed;
       if (repair) run.outputRepairs++;
       if (outcome.error !== undefined) throw outcome.error;
@@ -228,6 +228,7 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
     runId: run.runId,
     steps: run.steps,
     toolCalls: run.toolCalls,
+    toolCallsRefused: run.toolCallsRefused,
     toolCallCapExceeded: run.toolCallCapExceeded,
     usage: { ...run.usage },
     elapsedMs: run.elapsedMs,
@@ -242,7 +243,8 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
   return undefined;
 }
 
-async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], toolCalls: number, repair?: UserMessage): Promise<void> {
+async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> {
+  const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = [decision.message, ...results];
   if (repair) messages.push(repair);
   const violations = findPairingViolations(messages);
@@ -253,13 +255,14 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     messages,
     usage: decision.usage,
     toolCalls,
+    toolCallsRefused,
     finishReason: decision.finishReason,
     startedAt: decision.startedAt,
     endedAt: nowIso(),
     ...(run.contextStateDirty || decision.contextState ? { contextState: { ...run.contextState } } : {}),
   };
   run.contextStateDirty = false;
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);
@@ -267,6 +270,7 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;
+  run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
   for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
   await renewLease(deps, run);
@@ -307,6 +311,7 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
     // Totals of what is recorded: equal to the sum over committed steps (invariant I5).
     steps: run.steps,
     toolCalls: run.committedToolCalls,
+    toolCallsRefused: run.committedToolCallsRefused,
     usage: { ...run.committedUsage },
     startedAt: run.startedAt,
     endedAt: nowIso(),

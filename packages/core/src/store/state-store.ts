@@ -1,6 +1,6 @@
 import type { AssistantMessage, Message, TokenUsage, ToolMessage, Usage } from '../messages.js';
 import type { FinishReason, OutputSpec } from '../model.js';
-import type { PendingApproval, RunResult, RunStatus } from '../result.js';
+import type { PendingApproval, RunResult, RunStatus, StopReason } from '../result.js';
 import type { SideEffects } from '../tool.js';
 import type { StoredRunEvent } from '../events.js';
 
@@ -78,6 +78,14 @@ export interface StepRecord {
   readonly endedAt: string;
   /** Context-strategy state (e.g. a running summary) as of this step, present only when it changed. */
   readonly contextState?: Readonly<Record<string, unknown>>;
+  /**
+   * Present on the record of the finalize call (`limits.finalize`): the run's last record, made
+   * after a limit stopped it — one assistant message (the answer, no tool calls), its usage, no tool
+   * calls. It carries the stop it answers, so a resume after a crash finishes with it instead of
+   * asking again. It is not a step of `RunResult.steps` (no Act follows it), but it is one of
+   * `RunRecord.stepCount` and of `loadSteps`, so usage totals stay the sum over records (I5).
+   */
+  readonly finalize?: { readonly stopReason: StopReason; readonly stopDetail?: string };
 }
 
 /** Proof of ownership of a run. A commit carrying a stale epoch is refused with `lease_lost`. */

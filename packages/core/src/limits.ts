@@ -107,15 +107,24 @@ const limitsSchema = z.strictObject({
   toolConcurrency: positiveInt.max(256).optional(),
   maxToolOutputChars: positiveInt.min(256).optional(),
   maxPartBytes: positiveInt.max(1024 * 1024 * 1024).optional(),
-  finalize: z.union([
-    z.boolean(),
-    z.strictObject({
-      maxOutputTokens: z.number().int().min(16).max(100_000).optional(),
-      instruction: z.string().trim().min(1).max(8_000).optional(),
-      graceMs: z.number().int().min(1).max(600_000).optional(),
-    }),
-  ]).optional(),
+  // Checked on its own below, so an error names the exact field (a union would report only `limits.finalize`).
+  finalize: z.unknown().optional(),
 });
+const finalizeSchema = z.strictObject({
+  maxOutputTokens: z.number().int().min(16).max(100_000).optional(),
+  instruction: z.string().trim().min(1).max(8_000).optional(),
+  graceMs: z.number().int().min(1).max(600_000).optional(),
+});
+
+function resolveFinalize(value: unknown): ResolvedFinalize | false {
+  if (value === undefined || value === false) return false;
+  if (value === true) return DEFAULT_FINALIZE;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('limits.finalize', 'expected true, false or { maxOutputTokens?, instruction?, graceMs? }');
+  }
+  const parsed = parseOptions(finalizeSchema, value, 'limits.finalize');
+  return Object.freeze({ ...DEFAULT_FINALIZE, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) });
+}
 
 /** Parses user options with zod and throws `ConfigError` naming the first offending field (`${prefix}.${path}`). */
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
@@ -130,8 +139,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
 /** Applies defaults and validates. Throws `ConfigError` (e.g. field `limits.maxSteps`). */
 export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
   const { finalize, ...parsed } = parseOptions(limitsSchema, limits ?? {}, 'limits');
-  const resolvedFinalize: ResolvedFinalize | false = finalize === undefined || finalize === false ? false
-    : Object.freeze({ ...DEFAULT_FINALIZE, ...Object.fromEntries(Object.entries(finalize === true ? {} : finalize).filter(([, v]) => v !== undefined)) });
+  const resolvedFinalize = resolveFinalize(finalize);
   return Object.freeze({ ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)), finalize: resolvedFinalize });
 }
 

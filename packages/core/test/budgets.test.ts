@@ -26,7 +26,7 @@ function exactModel(outputs: (i: number) => number, answerAt = Infinity) {
   const counter = new CharTokenEstimator();
   return new ScriptedModel([(request: ModelRequest, i: number) => {
     const usage = { inputTokens: counter.estimate(request), outputTokens: outputs(i) };
-    return i >= answerAt ? ScriptedModel.answer('done', { usage }) : ScriptedModel.call('lookup', { q: `page ${i}` }, { usage });
+    return i >= answerAt ? ScriptedModel.answer('done', usage) : ScriptedModel.call('lookup', { q: `page ${i}` }, { usage });
   }], { whenExhausted: 'cycle' });
 }
 

@@ -239,12 +239,11 @@ describe('finalize: a best answer when a limit stops the run (issue 11, item 1)'
   it('a kill during the finalize call aborts it; the decided stop stands and the kill is audited as the failure', async () => {
     const store = new MemoryStore();
     let runtime!: ReturnType<typeof createRuntime>;
-    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 1 }), (request: ModelRequest) => {
-      void runtime.kill(runIdOf(request), 'operator stop');
+    let runId = '';
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 1 }), () => {
+      void runtime.kill(runId, 'operator stop');
       return { delayMs: 30_000, text: 'never' };
     }]);
-    let runId = '';
-    const runIdOf = () => runId;
     runtime = createRuntime({ model, tools: [add], store, limits: { maxSteps: 1, finalize: true }, hooks: [{ onRunStart: (ctx) => void (runId = ctx.runId) }] });
     const started = Date.now();
     const result = await runtime.run('go');

@@ -38,6 +38,15 @@ function reasoningEntry(text: string, metadata: unknown): ReasoningPart | undefi
   return providerData ? { text, providerData } : { text };
 }
 
+/** The provider's response id and model (`response` of doGenerate, the `response-metadata` stream part), for traces. */
+function responseMeta(response: unknown): { model?: string; id?: string } {
+  if (!isObject(response)) return {};
+  return {
+    ...(typeof response.modelId === 'string' && response.modelId ? { model: response.modelId } : {}),
+    ...(typeof response.id === 'string' && response.id ? { id: response.id } : {}),
+  };
+}
+
 /** An assistant message from its parts, without empty fields. */
 function message(text: string, toolCalls: ToolCall[], reasoning: ReasoningPart[]): ModelResponse['message'] {
   return { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) };
@@ -65,7 +74,7 @@ export function fromGenerateResult(result: unknown): ModelResponse {
       toolCalls.push({ id: String(part.toolCallId ?? ''), name: String(part.toolName ?? ''), args: toArgs(part.input) });
     }
   }
-  return { message: message(text, toolCalls, reasoning), usage: toUsage(r.usage), finishReason: toFinishReason(r.finishReason) };
+  return { message: message(text, toolCalls, reasoning), usage: toUsage(r.usage), finishReason: toFinishReason(r.finishReason), ...responseMeta(r.response) };
 }
 
 function mergeMetadata(into: Json, metadata: unknown): void {
@@ -90,6 +99,7 @@ export class StreamAssembler {
   private readonly callsById = new Map<string, { id: string; name: string; args: string; final?: unknown }>();
   private readonly skipped = new Set<string>();
   private finished: Json | undefined;
+  private meta: { model?: string; id?: string } = {};
 
   constructor(private readonly emit: (event: ModelStreamEvent) => void, private readonly label: string) {}
 
@@ -150,6 +160,9 @@ export class StreamAssembler {
         this.emit({ type: 'tool_call_delta', index: this.calls.length - 1, id: callId, name, ...(call.args ? { argsDelta: call.args } : {}) });
         break;
       }
+      case 'response-metadata':
+        this.meta = { ...this.meta, ...responseMeta(part) };
+        break;
       case 'finish':
         this.finished = part;
         break;
@@ -163,6 +176,6 @@ export class StreamAssembler {
     if (!this.finished) throw new Error('the stream ended without a finish part');
     const toolCalls: ToolCall[] = this.calls.map((call) => ({ id: call.id, name: call.name, args: toArgs(call.final !== undefined ? call.final : call.args) }));
     const reasoning = [...this.reasoning.values()].flatMap((entry) => reasoningEntry(entry.text, entry.metadata) ?? []);
-    return { message: message(this.text, toolCalls, reasoning), usage: toUsage(this.finished.usage), finishReason: toFinishReason(this.finished.finishReason) };
+    return { message: message(this.text, toolCalls, reasoning), usage: toUsage(this.finished.usage), finishReason: toFinishReason(this.finished.finishReason), ...this.meta };
   }
 }

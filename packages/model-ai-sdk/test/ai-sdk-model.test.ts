@@ -88,7 +88,7 @@ describe('requests on the wire', () => {
     const add = defineTool({ name: 'add', description: 'Adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
     const model = await openai([{ reply: { toolCalls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }], usage: { inputTokens: 30, outputTokens: 9 } } }], { settings: { temperature: 0.2, seed: 7, stopSequences: ['END'] }, headers: { 'x-trace': 'abc' } });
     const response = await model.generate(request([{ role: 'system', content: 'be terse' }, user('add 1 and 2')], { tools: [add.spec] }));
-    expect(response).toEqual({ message: { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }] }, usage: { inputTokens: 30, outputTokens: 9 }, finishReason: 'tool_calls' });
+    expect(response).toEqual({ message: { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }] }, usage: { inputTokens: 30, outputTokens: 9 }, finishReason: 'tool_calls', model: 'gpt-4o-mini', id: 'chatcmpl-loopback' });
     const sent = body(server!, 0);
     expect(sent).toMatchObject({ model: 'gpt-4o-mini', temperature: 0.2, seed: 7, stop: ['END'], messages: [{ role: 'system', content: 'be terse' }, { role: 'user', content: 'add 1 and 2' }] });
     expect(sent.tools[0]).toMatchObject({ type: 'function', function: { name: 'add', description: 'Adds', parameters: { type: 'object', required: ['a', 'b'] } } });

@@ -40,6 +40,11 @@ export interface AnthropicModelOptions {
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
 /** The server's stop reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+/** The provider's own model and message ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
+const responseMeta = (model: unknown, id: unknown): { model?: string; id?: string } => ({
+  ...(typeof model === 'string' && model ? { model } : {}),
+  ...(typeof id === 'string' && id ? { id } : {}),
+});
 const stopOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
@@ -156,6 +161,8 @@ export class AnthropicModel implements ModelAdapter {
           content: { type: string; text?: string; id?: string; name?: string; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown }[];
           stop_reason: string | null;
           usage: { input_tokens: number; output_tokens: number };
+          model?: unknown;
+          id?: unknown;
         };
         const text = message.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
         const toolCalls: ToolCall[] = message.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id!, name: block.name!, args: block.input }));
@@ -164,6 +171,7 @@ export class AnthropicModel implements ModelAdapter {
           message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
           finishReason: stopOf(message.stop_reason),
+          ...responseMeta(message.model, message.id),
         };
       } }),
     });
@@ -184,12 +192,14 @@ export class AnthropicModel implements ModelAdapter {
         let stop: string | undefined;
         let stopped = false;
         const usage = { inputTokens: 0, outputTokens: 0 };
+        let meta: ReturnType<typeof responseMeta> = {};
         const blocks = new Map<number, { id: string; name: string; json: string }>();
         const thoughts = new Map<number, { type: string; thinking: string; signature?: string; data?: string }>();
         for await (const event of events) {
           touch();
           switch (event.type) {
             case 'message_start':
+              meta = responseMeta(event.message?.model, event.message?.id);
               usage.inputTokens = event.message?.usage?.input_tokens ?? 0;
               usage.outputTokens = event.message?.usage?.output_tokens ?? 0;
               break;
@@ -238,6 +248,7 @@ export class AnthropicModel implements ModelAdapter {
           message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage,
           finishReason: stopOf(stop),
+          ...meta,
         };
       } }),
     });

@@ -42,6 +42,7 @@ interface ChatChunk {
   done_reason?: string;
   prompt_eval_count?: number;
   eval_count?: number;
+  model?: unknown;
 }
 
 /**
@@ -153,6 +154,7 @@ export class OllamaModel implements ModelAdapter {
             message: this.message(response.message?.content ?? '', response.message?.thinking ?? '', toolCalls),
             usage: { inputTokens: response.prompt_eval_count ?? 0, outputTokens: response.eval_count ?? 0 },
             finishReason: this.finish(response, toolCalls.length > 0),
+            ...(typeof response.model === 'string' && response.model ? { model: response.model } : {}),
           };
         } catch (error) {
           throw withHeaders(error, seen.headers);
@@ -201,6 +203,7 @@ export class OllamaModel implements ModelAdapter {
             message: this.message(text, thinking, toolCalls),
             usage: { inputTokens: last.prompt_eval_count ?? 0, outputTokens: last.eval_count ?? 0 },
             finishReason: this.finish(last, toolCalls.length > 0),
+            ...(typeof last.model === 'string' && last.model ? { model: last.model } : {}),
           };
         } catch (error) {
           throw withHeaders(error, seen.headers);

@@ -42,6 +42,11 @@ const outputLimit = (...limits: (number | undefined)[]) => {
 
 const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
 /** The server's finish reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+/** The provider's own model and response ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
+const responseMeta = (model: unknown, id: unknown) => ({
+  ...(typeof model === 'string' && model ? { model } : {}),
+  ...(typeof id === 'string' && id ? { id } : {}),
+});
 const finishOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(FINISH, reason) ? FINISH[reason]! : 'other');
 
 /**
@@ -127,6 +132,7 @@ export class OpenAIModel implements ModelAdapter {
           message: { role: 'assistant', content: choice.message.content ?? refusal ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
           usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
           finishReason: refusal && !choice.message.content ? 'content_filter' : finishOf(choice.finish_reason),
+          ...responseMeta(completion.model, completion.id),
         };
       } }),
     });
@@ -150,7 +156,11 @@ export class OpenAIModel implements ModelAdapter {
         let finish: string | undefined;
         let usage = { inputTokens: 0, outputTokens: 0 };
         const calls: { id: string; name: string; args: string }[] = [];
+        let responseModel: unknown;
+        let responseId: unknown;
         for await (const chunk of stream) {
+          responseModel ??= chunk.model;
+          responseId ??= chunk.id;
           touch();
           if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
           const choice = chunk.choices[0];
@@ -175,6 +185,7 @@ export class OpenAIModel implements ModelAdapter {
           message: { role: 'assistant', content: text || refusal, ...(toolCalls.length ? { toolCalls } : {}) },
           usage,
           finishReason: refusal && !text ? 'content_filter' : finishOf(finish),
+          ...responseMeta(responseModel, responseId),
         };
       } }),
     });

@@ -30,6 +30,11 @@ export interface ModelAdapterSuiteOptions {
   readonly malformedArgs: 'generate' | 'stream' | 'none';
   /** Whether the provider rejects an orphaned tool result/call with a 400 (Ollama does not). */
   readonly rejectsOrphans: boolean;
+  /**
+   * Whether the adapter reports the model the provider says answered (`ModelResponse.model`, used
+   * for `gen_ai.response.model` in traces). Default true; the loopback servers echo the request's model.
+   */
+  readonly reportsResponseModel?: boolean;
 }
 
 const add = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
@@ -66,9 +71,12 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
 
     it('maps a text answer, its usage and finish reason', async () => {
       const s = await start([{ reply: { text: 'hello there', usage: { inputTokens: 21, outputTokens: 4 } } }]);
-      const response = await options.create(s, { retry: FAST }).generate(request([user('hi')]));
+      const adapter = options.create(s, { retry: FAST });
+      const { model, id, ...response } = await adapter.generate(request([user('hi')]));
       expect(response).toEqual({ message: { role: 'assistant', content: 'hello there' }, usage: { inputTokens: 21, outputTokens: 4 }, finishReason: 'stop' });
       expect(s.requests).toHaveLength(1);
+      if (options.reportsResponseModel !== false) expect(model).toBe(adapter.model);
+      if (id !== undefined) expect(typeof id).toBe('string');
     });
 
     it('maps tool calls with object arguments', async () => {
@@ -99,6 +107,7 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       expect(deltas.join('')).toBe('streamed answer text');
       const final = first.at(-1);
       expect(final?.type === 'response' && final.response.message.content).toBe('streamed answer text');
+      if (options.reportsResponseModel !== false) expect(final?.type === 'response' && final.response.model).toBe(adapter.model);
       const second = await drain(adapter.stream!(request([user('add')])));
       const response = second.at(-1);
       expect(response?.type === 'response' && response.response.message.toolCalls?.[0]).toMatchObject({ name: 'add', args: { a: 1, b: 2 } });

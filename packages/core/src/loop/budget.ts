@@ -100,17 +100,36 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
   return allowed < MAX_CALL_OUTPUT_TOKENS ? { maxOutputTokens: Math.floor(Math.min(allowed, BUDGET_OUTPUT_CEILING)) } : {};
 }
 
-/** Output tokens a call with `inputTokens` of input may produce without overshooting a budget; undefined when no budget is near. */
-export function outputAllowance(deps: RunDeps, run: ActiveRun, inputTokens: number, price: ModelPrice | undefined, reserveFinalize: boolean): number | undefined {
+/**
+ * Output tokens a helper call (a strategy's summarizer) with `inputTokens` of input may produce
+ * without overshooting a budget; undefined when no budget is near. With `next`, room is also kept
+ * for the step's own model call that follows (its input grows by this call's output, as a summary
+ * becomes part of it) plus 16 output tokens, and for the finalize call — so a helper call never
+ * spends what the step's call then lacks.
+ */
+export function outputAllowance(
+  deps: RunDeps, run: ActiveRun, inputTokens: number, price: ModelPrice | undefined, reserveFinalize: boolean, next?: { readonly inputTokens: number },
+): number | undefined {
   const { limits } = deps.config;
-  const reserve = reserveFinalize && limits.finalize ? limits.finalize.maxOutputTokens : 0;
+  const fin = reserveFinalize && limits.finalize ? limits.finalize : undefined;
   const input = sane(inputTokens);
-  let allowed = limits.maxTokens - run.usage.inputTokens - run.usage.outputTokens - input - reserve;
+  const nextInput = next ? sane(next.inputTokens) : 0;
+  const tools = next ? sane(deps.config.tokenEstimator.estimate({ messages: [], tools: deps.gate.advertised })) : 0;
+  // Every token of this call's output is sent again by each later call that carries it.
+  const carriers = 1 + (next ? 1 : 0) + (next && fin ? 1 : 0);
+  const later = next ? nextInput + tools + MIN_OUTPUT_TOKENS + (fin ? nextInput : 0) : 0;
+  const tokensLeft = limits.maxTokens - run.usage.inputTokens - run.usage.outputTokens;
+  let allowed = Math.floor((tokensLeft - input - later - (fin ? fin.maxOutputTokens : 0)) / carriers);
   if (limits.maxCostUsd !== undefined && price) {
+    const main = deps.config.price;
     const inPrice = price.inputPerMillionUsd / 1_000_000;
     const outPrice = price.outputPerMillionUsd / 1_000_000;
-    const left = limits.maxCostUsd - run.usage.costUsd - input * inPrice - reserve * outPrice;
-    allowed = Math.min(allowed, outPrice > 0 ? Math.floor(left / outPrice) : left >= 0 ? Infinity : -Infinity);
+    const mainIn = main ? main.inputPerMillionUsd / 1_000_000 : 0;
+    const mainOut = main ? main.outputPerMillionUsd / 1_000_000 : 0;
+    const perToken = outPrice + (next ? mainIn * (fin ? 2 : 1) : 0);
+    const fixed = input * inPrice + (next ? (nextInput + tools) * mainIn + MIN_OUTPUT_TOKENS * mainOut + (fin ? nextInput * mainIn : 0) : 0) + (fin ? fin.maxOutputTokens * mainOut : 0);
+    const left = limits.maxCostUsd - run.usage.costUsd - fixed;
+    allowed = Math.min(allowed, perToken > 0 ? Math.floor(left / perToken) : left >= 0 ? Infinity : -Infinity);
   }
   if (allowed >= MAX_CALL_OUTPUT_TOKENS) return undefined;
   return Math.max(0, Math.floor(Math.min(allowed, BUDGET_OUTPUT_CEILING)));

@@ -117,9 +117,9 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
       addUsage(run.usage, priced);
       addUsage(stepUsage, priced);
     },
-    outputAllowance(inputTokens, model) {
+    outputAllowance(inputTokens, model, next) {
       const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
-      return outputAllowance(deps, run, inputTokens, price, !finalize);
+      return outputAllowance(deps, run, inputTokens, price, !finalize, next);
     },
     state: {
       get: (key) => run.contextState[key],

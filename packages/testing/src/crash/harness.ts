@@ -26,9 +26,10 @@ export interface CrashChildConfig {
   /**
    * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
    * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
-   * `approval`: a run that pauses for approval.
+   * `approval`: a run that pauses for approval; `finalize`: the crash scenario stopped by
+   * `maxSteps: 2` with `limits.finalize` on (its finalize call has step index 2).
    */
-  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval';
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval' | 'finalize';
 }
 
 /** What one child process did. */

@@ -79,8 +79,16 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
 
   const estimator = deps.config.tokenEstimator;
   const input = sane(estimator.estimate(request));
-  // The finalize call sends this transcript (tool traffic as text), its instruction and no tools.
-  const finalizeInput = finalize ? sane(estimator.estimate({ messages: [...request.messages, instructionMessage(finalize.instruction)], tools: [], ...(request.output ? { output: request.output } : {}) })) : 0;
+  // The finalize call sends this transcript (tool traffic as text) and its instruction, without
+  // the tools. Estimated from parts (request − tools + instruction), not by a second pass over the
+  // history: exact for estimators that sum their parts, as both built-in ones do.
+  let finalizeInput = 0;
+  if (finalize) {
+    const empty = sane(estimator.estimate({ messages: [], tools: [] }));
+    const tools = sane(estimator.estimate({ messages: [], tools: request.tools })) - empty;
+    const instruction = sane(estimator.estimate({ messages: [instructionMessage(finalize.instruction)], tools: [] })) - empty;
+    finalizeInput = Math.max(0, input - tools + instruction);
+  }
   const reserveTokens = finalize ? finalizeInput + finalize.maxOutputTokens : 0;
 
   const byTokens = tokensLeft - input - reserveTokens;
@@ -138,7 +146,14 @@ export function outputAllowance(
 /** An estimate as a usable count: a non-finite or negative estimate counts as 0. */
 const sane = (n: number) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0);
 
-/** The finalize call's instruction as the user message that ends its transcript. */
+const instructions = new Map<string, Message>();
+/** The finalize instruction as a user message; the same text gives the same object (estimators cache per message). */
 export function instructionMessage(instruction: string): Message {
-  return { role: 'user', content: instruction };
+  let message = instructions.get(instruction);
+  if (!message) {
+    message = { role: 'user', content: instruction };
+    instructions.set(instruction, message);
+    if (instructions.size > 64) instructions.delete(instructions.keys().next().value!);
+  }
+  return message;
 }

@@ -10,7 +10,7 @@ import type { StepRecord } from '../store/state-store.js';
 import { RunAbort } from '../util/abort.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
-import { budgetForCall, instructionMessage } from './budget.js';
+import { budgetForCall } from './budget.js';
 import { auditedMessage, contextFor, minDefined, validateResponse, wrappedModelCall } from './decide.js';
 import { callHook } from './hook-runner.js';
 import { checkAnswer, type OutputMode } from './structured-output.js';

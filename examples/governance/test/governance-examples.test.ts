@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { approvals } from '../src/approvals.js';
 import { audit } from '../src/audit.js';
 import { budgets } from '../src/budgets.js';
+import { finalize } from '../src/finalize.js';
+import { toolCallCounts } from '../src/tool-call-counts.js';
 import { idempotency } from '../src/idempotency.js';
 import { killSwitch } from '../src/kill-switch.js';
 import { loopDetection } from '../src/loop-detection.js';
@@ -9,9 +11,22 @@ import { toolPolicy } from '../src/tool-policy.js';
 
 describe('docs/governance.md snippets', () => {
   it('budgets', async () => {
-    const result = await budgets();
-    expect(result).toMatchObject({ stopReason: 'cost_budget', steps: 3 });
-    expect(result.usage.costUsd).toBeCloseTo(0.012, 9);
+    const { result, caps } = await budgets();
+    expect(result.stopReason).toBe('cost_budget');
+    expect(result.usage.costUsd).toBeLessThanOrEqual(0.01);
+    expect(caps).toEqual([470, 127]);
+    expect(caps.at(-1)).toBeLessThan(300);
+  });
+  it('finalize', async () => {
+    const { result, modelCalls } = await finalize();
+    expect(result).toMatchObject({ status: 'stopped', stopReason: 'max_steps', steps: 3, finalized: true });
+    expect(result.output).toMatch(/^Found 3 of 5 prices/);
+    expect(modelCalls).toBe(4);
+  });
+  it('tool-call counts', async () => {
+    const { result, ran } = await toolCallCounts();
+    expect(result).toMatchObject({ stopReason: 'max_tool_calls', toolCalls: 3, toolCallsRefused: 1 });
+    expect(ran).toEqual([1, 2, 3]);
   });
   it('tool policy', async () => {
     const { result, advertised, denials } = await toolPolicy();

@@ -8,5 +8,7 @@ export { Summarize } from './summarize.js';
 export type { SummarizeOptions } from './summarize.js';
 export { composeStrategies } from './compose-strategies.js';
 export { CachedTokenCounter, o200kTokenizer, MESSAGE_OVERHEAD } from './token-counter.js';
+export { TokenizerEstimator } from './tokenizer-estimator.js';
+export type { TokenizerEstimatorOptions } from './tokenizer-estimator.js';
 export type { Tokenizer } from './token-counter.js';
 export { estimateImageTokens, estimateFileTokens, imageDimensions, IMAGE_TOKENS_UNKNOWN, IMAGE_TOKENS_MIN, PDF_PAGE_TOKENS } from './media-tokens.js';

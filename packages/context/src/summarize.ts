@@ -1,5 +1,5 @@
 import { base64Bytes, ConfigError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter } from '@agentrt/core';
-import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
+import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
 import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
 /** Options of `Summarize`. */
@@ -67,7 +67,8 @@ function render(messages: readonly Message[]): string {
  * exceeds `triggerTokens`. Incremental: a new summary builds on the previous one and only
  * reads the messages since. The summary lives in the run's state (persisted with the step),
  * so it survives resume and is not recomputed each step; its token usage and cost count
- * toward the run's budgets. System prompts, the first and the newest user message and the
+ * toward the run's budgets, and near a budget's limit its output is capped to what is left (it
+ * is skipped when less than 16 tokens would be). System prompts, the first and the newest user message and the
  * last `keepLast` units are never summarized; a tool call and its results stay together.
  */
 export class Summarize implements ContextStrategy {
@@ -105,25 +106,31 @@ export class Summarize implements ContextStrategy {
       const newestUser = this.newestUser.find(context.runId, messages);
       if (newestUser >= from && newestUser < cut) cut = newestUser; // never summarize the newest request away
       if (cut > from) {
-        const summary = await this.summarize(state?.summary, messages.slice(from, cut), context);
-        state = { summary, coveredUntil: cut };
-        context.state.set(STATE_KEY, state);
+        // What the model will be sent besides the summary: the pinned prefix and the kept messages.
+        const rest = this.counter.range(messages, 0, prefix) + this.counter.range(messages, cut, messages.length) + MESSAGE_OVERHEAD_TOKENS + 3;
+        const summary = await this.summarize(state?.summary, messages.slice(from, cut), context, rest);
+        if (summary !== undefined) {
+          state = { summary, coveredUntil: cut };
+          context.state.set(STATE_KEY, state);
+        }
       }
     }
     if (!state) return messages;
     return [...messages.slice(0, prefix), summaryMessage(state.summary), ...messages.slice(state.coveredUntil)];
   }
 
-  private async summarize(previous: string | undefined, part: readonly Message[], context: ContextPrepareContext): Promise<string> {
+  /** Writes the new summary; undefined when the run's budget has no room for the summarizer's call (the history is then sent as it is). */
+  private async summarize(previous: string | undefined, part: readonly Message[], context: ContextPrepareContext, rest: number): Promise<string | undefined> {
+    const messages: Message[] = [
+      { role: 'system', content: this.options.instructions ?? DEFAULT_INSTRUCTIONS },
+      { role: 'user', content: `${previous ? `Summary so far:\n${previous}\n\n` : ''}New part of the run:\n${render(part)}\n\nWrite the ${previous ? 'updated ' : ''}summary.` },
+    ];
+    // Near a token or cost budget, the summarizer's output is capped to what is left, and below 16 tokens it is not called at all.
+    const model = { provider: this.options.model.provider, model: this.options.model.model };
+    const allowance = context.outputAllowance?.(this.counter.range(messages, 0, messages.length) + 3, model, { inputTokens: rest });
+    if (allowance !== undefined && allowance < 16) return undefined;
     this.calls++;
-    const response = await this.options.model.generate({
-      messages: [
-        { role: 'system', content: this.options.instructions ?? DEFAULT_INSTRUCTIONS },
-        { role: 'user', content: `${previous ? `Summary so far:\n${previous}\n\n` : ''}New part of the run:\n${render(part)}\n\nWrite the ${previous ? 'updated ' : ''}summary.` },
-      ],
-      tools: [],
-      signal: context.signal,
-    });
+    const response = await this.options.model.generate({ messages, tools: [], signal: context.signal, ...(allowance !== undefined ? { maxOutputTokens: allowance } : {}) });
     context.addUsage(response.usage, { provider: this.options.model.provider, model: this.options.model.model });
     return response.message.content.trim() || previous || '(nothing to summarize)';
   }

@@ -11,6 +11,16 @@ export interface ContextPrepareContext {
   readonly model: { readonly provider: string; readonly model: string };
   /** Strategies that call a model (summarization) report usage here so budgets count it. */
   addUsage(usage: TokenUsage, model?: { provider: string; model: string }): void;
+  /**
+   * For strategies that call a model: the output tokens a call with `inputTokens` of input may
+   * produce without overshooting the run's token or cost budget (priced for `model`, default the
+   * run's), keeping the finalize reserve. With `next` (the estimated input of the request this
+   * strategy will return, without the call's own output), room is also kept for the step's model
+   * call that follows — so a summary never spends what that call then lacks. `undefined` while no
+   * budget is near its limit; below 16, do not make the call. Pass it as the call's
+   * `maxOutputTokens`. Absent in contexts built by hand.
+   */
+  outputAllowance?(inputTokens: number, model?: { provider: string; model: string }, next?: { readonly inputTokens: number }): number | undefined;
   /** Per-run scratch state that survives resume (e.g. a running summary). Values must be JSON. */
   readonly state: ContextState;
 }

@@ -16,9 +16,10 @@ export interface RunEventBase {
 /** Events every run emits, in order. Persisted append-only, redacted before write. */
 export type RunEvent =
   | (RunEventBase & { readonly type: 'run_started'; readonly messageCount: number; readonly tools: readonly string[]; readonly metadata?: Readonly<Record<string, unknown>>; readonly resumed?: boolean })
-  | (RunEventBase & { readonly type: 'step_started'; readonly stepIndex: number })
+  /** `finalize: true` marks the record of the finalize call (`limits.finalize`), made after a limit stop. */
+  | (RunEventBase & { readonly type: 'step_started'; readonly stepIndex: number; readonly finalize?: boolean })
   /** Context gathered and sent: `messageCount` of `historyMessages` after the context strategy; `repairedPairs` > 0 when pairing had to fix the strategy's output. */
-  | (RunEventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number })
+  | (RunEventBase & { readonly type: 'model_request'; readonly stepIndex: number; readonly messageCount: number; readonly historyMessages: number; readonly repairedPairs: number; readonly tools: readonly string[]; readonly attempt: number; readonly finalize?: boolean; /** The request's output cap, when the runtime or a hook set one. */ readonly maxOutputTokens?: number })
   | (RunEventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
   /** Streamed reasoning (thinking) text; never part of the answer. Not persisted, like `model_delta`. */
   | (RunEventBase & { readonly type: 'model_reasoning_delta'; readonly stepIndex: number; readonly text: string })
@@ -26,14 +27,15 @@ export type RunEvent =
    * The model's answer. Reasoning text is kept (redacted); each reasoning part's `providerData`
    * (signatures, encrypted or redacted thinking) is replaced by `{ sha256, chars }` of its JSON.
    */
-  | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
+  | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason; readonly finalize?: boolean })
   | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
   | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean })
   /** A running call reported progress (`ToolContext.progress`). */
   | (RunEventBase & { readonly type: 'tool_progress'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly progress?: number; readonly total?: number; readonly message?: string })
   /** A running call reported a log line (`ToolContext.log`), redacted like every event. */
   | (RunEventBase & { readonly type: 'tool_log'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly level: 'debug' | 'info' | 'warning' | 'error'; readonly message: string })
-  | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
+  /** A committed step: `toolCalls` within `maxToolCalls`, `toolCallsRefused` over it (absent in events written before the field). */
+  | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly toolCallsRefused?: number; readonly durationMs: number; readonly finalize?: boolean })
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
   | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult<unknown> })
   /** The result as recorded: a structured `output` in its JSON form, redacted like every event. */
@@ -57,7 +59,14 @@ export type GovernanceEvent =
   | (RunEventBase & { readonly type: 'tool_outcome_unknown'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
   | (RunEventBase & { readonly type: 'late_result_discarded'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string })
   | (RunEventBase & { readonly type: 'model_retry'; readonly stepIndex: number; readonly code: string; readonly attempt: number; readonly delayMs: number })
-  | (RunEventBase & { readonly type: 'run_error'; readonly stepIndex?: number; readonly code: string; readonly message: string });
+  | (RunEventBase & { readonly type: 'run_error'; readonly stepIndex?: number; readonly code: string; readonly message: string })
+  /**
+   * The finalize call after a limit stop did not produce an accepted answer (or was not made):
+   * the run ends with `stopReason` all the same. `code` is the cause: `token_budget`/`cost_budget`
+   * (no room left), `killed`/`cancelled`, `timeout` (its grace ran out), `model_output_invalid`
+   * (empty answer), `output_invalid` (the answer failed the output schema), or the error's code.
+   */
+  | (RunEventBase & { readonly type: 'finalize_failed'; readonly stepIndex: number; readonly stopReason: StopReason; readonly code: string; readonly message: string });
 
 /** The `type` of any run event. */
 export type RunEventType = RunEvent['type'];

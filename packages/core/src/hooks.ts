@@ -13,6 +13,8 @@ export interface HookContext {
   /** Index of the current step (the next one for `onRunStart`). */
   readonly stepIndex: number;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** True during the finalize call made after a limit stop (`limits.finalize`): a model call without tools, outside the step count. */
+  readonly finalize?: boolean;
 }
 
 /** A tool call as `beforeTool` sees it: name and parsed, validated arguments. */

@@ -2,17 +2,52 @@ import { z } from 'zod';
 import { ConfigError } from './errors/config-error.js';
 import { ownValue } from './util/own.js';
 
+/**
+ * `limits.finalize` as an object: how the extra, tools-off call made after a limit stop is shaped.
+ * See docs/governance.md ("A best answer when a limit stops the run").
+ */
+export interface FinalizeOptions {
+  /** Output cap of the finalize call (also what budgets reserve room for). 16–100 000, default 1 024. */
+  readonly maxOutputTokens?: number;
+  /** The user message appended to the transcript for the finalize call. Default: `DEFAULT_FINALIZE_INSTRUCTION`. */
+  readonly instruction?: string;
+  /** Deadline of the finalize call, in ms, whatever stopped the run (a `timeout` stop included). 1–600 000, default 10 000. */
+  readonly graceMs?: number;
+}
+
+/** `limits.finalize` with every default applied (`false`: off). */
+export interface ResolvedFinalize {
+  readonly maxOutputTokens: number;
+  readonly instruction: string;
+  readonly graceMs: number;
+}
+
+/** The instruction of the finalize call unless `limits.finalize.instruction` replaces it. */
+export const DEFAULT_FINALIZE_INSTRUCTION =
+  'This run has reached one of its limits, and no more tool calls are possible. Using only what is in this conversation so far, give your best final answer to the original request now. If something could not be found or finished, say so briefly.';
+
 /** Hard limits of a run. Every one has a finite default: a runaway loop or an unbounded bill is impossible out of the box. */
 export interface Limits {
   /** Model calls (steps) per run. Default 8. */
   readonly maxSteps?: number;
-  /** Tool calls per run, counting every parallel call and every rejected call. Default 32. */
+  /**
+   * Tool calls per run, counting every parallel call and every call answered by policy or
+   * validation. Default 32. Calls over it are refused (not run, a synthetic `tool_denied` result
+   * each, counted in `toolCallsRefused`) and the run stops with `max_tool_calls`.
+   */
   readonly maxToolCalls?: number;
   /** Wall-clock budget of one drive of a run, in ms; in-flight calls are aborted. Default 300 000 (5 min). */
   readonly timeoutMs?: number;
-  /** Input + output tokens per run. Default 1 000 000. Overshoot ≤ one model call. */
+  /**
+   * Input + output tokens per run. Default 1 000 000. Checked before every model call: a call whose
+   * estimated input plus 16 output tokens does not fit is not made (`token_budget`), and a call
+   * close to the limit gets `maxOutputTokens` set to what is left. Overshoot ≤ the input estimate's error.
+   */
   readonly maxTokens?: number;
-  /** Spend cap in USD; needs a price for the model (else `config_invalid` at construction). No default. Overshoot ≤ one model call. */
+  /**
+   * Spend cap in USD; needs a price for the model (else `config_invalid` at construction). No default.
+   * Enforced like `maxTokens`, through the price table. Overshoot ≤ the input estimate's error, priced.
+   */
   readonly maxCostUsd?: number;
   /** Tool calls of one step run at most this many at a time. Default 8. */
   readonly toolConcurrency?: number;
@@ -23,6 +58,14 @@ export interface Limits {
    * Over it: `content_too_large` (input: `run()` rejects; tool output: an error result). Default 5 MiB.
    */
   readonly maxPartBytes?: number;
+  /**
+   * A best answer when a limit stops the run (off by default). On a stop by `max_steps`,
+   * `max_tool_calls`, `timeout`, `loop_detected`, `token_budget` or `cost_budget` (when the budget
+   * still has the room it reserved), the runtime makes one more model call with no tools, asking
+   * for the best answer from what is known. The result keeps its stop reason and status, carries
+   * that answer in `output` and has `finalized: true`. `true` uses the defaults of `FinalizeOptions`.
+   */
+  readonly finalize?: boolean | FinalizeOptions;
 }
 
 /** Limits with every default applied. */
@@ -35,6 +78,7 @@ export interface ResolvedLimits {
   readonly toolConcurrency: number;
   readonly maxToolOutputChars: number;
   readonly maxPartBytes: number;
+  readonly finalize: ResolvedFinalize | false;
 }
 
 /** The defaults, documented in docs/architecture.md. */
@@ -47,7 +91,11 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   toolConcurrency: 8,
   maxToolOutputChars: 32_768,
   maxPartBytes: 5 * 1024 * 1024,
+  finalize: false,
 });
+
+/** Defaults of `limits.finalize: true`. */
+export const DEFAULT_FINALIZE: ResolvedFinalize = Object.freeze({ maxOutputTokens: 1_024, instruction: DEFAULT_FINALIZE_INSTRUCTION, graceMs: 10_000 });
 
 const positiveInt = z.number().int().positive().finite();
 const limitsSchema = z.strictObject({
@@ -59,7 +107,24 @@ const limitsSchema = z.strictObject({
   toolConcurrency: positiveInt.max(256).optional(),
   maxToolOutputChars: positiveInt.min(256).optional(),
   maxPartBytes: positiveInt.max(1024 * 1024 * 1024).optional(),
+  // Checked on its own below, so an error names the exact field (a union would report only `limits.finalize`).
+  finalize: z.unknown().optional(),
 });
+const finalizeSchema = z.strictObject({
+  maxOutputTokens: z.number().int().min(16).max(100_000).optional(),
+  instruction: z.string().trim().min(1).max(8_000).optional(),
+  graceMs: z.number().int().min(1).max(600_000).optional(),
+});
+
+function resolveFinalize(value: unknown): ResolvedFinalize | false {
+  if (value === undefined || value === false) return false;
+  if (value === true) return DEFAULT_FINALIZE;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('limits.finalize', 'expected true, false or { maxOutputTokens?, instruction?, graceMs? }');
+  }
+  const parsed = parseOptions(finalizeSchema, value, 'limits.finalize');
+  return Object.freeze({ ...DEFAULT_FINALIZE, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) });
+}
 
 /** Parses user options with zod and throws `ConfigError` naming the first offending field (`${prefix}.${path}`). */
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
@@ -73,8 +138,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
 
 /** Applies defaults and validates. Throws `ConfigError` (e.g. field `limits.maxSteps`). */
 export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
-  const parsed = parseOptions(limitsSchema, limits ?? {}, 'limits');
-  return Object.freeze({ ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) });
+  const { finalize, ...parsed } = parseOptions(limitsSchema, limits ?? {}, 'limits');
+  const resolvedFinalize = resolveFinalize(finalize);
+  return Object.freeze({ ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)), finalize: resolvedFinalize });
 }
 
 /** Price of one model per million tokens, in USD. */

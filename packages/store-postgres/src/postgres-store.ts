@@ -59,6 +59,7 @@ interface RunRow {
   updated_at: string;
   step_count: number;
   tool_calls: number;
+  tool_calls_refused: number;
   input_tokens: string;
   output_tokens: string;
   cost_usd: number;
@@ -76,7 +77,7 @@ type Blobs = Map<string, string>;
  * The run columns this version reads — never `SELECT *`: a later migration may add columns, and
  * statements prepared by processes still running this version must keep their result shape.
  */
-const RUN_COLUMNS = 'run_id, create_token, status, static, updated_at, step_count, tool_calls, input_tokens, output_tokens, cost_usd, result, pending_step, last_event_seq, last_event_hash, lease_owner, lease_epoch, lease_expires_at';
+const RUN_COLUMNS = 'run_id, create_token, status, static, updated_at, step_count, tool_calls, tool_calls_refused, input_tokens, output_tokens, cost_usd, result, pending_step, last_event_seq, last_event_hash, lease_owner, lease_epoch, lease_expires_at';
 type Params = unknown[];
 const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 /** Re-sends after a dropped connection: delays before the 2nd, 3rd and 4th attempt. */
@@ -332,7 +333,7 @@ export class PostgresStore implements StateStore {
     await this.op('commitStep', async () => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
-           UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4,
+           UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
              input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, cost_usd = cost_usd + $7,
              pending_step = NULL, updated_at = $8, ${this.eventHead(9)}
            WHERE run_id = $1 AND status = 'running' AND step_count = $2 AND ${fenced(14, 15)} AND ${this.eventsContinue(9)}
@@ -343,7 +344,7 @@ export class PostgresStore implements StateStore {
          SELECT count(*)::int AS n FROM upd`,
         [
           runKey, index, data, count(input.step.toolCalls), count(input.usageDelta.inputTokens), count(input.usageDelta.outputTokens), finite(input.usageDelta.costUsd),
-          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas,
+          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, count(input.step.toolCallsRefused ?? 0),
         ],
       );
       if (row!.n === 1) return;
@@ -722,6 +723,7 @@ export class PostgresStore implements StateStore {
       stepCount: num(row.step_count, 'step_count'),
       usage: { inputTokens: num(row.input_tokens, 'input_tokens'), outputTokens: num(row.output_tokens, 'output_tokens'), costUsd: num(row.cost_usd, 'cost_usd') },
       toolCalls: num(row.tool_calls, 'tool_calls'),
+      toolCallsRefused: num(row.tool_calls_refused ?? 0, 'tool_calls_refused'),
       ...(restoredResult ? { result: restoredResult as RunResult } : {}),
       ...(restoredPending ? { pendingStep: restoredPending as PendingStep } : {}),
       lastEventSeq: num(row.last_event_seq, 'last_event_seq'),

@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type { PoolClient } from 'pg';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Table names of one agentrt schema, already quoted and schema-qualified. */
 export interface Tables {
@@ -104,6 +104,11 @@ const MIGRATIONS: readonly ((t: Tables) => string)[] = [
     data text NOT NULL,
     PRIMARY KEY (run_id, sha256)
   );
+  `,
+  // v2: tool calls refused over maxToolCalls, counted apart from the calls within it (runs of
+  // earlier versions read 0: they counted every call, refused or not, in tool_calls).
+  (t) => `
+  ALTER TABLE ${t.runs} ADD COLUMN tool_calls_refused integer NOT NULL DEFAULT 0;
   `,
 ];
 

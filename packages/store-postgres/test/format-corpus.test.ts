@@ -50,3 +50,40 @@ describe('persisted format corpus: PostgreSQL schema v1', () => {
     await store.close();
   });
 });
+
+describe('persisted format corpus: PostgreSQL schema v2 (toolCallsRefused, the finalize record)', () => {
+  const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
+
+  it('a v1 schema is migrated: its runs read toolCallsRefused 0', async () => {
+    const store = await load('v1');
+    expect((await store.getRun('v1-completed'))?.toolCallsRefused).toBe(0);
+    await assertRunInvariants({ store, runId: 'v1-completed', result: (await store.getRun('v1-completed'))!.result! });
+    await store.close();
+  });
+
+  it('reads a finalized run with a refused call: counts per step and per run, the finalize record, the audit', async () => {
+    const store = await load('v2');
+    const run = (await store.getRun('v2-refused'))!;
+    expect(run).toMatchObject({ status: 'stopped', stepCount: 2, toolCalls: 3, toolCallsRefused: 1, result: { stopReason: 'max_tool_calls', steps: 1, toolCalls: 3, toolCallsRefused: 1, finalized: true, output: 'three ticks ran, one was refused' } });
+    const steps = await store.loadSteps('v2-refused');
+    expect(steps[0]).toMatchObject({ toolCalls: 3, toolCallsRefused: 1 });
+    expect(steps[1]).toMatchObject({ finalize: { stopReason: 'max_tool_calls' } });
+    expect(verifyAuditEvents(await store.listEvents('v2-refused'))).toMatchObject({ ok: true, hashChained: true });
+    await assertRunInvariants({ store, runId: 'v2-refused', result: run.result! });
+    await store.close();
+  });
+
+  it('resumes a paused run whose step refused a call, and a run that died after its finalize record', async () => {
+    const store = await load('v2');
+    const model = new ScriptedModel([ScriptedModel.answer('paid, ticked once, one tick refused')]);
+    const done = await createRuntime({ model, tools: [tick, pay], store, limits: { maxToolCalls: 3, finalize: true } }).resume('v2-paused', { approvals: { 'v2-p1': 'approve' } });
+    expect(done).toMatchObject({ stopReason: 'max_tool_calls', toolCalls: 3, toolCallsRefused: 1, finalized: true });
+    await assertRunInvariants({ store, runId: 'v2-paused', result: done });
+    const none = new ScriptedModel([]);
+    const finished = await createRuntime({ model: none, tools: [tick, pay], store, leaseTtlMs: 100, limits: { maxSteps: 2, finalize: true } }).resume('v2-finalize-crashed', { waitForLeaseMs: 5_000 });
+    expect(finished).toMatchObject({ stopReason: 'max_steps', steps: 2, finalized: true, output: 'the answer written before the crash' });
+    expect(none.calls).toBe(0);
+    await assertRunInvariants({ store, runId: 'v2-finalize-crashed', result: finished });
+    await store.close();
+  });
+});

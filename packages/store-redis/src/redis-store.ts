@@ -173,7 +173,7 @@ export class RedisStore implements StateStore {
       ];
       const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId)];
       // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
-      await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true);
+      await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [refusedCount(input.step.toolCallsRefused)]);
     });
   }
 
@@ -182,15 +182,15 @@ export class RedisStore implements StateStore {
    * only; if the script finds one missing (flushed, or written by nobody), it writes nothing and
    * the call is repeated once with every blob's data.
    */
-  private async evalWithBlobs(script: string, keys: string[], head: (string | number)[], runId: string, blobs: ReadonlyMap<string, string>, wrote: (reply: unknown) => boolean): Promise<unknown> {
+  private async evalWithBlobs(script: string, keys: string[], head: (string | number)[], runId: string, blobs: ReadonlyMap<string, string>, wrote: (reply: unknown) => boolean, tail: readonly (string | number)[] = []): Promise<unknown> {
     const known = (sha256: string) => this.storedBlobs.has(`${runId}\u0000${sha256}`);
     let reply: unknown;
     try {
-      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, known)]);
+      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, known), ...tail]);
     } catch (error) {
       if (!/AGENTRT blob_missing:/.test(String((error as Error)?.message))) throw error;
       for (const sha256 of blobs.keys()) this.storedBlobs.delete(`${runId}\u0000${sha256}`);
-      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, () => false)]);
+      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, () => false), ...tail]);
     }
     if (wrote(reply)) for (const sha256 of blobs.keys()) {
       this.storedBlobs.add(`${runId}\u0000${sha256}`);
@@ -418,6 +418,8 @@ function toRecord(runId: string, hash: RunHash, restoredPart?: StaticPart, resto
     stepCount: int('stepCount'),
     usage: { inputTokens: int('inTok'), outputTokens: int('outTok'), costUsd: int('cost') },
     toolCalls: int('toolCalls'),
+    // Absent in runs written before the field (and in runs that never refused a call): 0.
+    toolCallsRefused: int('toolCallsRefused'),
     ...(hash.result ? { result: decodeStored<RunResult>(hash.result, `result of run ${runId}`) } : {}),
     ...(hash.pending ? { pendingStep: restoredPending ?? decodeStored<PendingStep>(hash.pending, `pending step of run ${runId}`) } : {}),
     lastEventSeq: int('lastSeq'),
@@ -433,3 +435,6 @@ function translate(error: unknown, operation: string): StoreError {
   if (scripted) return new StoreError(scripted[1] as StoreError['code'], `${operation}: ${scripted[2]}`, { cause: error });
   return new StoreError('store_unavailable', `${operation} failed: ${message}`, { cause: error, retryable: true });
 }
+
+/** A step's refused-call count as the script adds it: a non-negative integer (absent: 0). */
+const refusedCount = (n: number | undefined) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0);

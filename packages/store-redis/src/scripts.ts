@@ -66,7 +66,8 @@ return 'OK'
 
 /**
  * KEYS: run, steps, events, blobs.
- * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…, nBlobs, (sha256, data)…
+ * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…, nBlobs, (sha256, data)…, toolCallsRefused
+ * (the refused count comes last so the positions of the other arguments stay those of earlier versions).
  * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
  */
 export const COMMIT_STEP = `${PRELUDE}
@@ -89,6 +90,8 @@ append_events(KEYS[1], KEYS[3], ARGV[10], ARGV[11], n, 12)
 put_blobs(KEYS[4], 13 + n)
 redis.call('HINCRBY', KEYS[1], 'stepCount', 1)
 redis.call('HINCRBY', KEYS[1], 'toolCalls', ARGV[5])
+local refused = tonumber(ARGV[#ARGV]) or 0
+if refused > 0 then redis.call('HINCRBY', KEYS[1], 'toolCallsRefused', refused) end
 redis.call('HINCRBY', KEYS[1], 'inTok', ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'outTok', ARGV[7])
 redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[8])

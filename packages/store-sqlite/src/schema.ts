@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type Database from 'better-sqlite3';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Migrations, index = version reached. Append only: never edit a released step,
@@ -67,6 +67,11 @@ const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL,
     PRIMARY KEY (run_id, sha256)
   );
+  `,
+  // v3: tool calls refused over maxToolCalls, counted apart from the calls within it (runs of
+  // earlier versions read 0: they counted every call, refused or not, in tool_calls).
+  `
+  ALTER TABLE agentrt_runs ADD COLUMN tool_calls_refused INTEGER NOT NULL DEFAULT 0;
   `,
 ];
 

@@ -30,6 +30,7 @@ interface RunRow {
   updated_at: string;
   step_count: number;
   tool_calls: number;
+  tool_calls_refused: number;
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
@@ -103,7 +104,7 @@ export class SqliteStore implements StateStore {
       insertStep: db.prepare('INSERT INTO agentrt_steps (run_id, step_index, data) VALUES (?, ?, ?)'),
       stepsFrom: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index'),
       afterStep: db.prepare(`UPDATE agentrt_runs SET step_count = step_count + 1, tool_calls = tool_calls + @tool_calls,
-        input_tokens = input_tokens + @input_tokens, output_tokens = output_tokens + @output_tokens, cost_usd = cost_usd + @cost_usd,
+        tool_calls_refused = tool_calls_refused + @tool_calls_refused, input_tokens = input_tokens + @input_tokens, output_tokens = output_tokens + @output_tokens, cost_usd = cost_usd + @cost_usd,
         pending_step = NULL, updated_at = @updated_at WHERE run_id = @run_id`),
       insertEvent: db.prepare('INSERT INTO agentrt_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)'),
       setEventHead: db.prepare('UPDATE agentrt_runs SET last_event_seq = ?, last_event_hash = COALESCE(?, last_event_hash) WHERE run_id = ?'),
@@ -197,7 +198,7 @@ export class SqliteStore implements StateStore {
       this.statements.insertStep.run(input.runId, input.step.stepIndex, this.encode(input.runId, input.step));
       this.appendEventsIn(row, input.events);
       this.statements.afterStep.run({
-        run_id: input.runId, tool_calls: input.step.toolCalls, input_tokens: input.usageDelta.inputTokens,
+        run_id: input.runId, tool_calls: input.step.toolCalls, tool_calls_refused: input.step.toolCallsRefused ?? 0, input_tokens: input.usageDelta.inputTokens,
         output_tokens: input.usageDelta.outputTokens, cost_usd: input.usageDelta.costUsd, updated_at: new Date().toISOString(),
       });
     });
@@ -396,6 +397,7 @@ function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | unde
     stepCount: row.step_count,
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },
     toolCalls: row.tool_calls,
+    toolCallsRefused: row.tool_calls_refused ?? 0,
     ...(row.result ? { result: decodeStored<RunResult>(row.result, `result of run ${row.run_id}`) } : {}),
     ...(pendingStep ? { pendingStep } : {}),
     lastEventSeq: row.last_event_seq,

@@ -87,3 +87,47 @@ describe('persisted format corpus: schema v2 (content parts, reasoning, structur
     await store.close();
   });
 });
+
+describe('persisted format corpus: schema v3 (toolCallsRefused, the finalize record)', () => {
+  const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
+  const payV3 = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
+
+  it('runs of schema v1 and v2 read toolCallsRefused 0 after the migration', async () => {
+    for (const [file, runId] of [['v1.db', 'v1-completed'], ['v2.db', 'v2-media']] as const) {
+      const store = new SqliteStore({ path: fixture(file) });
+      expect((await store.getRun(runId))?.toolCallsRefused).toBe(0);
+      await store.close();
+    }
+  });
+
+  it('reads a finalized run with a refused call: counts per step and per run, the finalize record, the audit', async () => {
+    const store = new SqliteStore({ path: fixture('v3.db') });
+    const run = (await store.getRun('v3-refused'))!;
+    expect(run).toMatchObject({ status: 'stopped', stepCount: 2, toolCalls: 3, toolCallsRefused: 1, result: { stopReason: 'max_tool_calls', steps: 1, toolCalls: 3, toolCallsRefused: 1, finalized: true, output: 'three ticks ran, one was refused' } });
+    const steps = await store.loadSteps('v3-refused');
+    expect(steps[0]).toMatchObject({ toolCalls: 3, toolCallsRefused: 1 });
+    expect(steps[1]).toMatchObject({ finalize: { stopReason: 'max_tool_calls' }, messages: [{ role: 'assistant', content: 'three ticks ran, one was refused' }] });
+    expect(verifyAuditEvents(await store.listEvents('v3-refused'))).toMatchObject({ ok: true, hashChained: true });
+    await assertRunInvariants({ store, runId: 'v3-refused', result: run.result! });
+    await store.close();
+  });
+
+  it('resumes a paused run whose step refused a call: the counts are kept, the run finalizes', async () => {
+    const store = new SqliteStore({ path: fixture('v3.db') });
+    const model = new ScriptedModel([ScriptedModel.answer('paid, ticked once, one tick refused')]);
+    const done = await createRuntime({ model, tools: [tick, payV3], store, limits: { maxToolCalls: 3, finalize: true } }).resume('v3-paused', { approvals: { 'v3-p1': 'approve' } });
+    expect(done).toMatchObject({ stopReason: 'max_tool_calls', toolCalls: 3, toolCallsRefused: 1, finalized: true });
+    await assertRunInvariants({ store, runId: 'v3-paused', result: done });
+    await store.close();
+  });
+
+  it('resumes a run that died after its finalize record: finished without a model call', async () => {
+    const store = new SqliteStore({ path: fixture('v3.db') });
+    const model = new ScriptedModel([]);
+    const done = await createRuntime({ model, tools: [tick, payV3], store, leaseTtlMs: 100, limits: { maxSteps: 2, finalize: true } }).resume('v3-finalize-crashed', { waitForLeaseMs: 5_000 });
+    expect(done).toMatchObject({ stopReason: 'max_steps', steps: 2, finalized: true, output: 'the answer written before the crash' });
+    expect(model.calls).toBe(0);
+    await assertRunInvariants({ store, runId: 'v3-finalize-crashed', result: done });
+    await store.close();
+  });
+});

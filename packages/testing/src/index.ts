@@ -7,6 +7,8 @@ export type { InvariantReport } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';
 export { describeCrossProcess } from './conformance/cross-process.js';
+export { describeRunLimits } from './conformance/run-limits.js';
+export type { RunLimitsSuiteOptions } from './conformance/run-limits.js';
 export { describeCrashRecovery } from './conformance/crash-recovery.js';
 export type { CrashRecoverySuiteOptions } from './conformance/crash-recovery.js';
 export type { CrossProcessSuiteOptions } from './conformance/cross-process.js';

@@ -14,7 +14,8 @@ const AFTER_STOP_FORBIDDEN = new Set(['model_request', 'tool_started', 'step_sta
  * Checks RELIABILITY.md invariants on a finished run, through the public `StateStore`:
  * I1 one terminal record whose stop reason equals the result's; I2 contiguous, complete steps;
  * I3 tool pairing over the whole stored transcript; I5 usage and tool-call totals equal the sum
- * over steps, and no model/tool call started after the stop; I6 contiguous audit sequence
+ * over steps (the finalize record of `limits.finalize` included), tool-call counts too, and no model/tool call started
+ * after the stop (after `limit_reached`, only the finalize call); I6 contiguous audit sequence
  * (and hash chain when present), and no event holding the bytes of an image or file part of the
  * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
  * user message only after a final answer (a structured-output repair request).
@@ -61,6 +62,12 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
     if (step.stepIndex !== i) violations.push(`I2: step at position ${i} has index ${step.stepIndex}`);
     const first = step.messages[0];
     if (first?.role !== 'assistant') violations.push(`I2: step ${i} does not start with the assistant decision`);
+    if (step.finalize) {
+      // The finalize record (limits.finalize): the run's last record, one answer without tool calls.
+      if (i !== steps.length - 1) violations.push(`I2: the finalize record ${i} is not the run's last record`);
+      if (step.messages.length !== 1 || first?.role !== 'assistant' || first.toolCalls?.length) violations.push(`I2: the finalize record ${i} is not one assistant answer without tool calls`);
+      if (step.toolCalls !== 0 || (step.toolCallsRefused ?? 0) !== 0) violations.push(`I2: the finalize record ${i} counts tool calls`);
+    }
     step.messages.forEach((message, m) => {
       if (message.role !== 'user') return;
       const repair = m === step.messages.length - 1 && m === 1 && first?.role === 'assistant' && !first.toolCalls?.length;
@@ -68,17 +75,44 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
     });
   });
   if (run.stepCount !== steps.length) violations.push(`I2: run says ${run.stepCount} steps, store holds ${steps.length}`);
+  const finalizeStep = steps.at(-1)?.finalize ? steps.at(-1) : undefined;
+  if (run.result && run.status !== 'paused') {
+    // The finalize call is recorded as one more record but is not a step of the result.
+    const expected = steps.length - (finalizeStep ? 1 : 0);
+    if (run.result.steps !== expected) violations.push(`I2: result counts ${run.result.steps} steps, the store holds ${expected}${finalizeStep ? ' plus the finalize record' : ''}`);
+    if (run.result.finalized && !finalizeStep) violations.push('I2: the result is finalized but the store holds no finalize record');
+    if (finalizeStep && run.result.stopReason !== finalizeStep.finalize!.stopReason && run.result.stopReason !== 'error') {
+      violations.push(`I1: the finalize record answers ${finalizeStep.finalize!.stopReason}, the result says ${run.result.stopReason}`);
+    }
+  }
   for (const problem of findPairingViolations([...run.input, ...steps.flatMap((step) => step.messages)])) violations.push(`I3: ${problem}`);
 
   // I5
   const sum = steps.reduce(
-    (acc, step) => ({ input: acc.input + step.usage.inputTokens, output: acc.output + step.usage.outputTokens, cost: acc.cost + step.usage.costUsd, calls: acc.calls + step.toolCalls }),
-    { input: 0, output: 0, cost: 0, calls: 0 },
+    (acc, step) => ({
+      input: acc.input + step.usage.inputTokens, output: acc.output + step.usage.outputTokens, cost: acc.cost + step.usage.costUsd,
+      calls: acc.calls + step.toolCalls, refused: acc.refused + (step.toolCallsRefused ?? 0),
+    }),
+    { input: 0, output: 0, cost: 0, calls: 0, refused: 0 },
   );
   if (run.status !== 'paused' && !run.pendingStep) {
     if (run.usage.inputTokens !== sum.input || run.usage.outputTokens !== sum.output) violations.push(`I5: run usage ${run.usage.inputTokens}/${run.usage.outputTokens} differs from the sum over steps ${sum.input}/${sum.output}`);
     if (Math.abs(run.usage.costUsd - sum.cost) > 1e-9) violations.push(`I5: run cost ${run.usage.costUsd} differs from the sum over steps ${sum.cost}`);
     if (run.result && run.result.toolCalls !== sum.calls) violations.push(`I5: result counts ${run.result.toolCalls} tool calls, steps hold ${sum.calls}`);
+    if (run.toolCalls !== sum.calls) violations.push(`I5: run counts ${run.toolCalls} tool calls, steps hold ${sum.calls}`);
+    // Results and records written before the refused count existed have none (read as 0).
+    if (run.result && (run.result.toolCallsRefused ?? 0) !== sum.refused) violations.push(`I5: result counts ${run.result.toolCallsRefused ?? 0} refused tool calls, steps hold ${sum.refused}`);
+    if ((run.toolCallsRefused ?? 0) !== sum.refused) violations.push(`I5: run counts ${run.toolCallsRefused ?? 0} refused tool calls, steps hold ${sum.refused}`);
+  }
+  // After a limit was reached only the finalize call may follow: no tool call, no other model call.
+  const limitIndex = events.findIndex((event) => event.type === 'limit_reached');
+  if (limitIndex >= 0) {
+    for (const event of events.slice(limitIndex + 1)) {
+      if (event.type === 'run_resumed' || event.type === 'run_finished') break;
+      if (event.type === 'tool_started' || (event.type === 'model_request' && !event.finalize) || (event.type === 'step_started' && !event.finalize)) {
+        violations.push(`I5: ${event.type} (seq ${event.seq}) after limit_reached that is not the finalize call`);
+      }
+    }
   }
   const stopIndex = events.findIndex((event) => event.type === 'run_finished' || event.type === 'run_paused');
   if (stopIndex >= 0) {

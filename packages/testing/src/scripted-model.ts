@@ -44,7 +44,9 @@ export interface ScriptedModelOptions {
 }
 
 /**
- * A deterministic model for tests and demos: answers from a script, no network.
+ * A deterministic model for tests and demos: answers from a script, no network. The output
+ * tokens a scripted turn reports are capped at the request's `maxOutputTokens`, as a real model's
+ * are (a complete `ModelResponse` given as a step is returned as it is).
  * Throws `AgentrtError('script_exhausted')` on a call past the end of the script
  * (unless told to repeat), and `assertDone()` fails when steps are left over.
  *
@@ -152,6 +154,8 @@ export class ScriptedModel implements ModelAdapter {
     const reasoning = typeof step.reasoning === 'string' ? [{ text: step.reasoning }] : step.reasoning;
     const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}), ...(reasoning?.length ? { reasoning } : {}) };
     const usage = { ...(this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 }), ...step.usage };
+    // Like a real model, it never reports more output than the request allowed.
+    if (request.maxOutputTokens !== undefined && usage.outputTokens > request.maxOutputTokens) usage.outputTokens = Math.max(0, Math.floor(request.maxOutputTokens));
     return { message, usage, finishReason: step.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop') };
   }
 

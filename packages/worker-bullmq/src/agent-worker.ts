@@ -101,7 +101,7 @@ async function recordCrashLoop(runtime: AgentRuntime, runId: string): Promise<vo
     const now = new Date().toISOString();
     const result: RunResult = {
       runId, status: 'failed', stopReason: 'error', stopDetail: 'the run stalled its workers more than maxStalledCount times',
-      steps: run.stepCount, toolCalls: run.toolCalls, usage: { ...run.usage }, startedAt: run.createdAt, endedAt: now,
+      steps: run.stepCount, toolCalls: run.toolCalls, toolCallsRefused: run.toolCallsRefused ?? 0, usage: { ...run.usage }, startedAt: run.createdAt, endedAt: now,
       error: { code: 'worker_crash_loop', message: 'the run crashed or stalled every worker that took it' },
     };
     const seq = run.lastEventSeq;

@@ -20,8 +20,10 @@ import { needsDurableDecision } from './decide.js';
 export interface ActOutcome {
   /** One result per call, in call order (synthetic results for calls that did not run). */
   readonly results: ToolMessage[];
-  /** Calls counted against `maxToolCalls` in this step. */
+  /** Calls of this step within `maxToolCalls` (executed, or answered by policy, validation or the run stopping). */
   readonly toolCalls: number;
+  /** Calls of this step over `maxToolCalls`: not executed, answered with a synthetic `tool_denied` result. */
+  readonly toolCallsRefused: number;
   /** Calls waiting for approval; when non-empty the step is not committed. */
   readonly pending: PendingApproval[];
   /** A stop decided while acting (`loop_detected`, `policy_violation`). */
@@ -53,7 +55,13 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   const stepIndex = decision.stepIndex;
   const { config, gate, store } = deps;
   const results: (ToolMessage | undefined)[] = new Array(calls.length);
-  const committedBefore = run.toolCalls;
+  // Calls are admitted in call order while the run's count stays within the cap; the rest are
+  // refused. Positional, so a step acted on again after a pause or a crash counts the same way.
+  const admitted = Math.min(calls.length, Math.max(0, config.limits.maxToolCalls - run.toolCalls));
+  const refused = calls.length - admitted;
+  run.toolCalls += admitted;
+  run.toolCallsRefused += refused;
+  if (refused > 0) run.toolCallCapExceeded = true;
   const pending: PendingApproval[] = [];
   const executables: Executable[] = [];
   let stop: ActOutcome['stop'];
@@ -88,10 +96,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   try {
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index]!;
-    run.toolCalls++;
     run.seenCallIds.add(call.id);
-    const overCap = run.toolCalls > config.limits.maxToolCalls;
-    if (overCap) run.toolCallCapExceeded = true;
+    const overCap = index >= admitted;
     const parsed = parseToolArgs(call.args, decision.finishReason);
     const canonicalArgs = canonicalJson(parsed.ok ? parsed.args : call.args);
     const argsFingerprint = sha256(canonicalArgs);
@@ -109,7 +115,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       results[index] = replayed;
       run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: replayed.isError ?? false, ...(replayed.code ? { code: replayed.code } : {}), content: recordContent(replayed.content), durationMs: 0, replayed: true });
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
-      if (recorded.result.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
+      // A replayed refusal over the cap is max_tool_calls, not a policy violation.
+      if (recorded.result.code === 'tool_denied' && !overCap && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
       continue;
     }
     if (overCap) {
@@ -216,16 +223,15 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   });
   } catch (error) {
+    // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
     failure = error;
-    // Calls not planned yet still count, so the committed step and the result agree (I5).
-    run.toolCalls = Math.max(run.toolCalls, committedBefore + calls.length);
   }
 
-  if (failure === undefined && pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: calls.length, pending, ...(stop ? { stop } : {}) };
+  if (failure === undefined && pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
   const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
   const filled = Array.from(calls, (call, index) => results[index] ?? errorResult(call, abortCode, `not run: ${why}`));
-  return { results: filled, toolCalls: calls.length, pending: [], ...(stop ? { stop } : {}), ...(failure !== undefined ? { error: failure } : {}) };
+  return { results: filled, toolCalls: admitted, toolCallsRefused: refused, pending: [], ...(stop ? { stop } : {}), ...(failure !== undefined ? { error: failure } : {}) };
 }
 
 function reasonOf(run: ActiveRun, toolCallId: string): string {

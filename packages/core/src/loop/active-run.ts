@@ -13,6 +13,8 @@ import type { EventLog } from './event-log.js';
 import { parseToolArgs } from './tool-args.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { OutputMode } from './structured-output.js';
+import { messageUpperBound } from '../budget/token-estimator.js';
+import type { StepRecord } from '../store/state-store.js';
 
 /** The parts a run is driven with. */
 export interface RunDeps {
@@ -55,13 +57,18 @@ export class ActiveRun {
   /** Input plus committed steps: always tool-paired. */
   readonly history: Message[];
   steps: number;
+  /** Tool calls within `maxToolCalls`, including the current, not yet committed step. */
   toolCalls: number;
+  /** Tool calls refused over `maxToolCalls`, including the current step. */
+  toolCallsRefused: number;
   /** Usage including the current, not yet committed step (what budgets check). */
   readonly usage: Usage;
   /** Totals of committed steps only (what results report). */
   readonly committedUsage: Usage;
   committedToolCalls: number;
-  toolCallCapExceeded = false;
+  committedToolCallsRefused: number;
+  /** True once a call was refused over `maxToolCalls` (restored on resume from the persisted count). */
+  toolCallCapExceeded: boolean;
   pendingStep: PendingStep | undefined;
   readonly seenCallIds = new Set<string>();
   readonly callsPerTool = new Map<string, number>();
@@ -89,10 +96,22 @@ export class ActiveRun {
   hasMedia = false;
   /** History messages before this index passed the capability check (the history only grows). */
   supportedUpTo = 0;
+  /** Upper bound of the history's input tokens (one per UTF-8 byte), kept as the history grows: budgets' cheap "far from the limit" test. */
+  historyUpperBound = 0;
+  /** The committed finalize step, when the run has one (it is then over: only its terminal record may be missing). */
+  finalizeStep: StepRecord | undefined;
+  /** Set once the finalize answer was accepted (non-empty, and valid for a structured run). */
+  finalizeOk = false;
+  /** Aborts the finalize call (kill, cancellation, its grace deadline) while one is in flight. */
+  finalizeController: AbortController | undefined;
+  /** Set once the `limit_reached` event of the run's stop was emitted. */
+  limitAudited = false;
+  /** This drive streams model output (`stream()`): the finalize call streams too. */
+  streaming = false;
 
   constructor(
     record: RunRecord,
-    steps: readonly { messages: readonly Message[]; contextState?: Readonly<Record<string, unknown>> }[],
+    steps: readonly StepRecord[],
     readonly lease: Lease,
     readonly log: EventLog,
     approvals: ReadonlyMap<string, BoundApproval>,
@@ -105,24 +124,33 @@ export class ActiveRun {
     this.startedAt = record.createdAt;
     this.history = [...record.input];
     for (const step of steps) {
+      // A finalize step is the run's last record: its answer, outside the step count.
+      if (step.finalize) this.finalizeStep = step;
       this.history.push(...step.messages);
       // A step ending with a user message is a repair request (structured output).
       if (step.messages[step.messages.length - 1]?.role === 'user') this.outputRepairs++;
     }
-    this.steps = record.stepCount;
+    this.steps = record.stepCount - (this.finalizeStep ? 1 : 0);
+    // The stop's limit_reached event was written with the finalize record.
+    this.limitAudited = this.finalizeStep !== undefined;
     this.toolCalls = record.toolCalls;
+    // Records written before the field existed have none: nothing was refused then as far as they tell.
+    this.toolCallsRefused = record.toolCallsRefused ?? 0;
+    this.toolCallCapExceeded = this.toolCallsRefused > 0;
     this.usage = { ...emptyUsage(), ...record.usage };
     this.committedUsage = { ...this.usage };
     this.committedToolCalls = record.toolCalls;
+    this.committedToolCallsRefused = this.toolCallsRefused;
     this.pendingStep = record.pendingStep;
     this.approvals = approvals;
     // The latest persisted context-strategy state (a summary survives resume, not recomputed).
     let contextState: Readonly<Record<string, unknown>> | undefined;
-    for (const step of steps as readonly { contextState?: Readonly<Record<string, unknown>> }[]) if (step.contextState) contextState = step.contextState;
+    for (const step of steps) if (step.contextState) contextState = step.contextState;
     if (record.pendingStep?.contextState) contextState = record.pendingStep.contextState;
     this.contextState = { ...contextState };
     // Rebuild per-run governance state from committed history (once per drive, not per step).
     for (const message of this.history) {
+      this.historyUpperBound += messageUpperBound(message);
       if ((message.role === 'user' || message.role === 'tool') && !this.hasMedia && hasMediaParts(message.content)) this.hasMedia = true;
       if (message.role !== 'assistant' || !message.toolCalls) continue;
       for (const call of message.toolCalls) {
@@ -168,6 +196,17 @@ export class ActiveRun {
 
   abortWith(cause: AbortCause, detail: string): void {
     if (!this.controller.signal.aborted) this.controller.abort(new RunAbort(cause, detail));
+    // A kill or a cancellation also cuts a finalize call short; the run's own timeout does not (the finalize has its grace).
+    const finalizing = this.finalizeController;
+    if (cause !== 'timeout' && finalizing && !finalizing.signal.aborted) finalizing.abort(new RunAbort(cause, detail));
+  }
+
+  /** Appends committed messages to the history (keeping its upper bound). */
+  pushHistory(messages: readonly Message[]): void {
+    for (const message of messages) {
+      this.history.push(message);
+      this.historyUpperBound += messageUpperBound(message);
+    }
   }
 
   /** Adds priced usage of one model call; returns the priced usage. */

@@ -14,16 +14,26 @@ import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
+import { budgetForCall, outputAllowance } from './budget.js';
 
-/** Builds the request (context strategy, pairing, hooks), calls the model, validates and persists the decision. */
-export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: boolean }): Promise<PendingStep> {
+/** A stop decided before the model call: the budgets left no room for it. */
+export interface BudgetStop {
+  readonly stop: { readonly reason: 'token_budget' | 'cost_budget'; readonly detail: string };
+}
+
+/**
+ * Builds the request (context strategy, pairing, hooks), checks it against the budgets, calls
+ * the model, validates and persists the decision. Returns a `BudgetStop` instead when the call
+ * does not fit a budget (no call is made).
+ */
+export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: boolean }): Promise<PendingStep | BudgetStop> {
   const stepIndex = run.stepIndex;
   const startedAt = nowIso();
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
   const stepUsage = emptyUsage();
 
   const snapshot = run.history.slice();
-  const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage));
+  const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal));
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 
@@ -52,8 +62,14 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   }
 
   let response: ModelResponse | undefined;
+  const hookMax = request.maxOutputTokens;
   for (let attempt = 1; attempt <= 2; attempt++) {
-    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt });
+    // Budgets are checked before every call (a retry after an empty answer too), with room kept for a finalize call.
+    const budget = budgetForCall(deps, run, request, { reserveFinalize: true, unchangedHistory: request.messages === snapshot });
+    if (budget.stop) return { stop: budget.stop };
+    const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
+    if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
+    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt, ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}) });
     response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
@@ -81,11 +97,19 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   return decision;
 }
 
-function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage): ContextPrepareContext {
+/** The smaller of two optional caps. */
+export function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+/** What a context strategy sees while preparing one request (`signal`: the run's, or the finalize call's). */
+export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, signal: AbortSignal, finalize = false): ContextPrepareContext {
   return {
     runId: run.runId,
     stepIndex,
-    signal: run.signal,
+    signal,
     tools: deps.gate.advertised,
     model: { provider: deps.model.provider, model: deps.model.model },
     addUsage(usage, model) {
@@ -94,6 +118,10 @@ function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage:
       const priced = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd };
       addUsage(run.usage, priced);
       addUsage(stepUsage, priced);
+    },
+    outputAllowance(inputTokens, model, next) {
+      const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
+      return outputAllowance(deps, run, inputTokens, price, !finalize, next);
     },
     state: {
       get: (key) => run.contextState[key],
@@ -105,8 +133,8 @@ function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage:
   };
 }
 
-/** The model call, inside the `wrapModelCall` hooks when any is registered. */
-function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, hookContext: HookContext, stream: boolean): Promise<ModelResponse> {
+/** The model call, inside the `wrapModelCall` hooks when any is registered. It is aborted by `request.signal`. */
+export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, hookContext: HookContext, stream: boolean): Promise<ModelResponse> {
   const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
   const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
   if (wrappers.length === 0) return call();
@@ -127,17 +155,19 @@ async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, s
     if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
     return final;
   };
+  const signal = request.signal;
   try {
     // A model that ignores the signal cannot hold the run: the race settles on abort.
-    return await raceAbort(call(), run.signal);
+    return await raceAbort(call(), signal);
   } catch (error) {
-    if (run.signal.aborted) throw run.signal.reason;
+    if (signal.aborted) throw signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     throw new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
-function validateResponse(response: unknown): ModelResponse {
+/** Checks an adapter's (or a hook's) response: an assistant message, well-formed calls and reasoning; usage made sane. */
+export function validateResponse(response: unknown): ModelResponse {
   const r = response as Partial<ModelResponse> | undefined;
   const message = r?.message as Partial<AssistantMessage> | undefined;
   if (!r || !message || message.role !== 'assistant' || typeof message.content !== 'string') {
@@ -196,7 +226,7 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
  * The assistant message as the audit log records it: reasoning text kept, each part's opaque
  * `providerData` (signatures, encrypted or redacted thinking) replaced by its hash and size.
  */
-function auditedMessage(message: AssistantMessage): AssistantMessage {
+export function auditedMessage(message: AssistantMessage): AssistantMessage {
   if (!message.reasoning?.some((part) => part.providerData !== undefined)) return message;
   return {
     ...message,

@@ -14,6 +14,7 @@ import { decide } from './decide.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { checkAnswer, jsonForm, repairMessage } from './structured-output.js';
 import { findPairingViolations } from './transcript.js';
+import { acceptFinalizeStep, finalize, wantsFinalize } from './finalize.js';
 
 /** Options of one drive of a run. */
 export interface DriveOptions {
@@ -58,10 +59,17 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
   const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
   timer.unref?.();
+  run.streaming = options.stream;
   try {
     if (hookFailure !== undefined) throw hookFailure;
     for (const hook of deps.hooks) {
       await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }));
+    }
+    if (run.finalizeStep?.finalize) {
+      // A crash after the finalize answer was committed: the run ends with the stop it answered, without asking again.
+      await acceptFinalizeStep(run);
+      const { stopReason, stopDetail } = run.finalizeStep.finalize;
+      return await finish(deps, run, { reason: stopReason, ...(stopDetail ? { detail: stopDetail } : {}) });
     }
     if (run.resumed && !run.pendingStep && run.steps > 0) {
       // A crash between the last commit and the terminal record (CP7/CP8): the stop that was
@@ -73,6 +81,8 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         if (verdict.ok) run.parsedOutput = { value: verdict.value };
         else return await finish(deps, run, outputInvalid(run, verdict.problems));
       }
+      const looped = loopStopOfLastStep(run);
+      if (looped) return await finish(deps, run, looped);
       const stop = await checkStop(deps, run, 'after_step', last);
       if (stop) return await finish(deps, run, stop);
     }
@@ -84,7 +94,10 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
-        decision = await run.busy(() => decide(deps, run, options));
+        const decided = await run.busy(() => decide(deps, run, options));
+        // The budgets left no room for the call: it was not made.
+        if ('stop' in decided) return await finish(deps, run, decided.stop);
+        decision = decided;
       } else {
         // Resuming a step whose decision was persisted: act on it without asking the model again.
         run.pendingStep = undefined;
@@ -103,7 +116,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         else if (run.outputRepairs < run.output.maxRepairs) repair = repairMessage(run.output.spec, verdict.problems);
         else invalid = outputInvalid(run, verdict.problems);
       }
-      await commit(deps, run, decision, outcome.results, outcome.toolCalls, repair);
+      await commit(deps, run, decision, outcome.results, { toolCalls: outcome.toolCalls, toolCallsRefused: outcome.toolCallsRefused }, repair);
       if (parsed) run.parsedOutput = parsed;
       if (repair) run.outputRepairs++;
       if (outcome.error !== undefined) throw outcome.error;
@@ -195,6 +208,16 @@ function outputInvalid(run: ActiveRun, problems: readonly string[]): Stop {
   return { reason: 'output_invalid', detail: message, error: { code: 'output_invalid', message } };
 }
 
+/** A committed step that ended the run with `loop_detected` (a crash came before the terminal record): the stop is still due. */
+function loopStopOfLastStep(run: ActiveRun): Stop | undefined {
+  for (let i = run.history.length - 1; i >= 0; i--) {
+    const message = run.history[i]!;
+    if (message.role !== 'tool') return undefined;
+    if (message.code === 'loop_detected') return { reason: 'loop_detected', detail: `"${message.name}" repeated with identical arguments` };
+  }
+  return undefined;
+}
+
 /** The last assistant message of the history — none when the history ends with a user message (a repair request). */
 function lastAssistant(run: ActiveRun): AssistantMessage | undefined {
   if (run.history[run.history.length - 1]?.role === 'user') return undefined;
@@ -228,6 +251,7 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
     runId: run.runId,
     steps: run.steps,
     toolCalls: run.toolCalls,
+    toolCallsRefused: run.toolCallsRefused,
     toolCallCapExceeded: run.toolCallCapExceeded,
     usage: { ...run.usage },
     elapsedMs: run.elapsedMs,
@@ -242,7 +266,8 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
   return undefined;
 }
 
-async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], toolCalls: number, repair?: UserMessage): Promise<void> {
+async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> {
+  const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = [decision.message, ...results];
   if (repair) messages.push(repair);
   const violations = findPairingViolations(messages);
@@ -253,20 +278,22 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     messages,
     usage: decision.usage,
     toolCalls,
+    toolCallsRefused,
     finishReason: decision.finishReason,
     startedAt: decision.startedAt,
     endedAt: nowIso(),
     ...(run.contextStateDirty || decision.contextState ? { contextState: { ...run.contextState } } : {}),
   };
   run.contextStateDirty = false;
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);
-  run.history.push(...messages);
+  run.pushHistory(messages);
   if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;
+  run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
   for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
   await renewLease(deps, run);
@@ -304,9 +331,11 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
     stopReason: stop.reason,
     ...(stop.detail ? { stopDetail: stop.detail } : {}),
     ...(output !== undefined ? { output } : {}),
+    ...(run.finalizeOk ? { finalized: true } : {}),
     // Totals of what is recorded: equal to the sum over committed steps (invariant I5).
     steps: run.steps,
     toolCalls: run.committedToolCalls,
+    toolCallsRefused: run.committedToolCallsRefused,
     usage: { ...run.committedUsage },
     startedAt: run.startedAt,
     endedAt: nowIso(),
@@ -318,6 +347,8 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
 const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
 
 async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult<unknown>> {
+  // A limit stop with `limits.finalize` on: one more call, without tools, for the best answer (never throws).
+  if (wantsFinalize(deps, run, stop)) await run.busy(() => finalize(deps, run, stop, run.streaming));
   let result = buildResult(run, stop);
   const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
   try {
@@ -330,7 +361,7 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   if (result.stopReason === 'killed') {
     const flag = await deps.store.getKillFlag(run.runId).catch(() => undefined);
     run.log.emit({ type: 'run_killed', reason: result.stopDetail ?? 'killed', scope: flag?.scope === '*' ? 'all' : 'run' });
-  } else if (LIMIT_REASONS.has(result.stopReason)) {
+  } else if (LIMIT_REASONS.has(result.stopReason) && !run.limitAudited) {
     run.log.emit({ type: 'limit_reached', stopReason: result.stopReason, detail: result.stopDetail ?? result.stopReason });
   }
   // A structured value is recorded in its JSON form; the caller gets the value zod produced.

@@ -485,6 +485,7 @@ export class AgentRuntime<TOut = string> {
       stopDetail: reason,
       steps: record.stepCount,
       toolCalls: record.toolCalls,
+      toolCallsRefused: record.toolCallsRefused ?? 0,
       usage: { ...record.usage },
       startedAt: record.createdAt,
       endedAt,

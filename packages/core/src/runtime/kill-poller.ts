@@ -38,7 +38,9 @@ export class KillPoller implements CallWatcher {
 
   private async poll(run: ActiveRun, timer: ReturnType<typeof setTimeout>): Promise<void> {
     if (this.timers.get(run) !== timer) return;
-    if (!run.signal.aborted) {
+    // A finalize call runs after the run's own signal was aborted by its timeout: it is still killable.
+    const killable = !run.signal.aborted || run.finalizeController !== undefined;
+    if (killable) {
       try {
         const flag = await this.store.getKillFlag(run.runId);
         if (flag) run.abortWith('killed', flag.reason);
@@ -48,7 +50,7 @@ export class KillPoller implements CallWatcher {
     }
     // Still busy with the same calls: poll again; otherwise the run went idle (or was re-armed) meanwhile.
     if (this.timers.get(run) !== timer) return;
-    if (run.signal.aborted) this.timers.delete(run);
+    if (run.signal.aborted && run.finalizeController === undefined) this.timers.delete(run);
     else this.arm(run);
   }
 }

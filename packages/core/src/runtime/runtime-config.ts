@@ -7,6 +7,7 @@ import {
 } from '../limits.js';
 import type { ModelAdapter, OutputSpec } from '../model.js';
 import { DEFAULT_MAX_OUTPUT_REPAIRS, outputSpecFor } from '../loop/structured-output.js';
+import { CharTokenEstimator, type TokenEstimator } from '../budget/token-estimator.js';
 
 /**
  * Runtime behaviour options (everything but the parts). Register under `TOKENS.RuntimeConfig` when composing by hand.
@@ -49,6 +50,13 @@ export interface RuntimeConfig<TOut = string> {
   readonly output?: z.ZodType<TOut>;
   /** Failed final answers fed back to the model (with the validation errors) before the run stops with `output_invalid`. 0–10, default 2. */
   readonly maxOutputRepairs?: number;
+  /**
+   * Estimates a request's input tokens when a token or cost budget is near its limit (the call is
+   * not made when it would not fit, and its output is capped to what is left). Default: a
+   * conservative character-based estimate (`CharTokenEstimator`); `TokenizerEstimator` from
+   * `@agentrt/context` counts with a real tokenizer. A budget's overshoot is at most this estimate's shortfall.
+   */
+  readonly tokenEstimator?: TokenEstimator;
 }
 
 /** Runtime config with every default applied. */
@@ -68,6 +76,7 @@ export interface ResolvedRuntimeConfig {
   /** The default output schema and the spec sent to models for it. */
   readonly output: { readonly schema: z.ZodType; readonly spec: OutputSpec } | undefined;
   readonly maxOutputRepairs: number;
+  readonly tokenEstimator: TokenEstimator;
 }
 
 /** Default of `killPollMs`: how often a run with a call in flight reads its kill flag when the store cannot push kills. */
@@ -96,6 +105,10 @@ export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick
     throw new ConfigError('limits.maxCostUsd', `a cost cap needs a price for "${model.provider}:${model.model}"; add it to options.pricing`);
   }
   const rest = parseOptions(restSchema, config, '');
+  const estimator = config.tokenEstimator;
+  if (estimator !== undefined && (typeof estimator !== 'object' || estimator === null || typeof estimator.estimate !== 'function')) {
+    throw new ConfigError('tokenEstimator', 'expected a TokenEstimator ({ estimate(request): number })');
+  }
   const output = config.output === undefined ? undefined : { schema: config.output as z.ZodType, spec: outputSpecFor(config.output, 'output') };
   return Object.freeze({
     limits,
@@ -112,5 +125,6 @@ export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick
     killPollMs: rest.killPollMs ?? DEFAULT_KILL_POLL_MS,
     output,
     maxOutputRepairs: rest.maxOutputRepairs ?? DEFAULT_MAX_OUTPUT_REPAIRS,
+    tokenEstimator: estimator ?? new CharTokenEstimator(),
   });
 }

@@ -11,8 +11,10 @@ export interface StopCheckContext {
   readonly runId: string;
   /** Committed steps so far. */
   readonly steps: number;
-  /** Tool calls counted so far. */
+  /** Tool calls counted against `maxToolCalls` so far (never above it). */
   readonly toolCalls: number;
+  /** Tool calls refused so far because they were over `maxToolCalls`. */
+  readonly toolCallsRefused: number;
   /** True when the model asked for more tool calls than `maxToolCalls` allows. */
   readonly toolCallCapExceeded: boolean;
   readonly usage: Usage;

@@ -54,7 +54,7 @@ export class MemoryStore implements StateStore {
       if (existing) return { run: copy(this.slot(existing).run), created: false };
     }
     if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
-    const run: RunRecord = { ...copy(input), status: 'running', updatedAt: input.createdAt, stepCount: 0, usage: emptyUsage(), toolCalls: 0, lastEventSeq: 0 };
+    const run: RunRecord = { ...copy(input), status: 'running', updatedAt: input.createdAt, stepCount: 0, usage: emptyUsage(), toolCalls: 0, toolCallsRefused: 0, lastEventSeq: 0 };
     this.runs.set(run.runId, { run, steps: [], events: [], ledger: new Map(), lease: undefined, epoch: 0 });
     if (input.idempotencyKey !== undefined) this.byKey.set(input.idempotencyKey, run.runId);
     return { run: copy(run), created: true };
@@ -99,6 +99,7 @@ export class MemoryStore implements StateStore {
       ...rest,
       stepCount: slot.run.stepCount + 1,
       toolCalls: slot.run.toolCalls + input.step.toolCalls,
+      toolCallsRefused: (slot.run.toolCallsRefused ?? 0) + (input.step.toolCallsRefused ?? 0),
       usage: addUsage({ ...slot.run.usage }, input.usageDelta),
       updatedAt: nowIso(),
       lastEventSeq: slot.events.length,

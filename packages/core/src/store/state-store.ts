@@ -1,6 +1,6 @@
 import type { AssistantMessage, Message, TokenUsage, ToolMessage, Usage } from '../messages.js';
 import type { FinishReason, OutputSpec } from '../model.js';
-import type { PendingApproval, RunResult, RunStatus } from '../result.js';
+import type { PendingApproval, RunResult, RunStatus, StopReason } from '../result.js';
 import type { SideEffects } from '../tool.js';
 import type { StoredRunEvent } from '../events.js';
 
@@ -27,8 +27,13 @@ export interface RunRecord {
   readonly stepCount: number;
   /** Sum over committed steps (plus uncommitted model calls recorded by `saveDecision`). */
   readonly usage: Usage;
-  /** Tool calls counted so far (committed steps). */
+  /** Tool calls counted against `maxToolCalls` so far (committed steps): never above the limit. */
   readonly toolCalls: number;
+  /**
+   * Tool calls refused over `maxToolCalls` so far (committed steps). Every first-party store
+   * keeps it; absent (read as 0) in records of stores or versions that predate the field.
+   */
+  readonly toolCallsRefused?: number;
   /** The terminal result, or the paused result while awaiting approval. A structured `output` is stored in its JSON form. */
   readonly result?: RunResult<unknown>;
   /** A decided but not yet committed step (crash between Decide and commit). */
@@ -39,7 +44,7 @@ export interface RunRecord {
 }
 
 /** The fields a caller provides to create a run. */
-export type NewRunRecord = Omit<RunRecord, 'status' | 'updatedAt' | 'stepCount' | 'usage' | 'toolCalls' | 'result' | 'pendingStep' | 'lastEventSeq' | 'lastEventHash'>;
+export type NewRunRecord = Omit<RunRecord, 'status' | 'updatedAt' | 'stepCount' | 'usage' | 'toolCalls' | 'toolCallsRefused' | 'result' | 'pendingStep' | 'lastEventSeq' | 'lastEventHash'>;
 
 /** The model's decision for a step, persisted before any of its tools run. */
 export interface PendingStep {
@@ -64,13 +69,23 @@ export interface StepRecord {
    */
   readonly messages: readonly Message[];
   readonly usage: Usage;
-  /** Tool calls counted in this step. */
+  /** Tool calls of this step within `maxToolCalls` (executed, or answered by policy or validation). */
   readonly toolCalls: number;
+  /** Tool calls of this step over `maxToolCalls` (refused with a synthetic `tool_denied` result). Absent: 0. */
+  readonly toolCallsRefused?: number;
   readonly finishReason: FinishReason;
   readonly startedAt: string;
   readonly endedAt: string;
   /** Context-strategy state (e.g. a running summary) as of this step, present only when it changed. */
   readonly contextState?: Readonly<Record<string, unknown>>;
+  /**
+   * Present on the record of the finalize call (`limits.finalize`): the run's last record, made
+   * after a limit stopped it — one assistant message (the answer, no tool calls), its usage, no tool
+   * calls. It carries the stop it answers, so a resume after a crash finishes with it instead of
+   * asking again. It is not a step of `RunResult.steps` (no Act follows it), but it is one of
+   * `RunRecord.stepCount` and of `loadSteps`, so usage totals stay the sum over records (I5).
+   */
+  readonly finalize?: { readonly stopReason: StopReason; readonly stopDetail?: string };
 }
 
 /** Proof of ownership of a run. A commit carrying a stale epoch is refused with `lease_lost`. */
@@ -119,7 +134,8 @@ export interface WriteOptions {
  * the tool ledger, kill flags and leases.
  *
  * Contract (checked by `describeStateStore` in `@agentrt/testing`):
- * - `commitStep` is atomic: the step, its events and the run's counters are written together or not at all,
+ * - `commitStep` is atomic: the step, its events and the run's counters (`stepCount`, `toolCalls`,
+ *   `toolCallsRefused`, `usage`) are written together or not at all,
  *   and only when `step.stepIndex === run.stepCount` (else `run_conflict`).
  * - Events are append-only with contiguous `seq` per run; `appendEvents` refuses a gap or overlap (`run_conflict`).
  * - `finishRun` records exactly one terminal result; a second call returns the first result unchanged.

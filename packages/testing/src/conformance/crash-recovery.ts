@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEffectCounter, type EffectCounter } from '../crash/effect-counter.js';
 import { CRASH_POINTS, runCrashChild, runCrashScenario, type CrashSpec } from '../crash/harness.js';
 import { checkCrashRecovery } from '../crash/verify.js';
+import { FINALIZE_ANSWER } from '../crash/scenario.js';
+import { checkRunInvariants } from '../invariants.js';
 
 /** Options of `describeCrashRecovery`. */
 export interface CrashRecoverySuiteOptions {
@@ -66,6 +68,34 @@ export function describeCrashRecovery(options: CrashRecoverySuiteOptions): void 
       }
       expect(failures).toEqual([]);
       expect(crashedCount).toBeGreaterThanOrEqual(specs.length - extra);
+    }, 600_000);
+
+    it('recovers runs stopped by a limit around their finalize call (limits.finalize): the answer is recorded once, never lost', async () => {
+      const prefix = `${options.runIdPrefix ?? options.name.replace(/[^A-Za-z0-9._:-]/g, '-')}-finalize`;
+      const common = { storeModule: options.storeModule, storeOptions: options.storeOptions, counterUrl: counter.url, leaseTtlMs: 300, scenario: 'finalize' as const };
+      // The finalize call has step index 2: before it (CP1), after its answer (CP2), during its record (CP6), after it (CP8); and CP7 after the last step.
+      const finalizeSpecs: CrashSpec[] = [{ point: 'CP7', step: 1 }, { point: 'CP1', step: 2 }, { point: 'CP2', step: 2 }, { point: 'CP6', step: 2 }, { point: 'CP8' }];
+      const failures: string[] = [];
+      for (const crash of finalizeSpecs) {
+        const runId = `${prefix}-${crash.point}`;
+        const { crashed, resumed } = await runCrashScenario({ ...common, runId, crash });
+        if (crashed.signal !== 'SIGKILL') failures.push(`${runId}: the first process did not crash (${crashed.stderr.slice(0, 300)})`);
+        const result = resumed.result;
+        if (!result) {
+          failures.push(`${runId}: resume printed no result: ${resumed.stderr.slice(0, 500)}`);
+          continue;
+        }
+        if (result.stopReason !== 'max_steps' || result.steps !== 2 || result.finalized !== true || result.output !== FINALIZE_ANSWER) {
+          failures.push(`${runId}: resumed to ${JSON.stringify({ stopReason: result.stopReason, steps: result.steps, finalized: result.finalized, output: result.output })}`);
+        }
+        const records = await store.loadSteps(runId);
+        if (records.filter((step) => step.finalize).length !== 1 || records.length !== 3) failures.push(`${runId}: ${records.length} records, ${records.filter((step) => step.finalize).length} finalize record(s)`);
+        failures.push(...(await checkRunInvariants({ store, runId, result })).violations.map((v) => `${runId}: ${v}`));
+        for (const [key, kind] of counter.kinds) {
+          if (key.startsWith(`${runId}:`) && kind === 'charge' && (counter.attempts.get(key) ?? 0) > 1) failures.push(`I4: non-idempotent ${key} was attempted ${counter.attempts.get(key)} times`);
+        }
+      }
+      expect(failures).toEqual([]);
     }, 600_000);
 
     it('recovers runs holding images and reasoning at CP1–CP8 with a byte-identical transcript', async () => {

@@ -125,6 +125,31 @@ export function describeModelAdapterRuns(options: ModelAdapterSuiteOptions): voi
       expect(s.requests).toHaveLength(2);
     });
 
+    it('limits.finalize: after max_steps the tools-off finalize request (tool traffic as text) is accepted, capped at 1 024 output tokens', async () => {
+      const s = await start([{ reply: { toolCalls: [{ id: 'call_f1', name: 'add', args: { a: 2, b: 3 } }] } }, { reply: { text: 'so far: 2 + 3 = 5' } }]);
+      const result = await runWith(createRuntime({ model: options.create(s, { retry: FAST }), tools: [add], limits: { maxSteps: 1, finalize: true } }), { input: 'add 2 and 3, then more' });
+      expect(result).toMatchObject({ status: 'stopped', stopReason: 'max_steps', steps: 1, finalized: true, output: 'so far: 2 + 3 = 5' });
+      expect(rejections(s)).toEqual([]);
+      expect(s.requests).toHaveLength(2);
+      const body = bodyText(s, 1);
+      expect(body).toContain('[result of tool add]');
+      expect(body).not.toContain('call_f1');
+      if (s.wire.inspect) expect(s.wire.inspect(s.requests[1]!.body).maxOutputTokens).toBe(1_024);
+    });
+
+    it('a token budget near its limit: the output cap the runtime set reaches the wire', async () => {
+      const s = await start([{ reply: { text: 'short', usage: { inputTokens: 30, outputTokens: 3 } } }]);
+      const runtime = createRuntime({ model: options.create(s, { retry: FAST }), limits: { maxTokens: 600 } });
+      const result = await runWith(runtime, { input: 'say something short' });
+      expect(result.stopReason).toBe('final_answer');
+      expect(rejections(s)).toEqual([]);
+      const sent = (await runtime.events(result.runId)).find((event) => event.type === 'model_request');
+      const cap = sent?.type === 'model_request' ? sent.maxOutputTokens : undefined;
+      expect(cap).toBeGreaterThanOrEqual(16);
+      expect(cap).toBeLessThan(600);
+      if (s.wire.inspect) expect(s.wire.inspect(s.requests[0]!.body).maxOutputTokens).toBe(cap);
+    });
+
     if (reasoning) {
       it('a streamed run with reasoning through three tool steps: every request accepted, reasoning never the output', async () => {
         const s = await start([

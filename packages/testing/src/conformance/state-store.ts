@@ -144,6 +144,31 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.listEvents(run.runId, { afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
     });
 
+    it('counts tool calls within the cap and refused ones apart (toolCallsRefused, 0 until a step refuses one)', async () => {
+      const run = newRun();
+      const created = await store.createRun(run);
+      expect(created.run.toolCallsRefused ?? 0).toBe(0);
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) });
+      expect(await store.getRun(run.runId)).toMatchObject({ toolCalls: 1, toolCallsRefused: 0 });
+      const refusing: StepRecord = {
+        ...step(run.runId, 1),
+        messages: [
+          { role: 'assistant', content: '', toolCalls: [{ id: 'r1', name: 'echo', args: {} }, { id: 'r2', name: 'echo', args: {} }, { id: 'r3', name: 'echo', args: {} }] },
+          { role: 'tool', toolCallId: 'r1', name: 'echo', content: '1' },
+          { role: 'tool', toolCallId: 'r2', name: 'echo', content: 'tool_denied: over the cap', isError: true, code: 'tool_denied' },
+          { role: 'tool', toolCallId: 'r3', name: 'echo', content: 'tool_denied: over the cap', isError: true, code: 'tool_denied' },
+        ],
+        toolCalls: 1,
+        toolCallsRefused: 2,
+      };
+      await store.commitStep({ runId: run.runId, step: refusing, events: [event(run.runId, 2)], usageDelta: usage(2) });
+      expect(await store.getRun(run.runId)).toMatchObject({ stepCount: 2, toolCalls: 2, toolCallsRefused: 2 });
+      expect((await store.loadSteps(run.runId))[1]).toMatchObject({ toolCalls: 1, toolCallsRefused: 2 });
+      // A re-sent identical commit adds nothing.
+      await store.commitStep({ runId: run.runId, step: refusing, events: [event(run.runId, 2)], usageDelta: usage(2) }).catch(() => undefined);
+      expect(await store.getRun(run.runId)).toMatchObject({ toolCalls: 2, toolCallsRefused: 2 });
+    });
+
     it('refuses an out-of-order step and writes nothing of it (atomic)', async () => {
       const run = newRun();
       await store.createRun(run);

@@ -37,8 +37,9 @@ const tools = crashScenarioTools(config.counterUrl, (tool, stepIndex) => {
   if (at('CP4', stepIndex) && (config.crash?.tool ?? 'charge') === tool) die(); // effect done, completion not recorded
 }, { media });
 const killPoll = config.killPollMs !== undefined ? { killPollMs: config.killPollMs } : {};
-const runtime = scenario === 'crash' || media
-  ? createRuntime({ model: media ? mediaScenarioModel() : crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: { maxSteps: 10 }, ...killPoll })
+const finalize = scenario === 'finalize';
+const runtime = scenario === 'crash' || media || finalize
+  ? createRuntime({ model: media ? mediaScenarioModel() : crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: finalize ? { maxSteps: 2, finalize: true } : { maxSteps: 10 }, ...killPoll })
   : createRuntime({
     model: scenario === 'slow' ? slowScenarioModel() : scenario === 'hold' ? holdScenarioModel() : approvalScenarioModel(),
     tools: scenario === 'hold' ? holdScenarioTools(config.counterUrl) : slowScenarioTools(config.counterUrl), store, leaseTtlMs: config.leaseTtlMs, owner: `child-${process.pid}`,

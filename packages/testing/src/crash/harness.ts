@@ -26,9 +26,10 @@ export interface CrashChildConfig {
   /**
    * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
    * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
-   * `approval`: a run that pauses for approval; `hold`: one call of a tool that waits 10 s on its signal.
+   * `approval`: a run that pauses for approval; `hold`: one call of a tool that waits 10 s on its signal;
+   * `finalize`: the crash scenario stopped by `maxSteps: 2` with `limits.finalize` on (its finalize call has step index 2).
    */
-  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval' | 'hold';
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval' | 'hold' | 'finalize';
   /** The child runtime's `killPollMs` (default: the runtime's default). */
   readonly killPollMs?: number;
 }

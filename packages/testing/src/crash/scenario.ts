@@ -8,6 +8,9 @@ export const CRASH_PLAN: readonly (readonly { name: 'charge' | 'put' | 'lookup';
   [{ name: 'charge', args: { cents: 200 } }, { name: 'lookup', args: { q: 'y' } }],
 ];
 
+/** The crash scenario model's answer to a finalize call (a request without tools). */
+export const FINALIZE_ANSWER = 'best answer after the limit';
+
 /**
  * A deterministic model: the decision depends only on how many steps the request already
  * holds, so a model re-asked after a crash decides the same thing (same call ids).
@@ -17,6 +20,8 @@ export function crashScenarioModel(): ModelAdapter {
     provider: 'scripted',
     model: 'crash-scenario',
     async generate(request: ModelRequest): Promise<ModelResponse> {
+      // The finalize call after a limit stop (`limits.finalize`) comes without tools.
+      if (request.tools.length === 0) return { message: { role: 'assistant', content: FINALIZE_ANSWER }, usage: { inputTokens: 12, outputTokens: 4 }, finishReason: 'stop' };
       const step = request.messages.filter((message) => message.role === 'assistant').length;
       const plan = CRASH_PLAN[step];
       if (!plan) return { message: { role: 'assistant', content: 'all done' }, usage: { inputTokens: 10, outputTokens: 3 }, finishReason: 'stop' };

@@ -41,9 +41,13 @@ export interface WireSummary {
   readonly reasoning: boolean;
 }
 
-/** One scripted exchange. Requests that fail validation get the provider's 400 without consuming a step. */
+/**
+ * One scripted exchange. Requests that fail validation get the provider's 400 without consuming a step.
+ * A `reply` may be computed from the (valid) request body — e.g. usage counted from what was sent,
+ * output within the request's limit (`wire.inspect(body).maxOutputTokens`).
+ */
 export type LoopbackStep =
-  | { readonly reply: ScriptedReply; readonly delayMs?: number; /** Stream only: destroy the socket after this many events. */ readonly cutStreamAfter?: number }
+  | { readonly reply: ScriptedReply | ((body: unknown) => ScriptedReply); readonly delayMs?: number; /** Stream only: destroy the socket after this many events. */ readonly cutStreamAfter?: number }
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
   | { readonly hang: true }
   | { readonly reset: true };
@@ -149,13 +153,14 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
       sendError(response, { status: step.status, message: step.message ?? `scripted ${step.status}`, ...(step.headers ? { headers: step.headers } : {}) });
       return;
     }
+    const reply = typeof step.reply === 'function' ? step.reply(body) : step.reply;
     if (!wire.wantsStream(body)) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(wire.render(step.reply, body)));
+      response.end(JSON.stringify(wire.render(reply, body)));
       return;
     }
     response.writeHead(200, { 'content-type': wire.streamContentType, 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const frames = wire.renderStream(step.reply, body);
+    const frames = wire.renderStream(reply, body);
     for (const [index, frame] of frames.entries()) {
       if (step.cutStreamAfter !== undefined && index >= step.cutStreamAfter) {
         request.socket.destroy();

@@ -317,10 +317,35 @@ export class RedisStore implements StateStore {
         }
         for (const each of this.listeners) each(flag);
       });
-      void subscriber.subscribe(this.key('kill')).catch(() => undefined);
+      // Pub/sub is at-most-once: a kill published while this connection was down (or before its
+      // first SUBSCRIBE) is never delivered. Each time the subscription is (re)established, the
+      // flags already set are read back and handed to the listeners, so an in-flight call of a
+      // killed run is still aborted once the connection is back.
+      subscriber.on('ready', () => void this.replayKills());
+      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills(), () => undefined);
       this.subscriber = subscriber;
     }
     return () => this.listeners.delete(listener);
+  }
+
+  /** Hands every kill flag currently set to the kill listeners (after a (re)subscription). */
+  private async replayKills(): Promise<void> {
+    if (this.closed || this.listeners.size === 0) return;
+    let flags: Record<string, string>;
+    try {
+      flags = await this.redis.hgetall(this.key('kill'));
+    } catch {
+      return; // the store is unreachable: the loop's own check before the next call reports it
+    }
+    for (const json of Object.values(flags)) {
+      let flag: KillFlag;
+      try {
+        flag = decodeStored<KillFlag>(json, 'kill flag');
+      } catch {
+        continue;
+      }
+      for (const each of this.listeners) each(flag);
+    }
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {

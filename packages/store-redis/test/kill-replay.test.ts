@@ -19,7 +19,7 @@ async function setFlagSilently(url: string, prefix: string, flag: KillFlag): Pro
 async function dropPubSubClients(url: string): Promise<void> {
   const admin = new Redis(url);
   try {
-    await admin.client('KILL', 'TYPE', 'pubsub');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
   } finally {
     admin.disconnect();
   }

@@ -199,7 +199,9 @@ describe('red team: no canary reaches the audit, events, results or the model th
     expect(leaked(joined, SECRET_ASSIGNMENTS.map((a) => a.secret))).toEqual([]);
     expect(joined).toContain('[REDACTED]');
     expect(joined).toContain('Here you go:');
-    expect(leaked(await everythingOf(runtime, store, streamed, result))).toEqual([]);
+    // Events and the audit are redacted; the answer itself (result.output, the transcript) stays the model's text, verbatim.
+    expect(leaked(JSON.stringify([streamed, await runtime.events(result.runId), await runtime.exportAudit(result.runId)]))).toEqual([]);
+    expect((await store.getRun(result.runId))?.result?.output).toBe(answer);
   });
 });
 

@@ -11,7 +11,7 @@ import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
-import { describeThrown, serializeToolOutput, truncateMiddle } from './tool-output.js';
+import { describeThrown, redactAndCap, serializeToolOutput } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
@@ -71,8 +71,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     );
   };
   const reject = async (index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string) => {
-    // A reason can carry hook or approver text of any length: the result and the audit event are capped alike.
-    const reason = truncateMiddle(fullReason, config.limits.maxToolOutputChars);
+    // A reason can carry hook or approver text of any length: redacted before it is capped (a cut never shows part of a secret).
+    const reason = redactAndCap(fullReason, config.limits.maxToolOutputChars, config.redactor).text;
     const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
     results[index] = result;
     const policy = code === 'tool_denied';
@@ -318,18 +318,20 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
         },
       ).finally(() => controller.signal.removeEventListener('abort', onAbort));
     });
+    // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
+    const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
-      const serialized = serializeToolOutput(outcome.value, config.limits.maxToolOutputChars);
+      const serialized = serializeToolOutput(outcome.value);
       if (serialized.ok) {
-        const text = config.redactor.redactToolOutput ? config.redactor.text(serialized.text) : serialized.text;
-        return { role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
+        const capped = redactAndCap(serialized.text, max, config.redactor.redactToolOutput ? config.redactor : undefined);
+        return { role: 'tool', toolCallId: call.id, name: call.name, content: capped.text, ...(capped.truncated ? { code: 'tool_output_truncated' } : {}) };
       }
-      return errorResult(call, 'tool_failed', serialized.message);
+      return errorResult(call, 'tool_failed', redactAndCap(serialized.message, max - 'tool_failed: '.length, config.redactor).text);
     }
     if (outcome.kind === 'thrown') {
-      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed.
-      const code = AgentrtError.isInstance(outcome.error) && /^[a-z]+(_[a-z]+)+$/.test(outcome.error.code) ? outcome.error.code : 'tool_failed';
-      return errorResult(call, code, `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
+      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
+      const code = typedCode(outcome.error) ?? 'tool_failed';
+      return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error)}`, Math.max(256, max - code.length - 2), config.redactor).text);
     } else if (outcome.kind === 'timeout') {
       return tool.sideEffects === 'non-idempotent'
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
@@ -339,6 +341,15 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   } finally {
     clearTimeout(timer);
     run.signal.removeEventListener('abort', onRunAbort);
+  }
+}
+
+/** The snake_case code of a thrown `AgentrtError`, or undefined (also when reading the thrown value throws). */
+function typedCode(error: unknown): string | undefined {
+  try {
+    return AgentrtError.isInstance(error) && typeof error.code === 'string' && /^[a-z]+(_[a-z]+)+$/.test(error.code) ? error.code : undefined;
+  } catch {
+    return undefined;
   }
 }
 

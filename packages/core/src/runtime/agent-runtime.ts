@@ -25,6 +25,7 @@ import type { Tool } from '../tool.js';
 import { fingerprint } from '../util/canonical-json.js';
 import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
+import { exceedsDepth } from '../util/json-depth.js';
 import { AsyncQueue } from './async-queue.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
@@ -317,6 +318,7 @@ export class AgentRuntime {
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult> {
     const options = parseOptions(runOptionsSchema, raw, 'run');
+    if (options.metadata !== undefined) checkMetadata(options.metadata);
     const input: Message[] = typeof options.input === 'string'
       ? [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }]
       : (options.input as Message[]);
@@ -401,6 +403,20 @@ export class AgentRuntime {
     log.emit({ type: 'run_killed', reason, scope });
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
+  }
+}
+
+/**
+ * Run metadata is stored with the run and copied into events and hook contexts: it must be JSON
+ * that every store can write — at most 64 levels deep, no cycles, no BigInt. Throws
+ * `config_invalid` (field `run.metadata`) before anything is recorded.
+ */
+function checkMetadata(metadata: Readonly<Record<string, unknown>>): void {
+  if (exceedsDepth(metadata, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
+  try {
+    JSON.stringify(metadata);
+  } catch (error) {
+    throw new ConfigError('run.metadata', `metadata must be JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

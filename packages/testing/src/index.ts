@@ -32,7 +32,7 @@ export type { HostileToolOutcome } from './corpora/tool-outcomes.js';
 export { describeHttpToolPack } from './conformance/tool-pack.js';
 export type { HttpToolPackSuiteOptions, HttpPackTestConfig } from './conformance/tool-pack.js';
 export { PUBLIC_ADDRESSES, PUBLIC_URLS, BLOCKED_ADDRESSES, HOSTILE_RESOLVER_ANSWERS } from './corpora/addresses.js';
-export { REFUSED_REQUEST_HEADERS, HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_ROUTES, startHostileHttpServer } from './corpora/hostile-http.js';
+export { REFUSED_REQUEST_HEADERS, HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_ROUTES, HOSTILE_HTTP_PROTOCOL_ROUTES, startHostileHttpServer } from './corpora/hostile-http.js';
 export type { HostileHttpServer, HostileRequest, HostileStream } from './corpora/hostile-http.js';
 export { describeFsToolPack } from './conformance/tool-pack.js';
 export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';

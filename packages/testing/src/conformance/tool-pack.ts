@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { AgentrtError, createRuntime, type Tool, type ToolContext, type ToolMessage } from '@agentrt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_RESOLVER_ANSWERS, PUBLIC_URLS } from '../corpora/addresses.js';
-import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
+import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_PROTOCOL_ROUTES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
 import { createPathTraversalLayout, LEGITIMATE_NAMES } from '../corpora/path-traversal.js';
 import { SECRET_CANARIES } from '../corpora/secrets.js';
 import { SSRF_URLS } from '../corpora/ssrf.js';
@@ -206,7 +206,9 @@ async function withoutProcessErrors(body: () => Promise<void>): Promise<void> {
  * are cut off — the server sees the connection closed with bounded bytes sent — and every call
  * settles within its timeout with a typed error; `HOSTILE_RESOLVER_ANSWERS` never crash the
  * process or reach the canary; `REFUSED_REQUEST_HEADERS` and `HEADER_VALUE_INJECTIONS` never
- * reach the server; a POST body is never resent to another origin on a 307/308.
+ * reach the server; a POST body is never resent to another origin on a 307/308;
+ * `HOSTILE_HTTP_PROTOCOL_ROUTES` (a 101 to a plain GET, 1xx and header floods, brotli and deflate
+ * bombs) settle within the timeout and their connections are closed.
  */
 export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
   describe(`http tool pack conformance: ${options.name}`, () => {
@@ -337,6 +339,22 @@ export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
         }
         const garbage = await callTool(get, { url: `${origin()}/gzip-garbage` }, deadline);
         expect(garbage.code ?? 'returned', 'a body that does not decode is a typed error or a value').toMatch(/^(returned|[a-z]+(_[a-z]+)+)$/);
+      });
+    });
+
+    it(`settles ${HOSTILE_HTTP_PROTOCOL_ROUTES.length} HOSTILE_HTTP_PROTOCOL_ROUTES (101 without an upgrade, 1xx flood, header flood, brotli and deflate bombs) within the timeout and closes them`, async () => {
+      const get = await toolOf(options.getTool);
+      await withoutProcessErrors(async () => {
+        for (const path of HOSTILE_HTTP_PROTOCOL_ROUTES) {
+          const before = server.streams.length;
+          const result = await callTool(get, { url: `${origin()}${path}` }, deadline);
+          expect(result.code, path).not.toBe('did_not_settle');
+          expect(result.code ?? 'value', `${path} settles with a value or a typed error`).toMatch(/^(value|[a-z]+(_[a-z]+)+)$/);
+          expect(result.ms, path).toBeLessThan(deadline);
+          if (result.output) expect(result.output.length, path).toBeLessThan(1_000_000);
+          const stream = server.streams.slice(before).find((s) => s.path === path);
+          if (stream) await waitUntil(() => stream.closed, 5_000, `${path}: the client closes the connection`);
+        }
       });
     });
 

@@ -438,7 +438,7 @@ export interface FsToolPackSuiteOptions {
  * hard links to files outside the root are never read or written through by default; every
  * `LEGITIMATE_NAMES` entry is written, read back, listed and found; and under a race in which
  * another process swaps a directory for a symlink to outside, reads, listings and searches leak
- * nothing (zero canary lines).
+ * nothing (zero canary lines); and a search aborted mid-walk settles promptly, without results.
  */
 export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
   const names = { read: 'read_file', list: 'list_dir', search: 'search_files', write: 'write_file', ...options.names };
@@ -544,6 +544,27 @@ export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
           expect(found.code).toBeUndefined();
           expect(found.output).toContain('spaces in name.txt');
         }
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    if (names.search) it('ends a search promptly when its call is aborted mid-walk (tool timeout, kill, cancel)', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const big = join(layout.root, 'big');
+        mkdirSync(big);
+        const blob = `${'lorem ipsum '.repeat(21_000)}\n`;
+        for (let i = 0; i < 400; i++) writeFileSync(join(big, `file-${i}.txt`), blob);
+        const tools = await build(layout.root);
+        const full = await callTool(tools.search!, { query: 'needle-that-is-nowhere', path: 'big' }, 60_000);
+        expect(full.code, 'a search of 400 files completes').toBeUndefined();
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error('aborted by the conformance suite')), Math.max(20, full.ms / 10));
+        const aborted = await callTool(tools.search!, { query: 'needle-that-is-nowhere', path: 'big' }, 60_000, controller.signal);
+        clearTimeout(timer);
+        expect(aborted.output, 'an aborted search fails instead of returning partial results').toBeUndefined();
+        expect(aborted.ms, `settles soon after the abort (full walk ${full.ms} ms)`).toBeLessThan(Math.max(full.ms / 2, 50));
       } finally {
         layout.cleanup();
       }

@@ -141,4 +141,37 @@ describe('red team: run options', () => {
       expect(await store.getRun('meta-1')).toBeUndefined();
     }
   });
+
+  it('an initial transcript that breaks tool pairing (orphaned result, unanswered call) is config_invalid, never sent to a provider', async () => {
+    const transcripts = [
+      [{ role: 'user', content: 'hi' }, { role: 'tool', toolCallId: 'x', name: 'y', content: 'orphan' }],
+      [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'zz', args: {} }] }],
+      [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'zz', args: {} }, { id: 'c1', name: 'zz', args: {} }] }, { role: 'tool', toolCallId: 'c1', name: 'zz', content: 'r' }],
+    ] as const;
+    for (const input of transcripts) {
+      const model = new ScriptedModel([ScriptedModel.answer('ok')]);
+      const store = new MemoryStore();
+      await expect(createRuntime({ model, store }).run({ input: input as never, runId: 'pairing-1' }), JSON.stringify(input)).rejects.toMatchObject({ code: 'config_invalid', field: 'run.input' });
+      expect(model.calls).toBe(0);
+      expect(await store.getRun('pairing-1')).toBeUndefined();
+    }
+    // A well-paired transcript (a finished tool exchange) is accepted.
+    const model = new ScriptedModel([ScriptedModel.answer('ok')]);
+    const paired = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'zz', args: {} }] }, { role: 'tool', toolCallId: 'c1', name: 'zz', content: 'r' }] as const;
+    expect((await createRuntime({ model }).run({ input: paired as never })).stopReason).toBe('final_answer');
+  });
+
+  it('model-chosen keys __proto__, constructor and prototype in arguments never pollute a prototype', async () => {
+    const received: unknown[] = [];
+    const spy = defineTool({ name: 'spy', description: 'records args', input: z.object({}).passthrough(), execute: (args) => { received.push(args); return 'ok'; } });
+    const raw = '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}, "prototype": {"polluted": true}, "a": {"__proto__": {"polluted": true}}}';
+    const model = new ScriptedModel([ScriptedModel.parallel([{ name: 'spy', args: raw, id: 's1' }, { name: 'spy', args: JSON.parse(raw) as unknown, id: 's2' }]), ScriptedModel.answer('done')]);
+    await createRuntime({ model, tools: [spy], loopDetection: false }).run('go');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    for (const args of received) {
+      expect(Object.getPrototypeOf(args)).toBe(Object.prototype);
+      expect((args as Record<string, unknown>).polluted).toBeUndefined();
+    }
+  });
 });

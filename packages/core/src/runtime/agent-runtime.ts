@@ -13,6 +13,7 @@ import { ownTable, parseOptions } from '../limits.js';
 import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } from '../loop/active-run.js';
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
+import { findPairingViolations } from '../loop/transcript.js';
 import type { Message } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { RunResult, RunStatus } from '../result.js';
@@ -322,6 +323,9 @@ export class AgentRuntime {
     const input: Message[] = typeof options.input === 'string'
       ? [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }]
       : (options.input as Message[]);
+    // The history is paired by construction from here on; an initial transcript must start that way (invariant I3).
+    const violations = findPairingViolations(input);
+    if (violations.length > 0) throw new ConfigError('run.input', `the transcript breaks tool pairing: ${violations[0]} (every assistant tool call needs exactly one result right after it)`);
     const inputFingerprint = fingerprint(input);
     const runId = options.runId ?? globalThis.crypto.randomUUID();
     const { run: record, created } = await this.deps.store.createRun({

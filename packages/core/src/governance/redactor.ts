@@ -178,6 +178,17 @@ export class Redactor {
   }
 
   private readonly keyVerdicts = new Map<string, boolean>();
+  private readonly redactedKeys = new Map<string, string>();
+
+  /** A redacted object key (memoized: key names repeat endlessly). */
+  private key(key: string): string {
+    let out = this.redactedKeys.get(key);
+    if (out === undefined) {
+      out = this.text(key);
+      if (this.redactedKeys.size < 10_000 && key.length <= 256) this.redactedKeys.set(key, out);
+    }
+    return out;
+  }
 
   /** True when a key name looks like it holds a secret (memoized: key names repeat endlessly). */
   isSecretKey(key: string): boolean {
@@ -233,8 +244,8 @@ export class Redactor {
           const copy: Record<string, unknown> = {};
           for (const k of Object.keys(v)) {
             if (k === '__proto__') continue;
-            const key = this.text(k);
-            Object.defineProperty(copy, key, { value: walk((v as Record<string, unknown>)[k], secret || this.isSecretKey(k), depth + 1), enumerable: true, writable: true, configurable: true });
+            // A redacted key is never "__proto__" (that one is skipped above), so plain assignment is safe.
+            copy[this.key(k)] = walk((v as Record<string, unknown>)[k], secret || this.isSecretKey(k), depth + 1);
           }
           out = copy;
         }

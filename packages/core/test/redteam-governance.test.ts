@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRuntime, defineTool, MemoryStore, type ToolMessage } from '@agentrt/core';
 import { assertRunInvariants, HOSTILE_TOOL_OUTCOMES, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +50,20 @@ describe('red team: whatever a tool throws or returns, the run goes on with a ca
       expect(JSON.stringify(await store.listEvents(result.runId)).length).toBeLessThan(40 * MAX);
       await assertRunInvariants({ store, runId: result.runId, result });
     });
+  });
+});
+
+describe('red team: huge tool output costs bounded memory (B-09)', () => {
+  it('a 100 MB string in a nested field grows peak RSS by less than 200 MB (the tool\'s own 100 MB included), capped output', () => {
+    // Built code in its own process: peak RSS there is this run's alone.
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'big-output.mjs');
+    const run = (name: string) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', fixture, name], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').at(-1)!) as { growthMb: number; stopReason: string; chars: number };
+    for (const name of ['nested', 'objects']) {
+      const outcome = run(name);
+      expect(outcome.stopReason, name).toBe('final_answer');
+      expect(outcome.chars, name).toBeLessThanOrEqual(32_768);
+      expect(outcome.growthMb, name).toBeLessThan(200);
+    }
   });
 });
 

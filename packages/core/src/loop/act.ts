@@ -321,10 +321,10 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
-      const serialized = serializeToolOutput(outcome.value);
+      const serialized = serializeToolOutput(outcome.value, max);
       if (serialized.ok) {
         const capped = redactAndCap(serialized.text, max, config.redactor.redactToolOutput ? config.redactor : undefined);
-        return { role: 'tool', toolCallId: call.id, name: call.name, content: capped.text, ...(capped.truncated ? { code: 'tool_output_truncated' } : {}) };
+        return { role: 'tool', toolCallId: call.id, name: call.name, content: capped.text, ...(capped.truncated || serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
       }
       return errorResult(call, 'tool_failed', redactAndCap(serialized.message, max - 'tool_failed: '.length, config.redactor).text);
     }

@@ -62,20 +62,33 @@ function safely<T>(read: () => T, fallback: T): T {
 /**
  * Turns a tool's return value into text for the model: strings as-is, binary as a size note,
  * everything else as JSON. BigInt, cycles, throwing getters and proxies cannot be serialized and
- * fail (→ `tool_failed`); this function itself never throws. The text is not cut here: pass it
- * through `redactAndCap`.
+ * fail (→ `tool_failed`); this function itself never throws. The text is not cut to `maxChars`
+ * here (pass it through `redactAndCap`), but a string inside a JSON value longer than the cap
+ * and both redaction margins is cut in its middle while it is serialized (`truncated`), so a
+ * 100 MB field is never copied into a 100 MB JSON text only to be cut afterwards.
  */
-export function serializeToolOutput(value: unknown): OutputOutcome {
+export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_INFINITY): OutputOutcome {
   try {
     let text: string;
+    let truncated = false;
     if (typeof value === 'string') text = value;
     else if (value === undefined) text = '';
     else if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
       text = `[binary data: ${value.byteLength} bytes, not shown]`;
     } else {
-      text = JSON.stringify(value) ?? String(value);
+      // Cut points stay outside what redactAndCap keeps and redacts (its head, tail and margins).
+      const limit = maxChars + 4 * REDACT_MARGIN;
+      const replacer = Number.isFinite(limit)
+        ? (_key: string, field: unknown) => {
+          if (typeof field !== 'string' || field.length <= limit) return field;
+          truncated = true;
+          const head = Math.ceil(limit * 0.6);
+          return field.slice(0, head) + markerFor(field.length - limit, field.length) + field.slice(field.length - (limit - head));
+        }
+        : undefined;
+      text = JSON.stringify(value, replacer) ?? String(value);
     }
-    return { ok: true, text, truncated: false, originalLength: text.length };
+    return { ok: true, text, truncated, originalLength: text.length };
   } catch (error) {
     return { ok: false, message: `tool output could not be serialized to JSON (${describeThrown(error)})` };
   }

@@ -18,8 +18,18 @@ const report = (file, message) => problems.push(`${relative(root, file)}: ${mess
 const ALLOWED_SIBLINGS = {
   core: [],
   'worker-bullmq': ['core', 'store-redis'],
+  'store-postgres': ['core'],
   cli: ['*'],
   testing: ['core', 'store-memory'],
+  'model-ai-sdk': ['core'],
+};
+
+/**
+ * Packages whose sources may import only these outside packages (besides @agentrt siblings and
+ * node: builtins); `type` ones only with `import type` (nothing of them loads at runtime).
+ */
+const ALLOWED_EXTERNAL = {
+  'model-ai-sdk': { '@ai-sdk/provider': 'type' },
 };
 const siblingsFor = (name) => ALLOWED_SIBLINGS[name] ?? ['core'];
 
@@ -63,6 +73,13 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
       if (pkg === 'core' && !['tsyringe', 'reflect-metadata', 'zod'].includes(name)) report(file, `core may import only tsyringe, reflect-metadata and zod, not ${spec}`);
       if (name.startsWith('@agentrt/') && spec !== name) report(file, `deep import ${spec}: use the package's public entry point`);
       if (name.startsWith('@agentrt/') && !declared.has(name)) report(file, `${name} is imported but not declared in package.json`);
+      const external = ALLOWED_EXTERNAL[pkg];
+      if (external && !name.startsWith('@agentrt/')) {
+        if (!(name in external)) report(file, `${pkg} may import only ${Object.keys(external).join(', ')} besides @agentrt packages, not ${spec}`);
+        else if (external[name] === 'type' && new RegExp(`(?:^|\\n)\\s*import\\s+(?!type\\b)[^'"]*from\\s*['"]${spec.replace(/[/.]/g, '\\$&')}['"]`).test(source)) {
+          report(file, `${spec} may be imported with \`import type\` only in ${pkg} (nothing of it loads at runtime)`);
+        }
+      }
     }
     if (pkg.startsWith('tools-') && /\beval\s*\(|new\s+Function\s*\(|\bFunction\s*\(|node:vm|from\s+['"]vm['"]/.test(source)) report(file, 'tool packs must not contain a JavaScript evaluator (eval, Function, vm)');
   }

@@ -33,8 +33,8 @@ export function createQuickstartRuntime(model: ModelAdapter | string = createScr
 }
 
 /** Runs the task and hands every event to `onEvent`; resolves with the result. */
-export async function runQuickstart(runtime: AgentRuntime, onEvent: (event: RunEvent) => void = () => undefined): Promise<RunResult> {
-  let result: RunResult | undefined;
+export async function runQuickstart(runtime: AgentRuntime, onEvent: (event: RunEvent) => void = () => undefined): Promise<RunResult<unknown>> {
+  let result: RunResult<unknown> | undefined;
   for await (const event of runtime.stream({ input: TASK, system: SYSTEM })) {
     onEvent(event);
     if (event.type === 'run_finished' || event.type === 'run_paused') result = event.result;

@@ -11,6 +11,8 @@ const providers: [string, () => Promise<LoopbackServer>, (url: string) => void][
   ['openai:gpt-4o-mini', () => startOpenAIServer(script), (url) => Object.assign(process.env, { OPENAI_API_KEY: 'sk-loopback', OPENAI_BASE_URL: `${url}/v1` })],
   ['anthropic:claude-sonnet-4-5', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: url })],
   ['ollama:llama3.1', () => startOllamaServer(script), (url) => Object.assign(process.env, { OLLAMA_HOST: url })],
+  ['ai-sdk:openai/gpt-4o-mini', () => startOpenAIServer(script), (url) => Object.assign(process.env, { OPENAI_API_KEY: 'sk-loopback', OPENAI_BASE_URL: `${url}/v1` })],
+  ['ai-sdk:anthropic/claude-sonnet-4-5', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: `${url}/v1` })],
 ];
 
 describe('swapping providers is one line', () => {
@@ -29,5 +31,6 @@ describe('swapping providers is one line', () => {
   it('rejects an unknown provider at construction, naming the field', () => {
     expect(() => createAgent('mistral:large')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
     expect(() => createAgent('gpt-4o')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
+    expect(() => createAgent('ai-sdk:mistral/large')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
   });
 });

@@ -1,179 +1,274 @@
 import 'reflect-metadata';
-import { AgentrtError, type AgentRuntime, type RunResult, type RunStatus } from '@agentrt/core';
-import { findConfig, runtimeFromConfig } from './config.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AgentrtError, type AgentRuntime, type RunResult } from '@agentrt/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
+import { renderTraceHtml } from './console/pages.js';
+import { buildRunView } from './console/run-view.js';
+import { startConsole } from './console/server.js';
 import { runRow, summary, traceLine } from './format.js';
+import { writeInitConfig } from './init.js';
+import { StatusLine } from './progress.js';
 
 /** Where the CLI writes (injectable for tests). */
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
+  /** Raw terminal output for the live status line; given only when stdout is a TTY. */
+  readonly terminal?: { write(chunk: string): unknown; readonly columns?: number };
+  /** Resolves when the user asks a long-running command (`ui`) to stop; a second call means "now". */
+  readonly interrupted?: () => Promise<void>;
 }
 
-const USAGE = `usage: agentrt <command> [options]
-
-  run <input…>                      run an agent to its stop, printing each step
-      [--run-id ID] [--idempotency-key KEY] [--system TEXT]
-  runs [--status S] [--limit N]     list stored runs, newest first
-  trace <runId>                     show a run step by step from its audit log
-  kill <runId> [reason…]            stop a run (in any process sharing the store)
-  kill --all [reason…]              incident stop: stop every run, refuse new ones
-  kill --clear                      end the incident stop
-  resume <runId>                    continue a run from its last committed step
-  approve <runId> <toolCallId> [--deny] [--reason TEXT]
-                                    decide a paused tool call and continue the run
-
-  --config FILE   agentrt.config.{mjs,js,json} in the working directory by default
-  --json          machine-readable output
-
-exit codes: 0 completed · 1 failed or error · 2 paused for approval · 3 stopped by a limit, kill or cancel · 64 usage`;
+/** Exit codes: 0 completed · 1 failed or error · 2 paused for approval · 3 stopped by a limit, kill or cancel · 64 usage. */
+export const EXIT = { ok: 0, failed: 1, paused: 2, stopped: 3, usage: 64 } as const;
 
 /** Exit code for a run's outcome. */
-export const exitCodeFor = (result: RunResult): number => (result.status === 'completed' ? 0 : result.status === 'paused' ? 2 : result.status === 'stopped' ? 3 : 1);
+export const exitCodeFor = (result: RunResult<unknown>): number => (result.status === 'completed' ? EXIT.ok : result.status === 'paused' ? EXIT.paused : result.status === 'stopped' ? EXIT.stopped : EXIT.failed);
 
-interface Parsed {
-  readonly command: string | undefined;
-  readonly positional: string[];
-  readonly flags: Map<string, string | true>;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const STATUSES = ['running', 'paused', 'completed', 'stopped', 'failed'] as const;
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a positive integer');
+  return Number(value);
+}
+function port(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
+  return Number(value);
+}
+function nonEmpty(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('expected a non-empty value');
+  return value;
 }
 
-const VALUE_FLAGS = new Set(['config', 'run-id', 'idempotency-key', 'system', 'status', 'limit', 'reason']);
+const defaultIO = (): CliIO => ({
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  ...(process.stdout.isTTY ? { terminal: { write: (chunk: string) => process.stdout.write(chunk), get columns() { return process.stdout.columns; } } } : {}),
+  interrupted: () => new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  }),
+});
 
-function parse(argv: readonly string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-      if (VALUE_FLAGS.has(name)) {
-        const value = inline ?? argv[++i];
-        if (value === undefined) throw new AgentrtError('usage', `--${name} needs a value`);
-        flags.set(name, value);
-      } else flags.set(name, true);
-    } else positional.push(arg);
-  }
-  return { command: positional.shift(), positional, flags };
-}
-
-/** Runs one CLI command; returns the process exit code. */
-export async function main(argv: readonly string[], io: CliIO = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }): Promise<number> {
-  let parsed: Parsed;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`agentrt: ${(error as Error).message}\n\n${USAGE}`);
-    return 64;
-  }
-  const { command, positional, flags } = parsed;
-  if (!command || command === 'help' || flags.has('help')) {
-    (command ? io.out : io.err)(USAGE);
-    return command ? 0 : 64;
-  }
-  const json = flags.has('json');
-  const need = (count: number, what: string) => {
-    if (positional.length < count) throw new AgentrtError('usage', `${command} needs ${what}`);
-  };
+/**
+ * Runs one CLI command; resolves with the process exit code. Usage errors (unknown command or
+ * flag, missing argument or value, bad number) print a message naming the problem and give 64.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv.slice(2));
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+  let exitCode: number = EXIT.ok;
   let runtime: AgentRuntime | undefined;
-  try {
-    if (!['run', 'runs', 'trace', 'kill', 'resume', 'approve'].includes(command)) throw new AgentrtError('usage', `unknown command "${command}"`);
-    if (command === 'run') need(1, 'an input');
-    if (command === 'trace' || command === 'resume') need(1, 'a run id');
-    if (command === 'approve') need(2, 'a run id and a tool call id');
-    if (command === 'kill' && !flags.has('all') && !flags.has('clear')) need(1, 'a run id (or --all / --clear)');
-    runtime = await runtimeFromConfig(findConfig(flags.get('config') as string | undefined));
-    switch (command) {
-      case 'run': {
-        let result: RunResult | undefined;
-        const input = positional.join(' ');
-        for await (const event of runtime.stream({
-          input,
-          ...(flags.has('system') ? { system: String(flags.get('system')) } : {}),
-          ...(flags.has('run-id') ? { runId: String(flags.get('run-id')) } : {}),
-          ...(flags.has('idempotency-key') ? { idempotencyKey: String(flags.get('idempotency-key')) } : {}),
+  const program = new Command('agentrt')
+    .description('Run agents and inspect, approve and stop their runs, against the store in your agentrt.config.mjs.')
+    .version(VERSION, '-v, --version')
+    .option('-c, --config <file>', 'config file (default: agentrt.config.{mjs,js,json} in the working directory)', nonEmpty)
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.err(text.replace(/\n$/, '')),
+      outputError: (text, write) => write(`agentrt: ${text.replace(/^error: /, 'error[usage] ')}`),
+    })
+    .addHelpText('after', '\nExit codes: 0 completed · 1 failed or error · 2 paused for approval · 3 stopped by a limit, kill or cancel · 64 usage');
+
+  const open = async (options: { announceModel?: boolean } = {}) => {
+    const path = locateConfig(program.opts().config);
+    if (!path) io.err(`agentrt: no agentrt.config.mjs here: using the defaults (runs kept in ${DEFAULT_STORE_PATH}); \`agentrt init\` writes a config`);
+    runtime = await runtimeFromConfig(path, options.announceModel ? { onModelChoice: (choice: ModelChoice) => io.err(`agentrt: model: ${choice.label}`) } : {});
+    return runtime;
+  };
+
+  program.command('run')
+    .description('run an agent to its stop, printing each step (a live status line on a terminal)')
+    .argument('<input...>', 'the task (words are joined with spaces)')
+    .option('--run-id <id>', 'your own run id (must be new)', nonEmpty)
+    .option('--idempotency-key <key>', 'at most one run per key: a repeat returns the first result', nonEmpty)
+    .option('--system <text>', 'system prompt')
+    .option('--json', 'print every event as one JSON line (NDJSON, redacted)')
+    .action(async (words, options) => {
+      const rt = await open({ announceModel: true });
+      const status = !options.json && io.terminal ? new StatusLine(io.terminal, rt.config.limits.maxSteps) : undefined;
+      let result: RunResult<unknown> | undefined;
+      try {
+        for await (const event of rt.stream({
+          input: words.join(' '),
+          ...(options.system !== undefined ? { system: options.system } : {}),
+          ...(options.runId !== undefined ? { runId: options.runId } : {}),
+          ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
         })) {
-          if (json) io.out(JSON.stringify(event));
+          if (options.json) io.out(JSON.stringify(event));
           else {
-            const line = traceLine(event);
-            if (line) io.out(line);
+            status?.update(event);
+            const line = event.type === 'run_finished' || event.type === 'run_paused' ? undefined : traceLine(event);
+            if (line) status ? status.line(line) : io.out(line);
           }
           if (event.type === 'run_finished' || event.type === 'run_paused') result = event.result;
         }
-        if (!json && result) printOutcome(io, result, false);
-        return result ? exitCodeFor(result) : 1;
+      } finally {
+        status?.done();
       }
-      case 'runs': {
-        const limit = flags.has('limit') ? Number(flags.get('limit')) : 50;
-        if (!Number.isInteger(limit) || limit < 1) throw new AgentrtError('usage', '--limit must be a positive integer');
-        const runs = await runtime.listRuns({ limit, ...(flags.has('status') ? { status: String(flags.get('status')) as RunStatus } : {}) });
-        if (json) io.out(JSON.stringify(runs));
-        else {
-          io.out(['run id'.padEnd(38), 'status'.padEnd(10), 'stop reason'.padEnd(18), 'steps', 'created'].join('  '));
-          for (const run of runs) io.out(runRow(run));
-        }
-        return 0;
+      if (!options.json && result) printOutcome(io, result);
+      exitCode = result ? exitCodeFor(result) : EXIT.failed;
+    });
+
+  program.command('runs')
+    .description('list stored runs, newest first')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(STATUSES))
+    .option('--limit <n>', 'at most this many runs', positiveInt, 50)
+    .option('--json', 'print the runs as JSON')
+    .action(async (options) => {
+      const rt = await open();
+      const runs = await rt.listRuns({ limit: options.limit, ...(options.status ? { status: options.status } : {}) });
+      if (options.json) io.out(JSON.stringify(runs.map((run) => rt.config.redactor.value(run))));
+      else {
+        io.out(['run id'.padEnd(38), 'status'.padEnd(10), 'stop reason'.padEnd(18), 'steps', 'created'].join('  '));
+        for (const run of runs) io.out(runRow(run));
       }
-      case 'trace': {
-        const runId = positional[0]!;
-        const run = await runtime.getRun(runId);
-        if (!run) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
-        const events = await runtime.events(runId);
-        if (json) io.out(await runtime.exportAudit(runId));
-        else {
-          io.out(`run ${runId} · ${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}`);
-          for (const event of events) {
-            const line = traceLine(event);
-            if (line) io.out(line);
-          }
-          const audit = await runtime.verifyAudit(runId);
-          io.out(`audit: ${audit.events} events, ${audit.ok ? 'sequence intact' : `BROKEN — ${audit.problem?.message}`}${audit.hashChained ? ', hash chain verified' : ''}`);
-        }
-        return 0;
+    });
+
+  program.command('trace')
+    .description('show a run step by step from its audit log, with audit verification')
+    .argument('<runId>', 'the run')
+    .addOption(new Option('--json', 'print the redacted audit log as JSON Lines').conflicts('html'))
+    .option('--html <file>', 'write one self-contained HTML page with the console\'s view of the run', nonEmpty)
+    .action(async (runId, options) => {
+      const rt = await open();
+      const run = await rt.getRun(runId);
+      if (!run) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
+      if (options.html) {
+        const file = resolve(options.html);
+        writeFileSync(file, renderTraceHtml(await buildRunView(rt, runId)), 'utf8');
+        io.out(`wrote ${file}`);
+        return;
       }
-      case 'kill': {
-        const reason = positional.slice(flags.has('all') || flags.has('clear') ? 0 : 1).join(' ') || 'killed from the command line';
-        if (flags.has('clear')) {
-          await runtime.clearKill();
-          io.out('incident stop cleared: new runs are accepted');
-        } else if (flags.has('all')) {
-          await runtime.killAll(reason);
-          io.out(`incident stop: every run stops, new runs are refused until \`agentrt kill --clear\` (${reason})`);
-        } else {
-          const runId = positional[0]!;
-          if (!(await runtime.getRun(runId))) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
-          await runtime.kill(runId, reason);
-          io.out(`kill requested for ${runId}: ${reason}`);
-        }
-        return 0;
+      if (options.json) {
+        io.out((await rt.exportAudit(runId)).replace(/\n$/, ''));
+        return;
       }
-      case 'resume':
-      case 'approve': {
-        const runId = positional[0]!;
-        const approvals = command === 'approve'
-          ? { [positional[1]!]: { decision: flags.has('deny') ? ('deny' as const) : ('approve' as const), ...(flags.has('reason') ? { reason: String(flags.get('reason')) } : {}) } }
-          : undefined;
-        const result = await runtime.resume(runId, { ...(approvals ? { approvals } : {}), waitForLeaseMs: 5_000 });
-        if (json) io.out(JSON.stringify(result));
-        else printOutcome(io, result);
-        return exitCodeFor(result);
+      io.out(`run ${runId} · ${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}`);
+      for (const event of await rt.events(runId)) {
+        const line = traceLine(event);
+        if (line) io.out(line);
       }
-    }
-    return 64;
+      const audit = await rt.verifyAudit(runId);
+      io.out(`audit: ${audit.events} events, ${audit.ok ? 'sequence intact' : `BROKEN — ${audit.problem?.message}`}${audit.hashChained ? ', hash chain verified' : ''}`);
+    });
+
+  program.command('kill')
+    .description('stop a run (in any process sharing the store); --all for an incident stop, --clear to end it')
+    .usage('<runId> [reason...] | --all [reason...] | --clear')
+    .argument('[runId]', 'the run to stop (omit with --all / --clear)')
+    .argument('[reason...]', 'why (recorded as the stop detail)')
+    .addOption(new Option('--all', 'incident stop: stop every run and refuse new ones until --clear').conflicts('clear'))
+    .option('--clear', 'end the incident stop (killed runs stay killed)')
+    .action(async (first, rest, options) => {
+      if (!options.all && !options.clear && first === undefined) throw new AgentrtError('usage', 'kill needs a run id (or --all / --clear)');
+      if (options.clear && (first !== undefined || rest.length)) throw new AgentrtError('usage', 'kill --clear takes no arguments');
+      const rt = await open();
+      if (options.clear) {
+        await rt.clearKill();
+        io.out('incident stop cleared: new runs are accepted');
+        return;
+      }
+      if (options.all) {
+        const reason = [first, ...rest].filter((word) => word !== undefined).join(' ') || 'incident stop from the command line';
+        await rt.killAll(reason);
+        io.out(`incident stop: every run stops, new runs are refused until \`agentrt kill --clear\` (${reason})`);
+        return;
+      }
+      const runId = first!;
+      const reason = rest.join(' ') || 'killed from the command line';
+      if (!(await rt.getRun(runId))) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
+      await rt.kill(runId, reason);
+      io.out(`kill requested for ${runId}: ${reason}`);
+    });
+
+  program.command('resume')
+    .description('continue a run from its last committed step')
+    .argument('<runId>', 'the run')
+    .option('--json', 'print the result as JSON')
+    .action(async (runId, options) => {
+      const rt = await open({ announceModel: true });
+      const result = await rt.resume(runId, { waitForLeaseMs: 5_000 });
+      if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
+      else printOutcome(io, rt.config.redactor.value(result));
+      exitCode = exitCodeFor(result);
+    });
+
+  program.command('approve')
+    .description('decide a paused tool call (approve, or --deny) and continue the run')
+    .argument('<runId>', 'the paused run')
+    .argument('<toolCallId>', 'the call awaiting approval (shown by `agentrt run` and the console)')
+    .option('--deny', 'deny the call instead (the model sees tool_denied)')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--json', 'print the result as JSON')
+    .action(async (runId, toolCallId, options) => {
+      const rt = await open({ announceModel: true });
+      const approvals = { [toolCallId]: { decision: options.deny ? ('deny' as const) : ('approve' as const), ...(options.reason !== undefined ? { reason: options.reason } : {}) } };
+      const result = await rt.resume(runId, { approvals, waitForLeaseMs: 5_000 });
+      if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
+      else printOutcome(io, rt.config.redactor.value(result));
+      exitCode = exitCodeFor(result);
+    });
+
+  program.command('ui')
+    .description('open the local web console: runs, step timelines, live updates, approvals, kills')
+    .option('--host <address>', 'address to bind (non-loopback addresses expose the console to the network)', nonEmpty, '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', port, 7433)
+    .action(async (options) => {
+      const rt = await open({ announceModel: true });
+      const server = await startConsole({ runtime: rt, host: options.host, port: options.port });
+      io.out(`agentrt console: ${server.url}`);
+      io.out('open that URL (it carries this session\'s access token); press Ctrl-C to stop');
+      if (!/^(127\.|localhost$|::1$|\[::1\]$)/.test(options.host)) io.err(`agentrt: warning: ${options.host} is not a loopback address: anyone who can reach it and learns the token can act on your runs (plain HTTP)`);
+      await (io.interrupted?.() ?? new Promise<void>(() => undefined));
+      await server.close();
+      if (server.driving) {
+        io.err(`agentrt: waiting for ${server.driving} approved run(s) to finish (Ctrl-C again to cancel them)`);
+        await Promise.race([server.idle(), io.interrupted?.() ?? new Promise<void>(() => undefined)]);
+      }
+    });
+
+  program.command('init')
+    .description('write a commented agentrt.config.mjs here (or at --config)')
+    .option('--force', 'replace an existing file')
+    .action((options) => {
+      const path = resolve(program.opts().config ?? 'agentrt.config.mjs');
+      const done = writeInitConfig(path, { force: options.force === true });
+      io.out(`${done} ${path}`);
+      io.out('next: agentrt run "hello"   (no API key? it runs on the embedded demo model and says so)');
+      io.out('      agentrt ui            (the web console over the same store)');
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
   } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (AgentrtError.isInstance(error)) {
-      io.err(`agentrt: error[${error.code}] ${error.message}${error.code === 'usage' ? `\n\n${USAGE}` : ''}`);
-      return error.code === 'usage' ? 64 : 1;
+      io.err(`agentrt: error[${error.code}] ${error.message}`);
+      return error.code === 'usage' ? EXIT.usage : EXIT.failed;
     }
-    io.err(`agentrt: ${(error as Error).message ?? String(error)}`);
-    return 1;
+    io.err(`agentrt: ${(error as Error)?.message ?? String(error)}`);
+    return EXIT.failed;
   } finally {
     await runtime?.close().catch(() => undefined);
   }
 }
 
-function printOutcome(io: CliIO, result: RunResult, withSummary = true): void {
-  if (withSummary) io.out(summary(result));
+function printOutcome(io: CliIO, result: RunResult<unknown>): void {
+  io.out(summary(result));
   io.out(`run id: ${result.runId}`);
-  if (result.output) io.out(`\n${result.output}`);
+  if (result.output !== undefined && result.output !== '') io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
   if (result.error) io.out(`error[${result.error.code}] ${result.error.message}`);
   for (const pending of result.pendingApprovals ?? []) {
     io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${result.runId} ${pending.toolCallId} [--deny]`);

@@ -1,33 +1,46 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type StateStore } from '@agentrt/core';
+import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type StateStore } from '@agentrt/core';
 import { anthropicProvider } from '@agentrt/model-anthropic';
 import { ollamaProvider } from '@agentrt/model-ollama';
 import { openaiProvider } from '@agentrt/model-openai';
+import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
 import { SqliteStore } from '@agentrt/store-sqlite';
+import { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
 
 /** Where runs are kept when the config names no store: a SQLite file beside the config. */
 export const DEFAULT_STORE_PATH = '.agentrt/runs.db';
 
-/** A store given by kind in a JSON config. */
-export type StoreSpec = { type: 'sqlite'; path?: string } | { type: 'redis'; url?: string; keyPrefix?: string } | { type: 'memory' };
+/** A store given by kind in a JSON config. `postgres` without `url` uses `DATABASE_URL`. */
+export type StoreSpec =
+  | { type: 'sqlite'; path?: string }
+  | { type: 'redis'; url?: string; keyPrefix?: string }
+  | { type: 'postgres'; url?: string; schema?: string }
+  | { type: 'memory' };
 
 /** The config file: runtime options, where `store` may also be a `StoreSpec` and `model` a `provider:model` string. */
 export type CliConfig = Omit<CreateRuntimeOptions, 'store'> & { store?: StateStore | StoreSpec };
 
 const CANDIDATES = ['agentrt.config.mjs', 'agentrt.config.js', 'agentrt.config.json'];
 
-/** Finds the config: `--config`, else `agentrt.config.{mjs,js,json}` in the working directory. */
-export function findConfig(explicit: string | undefined, cwd = process.cwd()): string {
+/** Finds the config: `--config`, else `agentrt.config.{mjs,js,json}` in the working directory; `undefined` when there is none (an explicit path that does not exist is `config_invalid`). */
+export function locateConfig(explicit: string | undefined, cwd = process.cwd()): string | undefined {
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
     if (!existsSync(path)) throw new ConfigError('config', `config file ${explicit} does not exist`);
     return path;
   }
   for (const name of CANDIDATES) if (existsSync(resolve(cwd, name))) return resolve(cwd, name);
-  throw new ConfigError('config', `no ${CANDIDATES.join(' / ')} in ${cwd}; pass --config <file>`);
+  return undefined;
+}
+
+/** Like `locateConfig`, but a missing config is `config_invalid`. */
+export function findConfig(explicit: string | undefined, cwd = process.cwd()): string {
+  const path = locateConfig(explicit, cwd);
+  if (!path) throw new ConfigError('config', `no ${CANDIDATES.join(' / ')} in ${cwd}; run \`agentrt init\` or pass --config <file>`);
+  return path;
 }
 
 /** Loads a config file (JSON, or an ES module whose default export is the config). */
@@ -56,20 +69,69 @@ function openStore(spec: CliConfig['store'], base: string): StateStore {
     }
     case 'redis':
       return new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) });
+    case 'postgres':
+      for (const field of ['url', 'schema'] as const) {
+        if (kind[field] !== undefined && typeof kind[field] !== 'string') throw new ConfigError(`store.${field}`, 'expected a string');
+      }
+      return new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) });
     case 'memory':
-      throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite or redis with the CLI');
+      throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite, postgres or redis with the CLI');
     default:
-      throw new ConfigError('store.type', `unknown store type ${JSON.stringify((kind as { type?: unknown }).type)}; use "sqlite" or "redis"`);
+      throw new ConfigError('store.type', `unknown store type ${JSON.stringify((kind as { type?: unknown }).type)}; use "sqlite", "postgres" or "redis"`);
   }
 }
 
-/** Builds the runtime a config describes; providers for `openai:`, `anthropic:` and `ollama:` model strings are registered. */
-export async function runtimeFromConfig(path: string): Promise<AgentRuntime> {
-  const config = await loadConfig(path);
-  const base = dirname(path);
-  const { store, plugins, ...rest } = config;
+/** Which model a config runs on, and why (shown to the user when it is not the configured one). */
+export interface ModelChoice {
+  readonly model: ModelAdapter | string;
+  /** `configured`: the config's `model`; `environment`: picked from an API key or host; `embedded`: the offline demo model. */
+  readonly source: 'configured' | 'environment' | 'embedded';
+  /** One line for the user, e.g. `openai:gpt-4o-mini (OPENAI_API_KEY is set)`. */
+  readonly label: string;
+}
+
+/**
+ * The model for a config: its `model` when set; else `AGENTRT_MODEL`, or a provider whose key or
+ * host is in the environment (`OPENAI_API_KEY` → `openai:gpt-4o-mini`, `ANTHROPIC_API_KEY` →
+ * `anthropic:claude-sonnet-4-5`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
+ */
+export function chooseModel(configured: ModelAdapter | string | undefined, env: NodeJS.ProcessEnv = process.env): ModelChoice {
+  if (configured !== undefined) return { model: configured, source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
+  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-5', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
+  if (pick) return { model: pick[0]!, source: 'environment', label: `${pick[0]} (${pick[1]} is set)` };
+  return {
+    model: createDemoModel(),
+    source: 'embedded',
+    label: 'embedded demo model (no model in the config and no OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST or AGENTRT_MODEL: offline, scripted answers)',
+  };
+}
+
+/** Options of `runtimeFromConfig`. */
+export interface RuntimeFromConfigOptions {
+  /** With no config file (`path` undefined): the folder the defaults are relative to. Default `process.cwd()`. */
+  readonly cwd?: string;
+  /** Where model keys are looked up when the config names no model. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Told which model was chosen when the config names none (the CLI prints it). */
+  readonly onModelChoice?: (choice: ModelChoice) => void;
+}
+
+/**
+ * Builds the runtime a config describes; providers for `openai:`, `anthropic:` and `ollama:` model
+ * strings are registered. A config without `model` runs on `chooseModel`'s pick. Without a config
+ * file (`path` undefined) every default applies: runs are kept in `.agentrt/runs.db` under `cwd`.
+ */
+export async function runtimeFromConfig(path: string | undefined, options: RuntimeFromConfigOptions = {}): Promise<AgentRuntime> {
+  const config: CliConfig = path ? await loadConfig(path) : {};
+  const base = path ? dirname(path) : (options.cwd ?? process.cwd());
+  const { store, plugins, model, ...rest } = config;
+  const choice = chooseModel(model, options.env);
+  if (choice.source !== 'configured') options.onModelChoice?.(choice);
+  const demo = choice.source === 'embedded' ? { pricing: { [`${DEMO_MODEL_ID.provider}:${DEMO_MODEL_ID.model}`]: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 }, ...rest.pricing } } : {};
   return createRuntimeAsync({
     ...rest,
+    ...demo,
+    model: choice.model,
     store: openStore(store, base),
     plugins: [openaiProvider(), anthropicProvider(), ollamaProvider(), ...(plugins ?? [])],
     pluginBase: config.pluginBase ?? base,

@@ -1,10 +1,23 @@
-import { contentText, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
+import { contentText, type MediaDigest, type RecordedContent, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 
 const flat = (text: string, max: number) => {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 };
 const args = (value: unknown) => flat(typeof value === 'string' ? value : JSON.stringify(value) ?? '', 80);
+const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`);
+
+/** A media part as one short label: `[image image/png 12.0 KB sha256:3f2a9c1b]` — never its bytes. */
+export function mediaLabel(part: MediaDigest): string {
+  const bits = [part.type, part.mediaType, part.filename, part.bytes !== undefined ? size(part.bytes) : undefined, part.sha256 ? `sha256:${part.sha256.slice(0, 8)}` : undefined, part.url];
+  return `[${bits.filter((bit) => bit !== undefined && bit !== '').join(' ')}]`;
+}
+
+/** Recorded content in one line: its text, then a label per image or file part. */
+const contentLine = (content: RecordedContent, max: number) => {
+  const media = typeof content === 'string' ? [] : content.filter((part): part is MediaDigest => part.type !== 'text');
+  return [flat(contentText(content), max), ...media.map(mediaLabel)].filter(Boolean).join(' ');
+};
 
 /** One line (or none) per event, as `agentrt trace` shows a run step by step. */
 export function traceLine(event: RunEvent): string | undefined {
@@ -20,10 +33,11 @@ export function traceLine(event: RunEvent): string | undefined {
       return `${seq}  context   ${event.messageCount} of ${event.historyMessages} message(s) sent${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'model_response': {
       const calls = event.message.toolCalls ?? [];
-      return `${seq}  decide    ${calls.length ? calls.map((c) => `${c.name}(${args(c.args)}) [${c.id}]`).join(', ') : `answer: ${flat(event.message.content, 100)}`} · ${event.usage.inputTokens}+${event.usage.outputTokens} tokens`;
+      const thought = event.message.reasoning?.reduce((sum, part) => sum + part.text.length, 0);
+      return `${seq}  decide    ${thought ? `(reasoned ${thought} chars) ` : ''}${calls.length ? calls.map((c) => `${c.name}(${args(c.args)}) [${c.id}]`).join(', ') : `answer: ${flat(event.message.content, 100)}`} · ${event.usage.inputTokens}+${event.usage.outputTokens} tokens`;
     }
     case 'tool_finished':
-      return `${seq}  act       ${event.name} → ${event.isError ? `${event.code}: ` : ''}${flat(contentText(event.content), 100)}${event.replayed ? ' (replayed)' : ''}`;
+      return `${seq}  act       ${event.name} → ${event.isError ? `${event.code}: ` : ''}${contentLine(event.content, 100)}${event.replayed ? ' (replayed)' : ''}`;
     case 'tool_denied':
     case 'tool_rejected':
       return `${seq}  refused   ${event.name}: ${event.code} — ${flat(event.reason, 80)}`;
@@ -50,7 +64,7 @@ export function traceLine(event: RunEvent): string | undefined {
 }
 
 /** The closing line of a run. */
-export function summary(result: RunResult): string {
+export function summary(result: RunResult<unknown>): string {
   const cost = result.usage.costUsd ? ` · $${result.usage.costUsd.toFixed(4)}` : '';
   return `stop: ${result.stopReason}${result.stopDetail ? ` (${flat(result.stopDetail, 100)})` : ''} · ${result.steps} steps · ${result.toolCalls} tool calls · ${result.usage.inputTokens + result.usage.outputTokens} tokens${cost}`;
 }

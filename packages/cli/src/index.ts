@@ -1,5 +1,14 @@
-export { main, exitCodeFor } from './cli.js';
+export { main, exitCodeFor, EXIT } from './cli.js';
 export type { CliIO } from './cli.js';
-export { findConfig, loadConfig, runtimeFromConfig, DEFAULT_STORE_PATH } from './config.js';
-export type { CliConfig, StoreSpec } from './config.js';
-export { traceLine, summary, runRow } from './format.js';
+export { findConfig, locateConfig, loadConfig, runtimeFromConfig, chooseModel, DEFAULT_STORE_PATH } from './config.js';
+export type { CliConfig, StoreSpec, ModelChoice, RuntimeFromConfigOptions } from './config.js';
+export { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
+export { INIT_CONFIG, writeInitConfig } from './init.js';
+export { StatusLine } from './progress.js';
+export type { StatusTerminal } from './progress.js';
+export { traceLine, summary, runRow, mediaLabel } from './format.js';
+export { startConsole } from './console/server.js';
+export type { ConsoleOptions, ConsoleServer } from './console/server.js';
+export { buildRunView, summarizeRun, showable, MAX_SHOWN_CHARS } from './console/run-view.js';
+export type { RunView, RunSummaryView, PendingApprovalView } from './console/run-view.js';
+export { renderTraceHtml } from './console/pages.js';

@@ -9,3 +9,4 @@ export type { SummarizeOptions } from './summarize.js';
 export { composeStrategies } from './compose-strategies.js';
 export { CachedTokenCounter, o200kTokenizer, MESSAGE_OVERHEAD } from './token-counter.js';
 export type { Tokenizer } from './token-counter.js';
+export { estimateImageTokens, estimateFileTokens, imageDimensions, IMAGE_TOKENS_UNKNOWN, IMAGE_TOKENS_MIN, PDF_PAGE_TOKENS } from './media-tokens.js';

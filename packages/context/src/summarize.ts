@@ -1,4 +1,4 @@
-import { ConfigError, contentText, type ContextPrepareContext, type ContextStrategy, type Message, type ModelAdapter } from '@agentrt/core';
+import { base64Bytes, ConfigError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter } from '@agentrt/core';
 import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
 import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
@@ -30,6 +30,21 @@ const DEFAULT_INSTRUCTIONS =
 
 const clip = (text: string, max = 2_000) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
 
+const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`);
+
+/** Content as text for the summarizer: images and files become short descriptions (never their data). */
+function describe(content: MessageContent): string {
+  if (typeof content === 'string') return content;
+  return content
+    .map((part) => {
+      if (part.type === 'text') return part.text;
+      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${part.filename.slice(0, 100)}"` : ''}`;
+      return `[${what} ${part.mediaType}${part.data !== undefined ? `, ${size(base64Bytes(part.data))}` : ', by url'}]`;
+    })
+    .join('\n');
+}
+
+/** The history as text for the summarizer. Reasoning is left out: the summary keeps outcomes, not deliberation. */
 function render(messages: readonly Message[]): string {
   return messages
     .map((message) => {
@@ -39,9 +54,9 @@ function render(messages: readonly Message[]): string {
           return `assistant: ${clip(message.content)} ${calls}`.trim();
         }
         case 'tool':
-          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(contentText(message.content))}`;
+          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(describe(message.content))}`;
         default:
-          return `${message.role}: ${clip(contentText(message.content))}`;
+          return `${message.role}: ${clip(describe(message.content))}`;
       }
     })
     .join('\n');

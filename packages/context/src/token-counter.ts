@@ -1,5 +1,6 @@
-import { contentText, type Message, type ToolSpec } from '@agentrt/core';
+import type { Message, MessageContent, ToolSpec } from '@agentrt/core';
 import { countTokens } from 'gpt-tokenizer';
+import { estimateFileTokens, estimateImageTokens } from './media-tokens.js';
 
 /** Counts tokens of a text. */
 export type Tokenizer = (text: string) => number;
@@ -23,7 +24,8 @@ export const MESSAGE_OVERHEAD = 4;
 
 /**
  * Token counts cached per message object: history messages are the same objects from step
- * to step, so a step only tokenizes the messages that are new.
+ * to step, so a step only tokenizes the messages that are new. Images and files count by a
+ * documented estimate (`estimateImageTokens`, `estimateFileTokens`), reasoning by its text.
  */
 export class CachedTokenCounter {
   private readonly cache = new WeakMap<object, number>();
@@ -39,12 +41,28 @@ export class CachedTokenCounter {
       return cached;
     }
     this.misses++;
-    let tokens = MESSAGE_OVERHEAD + this.tokenize(contentText(message.content));
-    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) tokens += this.tokenize(call.name) + this.tokenize(typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {})) + 3;
+    let tokens = MESSAGE_OVERHEAD + this.content(message.content);
+    if (message.role === 'assistant') {
+      for (const call of message.toolCalls ?? []) tokens += this.tokenize(call.name) + this.tokenize(typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {})) + 3;
+      // Reasoning travels with its turn (and is sent back within a tool loop): its text counts.
+      for (const part of message.reasoning ?? []) tokens += this.tokenize(part.text);
+    }
     if (message.role === 'tool') tokens += this.tokenize(message.name);
     const total = Math.ceil(tokens * this.multiplier);
     if (this.useCache) this.cache.set(message, total);
     return total;
+  }
+
+  /** Tokens of message content: text tokenized, images and files by the estimates in docs/context.md. */
+  private content(content: MessageContent): number {
+    if (typeof content === 'string') return this.tokenize(content);
+    let tokens = 0;
+    for (const part of content) {
+      if (part.type === 'text') tokens += this.tokenize(part.text);
+      else if (part.type === 'image') tokens += estimateImageTokens(part);
+      else tokens += estimateFileTokens(part, this.tokenize);
+    }
+    return tokens;
   }
 
   range(messages: readonly Message[], start: number, end: number): number {

@@ -1,4 +1,4 @@
-import { ConfigError, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
+import { ConfigError, type ContentPart, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
 import { o200kTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TruncateToolResults`: exactly one of `maxChars` or `maxTokens`. */
@@ -48,15 +48,56 @@ export class TruncateToolResults implements ContextStrategy {
   }
 
   private shorten(message: ToolMessage): Message {
-    // Only text results are shortened here; multi-part results pass unchanged.
-    if (typeof message.content !== 'string') return message;
-    const text = message.content;
-    // Characters per token is estimated from the text itself, then the cut is checked.
-    const limit = this.maxChars ?? Math.floor(this.maxTokens! * Math.max(1, text.length / Math.max(1, this.tokenizer(text))));
-    if (text.length <= limit) return message;
-    const marker = `\n…[${MARKER}: ${text.length - limit} of ${text.length} characters omitted from this view; the full result is kept in the run's state]…\n`;
-    const keep = Math.max(0, limit - marker.length);
-    const head = Math.ceil(keep * 0.6);
-    return { ...message, content: text.slice(0, head) + marker + text.slice(text.length - (keep - head)) };
+    if (typeof message.content === 'string') {
+      const text = this.cutWhole(message.content);
+      return text === message.content ? message : { ...message, content: text };
+    }
+    // Multi-part results: the text parts share the limit (short ones stay whole); images and files pass whole.
+    const parts = message.content;
+    const texts = parts.map((part) => (part.type === 'text' ? part.text : ''));
+    const all = texts.join('');
+    if (all.length === 0) return message;
+    const allowed = shareBudget(texts.map((text) => text.length), this.limitFor(all));
+    let changed = false;
+    const content = parts.map((part, index): ContentPart => {
+      if (part.type !== 'text') return part;
+      const text = cut(part.text, allowed[index]!);
+      if (text === part.text) return part;
+      changed = true;
+      return { type: 'text', text };
+    });
+    return changed ? { ...message, content } : message;
   }
+
+  /** The limit in characters for this text (a token limit converts at the text's own characters per token). */
+  private limitFor(text: string): number {
+    return this.maxChars ?? Math.floor(this.maxTokens! * Math.max(1, text.length / Math.max(1, this.tokenizer(text))));
+  }
+
+  private cutWhole(text: string): string {
+    return cut(text, this.limitFor(text));
+  }
+}
+
+/** Head and tail of `text` within `limit` characters with a marker between them; unchanged when that would not be shorter. */
+function cut(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const marker = `\n…[${MARKER}: ${text.length - limit} of ${text.length} characters omitted from this view; the full result is kept in the run's state]…\n`;
+  const keep = Math.max(0, limit - marker.length);
+  const head = Math.ceil(keep * 0.6);
+  const out = text.slice(0, head) + marker + text.slice(text.length - (keep - head));
+  return out.length < text.length ? out : text;
+}
+
+/** Splits a character budget: texts shorter than an even share stay whole, the others split what is left. */
+function shareBudget(lengths: readonly number[], budget: number): number[] {
+  const order = lengths.map((length, index) => ({ length, index })).filter((item) => item.length > 0).sort((a, b) => a.length - b.length);
+  const out = lengths.map(() => 0);
+  let left = budget;
+  order.forEach((item, i) => {
+    const share = Math.floor(left / (order.length - i));
+    out[item.index] = Math.min(item.length, share);
+    left -= out[item.index]!;
+  });
+  return out;
 }

@@ -22,13 +22,22 @@ export type RunEvent =
   | (RunEventBase & { readonly type: 'model_delta'; readonly stepIndex: number; readonly text: string })
   /** Streamed reasoning (thinking) text; never part of the answer. Not persisted, like `model_delta`. */
   | (RunEventBase & { readonly type: 'model_reasoning_delta'; readonly stepIndex: number; readonly text: string })
+  /**
+   * The model's answer. Reasoning text is kept (redacted); each reasoning part's `providerData`
+   * (signatures, encrypted or redacted thinking) is replaced by `{ sha256, chars }` of its JSON.
+   */
   | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason })
   | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
   | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean })
+  /** A running call reported progress (`ToolContext.progress`). */
+  | (RunEventBase & { readonly type: 'tool_progress'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly progress?: number; readonly total?: number; readonly message?: string })
+  /** A running call reported a log line (`ToolContext.log`), redacted like every event. */
+  | (RunEventBase & { readonly type: 'tool_log'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly level: 'debug' | 'info' | 'warning' | 'error'; readonly message: string })
   | (RunEventBase & { readonly type: 'step_finished'; readonly stepIndex: number; readonly usage: Usage; readonly toolCalls: number; readonly durationMs: number })
   | (RunEventBase & { readonly type: 'run_resumed'; readonly fromStep: number; readonly approvals: number })
-  | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult })
-  | (RunEventBase & { readonly type: 'run_finished'; readonly result: RunResult })
+  | (RunEventBase & { readonly type: 'run_paused'; readonly result: RunResult<unknown> })
+  /** The result as recorded: a structured `output` in its JSON form, redacted like every event. */
+  | (RunEventBase & { readonly type: 'run_finished'; readonly result: RunResult<unknown> })
   /** A hook recorded a small JSON value for this run (`RunDriveInfo.annotate`), e.g. the trace context of a drive. */
   | (RunEventBase & { readonly type: 'run_annotated'; readonly name: string; readonly value: unknown })
   | GovernanceEvent;

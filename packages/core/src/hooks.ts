@@ -97,8 +97,8 @@ export interface RuntimeHooks {
   /** May return a replacement result. */
   afterTool?(result: ToolMessage, context: HookContext & { readonly call: ToolCallInfo }): ToolMessage | void | Promise<ToolMessage | void>;
   onStepEnd?(step: StepRecord, context: HookContext): void | Promise<void>;
-  /** Runs before the terminal record is written; throwing turns the result into `error`. */
-  onRunEnd?(result: RunResult, context: HookContext): void | Promise<void>;
+  /** Runs before the terminal record is written; throwing turns the result into `error`. `output` is the parsed value for structured runs. */
+  onRunEnd?(result: RunResult<unknown>, context: HookContext): void | Promise<void>;
   onError?(error: AgentrtError, context: HookContext): void | Promise<void>;
   /**
    * Observes every persisted event of every run as it is emitted — stamped and redacted, the
@@ -112,7 +112,7 @@ export interface RuntimeHooks {
    * `RunResult`. A failure of this hook after `next()` was called is ignored: the outcome is
    * already recorded.
    */
-  wrapRun?(info: RunDriveInfo, next: () => Promise<RunResult>): unknown;
+  wrapRun?(info: RunDriveInfo, next: () => Promise<RunResult<unknown>>): unknown;
   /**
    * Surrounds one model call (all of its retries, which the adapter reports as `model_retry`
    * events). `next()` resolves with the adapter's response before `afterModel` hooks see it, or

@@ -6,16 +6,19 @@ export type {
 } from './messages.js';
 export { emptyUsage, addUsage, contentText, contentParts, hasMediaParts } from './messages.js';
 export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec, OutputSpec, ModelCapabilities } from './model.js';
-export { checkContent, checkSupported, base64Bytes, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
+export { checkContent, checkSupported, base64Bytes, acceptsMediaType, isContentPartArray, normalizeContent, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
+export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
-export { extractBlobs, restoreBlobs, blobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
-export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS } from './tool.js';
+export { extractBlobs, restoreBlobs, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
+export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_NOTICES } from './tool.js';
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
+// Adapters resolve their declared capabilities with a user override through this.
+export { resolveCapabilities } from './content/capabilities.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';
 export type { ModelProvider } from './model/model-provider.js';
-export type { Tool, ToolDefinition, ToolContext, SideEffects, ApprovalRule } from './tool.js';
+export type { Tool, ToolDefinition, ToolContext, ToolProgress, ToolLogEntry, SideEffects, ApprovalRule } from './tool.js';
 export { definePlugin, isPlugin } from './plugin.js';
 export { importPlugin } from './runtime/plugin-loader.js';
 export type { PluginSpec, PluginEntry } from './runtime/plugin-loader.js';

@@ -16,8 +16,13 @@ export interface Limits {
   readonly maxCostUsd?: number;
   /** Tool calls of one step run at most this many at a time. Default 8. */
   readonly toolConcurrency?: number;
-  /** Tool output longer than this (characters) is cut, with a `tool_output_truncated` marker. Default 32 768. */
+  /** Tool output longer than this (characters) is cut, with a `tool_output_truncated` marker. Default 32 768. Multi-part output: its text parts together. */
   readonly maxToolOutputChars?: number;
+  /**
+   * Decoded size limit of one image or file part, in bytes, for run input and tool output.
+   * Over it: `content_too_large` (input: `run()` rejects; tool output: an error result). Default 5 MiB.
+   */
+  readonly maxPartBytes?: number;
 }
 
 /** Limits with every default applied. */
@@ -29,6 +34,7 @@ export interface ResolvedLimits {
   readonly maxCostUsd: number | undefined;
   readonly toolConcurrency: number;
   readonly maxToolOutputChars: number;
+  readonly maxPartBytes: number;
 }
 
 /** The defaults, documented in docs/architecture.md. */
@@ -40,6 +46,7 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxCostUsd: undefined,
   toolConcurrency: 8,
   maxToolOutputChars: 32_768,
+  maxPartBytes: 5 * 1024 * 1024,
 });
 
 const positiveInt = z.number().int().positive().finite();
@@ -51,6 +58,7 @@ const limitsSchema = z.strictObject({
   maxCostUsd: z.number().positive().finite().optional(),
   toolConcurrency: positiveInt.max(256).optional(),
   maxToolOutputChars: positiveInt.min(256).optional(),
+  maxPartBytes: positiveInt.max(1024 * 1024 * 1024).optional(),
 });
 
 /** Parses user options with zod and throws `ConfigError` naming the first offending field (`${prefix}.${path}`). */

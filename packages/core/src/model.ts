@@ -20,7 +20,11 @@ export type FinishReason = 'stop' | 'tool_calls' | 'length' | 'content_filter' |
 export interface OutputSpec {
   /** `^[A-Za-z0-9_-]{1,64}$`; providers that name the schema use it. */
   readonly name: string;
-  /** JSON Schema of the answer, derived from the run's zod schema (`io: 'output'`). */
+  /**
+   * JSON Schema of the answer, derived from the run's zod schema (`io: 'output'`: every property
+   * required, `additionalProperties: false`; a schema with transforms, which has no output form,
+   * is described by its input form). Always an object schema; no `$schema` key.
+   */
   readonly schema: Readonly<Record<string, unknown>>;
   readonly description?: string;
 }
@@ -31,9 +35,9 @@ export interface OutputSpec {
  * nothing accepts text only.
  */
 export interface ModelCapabilities {
-  /** Image media types accepted in user messages (e.g. `image/png`); `[]` for none. */
+  /** Image media types accepted in user messages (e.g. `image/png`; `image/*` matches any image, `*` anything); `[]` for none. */
   readonly imageTypes: readonly string[];
-  /** File media types accepted in user messages (e.g. `application/pdf`); `[]` for none. */
+  /** File media types accepted in user messages (e.g. `application/pdf`; `text/*` matches any text type, `*` anything); `[]` for none. */
   readonly fileTypes: readonly string[];
   /** Whether image/file parts may appear in tool results (natively or by a documented workaround). */
   readonly partsInToolResults: boolean;

@@ -25,7 +25,32 @@ export interface ToolContext {
   readonly idempotencyKey: string;
   /** Aborted on the tool's timeout, the run's timeout, a kill, or caller cancellation. */
   readonly signal: AbortSignal;
+  /**
+   * Reports progress of a long call as a `tool_progress` run event (persisted with the step,
+   * redacted like every event). Ignored once the call has settled or been aborted, and after
+   * `MAX_TOOL_NOTICES` notices (progress and log together) per call. Optional: contexts built
+   * outside the runtime may omit it.
+   */
+  readonly progress?: (progress: ToolProgress) => void;
+  /** Reports a log line of the tool (e.g. an MCP server's logging notification) as a redacted `tool_log` run event; same bounds as `progress`. */
+  readonly log?: (entry: ToolLogEntry) => void;
 }
+
+/** A progress notice of a running tool call. Numbers must be finite; `message` is cut to 1 000 characters. */
+export interface ToolProgress {
+  readonly progress?: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
+/** A log line of a running tool call; `message` is cut to 2 000 characters. */
+export interface ToolLogEntry {
+  readonly level: 'debug' | 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+/** Most progress and log notices recorded per tool call; later ones are dropped (the audit log stays bounded). */
+export const MAX_TOOL_NOTICES = 100;
 
 /** Decides per call whether a human must approve it first. */
 export type ApprovalRule<A> = boolean | ((args: A) => boolean);
@@ -37,7 +62,12 @@ export interface ToolDefinition<S extends z.ZodType, R> {
   readonly description: string;
   /** Zod schema of the arguments object. Its JSON schema is what the model sees. */
   readonly input: S;
-  /** Runs the tool with validated arguments. The return value is serialized to text for the model. */
+  /**
+   * Runs the tool with validated arguments. Return a string, any JSON value (serialized to text
+   * for the model), or content parts — a non-empty array of `{ type: 'text', text }`,
+   * `{ type: 'image', mediaType, data | url }`, `{ type: 'file', mediaType, data | url, filename? }`
+   * (e.g. a screenshot), checked like run input. See docs/messages.md.
+   */
   execute(args: z.output<S>, ctx: ToolContext): R | Promise<R>;
   /** Default `none`. */
   readonly sideEffects?: SideEffects;

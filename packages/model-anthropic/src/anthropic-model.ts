@@ -1,9 +1,16 @@
 import {
-  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
-  type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
+  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
-import { toAnthropicMessages, toAnthropicTools } from './convert-messages.js';
+import { anthropicCapabilities, toOutputConfig } from './capabilities.js';
+import { continuesWithoutThinking, fromThinkingBlock, toAnthropicMessages, toAnthropicTools } from './convert-messages.js';
+
+/**
+ * Extended thinking: `{ budgetTokens }` (manual, `thinking.type: 'enabled'`; ≥ 1024 and below
+ * `maxTokens`) or `{ adaptive: true }` (`thinking.type: 'adaptive'`, for models that only take that).
+ */
+export type AnthropicThinking = { readonly budgetTokens: number } | { readonly adaptive: true };
 
 /** Options of `AnthropicModel`. */
 export interface AnthropicModelOptions {
@@ -13,9 +20,18 @@ export interface AnthropicModelOptions {
   readonly apiKey?: string;
   /** Default: `ANTHROPIC_BASE_URL`, else the Anthropic API (no `/v1`). */
   readonly baseURL?: string;
-  /** Always sent (the API requires it). Default 4 096. */
+  /** Always sent (the API requires it). Default 4 096. A request's `maxOutputTokens` can only lower it. */
   readonly maxTokens?: number;
+  /** Not allowed with `thinking` (the API rejects it). */
   readonly temperature?: number;
+  /**
+   * Turns extended thinking on. The answer's `thinking` / `redacted_thinking` blocks come back as
+   * `message.reasoning` (signature or data under `providerData.anthropic`) and are sent back
+   * unchanged before the turn's tool calls, as the API requires when a tool-use turn continues.
+   */
+  readonly thinking?: AnthropicThinking;
+  /** Overrides what the adapter declares (see `anthropicCapabilities`). */
+  readonly capabilities?: Partial<ModelCapabilities>;
   /** Per-call timeout; for streams, the longest silence between events. Default 60 000 ms. */
   readonly timeoutMs?: number;
   /** The single retry layer (the SDK's own retries are off). */
@@ -24,6 +40,11 @@ export interface AnthropicModelOptions {
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
 /** The server's stop reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+/** The provider's own model and message ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
+const responseMeta = (model: unknown, id: unknown): { model?: string; id?: string } => ({
+  ...(typeof model === 'string' && model ? { model } : {}),
+  ...(typeof id === 'string' && id ? { id } : {}),
+});
 const stopOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
@@ -34,10 +55,24 @@ const parseInput = (text: string): unknown => {
   }
 };
 
+/** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones). */
+const outputLimit = (...limits: (number | undefined)[]) => {
+  const valid = limits.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 1).map(Math.floor);
+  return valid.length ? Math.min(...valid) : undefined;
+};
+
 /**
  * The Messages API through the official `@anthropic-ai/sdk`: system prompt top-level,
  * `tool_use`/`tool_result` blocks, `max_tokens` always set. Retries are agentrt's (the SDK's
  * are off), with its own per-call timeout.
+ *
+ * Images and documents go out as `image` / `document` blocks, in user turns and inside tool
+ * results; content the `capabilities` exclude fails with `unsupported_content` before any
+ * request. With `thinking`, reasoning arrives as `message.reasoning` (and `reasoning_delta`
+ * events) and goes back exactly as the API requires. `request.output` becomes
+ * `output_config.format`; `max_tokens` is the smaller of `maxTokens` and
+ * `request.maxOutputTokens` (a thinking budget that no longer fits shrinks to `max_tokens - 1`,
+ * and below 1 024 thinking is off for that call).
  *
  * @example
  * ```ts
@@ -47,6 +82,8 @@ const parseInput = (text: string): unknown => {
 export class AnthropicModel implements ModelAdapter {
   readonly provider = 'anthropic';
   readonly model: string;
+  /** What this model accepts beyond text, and whether reasoning is on (overridable with the `capabilities` option). */
+  readonly capabilities: ModelCapabilities;
   private readonly client: Anthropic;
   private readonly options: AnthropicModelOptions;
   private readonly timeoutMs: number;
@@ -60,7 +97,21 @@ export class AnthropicModel implements ModelAdapter {
     if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new ConfigError('maxTokens', 'must be a positive integer');
     const timeoutMs = options.timeoutMs ?? 60_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
+    const thinking = options.thinking as unknown;
+    if (thinking !== undefined) {
+      if (typeof thinking !== 'object' || thinking === null || Array.isArray(thinking)) throw new ConfigError('thinking', 'expected { budgetTokens: number } or { adaptive: true }');
+      const { budgetTokens, adaptive } = thinking as { budgetTokens?: unknown; adaptive?: unknown };
+      if (adaptive !== undefined) {
+        if (adaptive !== true || budgetTokens !== undefined) throw new ConfigError('thinking.adaptive', 'expected { adaptive: true } without budgetTokens');
+      } else if (typeof budgetTokens !== 'number' || !Number.isInteger(budgetTokens) || budgetTokens < 1024) {
+        throw new ConfigError('thinking.budgetTokens', 'must be an integer of at least 1024 (the API minimum)');
+      } else if (budgetTokens >= maxTokens) {
+        throw new ConfigError('thinking.budgetTokens', `must be below maxTokens (${maxTokens}): thinking counts toward max_tokens`);
+      }
+      if (options.temperature !== undefined) throw new ConfigError('temperature', 'extended thinking does not allow temperature; remove it or turn thinking off');
+    }
     this.model = options.model;
+    this.capabilities = resolveCapabilities(anthropicCapabilities(options.model, { reasoning: thinking !== undefined }), options.capabilities);
     this.options = { ...options, maxTokens };
     this.timeoutMs = timeoutMs;
     this.retry = resolveRetryPolicy(options.retry);
@@ -68,62 +119,96 @@ export class AnthropicModel implements ModelAdapter {
     this.client = new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0, timeout: timeoutMs + 1_000 });
   }
 
+  /** The `thinking` config for one call, fitted to its `max_tokens` and transcript. */
+  private thinkingFor(maxTokens: number, messages: ReturnType<typeof toAnthropicMessages>['messages']): unknown {
+    const thinking = this.options.thinking;
+    if (!thinking) return undefined;
+    // A tool-use continuation without the turn's thinking (another provider's turn, an unsigned
+    // block) would be a 400 with thinking on: the API's own advice is to turn it off.
+    if (continuesWithoutThinking(messages)) return undefined;
+    if ('adaptive' in thinking) return { type: 'adaptive' };
+    const budget = Math.min(thinking.budgetTokens, maxTokens - 1);
+    return budget >= 1024 ? { type: 'enabled', budget_tokens: budget } : undefined;
+  }
+
   private body(request: ModelRequest) {
     const { system, messages } = toAnthropicMessages(request.messages);
+    const maxTokens = outputLimit(this.options.maxTokens, request.maxOutputTokens)!;
+    const thinking = this.thinkingFor(maxTokens, messages);
+    const outputConfig = request.output && this.capabilities.structuredOutput ? toOutputConfig(request.output) : undefined;
     return {
       model: this.model,
-      max_tokens: this.options.maxTokens!,
+      max_tokens: maxTokens,
       messages,
       ...(system ? { system } : {}),
       ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : {}),
-      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+      ...(thinking ? { thinking } : {}),
+      ...(outputConfig ? { output_config: outputConfig } : {}),
+      ...(this.options.temperature !== undefined && !thinking ? { temperature: this.options.temperature } : {}),
     };
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
+    const body = this.body(request);
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal }) => {
-        const message = (await this.client.messages.create({ ...this.body(request), stream: false } as never, { signal, maxRetries: 0 })) as unknown as {
-          content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
+        const message = (await this.client.messages.create({ ...body, stream: false } as never, { signal, maxRetries: 0 })) as unknown as {
+          content: { type: string; text?: string; id?: string; name?: string; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown }[];
           stop_reason: string | null;
           usage: { input_tokens: number; output_tokens: number };
+          model?: unknown;
+          id?: unknown;
         };
         const text = message.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
         const toolCalls: ToolCall[] = message.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id!, name: block.name!, args: block.input }));
+        const reasoning = message.content.filter((block) => block.type === 'thinking' || block.type === 'redacted_thinking').map(fromThinkingBlock);
         return {
-          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
           finishReason: stopOf(message.stop_reason),
+          ...responseMeta(message.model, message.id),
         };
       } }),
     });
   }
 
-  stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
-    return streamWithRetry({
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
+    const body = this.body(request);
+    yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
       provider: 'anthropic',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal, touch }) => {
-        const events = (await this.client.messages.create({ ...this.body(request), stream: true } as never, { signal, maxRetries: 0 })) as unknown as AsyncIterable<Record<string, any>>;
+        const events = (await this.client.messages.create({ ...body, stream: true } as never, { signal, maxRetries: 0 })) as unknown as AsyncIterable<Record<string, any>>;
         let text = '';
         let stop: string | undefined;
         let stopped = false;
         const usage = { inputTokens: 0, outputTokens: 0 };
+        let meta: ReturnType<typeof responseMeta> = {};
         const blocks = new Map<number, { id: string; name: string; json: string }>();
+        const thoughts = new Map<number, { type: string; thinking: string; signature?: string; data?: string }>();
         for await (const event of events) {
           touch();
           switch (event.type) {
             case 'message_start':
+              meta = responseMeta(event.message?.model, event.message?.id);
               usage.inputTokens = event.message?.usage?.input_tokens ?? 0;
               usage.outputTokens = event.message?.usage?.output_tokens ?? 0;
               break;
             case 'content_block_start':
-              if (event.content_block?.type === 'tool_use') {
+              if (event.content_block?.type === 'thinking') {
+                thoughts.set(event.index, { type: 'thinking', thinking: '', ...(event.content_block.signature ? { signature: event.content_block.signature } : {}) });
+              } else if (event.content_block?.type === 'redacted_thinking') {
+                thoughts.set(event.index, { type: 'redacted_thinking', thinking: '', data: event.content_block.data });
+              } else if (event.content_block?.type === 'tool_use') {
                 blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
                 emit({ type: 'tool_call_delta', index: event.index, id: event.content_block.id, name: event.content_block.name });
               }
@@ -132,6 +217,13 @@ export class AnthropicModel implements ModelAdapter {
               if (event.delta?.type === 'text_delta') {
                 text += event.delta.text;
                 emit({ type: 'text_delta', text: event.delta.text });
+              } else if (event.delta?.type === 'thinking_delta') {
+                const thought = thoughts.get(event.index);
+                if (thought) thought.thinking += event.delta.thinking;
+                emit({ type: 'reasoning_delta', text: event.delta.thinking });
+              } else if (event.delta?.type === 'signature_delta') {
+                const thought = thoughts.get(event.index);
+                if (thought) thought.signature = event.delta.signature;
               } else if (event.delta?.type === 'input_json_delta') {
                 const block = blocks.get(event.index);
                 if (block) block.json += event.delta.partial_json;
@@ -151,7 +243,13 @@ export class AnthropicModel implements ModelAdapter {
         }
         if (!stopped) throw new Error('the stream ended without message_stop');
         const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));
-        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: stopOf(stop) };
+        const reasoning: ReasoningPart[] = [...thoughts.entries()].sort(([a], [b]) => a - b).map(([, block]) => fromThinkingBlock(block));
+        return {
+          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
+          usage,
+          finishReason: stopOf(stop),
+          ...meta,
+        };
       } }),
     });
   }

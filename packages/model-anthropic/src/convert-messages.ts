@@ -1,10 +1,12 @@
-import type { Message, ToolSpec } from '@agentrt/core';
+import { AgentrtError, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
   role: 'user' | 'assistant';
   content: Block[];
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Tool-call arguments as the object Anthropic requires; unparseable text is kept visible to the model under `_invalid_arguments`. */
 function inputOf(args: unknown): Record<string, unknown> {
@@ -19,10 +21,74 @@ function inputOf(args: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { _invalid_arguments: value };
 }
 
+const unsupported = (part: ContentPart, why: string) =>
+  new AgentrtError('unsupported_content', `a ${part.type} part (${'mediaType' in part ? part.mediaType : 'text'}) cannot be sent to Anthropic: ${why}`, { details: { partType: part.type, provider: 'anthropic' } });
+
+/**
+ * One agentrt part → an Anthropic content block: `text` (empty text is skipped: the API rejects
+ * empty text blocks), `image` (base64 or URL source), `document` (PDF as base64 or URL,
+ * `text/plain` as a text source; `filename` becomes the `title`).
+ */
+export function toAnthropicBlock(part: ContentPart): Block | undefined {
+  switch (part.type) {
+    case 'text':
+      return part.text ? { type: 'text', text: part.text } : undefined;
+    case 'image':
+      return { type: 'image', source: part.url !== undefined ? { type: 'url', url: part.url } : { type: 'base64', media_type: part.mediaType.toLowerCase(), data: part.data } };
+    case 'file': {
+      const mediaType = part.mediaType.toLowerCase();
+      const title = part.filename !== undefined ? { title: part.filename } : {};
+      if (mediaType === 'application/pdf') {
+        return { type: 'document', source: part.url !== undefined ? { type: 'url', url: part.url } : { type: 'base64', media_type: 'application/pdf', data: part.data }, ...title };
+      }
+      if (mediaType === 'text/plain') {
+        if (part.data === undefined) throw unsupported(part, 'plain-text documents are taken inline only, not by url');
+        return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(part.data, 'base64').toString('utf8') }, ...title };
+      }
+      throw unsupported(part, 'documents must be application/pdf or text/plain');
+    }
+  }
+}
+
+const blocksOf = (content: string | readonly ContentPart[]): Block[] =>
+  typeof content === 'string'
+    ? (content ? [{ type: 'text', text: content }] : [])
+    : content.flatMap((part): Block[] => {
+      const block = toAnthropicBlock(part);
+      return block ? [block] : [];
+    });
+
+/**
+ * Reasoning → the blocks Anthropic takes back, in their original order: a `thinking` block with
+ * its `signature` (`providerData.anthropic.signature`) or a `redacted_thinking` block with its
+ * `data` (`providerData.anthropic.redacted`). Entries without Anthropic provider data (from
+ * another provider, or a thinking block that came without a signature) are dropped: the API
+ * rejects a thinking block without a valid signature, and reasoning is never sent as text.
+ */
+export function toThinkingBlocks(reasoning: readonly ReasoningPart[] | undefined): Block[] {
+  const blocks: Block[] = [];
+  for (const entry of reasoning ?? []) {
+    const data = isObject(entry.providerData) ? entry.providerData.anthropic : undefined;
+    if (!isObject(data)) continue;
+    if (typeof data.redacted === 'string' && data.redacted) blocks.push({ type: 'redacted_thinking', data: data.redacted });
+    else if (typeof data.signature === 'string' && data.signature && typeof entry.text === 'string') blocks.push({ type: 'thinking', thinking: entry.text, signature: data.signature });
+  }
+  return blocks;
+}
+
+/** A `thinking` / `redacted_thinking` response block → a reasoning entry (the signature or data kept under `providerData.anthropic`). */
+export function fromThinkingBlock(block: { type: string; thinking?: unknown; signature?: unknown; data?: unknown }): ReasoningPart {
+  if (block.type === 'redacted_thinking') return { text: '', providerData: { anthropic: { redacted: String(block.data ?? '') } } };
+  const text = typeof block.thinking === 'string' ? block.thinking : '';
+  return typeof block.signature === 'string' && block.signature ? { text, providerData: { anthropic: { signature: block.signature } } } : { text };
+}
+
 /**
  * agentrt messages → Anthropic Messages: system prompts become the top-level `system`,
- * assistant tool calls become `tool_use` blocks, tool results become `tool_result` blocks in
- * the next user turn, and consecutive turns of one role are merged into one message.
+ * user parts become text / image / document blocks, assistant turns start with their signed
+ * thinking blocks followed by text and `tool_use` blocks, tool results become `tool_result`
+ * blocks (their images and documents inside `tool_result.content`) in the next user turn, and
+ * consecutive turns of one role are merged into one message.
  */
 export function toAnthropicMessages(messages: readonly Message[]): { system: string | undefined; messages: AnthropicMessage[] } {
   const system: string[] = [];
@@ -39,16 +105,22 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
         system.push(message.content);
         break;
       case 'user':
-        push('user', [{ type: 'text', text: message.content }]);
+        push('user', blocksOf(message.content));
         break;
       case 'assistant':
         push('assistant', [
+          ...toThinkingBlocks(message.reasoning),
           ...(message.content ? [{ type: 'text', text: message.content }] : []),
           ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: inputOf(call.args) })),
         ]);
         break;
       case 'tool':
-        push('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content, ...(message.isError ? { is_error: true } : {}) }]);
+        push('user', [{
+          type: 'tool_result',
+          tool_use_id: message.toolCallId,
+          content: typeof message.content === 'string' ? message.content : blocksOf(message.content),
+          ...(message.isError ? { is_error: true } : {}),
+        }]);
         break;
     }
   }
@@ -57,6 +129,18 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
     if (message.role === 'user') message.content.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
   }
   return { system: system.length ? system.join('\n\n') : undefined, messages: out };
+}
+
+/**
+ * Whether the request continues a tool-use turn whose assistant message does not start with a
+ * thinking block. With thinking on, Anthropic rejects such a request ("Expected `thinking` or
+ * `redacted_thinking`…"); the adapter sends it with thinking off instead, as the API suggests.
+ */
+export function continuesWithoutThinking(messages: readonly AnthropicMessage[]): boolean {
+  const last = messages.at(-1);
+  if (!last || last.role !== 'user' || !last.content.some((block) => block.type === 'tool_result')) return false;
+  const first = messages.at(-2)?.content[0];
+  return first?.type !== 'thinking' && first?.type !== 'redacted_thinking';
 }
 
 /** Tool specs → Anthropic tools (`input_schema` is the JSON schema derived from zod). */

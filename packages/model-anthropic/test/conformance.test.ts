@@ -1,10 +1,4 @@
-import { AnthropicModel } from '@agentrt/model-anthropic';
-import { describeModelAdapter, startAnthropicServer } from '@agentrt/testing';
+import { describeModelAdapter } from '@agentrt/testing';
+import { suite } from './suite.js';
 
-describeModelAdapter({
-  name: 'AnthropicModel (@anthropic-ai/sdk)',
-  start: (steps) => startAnthropicServer(steps),
-  create: (server, options) => new AnthropicModel({ model: 'claude-sonnet-4-5', apiKey: 'sk-ant-test-loopback', baseURL: server.url, ...options }),
-  malformedArgs: 'stream',
-  rejectsOrphans: true,
-});
+describeModelAdapter(suite);

@@ -1,8 +1,9 @@
 import {
-  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
-  type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
+  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
+import { ollamaCapabilities } from './capabilities.js';
 import { toOllamaMessages, toOllamaTools } from './convert-messages.js';
 
 /** Options of `OllamaModel`. */
@@ -15,24 +16,45 @@ export interface OllamaModelOptions {
   readonly timeoutMs?: number;
   /** The single retry layer. */
   readonly retry?: RetryPolicy;
-  /** Passed as `options` (e.g. `{ temperature: 0, num_ctx: 8192 }`). */
+  /** Passed as `options` (e.g. `{ temperature: 0, num_ctx: 8192 }`). A request's `maxOutputTokens` can only lower `num_predict`. */
   readonly modelOptions?: Readonly<Record<string, unknown>>;
   /** Passed as `keep_alive`. */
   readonly keepAlive?: string | number;
+  /**
+   * Passed as `think` (thinking models: qwen3, deepseek-r1, gpt-oss…): `true`, or a level
+   * `'low' | 'medium' | 'high'`. The model's `thinking` comes back as `message.reasoning`
+   * (and `reasoning_delta` events) and is sent back as the assistant message's `thinking`.
+   */
+  readonly think?: boolean | 'low' | 'medium' | 'high';
+  /** Overrides what the adapter declares for this model (see `ollamaCapabilities`), e.g. `{ imageTypes: ['image/png'] }`. */
+  readonly capabilities?: Partial<ModelCapabilities>;
 }
 
+/** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones, such as `num_predict: -1`). */
+const outputLimit = (...limits: unknown[]) => {
+  const valid = limits.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 1).map(Math.floor);
+  return valid.length ? Math.min(...valid) : undefined;
+};
+
 interface ChatChunk {
-  message?: { content?: string; tool_calls?: { function: { name: string; arguments: unknown } }[] };
+  message?: { content?: string; thinking?: string; tool_calls?: { function: { name: string; arguments: unknown } }[] };
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
   eval_count?: number;
+  model?: unknown;
 }
 
 /**
  * Ollama's `/api/chat` through the official `ollama` client, with tools (arguments arrive as
  * objects; Ollama assigns no call ids, so the runtime does). Abort, timeout and `Retry-After`
  * go through a per-call `fetch`, since the client has no per-request signal.
+ *
+ * Images go out as `images` on user and tool messages (vision models; content the
+ * `capabilities` exclude fails with `unsupported_content` before any request). With `think`,
+ * the model's `thinking` comes back as `message.reasoning` and goes back as `thinking`.
+ * `request.output` becomes `format` (the JSON schema); `options.num_predict` is the smaller of
+ * `modelOptions.num_predict` and `request.maxOutputTokens`.
  *
  * @example
  * ```ts
@@ -42,6 +64,8 @@ interface ChatChunk {
 export class OllamaModel implements ModelAdapter {
   readonly provider = 'ollama';
   readonly model: string;
+  /** What this model accepts beyond text, and whether reasoning is on (overridable with the `capabilities` option). */
+  readonly capabilities: ModelCapabilities;
   private readonly host: string;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryPolicy>;
@@ -51,7 +75,14 @@ export class OllamaModel implements ModelAdapter {
     if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'OllamaModel needs a model name, e.g. "llama3.1"');
     const timeoutMs = options.timeoutMs ?? 120_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
+    if (options.think !== undefined && typeof options.think !== 'boolean' && !['low', 'medium', 'high'].includes(options.think)) {
+      throw new ConfigError('think', 'must be true, false, "low", "medium" or "high"');
+    }
+    if (options.modelOptions !== undefined && (typeof options.modelOptions !== 'object' || options.modelOptions === null || Array.isArray(options.modelOptions))) {
+      throw new ConfigError('modelOptions', 'expected an object such as { temperature: 0 }');
+    }
     this.model = options.model;
+    this.capabilities = resolveCapabilities(ollamaCapabilities(options.model, { reasoning: options.think !== undefined && options.think !== false }), options.capabilities);
     this.options = options;
     this.host = options.host ?? process.env.OLLAMA_HOST ?? 'http://127.0.0.1:11434';
     this.timeoutMs = timeoutMs;
@@ -73,13 +104,27 @@ export class OllamaModel implements ModelAdapter {
   }
 
   private body(request: ModelRequest) {
+    const numPredict = outputLimit(this.options.modelOptions?.num_predict, request.maxOutputTokens);
+    const options = { ...this.options.modelOptions, ...(numPredict !== undefined ? { num_predict: numPredict } : {}) };
+    const format = request.output && this.capabilities.structuredOutput ? request.output.schema : undefined;
     return {
       model: this.model,
-      messages: toOllamaMessages(request.messages),
+      // Images go to the client as bytes: given a string, the Node client first checks whether
+      // it names a local file and would send that file's contents instead.
+      messages: toOllamaMessages(request.messages).map((message) => {
+        const images = (message as { images?: string[] }).images;
+        return images ? { ...(message as object), images: images.map((data) => Uint8Array.from(Buffer.from(data, 'base64'))) } : message;
+      }),
       ...(request.tools.length ? { tools: toOllamaTools(request.tools) } : {}),
-      ...(this.options.modelOptions ? { options: this.options.modelOptions } : {}),
+      ...(Object.keys(options).length ? { options } : {}),
+      ...(format ? { format } : {}),
+      ...(this.options.think !== undefined ? { think: this.options.think } : {}),
       ...(this.options.keepAlive !== undefined ? { keep_alive: this.options.keepAlive } : {}),
     };
+  }
+
+  private message(text: string, thinking: string, toolCalls: ToolCall[]): AssistantMessage {
+    return { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(thinking ? { reasoning: [{ text: thinking }] } : {}) };
   }
 
   private finish(chunk: ChatChunk, hasCalls: boolean): FinishReason {
@@ -93,6 +138,9 @@ export class OllamaModel implements ModelAdapter {
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
+    const body = this.body(request);
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
@@ -100,12 +148,13 @@ export class OllamaModel implements ModelAdapter {
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal }) => {
         const { client, seen } = this.client(signal);
         try {
-          const response = (await client.chat({ ...this.body(request), stream: false } as never)) as unknown as ChatChunk;
+          const response = (await client.chat({ ...body, stream: false } as never)) as unknown as ChatChunk;
           const toolCalls = this.calls(response.message?.tool_calls);
           return {
-            message: { role: 'assistant', content: response.message?.content ?? '', ...(toolCalls.length ? { toolCalls } : {}) },
+            message: this.message(response.message?.content ?? '', response.message?.thinking ?? '', toolCalls),
             usage: { inputTokens: response.prompt_eval_count ?? 0, outputTokens: response.eval_count ?? 0 },
             finishReason: this.finish(response, toolCalls.length > 0),
+            ...(typeof response.model === 'string' && response.model ? { model: response.model } : {}),
           };
         } catch (error) {
           throw withHeaders(error, seen.headers);
@@ -114,8 +163,11 @@ export class OllamaModel implements ModelAdapter {
     });
   }
 
-  stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
-    return streamWithRetry({
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
+    const body = this.body(request);
+    yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
       provider: 'ollama',
@@ -123,12 +175,18 @@ export class OllamaModel implements ModelAdapter {
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal, touch }) => {
         const { client, seen } = this.client(signal);
         try {
-          const chunks = (await client.chat({ ...this.body(request), stream: true } as never)) as unknown as AsyncIterable<ChatChunk>;
+          const chunks = (await client.chat({ ...body, stream: true } as never)) as unknown as AsyncIterable<ChatChunk>;
           let text = '';
+          let thinking = '';
           let last: ChatChunk | undefined;
           const toolCalls: ToolCall[] = [];
           for await (const chunk of chunks) {
             touch();
+            const thought = chunk.message?.thinking ?? '';
+            if (thought) {
+              thinking += thought;
+              emit({ type: 'reasoning_delta', text: thought });
+            }
             const piece = chunk.message?.content ?? '';
             if (piece) {
               text += piece;
@@ -142,9 +200,10 @@ export class OllamaModel implements ModelAdapter {
           }
           if (!last) throw new Error('the stream ended without a final chunk (done: true)');
           return {
-            message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) },
+            message: this.message(text, thinking, toolCalls),
             usage: { inputTokens: last.prompt_eval_count ?? 0, outputTokens: last.eval_count ?? 0 },
             finishReason: this.finish(last, toolCalls.length > 0),
+            ...(typeof last.model === 'string' && last.model ? { model: last.model } : {}),
           };
         } catch (error) {
           throw withHeaders(error, seen.headers);

@@ -1,25 +1,80 @@
-import type { Message, ToolSpec } from '@agentrt/core';
+import { AgentrtError, contentText, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
 
-/** agentrt messages → Chat Completions messages. Tool-call arguments go out as JSON text (raw text unchanged). */
-export function toOpenAIMessages(messages: readonly Message[]): unknown[] {
-  return messages.map((message) => {
+/** Options of `toOpenAIMessages`. */
+export interface OpenAIMessageOptions {
+  /** `image_url.detail` for every image (`auto`, `low`, `high`); omitted: the API's default (`auto`). */
+  readonly imageDetail?: 'auto' | 'low' | 'high';
+}
+
+const dataUrl = (part: { mediaType: string; data?: string }) => `data:${part.mediaType.toLowerCase()};base64,${part.data ?? ''}`;
+
+/** One agentrt part → a Chat Completions user content part (`text`, `image_url`, `file`). */
+function toOpenAIPart(part: ContentPart, options: OpenAIMessageOptions): unknown {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'image':
+      return { type: 'image_url', image_url: { url: part.url ?? dataUrl(part), ...(options.imageDetail ? { detail: options.imageDetail } : {}) } };
+    case 'file':
+      // Chat Completions takes files inline (`file_data`) or uploaded (`file_id`), never by URL.
+      if (part.data === undefined) throw new AgentrtError('unsupported_content', `a ${part.mediaType} file given by url cannot be sent to OpenAI Chat Completions: send its bytes as data`);
+      return { type: 'file', file: { file_data: dataUrl(part), filename: part.filename ?? (part.mediaType.toLowerCase() === 'application/pdf' ? 'document.pdf' : 'file') } };
+  }
+}
+
+const mediaOf = (content: Message['content']): ContentPart[] => (typeof content === 'string' ? [] : content.filter((part) => part.type !== 'text'));
+
+/**
+ * agentrt messages → Chat Completions messages. Tool-call arguments go out as JSON text (raw
+ * text unchanged). User parts map to `text`, `image_url` (an https URL or a base64 `data:` URL)
+ * and `file` (`file_data` as a base64 `data:` URL with a `filename`).
+ *
+ * Tool messages take text only (the API answers 400 to an image there), so a tool result with
+ * images or files is sent as its text plus a note, and one user message placed right after that
+ * turn's tool messages carries the media, each group introduced by the tool call id it came from.
+ * Reasoning on assistant messages is not sent: Chat Completions has no field for it.
+ */
+export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMessageOptions = {}): unknown[] {
+  const out: unknown[] = [];
+  let attachments: unknown[] = [];
+  const flush = () => {
+    if (attachments.length) out.push({ role: 'user', content: attachments });
+    attachments = [];
+  };
+  for (const message of messages) {
+    if (message.role !== 'tool') flush();
     switch (message.role) {
       case 'system':
-        return { role: 'system', content: message.content };
+        out.push({ role: 'system', content: message.content });
+        break;
       case 'user':
-        return { role: 'user', content: message.content };
+        out.push({ role: 'user', content: typeof message.content === 'string' || message.content.length === 0 ? contentText(message.content) : message.content.map((part) => toOpenAIPart(part, options)) });
+        break;
       case 'assistant':
-        return message.toolCalls?.length
+        out.push(message.toolCalls?.length
           ? {
             role: 'assistant',
             content: message.content || null,
             tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}) } })),
           }
-          : { role: 'assistant', content: message.content };
-      case 'tool':
-        return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+          : { role: 'assistant', content: message.content });
+        break;
+      case 'tool': {
+        const media = mediaOf(message.content);
+        const text = contentText(message.content);
+        if (media.length === 0) {
+          out.push({ role: 'tool', tool_call_id: message.toolCallId, content: text });
+          break;
+        }
+        const note = `[${media.length} attachment${media.length === 1 ? '' : 's'} returned by this tool follow${media.length === 1 ? 's' : ''} in the next user message]`;
+        out.push({ role: 'tool', tool_call_id: message.toolCallId, content: text ? `${text}\n${note}` : note });
+        attachments.push({ type: 'text', text: `Attachments returned by tool call ${message.toolCallId} (${message.name}):` }, ...media.map((part) => toOpenAIPart(part, options)));
+        break;
+      }
     }
-  });
+  }
+  flush();
+  return out;
 }
 
 /** Tool specs → function tools (the JSON schema derived from zod is the `parameters`). */

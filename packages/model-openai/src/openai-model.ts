@@ -1,8 +1,9 @@
 import {
-  ConfigError, modelAttempt, resolveRetryPolicy, streamWithRetry, withModelRetry,
-  type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
+  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import OpenAI from 'openai';
+import { openAICapabilities, toResponseFormat } from './capabilities.js';
 import { fromOpenAIArguments, toOpenAIMessages, toOpenAITools } from './convert-messages.js';
 
 /** Options of `OpenAIModel`. */
@@ -18,20 +19,46 @@ export interface OpenAIModelOptions {
   readonly timeoutMs?: number;
   /** The single retry layer (the SDK's own retries are off). */
   readonly retry?: RetryPolicy;
+  /** Upper bound on output tokens (`max_completion_tokens`); a request's `maxOutputTokens` can only lower it. */
   readonly maxTokens?: number;
   readonly temperature?: number;
+  /** `image_url.detail` for every image: `auto` (the API's default), `low` or `high`. */
+  readonly imageDetail?: 'auto' | 'low' | 'high';
+  /**
+   * Overrides what the adapter declares for this model (see `openAICapabilities`), e.g.
+   * `{ imageTypes: ['image/png'], partsInToolResults: true }` for a vision model on an
+   * OpenAI-compatible server, or `{ imageTypes: [], fileTypes: [] }` for text only.
+   */
+  readonly capabilities?: Partial<ModelCapabilities>;
   /** Extra body fields passed through unchanged (e.g. `{ seed: 1 }`). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
 }
 
+/** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones). */
+const outputLimit = (...limits: (number | undefined)[]) => {
+  const valid = limits.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 1).map(Math.floor);
+  return valid.length ? Math.min(...valid) : undefined;
+};
+
 const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
 /** The server's finish reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
+/** The provider's own model and response ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
+const responseMeta = (model: unknown, id: unknown) => ({
+  ...(typeof model === 'string' && model ? { model } : {}),
+  ...(typeof id === 'string' && id ? { id } : {}),
+});
 const finishOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(FINISH, reason) ? FINISH[reason]! : 'other');
 
 /**
  * Chat Completions through the official `openai` SDK. Retries are agentrt's (the SDK's are
  * switched off), with its own per-call timeout; malformed tool-call arguments reach the
  * loop as raw text (a typed tool error the model sees), never a crash.
+ *
+ * Images and PDFs go out as `image_url` / `file` parts; media a tool returned travels in a user
+ * message after that turn's tool messages (tool messages take text only). Content the model's
+ * `capabilities` exclude fails with `unsupported_content` before any request. `request.output`
+ * becomes `response_format: json_schema`; `max_completion_tokens` is the smaller of `maxTokens`
+ * and `request.maxOutputTokens`. Chat Completions returns no reasoning.
  *
  * @example
  * ```ts
@@ -41,6 +68,8 @@ const finishOf = (reason: string | null | undefined): FinishReason => (typeof re
 export class OpenAIModel implements ModelAdapter {
   readonly provider = 'openai';
   readonly model: string;
+  /** What this model accepts beyond text (by model family, overridable with the `capabilities` option). */
+  readonly capabilities: ModelCapabilities;
   private readonly client: OpenAI;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryPolicy>;
@@ -52,7 +81,10 @@ export class OpenAIModel implements ModelAdapter {
     if (!apiKey) throw new ConfigError('apiKey', 'set OPENAI_API_KEY or pass apiKey (any non-empty value for local OpenAI-compatible servers)');
     const timeoutMs = options.timeoutMs ?? 60_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
+    if (options.maxTokens !== undefined && (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)) throw new ConfigError('maxTokens', 'must be a positive integer');
+    if (options.imageDetail !== undefined && !['auto', 'low', 'high'].includes(options.imageDetail)) throw new ConfigError('imageDetail', 'must be "auto", "low" or "high"');
     this.model = options.model;
+    this.capabilities = resolveCapabilities(openAICapabilities(options.model), options.capabilities);
     this.options = options;
     this.timeoutMs = timeoutMs;
     this.retry = resolveRetryPolicy(options.retry);
@@ -67,17 +99,22 @@ export class OpenAIModel implements ModelAdapter {
   }
 
   private body(request: ModelRequest) {
+    const maxTokens = outputLimit(this.options.maxTokens, request.maxOutputTokens);
+    const responseFormat = request.output && this.capabilities.structuredOutput ? toResponseFormat(request.output) : undefined;
     return {
       model: this.model,
-      messages: toOpenAIMessages(request.messages),
+      messages: toOpenAIMessages(request.messages, { ...(this.options.imageDetail ? { imageDetail: this.options.imageDetail } : {}) }),
       ...(request.tools.length ? { tools: toOpenAITools(request.tools) } : {}),
-      ...(this.options.maxTokens !== undefined ? { max_completion_tokens: this.options.maxTokens } : {}),
+      ...(maxTokens !== undefined ? { max_completion_tokens: maxTokens } : {}),
+      ...(responseFormat ? { response_format: responseFormat } : {}),
       ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
       ...this.options.extraBody,
     };
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
@@ -89,17 +126,22 @@ export class OpenAIModel implements ModelAdapter {
         const calls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
           call.type === 'function' ? [{ id: call.id, name: call.function.name, args: fromOpenAIArguments(call.function.arguments) }] : [],
         );
+        // A Structured Outputs refusal comes in `refusal`, not `content`.
+        const refusal = typeof choice.message.refusal === 'string' && choice.message.refusal ? choice.message.refusal : undefined;
         return {
-          message: { role: 'assistant', content: choice.message.content ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
+          message: { role: 'assistant', content: choice.message.content ?? refusal ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
           usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-          finishReason: finishOf(choice.finish_reason),
+          finishReason: refusal && !choice.message.content ? 'content_filter' : finishOf(choice.finish_reason),
+          ...responseMeta(completion.model, completion.id),
         };
       } }),
     });
   }
 
-  stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
-    return streamWithRetry({
+  async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const unsupported = checkSupported(request.messages, this);
+    if (unsupported) throw unsupported;
+    yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
       provider: 'openai',
@@ -110,10 +152,15 @@ export class OpenAIModel implements ModelAdapter {
           { signal, maxRetries: 0 },
         ) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
         let text = '';
+        let refusal = '';
         let finish: string | undefined;
         let usage = { inputTokens: 0, outputTokens: 0 };
         const calls: { id: string; name: string; args: string }[] = [];
+        let responseModel: unknown;
+        let responseId: unknown;
         for await (const chunk of stream) {
+          responseModel ??= chunk.model;
+          responseId ??= chunk.id;
           touch();
           if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
           const choice = chunk.choices[0];
@@ -122,6 +169,7 @@ export class OpenAIModel implements ModelAdapter {
             text += choice.delta.content;
             emit({ type: 'text_delta', text: choice.delta.content });
           }
+          if (choice.delta.refusal) refusal += choice.delta.refusal;
           for (const delta of choice.delta.tool_calls ?? []) {
             const call = (calls[delta.index] ??= { id: '', name: '', args: '' });
             if (delta.id) call.id = delta.id;
@@ -133,7 +181,12 @@ export class OpenAIModel implements ModelAdapter {
         }
         if (!finish) throw new Error('the stream ended without a finish reason');
         const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
-        return { message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) }, usage, finishReason: finishOf(finish) };
+        return {
+          message: { role: 'assistant', content: text || refusal, ...(toolCalls.length ? { toolCalls } : {}) },
+          usage,
+          finishReason: refusal && !text ? 'content_filter' : finishOf(finish),
+          ...responseMeta(responseModel, responseId),
+        };
       } }),
     });
   }

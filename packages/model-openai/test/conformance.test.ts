@@ -1,10 +1,4 @@
-import { OpenAIModel } from '@agentrt/model-openai';
-import { describeModelAdapter, startOpenAIServer } from '@agentrt/testing';
+import { describeModelAdapter } from '@agentrt/testing';
+import { suite } from './suite.js';
 
-describeModelAdapter({
-  name: 'OpenAIModel (openai SDK)',
-  start: (steps) => startOpenAIServer(steps),
-  create: (server, options) => new OpenAIModel({ model: 'gpt-4o-mini', apiKey: 'sk-test-loopback', baseURL: `${server.url}/v1`, ...options }),
-  malformedArgs: 'generate',
-  rejectsOrphans: true,
-});
+describeModelAdapter(suite);

@@ -34,7 +34,7 @@ describe('model retries through a real adapter (OpenAI SDK against a loopback se
 
     const chats = named(t.spans(), 'chat gpt-4o-mini');
     expect(chats).toHaveLength(2);
-    expect(chats[0]!.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'agentrt.model.retries': 1, 'gen_ai.usage.input_tokens': 40, 'gen_ai.response.finish_reasons': ['tool_call'] });
+    expect(chats[0]!.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini', 'gen_ai.response.id': 'chatcmpl-loopback', 'agentrt.model.retries': 1, 'gen_ai.usage.input_tokens': 40, 'gen_ai.response.finish_reasons': ['tool_call'] });
     expect(chats[0]!.events.map((event) => [event.name, event.attributes?.['error.type'], event.attributes?.['agentrt.retry.attempt']])).toEqual([['agentrt.model.retry', 'model_rate_limited', 1]]);
     expect(chats[0]!.events[0]!.attributes?.['agentrt.retry.delay_ms']).toBe(5);
     expect(chats[1]!.attributes['agentrt.model.retries']).toBe(2);
@@ -46,7 +46,7 @@ describe('model retries through a real adapter (OpenAI SDK against a loopback se
     // One duration point per model call (not per HTTP attempt), none with an error.
     const durations = points(await t.metrics(), 'gen_ai.client.operation.duration');
     expect(durations).toHaveLength(1);
-    expect(durations[0]!.attributes).toEqual({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' });
+    expect(durations[0]!.attributes).toEqual({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini' });
     expect((durations[0]!.value as { count: number }).count).toBe(2);
     await assertRunInvariants({ store, runId: result.runId, result });
     await t.shutdown();

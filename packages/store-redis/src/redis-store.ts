@@ -1,5 +1,5 @@
 import {
-  decodeStored, encodeStored, KILL_ALL_SCOPE, StoreError,
+  blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -50,6 +50,8 @@ export class RedisStore implements StateStore {
   private readonly options: RedisStoreOptions;
   private ready: Promise<void> | undefined;
   private closed = false;
+  /** Blobs this store wrote or confirmed (`runId\0sha256`), so a commit repeating an image sends its hash, not its bytes. Bounded. */
+  private readonly storedBlobs = new Set<string>();
 
   constructor(options: RedisStoreOptions = {}) {
     this.options = options;
@@ -112,11 +114,14 @@ export class RedisStore implements StateStore {
     return this.run('createRun', async () => {
       // Everything but the id is written once and never changes.
       const { runId: _id, ...part }: NewRunRecord = run;
+      const blobs = new Map<string, string>();
+      const json = encodeWithBlobs(part, blobs);
       const reply = (await this.eval(
         scripts.CREATE_RUN,
-        [this.key('run', run.runId), this.key('idem', run.idempotencyKey ?? '-'), this.key('runs'), this.key('counter')],
-        [run.runId, run.idempotencyKey ?? '', encodeStored(part), run.createdAt],
+        [this.key('run', run.runId), this.key('idem', run.idempotencyKey ?? '-'), this.key('runs'), this.key('counter'), this.key('blobs', run.runId)],
+        [run.runId, run.idempotencyKey ?? '', json, run.createdAt, ...blobArgs(blobs, () => false)],
       )) as [string, string];
+      if (reply[0] === 'created') for (const sha256 of blobs.keys()) this.storedBlobs.add(`${run.runId}\u0000${sha256}`);
       const record = await this.getRun(reply[1]);
       if (!record) throw new StoreError('run_not_found', `run ${reply[1]} disappeared (was the key evicted or flushed?)`);
       return { run: record, created: reply[0] === 'created' };
@@ -126,7 +131,7 @@ export class RedisStore implements StateStore {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     return this.run('getRun', async () => {
       const hash = (await this.redis.hgetall(this.key('run', runId))) as RunHash;
-      return Object.keys(hash).length === 0 ? undefined : toRecord(runId, hash);
+      return Object.keys(hash).length === 0 ? undefined : this.toRecord(runId, hash);
     });
   }
 
@@ -139,12 +144,12 @@ export class RedisStore implements StateStore {
         const ids = await this.redis.zrevrange(this.key('runs'), start, start + page - 1);
         if (ids.length === 0) break;
         const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.key('run', id)) as Promise<RunHash>));
-        ids.forEach((id, i) => {
+        for (const [i, id] of ids.entries()) {
           const hash = hashes[i]!;
-          if (Object.keys(hash).length === 0 || out.length >= limit) return;
-          if (query.status && hash.status !== query.status) return;
-          out.push(toRecord(id, hash));
-        });
+          if (Object.keys(hash).length === 0 || out.length >= limit) continue;
+          if (query.status && hash.status !== query.status) continue;
+          out.push(await this.toRecord(id, hash));
+        }
         if (ids.length < page) break;
       }
       return out;
@@ -158,24 +163,47 @@ export class RedisStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
-    await this.run('commitStep', () =>
-      this.eval(
-        scripts.COMMIT_STEP,
-        [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId)],
-        [
-          ...fence(input.lease), input.step.stepIndex, encodeStored(input.step), input.step.toolCalls,
-          input.usageDelta.inputTokens, input.usageDelta.outputTokens, input.usageDelta.costUsd, new Date().toISOString(),
-          ...eventArgs(input.events),
-        ],
-      ),
-    );
+    await this.run('commitStep', async () => {
+      const blobs = new Map<string, string>();
+      const json = encodeWithBlobs(input.step, blobs);
+      const head = [
+        ...fence(input.lease), input.step.stepIndex, json, input.step.toolCalls,
+        input.usageDelta.inputTokens, input.usageDelta.outputTokens, input.usageDelta.costUsd, new Date().toISOString(),
+        ...eventArgs(input.events),
+      ];
+      const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId)];
+      // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
+      await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true);
+    });
+  }
+
+  /**
+   * Runs a script whose trailing arguments are blobs. Blobs known to be stored go as their hash
+   * only; if the script finds one missing (flushed, or written by nobody), it writes nothing and
+   * the call is repeated once with every blob's data.
+   */
+  private async evalWithBlobs(script: string, keys: string[], head: (string | number)[], runId: string, blobs: ReadonlyMap<string, string>, wrote: (reply: unknown) => boolean): Promise<unknown> {
+    const known = (sha256: string) => this.storedBlobs.has(`${runId}\u0000${sha256}`);
+    let reply: unknown;
+    try {
+      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, known)]);
+    } catch (error) {
+      if (!/AGENTRT blob_missing:/.test(String((error as Error)?.message))) throw error;
+      for (const sha256 of blobs.keys()) this.storedBlobs.delete(`${runId}\u0000${sha256}`);
+      reply = await this.eval(script, keys, [...head, ...blobArgs(blobs, () => false)]);
+    }
+    if (wrote(reply)) for (const sha256 of blobs.keys()) {
+      this.storedBlobs.add(`${runId}\u0000${sha256}`);
+      if (this.storedBlobs.size > 10_000) this.storedBlobs.delete(this.storedBlobs.values().next().value!);
+    }
+    return reply;
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
     return this.run('loadSteps', async () => {
       const [exists, rows] = await Promise.all([this.redis.exists(this.key('run', runId)), this.redis.lrange(this.key('steps', runId), options.fromIndex ?? 0, -1)]);
       if (!exists) throw new StoreError('run_not_found', `run ${runId} does not exist`);
-      return rows.map((row) => decodeStored<StepRecord>(row, `step of run ${runId}`));
+      return this.decodeAll<StepRecord>(runId, rows, `step of run ${runId}`);
     });
   }
 
@@ -220,7 +248,7 @@ export class RedisStore implements StateStore {
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     await this.run('recordToolIntent', () =>
-      this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId)], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' })]),
+      this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId)], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0]),
     );
   }
 
@@ -235,7 +263,10 @@ export class RedisStore implements StateStore {
         result: input.result, startedAt, completedAt: input.completedAt,
       };
       // HSETNX: a completion, once recorded, is never overwritten.
-      await this.eval(scripts.LEDGER_PUT, [this.key('run', input.runId), this.key('ledger-done', input.runId)], [...fence(options.lease), input.toolCallId, encodeStored(entry)]);
+      const blobs = new Map<string, string>();
+      const json = encodeWithBlobs(entry, blobs);
+      const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
+      await this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(options.lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
     });
   }
 
@@ -244,7 +275,9 @@ export class RedisStore implements StateStore {
       const [intents, done] = await Promise.all([this.redis.hgetall(this.key('ledger', runId)), this.redis.hgetall(this.key('ledger-done', runId))]);
       const merged = new Map<string, ToolLedgerEntry>();
       for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
-      for (const [id, json] of Object.entries(done)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
+      const ids = Object.keys(done);
+      const entries = await this.decodeAll<ToolLedgerEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
+      ids.forEach((id, i) => merged.set(id, entries[i]!));
       return [...merged.values()]
         .filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex)
         .sort((a, b) => a.stepIndex - b.stepIndex || a.startedAt.localeCompare(b.startedAt));
@@ -308,6 +341,35 @@ export class RedisStore implements StateStore {
     await this.run('releaseLease', () => this.eval(scripts.RELEASE_LEASE, [this.key('run', lease.runId)], [lease.owner, lease.epoch]));
   }
 
+  /** Parses records of a run and puts their media data back (one round trip for all blobs); a missing blob is `state_corrupt`. */
+  private async decodeAll<T>(runId: string, texts: readonly string[], what: string): Promise<T[]> {
+    const values = texts.map((text) => decodeStored<T>(text, what));
+    const refs = new Set<string>();
+    texts.forEach((text, i) => {
+      if (mayHoldBlobRefs(text)) blobRefs(values[i], refs);
+    });
+    if (refs.size === 0) return values;
+    const hashes = [...refs];
+    const found = await this.redis.hmget(this.key('blobs', runId), ...hashes);
+    const blobs = new Map<string, string>();
+    hashes.forEach((sha256, i) => {
+      const data = found[i];
+      if (typeof data === 'string') blobs.set(sha256, data);
+    });
+    return values.map((value, i) => (mayHoldBlobRefs(texts[i]!) ? restoreBlobs(value, (sha256) => {
+      const data = blobs.get(sha256);
+      if (data === undefined) throw new StoreError('state_corrupt', `${what}: media blob ${sha256} is missing`);
+      return data;
+    }) : value));
+  }
+
+  private async toRecord(runId: string, hash: RunHash): Promise<RunRecord> {
+    const media = (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
+    if (!media) return toRecord(runId, hash);
+    const [part, pending] = await this.decodeAll<unknown>(runId, [hash.static!, ...(hash.pending ? [hash.pending] : [])], `run ${runId}`);
+    return toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
+  }
+
   /** Closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -332,8 +394,15 @@ function eventArgs(events: readonly StoredRunEvent[]): (string | number)[] {
   return [events[0]!.seq, events[events.length - 1]!.hash ?? '', events.length, ...events.map((event) => encodeStored(event))];
 }
 
-function toRecord(runId: string, hash: RunHash): RunRecord {
-  const part = decodeStored<StaticPart>(hash.static, `run ${runId}`);
+/** Blob arguments of a script: count, then (sha256, data) pairs — data '' for blobs `known` to be stored. */
+function blobArgs(blobs: ReadonlyMap<string, string>, known: (sha256: string) => boolean): (string | number)[] {
+  const out: (string | number)[] = [blobs.size];
+  for (const [sha256, data] of blobs) out.push(sha256, known(sha256) ? '' : data);
+  return out;
+}
+
+function toRecord(runId: string, hash: RunHash, restoredPart?: StaticPart, restoredPending?: PendingStep): RunRecord {
+  const part = restoredPart ?? decodeStored<StaticPart>(hash.static, `run ${runId}`);
   const status = hash.status as RunStatus;
   if (!STATUSES.has(status)) throw new StoreError('state_corrupt', `run ${runId} has an unknown status "${hash.status}"`);
   const int = (field: string) => {
@@ -350,7 +419,7 @@ function toRecord(runId: string, hash: RunHash): RunRecord {
     usage: { inputTokens: int('inTok'), outputTokens: int('outTok'), costUsd: int('cost') },
     toolCalls: int('toolCalls'),
     ...(hash.result ? { result: decodeStored<RunResult>(hash.result, `result of run ${runId}`) } : {}),
-    ...(hash.pending ? { pendingStep: decodeStored<PendingStep>(hash.pending, `pending step of run ${runId}`) } : {}),
+    ...(hash.pending ? { pendingStep: restoredPending ?? decodeStored<PendingStep>(hash.pending, `pending step of run ${runId}`) } : {}),
     lastEventSeq: int('lastSeq'),
     ...(hash.lastHash ? { lastEventHash: hash.lastHash } : {}),
   };

@@ -12,6 +12,21 @@ local function lease_ok(run, owner, epoch)
   local cur = redis.call('HMGET', run, 'leaseOwner', 'leaseEpoch')
   return cur[1] == owner and cur[2] == epoch
 end
+-- Blobs: ARGV[offset] = count, then (sha256, data) pairs. Stored once per run (HSETNX), never
+-- overwritten. An empty data means the caller knows the blob is stored: checked before any write.
+local function missing_blob(blobs, offset)
+  local n = tonumber(ARGV[offset] or '0') or 0
+  for i = 1, n do
+    if ARGV[offset + 2 * i] == '' and redis.call('HEXISTS', blobs, ARGV[offset + 2 * i - 1]) == 0 then return ARGV[offset + 2 * i - 1] end
+  end
+  return nil
+end
+local function put_blobs(blobs, offset)
+  local n = tonumber(ARGV[offset] or '0') or 0
+  for i = 1, n do
+    if ARGV[offset + 2 * i] ~= '' then redis.call('HSETNX', blobs, ARGV[offset + 2 * i - 1], ARGV[offset + 2 * i]) end
+  end
+end
 local function append_events(run, events, first_seq, last_hash, n, offset)
   if n == 0 then return true end
   local last = tonumber(redis.call('HGET', run, 'lastSeq'))
@@ -23,7 +38,7 @@ local function append_events(run, events, first_seq, last_hash, n, offset)
 end
 `;
 
-/** KEYS: run, idem, runs zset, counter. ARGV: runId, idemKey|'', static, createdAt. */
+/** KEYS: run, idem, runs zset, counter, blobs. ARGV: runId, idemKey|'', static, createdAt, nBlobs, (sha256, data)… */
 export const CREATE_RUN = `${PRELUDE}
 if ARGV[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
@@ -32,6 +47,7 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then return fail('run_conflict', 'run ' .. ARGV[1] .. ' already exists') end
 redis.call('HSET', KEYS[1], 'static', ARGV[3], 'status', 'running', 'updatedAt', ARGV[4], 'stepCount', 0, 'toolCalls', 0,
   'inTok', 0, 'outTok', 0, 'cost', '0', 'lastSeq', 0, 'leaseEpoch', 0, 'leaseExpires', 0)
+put_blobs(KEYS[5], 5)
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
 return {'created', ARGV[1]}
@@ -49,8 +65,8 @@ return 'OK'
 `;
 
 /**
- * KEYS: run, steps, events.
- * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…
+ * KEYS: run, steps, events, blobs.
+ * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…, nBlobs, (sha256, data)…
  * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
  */
 export const COMMIT_STEP = `${PRELUDE}
@@ -66,8 +82,11 @@ local n = tonumber(ARGV[12])
 if n > 0 and tonumber(ARGV[10]) ~= tonumber(redis.call('HGET', KEYS[1], 'lastSeq')) + 1 then
   return fail('run_conflict', 'events do not continue the log')
 end
+local missing = missing_blob(KEYS[4], 13 + n)
+if missing then return fail('blob_missing', missing) end
 redis.call('RPUSH', KEYS[2], ARGV[4])
 append_events(KEYS[1], KEYS[3], ARGV[10], ARGV[11], n, 12)
+put_blobs(KEYS[4], 13 + n)
 redis.call('HINCRBY', KEYS[1], 'stepCount', 1)
 redis.call('HINCRBY', KEYS[1], 'toolCalls', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'inTok', ARGV[6])
@@ -111,11 +130,19 @@ redis.call('HDEL', KEYS[1], 'leaseOwner')
 return {'finished', ARGV[4]}
 `;
 
-/** KEYS: run, hash. ARGV: owner, epoch, field, json. HSETNX under lease fencing (ledger intents and results). */
+/**
+ * KEYS: run, hash, blobs. ARGV: owner, epoch, field, json, nBlobs, (sha256, data)…
+ * HSETNX under lease fencing (ledger intents and results); the entry's blobs are stored with it.
+ */
 export const LEDGER_PUT = `${PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
-return redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4])
+if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
+local missing = missing_blob(KEYS[3], 5)
+if missing then return fail('blob_missing', missing) end
+local added = redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4])
+if added == 1 then put_blobs(KEYS[3], 5) end
+return added
 `;
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;

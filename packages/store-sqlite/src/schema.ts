@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type Database from 'better-sqlite3';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Migrations, index = version reached. Append only: never edit a released step,
@@ -56,6 +56,16 @@ const MIGRATIONS: readonly string[] = [
     scope TEXT PRIMARY KEY,
     reason TEXT NOT NULL,
     at TEXT NOT NULL
+  );
+  `,
+  // v2: image/file data stored once per run, content-addressed (sha256 of the decoded bytes).
+  // A rowid table: blob rows are large, which WITHOUT ROWID tables handle badly.
+  `
+  CREATE TABLE agentrt_blobs (
+    run_id TEXT NOT NULL REFERENCES agentrt_runs (run_id),
+    sha256 TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, sha256)
   );
   `,
 ];

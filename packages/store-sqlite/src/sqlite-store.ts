@@ -1,5 +1,5 @@
 import {
-  decodeStored, encodeStored, KILL_ALL_SCOPE, StoreError,
+  decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -122,27 +122,51 @@ export class SqliteStore implements StateStore {
       leaseTake: db.prepare('UPDATE agentrt_runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ? WHERE run_id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ?)'),
       leaseRenew: db.prepare('UPDATE agentrt_runs SET lease_expires_at = ? WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
       leaseRelease: db.prepare('UPDATE agentrt_runs SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
+      blobInsert: db.prepare('INSERT OR IGNORE INTO agentrt_blobs (run_id, sha256, data) VALUES (?, ?, ?)'),
+      blobGet: db.prepare<[string, string], { data: string }>('SELECT data FROM agentrt_blobs WHERE run_id = ? AND sha256 = ?'),
     };
+  }
+
+  /** Serializes a record of a run, storing its large media data once per run (call inside a write, after the run row exists). */
+  private encode(runId: string, value: object): string {
+    const blobs = new Map<string, string>();
+    const json = encodeWithBlobs(value, blobs);
+    for (const [sha256, data] of blobs) this.statements.blobInsert.run(runId, sha256, data);
+    return json;
+  }
+
+  /** Parses a record of a run and puts its media data back; a missing blob is `state_corrupt`. */
+  private decode<T>(runId: string, text: string, what: string): T {
+    const value = decodeStored<T>(text, what);
+    if (!mayHoldBlobRefs(text)) return value;
+    return restoreBlobs(value, (sha256) => {
+      const row = this.statements.blobGet.get(runId, sha256);
+      if (!row) throw new StoreError('state_corrupt', `${what}: media blob ${sha256} is missing`);
+      return row.data;
+    });
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     return this.write('createRun', () => {
       if (run.idempotencyKey !== undefined) {
         const existing = this.statements.runByKey.get(run.idempotencyKey);
-        if (existing) return { run: toRecord(existing), created: false };
+        if (existing) return { run: this.toRecord(existing), created: false };
       }
       if (this.statements.runById.get(run.runId)) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
       // Everything but the id is written once and never changes.
       const { runId: _id, ...part }: NewRunRecord = run;
-      this.statements.insertRun.run({ run_id: run.runId, idempotency_key: run.idempotencyKey ?? null, static: encodeStored(part), updated_at: run.createdAt });
-      return { run: toRecord(this.statements.runById.get(run.runId)!), created: true };
+      const blobs = new Map<string, string>();
+      const json = encodeWithBlobs(part, blobs);
+      this.statements.insertRun.run({ run_id: run.runId, idempotency_key: run.idempotencyKey ?? null, static: json, updated_at: run.createdAt });
+      for (const [sha256, data] of blobs) this.statements.blobInsert.run(run.runId, sha256, data);
+      return { run: this.toRecord(this.statements.runById.get(run.runId)!), created: true };
     });
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     return this.read('getRun', () => {
       const row = this.statements.runById.get(runId);
-      return row ? toRecord(row) : undefined;
+      return row ? this.toRecord(row) : undefined;
     });
   }
 
@@ -150,7 +174,7 @@ export class SqliteStore implements StateStore {
     return this.read('listRuns', () => {
       const limit = query.limit ?? -1;
       const rows = query.status ? this.statements.listRunsByStatus.all(query.status, limit) : this.statements.listRuns.all(limit);
-      return rows.map(toRecord);
+      return rows.map((row) => this.toRecord(row));
     });
   }
 
@@ -160,7 +184,7 @@ export class SqliteStore implements StateStore {
       if (input.decision.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
       }
-      this.statements.setPending.run(encodeStored(input.decision), new Date().toISOString(), input.runId);
+      this.statements.setPending.run(this.encode(input.runId, input.decision), new Date().toISOString(), input.runId);
     });
   }
 
@@ -170,7 +194,7 @@ export class SqliteStore implements StateStore {
       if (input.step.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${row.step_count} committed steps of run ${input.runId}`);
       }
-      this.statements.insertStep.run(input.runId, input.step.stepIndex, encodeStored(input.step));
+      this.statements.insertStep.run(input.runId, input.step.stepIndex, this.encode(input.runId, input.step));
       this.appendEventsIn(row, input.events);
       this.statements.afterStep.run({
         run_id: input.runId, tool_calls: input.step.toolCalls, input_tokens: input.usageDelta.inputTokens,
@@ -182,7 +206,7 @@ export class SqliteStore implements StateStore {
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
     return this.read('loadSteps', () => {
       if (!this.statements.runById.get(runId)) throw new StoreError('run_not_found', `run ${runId} does not exist`);
-      return this.statements.stepsFrom.all(runId, options.fromIndex ?? 0).map((r) => decodeStored<StepRecord>(r.data, `step of run ${runId}`));
+      return this.statements.stepsFrom.all(runId, options.fromIndex ?? 0).map((r) => this.decode<StepRecord>(runId, r.data, `step of run ${runId}`));
     });
   }
 
@@ -242,14 +266,14 @@ export class SqliteStore implements StateStore {
         argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
         result: input.result, startedAt, completedAt: input.completedAt,
       };
-      this.statements.ledgerUpsertResult.run(input.runId, input.toolCallId, input.stepIndex, encodeStored(entry));
+      this.statements.ledgerUpsertResult.run(input.runId, input.toolCallId, input.stepIndex, this.encode(input.runId, entry));
     });
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     return this.read('getToolLedger', () => {
       const rows = options.stepIndex === undefined ? this.statements.ledgerAll.all(runId) : this.statements.ledgerStep.all(runId, options.stepIndex);
-      return rows.map((r) => decodeStored<ToolLedgerEntry>(r.data, `ledger entry of run ${runId}`));
+      return rows.map((r) => this.decode<ToolLedgerEntry>(runId, r.data, `ledger entry of run ${runId}`));
     });
   }
 
@@ -354,10 +378,15 @@ export class SqliteStore implements StateStore {
       throw translate(error, operation);
     }
   }
+
+  private toRecord(row: RunRow): RunRecord {
+    const part = this.decode<StaticPart>(row.run_id, row.static, `run ${row.run_id}`);
+    const pendingStep = row.pending_step ? this.decode<PendingStep>(row.run_id, row.pending_step, `pending step of run ${row.run_id}`) : undefined;
+    return toRecord(row, part, pendingStep);
+  }
 }
 
-function toRecord(row: RunRow): RunRecord {
-  const part = decodeStored<StaticPart>(row.static, `run ${row.run_id}`);
+function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | undefined): RunRecord {
   if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${row.run_id} has an unknown status "${row.status}"`);
   return {
     runId: row.run_id,
@@ -368,7 +397,7 @@ function toRecord(row: RunRow): RunRecord {
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },
     toolCalls: row.tool_calls,
     ...(row.result ? { result: decodeStored<RunResult>(row.result, `result of run ${row.run_id}`) } : {}),
-    ...(row.pending_step ? { pendingStep: decodeStored<PendingStep>(row.pending_step, `pending step of run ${row.run_id}`) } : {}),
+    ...(pendingStep ? { pendingStep } : {}),
     lastEventSeq: row.last_event_seq,
     ...(row.last_event_hash ? { lastEventHash: row.last_event_hash } : {}),
   };

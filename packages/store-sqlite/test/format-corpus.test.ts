@@ -41,3 +41,49 @@ describe('persisted format corpus: schema v1', () => {
     await store.close();
   });
 });
+
+describe('persisted format corpus: schema v2 (content parts, reasoning, structured output, media blobs)', () => {
+  const image = (size: number, seed: number) => {
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * seed + 5) % 256;
+    return bytes.toString('base64');
+  };
+  const PHOTO = image(20_000, 7);
+  const SHOT = image(12_000, 13);
+  const screenshot = defineTool({ name: 'screenshot', description: 'Takes a screenshot', input: z.object({}), sideEffects: 'idempotent', execute: () => 'unused' });
+  const payV2 = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
+
+  it('reads a run holding an image, a file by url, a tool image and signed reasoning, byte for byte', async () => {
+    const store = new SqliteStore({ path: fixture('v2.db') });
+    const run = (await store.getRun('v2-media'))!;
+    expect(run.result).toMatchObject({ stopReason: 'final_answer', output: 'a cat next to a screen' });
+    expect(run.input[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'What do you see?' }, { type: 'image', mediaType: 'image/jpeg', data: PHOTO }, { type: 'file', mediaType: 'application/pdf', url: 'https://example.com/spec.pdf', filename: 'spec.pdf' }] });
+    const steps = await store.loadSteps('v2-media');
+    expect(steps[0]!.messages[0]).toMatchObject({ reasoning: [{ text: 'I should look at the screen', providerData: { anthropic: { signature: 'sig-v2-1' } } }] });
+    expect(steps[0]!.messages[1]).toMatchObject({ role: 'tool', content: [{ type: 'text', text: 'the screen' }, { type: 'image', mediaType: 'image/png', data: SHOT }] });
+    expect((await store.getToolLedger('v2-media'))[0]?.result?.content).toEqual([{ type: 'text', text: 'the screen' }, { type: 'image', mediaType: 'image/png', data: SHOT }]);
+    await assertRunInvariants({ store, runId: 'v2-media', result: run.result! });
+    expect(verifyAuditEvents(await store.listEvents('v2-media'))).toMatchObject({ ok: true, hashChained: true });
+    await store.close();
+  });
+
+  it('reads a structured-output run with its repair step and stored spec', async () => {
+    const store = new SqliteStore({ path: fixture('v2.db') });
+    const run = (await store.getRun('v2-structured'))!;
+    expect(run.result).toMatchObject({ stopReason: 'final_answer', output: { city: 'Paris', tempC: 18 }, steps: 2 });
+    expect(run.structuredOutput).toMatchObject({ spec: { name: 'output' }, maxRepairs: 2 });
+    expect((await store.loadSteps('v2-structured'))[0]!.messages.map((m) => m.role)).toEqual(['assistant', 'user']);
+    await assertRunInvariants({ store, runId: 'v2-structured', result: run.result! });
+    await store.close();
+  });
+
+  it('resumes a paused run whose input holds an image; the model sees the same bytes', async () => {
+    const store = new SqliteStore({ path: fixture('v2.db') });
+    const model = new ScriptedModel([ScriptedModel.answer('paid the invoice')]);
+    const done = await createRuntime({ model, tools: [screenshot, payV2], store }).resume('v2-paused', { approvals: { 'v2-p1': 'approve' } });
+    expect(done).toMatchObject({ stopReason: 'final_answer', output: 'paid the invoice' });
+    expect(model.requests[0]!.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'Pay this invoice' }, { type: 'image', mediaType: 'image/png', data: SHOT }] });
+    await assertRunInvariants({ store, runId: 'v2-paused', result: done });
+    await store.close();
+  });
+});

@@ -1,5 +1,5 @@
 export { ScriptedModel } from './scripted-model.js';
-export type { ScriptStep, AnswerStep, ToolCallStep, ErrorStep, DynamicStep, ScriptedToolCall, ScriptedModelOptions } from './scripted-model.js';
+export type { ScriptStep, AnswerStep, ToolCallStep, ErrorStep, DynamicStep, ScriptedToolCall, ScriptedModelOptions, ScriptedReasoning } from './scripted-model.js';
 export { checkRunInvariants, assertRunInvariants } from './invariants.js';
 export type { InvariantReport } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
@@ -15,12 +15,13 @@ export type { CrashPoint, CrashSpec, CrashChildConfig, ChildOutcome } from './cr
 export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel } from './crash/scenario.js';
 export { checkCrashRecovery } from './crash/verify.js';
 export { startLoopbackServer, pieces } from './loopback/loopback-server.js';
-export type { LoopbackServer, LoopbackStep, ScriptedReply, RecordedRequest, ProviderWire, WireError } from './loopback/loopback-server.js';
+export type { LoopbackServer, LoopbackStep, ScriptedReply, ScriptedReplyReasoning, RecordedRequest, ProviderWire, WireError, WireSummary } from './loopback/loopback-server.js';
 export { openaiWire, startOpenAIServer } from './loopback/openai-wire.js';
-export { anthropicWire, startAnthropicServer } from './loopback/anthropic-wire.js';
+export { anthropicWire, startAnthropicServer, signThinking } from './loopback/anthropic-wire.js';
 export { ollamaWire, startOllamaServer } from './loopback/ollama-wire.js';
 export { describeModelAdapter } from './conformance/model-adapter.js';
-export type { ModelAdapterSuiteOptions } from './conformance/model-adapter.js';
+export { describeModelAdapterRuns } from './conformance/model-adapter-runs.js';
+export type { ModelAdapterSuiteOptions, AdapterSuiteCreateOptions } from './conformance/model-adapter.js';
 export { describeToolPack } from './conformance/tool-pack.js';
 export type { ToolPackSuiteOptions, ToolSamples } from './conformance/tool-pack.js';
 export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversal.js';
@@ -38,3 +39,4 @@ export { describeFsToolPack } from './conformance/tool-pack.js';
 export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';
 export { PATH_TRAVERSAL_SPECIAL_FILES, LEGITIMATE_NAMES, createPathTraversalLayout, releaseFifo } from './corpora/path-traversal.js';
 export type { PathTraversalLayout } from './corpora/path-traversal.js';
+export { MEDIA_SAMPLES } from './corpora/media.js';

@@ -1,4 +1,4 @@
-import { findPairingViolations, verifyAuditEvents, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
+import { findPairingViolations, verifyAuditEvents, type Message, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
 
 /** Outcome of `checkRunInvariants`. */
 export interface InvariantReport {
@@ -15,9 +15,11 @@ const AFTER_STOP_FORBIDDEN = new Set(['model_request', 'tool_started', 'step_sta
  * I1 one terminal record whose stop reason equals the result's; I2 contiguous, complete steps;
  * I3 tool pairing over the whole stored transcript; I5 usage and tool-call totals equal the sum
  * over steps, and no model/tool call started after the stop; I6 contiguous audit sequence
- * (and hash chain when present); I8 the `run_finished` event reproduces the stored result.
+ * (and hash chain when present), and no event holding the bytes of an image or file part of the
+ * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
+ * user message only after a final answer (a structured-output repair request).
  */
-export async function checkRunInvariants(input: { store: StateStore; runId: string; result?: RunResult }): Promise<InvariantReport> {
+export async function checkRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<InvariantReport> {
   const { store, runId, result } = input;
   const violations: string[] = [];
   const run = await store.getRun(runId);
@@ -57,7 +59,13 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   // I2 + I3
   steps.forEach((step, i) => {
     if (step.stepIndex !== i) violations.push(`I2: step at position ${i} has index ${step.stepIndex}`);
-    if (step.messages[0]?.role !== 'assistant') violations.push(`I2: step ${i} does not start with the assistant decision`);
+    const first = step.messages[0];
+    if (first?.role !== 'assistant') violations.push(`I2: step ${i} does not start with the assistant decision`);
+    step.messages.forEach((message, m) => {
+      if (message.role !== 'user') return;
+      const repair = m === step.messages.length - 1 && m === 1 && first?.role === 'assistant' && !first.toolCalls?.length;
+      if (!repair) violations.push(`I2: step ${i} holds a user message at position ${m} that is not a repair request after a final answer`);
+    });
   });
   if (run.stepCount !== steps.length) violations.push(`I2: run says ${run.stepCount} steps, store holds ${steps.length}`);
   for (const problem of findPairingViolations([...run.input, ...steps.flatMap((step) => step.messages)])) violations.push(`I3: ${problem}`);
@@ -82,6 +90,11 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   // I6
   const audit = verifyAuditEvents(events);
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
+  const media = mediaData([...run.input, ...steps.flatMap((step) => step.messages)]);
+  if (media.size > 0) {
+    const logged = JSON.stringify(events);
+    for (const data of media) if (logged.includes(data)) violations.push(`I6: the audit log holds the bytes of a media part (${data.length} base64 characters)`);
+  }
 
   // I8
   const last = lastFinished.at(-1) ?? finished.at(-1);
@@ -92,7 +105,17 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
 }
 
 /** Throws an error listing every violated invariant. */
-export async function assertRunInvariants(input: { store: StateStore; runId: string; result?: RunResult }): Promise<void> {
+export async function assertRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<void> {
   const report = await checkRunInvariants(input);
   if (!report.ok) throw new Error(`run ${input.runId} violates invariants:\n  ${report.violations.join('\n  ')}`);
+}
+
+/** Base64 data of the image and file parts in a transcript (each at least 16 characters: shorter strings could match by chance). */
+function mediaData(messages: readonly Message[]): Set<string> {
+  const out = new Set<string>();
+  for (const message of messages) {
+    if ((message.role !== 'user' && message.role !== 'tool') || typeof message.content === 'string') continue;
+    for (const part of message.content) if (part.type !== 'text' && part.data !== undefined && part.data.length >= 16) out.add(part.data.slice(0, 64));
+  }
+  return out;
 }

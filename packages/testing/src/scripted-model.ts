@@ -1,4 +1,7 @@
-import { AgentrtError, delay, type AssistantMessage, type FinishReason, type ModelAdapter, type ModelRequest, type ModelResponse, type ModelStreamEvent, type TokenUsage } from '@agentrt/core';
+import {
+  AgentrtError, delay,
+  type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type TokenUsage,
+} from '@agentrt/core';
 
 /** One scripted tool call. `args` (alias `arguments` or `input`) may be an object, raw (possibly malformed) JSON text, or anything else. */
 export interface ScriptedToolCall {
@@ -10,10 +13,13 @@ export interface ScriptedToolCall {
   readonly id?: string;
 }
 
-/** A scripted answer (text, optionally with tool calls). */
-export interface AnswerStep { readonly text: string; readonly toolCalls?: readonly ScriptedToolCall[]; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+/** Reasoning of a scripted turn: one text, or reasoning parts (with `providerData` when a test needs it). */
+export type ScriptedReasoning = string | readonly ReasoningPart[];
+
+/** A scripted answer (text, optionally with tool calls and the reasoning before them). */
+export interface AnswerStep { readonly text: string; readonly toolCalls?: readonly ScriptedToolCall[]; readonly reasoning?: ScriptedReasoning; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
 /** A scripted turn that calls tools. */
-export interface ToolCallStep { readonly toolCalls: readonly ScriptedToolCall[]; readonly text?: string; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
+export interface ToolCallStep { readonly toolCalls: readonly ScriptedToolCall[]; readonly text?: string; readonly reasoning?: ScriptedReasoning; readonly usage?: Partial<TokenUsage>; readonly finishReason?: FinishReason; readonly delayMs?: number }
 /** A scripted failure: the model call throws `error`. */
 export interface ErrorStep { readonly error: unknown; readonly delayMs?: number }
 /** A step computed from the request (and the call's index). */
@@ -30,6 +36,11 @@ export interface ScriptedModelOptions {
   readonly whenExhausted?: 'throw' | 'repeat_last' | 'cycle';
   /** Usage reported when a step gives none. Default `{ inputTokens: 10, outputTokens: 5 }`. */
   readonly defaultUsage?: TokenUsage;
+  /**
+   * What the model declares it accepts. Default `ScriptedModel.ALL_CONTENT` (every image and file
+   * type, by data or url, in user and tool messages); pass `TEXT_ONLY` to test `unsupported_content`.
+   */
+  readonly capabilities?: ModelCapabilities;
 }
 
 /**
@@ -46,8 +57,14 @@ export interface ScriptedModelOptions {
  * ```
  */
 export class ScriptedModel implements ModelAdapter {
+  /** Accepts every image and file type (by data or url, tool results included), structured output and reasoning. */
+  static readonly ALL_CONTENT: ModelCapabilities = Object.freeze({
+    imageTypes: ['*'], fileTypes: ['*'], partsInToolResults: true, imageUrls: true, fileUrls: true, structuredOutput: true, reasoning: true,
+  });
+
   readonly provider: string;
   readonly model: string;
+  readonly capabilities: ModelCapabilities;
   /** Every request received, in order. */
   readonly requests: ModelRequest[] = [];
   private nextId = 0;
@@ -66,22 +83,31 @@ export class ScriptedModel implements ModelAdapter {
     this.script = script as readonly ScriptStep[];
     this.provider = options.provider ?? 'scripted';
     this.model = options.model ?? 'scripted-1';
+    this.capabilities = options.capabilities ?? ScriptedModel.ALL_CONTENT;
     this.options = options;
   }
 
   /** A step that calls one tool. */
-  static call(name: string, args: unknown = {}, extra: { id?: string; text?: string; usage?: Partial<TokenUsage> } = {}): ToolCallStep {
-    return { toolCalls: [{ name, args, ...(extra.id ? { id: extra.id } : {}) }], ...(extra.text ? { text: extra.text } : {}), ...(extra.usage ? { usage: extra.usage } : {}) };
+  static call(name: string, args: unknown = {}, extra: { id?: string; text?: string; usage?: Partial<TokenUsage>; reasoning?: ScriptedReasoning } = {}): ToolCallStep {
+    return {
+      toolCalls: [{ name, args, ...(extra.id ? { id: extra.id } : {}) }],
+      ...(extra.text ? { text: extra.text } : {}), ...(extra.usage ? { usage: extra.usage } : {}), ...(extra.reasoning !== undefined ? { reasoning: extra.reasoning } : {}),
+    };
   }
 
   /** A step that calls several tools in parallel. */
-  static parallel(calls: readonly ScriptedToolCall[], extra: { text?: string; usage?: Partial<TokenUsage> } = {}): ToolCallStep {
+  static parallel(calls: readonly ScriptedToolCall[], extra: { text?: string; usage?: Partial<TokenUsage>; reasoning?: ScriptedReasoning } = {}): ToolCallStep {
     return { toolCalls: calls, ...extra };
   }
 
   /** A final-answer step. */
-  static answer(text: string, usage?: Partial<TokenUsage>): AnswerStep {
-    return { text, ...(usage ? { usage } : {}) };
+  static answer(text: string, usage?: Partial<TokenUsage>, extra: { reasoning?: ScriptedReasoning } = {}): AnswerStep {
+    return { text, ...(usage ? { usage } : {}), ...(extra.reasoning !== undefined ? { reasoning: extra.reasoning } : {}) };
+  }
+
+  /** A final answer that is `value` as JSON text (for runs with structured output). */
+  static json(value: unknown, extra: { usage?: Partial<TokenUsage>; reasoning?: ScriptedReasoning } = {}): AnswerStep {
+    return { text: JSON.stringify(value), ...extra };
   }
 
   /** Model calls made so far. */
@@ -123,13 +149,18 @@ export class ScriptedModel implements ModelAdapter {
     if ('error' in step) throw step.error;
     const argsOf = (call: ScriptedToolCall & { arguments?: unknown; input?: unknown }) => ('args' in call ? call.args : 'arguments' in call ? call.arguments : 'input' in call ? call.input : {});
     const toolCalls = step.toolCalls?.map((call) => ({ id: call.id ?? `call_${++this.nextId}`, name: call.name, args: argsOf(call) }));
-    const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}) };
+    const reasoning = typeof step.reasoning === 'string' ? [{ text: step.reasoning }] : step.reasoning;
+    const message: AssistantMessage = { role: 'assistant', content: step.text ?? '', ...(toolCalls?.length ? { toolCalls } : {}), ...(reasoning?.length ? { reasoning } : {}) };
     const usage = { ...(this.options.defaultUsage ?? { inputTokens: 10, outputTokens: 5 }), ...step.usage };
     return { message, usage, finishReason: step.finishReason ?? (toolCalls?.length ? 'tool_calls' : 'stop') };
   }
 
+  /** Streams the scripted turn: reasoning deltas first, then text deltas (16 characters each), then the response. */
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const response = await this.generate(request);
+    for (const part of response.message.reasoning ?? []) {
+      for (let i = 0; i < part.text.length; i += 16) yield { type: 'reasoning_delta', text: part.text.slice(i, i + 16) };
+    }
     const text = response.message.content;
     for (let i = 0; i < text.length; i += 16) yield { type: 'text_delta', text: text.slice(i, i + 16) };
     yield { type: 'response', response };

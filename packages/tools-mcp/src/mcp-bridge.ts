@@ -1,197 +1,461 @@
-import { AgentrtError, fingerprint, type Disposable, type Tool, type ToolContext } from '@agentrt/core';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type Tool, type ToolContext } from '@agentrt/core';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CreateTaskResultSchema, type LoggingMessageNotification, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
+import { bridgeTools } from './bridge-tools.js';
+import { isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
+import { blockParts, checkParts, mapToolResult, resourceParts, simplify, type OutputValidator, type RawToolResult } from './content.js';
+import type { Deadline } from './deadline.js';
+import { McpConnection } from './mcp-connection.js';
+import { agentToolName, NameTable } from './tool-names.js';
+import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
-/** One MCP server started over stdio. */
-export interface McpServerConfig {
-  /** Short name; tools are exposed as `<name>__<tool>`. */
-  readonly name: string;
-  readonly command: string;
-  readonly args?: readonly string[];
-  /** Environment of the server process. Default: only PATH (the runtime's secrets are not inherited). */
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-  /** Per-call timeout. Default 30 000 ms. */
-  readonly timeoutMs?: number;
-  /** Expose only these server tools (by their MCP names). Default: all. */
-  readonly tools?: readonly string[];
-}
+export type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
-/** A tool definition as the server declared it. */
+/** Calls a listener; a throwing one must not break the call or the connection. */
+const notify = (listener: () => void) => {
+  try {
+    listener();
+  } catch {
+    // ignored
+  }
+};
+
+/** A tool definition as the server declared it (what is fingerprinted). */
 interface Definition {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: Record<string, unknown>;
-  readonly annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean };
+  readonly outputSchema?: Record<string, unknown>;
+  readonly annotations?: { readonly readOnlyHint: boolean; readonly idempotentHint: boolean; readonly destructiveHint: boolean };
+  readonly taskSupport?: string;
 }
 
-/** Why a tool was disabled. */
-export interface ToolChange {
-  readonly server: string;
-  readonly tool: string;
-  readonly reason: 'description_or_schema_changed' | 'removed';
-}
+const MAX_LIST_PAGES = 50;
+const LOG_LEVEL_OF: Record<McpLogLevel, 'debug' | 'info' | 'warning' | 'error'> = {
+  debug: 'debug', info: 'info', notice: 'info', warning: 'warning', error: 'error', critical: 'error', alert: 'error', emergency: 'error',
+};
+/** A tools/call result, read leniently: unknown content block types must not fail the call. */
+const ToolResultSchema = z.looseObject({ content: z.unknown().optional(), structuredContent: z.unknown().optional(), isError: z.unknown().optional() });
 
-const SAFE = /[^A-Za-z0-9_-]/g;
 
 /**
- * Bridges one MCP server's tools into agentrt. Definitions are fingerprinted at connect and
- * re-listed before every call: a changed description or schema (a "rug pull") disables that
- * tool — calls fail with `mcp_tool_changed` (recorded in the run's audit as the tool result)
- * and `onToolChanged` is told — until `approveChanges(tool)` accepts the new definition. A
- * crashed server is restarted on the next call. The server process gets only the environment
- * you pass (not the runtime's), and never the caller's credentials.
+ * Bridges one MCP server (stdio child process, or Streamable HTTP) into agentrt.
+ *
+ * - Tools: each server tool becomes `<server>__<tool>` with the server's JSON schema; MCP
+ *   annotations map to `sideEffects`. Results keep their content: images and files become
+ *   content parts, resources text with their URI, structured content JSON (checked against
+ *   the tool's `outputSchema`). Tools whose `execution.taskSupport` is `required` run as MCP
+ *   tasks when the server supports them, and are not exposed (see `skipped`) when it does not.
+ * - Pinning: definitions are fingerprinted at connect and re-listed before every call and on
+ *   `notifications/tools/list_changed`. A changed or removed tool is disabled (`mcp_tool_changed`)
+ *   and a new one waits, until `approveChanges(tool)`.
+ * - Time: every call (restart, re-list and the call itself) is bounded by `timeoutMs`
+ *   (`mcp_timeout`), optionally restarted by progress notifications; the caller's signal aborts it.
+ * - Failures: a crashed server is restarted on the next call; a transport that is gone is
+ *   `mcp_unavailable`, a JSON-RPC error from a live server `mcp_request_failed`.
+ * - Isolation: a stdio server gets `PATH`, the `inheritEnv` variables and `env` only; an HTTP
+ *   server is reached only at public addresses unless allowed, with headers never logged.
+ *
+ * @example
+ * ```ts
+ * const bridge = await McpBridge.connect({ name: 'files', command: 'node', args: [serverPath, root] });
+ * const runtime = createRuntime({ model, tools: bridge.tools() });
+ * // … runtime.close() does not close a bridge you connected yourself:
+ * await bridge.close();
+ * ```
  */
 export class McpBridge implements Disposable {
-  private client: Client | undefined;
-  private transport: StdioClientTransport | undefined;
+  private readonly connection: McpConnection;
+  private closed = false;
+  private ready = false;
+  private readonly redactor: Redactor;
+  private readonly names: NameTable;
   private readonly pinned = new Map<string, { fingerprint: string; definition: Definition }>();
   private readonly disabled = new Map<string, ToolChange>();
-  private connecting: Promise<void> | undefined;
-  private closed = false;
+  private readonly added = new Map<string, Definition>();
+  private readonly wrapped = new Map<string, { fingerprint: string; tool: Tool }>();
+  private readonly validators = new Map<string, { fingerprint: string; validate: OutputValidator }>();
+  private readonly inflight = new Set<ToolContext>();
+  private extraTools: Tool[] | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private readonly schemaValidator = new AjvJsonSchemaValidator();
 
-  private constructor(readonly config: McpServerConfig, private readonly onToolChanged: (change: ToolChange) => void) {}
+  private constructor(private readonly settings: ResolvedServerConfig, private readonly options: McpBridgeOptions) {
+    const config = settings.config;
+    const secrets = [
+      ...Object.values(isHttpConfig(config) ? (config.headers ?? {}) : {}),
+      ...(!isHttpConfig(config) ? Object.entries(config.env ?? {}).filter(([key]) => new Redactor().isSecretKey(key)).map(([, value]) => value) : []),
+    ].filter((value) => value.length >= 4);
+    this.redactor = new Redactor({ secrets });
+    this.names = new NameTable(settings.name);
+    this.connection = new McpConnection(settings, this.redactor, { onListChanged: () => this.onListChanged(), onLogMessage: (params) => this.onLogMessage(params) });
+  }
 
-  /** Starts the server and pins its tool definitions. */
-  static async connect(config: McpServerConfig, options: { onToolChanged?: (change: ToolChange) => void } = {}): Promise<McpBridge> {
-    if (!config?.name || !/^[A-Za-z0-9_-]{1,24}$/.test(config.name)) throw new AgentrtError('config_invalid', 'McpServerConfig.name must match ^[A-Za-z0-9_-]{1,24}$');
-    if (!config.command) throw new AgentrtError('config_invalid', 'McpServerConfig.command is required');
-    const bridge = new McpBridge(config, options.onToolChanged ?? (() => undefined));
-    await bridge.ensureConnected();
-    for (const definition of await bridge.list()) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
+  /**
+   * Starts (stdio) or reaches (HTTP) the server, initializes the session and pins its tool
+   * definitions, all within `startupTimeoutMs`. On failure nothing is left running and the error
+   * says why: `mcp_unavailable` (with the tail of the server's stderr), `mcp_timeout`,
+   * `url_blocked`, or `config_invalid` for a bad config or two tools on one agentrt name.
+   */
+  static async connect(config: McpServerConfig, options: McpBridgeOptions = {}): Promise<McpBridge> {
+    const settings = resolveServerConfig(config, `servers.${typeof config?.name === 'string' ? config.name : 'server'}`);
+    const bridge = new McpBridge(settings, options);
+    try {
+      await bridge.connection.startup(async (client, deadline, setPhase) => {
+        for (const definition of await bridge.listDefinitions(client, deadline)) {
+          if (bridge.wanted(definition.name)) bridge.pinned.set(definition.name, { fingerprint: fingerprint(definition), definition });
+        }
+        bridge.tools(); // claims every name now: a clash fails here, not in the middle of a run
+        if (settings.config.logLevel && bridge.connection.capabilities?.logging) {
+          setPhase('setting the log level');
+          await client.setLoggingLevel(settings.config.logLevel, bridge.connection.requestOptions(deadline));
+        }
+      });
+    } catch (error) {
+      await bridge.close();
+      throw error;
+    }
+    bridge.ready = true;
+    for (const skipped of bridge.skipped) bridge.log({ server: settings.name, level: 'warning', message: `tool "${skipped.tool}" is not exposed: ${skipped.detail}` });
     return bridge;
   }
 
-  /** Pid of the running server process (undefined when not running). */
+  /** The server's short name (the tool-name prefix). */
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** Pid of the running server process (stdio; undefined when not running or over HTTP). */
   get pid(): number | undefined {
-    return this.transport?.pid ?? undefined;
+    return this.connection.pid;
   }
 
-  /** Tools currently disabled because their definition changed. */
+  /** The last 4 KB of the server's stderr (stdio), redacted. */
+  get stderr(): string {
+    return this.connection.stderr;
+  }
+
+  /** Tools disabled since connect (changed or removed) and new tools waiting for approval. */
   get changes(): readonly ToolChange[] {
-    return [...this.disabled.values()];
+    return [...this.disabled.values(), ...[...this.added.keys()].map((tool) => ({ server: this.name, tool, reason: 'added' as const }))];
   }
 
-  /** Accepts a changed definition and re-enables the tool (an explicit human decision). */
-  async approveChanges(tool: string): Promise<void> {
-    const current = (await this.list()).find((definition) => definition.name === tool);
-    if (current) this.pinned.set(tool, { fingerprint: fingerprint(current), definition: current });
-    this.disabled.delete(tool);
+  /** Server tools that are not exposed, with the reason (e.g. task-based execution the server cannot provide). */
+  get skipped(): readonly SkippedTool[] {
+    return [...this.pinned.values()].flatMap(({ definition }) => {
+      const detail = this.unsupported(definition);
+      return detail ? [{ server: this.name, tool: definition.name, reason: 'task_required_unsupported' as const, detail }] : [];
+    });
   }
 
-  /** The server's tools as agentrt tools (schemas as the server declared them). */
+  /**
+   * The server's tools as agentrt tools: pinned, not disabled, not skipped; plus the resource and
+   * prompt tools when enabled. New tools appear here once approved — a runtime's tool set is
+   * fixed when it is built, so they reach runtimes built afterwards.
+   */
   tools(): Tool[] {
-    const allow = this.config.tools;
-    return [...this.pinned.values()]
-      .filter(({ definition }) => !allow || allow.includes(definition.name))
-      .map(({ definition }) => this.wrap(definition));
+    const tools: Tool[] = [];
+    for (const [name, { fingerprint: print, definition }] of this.pinned) {
+      if (this.disabled.has(name) || this.unsupported(definition)) continue;
+      const cached = this.wrapped.get(name);
+      if (cached?.fingerprint === print) {
+        tools.push(cached.tool);
+        continue;
+      }
+      const tool = this.wrap(definition);
+      this.wrapped.set(name, { fingerprint: print, tool });
+      tools.push(tool);
+    }
+    this.extraTools ??= bridgeTools(this, this.settings, (name, source) => this.names.claim(name, source), this.connection.capabilities ?? {});
+    return [...tools, ...this.extraTools];
   }
 
+  /**
+   * Re-lists the server's tools and applies the pinning rule: a changed or removed tool is
+   * disabled, a new one waits for approval. Returns the new changes. Runs by itself on
+   * `notifications/tools/list_changed` and before every call.
+   */
+  async refresh(options: McpRequestOptions = {}): Promise<readonly ToolChange[]> {
+    return this.connection.operation('listing tools', options.signal, async (client, deadline) => this.reconcile(await this.listDefinitions(client, deadline)));
+  }
+
+  /**
+   * Accepts the server's current definition of `tool` (an explicit human decision): a changed
+   * tool is re-enabled with it, a new tool is pinned and appears in `tools()`. Throws
+   * `config_invalid` if its agentrt name is taken.
+   */
+  async approveChanges(tool: string, options: McpRequestOptions = {}): Promise<void> {
+    const current = await this.connection.operation('listing tools', options.signal, async (client, deadline) => (await this.listDefinitions(client, deadline)).find((definition) => definition.name === tool));
+    if (current) {
+      if (!this.unsupported(current)) this.names.claim(agentToolName(this.name, current.name), current.name);
+      this.pinned.set(tool, { fingerprint: fingerprint(current), definition: current });
+    }
+    this.disabled.delete(tool);
+    this.added.delete(tool);
+  }
+
+  /** Every resource the server lists (all pages). */
+  async listResources(options: McpRequestOptions = {}): Promise<McpResource[]> {
+    return this.connection.operation('listing resources', options.signal, async (client, deadline) => {
+      const resources: McpResource[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const result = await client.listResources(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+        for (const resource of result.resources) {
+          resources.push({ uri: resource.uri, name: resource.name, ...(resource.title ? { title: resource.title } : {}), ...(resource.description ? { description: resource.description } : {}), ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) });
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+      return resources;
+    });
+  }
+
+  /** Reads a resource: text contents as text with their URI, blobs as image/file parts (a string when all of it is text). */
+  async readResource(uri: string, options: McpRequestOptions = {}): Promise<string | ContentPart[]> {
+    if (typeof uri !== 'string' || uri.length === 0 || uri.length > 8_192) throw new AgentrtError('mcp_request_failed', 'a resource URI must be a non-empty string of at most 8 192 characters');
+    return this.connection.operation('reading a resource', options.signal, async (client, deadline) => {
+      const result = await client.readResource({ uri }, this.connection.requestOptions(deadline));
+      const where = { where: `MCP resource "${uri.slice(0, 200)}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
+      const parts = result.contents.flatMap((content) => resourceParts(content, where));
+      checkParts(parts, where);
+      return simplify(parts, this.settings.media);
+    });
+  }
+
+  /** Every prompt the server lists (all pages). */
+  async listPrompts(options: McpRequestOptions = {}): Promise<McpPrompt[]> {
+    return this.connection.operation('listing prompts', options.signal, async (client, deadline) => {
+      const prompts: McpPrompt[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_LIST_PAGES; page++) {
+        const result = await client.listPrompts(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+        for (const prompt of result.prompts) {
+          prompts.push({
+            name: prompt.name,
+            ...(prompt.title ? { title: prompt.title } : {}),
+            ...(prompt.description ? { description: prompt.description } : {}),
+            ...(prompt.arguments ? { arguments: prompt.arguments.map((argument) => ({ name: argument.name, ...(argument.description ? { description: argument.description } : {}), ...(argument.required !== undefined ? { required: argument.required } : {}) })) } : {}),
+          });
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+      return prompts;
+    });
+  }
+
+  /** Renders a prompt; each message's content is mapped like a tool result's. */
+  async getPrompt(name: string, args: Readonly<Record<string, string>> = {}, options: McpRequestOptions = {}): Promise<McpPromptResult> {
+    return this.connection.operation('getting a prompt', options.signal, async (client, deadline) => {
+      const result = await client.getPrompt({ name, arguments: { ...args } }, this.connection.requestOptions(deadline));
+      const where = { where: `MCP prompt "${name}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes };
+      const messages = result.messages.map((message) => {
+        const parts = blockParts(message.content, where);
+        checkParts(parts, where);
+        return { role: message.role, content: simplify(parts, this.settings.media) };
+      });
+      return { ...(result.description ? { description: result.description } : {}), messages };
+    });
+  }
+
+  /** Stops the server (stdio: stdin closed, then SIGTERM, then SIGKILL) or ends the HTTP session. Later calls fail `mcp_unavailable`. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.client?.close().catch(() => undefined);
-    await this.transport?.close().catch(() => undefined);
-    this.client = undefined;
-    this.transport = undefined;
+    await this.connection.close();
+  }
+
+  /** Runs one call of a server tool (what the wrapped tool's `execute` does). */
+  private async call(tool: string, args: Record<string, unknown>, ctx: ToolContext): Promise<string | ContentPart[]> {
+    ctx.signal.throwIfAborted();
+    this.inflight.add(ctx);
+    try {
+      return await this.connection.operation('calling', ctx.signal, async (client, deadline, setPhase) => {
+        setPhase('listing tools');
+        this.reconcile(await this.listDefinitions(client, deadline));
+        const change = this.disabled.get(tool);
+        if (change) {
+          throw new AgentrtError('mcp_tool_changed', `MCP tool "${tool}" on "${this.name}" was disabled: its ${change.reason === 'removed' ? 'definition disappeared' : 'description or schema changed after it was approved'}; an operator must re-approve it`);
+        }
+        const definition = this.pinned.get(tool)!.definition;
+        setPhase('calling');
+        const onprogress = (progress: { progress: number; total?: number; message?: string }) => {
+          deadline.touch();
+          notify(() => ctx.progress?.({ progress: progress.progress, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.message !== undefined ? { message: progress.message } : {}) }));
+        };
+        const raw = definition.taskSupport === 'required'
+          ? await this.callTask(client, definition, args, ctx, deadline)
+          : (await client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...this.connection.requestOptions(deadline), onprogress })) as RawToolResult;
+        const validate = this.validator(definition);
+        return mapToolResult(raw, { where: `MCP tool "${tool}" on "${this.name}"`, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) });
+      }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
+    } finally {
+      this.inflight.delete(ctx);
+    }
+  }
+
+  /** A task-based call: create the task, poll it (status messages become progress), fetch its result; cancel it if we stop first. */
+  private async callTask(client: Client, definition: Definition, args: Record<string, unknown>, ctx: ToolContext, deadline: Deadline): Promise<RawToolResult> {
+    const options = this.connection.requestOptions(deadline);
+    const created = await client.request({ method: 'tools/call', params: { name: definition.name, arguments: args } }, CreateTaskResultSchema, { ...options, task: {} });
+    let task = created.task;
+    const taskId = task.taskId;
+    let lastMessage: string | undefined;
+    try {
+      while (task.status === 'working') {
+        await delay(Math.min(5_000, Math.max(50, task.pollInterval ?? 500)), deadline.signal);
+        task = await client.experimental.tasks.getTask(taskId, options);
+        if (task.statusMessage && task.statusMessage !== lastMessage) {
+          lastMessage = task.statusMessage;
+          deadline.touch();
+          const message = task.statusMessage;
+          notify(() => ctx.progress?.({ message }));
+        }
+      }
+      if (task.status === 'failed' || task.status === 'cancelled') {
+        throw new AgentrtError('mcp_tool_error', `MCP task ${taskId} of tool "${definition.name}" on "${this.name}" ${task.status === 'failed' ? 'failed' : 'was cancelled by the server'}${task.statusMessage ? `: ${task.statusMessage}` : ''}`);
+      }
+      // completed, or input_required: tasks/result answers once the task is done.
+      return (await client.experimental.tasks.getTaskResult(taskId, ToolResultSchema, options)) as RawToolResult;
+    } catch (error) {
+      if (task.status === 'working' || task.status === 'input_required') {
+        void client.experimental.tasks.cancelTask(taskId, { timeout: 2_000 }).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** All tool definitions (all pages), as the server declares them. */
+  private async listDefinitions(client: Client, deadline: Deadline): Promise<Definition[]> {
+    const tools: McpTool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const result = await client.listTools(cursor ? { cursor } : undefined, this.connection.requestOptions(deadline));
+      tools.push(...result.tools);
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? '',
+      inputSchema: (tool.inputSchema ?? { type: 'object' }) as Record<string, unknown>,
+      ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Record<string, unknown> } : {}),
+      ...(tool.annotations ? { annotations: { readOnlyHint: tool.annotations.readOnlyHint ?? false, idempotentHint: tool.annotations.idempotentHint ?? false, destructiveHint: tool.annotations.destructiveHint ?? true } } : {}),
+      ...(tool.execution?.taskSupport ? { taskSupport: tool.execution.taskSupport } : {}),
+    }));
+  }
+
+  /** Applies the pinning rule to a fresh listing; tells `onToolChanged` about each new change. */
+  private reconcile(definitions: readonly Definition[]): ToolChange[] {
+    const current = new Map(definitions.map((definition) => [definition.name, definition]));
+    const changes: ToolChange[] = [];
+    for (const [name, pin] of this.pinned) {
+      if (this.disabled.has(name)) continue;
+      const now = current.get(name);
+      const reason = !now ? 'removed' : fingerprint(now) !== pin.fingerprint ? 'description_or_schema_changed' : undefined;
+      if (reason) {
+        const change: ToolChange = { server: this.name, tool: name, reason };
+        this.disabled.set(name, change);
+        changes.push(change);
+      }
+    }
+    for (const [name, definition] of current) {
+      if (this.pinned.has(name) || !this.wanted(name)) continue;
+      if (!this.added.has(name)) changes.push({ server: this.name, tool: name, reason: 'added' });
+      this.added.set(name, definition);
+    }
+    for (const change of changes) notify(() => this.options.onToolChanged?.(change, this));
+    return changes;
+  }
+
+  private wanted(tool: string): boolean {
+    return !this.settings.config.tools || this.settings.config.tools.includes(tool);
+  }
+
+  /** Why a tool cannot be offered, or undefined. */
+  private unsupported(definition: Definition): string | undefined {
+    if (definition.taskSupport !== 'required' || this.connection.capabilities?.tasks?.requests?.tools?.call) return undefined;
+    return 'it requires task-based execution (execution.taskSupport "required") but the server does not declare tasks for tools/call, so every call would fail';
+  }
+
+  private sideEffectsOf(definition: Definition | undefined): Tool['sideEffects'] {
+    return definition?.annotations?.readOnlyHint ? 'none' : definition?.annotations?.idempotentHint ? 'idempotent' : 'non-idempotent';
+  }
+
+  private validator(definition: Definition): OutputValidator | undefined {
+    if (!definition.outputSchema) return undefined;
+    const print = fingerprint(definition.outputSchema);
+    const cached = this.validators.get(definition.name);
+    if (cached?.fingerprint === print) return cached.validate;
+    let validate: OutputValidator;
+    try {
+      const compiled = this.schemaValidator.getValidator(definition.outputSchema as never);
+      validate = (value) => compiled(value);
+    } catch (error) {
+      const message = (error as Error).message;
+      validate = () => ({ valid: false, errorMessage: `the outputSchema cannot be compiled (${message})` });
+    }
+    this.validators.set(definition.name, { fingerprint: print, validate });
+    return validate;
   }
 
   private wrap(definition: Definition): Tool {
-    const name = `${this.config.name}__${definition.name}`.replace(SAFE, '_').slice(0, 64);
+    const name = this.names.claim(agentToolName(this.name, definition.name), definition.name);
     const { $schema: _drop, ...inputSchema } = definition.inputSchema;
-    const schema = { ...inputSchema, type: 'object' };
-    const sideEffects = definition.annotations?.readOnlyHint ? 'none' : definition.annotations?.idempotentHint ? 'idempotent' : 'non-idempotent';
-    const timeoutMs = this.config.timeoutMs ?? 30_000;
+    const spec = Object.freeze({ name, description: definition.description, inputSchema: { ...inputSchema, type: 'object' } });
     return Object.freeze({
       name,
       description: definition.description,
       // The server validates against its own schema; agentrt checks the arguments are an object.
       input: z.record(z.string(), z.unknown()),
-      spec: Object.freeze({ name, description: definition.description, inputSchema: schema }),
-      sideEffects,
-      timeoutMs,
+      spec,
+      sideEffects: this.sideEffectsOf(definition),
+      timeoutMs: this.settings.maxTotalTimeoutMs + TIMEOUT_GRACE_MS,
       needsApproval: () => false,
       mayNeedApproval: false,
-      execute: (args: unknown, ctx: ToolContext) => this.call(definition.name, args as Record<string, unknown>, ctx, timeoutMs),
+      execute: (args: unknown, ctx: ToolContext) => this.call(definition.name, args as Record<string, unknown>, ctx),
     } satisfies Tool);
   }
 
-  private async call(tool: string, args: Record<string, unknown>, ctx: ToolContext, timeoutMs: number): Promise<string> {
-    ctx.signal.throwIfAborted();
-    await this.ensureConnected();
-    await this.verify(tool);
-    const change = this.disabled.get(tool);
-    if (change) throw new AgentrtError('mcp_tool_changed', `MCP tool "${tool}" on "${this.config.name}" was disabled: its ${change.reason === 'removed' ? 'definition disappeared' : 'description or schema changed after it was approved'}; an operator must re-approve it`);
-    let result: { isError?: boolean; content?: unknown };
+  /** Sends a log entry to `onLog` and, as a `tool_log` event, to one in-flight call of each run. */
+  private log(entry: McpLogEntry): void {
+    const redacted: McpLogEntry = { ...entry, message: this.redactor.text(entry.message), ...(entry.logger ? { logger: this.redactor.text(entry.logger) } : {}) };
+    notify(() => this.options.onLog?.(redacted));
+    const runs = new Set<string>();
+    for (const ctx of this.inflight) {
+      if (runs.has(ctx.runId)) continue;
+      runs.add(ctx.runId);
+      notify(() => ctx.log?.({ level: LOG_LEVEL_OF[entry.level] ?? 'info', message: `${redacted.logger ? `[${redacted.logger}] ` : ''}${redacted.message}` }));
+    }
+  }
+
+  private onLogMessage(params: LoggingMessageNotification['params']): void {
+    let message: string;
     try {
-      result = (await this.client!.callTool({ name: tool, arguments: args }, undefined, { signal: ctx.signal, timeout: timeoutMs })) as typeof result;
-    } catch (error) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const message = (error as Error).message ?? String(error);
-      if (/timed out|timeout/i.test(message)) throw new AgentrtError('mcp_timeout', `MCP tool "${tool}" did not answer within ${timeoutMs} ms`, { cause: error });
-      throw new AgentrtError('mcp_unavailable', `MCP server "${this.config.name}" failed: ${message}`, { cause: error });
+      message = typeof params.data === 'string' ? params.data : JSON.stringify(params.data) ?? String(params.data);
+    } catch {
+      message = '[unserializable log data]';
     }
-    const text = Array.isArray(result.content)
-      ? (result.content as { type: string; text?: string }[]).map((part) => (part.type === 'text' ? part.text ?? '' : `[${part.type} content]`)).join('\n')
-      : '';
-    if (result.isError) throw new AgentrtError('mcp_tool_error', text || `MCP tool "${tool}" reported an error`);
-    return text;
+    this.log({ server: this.name, level: params.level, ...(params.logger ? { logger: params.logger } : {}), message: message.slice(0, 2_000) });
   }
 
-  /** Re-lists definitions and disables any pinned tool whose definition changed or disappeared. */
-  private async verify(tool: string): Promise<void> {
-    const pinned = this.pinned.get(tool);
-    if (!pinned || this.disabled.has(tool)) return;
-    const current = (await this.list()).find((definition) => definition.name === tool);
-    const reason = !current ? 'removed' : fingerprint(current) !== pinned.fingerprint ? 'description_or_schema_changed' : undefined;
-    if (reason) {
-      const change: ToolChange = { server: this.config.name, tool, reason };
-      this.disabled.set(tool, change);
-      this.onToolChanged(change);
+  private onListChanged(): void {
+    // Before the first listing completes, that listing sees the change anyway.
+    if (!this.ready || this.closed) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
     }
-  }
-
-  private async list(): Promise<Definition[]> {
-    await this.ensureConnected();
-    const { tools } = await this.client!.listTools();
-    return tools.map((tool) => ({
-      name: tool.name,
-      description: tool.description ?? '',
-      inputSchema: (tool.inputSchema ?? { type: 'object' }) as Record<string, unknown>,
-      ...(tool.annotations ? { annotations: { readOnlyHint: tool.annotations.readOnlyHint ?? false, idempotentHint: tool.annotations.idempotentHint ?? false } } : {}),
-    }));
-  }
-
-  private ensureConnected(): Promise<void> {
-    if (this.closed) return Promise.reject(new AgentrtError('mcp_unavailable', `MCP bridge "${this.config.name}" is closed`));
-    if (this.client) return Promise.resolve();
-    this.connecting ??= (async () => {
-      const transport = new StdioClientTransport({
-        command: this.config.command,
-        args: [...(this.config.args ?? [])],
-        env: { PATH: process.env.PATH ?? '', ...this.config.env },
-        ...(this.config.cwd ? { cwd: this.config.cwd } : {}),
-        stderr: 'ignore',
-      });
-      const client = new Client({ name: 'agentrt', version: '0.1.0' }, { capabilities: {} });
-      transport.onclose = () => {
-        // The server went away: the next call starts it again.
-        if (this.transport === transport) {
-          this.client = undefined;
-          this.transport = undefined;
-        }
-      };
-      try {
-        await client.connect(transport);
-      } catch (error) {
-        await transport.close().catch(() => undefined);
-        throw new AgentrtError('mcp_unavailable', `MCP server "${this.config.name}" did not start: ${(error as Error).message}`, { cause: error });
-      }
-      this.client = client;
-      this.transport = transport;
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.refresh().catch(() => undefined);
+      } while (this.refreshAgain && !this.closed);
     })().finally(() => {
-      this.connecting = undefined;
+      this.refreshing = undefined;
     });
-    return this.connecting;
   }
 }

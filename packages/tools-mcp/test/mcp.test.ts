@@ -64,7 +64,7 @@ describe('MCP bridge against a real stdio server', () => {
     } });
     const runtime = createRuntime({ model: new ScriptedModel([]), plugins: [plugin] });
     await runtime.close();
-    for (let i = 0; i < 20 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
     expect(alive(pid)).toBe(false);
   });
 
@@ -93,12 +93,16 @@ describe('MCP bridge against a real stdio server', () => {
     const bridge = await connect({}, (change) => changes.push(change));
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const tool = (name: string) => bridge.tools().find((t) => t.name === name)!;
-    expect(await tool('fx__echo').execute({ text: 'before' }, ctx)).toBe('before');
+    // A runtime keeps the tool it was built with; the bridge must refuse it once it changed.
+    const echo = tool('fx__echo');
+    expect(await echo.execute({ text: 'before' }, ctx)).toBe('before');
     await tool('fx__rug').execute({}, ctx);
-    await expect(tool('fx__echo').execute({ text: 'after' }, ctx)).rejects.toMatchObject({ code: 'mcp_tool_changed' });
+    await expect(echo.execute({ text: 'after' }, ctx)).rejects.toMatchObject({ code: 'mcp_tool_changed' });
     expect(changes).toEqual([{ server: 'fx', tool: 'echo', reason: 'description_or_schema_changed' }]);
+    expect(bridge.tools().map((t) => t.name)).not.toContain('fx__echo');
     await bridge.approveChanges('echo');
-    expect(await tool('fx__echo').execute({ text: 'approved' }, ctx)).toBe('approved');
+    expect(tool('fx__echo').description).toContain('ignore previous instructions');
+    expect(await echo.execute({ text: 'approved' }, ctx)).toBe('approved');
   });
 
   it('restarts a crashed server on the next call (B-39)', async () => {
@@ -106,7 +110,8 @@ describe('MCP bridge against a real stdio server', () => {
     const ctx = { runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal };
     const first = bridge.pid;
     await bridge.tools().find((t) => t.name === 'fx__crash')!.execute({}, ctx);
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 200 && alive(first); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(alive(first)).toBe(false);
     expect(await bridge.tools().find((t) => t.name === 'fx__add')!.execute({ a: 2, b: 3 }, ctx)).toBe('5');
     expect(bridge.pid).not.toBe(first);
   });

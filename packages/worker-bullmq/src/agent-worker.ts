@@ -6,7 +6,7 @@ import { bullConnection, type QueueConnectionOptions, type RunJobData } from './
 /** Options of `createAgentWorker`. */
 export interface AgentWorkerOptions extends QueueConnectionOptions {
   /**
-   * The runtime jobs run on. Its store must be shared by every worker (e.g. `RedisStore`), and
+   * The runtime jobs run on. Its store must be shared by every worker (e.g. `RedisStore`, `PostgresStore`), and
    * its `leaseTtlMs` should match `lockDurationMs`, so a dead worker's run is taken over promptly.
    */
   readonly runtime: AgentRuntime;

@@ -1,4 +1,6 @@
+import { encodeStored } from '../store/codec.js';
 import { digestBase64 } from './digest.js';
+import { isCanonicalBase64 } from './validate.js';
 
 /**
  * Inline media below this many base64 characters stays inline in stored records; larger data is
@@ -6,13 +8,22 @@ import { digestBase64 } from './digest.js';
  */
 export const BLOB_MIN_CHARS = 1024;
 
+/**
+ * Keys whose values are never media parts but may hold anything a model or caller sent (tool call
+ * arguments, metadata, provider reasoning data): not walked, so a look-alike there is neither
+ * extracted nor mistaken for a reference.
+ */
+const OPAQUE_KEYS = new Set(['args', 'metadata', 'providerData', 'toolCalls', 'reasoning']);
+
+// Only canonical base64 is content-addressed: lenient decoding would map different strings to one hash.
 const isMediaWithData = (value: Record<string, unknown>): boolean =>
-  (value.type === 'image' || value.type === 'file') && typeof value.mediaType === 'string' && typeof value.data === 'string';
+  (value.type === 'image' || value.type === 'file') && typeof value.mediaType === 'string' && typeof value.data === 'string' &&
+  value.data.length >= BLOB_MIN_CHARS && isCanonicalBase64(value.data);
 
 /**
  * For durable stores: returns a copy of `value` (a run record, step, decision or ledger entry)
  * in which every image/file part whose base64 `data` is at least `BLOB_MIN_CHARS` long is
- * replaced by a reference `{ type, mediaType, blob: <sha256>, … }`, and adds the data to `blobs`
+ * (canonical base64) replaced by a reference `{ type, mediaType, blob: <sha256>, … }`, and adds the data to `blobs`
  * (keyed by sha256 of the decoded bytes). Store each blob once per run (insert-if-absent), so
  * an image that appears in many records costs its bytes once and bytes per step stay flat.
  * Values that are not media parts are returned structurally unchanged.
@@ -30,7 +41,7 @@ export function extractBlobs<T>(value: T, blobs: Map<string, string>): T {
       return changed ? out : v;
     }
     const record = v as Record<string, unknown>;
-    if (isMediaWithData(record) && (record.data as string).length >= BLOB_MIN_CHARS) {
+    if (isMediaWithData(record)) {
       const { data, ...rest } = record;
       const { sha256 } = digestBase64(data as string);
       blobs.set(sha256, data as string);
@@ -38,6 +49,7 @@ export function extractBlobs<T>(value: T, blobs: Map<string, string>): T {
     }
     let out: Record<string, unknown> | undefined;
     for (const key of Object.keys(record)) {
+      if (OPAQUE_KEYS.has(key)) continue;
       const child = record[key];
       const next = walk(child);
       if (next !== child) {
@@ -59,7 +71,7 @@ export function blobRefs(value: unknown, into: Set<string> = new Set()): Set<str
   }
   const record = value as Record<string, unknown>;
   if ((record.type === 'image' || record.type === 'file') && typeof record.blob === 'string') into.add(record.blob);
-  for (const key of Object.keys(record)) blobRefs(record[key], into);
+  else for (const key of Object.keys(record)) if (!OPAQUE_KEYS.has(key)) blobRefs(record[key], into);
   return into;
 }
 
@@ -77,8 +89,25 @@ export function restoreBlobs<T>(value: T, lookup: (sha256: string) => string): T
       return { ...rest, data: lookup(blob as string) };
     }
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(record)) if (key !== '__proto__') out[key] = walk(record[key]);
+    for (const key of Object.keys(record)) if (key !== '__proto__') out[key] = OPAQUE_KEYS.has(key) ? record[key] : walk(record[key]);
     return out;
   };
   return walk(value) as T;
+}
+
+/**
+ * For durable stores: serializes a record like `encodeStored`, but moves large inline media data
+ * into `blobs` (see `extractBlobs`) and stamps such a record with format version 2. A record that
+ * cannot hold media is serialized once and returned as is — no walk, no hashing on the hot path.
+ */
+export function encodeWithBlobs(value: object, blobs: Map<string, string>): string {
+  const json = encodeStored(value);
+  if (json.length < BLOB_MIN_CHARS || !(json.includes('"type":"image"') || json.includes('"type":"file"'))) return json;
+  const extracted = extractBlobs(value, blobs);
+  return extracted === value ? json : encodeStored(extracted, 2);
+}
+
+/** Cheap test on stored JSON text: may it hold blob references (then decode and `restoreBlobs`)? */
+export function mayHoldBlobRefs(text: string): boolean {
+  return text.includes('"blob":"');
 }

@@ -7,6 +7,22 @@ export const DEFAULT_MAX_PART_BYTES = 5 * 1024 * 1024;
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Canonical base64 has zero bits in the unused low bits of the last character before padding,
+ * so every byte string has exactly one encoding (content addressing and byte-identical resume rely on it).
+ */
+function canonicalPadding(data: string): boolean {
+  if (data.endsWith('==')) return ALPHABET.indexOf(data[data.length - 3]!) % 16 === 0;
+  if (data.endsWith('=')) return ALPHABET.indexOf(data[data.length - 2]!) % 4 === 0;
+  return true;
+}
+
+/** True for standard, padded, canonical base64 (the only form parts may carry; one encoding per byte string). */
+export function isCanonicalBase64(data: string): boolean {
+  return data.length % 4 === 0 && BASE64.test(data) && canonicalPadding(data);
+}
 
 /** Decoded size of a base64 string (no allocation). */
 export function base64Bytes(data: string): number {
@@ -44,9 +60,10 @@ export function checkContent(content: unknown, options: { where: string; maxPart
     if (hasData === hasUrl) return new AgentrtError('content_invalid', `${at}: give exactly one of data (base64) or url`);
     if (hasData) {
       const data = part.data;
-      if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) {
+      if (typeof data !== 'string' || !isCanonicalBase64(data)) {
         return new AgentrtError('content_invalid', `${at}.data: expected standard padded base64 (A–Z, a–z, 0–9, +, /, =)`);
       }
+      if (data.length === 0) return new AgentrtError('content_invalid', `${at}.data: empty; give the bytes of the ${part.type}`);
       const bytes = base64Bytes(data);
       if (bytes > max) return new AgentrtError('content_too_large', `${at}: ${bytes} bytes exceeds the limit of ${max} bytes per part`, { details: { bytes, limit: max } });
     } else {
@@ -70,15 +87,26 @@ export const TEXT_ONLY: ModelCapabilities = Object.freeze({
   imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,
 });
 
+/** True when `mediaType` is in `accepted`, which may hold the wildcards `type/*` (any subtype) and `*` (anything). */
+export function acceptsMediaType(accepted: readonly string[], mediaType: string): boolean {
+  const type = mediaType.toLowerCase();
+  for (const entry of accepted) {
+    if (entry === type || entry === '*' || entry === '*/*') return true;
+    if (entry.endsWith('/*') && type.startsWith(entry.slice(0, -1))) return true;
+  }
+  return false;
+}
+
 const describePart = (part: ContentPart) => (part.type === 'text' ? 'text' : `${part.type} (${part.mediaType}${part.url !== undefined ? ', by url' : ''})`);
 
 /**
- * Checks a request's messages against what the model accepts. Returns `unsupported_content`
- * naming the message, the part and the model, or undefined. Run it before the call.
+ * Checks a request's messages (from index `from`, default 0) against what the model accepts.
+ * Returns `unsupported_content` naming the message, the part and the model, or undefined. Run it before the call.
  */
-export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>): AgentrtError | undefined {
+export function checkSupported(messages: readonly Message[], model: Pick<ModelAdapter, 'provider' | 'model' | 'capabilities'>, from = 0): AgentrtError | undefined {
   const caps = model.capabilities ?? TEXT_ONLY;
-  for (const [m, message] of messages.entries()) {
+  for (let m = from; m < messages.length; m++) {
+    const message = messages[m]!;
     if (message.role !== 'user' && message.role !== 'tool') continue;
     const content: MessageContent = message.content;
     if (typeof content === 'string') continue;
@@ -86,7 +114,7 @@ export function checkSupported(messages: readonly Message[], model: Pick<ModelAd
       if (part.type === 'text') continue;
       const accepted = part.type === 'image' ? caps.imageTypes : caps.fileTypes;
       let why: string | undefined;
-      if (!accepted.includes(part.mediaType.toLowerCase())) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} of ${accepted.length ? accepted.join(', ') : 'no type'}`;
+      if (!acceptsMediaType(accepted, part.mediaType)) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} of ${accepted.length ? accepted.join(', ') : 'no type'}`;
       else if (message.role === 'tool' && !caps.partsInToolResults) why = 'it does not accept images or files in tool results';
       else if (part.url !== undefined && !(part.type === 'image' ? caps.imageUrls : caps.fileUrls)) why = `it accepts ${part.type === 'image' ? 'images' : 'files'} only as inline data, not by url`;
       if (why) {
@@ -97,4 +125,39 @@ export function checkSupported(messages: readonly Message[], model: Pick<ModelAd
     }
   }
   return undefined;
+}
+
+/**
+ * The rule for tool return values: a non-empty array whose every element is shaped like a
+ * content part — `{ type: 'text', text: string }`, or `{ type: 'image' | 'file', mediaType: string }`
+ * with a `data` or `url` field — is returned as parts (then checked like input: a malformed part
+ * becomes a `content_invalid` / `content_too_large` error result). Any other value is JSON.
+ */
+export function isContentPartArray(value: unknown): value is ContentPart[] {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return false;
+    const part = item as Record<string, unknown>;
+    if (part.type === 'text') {
+      if (typeof part.text !== 'string') return false;
+    } else if (part.type === 'image' || part.type === 'file') {
+      if (typeof part.mediaType !== 'string' || (part.data === undefined && part.url === undefined)) return false;
+    } else return false;
+  }
+  return true;
+}
+
+/**
+ * A copy of content that passed `checkContent`, keeping only the known fields of each part and
+ * lower-casing media types (they are case-insensitive). A string is returned as is.
+ */
+export function normalizeContent(content: MessageContent): MessageContent {
+  if (typeof content === 'string') return content;
+  return content.map((part): ContentPart => {
+    if (part.type === 'text') return { type: 'text', text: part.text };
+    const source = part.data !== undefined ? { data: part.data } : { url: part.url! };
+    const mediaType = part.mediaType.toLowerCase();
+    if (part.type === 'image') return { type: 'image', mediaType, ...source };
+    return { type: 'file', mediaType, ...source, ...(part.filename !== undefined ? { filename: part.filename } : {}) };
+  });
 }

@@ -5,13 +5,14 @@ import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import { idempotencyKeyFor, type Tool } from '../tool.js';
+import { idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
-import { describeThrown, redactAndCap, serializeToolOutput } from './tool-output.js';
+import { checkContent, normalizeContent } from '../content/validate.js';
+import { describeThrown, redactAndCap, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
@@ -258,7 +259,12 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   let result = executed;
   for (const hook of deps.hooks) {
     const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
-    if (replaced) result = { ...replaced, role: 'tool', toolCallId: call.id, name: call.name };
+    if (!replaced) continue;
+    // Parts a hook puts in are held to the same checks as a tool's own.
+    const problem = typeof replaced.content === 'string' ? undefined : checkContent(replaced.content, { where: 'afterTool.content', maxPartBytes: config.limits.maxPartBytes });
+    result = problem
+      ? errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`)
+      : { ...replaced, role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(replaced.content) };
   }
   // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
   result = capToolMessage(result, config.limits.maxToolOutputChars);
@@ -300,13 +306,15 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       }, tool.timeoutMs);
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
-      const ctx = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal });
+      const notices = toolNotices(run, stepIndex, call, controller.signal);
+      const ctx: ToolContext = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal, progress: notices.progress, log: notices.log });
       let promise: Promise<unknown>;
       try {
         promise = tool.execute(job.args, ctx);
       } catch (error) {
         promise = Promise.reject(error);
       }
+      promise.finally(notices.settle).catch(() => undefined);
       promise.then(
         (value) => {
           if (controller.signal.aborted) return lateResult(run, call, stepIndex);
@@ -321,12 +329,16 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
-      const serialized = serializeToolOutput(outcome.value, max);
-      if (serialized.ok) {
-        const capped = redactAndCap(serialized.text, max, config.redactor.redactToolOutput ? config.redactor : undefined);
-        return { role: 'tool', toolCallId: call.id, name: call.name, content: capped.text, ...(capped.truncated || serialized.truncated ? { code: 'tool_output_truncated' } : {}) };
-      }
-      return errorResult(call, 'tool_failed', redactAndCap(serialized.message, max - 'tool_failed: '.length, config.redactor).text);
+      const redactor = config.redactor;
+      const produced = toolOutputContent(outcome.value, {
+        maxChars: max,
+        maxPartBytes: config.limits.maxPartBytes,
+        ...(redactor.redactToolOutput ? { redactor } : {}),
+      });
+      // A failure message (an unserializable value, a toJSON that throws) is always redacted, like a thrown one.
+      return produced.ok
+        ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, ...(produced.truncated ? { code: 'tool_output_truncated' } : {}) }
+        : errorResult(call, produced.code, redactAndCap(produced.message, Math.max(256, max - produced.code.length - 2), redactor).text);
     }
     if (outcome.kind === 'thrown') {
       // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
@@ -352,6 +364,35 @@ function typedCode(error: unknown): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The `progress` and `log` callbacks of one call: each becomes a persisted, redacted run event
+ * while the call is in flight, at most `MAX_TOOL_NOTICES` per call; malformed notices are dropped.
+ */
+function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, signal: AbortSignal): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']>; settle: () => void } {
+  let count = 0;
+  let settled = false;
+  const open = () => !settled && !signal.aborted && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
+  const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+  return {
+    settle: () => {
+      settled = true;
+    },
+    progress: (info) => {
+      if (typeof info !== 'object' || info === null || !open()) return;
+      const progress = finite(info.progress);
+      const total = finite(info.total);
+      const message = typeof info.message === 'string' ? info.message.slice(0, 1_000) : undefined;
+      run.log.emit({ type: 'tool_progress', stepIndex, toolCallId: call.id, name: call.name, ...(progress !== undefined ? { progress } : {}), ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
+    },
+    log: (entry) => {
+      if (typeof entry !== 'object' || entry === null || !LOG_LEVELS.has(entry.level) || typeof entry.message !== 'string' || !open()) return;
+      run.log.emit({ type: 'tool_log', stepIndex, toolCallId: call.id, name: call.name, level: entry.level, message: entry.message.slice(0, 2_000) });
+    },
+  };
+}
+
+const LOG_LEVELS = new Set<string>(['debug', 'info', 'warning', 'error']);
 
 function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {
   // A result that arrives after the timeout or abort is never committed; it is only audited.

@@ -2,7 +2,7 @@ import type { ContextStrategy } from '../context-strategy.js';
 import { LoopDetector } from '../governance/loop-detector.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
-import { addUsage, emptyUsage, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
+import { addUsage, emptyUsage, hasMediaParts, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { ResolvedRuntimeConfig } from '../runtime/runtime-config.js';
 import type { Lease, PendingStep, RunRecord, StateStore } from '../store/state-store.js';
@@ -12,6 +12,7 @@ import { monotonicMs } from '../util/time.js';
 import type { EventLog } from './event-log.js';
 import { parseToolArgs } from './tool-args.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import type { OutputMode } from './structured-output.js';
 
 /** The parts a run is driven with. */
 export interface RunDeps {
@@ -66,6 +67,16 @@ export class ActiveRun {
   lastRenewMono = monotonicMs();
   /** Set once the run's outcome is decided; late events are dropped after that. */
   finished = false;
+  /** Structured output of this run, if it asked for one. */
+  readonly output: OutputMode | undefined;
+  /** Failed final answers fed back so far (steps that end with a repair request). */
+  outputRepairs = 0;
+  /** The parsed final answer, once one validated. */
+  parsedOutput: { readonly value: unknown } | undefined;
+  /** True once the history holds an image or file part (the capability check runs only then, or when a strategy rewrote the request). */
+  hasMedia = false;
+  /** History messages before this index passed the capability check (the history only grows). */
+  supportedUpTo = 0;
 
   constructor(
     record: RunRecord,
@@ -74,12 +85,18 @@ export class ActiveRun {
     readonly log: EventLog,
     approvals: ReadonlyMap<string, BoundApproval>,
     readonly resumed: boolean,
+    output?: OutputMode,
   ) {
+    this.output = output;
     this.runId = record.runId;
     this.metadata = record.metadata ?? {};
     this.startedAt = record.createdAt;
     this.history = [...record.input];
-    for (const step of steps) this.history.push(...step.messages);
+    for (const step of steps) {
+      this.history.push(...step.messages);
+      // A step ending with a user message is a repair request (structured output).
+      if (step.messages[step.messages.length - 1]?.role === 'user') this.outputRepairs++;
+    }
     this.steps = record.stepCount;
     this.toolCalls = record.toolCalls;
     this.usage = { ...emptyUsage(), ...record.usage };
@@ -94,6 +111,7 @@ export class ActiveRun {
     this.contextState = { ...contextState };
     // Rebuild per-run governance state from committed history (once per drive, not per step).
     for (const message of this.history) {
+      if ((message.role === 'user' || message.role === 'tool') && !this.hasMedia && hasMediaParts(message.content)) this.hasMedia = true;
       if (message.role !== 'assistant' || !message.toolCalls) continue;
       for (const call of message.toolCalls) {
         this.seenCallIds.add(call.id);

@@ -3,11 +3,13 @@ import { AgentrtError } from '../errors/agentrt-error.js';
 import { ModelError } from '../errors/model-error.js';
 import type { HookContext } from '../hooks.js';
 import { findPrice } from '../limits.js';
-import { addUsage, emptyUsage, type AssistantMessage, type Message, type ToolCall, type Usage } from '../messages.js';
+import { checkSupported } from '../content/validate.js';
+import { addUsage, emptyUsage, type AssistantMessage, type Message, type ReasoningPart, type ToolCall, type Usage } from '../messages.js';
 import type { ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
 import { raceAbort } from '../util/abort.js';
+import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
@@ -27,7 +29,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 
   const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
-  let request: ModelRequest = { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
+  let request: ModelRequest = { messages, tools: deps.gate.advertised, ...(run.output ? { output: run.output.spec } : {}), signal: run.signal, onRetry };
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
     if (replaced) request = { ...replaced, signal: run.signal, onRetry };
@@ -35,6 +37,17 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   if (request.messages !== messages) {
     ({ messages, repaired } = pairToolMessages(request.messages));
     request = { ...request, messages };
+  }
+  // Content the model cannot take fails here, before any request is sent. Without media in the
+  // history and with the history sent unchanged there is nothing to check (the common, cheap case).
+  if (request.messages !== snapshot) {
+    const unsupported = checkSupported(request.messages, deps.model);
+    if (unsupported) throw unsupported;
+  } else if (run.hasMedia) {
+    // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
+    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo);
+    if (unsupported) throw unsupported;
+    run.supportedUpTo = snapshot.length;
   }
 
   let response: ModelResponse | undefined;
@@ -47,7 +60,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
       const replaced = await callHook('afterModel', () => hook.afterModel?.(response!, hookContext));
       if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
     }
-    run.log.emit({ type: 'model_response', stepIndex, message: response.message, usage: response.usage, finishReason: response.finishReason });
+    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
     if (attempt === 2) {
@@ -107,11 +120,15 @@ async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, s
     let final: ModelResponse | undefined;
     // Deltas are redacted as a stream: a secret split across deltas is held back until it can be seen whole.
     const deltas = deps.config.redactor.textStream();
+    const reasoning = deps.config.redactor.textStream();
     const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
+    const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
     for await (const event of model.stream(request)) {
       if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
+      else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
       else if (event.type === 'response') final = event.response;
     }
+    emitReasoning(reasoning.end());
     emitDelta(deltas.end());
     if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
     return final;
@@ -138,6 +155,15 @@ function validateResponse(response: unknown): ModelResponse {
   for (const call of message.toolCalls ?? []) {
     if (!call || typeof call !== 'object' || typeof call.name !== 'string') throw new ModelError('model_output_invalid', 'a tool call has no name');
   }
+  if (message.reasoning !== undefined) {
+    if (!Array.isArray(message.reasoning)) throw new ModelError('model_output_invalid', 'reasoning must be an array of { text, providerData? }');
+    for (const part of message.reasoning as unknown[]) {
+      const r = part as Partial<ReasoningPart> | null;
+      if (!r || typeof r !== 'object' || typeof r.text !== 'string' || (r.providerData !== undefined && (typeof r.providerData !== 'object' || r.providerData === null || Array.isArray(r.providerData)))) {
+        throw new ModelError('model_output_invalid', 'a reasoning part must be { text: string, providerData?: object }');
+      }
+    }
+  }
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
   const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
   return {
@@ -151,7 +177,10 @@ function validateResponse(response: unknown): ModelResponse {
 
 /** Assigns ids to calls that lack one; a repeated id (in this response or earlier in the run) is invalid output. */
 function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: number): AssistantMessage {
-  if (!message.toolCalls?.length) return message.toolCalls ? { role: 'assistant', content: message.content } : message;
+  if (!message.toolCalls?.length) {
+    if (!message.toolCalls) return message;
+    return { role: 'assistant', content: message.content, ...(message.reasoning?.length ? { reasoning: message.reasoning } : {}) };
+  }
   const ids = new Set<string>();
   let changed = false;
   const calls: ToolCall[] = message.toolCalls.map((call, index) => {
@@ -170,6 +199,22 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     return id === call.id && args === call.args ? call : { ...call, id, args };
   });
   return changed ? { ...message, toolCalls: calls } : message;
+}
+
+/**
+ * The assistant message as the audit log records it: reasoning text kept, each part's opaque
+ * `providerData` (signatures, encrypted or redacted thinking) replaced by its hash and size.
+ */
+function auditedMessage(message: AssistantMessage): AssistantMessage {
+  if (!message.reasoning?.some((part) => part.providerData !== undefined)) return message;
+  return {
+    ...message,
+    reasoning: message.reasoning.map((part) => {
+      if (part.providerData === undefined) return part;
+      const json = canonicalJson(part.providerData);
+      return { text: part.text, providerData: { sha256: sha256(json), chars: json.length } };
+    }),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
 import type { HookContext, RunDriveInfo } from '../hooks.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { addUsage, type AssistantMessage, type Message, type ToolMessage } from '../messages.js';
+import { addUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
@@ -12,6 +12,7 @@ import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
+import { checkAnswer, jsonForm, repairMessage } from './structured-output.js';
 import { findPairingViolations } from './transcript.js';
 import { describeThrown, redactAndCap } from './tool-output.js';
 
@@ -31,7 +32,7 @@ interface Stop extends StopDecision {
  * exactly one outcome (terminal result, or paused awaiting approval) unless the store
  * itself is unreachable, in which case the run stays resumable.
  */
-export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult> {
+export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult<unknown>> {
   const wrappers = hooksWith(deps.hooks, 'wrapRun');
   if (wrappers.length === 0) return driveLoop(deps, run, options, undefined);
   const info = driveInfo(deps, run);
@@ -39,7 +40,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
   try {
     return await callWrapped(
       'wrapRun',
-      wrappers.map((hook) => (next: () => Promise<RunResult>) => hook.wrapRun!(info, next)),
+      wrappers.map((hook) => (next: () => Promise<RunResult<unknown>>) => hook.wrapRun!(info, next)),
       () => {
         started = true;
         return driveLoop(deps, run, options, undefined);
@@ -54,7 +55,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
   }
 }
 
-async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult> {
+async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
   const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
   timer.unref?.();
@@ -66,7 +67,14 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
     if (run.resumed && !run.pendingStep && run.steps > 0) {
       // A crash between the last commit and the terminal record (CP7/CP8): the stop that was
       // due then is still due now, without another model call.
-      const stop = await checkStop(deps, run, 'after_step', lastAssistant(run));
+      const last = lastAssistant(run);
+      if (run.output && last && !last.toolCalls?.length) {
+        // A committed final answer: valid (the result needs its value back), or invalid with the repair budget spent.
+        const verdict = await checkAnswer(last.content, run.output.schema);
+        if (verdict.ok) run.parsedOutput = { value: verdict.value };
+        else return await finish(deps, run, outputInvalid(run, verdict.problems));
+      }
+      const stop = await checkStop(deps, run, 'after_step', last);
       if (stop) return await finish(deps, run, stop);
     }
     for (;;) {
@@ -85,12 +93,27 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       }
       const outcome = await act(deps, run, decision, { fromStore });
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
-      await commit(deps, run, decision, outcome.results, outcome.toolCalls);
+      // Structured output: a final answer is parsed and validated before its step commits; a
+      // failed one is committed with a repair request (a user message), or ends the run once the budget is spent.
+      let repair: UserMessage | undefined;
+      let invalid: Stop | undefined;
+      let parsed: { readonly value: unknown } | undefined;
+      if (run.output && !decision.message.toolCalls?.length && outcome.error === undefined) {
+        const verdict = await checkAnswer(decision.message.content, run.output.schema);
+        if (verdict.ok) parsed = { value: verdict.value };
+        else if (run.outputRepairs < run.output.maxRepairs) repair = repairMessage(run.output.spec, verdict.problems);
+        else invalid = outputInvalid(run, verdict.problems);
+      }
+      await commit(deps, run, decision, outcome.results, outcome.toolCalls, repair);
+      if (parsed) run.parsedOutput = parsed;
+      if (repair) run.outputRepairs++;
       if (outcome.error !== undefined) throw outcome.error;
       const abortStop = abortToStop(run);
       if (abortStop) return await finish(deps, run, abortStop);
+      if (invalid) return await finish(deps, run, invalid);
       if (outcome.stop) return await finish(deps, run, outcome.stop);
-      const stop = await checkStop(deps, run, 'after_step', decision.message);
+      // After a repair request the answer is not final: stop policies see no last message.
+      const stop = await checkStop(deps, run, 'after_step', repair ? undefined : decision.message);
       if (stop) return await finish(deps, run, stop);
     }
   } catch (error) {
@@ -167,7 +190,15 @@ async function readAnnotations(deps: RunDeps, runId: string): Promise<Map<string
   }
 }
 
+/** The outcome of a final answer that still fails the schema with the repair budget spent. */
+function outputInvalid(run: ActiveRun, problems: readonly string[]): Stop {
+  const message = `the final answer does not match the output schema "${run.output!.spec.name}" after ${run.outputRepairs} repair(s): ${problems.join('; ')}`;
+  return { reason: 'output_invalid', detail: message, error: { code: 'output_invalid', message } };
+}
+
+/** The last assistant message of the history — none when the history ends with a user message (a repair request). */
 function lastAssistant(run: ActiveRun): AssistantMessage | undefined {
+  if (run.history[run.history.length - 1]?.role === 'user') return undefined;
   for (let i = run.history.length - 1; i >= 0; i--) {
     const message = run.history[i]!;
     if (message.role === 'assistant') return message;
@@ -228,8 +259,9 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
   return undefined;
 }
 
-async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], toolCalls: number): Promise<void> {
+async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], toolCalls: number, repair?: UserMessage): Promise<void> {
   const messages: Message[] = [decision.message, ...results];
+  if (repair) messages.push(repair);
   const violations = findPairingViolations(messages);
   if (violations.length > 0) throw new AgentrtError('transcript_invalid', `step ${decision.stepIndex} would break tool pairing: ${violations[0]}`);
   const step: StepRecord = {
@@ -249,6 +281,7 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);
   run.history.push(...messages);
+  if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;
   addUsage(run.committedUsage, decision.usage);
@@ -265,15 +298,22 @@ async function renewLease(deps: RunDeps, run: ActiveRun): Promise<void> {
   run.lastRenewMono = monotonicMs();
 }
 
-function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingApproval[]): RunResult {
-  let output: string | undefined;
-  for (let i = run.history.length - 1; i >= 0; i--) {
-    const message = run.history[i]!;
-    if (message.role === 'assistant' && message.content) {
-      output = message.content;
-      break;
+/**
+ * The result. `output` is the last answer text since the newest user message — or, for a
+ * structured run, the parsed value once a final answer validated (never the raw text).
+ */
+function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingApproval[]): RunResult<unknown> {
+  let output: unknown;
+  if (run.output) output = run.parsedOutput?.value;
+  else {
+    for (let i = run.history.length - 1; i >= 0; i--) {
+      const message = run.history[i]!;
+      if (message.role === 'assistant' && message.content) {
+        output = message.content;
+        break;
+      }
+      if (message.role === 'user') break;
     }
-    if (message.role === 'user') break;
   }
   return {
     runId: run.runId,
@@ -294,7 +334,7 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
 
 const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
 
-async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult> {
+async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult<unknown>> {
   // A stop policy's detail is plugin text: redacted (and bounded) like every other message the result carries.
   if (stop.detail) stop = { ...stop, detail: redactAndCap(String(stop.detail), MAX_DETAIL_CHARS, deps.config.redactor).text };
   let result = buildResult(run, stop);
@@ -312,21 +352,28 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   } else if (LIMIT_REASONS.has(result.stopReason)) {
     run.log.emit({ type: 'limit_reached', stopReason: result.stopReason, detail: result.stopDetail ?? result.stopReason });
   }
+  // A structured value is recorded in its JSON form; the caller gets the value zod produced.
+  const live = result;
+  if (run.output && result.output !== undefined) {
+    const { output, ...rest } = result;
+    const json = jsonForm(output);
+    result = json === undefined ? rest : { ...rest, output: json };
+  }
   run.log.emit({ type: 'run_finished', result });
   run.finished = true;
   const events = run.log.unwritten;
   try {
     const recorded = await deps.store.finishRun({ runId: run.runId, result, events, lease: run.lease });
     run.log.markWritten(events.length);
-    return recorded;
+    return recorded.endedAt === result.endedAt && recorded.stopReason === result.stopReason && live.output !== undefined ? { ...recorded, output: live.output } : recorded;
   } catch (error) {
     // The store is unreachable: report it; the run stays resumable from its last committed step.
     const info = errorInfo(deps, error);
-    return { ...result, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
+    return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
   }
 }
 
-async function pause(deps: RunDeps, run: ActiveRun, pending: readonly PendingApproval[]): Promise<RunResult> {
+async function pause(deps: RunDeps, run: ActiveRun, pending: readonly PendingApproval[]): Promise<RunResult<unknown>> {
   const result = buildResult(run, { reason: 'awaiting_approval', detail: `${pending.length} tool call(s) await approval` }, pending);
   run.log.emit({ type: 'approval_requested', stepIndex: run.stepIndex, approvals: pending });
   run.log.emit({ type: 'run_paused', result });

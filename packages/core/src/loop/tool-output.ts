@@ -1,3 +1,6 @@
+import { checkContent, isContentPartArray, normalizeContent } from '../content/validate.js';
+import type { ContentPart, MessageContent } from '../messages.js';
+
 /** Serialized tool output. */
 export type OutputOutcome = { readonly ok: true; readonly text: string; readonly truncated: boolean; readonly originalLength: number } | { readonly ok: false; readonly message: string };
 
@@ -115,4 +118,71 @@ export function describeThrown(error: unknown, maxChars = 1_000_000): string {
     const text = JSON.stringify(error);
     return text === undefined ? String(error) : bound(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
   }, `[unserializable ${typeof error}]`);
+}
+
+/** At most this many parts in one tool result. */
+export const MAX_TOOL_RESULT_PARTS = 256;
+
+/** A tool's return value as message content. */
+export type ToolContentOutcome =
+  | { readonly ok: true; readonly content: MessageContent; readonly truncated: boolean }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * Turns a tool's return value into message content: a content-part array (see
+ * `isContentPartArray`) stays parts — checked like run input (`content_invalid`,
+ * `content_too_large`), its text parts sharing the `maxChars` budget and redacted by `redactor`
+ * before they are cut (never the base64 data); anything else is serialized to text as by
+ * `serializeToolOutput` and then redacted and capped by `redactAndCap`.
+ */
+export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
+  try {
+    return contentOf(value, options);
+  } catch (error) {
+    // A hostile value (a throwing getter, a revoked proxy) fails the call, never the run.
+    return { ok: false, code: 'tool_failed', message: `tool output could not be read (${describeThrown(error)})` };
+  }
+}
+
+function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
+  if (!isContentPartArray(value)) {
+    const serialized = serializeToolOutput(value, options.maxChars);
+    if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };
+    // Redacted before it is cut (a cut never shows part of a secret), and only what is kept.
+    const capped = redactAndCap(serialized.text, options.maxChars, options.redactor);
+    return { ok: true, content: capped.text, truncated: capped.truncated || serialized.truncated };
+  }
+  if (value.length > MAX_TOOL_RESULT_PARTS) return { ok: false, code: 'content_invalid', message: `the tool returned ${value.length} content parts; at most ${MAX_TOOL_RESULT_PARTS} are allowed` };
+  const problem = checkContent(value, { where: 'output', maxPartBytes: options.maxPartBytes });
+  if (problem) return { ok: false, code: problem.code, message: problem.message };
+  const parts = normalizeContent(value) as ContentPart[];
+  const lengths = parts.map((part) => (part.type === 'text' ? part.text.length : 0));
+  const allowed = shareBudget(lengths, options.maxChars);
+  let truncated = false;
+  const content = parts.map((part, index): ContentPart => {
+    if (part.type !== 'text') return part;
+    // Redacted before it is cut to its share of the budget, like any other tool text.
+    const capped = redactAndCap(part.text, allowed[index]!, options.redactor);
+    let text = capped.text;
+    if (capped.truncated && text.length >= part.text.length) text = options.redactor ? options.redactor.text(part.text) : part.text; // a marker longer than the text: keep the text
+    else if (capped.truncated) truncated = true;
+    return text === part.text ? part : { type: 'text', text };
+  });
+  return { ok: true, content, truncated };
+}
+
+/**
+ * Splits a character budget over texts of the given lengths: texts shorter than an even share
+ * keep their length, the others split what is left evenly. Sums to at most `budget`.
+ */
+export function shareBudget(lengths: readonly number[], budget: number): number[] {
+  const order = lengths.map((length, index) => ({ length, index })).filter((item) => item.length > 0).sort((a, b) => a.length - b.length);
+  const out = lengths.map(() => 0);
+  let left = budget;
+  order.forEach((item, i) => {
+    const share = Math.floor(left / (order.length - i));
+    out[item.index] = Math.min(item.length, share);
+    left -= out[item.index]!;
+  });
+  return out;
 }

@@ -52,7 +52,8 @@ export function pairToolMessages(messages: readonly Message[]): PairingResult {
       out.push(kept.length === message.toolCalls.length ? message : { ...message, toolCalls: kept });
       for (const call of kept) out.push(results.get(call.id)!);
     } else if (message.content) {
-      out.push({ role: 'assistant', content: message.content } satisfies AssistantMessage);
+      // The calls go, the text stays — with the reasoning that came with it.
+      out.push({ role: 'assistant', content: message.content, ...(message.reasoning?.length ? { reasoning: message.reasoning } : {}) } satisfies AssistantMessage);
     } else {
       repaired++;
     }

@@ -14,9 +14,11 @@ import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } fr
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
 import { findPairingViolations } from '../loop/transcript.js';
-import type { Message } from '../messages.js';
+import { checkContent, normalizeContent } from '../content/validate.js';
+import type { Message, MessageContent } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { RunResult, RunStatus } from '../result.js';
+import { outputSpecFor, type OutputMode } from '../loop/structured-output.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { KILL_ALL_SCOPE, type Lease, type RunRecord, type StateStore } from '../store/state-store.js';
 import { builtInStopPolicies } from '../stop/built-in.js';
@@ -30,9 +32,15 @@ import { exceedsDepth } from '../util/json-depth.js';
 import { AsyncQueue } from './async-queue.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
-/** Options of one run. */
-export interface RunOptions {
-  /** A user message, or a whole initial transcript (system, user, …). */
+/**
+ * Options of one run. `T` is the type of `result.output` when `output` (a zod schema) is given.
+ */
+export interface RunOptions<T = unknown> {
+  /**
+   * A user message, or a whole initial transcript (system, user, …). User and tool messages may
+   * hold content parts (text, images, files; see docs/messages.md), checked before the run is
+   * created: malformed parts reject `run()` with `content_invalid`, oversize ones with `content_too_large`.
+   */
   readonly input: string | readonly Message[];
   /** Prepended as a system message when `input` is a string. */
   readonly system?: string;
@@ -44,10 +52,18 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** JSON metadata stored with the run and passed to hooks and stop policies. */
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * Structured output: a zod object schema the final answer must match. `result.output` is then the
+   * parsed value; an answer that does not parse or validate is fed back to the model (at most
+   * `maxOutputRepairs` times), then the run stops with `output_invalid`. Default: the runtime's `output`.
+   */
+  readonly output?: z.ZodType<T>;
+  /** Repair budget of this run (0–10). Default: the runtime's `maxOutputRepairs` (2). */
+  readonly maxOutputRepairs?: number;
 }
 
 /** Options of `resume`. */
-export interface ResumeOptions {
+export interface ResumeOptions<T = unknown> {
   /** Decisions for paused tool calls, by tool call id (`'approve'`/`'deny'` and `true`/`false` are accepted as shorthands). */
   readonly approvals?: Readonly<Record<string, ApprovalDecision | 'approve' | 'deny' | boolean>>;
   readonly signal?: AbortSignal;
@@ -56,17 +72,25 @@ export interface ResumeOptions {
    * expired yet), keep trying for this long before failing with `run_conflict`. Default 0.
    */
   readonly waitForLeaseMs?: number;
+  /**
+   * The output schema of a run started with `run({ output })` (a structured run started with the
+   * runtime's default `output` needs none). It must describe the same JSON schema, else `resume_mismatch`.
+   */
+  readonly output?: z.ZodType<T>;
 }
 
+// Parts are checked by `checkContent` after this shape check (typed content_invalid / content_too_large).
+const contentSchema = z.union([z.string(), z.array(z.unknown())]);
 const messageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: z.string() }),
-  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({ role: z.literal('user'), content: contentSchema }),
   z.object({
     role: z.literal('assistant'),
     content: z.string(),
     toolCalls: z.array(z.object({ id: z.string().min(1), name: z.string(), args: z.unknown() })).optional(),
+    reasoning: z.array(z.object({ text: z.string(), providerData: z.record(z.string(), z.unknown()).optional() })).optional(),
   }),
-  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: z.string(), isError: z.boolean().optional(), code: z.string().optional() }),
+  z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: contentSchema, isError: z.boolean().optional(), code: z.string().optional() }),
 ]);
 const runOptionsSchema = z.object({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
@@ -75,6 +99,8 @@ const runOptionsSchema = z.object({
   idempotencyKey: z.string().min(1).max(500).optional(),
   signal: z.instanceof(AbortSignal).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  output: z.unknown().optional(),
+  maxOutputRepairs: z.number().int().min(0).max(10).optional(),
 });
 const decisionSchema = z.strictObject({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() });
 /** `{ id: { decision, reason? } }`, or the shorthands `{ id: 'approve' | 'deny' }` and `{ id: true | false }`. */
@@ -98,9 +124,9 @@ const approvalsSchema = z.record(z.string(), approvalSchema);
  * ```
  */
 @injectable()
-export class AgentRuntime {
+export class AgentRuntime<TOut = string> {
   private readonly deps: RunDeps;
-  private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult> }>();
+  private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult<unknown>> }>();
   private unsubscribeKills: (() => void) | undefined;
   private readonly disposables: readonly Disposable[];
   /** Calls every `onEvent` hook; undefined when none is registered (then events cost nothing more). */
@@ -150,12 +176,28 @@ export class AgentRuntime {
     return this.deps.store;
   }
 
-  /** Runs an agent to its stop. Equivalent to draining `stream()`. */
-  async run(options: string | RunOptions): Promise<RunResult> {
+  /**
+   * Runs an agent to its stop. Equivalent to draining `stream()`. With `output` (a zod object
+   * schema), `result.output` is the parsed, typed value.
+   *
+   * @example
+   * ```ts
+   * const result = await runtime.run({ input: 'Weather in Paris?', output: z.object({ tempC: z.number() }) });
+   * if (result.stopReason === 'final_answer') console.log(result.output?.tempC);
+   * ```
+   */
+  run<T>(options: RunOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
+  run(options: string | (RunOptions<never> & { readonly output?: undefined })): Promise<RunResult<TOut>>;
+  run(options: string | RunOptions): Promise<RunResult<unknown>>;
+  async run(options: string | RunOptions): Promise<RunResult<unknown>> {
     return this.start(typeof options === 'string' ? { input: options } : options, undefined, false);
   }
 
-  /** Runs an agent and yields its events live; the last event (`run_finished` or `run_paused`) carries the result. */
+  /**
+   * Runs an agent and yields its events live; the last event (`run_finished` or `run_paused`)
+   * carries the result (a structured `output` in its JSON form). Reasoning and answer text
+   * stream as distinct transient events (`model_reasoning_delta`, `model_delta`).
+   */
   stream(options: string | RunOptions): AsyncIterable<RunEvent> {
     const queue = new AsyncQueue<RunEvent>();
     const input = typeof options === 'string' ? { input: options } : options;
@@ -174,7 +216,10 @@ export class AgentRuntime {
    * or a retryable error. A terminal run returns its recorded result unchanged.
    * Recorded tool results are replayed, never re-executed.
    */
-  async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult> {
+  resume<T>(runId: string, options: ResumeOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
+  resume(runId: string, options?: ResumeOptions<never> & { readonly output?: undefined }): Promise<RunResult<TOut>>;
+  resume(runId: string, options?: ResumeOptions): Promise<RunResult<unknown>>;
+  async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult<unknown>> {
     // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
     const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
     const local = this.active.get(runId);
@@ -186,6 +231,7 @@ export class AgentRuntime {
     if (record.toolsFingerprint !== this.deps.toolsFingerprint) {
       throw new RunError('resume_mismatch', `run ${runId} started with a different tool set; resume it with the same tools (names, descriptions and schemas)`);
     }
+    const output = this.resumeOutput(record, options.output);
     const lease = await this.acquireLease(runId, options.waitForLeaseMs ?? 0);
     try {
       // Re-read under the lease: the previous owner may have moved the run on before it stopped.
@@ -200,7 +246,7 @@ export class AgentRuntime {
         const decision = ownValue(approvals, pending.toolCallId);
         if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
       }
-      const run = new ActiveRun(record, steps, lease, log, bound, true);
+      const run = new ActiveRun(record, steps, lease, log, bound, true, output);
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
       await this.deps.store.updateRun({ runId, status: 'running', events, lease });
@@ -317,16 +363,47 @@ export class AgentRuntime {
     return new EventLog(record.runId, { seq: record.lastEventSeq, hash: record.lastEventHash }, this.config.redactor, this.config.hashChain, listener, this.observer);
   }
 
-  private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult> {
+  /** The output mode of a resumed run: the stored spec, checked against the schema given now (or the runtime default). */
+  private resumeOutput(record: RunRecord, given: unknown): OutputMode | undefined {
+    const stored = record.structuredOutput;
+    if (!stored) {
+      if (given !== undefined) throw new RunError('resume_mismatch', `run ${record.runId} was started without an output schema; resume it without one`);
+      return undefined;
+    }
+    const schema = given ?? this.config.output?.schema;
+    if (schema === undefined) throw new RunError('resume_mismatch', `run ${record.runId} was started with the output schema "${stored.spec.name}"; pass it again: resume(runId, { output })`);
+    const spec = given === undefined ? this.config.output!.spec : outputSpecFor(given, 'output');
+    if (fingerprint(spec) !== fingerprint(stored.spec)) {
+      throw new RunError('resume_mismatch', `run ${record.runId} was started with a different output schema than the one given now`);
+    }
+    return { schema: schema as z.ZodType, spec: stored.spec, maxRepairs: stored.maxRepairs };
+  }
+
+  private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult<unknown>> {
     const options = parseOptions(runOptionsSchema, raw, 'run');
     if (options.metadata !== undefined) checkMetadata(options.metadata);
-    const input: Message[] = typeof options.input === 'string'
-      ? [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }]
-      : (options.input as Message[]);
+    const limits = this.config.limits;
+    let input: Message[];
+    if (typeof options.input === 'string') {
+      input = [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }];
+    } else {
+      // Parts are checked before anything is created: bad input creates no run.
+      input = (options.input as Message[]).map((message, index) => {
+        if (message.role !== 'user' && message.role !== 'tool') return message;
+        const problem = checkContent(message.content, { where: `input.${index}.content`, maxPartBytes: limits.maxPartBytes });
+        if (problem) throw problem;
+        return typeof message.content === 'string' ? message : ({ ...message, content: normalizeContent(message.content as MessageContent) } as Message);
+      });
+    }
     // The history is paired by construction from here on; an initial transcript must start that way (invariant I3).
     const violations = findPairingViolations(input);
     if (violations.length > 0) throw new ConfigError('run.input', `the transcript breaks tool pairing: ${violations[0]} (every assistant tool call needs exactly one result right after it)`);
-    const inputFingerprint = fingerprint(input);
+    const output: OutputMode | undefined = options.output !== undefined
+      ? { schema: options.output as z.ZodType, spec: outputSpecFor(options.output, 'run.output'), maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs }
+      : this.config.output ? { ...this.config.output, maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs } : undefined;
+    const structuredOutput = output ? { spec: output.spec, maxRepairs: output.maxRepairs } : undefined;
+    // A text run keeps the fingerprint of earlier versions (idempotency keys stay valid across upgrades).
+    const inputFingerprint = structuredOutput ? fingerprint({ input, structuredOutput }) : fingerprint(input);
     const runId = options.runId ?? globalThis.crypto.randomUUID();
     const { run: record, created } = await this.deps.store.createRun({
       runId,
@@ -335,6 +412,7 @@ export class AgentRuntime {
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
       inputFingerprint,
       toolsFingerprint: this.deps.toolsFingerprint,
+      ...(structuredOutput ? { structuredOutput } : {}),
       createdAt: nowIso(),
     });
     if (!created) {
@@ -347,7 +425,7 @@ export class AgentRuntime {
     if (!lease) throw new StoreError('run_conflict', `run ${runId} is already owned by another runtime`);
     try {
       const log = this.newLog(record, listener);
-      const run = new ActiveRun(record, [], lease, log, new Map(), false);
+      const run = new ActiveRun(record, [], lease, log, new Map(), false, output);
       log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
       return await this.drive(run, options.signal, stream);
     } finally {
@@ -355,7 +433,7 @@ export class AgentRuntime {
     }
   }
 
-  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult> {
+  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult<unknown>> {
     this.watchKills();
     const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
     if (signal?.aborted) onCancel();
@@ -371,7 +449,7 @@ export class AgentRuntime {
   }
 
   /** Returns an existing run's result, waiting while it is driven here or elsewhere (bounded by the run timeout). */
-  private async awaitExisting(record: RunRecord): Promise<RunResult> {
+  private async awaitExisting(record: RunRecord): Promise<RunResult<unknown>> {
     const local = this.active.get(record.runId);
     if (local) return local.done;
     const deadline = Date.now() + this.config.limits.timeoutMs + this.config.leaseTtlMs;
@@ -392,7 +470,7 @@ export class AgentRuntime {
     const log = this.newLog(record, undefined);
     const endedAt = nowIso();
     const { pendingApprovals: _pending, ...previous } = record.result ?? ({} as Partial<RunResult>);
-    const result: RunResult = {
+    const result: RunResult<unknown> = {
       ...previous,
       runId: record.runId,
       status: 'stopped',

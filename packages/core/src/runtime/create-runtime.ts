@@ -7,15 +7,15 @@ import type { ModelAdapter } from '../model.js';
 import type { Plugin } from '../plugin.js';
 import type { StateStore } from '../store/state-store.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
-import { TOKENS } from '../tokens.js';
+import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { AgentRuntime } from './agent-runtime.js';
 import { loadPluginEntry, pluginContainer, type PluginEntry } from './plugin-loader.js';
 import { registeredProviders, resolveModelString } from '../model/model-provider.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import { resolveRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
 /** Options of `createRuntime`: the parts, the plugins and the behaviour config. */
-export interface CreateRuntimeOptions extends RuntimeConfig {
+export interface CreateRuntimeOptions<TOut = string> extends RuntimeConfig<TOut> {
   /**
    * The model: an adapter, or a `provider:model` string resolved through registered model
    * providers (e.g. `'openai:gpt-4o-mini'` with `plugins: [openaiProvider()]`). Required unless
@@ -50,7 +50,10 @@ const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context',
 /**
  * Builds an `AgentRuntime` in a fresh child container: registers the parts under `TOKENS`,
  * runs each plugin's `register`, then resolves the runtime. Invalid options throw
- * `ConfigError` naming the field. Every limit has a finite default.
+ * `ConfigError` naming the field — the runtime's own options (limits, policy, pricing, …) are
+ * validated before any plugin runs. Every limit has a finite default. When construction fails
+ * after a plugin registered a `TOKENS.Disposable`, it is closed (in the background here; awaited
+ * by `createRuntimeAsync`).
  *
  * Plugins' `register` must be synchronous here; use `createRuntimeAsync` for async plugins.
  *
@@ -63,32 +66,68 @@ const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context',
  * });
  * ```
  */
-export function createRuntime(options: CreateRuntimeOptions): AgentRuntime {
+export function createRuntime<TOut = string>(options: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
   const container = prepare(options);
-  for (const entry of options.plugins ?? []) {
-    if (typeof entry === 'string' || (typeof entry === 'object' && entry !== null && 'module' in entry)) {
-      throw new ConfigError('plugins', `plugin ${JSON.stringify(typeof entry === 'string' ? entry : entry.module)} is given by module specifier; use createRuntimeAsync()`);
+  try {
+    for (const entry of options.plugins ?? []) {
+      if (typeof entry === 'string' || (typeof entry === 'object' && entry !== null && 'module' in entry)) {
+        throw new ConfigError('plugins', `plugin ${JSON.stringify(typeof entry === 'string' ? entry : entry.module)} is given by module specifier; use createRuntimeAsync()`);
+      }
+      const { plugin, options: pluginOptions, namespace } = 'plugin' in entry && !('register' in entry) ? entry : { plugin: entry as Plugin<unknown> };
+      const pending = plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
+      if (pending && typeof (pending as Promise<void>).then === 'function') {
+        // Whatever the pending registration opens later cannot be tracked; let it settle quietly.
+        (pending as Promise<void>).catch(() => undefined);
+        throw new ConfigError('plugins', `plugin "${plugin.name}" registers asynchronously; use createRuntimeAsync()`);
+      }
     }
-    const { plugin, options: pluginOptions, namespace } = 'plugin' in entry && !('register' in entry) ? entry : { plugin: entry as Plugin<unknown> };
-    const pending = plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
-    if (pending && typeof (pending as Promise<void>).then === 'function') {
-      throw new ConfigError('plugins', `plugin "${plugin.name}" registers asynchronously; use createRuntimeAsync()`);
-    }
+    return finish(container, options);
+  } catch (error) {
+    // Synchronous construction cannot wait for the resources to close; they close in the background.
+    void closeRegistered(container);
+    throw error;
   }
-  return finish(container, options);
 }
 
-/** Like `createRuntime`, importing plugins given by module specifier and awaiting each `register`. */
-export async function createRuntimeAsync(options: CreateRuntimeOptions): Promise<AgentRuntime> {
+/**
+ * Like `createRuntime`, importing plugins given by module specifier and awaiting each `register`.
+ * When construction fails (a plugin throws, or the assembled runtime is invalid), every
+ * `TOKENS.Disposable` registered so far is closed before the error is rethrown, so a plugin's
+ * server processes or connections never outlive a runtime that was never returned.
+ */
+export async function createRuntimeAsync<TOut = string>(options: CreateRuntimeOptions<TOut>): Promise<AgentRuntime<TOut>> {
   const container = prepare(options);
-  for (const entry of options.plugins ?? []) {
-    const { plugin, options: pluginOptions, namespace } = await loadPluginEntry(entry, options.pluginBase);
-    await plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
+  try {
+    for (const entry of options.plugins ?? []) {
+      const { plugin, options: pluginOptions, namespace } = await loadPluginEntry(entry, options.pluginBase);
+      await plugin.register(pluginContainer(container, plugin.name, namespace), pluginOptions);
+    }
+    return finish(container, options);
+  } catch (error) {
+    await closeRegistered(container);
+    throw error;
   }
-  return finish(container, options);
 }
 
-function prepare(options: CreateRuntimeOptions): DependencyContainer {
+/** Closes the resources plugins registered in this runtime's own container (never its parent's), best effort. */
+async function closeRegistered(container: DependencyContainer): Promise<void> {
+  if (!container.isRegistered(TOKENS.Disposable, false)) return;
+  let resources: Disposable[];
+  try {
+    resources = container.resolveAll<Disposable>(TOKENS.Disposable);
+  } catch {
+    return;
+  }
+  await Promise.all(resources.map(async (resource) => {
+    try {
+      await resource?.close?.();
+    } catch {
+      // one failing resource must not keep the others open, nor hide the construction error
+    }
+  }));
+}
+
+function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an options object');
   const container = (options.container ?? rootContainer).createChildContainer();
   if (options.model !== undefined && typeof options.model !== 'string') container.register(TOKENS.ModelAdapter, { useValue: options.model });
@@ -104,16 +143,23 @@ function prepare(options: CreateRuntimeOptions): DependencyContainer {
     const ok = typeof entry === 'string' || (typeof entry === 'object' && entry !== null && (typeof (entry as Plugin).register === 'function' || 'module' in entry || 'plugin' in entry));
     if (!ok) throw new ConfigError(`plugins.${i}`, 'expected a Plugin, a module specifier, or { module, options?, namespace? }');
   }
+  // The runtime's own options are checked before any plugin runs (and opens resources); the
+  // price of a model that only a plugin provides is checked once it is known.
+  const model = typeof options.model === 'object' && options.model !== null && typeof options.model.provider === 'string' && typeof options.model.model === 'string' ? options.model : undefined;
+  resolveRuntimeConfig(runtimeConfigOf(options), model);
   return container;
 }
 
-function finish(container: DependencyContainer, options: CreateRuntimeOptions): AgentRuntime {
+const runtimeConfigOf = (options: CreateRuntimeOptions<unknown>): RuntimeConfig<unknown> => Object.fromEntries(Object.entries(options).filter(([key]) => !PART_KEYS.has(key))) as RuntimeConfig<unknown>;
+
+function finish<TOut>(container: DependencyContainer, options: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
   if (typeof options.model === 'string') {
     // Providers come from plugins, so a model string is resolved once they have registered.
     container.register(TOKENS.ModelAdapter, { useValue: resolveModelString(options.model, registeredProviders(container), options.modelOptions) });
   }
   if (!container.isRegistered(TOKENS.ModelAdapter, true)) throw new ConfigError('model', 'a model adapter is required');
-  const config = Object.fromEntries(Object.entries(options).filter(([key]) => !PART_KEYS.has(key))) as RuntimeConfig;
+  const config = runtimeConfigOf(options);
   if (!container.isRegistered(TOKENS.RuntimeConfig, false)) container.register(TOKENS.RuntimeConfig, { useValue: config });
-  return container.resolve(AgentRuntime);
+  // The class is generic only in the type of `result.output`, which `options.output` decides.
+  return container.resolve(AgentRuntime) as AgentRuntime<TOut>;
 }

@@ -5,10 +5,14 @@ import {
   findPrice, parseOptions, resolveLimits, resolveLoopDetection, resolvePricing, resolveToolPolicy,
   type Limits, type LoopDetectionOptions, type ModelPrice, type PricingTable, type ResolvedLimits, type ToolPolicy,
 } from '../limits.js';
-import type { ModelAdapter } from '../model.js';
+import type { ModelAdapter, OutputSpec } from '../model.js';
+import { DEFAULT_MAX_OUTPUT_REPAIRS, outputSpecFor } from '../loop/structured-output.js';
 
-/** Runtime behaviour options (everything but the parts). Register under `TOKENS.RuntimeConfig` when composing by hand. */
-export interface RuntimeConfig {
+/**
+ * Runtime behaviour options (everything but the parts). Register under `TOKENS.RuntimeConfig` when composing by hand.
+ * `TOut` is the type of `result.output` for runs that give no schema of their own: the answer text, or the `output` schema's value.
+ */
+export interface RuntimeConfig<TOut = string> {
   readonly limits?: Limits;
   readonly toolPolicy?: ToolPolicy;
   /** Extends/overrides the built-in pricing table (keys `provider:model`, `model` or `provider:*`). */
@@ -31,6 +35,13 @@ export interface RuntimeConfig {
   readonly leaseTtlMs?: number;
   /** Lease owner id of this runtime (default: a random id). */
   readonly owner?: string;
+  /**
+   * Default structured output of every run (a run's own `output` wins): a zod object schema the
+   * final answer must match; `result.output` is then the parsed value. See docs/messages.md.
+   */
+  readonly output?: z.ZodType<TOut>;
+  /** Failed final answers fed back to the model (with the validation errors) before the run stops with `output_invalid`. 0–10, default 2. */
+  readonly maxOutputRepairs?: number;
 }
 
 /** Runtime config with every default applied. */
@@ -46,6 +57,9 @@ export interface ResolvedRuntimeConfig {
   readonly onUnknownOutcome: 'report' | 'ask';
   readonly leaseTtlMs: number;
   readonly owner: string;
+  /** The default output schema and the spec sent to models for it. */
+  readonly output: { readonly schema: z.ZodType; readonly spec: OutputSpec } | undefined;
+  readonly maxOutputRepairs: number;
 }
 
 const restSchema = z.object({
@@ -54,18 +68,23 @@ const restSchema = z.object({
   onUnknownOutcome: z.enum(['report', 'ask']).optional(),
   leaseTtlMs: z.number().int().min(100).max(3_600_000).optional(),
   owner: z.string().min(1).max(200).optional(),
+  maxOutputRepairs: z.number().int().min(0).max(10).optional(),
 });
 
-/** Validates config against the model in use. Throws `ConfigError` naming the field, e.g. a cost cap with no price. */
-export function resolveRuntimeConfig(config: RuntimeConfig, model: ModelAdapter): ResolvedRuntimeConfig {
+/**
+ * Validates config against the model in use. Throws `ConfigError` naming the field, e.g. a cost cap with no price.
+ * Without a model (not known yet, e.g. before plugins provide it) every check but the price lookup runs.
+ */
+export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick<ModelAdapter, 'provider' | 'model'> | undefined): ResolvedRuntimeConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('config', 'expected an options object');
   const limits = resolveLimits(config.limits);
   const pricing = resolvePricing(config.pricing);
-  const price = findPrice(pricing, model.provider, model.model);
-  if (limits.maxCostUsd !== undefined && !price) {
+  const price = model ? findPrice(pricing, model.provider, model.model) : undefined;
+  if (model && limits.maxCostUsd !== undefined && !price) {
     throw new ConfigError('limits.maxCostUsd', `a cost cap needs a price for "${model.provider}:${model.model}"; add it to options.pricing`);
   }
   const rest = parseOptions(restSchema, config, '');
+  const output = config.output === undefined ? undefined : { schema: config.output as z.ZodType, spec: outputSpecFor(config.output, 'output') };
   return Object.freeze({
     limits,
     toolPolicy: resolveToolPolicy(config.toolPolicy),
@@ -78,5 +97,7 @@ export function resolveRuntimeConfig(config: RuntimeConfig, model: ModelAdapter)
     onUnknownOutcome: rest.onUnknownOutcome ?? 'report',
     leaseTtlMs: rest.leaseTtlMs ?? 30_000,
     owner: rest.owner ?? `runtime-${globalThis.crypto.randomUUID()}`,
+    output,
+    maxOutputRepairs: rest.maxOutputRepairs ?? DEFAULT_MAX_OUTPUT_REPAIRS,
   });
 }

@@ -18,7 +18,10 @@ export interface StopCheckContext {
   readonly usage: Usage;
   /** Monotonic milliseconds since this drive of the run started. */
   readonly elapsedMs: number;
-  /** The assistant message of the step just committed (`after_step`). */
+  /**
+   * The assistant message of the step just committed (`after_step`). Undefined when that step
+   * ended with a structured-output repair request: its answer was not accepted, so it is not final.
+   */
   readonly lastMessage: AssistantMessage | undefined;
   readonly limits: ResolvedLimits;
   readonly metadata: Readonly<Record<string, unknown>>;

@@ -1,16 +1,21 @@
 import { StoreError } from '../errors/store-error.js';
 
-/** Version of the JSON shapes stores persist (runs, steps, events, ledger entries). */
-export const STORED_FORMAT_VERSION = 1;
+/**
+ * Newest version of the JSON shapes stores persist (runs, steps, events, ledger entries) that
+ * this core reads. 1: the original shapes. 2: image/file parts may be blob references
+ * (`extractBlobs`) whose data the store keeps elsewhere — readers that predate them refuse such records.
+ */
+export const STORED_FORMAT_VERSION = 2;
 
 const dropProto = (key: string, value: unknown) => (key === '__proto__' ? undefined : value);
 
 /**
- * Serializes a record for a durable store, stamped with the format version (`v`).
+ * Serializes a record for a durable store, stamped with the format version (`v`): 1 by default,
+ * so older readers keep reading what they understand; pass 2 for a record holding blob references.
  * Stores persist only JSON; this is the one place that shape is decided.
  */
-export function encodeStored(value: object): string {
-  return JSON.stringify({ v: STORED_FORMAT_VERSION, ...value });
+export function encodeStored(value: object, version: 1 | 2 = 1): string {
+  return JSON.stringify({ v: version, ...value });
 }
 
 /**

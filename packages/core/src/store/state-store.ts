@@ -1,5 +1,5 @@
 import type { AssistantMessage, Message, TokenUsage, ToolMessage, Usage } from '../messages.js';
-import type { FinishReason } from '../model.js';
+import type { FinishReason, OutputSpec } from '../model.js';
 import type { PendingApproval, RunResult, RunStatus } from '../result.js';
 import type { SideEffects } from '../tool.js';
 import type { StoredRunEvent } from '../events.js';
@@ -16,6 +16,11 @@ export interface RunRecord {
   readonly inputFingerprint: string;
   /** sha256 of the tool specs the run started with; resuming with another tool set is `resume_mismatch`. */
   readonly toolsFingerprint: string;
+  /**
+   * Structured output the run was started with (`run({ output })` or the runtime default): the
+   * spec sent with every model call and the repair budget. Resume checks the schema against it.
+   */
+  readonly structuredOutput?: { readonly spec: OutputSpec; readonly maxRepairs: number };
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Number of committed steps; the next step to commit has this index. */
@@ -24,8 +29,8 @@ export interface RunRecord {
   readonly usage: Usage;
   /** Tool calls counted so far (committed steps). */
   readonly toolCalls: number;
-  /** The terminal result, or the paused result while awaiting approval. */
-  readonly result?: RunResult;
+  /** The terminal result, or the paused result while awaiting approval. A structured `output` is stored in its JSON form. */
+  readonly result?: RunResult<unknown>;
   /** A decided but not yet committed step (crash between Decide and commit). */
   readonly pendingStep?: PendingStep;
   /** Sequence number of the last persisted event and its hash (hash chain head). */
@@ -51,7 +56,12 @@ export interface PendingStep {
 export interface StepRecord {
   readonly runId: string;
   readonly stepIndex: number;
-  /** The assistant message followed by one tool message per tool call, in call order. */
+  /**
+   * The assistant message followed by one tool message per tool call, in call order. With
+   * structured output, a final answer that failed the schema is followed by one user message
+   * holding the validation problems (the repair request); no other step ends with a user message.
+   * Messages may carry content parts (images, files) and assistant reasoning.
+   */
   readonly messages: readonly Message[];
   readonly usage: Usage;
   /** Tool calls counted in this step. */
@@ -115,6 +125,9 @@ export interface WriteOptions {
  * - `finishRun` records exactly one terminal result; a second call returns the first result unchanged.
  * - A read failure throws `StoreError('store_unavailable')`; it is never reported as "not found".
  * - Errors are `StoreError` with a typed code; driver errors are wrapped, never leaked raw.
+ * - Messages are kept exactly, content parts (base64 `data` included) and assistant `reasoning`
+ *   (with its `providerData`) too. Durable stores should keep large media once per run
+ *   (`extractBlobs` / `restoreBlobs`); a referenced blob that is missing on read is `state_corrupt`.
  */
 export interface StateStore {
   /** Creates a run. With an `idempotencyKey` already used, returns that run and `created: false`. */
@@ -131,9 +144,9 @@ export interface StateStore {
   loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]>;
 
   /** Sets a non-terminal status (`running`, `paused`) with an optional paused result, plus events. */
-  updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void>;
+  updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult<unknown>; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void>;
   /** Records the terminal result once. Returns the recorded result (the first one if already terminal). */
-  finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult>;
+  finishRun(input: { runId: string; result: RunResult<unknown>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult<unknown>>;
 
   /** Appends events with contiguous `seq` (must start at `lastEventSeq + 1`). */
   appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void>;

@@ -1,7 +1,7 @@
 import type { StateStore } from '@agentrt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEffectCounter, type EffectCounter } from '../crash/effect-counter.js';
-import { CRASH_POINTS, runCrashScenario, type CrashSpec } from '../crash/harness.js';
+import { CRASH_POINTS, runCrashChild, runCrashScenario, type CrashSpec } from '../crash/harness.js';
 import { checkCrashRecovery } from '../crash/verify.js';
 
 /** Options of `describeCrashRecovery`. */
@@ -16,10 +16,20 @@ export interface CrashRecoverySuiteOptions {
   readonly runIdPrefix?: string;
 }
 
+/** The stored transcript of a run (input plus every committed step's messages) as JSON text. */
+async function transcript(store: StateStore, runId: string): Promise<string> {
+  const run = await store.getRun(runId);
+  const steps = await store.loadSteps(runId);
+  return JSON.stringify([...(run?.input ?? []), ...steps.flatMap((step) => step.messages)]);
+}
+
 /**
  * The crash harness as a suite: every crash point CP1–CP8 at two steps, each run SIGKILLed in
  * a child process and resumed in a fresh one, then checked for invariants and duplicate
- * effects. `CRASH_ITERATIONS=N` adds N crashes at random points (the on-demand long run).
+ * effects. Then the same for a run holding content parts (an input image, a tool returning an
+ * image, signed reasoning on every turn) at each crash point, whose resumed transcript must be
+ * byte-identical to an uncrashed run's. `CRASH_ITERATIONS=N` adds N crashes at random points
+ * (the on-demand long run).
  */
 export function describeCrashRecovery(options: CrashRecoverySuiteOptions): void {
   const extra = Number(process.env.CRASH_ITERATIONS ?? 0);
@@ -56,6 +66,28 @@ export function describeCrashRecovery(options: CrashRecoverySuiteOptions): void 
       }
       expect(failures).toEqual([]);
       expect(crashedCount).toBeGreaterThanOrEqual(specs.length - extra);
+    }, 600_000);
+
+    it('recovers runs holding images and reasoning at CP1–CP8 with a byte-identical transcript', async () => {
+      const prefix = `${options.runIdPrefix ?? options.name.replace(/[^A-Za-z0-9._:-]/g, '-')}-media`;
+      const common = { storeModule: options.storeModule, storeOptions: options.storeOptions, counterUrl: counter.url, leaseTtlMs: 300, scenario: 'media' as const };
+      const reference = await runCrashChild({ ...common, runId: `${prefix}-reference`, mode: 'start' });
+      expect(reference.stderr).toBe('');
+      expect(reference.result?.stopReason).toBe('final_answer');
+      const expected = await transcript(store, `${prefix}-reference`);
+      expect(expected).toContain('"type":"image"');
+      // CP4 where re-running is clean (the idempotent `put` alone in step 1); every other point at step 0, CP8 at the end.
+      const mediaSpecs: CrashSpec[] = CRASH_POINTS.map((point) => (point === 'CP4' ? { point, step: 1, tool: 'put' } : { point, step: point === 'CP8' ? 3 : 0 }));
+      const failures: string[] = [];
+      for (const crash of mediaSpecs) {
+        const runId = `${prefix}-${crash.point}`;
+        const { crashed, resumed } = await runCrashScenario({ ...common, runId, crash });
+        if (crashed.signal !== 'SIGKILL') failures.push(`${runId}: the first process did not crash (${crashed.stderr.slice(0, 300)})`);
+        if (resumed.stderr && !resumed.result) failures.push(`${runId}: resume failed: ${resumed.stderr.slice(0, 500)}`);
+        failures.push(...(await checkCrashRecovery({ store, runId, result: resumed.result, counter })));
+        if ((await transcript(store, runId)) !== expected) failures.push(`${runId}: the resumed transcript differs from the uncrashed run's`);
+      }
+      expect(failures).toEqual([]);
     }, 600_000);
   });
 }

@@ -1,20 +1,40 @@
-import { AgentrtError, createRuntime, defineTool, type Message, type ModelAdapter, type ModelStreamEvent, type RetryPolicy } from '@agentrt/core';
+import {
+  AgentrtError, createRuntime, defineTool, findPairingViolations, TEXT_ONLY,
+  type Message, type ModelAdapter, type ModelCapabilities, type ModelStreamEvent, type OutputSpec, type RetryPolicy,
+} from '@agentrt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { MEDIA_SAMPLES } from '../corpora/media.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
-import { findPairingViolations } from '@agentrt/core';
+
+/** What `describeModelAdapter` passes to `create`. */
+export interface AdapterSuiteCreateOptions {
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly capabilities?: Partial<ModelCapabilities>;
+  readonly reasoning?: boolean;
+}
 
 /** Options of `describeModelAdapter`. */
 export interface ModelAdapterSuiteOptions {
   readonly name: string;
   /** Starts the provider's strict loopback server. */
   start(steps?: readonly LoopbackStep[]): Promise<LoopbackServer>;
-  /** Builds the adapter under test against the server. */
-  create(server: LoopbackServer, options: { timeoutMs?: number; retry?: RetryPolicy }): ModelAdapter;
+  /**
+   * Builds the adapter under test against the server. `capabilities` overrides what the adapter
+   * declares (the suite uses it to declare a text-only configuration); `reasoning: true` turns on
+   * the provider's reasoning (e.g. Anthropic thinking, Ollama `think`) where the adapter has it.
+   */
+  create(server: LoopbackServer, options: AdapterSuiteCreateOptions): ModelAdapter;
   /** Where the provider's wire format can carry malformed tool-call arguments (`none`: it always sends objects). */
   readonly malformedArgs: 'generate' | 'stream' | 'none';
   /** Whether the provider rejects an orphaned tool result/call with a 400 (Ollama does not). */
   readonly rejectsOrphans: boolean;
+  /**
+   * Whether the adapter reports the model the provider says answered (`ModelResponse.model`, used
+   * for `gen_ai.response.model` in traces). Default true; the loopback servers echo the request's model.
+   */
+  readonly reportsResponseModel?: boolean;
 }
 
 const add = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
@@ -51,9 +71,12 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
 
     it('maps a text answer, its usage and finish reason', async () => {
       const s = await start([{ reply: { text: 'hello there', usage: { inputTokens: 21, outputTokens: 4 } } }]);
-      const response = await options.create(s, { retry: FAST }).generate(request([user('hi')]));
+      const adapter = options.create(s, { retry: FAST });
+      const { model, id, ...response } = await adapter.generate(request([user('hi')]));
       expect(response).toEqual({ message: { role: 'assistant', content: 'hello there' }, usage: { inputTokens: 21, outputTokens: 4 }, finishReason: 'stop' });
       expect(s.requests).toHaveLength(1);
+      if (options.reportsResponseModel !== false) expect(model).toBe(adapter.model);
+      if (id !== undefined) expect(typeof id).toBe('string');
     });
 
     it('maps tool calls with object arguments', async () => {
@@ -84,6 +107,7 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       expect(deltas.join('')).toBe('streamed answer text');
       const final = first.at(-1);
       expect(final?.type === 'response' && final.response.message.content).toBe('streamed answer text');
+      if (options.reportsResponseModel !== false) expect(final?.type === 'response' && final.response.model).toBe(adapter.model);
       const second = await drain(adapter.stream!(request([user('add')])));
       const response = second.at(-1);
       expect(response?.type === 'response' && response.response.message.toolCalls?.[0]).toMatchObject({ name: 'add', args: { a: 1, b: 2 } });
@@ -216,7 +240,11 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       const s = await start([{ hang: true }, { reply: { text: 'no' } }]);
       const controller = new AbortController();
       const pending = options.create(s, { timeoutMs: 30_000, retry: FAST }).generate({ messages: [user('hi')], tools: [], signal: controller.signal });
-      setTimeout(() => controller.abort(new Error('caller gave up')), 50);
+      pending.catch(() => undefined);
+      // Abort once the request is in flight (a cold SDK may take longer than a fixed delay to send it).
+      for (const deadline = Date.now() + 10_000; s.requests.length === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(s.requests).toHaveLength(1);
+      controller.abort(new Error('caller gave up'));
       const started = Date.now();
       await expect(pending).rejects.toThrow('caller gave up');
       expect(Date.now() - started).toBeLessThan(1_000);
@@ -235,5 +263,184 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
         expect(await codeOf(options.create(s, { retry: FAST }).generate(request(unanswered)))).toBe('model_bad_request');
       });
     }
+
+    describeRichMessages(options, start);
   });
 }
+
+/** A stand-in server for reading an adapter's declared capabilities at suite definition time (never contacted). */
+export const PROBE: LoopbackServer = {
+  url: 'http://127.0.0.1:9', requests: [], wire: undefined as never, push: () => undefined, pending: 0,
+  close: async () => undefined, [Symbol.asyncDispose]: async () => undefined,
+};
+
+const png = MEDIA_SAMPLES.png;
+const visible = (s: LoopbackServer) => s.requests.filter((r) => !r.rejected);
+const rejections = (s: LoopbackServer) => s.requests.filter((r) => r.rejected).map((r) => r.rejected!.message);
+const bodyText = (s: LoopbackServer, index: number) => JSON.stringify(s.requests[index]?.body);
+const summary = (s: LoopbackServer, index: number) => {
+  if (!s.wire.inspect) throw new Error(`the ${s.wire.name} loopback wire implements no inspect(); the rich-message cases need it`);
+  return s.wire.inspect(s.requests[index]!.body);
+};
+const shotCall = { id: 'call_shot', name: 'add', args: { a: 1, b: 2 } };
+const withShot = (content: Message & { role: 'tool' }): Message[] => [user('take a screenshot'), { role: 'assistant', content: '', toolCalls: [shotCall] }, content];
+const ANSWER_SPEC: OutputSpec = {
+  name: 'weather',
+  schema: { type: 'object', properties: { city: { type: 'string' }, celsius: { type: 'number' } }, required: ['city', 'celsius'], additionalProperties: false },
+};
+
+/** Capability-driven cases: images, files, tool-result media, unsupported content, reasoning, structured output, maxOutputTokens. */
+function describeRichMessages(options: ModelAdapterSuiteOptions, start: (steps: LoopbackStep[]) => Promise<LoopbackServer>): void {
+  const caps: ModelCapabilities = options.create(PROBE, {}).capabilities ?? TEXT_ONLY;
+  const reasoningCaps = options.create(PROBE, { reasoning: true }).capabilities ?? TEXT_ONLY;
+
+  it('declares well-formed capabilities (lower-case media types, boolean flags)', () => {
+    for (const type of [...caps.imageTypes, ...caps.fileTypes]) expect(type).toMatch(/^(?:[a-z0-9.+-]+\/(?:[a-z0-9.+-]+|\*)|\*)$/);
+    for (const type of caps.imageTypes) expect(type === '*' || type === '*/*' || type.startsWith('image/')).toBe(true);
+    for (const flag of ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput', 'reasoning'] as const) expect(typeof caps[flag]).toBe('boolean');
+  });
+
+  it('refuses content its configuration does not accept before any HTTP request (unsupported_content)', async () => {
+    const s = await start([{ reply: { text: 'never' } }]);
+    const textOnly = options.create(s, { retry: FAST, capabilities: { imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false } });
+    expect(textOnly.capabilities?.imageTypes ?? []).toEqual([]);
+    const image: Message[] = [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image', mediaType: 'image/png', data: png }] }];
+    expect(await codeOf(textOnly.generate(request(image)))).toBe('unsupported_content');
+    if (textOnly.stream) expect(await codeOf(drain(textOnly.stream(request(image))))).toBe('unsupported_content');
+    // An image type no provider takes, on the default configuration.
+    const bmp: Message[] = [{ role: 'user', content: [{ type: 'image', mediaType: 'image/bmp', data: MEDIA_SAMPLES.bmp }] }];
+    expect(await codeOf(options.create(s, { retry: FAST }).generate(request(bmp)))).toBe('unsupported_content');
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('honours maxOutputTokens on the wire (generate and stream)', async () => {
+    const s = await start([{ reply: { text: 'short' } }, { reply: { text: 'short too' } }]);
+    const adapter = options.create(s, { retry: FAST });
+    await adapter.generate({ ...request([user('hi')]), maxOutputTokens: 77 });
+    expect(summary(s, 0).maxOutputTokens).toBe(77);
+    if (adapter.stream) {
+      await drain(adapter.stream({ ...request([user('hi')]), maxOutputTokens: 55 }));
+      expect(summary(s, 1).maxOutputTokens).toBe(55);
+    }
+    expect(rejections(s)).toEqual([]);
+  });
+
+  if (caps.imageTypes.includes('image/png')) {
+    it('sends an inline image in a user message in the provider\'s format', async () => {
+      const s = await start([{ reply: { text: 'a single pixel' } }]);
+      const response = await options.create(s, { retry: FAST }).generate(request([{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image', mediaType: 'image/png', data: png }] }]));
+      expect(response.message.content).toBe('a single pixel');
+      expect(rejections(s)).toEqual([]);
+      expect(bodyText(s, 0)).toContain(png);
+      expect(bodyText(s, 0)).toContain('what is this?');
+    });
+
+    it('rejects an image whose bytes do not match its media type at the provider, typed model_bad_request', async () => {
+      const s = await start([{ reply: { text: 'never' } }]);
+      const lying: Message[] = [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data: Buffer.from('not an image at all').toString('base64') }] }];
+      expect(await codeOf(options.create(s, { retry: FAST }).generate(request(lying)))).toBe('model_bad_request');
+      expect(s.requests).toHaveLength(1);
+    });
+  }
+
+  if (caps.imageTypes.includes('image/png') && caps.imageUrls) {
+    it('sends an image by URL', async () => {
+      const s = await start([{ reply: { text: 'a cat' } }]);
+      await options.create(s, { retry: FAST }).generate(request([{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', url: 'https://example.com/cat.png' }, { type: 'text', text: 'describe' }] }]));
+      expect(rejections(s)).toEqual([]);
+      expect(bodyText(s, 0)).toContain('https://example.com/cat.png');
+    });
+  }
+
+  if (caps.imageTypes.includes('image/png') && caps.partsInToolResults) {
+    it('sends an image a tool returned, and the provider accepts the transcript', async () => {
+      const s = await start([{ reply: { text: 'the screen is blank' } }, { reply: { text: 'still blank' } }]);
+      const adapter = options.create(s, { retry: FAST });
+      const transcript = withShot({ role: 'tool', toolCallId: 'call_shot', name: 'add', content: [{ type: 'text', text: 'screenshot taken' }, { type: 'image', mediaType: 'image/png', data: png }] });
+      expect((await adapter.generate(request(transcript))).message.content).toBe('the screen is blank');
+      expect(bodyText(s, 0)).toContain(png);
+      expect(bodyText(s, 0)).toContain('screenshot taken');
+      if (adapter.stream) await drain(adapter.stream(request([...transcript, user('and now?')])));
+      expect(rejections(s)).toEqual([]);
+      expect(findPairingViolations(transcript)).toEqual([]);
+    });
+  }
+
+  if (caps.fileTypes.includes('application/pdf')) {
+    it('sends a PDF in a user message', async () => {
+      const s = await start([{ reply: { text: 'a one-page report' } }]);
+      const response = await options.create(s, { retry: FAST }).generate(request([{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: MEDIA_SAMPLES.pdf, filename: 'report.pdf' }, { type: 'text', text: 'summarize' }] }]));
+      expect(response.message.content).toBe('a one-page report');
+      expect(rejections(s)).toEqual([]);
+      expect(bodyText(s, 0)).toContain(MEDIA_SAMPLES.pdf);
+    });
+  }
+
+  if (caps.structuredOutput) {
+    it('asks for structured output in the provider\'s native form', async () => {
+      const answer = '{"city":"Paris","celsius":21}';
+      const s = await start([{ reply: { text: answer } }, { reply: { text: answer } }]);
+      const adapter = options.create(s, { retry: FAST });
+      const response = await adapter.generate({ ...request([user('weather in Paris?')]), output: ANSWER_SPEC });
+      expect(JSON.parse(response.message.content)).toEqual({ city: 'Paris', celsius: 21 });
+      expect(summary(s, 0).outputSchema).toEqual(ANSWER_SPEC.schema);
+      if (adapter.stream) {
+        const events = await drain(adapter.stream({ ...request([user('weather in Paris?')]), output: ANSWER_SPEC }));
+        const last = events.at(-1);
+        expect(last?.type === 'response' && JSON.parse(last.response.message.content)).toEqual({ city: 'Paris', celsius: 21 });
+        expect(summary(s, 1).outputSchema).toEqual(ANSWER_SPEC.schema);
+      }
+      expect(rejections(s)).toEqual([]);
+    });
+  }
+
+  if (reasoningCaps.reasoning) {
+    it('returns reasoning apart from the answer and sends it back across three tool steps', async () => {
+      const thought = (n: number) => `step ${n}: weighing which numbers to add`;
+      const s = await start([
+        ...[1, 2, 3].map((n) => ({ reply: { reasoning: [{ text: thought(n) }], toolCalls: [{ id: `call_r${n}`, name: 'add', args: { a: n, b: n } }] } })),
+        { reply: { reasoning: [{ text: thought(4) }], text: 'all added' } },
+      ]);
+      const adapter = options.create(s, { retry: FAST, reasoning: true });
+      expect(adapter.capabilities?.reasoning).toBe(true);
+      const messages: Message[] = [user('add three pairs')];
+      for (let n = 1; n <= 4; n++) {
+        const response = await adapter.generate(request(messages));
+        expect(response.message.reasoning?.map((r) => r.text)).toEqual([thought(n)]);
+        expect(response.message.content).not.toContain('weighing');
+        const calls = (response.message.toolCalls ?? []).map((call, i) => ({ ...call, id: call.id || `call_local_${n}_${i}` }));
+        messages.push({ ...response.message, ...(calls.length ? { toolCalls: calls } : {}) });
+        for (const call of calls) messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content: String(n * 2) });
+        if (n === 4) expect(response.message.content).toBe('all added');
+      }
+      expect(rejections(s)).toEqual([]);
+      expect(s.requests).toHaveLength(4);
+      for (let index = 0; index < 4; index++) expect(summary(s, index).reasoning).toBe(true);
+      for (const n of [1, 2, 3]) expect(bodyText(s, 3)).toContain(thought(n));
+    });
+
+    it('streams reasoning deltas apart from text deltas; reasoning never becomes the answer', async () => {
+      const s = await start([{ reply: { reasoning: [{ text: 'pondering the sum carefully' }], text: 'the answer is 3' } }]);
+      const events = await drain(options.create(s, { retry: FAST, reasoning: true }).stream!(request([user('1 + 2?')])));
+      const reasoning = events.filter((e) => e.type === 'reasoning_delta').map((e) => (e as { text: string }).text);
+      const text = events.filter((e) => e.type === 'text_delta').map((e) => (e as { text: string }).text);
+      expect(reasoning.join('')).toBe('pondering the sum carefully');
+      expect(text.join('')).toBe('the answer is 3');
+      expect(events.findIndex((e) => e.type === 'text_delta')).toBeGreaterThan(events.findLastIndex((e) => e.type === 'reasoning_delta'));
+      const last = events.at(-1);
+      expect(last?.type === 'response' && last.response.message).toMatchObject({ content: 'the answer is 3', reasoning: [{ text: 'pondering the sum carefully' }] });
+    });
+
+    it('runs a reasoning agent through three tool steps end to end; the provider accepts every request', async () => {
+      const s = await start([
+        ...[1, 2, 3].map((n) => ({ reply: { reasoning: [{ text: `thinking ${n}` }], toolCalls: [{ id: `call_e${n}`, name: 'add', args: { a: n, b: 1 } }] } })),
+        { reply: { reasoning: [{ text: 'thinking 4' }], text: 'done adding' } },
+      ]);
+      const result = await createRuntime({ model: options.create(s, { retry: FAST, reasoning: true }), tools: [add] }).run('add things');
+      expect(result).toMatchObject({ stopReason: 'final_answer', output: 'done adding', steps: 4, toolCalls: 3 });
+      expect(rejections(s)).toEqual([]);
+      expect(visible(s)).toHaveLength(4);
+    });
+  }
+}
+

@@ -1,4 +1,4 @@
-import { AgentrtError, KILL_ALL_SCOPE, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
+import { AgentrtError, KILL_ALL_SCOPE, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** Options of `describeStateStore`. */
@@ -35,9 +35,41 @@ const step = (runId: string, stepIndex: number): StepRecord => ({
   endedAt: new Date().toISOString(),
 });
 const event = (runId: string, seq: number, type: 'step_started' = 'step_started'): StoredRunEvent => ({ type, runId, at: new Date().toISOString(), seq, stepIndex: seq });
-const result = (runId: string, overrides: Partial<RunResult> = {}): RunResult => ({
+const result = (runId: string, overrides: Partial<RunResult<unknown>> = {}): RunResult<unknown> => ({
   runId, status: 'completed', stopReason: 'final_answer', output: 'done', steps: 0, toolCalls: 0,
   usage: usage(0), startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), ...overrides,
+});
+/** Deterministic base64 of `size` bytes (canonical, so stores may content-address it). */
+const media = (size: number, seed: number) => {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * seed + 11) % 256;
+  return bytes.toString('base64');
+};
+const BIG = media(6000, 7);
+const OTHER = media(3000, 13);
+const SMALL = media(48, 3);
+const partsInput: Message[] = [
+  { role: 'system', content: 'look closely' },
+  {
+    role: 'user',
+    content: [
+      { type: 'text', text: 'compare these' },
+      { type: 'image', mediaType: 'image/png', data: BIG },
+      { type: 'image', mediaType: 'image/jpeg', data: SMALL },
+      { type: 'image', mediaType: 'image/png', url: 'https://example.com/a.png' },
+      { type: 'file', mediaType: 'application/pdf', data: OTHER, filename: 'report.pdf' },
+    ],
+  },
+];
+const partsStep = (runId: string, stepIndex: number, image: string): StepRecord => ({
+  ...step(runId, stepIndex),
+  messages: [
+    {
+      role: 'assistant', content: '', toolCalls: [{ id: `s${stepIndex}`, name: 'shot', args: { type: 'image', mediaType: 'image/png', blob: 'f'.repeat(64), data: `${'A'.repeat(2000)}!` } }],
+      reasoning: [{ text: `thinking ${stepIndex}`, providerData: { anthropic: { signature: `sig-${stepIndex}-${'x'.repeat(2000)}` } } }, { text: 'no signature' }],
+    },
+    { role: 'tool', toolCallId: `s${stepIndex}`, name: 'shot', content: [{ type: 'text', text: 'the screen' }, { type: 'image', mediaType: 'image/png', data: image }] },
+  ],
 });
 const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
   try {
@@ -258,6 +290,44 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const again = await store.getRun(run.runId);
       expect(again?.status).toBe('running');
       expect(again?.input).toHaveLength(1);
+    });
+
+    it('keeps content parts and reasoning exactly in the input, steps, decisions and the ledger', async () => {
+      const run = newRun({ input: partsInput });
+      await store.createRun(run);
+      expect((await store.getRun(run.runId))?.input).toEqual(partsInput);
+      const decision = { stepIndex: 0, message: partsStep(run.runId, 0, BIG).messages[0] as never, usage: usage(1), finishReason: 'tool_calls' as const, startedAt: new Date().toISOString() };
+      await store.saveDecision({ runId: run.runId, decision });
+      expect((await store.getRun(run.runId))?.pendingStep).toEqual(decision);
+      const toolResult = partsStep(run.runId, 0, BIG).messages[1] as Extract<Message, { role: 'tool' }>;
+      await store.recordToolResult({ runId: run.runId, toolCallId: 's0', stepIndex: 0, name: 'shot', argsFingerprint: 'fp', sideEffects: 'idempotent', result: toolResult, completedAt: new Date().toISOString() });
+      // The same image again in the next step (stored once by content-addressing stores), then another one.
+      await store.commitStep({ runId: run.runId, step: partsStep(run.runId, 0, BIG), events: [], usageDelta: usage(1) });
+      await store.commitStep({ runId: run.runId, step: partsStep(run.runId, 1, OTHER), events: [], usageDelta: usage(1) });
+      const steps = await store.loadSteps(run.runId);
+      expect(steps.map((s) => s.messages)).toEqual([partsStep(run.runId, 0, BIG).messages, partsStep(run.runId, 1, OTHER).messages]);
+      expect((await store.loadSteps(run.runId, { fromIndex: 1 }))[0]!.messages).toEqual(partsStep(run.runId, 1, OTHER).messages);
+      expect((await store.getToolLedger(run.runId))[0]?.result).toEqual(toolResult);
+      expect((await store.listRuns()).find((r) => r.runId === run.runId)?.input).toEqual(partsInput);
+    });
+
+    it('hands out copies of parts: mutating them does not change the store', async () => {
+      const run = newRun({ input: partsInput });
+      await store.createRun(run);
+      const record = await store.getRun(run.runId);
+      ((record!.input[1]!.content as ContentPart[])[1] as { data: string }).data = 'AAAA';
+      (record!.input[1]!.content as ContentPart[] as unknown[]).push({ type: 'text', text: 'injected' });
+      expect((await store.getRun(run.runId))?.input).toEqual(partsInput);
+    });
+
+    it('keeps a structured output spec on the run and an object output in the result', async () => {
+      const structuredOutput = { spec: { name: 'weather', schema: { type: 'object', properties: { tempC: { type: 'number' } }, required: ['tempC'], additionalProperties: false } }, maxRepairs: 2 };
+      const run = newRun({ structuredOutput });
+      await store.createRun(run);
+      expect((await store.getRun(run.runId))?.structuredOutput).toEqual(structuredOutput);
+      const output = { tempC: 18, tags: ['a', 'b'], nested: { ok: true } };
+      await store.finishRun({ runId: run.runId, result: result(run.runId, { output }), events: [] });
+      expect((await store.getRun(run.runId))?.result?.output).toEqual(output);
     });
 
     it('reports an unknown run as run_not_found on writes', async () => {

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { createRuntime, type RuntimeHooks, type StateStore } from '@agentrt/core';
 import type { CrashChildConfig } from './harness.js';
-import { approvalScenarioModel, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools } from './scenario.js';
+import { approvalScenarioModel, crashScenarioModel, crashScenarioTools, MEDIA_INPUT, mediaScenarioModel, slowScenarioModel, slowScenarioTools } from './scenario.js';
 
 const config = JSON.parse(process.argv[2]!) as CrashChildConfig;
 const die = () => process.kill(process.pid, 'SIGKILL');
@@ -31,19 +31,20 @@ const hooks: RuntimeHooks = {
   onStepEnd: (step) => void (at('CP7', step.stepIndex) && die()),
   onRunEnd: () => void (config.crash?.point === 'CP8' && die()),
 };
+const scenario = config.scenario ?? 'crash';
+const media = scenario === 'media';
 const tools = crashScenarioTools(config.counterUrl, (tool, stepIndex) => {
   if (at('CP4', stepIndex) && (config.crash?.tool ?? 'charge') === tool) die(); // effect done, completion not recorded
-});
-const scenario = config.scenario ?? 'crash';
-const runtime = scenario === 'crash'
-  ? createRuntime({ model: crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: { maxSteps: 10 } })
+}, { media });
+const runtime = scenario === 'crash' || media
+  ? createRuntime({ model: media ? mediaScenarioModel() : crashScenarioModel(), tools, store, hooks: [hooks], leaseTtlMs: config.leaseTtlMs, owner: `crash-child-${process.pid}`, limits: { maxSteps: 10 } })
   : createRuntime({
     model: scenario === 'slow' ? slowScenarioModel() : approvalScenarioModel(),
     tools: slowScenarioTools(config.counterUrl), store, leaseTtlMs: config.leaseTtlMs, owner: `child-${process.pid}`,
     loopDetection: false, limits: { maxSteps: 200, timeoutMs: 60_000 },
   });
 const result = config.mode === 'start'
-  ? await runtime.run({ input: 'run the crash scenario', runId: config.runId })
+  ? await runtime.run({ input: media ? MEDIA_INPUT : 'run the crash scenario', runId: config.runId })
   : await runtime.resume(config.runId, { waitForLeaseMs: config.leaseTtlMs * 10 });
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 await runtime.close();

@@ -23,15 +23,19 @@ export interface CrashChildConfig {
   readonly counterUrl: string;
   readonly leaseTtlMs: number;
   readonly crash?: CrashSpec;
-  /** `crash` (default): the crash scenario; `slow`: a run that loops on a slow tool; `approval`: a run that pauses for approval. */
-  readonly scenario?: 'crash' | 'slow' | 'approval';
+  /**
+   * `crash` (default): the crash scenario; `media`: the same with an image in the input, an image
+   * from `lookup` and signed reasoning on every turn; `slow`: a run that loops on a slow tool;
+   * `approval`: a run that pauses for approval.
+   */
+  readonly scenario?: 'crash' | 'media' | 'slow' | 'approval';
 }
 
 /** What one child process did. */
 export interface ChildOutcome {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  readonly result?: RunResult;
+  readonly result?: RunResult<unknown>;
   readonly stderr: string;
 }
 
@@ -58,7 +62,7 @@ export function startCrashChild(config: CrashChildConfig, timeoutMs = 30_000): {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult } : {}) });
+      resolve({ code, signal, stderr, ...(line ? { result: JSON.parse(line.slice(7)) as RunResult<unknown> } : {}) });
     });
     pid = child.pid;
   });

@@ -1,4 +1,4 @@
-import { defineTool, type ModelAdapter, type ModelRequest, type ModelResponse, type Tool } from '@agentrt/core';
+import { defineTool, type ContentPart, type Message, type ModelAdapter, type ModelRequest, type ModelResponse, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 
 /** The crash scenario's plan: the tool calls of each step; the step after the last answers. */
@@ -29,8 +29,49 @@ export function crashScenarioModel(): ModelAdapter {
   };
 }
 
-/** Tools that report to the effect counter; `onEffect` runs after the external effect happened (crash point CP4). */
-export function crashScenarioTools(counterUrl: string, onEffect: (tool: string, stepIndex: number) => void): Tool[] {
+const mediaBytes = (size: number, seed: number) => {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * seed + 1) % 256;
+  return bytes.toString('base64');
+};
+/** The image in the media scenario's input (large enough for stores to keep it as a blob). */
+export const MEDIA_INPUT_IMAGE = mediaBytes(6_000, 7);
+/** The image the media scenario's `lookup` returns. */
+export const MEDIA_TOOL_IMAGE = mediaBytes(4_000, 13);
+/** The media scenario's input: text plus an image. */
+export const MEDIA_INPUT: readonly Message[] = [{ role: 'user', content: [{ type: 'text', text: 'run the crash scenario' }, { type: 'image', mediaType: 'image/png', data: MEDIA_INPUT_IMAGE }] }];
+const mediaResult = (q: string): ContentPart[] => [{ type: 'text', text: `found ${q}` }, { type: 'image', mediaType: 'image/png', data: MEDIA_TOOL_IMAGE }];
+const mediaReasoning = (step: number) => [{ text: `plan for step ${step}`, providerData: { scenario: { signature: `sig-${step}` } } }];
+
+/**
+ * The crash scenario's model holding content parts: it checks that every request carries the
+ * input image, each `lookup` result's image and each earlier turn's signed reasoning byte for
+ * byte (and fails the call otherwise), then decides like `crashScenarioModel`, with reasoning.
+ */
+export function mediaScenarioModel(): ModelAdapter {
+  const inner = crashScenarioModel();
+  return {
+    provider: 'scripted',
+    model: 'media-scenario',
+    capabilities: { imageTypes: ['image/png'], fileTypes: [], partsInToolResults: true, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: true },
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      if (JSON.stringify(request.messages[0]) !== JSON.stringify(MEDIA_INPUT[0])) throw new Error('the input image did not come back intact');
+      let assistants = 0;
+      for (const message of request.messages) {
+        if (message.role === 'assistant' && JSON.stringify(message.reasoning) !== JSON.stringify(mediaReasoning(assistants++))) throw new Error('reasoning did not come back intact');
+        if (message.role === 'tool' && message.name === 'lookup' && !message.isError && JSON.stringify(message.content).indexOf(MEDIA_TOOL_IMAGE) < 0) throw new Error('a tool image did not come back intact');
+      }
+      const response = await inner.generate(request);
+      return { ...response, message: { ...response.message, reasoning: mediaReasoning(assistants) } };
+    },
+  };
+}
+
+/**
+ * Tools that report to the effect counter; `onEffect` runs after the external effect happened
+ * (crash point CP4). With `media`, `lookup` returns text plus an image.
+ */
+export function crashScenarioTools(counterUrl: string, onEffect: (tool: string, stepIndex: number) => void, options: { media?: boolean } = {}): Tool[] {
   const effect = async (kind: string, key: string, dedupe: boolean) => {
     const response = await fetch(`${counterUrl}/effect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, key, dedupe }) });
     if (!response.ok) throw new Error(`counter answered ${response.status}`);
@@ -56,7 +97,7 @@ export function crashScenarioTools(counterUrl: string, onEffect: (tool: string, 
       name: 'lookup', description: 'Reads something (pure)', input: z.object({ q: z.string() }),
       execute: async ({ q }, ctx) => {
         onEffect('lookup', ctx.stepIndex);
-        return `found ${q}`;
+        return options.media ? mediaResult(q) : `found ${q}`;
       },
     }),
   ];

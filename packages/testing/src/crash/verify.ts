@@ -9,7 +9,7 @@ import { CRASH_PLAN } from './scenario.js';
  * (I4), and no idempotent effect was applied twice (the service saw at most two attempts,
  * deduplicated by `ctx.idempotencyKey`).
  */
-export async function checkCrashRecovery(input: { store: StateStore; runId: string; result: RunResult | undefined; counter: EffectCounter }): Promise<string[]> {
+export async function checkCrashRecovery(input: { store: StateStore; runId: string; result: RunResult<unknown> | undefined; counter: EffectCounter }): Promise<string[]> {
   const { store, runId, result, counter } = input;
   const problems: string[] = [];
   if (!result) return [`run ${runId}: the resumed process printed no result`];

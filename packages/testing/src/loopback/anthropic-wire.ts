@@ -1,10 +1,36 @@
-import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReply } from './loopback-server.js';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReplyReasoning, type ScriptedReply } from './loopback-server.js';
+import { isBase64, isHttpUrl, sniffMediaType } from './media.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const STOP: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens', content_filter: 'refusal' };
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
 const blocksOf = (content: unknown): Json[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? (content as Json[]) : []);
+
+// Thinking signatures are HMACs under a per-process key: the server can tell a block it issued
+// from one that was edited, re-created or produced elsewhere, as the real API does.
+const KEY = randomBytes(32);
+const mac = (label: string, value: string | Buffer) => createHmac('sha256', KEY).update(label).update('\0').update(value).digest();
+/** The signature this server issues for a thinking text. */
+export const signThinking = (text: string): string => mac('thinking', text).toString('base64');
+const verifySignature = (signature: string, text: string) => {
+  const given = Buffer.from(signature, 'base64');
+  const expected = mac('thinking', text);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+};
+const redactedData = () => {
+  const nonce = randomBytes(24);
+  return Buffer.concat([nonce, mac('redacted', nonce)]).toString('base64');
+};
+const verifyRedacted = (data: string) => {
+  if (!isBase64(data)) return false;
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length !== 24 + 32) return false;
+  return timingSafeEqual(bytes.subarray(24), mac('redacted', bytes.subarray(0, 24)));
+};
 
 /** The JSON the server reports for tool input: objects as-is; parseable text parsed; anything else cannot exist in Anthropic's non-streamed format. */
 const inputObject = (args: unknown): Json => {
@@ -17,11 +43,151 @@ const inputObject = (args: unknown): Json => {
   }
 };
 
+/** Image and document blocks (user turns and tool results), per the Messages API reference. */
+function checkMediaBlock(block: Json, at: string): string | undefined {
+  const kind = block.type as 'image' | 'document';
+  const source = block.source;
+  if (!isObject(source)) return `${at}.${kind}.source: Field required`;
+  if (kind === 'image') {
+    if (source.type === 'base64') {
+      if (typeof source.media_type !== 'string' || !IMAGE_TYPES.includes(source.media_type)) return `${at}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+      if (!isBase64(source.data) || source.data === '') return `${at}.image.source.base64.data: Input should be a valid base64-encoded string`;
+      if (sniffMediaType(source.data) !== source.media_type) return `${at}.image.source.base64.data: Image does not match the provided media type ${source.media_type}`;
+      return undefined;
+    }
+    if (source.type === 'url') return isHttpUrl(source.url) ? undefined : `${at}.image.source.url.url: Input should be a valid URL`;
+    if (source.type === 'file') return typeof source.file_id === 'string' ? undefined : `${at}.image.source.file.file_id: Field required`;
+    return `${at}.image.source: Input tag '${String(source.type)}' found using 'type' does not match any of the expected tags: 'base64', 'url', 'file'`;
+  }
+  if (block.title !== undefined && block.title !== null && typeof block.title !== 'string') return `${at}.document.title: Input should be a valid string`;
+  if (source.type === 'base64') {
+    if (source.media_type !== 'application/pdf') return `${at}.document.source.base64.media_type: Input should be 'application/pdf'`;
+    if (!isBase64(source.data) || source.data === '') return `${at}.document.source.base64.data: Input should be a valid base64-encoded string`;
+    if (sniffMediaType(source.data) !== 'application/pdf') return `${at}.document.source.base64.data: The PDF specified was not valid.`;
+    return undefined;
+  }
+  if (source.type === 'text') {
+    if (source.media_type !== 'text/plain') return `${at}.document.source.text.media_type: Input should be 'text/plain'`;
+    return typeof source.data === 'string' ? undefined : `${at}.document.source.text.data: Field required`;
+  }
+  if (source.type === 'url') return isHttpUrl(source.url) ? undefined : `${at}.document.source.url.url: Input should be a valid URL`;
+  if (source.type === 'content') return typeof source.content === 'string' || Array.isArray(source.content) ? undefined : `${at}.document.source.content.content: Field required`;
+  if (source.type === 'file') return typeof source.file_id === 'string' ? undefined : `${at}.document.source.file.file_id: Field required`;
+  return `${at}.document.source: Input tag '${String(source.type)}' found using 'type' does not match any of the expected tags: 'base64', 'text', 'content', 'url', 'file'`;
+}
+
+const textProblem = (block: Json, at: string) => (typeof block.text !== 'string' ? `${at}.text: Field required` : block.text === '' ? `${at}.text: text content blocks must be non-empty` : undefined);
+
+/** `tool_result.content`: a string, or text / image / document / search_result blocks. */
+function checkToolResultContent(content: unknown, at: string): string | undefined {
+  if (content === undefined || typeof content === 'string') return undefined;
+  if (!Array.isArray(content)) return `${at}.tool_result.content: Input should be a valid string or list`;
+  for (const [k, raw] of content.entries()) {
+    const inner = `${at}.tool_result.content.${k}`;
+    if (!isObject(raw)) return `${inner}: Input should be a valid dictionary`;
+    if (raw.type === 'text') {
+      const problem = textProblem(raw, inner);
+      if (problem) return problem;
+    } else if (raw.type === 'image' || raw.type === 'document') {
+      const problem = checkMediaBlock(raw, inner);
+      if (problem) return problem;
+    } else if (raw.type !== 'search_result') {
+      return `${inner}.type: Input should be 'text', 'image', 'document' or 'search_result'`;
+    }
+  }
+  return undefined;
+}
+
+/** `thinking` config: enabled (budget ≥ 1024 and < max_tokens), adaptive or disabled; no temperature/top_k with it. */
+function checkThinking(body: Json): string | undefined {
+  const thinking = body.thinking;
+  if (thinking === undefined || thinking === null) return undefined;
+  if (!isObject(thinking)) return 'thinking: Input should be a valid dictionary';
+  if (thinking.type === 'disabled') return undefined;
+  if (thinking.type === 'enabled') {
+    const budget = thinking.budget_tokens;
+    if (typeof budget !== 'number' || !Number.isInteger(budget)) return 'thinking.enabled.budget_tokens: Field required';
+    if (budget < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+    if (budget >= (body.max_tokens as number)) return `\`max_tokens\` must be greater than \`thinking.budget_tokens\`. Please consult our documentation at ${THINKING_DOCS}#max-tokens-and-context-window-size`;
+  } else if (thinking.type !== 'adaptive') {
+    return `thinking: Input tag '${String(thinking.type)}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'`;
+  }
+  if (body.temperature !== undefined && body.temperature !== 1) return `\`temperature\` may only be set to 1 when thinking is enabled. Please consult our documentation at ${THINKING_DOCS}#feature-compatibility`;
+  if (body.top_k !== undefined) return `\`top_k\` is not supported when thinking is enabled. Please consult our documentation at ${THINKING_DOCS}#feature-compatibility`;
+  return undefined;
+}
+
+const thinkingEnabled = (body: unknown) => isObject(body) && isObject(body.thinking) && (body.thinking.type === 'enabled' || body.thinking.type === 'adaptive');
+
+// Keywords JSON outputs do not support (the SDKs move them into descriptions before sending).
+const UNSUPPORTED_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'patternProperties', 'not', 'if', 'then', 'else'];
+
+/** A JSON-outputs schema: objects closed with `additionalProperties: false`, no unsupported keywords. */
+function checkOutputSchema(schema: Json, at: string): string | undefined {
+  for (const keyword of UNSUPPORTED_KEYWORDS) if (schema[keyword] !== undefined) return `${at}: the '${keyword}' keyword is not supported in output_config.format schemas`;
+  if (typeof schema.minItems === 'number' && schema.minItems > 1) return `${at}: 'minItems' values other than 0 or 1 are not supported in output_config.format schemas`;
+  if (schema.type === 'object' || isObject(schema.properties)) {
+    if (schema.additionalProperties !== false) return `${at}: For 'object' type, 'additionalProperties' must be explicitly set to false`;
+    for (const [key, child] of Object.entries(isObject(schema.properties) ? schema.properties : {})) {
+      if (isObject(child)) {
+        const problem = checkOutputSchema(child, `${at}.properties.${key}`);
+        if (problem) return problem;
+      }
+    }
+  }
+  if (isObject(schema.items)) return checkOutputSchema(schema.items, `${at}.items`);
+  for (const keyword of ['anyOf', 'allOf'] as const) {
+    if (!Array.isArray(schema[keyword])) continue;
+    for (const [k, variant] of (schema[keyword] as unknown[]).entries()) {
+      if (!isObject(variant)) continue;
+      const problem = checkOutputSchema(variant, `${at}.${keyword}.${k}`);
+      if (problem) return problem;
+    }
+  }
+  for (const defs of ['$defs', 'definitions'] as const) {
+    if (!isObject(schema[defs])) continue;
+    for (const [key, child] of Object.entries(schema[defs] as Json)) {
+      if (!isObject(child)) continue;
+      const problem = checkOutputSchema(child, `${at}.${defs}.${key}`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+function checkOutputFormat(format: unknown, at: string): string | undefined {
+  if (!isObject(format)) return `${at}: Input should be a valid dictionary`;
+  if (format.type !== 'json_schema') return `${at}.type: Input should be 'json_schema'`;
+  if (!isObject(format.schema)) return `${at}.schema: Field required`;
+  return checkOutputSchema(format.schema, `${at}.schema`);
+}
+
+/** Content blocks of reasoning, as the Messages API returns them. */
+function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
+  return reasoning.map((entry) => {
+    if (entry.redacted) return { type: 'redacted_thinking', data: redactedData() };
+    const text = entry.text ?? '';
+    const signature = entry.signature === undefined ? signThinking(text) : entry.signature;
+    return signature === null ? { type: 'thinking', thinking: text } : { type: 'thinking', thinking: text, signature };
+  });
+}
+
 /**
  * Anthropic Messages (`POST /v1/messages`), per the API reference: `anthropic-version` header,
  * `x-api-key` or bearer auth, required `max_tokens`, user/assistant roles with a top-level
  * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones, JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
+ * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
+ * declared type, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
+ * both in user turns and inside `tool_result.content`; non-empty text blocks. Extended thinking:
+ * `thinking` config (enabled with `budget_tokens` ≥ 1024 and < `max_tokens`, adaptive, disabled;
+ * no `temperature` ≠ 1 or `top_k` with it); `thinking` / `redacted_thinking` blocks are rendered
+ * (JSON, and SSE `thinking_delta` / `signature_delta`) with signatures this server can verify;
+ * sent back, a block with a missing, edited or foreign signature is a 400, and with thinking on,
+ * a tool-use continuation whose assistant turn does not start with a thinking block gets the
+ * API's 400 ("Expected `thinking` or `redacted_thinking`…"). Structured output:
+ * `output_config.format` (`json_schema`, closed objects, no unsupported keywords); the beta
+ * `output_format` only with the `structured-outputs-2025-11-13` beta header.
  */
 export const anthropicWire: ProviderWire = {
   name: 'anthropic',
@@ -37,6 +203,21 @@ export const anthropicWire: ProviderWire = {
     if (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1) return invalid('max_tokens: Field required');
     if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return invalid('system: Input should be a valid string or list of text blocks');
     if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid('messages: at least one message is required');
+    const thinkingProblem = checkThinking(body);
+    if (thinkingProblem) return invalid(thinkingProblem);
+    if (body.output_config !== undefined) {
+      if (!isObject(body.output_config)) return invalid('output_config: Input should be a valid dictionary');
+      if (body.output_config.format !== undefined && body.output_config.format !== null) {
+        const problem = checkOutputFormat(body.output_config.format, 'output_config.format');
+        if (problem) return invalid(problem);
+      }
+    }
+    if (body.output_format !== undefined) {
+      const beta = String(headers['anthropic-beta'] ?? '');
+      if (!beta.split(',').map((b) => b.trim()).includes('structured-outputs-2025-11-13')) return invalid('output_format: Extra inputs are not permitted');
+      const problem = checkOutputFormat(body.output_format, 'output_format');
+      if (problem) return invalid(problem);
+    }
     if (body.tools !== undefined) {
       if (!Array.isArray(body.tools)) return invalid('tools: Input should be a valid list');
       for (const [i, tool] of body.tools.entries()) {
@@ -55,17 +236,39 @@ export const anthropicWire: ProviderWire = {
       const previous = i > 0 ? (messages[i - 1] as Json) : undefined;
       const used = previous?.role === 'assistant' ? blocksOf(previous.content).filter((b) => b.type === 'tool_use').map((b) => b.id as string) : [];
       for (const [j, block] of blocks.entries()) {
-        if (!isObject(block) || typeof block.type !== 'string') return invalid(`messages.${i}.content.${j}: Input should be a valid content block`);
-        if (block.type === 'text' && typeof block.text !== 'string') return invalid(`messages.${i}.content.${j}.text: Field required`);
+        const at = `messages.${i}.content.${j}`;
+        if (!isObject(block) || typeof block.type !== 'string') return invalid(`${at}: Input should be a valid content block`);
+        if (block.type === 'text' && Array.isArray(message.content)) {
+          const problem = textProblem(block, at);
+          if (problem) return invalid(problem);
+        }
+        if (block.type === 'image' || block.type === 'document') {
+          if (message.role !== 'user') return invalid(`${at}: ${block.type} blocks are only allowed in user messages`);
+          const problem = checkMediaBlock(block, at);
+          if (problem) return invalid(problem);
+        }
+        if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+          if (message.role !== 'assistant') return invalid(`${at}: ${block.type} blocks are only allowed in assistant messages`);
+          if (block.type === 'thinking') {
+            if (typeof block.thinking !== 'string') return invalid(`${at}.thinking.thinking: Field required`);
+            if (typeof block.signature !== 'string') return invalid(`${at}.thinking.signature: Field required`);
+            if (!verifySignature(block.signature, block.thinking)) return invalid(`${at}: Invalid \`signature\` in \`thinking\` block`);
+          } else {
+            if (typeof block.data !== 'string') return invalid(`${at}.redacted_thinking.data: Field required`);
+            if (!verifyRedacted(block.data)) return invalid(`${at}: Invalid \`data\` in \`redacted_thinking\` block`);
+          }
+        }
         if (block.type === 'tool_use') {
-          if (message.role !== 'assistant') return invalid(`messages.${i}.content.${j}: tool_use blocks are only allowed in assistant messages`);
-          if (typeof block.id !== 'string' || typeof block.name !== 'string' || !isObject(block.input)) return invalid(`messages.${i}.content.${j}.input: Input should be a valid dictionary`);
+          if (message.role !== 'assistant') return invalid(`${at}: tool_use blocks are only allowed in assistant messages`);
+          if (typeof block.id !== 'string' || typeof block.name !== 'string' || !isObject(block.input)) return invalid(`${at}.input: Input should be a valid dictionary`);
         }
         if (block.type === 'tool_result') {
-          if (message.role !== 'user') return invalid(`messages.${i}.content.${j}: tool_result blocks are only allowed in user messages`);
+          if (message.role !== 'user') return invalid(`${at}: tool_result blocks are only allowed in user messages`);
           if (typeof block.tool_use_id !== 'string' || !used.includes(block.tool_use_id)) {
-            return invalid(`messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
+            return invalid(`${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
           }
+          const problem = checkToolResultContent(block.content, at);
+          if (problem) return invalid(problem);
         }
       }
       if (message.role === 'assistant') {
@@ -81,10 +284,19 @@ export const anthropicWire: ProviderWire = {
       }
     }
     if ((messages[0] as Json).role !== 'user') return invalid('messages: first message must use the "user" role');
+    // With thinking on, a tool-use continuation must hand back the assistant turn's thinking first.
+    const last = messages.at(-1) as Json;
+    if (thinkingEnabled(body) && last.role === 'user' && blocksOf(last.content).some((b) => isObject(b) && b.type === 'tool_result') && messages.length >= 2) {
+      const index = messages.length - 2;
+      const first = blocksOf((messages[index] as Json).content)[0];
+      if (!isObject(first) || (first.type !== 'thinking' && first.type !== 'redacted_thinking')) {
+        return invalid(`messages.${index}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${isObject(first) ? String(first.type) : 'nothing'}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at ${THINKING_DOCS}`);
+      }
+    }
     return undefined;
   },
   render(reply, body) {
-    const content: Json[] = [];
+    const content: Json[] = thinkingEnabled(body) ? reasoningBlocks(reply.reasoning ?? []) : [];
     if (reply.text) content.push({ type: 'text', text: reply.text });
     for (const [i, call] of (reply.toolCalls ?? []).entries()) content.push({ type: 'tool_use', id: call.id ?? `toolu_${i}`, name: call.name, input: inputObject(call.args) });
     const usage = reply.usage ?? { inputTokens: 12, outputTokens: 6 };
@@ -99,6 +311,17 @@ export const anthropicWire: ProviderWire = {
     const usage = reply.usage ?? { inputTokens: 12, outputTokens: 6 };
     const frames = [event('message_start', { message: { id: 'msg_loopback', type: 'message', role: 'assistant', model: (body as Json).model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.inputTokens, output_tokens: 1 } } })];
     let index = 0;
+    for (const block of thinkingEnabled(body) ? reasoningBlocks(reply.reasoning ?? []) : []) {
+      if (block.type === 'redacted_thinking') {
+        frames.push(event('content_block_start', { index, content_block: block }));
+      } else {
+        frames.push(event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+        for (const piece of pieces(block.thinking as string)) frames.push(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+        if (typeof block.signature === 'string') frames.push(event('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } }));
+      }
+      frames.push(event('content_block_stop', { index }));
+      index++;
+    }
     if (reply.text) {
       frames.push(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
       frames.push(event('ping', {}));
@@ -120,6 +343,15 @@ export const anthropicWire: ProviderWire = {
     const type = error.status === 401 ? 'authentication_error' : error.status === 403 ? 'permission_error' : error.status === 404 ? 'not_found_error'
       : error.status === 429 ? 'rate_limit_error' : error.status === 529 ? 'overloaded_error' : error.status >= 500 ? 'api_error' : 'invalid_request_error';
     return { type: 'error', error: { type, message: error.message } };
+  },
+  inspect(body) {
+    const b = isObject(body) ? body : {};
+    const format = isObject(b.output_config) ? b.output_config.format : b.output_format;
+    return {
+      ...(typeof b.max_tokens === 'number' ? { maxOutputTokens: b.max_tokens } : {}),
+      ...(isObject(format) ? { outputSchema: format.schema } : {}),
+      reasoning: thinkingEnabled(b),
+    };
   },
 };
 

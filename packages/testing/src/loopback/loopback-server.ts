@@ -8,6 +8,37 @@ export interface ScriptedReply {
   readonly toolCalls?: readonly { readonly id?: string; readonly name: string; readonly args: unknown }[];
   readonly finishReason?: 'stop' | 'tool_calls' | 'length' | 'content_filter';
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+  /**
+   * Reasoning produced before the answer. Rendered only where the provider returns reasoning and
+   * the request enabled it: Anthropic `thinking` / `redacted_thinking` blocks (with `thinking`
+   * enabled), Ollama `message.thinking` (with `think`). OpenAI Chat Completions returns none.
+   */
+  readonly reasoning?: readonly ScriptedReplyReasoning[];
+  /** OpenAI only: a Structured Outputs refusal (`message.refusal`, streamed as `delta.refusal`) in place of content. */
+  readonly refusal?: string;
+}
+
+/** One reasoning block of a scripted reply. */
+export interface ScriptedReplyReasoning {
+  readonly text?: string;
+  /**
+   * Anthropic only. Omitted: the server signs the block, and later requests must send it back
+   * unchanged (a changed text or signature gets the provider's 400). `null`: the block arrives
+   * without a signature, as from a broken provider or proxy. A string: sent as given.
+   */
+  readonly signature?: string | null;
+  /** Anthropic only: a `redacted_thinking` block whose opaque, server-verifiable `data` must come back unchanged. */
+  readonly redacted?: boolean;
+}
+
+/** What a request asked of the provider, read from its wire format (for provider-neutral assertions). */
+export interface WireSummary {
+  /** The output-token limit the body carries (`max_completion_tokens`, `max_tokens`, `options.num_predict`). */
+  readonly maxOutputTokens?: number;
+  /** The JSON schema the body asks the provider to follow natively, if any. */
+  readonly outputSchema?: unknown;
+  /** Whether the body enables reasoning (Anthropic `thinking`, Ollama `think`). */
+  readonly reasoning: boolean;
 }
 
 /** One scripted exchange. Requests that fail validation get the provider's 400 without consuming a step. */
@@ -49,6 +80,8 @@ export interface ProviderWire {
   readonly streamContentType: string;
   /** The provider's error body for a status. */
   errorBody(error: WireError): unknown;
+  /** Reads what a (valid) request body asked for; conformance suites use it. */
+  inspect?(body: unknown): WireSummary;
 }
 
 /** A running loopback provider server. */
@@ -57,6 +90,8 @@ export interface LoopbackServer extends AsyncDisposable {
   readonly url: string;
   /** Every request received, including rejected ones: count HTTP attempts with it. */
   readonly requests: RecordedRequest[];
+  /** The provider flavour this server speaks. */
+  readonly wire: ProviderWire;
   /** Appends scripted steps. */
   push(...steps: LoopbackStep[]): void;
   /** Steps not consumed yet. */
@@ -144,6 +179,7 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    wire,
     push: (...more) => void script.push(...more),
     get pending() {
       return script.length;

@@ -1,13 +1,16 @@
 // A worker process for the tests: the crash scenario (deterministic model, effectful tools)
-// on a shared RedisStore, taking jobs from a BullMQ queue.
+// on a shared RedisStore (or PostgresStore with cfg.store = 'postgres'), taking jobs from a BullMQ queue.
 import 'reflect-metadata';
 import { createRuntime } from '@agentrt/core';
+import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
 import { crashScenarioModel, crashScenarioTools } from '@agentrt/testing';
 import { createAgentWorker } from '@agentrt/worker-bullmq';
 
 const cfg = JSON.parse(process.argv[2]);
-const store = new RedisStore({ url: cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
+const store = cfg.store === 'postgres'
+  ? new PostgresStore({ url: cfg.databaseUrl, schema: cfg.schema })
+  : new RedisStore({ url: cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
 const tools = crashScenarioTools(cfg.counterUrl, (tool) => {
   if (cfg.crashLoop && tool === 'charge') process.kill(process.pid, 'SIGKILL');
 });

@@ -1,0 +1,436 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { AgentrtError, ConfigError, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { z } from 'zod';
+import { consoleAssets, consoleShell } from './pages.js';
+import { incidentStop, showable, showableEvents, summarizeRun } from './run-view.js';
+import { allowedHosts, hostPort, newAccessToken, tokenMatches } from './security.js';
+
+/** Options of `startConsole`. */
+export interface ConsoleOptions {
+  /** The runtime whose store the console shows and whose operations (resume, kill) it performs. */
+  readonly runtime: AgentRuntime;
+  /** Address to bind. Default `127.0.0.1`. A wildcard (`0.0.0.0`, `::`) is refused: the Host check needs a concrete address. */
+  readonly host?: string;
+  /** Port; 0 picks a free one. Default 7433. */
+  readonly port?: number;
+  /** The access token (default: 32 random bytes). */
+  readonly token?: string;
+  /** How often open streams poll the store for new events. Default 500 ms. */
+  readonly pollMs?: number;
+  /** Most server-sent-event streams open at once; more are refused with 503. Default 32. */
+  readonly maxStreams?: number;
+}
+
+/** A running console. */
+export interface ConsoleServer {
+  /** The URL to open, with the access token (print it once; the browser then keeps the token in an HttpOnly cookie). */
+  readonly url: string;
+  /** `http://host:port` without the token. */
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  /** Runs this console is driving after an approval (they continue in this process). */
+  readonly driving: number;
+  /** Resolves when no approved run is being driven here any more. */
+  idle(): Promise<void>;
+  /** Stops listening and ends open streams. Runs still driven here go on until `runtime.close()` cancels them. */
+  close(): Promise<void>;
+}
+
+const STATUSES = ['running', 'paused', 'completed', 'stopped', 'failed'] as const;
+const TERMINAL = new Set<RunStatus>(['completed', 'stopped', 'failed']);
+const MAX_BODY_BYTES = 16 * 1024;
+const EVENTS_PER_MESSAGE = 500;
+const HEARTBEAT_MS = 15_000;
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+const approveBody = z.strictObject({
+  toolCallId: z.string().min(1).max(500),
+  decision: z.enum(['approve', 'deny']),
+  argsFingerprint: z.string().min(1).max(200),
+  reason: z.string().max(2000).optional(),
+});
+const reasonBody = z.strictObject({ reason: z.string().max(500).optional() });
+const emptyBody = z.strictObject({});
+
+const apiError = (c: Context, status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 500 | 503, code: string, message: string) =>
+  c.json({ error: { code, message } }, status);
+
+/** Reads a JSON object body of at most `MAX_BODY_BYTES`, or returns an error response. */
+async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<{ value: T } | { response: Response }> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) return { response: apiError(c, 413, 'body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`) };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = c.req.raw.body?.getReader();
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return { response: apiError(c, 413, 'body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`) };
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = text.trim() ? JSON.parse(text) : {};
+  } catch {
+    return { response: apiError(c, 400, 'body_invalid', 'the body is not JSON') };
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) return { response: apiError(c, 400, 'body_invalid', result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')) };
+  return { value: result.data };
+}
+
+const parseLimit = (value: string | undefined, fallback: number) => {
+  const n = Number(value ?? fallback);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, 500) : fallback;
+};
+
+/**
+ * Starts the local web console over a runtime's store: runs list, run pages with the step
+ * timeline and live updates (server-sent events), approvals, kills and the incident stop.
+ *
+ * Security: binds 127.0.0.1 by default; every request needs the access token (from the printed
+ * URL, then an HttpOnly SameSite=Strict cookie, or an `Authorization: Bearer` header); the Host
+ * header must name the bound address (DNS rebinding); state changes are JSON POSTs whose Origin
+ * must be the console's own; GET never changes state; everything shown is redacted by the
+ * runtime's redactor; pages load nothing from elsewhere (strict CSP, no CDN).
+ *
+ * @example
+ * ```ts
+ * const console = await startConsole({ runtime, port: 0 });
+ * process.stdout.write(`open ${console.url}\n`);
+ * ```
+ */
+export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
+  const runtime = options.runtime;
+  const host = options.host ?? '127.0.0.1';
+  if (host === '0.0.0.0' || host === '::' || host === '' || host === '[::]') throw new ConfigError('host', 'bind a specific address (e.g. 127.0.0.1): the console checks the Host header against it');
+  const requestedPort = options.port ?? 7433;
+  if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new ConfigError('port', 'expected an integer from 0 to 65535');
+  const token = options.token ?? newAccessToken();
+  if (token.length < 16) throw new ConfigError('token', 'an access token needs at least 16 characters');
+  const pollMs = options.pollMs ?? 500;
+  const maxStreams = options.maxStreams ?? 32;
+  const store = runtime.store;
+  const redactor = runtime.config.redactor;
+  const streams = new Set<SSEStreamingApi>();
+  const background = new Set<Promise<unknown>>();
+  const notices: { id: number; runId: string | undefined; message: string; kind: string }[] = [];
+  let noticeId = 0;
+  let closing = false;
+  // Known once listening (port 0 picks one); requests cannot arrive before that.
+  let port = requestedPort;
+  let hosts = allowedHosts(host, port);
+  let cookieName = `agentrt_console_${port}`;
+
+  const notice = (runId: string | undefined, message: string, kind: 'ok' | 'error') => {
+    notices.push({ id: ++noticeId, runId, message: redactor.text(message), kind });
+    if (notices.length > 100) notices.splice(0, notices.length - 100);
+  };
+  const inBackground = (runId: string, work: () => Promise<unknown>) => {
+    const task = work().catch((error: unknown) => notice(runId, `${AgentrtError.isInstance(error) ? `${error.code}: ` : ''}${(error as Error)?.message ?? String(error)}`, 'error'));
+    background.add(task);
+    void task.finally(() => background.delete(task));
+  };
+
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+  });
+
+  // Gate: method, Host, token, then cross-site checks for state changes.
+  app.use('*', async (c, next) => {
+    const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      c.header('Allow', 'GET, HEAD, POST');
+      return apiError(c, 405, 'method_not_allowed', `${method} is not allowed`);
+    }
+    // A HEAD of a live stream would hold a stream slot with nobody reading it.
+    if (method === 'HEAD' && c.req.path.endsWith('/stream')) {
+      c.header('Allow', 'GET');
+      return apiError(c, 405, 'method_not_allowed', 'live streams answer GET only');
+    }
+    const hostHeader = (c.req.header('host') ?? '').toLowerCase();
+    if (!hosts.has(hostHeader)) return apiError(c, 403, 'host_refused', 'the Host header does not name this console');
+    const url = new URL(c.req.url);
+    const path = url.pathname;
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null) {
+      if (method === 'GET' && !path.startsWith('/api/') && tokenMatches(queryToken, token)) {
+        setCookie(c, cookieName, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+        url.searchParams.delete('token');
+        // Relative, single-slash location: `//evil.example` must not become an open redirect.
+        return c.redirect(`/${path.replace(/^\/+/, '')}${url.search}`, 303);
+      }
+      return unauthorized(c, path);
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const viaHeader = tokenMatches(bearer, token);
+    const viaCookie = !viaHeader && tokenMatches(getCookie(c, cookieName), token);
+    if (!viaHeader && !viaCookie) return unauthorized(c, path);
+    if (method === 'POST') {
+      const origin = c.req.header('origin');
+      // A browser always sends Origin on a POST; a cookie-authenticated one without it is refused.
+      if (viaCookie && origin === undefined) return apiError(c, 403, 'origin_refused', 'state-changing requests must come from the console page (no Origin header)');
+      if (origin !== undefined && origin.toLowerCase() !== `http://${hostHeader}`) return apiError(c, 403, 'origin_refused', 'cross-site request refused');
+      const site = c.req.header('sec-fetch-site');
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return apiError(c, 403, 'origin_refused', 'cross-site request refused');
+      if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) return apiError(c, 415, 'content_type_refused', 'send application/json');
+    }
+    await next();
+  });
+
+  function unauthorized(c: Context, path: string): Response {
+    if (path.startsWith('/api/')) return apiError(c, 401, 'unauthorized', 'open the URL `agentrt ui` printed (it carries the access token), or send Authorization: Bearer <token>');
+    return c.html('<!doctype html><meta charset="utf-8"><title>agentrt console</title><h1>Unauthorized</h1><p>Open the URL that <code>agentrt ui</code> printed: it carries the access token.</p>', 401);
+  }
+
+  const onlyPost = (path: string) => app.on(['GET', 'HEAD'], path, (c) => {
+    c.header('Allow', 'POST');
+    return apiError(c, 405, 'method_not_allowed', 'this endpoint changes state: POST only');
+  });
+
+  app.get('/', (c) => c.html(consoleShell()));
+  app.get('/runs/:runId', (c) => c.html(consoleShell()));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+  app.get('/assets/console.js', (c) => c.body(consoleAssets().js, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get('/assets/console.css', (c) => c.body(consoleAssets().css, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+
+  const runsQuery = (c: Context) => {
+    const status = c.req.query('status');
+    return { limit: parseLimit(c.req.query('limit'), 50), ...(status && (STATUSES as readonly string[]).includes(status) ? { status: status as RunStatus } : {}) };
+  };
+  const listView = async (query: { limit: number; status?: RunStatus }) => {
+    const [runs, incident] = await Promise.all([runtime.listRuns(query), incidentStop(store)]);
+    return { runs: runs.map((run) => summarizeRun(run, redactor)), incident: incident ? showable(redactor, { reason: incident.reason, at: incident.at }) : null };
+  };
+
+  app.get('/api/status', async (c) => {
+    const incident = await incidentStop(store);
+    return c.json({ incident: incident ? showable(redactor, { reason: incident.reason, at: incident.at }) : null });
+  });
+  app.get('/api/runs', async (c) => c.json(await listView(runsQuery(c))));
+
+  app.get('/api/runs/stream', (c) => {
+    const query = runsQuery(c);
+    return sse(c, async (stream) => {
+      let last = '';
+      let beat = Date.now();
+      while (!stream.aborted && !closing) {
+        const text = JSON.stringify(await listView(query));
+        if (text !== last) {
+          last = text;
+          await stream.writeSSE({ event: 'runs', data: text });
+          beat = Date.now();
+        } else if (Date.now() - beat > HEARTBEAT_MS) {
+          await stream.write(': keep-alive\n\n');
+          beat = Date.now();
+        }
+        await stream.sleep(Math.max(pollMs, 1000));
+      }
+    });
+  });
+
+  app.get('/api/runs/:runId', async (c) => {
+    const runId = c.req.param('runId');
+    const record = await store.getRun(runId);
+    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const incident = await incidentStop(store);
+    return c.json({
+      run: summarizeRun(record, redactor, { withInput: true, withOutput: true }),
+      events: [],
+      audit: showable(redactor, await runtime.verifyAudit(runId)),
+      limits: { maxSteps: runtime.config.limits.maxSteps, maxToolCalls: runtime.config.limits.maxToolCalls },
+      incident: incident ? showable(redactor, { reason: incident.reason, at: incident.at }) : null,
+      generatedAt: new Date().toISOString(),
+    });
+  });
+
+  app.get('/api/runs/:runId/events', async (c) => {
+    const runId = c.req.param('runId');
+    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const after = Math.max(0, Math.trunc(Number(c.req.query('after') ?? 0)) || 0);
+    return c.json({ events: await showableEvents(store, redactor, runId, { afterSeq: after, limit: parseLimit(c.req.query('limit'), 500) }) });
+  });
+
+  app.get('/api/runs/:runId/stream', async (c) => {
+    const runId = c.req.param('runId');
+    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const resumeFrom = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0);
+    return sse(c, async (stream) => {
+      let after = Number.isInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0;
+      let lastKey = '';
+      let lastStatus: RunStatus | undefined;
+      let lastIncident = '';
+      let seenNotice = noticeId;
+      let beat = Date.now();
+      while (!stream.aborted && !closing) {
+        // The record first: when it is terminal, every event is already stored (finishRun writes both at once).
+        const record: RunRecord | undefined = await store.getRun(runId);
+        if (!record) {
+          await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: `run ${redactor.text(runId)} disappeared`, kind: 'error' }) });
+          break;
+        }
+        const events = await showableEvents(store, redactor, runId, { afterSeq: after, limit: EVENTS_PER_MESSAGE });
+        if (events.length) {
+          after = events.at(-1)!.seq;
+          await stream.writeSSE({ event: 'events', data: JSON.stringify(events), id: String(after) });
+          beat = Date.now();
+        }
+        const key = `${record.updatedAt}|${record.status}|${record.lastEventSeq}`;
+        if (key !== lastKey) {
+          lastKey = key;
+          // The audit is re-verified when the status changes (not every step: it reads the whole log).
+          const audit = lastStatus !== undefined && record.status !== lastStatus ? showable(redactor, await runtime.verifyAudit(runId)) : undefined;
+          lastStatus = record.status;
+          await stream.writeSSE({ event: 'run', data: JSON.stringify({ run: summarizeRun(record, redactor, { withOutput: true }), ...(audit ? { audit } : {}) }) });
+          beat = Date.now();
+        }
+        const incident = await incidentStop(store);
+        const incidentText = JSON.stringify({ incident: incident ? showable(redactor, { reason: incident.reason, at: incident.at }) : null });
+        if (incidentText !== lastIncident) {
+          lastIncident = incidentText;
+          await stream.writeSSE({ event: 'incident', data: incidentText });
+        }
+        for (const item of notices) {
+          if (item.id <= seenNotice) continue;
+          seenNotice = item.id;
+          if (item.runId === undefined || item.runId === runId) await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: item.message, kind: item.kind }) });
+        }
+        if (TERMINAL.has(record.status) && events.length < EVENTS_PER_MESSAGE) {
+          await stream.writeSSE({ event: 'end', data: '{}' });
+          break;
+        }
+        if (events.length === EVENTS_PER_MESSAGE) continue; // catching up: next page at once
+        if (Date.now() - beat > HEARTBEAT_MS) {
+          await stream.write(': keep-alive\n\n');
+          beat = Date.now();
+        }
+        await stream.sleep(pollMs);
+      }
+    });
+  });
+
+  onlyPost('/api/runs/:runId/approve');
+  app.post('/api/runs/:runId/approve', async (c) => {
+    const body = await readJson(c, approveBody);
+    if ('response' in body) return body.response;
+    const runId = c.req.param('runId');
+    const record = await store.getRun(runId);
+    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    if (record.status !== 'paused') return apiError(c, 409, 'run_not_paused', `run is ${record.status}, not awaiting approval`);
+    const pending = (record.result?.pendingApprovals ?? []).find((item) => item.toolCallId === body.value.toolCallId);
+    if (!pending) return apiError(c, 409, 'approval_not_pending', 'that tool call is not awaiting approval');
+    if (pending.argsFingerprint !== body.value.argsFingerprint) return apiError(c, 409, 'approval_args_changed', 'the pending arguments are not the ones shown: reload and decide again');
+    const { decision, reason } = body.value;
+    inBackground(runId, async () => {
+      const result = await runtime.resume(runId, { approvals: { [pending.toolCallId]: { decision, ...(reason ? { reason } : {}) } }, waitForLeaseMs: 5_000 });
+      notice(runId, `run ${runId} ${result.status === 'paused' ? 'paused again' : 'finished'}: ${result.stopReason}`, 'ok');
+    });
+    return c.json({ accepted: true, message: `${decision === 'approve' ? 'Approved' : 'Denied'} ${pending.tool}: the run continues` }, 202);
+  });
+
+  onlyPost('/api/runs/:runId/kill');
+  app.post('/api/runs/:runId/kill', async (c) => {
+    const body = await readJson(c, reasonBody);
+    if ('response' in body) return body.response;
+    const runId = c.req.param('runId');
+    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const reason = body.value.reason?.trim() || 'killed from the console';
+    await runtime.kill(runId, reason);
+    return c.json({ ok: true, message: `Kill requested: ${redactor.text(reason)}` });
+  });
+
+  onlyPost('/api/kill-all');
+  app.post('/api/kill-all', async (c) => {
+    const body = await readJson(c, reasonBody);
+    if ('response' in body) return body.response;
+    const reason = body.value.reason?.trim() || 'incident stop from the console';
+    await runtime.killAll(reason);
+    return c.json({ ok: true, message: `Incident stop: every run stops, new runs are refused until cleared (${redactor.text(reason)})` });
+  });
+
+  onlyPost('/api/clear-kill');
+  app.post('/api/clear-kill', async (c) => {
+    const body = await readJson(c, emptyBody);
+    if ('response' in body) return body.response;
+    await runtime.clearKill();
+    return c.json({ ok: true, message: 'Incident stop cleared: new runs are accepted' });
+  });
+
+  app.notFound((c) => apiError(c, 404, 'not_found', 'no such page'));
+  app.onError((error, c) => {
+    const code = AgentrtError.isInstance(error) ? error.code : 'internal_error';
+    return apiError(c, code === 'run_not_found' ? 404 : 500, code, redactor.text(error.message));
+  });
+
+  function sse(c: Context, loop: (stream: SSEStreamingApi) => Promise<void>): Response {
+    if (streams.size >= maxStreams) return apiError(c, 503, 'too_many_streams', `at most ${maxStreams} live views at once`);
+    return streamSSE(c, async (stream) => {
+      streams.add(stream);
+      try {
+        await stream.writeSSE({ event: 'hello', data: '{}', retry: 2000 });
+        await loop(stream);
+      } catch (error) {
+        if (!stream.aborted) await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: redactor.text((error as Error)?.message ?? String(error)), kind: 'error' }) }).catch(() => undefined);
+      } finally {
+        streams.delete(stream);
+      }
+    });
+  }
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: host, port: requestedPort, overrideGlobalObjects: false }, () => resolve(started));
+    started.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new AgentrtError('console_listen_failed', `cannot listen on ${hostPort(host, requestedPort)}: ${error.code === 'EADDRINUSE' ? 'the port is in use (pass --port 0 for any free port)' : error.message}`, { cause: error }));
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(host, port);
+  cookieName = `agentrt_console_${port}`;
+  const origin = `http://${hostPort(host, port)}`;
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port,
+    token,
+    get driving() {
+      return background.size;
+    },
+    async idle() {
+      while (background.size) await Promise.allSettled([...background]);
+    },
+    async close() {
+      closing = true;
+      for (const stream of streams) stream.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}
+

@@ -1,0 +1,215 @@
+import { AgentrtError, contentText, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec } from '@agentrt/core';
+import type {
+  JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
+  LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
+} from '@ai-sdk/provider';
+import type { ToolResultMedia } from './profiles.js';
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Options of `toAiSdkPrompt`. */
+export interface PromptOptions {
+  /** The specification version of the wrapped model (`v2` tool results carry media as `media` parts, no URLs). */
+  readonly version: 'v2' | 'v3';
+  readonly toolResultMedia: ToolResultMedia;
+  /** Move every system message to the front, in order (providers that take system text only there). */
+  readonly systemFirst: boolean;
+  /** Whether assistant reasoning goes back (see `ProviderProfile.replayReasoning`). */
+  readonly replayReasoning: boolean;
+  /** The model, for error messages. */
+  readonly label: string;
+}
+
+const unsupported = (part: ContentPart, label: string, why: string) =>
+  new AgentrtError('unsupported_content', `a ${part.type} part (${'mediaType' in part ? part.mediaType : 'text'}) cannot be sent to ${label}: ${why}`, {
+    details: { partType: part.type, ...('mediaType' in part ? { mediaType: part.mediaType } : {}), model: label },
+  });
+
+/**
+ * `ReasoningPart.providerData` → the spec's `providerOptions` (JSON objects keyed by provider).
+ * Only plain-object entries pass; `__proto__`-like keys never do. An Anthropic entry written by
+ * `@agentrt/model-anthropic` (`{ redacted }`) also gets the AI SDK's `redactedData`, so reasoning
+ * round-trips between the two adapters.
+ */
+export function toProviderOptions(providerData: Readonly<Record<string, unknown>> | undefined): SharedV3ProviderOptions | undefined {
+  if (!isObject(providerData)) return undefined;
+  const out: Record<string, JSONObject> = {};
+  for (const [key, value] of Object.entries(providerData)) {
+    if (UNSAFE_KEYS.has(key) || !isObject(value)) continue;
+    const entry: Json = {};
+    for (const [inner, innerValue] of Object.entries(value)) if (!UNSAFE_KEYS.has(inner)) entry[inner] = innerValue;
+    if (key === 'anthropic' && typeof entry.redacted === 'string' && entry.redactedData === undefined) entry.redactedData = entry.redacted;
+    out[key] = entry as JSONObject;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The spec's provider metadata of a reasoning part → `ReasoningPart.providerData` (with the Anthropic `redacted` alias, see `toProviderOptions`). */
+export function toProviderData(metadata: unknown): Record<string, unknown> | undefined {
+  if (!isObject(metadata)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (UNSAFE_KEYS.has(key) || !isObject(value)) continue;
+    const entry: Json = {};
+    for (const [inner, innerValue] of Object.entries(value)) if (!UNSAFE_KEYS.has(inner)) entry[inner] = innerValue;
+    if (key === 'anthropic' && typeof entry.redactedData === 'string' && entry.redacted === undefined) entry.redacted = entry.redactedData;
+    if (Object.keys(entry).length) out[key] = entry;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** One user part → a spec text or file part (images are files with an `image/*` media type). */
+function userPart(part: ContentPart, label: string): LanguageModelV3TextPart | LanguageModelV3FilePart {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const mediaType = part.mediaType.toLowerCase();
+  if (part.type === 'file' && part.url !== undefined && mediaType === 'text/plain') throw unsupported(part, label, 'plain-text files are taken inline only, not by url');
+  const data = part.url !== undefined ? new URL(part.url) : part.data ?? '';
+  return { type: 'file', mediaType, data, ...(part.type === 'file' && part.filename !== undefined ? { filename: part.filename } : {}) };
+}
+
+/** A plain-text file's bytes as text (tool results carry text, not text/plain files, on every provider). */
+function decodedText(part: ContentPart & { type: 'file' }): string {
+  const text = Buffer.from(part.data ?? '', 'base64').toString('utf8');
+  return part.filename ? `${part.filename}:\n${text}` : text;
+}
+
+type ContentOutput = Extract<LanguageModelV3ToolResultOutput, { type: 'content' }>['value'][number];
+
+/** A tool result's parts → the spec's `content` output (native tool media). */
+function contentOutput(parts: readonly ContentPart[], options: PromptOptions): LanguageModelV3ToolResultOutput {
+  const value: ContentOutput[] = [];
+  for (const part of parts) {
+    if (part.type === 'text') {
+      if (part.text) value.push({ type: 'text', text: part.text });
+      continue;
+    }
+    const mediaType = part.mediaType.toLowerCase();
+    if (part.type === 'file' && mediaType === 'text/plain') {
+      if (part.url !== undefined) throw unsupported(part, options.label, 'plain-text files are taken inline only, not by url');
+      value.push({ type: 'text', text: decodedText(part) });
+      continue;
+    }
+    if (options.version === 'v2') {
+      // V2 tool results carry inline media only.
+      if (part.url !== undefined) throw unsupported(part, options.label, 'AI SDK 5 (specification v2) tool results take media inline only, not by url');
+      value.push({ type: 'media', data: part.data ?? '', mediaType } as unknown as ContentOutput);
+      continue;
+    }
+    if (part.type === 'image') {
+      value.push(part.url !== undefined ? { type: 'image-url', url: part.url } : { type: 'image-data', data: part.data ?? '', mediaType });
+    } else {
+      value.push(part.url !== undefined
+        ? { type: 'file-url', url: part.url, mediaType }
+        : { type: 'file-data', data: part.data ?? '', mediaType, ...(part.filename !== undefined ? { filename: part.filename } : {}) });
+    }
+  }
+  return value.length ? { type: 'content', value } : { type: 'text', value: '' };
+}
+
+const hasMedia = (content: Message['content']) => typeof content !== 'string' && content.some((part) => part.type !== 'text');
+
+/** Tool-call arguments as the JSON object the spec's `input` is: parsed text, or the raw value kept visible under `_invalid_arguments`. */
+function toolInput(args: unknown): unknown {
+  let value = args;
+  if (typeof args === 'string') {
+    try {
+      value = JSON.parse(args);
+    } catch {
+      return { _invalid_arguments: args };
+    }
+  }
+  return isObject(value) ? value : { _invalid_arguments: value ?? null };
+}
+
+function reasoningParts(reasoning: readonly ReasoningPart[] | undefined) {
+  return (reasoning ?? []).map((entry) => {
+    const providerOptions = toProviderOptions(entry.providerData);
+    return { type: 'reasoning' as const, text: typeof entry.text === 'string' ? entry.text : '', ...(providerOptions ? { providerOptions } : {}) };
+  });
+}
+
+/**
+ * agentrt messages → the AI SDK's standardized prompt (`LanguageModelV3Prompt`, which V2 shares
+ * apart from tool-result media):
+ *
+ * - system messages as `system` (all moved to the front when `systemFirst`);
+ * - user parts as `text` and `file` parts (images are files with an `image/*` type; `data` is the
+ *   base64 string, or a `URL` for parts given by url);
+ * - assistant turns as `reasoning` parts (their `providerData` as `providerOptions`, e.g. the
+ *   Anthropic signature), then `text`, then `tool-call` parts (`input` the parsed arguments);
+ * - tool messages as `tool-result` parts of one `tool` message per turn: `text` / `error-text`,
+ *   or with media either a `content` output (native) or text plus a note, the media following in
+ *   one user message after the turn's results (`user-message`). Plain-text files in tool results
+ *   travel as text.
+ *
+ * Throws `unsupported_content` for content the spec version cannot carry (a URL in a V2 tool
+ * result, a plain-text file by URL).
+ */
+export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptions): LanguageModelV3Prompt {
+  const system: LanguageModelV3Message[] = [];
+  const out: LanguageModelV3Message[] = [];
+  let results: Extract<LanguageModelV3Message, { role: 'tool' }> | undefined;
+  let attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[] = [];
+  const endTurn = () => {
+    results = undefined;
+    if (attachments.length) out.push({ role: 'user', content: attachments });
+    attachments = [];
+  };
+  for (const message of messages) {
+    if (message.role !== 'tool') endTurn();
+    switch (message.role) {
+      case 'system':
+        (options.systemFirst ? system : out).push({ role: 'system', content: message.content });
+        break;
+      case 'user': {
+        const parts = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content.map((part) => userPart(part, options.label));
+        // Empty text next to media adds nothing (and some providers reject empty text blocks).
+        const kept = parts.filter((part) => part.type !== 'text' || part.text !== '');
+        out.push({ role: 'user', content: kept.length ? kept : [{ type: 'text', text: '' }] });
+        break;
+      }
+      case 'assistant': {
+        const content = [
+          ...(options.replayReasoning ? reasoningParts(message.reasoning) : []),
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: toolInput(call.args) })),
+        ];
+        if (content.length) out.push({ role: 'assistant', content });
+        break;
+      }
+      case 'tool': {
+        if (!results) out.push((results = { role: 'tool', content: [] }));
+        results.content.push({ type: 'tool-result', toolCallId: message.toolCallId, toolName: message.name, output: toolOutput(message, options, attachments) });
+        break;
+      }
+    }
+  }
+  endTurn();
+  return [...system, ...out];
+}
+
+/** One tool message → its `output`; with the user-message workaround, its media are appended to `attachments`. */
+function toolOutput(message: ToolMessage, options: PromptOptions, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
+  const text = contentText(message.content);
+  if (!hasMedia(message.content)) return { type: message.isError ? 'error-text' : 'text', value: text };
+  const parts = message.content as readonly ContentPart[];
+  if (options.toolResultMedia === 'native') return contentOutput(parts, options);
+  const media = parts.filter((part) => part.type !== 'text');
+  const inline = media.filter((part) => part.type === 'file' && part.mediaType.toLowerCase() === 'text/plain') as (ContentPart & { type: 'file' })[];
+  const carried = media.filter((part) => !inline.includes(part as ContentPart & { type: 'file' }));
+  const texts = [text, ...inline.map((part) => {
+    if (part.url !== undefined) throw unsupported(part, options.label, 'plain-text files are taken inline only, not by url');
+    return decodedText(part);
+  })].filter(Boolean);
+  if (carried.length === 0) return { type: message.isError ? 'error-text' : 'text', value: texts.join('\n') };
+  const note = `[${carried.length} attachment${carried.length === 1 ? '' : 's'} returned by this tool follow${carried.length === 1 ? 's' : ''} in the next user message]`;
+  attachments.push({ type: 'text', text: `Attachments returned by tool call ${message.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
+  return { type: message.isError ? 'error-text' : 'text', value: [...texts, note].join('\n') };
+}
+
+/** Tool specs → the spec's function tools (the JSON schema derived from zod is the `inputSchema`). */
+export function toAiSdkTools(tools: readonly ToolSpec[]): LanguageModelV3FunctionTool[] {
+  return tools.map((tool) => ({ type: 'function', name: tool.name, description: tool.description, inputSchema: tool.inputSchema as LanguageModelV3FunctionTool['inputSchema'] }));
+}

@@ -1,0 +1,257 @@
+import { AgentrtError, type Redactor, type SideEffects } from '@agentrt/core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema,
+  type LoggingMessageNotification, type ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AddressPolicy } from './address-policy.js';
+import { displayUrl, isHttpConfig, type ResolvedServerConfig } from './config.js';
+import { Deadline, raceAbort } from './deadline.js';
+import { guardedFetch, type GuardedFetch } from './guarded-fetch.js';
+import { StdioProcessTransport } from './stdio-process.js';
+
+const CLIENT_INFO = { name: 'agentrt', version: '0.1.0' };
+
+/** What the connection tells its bridge. */
+export interface ConnectionEvents {
+  readonly onListChanged: () => void;
+  readonly onLogMessage: (params: LoggingMessageNotification['params']) => void;
+}
+
+/** Work done with a connected client inside a time budget. */
+export type Work<T> = (client: Client, deadline: Deadline, setPhase: (phase: string) => void) => Promise<T>;
+
+/** A thrown value as one line for an error message (HTTP status included). */
+const describe = (error: unknown) => {
+  const message = (error as Error)?.message ?? String(error);
+  return error instanceof StreamableHTTPError && error.code !== undefined ? `HTTP ${error.code}: ${message}` : message;
+};
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const isValidationError = (error: unknown) => typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
+
+/**
+ * One server's connection: starts the stdio process (exactly the configured environment) or
+ * opens the Streamable HTTP session (through the address-checked fetch), restarts it after it
+ * went away, bounds every operation by the server's time budget and turns every failure into a
+ * typed error:
+ * - `mcp_timeout`: the budget ran out (connect, list or call), including a server hanging on `initialize`;
+ * - `mcp_unavailable`: the transport is gone or never came up (startup errors carry the tail of stderr);
+ * - `mcp_request_failed`: a JSON-RPC error from a live server;
+ * - `mcp_output_invalid`: a response that does not parse.
+ */
+export class McpConnection {
+  private client: Client | undefined;
+  private transport: Transport | undefined;
+  private lastTransport: Transport | undefined;
+  private fetchGuard: GuardedFetch | undefined;
+  private connecting: Promise<Client> | undefined;
+  private closed = false;
+  /** What the server declared at its latest `initialize` (kept while it restarts). */
+  capabilities: ServerCapabilities | undefined;
+
+  constructor(private readonly settings: ResolvedServerConfig, private readonly redactor: Redactor, private readonly events: ConnectionEvents) {}
+
+  private get name(): string {
+    return this.settings.name;
+  }
+
+  /** Pid of the running server process (stdio only). */
+  get pid(): number | undefined {
+    return this.transport instanceof StdioProcessTransport ? this.transport.pid : undefined;
+  }
+
+  /** The tail of the (last) server process's stderr, redacted. */
+  get stderr(): string {
+    const transport = this.transport ?? this.lastTransport;
+    return transport instanceof StdioProcessTransport ? this.redactor.text(transport.stderr) : '';
+  }
+
+  /** First connection: starts the server, then runs `work` (listing, pinning) within `startupTimeoutMs`. */
+  async startup<T>(work: Work<T>): Promise<T> {
+    let phase = 'starting the server';
+    const deadline = new Deadline({ totalMs: this.settings.startupTimeoutMs, timeoutError: () => this.timeoutError(phase, this.settings.startupTimeoutMs) });
+    try {
+      // The connection has its own startup bound (which keeps the server's stderr in the error).
+      const client = await this.ensureConnected(undefined);
+      phase = 'listing tools';
+      return await work(client, deadline, (next) => {
+        phase = next;
+      });
+    } catch (error) {
+      throw this.failure(error, deadline, undefined, phase);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * Runs `work` with a connected client (starting the server again if it went away) inside the
+   * server's time budget: `timeoutMs` (an idle clock restarted by `deadline.touch()` when
+   * `resetTimeoutOnProgress` is on, capped by `maxTotalTimeoutMs`). The caller's signal aborts it.
+   */
+  async operation<T>(phase: string, signal: AbortSignal | undefined, work: Work<T>, sideEffects?: SideEffects): Promise<T> {
+    let current = 'starting the server';
+    const { resetTimeoutOnProgress, timeoutMs, maxTotalTimeoutMs } = this.settings;
+    const deadline = new Deadline({
+      totalMs: maxTotalTimeoutMs,
+      ...(resetTimeoutOnProgress ? { idleMs: timeoutMs } : {}),
+      ...(signal ? { parent: signal } : {}),
+      timeoutError: () => this.timeoutError(current, resetTimeoutOnProgress ? timeoutMs : maxTotalTimeoutMs, sideEffects),
+    });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        current = 'starting the server';
+        const client = await this.ensureConnected(deadline.signal);
+        current = phase;
+        try {
+          return await work(client, deadline, (next) => {
+            current = next;
+          });
+        } catch (error) {
+          // HTTP 404 on a session: the server forgot it (e.g. restarted) and did not process the
+          // request, so a new session is started and the work repeated, once (as the spec asks).
+          if (attempt > 0 || !(error instanceof StreamableHTTPError) || error.code !== 404 || deadline.signal.aborted) throw error;
+          await this.drop();
+        }
+      }
+    } catch (error) {
+      throw this.failure(error, deadline, signal, current);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** SDK request options within a deadline (the SDK's own timer is only a backstop). */
+  requestOptions(deadline: Deadline): { signal: AbortSignal; timeout: number } {
+    return { signal: deadline.signal, timeout: deadline.sdkTimeoutMs };
+  }
+
+  /** Stops the server (stdio: stdin closed, then SIGTERM, then SIGKILL) or ends the HTTP session; later operations fail `mcp_unavailable`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const connecting = this.connecting;
+    await this.drop();
+    await connecting?.catch(() => undefined);
+    await this.drop();
+    this.fetchGuard?.close();
+  }
+
+  private timeoutError(phase: string, ms: number, sideEffects?: SideEffects): AgentrtError {
+    const unknown = sideEffects === 'non-idempotent' ? '; its effect may or may not have happened, so do not assume either' : '';
+    return new AgentrtError('mcp_timeout', `MCP server "${this.name}" did not answer within ${ms} ms (while ${phase})${unknown}`, { retryable: true });
+  }
+
+  /** Maps anything thrown during an operation to a typed error. */
+  private failure(error: unknown, deadline: Deadline, signal: AbortSignal | undefined, phase: string): unknown {
+    if (signal?.aborted) return signal.reason ?? error;
+    // Typed errors are the most precise (a startup timeout carries the server's stderr).
+    if (AgentrtError.isInstance(error)) return error;
+    if (deadline.expired) return deadline.signal.reason;
+    if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
+      if (error.code === ErrorCode.RequestTimeout) return this.timeoutError(phase, this.settings.timeoutMs);
+      return new AgentrtError('mcp_request_failed', `MCP server "${this.name}" refused the request while ${phase} (JSON-RPC ${error.code}): ${this.redactor.text(error.message)}`, { details: { rpcCode: error.code } });
+    }
+    if (isValidationError(error)) {
+      return new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" sent a malformed response while ${phase}: ${this.redactor.text(String((error as Error).message).slice(0, 500))}`);
+    }
+    // The transport is gone (process exited, connection refused or dropped): reconnect next time.
+    const failure = this.unavailable(`failed while ${phase}: ${describe(error)}`, error, false);
+    void this.drop();
+    return failure;
+  }
+
+  /** `mcp_unavailable` with what is known about the process: why the connection ended, its exit, and (at startup) the tail of stderr. */
+  private unavailable(what: string, cause: unknown, withStderr: boolean): AgentrtError {
+    const transport = this.transport ?? this.lastTransport;
+    let context = '';
+    if (transport instanceof StdioProcessTransport) {
+      if (transport.failure) context += `; ${transport.failure}`;
+      if (transport.exit) context += `; the process exited (${transport.exit.signal ? `signal ${transport.exit.signal}` : `code ${transport.exit.code}`})`;
+      const stderr = transport.stderr.trim();
+      if (withStderr && stderr) context += `; stderr: ${stderr}`;
+    }
+    return new AgentrtError('mcp_unavailable', this.redactor.text(`MCP server "${this.name}" ${what}${context}`), { cause, retryable: true });
+  }
+
+  /** The connected client; starts the server (or the HTTP session) when there is none. The caller's signal bounds only its own wait. */
+  private ensureConnected(signal: AbortSignal | undefined): Promise<Client> {
+    if (this.closed) return Promise.reject(new AgentrtError('mcp_unavailable', `MCP bridge "${this.name}" is closed`));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.connectOnce().finally(() => {
+      this.connecting = undefined;
+    });
+    return raceAbort(this.connecting, signal);
+  }
+
+  private createTransport(): Transport {
+    const config = this.settings.config;
+    if (isHttpConfig(config)) {
+      this.fetchGuard ??= guardedFetch(new AddressPolicy(config.allowPrivateAddresses ?? [], `servers.${this.name}.allowPrivateAddresses`), { allowHttp: config.allowHttp ?? false, maxResponseBytes: this.settings.maxMessageBytes });
+      return new StreamableHTTPClientTransport(new URL(config.url), {
+        fetch: this.fetchGuard.fetch,
+        requestInit: { headers: { ...config.headers } },
+        reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2 },
+      });
+    }
+    // Exactly PATH, the variables named in inheritEnv, and env: nothing else of this process.
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const name of config.inheritEnv ?? []) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    Object.assign(env, config.env);
+    return new StdioProcessTransport({ command: config.command, args: config.args ?? [], env, ...(config.cwd ? { cwd: config.cwd } : {}), maxMessageBytes: this.settings.maxMessageBytes });
+  }
+
+  private async connectOnce(): Promise<Client> {
+    const config = this.settings.config;
+    const transport = this.createTransport();
+    this.lastTransport = transport;
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    client.onerror = () => undefined;
+    client.onclose = () => {
+      // The server went away: the next operation starts it again.
+      if (this.client === client) {
+        this.client = undefined;
+        this.transport = undefined;
+      }
+    };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.events.onListChanged());
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => this.events.onLogMessage(notification.params));
+    const startup = new Deadline({ totalMs: this.settings.startupTimeoutMs, timeoutError: () => this.timeoutError('starting the server', this.settings.startupTimeoutMs) });
+    try {
+      await client.connect(transport, { signal: startup.signal, timeout: startup.sdkTimeoutMs });
+    } catch (error) {
+      await transport.close().catch(() => undefined);
+      if (startup.expired) {
+        const reason = startup.signal.reason as AgentrtError;
+        const stderr = transport instanceof StdioProcessTransport ? transport.stderr.trim() : '';
+        throw stderr ? new AgentrtError(reason.code, this.redactor.text(`${reason.message}; stderr: ${stderr}`), { retryable: true }) : reason;
+      }
+      if (AgentrtError.isInstance(error)) throw error;
+      const where = isHttpConfig(config) ? `at ${displayUrl(config.url)}` : `(${config.command})`;
+      throw this.unavailable(`${where} did not start: ${describe(error)}`, error, true);
+    } finally {
+      startup.dispose();
+    }
+    if (this.closed) {
+      await client.close().catch(() => undefined);
+      throw new AgentrtError('mcp_unavailable', `MCP bridge "${this.name}" is closed`);
+    }
+    this.capabilities = client.getServerCapabilities();
+    this.client = client;
+    this.transport = transport;
+    return client;
+  }
+
+  /** Forgets the current connection and closes it (ending an HTTP session politely, bounded). */
+  private async drop(): Promise<void> {
+    const { client, transport } = this;
+    this.client = undefined;
+    this.transport = undefined;
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+      await Promise.race([transport.terminateSession().catch(() => undefined), sleep(1_000)]);
+    }
+    await client?.close().catch(() => undefined);
+    await transport?.close().catch(() => undefined);
+  }
+}

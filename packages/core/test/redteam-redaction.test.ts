@@ -188,6 +188,26 @@ describe('red team: no canary reaches the audit, events, results or the model th
     }
   });
 
+  it('content parts: secrets in text parts are redacted before each part is cut to its share', async () => {
+    const MAX = 1_000;
+    for (const secret of SECRET_CANARIES) {
+      // The first part gets about 950 of the 1 000 characters; its head is cut near 540.
+      for (let shift = -secret.length; shift <= 10; shift += 3) {
+        const store = new MemoryStore();
+        const parts = [
+          { type: 'text', text: `${'a'.repeat(540 + shift)} ${secret} ${'b'.repeat(3_000)}` },
+          { type: 'text', text: `line\n${secret}` },
+        ];
+        const tool = defineTool({ name: 'parts', description: 'returns content parts', input: z.object({}), execute: () => parts });
+        const model = new ScriptedModel([ScriptedModel.call('parts'), ScriptedModel.answer('done')]);
+        const runtime = createRuntime({ model, store, tools: [tool], limits: { maxToolOutputChars: MAX } });
+        const result = await runtime.run('go');
+        const shown = JSON.stringify(model.requests[1]!.messages.at(-1)) + (await everythingOf(runtime, store, [], result));
+        for (const piece of fragments(secret)) expect(shown.includes(piece), `${secret} shift ${shift}: "${piece}"`).toBe(false);
+      }
+    }
+  });
+
   it('streamed answers: a secret split across text deltas never shows in the joined deltas', async () => {
     const answer = `Here you go:\n${SECRET_CANARIES.join('\n')}\nand ${SECRET_ASSIGNMENTS.map((a) => a.text).join(' ; ')}`;
     const store = new MemoryStore();

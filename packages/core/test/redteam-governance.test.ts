@@ -191,4 +191,32 @@ describe('red team: run options', () => {
       expect((args as Record<string, unknown>).polluted).toBeUndefined();
     }
   });
+
+  it.each([
+    ['empty', ''], ['a leading space', ' noop'], ['a trailing space', 'noop '], ['upper case', 'NOOP'], ['a Cyrillic look-alike', 'n\u043eop'],
+    ['a zero-width joiner', 'no\u200dop'], ['__proto__', '__proto__'], ['constructor', 'constructor'], ['toString', 'toString'], ['1 MB long', 'n'.repeat(2 ** 20)],
+  ])('a model-chosen tool name that is %s is tool_not_found (exact match), capped, and the run goes on', async (_label, name) => {
+    let ran = 0;
+    const noop = defineTool({ name: 'noop', description: 'does nothing', input: z.object({}), execute: () => ++ran });
+    const model = new ScriptedModel([{ toolCalls: [{ name, args: {}, id: 'h1' }] }, ScriptedModel.answer('done')]);
+    const store = new MemoryStore();
+    const result = await createRuntime({ model, store, tools: [noop], limits: { maxToolOutputChars: 1_000 } }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(ran).toBe(0);
+    const [message] = toolMessages(model);
+    expect(message!.code).toBe('tool_not_found');
+    expect(String(message!.content).length).toBeLessThanOrEqual(1_000);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
+
+  it.each([['__proto__'], ['constructor'], ['a\nb'], ['\u0000'], ['x'.repeat(100_000)], [42], [null], [{}]])('a model-chosen call id %j is kept as data (or replaced when not a string); the call runs once', async (id) => {
+    let ran = 0;
+    const once = defineTool({ name: 'once', description: 'counts', input: z.object({}), sideEffects: 'idempotent', execute: () => ++ran });
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'once', args: {}, id: id as string }] }, ScriptedModel.answer('done')]);
+    const store = new MemoryStore();
+    const result = await createRuntime({ model, store, tools: [once] }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(ran).toBe(1);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
 });

@@ -61,6 +61,37 @@ describe('red team: the redactor finds secrets wherever they hide', () => {
     expect(out).toContain('kept');
   });
 
+  it('streams redact exactly like text(): 400 random texts of secrets and filler, cut into random pieces', () => {
+    const custom = new Redactor({ secrets: ['registered-secret-value-0042'] });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pieces = [...SECRET_CANARIES, ...SECRET_ASSIGNMENTS.map((a) => a.text), 'registered-secret-value-0042', 'hello world', 'lorem ipsum dolor', 'token', '"password":', 'x'.repeat(300), 'Bearer', '://', '?key='];
+    const separators = [' ', '\n', '\t', '"', ', ', ': ', '='];
+    for (let trial = 0; trial < 400; trial++) {
+      let text = '';
+      for (let i = 0, n = 1 + Math.floor(random() * 30); i < n; i++) text += pieces[Math.floor(random() * pieces.length)]! + separators[Math.floor(random() * separators.length)]!;
+      const stream = custom.textStream();
+      let out = '';
+      for (let at = 0; at < text.length;) {
+        const size = 1 + Math.floor(random() * 40);
+        out += stream.push(text.slice(at, at + size));
+        at += size;
+      }
+      out += stream.end();
+      expect(out, JSON.stringify(text)).toBe(custom.text(text));
+    }
+  });
+
+  it('finds secrets with specific prefixes even glued to a word; leaves ordinary words with sk- or AKIA-like parts alone', () => {
+    for (const secret of ['ghp_agentrtCanary0123456789abcdefghijkl', 'github_pat_agentrtCANARY0123456789abcdef', 'tvly-agentrt-canary-0123456789', 'xoxb-agentrt-canary-0123456789', 'AIzaAgentrtCanary0123456789abcdefghijklm']) {
+      expect(redactor.text(`token:abc${secret}`), secret).not.toContain(secret);
+    }
+    expect(redactor.text('see task-1234567890abcdef and MASIAABCDEFGHIJKLMNOPQ')).toBe('see task-1234567890abcdef and MASIAABCDEFGHIJKLMNOPQ');
+  });
+
   it('redacts in time linear in the input: adversarial texts of 400 000 characters take seconds at most, not minutes', () => {
     for (const { name, text } of redactionStressTexts(400_000)) {
       const started = performance.now();

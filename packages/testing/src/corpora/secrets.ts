@@ -83,5 +83,8 @@ export function redactionStressTexts(size = 200_000): { readonly name: string; r
     { name: 'query keys without values', text: fill('?key=&') },
     { name: 'userinfo-like text without @', text: fill(':x', 'token ://') },
     { name: 'sk- prefixes too short to match', text: fill('sk-abc ') },
+    { name: 'AIza prefixes one character short', text: fill(`AIza${'b'.repeat(29)} `) },
+    { name: 'github_pat_ prefixes one character short', text: fill(`github_pat_${'c'.repeat(19)} `) },
+    { name: 'ghp_ prefixes glued together', text: fill('ghp_') },
   ];
 }

@@ -46,11 +46,12 @@ const detector = (source: string, flags: string, group = 0, unquote = false): De
 const DETECTORS: readonly Detector[] = [
   detector(`${START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
   detector(`${START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
-  detector(`${START}gh[pousr]_[A-Za-z0-9]{20,}`, ''),
-  detector(`${START}github_pat_[A-Za-z0-9_]{20,}`, ''),
-  detector(`${START}tvly-[A-Za-z0-9_-]{8,}`, ''),
-  detector(`${START}xox[abprs]-[A-Za-z0-9-]{10,}`, ''),
-  detector(`${START}AIza[0-9A-Za-z_-]{30,}`, ''),
+  // Prefixes specific enough to need no boundary: found even glued to a word before them ("keyghp_…").
+  detector(`gh[pousr]_[A-Za-z0-9]{20,}`, ''),
+  detector(`github_pat_[A-Za-z0-9_]{20,}`, ''),
+  detector(`tvly-[A-Za-z0-9_-]{8,}`, ''),
+  detector(`xox[abprs]-[A-Za-z0-9-]{10,}`, ''),
+  detector(`AIza[0-9A-Za-z_-]{30,}`, ''),
   detector(`${RUN_START}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}`, ''),
   detector(`${START}(?:Bearer|Basic)\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
   detector(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
@@ -140,7 +141,10 @@ export interface TextStreamRedaction {
  * /Google keys, bearer tokens, JWTs, PEM private keys — also cut ones without their end line —
  * `?key=` URL params, `user:pass@` URLs, `NAME_SECRET=…` assignments, `"password": "…"`) and
  * every secret the user registers (also in its JSON-escaped form). Object keys are redacted too.
- * Secrets inside JSON text are found after escape sequences (`\n`, `\t`, `\u0001`, …).
+ * Secrets inside JSON text are found after escape sequences (`\n`, `\t`, `\u0001`, …). Formats
+ * with very specific prefixes (`ghp_`, `github_pat_`, `tvly-`, `xoxb-`, `AIza`) are found even
+ * glued to a word before them; `sk-…`, `AKIA…`, JWTs and assignments need a non-word character
+ * (or an escape) before them, so ordinary words such as `task-…` are left alone.
  *
  * Every built-in pattern runs in time linear in its input. Limits: a secret in an unknown
  * format under an innocuous key is caught only if registered; user `patterns` run as given.

@@ -41,7 +41,8 @@ const ctx = (signal: AbortSignal = new AbortController().signal): ToolContext =>
 /**
  * The tool conformance suite for tool packs (first- and third-party): the schema the model
  * sees is a JSON-schema object; invalid arguments are rejected before `execute`; a known
- * failure is a typed `AgentrtError`; an aborted signal is honoured promptly; the declared
+ * failure is a typed `AgentrtError`; an aborted signal is honoured promptly, also one that aborts
+ * while the call runs; the declared
  * timeout is finite; and no secret from the environment leaks into output.
  */
 export function describeToolPack(options: ToolPackSuiteOptions): void {
@@ -101,6 +102,18 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         const error = await tool.execute(tool.input.parse(failing), ctx()).then(() => undefined, (e: unknown) => e);
         expect(AgentrtError.isInstance(error), `${tool.name} should throw a typed error for ${JSON.stringify(failing)}`).toBe(true);
         expect((error as AgentrtError).code).toMatch(/^[a-z]+(_[a-z]+)+$/);
+      }
+    });
+
+    it('settles promptly when its signal aborts while it runs (tool timeout, kill, cancel)', async () => {
+      for (const tool of await options.tools()) {
+        const controller = new AbortController();
+        const started = Date.now();
+        const call = Promise.resolve().then(() => tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal))).then(() => 'settled', () => 'settled');
+        setTimeout(() => controller.abort(new Error('aborted by the conformance suite while running')), 5);
+        const outcome = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve('did_not_settle'), 5_000))]);
+        expect(outcome, tool.name).toBe('settled');
+        expect(Date.now() - started, tool.name).toBeLessThan(5_000);
       }
     });
 

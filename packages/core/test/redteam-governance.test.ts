@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, defineTool, MemoryStore, type ToolMessage } from '@agentrt/core';
+import { createRuntime, defineTool, delay, MemoryStore, timeoutSignal, type ToolMessage } from '@agentrt/core';
 import { assertRunInvariants, HOSTILE_TOOL_OUTCOMES, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -218,5 +218,37 @@ describe('red team: run options', () => {
     expect(result.stopReason).toBe('final_answer');
     expect(ran).toBe(1);
     await assertRunInvariants({ store, runId: result.runId, result });
+  });
+});
+
+describe('red team: very long timeouts are long, not immediate', () => {
+  // setTimeout fires after 1 ms for delays beyond 2^31 - 1 ms (about 24.8 days): a "practically no
+  // timeout" setting must not turn into an instant one.
+  const LONG = 3_000_000_000;
+
+  it('a tool with timeoutMs beyond 2^31 ms finishes instead of timing out at once', async () => {
+    const slow = defineTool({ name: 'slow', description: 'waits 50 ms', input: z.object({}), timeoutMs: LONG, execute: () => new Promise((resolve) => setTimeout(() => resolve('done'), 50)) });
+    const model = new ScriptedModel([ScriptedModel.call('slow'), ScriptedModel.answer('ok')]);
+    const result = await createRuntime({ model, tools: [slow] }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(toolMessages(model)[0]!.content).toBe('done');
+  });
+
+  it('a run with limits.timeoutMs beyond 2^31 ms runs to its answer', async () => {
+    const model = new ScriptedModel([{ text: 'ok', delayMs: 50 }]);
+    const result = await createRuntime({ model, limits: { timeoutMs: LONG } }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+  });
+
+  it('timeoutSignal (adapters\' per-call timeout) and delay do not fire early', async () => {
+    const timer = timeoutSignal(new AbortController().signal, LONG, 'test');
+    const controller = new AbortController();
+    const waited = delay(LONG, controller.signal).then(() => 'fired', () => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(timer.timedOut()).toBe(false);
+    expect(timer.signal.aborted).toBe(false);
+    timer.clear();
+    controller.abort(new Error('done waiting'));
+    expect(await waited).toBe('aborted');
   });
 });

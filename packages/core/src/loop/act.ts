@@ -7,7 +7,7 @@ import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import { idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
-import { monotonicMs, nowIso } from '../util/time.js';
+import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
@@ -303,7 +303,7 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       timer = setTimeout(() => {
         controller.abort(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`));
         resolve({ ok: false, kind: 'timeout' });
-      }, tool.timeoutMs);
+      }, timerMs(tool.timeoutMs));
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
       const notices = toolNotices(run, stepIndex, call, controller.signal);

@@ -7,7 +7,7 @@ import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult,
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
-import { monotonicMs, nowIso } from '../util/time.js';
+import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
@@ -57,7 +57,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
 
 async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
-  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
+  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), timerMs(deps.config.limits.timeoutMs - run.elapsedMs));
   timer.unref?.();
   try {
     if (hookFailure !== undefined) throw hookFailure;

@@ -8,13 +8,13 @@ const fragments = (secret: string, size = 12) => Array.from({ length: Math.max(1
 const leaked = (text: string, secrets: readonly string[] = SECRET_CANARIES) => secrets.filter((secret) => text.includes(secret));
 
 /** Everything a run wrote or showed: streamed events, stored events, the JSONL export, the result and the run record. */
-async function everythingOf(runtime: ReturnType<typeof createRuntime>, store: MemoryStore, streamed: readonly RunEvent[], result: RunResult): Promise<string> {
+async function everythingOf(runtime: ReturnType<typeof createRuntime>, store: MemoryStore, streamed: readonly RunEvent[], result: RunResult<unknown>): Promise<string> {
   return JSON.stringify([streamed, await runtime.events(result.runId), await runtime.exportAudit(result.runId), result, (await store.getRun(result.runId))?.result]);
 }
 
 async function streamRun(runtime: ReturnType<typeof createRuntime>, input: Parameters<ReturnType<typeof createRuntime>['stream']>[0]) {
   const streamed: RunEvent[] = [];
-  let result: RunResult | undefined;
+  let result: RunResult<unknown> | undefined;
   for await (const event of runtime.stream(input)) {
     streamed.push(event);
     if (event.type === 'run_finished' || event.type === 'run_paused') result = event.result;

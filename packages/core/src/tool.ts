@@ -73,7 +73,7 @@ export interface ToolDefinition<S extends z.ZodType, R> {
   readonly sideEffects?: SideEffects;
   /** Per-call timeout; default 30 000 ms. Must be finite and positive. */
   readonly timeoutMs?: number;
-  /** Pause the run for a human decision before this call executes. Default false. */
+  /** Pause the run for a human decision before this call executes. Default false. A rule function that throws counts as `true` (fail closed). */
   readonly requiresApproval?: ApprovalRule<z.output<S>>;
   /**
    * The tool's name at its source when `name` is derived from it — e.g. an MCP server's own
@@ -205,7 +205,14 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
     spec: Object.freeze({ name, description, inputSchema }),
     sideEffects,
     timeoutMs,
-    needsApproval: (args: unknown) => (typeof approval === 'function' ? Boolean(approval(args as z.output<S>)) : approval),
+    needsApproval: (args: unknown) => {
+      if (typeof approval !== 'function') return approval;
+      try {
+        return Boolean(approval(args as z.output<S>));
+      } catch {
+        return true; // A rule that throws cannot vouch for the call: a human decides (fail closed).
+      }
+    },
     mayNeedApproval: approval !== false,
     execute: async (args: unknown, ctx: ToolContext) => execute(args as z.output<S>, ctx),
     ...(originalName !== undefined ? { originalName } : {}),

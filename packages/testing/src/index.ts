@@ -31,11 +31,13 @@ export type { ToolPackSuiteOptions, ToolSamples } from './conformance/tool-pack.
 export { PATH_TRAVERSAL, PATH_TRAVERSAL_SYMLINKS } from './corpora/path-traversal.js';
 export { MATH_ATTACKS } from './corpora/math.js';
 export { SSRF_URLS } from './corpora/ssrf.js';
-export { SECRET_CANARIES } from './corpora/secrets.js';
+export { SECRET_CANARIES, SECRET_ASSIGNMENTS, SECRET_PLACEMENTS, secretPlacements, redactionStressTexts } from './corpora/secrets.js';
+export { HOSTILE_TOOL_OUTCOMES } from './corpora/tool-outcomes.js';
+export type { HostileToolOutcome } from './corpora/tool-outcomes.js';
 export { describeHttpToolPack } from './conformance/tool-pack.js';
 export type { HttpToolPackSuiteOptions, HttpPackTestConfig } from './conformance/tool-pack.js';
 export { PUBLIC_ADDRESSES, PUBLIC_URLS, BLOCKED_ADDRESSES, HOSTILE_RESOLVER_ANSWERS } from './corpora/addresses.js';
-export { REFUSED_REQUEST_HEADERS, HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_ROUTES, startHostileHttpServer } from './corpora/hostile-http.js';
+export { REFUSED_REQUEST_HEADERS, HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_ROUTES, HOSTILE_HTTP_PROTOCOL_ROUTES, startHostileHttpServer } from './corpora/hostile-http.js';
 export type { HostileHttpServer, HostileRequest, HostileStream } from './corpora/hostile-http.js';
 export { describeFsToolPack } from './conformance/tool-pack.js';
 export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';

@@ -38,6 +38,11 @@ export const fsOptionsSchema = z.strictObject({
 
 const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
 
+/** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
+function refuseDirectorySyntax(path: string): void {
+  if (/\/\.?$/.test(path)) throw new AgentrtError('path_invalid', `"${path.slice(0, 200)}" ends with "/", which names a directory; give the file's path without it`);
+}
+
 /** The filesystem tools: `read_file`, `list_dir`, `search_files`, and `write_file` unless read-only. Throws `config_invalid` without a root. */
 export function createFsTools(options: FsToolOptions): Tool[] {
   const root = canonicalRoot(options?.root);
@@ -59,6 +64,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     timeoutMs: 10_000,
     async execute({ path, offset = 0, maxBytes = maxRead }, ctx) {
       ctx.signal.throwIfAborted();
+      refuseDirectorySyntax(path);
       const target = await resolveInside(root, path);
       if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
       const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
@@ -126,6 +132,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
             continue;
           }
           for (const entry of entries) {
+            // Checked per entry, not per directory: a call aborted (timeout, kill, cancel) inside a large directory stops now.
+            ctx.signal.throwIfAborted();
             if (results.length >= maxResults || ++visited > maxFiles) break;
             const full = join(dirReal, entry.name);
             const shown = relative(root, full);
@@ -149,6 +157,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
           await dir.handle.close().catch(() => undefined);
         }
       }
+      ctx.signal.throwIfAborted();
       return { results, truncated: results.length >= maxResults || visited >= maxFiles };
     },
   });
@@ -162,6 +171,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     async execute({ path, content }, ctx) {
       ctx.signal.throwIfAborted();
       if (Buffer.byteLength(content) > maxWrite) throw new AgentrtError('file_too_large', `content exceeds ${maxWrite} bytes`);
+      refuseDirectorySyntax(path);
       await resolveInside(root, path); // input rules (NUL, schemes, %-encoding…) and a first real-path check
       const { handle, display } = await openForWrite(root, path, { allowHardLinks });
       try {

@@ -1,6 +1,6 @@
 import { AddressPolicy, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
+import { checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */
 export interface HttpToolOptions {
@@ -35,7 +35,7 @@ export interface HttpToolOptions {
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a header name (token characters, at most 64)');
 
 export const httpOptionsSchema = z.strictObject({
-  allowHosts: z.array(z.string().min(1)).min(1),
+  allowHosts: z.array(z.string().min(1).refine((entry) => normalizeHostPattern(entry) !== undefined, 'a host name, "*.example.com" or "*" (no scheme, path, port or spaces)')).min(1),
   allowHttp: z.boolean().optional(),
   allowPrivateAddresses: z.array(z.string().min(1)).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),

@@ -79,11 +79,48 @@ const blockedError = (message: string) => new AgentrtError('url_blocked', messag
 const unreachable = (message: string, cause?: unknown) => new AgentrtError('http_unreachable', message, cause === undefined ? undefined : { cause });
 const noop = () => undefined;
 
-/** Host allowlist: exact names, `*.example.com` (subdomains only) or `*` (any public host). */
+const patternCache = new Map<string, string | undefined>();
+
+/**
+ * An allowlist entry in the form URL hosts take (what `new URL()` makes of a host): lower case,
+ * Unicode names in punycode (IDNA), no trailing dot, IPv6 without brackets, IPv4 in dotted form;
+ * `*.` kept in front of a wildcard, `*` alone for any host. `undefined` for an entry that is not a
+ * host name or pattern (a URL, a path, a port, spaces inside, empty labels, `*` elsewhere).
+ */
+export function normalizeHostPattern(entry: string): string | undefined {
+  if (typeof entry !== 'string') return undefined;
+  if (patternCache.has(entry)) return patternCache.get(entry);
+  const text = entry.trim();
+  let normalized: string | undefined;
+  if (text === '*') normalized = '*';
+  else {
+    const wildcard = text.startsWith('*.');
+    const host = wildcard ? text.slice(2) : text;
+    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    if (isIP(bare) === 6 && !wildcard) normalized = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+    else if (host !== '' && !/[\s/\\?#@*:%[\]]/.test(host) && !host.includes('..') && !host.startsWith('.')) {
+      try {
+        const name = new URL(`http://${host}/`).hostname.replace(/\.$/, '');
+        if (name !== '' && !(wildcard && isIP(name))) normalized = wildcard ? `*.${name}` : name;
+      } catch {
+        normalized = undefined;
+      }
+    }
+  }
+  if (patternCache.size < 1_000) patternCache.set(entry, normalized);
+  return normalized;
+}
+
+/**
+ * Host allowlist: exact names, `*.example.com` (subdomains only) or `*` (any public host).
+ * Entries are read the way URL hosts are (`normalizeHostPattern`): `API.Example.COM.` and
+ * `bücher.example` match the hosts a URL parser makes of them; malformed entries match nothing.
+ */
 export function hostAllowed(hostname: string, allowHosts: readonly string[]): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  return allowHosts.some((pattern) => {
-    const p = pattern.toLowerCase();
+  return allowHosts.some((entry) => {
+    const p = normalizeHostPattern(entry);
+    if (p === undefined) return false;
     if (p === '*') return true;
     if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
     return host === p;
@@ -306,11 +343,27 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
       reject(error);
       return;
     }
-    req.on('error', reject);
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    req.on('error', fail);
     req.on('response', (response) => {
       response.on('error', noop); // errors surface through readCapped's pipeline; never unhandled
+      settled = true;
       resolve({ req, response });
     });
+    // A 101 (or any upgrade) answer to a request that asked for none: Node hands the socket to an
+    // 'upgrade' listener, or destroys it without an error or a response when there is none — which
+    // would leave this promise pending forever. Refuse it and close the connection.
+    req.on('upgrade', (response, socket) => {
+      socket.destroy();
+      fail(new AgentrtError('http_response_invalid', `the server answered ${response.statusCode ?? 'an upgrade'} (switching protocols) to a plain ${input.method}`));
+    });
+    // Whatever else ends the exchange without a response or an error (never a pending promise).
+    req.on('close', () => fail(input.signal.aborted ? input.signal.reason : new AgentrtError('http_unreachable', 'the connection closed without a response')));
     req.end(input.body);
   });
 }

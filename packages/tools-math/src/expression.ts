@@ -95,8 +95,22 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
+/** A stack overflow (limits beyond their bounds, a hand-built tree) is a rejected expression, not an untyped RangeError. */
+function bounded<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof RangeError) throw reject('the expression nests too deep to evaluate');
+    throw error;
+  }
+}
+
 /** Parses with a recursive-descent parser over an allowlisted grammar; never evaluates JavaScript. */
 export function parseExpression(source: string, limits: ExpressionLimits = DEFAULT_LIMITS): Node {
+  return bounded(() => parse(source, limits));
+}
+
+function parse(source: string, limits: ExpressionLimits): Node {
   if (typeof source !== 'string') throw reject('the expression must be a string');
   if (source.length > limits.maxLength) throw reject(`the expression is longer than ${limits.maxLength} characters`);
   if (source.trim() === '') throw reject('the expression is empty');
@@ -192,24 +206,44 @@ export function parseExpression(source: string, limits: ExpressionLimits = DEFAU
   return tree;
 }
 
-/** Evaluates a parsed expression. Non-finite or oversized values are `math_domain_error`; -0 becomes 0. */
+const BINARY_OPS = new Set(['+', '-', '*', '/', '%', '^']);
+
+/**
+ * Evaluates a parsed expression. Non-finite or oversized values are `math_domain_error`; -0
+ * becomes 0. A tree that `parseExpression` did not make — an unknown kind, operator, function or
+ * constant (inherited names such as `__proto__` included), a non-number literal, wrong arity,
+ * or nesting too deep — is `expression_rejected`.
+ */
 export function evaluate(node: Node, limits: ExpressionLimits = DEFAULT_LIMITS): number {
+  return bounded(() => evaluateTree(node, limits));
+}
+
+function evaluateTree(node: Node, limits: ExpressionLimits): number {
   const check = (value: number, what: string) => {
     if (Number.isNaN(value)) throw domain(`${what} is not a number`);
     if (!Number.isFinite(value) || Math.abs(value) > limits.maxMagnitude) throw domain(`${what} exceeds the magnitude limit of ${limits.maxMagnitude}`);
     return value === 0 ? 0 : value;
   };
   const walk = (n: Node): number => {
+    if (typeof n !== 'object' || n === null) throw reject('not an expression tree');
     switch (n.kind) {
       case 'number':
+        if (typeof n.value !== 'number') throw reject('a number node holds no number');
         return check(n.value, 'a number');
       case 'const':
+        if (typeof n.name !== 'string' || !Object.hasOwn(CONSTANTS, n.name)) throw reject(`unknown constant ${JSON.stringify(String(n.name)).slice(0, 40)}`);
         return CONSTANTS[n.name]!;
       case 'unary':
+        if (n.op !== '-' && n.op !== '+') throw reject('unknown unary operator');
         return check(n.op === '-' ? -walk(n.arg) : walk(n.arg), 'a signed value');
-      case 'call':
-        return check(FUNCTIONS.get(n.name)!.fn(...n.args.map(walk)), `${n.name}(…)`);
+      case 'call': {
+        const fn = typeof n.name === 'string' ? FUNCTIONS.get(n.name) : undefined;
+        if (!fn || !Array.isArray(n.args)) throw reject(`unknown function ${JSON.stringify(String(n.name)).slice(0, 40)}`);
+        if (fn.arity >= 0 ? n.args.length !== fn.arity : n.args.length === 0) throw reject(`${n.name} takes ${fn.arity >= 0 ? fn.arity : 'one or more'} argument(s), got ${n.args.length}`);
+        return check(fn.fn(...n.args.map(walk)), `${n.name}(…)`);
+      }
       case 'binary': {
+        if (typeof n.op !== 'string' || !BINARY_OPS.has(n.op)) throw reject('unknown binary operator');
         const a = walk(n.left);
         const b = walk(n.right);
         switch (n.op) {
@@ -226,6 +260,8 @@ export function evaluate(node: Node, limits: ExpressionLimits = DEFAULT_LIMITS):
             return check(Math.pow(a, b), 'a power');
         }
       }
+      default:
+        throw reject('unknown expression node');
     }
   };
   return walk(node);

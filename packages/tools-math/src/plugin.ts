@@ -1,4 +1,4 @@
-import { definePlugin, defineTool, TOKENS, type Tool } from '@agentrt/core';
+import { ConfigError, definePlugin, defineTool, TOKENS, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 import { calculate, DEFAULT_LIMITS, type ExpressionLimits } from './expression.js';
 
@@ -15,9 +15,15 @@ export const mathOptionsSchema = z.strictObject({
   maxDepth: z.number().int().min(1).max(256).optional(),
 }).optional();
 
-/** The `calculate` tool. */
+/** The `calculate` tool. Throws `config_invalid` (naming the field) for options outside their bounds or unknown ones. */
 export function createMathTools(options: MathToolOptions = {}): Tool[] {
-  const limits: ExpressionLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const parsed = mathOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keys = (issue as { keys?: string[] }).keys;
+    throw new ConfigError([...issue.path.map(String), ...(keys ?? [])].join('.') || 'options', issue.message);
+  }
+  const limits: ExpressionLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(parsed.data ?? {}).filter(([, v]) => v !== undefined)) };
   return [
     defineTool({
       name: 'calculate',

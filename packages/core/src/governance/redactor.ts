@@ -4,7 +4,7 @@ import { ConfigError } from '../errors/config-error.js';
 export interface RedactOptions {
   /** Exact secret strings to remove wherever they appear (API keys you hold, tokens, passwords). */
   readonly secrets?: readonly string[];
-  /** Extra key-name patterns whose string values are always replaced. */
+  /** Extra key-name patterns whose values are always replaced. */
   readonly keys?: readonly RegExp[];
   /** Extra value patterns to replace (must be global `g` regexes or are made global). */
   readonly patterns?: readonly RegExp[];
@@ -17,39 +17,137 @@ export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY = /pass(word|wd|phrase)?$|^pwd$|secret|token$|^token|api[-_]?key|access[-_]?key|private[-_]?key|client[-_]?key|^key$|[-_]key$|authorization|^auth$|cookie|credential|session[-_]?id/i;
 
-const VALUE_PATTERNS: readonly RegExp[] = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /\b(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}/g,
-  /\bsk-ant-[A-Za-z0-9_-]{12,}/g,
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\btvly-[A-Za-z0-9_-]{8,}/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  /\bAIza[0-9A-Za-z_-]{30,}/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /([?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=)[^&\s#"']+/gi,
-  /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@"']+:[^/\s@"']+@/gi,
-  /\b([A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Z0-9_]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/g,
-  /((?:"|')?(?:password|passwd|secret|token|api[-_]?key|authorization)(?:"|')?\s*[:=]\s*)("[^"]+"|'[^']+')/gi,
+/**
+ * Where a token may start: after a non-word character, at the start, or right after an escape
+ * sequence of JSON or a string literal (`\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX`). JSON text turns a
+ * newline before a secret into the two characters `\` `n`, and a plain `\b` would then see no
+ * word boundary before the secret.
+ */
+const START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+/** The same for tokens whose own alphabet includes `-`: they start only where a run of that alphabet starts (one attempt per run). */
+const RUN_START = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+
+/**
+ * A built-in detector: a global regex, and which capture group is the secret (0: the whole
+ * match). Every pattern runs in time linear in its input (no nested or adjacent unbounded
+ * quantifiers that can trade characters, quoted values bounded): redaction runs on text that
+ * models, tools and remote servers control, so a quadratic pattern would be a denial of service.
+ */
+interface Detector {
+  readonly re: RegExp;
+  readonly group: number;
+  /** Strip one pair of surrounding quotes (and a backslash before each) from the masked span. */
+  readonly unquote?: boolean;
+}
+
+// `d`: match indices, so the masked span is exactly the secret's capture group.
+const detector = (source: string, flags: string, group = 0, unquote = false): Detector => ({ re: new RegExp(source, `${flags}gd`), group, unquote });
+
+const DETECTORS: readonly Detector[] = [
+  detector(`${START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
+  detector(`${START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
+  // Prefixes specific enough to need no boundary: found even glued to a word before them ("keyghp_…").
+  detector(`gh[pousr]_[A-Za-z0-9]{20,}`, ''),
+  detector(`github_pat_[A-Za-z0-9_]{20,}`, ''),
+  detector(`tvly-[A-Za-z0-9_-]{8,}`, ''),
+  detector(`xox[abprs]-[A-Za-z0-9-]{10,}`, ''),
+  detector(`AIza[0-9A-Za-z_-]{30,}`, ''),
+  detector(`${RUN_START}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}`, ''),
+  detector(`${START}(?:Bearer|Basic)\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
+  detector(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
+  // user:password@ in a URL (anchored at "://", so text without it costs one pass).
+  detector(`:\\/\\/([^/\\s:@"']+:[^/\\s@"']+)@`, '', 1),
+  // NAME_SECRET=value, TOKEN: "value" (bounded name and quoted value; an unterminated quote still redacts what follows it).
+  detector(`${START}[A-Z0-9_]{0,64}?(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
+  // "password": "value", also inside JSON that is itself escaped in JSON (\"password\": \"value\").
+  detector(`\\\\?["']?(?:password|passwd|secret|token|api[-_]?key|authorization)\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
 ];
 
 /**
- * Cheap pre-check: a string that matches none of these fragments cannot match any value
- * pattern above, so the full pattern list runs only on candidates. Keep it in sync with
- * VALUE_PATTERNS (every pattern must require at least one of these fragments).
+ * Cheap pre-check: a string that matches none of these fragments cannot match any detector
+ * above (nor a PEM block), so the detectors run only on candidates. Keep it in sync with
+ * DETECTORS (every detector must require at least one of these fragments).
  */
 const CANDIDATE = /PRIVATE KEY|[srp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|tvly-|xox[abprs]-|AIza|eyJ|bearer|basic|[?&#][a-z_-]+=|:\/\/[^/\s]*@|secret|token|passw|api_?-?key|access_?-?key|private_?-?key|credential|authorization/i;
 
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
+const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
+
+/** Spans of PEM private keys, from the header to the footer — or to the end of the text when the footer is missing (a cut key is still a key). */
+function pemSpans(text: string, out: [number, number][]): void {
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin < 0) return;
+    PEM_BEGIN.lastIndex = begin;
+    const header = PEM_BEGIN.exec(text);
+    if (!header) {
+      from = begin + 11;
+      continue;
+    }
+    const end = text.indexOf('-----END ', begin + header[0].length);
+    let stop = text.length;
+    if (end >= 0) {
+      PEM_END.lastIndex = end;
+      const footer = PEM_END.exec(text);
+      stop = footer ? end + footer[0].length : end;
+    }
+    out.push([begin, stop]);
+    if (stop >= text.length) return;
+    from = stop;
+  }
+}
+
+/** Sorted, merged spans (overlapping ones join; touching ones stay apart). */
+function merge(spans: [number, number][]): [number, number][] {
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out: [number, number][] = [];
+  for (const span of spans) {
+    const last = out.at(-1);
+    if (last && span[0] < last[1]) last[1] = Math.max(last[1], span[1]);
+    else if (span[1] > span[0]) out.push([span[0], span[1]]);
+  }
+  return out;
+}
+
+/** Replaces each span with `[REDACTED]`. */
+function mask(text: string, spans: readonly (readonly [number, number])[], from = 0, to = text.length): string {
+  let out = '';
+  let at = from;
+  for (const [start, end] of spans) {
+    if (end <= at || start >= to) continue;
+    if (start > at) out += text.slice(at, start);
+    out += REDACTED;
+    at = Math.min(end, to);
+  }
+  return at < to ? out + text.slice(at, to) : out;
+}
+
+/** Deepest level `value()` copies; below it a value is replaced by a marker (no stack overflow on hostile nesting). */
+const MAX_VALUE_DEPTH = 200;
+
+/** Incremental redaction of streamed text (see `Redactor.textStream`). */
+export interface TextStreamRedaction {
+  /** Adds streamed text; returns the text that may be shown now (redacted), possibly empty. */
+  push(text: string): string;
+  /** The stream ended: returns the rest, redacted. */
+  end(): string;
+}
+
 /**
  * Removes secrets before anything is written or shown: values under secret-looking
- * keys (`*token*`, `*secret*`, `*key*`, `authorization`, `password`, `cookie`, …),
- * values matching known credential formats (OpenAI/Anthropic/AWS/GitHub/Tavily/Slack keys,
- * bearer tokens, JWTs, PEM private keys, `?key=` URL params, `user:pass@` URLs,
- * `NAME_SECRET=…` assignments) and every secret the user registers.
+ * keys (`*token*`, `*secret*`, `*key*`, `authorization`, `password`, `cookie`, …) at any depth
+ * below them, values matching known credential formats (OpenAI/Anthropic/AWS/GitHub/Tavily/Slack
+ * /Google keys, bearer tokens, JWTs, PEM private keys — also cut ones without their end line —
+ * `?key=` URL params, `user:pass@` URLs, `NAME_SECRET=…` assignments, `"password": "…"`) and
+ * every secret the user registers (also in its JSON-escaped form). Object keys are redacted too.
+ * Secrets inside JSON text are found after escape sequences (`\n`, `\t`, `\u0001`, …). Formats
+ * with very specific prefixes (`ghp_`, `github_pat_`, `tvly-`, `xoxb-`, `AIza`) are found even
+ * glued to a word before them; `sk-…`, `AKIA…`, JWTs and assignments need a non-word character
+ * (or an escape) before them, so ordinary words such as `task-…` are left alone.
  *
- * Limits: a secret in an unknown format under an innocuous key is caught only if registered.
+ * Every built-in pattern runs in time linear in its input. Limits: a secret in an unknown
+ * format under an innocuous key is caught only if registered; user `patterns` run as given.
  */
 export class Redactor {
   private readonly secrets: string[];
@@ -60,75 +158,209 @@ export class Redactor {
   constructor(options: RedactOptions = {}) {
     const secrets = options.secrets ?? [];
     if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string')) throw new ConfigError('redact.secrets', 'expected an array of strings');
-    // Longest first so a secret that contains another is removed whole; very short strings would shred text.
-    this.secrets = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+    this.secrets = [];
+    for (const secret of secrets) this.addSecret(secret);
     this.keys = [SECRET_KEY, ...(options.keys ?? [])];
-    this.patterns = [...VALUE_PATTERNS, ...(options.patterns ?? []).map((p) => (p.global ? p : new RegExp(p.source, `${p.flags}g`)))];
+    this.patterns = (options.patterns ?? []).map((p) => (p.global ? p : new RegExp(p.source, `${p.flags}g`)));
     this.redactToolOutput = options.toolOutput ?? true;
   }
 
-  /** Registers more secrets at run time (e.g. a token a plugin obtained). */
+  /** Registers more secrets at run time (e.g. a token a plugin obtained). Its JSON-escaped form is registered with it. */
   addSecret(secret: string): void {
-    if (secret.length >= 4 && !this.secrets.includes(secret)) {
-      this.secrets.push(secret);
-      this.secrets.sort((a, b) => b.length - a.length);
+    if (typeof secret !== 'string' || secret.length < 4) return;
+    // Very short strings would shred text. The escaped form is what a secret with quotes, backslashes or newlines looks like inside JSON.
+    for (const form of [secret, JSON.stringify(secret).slice(1, -1)]) {
+      if (!this.secrets.includes(form)) this.secrets.push(form);
     }
+    // Longest first so a secret that contains another is removed whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /** Length of the longest registered secret (streaming holds back at least that much). */
+  get longestSecret(): number {
+    return this.secrets[0]?.length ?? 0;
   }
 
   private readonly keyVerdicts = new Map<string, boolean>();
+  private readonly redactedKeys = new Map<string, string>();
+
+  /** A redacted object key (memoized: key names repeat endlessly). */
+  private key(key: string): string {
+    let out = this.redactedKeys.get(key);
+    if (out === undefined) {
+      out = this.text(key);
+      if (this.redactedKeys.size < 10_000 && key.length <= 256) this.redactedKeys.set(key, out);
+    }
+    return out;
+  }
 
   /** True when a key name looks like it holds a secret (memoized: key names repeat endlessly). */
   isSecretKey(key: string): boolean {
     let verdict = this.keyVerdicts.get(key);
     if (verdict === undefined) {
-      verdict = this.keys.some((re) => re.test(key));
+      verdict = key.length <= 1_000 ? this.keys.some((re) => re.test(key)) : this.keys.some((re) => re.test(key.slice(0, 1_000)));
       if (this.keyVerdicts.size < 10_000) this.keyVerdicts.set(key, verdict);
     }
     return verdict;
   }
 
+  /** The spans of `input` that hold secrets, sorted and merged. */
+  spans(input: string): [number, number][] {
+    const spans: [number, number][] = [];
+    for (const secret of this.secrets) {
+      for (let at = input.indexOf(secret); at >= 0; at = input.indexOf(secret, at + secret.length)) spans.push([at, at + secret.length]);
+    }
+    if (CANDIDATE.test(input)) {
+      pemSpans(input, spans);
+      for (const { re, group, unquote } of DETECTORS) collect(input, re, group, unquote ?? false, spans);
+    }
+    for (const re of this.patterns) collect(input, re, -1, false, spans);
+    return merge(spans);
+  }
+
   /** Redacts a string. */
   text(input: string): string {
-    let out = input;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    if (this.patterns.length === VALUE_PATTERNS.length && !CANDIDATE.test(out)) return out;
-    for (const re of this.patterns) {
-      re.lastIndex = 0;
-      if (!re.test(out)) continue;
-      re.lastIndex = 0;
-      out = out.replace(re, (match: string, ...groups: unknown[]) => {
-        const prefix = typeof groups[0] === 'string' && match.startsWith(groups[0]) && groups[0] !== match ? groups[0] : '';
-        // Keep the quotes of a quoted value so JSON stays JSON.
-        const value = match.slice(prefix.length);
-        const quote = value.length > 1 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0] ? value[0] : '';
-        return `${prefix}${quote}${REDACTED}${quote}`;
-      });
+    if (typeof input !== 'string') return input;
+    const spans = this.spans(input);
+    return spans.length === 0 ? input : mask(input, spans);
+  }
+
+  /**
+   * Deep copy with secrets removed: strings are redacted, object keys too; below a
+   * secret-looking key every string and number is replaced whole. Cycles become `[circular]`,
+   * values nested deeper than 200 levels `[too deep]`, values whose reading throws (getters,
+   * proxies) `[unreadable]`.
+   */
+  value<T>(input: T): T {
+    const seen = new WeakSet<object>();
+    const walk = (v: unknown, secret: boolean, depth: number): unknown => {
+      if (typeof v === 'string') return secret && v.length > 0 ? REDACTED : this.text(v);
+      if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
+      if (v === null || typeof v !== 'object') return v;
+      if (depth > MAX_VALUE_DEPTH) return '[too deep]';
+      try {
+        if (seen.has(v)) return '[circular]';
+        seen.add(v);
+        let out: unknown;
+        if (Array.isArray(v)) out = v.map((item) => walk(item, secret, depth + 1));
+        else if (v instanceof Error) out = { name: this.text(String(v.name)), message: secret ? REDACTED : this.text(String(v.message)) };
+        else {
+          const copy: Record<string, unknown> = {};
+          for (const k of Object.keys(v)) {
+            if (k === '__proto__') continue;
+            // A redacted key is never "__proto__" (that one is skipped above), so plain assignment is safe.
+            copy[this.key(k)] = walk((v as Record<string, unknown>)[k], secret || this.isSecretKey(k), depth + 1);
+          }
+          out = copy;
+        }
+        seen.delete(v);
+        return out;
+      } catch {
+        return '[unreadable]';
+      }
+    };
+    return walk(input, false, 0) as T;
+  }
+
+  /**
+   * Redacts text that arrives in pieces (a streamed answer), so that a secret split across
+   * pieces is still found: text is released only once enough of what follows it has arrived
+   * (the last 256 characters, or more while a secret may still be growing, are held back until
+   * `end()`). The joined output equals `text()` of the joined input, except that a secret cut
+   * by the end of a piece is never shown in part.
+   */
+  textStream(): TextStreamRedaction {
+    return new StreamRedaction(this);
+  }
+}
+
+function collect(input: string, re: RegExp, group: number, unquote: boolean, out: [number, number][]): void {
+  re.lastIndex = 0;
+  for (let match = re.exec(input); match; match = re.exec(input)) {
+    if (match[0].length === 0) {
+      re.lastIndex++;
+      continue;
     }
+    let start = match.index;
+    let end = start + match[0].length;
+    if (group > 0) {
+      const at = match.indices?.[group];
+      if (!at) continue;
+      [start, end] = at;
+      if (unquote) {
+        const text = input.slice(start, end);
+        const open = /^\\?["']/.exec(text)?.[0].length ?? 0;
+        const close = open > 0 ? (/\\?["']$/.exec(text.slice(open))?.[0].length ?? 0) : 0;
+        start += open;
+        end -= close;
+      }
+    } else if (group < 0 && typeof match[1] === 'string' && match[1] !== match[0] && match[0].startsWith(match[1])) {
+      // A user pattern whose first group is a prefix of the match keeps that prefix (`key=` stays, the value goes).
+      start += match[1].length;
+    }
+    if (end > start) out.push([start, end]);
+  }
+}
+
+/** Streamed redaction: a window of released context plus the text not released yet. */
+class StreamRedaction implements TextStreamRedaction {
+  private buffer = '';
+  /** Characters at the start of `buffer` already released (kept as left context for the detectors). */
+  private released = 0;
+  /** Whether the last released character was inside a redacted span. */
+  private openSpan = false;
+  /** Scan again only once the buffer reaches this length (grows while a span keeps touching the end: amortized linear). */
+  private nextScan = 0;
+  private readonly hold: number;
+
+  constructor(private readonly redactor: Redactor) {
+    this.hold = 256 + redactor.longestSecret;
+  }
+
+  push(text: string): string {
+    if (typeof text !== 'string' || text.length === 0) return '';
+    this.buffer += text;
+    if (this.buffer.length - this.released <= this.hold || this.buffer.length < this.nextScan) return '';
+    return this.release(false);
+  }
+
+  end(): string {
+    const out = this.buffer.length > this.released ? this.release(true) : '';
+    this.buffer = '';
+    this.released = 0;
     return out;
   }
 
-  /** Deep copy with secrets removed. Strings under secret-looking keys are replaced whole. Cycles become `[circular]`. */
-  value<T>(input: T): T {
-    const seen = new WeakSet<object>();
-    const walk = (v: unknown, key: string | undefined): unknown => {
-      if (typeof v === 'string') return key !== undefined && this.isSecretKey(key) && v.length > 0 ? REDACTED : this.text(v);
-      if (v === null || typeof v !== 'object') return v;
-      if (seen.has(v)) return '[circular]';
-      seen.add(v);
-      let out: unknown;
-      if (Array.isArray(v)) out = v.map((item) => walk(item, key));
-      else if (v instanceof Error) out = { name: v.name, message: this.text(v.message) };
-      else {
-        const copy: Record<string, unknown> = {};
-        for (const k in v) {
-          if (k === '__proto__' || !Object.prototype.hasOwnProperty.call(v, k)) continue;
-          copy[k] = walk((v as Record<string, unknown>)[k], k);
-        }
-        out = copy;
+  private release(final: boolean): string {
+    const spans = this.redactor.spans(this.buffer);
+    let to = final ? this.buffer.length : this.buffer.length - this.hold;
+    if (!final) {
+      // Never cut a span: release up to its end, or — when it reaches the end of what arrived (it may still grow) — stop before it.
+      for (const [start, end] of spans) {
+        if (start >= to || end <= to) continue;
+        to = end >= this.buffer.length ? start : end;
       }
-      seen.delete(v);
-      return out;
-    };
-    return walk(input, undefined) as T;
+    }
+    if (to <= this.released) {
+      this.nextScan = this.buffer.length + Math.max(this.hold, Math.ceil((this.buffer.length - this.released) / 2));
+      return '';
+    }
+    let out = '';
+    let at = this.released;
+    for (const [start, end] of spans) {
+      if (end <= at || start >= to) continue;
+      if (start > at) out += this.buffer.slice(at, start);
+      // A span that began in text already released continues a placeholder already shown.
+      if (!(start < this.released && this.openSpan && at === this.released)) out += REDACTED;
+      at = Math.min(end, to);
+    }
+    this.openSpan = at === to && spans.some(([start, end]) => start < to && end >= to);
+    if (at < to) out += this.buffer.slice(at, to);
+    // Keep up to 512 released characters as left context for the next scan.
+    const keepFrom = Math.max(0, to - 512);
+    this.buffer = this.buffer.slice(keepFrom);
+    this.released = to - keepFrom;
+    this.nextScan = 0;
+    return out;
   }
 }

@@ -7,12 +7,12 @@ import type { PendingApproval, StopReason } from '../result.js';
 import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import { idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
-import { monotonicMs, nowIso } from '../util/time.js';
+import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { parseToolArgs, validateToolArgs } from './tool-args.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
-import { describeThrown, toolOutputContent, truncateMiddle } from './tool-output.js';
+import { describeThrown, redactAndCap, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
@@ -80,8 +80,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     );
   };
   const reject = async (index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string) => {
-    // A reason can carry hook or approver text of any length: the result and the audit event are capped alike.
-    const reason = truncateMiddle(fullReason, config.limits.maxToolOutputChars);
+    // A reason can carry hook or approver text of any length: redacted before it is capped (a cut never shows part of a secret).
+    const reason = redactAndCap(fullReason, config.limits.maxToolOutputChars, config.redactor).text;
     const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
     results[index] = result;
     const policy = code === 'tool_denied';
@@ -309,7 +309,7 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       timer = setTimeout(() => {
         controller.abort(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`));
         resolve({ ok: false, kind: 'timeout' });
-      }, tool.timeoutMs);
+      }, timerMs(tool.timeoutMs));
       const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
       controller.signal.addEventListener('abort', onAbort, { once: true });
       const notices = toolNotices(run, stepIndex, call, controller.signal);
@@ -332,21 +332,24 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
         },
       ).finally(() => controller.signal.removeEventListener('abort', onAbort));
     });
+    // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
+    const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
       const redactor = config.redactor;
       const produced = toolOutputContent(outcome.value, {
-        maxChars: config.limits.maxToolOutputChars,
+        maxChars: max,
         maxPartBytes: config.limits.maxPartBytes,
-        ...(redactor.redactToolOutput ? { redact: (text: string) => redactor.text(text) } : {}),
+        ...(redactor.redactToolOutput ? { redactor } : {}),
       });
+      // A failure message (an unserializable value, a toJSON that throws) is always redacted, like a thrown one.
       return produced.ok
         ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, ...(produced.truncated ? { code: 'tool_output_truncated' } : {}) }
-        : errorResult(call, produced.code, produced.message);
+        : errorResult(call, produced.code, redactAndCap(produced.message, Math.max(256, max - produced.code.length - 2), redactor).text);
     }
     if (outcome.kind === 'thrown') {
-      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed.
-      const code = AgentrtError.isInstance(outcome.error) && /^[a-z]+(_[a-z]+)+$/.test(outcome.error.code) ? outcome.error.code : 'tool_failed';
-      return errorResult(call, code, `"${tool.name}" failed: ${config.redactor.text(describeThrown(outcome.error))}`);
+      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
+      const code = typedCode(outcome.error) ?? 'tool_failed';
+      return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error)}`, Math.max(256, max - code.length - 2), config.redactor).text);
     } else if (outcome.kind === 'timeout') {
       return tool.sideEffects === 'non-idempotent'
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
@@ -356,6 +359,15 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   } finally {
     clearTimeout(timer);
     run.signal.removeEventListener('abort', onRunAbort);
+  }
+}
+
+/** The snake_case code of a thrown `AgentrtError`, or undefined (also when reading the thrown value throws). */
+function typedCode(error: unknown): string | undefined {
+  try {
+    return AgentrtError.isInstance(error) && typeof error.code === 'string' && /^[a-z]+(_[a-z]+)+$/.test(error.code) ? error.code : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
+import { boundArgs } from './tool-args.js';
 
 /** A stop decided before the model call: the budgets left no room for it. */
 export interface BudgetStop {
@@ -147,11 +148,18 @@ async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, s
   const call = async (): Promise<ModelResponse> => {
     if (!stream || !model.stream) return model.generate(request);
     let final: ModelResponse | undefined;
+    // Deltas are redacted as a stream: a secret split across deltas is held back until it can be seen whole.
+    const deltas = deps.config.redactor.textStream();
+    const reasoning = deps.config.redactor.textStream();
+    const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
+    const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
     for await (const event of model.stream(request)) {
-      if (event.type === 'text_delta') run.log.emitTransient({ type: 'model_delta', stepIndex, text: event.text });
-      else if (event.type === 'reasoning_delta') run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text: event.text });
+      if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
+      else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
       else if (event.type === 'response') final = event.response;
     }
+    emitReasoning(reasoning.end());
+    emitDelta(deltas.end());
     if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
     return final;
   };
@@ -217,7 +225,10 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
       throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);
     }
     ids.add(id);
-    return id === call.id ? call : { ...call, id };
+    // Arguments nested beyond what any consumer can serialize are cut (and then rejected as too deep), never kept whole.
+    const args = boundArgs(call.args);
+    if (args !== call.args) changed = true;
+    return id === call.id && args === call.args ? call : { ...call, id, args };
   });
   return changed ? { ...message, toolCalls: calls } : message;
 }

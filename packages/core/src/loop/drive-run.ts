@@ -7,7 +7,7 @@ import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult,
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
-import { monotonicMs, nowIso } from '../util/time.js';
+import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
@@ -15,6 +15,7 @@ import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { checkAnswer, jsonForm, repairMessage } from './structured-output.js';
 import { findPairingViolations } from './transcript.js';
 import { acceptFinalizeStep, finalize, wantsFinalize } from './finalize.js';
+import { describeThrown, redactAndCap } from './tool-output.js';
 
 /** Options of one drive of a run. */
 export interface DriveOptions {
@@ -57,7 +58,7 @@ export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOpti
 
 async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
-  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
+  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), timerMs(deps.config.limits.timeoutMs - run.elapsedMs));
   timer.unref?.();
   run.streaming = options.stream;
   try {
@@ -129,13 +130,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       if (stop) return await finish(deps, run, stop);
     }
   } catch (error) {
-    const abortStop = error instanceof RunAbort ? abortToStop(run) : undefined;
+    const abortStop = readsAs(() => error instanceof RunAbort) ? abortToStop(run) : undefined;
     if (abortStop) return await finish(deps, run, abortStop);
     const info = errorInfo(deps, error);
-    if (AgentrtError.isInstance(error)) {
+    if (readsAs(() => AgentrtError.isInstance(error))) {
       for (const hook of deps.hooks) {
         try {
-          await hook.onError?.(error, hookContext());
+          await hook.onError?.(error as AgentrtError, hookContext());
         } catch {
           // onError failures are swallowed so error handling cannot loop.
         }
@@ -233,12 +234,28 @@ function abortToStop(run: ActiveRun): Stop | undefined {
   return abort ? { reason: abort.kind, detail: abort.detail } : undefined;
 }
 
-function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
-  const redact = (text: string) => deps.config.redactor.text(text);
-  if (AgentrtError.isInstance(error)) {
-    return { code: error.code, message: redact(error.message), ...(error.retryable ? { retryable: true } : {}) };
+/** Longest error message or stop detail a result and its events carry (redacted before the cut). */
+const MAX_DETAIL_CHARS = 8_192;
+
+/** Whether `check` holds; false when reading a hostile thrown value (revoked proxy, throwing getter) throws. */
+function readsAs(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
   }
-  return { code: 'internal_error', message: redact(error instanceof Error ? error.message : String(error)) };
+}
+
+function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
+  const redact = (text: string) => redactAndCap(text, MAX_DETAIL_CHARS, deps.config.redactor).text;
+  try {
+    if (AgentrtError.isInstance(error) && typeof error.code === 'string') {
+      return { code: error.code, message: redact(describeThrown(error)), ...(error.retryable === true ? { retryable: true } : {}) };
+    }
+  } catch {
+    // Unreadable: reported as an internal error below.
+  }
+  return { code: 'internal_error', message: redact(describeThrown(error)) };
 }
 
 async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Promise<Stop | undefined> {
@@ -347,6 +364,8 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
 const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
 
 async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult<unknown>> {
+  // A stop policy's detail is plugin text: redacted (and bounded) like every other message the result carries.
+  if (stop.detail) stop = { ...stop, detail: redactAndCap(String(stop.detail), MAX_DETAIL_CHARS, deps.config.redactor).text };
   // A limit stop with `limits.finalize` on: one more call, without tools, for the best answer (never throws).
   if (wantsFinalize(deps, run, stop)) await run.busy(() => finalize(deps, run, stop, run.streaming));
   let result = buildResult(run, stop);

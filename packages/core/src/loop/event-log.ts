@@ -39,12 +39,14 @@ export class EventLog {
   emit(input: RunEventInput): StoredRunEvent {
     // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
     // and so do events made only of counters, ids and registered tool names.
-    const event = (RUNTIME_ONLY.has(input.type) ? { ...input } : this.redactor.value(input)) as Record<string, unknown>;
+    const event = (RUNTIME_ONLY.has(input.type) ? structuredClone(input) : this.redactor.value(input)) as Record<string, unknown>;
     event.runId = this.runId;
     event.at = nowIso();
     event.seq = ++this.seq;
     if (this.hashChain) event.hash = this.hash = chainHash(this.hash, event as unknown as StoredRunEvent);
-    const stored = event as unknown as StoredRunEvent;
+    // Frozen: the object a stream consumer or an onEvent hook receives is the one persisted, so
+    // nobody who is handed an event can change (or un-redact) the audit log.
+    const stored = deepFreeze(event) as unknown as StoredRunEvent;
     this.pending.push(stored);
     this.listener?.(stored);
     this.observer?.(stored);
@@ -55,7 +57,7 @@ export class EventLog {
   /** Emits an event that is not persisted (e.g. streaming text deltas). */
   emitTransient(input: RunEventInput): void {
     if (!this.listener) return;
-    this.listener(this.redactor.value({ ...input, runId: this.runId, at: nowIso() }) as RunEvent);
+    this.listener(deepFreeze(this.redactor.value({ ...input, runId: this.runId, at: nowIso() })) as RunEvent);
   }
 
   /** Events waiting for the next write. */
@@ -73,4 +75,13 @@ export class EventLog {
 export function chainHash(previous: string | undefined, event: RunEvent): string {
   const { hash: _ignored, ...rest } = event as RunEvent & { hash?: string };
   return sha256(`${previous ?? ''}\n${canonicalJson(rest)}`);
+}
+
+/** Freezes a (fresh, acyclic) event and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }

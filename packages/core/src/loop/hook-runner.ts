@@ -2,14 +2,24 @@ import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
 import type { RuntimeHooks } from '../hooks.js';
 import { RunAbort } from '../util/abort.js';
+import { describeThrown } from './tool-output.js';
 
 /** Runs one hook; a throw becomes `RunError('hook_failed')` naming the hook (aborts pass through). */
 export async function callHook<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof RunAbort || (AgentrtError.isInstance(error) && error.code === 'hook_failed')) throw error;
-    throw new RunError('hook_failed', `hook ${name} threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (passesThrough(error)) throw error;
+    throw new RunError('hook_failed', `hook ${name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+  }
+}
+
+/** Aborts and `hook_failed` errors pass through hook layers unchanged; reading anything else thrown never throws. */
+function passesThrough(error: unknown): boolean {
+  try {
+    return error instanceof RunAbort || (AgentrtError.isInstance(error) && error.code === 'hook_failed');
+  } catch {
+    return false;
   }
 }
 
@@ -85,7 +95,7 @@ export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<
   return await inner;
 
   function hookFailed(error: unknown): unknown {
-    if (error instanceof RunAbort || (AgentrtError.isInstance(error) && error.code === 'hook_failed')) return error;
-    return failed(`threw: ${error instanceof Error ? error.message : String(error)}`, error);
+    if (passesThrough(error)) return error;
+    return failed(`threw: ${describeThrown(error, 8_192)}`, error);
   }
 }

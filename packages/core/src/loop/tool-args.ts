@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { FinishReason } from '../model.js';
+import { exceedsDepth } from '../util/json-depth.js';
+import { describeThrown } from './tool-output.js';
 
 /** Why arguments were rejected. */
 export type ArgsRejection = 'json_parse' | 'not_object' | 'schema' | 'truncated';
@@ -13,7 +15,7 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deep copy keeping only JSON data and dropping `__proto__`/`constructor`/`prototype` keys (prototype-pollution guard). */
 function sanitize(value: unknown, depth = 0): unknown {
-  if (depth > 64) throw new RangeError('arguments nest deeper than 64 levels');
+  if (depth > MAX_ARGS_DEPTH) throw new RangeError(`arguments nest deeper than ${MAX_ARGS_DEPTH} levels`);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => sanitize(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -22,6 +24,50 @@ function sanitize(value: unknown, depth = 0): unknown {
     out[key] = sanitize((value as Record<string, unknown>)[key], depth + 1);
   }
   return out;
+}
+
+/** Deepest nesting of tool-call arguments: deeper arguments are rejected (`tool_args_invalid`, `schema`). */
+export const MAX_ARGS_DEPTH = 64;
+
+/**
+ * Arguments as the transcript keeps them: unchanged, unless they nest deeper than
+ * `MAX_ARGS_DEPTH`, have a cycle or cannot be read. Adapters parse the model's JSON into objects,
+ * and thousands of levels would overflow the stack of every serializer (stores, events, the next
+ * request). Too deep: a copy cut one level below the limit (a marker string there), which the
+ * loop rejects as too deep (`schema`). A cycle or a throwing getter (not JSON at all): a marker
+ * text the loop rejects as not JSON (`json_parse`). Either way the result serializes anywhere.
+ */
+export function boundArgs(args: unknown): unknown {
+  const notJson = '[arguments that are not JSON: a cycle or an unreadable value]';
+  try {
+    if (!exceedsDepth(args, MAX_ARGS_DEPTH)) return args;
+  } catch {
+    return notJson;
+  }
+  let broken = false;
+  const seen = new WeakSet<object>();
+  const copy = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_ARGS_DEPTH) return '[nested too deep]';
+    if (seen.has(value)) {
+      broken = true;
+      return null;
+    }
+    seen.add(value);
+    try {
+      if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) Object.defineProperty(out, key, { value: copy((value as Record<string, unknown>)[key], depth + 1), enumerable: true, writable: true, configurable: true });
+      return out;
+    } catch {
+      broken = true;
+      return null;
+    } finally {
+      seen.delete(value);
+    }
+  };
+  const out = copy(args, 0);
+  return broken ? notJson : out;
 }
 
 /**
@@ -54,9 +100,15 @@ export function parseToolArgs(raw: unknown, finishReason: FinishReason): ArgsOut
   }
 }
 
-/** Validates parsed arguments against a tool's zod schema; at most 10 issues are reported, the message is ≤ 1 KB. */
+/** Validates parsed arguments against a tool's zod schema; at most 10 issues are reported, the message is ≤ 1 KB. A schema that throws refuses the arguments. Never throws. */
 export function validateToolArgs(schema: z.ZodType, args: unknown): ArgsOutcome {
-  const parsed = schema.safeParse(args);
+  let parsed: ReturnType<z.ZodType['safeParse']>;
+  try {
+    parsed = schema.safeParse(args);
+  } catch (error) {
+    // A refinement or transform that throws: the arguments are refused, the run goes on.
+    return { ok: false, reason: 'schema', message: `the tool's schema failed while checking the arguments: ${describeThrown(error, 200)}` };
+  }
   if (parsed.success) return { ok: true, args: parsed.data };
   const issues = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
   const more = parsed.error.issues.length > 10 ? `; and ${parsed.error.issues.length - 10} more` : '';

@@ -7,48 +7,117 @@ export type OutputOutcome = { readonly ok: true; readonly text: string; readonly
 /** Marker inserted where output was cut. */
 export const TRUNCATION_MARKER = 'tool_output_truncated';
 
+const markerFor = (omitted: number, total: number) => `\n…[${TRUNCATION_MARKER}: ${omitted} of ${total} chars omitted]…\n`;
+
 /** Head and tail of an over-long text with a clear marker between them. */
 export function truncateMiddle(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
-  const marker = `\n…[${TRUNCATION_MARKER}: ${text.length - maxChars} of ${text.length} chars omitted]…\n`;
+  const marker = markerFor(text.length - maxChars, text.length);
   const keep = Math.max(0, maxChars - marker.length);
   const head = Math.ceil(keep * 0.6);
   return text.slice(0, head) + marker + text.slice(text.length - (keep - head));
 }
 
 /**
- * Turns a tool's return value into text for the model: strings as-is, binary as a size note,
- * everything else as JSON. BigInt and cycles cannot be serialized and fail (→ `tool_failed`).
- * Output over `maxChars` keeps its head and tail with a `tool_output_truncated` marker.
+ * Text kept beyond each cut before redacting, so that a secret crossing a cut is seen whole
+ * (and redacted) rather than shown in part: longer than any credential format or PEM key a
+ * redactor recognizes, plus the longest registered secret.
  */
-export function serializeToolOutput(value: unknown, maxChars: number): OutputOutcome {
-  let text: string;
-  if (typeof value === 'string') text = value;
-  else if (value === undefined) text = '';
-  else if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    text = `[binary data: ${value.byteLength} bytes, not shown]`;
-  } else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch (error) {
-      return { ok: false, message: `tool output could not be serialized to JSON (${(error as Error).message})` };
-    }
-  }
-  const truncated = text.length > maxChars;
-  return { ok: true, text: truncated ? truncateMiddle(text, maxChars) : text, truncated, originalLength: text.length };
+const REDACT_MARGIN = 16_384;
+
+/** Something that redacts text (a `Redactor`). */
+export interface TextRedactor {
+  text(input: string): string;
+  readonly longestSecret?: number;
 }
 
-/** A bounded, secret-unaware description of anything thrown (no stack). Redact the result before use. */
-export function describeThrown(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
-  if (error === null || error === undefined) return String(error);
-  try {
-    const text = JSON.stringify(error);
-    return text === undefined ? String(error) : text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
-  } catch {
-    return `[unserializable ${typeof error}]`;
+/**
+ * Redacts `text` and caps it at `maxChars` (head and tail kept, `tool_output_truncated` marker
+ * between) — redacting **before** the cut, so a cut never leaves part of a secret, and redacting
+ * only what can be kept (plus a margin), so megabytes of text cost no more than the cap.
+ */
+export function redactAndCap(text: string, maxChars: number, redactor: TextRedactor | undefined): { readonly text: string; readonly truncated: boolean; readonly originalLength: number } {
+  const redact = (input: string) => (redactor ? redactor.text(input) : input);
+  const margin = REDACT_MARGIN + (redactor?.longestSecret ?? 0);
+  if (text.length <= maxChars + 2 * margin) {
+    const redacted = redact(text);
+    return redacted.length <= maxChars ? { text: redacted, truncated: false, originalLength: text.length } : { text: truncateMiddle(redacted, maxChars), truncated: true, originalLength: text.length };
   }
+  const marker = markerFor(text.length - maxChars, text.length);
+  const keep = Math.max(0, maxChars - marker.length);
+  const headChars = Math.ceil(keep * 0.6);
+  const tailChars = keep - headChars;
+  const head = redact(text.slice(0, headChars + margin)).slice(0, headChars);
+  const redactedTail = tailChars > 0 ? redact(text.slice(text.length - tailChars - margin)) : '';
+  const tail = redactedTail.slice(redactedTail.length - tailChars);
+  return { text: head + marker + tail, truncated: true, originalLength: text.length };
+}
+
+/** Runs `read` and returns its value, or `fallback` when reading throws (getters, proxies). */
+function safely<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Turns a tool's return value into text for the model: strings as-is, binary as a size note,
+ * everything else as JSON. BigInt, cycles, throwing getters and proxies cannot be serialized and
+ * fail (→ `tool_failed`); this function itself never throws. The text is not cut to `maxChars`
+ * here (pass it through `redactAndCap`), but a string inside a JSON value longer than the cap
+ * and both redaction margins is cut in its middle while it is serialized (`truncated`), so a
+ * 100 MB field is never copied into a 100 MB JSON text only to be cut afterwards.
+ */
+export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_INFINITY): OutputOutcome {
+  try {
+    let text: string;
+    let truncated = false;
+    if (typeof value === 'string') text = value;
+    else if (value === undefined) text = '';
+    else if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+      text = `[binary data: ${value.byteLength} bytes, not shown]`;
+    } else {
+      // Cut points stay outside what redactAndCap keeps and redacts (its head, tail and margins).
+      const limit = maxChars + 4 * REDACT_MARGIN;
+      const replacer = Number.isFinite(limit)
+        ? (_key: string, field: unknown) => {
+          if (typeof field !== 'string' || field.length <= limit) return field;
+          truncated = true;
+          const head = Math.ceil(limit * 0.6);
+          return field.slice(0, head) + markerFor(field.length - limit, field.length) + field.slice(field.length - (limit - head));
+        }
+        : undefined;
+      text = JSON.stringify(value, replacer) ?? String(value);
+    }
+    return { ok: true, text, truncated, originalLength: text.length };
+  } catch (error) {
+    return { ok: false, message: `tool output could not be serialized to JSON (${describeThrown(error)})` };
+  }
+}
+
+/**
+ * A description of anything thrown (no stack), bounded by `maxChars` when given. Never throws,
+ * whatever was thrown (revoked proxies, throwing getters, objects without a prototype).
+ * Secret-unaware: redact the result before use (`redactAndCap`).
+ */
+export function describeThrown(error: unknown, maxChars = 1_000_000): string {
+  const bound = (text: string) => (text.length > maxChars ? `${text.slice(0, maxChars)}…` : text);
+  if (typeof error === 'string') return bound(error);
+  if (error === null || error === undefined) return String(error);
+  if (typeof error !== 'object' && typeof error !== 'function') return safely(() => String(error), `[${typeof error}]`);
+  const isError = safely(() => error instanceof Error, false);
+  if (isError) {
+    const message = safely(() => (error as Error).message, undefined);
+    if (typeof message === 'string' && message !== '') return bound(message);
+    const name = safely(() => (error as Error).name, undefined);
+    return typeof name === 'string' && name !== '' ? bound(name) : 'Error';
+  }
+  return safely(() => {
+    const text = JSON.stringify(error);
+    return text === undefined ? String(error) : bound(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+  }, `[unserializable ${typeof error}]`);
 }
 
 /** At most this many parts in one tool result. */
@@ -62,10 +131,11 @@ export type ToolContentOutcome =
 /**
  * Turns a tool's return value into message content: a content-part array (see
  * `isContentPartArray`) stays parts — checked like run input (`content_invalid`,
- * `content_too_large`), its text parts sharing the `maxChars` budget and redacted by `redact`
- * (never the base64 data); anything else is serialized to text as by `serializeToolOutput`.
+ * `content_too_large`), its text parts sharing the `maxChars` budget and redacted by `redactor`
+ * before they are cut (never the base64 data); anything else is serialized to text as by
+ * `serializeToolOutput` and then redacted and capped by `redactAndCap`.
  */
-export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redact?: (text: string) => string }): ToolContentOutcome {
+export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
   try {
     return contentOf(value, options);
   } catch (error) {
@@ -74,11 +144,13 @@ export function toolOutputContent(value: unknown, options: { maxChars: number; m
   }
 }
 
-function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redact?: (text: string) => string }): ToolContentOutcome {
+function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
   if (!isContentPartArray(value)) {
     const serialized = serializeToolOutput(value, options.maxChars);
     if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };
-    return { ok: true, content: options.redact ? options.redact(serialized.text) : serialized.text, truncated: serialized.truncated };
+    // Redacted before it is cut (a cut never shows part of a secret), and only what is kept.
+    const capped = redactAndCap(serialized.text, options.maxChars, options.redactor);
+    return { ok: true, content: capped.text, truncated: capped.truncated || serialized.truncated };
   }
   if (value.length > MAX_TOOL_RESULT_PARTS) return { ok: false, code: 'content_invalid', message: `the tool returned ${value.length} content parts; at most ${MAX_TOOL_RESULT_PARTS} are allowed` };
   const problem = checkContent(value, { where: 'output', maxPartBytes: options.maxPartBytes });
@@ -89,15 +161,11 @@ function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: nu
   let truncated = false;
   const content = parts.map((part, index): ContentPart => {
     if (part.type !== 'text') return part;
-    let text = part.text;
-    if (text.length > allowed[index]!) {
-      const cut = truncateMiddle(text, allowed[index]!);
-      if (cut.length < text.length) {
-        text = cut;
-        truncated = true;
-      }
-    }
-    if (options.redact) text = options.redact(text);
+    // Redacted before it is cut to its share of the budget, like any other tool text.
+    const capped = redactAndCap(part.text, allowed[index]!, options.redactor);
+    let text = capped.text;
+    if (capped.truncated && text.length >= part.text.length) text = options.redactor ? options.redactor.text(part.text) : part.text; // a marker longer than the text: keep the text
+    else if (capped.truncated) truncated = true;
     return text === part.text ? part : { type: 'text', text };
   });
   return { ok: true, content, truncated };

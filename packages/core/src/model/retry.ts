@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ModelError, type ModelErrorCode } from '../errors/model-error.js';
 import { parseOptions } from '../limits.js';
 import { delay } from '../util/abort.js';
+import { timerMs } from '../util/time.js';
 
 /** The one retry layer adapters apply (with their SDK's own retries switched off). */
 export interface RetryPolicy {
@@ -138,7 +139,7 @@ export function timeoutSignal(parent: AbortSignal, ms: number, provider: string)
     timedOut = true;
     controller.abort(new ModelError('model_timeout', `${provider} did not answer within ${ms} ms`, { retryable: true }));
   };
-  let timer = setTimeout(fire, ms);
+  let timer = setTimeout(fire, timerMs(ms));
   const onAbort = () => controller.abort(parent.reason);
   if (parent.aborted) onAbort();
   else parent.addEventListener('abort', onAbort, { once: true });
@@ -148,7 +149,7 @@ export function timeoutSignal(parent: AbortSignal, ms: number, provider: string)
     touch: () => {
       if (timedOut || controller.signal.aborted) return;
       clearTimeout(timer);
-      timer = setTimeout(fire, ms);
+      timer = setTimeout(fire, timerMs(ms));
     },
     clear: () => {
       clearTimeout(timer);

@@ -13,6 +13,7 @@ import { ownTable, parseOptions } from '../limits.js';
 import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } from '../loop/active-run.js';
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
+import { findPairingViolations } from '../loop/transcript.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import type { Message, MessageContent } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
@@ -27,6 +28,7 @@ import type { Tool } from '../tool.js';
 import { fingerprint } from '../util/canonical-json.js';
 import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
+import { exceedsDepth } from '../util/json-depth.js';
 import { AsyncQueue } from './async-queue.js';
 import { KillPoller } from './kill-poller.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
@@ -390,6 +392,7 @@ export class AgentRuntime<TOut = string> {
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult<unknown>> {
     const options = parseOptions(runOptionsSchema, raw, 'run');
+    if (options.metadata !== undefined) checkMetadata(options.metadata);
     const limits = this.config.limits;
     let input: Message[];
     if (typeof options.input === 'string') {
@@ -403,6 +406,9 @@ export class AgentRuntime<TOut = string> {
         return typeof message.content === 'string' ? message : ({ ...message, content: normalizeContent(message.content as MessageContent) } as Message);
       });
     }
+    // The history is paired by construction from here on; an initial transcript must start that way (invariant I3).
+    const violations = findPairingViolations(input);
+    if (violations.length > 0) throw new ConfigError('run.input', `the transcript breaks tool pairing: ${violations[0]} (every assistant tool call needs exactly one result right after it)`);
     const output: OutputMode | undefined = options.output !== undefined
       ? { schema: options.output as z.ZodType, spec: outputSpecFor(options.output, 'run.output'), maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs }
       : this.config.output ? { ...this.config.output, maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs } : undefined;
@@ -493,6 +499,20 @@ export class AgentRuntime<TOut = string> {
     log.emit({ type: 'run_killed', reason, scope });
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
+  }
+}
+
+/**
+ * Run metadata is stored with the run and copied into events and hook contexts: it must be JSON
+ * that every store can write — at most 64 levels deep, no cycles, no BigInt. Throws
+ * `config_invalid` (field `run.metadata`) before anything is recorded.
+ */
+function checkMetadata(metadata: Readonly<Record<string, unknown>>): void {
+  if (exceedsDepth(metadata, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
+  try {
+    JSON.stringify(metadata);
+  } catch (error) {
+    throw new ConfigError('run.metadata', `metadata must be JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

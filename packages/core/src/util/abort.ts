@@ -1,3 +1,5 @@
+import { timerMs } from './time.js';
+
 /** Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise. Removes its listener either way. */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
@@ -45,7 +47,7 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, timerMs(ms));
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 
+/** Nesting rendered in full; deeper values become `[too deep]`. */
+const MAX_DEPTH = 1_000;
+
 /**
  * JSON with object keys sorted, so equal values give equal text. Used for
  * argument fingerprints, loop detection and the audit hash chain.
- * Values JSON cannot hold (functions, symbols, BigInt, cycles) are rendered as tags, never thrown.
+ * Values JSON cannot hold (functions, symbols, BigInt, cycles, nesting beyond 1 000 levels) are rendered as tags, never thrown.
  */
 export function canonicalJson(value: unknown): string {
   const seen = new WeakSet<object>();
+  let depth = 0;
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'bigint') return `[bigint ${v.toString()}]`;
@@ -15,7 +19,10 @@ export function canonicalJson(value: unknown): string {
       return v;
     }
     if (seen.has(v)) return '[circular]';
+    // Hostile nesting renders as a tag instead of overflowing the stack.
+    if (depth >= MAX_DEPTH) return '[too deep]';
     seen.add(v);
+    depth++;
     let out: unknown;
     if (Array.isArray(v)) out = v.map(walk);
     else {
@@ -27,6 +34,7 @@ export function canonicalJson(value: unknown): string {
       out = sorted;
     }
     seen.delete(v);
+    depth--;
     return out;
   };
   return JSON.stringify(walk(value)) ?? 'undefined';

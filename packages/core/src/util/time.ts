@@ -11,3 +11,9 @@ export function nowIso(): string {
 }
 /** Monotonic milliseconds (durations never go negative when the wall clock jumps). */
 export const monotonicMs = (): number => performance.now();
+
+/** The longest delay a Node timer honours (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A delay for `setTimeout`: longer ones are clamped to `MAX_TIMER_MS` (a "practically never" timeout must not fire at once). */
+export const timerMs = (ms: number): number => Math.min(Math.max(0, ms), MAX_TIMER_MS);

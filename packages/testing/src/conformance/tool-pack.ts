@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { AgentrtError, createRuntime, type Tool, type ToolContext, type ToolMessage } from '@agentrt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_RESOLVER_ANSWERS, PUBLIC_URLS } from '../corpora/addresses.js';
-import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
+import { HEADER_VALUE_INJECTIONS, HOSTILE_HTTP_NAMES, HOSTILE_HTTP_PROTOCOL_ROUTES, REFUSED_REQUEST_HEADERS, startHostileHttpServer, type HostileHttpServer } from '../corpora/hostile-http.js';
 import { createPathTraversalLayout, LEGITIMATE_NAMES } from '../corpora/path-traversal.js';
 import { SECRET_CANARIES } from '../corpora/secrets.js';
 import { SSRF_URLS } from '../corpora/ssrf.js';
@@ -41,7 +41,8 @@ const ctx = (signal: AbortSignal = new AbortController().signal): ToolContext =>
 /**
  * The tool conformance suite for tool packs (first- and third-party): the schema the model
  * sees is a JSON-schema object; invalid arguments are rejected before `execute`; a known
- * failure is a typed `AgentrtError`; an aborted signal is honoured promptly; the declared
+ * failure is a typed `AgentrtError`; an aborted signal is honoured promptly, also one that aborts
+ * while the call runs; the declared
  * timeout is finite; and no secret from the environment leaks into output.
  */
 export function describeToolPack(options: ToolPackSuiteOptions): void {
@@ -101,6 +102,18 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         const error = await tool.execute(tool.input.parse(failing), ctx()).then(() => undefined, (e: unknown) => e);
         expect(AgentrtError.isInstance(error), `${tool.name} should throw a typed error for ${JSON.stringify(failing)}`).toBe(true);
         expect((error as AgentrtError).code).toMatch(/^[a-z]+(_[a-z]+)+$/);
+      }
+    });
+
+    it('settles promptly when its signal aborts while it runs (tool timeout, kill, cancel)', async () => {
+      for (const tool of await options.tools()) {
+        const controller = new AbortController();
+        const started = Date.now();
+        const call = Promise.resolve().then(() => tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal))).then(() => 'settled', () => 'settled');
+        setTimeout(() => controller.abort(new Error('aborted by the conformance suite while running')), 5);
+        const outcome = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve('did_not_settle'), 5_000))]);
+        expect(outcome, tool.name).toBe('settled');
+        expect(Date.now() - started, tool.name).toBeLessThan(5_000);
       }
     });
 
@@ -207,7 +220,9 @@ async function withoutProcessErrors(body: () => Promise<void>): Promise<void> {
  * are cut off — the server sees the connection closed with bounded bytes sent — and every call
  * settles within its timeout with a typed error; `HOSTILE_RESOLVER_ANSWERS` never crash the
  * process or reach the canary; `REFUSED_REQUEST_HEADERS` and `HEADER_VALUE_INJECTIONS` never
- * reach the server; a POST body is never resent to another origin on a 307/308.
+ * reach the server; a POST body is never resent to another origin on a 307/308;
+ * `HOSTILE_HTTP_PROTOCOL_ROUTES` (a 101 to a plain GET, 1xx and header floods, brotli and deflate
+ * bombs) settle within the timeout and their connections are closed.
  */
 export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
   describe(`http tool pack conformance: ${options.name}`, () => {
@@ -341,6 +356,22 @@ export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
       });
     });
 
+    it(`settles ${HOSTILE_HTTP_PROTOCOL_ROUTES.length} HOSTILE_HTTP_PROTOCOL_ROUTES (101 without an upgrade, 1xx flood, header flood, brotli and deflate bombs) within the timeout and closes them`, async () => {
+      const get = await toolOf(options.getTool);
+      await withoutProcessErrors(async () => {
+        for (const path of HOSTILE_HTTP_PROTOCOL_ROUTES) {
+          const before = server.streams.length;
+          const result = await callTool(get, { url: `${origin()}${path}` }, deadline);
+          expect(result.code, path).not.toBe('did_not_settle');
+          expect(result.code ?? 'value', `${path} settles with a value or a typed error`).toMatch(/^(value|[a-z]+(_[a-z]+)+)$/);
+          expect(result.ms, path).toBeLessThan(deadline);
+          if (result.output) expect(result.output.length, path).toBeLessThan(1_000_000);
+          const stream = server.streams.slice(before).find((s) => s.path === path);
+          if (stream) await waitUntil(() => stream.closed, 5_000, `${path}: the client closes the connection`);
+        }
+      });
+    });
+
     it(`survives ${HOSTILE_RESOLVER_ANSWERS.length} hostile resolver answers and broken resolvers: typed errors, no crash, zero canary hits`, async () => {
       await withoutProcessErrors(async () => {
         const requestsBefore = server.requests.length;
@@ -421,7 +452,7 @@ export interface FsToolPackSuiteOptions {
  * hard links to files outside the root are never read or written through by default; every
  * `LEGITIMATE_NAMES` entry is written, read back, listed and found; and under a race in which
  * another process swaps a directory for a symlink to outside, reads, listings and searches leak
- * nothing (zero canary lines).
+ * nothing (zero canary lines); and a search aborted mid-walk settles promptly, without results.
  */
 export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
   const names = { read: 'read_file', list: 'list_dir', search: 'search_files', write: 'write_file', ...options.names };
@@ -527,6 +558,27 @@ export function describeFsToolPack(options: FsToolPackSuiteOptions): void {
           expect(found.code).toBeUndefined();
           expect(found.output).toContain('spaces in name.txt');
         }
+      } finally {
+        layout.cleanup();
+      }
+    });
+
+    if (names.search) it('ends a search promptly when its call is aborted mid-walk (tool timeout, kill, cancel)', async () => {
+      const layout = await createPathTraversalLayout();
+      try {
+        const big = join(layout.root, 'big');
+        mkdirSync(big);
+        const blob = `${'lorem ipsum '.repeat(21_000)}\n`;
+        for (let i = 0; i < 400; i++) writeFileSync(join(big, `file-${i}.txt`), blob);
+        const tools = await build(layout.root);
+        const full = await callTool(tools.search!, { query: 'needle-that-is-nowhere', path: 'big' }, 60_000);
+        expect(full.code, 'a search of 400 files completes').toBeUndefined();
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error('aborted by the conformance suite')), Math.max(20, full.ms / 10));
+        const aborted = await callTool(tools.search!, { query: 'needle-that-is-nowhere', path: 'big' }, 60_000, controller.signal);
+        clearTimeout(timer);
+        expect(aborted.output, 'an aborted search fails instead of returning partial results').toBeUndefined();
+        expect(aborted.ms, `settles soon after the abort (full walk ${full.ms} ms)`).toBeLessThan(Math.max(full.ms / 2, 50));
       } finally {
         layout.cleanup();
       }

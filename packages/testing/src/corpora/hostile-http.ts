@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlibConstants, deflateSync, gzipSync } from 'node:zlib';
 
 /**
  * Request headers a model must not be able to set through an HTTP tool with its default
@@ -40,11 +40,19 @@ export const HOSTILE_HTTP_NAMES = { origin: 'www.example.com', other: 'api.examp
  * - `/headers-stall` → never answers; `/body-stall` → 200 with a few bytes, then silence
  * - `/307-cross`, `/308-cross`, `/303-cross` → redirect to `http://api.example.org:{port}/echo`
  * - `/307-same`, `/308-same` → redirect to `/echo` on the same origin
+ * - `/upgrade-101` → `101 Switching Protocols` to a plain GET (no upgrade was asked), then silence
+ * - `/1xx-flood` → `103 Early Hints` every millisecond, never a final response
+ * - `/header-flood` → a status line, then header lines forever
+ * - `/brotli-bomb`, `/deflate-bomb` → 200 with 64 MiB of zeros compressed as `br` / `deflate`
  */
 export const HOSTILE_HTTP_ROUTES: readonly string[] = [
   '/ok', '/echo', '/redirect-endless-blocked', '/redirect-endless-ok', '/endless', '/gzip-bomb', '/gzip-stall', '/gzip-garbage',
   '/headers-stall', '/body-stall', '/307-cross', '/308-cross', '/303-cross', '/307-same', '/308-same',
+  '/upgrade-101', '/1xx-flood', '/header-flood', '/brotli-bomb', '/deflate-bomb',
 ];
+
+/** Routes that abuse HTTP/1.1 framing itself; a pack must settle each within its timeout and close the connection. */
+export const HOSTILE_HTTP_PROTOCOL_ROUTES: readonly string[] = ['/upgrade-101', '/1xx-flood', '/header-flood', '/brotli-bomb', '/deflate-bomb'];
 
 /** One request the hostile server received. */
 export interface HostileRequest {
@@ -116,6 +124,23 @@ export async function startHostileHttpServer(): Promise<HostileHttpServer> {
   let port = 0;
   const gzipHead = gzipSync(Buffer.alloc(1024 * 1024)).subarray(0, 10);
   let bomb: Buffer | undefined;
+  let brotliBomb: Buffer | undefined;
+  let deflateBomb: Buffer | undefined;
+  /** Writes raw bytes on the connection (what an http.Server never sends by itself) until the client closes it. */
+  const raw = (res: ServerResponse, first: string, next: (() => string) | undefined, stream: HostileStream) => {
+    const socket = res.socket;
+    if (!socket) return;
+    socket.write(first);
+    stream.bytesSent += first.length;
+    if (!next) return;
+    const timer = setInterval(() => {
+      if (socket.destroyed) return clearInterval(timer);
+      const chunk = next();
+      stream.bytesSent += chunk.length;
+      socket.write(chunk);
+    }, 1);
+    socket.on('close', () => clearInterval(timer));
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -162,6 +187,23 @@ export async function startHostileHttpServer(): Promise<HostileHttpServer> {
       case '/303-cross': return res.writeHead(303, { location: cross }).end();
       case '/307-same': return res.writeHead(307, { location: '/echo' }).end();
       case '/308-same': return res.writeHead(308, { location: '/echo' }).end();
+      case '/upgrade-101':
+        track();
+        return raw(res, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', undefined, stream);
+      case '/1xx-flood':
+        track();
+        return raw(res, 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', () => 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', stream);
+      case '/header-flood': {
+        track();
+        let n = 0;
+        return raw(res, 'HTTP/1.1 200 OK\r\n', () => `X-Flood-${n++}: ${'a'.repeat(1_000)}\r\n`, stream);
+      }
+      case '/brotli-bomb':
+        brotliBomb ??= brotliCompressSync(Buffer.alloc(64 * 2 ** 20), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } });
+        return res.writeHead(200, { 'content-encoding': 'br' }).end(brotliBomb);
+      case '/deflate-bomb':
+        deflateBomb ??= deflateSync(Buffer.alloc(64 * 2 ** 20));
+        return res.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateBomb);
       default: return res.writeHead(404).end();
     }
   };

@@ -90,15 +90,17 @@ export const PATH_TRAVERSAL_SYMLINKS: readonly { readonly link: string; readonly
  * canary through a hard link. `device` and `hardlink-outside` are created only where the OS
  * allows it (`mknod` needs root; hard links need one filesystem and ownership).
  */
-export const PATH_TRAVERSAL_SPECIAL_FILES: readonly { readonly path: string; readonly kind: 'fifo' | 'socket' | 'device' | 'hardlink-outside' | 'symlink-device' | 'symlink-proc' }[] = [
+export const PATH_TRAVERSAL_SPECIAL_FILES: readonly { readonly path: string; readonly kind: 'fifo' | 'socket' | 'device' | 'hardlink-outside' | 'symlink-device' | 'symlink-proc'; /** Where a `symlink-*` entry points. */ readonly target?: string }[] = [
   { path: 'pipe', kind: 'fifo' },
   { path: 'sub/pipe.txt', kind: 'fifo' },
   { path: 'notes.sock', kind: 'socket' },
   { path: 'zero-device', kind: 'device' },
   { path: 'hard-secret.txt', kind: 'hardlink-outside' },
   { path: 'sub/hard-secret.md', kind: 'hardlink-outside' },
-  { path: 'link-dev-zero', kind: 'symlink-device' },
-  { path: 'link-environ', kind: 'symlink-proc' },
+  { path: 'link-dev-zero', kind: 'symlink-device', target: '/dev/zero' },
+  { path: 'link-environ', kind: 'symlink-proc', target: '/proc/self/environ' },
+  { path: 'link-proc-root', kind: 'symlink-proc', target: '/proc/self/root' },
+  { path: 'sub/link-proc-cwd', kind: 'symlink-proc', target: '/proc/self/cwd' },
 ];
 
 /**
@@ -183,8 +185,8 @@ export async function createPathTraversalLayout(canary = 'TOP-SECRET-CANARY-0xF5
       if (entry.kind === 'fifo') execFileSync('mkfifo', [at]);
       else if (entry.kind === 'device') execFileSync('mknod', [at, 'c', '1', '5'], { stdio: 'ignore' });
       else if (entry.kind === 'hardlink-outside') linkSync(join(base, 'hard-target.txt'), at);
-      else if (entry.kind === 'symlink-device') symlinkSync('/dev/zero', at);
-      else if (entry.kind === 'symlink-proc') symlinkSync('/proc/self/environ', at);
+      else if (entry.kind === 'symlink-device') symlinkSync(entry.target ?? '/dev/zero', at);
+      else if (entry.kind === 'symlink-proc') symlinkSync(entry.target ?? '/proc/self/environ', at);
       else if (entry.kind === 'socket') await makeSocketFile(at);
       special.push(entry);
     } catch {
@@ -217,12 +219,18 @@ export function releaseFifo(path: string): void {
 
 function listOutside(base: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of readdirSync(base, { recursive: true }).map(String).sort()) {
-    if (name === 'root' || name.startsWith(`root${sep}`)) continue;
-    const at = join(base, name);
-    const stat = lstatSync(at);
-    out[name] = stat.isFile() ? readFileSync(at, 'utf8') : stat.isDirectory() ? '<dir>' : '<other>';
-  }
+  // Walked by hand, never into the root and never through a symlink (the root holds links to /proc/self/root).
+  const walk = (relative: string) => {
+    for (const name of readdirSync(join(base, relative)).sort()) {
+      const rel = relative ? `${relative}${sep}${name}` : name;
+      if (rel === 'root') continue;
+      const at = join(base, rel);
+      const stat = lstatSync(at);
+      out[rel] = stat.isFile() ? readFileSync(at, 'utf8') : stat.isDirectory() ? '<dir>' : '<other>';
+      if (stat.isDirectory()) walk(rel);
+    }
+  };
+  walk('');
   return out;
 }
 

@@ -11,6 +11,12 @@
 
   // ---------------------------------------------------------------- helpers
 
+  // Characters that would reorder or hide what an approver reads (bidi overrides and isolates,
+  // zero-width and other format controls, C0/C1 controls but newline and tab) are shown as
+  // their \uXXXX escape: `{"cmd":"rm -rf /\u202e"}` must not display as something else.
+  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+  const visible = (text) => String(text).replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
   /** Creates an element; strings among the children become text nodes. */
   function h(tag, props, ...children) {
     const el = document.createElement(tag);
@@ -19,7 +25,7 @@
       if (key === 'class') el.className = value;
       else if (key === 'dataset') Object.assign(el.dataset, value);
       else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-      else el.setAttribute(key, value === true ? '' : String(value));
+      else el.setAttribute(key, value === true ? '' : key === 'title' ? visible(value) : String(value));
     }
     append(el, children);
     return el;
@@ -27,7 +33,7 @@
   function append(el, children) {
     for (const child of children.flat(Infinity)) {
       if (child === undefined || child === null || child === false) continue;
-      el.append(child instanceof Node ? child : String(child));
+      el.append(child instanceof Node ? child : visible(child));
     }
     return el;
   }
@@ -110,7 +116,7 @@
 
   function frame(title) {
     clear(app);
-    document.title = title;
+    document.title = visible(title);
     const main = h('main', {});
     app.append(
       h('header', { class: 'top' },
@@ -197,6 +203,8 @@
     let source;
     function connect() {
       if (source) source.close();
+      source = undefined;
+      if (document.visibilityState === 'hidden') return; // reconnects when shown (see whileVisible)
       const query = new URLSearchParams({ limit: state.limit });
       if (state.status) query.set('status', state.status);
       source = new EventSource(`/api/runs/stream?${query}`);
@@ -210,6 +218,17 @@
     }
     render();
     connect();
+    whileVisible(connect, () => { if (source) source.close(); source = undefined; });
+  }
+
+  /**
+   * Live streams only while the tab is shown. Browsers give a host at most six HTTP/1.1
+   * connections and each stream holds one: with streams in background tabs too, a seventh
+   * console tab would not even load. A hidden tab closes its stream and, shown again,
+   * reconnects from where it was.
+   */
+  function whileVisible(show, hide) {
+    document.addEventListener('visibilitychange', () => (document.visibilityState === 'hidden' ? hide() : show()));
   }
 
   /** Wraps an action: disables the button while it runs and reports the outcome. */
@@ -275,7 +294,7 @@
     }
 
     setStatus(tool, text, kind) {
-      tool.status.textContent = text;
+      tool.status.textContent = visible(text);
       tool.status.className = `chip ${kind || ''}`;
       tool.row.dataset.state = kind || text;
     }
@@ -506,19 +525,28 @@
     for (const event of view.events || []) timeline.add(event);
     if (TRACE) return;
 
-    const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/stream?after=${timeline.seen}`);
     live.hidden = TERMINAL.has(state.run.status);
-    source.addEventListener('events', (e) => { for (const event of JSON.parse(e.data)) timeline.add(event); });
-    source.addEventListener('run', (e) => {
-      const data = JSON.parse(e.data);
-      state.run = Object.assign({}, data.run, { input: state.run.input });
-      if (data.audit) state.audit = data.audit;
-      live.hidden = TERMINAL.has(state.run.status);
-      renderRun();
-    });
-    source.addEventListener('incident', (e) => banner(JSON.parse(e.data).incident));
-    source.addEventListener('notice', (e) => { const data = JSON.parse(e.data); notify(data.message, data.kind); });
-    source.addEventListener('end', () => { source.close(); live.hidden = true; document.body.dataset.streamEnded = 'true'; });
+    let source;
+    let ended = false;
+    const connect = () => {
+      if (source || ended || document.visibilityState === 'hidden') return;
+      const stream = new EventSource(`/api/runs/${encodeURIComponent(runId)}/stream?after=${timeline.seen}`);
+      source = stream;
+      stream.addEventListener('events', (e) => { for (const event of JSON.parse(e.data)) timeline.add(event); });
+      stream.addEventListener('run', (e) => {
+        const data = JSON.parse(e.data);
+        state.run = Object.assign({}, data.run, { input: state.run.input });
+        if (data.audit) state.audit = data.audit;
+        live.hidden = TERMINAL.has(state.run.status);
+        renderRun();
+      });
+      stream.addEventListener('incident', (e) => banner(JSON.parse(e.data).incident));
+      stream.addEventListener('notice', (e) => { const data = JSON.parse(e.data); notify(data.message, data.kind); });
+      stream.addEventListener('end', () => { stream.close(); source = undefined; ended = true; live.hidden = true; document.body.dataset.streamEnded = 'true'; });
+    };
+    const disconnect = () => { if (source) source.close(); source = undefined; };
+    connect();
+    whileVisible(connect, disconnect);
   }
 
   // ---------------------------------------------------------------- start
@@ -531,8 +559,8 @@
     }
     const match = /^\/runs\/([^/]+)$/.exec(location.pathname);
     if (!match) return runsPage();
-    const runId = decodeURIComponent(match[1]);
     try {
+      const runId = decodeURIComponent(match[1]);
       runPage(await api(`/api/runs/${encodeURIComponent(runId)}`), runId);
     } catch (error) {
       const main = frame('agentrt console');

@@ -7,7 +7,7 @@ import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice }
 import { renderTraceHtml } from './console/pages.js';
 import { buildRunView } from './console/run-view.js';
 import { startConsole } from './console/server.js';
-import { runRow, summary, traceLine } from './format.js';
+import { runRow, shellQuote, summary, traceLine, visible } from './format.js';
 import { writeInitConfig } from './init.js';
 import { StatusLine } from './progress.js';
 
@@ -63,7 +63,10 @@ const defaultIO = (): CliIO => ({
  * process.exitCode = await main(process.argv.slice(2));
  * ```
  */
-export async function main(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()): Promise<number> {
+  // Everything printed may carry text a model, a tool or another store writer chose: control
+  // characters are shown escaped, never sent raw to the terminal (see `visible`).
+  const io: CliIO = { ...rawIO, out: (line) => rawIO.out(visible(line)), err: (line) => rawIO.err(visible(line)) };
   let exitCode: number = EXIT.ok;
   let runtime: AgentRuntime | undefined;
   const program = new Command('agentrt')
@@ -105,11 +108,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
           ...(options.runId !== undefined ? { runId: options.runId } : {}),
           ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
         })) {
-          if (options.json) io.out(JSON.stringify(event));
-          else {
+          if (options.json) {
+            // Text deltas are left out: each is redacted alone, so a secret split across two of
+            // them would get through. model_response carries the whole text, redacted.
+            if (event.type !== 'model_delta' && event.type !== 'model_reasoning_delta') io.out(JSON.stringify(event));
+          } else {
             status?.update(event);
             const line = event.type === 'run_finished' || event.type === 'run_paused' ? undefined : traceLine(event);
-            if (line) status ? status.line(line) : io.out(line);
+            if (line) status ? status.line(visible(line)) : io.out(line);
           }
           if (event.type === 'run_finished' || event.type === 'run_paused') result = event.result;
         }
@@ -131,7 +137,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       if (options.json) io.out(JSON.stringify(runs.map((run) => rt.config.redactor.value(run))));
       else {
         io.out(['run id'.padEnd(38), 'status'.padEnd(10), 'stop reason'.padEnd(18), 'steps', 'created'].join('  '));
-        for (const run of runs) io.out(runRow(run));
+        // Redacted as read too: any process sharing the store may have written these records.
+        for (const run of runs) io.out(runRow({ ...run, runId: rt.config.redactor.text(run.runId) }));
       }
     });
 
@@ -143,20 +150,23 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     .action(async (runId, options) => {
       const rt = await open();
       const run = await rt.getRun(runId);
-      if (!run) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
+      if (!run) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
       if (options.html) {
         const file = resolve(options.html);
         writeFileSync(file, renderTraceHtml(await buildRunView(rt, runId)), 'utf8');
         io.out(`wrote ${file}`);
         return;
       }
+      // Events are redacted before they are written, but any process sharing the store may
+      // have written some: they are redacted again as they are read (idempotent).
+      const redactor = rt.config.redactor;
       if (options.json) {
-        io.out((await rt.exportAudit(runId)).replace(/\n$/, ''));
+        for (const event of await rt.events(runId)) io.out(JSON.stringify(redactor.value(event)));
         return;
       }
-      io.out(`run ${runId} · ${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}`);
+      io.out(`run ${redactor.text(runId)} · ${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}`);
       for (const event of await rt.events(runId)) {
-        const line = traceLine(event);
+        const line = traceLine(redactor.value(event));
         if (line) io.out(line);
       }
       const audit = await rt.verifyAudit(runId);
@@ -187,7 +197,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       }
       const runId = first!;
       const reason = rest.join(' ') || 'killed from the command line';
-      if (!(await rt.getRun(runId))) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
+      if (!(await rt.getRun(runId))) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
       await rt.kill(runId, reason);
       io.out(`kill requested for ${runId}: ${reason}`);
     });
@@ -271,6 +281,6 @@ function printOutcome(io: CliIO, result: RunResult<unknown>): void {
   if (result.output !== undefined && result.output !== '') io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
   if (result.error) io.out(`error[${result.error.code}] ${result.error.message}`);
   for (const pending of result.pendingApprovals ?? []) {
-    io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${result.runId} ${pending.toolCallId} [--deny]`);
+    io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${shellQuote(result.runId)} ${shellQuote(pending.toolCallId)} [--deny]`);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type StateStore } from '@agentrt/core';
@@ -30,6 +30,7 @@ export function locateConfig(explicit: string | undefined, cwd = process.cwd()):
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
     if (!existsSync(path)) throw new ConfigError('config', `config file ${explicit} does not exist`);
+    if (!statSync(path).isFile()) throw new ConfigError('config', `config file ${explicit} is not a file`);
     return path;
   }
   for (const name of CANDIDATES) if (existsSync(resolve(cwd, name))) return resolve(cwd, name);
@@ -45,34 +46,56 @@ export function findConfig(explicit: string | undefined, cwd = process.cwd()): s
 
 /** Loads a config file (JSON, or an ES module whose default export is the config). */
 export async function loadConfig(path: string): Promise<CliConfig> {
+  let config: unknown;
   if (path.endsWith('.json')) {
     try {
-      return JSON.parse(readFileSync(path, 'utf8')) as CliConfig;
+      // `__proto__` keys are dropped: a JSON config is data and never reaches a prototype.
+      config = JSON.parse(readFileSync(path, 'utf8'), (key, value: unknown) => (key === '__proto__' ? undefined : value));
     } catch (error) {
       throw new ConfigError('config', `${path} is not valid JSON: ${(error as Error).message}`);
     }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError('config', `${path} must hold a JSON object, not ${describe(config)}`);
+  } else {
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    } catch (error) {
+      throw new ConfigError('config', `${path} cannot be loaded: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
+    config = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError('config', `${path} must export a config object (default export), not ${describe(config)}`);
   }
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-  const config = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
-  if (typeof config !== 'object' || config === null) throw new ConfigError('config', `${path} must export a config object (default export)`);
+  const { plugins } = config as { plugins?: unknown };
+  if (plugins !== undefined && !Array.isArray(plugins)) throw new ConfigError('plugins', `expected an array of plugins or module specifiers, got ${describe(plugins)}`);
   return config as CliConfig;
+}
+
+const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
+
+/** Throws `config_invalid` naming `store.<field>` unless each given field is a string. */
+function stringFields(spec: object, fields: readonly string[]): void {
+  for (const field of fields) {
+    const value = (spec as Record<string, unknown>)[field];
+    if (value !== undefined && typeof value !== 'string') throw new ConfigError(`store.${field}`, `expected a string, got ${describe(value)}`);
+  }
 }
 
 function openStore(spec: CliConfig['store'], base: string): StateStore {
   if (spec && typeof (spec as StateStore).commitStep === 'function') return spec as StateStore;
   const kind = (spec as StoreSpec | undefined) ?? { type: 'sqlite' };
+  if (typeof kind !== 'object' || Array.isArray(kind)) throw new ConfigError('store', `expected a store object or a { type, … } spec, got ${describe(kind)}`);
   switch (kind.type) {
     case 'sqlite': {
+      stringFields(kind, ['path']);
       const path = resolve(base, kind.path ?? DEFAULT_STORE_PATH);
       mkdirSync(dirname(path), { recursive: true });
       return new SqliteStore({ path });
     }
     case 'redis':
+      stringFields(kind, ['url', 'keyPrefix']);
       return new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) });
     case 'postgres':
-      for (const field of ['url', 'schema'] as const) {
-        if (kind[field] !== undefined && typeof kind[field] !== 'string') throw new ConfigError(`store.${field}`, 'expected a string');
-      }
+      stringFields(kind, ['url', 'schema']);
       return new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) });
     case 'memory':
       throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite, postgres or redis with the CLI');

@@ -1,5 +1,40 @@
 import { contentText, type MediaDigest, type RecordedContent, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 
+/**
+ * Characters a terminal would act on instead of showing: C0 controls (but newline and tab), DEL,
+ * C1 controls (0x9b is an 8-bit CSI), and the bidi and invisible format controls that reorder or
+ * hide text (Trojan Source).
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+
+/**
+ * Makes text safe to print on a terminal: every control character a model, a tool or another
+ * store writer could have put in it (escape sequences that set the title, write the clipboard
+ * with OSC 52, clear the screen; bidi overrides) is shown as its `\uXXXX` escape instead of being
+ * acted on. Newlines and tabs stay. Applied to all the CLI prints, JSON included: inside a JSON
+ * string `\uXXXX` is the same character, so the lines still parse to the same values.
+ */
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `CONTROL` with newline and tab: a pasted command must stay on one line. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+
+/**
+ * One word for a POSIX shell (bash, zsh): as is when plainly safe, else single-quoted, or as
+ * `$'…'` with `\uXXXX` escapes when it holds control, bidi or invisible characters. Ids a model
+ * or another store writer chose appear in commands the CLI suggests; pasted, they must stay one
+ * argument and run nothing.
+ */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9._:@%+=,/-]+$/.test(word)) return word;
+  if (UNPRINTABLE.test(word)) {
+    return `$'${word.replace(/[\\']/g, '\\$&').replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+  }
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 const flat = (text: string, max: number) => {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;

@@ -1,5 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { AgentrtError } from '@agentrt/core';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { AgentrtError, ConfigError } from '@agentrt/core';
 
 /** The commented config `agentrt init` writes. Every field is optional; it runs as written, offline. */
 export const INIT_CONFIG = `// agentrt.config.mjs — the config every \`agentrt\` command reads (written by \`agentrt init\`).
@@ -44,10 +46,39 @@ export default {
 };
 `;
 
-/** Writes `INIT_CONFIG` to `path`; refuses to replace an existing file unless `force` (`config_exists`). Returns what it did. */
+/**
+ * Writes `INIT_CONFIG` to `path`; refuses to replace anything already there — a file, a
+ * directory, a symlink (even a dangling one) — unless `force` (`config_exists`). With `force` a
+ * file or symlink is replaced by a new file: the config is written beside it and renamed over
+ * it, so a symlink is replaced itself and its target is never written. A directory is never
+ * replaced. Other failures (a missing folder, no permission) are `config_invalid` naming `config`.
+ * Returns what it did.
+ */
 export function writeInitConfig(path: string, options: { force?: boolean } = {}): 'created' | 'replaced' {
-  const existed = existsSync(path);
-  if (existed && !options.force) throw new AgentrtError('config_exists', `${path} already exists; pass --force to replace it`);
-  writeFileSync(path, INIT_CONFIG, { encoding: 'utf8', flag: options.force ? 'w' : 'wx' });
-  return existed ? 'replaced' : 'created';
+  const existing = lstatSync(path, { throwIfNoEntry: false });
+  if (existing && !options.force) throw new AgentrtError('config_exists', `${path} already exists${existing.isSymbolicLink() ? ' (a symlink)' : ''}; pass --force to replace it`);
+  if (existing?.isDirectory()) throw new AgentrtError('config_exists', `${path} is a directory; it is never replaced`);
+  const fail = (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code === 'EEXIST') throw new AgentrtError('config_exists', `${path} already exists; pass --force to replace it`, { cause: error });
+    throw new ConfigError('config', `cannot write ${path}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  };
+  if (!existing) {
+    // O_EXCL: fails on anything created meanwhile, a dangling symlink included (it never follows one).
+    try {
+      writeFileSync(path, INIT_CONFIG, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
+    } catch (error) {
+      fail(error);
+    }
+    return 'created';
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, INIT_CONFIG, { encoding: 'utf8', flag: 'wx', mode: 0o644 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    fail(error);
+  }
+  return 'replaced';
 }

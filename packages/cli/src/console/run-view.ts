@@ -59,7 +59,12 @@ export function showable<T>(redactor: Redactor, value: T): T {
     if (v === null || typeof v !== 'object') return v;
     if (depth > 64) return '[nested too deep]';
     if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
-    const record = v as Record<string, unknown>;
+    let record = v as Record<string, unknown>;
+    // A `data:` url (refused as input, but any process may write a store) is base64 by another name.
+    if ((record.type === 'image' || record.type === 'file') && typeof record.url === 'string' && /^\s*data:/i.test(record.url)) {
+      const head = record.url.slice(0, Math.min(80, record.url.indexOf(',') + 1 || 80));
+      record = { ...record, url: `${head}… [${record.url.length - head.length} characters not shown]` };
+    }
     if ((record.type === 'image' || record.type === 'file') && typeof record.data === 'string') {
       const { data, ...rest } = record;
       let digest: { sha256?: string; bytes?: number } = {};
@@ -104,10 +109,26 @@ export function summarizeRun(record: RunRecord, redactor: Redactor, options: { w
   return showable(redactor, summary);
 }
 
-/** The store's events of a run after `afterSeq`, at most `limit`, made showable. */
-export async function showableEvents(store: StateStore, redactor: Redactor, runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
-  const events = await store.listEvents(runId, options);
-  return events.map((event) => showable(redactor, event));
+/** Most JSON characters of events one API answer or stream message carries (at least one event). */
+export const MAX_PAGE_CHARS = 2 * 1024 * 1024;
+
+/**
+ * The store's events of a run after `afterSeq`, at most `limit`, made showable — and cut short once
+ * they pass `maxChars` of JSON (default `MAX_PAGE_CHARS`; the first event always stays), so a page
+ * of large events stays a few megabytes. Callers page on with the last event's `seq`.
+ */
+export async function showableEvents(store: StateStore, redactor: Redactor, runId: string, options: { afterSeq?: number; limit?: number; maxChars?: number } = {}): Promise<StoredRunEvent[]> {
+  const { maxChars = MAX_PAGE_CHARS, ...query } = options;
+  const events = await store.listEvents(runId, query);
+  const out: StoredRunEvent[] = [];
+  let chars = 0;
+  for (const event of events) {
+    const shown = showable(redactor, event);
+    chars += JSON.stringify(shown).length;
+    if (out.length && chars > maxChars) break;
+    out.push(shown);
+  }
+  return out;
 }
 
 /** The incident stop in force (`killAll`), if any. */

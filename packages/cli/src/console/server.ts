@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { AgentrtError, ConfigError, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
 import { Hono, type Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { setCookie } from 'hono/cookie';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
 import { consoleAssets, consoleShell } from './pages.js';
@@ -48,7 +48,7 @@ const EVENTS_PER_MESSAGE = 500;
 const HEARTBEAT_MS = 15_000;
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -100,6 +100,24 @@ async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<{ value: T
   return { value: result.data };
 }
 
+/** Every value the Cookie header gives `name` (at most 16 looked at). */
+function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === name) values.push(pair.slice(at + 1).trim());
+    if (values.length >= 16) break;
+  }
+  return values;
+}
+
+/** A `seq` to page after: a non-negative safe integer, else 0. */
+const parseAfter = (value: string | undefined) => {
+  const n = Number(value ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+};
+
 const parseLimit = (value: string | undefined, fallback: number) => {
   const n = Number(value ?? fallback);
   return Number.isInteger(n) && n >= 1 ? Math.min(n, 500) : fallback;
@@ -123,8 +141,10 @@ const parseLimit = (value: string | undefined, fallback: number) => {
  */
 export async function startConsole(options: ConsoleOptions): Promise<ConsoleServer> {
   const runtime = options.runtime;
-  const host = options.host ?? '127.0.0.1';
-  if (host === '0.0.0.0' || host === '::' || host === '' || host === '[::]') throw new ConfigError('host', 'bind a specific address (e.g. 127.0.0.1): the console checks the Host header against it');
+  // `[::1]` as typed in a URL names the address `::1`.
+  const host = (options.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+  const wildcard = () => new ConfigError('host', 'bind a specific address (e.g. 127.0.0.1), not every interface: the console checks the Host header against it');
+  if (host === '0.0.0.0' || host === '::' || host === '') throw wildcard();
   const requestedPort = options.port ?? 7433;
   if (!Number.isInteger(requestedPort) || requestedPort < 0 || requestedPort > 65535) throw new ConfigError('port', 'expected an integer from 0 to 65535');
   const token = options.token ?? newAccessToken();
@@ -175,6 +195,17 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const hostHeader = (c.req.header('host') ?? '').toLowerCase();
     if (!hosts.has(hostHeader)) return apiError(c, 403, 'host_refused', 'the Host header does not name this console');
     const url = new URL(c.req.url);
+    // An absolute-form request line (`GET http://other.example/ HTTP/1.1`) names its own
+    // authority, which HTTP says wins over Host: it must name this console too.
+    if (!hosts.has(url.host.toLowerCase())) return apiError(c, 403, 'host_refused', 'the request names another host');
+    // Fetch metadata: a page of another origin — a page on another localhost port counts as the
+    // same site, so the SameSite cookie rides along — may only navigate to the console's pages.
+    // Its fetches, live streams, script and image loads and frames are refused before any work.
+    const site = c.req.header('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      const navigation = c.req.header('sec-fetch-mode') === 'navigate' && c.req.header('sec-fetch-dest') === 'document' && (method === 'GET' || method === 'HEAD');
+      if (!navigation) return apiError(c, 403, 'origin_refused', 'cross-site request refused');
+    }
     const path = url.pathname;
     const queryToken = url.searchParams.get('token');
     if (queryToken !== null) {
@@ -188,15 +219,15 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const viaHeader = tokenMatches(bearer, token);
-    const viaCookie = !viaHeader && tokenMatches(getCookie(c, cookieName), token);
+    // Cookies ignore ports: a page on another localhost port can plant a cookie of the same name
+    // (a more specific Path is sent first). Any value of the name that matches counts.
+    const viaCookie = !viaHeader && cookieValues(c.req.header('cookie'), cookieName).some((value) => tokenMatches(value, token));
     if (!viaHeader && !viaCookie) return unauthorized(c, path);
     if (method === 'POST') {
       const origin = c.req.header('origin');
       // A browser always sends Origin on a POST; a cookie-authenticated one without it is refused.
       if (viaCookie && origin === undefined) return apiError(c, 403, 'origin_refused', 'state-changing requests must come from the console page (no Origin header)');
       if (origin !== undefined && origin.toLowerCase() !== `http://${hostHeader}`) return apiError(c, 403, 'origin_refused', 'cross-site request refused');
-      const site = c.req.header('sec-fetch-site');
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') return apiError(c, 403, 'origin_refused', 'cross-site request refused');
       if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) return apiError(c, 415, 'content_type_refused', 'send application/json');
     }
     await next();
@@ -271,16 +302,16 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   app.get('/api/runs/:runId/events', async (c) => {
     const runId = c.req.param('runId');
     if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
-    const after = Math.max(0, Math.trunc(Number(c.req.query('after') ?? 0)) || 0);
+    const after = parseAfter(c.req.query('after'));
     return c.json({ events: await showableEvents(store, redactor, runId, { afterSeq: after, limit: parseLimit(c.req.query('limit'), 500) }) });
   });
 
   app.get('/api/runs/:runId/stream', async (c) => {
     const runId = c.req.param('runId');
     if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
-    const resumeFrom = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0);
+    const resumeFrom = parseAfter(c.req.header('last-event-id') ?? c.req.query('after'));
     return sse(c, async (stream) => {
-      let after = Number.isInteger(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0;
+      let after = resumeFrom;
       let lastKey = '';
       let lastStatus: RunStatus | undefined;
       let lastIncident = '';
@@ -319,11 +350,13 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
           seenNotice = item.id;
           if (item.runId === undefined || item.runId === runId) await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: item.message, kind: item.kind }) });
         }
-        if (TERMINAL.has(record.status) && events.length < EVENTS_PER_MESSAGE) {
+        // A full page, or one cut short by size: more may be waiting, fetch the next at once.
+        const more = events.length === EVENTS_PER_MESSAGE || (events.length > 0 && (await store.listEvents(runId, { afterSeq: after, limit: 1 })).length > 0);
+        if (TERMINAL.has(record.status) && !more) {
           await stream.writeSSE({ event: 'end', data: '{}' });
           break;
         }
-        if (events.length === EVENTS_PER_MESSAGE) continue; // catching up: next page at once
+        if (more) continue; // catching up: next page at once
         if (Date.now() - beat > HEARTBEAT_MS) {
           await stream.write(': keep-alive\n\n');
           beat = Date.now();
@@ -407,7 +440,13 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       reject(new AgentrtError('console_listen_failed', `cannot listen on ${hostPort(host, requestedPort)}: ${error.code === 'EADDRINUSE' ? 'the port is in use (pass --port 0 for any free port)' : error.message}`, { cause: error }));
     });
   });
-  port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  // `0`, `0x0`, `::0`, `::ffff:0.0.0.0`… are the wildcard too, spelled otherwise: judge what was bound.
+  if (bound.address === '0.0.0.0' || bound.address === '::' || bound.address === '::ffff:0.0.0.0') {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw wildcard();
+  }
+  port = bound.port;
   hosts = allowedHosts(host, port);
   cookieName = `agentrt_console_${port}`;
   const origin = `http://${hostPort(host, port)}`;

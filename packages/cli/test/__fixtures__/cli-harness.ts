@@ -72,8 +72,8 @@ export interface UiProcess extends AsyncDisposable {
 }
 
 /** Starts the console on a free port and waits for the URL it prints. */
-export async function startUi(dbPath: string, extra: readonly string[] = []): Promise<UiProcess> {
-  const ui = agentrt(dbPath, ['ui', '--port', '0', ...extra]);
+export async function startUi(dbPath: string, extra: readonly string[] = [], options: { config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<UiProcess> {
+  const ui = agentrt(dbPath, ['ui', '--port', '0', ...extra], options);
   const url = await waitFor(() => /http:\/\/\S+\?token=\S+/.exec(ui.output().out)?.[0], `the console URL (stderr: ${ui.output().err})`, 30_000);
   const parsed = new URL(url);
   const stop = async () => {

@@ -75,12 +75,22 @@ export function checkContent(content: unknown, options: { where: string; maxPart
       }
       if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return new AgentrtError('content_invalid', `${at}.url: expected an http(s) URL`);
     }
-    if (part.filename !== undefined && (part.type !== 'file' || typeof part.filename !== 'string' || part.filename.length > 255 || /[\u0000-\u001f]/.test(part.filename))) {
-      return new AgentrtError('content_invalid', `${at}.filename: expected a file name of at most 255 characters without control characters`);
+    if (part.filename !== undefined && (part.type !== 'file' || typeof part.filename !== 'string' || !isPlainFileName(part.filename))) {
+      return new AgentrtError('content_invalid', `${at}.filename: expected a file name (no path: no / or \\, not . or ..) of at most 255 characters, without control, bidi or invisible characters`);
     }
   }
   return undefined;
 }
+
+/**
+ * Control characters (C0, DEL, C1), bidi embeddings/overrides/isolates and marks, and invisible
+ * format characters: in a file name they hide or reorder what a reader sees (`invoice\u202efdp.exe`).
+ */
+const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+
+/** A name, not a path: 1–255 characters, no separators, not `.`/`..`, nothing hidden. */
+const isPlainFileName = (name: string) =>
+  name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\]/.test(name) && !HIDDEN_CHARACTERS.test(name);
 
 /** Capabilities of an adapter that declares none: text only. */
 export const TEXT_ONLY: ModelCapabilities = Object.freeze({

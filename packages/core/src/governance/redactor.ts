@@ -43,6 +43,9 @@ interface Detector {
 // `d`: match indices, so the masked span is exactly the secret's capture group.
 const detector = (source: string, flags: string, group = 0, unquote = false): Detector => ({ re: new RegExp(source, `${flags}gd`), group, unquote });
 
+/** Terminal escape sequences (CSI, 8-bit CSI, OSC, two-character escapes): colour codes end in a letter that would hide a secret's start. */
+const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+
 const DETECTORS: readonly Detector[] = [
   detector(`${START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
   detector(`${START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
@@ -213,6 +216,29 @@ export class Redactor {
     if (CANDIDATE.test(input)) {
       pemSpans(input, spans);
       for (const { re, group, unquote } of DETECTORS) collect(input, re, group, unquote ?? false, spans);
+      // Text with terminal colour codes (`\x1b[31msk-…`): the text between escape sequences is
+      // checked on its own too, so a code ending right before a secret does not hide its start.
+      if (input.includes('\x1b') || input.includes('\x9b')) {
+        let from = 0;
+        const piece = (to: number) => {
+          if (to > from) {
+            const text = input.slice(from, to);
+            const found: [number, number][] = [];
+            for (const { re, group, unquote } of DETECTORS) collect(text, re, group, unquote ?? false, found);
+            for (const [start, end] of found) spans.push([start + from, end + from]);
+          }
+        };
+        TERMINAL_ESCAPE.lastIndex = 0;
+        for (let match = TERMINAL_ESCAPE.exec(input); match; match = TERMINAL_ESCAPE.exec(input)) {
+          if (match[0].length === 0) {
+            TERMINAL_ESCAPE.lastIndex++;
+            continue;
+          }
+          piece(match.index);
+          from = match.index + match[0].length;
+        }
+        piece(input.length);
+      }
     }
     for (const re of this.patterns) collect(input, re, -1, false, spans);
     return merge(spans);

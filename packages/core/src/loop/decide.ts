@@ -10,6 +10,7 @@ import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
 import { raceAbort } from '../util/abort.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
@@ -174,6 +175,8 @@ async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, s
   }
 }
 
+const TOO_DEEP_ARGS = `arguments nested deeper than ${MAX_JSON_DEPTH} levels were dropped; send flatter arguments`;
+
 /** Checks an adapter's (or a hook's) response: an assistant message, well-formed calls and reasoning; usage made sane. */
 export function validateResponse(response: unknown): ModelResponse {
   const r = response as Partial<ModelResponse> | undefined;
@@ -184,8 +187,15 @@ export function validateResponse(response: unknown): ModelResponse {
   if (message.toolCalls !== undefined && !Array.isArray(message.toolCalls)) {
     throw new ModelError('model_output_invalid', 'toolCalls must be an array');
   }
-  for (const call of message.toolCalls ?? []) {
+  let toolCalls = message.toolCalls;
+  for (const call of toolCalls ?? []) {
     if (!call || typeof call !== 'object' || typeof call.name !== 'string') throw new ModelError('model_output_invalid', 'a tool call has no name');
+  }
+  // Arguments nested thousands deep would overflow every recursive walk after this point
+  // (redaction, fingerprints, store copies): they become text that fails to parse, so the call
+  // ends as an error tool result the model sees (`json_parse`), like any other bad arguments.
+  if (toolCalls?.some((call) => nestsDeeperThan(call.args, MAX_JSON_DEPTH))) {
+    toolCalls = toolCalls.map((call) => (nestsDeeperThan(call.args, MAX_JSON_DEPTH) ? { ...call, args: TOO_DEEP_ARGS } : call));
   }
   if (message.reasoning !== undefined) {
     if (!Array.isArray(message.reasoning)) throw new ModelError('model_output_invalid', 'reasoning must be an array of { text, providerData? }');
@@ -199,7 +209,7 @@ export function validateResponse(response: unknown): ModelResponse {
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
   const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
   return {
-    message: message as AssistantMessage,
+    message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
     finishReason: r.finishReason ?? 'other',
     ...(typeof r.model === 'string' && r.model ? { model: r.model } : {}),

@@ -26,6 +26,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { fingerprint } from '../util/canonical-json.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
 import { exceedsDepth } from '../util/json-depth.js';
@@ -392,6 +393,10 @@ export class AgentRuntime<TOut = string> {
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult<unknown>> {
     const options = parseOptions(runOptionsSchema, raw, 'run');
+    // Recursive walks (redaction, fingerprints, store copies) would overflow on deeper values.
+    if (options.input !== undefined && typeof options.input !== 'string' && nestsDeeperThan(options.input, MAX_JSON_DEPTH + 4)) {
+      throw new ConfigError('run.input', `nested deeper than ${MAX_JSON_DEPTH} levels (or circular)`);
+    }
     if (options.metadata !== undefined) checkMetadata(options.metadata);
     const limits = this.config.limits;
     let input: Message[];

@@ -1,6 +1,6 @@
 import { AddressPolicy, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { checkRequestHeaders, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
+import { checkRequestHeaders, DEFAULT_ALLOW_PORTS, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */
 export interface HttpToolOptions {
@@ -8,6 +8,12 @@ export interface HttpToolOptions {
   readonly allowHosts: readonly string[];
   /** Allow plain `http:` (default false: https only). */
   readonly allowHttp?: boolean;
+  /**
+   * Ports a URL and every redirect hop may name (the scheme's default port when it names none).
+   * Default `[80, 443]`. Each entry is an integer in 1..65535. Any other port is refused with
+   * `url_blocked` (`details.port`) before DNS or a connection.
+   */
+  readonly allowPorts?: readonly number[];
   /** Private addresses/CIDRs that are nevertheless allowed (e.g. an internal API). Default none. */
   readonly allowPrivateAddresses?: readonly string[];
   /** Total time per request including DNS and redirects. Default 10 000 ms. */
@@ -37,6 +43,7 @@ const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a hea
 export const httpOptionsSchema = z.strictObject({
   allowHosts: z.array(z.string().min(1).refine((entry) => normalizeHostPattern(entry) !== undefined, 'a host name, "*.example.com" or "*" (no scheme, path, port or spaces)')).min(1),
   allowHttp: z.boolean().optional(),
+  allowPorts: z.array(z.number().int().min(1).max(65_535)).min(1).max(65_535).optional(),
   allowPrivateAddresses: z.array(z.string().min(1)).optional(),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
   maxResponseBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
@@ -60,6 +67,7 @@ function settingsOf(options: HttpToolOptions): SafeFetchSettings {
     policy: new AddressPolicy(options.allowPrivateAddresses),
     allowHosts: options.allowHosts,
     allowHttp: options.allowHttp ?? false,
+    allowPorts: Object.freeze([...new Set(options.allowPorts ?? DEFAULT_ALLOW_PORTS)]),
     resolver: options.resolver ?? systemResolver,
     timeoutMs: options.timeoutMs ?? 10_000,
     maxResponseBytes: options.maxResponseBytes ?? 2 ** 20,
@@ -70,7 +78,7 @@ function settingsOf(options: HttpToolOptions): SafeFetchSettings {
 }
 
 /**
- * Runs the checks the tools make before connecting — scheme, credentials, host allowlist,
+ * Runs the checks the tools make before connecting — scheme, credentials, host allowlist, port,
  * local names, DNS resolution and every resolved address — without connecting. Returns the
  * URL and the address a fetch would be pinned to; throws `url_blocked` (or `http_unreachable`
  * when the name does not resolve). Useful to preview a policy and in conformance tests.

@@ -33,6 +33,9 @@ export const NEVER_ALLOWED_HEADERS: readonly string[] = Object.freeze([
   'proxy-connection', 'accept-encoding', 'idempotency-key', 'http2-settings',
 ]);
 
+/** Ports a URL (and every redirect hop) may name by default: the standard HTTP and HTTPS ports. */
+export const DEFAULT_ALLOW_PORTS: readonly number[] = Object.freeze([80, 443]);
+
 /** Settings of one fetch (what `createHttpTools` builds from its options). */
 export interface SafeFetchSettings {
   readonly policy: AddressPolicy;
@@ -43,6 +46,11 @@ export interface SafeFetchSettings {
   readonly maxResponseBytes: number;
   readonly maxRedirects: number;
   readonly userAgent: string;
+  /**
+   * Ports a URL may name (the scheme's default port when it names none). Default
+   * `DEFAULT_ALLOW_PORTS` (80 and 443). Any other port is `url_blocked` before DNS or a connection.
+   */
+  readonly allowPorts?: readonly number[];
   /** Lower-case names of the request headers a caller may set. Default `DEFAULT_REQUEST_HEADERS`. */
   readonly allowRequestHeaders?: readonly string[];
 }
@@ -75,7 +83,7 @@ export interface SafeResponse {
   readonly location?: string;
 }
 
-const blockedError = (message: string) => new AgentrtError('url_blocked', message);
+const blockedError = (message: string, details?: Record<string, unknown>) => new AgentrtError('url_blocked', message, details ? { details } : {});
 const unreachable = (message: string, cause?: unknown) => new AgentrtError('http_unreachable', message, cause === undefined ? undefined : { cause });
 const noop = () => undefined;
 
@@ -149,7 +157,7 @@ export interface VettedUrl {
  * connection to. Resolver answers are validated one by one (an answer that is not an IP
  * address makes the whole lookup fail) and their family is derived from the address.
  */
-export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'policy' | 'allowHosts' | 'allowHttp' | 'resolver'>, signal: AbortSignal = new AbortController().signal): Promise<VettedUrl> {
+export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'policy' | 'allowHosts' | 'allowHttp' | 'resolver' | 'allowPorts'>, signal: AbortSignal = new AbortController().signal): Promise<VettedUrl> {
   if (typeof raw !== 'string') throw blockedError('the URL must be a string');
   let url: URL;
   try {
@@ -161,6 +169,10 @@ export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'pol
   if (url.username || url.password) throw blockedError('credentials in the URL are not allowed');
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (!hostAllowed(hostname, settings.allowHosts)) throw blockedError(`host "${hostname}" is not on the allowlist`);
+  // The URL parser has already normalized the port (an empty port is the scheme's default; 0080 is 80; >65535 does not parse).
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const allowPorts = settings.allowPorts ?? DEFAULT_ALLOW_PORTS;
+  if (!allowPorts.includes(port)) throw blockedError(`port ${port} is not allowed (allowPorts: ${allowPorts.slice(0, 20).join(', ')}${allowPorts.length > 20 ? ', …' : ''})`, { port });
   settings.policy.checkName(hostname);
   if (isIP(hostname)) {
     const checked = settings.policy.check(hostname);

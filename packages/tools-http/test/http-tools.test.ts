@@ -69,7 +69,8 @@ const resolver = async (hostname: string) => {
   return [{ address: '10.9.9.9', family: 4 }];
 };
 const ctx = (): ToolContext => ({ runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal });
-const get = (options: Partial<HttpToolOptions> = {}): Tool => createHttpTools({ allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: 2_000, ...options }).find((t) => t.name === 'http_get')!;
+// The loopback servers listen on an ephemeral port: allow it (and only it besides the defaults).
+const get = (options: Partial<HttpToolOptions> = {}): Tool => createHttpTools({ allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: 2_000, allowPorts: [80, 443, port], ...options }).find((t) => t.name === 'http_get')!;
 const call = async (tool: Tool, args: unknown): Promise<{ code?: string; output?: Record<string, unknown> }> => {
   const parsed = tool.input.safeParse(args);
   if (!parsed.success) return { code: 'tool_args_invalid' };
@@ -97,7 +98,7 @@ afterAll(() => Promise.all([canary, legit].map((s) => new Promise((resolve) => s
 
 describeToolPack({
   name: '@agentrt/tools-http',
-  tools: () => createHttpTools({ allowHosts: ['api.allowed.test'], allowHttp: true, allowPost: true, resolver, allowPrivateAddresses: ['127.0.0.2/32'] }),
+  tools: () => createHttpTools({ allowHosts: ['api.allowed.test'], allowHttp: true, allowPost: true, resolver, allowPrivateAddresses: ['127.0.0.2/32'], allowPorts: [80, 443, port] }),
   samples: {
     http_get: { get valid() { return { url: `http://api.allowed.test:${port}/ok` }; }, invalid: [{}, { url: 7 }, { url: '' }, { url: 'http://x/', headers: { Authorization: 'Bearer x' } }], failing: { url: 'http://169.254.169.254/' } },
     http_post: { get valid() { return { url: `http://api.allowed.test:${port}/ok`, body: '{}' }; }, invalid: [{ url: 'http://x/' }, { body: 'x' }, { url: 'http://x/', body: 'x', headers: { Cookie: 'a=b' } }], failing: { url: 'file:///etc/passwd', body: 'x' } },
@@ -244,7 +245,7 @@ describe('@agentrt/tools-http SSRF defences', () => {
 });
 
 describe('@agentrt/tools-http request headers, POST and TLS naming', () => {
-  const pack = (options: Partial<HttpToolOptions> = {}) => createHttpTools({ allowHosts: ['api.allowed.test', 'other.allowed.test'], allowHttp: true, allowPost: true, resolver, allowPrivateAddresses: ['127.0.0.2/32'], timeoutMs: 2_000, ...options });
+  const pack = (options: Partial<HttpToolOptions> = {}) => createHttpTools({ allowHosts: ['api.allowed.test', 'other.allowed.test'], allowHttp: true, allowPost: true, resolver, allowPrivateAddresses: ['127.0.0.2/32'], timeoutMs: 2_000, allowPorts: [port], ...options });
   const named = (tools: Tool[], name: string) => tools.find((t) => t.name === name)!;
 
   it('refuses headers off the allowlist in the schema (tool_args_invalid) and in execute (header_blocked)', async () => {
@@ -291,12 +292,100 @@ describe('@agentrt/tools-http request headers, POST and TLS naming', () => {
     const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), SNICallback: (name, cb) => { names.push(name); cb(null, undefined as never); } }, (_req, res) => res.end('tls'));
     const tlsPort = await listen(tls, '127.0.0.2');
     try {
-      const tool = named(pack({ allowHttp: false }), 'http_get');
+      const tool = named(pack({ allowHttp: false, allowPorts: [tlsPort] }), 'http_get');
       const result = await call(tool, { url: `https://api.allowed.test:${tlsPort}/` });
       expect(result.code).toBe('http_unreachable'); // the self-signed certificate is refused, as it must be
       expect(names).toEqual(['api.allowed.test']);
     } finally {
       await new Promise((resolve) => tls.close(resolve));
     }
+  });
+});
+
+describe('@agentrt/tools-http allowPorts', () => {
+  let otherHits = 0;
+  let otherPort = 0;
+  const other = createServer((_req, res) => {
+    otherHits++;
+    res.end('OTHER-PORT');
+  });
+  const hopper = createServer((req, res) => {
+    if (req.url === '/to-other-port') return res.writeHead(302, { location: `http://api.allowed.test:${otherPort}/` }).end();
+    if (req.url === '/to-same-port') return res.writeHead(302, { location: '/ok' }).end();
+    res.end('hopper-ok');
+  });
+  let hopperPort = 0;
+  beforeAll(async () => {
+    otherPort = await listen(other, '127.0.0.2');
+    hopperPort = await listen(hopper, '127.0.0.2');
+  });
+  afterAll(() => Promise.all([other, hopper].map((s) => new Promise((resolve) => s.close(resolve)))));
+  let lookups = 0;
+  const counting = async (hostname: string) => {
+    lookups++;
+    return resolver(hostname);
+  };
+  const tool = (allowPorts?: number[]) => createHttpTools({ allowHosts: ['api.allowed.test'], allowHttp: true, resolver: counting, allowPrivateAddresses: ['127.0.0.2/32'], timeoutMs: 2_000, ...(allowPorts ? { allowPorts } : {}) }).find((t) => t.name === 'http_get')!;
+  const failure = async (t: Tool, url: string) => t.execute({ url }, ctx()).then(() => undefined, (error: unknown) => error as AgentrtError);
+
+  it('refuses a port off the default [80, 443] with url_blocked naming the port, before DNS and before connecting', async () => {
+    lookups = 0;
+    otherHits = 0;
+    const error = await failure(tool(), `http://api.allowed.test:${otherPort}/`);
+    expect(error?.code).toBe('url_blocked');
+    expect(error?.details).toEqual({ port: otherPort });
+    expect(error?.message).toContain(String(otherPort));
+    expect(lookups).toBe(0);
+    expect(otherHits).toBe(0);
+  });
+
+  it('fetches from a port listed in allowPorts (the positive path)', async () => {
+    expect((await call(tool([hopperPort]), { url: `http://api.allowed.test:${hopperPort}/ok` })).output).toMatchObject({ status: 200, body: 'hopper-ok' });
+    expect((await call(tool([hopperPort]), { url: `http://api.allowed.test:${hopperPort}/to-same-port` })).output).toMatchObject({ body: 'hopper-ok', redirects: 1 });
+  });
+
+  it('re-checks the port on every redirect hop: a hop to another port is refused and never reached', async () => {
+    otherHits = 0;
+    const error = await failure(tool([hopperPort]), `http://api.allowed.test:${hopperPort}/to-other-port`);
+    expect(error?.code).toBe('url_blocked');
+    expect(error?.details).toEqual({ port: otherPort });
+    expect(otherHits).toBe(0);
+    // Listing the other port too lets the same redirect through.
+    expect((await call(tool([hopperPort, otherPort]), { url: `http://api.allowed.test:${hopperPort}/to-other-port` })).output).toMatchObject({ body: 'OTHER-PORT', redirects: 1 });
+    expect(otherHits).toBe(1);
+  });
+
+  it('reads the port the way the URL parser does: default ports, leading zeros, 0 and out-of-range ports', async () => {
+    const options = { allowHosts: ['*'], allowHttp: true, resolver: async () => [{ address: '93.184.216.34' }] };
+    const outcome = (url: string, allowPorts?: number[]) => checkUrl(url, { ...options, ...(allowPorts ? { allowPorts } : {}) }).then(() => 'allowed', (error: AgentrtError) => `${error.code}:${JSON.stringify(error.details ?? null)}`);
+    expect(await outcome('https://public.example/')).toBe('allowed');
+    expect(await outcome('http://public.example/')).toBe('allowed');
+    expect(await outcome('http://public.example:0080/')).toBe('allowed');
+    expect(await outcome('https://public.example:80/')).toBe('allowed');
+    expect(await outcome('http://public.example:443/')).toBe('allowed');
+    expect(await outcome('https://public.example:8443/')).toBe('url_blocked:{"port":8443}');
+    expect(await outcome('http://public.example:0/')).toBe('url_blocked:{"port":0}');
+    expect(await outcome('http://public.example:22/')).toBe('url_blocked:{"port":22}');
+    expect(await outcome('http://[2606:4700:4700::1111]:6379/')).toBe('url_blocked:{"port":6379}');
+    expect(await outcome('https://public.example/', [8080])).toBe('url_blocked:{"port":443}');
+    expect(await outcome('http://public.example:8080/', [8080])).toBe('allowed');
+    for (const url of ['http://public.example:65536/', 'http://public.example:-1/', 'http://public.example:80.5/', 'http://public.example:0x50/', 'http://public.example:８０/']) {
+      expect((await outcome(url)).startsWith('url_blocked'), url).toBe(true);
+    }
+  });
+
+  it('refuses invalid allowPorts at construction, naming the field', () => {
+    const bad: unknown[] = [[0], [65_536], [-1], [1.5], [Number.NaN], [Number.POSITIVE_INFINITY], ['8080'], [null], [], '80', 80, {}, null, [80, '443']];
+    for (const allowPorts of bad) {
+      let error: unknown;
+      try {
+        createHttpTools({ allowHosts: ['*'], allowPorts } as never);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, JSON.stringify(allowPorts)).toMatchObject({ code: 'config_invalid' });
+      expect((error as { field: string }).field, JSON.stringify(allowPorts)).toMatch(/^allowPorts/);
+    }
+    expect(() => createHttpTools({ allowHosts: ['*'], allowPorts: [1, 65_535, 80, 80] })).not.toThrow();
   });
 });

@@ -117,7 +117,7 @@ afterAll(async () => {
 const TIMEOUT = 1_500;
 const resolver = async (hostname: string) => (hostname.toLowerCase().replace(/\.$/, '').endsWith('allowed.test') ? [{ address: '127.0.0.2', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
 const ctx = (): ToolContext => ({ runId: 'r', stepIndex: 0, toolCallId: 'c', idempotencyKey: 'r:c', signal: new AbortController().signal });
-const get = (options: Partial<HttpToolOptions> = {}): Tool => createHttpTools({ allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: TIMEOUT, maxResponseBytes: 100_000, allowPrivateAddresses: ['127.0.0.2/32'], ...options }).find((t) => t.name === 'http_get')!;
+const get = (options: Partial<HttpToolOptions> = {}): Tool => createHttpTools({ allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: TIMEOUT, maxResponseBytes: 100_000, allowPrivateAddresses: ['127.0.0.2/32'], allowPorts: [80, 443, port], ...options }).find((t) => t.name === 'http_get')!;
 
 /** Calls the tool with a hard deadline: a hang is a result ('did_not_settle'), not a stuck test. */
 async function call(tool: Tool, args: unknown, deadlineMs = TIMEOUT + 3_000): Promise<{ code?: string; output?: string; ms: number }> {
@@ -179,7 +179,7 @@ describe('red team: hostile HTTP/1.1 from an allowed origin', () => {
 
   it('a 101 answer to a plain GET is http_response_invalid, also through safeFetch directly', async () => {
     expect((await call(get(), { url: `http://api.allowed.test:${port}/upgrade-101` })).code).toBe('http_response_invalid');
-    const settings = { policy: new AddressPolicy(['127.0.0.2/32']), allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: TIMEOUT, maxResponseBytes: 1_000, maxRedirects: 5, userAgent: 'test' };
+    const settings = { policy: new AddressPolicy(['127.0.0.2/32']), allowHosts: ['*'], allowHttp: true, resolver, timeoutMs: TIMEOUT, maxResponseBytes: 1_000, maxRedirects: 5, userAgent: 'test', allowPorts: [port] };
     const outcome = await Promise.race([
       safeFetch({ url: `http://api.allowed.test:${port}/upgrade-101-with-bytes`, method: 'GET', signal: new AbortController().signal }, settings).then(() => 'value', (error: unknown) => (AgentrtError.isInstance(error) ? error.code : String(error))),
       new Promise((resolve) => setTimeout(() => resolve('did_not_settle'), TIMEOUT + 3_000)),

@@ -140,6 +140,11 @@ export interface HttpPackTestConfig {
   readonly timeoutMs: number;
   /** Largest body returned. */
   readonly maxResponseBytes: number;
+  /**
+   * Ports URLs may name: 80, 443, 8443 (used by `PUBLIC_URLS`) and the hostile server's
+   * ephemeral port. A pack that restricts ports must allow exactly these; others ignore it.
+   */
+  readonly allowPorts: readonly number[];
 }
 
 /** Options of `describeHttpToolPack`. */
@@ -240,7 +245,7 @@ export function describeHttpToolPack(options: HttpToolPackSuiteOptions): void {
       return [{ address: '10.9.9.9', family: 4 }];
     };
     const config = (overrides: Partial<HttpPackTestConfig> = {}): HttpPackTestConfig => ({
-      resolver: baseResolver, allowPrivateAddresses: [`${server.address}/32`], timeoutMs, maxResponseBytes: 100_000, ...overrides,
+      resolver: baseResolver, allowPrivateAddresses: [`${server.address}/32`], timeoutMs, maxResponseBytes: 100_000, allowPorts: [80, 443, 8443, server.port], ...overrides,
     });
     const toolOf = async (name: string, overrides: Partial<HttpPackTestConfig> = {}) => {
       const tool = (await options.tools(config(overrides))).find((t) => t.name === name);

@@ -202,11 +202,28 @@ export class AgentRuntime<TOut = string> {
    * Runs an agent and yields its events live; the last event (`run_finished` or `run_paused`)
    * carries the result (a structured `output` in its JSON form). Reasoning and answer text
    * stream as distinct transient events (`model_reasoning_delta`, `model_delta`).
+   *
+   * Leaving early — `break` out of `for await`, or `return()` on the iterator — cancels the run
+   * this call started, exactly like aborting its `signal`: in-flight model and tool calls see
+   * the abort, the run is recorded `stopped` / `cancelled` (`stopDetail` says the consumer
+   * stopped reading), and `return()` settles once that is stored. A stream that only awaits an
+   * existing run (same `idempotencyKey`) never cancels it.
    */
   stream(options: string | RunOptions): AsyncIterable<RunEvent> {
-    const queue = new AsyncQueue<RunEvent>();
+    // A consumer that stops reading (`break`, `return()`) cancels the run this call started:
+    // recorded `cancelled`, in-flight calls aborted; `return()` settles once the stop is recorded.
+    // A stream that only waits for an existing run (same idempotency key) detaches: leaving it
+    // neither cancels that run nor waits for it.
+    const abandon = new AbortController();
+    let detach!: () => void;
+    const detached = new Promise<void>((resolve) => { detach = resolve; });
+    let settled: Promise<unknown> = Promise.resolve();
+    const queue = new AsyncQueue<RunEvent>(async () => {
+      abandon.abort();
+      await Promise.race([settled, detached]);
+    });
     const input = typeof options === 'string' ? { input: options } : options;
-    this.start(input, (event) => queue.push(event), true).then(
+    settled = this.start(input, (event) => queue.push(event), true, { signal: abandon.signal, detach }).then(
       (result) => {
         if (!queue.sawFinal) queue.push({ type: 'run_finished', runId: result.runId, at: nowIso(), result });
         queue.end();
@@ -391,7 +408,7 @@ export class AgentRuntime<TOut = string> {
     return { schema: schema as z.ZodType, spec: stored.spec, maxRepairs: stored.maxRepairs };
   }
 
-  private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean): Promise<RunResult<unknown>> {
+  private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean, abandon?: StreamAbandon): Promise<RunResult<unknown>> {
     const options = parseOptions(runOptionsSchema, raw, 'run');
     // Recursive walks (redaction, fingerprints, store copies) would overflow on deeper values.
     if (options.input !== undefined && typeof options.input !== 'string' && nestsDeeperThan(options.input, MAX_JSON_DEPTH + 4)) {
@@ -435,6 +452,7 @@ export class AgentRuntime<TOut = string> {
       if (record.inputFingerprint !== inputFingerprint) {
         throw new StoreError('idempotency_conflict', `idempotency key ${JSON.stringify(options.idempotencyKey)} was used for a run with different input`);
       }
+      abandon?.detach();
       return this.awaitExisting(record);
     }
     const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
@@ -443,25 +461,29 @@ export class AgentRuntime<TOut = string> {
       const log = this.newLog(record, listener);
       const run = new ActiveRun(record, [], lease, log, new Map(), false, output);
       log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
-      return await this.drive(run, options.signal, stream);
+      return await this.drive(run, options.signal, stream, abandon?.signal);
     } finally {
       await this.deps.store.releaseLease(lease).catch(() => undefined);
     }
   }
 
-  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean): Promise<RunResult<unknown>> {
+  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean, abandoned?: AbortSignal): Promise<RunResult<unknown>> {
     this.watchKills();
     // A store that pushes kills aborts in-flight calls at once; any other is polled while a call is in flight.
     if (!this.deps.store.subscribeKills) run.callWatcher = this.killPoller;
     const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
     if (signal?.aborted) onCancel();
     signal?.addEventListener('abort', onCancel, { once: true });
+    const onAbandon = () => run.abortWith('cancelled', 'the stream consumer stopped reading');
+    if (abandoned?.aborted) onAbandon();
+    abandoned?.addEventListener('abort', onAbandon, { once: true });
     const done = driveRun(this.deps, run, { stream });
     this.active.set(run.runId, { run, done });
     try {
       return await done;
     } finally {
       signal?.removeEventListener('abort', onCancel);
+      abandoned?.removeEventListener('abort', onAbandon);
       this.active.delete(run.runId);
     }
   }
@@ -505,6 +527,12 @@ export class AgentRuntime<TOut = string> {
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
   }
+}
+
+/** How a `stream()` call tells `start` that its consumer left: `signal` aborts; `detach` marks a stream that drives no run of its own. */
+interface StreamAbandon {
+  readonly signal: AbortSignal;
+  readonly detach: () => void;
 }
 
 /**

@@ -8,8 +8,14 @@ export class AsyncQueue<T extends { type: string }> implements AsyncIterable<T> 
   private failed = false;
   /** True once a `run_finished`/`run_paused` event went through. */
   sawFinal = false;
+  /** True once the consumer gave up (`return()`); later items are dropped, not buffered. */
+  private abandoned = false;
+
+  /** `onAbandon` runs once when the consumer calls `return()` early; `return()` settles after its promise. */
+  constructor(private readonly onAbandon?: () => Promise<void>) {}
 
   push(item: T): void {
+    if (this.abandoned) return;
     if (item.type === 'run_finished' || item.type === 'run_paused') this.sawFinal = true;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -40,6 +46,7 @@ export class AsyncQueue<T extends { type: string }> implements AsyncIterable<T> 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {
+        if (this.abandoned) return Promise.resolve({ value: undefined, done: true });
         const item = this.items.shift();
         if (item) return Promise.resolve({ value: item, done: false });
         if (this.failed) return Promise.reject(this.error);
@@ -49,7 +56,19 @@ export class AsyncQueue<T extends { type: string }> implements AsyncIterable<T> 
           this.failWaiting = reject;
         });
       },
-      return: () => Promise.resolve({ value: undefined, done: true }),
+      // `break` in `for await`, or an explicit `return()`: the consumer is gone, so the producer is told
+      // (the runtime cancels the run) and return() settles once it has stopped.
+      return: async () => {
+        if (!this.abandoned) {
+          this.abandoned = true;
+          this.items.length = 0;
+          const waiting = this.waiting;
+          this.waiting = this.failWaiting = undefined;
+          waiting?.({ value: undefined, done: true });
+          if (!this.ended && !this.failed) await this.onAbandon?.();
+        }
+        return { value: undefined, done: true };
+      },
     };
   }
 }

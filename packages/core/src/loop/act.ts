@@ -10,7 +10,7 @@ import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
-import { parseToolArgs, validateToolArgs } from './tool-args.js';
+import { loopKeyArgs, parseToolArgs, validateToolArgs } from './tool-args.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import { describeThrown, redactAndCap, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
@@ -101,7 +101,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     const parsed = parseToolArgs(call.args, decision.finishReason);
     const canonicalArgs = canonicalJson(parsed.ok ? parsed.args : call.args);
     const argsFingerprint = sha256(canonicalArgs);
-    const repeats = parsed.ok && config.loopDetection ? run.loopDetector.observe(call.name, canonicalArgs) : 0;
+    // Keyed on the validated arguments: `{a,b}`, `{b,a}` and `{a,b,extra}` (stripped by the schema) are one call.
+    const early = parsed.ok && config.loopDetection ? loopKeyArgs(gate, call.name, parsed.args) : undefined;
+    const repeats = early ? run.loopDetector.observe(call.name, early.canonical) : 0;
     const callsOfTool = run.callsPerTool.get(call.name) ?? 0;
     run.callsPerTool.set(call.name, callsOfTool + 1);
 
@@ -134,7 +136,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       await reject(index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
       continue;
     }
-    let checked = validateToolArgs(tool.input, parsed.args);
+    let checked = early?.checked ?? validateToolArgs(tool.input, parsed.args);
     if (!checked.ok) {
       await reject(index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
       continue;

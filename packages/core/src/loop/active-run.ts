@@ -10,7 +10,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort, type AbortCause } from '../util/abort.js';
 import { monotonicMs } from '../util/time.js';
 import type { EventLog } from './event-log.js';
-import { parseToolArgs } from './tool-args.js';
+import { loopKeyArgs, parseToolArgs } from './tool-args.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { OutputMode } from './structured-output.js';
 import { messageUpperBound } from '../budget/token-estimator.js';
@@ -117,6 +117,8 @@ export class ActiveRun {
     approvals: ReadonlyMap<string, BoundApproval>,
     readonly resumed: boolean,
     output?: OutputMode,
+    /** Keys the loop detector's history the way `act` keys new calls (validated arguments). */
+    gate?: ToolGate,
   ) {
     this.output = output;
     this.runId = record.runId;
@@ -157,7 +159,7 @@ export class ActiveRun {
         this.seenCallIds.add(call.id);
         this.callsPerTool.set(call.name, (this.callsPerTool.get(call.name) ?? 0) + 1);
         const parsed = parseToolArgs(call.args, 'stop');
-        this.loopDetector.observe(call.name, canonicalJson(parsed.ok ? parsed.args : call.args));
+        this.loopDetector.observe(call.name, parsed.ok ? loopKeyArgs(gate, call.name, parsed.args).canonical : canonicalJson(call.args));
       }
     }
   }

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { FinishReason } from '../model.js';
+import type { ToolGate } from '../governance/tool-gate.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { exceedsDepth } from '../util/json-depth.js';
 import { describeThrown } from './tool-output.js';
 
@@ -114,4 +116,23 @@ export function validateToolArgs(schema: z.ZodType, args: unknown): ArgsOutcome 
   const more = parsed.error.issues.length > 10 ? `; and ${parsed.error.issues.length - 10} more` : '';
   const message = `arguments do not match the schema: ${issues.join('; ')}${more}`;
   return { ok: false, reason: 'schema', message: message.length > 1024 ? `${message.slice(0, 1020)}…` : message };
+}
+
+/**
+ * The arguments loop detection compares, as canonical JSON: for an allowed, registered tool the
+ * schema-validated arguments when they pass (so key order and keys the schema strips do not make
+ * a repeated call look new), else the parsed arguments. Also returns that validation, so the
+ * caller does not run the schema twice. A denied tool's schema is never run here.
+ */
+export function loopKeyArgs(gate: Pick<ToolGate, 'find' | 'isAllowed'> | undefined, name: string, args: unknown): { readonly canonical: string; readonly checked: ArgsOutcome | undefined } {
+  const tool = gate?.find(name);
+  const checked = tool && gate!.isAllowed(name) ? validateToolArgs(tool.input, args) : undefined;
+  if (checked?.ok) {
+    try {
+      return { canonical: canonicalJson(checked.args), checked };
+    } catch {
+      // A transform produced a value that cannot be walked: compare the parsed arguments instead.
+    }
+  }
+  return { canonical: canonicalJson(args), checked };
 }

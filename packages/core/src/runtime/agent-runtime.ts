@@ -268,7 +268,7 @@ export class AgentRuntime<TOut = string> {
         const decision = ownValue(approvals, pending.toolCallId);
         if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
       }
-      const run = new ActiveRun(record, steps, lease, log, bound, true, output);
+      const run = new ActiveRun(record, steps, lease, log, bound, true, output, this.deps.gate);
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
       await this.deps.store.updateRun({ runId, status: 'running', events, lease });
@@ -459,7 +459,7 @@ export class AgentRuntime<TOut = string> {
     if (!lease) throw new StoreError('run_conflict', `run ${runId} is already owned by another runtime`);
     try {
       const log = this.newLog(record, listener);
-      const run = new ActiveRun(record, [], lease, log, new Map(), false, output);
+      const run = new ActiveRun(record, [], lease, log, new Map(), false, output, this.deps.gate);
       log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
       return await this.drive(run, options.signal, stream, abandon?.signal);
     } finally {

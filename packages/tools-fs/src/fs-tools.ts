@@ -17,6 +17,8 @@ export interface FsToolOptions {
   readonly maxWriteBytes?: number;
   /** Files a search may visit. Default 5 000. */
   readonly maxSearchFiles?: number;
+  /** Entries `list_dir` returns; a longer listing is cut and says so (`truncated`, `total`, `omitted`). Default 1 000. */
+  readonly maxListEntries?: number;
   /**
    * Read and overwrite files that have more than one hard link. Default false: a hard link
    * inside the root can point at a file outside it, and nothing in the file says which name is
@@ -33,10 +35,14 @@ export const fsOptionsSchema = z.strictObject({
   maxReadBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxWriteBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxSearchFiles: z.number().int().min(1).max(1_000_000).optional(),
+  maxListEntries: z.number().int().min(1).max(100_000).optional(),
   allowHardLinks: z.boolean().optional(),
 });
 
 const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
+
+/** Files larger than this are matched by name only in a search (their text is not read). */
+const MAX_SEARCHED_FILE_BYTES = 256 * 1024;
 
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
 function refuseDirectorySyntax(path: string): void {
@@ -55,6 +61,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
   const maxRead = options.maxReadBytes ?? 2 ** 20;
   const maxWrite = options.maxWriteBytes ?? 2 ** 20;
   const maxFiles = options.maxSearchFiles ?? 5_000;
+  const maxEntries = options.maxListEntries ?? 1_000;
   const allowHardLinks = options.allowHardLinks ?? false;
 
   const readFile = defineTool({
@@ -71,7 +78,14 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       try {
         const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
         const content = await readAt(handle, length, offset);
-        return { path: target.display, size: stat.size, offset, truncated: offset + content.length < stat.size, content: content.toString('utf8') };
+        const end = offset + content.length;
+        if (end >= stat.size) return { path: target.display, size: stat.size, offset, truncated: false, content: content.toString('utf8') };
+        // Cut: said in the result, with where to go on (a model must not take part of a file for all of it).
+        return {
+          path: target.display, size: stat.size, offset, truncated: true, nextOffset: end,
+          truncation: `showing bytes ${offset}-${end} of ${stat.size}; ${stat.size - end} more bytes not shown (read again with offset ${end})`,
+          content: content.toString('utf8'),
+        };
       } finally {
         await handle.close().catch(() => undefined);
       }
@@ -80,7 +94,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
 
   const listDir = defineTool({
     name: 'list_dir',
-    description: 'Lists a directory inside the allowed root ("." is the root). Symbolic links are reported, not followed.',
+    description: `Lists a directory inside the allowed root ("." is the root). Symbolic links are reported, not followed. At most ${maxEntries} entries: a longer listing says truncated, with the total.`,
     input: z.object({ path: pathArg.default('.') }),
     timeoutMs: 10_000,
     async execute({ path }, ctx) {
@@ -94,7 +108,10 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         const entries = await listOpened(dir.at).catch((error: NodeJS.ErrnoException) => {
           throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
         });
-        return entries.slice(0, 1_000).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
+        const shown = entries.slice(0, maxEntries).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
+        if (entries.length <= maxEntries) return { path: target.display, total: entries.length, truncated: false, entries: shown };
+        const omitted = entries.length - maxEntries;
+        return { path: target.display, total: entries.length, truncated: true, omitted, truncation: `showing ${maxEntries} of ${entries.length} entries; ${omitted} more entries not shown`, entries: shown };
       } finally {
         await dir.handle.close().catch(() => undefined);
       }
@@ -119,7 +136,17 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       // FIFOs, sockets, devices and hard-linked files are never read.
       const queue: string[] = [start.real];
       let visited = 0;
-      while (queue.length && results.length < maxResults && visited < maxFiles) {
+      let skippedLarge = 0;
+      // Why the walk stopped early, if it did: set only when something was actually left out.
+      let cutBy: 'maxResults' | 'maxSearchFiles' | undefined;
+      const found = (result: (typeof results)[number]) => {
+        results.push(result);
+        if (results.length > maxResults) {
+          results.pop(); // one match past the cap proves there are more
+          cutBy = 'maxResults';
+        }
+      };
+      while (queue.length && !cutBy) {
         ctx.signal.throwIfAborted();
         const dirReal = queue.shift()!;
         const dir = await openDirectory(root, dirReal, dirReal).catch(() => undefined);
@@ -134,20 +161,28 @@ export function createFsTools(options: FsToolOptions): Tool[] {
           for (const entry of entries) {
             // Checked per entry, not per directory: a call aborted (timeout, kill, cancel) inside a large directory stops now.
             ctx.signal.throwIfAborted();
-            if (results.length >= maxResults || ++visited > maxFiles) break;
+            if (cutBy) break;
+            if (visited >= maxFiles) {
+              cutBy = 'maxSearchFiles'; // an entry exists that was not examined
+              break;
+            }
+            visited++;
             const full = join(dirReal, entry.name);
             const shown = relative(root, full);
             if (entry.isSymbolicLink()) continue; // never followed
             if (entry.isDirectory()) queue.push(full);
-            if (entry.name.toLowerCase().includes(needle)) results.push({ path: shown, match: 'name' });
+            if (entry.name.toLowerCase().includes(needle)) found({ path: shown, match: 'name' });
             else if (entry.isFile()) {
               const opened = await openEntryForRead(root, dir.at, entry.name, { allowHardLinks });
               if (!opened) continue;
               try {
-                if (opened.stat.size > 256 * 1024) continue;
+                if (opened.stat.size > MAX_SEARCHED_FILE_BYTES) {
+                  skippedLarge++;
+                  continue;
+                }
                 const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
                 const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
-                if (line !== undefined) results.push({ path: shown, match: 'content', line: line.slice(0, 200) });
+                if (line !== undefined) found({ path: shown, match: 'content', line: line.length > 200 ? `${line.slice(0, 200)}…` : line });
               } finally {
                 await opened.handle.close().catch(() => undefined);
               }
@@ -158,7 +193,15 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         }
       }
       ctx.signal.throwIfAborted();
-      return { results, truncated: results.length >= maxResults || visited >= maxFiles };
+      const truncation = cutBy === 'maxResults'
+        ? `stopped at ${maxResults} results (maxResults); more entries match`
+        : cutBy === 'maxSearchFiles' ? `stopped after examining ${maxFiles} entries (maxSearchFiles); entries not examined may match` : undefined;
+      return {
+        results,
+        truncated: cutBy !== undefined,
+        ...(cutBy ? { truncatedBy: cutBy, truncation } : {}),
+        ...(skippedLarge > 0 ? { skippedLargeFiles: skippedLarge, note: `${skippedLarge} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)` } : {}),
+      };
     },
   });
 

@@ -69,7 +69,7 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
         expect((await call(tool(tools, 'write_file'), { path, content: 'x' })).code, `write ${kind}`).toBe(expected[kind]);
         expect(['path_invalid', 'path_outside_root'], `list ${kind}`).toContain((await call(tool(tools, 'list_dir'), { path })).code);
       }
-      const listed = JSON.parse((await call(tool(tools, 'list_dir'), { path: '.' })).output!) as { name: string; type: string }[];
+      const listed = (JSON.parse((await call(tool(tools, 'list_dir'), { path: '.' })).output!) as { entries: { name: string; type: string }[] }).entries;
       expect(listed).toEqual(expect.arrayContaining([{ name: 'pipe', type: 'other' }, { name: 'notes.sock', type: 'other' }]));
     } finally {
       layout.cleanup();
@@ -98,7 +98,7 @@ describe('@agentrt/tools-fs special files, hard links and legitimate links', () 
     const tools = createFsTools({ root });
     expect(JSON.parse((await call(tool(tools, 'read_file'), { path: 'link-in.txt' })).output!)).toMatchObject({ path: 'hello.txt', content: 'hello from inside\n' });
     expect(JSON.parse((await call(tool(tools, 'read_file'), { path: 'link-sub/note.md' })).output!)).toMatchObject({ path: 'sub/note.md' });
-    expect(JSON.parse((await call(tool(tools, 'list_dir'), { path: 'link-sub' })).output!)).toEqual(expect.arrayContaining([{ name: 'note.md', type: 'file' }, { name: 'link-up', type: 'symlink' }]));
+    expect(JSON.parse((await call(tool(tools, 'list_dir'), { path: 'link-sub' })).output!).entries).toEqual(expect.arrayContaining([{ name: 'note.md', type: 'file' }, { name: 'link-up', type: 'symlink' }]));
     expect(JSON.parse((await call(tool(tools, 'search_files'), { query: 'rate', path: 'link-sub' })).output!).results).toEqual([{ path: 'sub/note.md', match: 'content', line: 'a note about rate limits' }]);
     expect((await call(tool(tools, 'write_file'), { path: 'link-in.txt', content: 'x' })).code).toBe('path_outside_root');
     expect(readFileSync(join(root, 'hello.txt'), 'utf8')).toBe('hello from inside\n');

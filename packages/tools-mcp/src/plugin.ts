@@ -40,13 +40,25 @@ export const mcpPlugin = definePlugin<McpPluginOptions>({
       if (seen.has(server.name)) throw new ConfigError(`plugins.@agentrt/tools-mcp.servers.${index}.name`, `two servers are named "${server.name}"`);
       seen.add(server.name);
     }
-    for (const server of options.servers) {
+    // agentrt name → which server and which of its tools holds it: two servers' tools on one name
+    // (`a` + `x__t` and `a__x` + `t` both give `a__x__t`) fail here, naming both, never shadow.
+    const owners = new Map<string, { server: string; source: string }>();
+    for (const [index, server] of options.servers.entries()) {
       const bridge = await McpBridge.connect(server, {
         ...(options.onToolChanged ? { onToolChanged: options.onToolChanged } : {}),
         ...(options.onLog ? { onLog: options.onLog } : {}),
       });
       container.register(TOKENS.Disposable, { useValue: bridge });
-      for (const tool of bridge.tools()) container.register(TOKENS.Tool, { useValue: tool });
+      const tools = bridge.tools();
+      for (const tool of tools) {
+        const source = tool.originalName !== undefined ? `MCP tool ${JSON.stringify(tool.originalName)}` : `its bridge tool ${JSON.stringify(tool.name.slice(server.name.length + 2))}`;
+        const owner = owners.get(tool.name);
+        if (owner) {
+          throw new ConfigError(`plugins.@agentrt/tools-mcp.servers.${index}.name`, `server "${owner.server}" (${owner.source}) and server "${server.name}" (${source}) both map to the agentrt tool name "${tool.name}"; rename a server or leave one tool out with its tools allowlist`);
+        }
+        owners.set(tool.name, { server: server.name, source });
+      }
+      for (const tool of tools) container.register(TOKENS.Tool, { useValue: tool });
       options.onConnected?.(bridge);
     }
   },

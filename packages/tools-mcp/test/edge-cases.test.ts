@@ -1,5 +1,5 @@
-import { createRuntime, type ToolMessage } from '@agentrt/core';
-import { agentToolName, McpBridge, type McpLogEntry, type ToolChange } from '@agentrt/tools-mcp';
+import { createRuntime, createRuntimeAsync, type ToolMessage } from '@agentrt/core';
+import { agentToolName, McpBridge, mcpPlugin, type McpLogEntry, type ToolChange } from '@agentrt/tools-mcp';
 import { ScriptedModel } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, context, fixture, toolOf, until } from './helpers.js';
@@ -45,6 +45,37 @@ describe('tool names', () => {
     expect(error).toMatchObject({ code: 'config_invalid' });
     expect((error as Error).message).toContain('"read_resource"');
     expect((error as Error).message).toContain('"resources/read"');
+  });
+
+  it('fails the same way for a server tool on a prompt tool name, whatever else is enabled', async () => {
+    const error = await connect({ promptTools: true }, {}, 'collide').catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'config_invalid' });
+    expect((error as Error).message).toContain('"get_prompt"');
+    expect((error as Error).message).toContain('"prompts/get"');
+    // Without the bridge tools there is no clash: the server's own tools are offered.
+    const plain = await connect({}, {}, 'collide');
+    expect(plain.tools().map((tool) => tool.name)).toEqual(expect.arrayContaining(['h__read_resource', 'h__get_prompt']));
+  });
+
+  it('fails at start-up, naming both servers and tools, when two servers\' tools meet on one name after prefixing', async () => {
+    const hostile = (name: string, mode: string) => ({ name, command: process.execPath, args: [fixture('hostile-server.mjs'), mode] });
+    for (const servers of [[hostile('a', 'cross'), hostile('a__x', 'normal')], [hostile('a__x', 'normal'), hostile('a', 'cross')]]) {
+      const pids: (number | undefined)[] = [];
+      const error = await createRuntimeAsync({ model: new ScriptedModel([]), plugins: [{ plugin: mcpPlugin, options: { servers, onConnected: (bridge: McpBridge) => pids.push(bridge.pid) } }] }).catch((thrown: unknown) => thrown);
+      expect(error).toMatchObject({ code: 'config_invalid', field: 'plugins.@agentrt/tools-mcp.servers.1.name' });
+      const message = (error as Error).message;
+      expect(message).toContain('"a__x__a_b"');
+      expect(message).toContain('server "a" (MCP tool "x__a_b")');
+      expect(message).toContain('server "a__x" (MCP tool "a_b")');
+      // Nothing is left running: the servers already started are stopped.
+      for (const pid of pids) await until(() => !alive(pid), 5_000, `server ${pid} to stop`);
+    }
+    // Leaving one of the two tools out with the allowlist resolves it.
+    const runtime = await createRuntimeAsync({
+      model: new ScriptedModel([]),
+      plugins: [{ plugin: mcpPlugin, options: { servers: [{ ...hostile('a', 'cross'), tools: ['a_b'] }, hostile('a__x', 'normal')] } }],
+    });
+    await runtime.close();
   });
 });
 

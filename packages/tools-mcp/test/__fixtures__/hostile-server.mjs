@@ -2,7 +2,7 @@
 // edge-case tool names, malformed content, structured output, JSON-RPC errors, progress, logs,
 // list changes, resources and prompts. `node hostile-server.mjs <mode>`; modes: normal,
 // hang-initialize, hang-initialize-on-restart <marker file>, hang-list-after-first, crash-at-start,
-// collide (adds a tool named read_resource).
+// collide (adds tools named read_resource and get_prompt), cross (adds x__a_b).
 import { existsSync, writeFileSync } from 'node:fs';
 
 let mode = process.argv[2] ?? 'normal';
@@ -44,7 +44,9 @@ const tools = [
   { name: 'exit', description: 'answers, then the process exits', inputSchema: { type: 'object' } },
   { name: 'garbage', description: 'writes a non-JSON line to stdout first', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
 ];
-if (mode === 'collide') tools.push({ name: 'read_resource', description: 'clashes with the bridge tool', inputSchema: { type: 'object' } });
+if (mode === 'collide') tools.push({ name: 'read_resource', description: 'clashes with the bridge tool', inputSchema: { type: 'object' } }, { name: 'get_prompt', description: 'clashes with the bridge tool', inputSchema: { type: 'object' } });
+// With server name "a", `x__a_b` becomes "a__x__a_b" — the name server "a__x"'s `a_b` gets.
+if (mode === 'cross') tools.push({ name: 'x__a_b', description: 'clashes across servers after prefixing', inputSchema: { type: 'object' } });
 let listed = 0;
 
 const send = (message) => process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);

@@ -23,8 +23,24 @@ export interface Listing {
 
 /** Longest MCP tool name accepted (the spec suggests at most 128). */
 export const MAX_TOOL_NAME_CHARS = 1_024;
-/** Largest definition accepted (name, description and schemas as JSON): it is sent to the model with every request. */
-export const MAX_DEFINITION_BYTES = 256 * 1024;
+/**
+ * Largest definition accepted (name, capped description and schemas as JSON): it is sent to the
+ * model with every request, so a larger one is not offered (`invalid_definition`).
+ */
+export const MAX_DEFINITION_BYTES = 64 * 1024;
+/**
+ * Longest tool description passed on, in UTF-16 code units (characters for most text). A longer
+ * one is cut there and ends with a visible marker saying how much was left out.
+ */
+export const MAX_DESCRIPTION_CHARS = 2_048;
+
+/** A description as the model sees it: at most `MAX_DESCRIPTION_CHARS`, then a marker with the count cut. */
+export function capDescription(description: string): string {
+  if (description.length <= MAX_DESCRIPTION_CHARS) return description;
+  // Never end on half of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(description[MAX_DESCRIPTION_CHARS - 1]!) ? MAX_DESCRIPTION_CHARS - 1 : MAX_DESCRIPTION_CHARS;
+  return `${description.slice(0, end)}… [description cut by agentrt: ${description.length - end} more characters not shown]`;
+}
 /** Deepest nesting of a definition (or a result) the bridge reads; deeper JSON is refused before anything recurses into it. */
 export const MAX_JSON_DEPTH = 64;
 /** Most tools one listing may hold (all pages together). */
@@ -60,9 +76,12 @@ function read(raw: unknown): { definition: Definition } | { detail: string } {
   if (typeof name !== 'string' || name.length === 0) return { detail: 'its name is not a non-empty string' };
   if (name.length > MAX_TOOL_NAME_CHARS) return { detail: `its name is longer than ${MAX_TOOL_NAME_CHARS} characters` };
   if (jsonDepth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { detail: `it is nested more than ${MAX_JSON_DEPTH} levels deep` };
-  const bytes = Buffer.byteLength(JSON.stringify(raw));
-  if (bytes > MAX_DEFINITION_BYTES) return { detail: `its definition is ${bytes} bytes, more than ${MAX_DEFINITION_BYTES}` };
-  const parsed = ToolSchema.safeParse(raw);
+  // The description is cut before the size is judged: a long one costs at most MAX_DESCRIPTION_CHARS.
+  const description = (raw as { description?: unknown }).description;
+  const capped = typeof description === 'string' ? { ...(raw as object), description: capDescription(description) } : raw;
+  const bytes = Buffer.byteLength(JSON.stringify(capped));
+  if (bytes > MAX_DEFINITION_BYTES) return { detail: `its definition (schemas included) is ${bytes} bytes, more than ${MAX_DEFINITION_BYTES}` };
+  const parsed = ToolSchema.safeParse(capped);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { detail: `it does not follow the MCP tool schema (${issue ? `${issue.path.join('.') || 'definition'}: ${issue.message}` : 'invalid'})` };

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { TIMEOUT_GRACE_MS, type ResolvedServerConfig } from './config.js';
 import type { McpBridge } from './mcp-bridge.js';
 
+/** The names `requireApproval` knows the bridge's own tools by. */
+export const BRIDGE_TOOL_NAMES: readonly string[] = Object.freeze(['list_resources', 'read_resource', 'list_prompts', 'get_prompt']);
+
 /** Most entries a `list_*` tool shows the model (the API returns them all). */
 const MAX_LISTED = 200;
 
@@ -16,6 +19,11 @@ export function bridgeTools(bridge: McpBridge, settings: ResolvedServerConfig, c
   const tools: Tool[] = [];
   const server = settings.name;
   const timeoutMs = settings.maxTotalTimeoutMs + TIMEOUT_GRACE_MS;
+  /** The server's `requireApproval` rule for one bridge tool, as core's `requiresApproval`. */
+  const approval = (tool: string) => {
+    const rule = settings.approvalFor(tool);
+    return rule === false ? false : (args: unknown) => rule(args);
+  };
   if (settings.config.resourceTools && capabilities.resources) {
     tools.push(
       defineTool({
@@ -23,6 +31,7 @@ export function bridgeTools(bridge: McpBridge, settings: ResolvedServerConfig, c
         description: `Lists the resources (documents, files, data) that the MCP server "${server}" offers, with their URIs. Read one with ${server}__read_resource.`,
         input: z.object({}),
         timeoutMs,
+        requiresApproval: approval('list_resources'),
         execute: async (_args, ctx) => {
           const resources = await bridge.listResources({ signal: ctx.signal });
           const shown = resources.slice(0, MAX_LISTED);
@@ -34,6 +43,7 @@ export function bridgeTools(bridge: McpBridge, settings: ResolvedServerConfig, c
         description: `Reads a resource of the MCP server "${server}" by its URI (as listed by ${server}__list_resources or linked in a tool result).`,
         input: z.object({ uri: z.string().min(1).max(8_192) }),
         timeoutMs,
+        requiresApproval: approval('read_resource'),
         execute: ({ uri }, ctx) => bridge.readResource(uri, { signal: ctx.signal }),
       }),
     );
@@ -45,6 +55,7 @@ export function bridgeTools(bridge: McpBridge, settings: ResolvedServerConfig, c
         description: `Lists the prompt templates that the MCP server "${server}" offers, with their arguments. Render one with ${server}__get_prompt.`,
         input: z.object({}),
         timeoutMs,
+        requiresApproval: approval('list_prompts'),
         execute: async (_args, ctx) => {
           const prompts = await bridge.listPrompts({ signal: ctx.signal });
           const shown = prompts.slice(0, MAX_LISTED);
@@ -56,6 +67,7 @@ export function bridgeTools(bridge: McpBridge, settings: ResolvedServerConfig, c
         description: `Renders a prompt template of the MCP server "${server}" with the given string arguments and returns its messages.`,
         input: z.object({ name: z.string().min(1).max(256), arguments: z.record(z.string(), z.string()).optional() }),
         timeoutMs,
+        requiresApproval: approval('get_prompt'),
         execute: async ({ name, arguments: args }, ctx) => {
           const prompt = await bridge.getPrompt(name, args ?? {}, { signal: ctx.signal });
           const parts = prompt.messages.flatMap((message) => [

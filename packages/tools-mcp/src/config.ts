@@ -58,7 +58,22 @@ export interface McpServerCommon {
    * could mark a destructive tool read-only and have it re-run after a crash). Default false.
    */
   readonly trustAnnotations?: boolean;
+  /**
+   * Which of this server's tools pause the run for a human decision before they run — core's
+   * approval flow (`awaiting_approval`, then `runtime.resume(runId, { approvals })`), exactly as
+   * a tool's own `requiresApproval`. `true`: every tool of the server, its resource and prompt
+   * tools too; a list: these MCP tool names (the bridge's own tools as `list_resources`,
+   * `read_resource`, `list_prompts`, `get_prompt`); a function of the MCP tool name and the
+   * call's arguments (a copy: it cannot change the call) — it pauses unless it returns exactly
+   * `false`; one that throws or returns a promise pauses too (fail closed). Names are matched
+   * exactly; a listed name the server does not offer gets a warning through `onLog` at connect.
+   * Default false.
+   */
+  readonly requireApproval?: boolean | readonly string[] | McpApprovalRule;
 }
+
+/** Decides per call whether an MCP tool needs a human's approval (see `requireApproval`). */
+export type McpApprovalRule = (tool: string, args: Readonly<Record<string, unknown>>) => boolean;
 
 /** A server started as a child process, spoken to over stdio. */
 export interface McpStdioServerConfig extends McpServerCommon {
@@ -116,6 +131,8 @@ export interface ResolvedServerConfig {
   readonly trustAnnotations: boolean;
   /** Explicit side effects: by MCP tool name, with `'*'` for the rest (own keys only). */
   readonly sideEffects: ReadonlyMap<string, SideEffects>;
+  /** The `requireApproval` option, per MCP tool name: `false`, or the rule a call's arguments go through. */
+  readonly approvalFor: (tool: string) => false | ((args: unknown) => boolean);
 }
 
 const SERVER_NAME = /^[A-Za-z0-9_-]{1,24}$/;
@@ -139,6 +156,11 @@ const common = {
   maxMessageBytes: z.number().int().min(1024).max(512 * 1024 * 1024).optional(),
   sideEffects: z.union([sideEffect, z.record(z.string().min(1).max(1_024), sideEffect)]).optional(),
   trustAnnotations: z.boolean().optional(),
+  requireApproval: z.union([
+    z.boolean(),
+    z.array(z.string().min(1).max(1_024)).max(10_000),
+    z.custom<McpApprovalRule>((value) => typeof value === 'function', 'expected true, a list of MCP tool names, or a function (tool, args) => boolean'),
+  ]).optional(),
 };
 
 const noControl = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
@@ -194,6 +216,32 @@ export function resolveServerConfig(config: McpServerConfig, field = 'server'): 
     media: config.media ?? 'parts',
     trustAnnotations: config.trustAnnotations ?? false,
     sideEffects: sideEffectsMap(config.sideEffects),
+    approvalFor: approvalRule(config.requireApproval),
+  };
+}
+
+/** The `requireApproval` option as a lookup by MCP tool name (own entries only: `__proto__` is a name like any other). */
+function approvalRule(value: McpServerCommon['requireApproval']): ResolvedServerConfig['approvalFor'] {
+  if (value === undefined || value === false) return () => false;
+  const always = () => true;
+  if (value === true) return () => always;
+  if (Array.isArray(value)) {
+    const names = new Set(value as readonly string[]);
+    return (tool) => (names.has(tool) ? always : false);
+  }
+  const rule = value as McpApprovalRule;
+  return (tool) => (args) => {
+    try {
+      // A copy: the rule cannot change the arguments the approver is shown or the server gets.
+      const decided: unknown = rule(tool, structuredClone(args ?? {}) as Record<string, unknown>);
+      if (decided !== null && typeof (decided as { then?: unknown })?.then === 'function') {
+        (decided as Promise<unknown>).then(undefined, () => undefined);
+        return true; // an async rule cannot answer in time: a human decides
+      }
+      return decided !== false;
+    } catch {
+      return true; // a rule that throws cannot vouch for the call (fail closed), as core does
+    }
   };
 }
 

@@ -10,6 +10,7 @@ import { ListPageSchema, readListing, type Definition, type Listing } from './de
 import { McpConnection } from './mcp-connection.js';
 import { compileOutputSchema } from './output-schema.js';
 import { agentToolName, NameTable } from './tool-names.js';
+import { BRIDGE_TOOL_NAMES } from './bridge-tools.js';
 import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
 
 export type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
@@ -155,6 +156,12 @@ export class McpBridge implements Disposable {
     }
     bridge.ready = true;
     for (const skipped of bridge.skipped) bridge.log({ server: settings.name, level: 'warning', message: `tool "${skipped.tool}" is not exposed: ${skipped.detail}` });
+    const listed = settings.config.requireApproval;
+    if (Array.isArray(listed)) {
+      const offered = new Set([...bridge.pinned.keys(), ...BRIDGE_TOOL_NAMES]);
+      const unknown = (listed as readonly string[]).filter((tool) => !offered.has(tool));
+      if (unknown.length > 0) bridge.log({ server: settings.name, level: 'warning', message: `requireApproval names ${unknown.slice(0, 10).map((tool) => JSON.stringify(tool.slice(0, 100))).join(', ')}${unknown.length > 10 ? ', …' : ''}, which the server does not offer (check the spelling: a tool not named here runs without approval)` });
+    }
     return bridge;
   }
 
@@ -455,6 +462,7 @@ export class McpBridge implements Disposable {
     const name = this.names.claim(agentToolName(this.name, definition.name), definition.name);
     const { $schema: _drop, ...inputSchema } = definition.inputSchema;
     const spec = Object.freeze({ name, description: definition.description, inputSchema: { ...inputSchema, type: 'object' } });
+    const approval = this.settings.approvalFor(definition.name);
     return Object.freeze({
       name,
       // Policy patterns match the server's own name too (`deny: ['delete']` denies `docs__delete`).
@@ -466,8 +474,9 @@ export class McpBridge implements Disposable {
       spec,
       sideEffects: this.sideEffectsOf(definition),
       timeoutMs: this.settings.maxTotalTimeoutMs + TIMEOUT_GRACE_MS,
-      needsApproval: () => false,
-      mayNeedApproval: false,
+      // The server's `requireApproval` rule, through core's approval flow (pause, then resume with approvals).
+      needsApproval: (args: unknown) => (approval === false ? false : approval(args)),
+      mayNeedApproval: approval !== false,
       execute: (args: unknown, ctx: ToolContext) => this.call(definition.name, args as Record<string, unknown>, ctx),
     } satisfies Tool);
   }

@@ -3,6 +3,7 @@ import {
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as scripts from './scripts.js';
 
@@ -52,6 +53,14 @@ export class RedisStore implements StateStore {
   private closed = false;
   /** Blobs this store wrote or confirmed (`runId\0sha256`), so a commit repeating an image sends its hash, not its bytes. Bounded. */
   private readonly storedBlobs = new Set<string>();
+  /**
+   * Results of idempotent and pure tool calls, per run, accepted but not yet sent. They are sent
+   * ahead of the run's next write, in the same pipeline (normally the step commit: one round trip
+   * for both), so the server applies them in call order: a crash loses a suffix only, and a lost
+   * result of such a call means it runs again with the same idempotency key — which is what
+   * declaring it `idempotent` (or pure) allows. Results of `non-idempotent` calls are never deferred.
+   */
+  private readonly deferred = new Map<string, { input: Parameters<StateStore['recordToolResult']>[0]; lease: Lease | undefined }[]>();
 
   constructor(options: RedisStoreOptions = {}) {
     this.options = options;
@@ -106,8 +115,49 @@ export class RedisStore implements StateStore {
     }
   }
 
+  /** EVALSHA (the script body is sent once per server, not with every call); EVAL when the server lacks it (`NOSCRIPT`: nothing ran). */
   private eval(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return this.redis.eval(script, keys.length, ...keys, ...args.map(String));
+    const argv = args.map(String);
+    return this.redis.evalsha(scriptSha(script), keys.length, ...keys, ...argv).catch((error: unknown) => {
+      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+      return this.redis.eval(script, keys.length, ...keys, ...argv);
+    });
+  }
+
+  /**
+   * Sends the run's deferred tool results (see `deferred`) without waiting: called right before a
+   * write of the run, so both leave in one pipeline and the server applies them in that order.
+   * Their failures are not the write's: a result that did not land is one a crash would have lost.
+   */
+  private sendDeferred(runId: string): Promise<unknown> | undefined {
+    const list = this.deferred.get(runId);
+    if (!list) return undefined;
+    this.deferred.delete(runId);
+    return Promise.allSettled(list.map(({ input, lease }) => this.putResult(input, lease, null)));
+  }
+
+  /** HSETNX of a completed ledger entry: a completion, once recorded, is never overwritten. */
+  private putResult(input: Parameters<StateStore['recordToolResult']>[0], lease: Lease | undefined, intent: string | null): Promise<unknown> {
+    const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
+    const entry: ToolLedgerEntry = {
+      runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
+      argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
+      result: input.result, startedAt, completedAt: input.completedAt,
+    };
+    const blobs = new Map<string, string>();
+    const json = encodeWithBlobs(entry, blobs);
+    const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
+    return this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
+  }
+
+  /** A write of one run, preceded in the same pipeline by its deferred results. */
+  private async runWrite<T>(operation: string, runId: string, fn: () => Promise<T>): Promise<T> {
+    return this.run(operation, async () => {
+      const deferred = this.sendDeferred(runId);
+      const result = await fn();
+      await deferred;
+      return result;
+    });
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -157,13 +207,13 @@ export class RedisStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
-    await this.run('saveDecision', () =>
+    await this.runWrite('saveDecision', input.runId, () =>
       this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId)], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString()]),
     );
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
-    await this.run('commitStep', async () => {
+    await this.runWrite('commitStep', input.runId, async () => {
       const blobs = new Map<string, string>();
       const json = encodeWithBlobs(input.step, blobs);
       const head = [
@@ -208,7 +258,7 @@ export class RedisStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
-    await this.run('updateRun', () =>
+    await this.runWrite('updateRun', input.runId, () =>
       this.eval(
         scripts.UPDATE_RUN,
         [this.key('run', input.runId), this.key('events', input.runId)],
@@ -218,7 +268,7 @@ export class RedisStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
-    return this.run('finishRun', async () => {
+    return this.runWrite('finishRun', input.runId, async () => {
       const reply = (await this.eval(
         scripts.FINISH_RUN,
         [this.key('run', input.runId), this.key('events', input.runId)],
@@ -233,7 +283,7 @@ export class RedisStore implements StateStore {
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.run('appendEvents', () => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId)], [...fence(options.lease), ...eventArgs(events)]));
+    await this.runWrite('appendEvents', runId, () => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId)], [...fence(options.lease), ...eventArgs(events)]));
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
@@ -247,31 +297,31 @@ export class RedisStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
-    await this.run('recordToolIntent', () =>
+    await this.runWrite('recordToolIntent', entry.runId, () =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId)], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0]),
     );
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
-    await this.run('recordToolResult', async () => {
-      // Only non-idempotent calls record an intent; skip the round trip for the others.
-      const intent = input.sideEffects === 'non-idempotent' ? await this.redis.hget(this.key('ledger', input.runId), input.toolCallId) : null;
-      const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
-      const entry: ToolLedgerEntry = {
-        runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
-        argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
-        result: input.result, startedAt, completedAt: input.completedAt,
-      };
-      // HSETNX: a completion, once recorded, is never overwritten.
-      const blobs = new Map<string, string>();
-      const json = encodeWithBlobs(entry, blobs);
-      const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
-      await this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(options.lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
+    if (input.sideEffects !== 'non-idempotent') {
+      // Deferred to the run's next write (normally the step commit): see `deferred`.
+      if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');
+      const list = this.deferred.get(input.runId) ?? [];
+      if (list.some((d) => d.input.toolCallId === input.toolCallId)) return;
+      list.push({ input, lease: options.lease });
+      this.deferred.set(input.runId, list);
+      if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId));
+      return;
+    }
+    await this.runWrite('recordToolResult', input.runId, async () => {
+      const intent = await this.redis.hget(this.key('ledger', input.runId), input.toolCallId);
+      await this.putResult(input, options.lease, intent);
     });
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     return this.run('getToolLedger', async () => {
+      await this.sendDeferred(runId); // read your writes
       const [intents, done] = await Promise.all([this.redis.hgetall(this.key('ledger', runId)), this.redis.hgetall(this.key('ledger-done', runId))]);
       const merged = new Map<string, ToolLedgerEntry>();
       for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
@@ -398,6 +448,8 @@ export class RedisStore implements StateStore {
   /** Closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // Results still deferred are sent (best effort: a failure here is like a crash before them).
+    await Promise.all([...this.deferred.keys()].map((runId) => this.sendDeferred(runId))).catch(() => undefined);
     this.closed = true;
     this.listeners.clear();
     await Promise.all([this.redis, this.subscriber].map(async (client) => {
@@ -410,6 +462,17 @@ export class RedisStore implements StateStore {
       }
     }));
   }
+}
+
+const shas = new Map<string, string>();
+/** SHA1 of a script body, as `EVALSHA` names it (computed once per script). */
+function scriptSha(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }
 
 const fence = (lease: Lease | undefined): [string, string] => (lease ? [lease.owner, String(lease.epoch)] : ['', '']);

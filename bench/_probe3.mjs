@@ -1,0 +1,12 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+const dir = mkdtempSync(join(tmpdir(), 'p2probe-'));
+const path = join(dir, 'b.db');
+const db = new Database(path); db.pragma('journal_mode = WAL'); db.pragma('synchronous = normal'); db.pragma('wal_autocheckpoint = 0');
+db.exec('CREATE TABLE steps (run_id TEXT, step_index INTEGER, data TEXT, PRIMARY KEY (run_id, step_index))');
+const stepRow = (i) => JSON.stringify({ stepIndex: i, messages: [{ role: 'assistant', content: '', toolCalls: [{ id: `c${i}`, name: 'add', args: { a: i, b: 1 } }] }, { role: 'tool', toolCallId: `c${i}`, name: 'add', content: String(i + 1) }] });
+const ins = db.prepare('INSERT INTO steps VALUES (?, ?, ?)');
+const wal = () => { try { return statSync(path + '-wal').size; } catch { return 0; } };
+const a = wal(); for (let i = 0; i < 200; i++) ins.run('bare', i, stepRow(i)); console.log('bare frames/step', ((wal() - a) / 4120).toFixed(2), 'row', stepRow(100).length);

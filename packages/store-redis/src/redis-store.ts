@@ -20,6 +20,15 @@ export interface RedisStoreOptions {
    * `refuse` (default) fails every operation with `store_unavailable`; `warn` logs once and continues.
    */
   readonly evictionPolicy?: 'refuse' | 'warn';
+  /**
+   * Opt-in, default 0 (off): the kill flags of a run are read in the same round trip as its
+   * decision and step writes, and `getKillFlag` answers from that read while it is younger than
+   * this many ms, the kill subscription is up, and no kill was published since. It saves the two
+   * round trips per step that the checks before each model and tool call otherwise cost; the
+   * price is that a flag set within that age (plus the push latency) is seen by the push — which
+   * aborts the call that started meanwhile — instead of before the call. 0 reads on every check.
+   */
+  readonly killFlagMaxAgeMs?: number;
 }
 
 type RunHash = Record<string, string>;
@@ -60,6 +69,10 @@ export class RedisStore implements StateStore {
    * result of such a call means it runs again with the same idempotency key — which is what
    * declaring it `idempotent` (or pure) allows. Results of `non-idempotent` calls are never deferred.
    */
+  /** Kill flags read with a write of the run (`killFlagMaxAgeMs`): the flag, and when it was read. */
+  private readonly killSeen = new Map<string, { flag: KillFlag | undefined; at: number }>();
+  /** The kill subscription is established (set after SUBSCRIBE and the replay; cleared when the connection drops). */
+  private killsSubscribed = false;
   private readonly deferred = new Map<string, { input: Parameters<StateStore['recordToolResult']>[0]; lease: Lease | undefined }[]>();
 
   constructor(options: RedisStoreOptions = {}) {
@@ -150,14 +163,34 @@ export class RedisStore implements StateStore {
     return this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
   }
 
-  /** A write of one run, preceded in the same pipeline by its deferred results. */
-  private async runWrite<T>(operation: string, runId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * A write of one run, preceded in the same pipeline by its deferred results (and, with
+   * `killFlagMaxAgeMs` and `readKills`, followed in it by a read of the run's kill flags).
+   */
+  private async runWrite<T>(operation: string, runId: string, fn: () => Promise<T>, readKills = false): Promise<T> {
     return this.run(operation, async () => {
       const deferred = this.sendDeferred(runId);
-      const result = await fn();
+      const written = fn();
+      const kills = readKills && (this.options.killFlagMaxAgeMs ?? 0) > 0 && this.killsSubscribed ? this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE) : undefined;
+      const result = await written;
       await deferred;
+      if (kills) {
+        const version = this.killVersion;
+        const [own, all] = await kills.catch(() => [null, null]);
+        const json = own ?? all;
+        // A kill published while the read was on its way may be newer than what it returned.
+        if (version === this.killVersion) this.killSeen.set(runId, { flag: json ? decodeStored<KillFlag>(json, 'kill flag') : undefined, at: performance.now() });
+      }
       return result;
     });
+  }
+
+  /** Bumped by every kill this store publishes, hears of or clears: reads older than that are stale. */
+  private killVersion = 0;
+
+  private forgetKills(): void {
+    this.killVersion++;
+    this.killSeen.clear();
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -209,7 +242,7 @@ export class RedisStore implements StateStore {
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
     await this.runWrite('saveDecision', input.runId, () =>
       this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId)], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString()]),
-    );
+    true);
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
@@ -224,7 +257,7 @@ export class RedisStore implements StateStore {
       const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId)];
       // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
       await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [refusedCount(input.step.toolCallsRefused)]);
-    });
+    }, true);
   }
 
   /**
@@ -335,6 +368,7 @@ export class RedisStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    this.forgetKills();
     await this.run('setKillFlag', async () => {
       const json = encodeStored(flag);
       await this.redis.multi().hset(this.key('kill'), flag.scope, json).publish(this.key('kill'), json).exec();
@@ -342,10 +376,16 @@ export class RedisStore implements StateStore {
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    this.forgetKills();
     await this.run('clearKillFlag', () => this.redis.hdel(this.key('kill'), scope));
   }
 
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    const seen = this.killSeen.get(runId);
+    if (seen) {
+      this.killSeen.delete(runId); // answers one check at most
+      if (this.killsSubscribed && performance.now() - seen.at <= (this.options.killFlagMaxAgeMs ?? 0)) return seen.flag;
+    }
     return this.run('getKillFlag', async () => {
       const [own, all] = await this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE);
       const json = own ?? all;
@@ -359,6 +399,7 @@ export class RedisStore implements StateStore {
       const subscriber = this.redis.duplicate({ lazyConnect: false });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, message: string) => {
+        this.forgetKills();
         let flag: KillFlag;
         try {
           flag = decodeStored<KillFlag>(message, 'kill flag');
@@ -371,8 +412,12 @@ export class RedisStore implements StateStore {
       // first SUBSCRIBE) is never delivered. Each time the subscription is (re)established, the
       // flags already set are read back and handed to the listeners, so an in-flight call of a
       // killed run is still aborted once the connection is back.
-      subscriber.on('ready', () => void this.replayKills());
-      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills(), () => undefined);
+      subscriber.on('ready', () => void this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')));
+      for (const down of ['close', 'reconnecting', 'end']) subscriber.on(down, () => {
+        this.killsSubscribed = false;
+        this.forgetKills();
+      });
+      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')), () => undefined);
       this.subscriber = subscriber;
     }
     return () => this.listeners.delete(listener);

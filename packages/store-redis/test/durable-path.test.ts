@@ -1,5 +1,7 @@
 import { RedisStore } from '@agentrt/store-redis';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { KillFlag } from '@agentrt/core';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
 
 const keyPrefix = freshPrefix();
@@ -58,5 +60,30 @@ describe('RedisStore durable path', () => {
     await expect(a.commitStep({ runId: 'r3', step: step('r3', 0, 'c0'), events: [], usageDelta: usage, lease })).rejects.toMatchObject({ code: 'lease_lost' });
     expect(await a.getToolLedger('r3')).toEqual([]);
     await a.close();
+  });
+
+  it('killFlagMaxAgeMs: answers a check from the read sent with the write, and a published kill makes the next check read', async () => {
+    const a = new RedisStore({ url: REDIS_URL, keyPrefix, killFlagMaxAgeMs: 60_000 });
+    const b = new RedisStore({ url: REDIS_URL, keyPrefix });
+    const heard: KillFlag[] = [];
+    a.subscribeKills((flag) => heard.push(flag));
+    await a.createRun(newRun('r4'));
+    // The subscription is up once a kill published now is heard.
+    await b.setKillFlag({ scope: 'other-run', reason: 'probe', at: now() });
+    await expect.poll(() => heard.some((f) => f.scope === 'other-run')).toBe(true);
+    const redis = (a as unknown as { redis: Redis }).redis;
+    const reads = vi.spyOn(redis, 'hmget');
+    await a.saveDecision({ runId: 'r4', decision: { stepIndex: 0, message: { role: 'assistant', content: '', toolCalls: [{ id: 'c0', name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() } });
+    expect(reads).toHaveBeenCalledTimes(1); // sent in the decision's round trip
+    expect(await a.getKillFlag('r4')).toBeUndefined();
+    expect(reads).toHaveBeenCalledTimes(1); // answered from it
+    expect(await a.getKillFlag('r4')).toBeUndefined(); // one check per read: this one reads
+    expect(reads).toHaveBeenCalledTimes(2);
+    await a.commitStep({ runId: 'r4', step: step('r4', 0, 'c0'), events: [], usageDelta: usage });
+    await b.setKillFlag({ scope: 'r4', reason: 'stop r4', at: now() });
+    await expect.poll(() => heard.some((f) => f.scope === 'r4')).toBe(true);
+    expect((await a.getKillFlag('r4'))?.reason).toBe('stop r4'); // the kill was heard: read, not the older answer
+    reads.mockRestore();
+    await Promise.all([a.close(), b.close()]);
   });
 });

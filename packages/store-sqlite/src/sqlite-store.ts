@@ -111,7 +111,11 @@ export class SqliteStore implements StateStore {
       throw translate(error, `opening ${options.path}`);
     }
     this.statements = this.prepare();
+    // One transaction function, made once (better-sqlite3 builds a wrapper per `transaction()` call).
+    this.transaction = this.db.transaction((fn: () => unknown) => fn());
   }
+
+  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   /** The schema version this store reads and writes. */
   static readonly schemaVersion = SCHEMA_VERSION;
@@ -544,7 +548,7 @@ export class SqliteStore implements StateStore {
   private write<T>(operation: string, fn: () => T): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     try {
-      return this.db.transaction(fn).immediate();
+      return this.transaction.immediate(fn) as T;
     } catch (error) {
       throw translate(error, operation);
     }

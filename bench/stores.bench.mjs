@@ -60,8 +60,11 @@ const bareLoop = (persist, steps) => async () => {
   }
 };
 
-const runtimeLoop = (store, steps, runId) => async () => {
-  const runtime = createRuntime({ model: benchModel(), tools: [add], store, loopDetection: false, limits: { maxSteps: steps, maxToolCalls: steps, maxTokens: 1e12, timeoutMs: 3_600_000 } });
+/** The same `add`, declared pure: its steps need no decision record before the tool runs (one write per step). */
+const pureAdd = defineTool({ name: 'add', description: 'Adds two numbers', input, sideEffects: 'none', execute: ({ a, b }) => a + b });
+
+const runtimeLoop = (store, steps, runId, tool = add) => async () => {
+  const runtime = createRuntime({ model: benchModel(), tools: [tool], store, loopDetection: false, limits: { maxSteps: steps, maxToolCalls: steps, maxTokens: 1e12, timeoutMs: 3_600_000 } });
   const result = await runtime.run({ input: 'go', runId });
   if (result.stopReason !== 'max_steps') throw new Error(`unexpected ${result.stopReason}: ${result.stopDetail}`);
 };
@@ -89,12 +92,19 @@ function report(title, result, targets) {
   }
 }
 
-// Core loop reference: agentrt on MemoryStore (not a durable-step target; shows what the store adds).
-{
-  const steps = STEPS;
-  const result = await compare({ 'agentrt, MemoryStore': () => runtimeLoop(new MemoryStore(), steps, 'mem') }, steps);
-  report(`reference (${steps} steps, no durability)`, result, []);
-}
+// References without durability: the bare loop writing nothing, and agentrt on MemoryStore. What a
+// durable store adds per step is measured against them: agentrt(store) − agentrt(memory) against
+// bare(store) − bare(nothing), the store's own share, apart from the in-memory loop (issue 15's other targets).
+const reference = await compare({
+  'bare (no write)': () => bareLoop(() => undefined, STEPS),
+  'agentrt, MemoryStore': () => runtimeLoop(new MemoryStore(), STEPS, 'mem'),
+}, STEPS);
+report(`references (${STEPS} steps × ${ROUNDS} rounds, no durability)`, reference, []);
+const durableShare = (label, bare, agentrt) => {
+  const added = agentrt.wall - reference['agentrt, MemoryStore'].wall;
+  const write = bare.wall - reference['bare (no write)'].wall;
+  console.log(`  ${label}: agentrt's store adds ${fmt(added)} µs/step to its in-memory loop; the bare loop's write costs ${fmt(write)} µs/step (${(added / write).toFixed(2)}×, informational)`);
+};
 
 // SQLite, at the store's default (synchronous=full) and at normal; the bare loop at the same setting.
 for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
@@ -115,6 +125,11 @@ for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
       const loop = runtimeLoop(store, steps, 'bench');
       return async () => { await loop(); await store.close(); };
     },
+    'agentrt, pure tool': (round) => {
+      const store = new SqliteStore({ path: join(dir, `pure-${round}.db`), synchronous });
+      const loop = runtimeLoop(store, steps, 'bench', pureAdd);
+      return async () => { await loop(); await store.close(); };
+    },
   }, steps);
   const bare = result['bare (one INSERT)'];
   const rt = result['agentrt, SqliteStore'];
@@ -122,7 +137,10 @@ for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
     { what: `SQLite ${synchronous}: durable step time vs bare (wall)`, value: rt.wall / bare.wall, limit: 3 },
     { what: `SQLite ${synchronous}: bytes written per step vs bare`, value: rt.bytes / bare.bytes, limit: 2 },
   ]);
+  const pure = result['agentrt, pure tool'];
   console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; the store's share of agentrt's CPU is agentrt minus the MemoryStore reference above)`);
+  durableShare('store share', bare, rt);
+  console.log(`  (pure tool, sideEffects 'none', one write per step: ${(pure.wall / bare.wall).toFixed(2)}× time, ${(pure.bytes / bare.bytes).toFixed(2)}× bytes; not a target)`);
   const db = new Database(join(dir, 'agentrt-0.db'), { readonly: true });
   const rows = [10, 100, steps - 1].map((i) => [i, db.prepare("SELECT length(data) + coalesce(length(events), 0) + coalesce(length(ledger), 0) AS n FROM agentrt_steps WHERE run_id = 'bench' AND step_index = ?").get(i).n]);
   db.close();
@@ -141,12 +159,18 @@ if (only('redis')) {
       const loop = runtimeLoop(store, STEPS, `bench-${round}`);
       return async () => { await loop(); await store.close(); };
     },
+    'agentrt, killFlagMaxAgeMs': (round) => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix, killFlagMaxAgeMs: 20 });
+      const loop = runtimeLoop(store, STEPS, `bench-kfm-${round}`);
+      return async () => { await loop(); await store.close(); };
+    },
   }, STEPS);
   const bare = result['bare (one MULTI/EXEC)'];
   const rt = result['agentrt, RedisStore'];
   for (const r of Object.values(result)) r.bytes = NaN; // the server writes (AOF), not this process
   report(`Redis (loopback), ${STEPS} steps × ${ROUNDS} rounds`, result, [{ what: 'Redis: durable step time vs bare (wall)', value: rt.wall / bare.wall, limit: 3 }]);
-  console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×)`);
+  durableShare('store share', bare, rt);
+  console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; opt-in killFlagMaxAgeMs: 20 — kill checks answered from the writes' round trips: ${(result['agentrt, killFlagMaxAgeMs'].wall / bare.wall).toFixed(2)}×, not the default)`);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);

@@ -69,6 +69,33 @@ const runtimeLoop = (store, steps, runId, tool = add) => async () => {
   if (result.stopReason !== 'max_steps') throw new Error(`unexpected ${result.stopReason}: ${result.stopDetail}`);
 };
 
+/**
+ * The store calls agentrt makes for `steps` steps (kill checks, decision, results, commit, run
+ * start and finish), recorded once over MemoryStore, for replay against a durable store: the
+ * store's own cost per step, without the in-memory loop's (noisy on a busy machine, and another
+ * target of issue 15).
+ */
+async function recordStoreCalls(steps, tool = add) {
+  const calls = [];
+  const memory = new MemoryStore();
+  const recorder = new Proxy(memory, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'subscribeKills' || property === 'close') return typeof value === 'function' ? value.bind(target) : value;
+      return (...args) => {
+        calls.push([property, structuredClone(args)]);
+        return value.apply(target, args);
+      };
+    },
+  });
+  await runtimeLoop(recorder, steps, 'replay', tool)();
+  return calls;
+}
+const replay = (store, calls) => async () => {
+  for (const [method, args] of calls) await store[method](...args);
+};
+const stepMessages = (calls) => calls.filter(([method]) => method === 'commitStep').map(([, [input]]) => JSON.stringify(input.step.messages));
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 /** Interleaved rounds of each cell (order alternating), medians per metric. */
@@ -100,11 +127,6 @@ const reference = await compare({
   'agentrt, MemoryStore': () => runtimeLoop(new MemoryStore(), STEPS, 'mem'),
 }, STEPS);
 report(`references (${STEPS} steps × ${ROUNDS} rounds, no durability)`, reference, []);
-const durableShare = (label, bare, agentrt) => {
-  const added = agentrt.wall - reference['agentrt, MemoryStore'].wall;
-  const write = bare.wall - reference['bare (no write)'].wall;
-  console.log(`  ${label}: agentrt's store adds ${fmt(added)} µs/step to its in-memory loop; the bare loop's write costs ${fmt(write)} µs/step (${(added / write).toFixed(2)}×, informational)`);
-};
 
 // SQLite, at the store's default (synchronous=full) and at normal; the bare loop at the same setting.
 for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
@@ -139,13 +161,41 @@ for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
   ]);
   const pure = result['agentrt, pure tool'];
   console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; the store's share of agentrt's CPU is agentrt minus the MemoryStore reference above)`);
-  durableShare('store share', bare, rt);
   console.log(`  (pure tool, sideEffects 'none', one write per step: ${(pure.wall / bare.wall).toFixed(2)}× time, ${(pure.bytes / bare.bytes).toFixed(2)}× bytes; not a target)`);
   const db = new Database(join(dir, 'agentrt-0.db'), { readonly: true });
   const rows = [10, 100, steps - 1].map((i) => [i, db.prepare("SELECT length(data) + coalesce(length(events), 0) + coalesce(length(ledger), 0) AS n FROM agentrt_steps WHERE run_id = 'bench' AND step_index = ?").get(i).n]);
   db.close();
   console.log(`  stored per step (record + events + ledger): ${rows.map(([i, n]) => `step ${i}: ${n} B`).join(' · ')}`);
   rmSync(dir, { recursive: true, force: true });
+}
+
+// Store-only replay (informational, no target): the recorded calls of an effectful run against the
+// same INSERTs the bare loop makes, without either loop.
+if (only('sqlite')) {
+  const steps = STEPS;
+  const calls = await recordStoreCalls(steps);
+  const messages = stepMessages(calls);
+  for (const synchronous of ['normal', 'full']) {
+    const n = synchronous === 'full' ? Math.min(steps, 500) : steps;
+    const subset = synchronous === 'full' ? await recordStoreCalls(n) : calls;
+    const dir = mkdtempSync(join(tmpdir(), 'agentrt-bench-replay-'));
+    const result = await compare({
+      'bare INSERTs': (round) => {
+        const db = new Database(join(dir, `bare-${round}.db`));
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${synchronous}`);
+        db.exec('CREATE TABLE steps (run_id TEXT, step_index INTEGER, data TEXT, PRIMARY KEY (run_id, step_index))');
+        const insert = db.prepare('INSERT INTO steps VALUES (?, ?, ?)');
+        return async () => { for (let i = 0; i < n; i++) insert.run('bare', i, messages[i]); db.close(); };
+      },
+      'SqliteStore calls': (round) => {
+        const store = new SqliteStore({ path: join(dir, `agentrt-${round}.db`), synchronous });
+        return async () => { await replay(store, subset)(); await store.close(); };
+      },
+    }, n);
+    report(`store-only replay, SQLite synchronous=${synchronous}, ${n} steps — ${(result['SqliteStore calls'].wall / result['bare INSERTs'].wall).toFixed(2)}× time, ${(result['SqliteStore calls'].bytes / result['bare INSERTs'].bytes).toFixed(2)}× bytes (informational)`, result, []);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Redis: the bare loop makes one MULTI/EXEC pipeline per step (the step appended, a counter bumped).
@@ -169,8 +219,19 @@ if (only('redis')) {
   const rt = result['agentrt, RedisStore'];
   for (const r of Object.values(result)) r.bytes = NaN; // the server writes (AOF), not this process
   report(`Redis (loopback), ${STEPS} steps × ${ROUNDS} rounds`, result, [{ what: 'Redis: durable step time vs bare (wall)', value: rt.wall / bare.wall, limit: 3 }]);
-  durableShare('store share', bare, rt);
   console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; opt-in killFlagMaxAgeMs: 20 — kill checks answered from the writes' round trips: ${(result['agentrt, killFlagMaxAgeMs'].wall / bare.wall).toFixed(2)}×, not the default)`);
+  // Store-only replay (informational): the recorded calls against one MULTI/EXEC per step.
+  const calls = await recordStoreCalls(STEPS);
+  const messages = stepMessages(calls);
+  const replayed = await compare({
+    'bare MULTI/EXECs': (round) => async () => { for (let i = 0; i < STEPS; i++) await redis.multi().rpush(`${prefix}replay-bare-${round}`, messages[i]).hincrby(`${prefix}replay-run-${round}`, 'steps', 1).exec(); },
+    'RedisStore calls': (round) => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: `${prefix}replay-${round}:` });
+      return async () => { await replay(store, calls)(); await store.close(); };
+    },
+  }, STEPS);
+  for (const r of Object.values(replayed)) r.bytes = NaN;
+  report(`store-only replay, Redis, ${STEPS} steps — ${(replayed['RedisStore calls'].wall / replayed['bare MULTI/EXECs'].wall).toFixed(2)}× time (informational)`, replayed, []);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);

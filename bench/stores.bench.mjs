@@ -1,12 +1,15 @@
-// Per-step cost of agentrt with durable persistence against a bare loop that appends one
-// row per step to the same database, and bytes written per step from step 10 to 10,000.
-// Run on demand: `pnpm bench:stores` (needs Redis at REDIS_URL, default 127.0.0.1:6379, and
-// PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+// The durable step: agentrt with a durable store against a bare loop doing the same model and tool
+// work plus one durable write per step (SQLite: one INSERT of the step's messages, one WAL append;
+// Redis: one MULTI/EXEC pipeline), measured side by side in one process, in interleaved rounds.
+// Prints µs/step (wall and CPU), bytes handed to the OS per step (/proc/self/io wchar; SQLite), the
+// ratios and a verdict per issue-15 target. Run on demand: `pnpm bench:stores` (Redis at REDIS_URL,
+// default 127.0.0.1:6379; PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+// BENCH_STORES=sqlite,redis,postgres picks stores; BENCH_STEPS, BENCH_ROUNDS size the runs.
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineTool } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
 import { RedisStore } from '@agentrt/store-redis';
 import { PostgresStore } from '@agentrt/store-postgres';
@@ -15,9 +18,9 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 10_000);
-/** `BENCH_STORES=postgres` (comma-separated) runs only those stores. */
-const only = (name) => !process.env.BENCH_STORES || process.env.BENCH_STORES.split(',').includes(name);
+const STEPS = Number(process.env.BENCH_STEPS ?? 2_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const only = (name) => (process.env.BENCH_STORES ?? 'sqlite,redis,postgres').split(',').includes(name);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const input = z.object({ a: z.number(), b: z.number() });
@@ -26,120 +29,238 @@ const benchModel = () => {
   let n = 0;
   return { provider: 'bench', model: 'bench-1', async generate() { n++; return { message: { role: 'assistant', content: '', toolCalls: [{ id: `c${n}`, name: 'add', args: { a: n, b: 1 } }] }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'tool_calls' }; } };
 };
-const stepRow = (i) => JSON.stringify({ stepIndex: i, messages: [{ role: 'assistant', content: '', toolCalls: [{ id: `c${i}`, name: 'add', args: { a: i, b: 1 } }] }, { role: 'tool', toolCallId: `c${i}`, name: 'add', content: String(i + 1) }] });
 
-async function bareLoop(append, steps) {
+const io = () => {
+  if (!existsSync('/proc/self/io')) return { wchar: NaN };
+  return Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((line) => line.split(': ')).map(([k, v]) => [k, Number(v)]));
+};
+/** Runs `loop` (which does `steps` steps) and returns wall µs/step, CPU µs/step and bytes written per step. */
+async function measure(steps, loop) {
+  const before = io();
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await loop();
+  const wall = Number(process.hrtime.bigint() - started) / 1000 / steps;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / steps, bytes: (io().wchar - before.wchar) / steps };
+}
+
+/** The bare loop: the same scripted model, the same tool, one `persist(i, messages)` per step, nothing else. */
+const bareLoop = (persist, steps) => async () => {
   const model = benchModel();
   const messages = [{ role: 'user', content: 'go' }];
   const signal = new AbortController().signal;
-  const started = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) {
     const response = await model.generate({ messages, tools: [add.spec], signal });
     const call = response.message.toolCalls[0];
     const output = await add.execute(input.parse(call.args), { runId: 'r', stepIndex: i, toolCallId: call.id, idempotencyKey: `r:${call.id}`, signal });
-    messages.push(response.message, { role: 'tool', toolCallId: call.id, name: call.name, content: String(output) });
-    await append(i, stepRow(i));
+    const result = { role: 'tool', toolCallId: call.id, name: call.name, content: String(output) };
+    messages.push(response.message, result);
+    await persist(i, JSON.stringify([response.message, result]));
   }
-  return Number(process.hrtime.bigint() - started) / 1000 / steps;
-}
+};
 
-async function runtimeLoop(store, steps, runId, hooks = []) {
-  const runtime = createRuntime({ model: benchModel(), tools: [add], store, hooks, loopDetection: false, limits: { maxSteps: steps, maxToolCalls: steps, maxTokens: 1e12, timeoutMs: 3_600_000 } });
-  const started = process.hrtime.bigint();
+/** The same `add`, declared pure: its steps need no decision record before the tool runs (one write per step). */
+const pureAdd = defineTool({ name: 'add', description: 'Adds two numbers', input, sideEffects: 'none', execute: ({ a, b }) => a + b });
+
+const runtimeLoop = (store, steps, runId, tool = add) => async () => {
+  const runtime = createRuntime({ model: benchModel(), tools: [tool], store, loopDetection: false, limits: { maxSteps: steps, maxToolCalls: steps, maxTokens: 1e12, timeoutMs: 3_600_000 } });
   const result = await runtime.run({ input: 'go', runId });
   if (result.stopReason !== 'max_steps') throw new Error(`unexpected ${result.stopReason}: ${result.stopDetail}`);
-  return Number(process.hrtime.bigint() - started) / 1000 / steps;
+};
+
+/**
+ * The store calls agentrt makes for `steps` steps (kill checks, decision, results, commit, run
+ * start and finish), recorded once over MemoryStore, for replay against a durable store: the
+ * store's own cost per step, without the in-memory loop's (noisy on a busy machine, and another
+ * target of issue 15).
+ */
+async function recordStoreCalls(steps, tool = add) {
+  const calls = [];
+  const memory = new MemoryStore();
+  const recorder = new Proxy(memory, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'subscribeKills' || property === 'close') return typeof value === 'function' ? value.bind(target) : value;
+      return (...args) => {
+        calls.push([property, structuredClone(args)]);
+        return value.apply(target, args);
+      };
+    },
+  });
+  await runtimeLoop(recorder, steps, 'replay', tool)();
+  return calls;
+}
+const replay = (store, calls) => async () => {
+  for (const [method, args] of calls) await store[method](...args);
+};
+const stepMessages = (calls) => calls.filter(([method]) => method === 'commitStep').map(([, [input]]) => JSON.stringify(input.step.messages));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+/** Interleaved rounds of each cell (order alternating), medians per metric. */
+async function compare(cells, steps) {
+  const samples = Object.fromEntries(Object.keys(cells).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const names = Object.keys(cells);
+    if (round % 2 === 1) names.reverse();
+    for (const name of names) samples[name].push(await measure(steps, await cells[name](round)));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, { wall: median(list.map((s) => s.wall)), cpu: median(list.map((s) => s.cpu)), bytes: median(list.map((s) => s.bytes)) }]));
+}
+const verdicts = [];
+function report(title, result, targets) {
+  console.log(`\n${title}`);
+  for (const [name, r] of Object.entries(result)) console.log(`  ${name.padEnd(22)} ${fmt(r.wall).padStart(7)} µs/step wall · ${fmt(r.cpu).padStart(7)} µs/step CPU${Number.isNaN(r.bytes) ? '' : ` · ${fmt(r.bytes).padStart(7)} B/step written`}`);
+  for (const { what, value, limit } of targets) {
+    const ok = value <= limit;
+    verdicts.push(`${ok ? 'MET    ' : 'NOT MET'} ${what}: ${value.toFixed(2)}× (target ≤ ${limit}×)`);
+    console.log(`  ${what}: ${value.toFixed(2)}× (target ≤ ${limit}×) ${ok ? 'MET' : 'NOT MET'}`);
+  }
 }
 
-const pick = (steps) => [10, 100, 1000, steps - 1].filter((i, k, all) => i < steps && all.indexOf(i) === k);
-const flat = (bytes) => `${bytes.map(([i, b]) => `step ${i}: ${b} B`).join(' · ')} (max/min ${(Math.max(...bytes.map((x) => x[1])) / Math.min(...bytes.map((x) => x[1]))).toFixed(2)})`;
+// References without durability: the bare loop writing nothing, and agentrt on MemoryStore. What a
+// durable store adds per step is measured against them: agentrt(store) − agentrt(memory) against
+// bare(store) − bare(nothing), the store's own share, apart from the in-memory loop (issue 15's other targets).
+const reference = await compare({
+  'bare (no write)': () => bareLoop(() => undefined, STEPS),
+  'agentrt, MemoryStore': () => runtimeLoop(new MemoryStore(), STEPS, 'mem'),
+}, STEPS);
+report(`references (${STEPS} steps × ${ROUNDS} rounds, no durability)`, reference, []);
 
-// SQLite
+// SQLite, at the store's default (synchronous=full) and at normal; the bare loop at the same setting.
 for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
-  const steps = synchronous === 'full' ? Math.min(STEPS, 2_000) : STEPS;
+  const steps = synchronous === 'full' ? Math.min(STEPS, 500) : STEPS;
   const dir = mkdtempSync(join(tmpdir(), 'agentrt-bench-'));
-  const bareDb = new Database(join(dir, 'bare.db'));
-  bareDb.pragma('journal_mode = WAL');
-  bareDb.pragma(`synchronous = ${synchronous}`);
-  bareDb.exec('CREATE TABLE steps (run_id TEXT, step_index INTEGER, data TEXT, PRIMARY KEY (run_id, step_index))');
-  const insert = bareDb.prepare('INSERT INTO steps VALUES (?, ?, ?)');
-  const bare = await bareLoop((i, data) => insert.run('bare', i, data), steps);
-  bareDb.close();
-  const path = join(dir, 'agentrt.db');
-  const store = new SqliteStore({ path, synchronous });
-  const rt = await runtimeLoop(store, steps, 'bench');
-  await store.close();
-  const db = new Database(path, { readonly: true });
-  const bytes = pick(steps).map((i) => [i,
-    db.prepare("SELECT length(data) AS n FROM agentrt_steps WHERE run_id = 'bench' AND step_index = ?").get(i).n +
-    db.prepare("SELECT coalesce(sum(length(data)), 0) AS n FROM agentrt_events WHERE run_id = 'bench' AND json_extract(data, '$.stepIndex') = ?").get(i).n]);
+  const result = await compare({
+    'bare (one INSERT)': (round) => {
+      const db = new Database(join(dir, `bare-${round}.db`));
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      db.exec('CREATE TABLE steps (run_id TEXT, step_index INTEGER, data TEXT, PRIMARY KEY (run_id, step_index))');
+      const insert = db.prepare('INSERT INTO steps VALUES (?, ?, ?)');
+      const loop = bareLoop((i, data) => insert.run('bare', i, data), steps);
+      return async () => { await loop(); db.close(); };
+    },
+    'agentrt, SqliteStore': (round) => {
+      const store = new SqliteStore({ path: join(dir, `agentrt-${round}.db`), synchronous });
+      const loop = runtimeLoop(store, steps, 'bench');
+      return async () => { await loop(); await store.close(); };
+    },
+    'agentrt, pure tool': (round) => {
+      const store = new SqliteStore({ path: join(dir, `pure-${round}.db`), synchronous });
+      const loop = runtimeLoop(store, steps, 'bench', pureAdd);
+      return async () => { await loop(); await store.close(); };
+    },
+  }, steps);
+  const bare = result['bare (one INSERT)'];
+  const rt = result['agentrt, SqliteStore'];
+  report(`SQLite, synchronous=${synchronous}${synchronous === 'full' ? ' (the store default)' : ''}, ${steps} steps × ${ROUNDS} rounds`, result, [
+    { what: `SQLite ${synchronous}: durable step time vs bare (wall)`, value: rt.wall / bare.wall, limit: 3 },
+    { what: `SQLite ${synchronous}: bytes written per step vs bare`, value: rt.bytes / bare.bytes, limit: 2 },
+  ]);
+  const pure = result['agentrt, pure tool'];
+  console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; the store's share of agentrt's CPU is agentrt minus the MemoryStore reference above)`);
+  console.log(`  (pure tool, sideEffects 'none', one write per step: ${(pure.wall / bare.wall).toFixed(2)}× time, ${(pure.bytes / bare.bytes).toFixed(2)}× bytes; not a target)`);
+  const db = new Database(join(dir, 'agentrt-0.db'), { readonly: true });
+  const rows = [10, 100, steps - 1].map((i) => [i, db.prepare("SELECT length(data) + coalesce(length(events), 0) + coalesce(length(ledger), 0) AS n FROM agentrt_steps WHERE run_id = 'bench' AND step_index = ?").get(i).n]);
   db.close();
-  console.log(`sqlite (synchronous=${synchronous}, ${steps} steps): bare ${bare.toFixed(1)} µs/step · agentrt ${rt.toFixed(1)} µs/step · ratio ${(rt / bare).toFixed(1)}×`);
-  console.log(`  bytes written per step: ${flat(bytes)}`);
+  console.log(`  stored per step (record + events + ledger): ${rows.map(([i, n]) => `step ${i}: ${n} B`).join(' · ')}`);
   rmSync(dir, { recursive: true, force: true });
 }
 
-// Redis
+// Store-only replay (informational, no target): the recorded calls of an effectful run against the
+// same INSERTs the bare loop makes, without either loop.
+if (only('sqlite')) {
+  const steps = STEPS;
+  const calls = await recordStoreCalls(steps);
+  const messages = stepMessages(calls);
+  for (const synchronous of ['normal', 'full']) {
+    const n = synchronous === 'full' ? Math.min(steps, 500) : steps;
+    const subset = synchronous === 'full' ? await recordStoreCalls(n) : calls;
+    const dir = mkdtempSync(join(tmpdir(), 'agentrt-bench-replay-'));
+    const result = await compare({
+      'bare INSERTs': (round) => {
+        const db = new Database(join(dir, `bare-${round}.db`));
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${synchronous}`);
+        db.exec('CREATE TABLE steps (run_id TEXT, step_index INTEGER, data TEXT, PRIMARY KEY (run_id, step_index))');
+        const insert = db.prepare('INSERT INTO steps VALUES (?, ?, ?)');
+        return async () => { for (let i = 0; i < n; i++) insert.run('bare', i, messages[i]); db.close(); };
+      },
+      'SqliteStore calls': (round) => {
+        const store = new SqliteStore({ path: join(dir, `agentrt-${round}.db`), synchronous });
+        return async () => { await replay(store, subset)(); await store.close(); };
+      },
+    }, n);
+    report(`store-only replay, SQLite synchronous=${synchronous}, ${n} steps — ${(result['SqliteStore calls'].wall / result['bare INSERTs'].wall).toFixed(2)}× time, ${(result['SqliteStore calls'].bytes / result['bare INSERTs'].bytes).toFixed(2)}× bytes (informational)`, result, []);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Redis: the bare loop makes one MULTI/EXEC pipeline per step (the step appended, a counter bumped).
 if (only('redis')) {
   const prefix = `agentrt-bench:${process.pid}:`;
   const redis = new Redis(REDIS_URL);
-  const bare = await bareLoop((i, data) => redis.rpush(`${prefix}bare`, data), STEPS);
-  const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
-  const rt = await runtimeLoop(store, STEPS, 'bench');
-  const bytes = [];
-  for (const i of pick(STEPS)) {
-    const step = (await redis.lindex(`${prefix}steps:bench`, i)).length;
-    const events = (await redis.lrange(`${prefix}events:bench`, 0, -1)).filter((e) => JSON.parse(e).stepIndex === i).reduce((n, e) => n + e.length, 0);
-    bytes.push([i, step + events]);
+  const result = await compare({
+    'bare (one MULTI/EXEC)': (round) => bareLoop((i, data) => redis.multi().rpush(`${prefix}bare-${round}`, data).hincrby(`${prefix}bare-run-${round}`, 'steps', 1).exec(), STEPS),
+    'agentrt, RedisStore': (round) => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
+      const loop = runtimeLoop(store, STEPS, `bench-${round}`);
+      return async () => { await loop(); await store.close(); };
+    },
+    'agentrt, killFlagMaxAgeMs': (round) => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix, killFlagMaxAgeMs: 20 });
+      const loop = runtimeLoop(store, STEPS, `bench-kfm-${round}`);
+      return async () => { await loop(); await store.close(); };
+    },
+  }, STEPS);
+  const bare = result['bare (one MULTI/EXEC)'];
+  const rt = result['agentrt, RedisStore'];
+  for (const r of Object.values(result)) r.bytes = NaN; // the server writes (AOF), not this process
+  report(`Redis (loopback), ${STEPS} steps × ${ROUNDS} rounds`, result, [{ what: 'Redis: durable step time vs bare (wall)', value: rt.wall / bare.wall, limit: 3 }]);
+  console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; opt-in killFlagMaxAgeMs: 20 — kill checks answered from the writes' round trips: ${(result['agentrt, killFlagMaxAgeMs'].wall / bare.wall).toFixed(2)}×, not the default)`);
+  // Store-only replay (informational): the recorded calls against one MULTI/EXEC per step.
+  const calls = await recordStoreCalls(STEPS);
+  const messages = stepMessages(calls);
+  const replayed = await compare({
+    'bare MULTI/EXECs': (round) => async () => { for (let i = 0; i < STEPS; i++) await redis.multi().rpush(`${prefix}replay-bare-${round}`, messages[i]).hincrby(`${prefix}replay-run-${round}`, 'steps', 1).exec(); },
+    'RedisStore calls': (round) => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: `${prefix}replay-${round}:` });
+      return async () => { await replay(store, calls)(); await store.close(); };
+    },
+  }, STEPS);
+  for (const r of Object.values(replayed)) r.bytes = NaN;
+  report(`store-only replay, Redis, ${STEPS} steps — ${(replayed['RedisStore calls'].wall / replayed['bare MULTI/EXECs'].wall).toFixed(2)}× time (informational)`, replayed, []);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
 }
-console.log(`redis (${STEPS} steps): bare ${bare.toFixed(1)} µs/step · agentrt ${rt.toFixed(1)} µs/step · ratio ${(rt / bare).toFixed(1)}×`);
-console.log(`  bytes written per step: ${flat(bytes)}`);
-await store.close();
-const keys = await redis.keys(`${prefix}*`);
-if (keys.length) await redis.del(...keys);
-redis.disconnect();
 
-}
-
-// PostgreSQL: with the server's durable default (synchronous_commit=on, one WAL flush per commit)
-// and with synchronous_commit=off (the WAL is flushed in the background).
+// PostgreSQL (no issue-15 target; reported for comparison): synchronous_commit on (the server's
+// durable default) and off; the bare loop is one INSERT per step on the same connection settings.
 for (const synchronousCommit of only('postgres') ? ['off', 'on'] : []) {
-  const steps = synchronousCommit === 'on' ? Math.min(STEPS, 2_000) : STEPS;
+  const steps = synchronousCommit === 'on' ? Math.min(STEPS, 500) : STEPS;
   const schema = `agentrt_bench_${process.pid}_${synchronousCommit}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
   await admin.query(`SET synchronous_commit = ${synchronousCommit}`);
   await admin.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".bare (run_id text, step_index integer, data text, PRIMARY KEY (run_id, step_index))`);
-  const bare = await bareLoop((i, data) => admin.query(`INSERT INTO "${schema}".bare VALUES ($1, $2, $3)`, ['bare', i, data]), steps);
   const store = new PostgresStore({ url: DATABASE_URL, schema, synchronousCommit });
-  // On-disk bytes of the run's tables (heap, TOAST, indexes) at a few steps: the growth per step between them.
-  const disk = [];
-  const size = async () => Number((await admin.query(
-    `SELECT sum(pg_total_relation_size(c.oid))::bigint AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE 'agentrt\\_%'`, [schema])).rows[0].n);
-  const marks = new Set([Math.floor(steps / 10), Math.floor(steps / 2), steps - 1]);
-  // Time per step of the first and the last 10 % of the run (excluding the size probes).
-  const tenth = Math.floor(steps / 10);
-  const clock = new Map();
-  const rt = await runtimeLoop(store, steps, 'bench', [{
-    onStepEnd: async (step) => {
-      if ([0, tenth, steps - tenth - 1, steps - 1].includes(step.stepIndex)) clock.set(step.stepIndex, process.hrtime.bigint());
-      if (marks.has(step.stepIndex)) disk.push([step.stepIndex, await size()]);
-    },
-  }]);
-  const firstTenth = Number(clock.get(tenth) - clock.get(0)) / 1000 / tenth;
-  const lastTenth = Number(clock.get(steps - 1) - clock.get(steps - tenth - 1)) / 1000 / tenth;
-  const bytes = [];
-  for (const i of pick(steps)) {
-    const step = (await admin.query(`SELECT length(data) AS n FROM "${schema}".agentrt_steps WHERE run_id = 'bench' AND step_index = $1`, [i])).rows[0].n;
-    const events = (await admin.query(`SELECT coalesce(sum(length(data)), 0)::int AS n FROM "${schema}".agentrt_events WHERE run_id = 'bench' AND (data::json->>'stepIndex')::int = $1`, [i])).rows[0].n;
-    bytes.push([i, step + events]);
-  }
-  console.log(`postgres (synchronous_commit=${synchronousCommit}, ${steps} steps): bare ${bare.toFixed(1)} µs/step · agentrt ${rt.toFixed(1)} µs/step · ratio ${(rt / bare).toFixed(1)}×`);
-  console.log(`  bytes written per step: ${flat(bytes)}`);
-  const growth = disk.slice(1).map(([i, n], k) => `steps ${disk[k][0]}→${i}: ${Math.round((n - disk[k][1]) / (i - disk[k][0]))} B/step`);
-  console.log(`  on disk (tables + indexes + TOAST): ${growth.join(' · ')}`);
-  console.log(`  time per step: first 10 % ${firstTenth.toFixed(0)} µs · last 10 % ${lastTenth.toFixed(0)} µs (last/first ${(lastTenth / firstTenth).toFixed(2)})`);
+  const result = await compare({
+    'bare (one INSERT)': (round) => bareLoop((i, data) => admin.query(`INSERT INTO "${schema}".bare VALUES ($1, $2, $3)`, [`bare-${round}`, i, data]), steps),
+    'agentrt, PostgresStore': (round) => runtimeLoop(store, steps, `bench-${round}`),
+  }, steps);
+  for (const r of Object.values(result)) r.bytes = NaN;
+  const ratio = result['agentrt, PostgresStore'].wall / result['bare (one INSERT)'].wall;
+  report(`PostgreSQL (loopback), synchronous_commit=${synchronousCommit}, ${steps} steps × ${ROUNDS} rounds — ratio ${ratio.toFixed(2)}× (no target)`, result, []);
   await store.close();
   await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
   await admin.end();
 }
+
+console.log(`\nverdicts (issue 15, durable step)\n${verdicts.map((v) => `  ${v}`).join('\n')}`);

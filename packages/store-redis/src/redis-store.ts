@@ -3,6 +3,7 @@ import {
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as scripts from './scripts.js';
 
@@ -19,6 +20,15 @@ export interface RedisStoreOptions {
    * `refuse` (default) fails every operation with `store_unavailable`; `warn` logs once and continues.
    */
   readonly evictionPolicy?: 'refuse' | 'warn';
+  /**
+   * Opt-in, default 0 (off): the kill flags of a run are read in the same round trip as its
+   * decision and step writes, and `getKillFlag` answers from that read while it is younger than
+   * this many ms, the kill subscription is up, and no kill was published since. It saves the two
+   * round trips per step that the checks before each model and tool call otherwise cost; the
+   * price is that a flag set within that age (plus the push latency) is seen by the push — which
+   * aborts the call that started meanwhile — instead of before the call. 0 reads on every check.
+   */
+  readonly killFlagMaxAgeMs?: number;
 }
 
 type RunHash = Record<string, string>;
@@ -52,6 +62,18 @@ export class RedisStore implements StateStore {
   private closed = false;
   /** Blobs this store wrote or confirmed (`runId\0sha256`), so a commit repeating an image sends its hash, not its bytes. Bounded. */
   private readonly storedBlobs = new Set<string>();
+  /**
+   * Results of idempotent and pure tool calls, per run, accepted but not yet sent. They are sent
+   * ahead of the run's next write, in the same pipeline (normally the step commit: one round trip
+   * for both), so the server applies them in call order: a crash loses a suffix only, and a lost
+   * result of such a call means it runs again with the same idempotency key — which is what
+   * declaring it `idempotent` (or pure) allows. Results of `non-idempotent` calls are never deferred.
+   */
+  /** Kill flags read with a write of the run (`killFlagMaxAgeMs`): the flag, and when it was read. */
+  private readonly killSeen = new Map<string, { flag: KillFlag | undefined; at: number }>();
+  /** The kill subscription is established (set after SUBSCRIBE and the replay; cleared when the connection drops). */
+  private killsSubscribed = false;
+  private readonly deferred = new Map<string, { input: Parameters<StateStore['recordToolResult']>[0]; lease: Lease | undefined }[]>();
 
   constructor(options: RedisStoreOptions = {}) {
     this.options = options;
@@ -106,8 +128,69 @@ export class RedisStore implements StateStore {
     }
   }
 
+  /** EVALSHA (the script body is sent once per server, not with every call); EVAL when the server lacks it (`NOSCRIPT`: nothing ran). */
   private eval(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return this.redis.eval(script, keys.length, ...keys, ...args.map(String));
+    const argv = args.map(String);
+    return this.redis.evalsha(scriptSha(script), keys.length, ...keys, ...argv).catch((error: unknown) => {
+      if (!/NOSCRIPT/.test(String((error as Error)?.message))) throw error;
+      return this.redis.eval(script, keys.length, ...keys, ...argv);
+    });
+  }
+
+  /**
+   * Sends the run's deferred tool results (see `deferred`) without waiting: called right before a
+   * write of the run, so both leave in one pipeline and the server applies them in that order.
+   * Their failures are not the write's: a result that did not land is one a crash would have lost.
+   */
+  private sendDeferred(runId: string): Promise<unknown> | undefined {
+    const list = this.deferred.get(runId);
+    if (!list) return undefined;
+    this.deferred.delete(runId);
+    return Promise.allSettled(list.map(({ input, lease }) => this.putResult(input, lease, null)));
+  }
+
+  /** HSETNX of a completed ledger entry: a completion, once recorded, is never overwritten. */
+  private putResult(input: Parameters<StateStore['recordToolResult']>[0], lease: Lease | undefined, intent: string | null): Promise<unknown> {
+    const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
+    const entry: ToolLedgerEntry = {
+      runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
+      argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
+      result: input.result, startedAt, completedAt: input.completedAt,
+    };
+    const blobs = new Map<string, string>();
+    const json = encodeWithBlobs(entry, blobs);
+    const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
+    return this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
+  }
+
+  /**
+   * A write of one run, preceded in the same pipeline by its deferred results (and, with
+   * `killFlagMaxAgeMs` and `readKills`, followed in it by a read of the run's kill flags).
+   */
+  private async runWrite<T>(operation: string, runId: string, fn: () => Promise<T>, readKills = false): Promise<T> {
+    return this.run(operation, async () => {
+      const deferred = this.sendDeferred(runId);
+      const written = fn();
+      const kills = readKills && (this.options.killFlagMaxAgeMs ?? 0) > 0 && this.killsSubscribed ? this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE) : undefined;
+      const result = await written;
+      await deferred;
+      if (kills) {
+        const version = this.killVersion;
+        const [own, all] = await kills.catch(() => [null, null]);
+        const json = own ?? all;
+        // A kill published while the read was on its way may be newer than what it returned.
+        if (version === this.killVersion) this.killSeen.set(runId, { flag: json ? decodeStored<KillFlag>(json, 'kill flag') : undefined, at: performance.now() });
+      }
+      return result;
+    });
+  }
+
+  /** Bumped by every kill this store publishes, hears of or clears: reads older than that are stale. */
+  private killVersion = 0;
+
+  private forgetKills(): void {
+    this.killVersion++;
+    this.killSeen.clear();
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -157,13 +240,13 @@ export class RedisStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
-    await this.run('saveDecision', () =>
+    await this.runWrite('saveDecision', input.runId, () =>
       this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId)], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString()]),
-    );
+    true);
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
-    await this.run('commitStep', async () => {
+    await this.runWrite('commitStep', input.runId, async () => {
       const blobs = new Map<string, string>();
       const json = encodeWithBlobs(input.step, blobs);
       const head = [
@@ -174,7 +257,7 @@ export class RedisStore implements StateStore {
       const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId)];
       // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
       await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [refusedCount(input.step.toolCallsRefused)]);
-    });
+    }, true);
   }
 
   /**
@@ -208,7 +291,7 @@ export class RedisStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
-    await this.run('updateRun', () =>
+    await this.runWrite('updateRun', input.runId, () =>
       this.eval(
         scripts.UPDATE_RUN,
         [this.key('run', input.runId), this.key('events', input.runId)],
@@ -218,7 +301,7 @@ export class RedisStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
-    return this.run('finishRun', async () => {
+    return this.runWrite('finishRun', input.runId, async () => {
       const reply = (await this.eval(
         scripts.FINISH_RUN,
         [this.key('run', input.runId), this.key('events', input.runId)],
@@ -233,7 +316,7 @@ export class RedisStore implements StateStore {
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.run('appendEvents', () => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId)], [...fence(options.lease), ...eventArgs(events)]));
+    await this.runWrite('appendEvents', runId, () => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId)], [...fence(options.lease), ...eventArgs(events)]));
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
@@ -247,31 +330,31 @@ export class RedisStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
-    await this.run('recordToolIntent', () =>
+    await this.runWrite('recordToolIntent', entry.runId, () =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId)], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0]),
     );
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
-    await this.run('recordToolResult', async () => {
-      // Only non-idempotent calls record an intent; skip the round trip for the others.
-      const intent = input.sideEffects === 'non-idempotent' ? await this.redis.hget(this.key('ledger', input.runId), input.toolCallId) : null;
-      const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
-      const entry: ToolLedgerEntry = {
-        runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
-        argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
-        result: input.result, startedAt, completedAt: input.completedAt,
-      };
-      // HSETNX: a completion, once recorded, is never overwritten.
-      const blobs = new Map<string, string>();
-      const json = encodeWithBlobs(entry, blobs);
-      const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
-      await this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(options.lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
+    if (input.sideEffects !== 'non-idempotent') {
+      // Deferred to the run's next write (normally the step commit): see `deferred`.
+      if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');
+      const list = this.deferred.get(input.runId) ?? [];
+      if (list.some((d) => d.input.toolCallId === input.toolCallId)) return;
+      list.push({ input, lease: options.lease });
+      this.deferred.set(input.runId, list);
+      if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId));
+      return;
+    }
+    await this.runWrite('recordToolResult', input.runId, async () => {
+      const intent = await this.redis.hget(this.key('ledger', input.runId), input.toolCallId);
+      await this.putResult(input, options.lease, intent);
     });
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     return this.run('getToolLedger', async () => {
+      await this.sendDeferred(runId); // read your writes
       const [intents, done] = await Promise.all([this.redis.hgetall(this.key('ledger', runId)), this.redis.hgetall(this.key('ledger-done', runId))]);
       const merged = new Map<string, ToolLedgerEntry>();
       for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
@@ -285,6 +368,7 @@ export class RedisStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    this.forgetKills();
     await this.run('setKillFlag', async () => {
       const json = encodeStored(flag);
       await this.redis.multi().hset(this.key('kill'), flag.scope, json).publish(this.key('kill'), json).exec();
@@ -292,10 +376,16 @@ export class RedisStore implements StateStore {
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    this.forgetKills();
     await this.run('clearKillFlag', () => this.redis.hdel(this.key('kill'), scope));
   }
 
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    const seen = this.killSeen.get(runId);
+    if (seen) {
+      this.killSeen.delete(runId); // answers one check at most
+      if (this.killsSubscribed && performance.now() - seen.at <= (this.options.killFlagMaxAgeMs ?? 0)) return seen.flag;
+    }
     return this.run('getKillFlag', async () => {
       const [own, all] = await this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE);
       const json = own ?? all;
@@ -309,6 +399,7 @@ export class RedisStore implements StateStore {
       const subscriber = this.redis.duplicate({ lazyConnect: false });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, message: string) => {
+        this.forgetKills();
         let flag: KillFlag;
         try {
           flag = decodeStored<KillFlag>(message, 'kill flag');
@@ -321,8 +412,12 @@ export class RedisStore implements StateStore {
       // first SUBSCRIBE) is never delivered. Each time the subscription is (re)established, the
       // flags already set are read back and handed to the listeners, so an in-flight call of a
       // killed run is still aborted once the connection is back.
-      subscriber.on('ready', () => void this.replayKills());
-      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills(), () => undefined);
+      subscriber.on('ready', () => void this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')));
+      for (const down of ['close', 'reconnecting', 'end']) subscriber.on(down, () => {
+        this.killsSubscribed = false;
+        this.forgetKills();
+      });
+      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')), () => undefined);
       this.subscriber = subscriber;
     }
     return () => this.listeners.delete(listener);
@@ -398,6 +493,8 @@ export class RedisStore implements StateStore {
   /** Closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // Results still deferred are sent (best effort: a failure here is like a crash before them).
+    await Promise.all([...this.deferred.keys()].map((runId) => this.sendDeferred(runId))).catch(() => undefined);
     this.closed = true;
     this.listeners.clear();
     await Promise.all([this.redis, this.subscriber].map(async (client) => {
@@ -410,6 +507,17 @@ export class RedisStore implements StateStore {
       }
     }));
   }
+}
+
+const shas = new Map<string, string>();
+/** SHA1 of a script body, as `EVALSHA` names it (computed once per script). */
+function scriptSha(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }
 
 const fence = (lease: Lease | undefined): [string, string] => (lease ? [lease.owner, String(lease.epoch)] : ['', '']);

@@ -71,11 +71,14 @@ describe('RedisStore with images and files', () => {
     await store.createRun({ runId, input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data }] }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: new Date().toISOString() });
     const redis = (store as unknown as { redis: Redis }).redis;
     const sent: number[] = [];
-    const original = redis.eval.bind(redis) as (...args: unknown[]) => Promise<unknown>;
-    const spy = vi.spyOn(redis, 'eval').mockImplementation(((...args: unknown[]) => {
-      sent.push(args.reduce<number>((sum, arg) => sum + String(arg).length, 0));
-      return original(...args);
-    }) as never);
+    // Scripts go as EVALSHA (EVAL only when the server lacks the script): count the arguments of both, not the script body.
+    const spies = (['eval', 'evalsha'] as const).map((command) => {
+      const original = redis[command].bind(redis) as (...args: unknown[]) => Promise<unknown>;
+      return vi.spyOn(redis, command).mockImplementation(((...args: unknown[]) => {
+        sent.push(args.slice(1).reduce<number>((sum, arg) => sum + String(arg).length, 0));
+        return original(...args);
+      }) as never);
+    });
     const step = (stepIndex: number) => ({
       runId, stepIndex, usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, toolCalls: 1, finishReason: 'tool_calls' as const,
       startedAt: new Date().toISOString(), endedAt: new Date().toISOString(),
@@ -92,7 +95,7 @@ describe('RedisStore with images and files', () => {
     expect(Math.max(...sent.slice(-2))).toBeGreaterThan(data.length);
     expect(await admin.hget(`${keyPrefix}blobs:${runId}`, Object.keys(await admin.hgetall(`${keyPrefix}blobs:${runId}`))[0]!)).toBe(data);
     admin.disconnect();
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
     expect((await store.loadSteps(runId)).map((s) => s.messages[1])).toEqual([step(0).messages[1], step(1).messages[1]]);
     expect((await store.getRun(runId))?.input[0]).toEqual({ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data }] });
     await store.close();

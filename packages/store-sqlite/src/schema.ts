@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type Database from 'better-sqlite3';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Migrations, index = version reached. Append only: never edit a released step,
@@ -72,6 +72,16 @@ const MIGRATIONS: readonly string[] = [
   // earlier versions read 0: they counted every call, refused or not, in tool_calls).
   `
   ALTER TABLE agentrt_runs ADD COLUMN tool_calls_refused INTEGER NOT NULL DEFAULT 0;
+  `,
+  // v4: a committed step is one row. The events committed with it are one JSON array in the step
+  // row (`events`, the seq of the last one in `last_seq`), and the results of its idempotent and
+  // pure tool calls, when they were still unwritten at the commit, are in `ledger`. Events written
+  // outside a step commit (run start/finish, pauses) stay one row each in agentrt_events, as do the
+  // events and ledger rows of earlier versions: nothing is moved, readers merge both.
+  `
+  ALTER TABLE agentrt_steps ADD COLUMN events TEXT;
+  ALTER TABLE agentrt_steps ADD COLUMN last_seq INTEGER;
+  ALTER TABLE agentrt_steps ADD COLUMN ledger TEXT;
   `,
 ];
 

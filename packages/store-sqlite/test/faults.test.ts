@@ -104,7 +104,8 @@ describe('SqliteStore under faults', () => {
     const result = await runtime.run({ input: 'go', runId: 'to-corrupt' });
     const db = new Database(path);
     db.prepare("UPDATE agentrt_steps SET data = '{\"v\":1,\"stepIndex\":' WHERE run_id = 'to-corrupt' AND step_index = 0").run();
-    db.prepare("UPDATE agentrt_events SET data = '{\"v\":7,\"type\":\"run_started\"}' WHERE run_id = 'to-corrupt' AND seq = 1").run();
+    // Schema 4 keeps a step's events in its row; the run's last events (run_finished) are rows of their own.
+    db.prepare("UPDATE agentrt_steps SET events = '{\"v\":7,\"events\":[]}' WHERE run_id = 'to-corrupt' AND step_index = 1").run();
     db.prepare("UPDATE agentrt_runs SET result = '{\"v\":1,\"__proto__\":{\"polluted\":true},\"stopReason\":\"final_answer\"}' WHERE run_id = 'to-corrupt'").run();
     db.close();
     await expect(store.loadSteps('to-corrupt')).rejects.toMatchObject({ code: 'state_corrupt' });

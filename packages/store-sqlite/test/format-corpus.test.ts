@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineTool, verifyAuditEvents } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
+import Database from 'better-sqlite3';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -130,4 +131,66 @@ describe('persisted format corpus: schema v3 (toolCallsRefused, the finalize rec
     await assertRunInvariants({ store, runId: 'v3-finalize-crashed', result: done });
     await store.close();
   });
+});
+
+describe('persisted format corpus: schema v4 (a step row holds its events and its calls\' results)', () => {
+  const put = defineTool({ name: 'put', description: 'stores a value', input: z.object({ i: z.number() }), sideEffects: 'idempotent', execute: ({ i }) => `stored ${i}` });
+  const payV4 = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
+
+  it('reads a completed run: steps, contiguous hash-chained events, the ledger kept in step rows', async () => {
+    const store = new SqliteStore({ path: fixture('v4.db') });
+    const run = (await store.getRun('v4-completed'))!;
+    expect(run).toMatchObject({ status: 'completed', idempotencyKey: 'v4-key', stepCount: 3, lastEventSeq: 20, result: { stopReason: 'final_answer', output: 'stored three values' } });
+    const events = await store.listEvents('v4-completed');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(verifyAuditEvents(events)).toMatchObject({ ok: true, hashChained: true });
+    expect((await store.getToolLedger('v4-completed')).map((e) => [e.toolCallId, e.stepIndex, e.status, e.result?.content])).toEqual([
+      ['v4-c1', 0, 'completed', 'stored 1'], ['v4-c2', 1, 'completed', 'stored 2'], ['v4-c3', 1, 'completed', 'stored 3'],
+    ]);
+    await assertRunInvariants({ store, runId: 'v4-completed', result: run.result! });
+    await store.close();
+  });
+
+  it('resumes a paused run and finishes it', async () => {
+    const store = new SqliteStore({ path: fixture('v4.db') });
+    const model = new ScriptedModel([ScriptedModel.answer('stored and paid')]);
+    const done = await createRuntime({ model, tools: [put, payV4], store }).resume('v4-paused', { approvals: { 'v4-p1': 'approve' } });
+    expect(done).toMatchObject({ stopReason: 'final_answer', output: 'stored and paid' });
+    await assertRunInvariants({ store, runId: 'v4-paused', result: done });
+    await store.close();
+  });
+});
+
+describe('migration to schema v4 from every earlier version', () => {
+  const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
+  const payAny = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
+
+  for (const file of ['v1.db', 'v2.db', 'v3.db']) {
+    it(`${file}: opens at schema 4, old events stay readable, new runs and resumed runs mix both layouts`, async () => {
+      const path = fixture(file);
+      const store = new SqliteStore({ path });
+      const db = new Database(path, { readonly: true });
+      expect(db.prepare("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").pluck().get()).toBe('4');
+      db.close();
+      for (const record of await store.listRuns()) {
+        const events = await store.listEvents(record.runId);
+        expect(events.map((e) => e.seq)).toEqual(Array.from({ length: record.lastEventSeq }, (_, i) => i + 1));
+        expect(verifyAuditEvents(events).ok).toBe(true);
+      }
+      // A paused run of the old version resumes: its old event rows and the new step rows form one contiguous log.
+      if (file === 'v3.db') {
+        const model = new ScriptedModel([ScriptedModel.answer('paid, ticked once, one tick refused')]);
+        const done = await createRuntime({ model, tools: [tick, payAny], store, limits: { maxToolCalls: 3, finalize: true } }).resume('v3-paused', { approvals: { 'v3-p1': 'approve' } });
+        const events = await store.listEvents('v3-paused');
+        expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+        for (const afterSeq of [0, 1, 5, events.length - 3, events.length]) {
+          expect(await store.listEvents('v3-paused', { afterSeq, limit: 4 })).toEqual(events.slice(afterSeq, afterSeq + 4));
+        }
+        await assertRunInvariants({ store, runId: 'v3-paused', result: done });
+      }
+      const fresh = await createRuntime({ model: new ScriptedModel([ScriptedModel.call('tick', { i: 2 }), ScriptedModel.answer('fresh')]), tools: [tick], store }).run({ input: 'new run', runId: `${file}-new` });
+      await assertRunInvariants({ store, runId: fresh.runId, result: fresh });
+      await store.close();
+    });
+  }
 });

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime, defineTool, KILL_ALL_SCOPE, type StoredRunEvent } from '@agentrt/core';
+import { SqliteStore } from '@agentrt/store-sqlite';
+import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const dir = mkdtempSync(join(tmpdir(), 'agentrt-sqlite-durable-'));
+let n = 0;
+const fresh = () => join(dir, `d-${++n}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const now = () => new Date().toISOString();
+const newRun = (runId: string) => ({ runId, input: [{ role: 'user' as const, content: 'go' }], inputFingerprint: 'i', toolsFingerprint: 't', createdAt: now() });
+const usage = { inputTokens: 1, outputTokens: 1, costUsd: 0 };
+const step = (runId: string, stepIndex: number, callId: string) => ({
+  runId, stepIndex, usage, toolCalls: 1, finishReason: 'tool_calls' as const, startedAt: now(), endedAt: now(),
+  messages: [
+    { role: 'assistant' as const, content: '', toolCalls: [{ id: callId, name: 'put', args: {} }] },
+    { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
+  ],
+});
+const result = (runId: string, callId: string, stepIndex: number, sideEffects: 'idempotent' | 'non-idempotent' | 'none') => ({
+  runId, toolCallId: callId, stepIndex, name: 'put', argsFingerprint: 'fp', sideEffects, completedAt: now(),
+  result: { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
+});
+const events = (from: number, count: number, stepIndex: number): StoredRunEvent[] =>
+  Array.from({ length: count }, (_, i) => ({ seq: from + i, at: now(), runId: 'x', type: 'tool_log', stepIndex, toolCallId: 'c', name: 'put', level: 'info', message: `e${from + i}` }) as unknown as StoredRunEvent);
+
+describe('SqliteStore durable path (schema 4)', () => {
+  it('sees a kill flag set or cleared through another connection on the next read after a cached one', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    expect(await a.getKillFlag('r1')).toBeUndefined();
+    expect(await a.getKillFlag('r1')).toBeUndefined(); // answered from the cache
+    await b.setKillFlag({ scope: 'r1', reason: 'stop from b', at: now() });
+    expect((await a.getKillFlag('r1'))?.reason).toBe('stop from b');
+    await b.setKillFlag({ scope: KILL_ALL_SCOPE, reason: 'incident', at: now() });
+    expect((await a.getKillFlag('r2'))?.reason).toBe('incident');
+    await b.clearKillFlag();
+    await b.clearKillFlag('r1');
+    expect(await a.getKillFlag('r1')).toBeUndefined();
+    expect(await a.getKillFlag('r2')).toBeUndefined();
+    // Its own writes invalidate the cache too.
+    await a.setKillFlag({ scope: 'r2', reason: 'stop from a', at: now() });
+    expect((await a.getKillFlag('r2'))?.reason).toBe('stop from a');
+    expect((await b.getKillFlag('r2'))?.reason).toBe('stop from a');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('writes an idempotent result with the step commit, visible to another connection once committed', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.createRun(newRun('r'));
+    await a.recordToolResult(result('r', 'c0', 0, 'idempotent'));
+    expect(await b.getToolLedger('r')).toEqual([]); // not written yet: a crash now re-runs the call with the same key
+    await a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: events(1, 3, 0), usageDelta: usage });
+    expect((await b.getToolLedger('r')).map((e) => [e.toolCallId, e.status, e.result?.content])).toEqual([['c0', 'completed', 'put 0']]);
+    expect((await b.getToolLedger('r', { stepIndex: 0 }))).toHaveLength(1);
+    expect(await b.getToolLedger('r', { stepIndex: 1 })).toEqual([]);
+    // A non-idempotent result is written at once.
+    await a.recordToolIntent({ runId: 'r', toolCallId: 'p1', stepIndex: 1, name: 'pay', argsFingerprint: 'fp', sideEffects: 'non-idempotent', startedAt: now() });
+    await a.recordToolResult(result('r', 'p1', 1, 'non-idempotent'));
+    expect((await b.getToolLedger('r', { stepIndex: 1 })).map((e) => e.status)).toEqual(['completed']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('reads its own deferred results, never overwrites a completed one, and writes them ahead of any other write of the run', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.createRun(newRun('r'));
+    await a.recordToolResult(result('r', 'c0', 0, 'none'));
+    await a.recordToolResult({ ...result('r', 'c0', 0, 'none'), result: { role: 'tool', toolCallId: 'c0', name: 'put', content: 'second' } });
+    expect((await a.getToolLedger('r')).map((e) => e.result?.content)).toEqual(['put 0']);
+    await a.recordToolResult(result('r', 'c1', 0, 'idempotent'));
+    await a.appendEvents('r', events(1, 1, 0));
+    expect((await b.getToolLedger('r')).map((e) => e.toolCallId)).toEqual(['c0', 'c1']);
+    await a.recordToolResult(result('r', 'c2', 0, 'idempotent'));
+    await a.close(); // close writes what is left
+    expect((await b.getToolLedger('r')).map((e) => e.toolCallId)).toEqual(['c0', 'c1', 'c2']);
+    await b.close();
+  });
+
+  it('drops deferred results whose lease was lost instead of writing them (fencing)', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    await a.createRun(newRun('r'));
+    const lease = (await a.acquireLease({ runId: 'r', owner: 'w1', ttlMs: 1 }))!;
+    await a.recordToolResult(result('r', 'c0', 0, 'idempotent'), { lease });
+    await expect.poll(async () => (await a.acquireLease({ runId: 'r', owner: 'w2', ttlMs: 60_000 }))?.owner).toBe('w2');
+    await expect(a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: [], usageDelta: usage, lease })).rejects.toMatchObject({ code: 'lease_lost' });
+    expect(await a.getToolLedger('r')).toEqual([]);
+    await a.close();
+  });
+
+  it('pages through events kept in step rows and in rows of their own: contiguous, any afterSeq and limit', async () => {
+    const store = new SqliteStore({ path: fresh() });
+    await store.createRun(newRun('r'));
+    let seq = 1;
+    await store.appendEvents('r', events(seq, 2, 0));
+    seq += 2;
+    for (let i = 0; i < 12; i++) {
+      const count = i % 3; // steps with 0, 1 and 2 events
+      await store.commitStep({ runId: 'r', step: step('r', i, `c${i}`), events: events(seq, count, i), usageDelta: usage });
+      seq += count;
+      if (i % 4 === 0) {
+        await store.appendEvents('r', events(seq, 1, i));
+        seq += 1;
+      }
+    }
+    const all = await store.listEvents('r');
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: seq - 1 }, (_, i) => i + 1));
+    expect((await store.getRun('r'))?.lastEventSeq).toBe(seq - 1);
+    for (let after = 0; after <= all.length; after++) {
+      for (const limit of [1, 2, 5]) expect(await store.listEvents('r', { afterSeq: after, limit })).toEqual(all.slice(after, after + limit));
+      expect(await store.listEvents('r', { afterSeq: after })).toEqual(all.slice(after));
+    }
+    await expect(store.commitStep({ runId: 'r', step: step('r', 12, 'c12'), events: events(seq + 1, 1, 12), usageDelta: usage })).rejects.toMatchObject({ code: 'run_conflict' });
+    await store.close();
+  });
+
+  it('runs effectful steps end to end: results replayed from step rows, events and invariants intact', async () => {
+    const store = new SqliteStore({ path: fresh() });
+    const put = defineTool({ name: 'put', description: 'stores', input: z.object({ i: z.number() }), sideEffects: 'idempotent', execute: ({ i }) => `stored ${i}` });
+    const model = new ScriptedModel([ScriptedModel.call('put', { i: 1 }), ScriptedModel.parallel([{ name: 'put', args: { i: 2 } }, { name: 'put', args: { i: 3 } }]), ScriptedModel.answer('done')]);
+    const done = await createRuntime({ model, tools: [put], store, audit: { hashChain: true } }).run({ input: 'go', runId: 'e2e' });
+    expect(done.stopReason).toBe('final_answer');
+    expect((await store.getToolLedger('e2e')).map((e) => e.result?.content)).toEqual(['stored 1', 'stored 2', 'stored 3']);
+    await assertRunInvariants({ store, runId: 'e2e', result: done });
+    await store.close();
+  });
+});

@@ -5,7 +5,7 @@ export const RUNTIMES = [
   { name: 'bare', label: 'bare `while` loop', peer: false, durable: true },
   { name: 'ai-sdk', label: 'AI SDK `generateText`', peer: true, durable: false, package: 'ai' },
   { name: 'openai-agents', label: 'OpenAI Agents JS', peer: true, durable: false, package: '@openai/agents' },
-  { name: 'langgraph', label: 'LangGraph.js + checkpointer', peer: true, durable: true, package: '@langchain/langgraph' },
+  { name: 'langgraph', label: 'LangGraph.js', peer: true, durable: true, package: '@langchain/langgraph' },
   { name: 'agentrt', label: 'agentrt', peer: false, durable: true },
 ];
 

@@ -140,7 +140,8 @@ const versions = {
 };
 const label = (runtime) => {
   if (runtime.name === 'agentrt') return `agentrt ${versions.agentrt} (MemoryStore · SqliteStore)`;
-  if (runtime.package) return `${runtime.label} ${versions[runtime.package]}${runtime.name === 'langgraph' ? ' (MemorySaver · SqliteSaver)' : ''}`;
+  if (runtime.name === 'langgraph') return `LangGraph.js ${versions[runtime.package]} + checkpointer (MemorySaver · SqliteSaver)`;
+  if (runtime.package) return `${runtime.label} ${versions[runtime.package]}`;
   return runtime.label;
 };
 const rows = selected.map((r) => `| ${label(r)} | ${cell(r, 'steps200', '')} | ${cell(r, 'steps1000', '')} | ${cell(r, 'concurrent', ' ms')} | ${cell(r, 'concurrent', ' MB', 'maxRssMB', false)} | ${r.durable ? cell(r, 'durable', ' µs') : '—'} | ${r.durable ? cell(r, 'durable', 'bytes', 'bytesPerStep') : '—'} |`);
@@ -174,6 +175,9 @@ console.log(markdown);
 if (options.write) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, document);
+  // Every cell's raw result, for a closer look (and to re-check the medians by hand).
+  mkdirSync(peersDir, { recursive: true });
+  writeFileSync(join(peersDir, 'last-run.json'), JSON.stringify({ startedAt, machine, loadStart, loadEnd, options, cells: Object.fromEntries(results) }, null, 2));
   log(`written to ${relative(root, target)}${fullSet ? '' : ' (a partial run never overwrites bench/peers/results.md)'}`);
 }
 if (errors.length) process.exitCode = 1;

@@ -45,7 +45,7 @@ function ensurePeers() {
   const stamp = join(peersDir, '.installed');
   const digest = hash.digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(join(peersDir, 'node_modules'))) return;
-  log(`installing peers into ${relative(root, peersDir)}/ (npm ci; better-sqlite3 may compile for a minute or more)…`);
+  log(`installing peers into ${relative(root, peersDir)}/ (npm ci; better-sqlite3 compiles from source: minutes on a busy machine)…`);
   mkdirSync(peersDir, { recursive: true });
   for (const file of manifests) cpSync(join(here, file), join(peersDir, file));
   const env = { ...process.env };

@@ -3,6 +3,7 @@ import { StoreError } from '../errors/store-error.js';
 import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
+import { isDeepFrozen, jsonCopy as copy } from '../util/json-copy.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
@@ -15,23 +16,6 @@ interface RunSlot {
   ledger: Map<string, ToolLedgerEntry>;
   lease: { owner: string; epoch: number; expiresAt: number } | undefined;
   epoch: number;
-}
-
-/** Deep copy of JSON-shaped data (what stores hold by contract); far cheaper than `structuredClone` for small records. */
-function copy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const child = (value as Record<string, unknown>)[key];
-    // `__proto__` as an own key is data (JSON from a model or a user): define it, never assign it (that would swap the prototype).
-    if (child !== undefined) {
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(child), enumerable: true, writable: true, configurable: true });
-      else out[key] = copy(child);
-    }
-  }
-  return out as T;
 }
 
 /**
@@ -288,6 +272,7 @@ export class MemoryStore implements StateStore {
   }
 
   private pushEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
-    for (const event of events) slot.events.push(copy(event));
+    // Events core emitted are deep-frozen already: nobody can change them, so they are kept as they are.
+    for (const event of events) slot.events.push(isDeepFrozen(event) ? event : copy(event));
   }
 }

@@ -185,12 +185,18 @@ export class ActiveRun {
    * in flight, so a kill set by another process is noticed meanwhile (see `killPollMs`). Costs
    * two counter updates when the store pushes kills, and one timer when it does not.
    */
-  async busy<T>(work: () => Promise<T>): Promise<T> {
-    if (this.callsInFlight++ === 0) this.callWatcher?.busy(this);
+  busy<T>(work: () => Promise<T>): Promise<T> {
+    // Set once before the drive: without a watcher there is nothing to tell (and no async hop to pay).
+    const watcher = this.callWatcher;
+    return watcher ? this.watched(watcher, work) : work();
+  }
+
+  private async watched<T>(watcher: CallWatcher, work: () => Promise<T>): Promise<T> {
+    if (this.callsInFlight++ === 0) watcher.busy(this);
     try {
       return await work();
     } finally {
-      if (--this.callsInFlight === 0) this.callWatcher?.idle(this);
+      if (--this.callsInFlight === 0) watcher.idle(this);
     }
   }
 

@@ -2,7 +2,7 @@ import type { RunEvent, RunEventInput, StoredRunEvent } from '../events.js';
 import type { Redactor } from '../governance/redactor.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
-import { deepFreeze, jsonCopy } from '../util/json-copy.js';
+import { deepFreeze, jsonCopy, markFrozenList } from '../util/json-copy.js';
 
 /** Event types whose fields are all runtime-generated (no model, tool or user text): nothing to redact. */
 const RUNTIME_ONLY = new Set<string>(['step_started', 'model_request', 'step_finished']);
@@ -17,7 +17,8 @@ export type EventListener = (event: RunEvent) => void;
 export class EventLog {
   private seq: number;
   private hash: string | undefined;
-  private pending: StoredRunEvent[] = [];
+  /** Deep-frozen events only: marked, so the memory store keeps them without copying. */
+  private pending: StoredRunEvent[] = markFrozenList([]);
 
   constructor(
     private readonly runId: string,
@@ -68,7 +69,7 @@ export class EventLog {
 
   /** Call after a successful write of the first `count` unwritten events. */
   markWritten(count: number): void {
-    this.pending = this.pending.slice(count);
+    this.pending = markFrozenList(this.pending.slice(count));
   }
 }
 

@@ -4,7 +4,7 @@ import { StoreError } from '../errors/store-error.js';
 import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
-import { isDeepFrozen, jsonCopy as copy } from '../util/json-copy.js';
+import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
@@ -337,7 +337,8 @@ export class MemoryStore implements StateStore {
   }
 
   private pushEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
-    // Events core emitted are deep-frozen already: nobody can change them, so they are kept as they are.
-    for (const event of events) slot.events.push(isDeepFrozen(event) ? event : copy(event));
+    // Events core's own log emitted are deep-frozen already: nobody can change them, so they are kept as they are.
+    if (isFrozenList(events)) for (const event of events) slot.events.push(event);
+    else for (const event of events) slot.events.push(copy(event));
   }
 }

@@ -18,28 +18,25 @@ export function jsonCopy<T>(value: T): T {
   return out as T;
 }
 
-/** Values core deep-froze itself (events it emitted): nobody can change them, so holders may keep them without a copy. */
-const deepFrozen = new WeakSet<object>();
-
-/** Freezes a fresh, acyclic value and everything in it, and remembers it as deep-frozen. */
+/** Freezes a fresh, acyclic value and everything in it. */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    freezeAll(value);
-    deepFrozen.add(value);
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
   }
   return value;
 }
 
-function freezeAll(value: object): void {
-  if (Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key];
-    if (child !== null && typeof child === 'object') freezeAll(child);
-  }
+/** Lists core keeps of events it deep-froze itself (an EventLog's unwritten events). */
+const frozenLists = new WeakSet<readonly unknown[]>();
+
+/** Marks `list` as holding only values `deepFreeze` froze (and only ever such values, while it grows). */
+export function markFrozenList<T extends readonly unknown[]>(list: T): T {
+  frozenLists.add(list);
+  return list;
 }
 
-/** True for a value `deepFreeze` froze (in this copy of core): it and everything in it are immutable. */
-export function isDeepFrozen(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && deepFrozen.has(value);
+/** True for a list `markFrozenList` marked (in this copy of core): its elements cannot change, so holders may keep them without a copy. */
+export function isFrozenList(list: readonly unknown[]): boolean {
+  return frozenLists.has(list);
 }

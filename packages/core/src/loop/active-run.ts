@@ -13,7 +13,7 @@ import type { EventLog } from './event-log.js';
 import { parseToolArgs } from './tool-args.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { OutputMode } from './structured-output.js';
-import { messageUpperBound } from '../budget/token-estimator.js';
+import { messageUpperBound, messageUpperBoundOf } from '../budget/token-estimator.js';
 import type { StepRecord } from '../store/state-store.js';
 
 /** The parts a run is driven with. */
@@ -176,8 +176,10 @@ export class ActiveRun {
 
   /** Why the run's signal was aborted, if it was. */
   get abort(): RunAbort | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return this.controller.signal.aborted && reason instanceof RunAbort ? reason : undefined;
+    const signal = this.controller.signal;
+    if (!signal.aborted) return undefined;
+    const reason: unknown = signal.reason;
+    return reason instanceof RunAbort ? reason : undefined;
   }
 
   /**
@@ -211,7 +213,8 @@ export class ActiveRun {
   pushHistory(messages: readonly Message[]): void {
     for (const message of messages) {
       this.history.push(message);
-      this.historyUpperBound += messageUpperBound(message);
+      // Not cached per message: the incremental sum is what budgets read while the history is sent unchanged.
+      this.historyUpperBound += messageUpperBoundOf(message);
     }
   }
 

@@ -10,6 +10,8 @@ import {
   type ToolLedgerEntry, type WriteOptions,
 } from './state-store.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface RunSlot {
   run: RunRecord;
   steps: StepRecord[];
@@ -118,19 +120,19 @@ export class MemoryStore implements StateStore {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
     this.checkEvents(slot, input.events);
-    const { pendingStep: _dropped, ...rest } = slot.run;
     slot.steps.push(copy(input.step));
     this.pushEvents(slot, input.events);
-    slot.run = {
-      ...rest,
-      stepCount: slot.run.stepCount + 1,
-      toolCalls: slot.run.toolCalls + input.step.toolCalls,
-      toolCallsRefused: (slot.run.toolCallsRefused ?? 0) + (input.step.toolCallsRefused ?? 0),
-      usage: addUsage({ ...slot.run.usage }, input.usageDelta),
-      updatedAt: nowIso(),
-      lastEventSeq: slot.events.length,
-      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
-    };
+    // The record is this store's own (every read hands out a copy): updated in place, the hottest write of a run.
+    const run = slot.run as Mutable<RunRecord>;
+    if (run.pendingStep !== undefined) delete run.pendingStep;
+    run.stepCount = run.stepCount + 1;
+    run.toolCalls = run.toolCalls + input.step.toolCalls;
+    run.toolCallsRefused = (run.toolCallsRefused ?? 0) + (input.step.toolCallsRefused ?? 0);
+    addUsage(run.usage, input.usageDelta);
+    run.updatedAt = nowIso();
+    run.lastEventSeq = slot.events.length;
+    const hash = slot.events.at(-1)?.hash;
+    if (hash) run.lastEventHash = hash;
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {

@@ -41,6 +41,9 @@ interface Executable {
   readonly argsFingerprint: string;
 }
 
+/** The ledger of a step acted on for the first time: nothing recorded (never written to). */
+const NO_LEDGER: ReadonlyMap<string, ToolLedgerEntry> = new Map();
+
 const errorResult = (call: ToolCall, code: string, text: string): ToolMessage => ({
   role: 'tool', toolCallId: call.id, name: call.name, content: `${code}: ${text}`, isError: true, code,
 });
@@ -66,9 +69,13 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   const executables: Executable[] = [];
   let stop: ActOutcome['stop'];
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
-  const ledger = new Map<string, ToolLedgerEntry>();
   // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
-  if (options.fromStore) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
+  let ledger = NO_LEDGER;
+  if (options.fromStore) {
+    const loaded = new Map<string, ToolLedgerEntry>();
+    for (const entry of await store.getToolLedger(run.runId, { stepIndex })) loaded.set(entry.toolCallId, entry);
+    ledger = loaded;
+  }
 
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);
@@ -222,9 +229,15 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     executables.push({ index, call, tool, args: info.args, argsFingerprint });
   }
 
-  await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+  if (executables.length === 1) {
+    // One call (the common step): no lanes to set up.
+    const job = executables[0]!;
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
-  });
+  } else if (executables.length > 1) {
+    await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+      results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
+    });
+  }
   } catch (error) {
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
     failure = error;
@@ -317,6 +330,8 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let listening = false;
+  /** The tool's promise settled. */
+  let callDone = false;
   let resolveOutcome!: (outcome: ToolOutcome) => void;
   const outcomePromise = new Promise<ToolOutcome>((resolve) => {
     resolveOutcome = resolve;
@@ -342,13 +357,21 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   };
   const onRunAbort = () => stop(run.signal.reason, 'aborted');
   try {
-    const notices = toolNotices(run, stepIndex, call, () => stopReason !== undefined);
+    // The notice callbacks, like the signal, are made when the tool first reads them.
+    // Notices close when the call settles or is stopped, also those first read after that.
+    let notices: ReturnType<typeof toolNotices> | undefined;
+    const noticesOf = () => (notices ??= toolNotices(run, stepIndex, call, () => callDone || stopReason !== undefined));
     const ctx: ToolContext = Object.freeze({
       runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id),
       get signal() {
         return signalOf();
       },
-      progress: notices.progress, log: notices.log,
+      get progress() {
+        return noticesOf().progress;
+      },
+      get log() {
+        return noticesOf().log;
+      },
     });
     let promise: Promise<unknown>;
     try {
@@ -358,14 +381,14 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     }
     Promise.resolve(promise).then(
       (value) => {
-        notices.settle();
+        callDone = true;
         // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
         if (!stopReason && run.signal.aborted) onRunAbort();
         if (stopReason) return lateResult(run, call, stepIndex);
         settle({ ok: true, value });
       },
       (error: unknown) => {
-        notices.settle();
+        callDone = true;
         if (!stopReason && run.signal.aborted) onRunAbort();
         if (stopReason) return;
         settle({ ok: false, kind: 'thrown', error });
@@ -425,15 +448,11 @@ function typedCode(error: unknown): string | undefined {
  * The `progress` and `log` callbacks of one call: each becomes a persisted, redacted run event
  * while the call is in flight, at most `MAX_TOOL_NOTICES` per call; malformed notices are dropped.
  */
-function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, stopped: () => boolean): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']>; settle: () => void } {
+function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, closed: () => boolean): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']> } {
   let count = 0;
-  let settled = false;
-  const open = () => !settled && !stopped() && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
+  const open = () => !closed() && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
   const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
   return {
-    settle: () => {
-      settled = true;
-    },
     progress: (info) => {
       if (typeof info !== 'object' || info === null || !open()) return;
       const progress = finite(info.progress);

@@ -214,7 +214,14 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
       }
     },
     mayNeedApproval: approval !== false,
-    execute: async (args: unknown, ctx: ToolContext) => execute(args as z.output<S>, ctx),
+    // Always a promise (a throw becomes a rejection), without the extra ticks an async wrapper adds around a returned promise.
+    execute: (args: unknown, ctx: ToolContext): Promise<unknown> => {
+      try {
+        return Promise.resolve(execute(args as z.output<S>, ctx));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     ...(originalName !== undefined ? { originalName } : {}),
     ...(unsupportedContentHint ? { unsupportedContentHint } : {}),
   });

@@ -126,6 +126,11 @@ export function messageUpperBound(message: Message): number {
   return size;
 }
 
+/** `messageUpperBound` without the per-message cache (for a message counted once). */
+export function messageUpperBoundOf(message: Message): number {
+  return upperMessages.get(message) ?? messageSize(message, perByte);
+}
+
 /** Upper bound of tool specs or an output spec (their JSON's UTF-8 bytes), cached per object. */
 export function specUpperBound(value: object | undefined): number {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return 0;

@@ -67,6 +67,12 @@ const DETECTORS: readonly Detector[] = [
 ];
 
 /**
+ * The shortest text any built-in detector matches (`?sig=x`, `?key=x`: six characters; every other
+ * detector needs more). Keep it in sync with DETECTORS: `text()` skips shorter strings.
+ */
+const MIN_DETECTOR_MATCH = 6;
+
+/**
  * Cheap pre-check: a string that matches none of these fragments cannot match any detector
  * above (nor a PEM block), so the detectors run only on candidates. Keep it in sync with
  * DETECTORS (every detector must require at least one of these fragments).
@@ -128,6 +134,8 @@ function mask(text: string, spans: readonly (readonly [number, number])[], from 
 
 /** Deepest level `value()` copies; below it a value is replaced by a marker (no stack overflow on hostile nesting). */
 const MAX_VALUE_DEPTH = 200;
+/** Path levels `value()` tracks in an array before it switches to a WeakSet. */
+const SHALLOW_PATH = 16;
 
 /** Incremental redaction of streamed text (see `Redactor.textStream`). */
 export interface TextStreamRedaction {
@@ -177,7 +185,11 @@ export class Redactor {
     }
     // Longest first so a secret that contains another is removed whole.
     this.secrets.sort((a, b) => b.length - a.length);
+    this.shortest = Math.min(MIN_DETECTOR_MATCH, this.secrets.at(-1)?.length ?? MIN_DETECTOR_MATCH);
   }
+
+  /** Strings shorter than this cannot hold a secret (see `text`). */
+  private shortest = MIN_DETECTOR_MATCH;
 
   /** Length of the longest registered secret (streaming holds back at least that much). */
   get longestSecret(): number {
@@ -247,6 +259,8 @@ export class Redactor {
   /** Redacts a string. */
   text(input: string): string {
     if (typeof input !== 'string') return input;
+    // Shorter than every built-in detector's shortest match and every registered secret, and no user pattern: nothing to find.
+    if (input.length < this.shortest && this.patterns.length === 0) return input;
     const spans = this.spans(input);
     return spans.length === 0 ? input : mask(input, spans);
   }
@@ -258,15 +272,21 @@ export class Redactor {
    * proxies) `[unreadable]`.
    */
   value<T>(input: T): T {
-    const seen = new WeakSet<object>();
+    // The objects on the path from the root to the one being copied (a revisit is a cycle): the
+    // first levels in an array (no WeakSet to allocate for the small values events are made of),
+    // deeper ones in a WeakSet, so a check costs at most SHALLOW_PATH comparisons and one lookup.
+    const path: object[] = [];
+    let deep: WeakSet<object> | undefined;
     const walk = (v: unknown, secret: boolean, depth: number): unknown => {
       if (typeof v === 'string') return secret && v.length > 0 ? REDACTED : this.text(v);
       if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
       if (v === null || typeof v !== 'object') return v;
       if (depth > MAX_VALUE_DEPTH) return '[too deep]';
       try {
-        if (seen.has(v)) return '[circular]';
-        seen.add(v);
+        if (path.includes(v) || deep?.has(v)) return '[circular]';
+        const shallow = path.length < SHALLOW_PATH;
+        if (shallow) path.push(v);
+        else (deep ??= new WeakSet()).add(v);
         let out: unknown;
         if (Array.isArray(v)) out = v.map((item) => walk(item, secret, depth + 1));
         else if (v instanceof Error) out = { name: this.text(String(v.name)), message: secret ? REDACTED : this.text(String(v.message)) };
@@ -279,7 +299,8 @@ export class Redactor {
           }
           out = copy;
         }
-        seen.delete(v);
+        if (shallow) path.pop();
+        else deep!.delete(v);
         return out;
       } catch {
         return '[unreadable]';

@@ -41,6 +41,9 @@ interface Executable {
   readonly argsFingerprint: string;
 }
 
+/** The ledger of a step acted on for the first time: nothing recorded (never written to). */
+const NO_LEDGER: ReadonlyMap<string, ToolLedgerEntry> = new Map();
+
 const errorResult = (call: ToolCall, code: string, text: string): ToolMessage => ({
   role: 'tool', toolCallId: call.id, name: call.name, content: `${code}: ${text}`, isError: true, code,
 });
@@ -66,9 +69,13 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   const executables: Executable[] = [];
   let stop: ActOutcome['stop'];
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
-  const ledger = new Map<string, ToolLedgerEntry>();
   // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
-  if (options.fromStore) for (const entry of await store.getToolLedger(run.runId, { stepIndex })) ledger.set(entry.toolCallId, entry);
+  let ledger = NO_LEDGER;
+  if (options.fromStore) {
+    const loaded = new Map<string, ToolLedgerEntry>();
+    for (const entry of await store.getToolLedger(run.runId, { stepIndex })) loaded.set(entry.toolCallId, entry);
+    ledger = loaded;
+  }
 
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);
@@ -92,6 +99,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     await record(call, result, argsFingerprint, 'none');
   };
 
+  const needsFingerprint = durable || options.fromStore || run.approvals.size > 0;
   let failure: unknown;
   try {
   for (let index = 0; index < calls.length; index++) {
@@ -100,7 +108,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     const overCap = index >= admitted;
     const parsed = parseToolArgs(call.args, decision.finishReason);
     const canonicalArgs = canonicalJson(parsed.ok ? parsed.args : call.args);
-    const argsFingerprint = sha256(canonicalArgs);
+    // The fingerprint binds ledger entries and approvals to the args; without a durable decision, a
+    // recorded ledger (a resumed step) or approvals there is nothing to bind, and nothing reads it.
+    const argsFingerprint = needsFingerprint ? sha256(canonicalArgs) : '';
     // Keyed on the validated arguments: `{a,b}`, `{b,a}` and `{a,b,extra}` (stripped by the schema) are one call.
     const early = parsed.ok && config.loopDetection ? loopKeyArgs(gate, call.name, parsed.args) : undefined;
     const repeats = early ? run.loopDetector.observe(call.name, early.canonical) : 0;
@@ -221,9 +231,15 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     executables.push({ index, call, tool, args: info.args, argsFingerprint });
   }
 
-  await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+  if (executables.length === 1) {
+    // One call (the common step): no lanes to set up.
+    const job = executables[0]!;
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
-  });
+  } else if (executables.length > 1) {
+    await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+      results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
+    });
+  }
   } catch (error) {
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
     failure = error;
@@ -298,42 +314,99 @@ function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepInd
   return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw');
 }
 
-/** Runs the tool with its timeout and the run's abort; the result is `undefined` when the run stopped meanwhile. */
+type ToolOutcome = { ok: true; value: unknown } | { ok: false; kind: 'thrown'; error: unknown } | { ok: false; kind: 'timeout' | 'aborted' };
+
+/**
+ * Runs the tool with its timeout and the run's abort; the result is `undefined` when the run stopped meanwhile.
+ *
+ * Cheap for the common fast tool: the call's AbortController is made only when the tool reads
+ * `ctx.signal` (already aborted if the call was stopped before that), and the timeout timer and the
+ * run-abort listener are set one microtask after the call started, only if it has not settled by then
+ * (a tool that settles at once cannot time out or be cut short; its result is what it returned).
+ */
 async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): Promise<ToolMessage | undefined> {
   const { call, tool } = job;
   const { config } = deps;
-  const controller = new AbortController();
-  const onRunAbort = () => controller.abort(run.signal.reason);
-  run.signal.addEventListener('abort', onRunAbort, { once: true });
+  let controller: AbortController | undefined;
+  let stopReason: { readonly reason: unknown } | undefined;
+  let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let listening = false;
+  /** The tool's promise settled. */
+  let callDone = false;
+  let resolveOutcome!: (outcome: ToolOutcome) => void;
+  const outcomePromise = new Promise<ToolOutcome>((resolve) => {
+    resolveOutcome = resolve;
+  });
+  const signalOf = (): AbortSignal => {
+    if (!controller) {
+      controller = new AbortController();
+      if (stopReason) controller.abort(stopReason.reason);
+    }
+    return controller.signal;
+  };
+  const settle = (outcome: ToolOutcome) => {
+    if (settled) return;
+    settled = true;
+    resolveOutcome(outcome);
+  };
+  /** Stops the call (timeout or run abort): its signal aborts, and a result arriving later is discarded. */
+  const stop = (reason: unknown, kind: 'timeout' | 'aborted') => {
+    if (settled) return;
+    stopReason = { reason };
+    controller?.abort(reason);
+    settle({ ok: false, kind });
+  };
+  const onRunAbort = () => stop(run.signal.reason, 'aborted');
   try {
-    const outcome = await new Promise<{ ok: true; value: unknown } | { ok: false; kind: 'thrown'; error: unknown } | { ok: false; kind: 'timeout' | 'aborted' }>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`));
-        resolve({ ok: false, kind: 'timeout' });
-      }, timerMs(tool.timeoutMs));
-      const onAbort = () => resolve({ ok: false, kind: run.signal.aborted ? 'aborted' : 'timeout' });
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      const notices = toolNotices(run, stepIndex, call, controller.signal);
-      const ctx: ToolContext = Object.freeze({ runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id), signal: controller.signal, progress: notices.progress, log: notices.log });
-      let promise: Promise<unknown>;
-      try {
-        promise = tool.execute(job.args, ctx);
-      } catch (error) {
-        promise = Promise.reject(error);
-      }
-      promise.finally(notices.settle).catch(() => undefined);
-      promise.then(
-        (value) => {
-          if (controller.signal.aborted) return lateResult(run, call, stepIndex);
-          resolve({ ok: true, value });
-        },
-        (error: unknown) => {
-          if (controller.signal.aborted) return;
-          resolve({ ok: false, kind: 'thrown', error });
-        },
-      ).finally(() => controller.signal.removeEventListener('abort', onAbort));
+    // The notice callbacks, like the signal, are made when the tool first reads them.
+    // Notices close when the call settles or is stopped, also those first read after that.
+    let notices: ReturnType<typeof toolNotices> | undefined;
+    const noticesOf = () => (notices ??= toolNotices(run, stepIndex, call, () => callDone || stopReason !== undefined));
+    const ctx: ToolContext = Object.freeze({
+      runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id),
+      get signal() {
+        return signalOf();
+      },
+      get progress() {
+        return noticesOf().progress;
+      },
+      get log() {
+        return noticesOf().log;
+      },
     });
+    let promise: Promise<unknown>;
+    try {
+      promise = tool.execute(job.args, ctx);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    Promise.resolve(promise).then(
+      (value) => {
+        callDone = true;
+        // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
+        if (!stopReason && run.signal.aborted) onRunAbort();
+        if (stopReason) return lateResult(run, call, stepIndex);
+        settle({ ok: true, value });
+      },
+      (error: unknown) => {
+        callDone = true;
+        if (!stopReason && run.signal.aborted) onRunAbort();
+        if (stopReason) return;
+        settle({ ok: false, kind: 'thrown', error });
+      },
+    );
+    // One microtask later: a call still running gets its timer and listens for the run's abort.
+    await undefined;
+    if (!settled) {
+      if (run.signal.aborted) onRunAbort();
+      else {
+        timer = setTimeout(() => stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
+        run.signal.addEventListener('abort', onRunAbort, { once: true });
+        listening = true;
+      }
+    }
+    const outcome = await outcomePromise;
     // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
@@ -359,8 +432,8 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     }
     return undefined; // the run stopped while the tool ran
   } finally {
-    clearTimeout(timer);
-    run.signal.removeEventListener('abort', onRunAbort);
+    if (timer !== undefined) clearTimeout(timer);
+    if (listening) run.signal.removeEventListener('abort', onRunAbort);
   }
 }
 
@@ -377,15 +450,11 @@ function typedCode(error: unknown): string | undefined {
  * The `progress` and `log` callbacks of one call: each becomes a persisted, redacted run event
  * while the call is in flight, at most `MAX_TOOL_NOTICES` per call; malformed notices are dropped.
  */
-function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, signal: AbortSignal): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']>; settle: () => void } {
+function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, closed: () => boolean): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']> } {
   let count = 0;
-  let settled = false;
-  const open = () => !settled && !signal.aborted && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
+  const open = () => !closed() && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
   const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
   return {
-    settle: () => {
-      settled = true;
-    },
     progress: (info) => {
       if (typeof info !== 'object' || info === null || !open()) return;
       const progress = finite(info.progress);

@@ -13,7 +13,7 @@ import type { EventLog } from './event-log.js';
 import { loopKeyArgs, parseToolArgs } from './tool-args.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { OutputMode } from './structured-output.js';
-import { messageUpperBound } from '../budget/token-estimator.js';
+import { messageUpperBound, messageUpperBoundOf } from '../budget/token-estimator.js';
 import type { StepRecord } from '../store/state-store.js';
 
 /** The parts a run is driven with. */
@@ -178,8 +178,10 @@ export class ActiveRun {
 
   /** Why the run's signal was aborted, if it was. */
   get abort(): RunAbort | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return this.controller.signal.aborted && reason instanceof RunAbort ? reason : undefined;
+    const signal = this.controller.signal;
+    if (!signal.aborted) return undefined;
+    const reason: unknown = signal.reason;
+    return reason instanceof RunAbort ? reason : undefined;
   }
 
   /**
@@ -187,12 +189,18 @@ export class ActiveRun {
    * in flight, so a kill set by another process is noticed meanwhile (see `killPollMs`). Costs
    * two counter updates when the store pushes kills, and one timer when it does not.
    */
-  async busy<T>(work: () => Promise<T>): Promise<T> {
-    if (this.callsInFlight++ === 0) this.callWatcher?.busy(this);
+  busy<T>(work: () => Promise<T>): Promise<T> {
+    // Set once before the drive: without a watcher there is nothing to tell (and no async hop to pay).
+    const watcher = this.callWatcher;
+    return watcher ? this.watched(watcher, work) : work();
+  }
+
+  private async watched<T>(watcher: CallWatcher, work: () => Promise<T>): Promise<T> {
+    if (this.callsInFlight++ === 0) watcher.busy(this);
     try {
       return await work();
     } finally {
-      if (--this.callsInFlight === 0) this.callWatcher?.idle(this);
+      if (--this.callsInFlight === 0) watcher.idle(this);
     }
   }
 
@@ -207,7 +215,8 @@ export class ActiveRun {
   pushHistory(messages: readonly Message[]): void {
     for (const message of messages) {
       this.history.push(message);
-      this.historyUpperBound += messageUpperBound(message);
+      // Not cached per message: the incremental sum is what budgets read while the history is sent unchanged.
+      this.historyUpperBound += messageUpperBoundOf(message);
     }
   }
 

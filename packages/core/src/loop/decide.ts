@@ -1,4 +1,4 @@
-import type { ContextPrepareContext } from '../context-strategy.js';
+import { FullHistory, type ContextPrepareContext } from '../context-strategy.js';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { ModelError } from '../errors/model-error.js';
 import type { HookContext } from '../hooks.js';
@@ -35,7 +35,11 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   const stepUsage = emptyUsage();
 
   const snapshot = run.history.slice();
-  const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal));
+  // The default strategy sends the history as it is: no context object to build, no async hop.
+  const context = deps.context;
+  const prepared = context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare
+    ? snapshot
+    : await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal));
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 

@@ -11,7 +11,7 @@ import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
-import { callHook, callWrapped, hooksWith } from './hook-runner.js';
+import { callHook, callHookSync, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { checkAnswer, jsonForm, repairMessage } from './structured-output.js';
 import { findPairingViolations } from './transcript.js';
 import { acceptFinalizeStep, finalize, wantsFinalize } from './finalize.js';
@@ -277,7 +277,9 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
     metadata: run.metadata,
   };
   for (const policy of deps.stopPolicies) {
-    const decision = await callHook(`stopPolicy:${policy.name}`, () => policy.check(context));
+    // Built-in policies answer synchronously: no promise and no name string per policy per check unless needed.
+    let decision = callHookSync(policy.name, () => policy.check(context), 'stopPolicy:');
+    if (decision !== undefined && isPromise(decision)) decision = await decision;
     if (decision) return decision;
   }
   return undefined;

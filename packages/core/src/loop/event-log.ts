@@ -2,6 +2,7 @@ import type { RunEvent, RunEventInput, StoredRunEvent } from '../events.js';
 import type { Redactor } from '../governance/redactor.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
+import { deepFreeze, jsonCopy, markFrozenList } from '../util/json-copy.js';
 
 /** Event types whose fields are all runtime-generated (no model, tool or user text): nothing to redact. */
 const RUNTIME_ONLY = new Set<string>(['step_started', 'model_request', 'step_finished']);
@@ -16,7 +17,8 @@ export type EventListener = (event: RunEvent) => void;
 export class EventLog {
   private seq: number;
   private hash: string | undefined;
-  private pending: StoredRunEvent[] = [];
+  /** Deep-frozen events only: marked, so the memory store keeps them without copying. */
+  private pending: StoredRunEvent[] = markFrozenList([]);
 
   constructor(
     private readonly runId: string,
@@ -39,7 +41,7 @@ export class EventLog {
   emit(input: RunEventInput): StoredRunEvent {
     // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
     // and so do events made only of counters, ids and registered tool names.
-    const event = (RUNTIME_ONLY.has(input.type) ? structuredClone(input) : this.redactor.value(input)) as Record<string, unknown>;
+    const event = (RUNTIME_ONLY.has(input.type) ? jsonCopy(input) : this.redactor.value(input)) as Record<string, unknown>;
     event.runId = this.runId;
     event.at = nowIso();
     event.seq = ++this.seq;
@@ -67,7 +69,7 @@ export class EventLog {
 
   /** Call after a successful write of the first `count` unwritten events. */
   markWritten(count: number): void {
-    this.pending = this.pending.slice(count);
+    this.pending = markFrozenList(this.pending.slice(count));
   }
 }
 
@@ -75,13 +77,4 @@ export class EventLog {
 export function chainHash(previous: string | undefined, event: RunEvent): string {
   const { hash: _ignored, ...rest } = event as RunEvent & { hash?: string };
   return sha256(`${previous ?? ''}\n${canonicalJson(rest)}`);
-}
-
-/** Freezes a (fresh, acyclic) event and everything in it. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
 }

@@ -14,6 +14,36 @@ export async function callHook<T>(name: string, fn: () => T | Promise<T>): Promi
   }
 }
 
+/**
+ * `callHook` without an async hop when the hook answers synchronously (stop policies do, every
+ * step): the same errors, thrown at once. A thenable answer goes through `callHook` and comes back
+ * as a real `Promise` (test with `isPromise`). The hook's name is `prefix + name`, built only on failure.
+ */
+export function callHookSync<T>(name: string, fn: () => T | Promise<T>, prefix = ''): T | Promise<T> {
+  let out: T | Promise<T>;
+  try {
+    out = fn();
+  } catch (error) {
+    if (passesThrough(error)) throw error;
+    throw new RunError('hook_failed', `hook ${prefix}${name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+  }
+  return isThenable(out) ? callHook(prefix + name, () => out) : out;
+}
+
+/** True for the promise `callHookSync` returns for a thenable answer. */
+export function isPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise;
+}
+
+function isThenable(value: unknown): boolean {
+  try {
+    return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    // A hostile `then` getter: let the `await` inside callHook meet it (and fail as hook_failed).
+    return true;
+  }
+}
+
 /** Aborts and `hook_failed` errors pass through hook layers unchanged; reading anything else thrown never throws. */
 function passesThrough(error: unknown): boolean {
   try {

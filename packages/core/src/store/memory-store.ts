@@ -1,12 +1,16 @@
 import type { StoredRunEvent } from '../events.js';
+import { ConfigError } from '../errors/config-error.js';
 import { StoreError } from '../errors/store-error.js';
 import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
+import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
 } from './state-store.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface RunSlot {
   run: RunRecord;
@@ -17,30 +21,53 @@ interface RunSlot {
   epoch: number;
 }
 
-/** Deep copy of JSON-shaped data (what stores hold by contract); far cheaper than `structuredClone` for small records. */
-function copy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const child = (value as Record<string, unknown>)[key];
-    // `__proto__` as an own key is data (JSON from a model or a user): define it, never assign it (that would swap the prototype).
-    if (child !== undefined) {
-      if (key === '__proto__') Object.defineProperty(out, key, { value: copy(child), enumerable: true, writable: true, configurable: true });
-      else out[key] = copy(child);
-    }
-  }
-  return out as T;
+/** Options of `MemoryStore`: how long finished runs are kept. */
+export interface MemoryStoreOptions {
+  /**
+   * Most finished runs (completed, stopped or failed) kept; once more have finished, the oldest
+   * finished ones are dropped with their steps, events, ledger and kill flag. Running and paused
+   * runs are never dropped. Default 10 000; `Infinity` keeps every run.
+   */
+  readonly maxFinishedRuns?: number;
+  /** Finished runs older than this many milliseconds (since they finished) are dropped too. Default: no age limit. */
+  readonly finishedRunTtlMs?: number;
 }
+
+/** Finished runs a `MemoryStore` keeps by default. */
+export const DEFAULT_MAX_FINISHED_RUNS = 10_000;
 
 /**
  * A `StateStore` in process memory. Complete and conformance-tested, but nothing
  * survives the process: use it for tests, demos and single-process runs that need
  * no resume after a crash. Records are copied on the way in and out, so callers
- * can never mutate stored state.
+ * can never mutate stored state (events core emitted are deep-frozen and kept as they are).
+ *
+ * Memory stays bounded in a long-lived process: only the newest `maxFinishedRuns` finished runs
+ * (10 000 by default) are kept, and with `finishedRunTtlMs` none older than that; a dropped run
+ * reads as unknown (`getRun` → undefined). Running and paused runs are always kept.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore({ maxFinishedRuns: 1_000, finishedRunTtlMs: 3_600_000 });
+ * ```
  */
 export class MemoryStore implements StateStore {
+  private readonly maxFinished: number;
+  private readonly ttlMs: number;
+  /** Finished runs, oldest finish first, with when they finished (ms since the epoch). */
+  private readonly finished = new Map<string, number>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const max = options.maxFinishedRuns ?? DEFAULT_MAX_FINISHED_RUNS;
+    if (typeof max !== 'number' || Number.isNaN(max) || max < 0 || (Number.isFinite(max) && !Number.isInteger(max))) {
+      throw new ConfigError('maxFinishedRuns', 'expected a non-negative integer or Infinity');
+    }
+    const ttl = options.finishedRunTtlMs ?? Infinity;
+    if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl <= 0) throw new ConfigError('finishedRunTtlMs', 'expected a positive number of milliseconds');
+    this.maxFinished = max;
+    this.ttlMs = ttl;
+  }
+
   private readonly runs = new Map<string, RunSlot>();
   private readonly byKey = new Map<string, string>();
   private readonly kills = new Map<string, KillFlag>();
@@ -49,6 +76,7 @@ export class MemoryStore implements StateStore {
 
   async createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     this.open();
+    this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
       if (existing) return { run: copy(this.slot(existing).run), created: false };
@@ -92,19 +120,19 @@ export class MemoryStore implements StateStore {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
     this.checkEvents(slot, input.events);
-    const { pendingStep: _dropped, ...rest } = slot.run;
     slot.steps.push(copy(input.step));
     this.pushEvents(slot, input.events);
-    slot.run = {
-      ...rest,
-      stepCount: slot.run.stepCount + 1,
-      toolCalls: slot.run.toolCalls + input.step.toolCalls,
-      toolCallsRefused: (slot.run.toolCallsRefused ?? 0) + (input.step.toolCallsRefused ?? 0),
-      usage: addUsage({ ...slot.run.usage }, input.usageDelta),
-      updatedAt: nowIso(),
-      lastEventSeq: slot.events.length,
-      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
-    };
+    // The record is this store's own (every read hands out a copy): updated in place, the hottest write of a run.
+    const run = slot.run as Mutable<RunRecord>;
+    if (run.pendingStep !== undefined) delete run.pendingStep;
+    run.stepCount = run.stepCount + 1;
+    run.toolCalls = run.toolCalls + input.step.toolCalls;
+    run.toolCallsRefused = (run.toolCallsRefused ?? 0) + (input.step.toolCallsRefused ?? 0);
+    addUsage(run.usage, input.usageDelta);
+    run.updatedAt = nowIso();
+    run.lastEventSeq = slot.events.length;
+    const hash = slot.events.at(-1)?.hash;
+    if (hash) run.lastEventHash = hash;
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
@@ -125,6 +153,8 @@ export class MemoryStore implements StateStore {
     this.checkEvents(slot, input.events ?? []);
     this.pushEvents(slot, input.events ?? []);
     const { result: _old, ...rest } = slot.run;
+    // A retryable failure reopened: running again, no longer a finished run to evict.
+    this.finished.delete(input.runId);
     slot.run = {
       ...rest,
       status: input.status,
@@ -150,7 +180,28 @@ export class MemoryStore implements StateStore {
       ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
     };
     slot.lease = undefined;
+    if (slot.run.status !== 'running' && slot.run.status !== 'paused') {
+      this.finished.delete(input.runId);
+      this.finished.set(input.runId, Date.now());
+      this.evict();
+    }
     return copy(input.result);
+  }
+
+  /** Drops the oldest finished runs beyond `maxFinishedRuns`, and those finished longer ago than `finishedRunTtlMs`. */
+  private evict(): void {
+    const now = Date.now();
+    for (const [runId, finishedAt] of this.finished) {
+      if (this.finished.size <= this.maxFinished && now - finishedAt <= this.ttlMs) return;
+      this.finished.delete(runId);
+      const slot = this.runs.get(runId);
+      // Only a run that is still finished is dropped (a reopened one left the list when it reopened).
+      if (!slot || (slot.run.status === 'running' || slot.run.status === 'paused')) continue;
+      this.runs.delete(runId);
+      const key = slot.run.idempotencyKey;
+      if (key !== undefined && this.byKey.get(key) === runId) this.byKey.delete(key);
+      this.kills.delete(runId);
+    }
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
@@ -288,6 +339,8 @@ export class MemoryStore implements StateStore {
   }
 
   private pushEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
-    for (const event of events) slot.events.push(copy(event));
+    // Events core's own log emitted are deep-frozen already: nobody can change them, so they are kept as they are.
+    if (isFrozenList(events)) for (const event of events) slot.events.push(event);
+    else for (const event of events) slot.events.push(copy(event));
   }
 }

@@ -1,27 +1,44 @@
 import { timerMs } from './time.js';
 
-/** Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise. Removes its listener either way. */
+/**
+ * Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise. Removes its listener either way.
+ * The listener is added one microtask after the call, and only if `promise` has not settled by then
+ * (a fast model or tool costs no listener); a signal that aborted meanwhile is seen at that point.
+ */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let listening = false;
     const onAbort = () => {
+      if (done) return;
+      done = true;
       promise.catch(() => undefined);
       reject(signal.reason);
     };
-    signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        if (done) return;
+        done = true;
+        if (listening) signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        if (done) return;
+        done = true;
+        if (listening) signal.removeEventListener('abort', onAbort);
         reject(error);
       },
     );
+    queueMicrotask(() => {
+      if (done) return;
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      listening = true;
+    });
   });
 }
 

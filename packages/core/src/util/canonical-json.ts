@@ -9,6 +9,8 @@ const MAX_DEPTH = 1_000;
  * Values JSON cannot hold (functions, symbols, BigInt, cycles, nesting beyond 1 000 levels) are rendered as tags, never thrown.
  */
 export function canonicalJson(value: unknown): string {
+  const flat = flatCanonical(value);
+  if (flat !== undefined) return flat;
   const seen = new WeakSet<object>();
   let depth = 0;
   const walk = (v: unknown): unknown => {
@@ -38,6 +40,24 @@ export function canonicalJson(value: unknown): string {
     return out;
   };
   return JSON.stringify(walk(value)) ?? 'undefined';
+}
+
+/**
+ * The common case (tool arguments of strings, finite numbers, booleans and nulls, one level deep) without
+ * the general walk's bookkeeping; the same text `canonicalJson` would give. Undefined when the value is not that simple.
+ */
+function flatCanonical(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value).sort();
+  const sorted: Record<string, unknown> = {};
+  for (const key of keys) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child === undefined) continue;
+    if (key === '__proto__') return undefined;
+    if (typeof child === 'number' ? !Number.isFinite(child) : child !== null && typeof child !== 'string' && typeof child !== 'boolean') return undefined;
+    sorted[key] = child;
+  }
+  return JSON.stringify(sorted);
 }
 
 /** sha256 hex of a string. */

@@ -14,6 +14,19 @@ const MAX_VISITS = 5_000_000;
  * the stack itself, and it stops at the first path past `max`.
  */
 export function nestsDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (max >= 2) {
+    // The common case (tool arguments one level deep): no stack to build.
+    const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
+    let flat = true;
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) return false;
+  }
   const stack: [unknown, number][] = [[value, 0]];
   let visits = 0;
   while (stack.length) {

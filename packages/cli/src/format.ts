@@ -63,7 +63,11 @@ export function traceLine(event: RunEvent): string | undefined {
     case 'run_resumed':
       return `${seq}run resumed at step ${event.fromStep + 1}`;
     case 'step_started':
-      return `${seq}step ${event.stepIndex + 1}`;
+      return `${seq}step ${event.stepIndex + 1}${event.finalize ? ' · finalize (a best answer after the limit, no tools)' : ''}`;
+    case 'limit_reached':
+      return `${seq}limit     ${event.stopReason}: ${flat(event.detail, 100)}`;
+    case 'finalize_failed':
+      return `${seq}  finalize  failed ${event.code}: ${flat(event.message, 100)} (the run ends ${event.stopReason})`;
     case 'model_request':
       return `${seq}  context   ${event.messageCount} of ${event.historyMessages} message(s) sent${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'model_response': {
@@ -81,7 +85,7 @@ export function traceLine(event: RunEvent): string | undefined {
     case 'approval_decided':
       return `${seq}  approval  ${event.toolCallId}: ${event.decision}${event.reason ? ` (${event.reason})` : ''}`;
     case 'step_finished':
-      return `${seq}  state     step ${event.stepIndex + 1} committed · ${event.toolCalls} tool call(s)`;
+      return `${seq}  state     step ${event.stepIndex + 1} committed · ${event.finalize ? 'finalize answer' : `${event.toolCalls} tool call(s)`}`;
     case 'loop_warning':
       return `${seq}  warning   ${event.name} repeated ${event.repeats} times`;
     case 'model_retry':

@@ -128,6 +128,27 @@ describe('agentrt CLI', { timeout: 120_000 }, () => {
     expect(trace.out).toContain('[REDACTED]');
   });
 
+  it('labels the finalize call of limits.finalize in run output and trace: the limit, the tool-less step, its answer', async () => {
+    const path = freshDb();
+    const config = join(mkdtempSync(join(tmpdir(), 'agentrt-finalize-')), 'agentrt.config.mjs');
+    writeFileSync(config, [
+      `import base from ${JSON.stringify(CONFIG)};`,
+      'const answer = { message: { role: "assistant", content: "Best so far: 5." }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: "stop" };',
+      'export default { ...base, limits: { maxSteps: 1, maxToolCalls: 10, timeoutMs: 60_000, finalize: true },',
+      '  model: { ...base.model, generate: async (request) => (request.tools?.length ? base.model.generate(request) : answer) } };',
+    ].join('\n'));
+    const first = await agentrt(path, ['run', 'add', 'two', 'numbers', '--run-id', 'cli-final'], { config }).done;
+    expect(first.code, first.err).toBe(3); // stopped by a limit, with the finalize call's answer
+    expect(first.out).toContain('Best so far: 5.');
+    expect(first.out).toContain('stop: max_steps');
+    const trace = await agentrt(path, ['trace', 'cli-final'], { config }).done;
+    expect(trace.code, trace.err).toBe(0);
+    expect(trace.out).toMatch(/limit {5}max_steps/);
+    expect(trace.out).toContain('step 2 · finalize (a best answer after the limit, no tools)');
+    expect(trace.out).toContain('state     step 2 committed · finalize answer');
+    expect(trace.out).toContain('state     step 1 committed · 1 tool call(s)');
+  });
+
   it('writes a self-contained HTML trace with --html', async () => {
     const path = freshDb();
     await run(path, 'run', 'leak', '--run-id', 'cli-html');

@@ -109,6 +109,7 @@ function pemSpans(text: string, out: [number, number][]): void {
 
 /** Sorted, merged spans (overlapping ones join; touching ones stay apart). */
 function merge(spans: [number, number][]): [number, number][] {
+  if (spans.length === 0) return spans;
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out: [number, number][] = [];
   for (const span of spans) {
@@ -134,6 +135,9 @@ function mask(text: string, spans: readonly (readonly [number, number])[], from 
 
 /** Deepest level `value()` copies; below it a value is replaced by a marker (no stack overflow on hostile nesting). */
 const MAX_VALUE_DEPTH = 200;
+/** Strings up to this long have their redaction memoized (see `Redactor.text`), at most `MAX_MEMO_ENTRIES` of them. */
+const MAX_MEMO_CHARS = 64;
+const MAX_MEMO_ENTRIES = 10_000;
 /** Path levels `value()` tracks in an array before it switches to a WeakSet. */
 const SHALLOW_PATH = 16;
 
@@ -186,6 +190,9 @@ export class Redactor {
     // Longest first so a secret that contains another is removed whole.
     this.secrets.sort((a, b) => b.length - a.length);
     this.shortest = Math.min(MIN_DETECTOR_MATCH, this.secrets.at(-1)?.length ?? MIN_DETECTOR_MATCH);
+    // What was found clean before may hold the new secret.
+    this.redactedKeys.clear();
+    this.shortTexts.clear();
   }
 
   /** Strings shorter than this cannot hold a secret (see `text`). */
@@ -198,6 +205,8 @@ export class Redactor {
 
   private readonly keyVerdicts = new Map<string, boolean>();
   private readonly redactedKeys = new Map<string, string>();
+  /** Redacted short strings (event types, roles, finish reasons, names repeat endlessly); emptied when full or when a secret is added. */
+  private readonly shortTexts = new Map<string, string>();
 
   /** A redacted object key (memoized: key names repeat endlessly). */
   private key(key: string): string {
@@ -261,8 +270,18 @@ export class Redactor {
     if (typeof input !== 'string') return input;
     // Shorter than every built-in detector's shortest match and every registered secret, and no user pattern: nothing to find.
     if (input.length < this.shortest && this.patterns.length === 0) return input;
-    const spans = this.spans(input);
-    return spans.length === 0 ? input : mask(input, spans);
+    if (input.length > MAX_MEMO_CHARS) {
+      const spans = this.spans(input);
+      return spans.length === 0 ? input : mask(input, spans);
+    }
+    let out = this.shortTexts.get(input);
+    if (out === undefined) {
+      const spans = this.spans(input);
+      out = spans.length === 0 ? input : mask(input, spans);
+      if (this.shortTexts.size >= MAX_MEMO_ENTRIES) this.shortTexts.clear();
+      this.shortTexts.set(input, out);
+    }
+    return out;
   }
 
   /**

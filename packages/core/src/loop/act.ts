@@ -248,7 +248,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   if (failure === undefined && pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
   const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
-  const filled = Array.from(calls, (call, index) => results[index] ?? errorResult(call, abortCode, `not run: ${why}`));
+  const filled: ToolMessage[] = new Array(calls.length);
+  for (let index = 0; index < calls.length; index++) filled[index] = results[index] ?? errorResult(calls[index]!, abortCode, `not run: ${why}`);
   return { results: filled, toolCalls: admitted, toolCallsRefused: refused, pending: [], ...(stop ? { stop } : {}), ...(failure !== undefined ? { error: failure } : {}) };
 }
 

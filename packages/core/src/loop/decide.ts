@@ -150,15 +150,17 @@ export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRe
 
 async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
   const model = deps.model;
-  const call = async (): Promise<ModelResponse> => {
-    if (!stream || !model.stream) return model.generate(request);
+  // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
+  // before the race would add its abort listener).
+  const call = (): Promise<ModelResponse> => (!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamed());
+  const streamed = async (): Promise<ModelResponse> => {
     let final: ModelResponse | undefined;
     // Deltas are redacted as a stream: a secret split across deltas is held back until it can be seen whole.
     const deltas = deps.config.redactor.textStream();
     const reasoning = deps.config.redactor.textStream();
     const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
     const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
-    for await (const event of model.stream(request)) {
+    for await (const event of model.stream!(request)) {
       if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
       else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
       else if (event.type === 'response') final = event.response;

@@ -7,11 +7,11 @@ import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult,
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
-import { monotonicMs, nowIso, timerMs } from '../util/time.js';
+import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
-import { callHook, callHookSync, callWrapped, hooksWith, isPromise } from './hook-runner.js';
+import { callHook, callWrapped, checkStopPolicy, hooksWith, isPromise } from './hook-runner.js';
 import { checkAnswer, jsonForm, repairMessage } from './structured-output.js';
 import { findPairingViolations } from './transcript.js';
 import { acceptFinalizeStep, finalize, wantsFinalize } from './finalize.js';
@@ -276,9 +276,10 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
     limits: deps.config.limits,
     metadata: run.metadata,
   };
-  for (const policy of deps.stopPolicies) {
+  const policies = deps.stopPolicies;
+  for (let i = 0; i < policies.length; i++) {
     // Built-in policies answer synchronously: no promise and no name string per policy per check unless needed.
-    let decision = callHookSync(policy.name, () => policy.check(context), 'stopPolicy:');
+    let decision = checkStopPolicy(policies[i]!, context);
     if (decision !== undefined && isPromise(decision)) decision = await decision;
     if (decision) return decision;
   }
@@ -304,7 +305,7 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     ...(run.contextStateDirty || decision.contextState ? { contextState: { ...run.contextState } } : {}),
   };
   run.contextStateDirty = false;
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)) });
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(step.endedAt) - isoMs(step.startedAt)) });
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);

@@ -1,6 +1,7 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
 import type { RuntimeHooks } from '../hooks.js';
+import type { StopCheckContext, StopDecision, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
 import { describeThrown } from './tool-output.js';
 
@@ -28,6 +29,21 @@ export function callHookSync<T>(name: string, fn: () => T | Promise<T>, prefix =
     throw new RunError('hook_failed', `hook ${prefix}${name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
   }
   return isThenable(out) ? callHook(prefix + name, () => out) : out;
+}
+
+/**
+ * A stop policy's check, like `callHookSync` (hook name `stopPolicy:<name>`) without a closure per
+ * policy per check: this runs for every policy twice a step.
+ */
+export function checkStopPolicy(policy: StopPolicy, context: StopCheckContext): StopDecision | undefined | Promise<StopDecision | undefined> {
+  let out: StopDecision | undefined | Promise<StopDecision | undefined>;
+  try {
+    out = policy.check(context);
+  } catch (error) {
+    if (passesThrough(error)) throw error;
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+  }
+  return isThenable(out) ? callHook(`stopPolicy:${policy.name}`, () => out) : out;
 }
 
 /** True for the promise `callHookSync` returns for a thenable answer. */

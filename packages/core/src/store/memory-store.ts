@@ -82,7 +82,14 @@ export class MemoryStore implements StateStore {
       if (existing) return { run: copy(this.slot(existing).run), created: false };
     }
     if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
-    const run: RunRecord = { ...copy(input), status: 'running', updatedAt: input.createdAt, stepCount: 0, usage: emptyUsage(), toolCalls: 0, toolCallsRefused: 0, lastEventSeq: 0 };
+    const run = copy(input) as Mutable<RunRecord>;
+    run.status = 'running';
+    run.updatedAt = input.createdAt;
+    run.stepCount = 0;
+    run.usage = emptyUsage();
+    run.toolCalls = 0;
+    run.toolCallsRefused = 0;
+    run.lastEventSeq = 0;
     this.runs.set(run.runId, { run, steps: [], events: [], ledger: new Map(), lease: undefined, epoch: 0 });
     if (input.idempotencyKey !== undefined) this.byKey.set(input.idempotencyKey, run.runId);
     return { run: copy(run), created: true };

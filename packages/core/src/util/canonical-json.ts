@@ -48,16 +48,28 @@ export function canonicalJson(value: unknown): string {
  */
 function flatCanonical(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const keys = Object.keys(value).sort();
-  const sorted: Record<string, unknown> = {};
+  const keys = Object.keys(value);
+  // Keys already in order (the usual case) need no sort and no sorted copy: the value's own JSON is the text.
+  let ordered = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      ordered = false;
+      keys.sort();
+      break;
+    }
+  }
+  // Only a plain object's own JSON is its keys and values (a class instance may have a toJSON).
+  const proto = Object.getPrototypeOf(value) as unknown;
+  const plain = proto === Object.prototype || proto === null;
+  const sorted: Record<string, unknown> | undefined = ordered && plain ? undefined : {};
   for (const key of keys) {
     const child = (value as Record<string, unknown>)[key];
     if (child === undefined) continue;
     if (key === '__proto__') return undefined;
     if (typeof child === 'number' ? !Number.isFinite(child) : child !== null && typeof child !== 'string' && typeof child !== 'boolean') return undefined;
-    sorted[key] = child;
+    if (sorted) sorted[key] = child;
   }
-  return JSON.stringify(sorted);
+  return JSON.stringify(sorted ?? value);
 }
 
 /** sha256 hex of a string. */

@@ -27,16 +27,20 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Lists core keeps of events it deep-froze itself (an EventLog's unwritten events). */
-const frozenLists = new WeakSet<readonly unknown[]>();
+/**
+ * Brand of lists core keeps of events it deep-froze itself (an EventLog's unwritten events): a
+ * module-private symbol (a copy of the list does not carry it). Forging it by reflection only lets
+ * that caller's own events be kept uncopied by `MemoryStore`.
+ */
+const FROZEN_LIST: unique symbol = Symbol('agentrt.frozenList');
 
 /** Marks `list` as holding only values `deepFreeze` froze (and only ever such values, while it grows). */
 export function markFrozenList<T extends readonly unknown[]>(list: T): T {
-  frozenLists.add(list);
+  (list as unknown as { [FROZEN_LIST]: boolean })[FROZEN_LIST] = true;
   return list;
 }
 
 /** True for a list `markFrozenList` marked (in this copy of core): its elements cannot change, so holders may keep them without a copy. */
 export function isFrozenList(list: readonly unknown[]): boolean {
-  return frozenLists.has(list);
+  return (list as { readonly [FROZEN_LIST]?: boolean })[FROZEN_LIST] === true;
 }

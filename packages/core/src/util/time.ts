@@ -9,6 +9,11 @@ export function nowIso(): string {
   }
   return lastIso;
 }
+/** Milliseconds since the epoch of an ISO timestamp; the latest `nowIso()` string is answered without parsing. */
+export function isoMs(iso: string): number {
+  return iso === lastIso ? lastMs : Date.parse(iso);
+}
+
 /** Monotonic milliseconds (durations never go negative when the wall clock jumps). */
 export const monotonicMs = (): number => performance.now();
 

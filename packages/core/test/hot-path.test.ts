@@ -61,3 +61,57 @@ describe('stop policies on the hot path', () => {
     expect(result.steps).toBe(1);
   });
 });
+
+describe('events made in one walk', () => {
+  const deepFrozen = (value: unknown): boolean => {
+    if (value === null || typeof value !== 'object') return true;
+    return Object.isFrozen(value) && Object.values(value).every(deepFrozen);
+  };
+
+  it('every persisted event is frozen all the way down, redacted, and unchanged by later mutation of what it was made from', async () => {
+    const seen: unknown[] = [];
+    const secret = 'sk-live-0123456789abcdefghij';
+    const args = { a: 1, b: 2 };
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ toolCalls: [{ name: 'add', args }] }, { text: `done ${secret}` }]),
+      tools: [add],
+      store: new MemoryStore(),
+      redact: { secrets: [secret] },
+      hooks: [{ onEvent: (event) => seen.push(event) }],
+    });
+    const result = await runtime.run('go');
+    expect(result.stopReason).toBe('final_answer');
+    args.a = 99;
+    const events = await runtime.events(result.runId);
+    expect(seen.length).toBe(events.length);
+    for (const event of seen) expect(deepFrozen(event)).toBe(true);
+    const types = new Set(seen.map((event) => (event as { type: string }).type));
+    for (const type of ['run_started', 'step_started', 'model_request', 'model_response', 'tool_started', 'tool_finished', 'step_finished', 'run_finished']) expect(types.has(type)).toBe(true);
+    expect(JSON.stringify(events)).not.toContain(secret);
+    const started = events.find((event) => event.type === 'tool_started') as { args: { a: number } };
+    expect(started.args.a).toBe(1);
+  });
+
+  it('a redactor whose value() was replaced on the instance is still used for events', async () => {
+    const seen: { type: string; message?: { content: string } }[] = [];
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ text: 'plain answer' }]),
+      store: new MemoryStore(),
+      hooks: [{
+        onEvent: (event) => seen.push(event as never),
+        wrapRun: (info, next) => {
+          const original = info.redactor.value.bind(info.redactor);
+          info.redactor.value = <T>(value: T): T => JSON.parse(JSON.stringify(original(value)).replaceAll('plain answer', 'masked')) as T;
+          return next();
+        },
+      }],
+    });
+    const result = await runtime.run('go');
+    const events = await runtime.events(result.runId);
+    const response = events.find((event) => event.type === 'model_response') as { message: { content: string } };
+    expect(response.message.content).toBe('masked');
+    const delivered = seen.find((event) => event.type === 'model_response')!;
+    expect(delivered.message?.content).toBe('masked');
+    expect(Object.isFrozen(delivered) && Object.isFrozen(delivered.message)).toBe(true);
+  });
+});

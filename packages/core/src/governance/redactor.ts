@@ -291,41 +291,22 @@ export class Redactor {
    * proxies) `[unreadable]`.
    */
   value<T>(input: T): T {
-    // The objects on the path from the root to the one being copied (a revisit is a cycle): the
-    // first levels in an array (no WeakSet to allocate for the small values events are made of),
-    // deeper ones in a WeakSet, so a check costs at most SHALLOW_PATH comparisons and one lookup.
-    const path: object[] = [];
-    let deep: WeakSet<object> | undefined;
-    const walk = (v: unknown, secret: boolean, depth: number): unknown => {
-      if (typeof v === 'string') return secret && v.length > 0 ? REDACTED : this.text(v);
-      if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
-      if (v === null || typeof v !== 'object') return v;
-      if (depth > MAX_VALUE_DEPTH) return '[too deep]';
-      try {
-        if (path.includes(v) || deep?.has(v)) return '[circular]';
-        const shallow = path.length < SHALLOW_PATH;
-        if (shallow) path.push(v);
-        else (deep ??= new WeakSet()).add(v);
-        let out: unknown;
-        if (Array.isArray(v)) out = v.map((item) => walk(item, secret, depth + 1));
-        else if (v instanceof Error) out = { name: this.text(String(v.name)), message: secret ? REDACTED : this.text(String(v.message)) };
-        else {
-          const copy: Record<string, unknown> = {};
-          for (const k of Object.keys(v)) {
-            if (k === '__proto__') continue;
-            // A redacted key is never "__proto__" (that one is skipped above), so plain assignment is safe.
-            copy[this.key(k)] = walk((v as Record<string, unknown>)[k], secret || this.isSecretKey(k), depth + 1);
-          }
-          out = copy;
-        }
-        if (shallow) path.pop();
-        else deep!.delete(v);
-        return out;
-      } catch {
-        return '[unreadable]';
-      }
-    };
-    return walk(input, false, 0) as T;
+    return new ValueWalk(this, false).walk(input, false, 0) as T;
+  }
+
+  /**
+   * `value()` for a run event: the same redacted copy, with every object and array below the top
+   * level frozen as it is built (the caller stamps the top level, then freezes it) — one walk
+   * where a copy and a freezing walk were two.
+   * @internal
+   */
+  eventCopy(input: object): Record<string, unknown> {
+    return new ValueWalk(this, true).walk(input, false, 0) as Record<string, unknown>;
+  }
+
+  /** @internal A redacted object key (see `value`). */
+  redactKey(key: string): string {
+    return this.key(key);
   }
 
   /**
@@ -339,6 +320,56 @@ export class Redactor {
     return new StreamRedaction(this);
   }
 }
+
+/**
+ * One `Redactor.value` walk. The objects on the path from the root to the one being copied (a
+ * revisit is a cycle): the first levels in an array (no WeakSet to allocate for the small values
+ * events are made of), deeper ones in a WeakSet, so a check costs at most SHALLOW_PATH comparisons
+ * and one lookup. Object keys are read with `for…in` (no key array per object).
+ */
+class ValueWalk {
+  private readonly path: object[] = [];
+  private deep: WeakSet<object> | undefined;
+
+  constructor(
+    private readonly redactor: Redactor,
+    /** Freeze every copied object and array below the top level. */
+    private readonly freeze: boolean,
+  ) {}
+
+  walk(v: unknown, secret: boolean, depth: number): unknown {
+    if (typeof v === 'string') return secret && v.length > 0 ? REDACTED : this.redactor.text(v);
+    if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > MAX_VALUE_DEPTH) return '[too deep]';
+    const path = this.path;
+    try {
+      if (path.includes(v) || this.deep?.has(v)) return '[circular]';
+      const shallow = path.length < SHALLOW_PATH;
+      if (shallow) path.push(v);
+      else (this.deep ??= new WeakSet()).add(v);
+      let out: object;
+      if (Array.isArray(v)) out = v.map((item) => this.walk(item, secret, depth + 1));
+      else if (v instanceof Error) out = { name: this.redactor.text(String(v.name)), message: secret ? REDACTED : this.redactor.text(String(v.message)) };
+      else {
+        const copy: Record<string, unknown> = {};
+        for (const k in v) {
+          if (k === '__proto__' || !hasOwn.call(v, k)) continue;
+          // A redacted key is never "__proto__" (that one is skipped above), so plain assignment is safe.
+          copy[this.redactor.redactKey(k)] = this.walk((v as Record<string, unknown>)[k], secret || this.redactor.isSecretKey(k), depth + 1);
+        }
+        out = copy;
+      }
+      if (shallow) path.pop();
+      else this.deep!.delete(v);
+      return this.freeze && depth > 0 ? Object.freeze(out) : out;
+    } catch {
+      return '[unreadable]';
+    }
+  }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 function collect(input: string, re: RegExp, group: number, unquote: boolean, out: [number, number][]): void {
   re.lastIndex = 0;

@@ -1,5 +1,5 @@
 import type { RunEvent, RunEventInput, StoredRunEvent } from '../events.js';
-import type { Redactor } from '../governance/redactor.js';
+import { Redactor } from '../governance/redactor.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { nowIso } from '../util/time.js';
 import { deepFreeze, jsonCopy, markFrozenList } from '../util/json-copy.js';
@@ -41,20 +41,31 @@ export class EventLog {
   emit(input: RunEventInput): StoredRunEvent {
     // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
     // and so do events made only of counters, ids and registered tool names.
-    const event = (RUNTIME_ONLY.has(input.type) ? jsonCopy(input) : this.redactor.value(input)) as Record<string, unknown>;
+    // One walk makes the event: a copy (redacted, unless it is runtime-made) whose nested objects
+    // are frozen as they are built; the stamped fields need no redaction.
+    const event = RUNTIME_ONLY.has(input.type) ? runtimeEvent(input) : this.redacted(input);
     event.runId = this.runId;
     event.at = nowIso();
     event.seq = ++this.seq;
     if (this.hashChain) event.hash = this.hash = chainHash(this.hash, event as unknown as StoredRunEvent);
     // Frozen: the object a stream consumer or an onEvent hook receives is the one persisted, so
     // nobody who is handed an event can change (or un-redact) the audit log.
-    const stored = deepFreeze(event) as unknown as StoredRunEvent;
+    const stored = Object.freeze(event) as unknown as StoredRunEvent;
     this.pending.push(stored);
     this.listener?.(stored);
     this.observer?.(stored);
     return stored;
   }
 
+
+  /** A redacted copy of `input`, frozen below the top level (a redactor whose `value` was replaced is honoured). */
+  private redacted(input: RunEventInput): Record<string, unknown> {
+    const redactor = this.redactor;
+    if (redactor.value === Redactor.prototype.value) return redactor.eventCopy(input);
+    const event = { ...(redactor.value(input) as unknown as Record<string, unknown>) };
+    for (const key of Object.keys(event)) deepFreeze(event[key]);
+    return event;
+  }
 
   /** Emits an event that is not persisted (e.g. streaming text deltas). */
   emitTransient(input: RunEventInput): void {
@@ -71,6 +82,20 @@ export class EventLog {
   markWritten(count: number): void {
     this.pending = markFrozenList(this.pending.slice(count));
   }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** A copy of a runtime-made event (counters, ids, registered tool names): nested values copied and frozen, the top level open for stamping. */
+function runtimeEvent(input: RunEventInput): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const key in input) {
+    if (!hasOwn.call(input, key)) continue;
+    const value = (input as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    event[key] = value !== null && typeof value === 'object' ? deepFreeze(jsonCopy(value)) : value;
+  }
+  return event;
 }
 
 /** Hash of one audit event chained to the previous hash. */

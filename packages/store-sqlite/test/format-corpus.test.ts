@@ -161,16 +161,16 @@ describe('persisted format corpus: schema v4 (a step row holds its events and it
   });
 });
 
-describe('migration to schema v4 from every earlier version', () => {
+describe('migration to the current schema from every earlier version', () => {
   const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
   const payAny = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
 
-  for (const file of ['v1.db', 'v2.db', 'v3.db']) {
-    it(`${file}: opens at schema 4, old events stay readable, new runs and resumed runs mix both layouts`, async () => {
+  for (const file of ['v1.db', 'v2.db', 'v3.db', 'v4.db']) {
+    it(`${file}: opens at the current schema, old events stay readable, new runs and resumed runs mix both layouts`, async () => {
       const path = fixture(file);
       const store = new SqliteStore({ path });
       const db = new Database(path, { readonly: true });
-      expect(db.prepare("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").pluck().get()).toBe('4');
+      expect(db.prepare("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SqliteStore.schemaVersion));
       db.close();
       for (const record of await store.listRuns()) {
         const events = await store.listEvents(record.runId);

@@ -44,6 +44,11 @@ interface HeadRow {
   cost_usd: number;
 }
 
+/** A head kept between writes (see `heads`), with whether the run may have rows in agentrt_ledger. */
+interface CachedHead extends HeadRow {
+  ledger?: boolean;
+}
+
 /** A whole run: its head, its static part, its result and the newest writes' times (ms), and its pending decision. */
 interface RunRow extends HeadRow {
   idempotency_key: string | null;
@@ -127,6 +132,14 @@ export class SqliteStore implements StateStore {
   /** Kill flags read, valid while `PRAGMA data_version` (other connections' commits) is unchanged. */
   private readonly killCache = new Map<string, KillFlag | null>();
   private killCacheVersion = -1;
+  /**
+   * Heads of the runs this connection decided or committed steps for, as its own writes left them:
+   * the step path's writes check status, lease and step index against these instead of reading the
+   * run. Valid while no other connection has committed (`PRAGMA data_version` unchanged, read inside
+   * the write transaction, so nothing can commit in between); dropped on any other write and on any error.
+   */
+  private readonly heads = new Map<string, CachedHead>();
+  private headsVersion = -1;
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') {
@@ -169,8 +182,9 @@ export class SqliteStore implements StateStore {
       // An upsert on the rowid: rewritten in place, one page.
       setPending: db.prepare(`INSERT INTO agentrt_pending (run_no, step_index, at, data) VALUES (?, ?, ?, ?)
         ON CONFLICT (run_no) DO UPDATE SET step_index = excluded.step_index, at = excluded.at, data = excluded.data`),
+      // Positional: (run_no, step_index, step_index, totals…, last_seq, last_hash, at, data, events, ledger).
       insertStep: db.prepare(`INSERT INTO agentrt_step_log (key, step_index, tool_calls, tool_calls_refused, input_tokens, output_tokens, cost_usd, last_seq, last_hash, at, data, events, ledger)
-        VALUES (${STEP_KEY('@run_no', '@step_index')}, @step_index, @tool_calls, @tool_calls_refused, @input_tokens, @output_tokens, @cost_usd, @last_seq, @last_hash, @at, @data, @events, @ledger)`),
+        VALUES (${STEP_KEY('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // Steps of schema ≤ 4 (agentrt_steps, by run id) and of schema 5 (agentrt_step_log, by key).
       oldStepLastSeq: db.prepare<[string, number], number | null>('SELECT last_seq FROM agentrt_steps WHERE run_id = ? AND step_index = ?').pluck(),
       oldStepEventsFrom: db.prepare<[string, number, number], { events: string | null }>('SELECT events FROM agentrt_steps WHERE run_id = ? AND step_index >= ? AND last_seq > ? ORDER BY step_index'),
@@ -189,6 +203,7 @@ export class SqliteStore implements StateStore {
       setStatus: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ? WHERE run_id = ?'),
       finish: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ?'),
       ledgerGet: db.prepare<[string, string], { status: string; data: string }>('SELECT status, data FROM agentrt_ledger WHERE run_id = ? AND tool_call_id = ?'),
+      ledgerAny: db.prepare<[string], number>('SELECT 1 FROM agentrt_ledger WHERE run_id = ? LIMIT 1').pluck(),
       ledgerInsertIntent: db.prepare(`INSERT OR IGNORE INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'started', ?)`),
       ledgerUpsertResult: db.prepare(`INSERT INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'completed', ?)
         ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = 'completed', data = excluded.data WHERE agentrt_ledger.status <> 'completed'`),
@@ -258,19 +273,20 @@ export class SqliteStore implements StateStore {
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
     this.writeRun('saveDecision', input.runId, () => {
-      const row = this.runningHead(input.runId, input.lease);
+      const row = this.runningHead(input.runId, input.lease, true);
       if (input.decision.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
       }
       this.statements.setPending.run(row.run_no, input.decision.stepIndex, Date.now(), this.encode(input.runId, input.decision));
-    });
+    }, true);
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
     const { runId, step, events } = input;
     const taken = this.deferred.get(runId);
+    let next: CachedHead | undefined;
     this.write('commitStep', () => {
-      const head = this.runningHead(runId, input.lease);
+      const head = this.runningHead(runId, input.lease, true);
       if (step.stepIndex !== head.step_count) {
         throw new StoreError('run_conflict', `step ${step.stepIndex} does not follow the ${head.step_count} committed steps of run ${runId}`);
       }
@@ -285,15 +301,21 @@ export class SqliteStore implements StateStore {
       // this step (the run row and the pending decision are left as they are: see schema v5).
       const ledger = taken ? this.writeDeferred(head, taken, step.stepIndex) : [];
       const usage = input.usageDelta;
-      this.statements.insertStep.run({
-        run_no: head.run_no, step_index: step.stepIndex,
+      const after: CachedHead = {
+        ...head, step_count: head.step_count + 1,
         tool_calls: head.tool_calls + step.toolCalls, tool_calls_refused: head.tool_calls_refused + (step.toolCallsRefused ?? 0),
         input_tokens: head.input_tokens + usage.inputTokens, output_tokens: head.output_tokens + usage.outputTokens, cost_usd: head.cost_usd + usage.costUsd,
-        last_seq: last ? last.seq : head.last_event_seq, last_hash: last?.hash ?? head.last_event_hash, at: Date.now(),
-        data: this.encode(runId, step), events: last ? JSON.stringify({ v: 1, events }) : null,
-        ledger: ledger.length > 0 ? this.encode(runId, { entries: ledger }) : null,
-      });
-    });
+        last_event_seq: last ? last.seq : head.last_event_seq, last_event_hash: last?.hash ?? head.last_event_hash,
+      };
+      this.statements.insertStep.run(
+        head.run_no, step.stepIndex, step.stepIndex, after.tool_calls, after.tool_calls_refused, after.input_tokens, after.output_tokens, after.cost_usd,
+        after.last_event_seq, after.last_event_hash, Date.now(), this.encode(runId, step), last ? JSON.stringify({ v: 1, events }) : null,
+        ledger.length > 0 ? this.encode(runId, { entries: ledger }) : null,
+      );
+      next = after;
+    }, true);
+    // Committed: the next write of this run starts from this head.
+    this.heads.set(runId, next!);
     if (taken) this.forget(runId, taken);
   }
 
@@ -456,11 +478,12 @@ export class SqliteStore implements StateStore {
    * `stepIndex` without a ledger row yet, which are returned (the step commit keeps them in its row).
    * Results accepted under a lease that is no longer current are dropped, as if never recorded.
    */
-  private writeDeferred(head: HeadRow, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
+  private writeDeferred(head: CachedHead, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
     const embedded: ToolLedgerEntry[] = [];
     for (const { entry, lease } of taken) {
       if (lease && (head.lease_epoch !== lease.epoch || head.lease_owner !== lease.owner)) continue;
-      const existing = this.statements.ledgerGet.get(head.run_id, entry.toolCallId);
+      // A run without ledger rows (known from a cached head) has no row to look up.
+      const existing = head.ledger === false ? undefined : this.statements.ledgerGet.get(head.run_id, entry.toolCallId);
       if (existing?.status === 'completed') continue;
       if (!existing && entry.stepIndex === stepIndex) {
         embedded.push(entry);
@@ -468,6 +491,9 @@ export class SqliteStore implements StateStore {
       }
       const startedAt = existing ? decodeStored<ToolLedgerEntry>(existing.data, 'ledger entry').startedAt : entry.startedAt;
       this.statements.ledgerUpsertResult.run(head.run_id, entry.toolCallId, entry.stepIndex, this.encode(head.run_id, { ...entry, startedAt }));
+      head.ledger = true;
+      const cached = this.heads.get(head.run_id);
+      if (cached) cached.ledger = true;
     }
     return embedded;
   }
@@ -559,8 +585,24 @@ export class SqliteStore implements StateStore {
     return row;
   }
 
-  private runningHead(runId: string, lease: Lease | undefined): HeadRow {
-    const row = this.head(runId);
+  /** The head of a run inside a write transaction of the step path: cached while no other connection committed (see `heads`). */
+  private cachedHead(runId: string): CachedHead {
+    const version = this.statements.dataVersion.get()!;
+    if (version !== this.headsVersion) {
+      this.heads.clear();
+      this.headsVersion = version;
+    }
+    let head = this.heads.get(runId);
+    if (!head) {
+      head = this.head(runId) as CachedHead;
+      head.ledger = this.statements.ledgerAny.get(runId) !== undefined;
+      this.heads.set(runId, head);
+    }
+    return head;
+  }
+
+  private runningHead(runId: string, lease: Lease | undefined, cached = false): CachedHead {
+    const row = cached ? this.cachedHead(runId) : this.head(runId);
     this.checkLease(row, lease);
     if (row.status !== 'running') throw new StoreError('run_conflict', `run ${runId} is ${row.status}; steps can only be committed while running`);
     return row;
@@ -599,24 +641,28 @@ export class SqliteStore implements StateStore {
   }
 
   /** A write on one run: the run's deferred tool results are written first, in the same transaction. */
-  private writeRun<T>(operation: string, runId: string, fn: () => T): T {
+  private writeRun<T>(operation: string, runId: string, fn: () => T, stepPath = false): T {
     const taken = this.deferred.get(runId);
-    if (!taken) return this.write(operation, fn);
+    if (!taken) return this.write(operation, fn, stepPath);
     const result = this.write(operation, () => {
       const head = this.statements.headById.get(runId);
       if (head) this.writeDeferred(head, taken, -1);
       return fn();
-    });
+    }, stepPath);
     this.forget(runId, taken);
     return result;
   }
 
   /** One `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a commit never fails half-way on a lock upgrade. */
-  private write<T>(operation: string, fn: () => T): T {
+  private write<T>(operation: string, fn: () => T, stepPath = false): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     try {
-      return this.transaction.immediate(fn) as T;
+      const result = this.transaction.immediate(fn) as T;
+      // Writes off the step path (status, events, ledger, leases, kill flags) may change a run's head.
+      if (!stepPath) this.heads.clear();
+      return result;
     } catch (error) {
+      this.heads.clear();
       throw translate(error, operation);
     }
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineTool, KILL_ALL_SCOPE, type StoredRunEvent } from '@agentrt/core';
+import { createRuntime, defineTool, KILL_ALL_SCOPE, type PendingStep, type StoredRunEvent } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,7 +103,7 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
     const a = new SqliteStore({ path });
     const b = new SqliteStore({ path });
     await a.createRun(newRun('r'));
-    const decision = (stepIndex: number, callId: string) => ({ stepIndex, message: step('r', stepIndex, callId).messages[0]!, usage, finishReason: 'tool_calls' as const, startedAt: now() });
+    const decision = (stepIndex: number, callId: string): PendingStep => ({ stepIndex, message: { role: 'assistant', content: '', toolCalls: [{ id: callId, name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() });
     const first = (await a.acquireLease({ runId: 'r', owner: 'a', ttlMs: 1 }))!;
     await a.saveDecision({ runId: 'r', decision: decision(0, 'c0'), lease: first });
     await a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: events(1, 2, 0), usageDelta: usage, lease: first });

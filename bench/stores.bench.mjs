@@ -163,7 +163,7 @@ for (const synchronous of only('sqlite') ? ['normal', 'full'] : []) {
   console.log(`  (CPU ratio ${(rt.cpu / bare.cpu).toFixed(2)}×; the store's share of agentrt's CPU is agentrt minus the MemoryStore reference above)`);
   console.log(`  (pure tool, sideEffects 'none', one write per step: ${(pure.wall / bare.wall).toFixed(2)}× time, ${(pure.bytes / bare.bytes).toFixed(2)}× bytes; not a target)`);
   const db = new Database(join(dir, 'agentrt-0.db'), { readonly: true });
-  const rows = [10, 100, steps - 1].map((i) => [i, db.prepare("SELECT length(data) + coalesce(length(events), 0) + coalesce(length(ledger), 0) AS n FROM agentrt_steps WHERE run_id = 'bench' AND step_index = ?").get(i).n]);
+  const rows = [10, 100, steps - 1].map((i) => [i, db.prepare("SELECT length(data) + coalesce(length(events), 0) + coalesce(length(ledger), 0) AS n FROM agentrt_step_log WHERE key = (SELECT run_no FROM agentrt_runs WHERE run_id = 'bench') * 4294967296 + ?").get(i).n]);
   db.close();
   console.log(`  stored per step (record + events + ledger): ${rows.map(([i, n]) => `step ${i}: ${n} B`).join(' · ')}`);
   rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type Database from 'better-sqlite3';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Migrations, index = version reached. Append only: never edit a released step,
@@ -82,6 +82,39 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE agentrt_steps ADD COLUMN events TEXT;
   ALTER TABLE agentrt_steps ADD COLUMN last_seq INTEGER;
   ALTER TABLE agentrt_steps ADD COLUMN ledger TEXT;
+  `,
+  // v5: a step commit writes one row and nothing else. Steps go to agentrt_step_log, a rowid table
+  // whose key is `run_no * 2^32 + step_index` (appends fill pages in order; no index to update),
+  // and carry the run's running totals and event head as of that step, so the run row is no longer
+  // rewritten per step: readers take the counters from the run's last step row when it has one,
+  // from the run row otherwise (runs and steps of earlier versions, which stay where they are). A
+  // decision waiting for its tools is one row per run in agentrt_pending, current while its
+  // step_index is the run's step count (no write clears it). `run_no` numbers runs for those keys.
+  `
+  ALTER TABLE agentrt_runs ADD COLUMN run_no INTEGER;
+  UPDATE agentrt_runs SET run_no = rowid;
+  CREATE UNIQUE INDEX agentrt_runs_run_no ON agentrt_runs (run_no);
+  CREATE TABLE agentrt_step_log (
+    key INTEGER PRIMARY KEY,
+    step_index INTEGER NOT NULL,
+    tool_calls INTEGER NOT NULL,
+    tool_calls_refused INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    last_seq INTEGER NOT NULL,
+    last_hash TEXT,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    events TEXT,
+    ledger TEXT
+  );
+  CREATE TABLE agentrt_pending (
+    run_no INTEGER PRIMARY KEY,
+    step_index INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
   `,
 ];
 

@@ -22,29 +22,69 @@ export interface SqliteStoreOptions {
   readonly synchronous?: SqliteSynchronous;
 }
 
-interface RunRow {
+/**
+ * What a write checks before it writes, and the run's live counters: the run row's columns,
+ * overlaid by its last step row of schema 5 when it has one (see `HEAD_COLUMNS`).
+ */
+interface HeadRow {
   run_id: string;
-  idempotency_key: string | null;
+  run_no: number;
   status: string;
-  static: string;
-  updated_at: string;
+  lease_owner: string | null;
+  lease_epoch: number;
+  /** Steps kept in agentrt_steps (schema ≤ 4): `run.step_count`, never updated from schema 5 on. */
+  base_steps: number;
   step_count: number;
+  last_event_seq: number;
+  last_event_hash: string | null;
   tool_calls: number;
   tool_calls_refused: number;
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
+}
+
+/** A head kept between writes (see `heads`), with whether the run may have rows in agentrt_ledger. */
+interface CachedHead extends HeadRow {
+  ledger?: boolean;
+}
+
+/** A whole run: its head, its static part, its result and the newest writes' times (ms), and its pending decision. */
+interface RunRow extends HeadRow {
+  idempotency_key: string | null;
+  static: string;
+  updated_at: string;
+  step_at: number | null;
   result: string | null;
+  /** A decision saved by schema ≤ 4 (valid while its stepIndex is the step count). */
   pending_step: string | null;
-  last_event_seq: number;
-  last_event_hash: string | null;
-  lease_owner: string | null;
-  lease_epoch: number;
+  pending_index: number | null;
+  pending_at: number | null;
+  pending_data: string | null;
   lease_expires_at: number;
 }
 
-/** The columns a write checks before it writes (status, step index, event head, lease): no JSON. */
-type HeadRow = Pick<RunRow, 'run_id' | 'status' | 'step_count' | 'last_event_seq' | 'lease_owner' | 'lease_epoch'>;
+/** Keys of agentrt_step_log: `run_no * 2^32 + step_index`, computed by SQLite in 64-bit integers. */
+const STEP_KEY = (runNo: string, stepIndex: string) => `${runNo} * 4294967296 + ${stepIndex}`;
+
+/** The run's last step row of schema 5, if any (a descending seek on the key range of the run). */
+const LAST_STEP = `LEFT JOIN agentrt_step_log s ON s.key = (SELECT key FROM agentrt_step_log
+  WHERE key BETWEEN ${STEP_KEY('r.run_no', '0')} AND ${STEP_KEY('r.run_no', '4294967295')} ORDER BY key DESC LIMIT 1)`;
+
+/** The live head of run `r` joined to its last step row `s`: counters and event head from whichever is newer. */
+const HEAD_COLUMNS = `r.run_id, r.run_no, r.status, r.lease_owner, r.lease_epoch, r.step_count AS base_steps,
+  CASE WHEN s.key IS NULL THEN r.step_count ELSE s.step_index + 1 END AS step_count,
+  CASE WHEN s.key IS NULL OR r.last_event_seq >= s.last_seq THEN r.last_event_seq ELSE s.last_seq END AS last_event_seq,
+  CASE WHEN s.key IS NULL OR r.last_event_seq >= s.last_seq THEN r.last_event_hash ELSE s.last_hash END AS last_event_hash,
+  CASE WHEN s.key IS NULL THEN r.tool_calls ELSE s.tool_calls END AS tool_calls,
+  CASE WHEN s.key IS NULL THEN r.tool_calls_refused ELSE s.tool_calls_refused END AS tool_calls_refused,
+  CASE WHEN s.key IS NULL THEN r.input_tokens ELSE s.input_tokens END AS input_tokens,
+  CASE WHEN s.key IS NULL THEN r.output_tokens ELSE s.output_tokens END AS output_tokens,
+  CASE WHEN s.key IS NULL THEN r.cost_usd ELSE s.cost_usd END AS cost_usd`;
+
+const RUN_COLUMNS = `${HEAD_COLUMNS}, r.idempotency_key, r.static, r.updated_at, s.at AS step_at, r.result, r.pending_step,
+  p.step_index AS pending_index, p.at AS pending_at, p.data AS pending_data, r.lease_expires_at`;
+const RUN_FROM = `FROM agentrt_runs r ${LAST_STEP} LEFT JOIN agentrt_pending p ON p.run_no = r.run_no`;
 
 /** A tool result accepted by `recordToolResult` and not yet written (see `deferred`). */
 interface DeferredResult {
@@ -92,6 +132,14 @@ export class SqliteStore implements StateStore {
   /** Kill flags read, valid while `PRAGMA data_version` (other connections' commits) is unchanged. */
   private readonly killCache = new Map<string, KillFlag | null>();
   private killCacheVersion = -1;
+  /**
+   * Heads of the runs this connection decided or committed steps for, as its own writes left them:
+   * the step path's writes check status, lease and step index against these instead of reading the
+   * run. Valid while no other connection has committed (`PRAGMA data_version` unchanged, read inside
+   * the write transaction, so nothing can commit in between); dropped on any other write and on any error.
+   */
+  private readonly heads = new Map<string, CachedHead>();
+  private headsVersion = -1;
 
   constructor(options: SqliteStoreOptions) {
     if (typeof options?.path !== 'string' || options.path === '') {
@@ -123,29 +171,39 @@ export class SqliteStore implements StateStore {
   private prepare() {
     const db = this.db;
     return {
-      insertRun: db.prepare(`INSERT INTO agentrt_runs (run_id, idempotency_key, status, static, updated_at) VALUES (@run_id, @idempotency_key, 'running', @static, @updated_at)`),
-      runById: db.prepare<[string], RunRow>('SELECT * FROM agentrt_runs WHERE run_id = ?'),
-      headById: db.prepare<[string], HeadRow>('SELECT run_id, status, step_count, last_event_seq, lease_owner, lease_epoch FROM agentrt_runs WHERE run_id = ?'),
-      runByKey: db.prepare<[string], RunRow>('SELECT * FROM agentrt_runs WHERE idempotency_key = ?'),
-      listRuns: db.prepare<[number], RunRow>('SELECT * FROM agentrt_runs ORDER BY rowid DESC LIMIT ?'),
-      listRunsByStatus: db.prepare<[string, number], RunRow>('SELECT * FROM agentrt_runs WHERE status = ? ORDER BY rowid DESC LIMIT ?'),
-      setPending: db.prepare('UPDATE agentrt_runs SET pending_step = ?, updated_at = ? WHERE run_id = ?'),
-      insertStep: db.prepare('INSERT INTO agentrt_steps (run_id, step_index, data, events, last_seq, ledger) VALUES (?, ?, ?, ?, ?, ?)'),
-      stepLastSeq: db.prepare<[string, number], number | null>('SELECT last_seq FROM agentrt_steps WHERE run_id = ? AND step_index = ?').pluck(),
-      stepEventsFrom: db.prepare<[string, number, number], { events: string | null }>('SELECT events FROM agentrt_steps WHERE run_id = ? AND step_index >= ? AND last_seq > ? ORDER BY step_index'),
-      stepLedgerAll: db.prepare<[string], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND ledger IS NOT NULL ORDER BY step_index'),
-      stepLedgerOne: db.prepare<[string, number], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND step_index = ? AND ledger IS NOT NULL'),
+      insertRun: db.prepare(`INSERT INTO agentrt_runs (run_id, idempotency_key, status, static, updated_at, run_no)
+        VALUES (@run_id, @idempotency_key, 'running', @static, @updated_at, (SELECT coalesce(max(run_no), 0) + 1 FROM agentrt_runs))`),
+      runExists: db.prepare<[string], number>('SELECT 1 FROM agentrt_runs WHERE run_id = ?').pluck(),
+      runById: db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} ${RUN_FROM} WHERE r.run_id = ?`),
+      headById: db.prepare<[string], HeadRow>(`SELECT ${HEAD_COLUMNS} FROM agentrt_runs r ${LAST_STEP} WHERE r.run_id = ?`),
+      runByKey: db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} ${RUN_FROM} WHERE r.idempotency_key = ?`),
+      listRuns: db.prepare<[number], RunRow>(`SELECT ${RUN_COLUMNS} ${RUN_FROM} ORDER BY r.rowid DESC LIMIT ?`),
+      listRunsByStatus: db.prepare<[string, number], RunRow>(`SELECT ${RUN_COLUMNS} ${RUN_FROM} WHERE r.status = ? ORDER BY r.rowid DESC LIMIT ?`),
+      // An upsert on the rowid: rewritten in place, one page.
+      setPending: db.prepare(`INSERT INTO agentrt_pending (run_no, step_index, at, data) VALUES (?, ?, ?, ?)
+        ON CONFLICT (run_no) DO UPDATE SET step_index = excluded.step_index, at = excluded.at, data = excluded.data`),
+      // Positional: (run_no, step_index, step_index, totals…, last_seq, last_hash, at, data, events, ledger).
+      insertStep: db.prepare(`INSERT INTO agentrt_step_log (key, step_index, tool_calls, tool_calls_refused, input_tokens, output_tokens, cost_usd, last_seq, last_hash, at, data, events, ledger)
+        VALUES (${STEP_KEY('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // Steps of schema ≤ 4 (agentrt_steps, by run id) and of schema 5 (agentrt_step_log, by key).
+      oldStepLastSeq: db.prepare<[string, number], number | null>('SELECT last_seq FROM agentrt_steps WHERE run_id = ? AND step_index = ?').pluck(),
+      oldStepEventsFrom: db.prepare<[string, number, number], { events: string | null }>('SELECT events FROM agentrt_steps WHERE run_id = ? AND step_index >= ? AND last_seq > ? ORDER BY step_index'),
+      oldStepLedgerAll: db.prepare<[string], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND ledger IS NOT NULL ORDER BY step_index'),
+      oldStepLedgerOne: db.prepare<[string, number], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND step_index = ? AND ledger IS NOT NULL'),
+      oldStepsFrom: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index'),
+      stepLastSeq: db.prepare<[number, number], number>(`SELECT last_seq FROM agentrt_step_log WHERE key = ${STEP_KEY('?', '?')}`).pluck(),
+      stepEventsFrom: db.prepare<[{ n: number; i: number; after: number }], { events: string | null }>(`SELECT events FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} AND last_seq > @after ORDER BY key`),
+      stepLedgerAll: db.prepare<[{ n: number }], { step_index: number; ledger: string }>(`SELECT step_index, ledger FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '0')} AND ${STEP_KEY('@n', '4294967295')} AND ledger IS NOT NULL ORDER BY key`),
+      stepLedgerOne: db.prepare<[number, number], { step_index: number; ledger: string }>(`SELECT step_index, ledger FROM agentrt_step_log WHERE key = ${STEP_KEY('?', '?')} AND ledger IS NOT NULL`),
+      stepsFrom: db.prepare<[{ n: number; i: number }], { data: string }>(`SELECT data FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} ORDER BY key`),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      stepsFrom: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index'),
-      afterStep: db.prepare(`UPDATE agentrt_runs SET step_count = step_count + 1, tool_calls = tool_calls + @tool_calls,
-        tool_calls_refused = tool_calls_refused + @tool_calls_refused, input_tokens = input_tokens + @input_tokens, output_tokens = output_tokens + @output_tokens, cost_usd = cost_usd + @cost_usd,
-        pending_step = NULL, last_event_seq = @last_seq, last_event_hash = COALESCE(@last_hash, last_event_hash), updated_at = @updated_at WHERE run_id = @run_id`),
       insertEvent: db.prepare('INSERT INTO agentrt_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)'),
-      setEventHead: db.prepare('UPDATE agentrt_runs SET last_event_seq = ?, last_event_hash = COALESCE(?, last_event_hash) WHERE run_id = ?'),
+      setEventHead: db.prepare('UPDATE agentrt_runs SET last_event_seq = ?, last_event_hash = ? WHERE run_id = ?'),
       events: db.prepare<[string, number, number], { data: string }>('SELECT data FROM agentrt_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       setStatus: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ? WHERE run_id = ?'),
       finish: db.prepare('UPDATE agentrt_runs SET status = ?, result = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ?'),
       ledgerGet: db.prepare<[string, string], { status: string; data: string }>('SELECT status, data FROM agentrt_ledger WHERE run_id = ? AND tool_call_id = ?'),
+      ledgerAny: db.prepare<[string], number>('SELECT 1 FROM agentrt_ledger WHERE run_id = ? LIMIT 1').pluck(),
       ledgerInsertIntent: db.prepare(`INSERT OR IGNORE INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'started', ?)`),
       ledgerUpsertResult: db.prepare(`INSERT INTO agentrt_ledger (run_id, tool_call_id, step_index, status, data) VALUES (?, ?, ?, 'completed', ?)
         ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = 'completed', data = excluded.data WHERE agentrt_ledger.status <> 'completed'`),
@@ -187,7 +245,7 @@ export class SqliteStore implements StateStore {
         const existing = this.statements.runByKey.get(run.idempotencyKey);
         if (existing) return { run: this.toRecord(existing), created: false };
       }
-      if (this.statements.runById.get(run.runId)) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
+      if (this.statements.runExists.get(run.runId)) throw new StoreError('run_conflict', `run ${run.runId} already exists`);
       // Everything but the id is written once and never changes.
       const { runId: _id, ...part }: NewRunRecord = run;
       const blobs = new Map<string, string>();
@@ -215,19 +273,20 @@ export class SqliteStore implements StateStore {
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
     this.writeRun('saveDecision', input.runId, () => {
-      const row = this.runningHead(input.runId, input.lease);
+      const row = this.runningHead(input.runId, input.lease, true);
       if (input.decision.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
       }
-      this.statements.setPending.run(this.encode(input.runId, input.decision), new Date().toISOString(), input.runId);
-    });
+      this.statements.setPending.run(row.run_no, input.decision.stepIndex, Date.now(), this.encode(input.runId, input.decision));
+    }, true);
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
     const { runId, step, events } = input;
     const taken = this.deferred.get(runId);
+    let next: CachedHead | undefined;
     this.write('commitStep', () => {
-      const head = this.runningHead(runId, input.lease);
+      const head = this.runningHead(runId, input.lease, true);
       if (step.stepIndex !== head.step_count) {
         throw new StoreError('run_conflict', `step ${step.stepIndex} does not follow the ${head.step_count} committed steps of run ${runId}`);
       }
@@ -237,27 +296,36 @@ export class SqliteStore implements StateStore {
         expected++;
       }
       const last = events.length > 0 ? events[events.length - 1]! : undefined;
-      const lastSeq = last ? last.seq : head.last_event_seq;
-      // One row for the step: its record, its events (one JSON array, encoded once) and the results
-      // of its calls still unwritten. One UPDATE for the run's counters and event head.
+      // One row for the step and nothing else: its record, its events (one JSON array, encoded
+      // once), the results of its calls still unwritten, and the run's totals and event head as of
+      // this step (the run row and the pending decision are left as they are: see schema v5).
       const ledger = taken ? this.writeDeferred(head, taken, step.stepIndex) : [];
+      const usage = input.usageDelta;
+      const after: CachedHead = {
+        ...head, step_count: head.step_count + 1,
+        tool_calls: head.tool_calls + step.toolCalls, tool_calls_refused: head.tool_calls_refused + (step.toolCallsRefused ?? 0),
+        input_tokens: head.input_tokens + usage.inputTokens, output_tokens: head.output_tokens + usage.outputTokens, cost_usd: head.cost_usd + usage.costUsd,
+        last_event_seq: last ? last.seq : head.last_event_seq, last_event_hash: last?.hash ?? head.last_event_hash,
+      };
       this.statements.insertStep.run(
-        runId, step.stepIndex, this.encode(runId, step),
-        last ? JSON.stringify({ v: 1, events }) : null, lastSeq,
+        head.run_no, step.stepIndex, step.stepIndex, after.tool_calls, after.tool_calls_refused, after.input_tokens, after.output_tokens, after.cost_usd,
+        after.last_event_seq, after.last_event_hash, Date.now(), this.encode(runId, step), last ? JSON.stringify({ v: 1, events }) : null,
         ledger.length > 0 ? this.encode(runId, { entries: ledger }) : null,
       );
-      this.statements.afterStep.run({
-        run_id: runId, tool_calls: step.toolCalls, tool_calls_refused: step.toolCallsRefused ?? 0, input_tokens: input.usageDelta.inputTokens,
-        output_tokens: input.usageDelta.outputTokens, cost_usd: input.usageDelta.costUsd, last_seq: lastSeq, last_hash: last?.hash ?? null, updated_at: new Date().toISOString(),
-      });
-    });
+      next = after;
+    }, true);
+    // Committed: the next write of this run starts from this head.
+    this.heads.set(runId, next!);
     if (taken) this.forget(runId, taken);
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
     return this.read('loadSteps', () => {
-      if (!this.statements.runById.get(runId)) throw new StoreError('run_not_found', `run ${runId} does not exist`);
-      return this.statements.stepsFrom.all(runId, options.fromIndex ?? 0).map((r) => this.decode<StepRecord>(runId, r.data, `step of run ${runId}`));
+      const head = this.head(runId);
+      const from = Math.max(0, options.fromIndex ?? 0);
+      const rows = from < head.base_steps ? this.statements.oldStepsFrom.all(runId, from) : [];
+      if (head.step_count > head.base_steps) rows.push(...this.statements.stepsFrom.all({ n: head.run_no, i: Math.max(from, head.base_steps) }));
+      return rows.map((r) => this.decode<StepRecord>(runId, r.data, `step of run ${runId}`));
     });
   }
 
@@ -306,10 +374,22 @@ export class SqliteStore implements StateStore {
       const batched: StoredRunEvent[] = [];
       const head = this.statements.headById.get(runId);
       if (head) {
-        for (const row of this.statements.stepEventsFrom.iterate(runId, this.firstStepAfter(runId, after, head.step_count), after)) {
+        const first = this.firstStepAfter(head, after);
+        const rows = first < head.base_steps
+          ? this.statements.oldStepEventsFrom.iterate(runId, first, after)
+          : this.statements.stepEventsFrom.iterate({ n: head.run_no, i: first, after });
+        for (const row of rows) {
           if (row.events === null) continue;
           for (const event of decodeBatch(row.events, runId)) if (event.seq > after) batched.push(event);
           if (batched.length >= limit) break;
+        }
+        // Read on into the steps of schema 5 when those of schema ≤ 4 did not fill the page.
+        if (first < head.base_steps && batched.length < limit && head.step_count > head.base_steps) {
+          for (const row of this.statements.stepEventsFrom.iterate({ n: head.run_no, i: head.base_steps, after })) {
+            if (row.events === null) continue;
+            for (const event of decodeBatch(row.events, runId)) if (event.seq > after) batched.push(event);
+            if (batched.length >= limit) break;
+          }
         }
       }
       if (batched.length === 0) return single;
@@ -319,13 +399,16 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  /** The first step index whose events end after `after` (steps of schema ≤ 3 have no `last_seq` and come first). */
-  private firstStepAfter(runId: string, after: number, stepCount: number): number {
+  /**
+   * The first step index whose events end after `after` (steps of schema ≤ 3 have no `last_seq`
+   * and come first; those of schema 4 follow in agentrt_steps, those of schema 5 in agentrt_step_log).
+   */
+  private firstStepAfter(head: HeadRow, after: number): number {
     let low = 0;
-    let high = stepCount;
+    let high = head.step_count;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const lastSeq = this.statements.stepLastSeq.get(runId, middle);
+      const lastSeq = middle < head.base_steps ? this.statements.oldStepLastSeq.get(head.run_id, middle) : this.statements.stepLastSeq.get(head.run_no, middle);
       if (lastSeq !== null && lastSeq !== undefined && lastSeq > after) high = middle;
       else low = middle + 1;
     }
@@ -365,7 +448,11 @@ export class SqliteStore implements StateStore {
     return this.read('getToolLedger', () => {
       const rows = options.stepIndex === undefined ? this.statements.ledgerAll.all(runId) : this.statements.ledgerStep.all(runId, options.stepIndex);
       const entries = rows.map((r) => this.decode<ToolLedgerEntry>(runId, r.data, `ledger entry of run ${runId}`));
-      const inSteps = options.stepIndex === undefined ? this.statements.stepLedgerAll.all(runId) : this.statements.stepLedgerOne.all(runId, options.stepIndex);
+      const head = this.statements.headById.get(runId);
+      const inSteps = options.stepIndex === undefined ? this.statements.oldStepLedgerAll.all(runId) : this.statements.oldStepLedgerOne.all(runId, options.stepIndex);
+      if (head && head.step_count > head.base_steps) {
+        inSteps.push(...(options.stepIndex === undefined ? this.statements.stepLedgerAll.all({ n: head.run_no }) : this.statements.stepLedgerOne.all(head.run_no, options.stepIndex)));
+      }
       if (inSteps.length === 0) return entries;
       // Entries kept in step rows (schema 4) join the rows of their step, in step order.
       for (const row of inSteps) entries.push(...this.decode<{ entries: ToolLedgerEntry[] }>(runId, row.ledger, `ledger of step ${row.step_index} of run ${runId}`).entries);
@@ -391,11 +478,12 @@ export class SqliteStore implements StateStore {
    * `stepIndex` without a ledger row yet, which are returned (the step commit keeps them in its row).
    * Results accepted under a lease that is no longer current are dropped, as if never recorded.
    */
-  private writeDeferred(head: HeadRow, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
+  private writeDeferred(head: CachedHead, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
     const embedded: ToolLedgerEntry[] = [];
     for (const { entry, lease } of taken) {
       if (lease && (head.lease_epoch !== lease.epoch || head.lease_owner !== lease.owner)) continue;
-      const existing = this.statements.ledgerGet.get(head.run_id, entry.toolCallId);
+      // A run without ledger rows (known from a cached head) has no row to look up.
+      const existing = head.ledger === false ? undefined : this.statements.ledgerGet.get(head.run_id, entry.toolCallId);
       if (existing?.status === 'completed') continue;
       if (!existing && entry.stepIndex === stepIndex) {
         embedded.push(entry);
@@ -403,6 +491,9 @@ export class SqliteStore implements StateStore {
       }
       const startedAt = existing ? decodeStored<ToolLedgerEntry>(existing.data, 'ledger entry').startedAt : entry.startedAt;
       this.statements.ledgerUpsertResult.run(head.run_id, entry.toolCallId, entry.stepIndex, this.encode(head.run_id, { ...entry, startedAt }));
+      head.ledger = true;
+      const cached = this.heads.get(head.run_id);
+      if (cached) cached.ledger = true;
     }
     return embedded;
   }
@@ -449,11 +540,11 @@ export class SqliteStore implements StateStore {
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     return this.write('acquireLease', () => {
       const now = Date.now();
-      this.row(input.runId);
-      const changed = this.statements.leaseTake.run(input.owner, now + input.ttlMs, input.runId, now, input.owner).changes;
+      this.head(input.runId);
+      const expiresAt = now + input.ttlMs;
+      const changed = this.statements.leaseTake.run(input.owner, expiresAt, input.runId, now, input.owner).changes;
       if (changed === 0) return undefined;
-      const row = this.row(input.runId);
-      return { runId: input.runId, owner: input.owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at };
+      return { runId: input.runId, owner: input.owner, epoch: this.head(input.runId).lease_epoch, expiresAt };
     });
   }
 
@@ -494,8 +585,24 @@ export class SqliteStore implements StateStore {
     return row;
   }
 
-  private runningHead(runId: string, lease: Lease | undefined): HeadRow {
-    const row = this.head(runId);
+  /** The head of a run inside a write transaction of the step path: cached while no other connection committed (see `heads`). */
+  private cachedHead(runId: string): CachedHead {
+    const version = this.statements.dataVersion.get()!;
+    if (version !== this.headsVersion) {
+      this.heads.clear();
+      this.headsVersion = version;
+    }
+    let head = this.heads.get(runId);
+    if (!head) {
+      head = this.head(runId) as CachedHead;
+      head.ledger = this.statements.ledgerAny.get(runId) !== undefined;
+      this.heads.set(runId, head);
+    }
+    return head;
+  }
+
+  private runningHead(runId: string, lease: Lease | undefined, cached = false): CachedHead {
+    const row = cached ? this.cachedHead(runId) : this.head(runId);
     this.checkLease(row, lease);
     if (row.status !== 'running') throw new StoreError('run_conflict', `run ${runId} is ${row.status}; steps can only be committed while running`);
     return row;
@@ -518,8 +625,10 @@ export class SqliteStore implements StateStore {
       expected++;
     }
     const last = events[events.length - 1]!;
-    this.statements.setEventHead.run(last.seq, last.hash ?? null, row.run_id);
+    const hash = last.hash ?? row.last_event_hash;
+    this.statements.setEventHead.run(last.seq, hash, row.run_id);
     row.last_event_seq = last.seq;
+    row.last_event_hash = hash;
   }
 
   private read<T>(operation: string, fn: () => T): T {
@@ -532,31 +641,42 @@ export class SqliteStore implements StateStore {
   }
 
   /** A write on one run: the run's deferred tool results are written first, in the same transaction. */
-  private writeRun<T>(operation: string, runId: string, fn: () => T): T {
+  private writeRun<T>(operation: string, runId: string, fn: () => T, stepPath = false): T {
     const taken = this.deferred.get(runId);
-    if (!taken) return this.write(operation, fn);
+    if (!taken) return this.write(operation, fn, stepPath);
     const result = this.write(operation, () => {
       const head = this.statements.headById.get(runId);
       if (head) this.writeDeferred(head, taken, -1);
       return fn();
-    });
+    }, stepPath);
     this.forget(runId, taken);
     return result;
   }
 
   /** One `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a commit never fails half-way on a lock upgrade. */
-  private write<T>(operation: string, fn: () => T): T {
+  private write<T>(operation: string, fn: () => T, stepPath = false): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     try {
-      return this.transaction.immediate(fn) as T;
+      const result = this.transaction.immediate(fn) as T;
+      // Writes off the step path (status, events, ledger, leases, kill flags) may change a run's head.
+      if (!stepPath) this.heads.clear();
+      return result;
     } catch (error) {
+      this.heads.clear();
       throw translate(error, operation);
     }
   }
 
   private toRecord(row: RunRow): RunRecord {
     const part = this.decode<StaticPart>(row.run_id, row.static, `run ${row.run_id}`);
-    const pendingStep = row.pending_step ? this.decode<PendingStep>(row.run_id, row.pending_step, `pending step of run ${row.run_id}`) : undefined;
+    // The decision saved for the next step, if still current: in agentrt_pending (schema 5), or in
+    // the run row (schema ≤ 4, cleared by the step commits of those versions).
+    let pendingStep: PendingStep | undefined;
+    if (row.pending_data !== null && row.pending_index === row.step_count) pendingStep = this.decode<PendingStep>(row.run_id, row.pending_data, `pending step of run ${row.run_id}`);
+    else if (row.pending_step) {
+      const saved = this.decode<PendingStep>(row.run_id, row.pending_step, `pending step of run ${row.run_id}`);
+      if (saved.stepIndex === row.step_count) pendingStep = saved;
+    }
     return toRecord(row, part, pendingStep);
   }
 }
@@ -584,7 +704,7 @@ function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | unde
     runId: row.run_id,
     status: row.status as RunStatus,
     ...part,
-    updatedAt: row.updated_at,
+    updatedAt: latest(row.updated_at, row.step_at, row.pending_at),
     stepCount: row.step_count,
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },
     toolCalls: row.tool_calls,
@@ -594,6 +714,17 @@ function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | unde
     lastEventSeq: row.last_event_seq,
     ...(row.last_event_hash ? { lastEventHash: row.last_event_hash } : {}),
   };
+}
+
+/** The newest of the run row's time and the times (ms) of its last step row and pending decision. */
+function latest(updatedAt: string, ...times: (number | null)[]): string {
+  let newest = updatedAt;
+  for (const time of times) {
+    if (time === null) continue;
+    const iso = new Date(time).toISOString();
+    if (iso > newest) newest = iso;
+  }
+  return newest;
 }
 
 /** Maps driver errors to typed store errors; the raw "database is locked" never leaks. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineTool, KILL_ALL_SCOPE, type StoredRunEvent } from '@agentrt/core';
+import { createRuntime, defineTool, KILL_ALL_SCOPE, type PendingStep, type StoredRunEvent } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ const result = (runId: string, callId: string, stepIndex: number, sideEffects: '
 const events = (from: number, count: number, stepIndex: number): StoredRunEvent[] =>
   Array.from({ length: count }, (_, i) => ({ seq: from + i, at: now(), runId: 'x', type: 'tool_log', stepIndex, toolCallId: 'c', name: 'put', level: 'info', message: `e${from + i}` }) as unknown as StoredRunEvent);
 
-describe('SqliteStore durable path (schema 4)', () => {
+describe('SqliteStore durable path (schema 4 and 5)', () => {
   it('sees a kill flag set or cleared through another connection on the next read after a cached one', async () => {
     const path = fresh();
     const a = new SqliteStore({ path });
@@ -96,6 +96,39 @@ describe('SqliteStore durable path (schema 4)', () => {
     await expect(a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: [], usageDelta: usage, lease })).rejects.toMatchObject({ code: 'lease_lost' });
     expect(await a.getToolLedger('r')).toEqual([]);
     await a.close();
+  });
+
+  it('checks each step write against the run as another connection left it, though this connection keeps its own last head (schema 5)', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.createRun(newRun('r'));
+    const decision = (stepIndex: number, callId: string): PendingStep => ({ stepIndex, message: { role: 'assistant', content: '', toolCalls: [{ id: callId, name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() });
+    const first = (await a.acquireLease({ runId: 'r', owner: 'a', ttlMs: 1 }))!;
+    await a.saveDecision({ runId: 'r', decision: decision(0, 'c0'), lease: first });
+    await a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: events(1, 2, 0), usageDelta: usage, lease: first });
+    // b takes the run over once a's lease has expired, and commits a step of its own.
+    await expect.poll(async () => (await b.acquireLease({ runId: 'r', owner: 'b', ttlMs: 60_000 }))?.owner).toBe('b');
+    const second = (await b.getRun('r'))!;
+    expect(second).toMatchObject({ stepCount: 1, lastEventSeq: 2, toolCalls: 1, usage: { inputTokens: 1 } });
+    const lease = { runId: 'r', owner: 'b', epoch: first.epoch + 1, expiresAt: Date.now() + 60_000 };
+    await b.saveDecision({ runId: 'r', decision: decision(1, 'c1'), lease });
+    expect((await a.getRun('r'))?.pendingStep?.stepIndex).toBe(1);
+    await b.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: events(3, 1, 1), usageDelta: usage, lease });
+    // a's writes under its old lease are fenced; without a lease, its step index and event seq are checked against b's commit.
+    await expect(a.saveDecision({ runId: 'r', decision: decision(1, 'c1'), lease: first })).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(a.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: events(3, 1, 1), usageDelta: usage, lease: first })).rejects.toMatchObject({ code: 'lease_lost' });
+    await expect(a.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: events(3, 1, 1), usageDelta: usage })).rejects.toMatchObject({ code: 'run_conflict' });
+    await expect(a.commitStep({ runId: 'r', step: step('r', 2, 'c2'), events: events(3, 1, 2), usageDelta: usage })).rejects.toMatchObject({ code: 'run_conflict' });
+    await a.commitStep({ runId: 'r', step: step('r', 2, 'c2'), events: events(4, 1, 2), usageDelta: usage });
+    for (const store of [a, b]) {
+      const run = (await store.getRun('r'))!;
+      expect(run).toMatchObject({ stepCount: 3, lastEventSeq: 4, toolCalls: 3, usage: { inputTokens: 3, outputTokens: 3 } });
+      expect(run.pendingStep).toBeUndefined();
+      expect((await store.loadSteps('r')).map((s) => s.stepIndex)).toEqual([0, 1, 2]);
+      expect((await store.listEvents('r')).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    }
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('pages through events kept in step rows and in rows of their own: contiguous, any afterSeq and limit', async () => {

@@ -103,9 +103,11 @@ describe('SqliteStore under faults', () => {
     const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('echo', { n: 1 }), ScriptedModel.answer('ok')]), tools: [echo], store });
     const result = await runtime.run({ input: 'go', runId: 'to-corrupt' });
     const db = new Database(path);
-    db.prepare("UPDATE agentrt_steps SET data = '{\"v\":1,\"stepIndex\":' WHERE run_id = 'to-corrupt' AND step_index = 0").run();
-    // Schema 4 keeps a step's events in its row; the run's last events (run_finished) are rows of their own.
-    db.prepare("UPDATE agentrt_steps SET events = '{\"v\":7,\"events\":[]}' WHERE run_id = 'to-corrupt' AND step_index = 1").run();
+    // Schema 5 keeps a run's steps in agentrt_step_log (key: run_no * 2^32 + step index), a step's
+    // events in its row; the run's last events (run_finished) are rows of their own.
+    const key = "(SELECT run_no FROM agentrt_runs WHERE run_id = 'to-corrupt') * 4294967296 + ?";
+    expect(db.prepare(`UPDATE agentrt_step_log SET data = '{"v":1,"stepIndex":' WHERE key = ${key}`).run(0).changes).toBe(1);
+    expect(db.prepare(`UPDATE agentrt_step_log SET events = '{"v":7,"events":[]}' WHERE key = ${key}`).run(1).changes).toBe(1);
     db.prepare("UPDATE agentrt_runs SET result = '{\"v\":1,\"__proto__\":{\"polluted\":true},\"stopReason\":\"final_answer\"}' WHERE run_id = 'to-corrupt'").run();
     db.close();
     await expect(store.loadSteps('to-corrupt')).rejects.toMatchObject({ code: 'state_corrupt' });
@@ -124,7 +126,7 @@ describe('SqliteStore under faults', () => {
     const result = await runtime.run({ input: 'go', runId: 'growth', metadata: {} });
     expect(result.steps).toBe(400);
     const db = new Database(path, { readonly: true });
-    for (const index of [10, 100, 399]) sizes.push((db.prepare("SELECT length(data) AS n FROM agentrt_steps WHERE run_id = 'growth' AND step_index = ?").get(index) as { n: number }).n);
+    for (const index of [10, 100, 399]) sizes.push((db.prepare("SELECT length(data) AS n FROM agentrt_step_log WHERE key = (SELECT run_no FROM agentrt_runs WHERE run_id = 'growth') * 4294967296 + ?").get(index) as { n: number }).n);
     db.close();
     const spread = Math.max(...sizes) / Math.min(...sizes);
     expect(spread).toBeLessThan(1.2);

@@ -161,16 +161,16 @@ describe('persisted format corpus: schema v4 (a step row holds its events and it
   });
 });
 
-describe('migration to schema v4 from every earlier version', () => {
+describe('migration to the current schema from every earlier version', () => {
   const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
   const payAny = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: () => 'paid' });
 
-  for (const file of ['v1.db', 'v2.db', 'v3.db']) {
-    it(`${file}: opens at schema 4, old events stay readable, new runs and resumed runs mix both layouts`, async () => {
+  for (const file of ['v1.db', 'v2.db', 'v3.db', 'v4.db']) {
+    it(`${file}: opens at the current schema, old events stay readable, new runs and resumed runs mix both layouts`, async () => {
       const path = fixture(file);
       const store = new SqliteStore({ path });
       const db = new Database(path, { readonly: true });
-      expect(db.prepare("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").pluck().get()).toBe('4');
+      expect(db.prepare("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SqliteStore.schemaVersion));
       db.close();
       for (const record of await store.listRuns()) {
         const events = await store.listEvents(record.runId);
@@ -193,4 +193,46 @@ describe('migration to schema v4 from every earlier version', () => {
       await store.close();
     });
   }
+});
+
+describe('persisted format corpus: schema v4, a run cut off mid-step', () => {
+  const put = defineTool({ name: 'put', description: 'stores a value', input: z.object({ i: z.number() }), sideEffects: 'idempotent', execute: ({ i }) => `stored ${i}` });
+  let paid = 0;
+  const pay = defineTool({ name: 'pay', description: 'pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', execute: () => { paid++; return 'paid'; } });
+
+  it('reads the run as it was left: two steps, the pending decision, the ledger, the audit', async () => {
+    const store = new SqliteStore({ path: fixture('v4-inflight.db') });
+    const run = (await store.getRun('v4-inflight'))!;
+    expect(run).toMatchObject({ status: 'running', idempotencyKey: 'v4i-key', stepCount: 2, toolCalls: 3, lastEventSeq: 15, usage: { inputTokens: 20, outputTokens: 10 }, pendingStep: { stepIndex: 2 } });
+    expect((await store.getToolLedger('v4-inflight')).map((e) => [e.toolCallId, e.stepIndex, e.status])).toEqual([
+      ['v4i-c1', 0, 'completed'], ['v4i-c2', 1, 'completed'], ['v4i-c3', 1, 'completed'], ['v4i-c4', 2, 'completed'], ['v4i-p1', 2, 'started'],
+    ]);
+    const events = await store.listEvents('v4-inflight');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(verifyAuditEvents(events)).toMatchObject({ ok: true, hashChained: true });
+    await store.close();
+  });
+
+  it('resumes it after the upgrade: the recorded call is not run again, the started payment is not repeated, one log', async () => {
+    const store = new SqliteStore({ path: fixture('v4-inflight.db') });
+    const model = new ScriptedModel([ScriptedModel.call('put', { i: 5 }, { id: 'v4i-c5' }), ScriptedModel.answer('done')]);
+    paid = 0;
+    const done = await createRuntime({ model, tools: [put, pay], store, audit: { hashChain: true } }).resume('v4-inflight', { waitForLeaseMs: 5_000 });
+    expect(done).toMatchObject({ stopReason: 'final_answer', output: 'done', steps: 5 });
+    expect(paid).toBe(0);
+    const steps = await store.loadSteps('v4-inflight');
+    expect(steps.map((s) => s.stepIndex)).toEqual([0, 1, 2, 3, 4]);
+    expect(steps[2]!.messages.find((m) => m.role === 'tool' && m.toolCallId === 'v4i-c4')).toMatchObject({ content: 'stored 4' });
+    expect(steps[2]!.messages.find((m) => m.role === 'tool' && m.toolCallId === 'v4i-p1')).toMatchObject({ isError: true });
+    const run = (await store.getRun('v4-inflight'))!;
+    expect(run).toMatchObject({ status: 'completed', stepCount: 5, toolCalls: 6 });
+    expect(run.usage.inputTokens).toBe(steps.reduce((sum, s) => sum + s.usage.inputTokens, 0));
+    expect(run.pendingStep).toBeUndefined();
+    const events = await store.listEvents('v4-inflight');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: run.lastEventSeq }, (_, i) => i + 1));
+    expect(verifyAuditEvents(events)).toMatchObject({ ok: true, hashChained: true });
+    for (const afterSeq of [0, 10, 15, 16, events.length - 2]) expect(await store.listEvents('v4-inflight', { afterSeq, limit: 3 })).toEqual(events.slice(afterSeq, afterSeq + 3));
+    await assertRunInvariants({ store, runId: 'v4-inflight', result: done });
+    await store.close();
+  });
 });

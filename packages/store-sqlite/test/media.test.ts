@@ -40,7 +40,7 @@ describe('SqliteStore with images and files', () => {
     const db = new Database(path, { readonly: true });
     const blobs = db.prepare('SELECT count(*) AS n, sum(length(data)) AS chars FROM agentrt_blobs WHERE run_id = ?').get(result.runId) as { n: number; chars: number };
     expect(blobs).toEqual({ n: 1, chars: MB.length });
-    const stepBytes = (db.prepare('SELECT length(data) AS n FROM agentrt_steps WHERE run_id = ? ORDER BY step_index').all(result.runId) as { n: number }[]).map((r) => r.n);
+    const stepBytes = (db.prepare('SELECT length(data) AS n FROM agentrt_step_log WHERE key / 4294967296 = (SELECT run_no FROM agentrt_runs WHERE run_id = ?) ORDER BY key').all(result.runId) as { n: number }[]).map((r) => r.n);
     const ledgerBytes = (db.prepare('SELECT length(data) AS n FROM agentrt_ledger WHERE run_id = ?').all(result.runId) as { n: number }[]).map((r) => r.n);
     const staticBytes = (db.prepare('SELECT length(static) AS n FROM agentrt_runs WHERE run_id = ?').get(result.runId) as { n: number }).n;
     db.close();

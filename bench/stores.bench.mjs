@@ -98,9 +98,11 @@ const stepMessages = (calls) => calls.filter(([method]) => method === 'commitSte
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-/** Interleaved rounds of each cell (order alternating), medians per metric. */
+/** A warm-up round, then interleaved rounds of each cell (order alternating), medians per metric. */
 async function compare(cells, steps) {
   const samples = Object.fromEntries(Object.keys(cells).map((name) => [name, []]));
+  // One unmeasured round first, so no cell is timed while the JIT is still compiling it.
+  for (const name of Object.keys(cells)) await (await cells[name](ROUNDS))();
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(cells);
     if (round % 2 === 1) names.reverse();

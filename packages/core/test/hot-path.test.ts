@@ -115,3 +115,44 @@ describe('events made in one walk', () => {
     expect(Object.isFrozen(delivered) && Object.isFrozen(delivered.message)).toBe(true);
   });
 });
+
+describe('tool calls answered synchronously', () => {
+  it('a sync value, a sync throw and a sync object result each become the right tool message', async () => {
+    const { defineTool } = await import('@agentrt/core');
+    const { z } = await import('zod');
+    const value = defineTool({ name: 'value', description: 'v', input: z.object({}), execute: () => 41 });
+    const thrower = defineTool({ name: 'thrower', description: 't', input: z.object({}), execute: () => { throw new Error('sync boom'); } });
+    const object = defineTool({ name: 'object', description: 'o', input: z.object({}), execute: () => ({ ok: true }) });
+    const thenable = defineTool({ name: 'thenable', description: 'th', input: z.object({}), execute: () => ({ then: (resolve: (v: unknown) => void) => resolve('from thenable') }) as unknown as string });
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ toolCalls: [{ name: 'value', args: {} }, { name: 'thrower', args: {} }, { name: 'object', args: {} }, { name: 'thenable', args: {} }] }, { text: 'done' }]),
+      tools: [value, thrower, object, thenable],
+      store: new MemoryStore(),
+    });
+    const result = await runtime.run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const messages = await runtime.messages(result.runId);
+    const tool = (name: string) => messages.find((m) => m.role === 'tool' && m.name === name) as { content: unknown; isError?: boolean; code?: string };
+    expect(tool('value').content).toBe('41');
+    expect(tool('thrower')).toMatchObject({ isError: true, code: 'tool_failed' });
+    expect(String(tool('thrower').content)).toContain('sync boom');
+    expect(tool('object').content).toBe('{"ok":true}');
+    expect(tool('thenable').content).toBe('from thenable');
+  });
+
+  it('a sync tool of a run killed while it ran is not committed as a result', async () => {
+    const { defineTool } = await import('@agentrt/core');
+    const { z } = await import('zod');
+    let runtime!: ReturnType<typeof createRuntime>;
+    let runId = '';
+    const killer = defineTool({ name: 'killer', description: 'k', input: z.object({}), execute: (_args, ctx) => { runId = ctx.runId; void runtime.kill(ctx.runId, 'stop now'); return 'late'; } });
+    runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: 'killer', args: {} }] }, { text: 'never' }]), tools: [killer], store: new MemoryStore() });
+    const result = await runtime.run('go');
+    expect(result.stopReason).toBe('killed');
+    expect(runId).toBe(result.runId);
+    const events = await runtime.events(result.runId);
+    expect(events.some((event) => event.type === 'late_result_discarded')).toBe(true);
+    const messages = await runtime.messages(result.runId);
+    expect(messages.find((m) => m.role === 'tool')).toMatchObject({ code: 'tool_cancelled' });
+  });
+});

@@ -335,10 +335,9 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   let listening = false;
   /** The tool's promise settled. */
   let callDone = false;
-  let resolveOutcome!: (outcome: ToolOutcome) => void;
-  const outcomePromise = new Promise<ToolOutcome>((resolve) => {
-    resolveOutcome = resolve;
-  });
+  /** How the call ended, once it has; `outcomePromise` is made only for a call that did not answer synchronously. */
+  let ended: ToolOutcome | undefined;
+  let resolveOutcome: ((outcome: ToolOutcome) => void) | undefined;
   const signalOf = (): AbortSignal => {
     if (!controller) {
       controller = new AbortController();
@@ -349,7 +348,8 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const settle = (outcome: ToolOutcome) => {
     if (settled) return;
     settled = true;
-    resolveOutcome(outcome);
+    ended = outcome;
+    resolveOutcome?.(outcome);
   };
   /** Stops the call (timeout or run abort): its signal aborts, and a result arriving later is discarded. */
   const stop = (reason: unknown, kind: 'timeout' | 'aborted') => {
@@ -376,38 +376,49 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
         return noticesOf().log;
       },
     });
-    let promise: Promise<unknown>;
+    const onValue = (value: unknown) => {
+      callDone = true;
+      // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
+      if (!stopReason && run.signal.aborted) onRunAbort();
+      if (stopReason) return lateResult(run, call, stepIndex);
+      settle({ ok: true, value });
+    };
+    const onError = (error: unknown) => {
+      callDone = true;
+      if (!stopReason && run.signal.aborted) onRunAbort();
+      if (stopReason) return;
+      settle({ ok: false, kind: 'thrown', error });
+    };
+    let returned: unknown;
+    let threw = false;
     try {
-      promise = tool.execute(job.args, ctx);
+      returned = tool.execute(job.args, ctx);
     } catch (error) {
-      promise = Promise.reject(error);
+      threw = true;
+      returned = error;
     }
-    Promise.resolve(promise).then(
-      (value) => {
-        callDone = true;
-        // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
-        if (!stopReason && run.signal.aborted) onRunAbort();
-        if (stopReason) return lateResult(run, call, stepIndex);
-        settle({ ok: true, value });
-      },
-      (error: unknown) => {
-        callDone = true;
-        if (!stopReason && run.signal.aborted) onRunAbort();
-        if (stopReason) return;
-        settle({ ok: false, kind: 'thrown', error });
-      },
-    );
-    // One microtask later: a call still running gets its timer and listens for the run's abort.
-    await undefined;
-    if (!settled) {
-      if (run.signal.aborted) onRunAbort();
-      else {
-        timer = setTimeout(() => stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
-        run.signal.addEventListener('abort', onRunAbort, { once: true });
-        listening = true;
+    if (threw) onError(returned);
+    else if (!mayBeThenable(returned)) onValue(returned);
+    else {
+      // An answer still to come: raced against the tool's timeout and the run's abort.
+      const outcomePromise = new Promise<ToolOutcome>((resolve) => {
+        resolveOutcome = resolve;
+      });
+      Promise.resolve(returned).then(onValue, onError);
+      // One microtask later: a call still running gets its timer and listens for the run's abort.
+      await undefined;
+      if (!settled) {
+        if (run.signal.aborted) onRunAbort();
+        else {
+          timer = setTimeout(() => stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
+          run.signal.addEventListener('abort', onRunAbort, { once: true });
+          listening = true;
+        }
       }
+      if (!settled) await outcomePromise;
     }
-    const outcome = await outcomePromise;
+    // A synchronous answer (or throw) settled the call at once: no promise, timer or listener was needed.
+    const outcome = ended!;
     // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
@@ -435,6 +446,16 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     if (listening) run.signal.removeEventListener('abort', onRunAbort);
+  }
+}
+
+/** False for a value that cannot be a thenable (a primitive, or an object without a callable `then`); true when reading `then` throws (the promise path meets the throw). */
+function mayBeThenable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return true;
   }
 }
 

@@ -5,7 +5,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { addUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
-import type { StopCheckContext, StopDecision, StopPhase } from '../stop/stop-policy.js';
+import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
 import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { act, checkKillFlag } from './act.js';
@@ -258,9 +258,17 @@ function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
   return { code: 'internal_error', message: redact(describeThrown(error)) };
 }
 
-async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Promise<Stop | undefined> {
+/**
+ * The stop check of a phase. Synchronous unless it must wait (the kill-flag read before a model
+ * call, an async stop policy): the after-step check of built-in policies costs no promise.
+ */
+function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Stop | undefined | Promise<Stop | undefined> {
   // Kill switch and cancellation come first: they are checked before every model call.
-  if (phase === 'before_model') await checkKillFlag(deps, run);
+  if (phase === 'before_model') return checkKillFlag(deps, run).then(() => checkPolicies(deps, run, phase, lastMessage));
+  return checkPolicies(deps, run, phase, lastMessage);
+}
+
+function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage: AssistantMessage | undefined): Stop | undefined | Promise<Stop | undefined> {
   const aborted = abortToStop(run);
   if (aborted) return aborted;
   const context: StopCheckContext = {
@@ -279,6 +287,16 @@ async function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMe
   const policies = deps.stopPolicies;
   for (let i = 0; i < policies.length; i++) {
     // Built-in policies answer synchronously: no promise and no name string per policy per check unless needed.
+    const decision = checkStopPolicy(policies[i]!, context);
+    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => answer ?? remainingPolicies(policies, i + 1, context));
+    if (decision) return decision;
+  }
+  return undefined;
+}
+
+/** The policies after one that answered asynchronously, in order. */
+async function remainingPolicies(policies: readonly StopPolicy[], from: number, context: StopCheckContext): Promise<Stop | undefined> {
+  for (let i = from; i < policies.length; i++) {
     let decision = checkStopPolicy(policies[i]!, context);
     if (decision !== undefined && isPromise(decision)) decision = await decision;
     if (decision) return decision;

@@ -100,8 +100,11 @@ return 'OK'
 `);
 
 /**
- * KEYS: run, steps, events, blobs, kill.
- * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…, nBlobs, (sha256, data)…, toolCallsRefused, runId.
+ * KEYS: run, steps, events, blobs, ledger-done, kill.
+ * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…,
+ * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, toolCallsRefused, runId.
+ * The results are completed ledger entries (of idempotent and pure calls, deferred until now),
+ * written with HSETNX like LEDGER_PUT's, under the commit's fence and only with the step.
  * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
  * One read of the run hash, one RPUSH per list, one HSET: the commit is the per-step hot path.
  * Reads the kill flags (`withKills`).
@@ -124,6 +127,8 @@ if missing then return fail('blob_missing', missing) end
 redis.call('RPUSH', KEYS[2], ARGV[4])
 if n > 0 then push_all(KEYS[3], 12, n) end
 put_blobs(KEYS[4], 13 + n)
+local r = 14 + n + 2 * tonumber(ARGV[13 + n])
+for i = 1, tonumber(ARGV[r]) do redis.call('HSETNX', KEYS[5], ARGV[r + 2 * i - 1], ARGV[r + 2 * i]) end
 if ARGV[5] ~= '0' then redis.call('HINCRBY', KEYS[1], 'toolCalls', ARGV[5]) end
 local refused = tonumber(ARGV[#ARGV - 1]) or 0
 if refused > 0 then redis.call('HINCRBY', KEYS[1], 'toolCallsRefused', refused) end

@@ -36,6 +36,13 @@ export interface RedisStoreOptions {
 type RunHash = Record<string, string>;
 /** The part of a run written once at creation (everything in `NewRunRecord` but the id). */
 type StaticPart = Omit<NewRunRecord, 'runId'>;
+/**
+ * A kill answer read by a write serves a check in the same event-loop turn only if the check
+ * comes within this many ms: the loop needs microseconds between a write and its next check, so
+ * a longer gap means code blocked synchronously in between (a hook's `execSync`, say), which
+ * could have had another process set a kill; the check then reads.
+ */
+const SAME_TURN_MAX_MS = 1;
 const STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 
 /**
@@ -448,7 +455,7 @@ export class RedisStore implements StateStore {
     const seen = this.killSeen.get(runId);
     if (seen) {
       this.killSeen.delete(runId); // answers one check at most
-      if (seen.turn === this.turn) return seen.flag;
+      if (seen.turn === this.turn && performance.now() - seen.at <= SAME_TURN_MAX_MS) return seen.flag;
       const maxAge = this.options.killFlagMaxAgeMs ?? 0;
       if (maxAge > 0 && this.killsSubscribed && performance.now() - seen.at <= maxAge) return seen.flag;
     }

@@ -1,6 +1,8 @@
 import { createRuntime, defineTool, encodeStored, type KillFlag, type RuntimeHooks } from '@agentrt/core';
 import { RedisStore } from '@agentrt/store-redis';
 import { Redis } from 'ioredis';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
@@ -132,6 +134,33 @@ describe('RedisStore: the kill read taken with a write serves the next check onl
       expect(result.stopDetail).toContain('after commit 4');
       expect(result.steps).toBe(4);
       expect(model.calls).toBe(4);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('… also when a hook blocks the thread while another process sets the kill (no event-loop turn in between)', async () => {
+    const runId = 'after-commit-sync';
+    const store = await readyStore();
+    const put = defineTool({ name: 'put', description: 'ok', input: z.object({}), sideEffects: 'idempotent', execute: () => 'ok' });
+    const model = countingModel('put');
+    const flag = encodeStored({ scope: runId, reason: 'set by a child process', at: now() } satisfies KillFlag);
+    const script = `import { Redis } from 'ioredis'; const r = new Redis(${JSON.stringify(REDIS_URL)}); await r.hset(${JSON.stringify(`${keyPrefix}kill`)}, ${JSON.stringify(runId)}, ${JSON.stringify(flag)}); r.disconnect();`;
+    const hook: RuntimeHooks = {
+      onStepEnd(step) {
+        // Synchronous: this process handles no I/O until the child has set the kill.
+        if (step.stepIndex === 2) {
+          const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+          expect(child.status, child.stderr).toBe(0);
+        }
+      },
+    };
+    const runtime = createRuntime({ model, tools: [put], store, hooks: [hook], loopDetection: false, limits: { maxSteps: 10, timeoutMs: 60_000 } });
+    try {
+      const result = await runtime.run({ input: 'go', runId });
+      expect(result.stopReason).toBe('killed');
+      expect(result.steps).toBe(3);
+      expect(model.calls).toBe(3);
     } finally {
       await runtime.close();
     }

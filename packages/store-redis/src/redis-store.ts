@@ -21,12 +21,14 @@ export interface RedisStoreOptions {
    */
   readonly evictionPolicy?: 'refuse' | 'warn';
   /**
-   * Opt-in, default 0 (off): the kill flags of a run are read in the same round trip as its
-   * decision and step writes, and `getKillFlag` answers from that read while it is younger than
-   * this many ms, the kill subscription is up, and no kill was published since. It saves the two
-   * round trips per step that the checks before each model and tool call otherwise cost; the
-   * price is that a flag set within that age (plus the push latency) is seen by the push — which
-   * aborts the call that started meanwhile — instead of before the call. 0 reads on every check.
+   * Opt-in, default 0 (off). Every write of a run reads the run's kill flags in the same script
+   * (one atomic call), and by default that answer serves only the run's next kill check, and only
+   * if the check comes before this process handles any other I/O (see `getKillFlag`): exactly
+   * what a read issued at that check would be. With `killFlagMaxAgeMs` > 0, the answer also
+   * serves a later check while it is younger than this many ms, the kill subscription is up, and
+   * no kill was published since; the price is that a flag set within that age (plus the push
+   * latency) is seen by the push — which aborts the call that started meanwhile — instead of
+   * before the call. 0 keeps the strict guarantee.
    */
   readonly killFlagMaxAgeMs?: number;
 }
@@ -34,6 +36,13 @@ export interface RedisStoreOptions {
 type RunHash = Record<string, string>;
 /** The part of a run written once at creation (everything in `NewRunRecord` but the id). */
 type StaticPart = Omit<NewRunRecord, 'runId'>;
+/**
+ * A kill answer read by a write serves a check in the same event-loop turn only if the check
+ * comes within this many ms: the loop needs microseconds between a write and its next check, so
+ * a longer gap means code blocked synchronously in between (a hook's `execSync`, say), which
+ * could have had another process set a kill; the check then reads.
+ */
+const SAME_TURN_MAX_MS = 1;
 const STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 
 /**
@@ -63,16 +72,31 @@ export class RedisStore implements StateStore {
   /** Blobs this store wrote or confirmed (`runId\0sha256`), so a commit repeating an image sends its hash, not its bytes. Bounded. */
   private readonly storedBlobs = new Set<string>();
   /**
+   * Kill flags read by a write of the run, inside its script (`withKills` in scripts.ts): the
+   * answer, when it arrived (`at`, for `killFlagMaxAgeMs`) and in which turn of the event loop
+   * (`turn`). Each answers one `getKillFlag` at most.
+   */
+  private readonly killSeen = new Map<string, { flag: KillFlag | undefined; at: number; turn: number }>();
+  /**
+   * The event-loop turn: bumped by a `setImmediate` armed whenever a kill answer is stored, so
+   * it changes before any I/O completion (a socket read, a timer, a child process) can run
+   * after the answer arrived. A check in the same turn as the write's answer has had only
+   * synchronous code and microtasks between them: nothing another process did can have been
+   * observed in this process meanwhile, so the write's read is as fresh as a read sent then.
+   */
+  private turn = 0;
+  private turnArmed = false;
+  /** `startedAt` of the ledger intents this store wrote (`runId\0toolCallId`), so the result need not read the intent back. Bounded. */
+  private readonly intentStarts = new Map<string, string>();
+  /** The kill subscription is established (set after SUBSCRIBE and the replay; cleared when the connection drops). */
+  private killsSubscribed = false;
+  /**
    * Results of idempotent and pure tool calls, per run, accepted but not yet sent. They are sent
    * ahead of the run's next write, in the same pipeline (normally the step commit: one round trip
    * for both), so the server applies them in call order: a crash loses a suffix only, and a lost
    * result of such a call means it runs again with the same idempotency key — which is what
    * declaring it `idempotent` (or pure) allows. Results of `non-idempotent` calls are never deferred.
    */
-  /** Kill flags read with a write of the run (`killFlagMaxAgeMs`): the flag, and when it was read. */
-  private readonly killSeen = new Map<string, { flag: KillFlag | undefined; at: number }>();
-  /** The kill subscription is established (set after SUBSCRIBE and the replay; cleared when the connection drops). */
-  private killsSubscribed = false;
   private readonly deferred = new Map<string, { input: Parameters<StateStore['recordToolResult']>[0]; lease: Lease | undefined }[]>();
 
   constructor(options: RedisStoreOptions = {}) {
@@ -83,7 +107,10 @@ export class RedisStore implements StateStore {
       lazyConnect: true,
       commandTimeout: options.commandTimeoutMs ?? 5_000,
       maxRetriesPerRequest: 20,
-      enableAutoPipelining: true,
+      // Off: a step sends one command per round trip, and ioredis' automatic pipeline costs more
+      // CPU per batch (~30 µs here) than writing a lone command does. Reads that send several
+      // commands at once use an explicit pipeline (`batch`).
+      enableAutoPipelining: false,
       // A command in flight when the connection drops is re-sent after reconnecting;
       // the scripts make that safe (a re-sent commit is recognised as a duplicate).
       autoResendUnfulfilledCommands: true,
@@ -146,46 +173,59 @@ export class RedisStore implements StateStore {
     const list = this.deferred.get(runId);
     if (!list) return undefined;
     this.deferred.delete(runId);
-    return Promise.allSettled(list.map(({ input, lease }) => this.putResult(input, lease, null)));
+    return Promise.allSettled(list.map(({ input, lease }) => this.putResult(input, lease, undefined)));
   }
 
   /** HSETNX of a completed ledger entry: a completion, once recorded, is never overwritten. */
-  private putResult(input: Parameters<StateStore['recordToolResult']>[0], lease: Lease | undefined, intent: string | null): Promise<unknown> {
-    const startedAt = intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : input.completedAt;
-    const entry: ToolLedgerEntry = {
-      runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
-      argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
-      result: input.result, startedAt, completedAt: input.completedAt,
-    };
+  private putResult(input: Parameters<StateStore['recordToolResult']>[0], lease: Lease | undefined, intentStartedAt: string | undefined, killKey?: string): Promise<unknown> {
     const blobs = new Map<string, string>();
-    const json = encodeWithBlobs(entry, blobs);
-    const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId)];
-    return this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(lease), input.toolCallId, json], input.runId, blobs, (reply) => Number(reply) === 1);
+    const json = encodeWithBlobs(resultEntry(input, intentStartedAt), blobs);
+    // Deferred results go ahead of the run's next write, which reads the kill flags itself: the flags this script reads are not kept.
+    const keys = [this.key('run', input.runId), this.key('ledger-done', input.runId), this.key('blobs', input.runId), killKey ?? this.key('kill')];
+    return this.evalWithBlobs(scripts.LEDGER_PUT, keys, [...fence(lease), input.toolCallId, json], input.runId, blobs, (reply) => Number((reply as unknown[])[0]) === 1, [input.runId]);
   }
 
   /**
-   * A write of one run, preceded in the same pipeline by its deferred results (and, with
-   * `killFlagMaxAgeMs` and `readKills`, followed in it by a read of the run's kill flags).
+   * A write of one run, preceded in the same pipeline by its deferred results. `fn` runs a
+   * `withKills` script (given the kill key and the run id to append to its keys and arguments)
+   * and returns its raw reply `[reply, own, all]`: the flags are kept for the next check
+   * (`getKillFlag`) and the script's own reply is returned.
    */
-  private async runWrite<T>(operation: string, runId: string, fn: () => Promise<T>, readKills = false): Promise<T> {
+  private async runWrite<T>(operation: string, runId: string, fn: (killKey: string) => Promise<unknown>): Promise<T> {
     return this.run(operation, async () => {
       const deferred = this.sendDeferred(runId);
-      const written = fn();
-      const kills = readKills && (this.options.killFlagMaxAgeMs ?? 0) > 0 && this.killsSubscribed ? this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE) : undefined;
-      const result = await written;
-      await deferred;
-      if (kills) {
-        const version = this.killVersion;
-        const [own, all] = await kills.catch(() => [null, null]);
-        const json = own ?? all;
-        // A kill published while the read was on its way may be newer than what it returned.
-        if (version === this.killVersion) this.killSeen.set(runId, { flag: json ? decodeStored<KillFlag>(json, 'kill flag') : undefined, at: performance.now() });
+      const version = this.killVersion;
+      const written = fn(this.key('kill'));
+      let reply: unknown;
+      try {
+        reply = await written;
+      } finally {
+        await deferred;
       }
-      return result;
+      return this.keepKills(runId, version, reply) as T;
     });
   }
 
-  /** Bumped by every kill this store publishes, hears of or clears: reads older than that are stale. */
+  /** Keeps the kill flags a `withKills` script read for the run's next check; returns the script's own reply. */
+  private keepKills(runId: string, version: number, reply: unknown): unknown {
+    if (!Array.isArray(reply) || reply.length !== 3) throw new StoreError('state_corrupt', `unexpected script reply: ${JSON.stringify(reply)?.slice(0, 200)}`);
+    const [own, all] = [reply[1] as string | null, reply[2] as string | null];
+    // A kill published, heard or cleared while the script's answer was on its way may be newer than what it read.
+    if (version === this.killVersion) {
+      const json = own ?? all;
+      this.killSeen.set(runId, { flag: json ? decodeStored<KillFlag>(json, 'kill flag') : undefined, at: performance.now(), turn: this.turn });
+      if (!this.turnArmed) {
+        this.turnArmed = true;
+        setImmediate(() => {
+          this.turn++;
+          this.turnArmed = false;
+        });
+      }
+    }
+    return reply[0];
+  }
+
+  /** Bumped by every kill this store publishes, hears of or clears, and when its subscription comes up or drops: answers read before that may be stale. */
   private killVersion = 0;
 
   private forgetKills(): void {
@@ -226,7 +266,9 @@ export class RedisStore implements StateStore {
       for (let start = 0; out.length < limit; start += page) {
         const ids = await this.redis.zrevrange(this.key('runs'), start, start + page - 1);
         if (ids.length === 0) break;
-        const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.key('run', id)) as Promise<RunHash>));
+        const pipeline = this.redis.pipeline();
+        for (const id of ids) pipeline.hgetall(this.key('run', id));
+        const hashes = (await batch(pipeline)) as RunHash[];
         for (const [i, id] of ids.entries()) {
           const hash = hashes[i]!;
           if (Object.keys(hash).length === 0 || out.length >= limit) continue;
@@ -240,24 +282,35 @@ export class RedisStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
-    await this.runWrite('saveDecision', input.runId, () =>
-      this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId)], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString()]),
-    true);
+    await this.runWrite('saveDecision', input.runId, (kill) =>
+      this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId), kill], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString(), input.runId]));
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
-    await this.runWrite('commitStep', input.runId, async () => {
+    // The run's deferred results written under the same lease go inside the commit's script (one
+    // command, applied with the step or not at all: the commit's fence is theirs); any other are
+    // sent ahead of it as before.
+    const list = this.deferred.get(input.runId);
+    let folded: { input: Parameters<StateStore['recordToolResult']>[0] }[] = [];
+    if (list) {
+      folded = list.filter((d) => sameLease(d.lease, input.lease));
+      if (folded.length === list.length) this.deferred.delete(input.runId);
+      else this.deferred.set(input.runId, list.filter((d) => !sameLease(d.lease, input.lease)));
+    }
+    await this.runWrite('commitStep', input.runId, async (kill) => {
       const blobs = new Map<string, string>();
       const json = encodeWithBlobs(input.step, blobs);
+      const results: string[] = [String(folded.length)];
+      for (const { input: result } of folded) results.push(result.toolCallId, encodeWithBlobs(resultEntry(result, undefined), blobs));
       const head = [
         ...fence(input.lease), input.step.stepIndex, json, input.step.toolCalls,
         input.usageDelta.inputTokens, input.usageDelta.outputTokens, input.usageDelta.costUsd, new Date().toISOString(),
         ...eventArgs(input.events),
       ];
-      const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId)];
+      const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId), this.key('ledger-done', input.runId), kill];
       // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
-      await this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [refusedCount(input.step.toolCallsRefused)]);
-    }, true);
+      return this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [...results, refusedCount(input.step.toolCallsRefused), input.runId]);
+    });
   }
 
   /**
@@ -284,24 +337,25 @@ export class RedisStore implements StateStore {
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
     return this.run('loadSteps', async () => {
-      const [exists, rows] = await Promise.all([this.redis.exists(this.key('run', runId)), this.redis.lrange(this.key('steps', runId), options.fromIndex ?? 0, -1)]);
+      const [exists, rows] = (await batch(this.redis.pipeline().exists(this.key('run', runId)).lrange(this.key('steps', runId), options.fromIndex ?? 0, -1))) as [number, string[]];
       if (!exists) throw new StoreError('run_not_found', `run ${runId} does not exist`);
       return this.decodeAll<StepRecord>(runId, rows, `step of run ${runId}`);
     });
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
-    await this.runWrite('updateRun', input.runId, () =>
+    await this.runWrite('updateRun', input.runId, (kill) =>
       this.eval(
         scripts.UPDATE_RUN,
-        [this.key('run', input.runId), this.key('events', input.runId)],
-        [...fence(input.lease), input.status, input.result ? encodeStored(input.result) : '', new Date().toISOString(), ...eventArgs(input.events ?? [])],
+        [this.key('run', input.runId), this.key('events', input.runId), kill],
+        [...fence(input.lease), input.status, input.result ? encodeStored(input.result) : '', new Date().toISOString(), ...eventArgs(input.events ?? []), input.runId],
       ),
     );
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
-    return this.runWrite('finishRun', input.runId, async () => {
+    return this.run('finishRun', async () => {
+      const deferred = this.sendDeferred(input.runId);
       const reply = (await this.eval(
         scripts.FINISH_RUN,
         [this.key('run', input.runId), this.key('events', input.runId)],
@@ -309,14 +363,14 @@ export class RedisStore implements StateStore {
           ...fence(input.lease), input.result.status, encodeStored(input.result), new Date().toISOString(),
           input.result.error?.retryable ? '1' : '0', ...eventArgs(input.events),
         ],
-      )) as [string, string];
+      ).finally(() => deferred)) as [string, string];
       return decodeStored<RunResult>(reply[1], `result of run ${input.runId}`);
     });
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.runWrite('appendEvents', runId, () => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId)], [...fence(options.lease), ...eventArgs(events)]));
+    await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), runId]));
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
@@ -330,9 +384,14 @@ export class RedisStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
-    await this.runWrite('recordToolIntent', entry.runId, () =>
-      this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId)], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0]),
+    const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
+      this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId), kill], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0, entry.runId]),
     );
+    // Written by this call: the result can take `startedAt` from here instead of reading the intent back.
+    if (Number(added) === 1) {
+      this.intentStarts.set(`${entry.runId}\u0000${entry.toolCallId}`, entry.startedAt);
+      if (this.intentStarts.size > 10_000) this.intentStarts.delete(this.intentStarts.keys().next().value!);
+    }
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
@@ -346,16 +405,20 @@ export class RedisStore implements StateStore {
       if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId));
       return;
     }
-    await this.runWrite('recordToolResult', input.runId, async () => {
-      const intent = await this.redis.hget(this.key('ledger', input.runId), input.toolCallId);
-      await this.putResult(input, options.lease, intent);
+    const started = `${input.runId}\u0000${input.toolCallId}`;
+    const startedAt = this.intentStarts.get(started);
+    await this.runWrite('recordToolResult', input.runId, async (kill) => {
+      // The intent's start time: known when this store wrote it, else read back (another process, or evicted from the map).
+      const from = startedAt ?? (await this.redis.hget(this.key('ledger', input.runId), input.toolCallId).then((intent) => (intent ? decodeStored<ToolLedgerEntry>(intent, 'ledger intent').startedAt : undefined)));
+      return this.putResult(input, options.lease, from, kill);
     });
+    this.intentStarts.delete(started);
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     return this.run('getToolLedger', async () => {
       await this.sendDeferred(runId); // read your writes
-      const [intents, done] = await Promise.all([this.redis.hgetall(this.key('ledger', runId)), this.redis.hgetall(this.key('ledger-done', runId))]);
+      const [intents, done] = (await batch(this.redis.pipeline().hgetall(this.key('ledger', runId)).hgetall(this.key('ledger-done', runId)))) as [Record<string, string>, Record<string, string>];
       const merged = new Map<string, ToolLedgerEntry>();
       for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
       const ids = Object.keys(done);
@@ -380,11 +443,21 @@ export class RedisStore implements StateStore {
     await this.run('clearKillFlag', () => this.redis.hdel(this.key('kill'), scope));
   }
 
+  /**
+   * The run's kill flag (its own, else the incident stop `'*'`). Answered without a round trip
+   * when the run's last write read the flags in its script (`withKills`) and nothing but
+   * synchronous code and microtasks ran since that answer arrived — the same event-loop turn,
+   * so no I/O of this process (a hook's or tool's request to another client, a timer) completed
+   * in between; such an answer serves one check only. A kill this store sets, clears or hears
+   * published drops it. Otherwise (no write since, or another turn) the flags are read.
+   */
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
     const seen = this.killSeen.get(runId);
     if (seen) {
       this.killSeen.delete(runId); // answers one check at most
-      if (this.killsSubscribed && performance.now() - seen.at <= (this.options.killFlagMaxAgeMs ?? 0)) return seen.flag;
+      if (seen.turn === this.turn && performance.now() - seen.at <= SAME_TURN_MAX_MS) return seen.flag;
+      const maxAge = this.options.killFlagMaxAgeMs ?? 0;
+      if (maxAge > 0 && this.killsSubscribed && performance.now() - seen.at <= maxAge) return seen.flag;
     }
     return this.run('getKillFlag', async () => {
       const [own, all] = await this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE);
@@ -412,15 +485,21 @@ export class RedisStore implements StateStore {
       // first SUBSCRIBE) is never delivered. Each time the subscription is (re)established, the
       // flags already set are read back and handed to the listeners, so an in-flight call of a
       // killed run is still aborted once the connection is back.
-      subscriber.on('ready', () => void this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')));
+      subscriber.on('ready', () => void this.replayKills().then(() => this.subscribed(subscriber)));
       for (const down of ['close', 'reconnecting', 'end']) subscriber.on(down, () => {
         this.killsSubscribed = false;
         this.forgetKills();
       });
-      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills().then(() => void (this.killsSubscribed = subscriber.status === 'ready')), () => undefined);
+      void subscriber.subscribe(this.key('kill')).then(() => this.replayKills().then(() => this.subscribed(subscriber)), () => undefined);
       this.subscriber = subscriber;
     }
     return () => this.listeners.delete(listener);
+  }
+
+  /** The subscription is (re)established: answers kept from before (when kills may have gone unheard) are dropped. */
+  private subscribed(subscriber: Redis): void {
+    this.forgetKills();
+    this.killsSubscribed = subscriber.status === 'ready';
   }
 
   /** Hands every kill flag currently set to the kill listeners (after a (re)subscription). */
@@ -445,14 +524,18 @@ export class RedisStore implements StateStore {
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     return this.run('acquireLease', async () => {
-      const reply = (await this.eval(scripts.ACQUIRE_LEASE, [this.key('run', input.runId)], [input.owner, Math.max(1, Math.floor(input.ttlMs))])) as [number, string] | null;
+      const version = this.killVersion;
+      const raw = await this.eval(scripts.ACQUIRE_LEASE, [this.key('run', input.runId), this.key('kill')], [input.owner, Math.max(1, Math.floor(input.ttlMs)), input.runId]);
+      const reply = this.keepKills(input.runId, version, raw) as [number, string] | null;
       return reply ? { runId: input.runId, owner: input.owner, epoch: Number(reply[0]), expiresAt: Number(reply[1]) } : undefined;
     });
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
     return this.run('renewLease', async () => {
-      const reply = (await this.eval(scripts.RENEW_LEASE, [this.key('run', lease.runId)], [lease.owner, lease.epoch, Math.max(1, Math.floor(ttlMs))])) as string | null;
+      const version = this.killVersion;
+      const raw = await this.eval(scripts.RENEW_LEASE, [this.key('run', lease.runId), this.key('kill')], [lease.owner, lease.epoch, Math.max(1, Math.floor(ttlMs)), lease.runId]);
+      const reply = this.keepKills(lease.runId, version, raw) as string | null;
       return reply ? { ...lease, expiresAt: Number(reply) } : undefined;
     });
   }
@@ -509,6 +592,15 @@ export class RedisStore implements StateStore {
   }
 }
 
+/** Sends a pipeline (one write, one round trip) and returns its replies; the first failed command's error is thrown. */
+async function batch(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
 const shas = new Map<string, string>();
 /** SHA1 of a script body, as `EVALSHA` names it (computed once per script). */
 function scriptSha(script: string): string {
@@ -519,6 +611,18 @@ function scriptSha(script: string): string {
   }
   return sha;
 }
+
+/** The completed ledger entry of a tool result (`startedAt` from its intent, when there is one). */
+function resultEntry(input: Parameters<StateStore['recordToolResult']>[0], intentStartedAt: string | undefined): ToolLedgerEntry {
+  return {
+    runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
+    argsFingerprint: input.argsFingerprint, sideEffects: input.sideEffects, status: 'completed',
+    result: input.result, startedAt: intentStartedAt ?? input.completedAt, completedAt: input.completedAt,
+  };
+}
+
+/** Whether two writes are fenced alike (same owner and epoch, or both unfenced). */
+const sameLease = (a: Lease | undefined, b: Lease | undefined) => (a === undefined ? b === undefined : b !== undefined && a.owner === b.owner && a.epoch === b.epoch);
 
 const fence = (lease: Lease | undefined): [string, string] => (lease ? [lease.owner, String(lease.epoch)] : ['', '']);
 

@@ -3,6 +3,7 @@
  * Errors are returned as `AGENTRT <code>: <message>` replies and mapped to `StoreError`.
  * Run hashes hold scalars and opaque JSON strings only (no cjson round-trips).
  */
+import { KILL_ALL_SCOPE } from '@agentrt/core';
 
 /** Shared prelude: lease fencing and event append. ARGV layout is fixed per script. */
 const PRELUDE = `
@@ -27,15 +28,50 @@ local function put_blobs(blobs, offset)
     if ARGV[offset + 2 * i] ~= '' then redis.call('HSETNX', blobs, ARGV[offset + 2 * i - 1], ARGV[offset + 2 * i]) end
   end
 end
+-- One read of the run's hash: the values of 'status', 'leaseOwner', 'leaseEpoch' and then of the
+-- given fields; nil and an error reply when the run does not exist or the lease fence (ARGV[1],
+-- ARGV[2]) fails — checked in that order, as every script did with EXISTS and lease_ok.
+local function load_run(run, ...)
+  local h = redis.call('HMGET', run, 'status', 'leaseOwner', 'leaseEpoch', ...)
+  if not h[1] then return nil, fail('run_not_found', 'run does not exist') end
+  if ARGV[1] ~= '' and (h[2] ~= ARGV[1] or h[3] ~= ARGV[2]) then return nil, fail('lease_lost', 'the lease is no longer current') end
+  return h
+end
+-- RPUSH of ARGV[offset + 1 .. offset + n], in as few commands as Lua's stack allows.
+local function push_all(list, offset, n)
+  local i = 1
+  while i <= n do
+    local last = math.min(n, i + 999)
+    redis.call('RPUSH', list, unpack(ARGV, offset + i, offset + last))
+    i = last + 1
+  end
+end
 local function append_events(run, events, first_seq, last_hash, n, offset)
   if n == 0 then return true end
   local last = tonumber(redis.call('HGET', run, 'lastSeq'))
   if tonumber(first_seq) ~= last + 1 then return false end
-  for i = 1, n do redis.call('RPUSH', events, ARGV[offset + i]) end
+  push_all(events, offset, n)
   redis.call('HSET', run, 'lastSeq', last + n)
   if last_hash ~= '' then redis.call('HSET', run, 'lastHash', last_hash) end
   return true
 end
+`;
+
+/**
+ * A script that also reads the run's kill flags, after its write and in the same atomic call:
+ * `KEYS[#KEYS]` is the kill hash and `ARGV[#ARGV]` the run id (both appended to the script's own
+ * layout); the reply is `{reply, ownFlag|nil, allFlag|nil}`. An error reply is returned as is.
+ * This is the read a kill check right after the write would make, taken at the write: see
+ * `RedisStore.getKillFlag`.
+ */
+const withKills = (body: string) => `${PRELUDE}
+local function body()
+${body}
+end
+local reply = body()
+if type(reply) == 'table' and reply.err then return reply end
+local kill = redis.call('HMGET', KEYS[#KEYS], ARGV[#ARGV], '${KILL_ALL_SCOPE}')
+return {reply, kill[1], kill[2]}
 `;
 
 /** KEYS: run, idem, runs zset, counter, blobs. ARGV: runId, idemKey|'', static, createdAt, nBlobs, (sha256, data)… */
@@ -53,63 +89,71 @@ redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
 return {'created', ARGV[1]}
 `;
 
-/** KEYS: run. ARGV: owner, epoch, stepIndex, decisionJson, updatedAt. */
-export const SAVE_DECISION = `${PRELUDE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
-if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
-local st = redis.call('HMGET', KEYS[1], 'status', 'stepCount')
+/** KEYS: run, kill. ARGV: owner, epoch, stepIndex, decisionJson, updatedAt, runId. Reads the kill flags (`withKills`). */
+export const SAVE_DECISION = withKills(`
+local st, err = load_run(KEYS[1], 'stepCount')
+if not st then return err end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
-if tonumber(st[2]) ~= tonumber(ARGV[3]) then return fail('run_conflict', 'decision for step ' .. ARGV[3] .. ' but ' .. st[2] .. ' steps are committed') end
+if tonumber(st[4]) ~= tonumber(ARGV[3]) then return fail('run_conflict', 'decision for step ' .. ARGV[3] .. ' but ' .. st[4] .. ' steps are committed') end
 redis.call('HSET', KEYS[1], 'pending', ARGV[4], 'updatedAt', ARGV[5])
 return 'OK'
-`;
+`);
 
 /**
- * KEYS: run, steps, events, blobs.
- * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…, nBlobs, (sha256, data)…, toolCallsRefused
- * (the refused count comes last so the positions of the other arguments stay those of earlier versions).
+ * KEYS: run, steps, events, blobs, ledger-done, kill.
+ * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…,
+ * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, toolCallsRefused, runId.
+ * The results are completed ledger entries (of idempotent and pure calls, deferred until now),
+ * written with HSETNX like LEDGER_PUT's, under the commit's fence and only with the step.
  * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
+ * One read of the run hash, one RPUSH per list, one HSET: the commit is the per-step hot path.
+ * Reads the kill flags (`withKills`).
  */
-export const COMMIT_STEP = `${PRELUDE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
-if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
-local st = redis.call('HMGET', KEYS[1], 'status', 'stepCount')
+export const COMMIT_STEP = withKills(`
+local st, err = load_run(KEYS[1], 'stepCount', 'lastSeq')
+if not st then return err end
 local index = tonumber(ARGV[3])
-local count = tonumber(st[2])
+local count = tonumber(st[4])
 if count == index + 1 and redis.call('LINDEX', KEYS[2], index) == ARGV[4] then return 'DUPLICATE' end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
-if count ~= index then return fail('run_conflict', 'step ' .. ARGV[3] .. ' does not follow ' .. st[2] .. ' committed steps') end
+if count ~= index then return fail('run_conflict', 'step ' .. ARGV[3] .. ' does not follow ' .. st[4] .. ' committed steps') end
 local n = tonumber(ARGV[12])
-if n > 0 and tonumber(ARGV[10]) ~= tonumber(redis.call('HGET', KEYS[1], 'lastSeq')) + 1 then
+local last = tonumber(st[5])
+if n > 0 and tonumber(ARGV[10]) ~= last + 1 then
   return fail('run_conflict', 'events do not continue the log')
 end
 local missing = missing_blob(KEYS[4], 13 + n)
 if missing then return fail('blob_missing', missing) end
 redis.call('RPUSH', KEYS[2], ARGV[4])
-append_events(KEYS[1], KEYS[3], ARGV[10], ARGV[11], n, 12)
+if n > 0 then push_all(KEYS[3], 12, n) end
 put_blobs(KEYS[4], 13 + n)
-redis.call('HINCRBY', KEYS[1], 'stepCount', 1)
-redis.call('HINCRBY', KEYS[1], 'toolCalls', ARGV[5])
-local refused = tonumber(ARGV[#ARGV]) or 0
+local r = 14 + n + 2 * tonumber(ARGV[13 + n])
+for i = 1, tonumber(ARGV[r]) do redis.call('HSETNX', KEYS[5], ARGV[r + 2 * i - 1], ARGV[r + 2 * i]) end
+if ARGV[5] ~= '0' then redis.call('HINCRBY', KEYS[1], 'toolCalls', ARGV[5]) end
+local refused = tonumber(ARGV[#ARGV - 1]) or 0
 if refused > 0 then redis.call('HINCRBY', KEYS[1], 'toolCallsRefused', refused) end
-redis.call('HINCRBY', KEYS[1], 'inTok', ARGV[6])
-redis.call('HINCRBY', KEYS[1], 'outTok', ARGV[7])
-redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[8])
-redis.call('HSET', KEYS[1], 'updatedAt', ARGV[9])
+if ARGV[6] ~= '0' then redis.call('HINCRBY', KEYS[1], 'inTok', ARGV[6]) end
+if ARGV[7] ~= '0' then redis.call('HINCRBY', KEYS[1], 'outTok', ARGV[7]) end
+if ARGV[8] ~= '0' then redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[8]) end
+if n > 0 and ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[1], 'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n, 'lastHash', ARGV[11])
+else
+  redis.call('HSET', KEYS[1], 'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n)
+end
 redis.call('HDEL', KEYS[1], 'pending')
 return 'OK'
-`;
+`);
 
-/** KEYS: run, events. ARGV: owner, epoch, firstSeq, lastHash, n, events… */
-export const APPEND_EVENTS = `${PRELUDE}
+/** KEYS: run, events, kill. ARGV: owner, epoch, firstSeq, lastHash, n, events…, runId. Reads the kill flags (`withKills`). */
+export const APPEND_EVENTS = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
 if not append_events(KEYS[1], KEYS[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), 5) then return fail('run_conflict', 'events do not continue the log') end
 return 'OK'
-`;
+`);
 
-/** KEYS: run, events. ARGV: owner, epoch, status, resultJson|'', updatedAt, firstSeq, lastHash, n, events… */
-export const UPDATE_RUN = `${PRELUDE}
+/** KEYS: run, events, kill. ARGV: owner, epoch, status, resultJson|'', updatedAt, firstSeq, lastHash, n, events…, runId. Reads the kill flags (`withKills`). */
+export const UPDATE_RUN = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
 local st = redis.call('HMGET', KEYS[1], 'status', 'retryable')
@@ -119,7 +163,7 @@ if not append_events(KEYS[1], KEYS[2], ARGV[6], ARGV[7], tonumber(ARGV[8]), 8) t
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updatedAt', ARGV[5], 'retryable', '0')
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'result', ARGV[4]) else redis.call('HDEL', KEYS[1], 'result') end
 return 'OK'
-`;
+`);
 
 /** KEYS: run, events. ARGV: owner, epoch, status, resultJson, updatedAt, retryable(0|1), firstSeq, lastHash, n, events… */
 export const FINISH_RUN = `${PRELUDE}
@@ -134,24 +178,26 @@ return {'finished', ARGV[4]}
 `;
 
 /**
- * KEYS: run, hash, blobs. ARGV: owner, epoch, field, json, nBlobs, (sha256, data)…
+ * KEYS: run, hash, blobs, kill. ARGV: owner, epoch, field, json, nBlobs, (sha256, data)…, runId.
  * HSETNX under lease fencing (ledger intents and results); the entry's blobs are stored with it.
+ * Reads the kill flags (`withKills`).
  */
-export const LEDGER_PUT = `${PRELUDE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
-if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
+export const LEDGER_PUT = withKills(`
+local st, err = load_run(KEYS[1])
+if not st then return err end
+if tonumber(ARGV[5]) == 0 then return redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) end
 if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
 local missing = missing_blob(KEYS[3], 5)
 if missing then return fail('blob_missing', missing) end
 local added = redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4])
 if added == 1 then put_blobs(KEYS[3], 5) end
 return added
-`;
+`);
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS: run. ARGV: owner, ttlMs. Lease times come from the Redis server clock, not the caller's. */
-export const ACQUIRE_LEASE = `${PRELUDE}
+/** KEYS: run, kill. ARGV: owner, ttlMs, runId. Lease times come from the Redis server clock, not the caller's. Reads the kill flags (`withKills`). */
+export const ACQUIRE_LEASE = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 ${NOW}
 local cur = redis.call('HMGET', KEYS[1], 'leaseOwner', 'leaseExpires')
@@ -160,16 +206,16 @@ local epoch = redis.call('HINCRBY', KEYS[1], 'leaseEpoch', 1)
 local expires = now + tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'leaseOwner', ARGV[1], 'leaseExpires', expires)
 return {epoch, tostring(expires)}
-`;
+`);
 
-/** KEYS: run. ARGV: owner, epoch, ttlMs. */
-export const RENEW_LEASE = `${PRELUDE}
+/** KEYS: run, kill. ARGV: owner, epoch, ttlMs, runId. Reads the kill flags (`withKills`). */
+export const RENEW_LEASE = withKills(`
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) or ARGV[1] == '' then return false end
 ${NOW}
 local expires = now + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], 'leaseExpires', expires)
 return tostring(expires)
-`;
+`);
 
 /** KEYS: run. ARGV: owner, epoch. */
 export const RELEASE_LEASE = `${PRELUDE}

@@ -62,7 +62,7 @@ describe('RedisStore durable path', () => {
     await a.close();
   });
 
-  it('killFlagMaxAgeMs: answers a check from the read sent with the write, and a published kill makes the next check read', async () => {
+  it('killFlagMaxAgeMs: answers a check from the read the write made, also in a later turn, and a published kill makes the next check read', async () => {
     const a = new RedisStore({ url: REDIS_URL, keyPrefix, killFlagMaxAgeMs: 60_000 });
     const b = new RedisStore({ url: REDIS_URL, keyPrefix });
     const heard: KillFlag[] = [];
@@ -74,16 +74,29 @@ describe('RedisStore durable path', () => {
     const redis = (a as unknown as { redis: Redis }).redis;
     const reads = vi.spyOn(redis, 'hmget');
     await a.saveDecision({ runId: 'r4', decision: { stepIndex: 0, message: { role: 'assistant', content: '', toolCalls: [{ id: 'c0', name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() } });
-    expect(reads).toHaveBeenCalledTimes(1); // sent in the decision's round trip
+    expect(reads).toHaveBeenCalledTimes(0); // read inside the decision's script
+    await new Promise((resolve) => setTimeout(resolve, 1)); // a later event-loop turn: only the age window lets the answer serve
     expect(await a.getKillFlag('r4')).toBeUndefined();
-    expect(reads).toHaveBeenCalledTimes(1); // answered from it
+    expect(reads).toHaveBeenCalledTimes(0); // answered from it
     expect(await a.getKillFlag('r4')).toBeUndefined(); // one check per read: this one reads
-    expect(reads).toHaveBeenCalledTimes(2);
+    expect(reads).toHaveBeenCalledTimes(1);
     await a.commitStep({ runId: 'r4', step: step('r4', 0, 'c0'), events: [], usageDelta: usage });
     await b.setKillFlag({ scope: 'r4', reason: 'stop r4', at: now() });
     await expect.poll(() => heard.some((f) => f.scope === 'r4')).toBe(true);
     expect((await a.getKillFlag('r4'))?.reason).toBe('stop r4'); // the kill was heard: read, not the older answer
     reads.mockRestore();
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('without killFlagMaxAgeMs, the write\'s read serves a check in the same event-loop turn only', async () => {
+    const a = new RedisStore({ url: REDIS_URL, keyPrefix });
+    await a.createRun(newRun('r5'));
+    const reads = vi.spyOn((a as unknown as { redis: Redis }).redis, 'hmget');
+    await a.saveDecision({ runId: 'r5', decision: { stepIndex: 0, message: { role: 'assistant', content: '', toolCalls: [{ id: 'c0', name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await a.getKillFlag('r5')).toBeUndefined();
+    expect(reads).toHaveBeenCalledTimes(1); // another turn: read
+    reads.mockRestore();
+    await a.close();
   });
 });

@@ -107,10 +107,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     run.seenCallIds.add(call.id);
     const overCap = index >= admitted;
     const parsed = parseToolArgs(call.args, decision.finishReason);
-    const canonicalArgs = canonicalJson(parsed.ok ? parsed.args : call.args);
     // The fingerprint binds ledger entries and approvals to the args; without a durable decision, a
     // recorded ledger (a resumed step) or approvals there is nothing to bind, and nothing reads it.
-    const argsFingerprint = needsFingerprint ? sha256(canonicalArgs) : '';
+    const argsFingerprint = needsFingerprint ? sha256(canonicalJson(parsed.ok ? parsed.args : call.args)) : '';
     // Keyed on the validated arguments: `{a,b}`, `{b,a}` and `{a,b,extra}` (stripped by the schema) are one call.
     const early = parsed.ok && config.loopDetection ? loopKeyArgs(gate, call.name, parsed.args) : undefined;
     const repeats = early ? run.loopDetector.observe(call.name, early.canonical) : 0;
@@ -245,7 +244,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     failure = error;
   }
 
-  if (failure === undefined && pending.length > 0 && !run.signal.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
+  if (failure === undefined && pending.length > 0 && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
   const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
   const filled: ToolMessage[] = new Array(calls.length);
@@ -270,7 +269,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const { call, tool } = job;
   const { store, config } = deps;
   // Kill switch: checked before every tool call, in this process and through the store.
-  if (run.signal.aborted || (await checkKillFlag(deps, run))) return undefined;
+  if (run.aborted || (await checkKillFlag(deps, run))) return undefined;
   if (tool.sideEffects === 'non-idempotent') {
     await store.recordToolIntent(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, startedAt: nowIso() },
@@ -379,13 +378,13 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     const onValue = (value: unknown) => {
       callDone = true;
       // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
-      if (!stopReason && run.signal.aborted) onRunAbort();
+      if (!stopReason && run.aborted) onRunAbort();
       if (stopReason) return lateResult(run, call, stepIndex);
       settle({ ok: true, value });
     };
     const onError = (error: unknown) => {
       callDone = true;
-      if (!stopReason && run.signal.aborted) onRunAbort();
+      if (!stopReason && run.aborted) onRunAbort();
       if (stopReason) return;
       settle({ ok: false, kind: 'thrown', error });
     };
@@ -408,7 +407,7 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       // One microtask later: a call still running gets its timer and listens for the run's abort.
       await undefined;
       if (!settled) {
-        if (run.signal.aborted) onRunAbort();
+        if (run.aborted) onRunAbort();
         else {
           timer = setTimeout(() => stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
           run.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -502,5 +501,5 @@ function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {
 export async function checkKillFlag(deps: RunDeps, run: ActiveRun): Promise<boolean> {
   const flag = await deps.store.getKillFlag(run.runId);
   if (flag) run.abortWith('killed', flag.reason);
-  return run.signal.aborted;
+  return run.aborted;
 }

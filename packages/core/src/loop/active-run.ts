@@ -76,7 +76,9 @@ export class ActiveRun {
   /** First result per identical call, for `dedupeIdenticalCalls`. */
   readonly dedupe = new Map<string, { content: MessageContent; isError?: boolean; code?: string }>();
   readonly approvals: ReadonlyMap<string, BoundApproval>;
-  readonly controller = new AbortController();
+  private readonly controller = new AbortController();
+  /** Why the run was aborted (set with the signal, read without the signal's getters on the hot path). */
+  private abortedWith: RunAbort | undefined;
   readonly contextState: Record<string, unknown>;
   /** Set when a strategy changed `contextState` during the current step. */
   contextStateDirty = false;
@@ -178,10 +180,12 @@ export class ActiveRun {
 
   /** Why the run's signal was aborted, if it was. */
   get abort(): RunAbort | undefined {
-    const signal = this.controller.signal;
-    if (!signal.aborted) return undefined;
-    const reason: unknown = signal.reason;
-    return reason instanceof RunAbort ? reason : undefined;
+    return this.abortedWith;
+  }
+
+  /** The run's signal is aborted (the same as `signal.aborted`, without its getter). */
+  get aborted(): boolean {
+    return this.abortedWith !== undefined;
   }
 
   /**
@@ -205,7 +209,10 @@ export class ActiveRun {
   }
 
   abortWith(cause: AbortCause, detail: string): void {
-    if (!this.controller.signal.aborted) this.controller.abort(new RunAbort(cause, detail));
+    if (this.abortedWith === undefined) {
+      this.abortedWith = new RunAbort(cause, detail);
+      this.controller.abort(this.abortedWith);
+    }
     // A kill or a cancellation also cuts a finalize call short; the run's own timeout does not (the finalize has its grace).
     const finalizing = this.finalizeController;
     if (cause !== 'timeout' && finalizing && !finalizing.signal.aborted) finalizing.abort(new RunAbort(cause, detail));

@@ -25,6 +25,8 @@ export class ToolGate {
   private readonly caps: ReadonlyMap<string, number>;
   /** Specs of the tools the model may use, in registration order. */
   readonly advertised: readonly ToolSpec[];
+  /** The advertised tools' names, in order (what `model_request` events list). */
+  readonly advertisedNames: readonly string[];
 
   constructor(tools: readonly Tool[], private readonly policy: ToolPolicy) {
     const map = new Map<string, Tool>();
@@ -39,6 +41,7 @@ export class ToolGate {
     this.tools = map;
     this.caps = ownEntries(policy.maxCallsPerTool);
     this.advertised = Object.freeze(tools.filter((tool) => this.isAllowed(tool.name)).map((tool) => tool.spec));
+    this.advertisedNames = Object.freeze(this.advertised.map((spec) => spec.name));
   }
 
   /** All registered tools (allowed or not). */

@@ -44,7 +44,9 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 
   const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
-  let request: ModelRequest = { messages, tools: deps.gate.advertised, ...(run.output ? { output: run.output.spec } : {}), signal: run.signal, onRetry };
+  let request: ModelRequest = run.output
+    ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, onRetry }
+    : { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
     if (replaced) request = { ...replaced, signal: run.signal, onRetry };
@@ -75,7 +77,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools.map((t) => t.name), attempt, ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}) });
+    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt, ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}) });
     response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
@@ -91,10 +93,9 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     }
   }
   const message = normalizeCalls(response!.message, run, stepIndex);
-  const decision: PendingStep = {
-    stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt,
-    ...(run.contextStateDirty ? { contextState: { ...run.contextState } } : {}),
-  };
+  const decision: PendingStep = run.contextStateDirty
+    ? { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt, contextState: { ...run.contextState } }
+    : { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
   if (needsDurableDecision(deps, message)) {
     // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again,
     // so side-effecting calls keep their ids and ledger entries across a crash.
@@ -214,13 +215,14 @@ export function validateResponse(response: unknown): ModelResponse {
   }
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
   const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
-  return {
+  const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
     finishReason: r.finishReason ?? 'other',
-    ...(typeof r.model === 'string' && r.model ? { model: r.model } : {}),
-    ...(typeof r.id === 'string' && r.id ? { id: r.id } : {}),
   };
+  if (typeof r.model === 'string' && r.model) out.model = r.model;
+  if (typeof r.id === 'string' && r.id) out.id = r.id;
+  return out;
 }
 
 /** Assigns ids to calls that lack one; a repeated id (in this response or earlier in the run) is invalid output. */
@@ -229,24 +231,25 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     if (!message.toolCalls) return message;
     return { role: 'assistant', content: message.content, ...(message.reasoning?.length ? { reasoning: message.reasoning } : {}) };
   }
-  const ids = new Set<string>();
-  let changed = false;
-  const calls: ToolCall[] = message.toolCalls.map((call, index) => {
+  // One call (the common step) needs no set to find a repeat within the response.
+  const given = message.toolCalls;
+  const ids = given.length > 1 ? new Set<string>() : undefined;
+  let calls: ToolCall[] | undefined;
+  for (let index = 0; index < given.length; index++) {
+    const call = given[index]!;
     let id = call.id;
-    if (typeof id !== 'string' || id === '') {
-      id = `call_${stepIndex}_${index}`;
-      changed = true;
-    }
-    if (ids.has(id) || run.seenCallIds.has(id)) {
+    if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
+    if (ids?.has(id) || run.seenCallIds.has(id)) {
       throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);
     }
-    ids.add(id);
+    ids?.add(id);
     // Arguments nested beyond what any consumer can serialize are cut (and then rejected as too deep), never kept whole.
     const args = boundArgs(call.args);
-    if (args !== call.args) changed = true;
-    return id === call.id && args === call.args ? call : { ...call, id, args };
-  });
-  return changed ? { ...message, toolCalls: calls } : message;
+    const kept = id === call.id && args === call.args ? call : { ...call, id, args };
+    if (kept !== call && !calls) calls = given.slice(0, index);
+    calls?.push(kept);
+  }
+  return calls ? { ...message, toolCalls: calls } : message;
 }
 
 /**

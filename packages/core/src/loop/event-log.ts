@@ -93,9 +93,16 @@ function runtimeEvent(input: RunEventInput): Record<string, unknown> {
     if (!hasOwn.call(input, key)) continue;
     const value = (input as unknown as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    event[key] = value !== null && typeof value === 'object' ? deepFreeze(jsonCopy(value)) : value;
+    event[key] = value !== null && typeof value === 'object' ? (isFrozenFlatArray(value) ? value : deepFreeze(jsonCopy(value))) : value;
   }
   return event;
+}
+
+/** A frozen array of primitives (e.g. the advertised tool names): immutable all the way down, so an event may hold it as it is. */
+function isFrozenFlatArray(value: object): boolean {
+  if (!Array.isArray(value) || !Object.isFrozen(value)) return false;
+  for (const item of value as unknown[]) if (item !== null && (typeof item === 'object' || typeof item === 'function')) return false;
+  return true;
 }
 
 /** Hash of one audit event chained to the previous hash. */

@@ -4,7 +4,8 @@
 // Prints µs/step (wall and CPU), bytes handed to the OS per step (/proc/self/io wchar; SQLite), the
 // ratios and a verdict per issue-15 target. Run on demand: `pnpm bench:stores` (Redis at REDIS_URL,
 // default 127.0.0.1:6379; PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
-// BENCH_STORES=sqlite,redis,postgres picks stores; BENCH_STEPS, BENCH_ROUNDS size the runs.
+// BENCH_STORES=sqlite,redis,postgres picks stores; BENCH_STEPS, BENCH_ROUNDS size the runs; BENCH_WARMUP
+// unmeasured rounds (default 3) come first.
 import 'reflect-metadata';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { z } from 'zod';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const only = (name) => (process.env.BENCH_STORES ?? 'sqlite,redis,postgres').split(',').includes(name);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -98,11 +100,12 @@ const stepMessages = (calls) => calls.filter(([method]) => method === 'commitSte
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-/** A warm-up round, then interleaved rounds of each cell (order alternating), medians per metric. */
+/** Warm-up rounds, then interleaved rounds of each cell (order alternating), medians per metric. */
 async function compare(cells, steps) {
   const samples = Object.fromEntries(Object.keys(cells).map((name) => [name, []]));
-  // One unmeasured round first, so no cell is timed while the JIT is still compiling it.
-  for (const name of Object.keys(cells)) await (await cells[name](ROUNDS))();
+  // Unmeasured rounds first (BENCH_WARMUP, default 3), so no cell is timed while the JIT is still
+  // compiling it: the loop's code reaches its optimized tier after a few thousand steps.
+  for (let warm = 0; warm < WARMUP; warm++) for (const name of Object.keys(cells)) await (await cells[name](ROUNDS + warm))();
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(cells);
     if (round % 2 === 1) names.reverse();

@@ -118,7 +118,10 @@ export class MemoryStore implements StateStore {
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
     }
-    slot.run = { ...slot.run, pendingStep: copy(input.decision), updatedAt: nowIso() };
+    // The record is this store's own (every read hands out a copy): updated in place, once per effectful step.
+    const run = slot.run as Mutable<RunRecord>;
+    run.pendingStep = copy(input.decision);
+    run.updatedAt = nowIso();
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {

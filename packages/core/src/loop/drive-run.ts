@@ -287,8 +287,9 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
   const policies = deps.stopPolicies;
   for (let i = 0; i < policies.length; i++) {
     // Built-in policies answer synchronously: no promise and no name string per policy per check unless needed.
+    // Any falsy answer (sync or async: `cond && {…}` gives false) means "no stop" and the next policy is asked.
     const decision = checkStopPolicy(policies[i]!, context);
-    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => answer ?? remainingPolicies(policies, i + 1, context));
+    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? answer : remainingPolicies(policies, i + 1, context)));
     if (decision) return decision;
   }
   return undefined;

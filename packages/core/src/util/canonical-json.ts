@@ -58,9 +58,10 @@ function flatCanonical(value: unknown): string | undefined {
       break;
     }
   }
-  // Only a plain object's own JSON is its keys and values (a class instance may have a toJSON).
+  // Only a plain object's own JSON is its keys and values (a class instance may have a toJSON, and
+  // so may a plain object, as a non-enumerable property that Object.keys does not list).
   const proto = Object.getPrototypeOf(value) as unknown;
-  const plain = proto === Object.prototype || proto === null;
+  const plain = (proto === Object.prototype || proto === null) && (value as { toJSON?: unknown }).toJSON === undefined;
   const sorted: Record<string, unknown> | undefined = ordered && plain ? undefined : {};
   for (const key of keys) {
     const child = (value as Record<string, unknown>)[key];

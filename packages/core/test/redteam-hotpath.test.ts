@@ -329,3 +329,54 @@ describe('red team (hot path): flat canonical JSON and toJSON', () => {
     expect(await runtime.verifyAudit(result.runId)).toMatchObject({ ok: true });
   });
 });
+
+describe('red team (hot path): tools that answer later', () => {
+  async function runWith(tool: ReturnType<typeof defineTool>, onRuntime?: (runtime: ReturnType<typeof createRuntime>) => void) {
+    // The second model call takes 100 ms: a late result arriving meanwhile is audited (a finished run's log takes no more events).
+    const runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: tool.name, args: {} }] }, { text: 'done', delayMs: 100 }]), tools: [tool], store: new MemoryStore() });
+    onRuntime?.(runtime);
+    const result = await runtime.run('go');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const events = await runtime.events(result.runId);
+    const messages = await runtime.messages(result.runId);
+    return { result, types: events.map((e) => e.type), tool: messages.find((m) => m.role === 'tool') as { code?: string; content: unknown } | undefined };
+  }
+  const late = (ms: number) => () => new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+
+  it('a call past its timeoutMs is tool_timeout (non-idempotent: tool_outcome_unknown); its late result is audited, never used', async () => {
+    const slow = await runWith(defineTool({ name: 'slow', description: 's', input: z.object({}), timeoutMs: 20, execute: late(60) }));
+    expect(slow.tool?.code).toBe('tool_timeout');
+    expect(slow.types).toContain('late_result_discarded');
+    const effect = await runWith(defineTool({ name: 'effect', description: 'e', input: z.object({}), timeoutMs: 20, sideEffects: 'non-idempotent', execute: late(60) }));
+    expect(effect.tool?.code).toBe('tool_outcome_unknown');
+    const never = await runWith(defineTool({ name: 'never', description: 'n', input: z.object({}), timeoutMs: 20, execute: () => ({ then: () => undefined }) }));
+    expect(never.tool?.code).toBe('tool_timeout');
+  });
+
+  it('a kill while an async call runs: the run is killed before another model call', async () => {
+    let runtime!: ReturnType<typeof createRuntime>;
+    const tool = defineTool({ name: 'k', description: 'k', input: z.object({}), execute: (_a, ctx) => { setTimeout(() => void runtime.kill(ctx.runId, 'outside'), 5); return new Promise((resolve) => setTimeout(() => resolve('late'), 40)); } });
+    const out = await runWith(tool, (r) => { runtime = r; });
+    expect(out.result.stopReason).toBe('killed');
+    expect(out.types.filter((t) => t === 'model_request')).toHaveLength(1);
+  });
+});
+
+describe('red team (hot path): user redaction options', () => {
+  it('a user key pattern with the g or y flag matches every key (no lastIndex carried between keys)', () => {
+    const redactor = new Redactor({ keys: [/session/gi, /^pin/y] });
+    const out = redactor.value({ session: 'opaque-1', xsession: 'opaque-2', mySession: 'opaque-3', pin: 'opaque-4', pinCode: 'opaque-5' });
+    expect(JSON.stringify(out)).not.toMatch(/opaque/);
+  });
+
+  it('toolOutput: false still redacts every audit copy; a user pattern without the g flag still redacts short and long strings', async () => {
+    const tool = defineTool({ name: 'leak', description: 'l', input: z.object({}), execute: () => `out ${SECRET} CUSTOM-12345 ${BUILT_INS[0]}` });
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ toolCalls: [{ name: 'leak', args: {} }] }, { text: 'CUSTOM-99999' }]), tools: [tool], store: new MemoryStore(),
+      redact: { secrets: [SECRET], toolOutput: false, patterns: [/CUSTOM-\d+/] },
+    });
+    const { streamed, stored, audit } = await collect(runtime, 'go');
+    const text = JSON.stringify([streamed, stored, audit]);
+    for (const secret of [SECRET, BUILT_INS[0]!, 'CUSTOM-12345', 'CUSTOM-99999']) expect(text, secret).not.toContain(secret);
+  });
+});

@@ -222,7 +222,12 @@ export class Redactor {
   isSecretKey(key: string): boolean {
     let verdict = this.keyVerdicts.get(key);
     if (verdict === undefined) {
-      verdict = key.length <= 1_000 ? this.keys.some((re) => re.test(key)) : this.keys.some((re) => re.test(key.slice(0, 1_000)));
+      const name = key.length <= 1_000 ? key : key.slice(0, 1_000);
+      // A user pattern with the g or y flag would start at the lastIndex the key before left: every key is tested from its start.
+      verdict = this.keys.some((re) => {
+        re.lastIndex = 0;
+        return re.test(name);
+      });
       if (this.keyVerdicts.size < 10_000) this.keyVerdicts.set(key, verdict);
     }
     return verdict;

@@ -380,3 +380,36 @@ describe('red team (hot path): user redaction options', () => {
     for (const secret of [SECRET, BUILT_INS[0]!, 'CUSTOM-12345', 'CUSTOM-99999']) expect(text, secret).not.toContain(secret);
   });
 });
+
+describe('red team (hot path): tool notices cut at their length limit', () => {
+  it('a secret straddling the progress (1,000) or log (2,000) cut is never shown in part', async () => {
+    const tool = defineTool({
+      name: 'noisy', description: 'n', input: z.object({}),
+      execute: (_a, ctx) => {
+        ctx.progress?.({ progress: 1, message: `${'p'.repeat(990)} ${SECRET}` });
+        ctx.log?.({ level: 'info', message: `${'l'.repeat(1_990)} ${SECRET}` });
+        ctx.log?.({ level: 'info', message: `${'l'.repeat(1_990)} ${BUILT_INS[0]}` });
+        return 'ok';
+      },
+    });
+    const runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: 'noisy', args: {} }] }, { text: 'done' }]), tools: [tool], store: new MemoryStore(), redact: { secrets: [SECRET] } });
+    const { streamed, stored, audit } = await collect(runtime, 'go');
+    const text = JSON.stringify([streamed, stored, audit]);
+    for (const fragment of [SECRET.slice(0, 8), BUILT_INS[0]!.slice(0, 8)]) expect(text.includes(fragment), fragment).toBe(false);
+    const notices = stored.filter((e) => e.type === 'tool_progress' || e.type === 'tool_log') as unknown as { message: string }[];
+    expect(notices).toHaveLength(3);
+    expect(notices[0]!.message.length).toBeLessThanOrEqual(1_000);
+    expect(notices[1]!.message.length).toBeLessThanOrEqual(2_000);
+  });
+});
+
+describe('red team (hot path): thrown values cut before redaction', () => {
+  it('a tool throwing a long non-Error object with a secret at the 1,000-character cut shows no part of it', async () => {
+    const tool = defineTool({ name: 'throws', description: 't', input: z.object({}), execute: () => { throw { detail: `${'d'.repeat(978)} ${SECRET}` }; } });
+    const runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: 'throws', args: {} }] }, { text: 'done' }]), tools: [tool], store: new MemoryStore(), redact: { secrets: [SECRET] } });
+    const { streamed, stored, audit, runId } = await collect(runtime, 'go');
+    const text = JSON.stringify([streamed, stored, audit, await runtime.messages(runId)]);
+    expect(text.includes(SECRET.slice(0, 8)), 'secret fragment').toBe(false);
+    expect(text).toContain('tool_failed');
+  });
+});

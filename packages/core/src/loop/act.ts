@@ -12,7 +12,7 @@ import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { loopKeyArgs, parseToolArgs, validateToolArgs } from './tool-args.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
-import { describeThrown, redactAndCap, toolOutputContent } from './tool-output.js';
+import { describeThrown, redactAndCap, redactedHead, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 
@@ -362,7 +362,7 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     // The notice callbacks, like the signal, are made when the tool first reads them.
     // Notices close when the call settles or is stopped, also those first read after that.
     let notices: ReturnType<typeof toolNotices> | undefined;
-    const noticesOf = () => (notices ??= toolNotices(run, stepIndex, call, () => callDone || stopReason !== undefined));
+    const noticesOf = () => (notices ??= toolNotices(run, stepIndex, call, config.redactor, () => callDone || stopReason !== undefined));
     const ctx: ToolContext = Object.freeze({
       runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id),
       get signal() {
@@ -435,7 +435,7 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     if (outcome.kind === 'thrown') {
       // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
       const code = typedCode(outcome.error) ?? 'tool_failed';
-      return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error)}`, Math.max(256, max - code.length - 2), config.redactor).text);
+      return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error, undefined, config.redactor)}`, Math.max(256, max - code.length - 2), config.redactor).text);
     } else if (outcome.kind === 'timeout') {
       return tool.sideEffects === 'non-idempotent'
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
@@ -471,7 +471,7 @@ function typedCode(error: unknown): string | undefined {
  * The `progress` and `log` callbacks of one call: each becomes a persisted, redacted run event
  * while the call is in flight, at most `MAX_TOOL_NOTICES` per call; malformed notices are dropped.
  */
-function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, closed: () => boolean): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']> } {
+function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, redactor: RunDeps['config']['redactor'], closed: () => boolean): { progress: NonNullable<ToolContext['progress']>; log: NonNullable<ToolContext['log']> } {
   let count = 0;
   const open = () => !closed() && !run.finished && count < MAX_TOOL_NOTICES && ++count > 0;
   const finite = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
@@ -480,12 +480,13 @@ function toolNotices(run: ActiveRun, stepIndex: number, call: ToolCall, closed: 
       if (typeof info !== 'object' || info === null || !open()) return;
       const progress = finite(info.progress);
       const total = finite(info.total);
-      const message = typeof info.message === 'string' ? info.message.slice(0, 1_000) : undefined;
+      // Redacted before the cut: a secret crossing it is never kept in part.
+      const message = typeof info.message === 'string' ? redactedHead(info.message, 1_000, redactor) : undefined;
       run.log.emit({ type: 'tool_progress', stepIndex, toolCallId: call.id, name: call.name, ...(progress !== undefined ? { progress } : {}), ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) });
     },
     log: (entry) => {
       if (typeof entry !== 'object' || entry === null || !LOG_LEVELS.has(entry.level) || typeof entry.message !== 'string' || !open()) return;
-      run.log.emit({ type: 'tool_log', stepIndex, toolCallId: call.id, name: call.name, level: entry.level, message: entry.message.slice(0, 2_000) });
+      run.log.emit({ type: 'tool_log', stepIndex, toolCallId: call.id, name: call.name, level: entry.level, message: redactedHead(entry.message, 2_000, redactor) });
     },
   };
 }

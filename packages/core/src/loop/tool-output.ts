@@ -32,6 +32,16 @@ export interface TextRedactor {
 }
 
 /**
+ * Redacts `text` and keeps its first `maxChars` characters, redacting **before** the cut (with the
+ * same margin as `redactAndCap`), so a secret crossing the cut is never shown in part.
+ */
+export function redactedHead(text: string, maxChars: number, redactor: TextRedactor): string {
+  const margin = REDACT_MARGIN + (redactor.longestSecret ?? 0);
+  const redacted = redactor.text(text.length > maxChars + margin ? text.slice(0, maxChars + margin) : text);
+  return redacted.length > maxChars ? redacted.slice(0, maxChars) : redacted;
+}
+
+/**
  * Redacts `text` and caps it at `maxChars` (head and tail kept, `tool_output_truncated` marker
  * between) — redacting **before** the cut, so a cut never leaves part of a secret, and redacting
  * only what can be kept (plus a margin), so megabytes of text cost no more than the cap.
@@ -100,10 +110,13 @@ export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_I
 /**
  * A description of anything thrown (no stack), bounded by `maxChars` when given. Never throws,
  * whatever was thrown (revoked proxies, throwing getters, objects without a prototype).
- * Secret-unaware: redact the result before use (`redactAndCap`).
+ * Redact the result before use (`redactAndCap`); pass the redactor too when the text may be cut,
+ * so that the cut is made in redacted text.
  */
-export function describeThrown(error: unknown, maxChars = 1_000_000): string {
-  const bound = (text: string) => (text.length > maxChars ? `${text.slice(0, maxChars)}…` : text);
+export function describeThrown(error: unknown, maxChars = 1_000_000, redactor?: TextRedactor): string {
+  // With a redactor, text is redacted before it is cut (a secret crossing a cut is never kept in part).
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${redactor ? redactedHead(text, max, redactor) : text.slice(0, max)}…`);
+  const bound = (text: string) => cut(text, maxChars);
   if (typeof error === 'string') return bound(error);
   if (error === null || error === undefined) return String(error);
   if (typeof error !== 'object' && typeof error !== 'function') return safely(() => String(error), `[${typeof error}]`);
@@ -116,7 +129,7 @@ export function describeThrown(error: unknown, maxChars = 1_000_000): string {
   }
   return safely(() => {
     const text = JSON.stringify(error);
-    return text === undefined ? String(error) : bound(text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+    return text === undefined ? String(error) : bound(cut(text, 1000));
   }, `[unserializable ${typeof error}]`);
 }
 

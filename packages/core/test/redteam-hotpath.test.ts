@@ -44,18 +44,27 @@ describe('red team (hot path): redaction of every event surface', () => {
     });
     const { streamed, stored, audit } = await collect(runtime, 'go');
     const text = JSON.stringify([streamed, stored, observed, audit]);
-    for (const secret of [SECRET, ...BUILT_INS]) expect(text, secret).not.toContain(secret);
+    for (const secret of [SECRET, ...BUILT_INS]) expect(text.includes(secret), secret).toBe(false);
+    expect(observed.length).toBe(stored.length);
+    expect(stored.map((e) => e.type)).toEqual(expect.arrayContaining(['tool_started', 'tool_finished', 'model_response', 'run_finished']));
+    expect(text).toContain('tool_failed');
+    expect(text).toContain(REDACTED);
   });
 
   it('a secret added mid-run (hook redactor) is removed from short strings and keys that were memoized clean before', async () => {
     const late = 'late-secret-77';
     const tool = defineTool({ name: 'say', description: 'say', input: z.object({ v: z.string() }), execute: ({ v }) => ({ [v]: v }) });
     let added = false;
+    let redactor: Redactor | undefined;
     const hooks: RuntimeHooks = {
-      onStepEnd: (_step, context) => {
+      wrapRun: (info, next) => {
+        redactor = info.redactor;
+        return next();
+      },
+      onStepEnd: () => {
         if (!added) {
           added = true;
-          context.redactor.addSecret(late);
+          redactor!.addSecret(late);
         }
       },
     };
@@ -65,7 +74,10 @@ describe('red team (hot path): redaction of every event surface', () => {
     });
     const { stored } = await collect(runtime, 'go');
     const step1 = stored.filter((e) => e.type !== 'run_started' && 'stepIndex' in e && e.stepIndex === 1);
+    expect(step1.map((e) => e.type)).toEqual(expect.arrayContaining(['tool_started', 'tool_finished']));
     expect(JSON.stringify(step1)).not.toContain(late);
+    // Before the secret was added, it was shown (the memo had it as clean text).
+    expect(JSON.stringify(stored.filter((e) => 'stepIndex' in e && e.stepIndex === 0))).toContain(late);
   });
 
   it('the short-string memo: more than 10,000 distinct strings, the same string under a secret key and not, a secret added after memoizing', () => {
@@ -148,7 +160,7 @@ describe('red team (hot path): events are frozen and detached', () => {
     const stored = await runtime.events(streamed[0]!.runId);
     expect(stored.map((e) => e.type)).not.toContain('hacked');
     const started = stored.find((e) => e.type === 'tool_started') as unknown as { args: unknown } | undefined;
-    if (started) expect(started.args).toEqual({ a: { b: 'orig' }, list: ['one'] });
+    expect(started?.args).toEqual({ a: { b: 'orig' }, list: ['one'] });
     const modelResponse = JSON.stringify(stored.filter((e) => e.type === 'model_response'));
     expect(modelResponse).not.toContain('after-the-fact');
     expect((await runtime.verifyAudit(streamed[0]!.runId)).ok).toBe(true);
@@ -240,7 +252,7 @@ describe('red team (hot path): stop policies', () => {
   const loop = () => new ScriptedModel([{ toolCalls: [{ name: 'add', args: { a: 1, b: 2 } }] }], { whenExhausted: 'repeat_last' });
 
   it('an async policy answering a falsy non-undefined value (`cond && {…}`) does not hide the policies after it', async () => {
-    const falsy: StopPolicy = { name: 'falsy', check: async (context) => context.steps >= 100 && { reason: 'max_steps', detail: 'never' } } as unknown as StopPolicy;
+    const falsy: StopPolicy = { name: 'falsy', check: async (context: { steps: number }) => context.steps >= 100 && { reason: 'max_steps', detail: 'never' } } as unknown as StopPolicy;
     const second: StopPolicy = { name: 'second', check: (context) => (context.steps >= 2 ? { reason: 'max_steps', detail: 'second stops' } : undefined) };
     const runtime = createRuntime({ model: loop(), tools: [add], store: new MemoryStore(), stopPolicies: [falsy, second], limits: { maxSteps: 20 } });
     const result = await runtime.run('go');

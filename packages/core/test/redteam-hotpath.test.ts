@@ -425,3 +425,46 @@ describe('red team (hot path): thrown values cut before redaction', () => {
     expect(text).toContain('tool_failed');
   });
 });
+
+describe('red team (hot path): several synchronous calls in one step', () => {
+  it('events and results match the same tools through defineTool', async () => {
+    async function outcome(raw: boolean) {
+      const make = (name: string, execute: () => unknown) => {
+        const defined = defineTool({ name, description: name, input: z.object({}), execute: execute as never });
+        return raw ? { ...defined, execute: () => execute() } : defined;
+      };
+      const tools = [make('a', () => 'A'), make('b', () => { throw new Error('B'); }), make('c', () => ({ c: 1 }))];
+      const runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: 'a', args: {} }, { name: 'b', args: {} }, { name: 'c', args: {} }] }, { text: 'done' }]), tools: tools as never, store: new MemoryStore() });
+      const result = await runtime.run('go');
+      const events = await runtime.events(result.runId);
+      return { types: events.map((e) => `${e.type}:${'name' in e ? String(e.name) : ''}`), messages: (await runtime.messages(result.runId)).filter((m) => m.role === 'tool') };
+    }
+    expect(await outcome(true)).toEqual(await outcome(false));
+  });
+});
+
+describe('red team (hot path): secrets in the run input', () => {
+  it('input, system prompt, metadata and run id-adjacent fields carry no secret into events or the audit', async () => {
+    const runtime = createRuntime({ model: new ScriptedModel([{ text: 'done' }]), tools: [add], store: new MemoryStore(), redact: { secrets: [SECRET] } });
+    const { streamed, stored, audit } = await collect(runtime, { input: `use ${SECRET} and ${BUILT_INS[1]}`, system: `sys ${SECRET}`, metadata: { [SECRET]: SECRET, apiKey: 'opaque-value-1', nested: [{ token: 'opaque-value-2' }] } });
+    const text = JSON.stringify([streamed, stored, audit]);
+    for (const secret of [SECRET, BUILT_INS[1]!, 'opaque-value-1', 'opaque-value-2']) expect(text.includes(secret), secret).toBe(false);
+  });
+});
+
+describe('red team (hot path): hook errors cut before redaction', () => {
+  it('a hook or stop policy whose error has a secret at the 8,192-character mark shows no part of it', async () => {
+    const throwing: [string, RuntimeHooks | undefined, StopPolicy | undefined][] = [
+      ['onStepStart', { onStepStart: () => { throw new Error(`${'h'.repeat(8_182)} ${SECRET}`); } }, undefined],
+      ['stopPolicy', undefined, { name: 'p', check: () => { throw new Error(`${'h'.repeat(8_182)} ${SECRET}`); } }],
+    ];
+    for (const [name, hook, policy] of throwing) {
+      const runtime = createRuntime({ model: new ScriptedModel([{ text: 'done' }]), tools: [add], store: new MemoryStore(), redact: { secrets: [SECRET] }, hooks: hook ? [hook] : [], stopPolicies: policy ? [policy] : [] });
+      const result = await runtime.run('go');
+      expect(result.error?.code, name).toBe('hook_failed');
+      const text = JSON.stringify([await runtime.events(result.runId), await runtime.exportAudit(result.runId), result]);
+      expect(text.includes(SECRET.slice(0, 8)), name).toBe(false);
+      expect(result.stopDetail!.length, name).toBeLessThanOrEqual(8_192);
+    }
+  });
+});

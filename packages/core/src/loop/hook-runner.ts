@@ -6,12 +6,14 @@ import { RunAbort } from '../util/abort.js';
 import { describeThrown } from './tool-output.js';
 
 /** Runs one hook; a throw becomes `RunError('hook_failed')` naming the hook (aborts pass through). */
+// A hook's error text is not cut here: it is redacted before it is capped where it is reported
+// (errorInfo, tool results), and a cut made before redaction could keep part of a secret.
 export async function callHook<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (passesThrough(error)) throw error;
-    throw new RunError('hook_failed', `hook ${name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+    throw new RunError('hook_failed', `hook ${name} threw: ${describeThrown(error)}`, { cause: error });
   }
 }
 
@@ -26,7 +28,7 @@ export function callHookSync<T>(name: string, fn: () => T | Promise<T>, prefix =
     out = fn();
   } catch (error) {
     if (passesThrough(error)) throw error;
-    throw new RunError('hook_failed', `hook ${prefix}${name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+    throw new RunError('hook_failed', `hook ${prefix}${name} threw: ${describeThrown(error)}`, { cause: error });
   }
   return isThenable(out) ? callHook(prefix + name, () => out) : out;
 }
@@ -41,7 +43,7 @@ export function checkStopPolicy(policy: StopPolicy, context: StopCheckContext): 
     out = policy.check(context);
   } catch (error) {
     if (passesThrough(error)) throw error;
-    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} threw: ${describeThrown(error, 8_192)}`, { cause: error });
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} threw: ${describeThrown(error)}`, { cause: error });
   }
   return isThenable(out) ? callHook(`stopPolicy:${policy.name}`, () => out) : out;
 }
@@ -142,6 +144,6 @@ export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<
 
   function hookFailed(error: unknown): unknown {
     if (passesThrough(error)) return error;
-    return failed(`threw: ${describeThrown(error, 8_192)}`, error);
+    return failed(`threw: ${describeThrown(error)}`, error);
   }
 }

@@ -156,3 +156,18 @@ describe('tool calls answered synchronously', () => {
     expect(messages.find((m) => m.role === 'tool')).toMatchObject({ code: 'tool_cancelled' });
   });
 });
+
+describe('provider error text cut', () => {
+  it('modelHttpError never keeps part of a credential the provider echoed across its 2,000-character cut', async () => {
+    const { modelHttpError } = await import('@agentrt/core');
+    const key = 'sk-proj-' + 'A1b2C3d4E5f6G7h8'.repeat(4);
+    const prefix = 'openai answered 401: ';
+    for (const at of [1990, 1995, 1999, 2000 - key.length + 5]) {
+      const message = 'x'.repeat(at - prefix.length) + ' ' + key + ' trailing';
+      const error = modelHttpError({ status: 401, message, provider: 'openai' });
+      expect(error.message.length).toBeLessThanOrEqual(2000);
+      expect(error.message).not.toContain(key.slice(0, 12));
+      expect(error.code).toBe('model_auth');
+    }
+  });
+});

@@ -3,6 +3,8 @@ import { ModelError, type ModelErrorCode } from '../errors/model-error.js';
 import { parseOptions } from '../limits.js';
 import { delay } from '../util/abort.js';
 import { timerMs } from '../util/time.js';
+import { Redactor } from '../governance/redactor.js';
+import { redactedHead } from '../loop/tool-output.js';
 
 /** The one retry layer adapters apply (with their SDK's own retries switched off). */
 export interface RetryPolicy {
@@ -75,13 +77,19 @@ export function isRetryableModelCode(code: ModelErrorCode): boolean {
   return code === 'model_rate_limited' || code === 'model_unavailable' || code === 'model_timeout';
 }
 
+/** The built-in detectors (no registered secrets), for cuts made before the runtime's redactor sees the text. */
+let builtIn: Redactor | undefined;
+
 /**
  * Builds the typed error for an HTTP failure. `retryAfterMs` is kept in `details` for the retry loop.
  */
 export function modelHttpError(input: { status: number; message: string; headers?: unknown; provider: string; cause?: unknown }): ModelError {
   const code = modelErrorCodeForStatus(input.status, input.message);
   const retryAfterMs = parseRetryAfter(input.headers);
-  return new ModelError(code, `${input.provider} answered ${input.status}: ${input.message}`.slice(0, 2000), {
+  // Cut at 2,000 characters after the built-in detectors ran, so a credential the provider echoes
+  // across the cut is never kept in part (the runtime redacts the message again, with its own secrets).
+  builtIn ??= new Redactor();
+  return new ModelError(code, redactedHead(`${input.provider} answered ${input.status}: ${input.message}`, 2000, builtIn), {
     status: input.status,
     retryable: isRetryableModelCode(code),
     cause: input.cause,

@@ -284,22 +284,18 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
     limits: deps.config.limits,
     metadata: run.metadata,
   };
-  const policies = deps.stopPolicies;
-  for (let i = 0; i < policies.length; i++) {
-    // Built-in policies answer synchronously: no promise and no name string per policy per check unless needed.
-    // Any falsy answer (sync or async: `cond && {…}` gives false) means "no stop" and the next policy is asked.
-    const decision = checkStopPolicy(policies[i]!, context);
-    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? answer : remainingPolicies(policies, i + 1, context)));
-    if (decision) return decision;
-  }
-  return undefined;
+  return policiesFrom(deps.stopPolicies, 0, context);
 }
 
-/** The policies after one that answered asynchronously, in order. */
-async function remainingPolicies(policies: readonly StopPolicy[], from: number, context: StopCheckContext): Promise<Stop | undefined> {
+/**
+ * The policies from index `from` on, in order: synchronous while they answer synchronously (the
+ * built-in ones do: no promise per check); after an async answer, the rest follow it.
+ */
+function policiesFrom(policies: readonly StopPolicy[], from: number, context: StopCheckContext): Stop | undefined | Promise<Stop | undefined> {
   for (let i = from; i < policies.length; i++) {
-    let decision = checkStopPolicy(policies[i]!, context);
-    if (decision !== undefined && isPromise(decision)) decision = await decision;
+    // Any falsy answer (sync or async: `cond && {…}` gives false) means "no stop" and the next policy is asked.
+    const decision = checkStopPolicy(policies[i]!, context);
+    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? answer : policiesFrom(policies, i + 1, context)));
     if (decision) return decision;
   }
   return undefined;

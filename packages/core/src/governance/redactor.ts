@@ -208,8 +208,8 @@ export class Redactor {
   /** Redacted short strings (event types, roles, finish reasons, names repeat endlessly); emptied when full or when a secret is added. */
   private readonly shortTexts = new Map<string, string>();
 
-  /** A redacted object key (memoized: key names repeat endlessly). */
-  private key(key: string): string {
+  /** @internal A redacted object key (memoized: key names repeat endlessly), as `value` writes it. */
+  redactKey(key: string): string {
     let out = this.redactedKeys.get(key);
     if (out === undefined) {
       out = this.text(key);
@@ -307,11 +307,6 @@ export class Redactor {
    */
   eventCopy(input: object): Record<string, unknown> {
     return new ValueWalk(this, true).walk(input, false, 0) as Record<string, unknown>;
-  }
-
-  /** @internal A redacted object key (see `value`). */
-  redactKey(key: string): string {
-    return this.key(key);
   }
 
   /**

@@ -348,12 +348,20 @@ describe('red team (hot path): tools that answer later', () => {
     const runtime = createRuntime({ model: new ScriptedModel([{ toolCalls: [{ name: tool.name, args: {} }] }, { text: 'done', delayMs: 100 }]), tools: [tool], store: new MemoryStore() });
     onRuntime?.(runtime);
     const result = await runtime.run('go');
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // The tools' late work settles before the next test starts (no timer left running into it).
+    await Promise.all(lateWork.splice(0));
     const events = await runtime.events(result.runId);
     const messages = await runtime.messages(result.runId);
     return { result, types: events.map((e) => e.type), tool: messages.find((m) => m.role === 'tool') as { code?: string; content: unknown } | undefined };
   }
-  const late = (ms: number) => () => new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+  /** Answers of the tools below still to come: awaited after each run. */
+  const lateWork: Promise<unknown>[] = [];
+  const after = (ms: number) => {
+    const answer = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+    lateWork.push(answer);
+    return answer;
+  };
+  const late = (ms: number) => () => after(ms);
 
   it('a call past its timeoutMs is tool_timeout (non-idempotent: tool_outcome_unknown); its late result is audited, never used', async () => {
     const slow = await runWith(defineTool({ name: 'slow', description: 's', input: z.object({}), timeoutMs: 20, execute: late(60) }));
@@ -367,7 +375,7 @@ describe('red team (hot path): tools that answer later', () => {
 
   it('a kill while an async call runs: the run is killed before another model call', async () => {
     let runtime!: ReturnType<typeof createRuntime>;
-    const tool = defineTool({ name: 'k', description: 'k', input: z.object({}), execute: (_a, ctx) => { setTimeout(() => void runtime.kill(ctx.runId, 'outside'), 5); return new Promise((resolve) => setTimeout(() => resolve('late'), 40)); } });
+    const tool = defineTool({ name: 'k', description: 'k', input: z.object({}), execute: (_a, ctx) => { setTimeout(() => void runtime.kill(ctx.runId, 'outside'), 5); return after(40); } });
     const out = await runWith(tool, (r) => { runtime = r; });
     expect(out.result.stopReason).toBe('killed');
     expect(out.types.filter((t) => t === 'model_request')).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { RedisStore } from '@agentrt/store-redis';
 import type { KillFlag } from '@agentrt/core';
+import { storeRecords } from '@agentrt/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
@@ -8,19 +9,7 @@ const keyPrefix = freshPrefix();
 afterAll(() => dropPrefix(keyPrefix));
 
 const now = () => new Date().toISOString();
-const newRun = (runId: string) => ({ runId, input: [{ role: 'user' as const, content: 'go' }], inputFingerprint: 'i', toolsFingerprint: 't', createdAt: now() });
-const usage = { inputTokens: 1, outputTokens: 1, costUsd: 0 };
-const step = (runId: string, stepIndex: number, callId: string) => ({
-  runId, stepIndex, usage, toolCalls: 1, finishReason: 'tool_calls' as const, startedAt: now(), endedAt: now(),
-  messages: [
-    { role: 'assistant' as const, content: '', toolCalls: [{ id: callId, name: 'put', args: {} }] },
-    { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
-  ],
-});
-const result = (runId: string, callId: string, stepIndex: number, sideEffects: 'idempotent' | 'non-idempotent' | 'none') => ({
-  runId, toolCallId: callId, stepIndex, name: 'put', argsFingerprint: 'fp', sideEffects, completedAt: now(),
-  result: { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
-});
+const { run: newRun, step, toolResult: result, usage } = storeRecords;
 
 describe('RedisStore durable path', () => {
   it('sends an idempotent result with the step commit; another connection sees it once committed', async () => {

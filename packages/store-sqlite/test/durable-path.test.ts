@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, defineTool, KILL_ALL_SCOPE, type PendingStep, type StoredRunEvent } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
-import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { assertRunInvariants, ScriptedModel, storeRecords } from '@agentrt/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -13,19 +13,7 @@ const fresh = () => join(dir, `d-${++n}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const now = () => new Date().toISOString();
-const newRun = (runId: string) => ({ runId, input: [{ role: 'user' as const, content: 'go' }], inputFingerprint: 'i', toolsFingerprint: 't', createdAt: now() });
-const usage = { inputTokens: 1, outputTokens: 1, costUsd: 0 };
-const step = (runId: string, stepIndex: number, callId: string) => ({
-  runId, stepIndex, usage, toolCalls: 1, finishReason: 'tool_calls' as const, startedAt: now(), endedAt: now(),
-  messages: [
-    { role: 'assistant' as const, content: '', toolCalls: [{ id: callId, name: 'put', args: {} }] },
-    { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
-  ],
-});
-const result = (runId: string, callId: string, stepIndex: number, sideEffects: 'idempotent' | 'non-idempotent' | 'none') => ({
-  runId, toolCallId: callId, stepIndex, name: 'put', argsFingerprint: 'fp', sideEffects, completedAt: now(),
-  result: { role: 'tool' as const, toolCallId: callId, name: 'put', content: `put ${stepIndex}` },
-});
+const { run: newRun, step, toolResult: result, usage } = storeRecords;
 const events = (from: number, count: number, stepIndex: number): StoredRunEvent[] =>
   Array.from({ length: count }, (_, i) => ({ seq: from + i, at: now(), runId: 'x', type: 'tool_log', stepIndex, toolCallId: 'c', name: 'put', level: 'info', message: `e${from + i}` }) as unknown as StoredRunEvent);
 

@@ -46,3 +46,4 @@ export type { PathTraversalLayout } from './corpora/path-traversal.js';
 export { MEDIA_SAMPLES } from './corpora/media.js';
 export { hostileMcpServer, startHostileMcpHttpServer, HOSTILE_MCP_MODES, HOSTILE_MCP_TOOLS } from './mcp/hostile-mcp.js';
 export type { HostileMcpMode, HostileMcpHttpOptions, HostileMcpHttpServer, HostileMcpRequest, HostileMcpStream } from './mcp/hostile-mcp.js';
+export { storeRecords } from './store-records.js';

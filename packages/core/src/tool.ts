@@ -154,6 +154,19 @@ export function toJsonSchema(schema: z.ZodType, field = 'input'): Record<string,
   return json;
 }
 
+/** The `execute` functions `defineTool` wrapped, by their wrapper: what the wrapper calls. */
+const directExecutes = new WeakMap<Function, (args: unknown, ctx: ToolContext) => unknown>();
+
+/**
+ * The function a `defineTool` tool's `execute` wraps, when `execute` is still that wrapper (also on
+ * a copy of the tool): calling it is what the wrapper does, minus the promise around a value the
+ * tool returned synchronously. `undefined` for any other `execute`.
+ * @internal
+ */
+export function directExecuteOf(execute: Tool['execute']): ((args: unknown, ctx: ToolContext) => unknown) | undefined {
+  return directExecutes.get(execute);
+}
+
 /**
  * Declares a tool. The zod schema validates arguments before `execute` runs and
  * provides the JSON schema the model sees. Invalid declarations throw `ConfigError`
@@ -198,6 +211,15 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
     throw new ConfigError('unsupportedContentHint', `tool "${name}": expected a string of at most 500 characters`);
   }
   const inputSchema = toJsonSchema(input);
+  // Always a promise (a throw becomes a rejection), without the extra ticks an async wrapper adds around a returned promise.
+  const promised = (args: unknown, ctx: ToolContext): Promise<unknown> => {
+    try {
+      return Promise.resolve(execute(args as z.output<S>, ctx));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  directExecutes.set(promised, execute as (args: unknown, ctx: ToolContext) => unknown);
   return Object.freeze({
     name,
     description,
@@ -214,14 +236,7 @@ export function defineTool<S extends z.ZodType, R>(definition: ToolDefinition<S,
       }
     },
     mayNeedApproval: approval !== false,
-    // Always a promise (a throw becomes a rejection), without the extra ticks an async wrapper adds around a returned promise.
-    execute: (args: unknown, ctx: ToolContext): Promise<unknown> => {
-      try {
-        return Promise.resolve(execute(args as z.output<S>, ctx));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    execute: promised,
     ...(originalName !== undefined ? { originalName } : {}),
     ...(unsupportedContentHint ? { unsupportedContentHint } : {}),
   });

@@ -191,7 +191,7 @@ export class Redactor {
     this.secrets.sort((a, b) => b.length - a.length);
     this.shortest = Math.min(MIN_DETECTOR_MATCH, this.secrets.at(-1)?.length ?? MIN_DETECTOR_MATCH);
     // What was found clean before may hold the new secret.
-    this.redactedKeys.clear();
+    this.walkKeys.clear();
     this.shortTexts.clear();
   }
 
@@ -204,18 +204,19 @@ export class Redactor {
   }
 
   private readonly keyVerdicts = new Map<string, boolean>();
-  private readonly redactedKeys = new Map<string, string>();
+  /** Object keys as the walk writes them (key names repeat endlessly): one lookup gives both the redacted key and its verdict. */
+  private readonly walkKeys = new Map<string, WalkKey>();
   /** Redacted short strings (event types, roles, finish reasons, names repeat endlessly); emptied when full or when a secret is added. */
   private readonly shortTexts = new Map<string, string>();
 
-  /** @internal A redacted object key (memoized: key names repeat endlessly), as `value` writes it. */
-  redactKey(key: string): string {
-    let out = this.redactedKeys.get(key);
-    if (out === undefined) {
-      out = this.text(key);
-      if (this.redactedKeys.size < 10_000 && key.length <= 256) this.redactedKeys.set(key, out);
+  /** @internal An object key as `value` writes it: redacted, and whether the values below it are secret (memoized). */
+  walkKey(key: string): WalkKey {
+    let found = this.walkKeys.get(key);
+    if (found === undefined) {
+      found = { out: this.text(key), secret: this.isSecretKey(key) };
+      if (this.walkKeys.size < 10_000 && key.length <= 256) this.walkKeys.set(key, found);
     }
-    return out;
+    return found;
   }
 
   /** True when a key name looks like it holds a secret (memoized: key names repeat endlessly). */
@@ -356,7 +357,8 @@ class ValueWalk {
         for (const k in v) {
           if (k === '__proto__' || !hasOwn.call(v, k)) continue;
           // A redacted key is never "__proto__" (that one is skipped above), so plain assignment is safe.
-          copy[this.redactor.redactKey(k)] = this.walk((v as Record<string, unknown>)[k], secret || this.redactor.isSecretKey(k), depth + 1);
+          const key = this.redactor.walkKey(k);
+          copy[key.out] = this.walk((v as Record<string, unknown>)[k], secret || key.secret, depth + 1);
         }
         out = copy;
       }
@@ -370,6 +372,14 @@ class ValueWalk {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** An object key as a redaction walk writes it. @internal */
+export interface WalkKey {
+  /** The key, redacted. */
+  readonly out: string;
+  /** Values below the key are secret (`isSecretKey`). */
+  readonly secret: boolean;
+}
 
 function collect(input: string, re: RegExp, group: number, unquote: boolean, out: [number, number][]): void {
   re.lastIndex = 0;

@@ -4,8 +4,8 @@ import type { HookContext, ToolCallInfo } from '../hooks.js';
 import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
-import type { PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import { idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
+import type { KillFlag, PendingStep, ToolLedgerEntry } from '../store/state-store.js';
+import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -269,7 +269,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const { call, tool } = job;
   const { store, config } = deps;
   // Kill switch: checked before every tool call, in this process and through the store.
-  if (run.aborted || (await checkKillFlag(deps, run))) return undefined;
+  if (run.aborted || abortIfKilled(run, await store.getKillFlag(run.runId))) return undefined;
   if (tool.sideEffects === 'non-idempotent') {
     await store.recordToolIntent(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, startedAt: nowIso() },
@@ -307,9 +307,9 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
 
 /** The tool execution, inside the `wrapToolCall` hooks when any is registered. */
 function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): Promise<ToolMessage | undefined> {
-  const call = () => runTool(deps, run, job, stepIndex);
   const wrappers = hooksWith(deps.hooks, 'wrapToolCall');
-  if (wrappers.length === 0) return call();
+  if (wrappers.length === 0) return runTool(deps, run, job, stepIndex);
+  const call = () => runTool(deps, run, job, stepIndex);
   const info = { toolCallId: job.call.id, name: job.call.name, args: job.args, description: job.tool.description, sideEffects: job.tool.sideEffects };
   return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw');
 }
@@ -319,105 +319,52 @@ type ToolOutcome = { ok: true; value: unknown } | { ok: false; kind: 'thrown'; e
 /**
  * Runs the tool with its timeout and the run's abort; the result is `undefined` when the run stopped meanwhile.
  *
- * Cheap for the common fast tool: the call's AbortController is made only when the tool reads
- * `ctx.signal` (already aborted if the call was stopped before that), and the timeout timer and the
- * run-abort listener are set one microtask after the call started, only if it has not settled by then
- * (a tool that settles at once cannot time out or be cut short; its result is what it returned).
+ * Cheap for the common fast tool: the timeout timer and the run-abort listener are set one
+ * microtask after the call started, only if it has not settled by then (a tool that settles at
+ * once cannot time out or be cut short; its result is what it returned). See `ToolCallState`.
  */
 async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): Promise<ToolMessage | undefined> {
   const { call, tool } = job;
   const { config } = deps;
-  let controller: AbortController | undefined;
-  let stopReason: { readonly reason: unknown } | undefined;
-  let settled = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let listening = false;
-  /** The tool's promise settled. */
-  let callDone = false;
-  /** How the call ended, once it has; `outcomePromise` is made only for a call that did not answer synchronously. */
-  let ended: ToolOutcome | undefined;
-  let resolveOutcome: ((outcome: ToolOutcome) => void) | undefined;
-  const signalOf = (): AbortSignal => {
-    if (!controller) {
-      controller = new AbortController();
-      if (stopReason) controller.abort(stopReason.reason);
-    }
-    return controller.signal;
-  };
-  const settle = (outcome: ToolOutcome) => {
-    if (settled) return;
-    settled = true;
-    ended = outcome;
-    resolveOutcome?.(outcome);
-  };
-  /** Stops the call (timeout or run abort): its signal aborts, and a result arriving later is discarded. */
-  const stop = (reason: unknown, kind: 'timeout' | 'aborted') => {
-    if (settled) return;
-    stopReason = { reason };
-    controller?.abort(reason);
-    settle({ ok: false, kind });
-  };
-  const onRunAbort = () => stop(run.signal.reason, 'aborted');
+  const state = new ToolCallState(run, call, stepIndex, config.redactor);
   try {
     // The notice callbacks, like the signal, are made when the tool first reads them.
     // Notices close when the call settles or is stopped, also those first read after that.
-    let notices: ReturnType<typeof toolNotices> | undefined;
-    const noticesOf = () => (notices ??= toolNotices(run, stepIndex, call, config.redactor, () => callDone || stopReason !== undefined));
     const ctx: ToolContext = Object.freeze({
       runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id),
       get signal() {
-        return signalOf();
+        return state.signal();
       },
       get progress() {
-        return noticesOf().progress;
+        return state.notices().progress;
       },
       get log() {
-        return noticesOf().log;
+        return state.notices().log;
       },
     });
-    const onValue = (value: unknown) => {
-      callDone = true;
-      // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
-      if (!stopReason && run.aborted) onRunAbort();
-      if (stopReason) return lateResult(run, call, stepIndex);
-      settle({ ok: true, value });
-    };
-    const onError = (error: unknown) => {
-      callDone = true;
-      if (!stopReason && run.aborted) onRunAbort();
-      if (stopReason) return;
-      settle({ ok: false, kind: 'thrown', error });
-    };
     let returned: unknown;
     let threw = false;
     try {
-      returned = tool.execute(job.args, ctx);
+      // A defineTool tool is called without its promise wrapper: a synchronous answer settles at once.
+      const direct = directExecuteOf(tool.execute);
+      returned = direct ? direct(job.args, ctx) : tool.execute(job.args, ctx);
     } catch (error) {
       threw = true;
       returned = error;
     }
-    if (threw) onError(returned);
-    else if (!mayBeThenable(returned)) onValue(returned);
+    if (threw) state.onError(returned);
+    else if (!mayBeThenable(returned)) state.onValue(returned);
     else {
       // An answer still to come: raced against the tool's timeout and the run's abort.
-      const outcomePromise = new Promise<ToolOutcome>((resolve) => {
-        resolveOutcome = resolve;
-      });
-      Promise.resolve(returned).then(onValue, onError);
+      const outcome = state.outcome();
+      Promise.resolve(returned).then((value) => state.onValue(value), (error: unknown) => state.onError(error));
       // One microtask later: a call still running gets its timer and listens for the run's abort.
       await undefined;
-      if (!settled) {
-        if (run.aborted) onRunAbort();
-        else {
-          timer = setTimeout(() => stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
-          run.signal.addEventListener('abort', onRunAbort, { once: true });
-          listening = true;
-        }
-      }
-      if (!settled) await outcomePromise;
+      if (!state.settled) state.watch(tool);
+      if (!state.settled) await outcome;
     }
     // A synchronous answer (or throw) settled the call at once: no promise, timer or listener was needed.
-    const outcome = ended!;
+    const outcome = state.ended!;
     // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
@@ -443,8 +390,101 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     }
     return undefined; // the run stopped while the tool ran
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    if (listening) run.signal.removeEventListener('abort', onRunAbort);
+    state.release();
+  }
+}
+
+/**
+ * The state of one tool call in flight (one object instead of a closure per callback: this runs
+ * for every call). The call's AbortController is made only when the tool reads `ctx.signal`
+ * (already aborted if the call was stopped before that); the timeout timer and the run-abort
+ * listener only for a call that did not settle at once (`watch`).
+ */
+class ToolCallState {
+  private controller: AbortController | undefined;
+  private stopReason: { readonly reason: unknown } | undefined;
+  settled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private abortListener: (() => void) | undefined;
+  /** The tool's promise settled. */
+  private callDone = false;
+  /** How the call ended, once it has. */
+  ended: ToolOutcome | undefined;
+  private resolveOutcome: ((outcome: ToolOutcome) => void) | undefined;
+  private noticeCallbacks: ReturnType<typeof toolNotices> | undefined;
+
+  constructor(
+    private readonly run: ActiveRun,
+    private readonly call: ToolCall,
+    private readonly stepIndex: number,
+    private readonly redactor: RunDeps['config']['redactor'],
+  ) {}
+
+  signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.stopReason) this.controller.abort(this.stopReason.reason);
+    }
+    return this.controller.signal;
+  }
+
+  notices(): ReturnType<typeof toolNotices> {
+    return (this.noticeCallbacks ??= toolNotices(this.run, this.stepIndex, this.call, this.redactor, () => this.callDone || this.stopReason !== undefined));
+  }
+
+  /** A promise of the outcome, for a call that did not answer synchronously. */
+  outcome(): Promise<ToolOutcome> {
+    return new Promise<ToolOutcome>((resolve) => {
+      this.resolveOutcome = resolve;
+    });
+  }
+
+  private settle(outcome: ToolOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.ended = outcome;
+    this.resolveOutcome?.(outcome);
+  }
+
+  /** Stops the call (timeout or run abort): its signal aborts, and a result arriving later is discarded. */
+  private stop(reason: unknown, kind: 'timeout' | 'aborted'): void {
+    if (this.settled) return;
+    this.stopReason = { reason };
+    this.controller?.abort(reason);
+    this.settle({ ok: false, kind });
+  }
+
+  private onRunAbort(): void {
+    this.stop(this.run.signal.reason, 'aborted');
+  }
+
+  onValue(value: unknown): void {
+    this.callDone = true;
+    // Aborted while the call ran (before its listener was set): stopped, as if the listener had fired.
+    if (!this.stopReason && this.run.aborted) this.onRunAbort();
+    if (this.stopReason) return lateResult(this.run, this.call, this.stepIndex);
+    this.settle({ ok: true, value });
+  }
+
+  onError(error: unknown): void {
+    this.callDone = true;
+    if (!this.stopReason && this.run.aborted) this.onRunAbort();
+    if (this.stopReason) return;
+    this.settle({ ok: false, kind: 'thrown', error });
+  }
+
+  /** A call still running: its timeout starts, and it listens for the run's abort. */
+  watch(tool: Tool): void {
+    if (this.run.aborted) return this.onRunAbort();
+    this.timer = setTimeout(() => this.stop(new Error(`tool "${tool.name}" timed out after ${tool.timeoutMs} ms`), 'timeout'), timerMs(tool.timeoutMs));
+    this.abortListener = () => this.onRunAbort();
+    this.run.signal.addEventListener('abort', this.abortListener, { once: true });
+  }
+
+  /** Clears the timer and the abort listener (the call is over, or the step moved on). */
+  release(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.abortListener) this.run.signal.removeEventListener('abort', this.abortListener);
   }
 }
 
@@ -498,9 +538,8 @@ function lateResult(run: ActiveRun, call: ToolCall, stepIndex: number): void {
   if (!run.finished) run.log.emit({ type: 'late_result_discarded', stepIndex, toolCallId: call.id, name: call.name });
 }
 
-/** Reads the kill flag from the store (any process may have set it); aborts the run when set. */
-export async function checkKillFlag(deps: RunDeps, run: ActiveRun): Promise<boolean> {
-  const flag = await deps.store.getKillFlag(run.runId);
+/** Aborts the run when `flag` (the store's kill flag, which any process may have set) is set; true when the run is aborted. */
+export function abortIfKilled(run: ActiveRun, flag: KillFlag | undefined): boolean {
   if (flag) run.abortWith('killed', flag.reason);
   return run.aborted;
 }

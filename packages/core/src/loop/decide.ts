@@ -142,44 +142,45 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
 
 /** The model call, inside the `wrapModelCall` hooks when any is registered. It is aborted by `request.signal`. */
 export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, hookContext: HookContext, stream: boolean): Promise<ModelResponse> {
-  const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
   const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
-  if (wrappers.length === 0) return call();
+  if (wrappers.length === 0) return callModel(deps, run, request, hookContext.stepIndex, stream);
+  const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
   const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
   return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw');
 }
 
 async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
   const model = deps.model;
-  // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
-  // before the race would add its abort listener).
-  const call = (): Promise<ModelResponse> => (!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamed());
-  const streamed = async (): Promise<ModelResponse> => {
-    let final: ModelResponse | undefined;
-    // Deltas are redacted as a stream: a secret split across deltas is held back until it can be seen whole.
-    const deltas = deps.config.redactor.textStream();
-    const reasoning = deps.config.redactor.textStream();
-    const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
-    const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
-    for await (const event of model.stream!(request)) {
-      if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
-      else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
-      else if (event.type === 'response') final = event.response;
-    }
-    emitReasoning(reasoning.end());
-    emitDelta(deltas.end());
-    if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
-    return final;
-  };
   const signal = request.signal;
   try {
-    // A model that ignores the signal cannot hold the run: the race settles on abort.
-    return await raceAbort(call(), signal);
+    // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
+    // before the race would add its abort listener). A model that ignores the signal cannot hold
+    // the run: the race settles on abort.
+    return await raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     throw new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** A streamed model call: deltas become transient run events; resolves to the stream's final response. */
+async function streamedCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number): Promise<ModelResponse> {
+  let final: ModelResponse | undefined;
+  // Deltas are redacted as a stream: a secret split across deltas is held back until it can be seen whole.
+  const deltas = deps.config.redactor.textStream();
+  const reasoning = deps.config.redactor.textStream();
+  const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
+  const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
+  for await (const event of deps.model.stream!(request)) {
+    if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
+    else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
+    else if (event.type === 'response') final = event.response;
+  }
+  emitReasoning(reasoning.end());
+  emitDelta(deltas.end());
+  if (!final) throw new ModelError('model_unavailable', 'the model stream ended without a final response');
+  return final;
 }
 
 const TOO_DEEP_ARGS = `arguments nested deeper than ${MAX_JSON_DEPTH} levels were dropped; send flatter arguments`;

@@ -8,7 +8,7 @@ import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
 import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
-import { act, checkKillFlag } from './act.js';
+import { abortIfKilled, act } from './act.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
 import { callHook, callWrapped, checkStopPolicy, hooksWith, isPromise } from './hook-runner.js';
@@ -264,7 +264,7 @@ function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
  */
 function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Stop | undefined | Promise<Stop | undefined> {
   // Kill switch and cancellation come first: they are checked before every model call.
-  if (phase === 'before_model') return checkKillFlag(deps, run).then(() => checkPolicies(deps, run, phase, lastMessage));
+  if (phase === 'before_model') return deps.store.getKillFlag(run.runId).then((flag) => (abortIfKilled(run, flag), checkPolicies(deps, run, phase, lastMessage)));
   return checkPolicies(deps, run, phase, lastMessage);
 }
 
@@ -331,12 +331,12 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
   for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
-  await renewLease(deps, run);
+  // Renewed once a third of its time has passed (no async call on the steps in between).
+  if (monotonicMs() - run.lastRenewMono >= deps.config.leaseTtlMs / 3) await renewLease(deps, run);
 }
 
 async function renewLease(deps: RunDeps, run: ActiveRun): Promise<void> {
   const ttl = deps.config.leaseTtlMs;
-  if (monotonicMs() - run.lastRenewMono < ttl / 3) return;
   const renewed = await deps.store.renewLease(run.lease, ttl);
   if (!renewed) throw new StoreError('lease_lost', `the lease on run ${run.runId} was lost; another owner may be driving it`);
   Object.assign(run.lease, renewed);

@@ -191,9 +191,11 @@ export function ownTable<T>(raw: unknown, parsed: Readonly<Record<string, T>>, v
   return out;
 }
 
+const pricingSchema = z.record(z.string(), priceSchema);
+
 /** Validates a user pricing table (field `pricing.<key>.<field>`). The result has no prototype: model names such as `constructor` find no price. */
 export function resolvePricing(pricing: PricingTable | undefined): Readonly<Record<string, ModelPrice>> {
-  const parsed = parseOptions(z.record(z.string(), priceSchema), pricing ?? {}, 'pricing');
+  const parsed = parseOptions(pricingSchema, pricing ?? {}, 'pricing');
   const table = Object.assign(Object.create(null) as Record<string, ModelPrice>, DEFAULT_PRICING, ownTable(pricing, parsed, priceSchema as z.ZodType<ModelPrice>, 'pricing'));
   return Object.freeze(table);
 }
@@ -241,9 +243,11 @@ export interface LoopDetectionOptions {
   readonly threshold?: number;
 }
 
+const loopDetectionSchema = z.strictObject({ threshold: z.number().int().min(2).max(1000).optional() });
+
 /** Validates loop detection options; `false` turns it off. */
 export function resolveLoopDetection(options: LoopDetectionOptions | false | undefined): { threshold: number } | false {
   if (options === false) return false;
-  const parsed = parseOptions(z.strictObject({ threshold: z.number().int().min(2).max(1000).optional() }), options ?? {}, 'loopDetection');
+  const parsed = parseOptions(loopDetectionSchema, options ?? {}, 'loopDetection');
   return { threshold: parsed.threshold ?? 3 };
 }

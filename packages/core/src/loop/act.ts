@@ -79,25 +79,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
 
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);
-  const record = async (call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']) => {
-    if (!durable) return;
-    await store.recordToolResult(
-      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint, sideEffects, result, completedAt: nowIso() },
-      { lease: run.lease },
-    );
-  };
-  const reject = async (index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string) => {
-    // A reason can carry hook or approver text of any length: redacted before it is capped (a cut never shows part of a secret).
-    const reason = redactAndCap(fullReason, config.limits.maxToolOutputChars, config.redactor).text;
-    const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
-    results[index] = result;
-    const policy = code === 'tool_denied';
-    run.log.emit(policy
-      ? { type: 'tool_denied', stepIndex, toolCallId: call.id, name: call.name, code, reason }
-      : { type: 'tool_rejected', stepIndex, toolCallId: call.id, name: call.name, code, reason });
-    // Recorded so a resume replays the rejection instead of auditing it twice.
-    await record(call, result, argsFingerprint, 'none');
-  };
+  const scope: ActScope = { deps, run, stepIndex, results, durable };
 
   const needsFingerprint = durable || options.fromStore || run.approvals.size > 0;
   let failure: unknown;
@@ -131,34 +113,34 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       continue;
     }
     if (overCap) {
-      await reject(index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
+      await rejectCall(scope, index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
       continue;
     }
     const gated = gate.check(call.name, callsOfTool);
     if ('code' in gated) {
-      await reject(index, call, gated.code, gated.reason, argsFingerprint);
+      await rejectCall(scope, index, call, gated.code, gated.reason, argsFingerprint);
       if (gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: gated.reason };
       continue;
     }
     const tool = gated.tool;
     if (!parsed.ok) {
-      await reject(index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
+      await rejectCall(scope, index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
       continue;
     }
     let checked = early?.checked ?? validateToolArgs(tool.input, parsed.args);
     if (!checked.ok) {
-      await reject(index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
+      await rejectCall(scope, index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
       continue;
     }
     if (config.loopDetection && repeats > config.loopDetection.threshold) {
-      await reject(index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
+      await rejectCall(scope, index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
       stop ??= { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` };
       continue;
     }
     if (config.loopDetection && repeats === config.loopDetection.threshold) {
       results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
       run.log.emit({ type: 'loop_warning', stepIndex, toolCallId: call.id, name: call.name, repeats });
-      await record(call, results[index]!, argsFingerprint, 'none');
+      await recordResult(scope, call, results[index]!, argsFingerprint, 'none');
       continue;
     }
     if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
@@ -166,7 +148,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const decided = given?.argsFingerprint === argsFingerprint ? given.decision : undefined;
       if (config.onUnknownOutcome === 'ask' && decided !== 'approve') {
         if (decided === 'deny') {
-          await reject(index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+          await rejectCall(scope, index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         } else {
           pending.push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
         }
@@ -176,7 +158,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
         const result = errorResult(call, 'tool_outcome_unknown', `"${call.name}" was started before a crash and its outcome was not recorded; it was not re-run. Check whether its effect happened before retrying.`);
         results[index] = result;
         run.log.emit({ type: 'tool_outcome_unknown', stepIndex, toolCallId: call.id, name: call.name });
-        await record(call, result, argsFingerprint, tool.sideEffects);
+        await recordResult(scope, call, result, argsFingerprint, tool.sideEffects);
         continue;
       }
     }
@@ -194,11 +176,11 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       info = { ...info, args: checked.args };
     }
     if (denied !== undefined) {
-      await reject(index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
+      await rejectCall(scope, index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
       continue;
     }
     if (!checked.ok) {
-      await reject(index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
+      await rejectCall(scope, index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
       continue;
     }
     if (tool.needsApproval(info.args)) {
@@ -208,7 +190,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
       if (approval?.decision === 'deny') {
         run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
-        await reject(index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+        await rejectCall(scope, index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         continue;
       }
       if (approval?.decision !== 'approve') {
@@ -223,7 +205,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (earlier) {
         results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
         run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: recordContent(earlier.content), durationMs: 0, replayed: true });
-        await record(call, results[index]!, argsFingerprint, tool.sideEffects);
+        await recordResult(scope, call, results[index]!, argsFingerprint, tool.sideEffects);
         continue;
       }
     }
@@ -249,7 +231,46 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
   const filled: ToolMessage[] = new Array(calls.length);
   for (let index = 0; index < calls.length; index++) filled[index] = results[index] ?? errorResult(calls[index]!, abortCode, `not run: ${why}`);
-  return { results: filled, toolCalls: admitted, toolCallsRefused: refused, pending: [], ...(stop ? { stop } : {}), ...(failure !== undefined ? { error: failure } : {}) };
+  const outcome: { -readonly [K in keyof ActOutcome]: ActOutcome[K] } = { results: filled, toolCalls: admitted, toolCallsRefused: refused, pending: [] };
+  if (stop) outcome.stop = stop;
+  if (failure !== undefined) outcome.error = failure;
+  return outcome;
+}
+
+/** What recording and rejecting a call of one step need (one object, not a closure each per step). */
+interface ActScope {
+  readonly deps: RunDeps;
+  readonly run: ActiveRun;
+  readonly stepIndex: number;
+  readonly results: (ToolMessage | undefined)[];
+  /** The decision is durable: per-call results are recorded (otherwise a crash re-decides the step). */
+  readonly durable: boolean;
+}
+
+/** Records a call's result in the ledger when the step's decision is durable. */
+async function recordResult(scope: ActScope, call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> {
+  if (!scope.durable) return;
+  const { run } = scope;
+  await scope.deps.store.recordToolResult(
+    { runId: run.runId, toolCallId: call.id, stepIndex: scope.stepIndex, name: call.name, argsFingerprint, sideEffects, result, completedAt: nowIso() },
+    { lease: run.lease },
+  );
+}
+
+/** Answers a call that does not run (denied, invalid, looping) with an error result, audits it and records it. */
+async function rejectCall(scope: ActScope, index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string): Promise<void> {
+  const { config } = scope.deps;
+  const stepIndex = scope.stepIndex;
+  // A reason can carry hook or approver text of any length: redacted before it is capped (a cut never shows part of a secret).
+  const reason = redactAndCap(fullReason, config.limits.maxToolOutputChars, config.redactor).text;
+  const result = capToolMessage(errorResult(call, code, reason), config.limits.maxToolOutputChars);
+  scope.results[index] = result;
+  const policy = code === 'tool_denied';
+  scope.run.log.emit(policy
+    ? { type: 'tool_denied', stepIndex, toolCallId: call.id, name: call.name, code, reason }
+    : { type: 'tool_rejected', stepIndex, toolCallId: call.id, name: call.name, code, reason });
+  // Recorded so a resume replays the rejection instead of auditing it twice.
+  await recordResult(scope, call, result, argsFingerprint, 'none');
 }
 
 function reasonOf(run: ActiveRun, toolCallId: string): string {
@@ -301,7 +322,10 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
     run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
   }
-  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, ...(result.code ? { code: result.code } : {}), content: recordContent(result.content), durationMs: Math.max(0, Math.round(monotonicMs() - started)) });
+  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  run.log.emit(result.code
+    ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
+    : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs });
   return result;
 }
 
@@ -369,14 +393,10 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     const max = config.limits.maxToolOutputChars;
     if (outcome.ok) {
       const redactor = config.redactor;
-      const produced = toolOutputContent(outcome.value, {
-        maxChars: max,
-        maxPartBytes: config.limits.maxPartBytes,
-        ...(redactor.redactToolOutput ? { redactor } : {}),
-      });
+      const produced = toolOutputContent(outcome.value, { maxChars: max, maxPartBytes: config.limits.maxPartBytes, redactor: redactor.redactToolOutput ? redactor : undefined });
       // A failure message (an unserializable value, a toJSON that throws) is always redacted, like a thrown one.
       return produced.ok
-        ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, ...(produced.truncated ? { code: 'tool_output_truncated' } : {}) }
+        ? (produced.truncated ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, code: 'tool_output_truncated' } : { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content })
         : errorResult(call, produced.code, redactAndCap(produced.message, Math.max(256, max - produced.code.length - 2), redactor).text);
     }
     if (outcome.kind === 'thrown') {

@@ -1,6 +1,7 @@
 import { FullHistory, type ContextPrepareContext } from '../context-strategy.js';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { ModelError } from '../errors/model-error.js';
+import type { RunEventInput } from '../events.js';
 import type { HookContext } from '../hooks.js';
 import { findPrice } from '../limits.js';
 import { checkSupported } from '../content/validate.js';
@@ -17,6 +18,9 @@ import { callHook, callWrapped, hooksWith } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
 import { boundArgs } from './tool-args.js';
+
+/** The `model_request` event as `decide` builds it. */
+type ModelRequestEvent = Extract<RunEventInput, { type: 'model_request' }>;
 
 /** A stop decided before the model call: the budgets left no room for it. */
 export interface BudgetStop {
@@ -77,7 +81,9 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt, ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}) });
+    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt };
+    if (maxOutputTokens !== undefined) requested.maxOutputTokens = maxOutputTokens;
+    run.log.emit(requested);
     response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));

@@ -23,6 +23,10 @@ export interface DriveOptions {
   readonly stream: boolean;
 }
 
+/** `act` options, shared (no object per step). */
+const FROM_STORE = Object.freeze({ fromStore: true });
+const FRESH = Object.freeze({ fromStore: false });
+
 interface Stop extends StopDecision {
   readonly error?: RunErrorInfo;
 }
@@ -95,7 +99,8 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
-        const decided = await run.busy(() => decide(deps, run, options));
+        // Marked in flight only when a watcher polls kills (no closure per step otherwise).
+        const decided = await (run.callWatcher ? run.busy(() => decide(deps, run, options)) : decide(deps, run, options));
         // The budgets left no room for the call: it was not made.
         if ('stop' in decided) return await finish(deps, run, decided.stop);
         decision = decided;
@@ -104,7 +109,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         run.pendingStep = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
       }
-      const outcome = await run.busy(() => act(deps, run, decision, { fromStore }));
+      const outcome = await (run.callWatcher ? run.busy(() => act(deps, run, decision, fromStore ? FROM_STORE : FRESH)) : act(deps, run, decision, fromStore ? FROM_STORE : FRESH));
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       // Structured output: a final answer is parsed and validated before its step commits; a
       // failed one is committed with a repair request (a user message), or ends the run once the budget is spent.
@@ -307,7 +312,7 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   if (repair) messages.push(repair);
   const violations = findPairingViolations(messages);
   if (violations.length > 0) throw new AgentrtError('transcript_invalid', `step ${decision.stepIndex} would break tool pairing: ${violations[0]}`);
-  const step: StepRecord = {
+  const step: { -readonly [K in keyof StepRecord]: StepRecord[K] } = {
     runId: run.runId,
     stepIndex: decision.stepIndex,
     messages,
@@ -317,8 +322,8 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     finishReason: decision.finishReason,
     startedAt: decision.startedAt,
     endedAt: nowIso(),
-    ...(run.contextStateDirty || decision.contextState ? { contextState: { ...run.contextState } } : {}),
   };
+  if (run.contextStateDirty || decision.contextState) step.contextState = { ...run.contextState };
   run.contextStateDirty = false;
   run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(step.endedAt) - isoMs(step.startedAt)) });
   const events = run.log.unwritten;

@@ -148,7 +148,7 @@ export type ToolContentOutcome =
  * before they are cut (never the base64 data); anything else is serialized to text as by
  * `serializeToolOutput` and then redacted and capped by `redactAndCap`.
  */
-export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
+export function toolOutputContent(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor | undefined }): ToolContentOutcome {
   try {
     return contentOf(value, options);
   } catch (error) {
@@ -157,7 +157,7 @@ export function toolOutputContent(value: unknown, options: { maxChars: number; m
   }
 }
 
-function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor }): ToolContentOutcome {
+function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor | undefined }): ToolContentOutcome {
   if (!isContentPartArray(value)) {
     const serialized = serializeToolOutput(value, options.maxChars);
     if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };

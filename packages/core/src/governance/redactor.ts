@@ -89,11 +89,17 @@ const MIN_DETECTOR_MATCH = 6;
  * Cheap pre-check, run on the text in lower case: a string that matches none of these fragments
  * case-insensitively cannot match any detector above (nor a PEM block), so the detectors run only
  * on candidates. Keep it in sync with DETECTORS (every detector must require at least one of
- * these fragments). Lower-casing the text and matching without the `i` flag finds every match
- * the `i` flag would (and, with a few non-ASCII letters that lower-case to ASCII, some more: a
- * wider pre-check only runs the exact detectors more often), about twice as fast on long text.
+ * these fragments). The fragments are
+ * `private key`, `[srp]k-`, `akia`, `asia`, `gh[pousr]_`, `github_pat_`, `tvly-`, `xox[abprs]-`,
+ * `aiza`, `eyj`, `bearer`, `basic`, `[?&#][a-z_-]+=`, `://…@`, `secret`, `token`, `passw`,
+ * `api_?-?key`, `access_?-?key`, `private_?-?key`, `credential`, `authorization`:
+ * each is entered at one of its rarer characters (`k`, `_`, `z`, `y`, `w`, …) and the rest is
+ * checked behind it, so the regex engine tries the pattern at far fewer positions of ordinary
+ * text (about 3× faster than the plain alternation). Lower-casing the text and matching without
+ * the `i` flag finds every match the `i` flag would (and, with a few non-ASCII letters that
+ * lower-case to ASCII, some more: a wider pre-check only runs the exact detectors more often).
  */
-const CANDIDATE = /private key|[srp]k-|akia|asia|gh[pousr]_|github_pat_|tvly-|xox[abprs]-|aiza|eyj|bearer|basic|[?&#][a-z_-]+=|:\/\/[^/\s]*@|secret|token|passw|api_?-?key|access_?-?key|private_?-?key|credential|authorization/;
+const CANDIDATE = /k(?:-(?<=[srp]k-)|ia(?<=akia)|en(?<=token)|ey(?<=(?:api_?-?|access_?-?|private_?-?|private )key))|sia(?<=asia)|_(?:(?<=gh[pousr]_)|pat_(?<=github_pat_))|vly-(?<=tvly-)|xox[abprs]-|za(?:(?<=aiza)|tion(?<=authorization))|yj(?<=eyj)|b(?:earer|asic)|[?&#][a-z_-]+=|:\/\/[^/\s]*@|cret(?<=secret)|w(?<=passw)|dential(?<=credential)/;
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;

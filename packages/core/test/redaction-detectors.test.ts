@@ -128,6 +128,27 @@ describe('built-in detectors (literal first, boundary checked behind it)', () =>
     }
   });
 
+  it('find every detector\'s token alone in ordinary text, short and long (the pre-check lets each through)', () => {
+    const tokens = [
+      'sk-abcdefghijklmnop', 'rk-abcdefghijklmnop', 'pk-abcdefghijklmnop', 'AKIAABCDEFGHIJKLMNOP', 'ASIAABCDEFGHIJKLMNOP',
+      'ghp_abcdefghijklmnopqrstu', 'gho_abcdefghijklmnopqrstu', 'ghs_abcdefghijklmnopqrstu', 'github_pat_abcdefghijklmnopqrstu', 'tvly-abcdefgh', 'xoxb-abcdefghij', 'xoxp-abcdefghij',
+      'AIzaabcdefghijklmnopqrstuvwxyz0123', 'eyJabcdefgh.abcdefgh.abcdefgh', 'Bearer abcdefghij', 'BEARER abcdefghij', 'basic abcdefghij', 'Basic abcdefghij',
+      'https://h/?key=v1', 'https://h/?a=1&api-key=v1', 'https://h/#sig=v1', 'https://h/?ACCESS_TOKEN=v1', 'https://h/?Client_Secret=v1', 'https://user:pw@host/',
+      'MY_SECRET=v1', 'TOKEN=v1', 'PASSWD: "v1"', 'PASSWORD=v1', 'API_KEY=v1', 'APIKEY=v1', 'ACCESS_KEY=v1', 'PRIVATE_KEY=v1', 'CREDENTIALS=v1', 'CREDENTIAL=v1',
+      '"password": "v1"', "'secret': 'v1'", '"api_key": "v1"', '"Api-Key": "v1"', '"authorization": "v1"', '"token": "v1"', '"PASSWD": "v1"', '\\"password\\": \\"v1\\"',
+    ];
+    const redactor = new Redactor();
+    for (const token of tokens) {
+      for (const text of [`lorem ipsum ${token} dolor`, `${'lorem ipsum dolor sit amet. '.repeat(40)}${token}${' consectetur adipiscing elit.'.repeat(40)}`]) {
+        const expected = referenceRedact(text);
+        expect(expected, token).not.toBe(text);
+        expect(redactor.text(text), token).toBe(expected);
+      }
+    }
+    const pem = `intro -----BEGIN RSA PRIVATE KEY-----\nMIIEabcdefghijklmnop\n-----END RSA PRIVATE KEY----- outro`;
+    expect(redactor.text(pem)).not.toContain('MIIEabcdefghijklmnop');
+  });
+
   it('redacts a long text again after a secret is registered, though it was found clean before', () => {
     const redactor = new Redactor();
     const text = `${'plain words '.repeat(20)}my-own-credential-value${' more words'.repeat(20)}`;

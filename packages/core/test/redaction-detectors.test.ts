@@ -135,7 +135,7 @@ describe('built-in detectors (literal first, boundary checked behind it)', () =>
       'AIzaabcdefghijklmnopqrstuvwxyz0123', 'eyJabcdefgh.abcdefgh.abcdefgh', 'Bearer abcdefghij', 'BEARER abcdefghij', 'basic abcdefghij', 'Basic abcdefghij',
       'https://h/?key=v1', 'https://h/?a=1&api-key=v1', 'https://h/#sig=v1', 'https://h/?ACCESS_TOKEN=v1', 'https://h/?Client_Secret=v1', 'https://user:pw@host/',
       'MY_SECRET=v1', 'TOKEN=v1', 'PASSWD: "v1"', 'PASSWORD=v1', 'API_KEY=v1', 'APIKEY=v1', 'ACCESS_KEY=v1', 'PRIVATE_KEY=v1', 'CREDENTIALS=v1', 'CREDENTIAL=v1',
-      '"password": "v1"', "'secret': 'v1'", '"api_key": "v1"', '"Api-Key": "v1"', '"authorization": "v1"', '"token": "v1"', '"PASSWD": "v1"', '\\"password\\": \\"v1\\"',
+      '"password": "v1"', "'secret': 'v1'", '"api_key": "v1"', '"Api-Key": "v1"', '"authorization": "v1"', '"token": "v1"', '"PASSWD": "v1"', '"Password": "v1"', '"apikey": "v1"', '"API-KEY": "v1"', "'Token' = 'v1'", '\\"password\\": \\"v1\\"',
     ];
     const redactor = new Redactor();
     for (const token of tokens) {

@@ -75,8 +75,9 @@ const DETECTORS: readonly Detector[] = [
   // The key name is found first; the up to 64 name characters before it, from START, are checked behind it.
   detector(`${SECRET_NAME}(?<=${START}[A-Z0-9_]{0,64}${SECRET_NAME})[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
   // "password": "value", also inside JSON that is itself escaped in JSON (\"password\": \"value\"): the
-  // quotes before the key name are not part of the secret, so the match starts at the name.
-  detector(`(?:password|passwd|secret|token|api[-_]?key|authorization)\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
+  // quotes before the key name are not part of the secret, so the match starts in the name (entered at
+  // one of its rarer characters, the rest checked behind it, as in CANDIDATE).
+  detector(`(?:w(?<=passw)(?:ord|d)|cret(?<=secret)|ken(?<=token)|key(?<=api[-_]?key)|zation(?<=authorization))\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
 import type { HookContext, ToolCallInfo } from '../hooks.js';
@@ -370,18 +371,20 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     let threw = false;
     try {
       // A defineTool tool is called without its promise wrapper: a synchronous answer settles at once.
-      const direct = directExecuteOf(tool.execute);
-      returned = direct ? direct(job.args, ctx) : tool.execute(job.args, ctx);
+      const execute = tool.execute;
+      const direct = directExecuteOf(execute);
+      returned = direct ? direct(job.args, ctx) : execute.call(tool, job.args, ctx);
     } catch (error) {
       threw = true;
       returned = error;
     }
+    const then = threw ? NOT_THENABLE : thenOf(returned);
     if (threw) state.onError(returned);
-    else if (!mayBeThenable(returned)) state.onValue(returned);
+    else if (then === NOT_THENABLE) state.onValue(returned);
     else {
       // An answer still to come: raced against the tool's timeout and the run's abort.
       const outcome = state.outcome();
-      Promise.resolve(returned).then((value) => state.onValue(value), (error: unknown) => state.onError(error));
+      adopt(returned, then, state);
       // One microtask later: a call still running gets its timer and listens for the run's abort.
       await undefined;
       if (!state.settled) state.watch(tool);
@@ -508,13 +511,57 @@ class ToolCallState {
   }
 }
 
-/** False for a value that cannot be a thenable (a primitive, or an object without a callable `then`); true when reading `then` throws (the promise path meets the throw). */
-function mayBeThenable(value: unknown): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+/** `thenOf`: the value is no thenable (a primitive, or an object without a callable `then`). */
+const NOT_THENABLE = Symbol('not thenable');
+/** `thenOf`: the value is a native promise (its settlement is read directly, without its `then`). */
+const NATIVE_PROMISE = Symbol('native promise');
+const promiseThen = Promise.prototype.then;
+const isNativePromise = types.isPromise;
+
+/**
+ * How to wait for what a tool returned, reading its `then` at most once (as `Promise.resolve`
+ * does): a native promise is followed directly; otherwise the `then` function, or the error that
+ * reading it threw.
+ */
+function thenOf(value: unknown): typeof NOT_THENABLE | typeof NATIVE_PROMISE | { readonly then: Function } | { readonly threw: unknown } {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return NOT_THENABLE;
+  if (isNativePromise(value)) return NATIVE_PROMISE;
   try {
-    return typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    return true;
+    const then = (value as { then?: unknown }).then;
+    return typeof then === 'function' ? { then } : NOT_THENABLE;
+  } catch (error) {
+    return { threw: error };
+  }
+}
+
+/**
+ * Settles `state` with what `value` resolves to. A native promise gets its reactions through the
+ * built-in `then` (an own `then` it carries is not called, and a rejection is always handled); a
+ * thenable's `then` is called once, in a microtask, with resolve functions that follow nested
+ * thenables — what `Promise.resolve(value)` does. Whatever throws on the way (a `then` that
+ * throws, a `constructor` getter that throws) settles the call as failed.
+ */
+function adopt(value: unknown, how: typeof NATIVE_PROMISE | { readonly then: Function } | { readonly threw: unknown }, state: ToolCallState): void {
+  const onValue = (result: unknown) => state.onValue(result);
+  const onError = (error: unknown) => state.onError(error);
+  if (how === NATIVE_PROMISE) {
+    try {
+      promiseThen.call(value as Promise<unknown>, onValue, onError);
+    } catch (error) {
+      onError(error);
+    }
+  } else if ('threw' in how) {
+    onError(how.threw);
+  } else {
+    new Promise<unknown>((resolve, reject) => {
+      queueMicrotask(() => {
+        try {
+          how.then.call(value, resolve, reject);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }).then(onValue, onError);
   }
 }
 

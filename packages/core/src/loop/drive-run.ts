@@ -269,7 +269,8 @@ function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
  */
 function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Stop | undefined | Promise<Stop | undefined> {
   // Kill switch and cancellation come first: they are checked before every model call.
-  if (phase === 'before_model') return deps.store.getKillFlag(run.runId).then((flag) => (abortIfKilled(run, flag), checkPolicies(deps, run, phase, lastMessage)));
+  // Promise.resolve: a store answering with a plain value (outside the contract) still works, as with `await`.
+  if (phase === 'before_model') return Promise.resolve(deps.store.getKillFlag(run.runId)).then((flag) => (abortIfKilled(run, flag), checkPolicies(deps, run, phase, lastMessage)));
   return checkPolicies(deps, run, phase, lastMessage);
 }
 

@@ -1,5 +1,5 @@
 import {
-  decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
+  BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -46,7 +46,20 @@ interface HeadRow {
 
 /** A head kept between writes (see `heads`), with whether the run may have rows in agentrt_ledger. */
 interface CachedHead extends HeadRow {
-  ledger?: boolean;
+  ledger: boolean;
+}
+
+/**
+ * A cached head as one object literal of one shape (rows from the driver, and heads copied with a
+ * spread, get their fields one by one): each commit makes the next head with plain field stores.
+ */
+function cachedHeadOf(row: HeadRow, ledger: boolean): CachedHead {
+  return {
+    run_id: row.run_id, run_no: row.run_no, status: row.status, lease_owner: row.lease_owner, lease_epoch: row.lease_epoch,
+    base_steps: row.base_steps, step_count: row.step_count, last_event_seq: row.last_event_seq, last_event_hash: row.last_event_hash,
+    tool_calls: row.tool_calls, tool_calls_refused: row.tool_calls_refused, input_tokens: row.input_tokens, output_tokens: row.output_tokens,
+    cost_usd: row.cost_usd, ledger,
+  };
 }
 
 /** A whole run: its head, its static part, its result and the newest writes' times (ms), and its pending decision. */
@@ -159,11 +172,10 @@ export class SqliteStore implements StateStore {
       throw translate(error, `opening ${options.path}`);
     }
     this.statements = this.prepare();
-    // One transaction function, made once (better-sqlite3 builds a wrapper per `transaction()` call).
-    this.transaction = this.db.transaction((fn: () => unknown) => fn());
   }
 
-  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** A write transaction is open (`write` does not nest). */
+  private writing = false;
 
   /** The schema version this store reads and writes. */
   static readonly schemaVersion = SCHEMA_VERSION;
@@ -197,6 +209,9 @@ export class SqliteStore implements StateStore {
       stepLedgerOne: db.prepare<[number, number], { step_index: number; ledger: string }>(`SELECT step_index, ledger FROM agentrt_step_log WHERE key = ${STEP_KEY('?', '?')} AND ledger IS NOT NULL`),
       stepsFrom: db.prepare<[{ n: number; i: number }], { data: string }>(`SELECT data FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} ORDER BY key`),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
       insertEvent: db.prepare('INSERT INTO agentrt_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)'),
       setEventHead: db.prepare('UPDATE agentrt_runs SET last_event_seq = ?, last_event_hash = ? WHERE run_id = ?'),
       events: db.prepare<[string, number, number], { data: string }>('SELECT data FROM agentrt_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -220,12 +235,19 @@ export class SqliteStore implements StateStore {
     };
   }
 
-  /** Serializes a record of a run, storing its large media data once per run (call inside a write, after the run row exists). */
+  /**
+   * Serializes a record of a run, storing its large media data once per run (call inside a write,
+   * after the run row exists). The text is `encodeStored`'s — `{"v":1,` and the record's own fields —
+   * without the copy of the record it makes to add `v`; a record that may hold media goes through
+   * `encodeWithBlobs` as before.
+   */
   private encode(runId: string, value: object): string {
+    const json = stamped(value);
+    if (json.length < BLOB_MIN_CHARS || !(json.includes('"type":"image"') || json.includes('"type":"file"'))) return json;
     const blobs = new Map<string, string>();
-    const json = encodeWithBlobs(value, blobs);
+    const withRefs = encodeWithBlobs(value, blobs);
     for (const [sha256, data] of blobs) this.statements.blobInsert.run(runId, sha256, data);
-    return json;
+    return withRefs;
   }
 
   /** Parses a record of a run and puts its media data back; a missing blob is `state_corrupt`. */
@@ -273,7 +295,7 @@ export class SqliteStore implements StateStore {
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
     this.writeRun('saveDecision', input.runId, () => {
-      const row = this.runningHead(input.runId, input.lease, true);
+      const row = this.runningHead(input.runId, input.lease);
       if (input.decision.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
       }
@@ -286,7 +308,7 @@ export class SqliteStore implements StateStore {
     const taken = this.deferred.get(runId);
     let next: CachedHead | undefined;
     this.write('commitStep', () => {
-      const head = this.runningHead(runId, input.lease, true);
+      const head = this.runningHead(runId, input.lease);
       if (step.stepIndex !== head.step_count) {
         throw new StoreError('run_conflict', `step ${step.stepIndex} does not follow the ${head.step_count} committed steps of run ${runId}`);
       }
@@ -301,12 +323,17 @@ export class SqliteStore implements StateStore {
       // this step (the run row and the pending decision are left as they are: see schema v5).
       const ledger = taken ? this.writeDeferred(head, taken, step.stepIndex) : [];
       const usage = input.usageDelta;
-      const after: CachedHead = {
-        ...head, step_count: head.step_count + 1,
-        tool_calls: head.tool_calls + step.toolCalls, tool_calls_refused: head.tool_calls_refused + (step.toolCallsRefused ?? 0),
-        input_tokens: head.input_tokens + usage.inputTokens, output_tokens: head.output_tokens + usage.outputTokens, cost_usd: head.cost_usd + usage.costUsd,
-        last_event_seq: last ? last.seq : head.last_event_seq, last_event_hash: last?.hash ?? head.last_event_hash,
-      };
+      const after = cachedHeadOf(head, head.ledger);
+      after.step_count = head.step_count + 1;
+      after.tool_calls = head.tool_calls + step.toolCalls;
+      after.tool_calls_refused = head.tool_calls_refused + (step.toolCallsRefused ?? 0);
+      after.input_tokens = head.input_tokens + usage.inputTokens;
+      after.output_tokens = head.output_tokens + usage.outputTokens;
+      after.cost_usd = head.cost_usd + usage.costUsd;
+      if (last) {
+        after.last_event_seq = last.seq;
+        after.last_event_hash = last.hash ?? head.last_event_hash;
+      }
       this.statements.insertStep.run(
         head.run_no, step.stepIndex, step.stepIndex, after.tool_calls, after.tool_calls_refused, after.input_tokens, after.output_tokens, after.cost_usd,
         after.last_event_seq, after.last_event_hash, Date.now(), this.encode(runId, step), last ? JSON.stringify({ v: 1, events }) : null,
@@ -478,7 +505,7 @@ export class SqliteStore implements StateStore {
    * `stepIndex` without a ledger row yet, which are returned (the step commit keeps them in its row).
    * Results accepted under a lease that is no longer current are dropped, as if never recorded.
    */
-  private writeDeferred(head: CachedHead, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
+  private writeDeferred(head: HeadRow & { ledger?: boolean }, taken: readonly DeferredResult[], stepIndex: number): ToolLedgerEntry[] {
     const embedded: ToolLedgerEntry[] = [];
     for (const { entry, lease } of taken) {
       if (lease && (head.lease_epoch !== lease.epoch || head.lease_owner !== lease.owner)) continue;
@@ -594,15 +621,14 @@ export class SqliteStore implements StateStore {
     }
     let head = this.heads.get(runId);
     if (!head) {
-      head = this.head(runId) as CachedHead;
-      head.ledger = this.statements.ledgerAny.get(runId) !== undefined;
+      head = cachedHeadOf(this.head(runId), this.statements.ledgerAny.get(runId) !== undefined);
       this.heads.set(runId, head);
     }
     return head;
   }
 
-  private runningHead(runId: string, lease: Lease | undefined, cached = false): CachedHead {
-    const row = cached ? this.cachedHead(runId) : this.head(runId);
+  private runningHead(runId: string, lease: Lease | undefined): CachedHead {
+    const row = this.cachedHead(runId);
     this.checkLease(row, lease);
     if (row.status !== 'running') throw new StoreError('run_conflict', `run ${runId} is ${row.status}; steps can only be committed while running`);
     return row;
@@ -653,17 +679,35 @@ export class SqliteStore implements StateStore {
     return result;
   }
 
-  /** One `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a commit never fails half-way on a lock upgrade. */
+  /**
+   * One `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a commit never fails
+   * half-way on a lock upgrade. Its own prepared BEGIN/COMMIT/ROLLBACK rather than better-sqlite3's
+   * `transaction()` wrapper, which asks the driver whether a transaction is open before each write.
+   */
   private write<T>(operation: string, fn: () => T, stepPath = false): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
+    if (this.writing) throw new StoreError('store_unavailable', `${operation}: a write transaction is already open on this store`);
+    const { begin, commit, rollback } = this.statements;
+    this.writing = true;
     try {
-      const result = this.transaction.immediate(fn) as T;
+      begin.run();
+      let result: T;
+      try {
+        result = fn();
+        commit.run();
+      } catch (error) {
+        // A COMMIT that failed may have rolled back already (disk full, I/O error): roll back what is still open.
+        if (this.db.inTransaction) rollback.run();
+        throw error;
+      }
       // Writes off the step path (status, events, ledger, leases, kill flags) may change a run's head.
       if (!stepPath) this.heads.clear();
       return result;
     } catch (error) {
       this.heads.clear();
       throw translate(error, operation);
+    } finally {
+      this.writing = false;
     }
   }
 
@@ -679,6 +723,14 @@ export class SqliteStore implements StateStore {
     }
     return toRecord(row, part, pendingStep);
   }
+}
+
+/** `encodeStored(value)` (format 1), built from the record's own JSON instead of a copy of it with `v` added. */
+function stamped(value: object): string {
+  // A record with its own `v` (the copy would overwrite it) or a `toJSON` takes the general path.
+  if (Object.prototype.hasOwnProperty.call(value, 'v') || typeof (value as { toJSON?: unknown }).toJSON === 'function') return encodeStored(value);
+  const own = JSON.stringify(value);
+  return own === '{}' ? '{"v":1}' : `{"v":1,${own.slice(1)}`;
 }
 
 function completedEntry(input: Parameters<StateStore['recordToolResult']>[0], startedAt: string): ToolLedgerEntry {

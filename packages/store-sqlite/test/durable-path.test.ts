@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineTool, KILL_ALL_SCOPE, type PendingStep, type StoredRunEvent } from '@agentrt/core';
+import { createRuntime, defineTool, encodeStored, KILL_ALL_SCOPE, type PendingStep, type StoredRunEvent } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
 import { assertRunInvariants, ScriptedModel, storeRecords } from '@agentrt/testing';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -154,5 +155,79 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
     expect((await store.getToolLedger('e2e')).map((e) => e.result?.content)).toEqual(['stored 1', 'stored 2', 'stored 3']);
     await assertRunInvariants({ store, runId: 'e2e', result: done });
     await store.close();
+  });
+  it('runs an effectful step in 10 statements: 2 per kill check, 4 per write (BEGIN, data_version, one row, COMMIT)', async () => {
+    const store = new SqliteStore({ path: fresh() });
+    await store.createRun(newRun('r'));
+    const decision = (stepIndex: number): PendingStep => ({ stepIndex, message: { role: 'assistant', content: '', toolCalls: [{ id: `c${stepIndex}`, name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() });
+    const effectfulStep = async (i: number) => {
+      await store.getKillFlag('r');
+      await store.saveDecision({ runId: 'r', decision: decision(i) });
+      await store.getKillFlag('r');
+      await store.recordToolResult(result('r', `c${i}`, i, 'idempotent'));
+      await store.commitStep({ runId: 'r', step: step('r', i, `c${i}`), events: events(i * 2 + 1, 2, i), usageDelta: usage });
+    };
+    await effectfulStep(0); // the first write of a run reads its head
+    // Every statement better-sqlite3 executes on any connection, counted by its text.
+    const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+    const originals = { run: proto.run, get: proto.get, all: proto.all, iterate: proto.iterate };
+    const counted: string[] = [];
+    for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
+      proto[name] = function (this: { source: string }, ...args: unknown[]) {
+        counted.push(this.source.split(/\s+/).slice(0, 3).join(' '));
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      for (let i = 1; i <= 3; i++) await effectfulStep(i);
+    } finally {
+      Object.assign(proto, originals);
+    }
+    expect(counted).toHaveLength(30);
+    const perStep = counted.slice(0, 10);
+    expect(perStep).toEqual([
+      'PRAGMA data_version', 'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_pending', 'COMMIT',
+      'PRAGMA data_version', 'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_step_log', 'COMMIT',
+    ]);
+    expect((await store.getToolLedger('r')).map((e) => e.toolCallId)).toEqual(['c0', 'c1', 'c2', 'c3']);
+    await store.close();
+  });
+
+  it('stores records as encodeStored writes them (format 1, the record\'s own fields after v)', async () => {
+    const path = fresh();
+    const store = new SqliteStore({ path });
+    await store.createRun(newRun('r'));
+    const decision: PendingStep = { stepIndex: 0, message: { role: 'assistant', content: 'a "quoted" \u2028 text', toolCalls: [{ id: 'c0', name: 'put', args: { nested: [1, null, { x: 'y' }] } }] }, usage, finishReason: 'tool_calls', startedAt: now() };
+    await store.saveDecision({ runId: 'r', decision });
+    await store.recordToolResult(result('r', 'c0', 0, 'idempotent'));
+    const committed = step('r', 0, 'c0');
+    await store.commitStep({ runId: 'r', step: committed, events: events(1, 1, 0), usageDelta: usage });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const row = db.prepare<[], { data: string; ledger: string }>('SELECT data, ledger FROM agentrt_step_log').get()!;
+    const pending = db.prepare<[], { data: string }>('SELECT data FROM agentrt_pending').get()!;
+    db.close();
+    expect(pending.data).toBe(encodeStored(decision));
+    expect(row.data).toBe(encodeStored(committed));
+    const entry = JSON.parse(row.ledger).entries[0];
+    expect(row.ledger).toBe(encodeStored({ entries: [entry] }));
+    expect(entry).toMatchObject({ toolCallId: 'c0', status: 'completed' });
+  });
+
+  it('rolls a refused write back and stays writable, its deferred results kept for the next write', async () => {
+    const path = fresh();
+    const store = new SqliteStore({ path });
+    await store.createRun(newRun('r'));
+    // Another connection commits step 1 under this one's cached head: the refused commit's
+    // transaction is rolled back (the next BEGIN IMMEDIATE would fail on a transaction left open).
+    await store.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: [], usageDelta: usage });
+    const other = new SqliteStore({ path });
+    await other.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: [], usageDelta: usage });
+    await store.recordToolResult(result('r', 'c9', 9, 'idempotent'));
+    await expect(store.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: [], usageDelta: usage })).rejects.toMatchObject({ code: 'run_conflict' });
+    await store.commitStep({ runId: 'r', step: step('r', 2, 'c2'), events: [], usageDelta: usage });
+    expect((await other.loadSteps('r')).map((s) => s.stepIndex)).toEqual([0, 1, 2]);
+    expect((await other.getToolLedger('r')).map((e) => e.toolCallId)).toEqual(['c9']);
+    await Promise.all([store.close(), other.close()]);
   });
 });

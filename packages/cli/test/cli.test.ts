@@ -102,7 +102,10 @@ describe('agentrt CLI', { timeout: 120_000 }, () => {
     await waitFor(async () => {
       const listed = await run(path, 'runs', '--json');
       return listed.out.includes('cli-loop') && (JSON.parse(listed.out) as { stepCount: number }[])[0]!.stepCount >= 1;
-    }, 'the run to commit a step');
+      // Generous: every check starts a process, and the whole suite may be starting dozens more meanwhile.
+    }, 'the run to commit a step', 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; the run's output: ${JSON.stringify(long.output())}`);
+    });
     const killed = await run(path, 'kill', 'cli-loop', 'runaway', 'loop');
     expect(killed.out).toContain('kill requested for cli-loop: runaway loop');
     const result = await long.done;

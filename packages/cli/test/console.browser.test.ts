@@ -47,7 +47,8 @@ async function openConsole(path = '/'): Promise<Page> {
 
 const xssFired = (page: Page) => page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss);
 
-describe('agentrt ui in Chromium', () => {
+// Each test drives a browser and starts CLI processes: generous timeouts for a machine the rest of the suite keeps busy.
+describe('agentrt ui in Chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (scripts/test.mjs does this)`);
     db = freshDb();

@@ -93,9 +93,22 @@ function runtimeEvent(input: RunEventInput): Record<string, unknown> {
     if (!hasOwn.call(input, key)) continue;
     const value = (input as unknown as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    event[key] = value !== null && typeof value === 'object' ? (isFrozenFlatArray(value) ? value : deepFreeze(jsonCopy(value))) : value;
+    event[key] = value !== null && typeof value === 'object' ? (isFrozenFlatArray(value) ? value : frozenCopy(value)) : value;
   }
   return event;
+}
+
+/** A frozen copy of JSON-shaped data (`deepFreeze(jsonCopy(value))`); a flat object of primitives (usage totals) in one pass. */
+function frozenCopy(value: object): unknown {
+  if (Array.isArray(value)) return deepFreeze(jsonCopy(value));
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    if (key === '__proto__' || (child !== null && typeof child === 'object')) return deepFreeze(jsonCopy(value));
+    if (child !== undefined) out[key] = child;
+  }
+  return Object.freeze(out);
 }
 
 /** A frozen array of primitives (e.g. the advertised tool names): immutable all the way down, so an event may hold it as it is. */

@@ -237,12 +237,11 @@ export class SqliteStore implements StateStore {
 
   /**
    * Serializes a record of a run, storing its large media data once per run (call inside a write,
-   * after the run row exists). The text is `encodeStored`'s — `{"v":1,` and the record's own fields —
-   * without the copy of the record it makes to add `v`; a record that may hold media goes through
-   * `encodeWithBlobs` as before.
+   * after the run row exists): `encodeStored`, and a record that may hold media through
+   * `encodeWithBlobs`.
    */
   private encode(runId: string, value: object): string {
-    const json = stamped(value);
+    const json = encodeStored(value);
     if (json.length < BLOB_MIN_CHARS || !(json.includes('"type":"image"') || json.includes('"type":"file"'))) return json;
     const blobs = new Map<string, string>();
     const withRefs = encodeWithBlobs(value, blobs);
@@ -723,14 +722,6 @@ export class SqliteStore implements StateStore {
     }
     return toRecord(row, part, pendingStep);
   }
-}
-
-/** `encodeStored(value)` (format 1), built from the record's own JSON instead of a copy of it with `v` added. */
-function stamped(value: object): string {
-  // A record with its own `v` (the copy would overwrite it) or a `toJSON` takes the general path.
-  if (Object.prototype.hasOwnProperty.call(value, 'v') || typeof (value as { toJSON?: unknown }).toJSON === 'function') return encodeStored(value);
-  const own = JSON.stringify(value);
-  return own === '{}' ? '{"v":1}' : `{"v":1,${own.slice(1)}`;
 }
 
 function completedEntry(input: Parameters<StateStore['recordToolResult']>[0], startedAt: string): ToolLedgerEntry {

@@ -15,6 +15,13 @@ const dropProto = (key: string, value: unknown) => (key === '__proto__' ? undefi
  * Stores persist only JSON; this is the one place that shape is decided.
  */
 export function encodeStored(value: object, version: 1 | 2 = 1): string {
+  // The record's own JSON with `v` put in front: the text of a copy with `v` added, without making
+  // the copy (stores encode a record every step). A record with its own `v` or a `toJSON` (the copy
+  // would differ), or an array, takes the copy.
+  if (!Array.isArray(value) && !Object.prototype.hasOwnProperty.call(value, 'v') && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    const own = JSON.stringify(value);
+    return own === '{}' ? `{"v":${version}}` : `{"v":${version},${own.slice(1)}`;
+  }
   return JSON.stringify({ v: version, ...value });
 }
 

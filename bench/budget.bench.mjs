@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { CharTokenEstimator, createRuntime, defineTool } from '@agentrt/core';
 import { o200kTokenizer, TokenizerEstimator } from '@agentrt/context';
 import { OpenAIModel } from '@agentrt/model-openai';
-import { startOpenAIServer } from '@agentrt/testing';
+import { seededRandom, startOpenAIServer } from '@agentrt/testing';
 import { z } from 'zod';
 
 const RUNS = Number(process.env.RUNS ?? 150);
@@ -25,16 +25,6 @@ function providerInputTokens(body) {
   if (Array.isArray(body.tools)) tokens += tok(JSON.stringify(body.tools));
   return tokens;
 }
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 // Tool output mixing English, JSON fragments and non-Latin text.
 const WORDS = ['status', 'record', 'pending', 'the', 'review', 'found', 'items', 'related', 'was', 'and', 'of', 'ok', '{"id":', '42}', 'Zürich', '東京', 'данные'];
 const lookup = defineTool({
@@ -43,7 +33,7 @@ const lookup = defineTool({
 });
 
 async function measure(label, estimator, finalize, seed) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const over = [];
   const unused = [];
   let calls = 0;

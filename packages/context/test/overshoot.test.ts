@@ -1,7 +1,7 @@
 import { CharTokenEstimator, createRuntime, defineTool, type TokenEstimator } from '@agentrt/core';
 import { o200kTokenizer, TokenizerEstimator } from '@agentrt/context';
 import { OpenAIModel } from '@agentrt/model-openai';
-import { startOpenAIServer, type ScriptedReply } from '@agentrt/testing';
+import { seededRandom, startOpenAIServer, type ScriptedReply } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -27,17 +27,6 @@ function providerInputTokens(body: Json): number {
   return tokens;
 }
 
-/** A seeded PRNG (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const words = ['status', 'record', 'pending', 'the', 'review', 'found', 'items', 'related', 'was', 'and', 'of', 'ok', '{"id":', '42}', 'Zürich', '東京'];
 const lookup = defineTool({
@@ -47,7 +36,7 @@ const lookup = defineTool({
 
 /** Runs `runs` budgeted runs, each against a fresh server; returns each run's overshoot (tokens over its budget). */
 async function measure(estimator: () => TokenEstimator, runs: number, seed: number, finalize: boolean): Promise<{ overshoots: number[]; budgets: number[]; calls: number }> {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const overshoots: number[] = [];
   const budgets: number[] = [];
   let calls = 0;

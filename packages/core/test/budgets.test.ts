@@ -1,22 +1,11 @@
 import { BUDGET_OUTPUT_CEILING, CharTokenEstimator, MAX_CALL_OUTPUT_TOKENS, createRuntime, defineTool, MemoryStore, type ModelRequest, type StoredRunEvent, type TokenEstimator } from '@agentrt/core';
-import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
+import { assertRunInvariants, ScriptedModel, seededRandom } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 const only = <T extends StoredRunEvent['type']>(events: StoredRunEvent[], type: T) => events.filter((e) => e.type === type) as Extract<StoredRunEvent, { type: T }>[];
 const lookup = defineTool({ name: 'lookup', description: 'Looks something up', input: z.object({ q: z.string() }), execute: ({ q }) => `result for ${q}: ${'lorem ipsum '.repeat(20)}` });
 
-/** A deterministic PRNG (mulberry32), so the property runs are reproducible. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A provider that counts input exactly as the runtime estimates it (a fresh `CharTokenEstimator`)
@@ -32,7 +21,7 @@ function exactModel(outputs: (i: number) => number, answerAt = Infinity) {
 
 describe('budgets that do not overshoot (issue 11, item 2)', () => {
   it('never exceeds a token budget when the input estimate is exact (200 random budgets and outputs)', async () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let i = 0; i < 200; i++) {
       const maxTokens = 200 + Math.floor(next() * 20_000);
       const big = next() < 0.3;
@@ -49,7 +38,7 @@ describe('budgets that do not overshoot (issue 11, item 2)', () => {
   });
 
   it('never exceeds a cost budget when the input estimate is exact (100 random caps and prices)', async () => {
-    const next = random(23);
+    const next = seededRandom(23);
     for (let i = 0; i < 100; i++) {
       const inputPerMillionUsd = 0.1 + next() * 10;
       const outputPerMillionUsd = next() < 0.1 ? 0 : 0.1 + next() * 40;

@@ -1,115 +1,17 @@
 // Red team of the second hot-path round (3743ffb..92635d9): literal-first redaction detectors and the
 // lower-cased pre-check, the memo of long clean texts, direct defineTool calls, and the kill-flag
-// checks before model and tool calls. Public API only; the earlier detector definitions are kept
-// here as the reference (as in redaction-detectors.test.ts, but with the earlier pre-check and the
-// terminal-escape pass, on a wider corpus: escapes, Unicode case folding, colour codes, long texts).
+// checks before model and tool calls. Public API only; the earlier detector definitions are the
+// reference (reference-redaction.ts), here on a wider corpus than redaction-detectors.test.ts:
+// escapes, Unicode case folding, colour codes, long texts.
 import {
   createRuntime, defineTool, MemoryStore, Redactor, REDACTED,
   type ModelAdapter, type ModelRequest, type ModelStreamEvent, type RunEvent, type RuntimeHooks, type StateStore, type Tool, type ToolContext,
 } from '@agentrt/core';
-import { ScriptedModel } from '@agentrt/testing';
+import { ScriptedModel, seededRandom } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { referenceRedact } from './reference-redaction.js';
 
-// ---------------------------------------------------------------------------------------------
-// Reference: the detectors, pre-check and colour-code pass as they were before 92635d9.
-// ---------------------------------------------------------------------------------------------
-const START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
-const RUN_START = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
-const ref = (source: string, flags: string, group = 0, unquote = false) => ({ re: new RegExp(source, `${flags}gd`), group, unquote });
-const REFERENCE = [
-  ref(`${START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
-  ref(`${START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
-  ref(`gh[pousr]_[A-Za-z0-9]{20,}`, ''),
-  ref(`github_pat_[A-Za-z0-9_]{20,}`, ''),
-  ref(`tvly-[A-Za-z0-9_-]{8,}`, ''),
-  ref(`xox[abprs]-[A-Za-z0-9-]{10,}`, ''),
-  ref(`AIza[0-9A-Za-z_-]{30,}`, ''),
-  ref(`${RUN_START}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}`, ''),
-  ref(`${START}(?:Bearer|Basic)\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
-  ref(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
-  ref(`:\\/\\/([^/\\s:@"']+:[^/\\s@"']+)@`, '', 1),
-  ref(`${START}[A-Z0-9_]{0,64}?(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
-  ref(`\\\\?["']?(?:password|passwd|secret|token|api[-_]?key|authorization)\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
-];
-const OLD_CANDIDATE = /PRIVATE KEY|[srp]k-|AKIA|ASIA|gh[pousr]_|github_pat_|tvly-|xox[abprs]-|AIza|eyJ|bearer|basic|[?&#][a-z_-]+=|:\/\/[^/\s]*@|secret|token|passw|api_?-?key|access_?-?key|private_?-?key|credential|authorization/i;
-const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
-
-function referenceSpans(text: string, out: [number, number][], offset = 0): void {
-  for (const { re, group, unquote } of REFERENCE) {
-    re.lastIndex = 0;
-    for (let match = re.exec(text); match; match = re.exec(text)) {
-      if (match[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      let start = match.index;
-      let end = start + match[0].length;
-      if (group > 0) {
-        const at = match.indices?.[group];
-        if (!at) continue;
-        [start, end] = at;
-        if (unquote) {
-          const inner = text.slice(start, end);
-          const open = /^\\?["']/.exec(inner)?.[0].length ?? 0;
-          const close = open > 0 ? (/\\?["']$/.exec(inner.slice(open))?.[0].length ?? 0) : 0;
-          start += open;
-          end -= close;
-        }
-      }
-      if (end > start) out.push([start + offset, end + offset]);
-    }
-  }
-}
-
-/** What the redactor masked before 92635d9 (no registered secrets, no PEM blocks in the corpus). */
-function referenceRedact(text: string): string {
-  const spans: [number, number][] = [];
-  if (OLD_CANDIDATE.test(text)) {
-    referenceSpans(text, spans);
-    if (text.includes('\x1b') || text.includes('\x9b')) {
-      let from = 0;
-      TERMINAL_ESCAPE.lastIndex = 0;
-      for (let m = TERMINAL_ESCAPE.exec(text); m; m = TERMINAL_ESCAPE.exec(text)) {
-        if (m[0].length === 0) {
-          TERMINAL_ESCAPE.lastIndex++;
-          continue;
-        }
-        if (m.index > from) referenceSpans(text.slice(from, m.index), spans, from);
-        from = m.index + m[0].length;
-      }
-      if (text.length > from) referenceSpans(text.slice(from), spans, from);
-    }
-  }
-  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const merged: [number, number][] = [];
-  for (const span of spans) {
-    const last = merged.at(-1);
-    if (last && span[0] < last[1]) last[1] = Math.max(last[1], span[1]);
-    else if (span[1] > span[0]) merged.push([span[0], span[1]]);
-  }
-  let out = '';
-  let at = 0;
-  for (const [start, end] of merged) {
-    if (end <= at) continue;
-    if (start > at) out += text.slice(at, start);
-    out += REDACTED;
-    at = end;
-  }
-  return at < text.length ? out + text.slice(at) : out;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Token pieces plus what the brief's attacks are about: escapes before a token, Unicode letters whose
 // case folding reaches ASCII (Kelvin sign, long s, dotless i, Turkish İ whose lower case is two
@@ -159,7 +61,7 @@ function hostileCases(): string[] {
 // ---------------------------------------------------------------------------------------------
 describe('red team (perf2): literal-first detectors and the lower-cased pre-check', () => {
   it('mask exactly what the earlier definitions (with the earlier case-insensitive pre-check and colour-code pass) masked, on 60,000 random texts with escapes, Unicode folding and colour codes', () => {
-    const next = rng(2026);
+    const next = seededRandom(2026);
     const redactor = new Redactor();
     let masked = 0;
     for (let i = 0; i < 60_000; i++) {

@@ -1,22 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRuntime, defineTool } from '@agentrt/core';
-import { SqliteStore } from '@agentrt/store-sqlite';
 import { assertRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { tempStores } from './temp-stores.js';
 
-const fresh = () => join(mkdtempSync(join(tmpdir(), 'agentrt-sqlite-kill-')), 'runs.db');
-const opened: SqliteStore[] = [];
-const open = (path: string) => {
-  const store = new SqliteStore({ path });
-  opened.push(store);
-  return store;
-};
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-});
+const { fresh, open } = tempStores('agentrt-sqlite-kill-');
 
 /** A tool that waits 10 s on its signal, counting starts, aborts and natural ends. */
 function holdTool() {

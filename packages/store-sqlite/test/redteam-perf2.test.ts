@@ -2,25 +2,13 @@
 // renewed only when due) on SQLite: the run is driven through one connection, the kill is
 // committed through another (a second runtime on the same file), at the last moment before a call.
 // The poller is set far away (killPollMs 60 s) so only the loop's own reads can stop the run.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRuntime, defineTool, type RuntimeHooks } from '@agentrt/core';
-import { SqliteStore } from '@agentrt/store-sqlite';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { tempStores } from './temp-stores.js';
 
-const fresh = () => join(mkdtempSync(join(tmpdir(), 'agentrt-sqlite-rt-perf2-')), 'runs.db');
-const opened: SqliteStore[] = [];
-const open = (path: string) => {
-  const store = new SqliteStore({ path });
-  opened.push(store);
-  return store;
-};
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-});
+const { fresh, open } = tempStores('agentrt-sqlite-rt-perf2-');
 
 function setup(hooks: (operator: ReturnType<typeof createRuntime>) => RuntimeHooks = () => ({}), toolKills = false) {
   const path = fresh();

@@ -47,3 +47,4 @@ export { MEDIA_SAMPLES } from './corpora/media.js';
 export { hostileMcpServer, startHostileMcpHttpServer, HOSTILE_MCP_MODES, HOSTILE_MCP_TOOLS } from './mcp/hostile-mcp.js';
 export type { HostileMcpMode, HostileMcpHttpOptions, HostileMcpHttpServer, HostileMcpRequest, HostileMcpStream } from './mcp/hostile-mcp.js';
 export { storeRecords } from './store-records.js';
+export { seededRandom } from './random.js';

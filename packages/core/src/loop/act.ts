@@ -378,13 +378,13 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       threw = true;
       returned = error;
     }
-    const then = threw ? NOT_THENABLE : thenOf(returned);
-    if (threw) state.onError(returned);
-    else if (then === NOT_THENABLE) state.onValue(returned);
+    const how = threw ? undefined : thenOf(returned);
+    if (how === undefined) state.onError(returned);
+    else if (how === NOT_THENABLE) state.onValue(returned);
     else {
       // An answer still to come: raced against the tool's timeout and the run's abort.
       const outcome = state.outcome();
-      adopt(returned, then, state);
+      adopt(returned, how, state);
       // One microtask later: a call still running gets its timer and listens for the run's abort.
       await undefined;
       if (!state.settled) state.watch(tool);

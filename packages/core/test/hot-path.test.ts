@@ -1,6 +1,6 @@
 // Behaviour the per-step fast paths must keep (issue 15): memoized redaction of short strings and
 // keys, canonical JSON of flat arguments without a sorted copy, stop policies without a closure.
-import { canonicalJson, createRuntime, MemoryStore, Redactor, REDACTED, type StopPolicy } from '@agentrt/core';
+import { canonicalJson, createRuntime, MemoryStore, Redactor, REDACTED, type Message, type StopPolicy } from '@agentrt/core';
 import { ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { add } from './helpers.js';
@@ -169,5 +169,58 @@ describe('provider error text cut', () => {
       expect(error.message).not.toContain(key.slice(0, 12));
       expect(error.code).toBe('model_auth');
     }
+  });
+});
+
+describe('pairing check of a well-formed step', () => {
+  it('finds the same problems as a check without the allocation-free path, on random transcripts', async () => {
+    const { findPairingViolations } = await import('@agentrt/core');
+    const { seededRandom } = await import('@agentrt/testing');
+    const random = seededRandom(15_2026);
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    // The full check, written out again: every problem it names, or none.
+    const reference = (messages: readonly Message[]): number => {
+      let problems = 0;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        if (m.role === 'tool') { problems++; continue; }
+        if (m.role !== 'assistant' || !m.toolCalls?.length) continue;
+        const ids = m.toolCalls.map((c) => c.id);
+        if (new Set(ids).size !== ids.length) problems++;
+        let j = i + 1;
+        for (const id of ids) {
+          const next = messages[j];
+          if (!next || next.role !== 'tool' || next.toolCallId !== id) { problems++; break; }
+          j++;
+        }
+        while (j < messages.length && messages[j]!.role === 'tool') { problems++; j++; }
+        i = j - 1;
+      }
+      return problems;
+    };
+    let clean = 0;
+    for (let n = 0; n < 5_000; n++) {
+      const messages: Message[] = [];
+      const length = 1 + Math.floor(random() * 6);
+      for (let k = 0; k < length; k++) {
+        const kind = pick(['user', 'assistant', 'calls', 'calls', 'tool'] as const);
+        if (kind === 'user') messages.push({ role: 'user', content: 'u' });
+        else if (kind === 'assistant') messages.push({ role: 'assistant', content: 'a' });
+        else if (kind === 'tool') messages.push({ role: 'tool', toolCallId: pick(['a', 'b', 'c']), name: 't', content: 'r' });
+        else {
+          const ids = Array.from({ length: 1 + Math.floor(random() * (random() < 0.05 ? 10 : 3)) }, () => pick(['a', 'b', 'c', 'd']));
+          messages.push({ role: 'assistant', content: '', toolCalls: ids.map((id) => ({ id, name: 't', args: {} })) });
+          // Mostly answered in order (the common step); sometimes reordered, short or long.
+          const answers = random() < 0.7 ? ids : random() < 0.5 ? [...ids].reverse() : ids.slice(0, -1);
+          for (const id of answers) messages.push({ role: 'tool', toolCallId: id, name: 't', content: 'r' });
+        }
+      }
+      const expected = reference(messages);
+      expect(findPairingViolations(messages).length).toBe(expected);
+      if (expected === 0) clean++;
+    }
+    // Both kinds were seen plenty.
+    expect(clean).toBeGreaterThan(500);
+    expect(clean).toBeLessThan(4_500);
   });
 });

@@ -16,6 +16,7 @@ import { checkContent, normalizeContent } from '../content/validate.js';
 import { describeThrown, redactAndCap, redactedHead, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
+import { KILL_READ_ASYNC, syncKillFlag } from '../store/memory-store.js';
 
 /** What the Act phase produced. */
 export interface ActOutcome {
@@ -291,7 +292,9 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const { call, tool } = job;
   const { store, config } = deps;
   // Kill switch: checked before every tool call, in this process and through the store.
-  if (run.aborted || abortIfKilled(run, await store.getKillFlag(run.runId))) return undefined;
+  if (run.aborted) return undefined;
+  const flag = syncKillFlag(store, run.runId);
+  if (abortIfKilled(run, flag !== KILL_READ_ASYNC ? flag : await store.getKillFlag(run.runId))) return undefined;
   if (tool.sideEffects === 'non-idempotent') {
     await store.recordToolIntent(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, startedAt: nowIso() },

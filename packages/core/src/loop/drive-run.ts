@@ -2,13 +2,15 @@ import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
 import type { HookContext, RunDriveInfo } from '../hooks.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { addUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
+import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
+import { builtInPrefix } from '../stop/built-in.js';
 import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
+import { KILL_READ_ASYNC, syncKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
 import { callHook, callWrapped, checkStopPolicy, hooksWith, isPromise } from './hook-runner.js';
@@ -270,13 +272,56 @@ function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
 function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Stop | undefined | Promise<Stop | undefined> {
   // Kill switch and cancellation come first: they are checked before every model call.
   // Promise.resolve: a store answering with a plain value (outside the contract) still works, as with `await`.
-  if (phase === 'before_model') return Promise.resolve(deps.store.getKillFlag(run.runId)).then((flag) => (abortIfKilled(run, flag), checkPolicies(deps, run, phase, lastMessage)));
+  if (phase === 'before_model') {
+    const flag = syncKillFlag(deps.store, run.runId);
+    if (flag !== KILL_READ_ASYNC) {
+      abortIfKilled(run, flag);
+      return checkPolicies(deps, run, phase, lastMessage);
+    }
+    return Promise.resolve(deps.store.getKillFlag(run.runId)).then((read) => (abortIfKilled(run, read), checkPolicies(deps, run, phase, lastMessage)));
+  }
   return checkPolicies(deps, run, phase, lastMessage);
 }
+
+/**
+ * The context the built-in policies are asked with: one object, refilled for every check. They
+ * answer synchronously and never keep it; policies given by users get a fresh context of their own.
+ */
+const builtInContext: { -readonly [K in keyof StopCheckContext]: StopCheckContext[K] } = {
+  phase: 'before_model', runId: '', steps: 0, toolCalls: 0, toolCallsRefused: 0, toolCallCapExceeded: false,
+  usage: emptyUsage(), elapsedMs: 0, lastMessage: undefined, limits: undefined as unknown as StopCheckContext['limits'], metadata: {},
+};
+const NO_USAGE = emptyUsage();
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage: AssistantMessage | undefined): Stop | undefined | Promise<Stop | undefined> {
   const aborted = abortToStop(run);
   if (aborted) return aborted;
+  const policies = deps.stopPolicies;
+  const builtIns = builtInPrefix(policies);
+  if (builtIns > 0) {
+    const scratch = builtInContext;
+    scratch.phase = phase;
+    scratch.runId = run.runId;
+    scratch.steps = run.steps;
+    scratch.toolCalls = run.toolCalls;
+    scratch.toolCallsRefused = run.toolCallsRefused;
+    scratch.toolCallCapExceeded = run.toolCallCapExceeded;
+    scratch.usage = run.usage;
+    scratch.elapsedMs = run.elapsedMs;
+    scratch.lastMessage = lastMessage;
+    scratch.limits = deps.config.limits;
+    scratch.metadata = run.metadata;
+    let decision: StopDecision | undefined;
+    // Built-ins answer synchronously; checkStopPolicy still turns a throw into hook_failed.
+    for (let i = 0; i < builtIns && !decision; i++) decision = checkStopPolicy(policies[i]!, scratch) as StopDecision | undefined;
+    // Nothing of the run stays reachable from the shared object.
+    scratch.usage = NO_USAGE;
+    scratch.lastMessage = undefined;
+    scratch.metadata = NO_METADATA;
+    if (decision) return decision;
+    if (builtIns === policies.length) return undefined;
+  }
   const context: StopCheckContext = {
     phase,
     runId: run.runId,
@@ -290,7 +335,7 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
     limits: deps.config.limits,
     metadata: run.metadata,
   };
-  return policiesFrom(deps.stopPolicies, 0, context);
+  return policiesFrom(policies, builtIns, context);
 }
 
 /**

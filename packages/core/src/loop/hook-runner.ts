@@ -30,7 +30,12 @@ export function callHookSync<T>(name: string, fn: () => T | Promise<T>, prefix =
     if (passesThrough(error)) throw error;
     throw new RunError('hook_failed', `hook ${prefix}${name} threw: ${describeThrown(error)}`, { cause: error });
   }
-  return isThenable(out) ? callHook(prefix + name, () => out) : out;
+  return isThenable(out) ? awaitAnswer(prefix + name, out) : out;
+}
+
+/** A thenable answer, awaited as a hook (apart, so the synchronous path allocates no closure context). */
+function awaitAnswer<T>(name: string, out: T | Promise<T>): Promise<T> {
+  return callHook(name, () => out);
 }
 
 /**
@@ -45,7 +50,12 @@ export function checkStopPolicy(policy: StopPolicy, context: StopCheckContext): 
     if (passesThrough(error)) throw error;
     throw new RunError('hook_failed', `hook stopPolicy:${policy.name} threw: ${describeThrown(error)}`, { cause: error });
   }
-  return isThenable(out) ? callHook(`stopPolicy:${policy.name}`, () => out) : out;
+  return isThenable(out) ? awaitPolicy(policy, out) : out;
+}
+
+/** A policy's thenable answer, awaited as a hook (kept apart so a synchronous check captures nothing: no closure context per call). */
+function awaitPolicy(policy: StopPolicy, out: StopDecision | undefined | Promise<StopDecision | undefined>): Promise<StopDecision | undefined> {
+  return callHook(`stopPolicy:${policy.name}`, () => out);
 }
 
 /** True for the promise `callHookSync` returns for a thenable answer. */

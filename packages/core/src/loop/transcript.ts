@@ -65,6 +65,7 @@ export function pairToolMessages(messages: readonly Message[]): PairingResult {
 
 /** Violations of invariant I3 in a transcript, as readable strings; `[]` when valid. */
 export function findPairingViolations(messages: readonly Message[]): string[] {
+  if (pairedStep(messages)) return [];
   const problems: string[] = [];
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!;
@@ -91,4 +92,29 @@ export function findPairingViolations(messages: readonly Message[]): string[] {
     i = j - 1;
   }
   return problems;
+}
+
+/**
+ * The common well-formed shape, checked without allocating: messages without tool calls or
+ * results, and assistant messages whose calls (distinct ids) are answered in order right after
+ * them. False means "look closer" (the full check names the problem).
+ */
+function pairedStep(messages: readonly Message[]): boolean {
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!;
+    if (message.role === 'tool') return false;
+    if (message.role !== 'assistant') continue;
+    const calls = message.toolCalls;
+    if (!calls || calls.length === 0) continue;
+    if (calls.length > 8) return false;
+    for (let c = 0; c < calls.length; c++) {
+      const id = calls[c]!.id;
+      for (let d = 0; d < c; d++) if (calls[d]!.id === id) return false;
+      const next = messages[i + 1 + c];
+      if (!next || next.role !== 'tool' || next.toolCallId !== id) return false;
+    }
+    // A tool message after the answers is met by the next turn of the loop (and fails it).
+    i += calls.length;
+  }
+  return true;
 }

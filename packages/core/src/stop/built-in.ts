@@ -64,5 +64,25 @@ export class CostBudgetStop implements StopPolicy {
 
 /** Built-in policies in the order they are checked (after the kill switch and cancellation, which the loop checks first). */
 export function builtInStopPolicies(): StopPolicy[] {
-  return [new FinalAnswerStop(), new MaxToolCallsStop(), new TimeoutStop(), new TokenBudgetStop(), new CostBudgetStop(), new MaxStepsStop()];
+  const policies = [new FinalAnswerStop(), new MaxToolCallsStop(), new TimeoutStop(), new TokenBudgetStop(), new CostBudgetStop(), new MaxStepsStop()];
+  for (const policy of policies) CORE_MADE.add(policy);
+  return policies;
+}
+
+/** Policies `builtInStopPolicies` made: they read their context during `check` only, never keep or change it. */
+const CORE_MADE = new WeakSet<StopPolicy>();
+const corePrefixes = new WeakMap<readonly StopPolicy[], number>();
+
+/**
+ * Internal: how many policies at the start of `policies` are built-ins made by `builtInStopPolicies`
+ * (remembered per list; the runtime's list is frozen). Those may be asked with a reused context.
+ */
+export function builtInPrefix(policies: readonly StopPolicy[]): number {
+  let count = corePrefixes.get(policies);
+  if (count === undefined) {
+    count = 0;
+    while (count < policies.length && CORE_MADE.has(policies[count]!)) count++;
+    if (Object.isFrozen(policies)) corePrefixes.set(policies, count);
+  }
+  return count;
 }

@@ -224,3 +224,60 @@ describe('pairing check of a well-formed step', () => {
     expect(clean).toBeLessThan(4_500);
   });
 });
+
+describe('kill checks read without a promise from a MemoryStore', () => {
+  const script = () => new ScriptedModel([
+    { toolCalls: [{ name: 'add', args: { a: 1, b: 2 } }] },
+    { toolCalls: [{ name: 'add', args: { a: 3, b: 4 } }] },
+    { text: 'done' },
+  ]);
+
+  it('a subclass overriding getKillFlag is asked before every model and tool call, and its flag stops the run', async () => {
+    class CountingStore extends MemoryStore {
+      reads = 0;
+      killAfter = Infinity;
+      override async getKillFlag(runId: string) {
+        this.reads++;
+        if (this.reads > this.killAfter) return { scope: runId, reason: 'from the override', at: new Date().toISOString() };
+        return super.getKillFlag(runId);
+      }
+    }
+    const store = new CountingStore();
+    const result = await createRuntime({ model: script(), tools: [add], store }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    // 3 model calls and 2 tool calls, each checked first.
+    expect(store.reads).toBeGreaterThanOrEqual(5);
+
+    const killing = new CountingStore();
+    killing.killAfter = 1; // the second read: before the first tool call
+    const killed = await createRuntime({ model: script(), tools: [add], store: killing }).run('go');
+    expect(killed.stopReason).toBe('killed');
+    expect(killed.stopDetail).toContain('from the override');
+  });
+
+  it('a proxy wrapping a MemoryStore keeps its getKillFlag trap', async () => {
+    const target = new MemoryStore();
+    let reads = 0;
+    const store = new Proxy(target, {
+      get(object, key) {
+        const value = Reflect.get(object, key, object) as unknown;
+        if (key === 'getKillFlag') return (runId: string) => (reads++, target.getKillFlag(runId));
+        return typeof value === 'function' ? value.bind(object) : value;
+      },
+    });
+    const result = await createRuntime({ model: script(), tools: [add], store }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(reads).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a flag set in the store stops the run before its first model call', async () => {
+    const store = new MemoryStore();
+    const runtime = createRuntime({ model: script(), tools: [add], store });
+    await store.setKillFlag({ scope: '*', reason: 'incident', at: new Date().toISOString() });
+    const refused = await runtime.run('go');
+    expect(refused.stopReason).toBe('killed');
+    expect(refused.steps).toBe(0);
+    await store.clearKillFlag();
+    expect((await runtime.run('go')).stopReason).toBe('final_answer');
+  });
+});

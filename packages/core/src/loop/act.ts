@@ -334,10 +334,11 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
 }
 
 /** The tool execution, inside the `wrapToolCall` hooks when any is registered. */
-function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): Promise<ToolMessage | undefined> {
+function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   const wrappers = hooksWith(deps.hooks, 'wrapToolCall');
   if (wrappers.length === 0) return runTool(deps, run, job, stepIndex);
-  const call = () => runTool(deps, run, job, stepIndex);
+  // Wrappers get a promise, whichever way the tool answered.
+  const call = async () => runTool(deps, run, job, stepIndex);
   const info = { toolCallId: job.call.id, name: job.call.name, args: job.args, description: job.tool.description, sideEffects: job.tool.sideEffects };
   return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw');
 }
@@ -351,10 +352,10 @@ type ToolOutcome = { ok: true; value: unknown } | { ok: false; kind: 'thrown'; e
  * microtask after the call started, only if it has not settled by then (a tool that settles at
  * once cannot time out or be cut short; its result is what it returned). See `ToolCallState`.
  */
-async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): Promise<ToolMessage | undefined> {
+function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   const { call, tool } = job;
-  const { config } = deps;
-  const state = new ToolCallState(run, call, stepIndex, config.redactor);
+  const state = new ToolCallState(run, call, stepIndex, deps.config.redactor);
+  let waits = false;
   try {
     // The notice callbacks, like the signal, are made when the tool first reads them.
     // Notices close when the call settles or is stopped, also those first read after that.
@@ -385,39 +386,56 @@ async function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     if (how === undefined) state.onError(returned);
     else if (how === NOT_THENABLE) state.onValue(returned);
     else {
-      // An answer still to come: raced against the tool's timeout and the run's abort.
-      const outcome = state.outcome();
-      adopt(returned, how, state);
-      // One microtask later: a call still running gets its timer and listens for the run's abort.
-      await undefined;
-      if (!state.settled) state.watch(tool);
-      if (!state.settled) await outcome;
+      // An answer still to come: the wait is the only async part (a synchronous answer costs no promise).
+      waits = true;
+      return awaitTool(deps, job, state, returned, how);
     }
     // A synchronous answer (or throw) settled the call at once: no promise, timer or listener was needed.
-    const outcome = state.ended!;
-    // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
-    const max = config.limits.maxToolOutputChars;
-    if (outcome.ok) {
-      const redactor = config.redactor;
-      const produced = toolOutputContent(outcome.value, { maxChars: max, maxPartBytes: config.limits.maxPartBytes, redactor: redactor.redactToolOutput ? redactor : undefined });
-      // A failure message (an unserializable value, a toJSON that throws) is always redacted, like a thrown one.
-      return produced.ok
-        ? (produced.truncated ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, code: 'tool_output_truncated' } : { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content })
-        : errorResult(call, produced.code, redactAndCap(produced.message, Math.max(256, max - produced.code.length - 2), redactor).text);
-    }
-    if (outcome.kind === 'thrown') {
-      // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
-      const code = typedCode(outcome.error) ?? 'tool_failed';
-      return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error, undefined, config.redactor)}`, Math.max(256, max - code.length - 2), config.redactor).text);
-    } else if (outcome.kind === 'timeout') {
-      return tool.sideEffects === 'non-idempotent'
-        ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
-        : errorResult(call, 'tool_timeout', `"${tool.name}" timed out after ${tool.timeoutMs} ms`);
-    }
-    return undefined; // the run stopped while the tool ran
+    return toolMessage(deps, job, state.ended!);
+  } finally {
+    if (!waits) state.release();
+  }
+}
+
+/** A tool answer still to come, raced against the tool's timeout and the run's abort. */
+async function awaitTool(deps: RunDeps, job: Executable, state: ToolCallState, returned: unknown, how: Exclude<ReturnType<typeof thenOf>, typeof NOT_THENABLE>): Promise<ToolMessage | undefined> {
+  try {
+    const outcome = state.outcome();
+    adopt(returned, how, state);
+    // One microtask later: a call still running gets its timer and listens for the run's abort.
+    await undefined;
+    if (!state.settled) state.watch(job.tool);
+    if (!state.settled) await outcome;
+    return toolMessage(deps, job, state.ended!);
   } finally {
     state.release();
   }
+}
+
+/** The tool message for how a call ended (`undefined`: the run stopped while the tool ran). */
+function toolMessage(deps: RunDeps, job: Executable, outcome: ToolOutcome): ToolMessage | undefined {
+  const { call, tool } = job;
+  const { config } = deps;
+  // Output and errors are redacted before they are capped, and only what can be kept is redacted (see redactAndCap).
+  const max = config.limits.maxToolOutputChars;
+  if (outcome.ok) {
+    const redactor = config.redactor;
+    const produced = toolOutputContent(outcome.value, { maxChars: max, maxPartBytes: config.limits.maxPartBytes, redactor: redactor.redactToolOutput ? redactor : undefined });
+    // A failure message (an unserializable value, a toJSON that throws) is always redacted, like a thrown one.
+    return produced.ok
+      ? (produced.truncated ? { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content, code: 'tool_output_truncated' } : { role: 'tool', toolCallId: call.id, name: call.name, content: produced.content })
+      : errorResult(call, produced.code, redactAndCap(produced.message, Math.max(256, max - produced.code.length - 2), redactor).text);
+  }
+  if (outcome.kind === 'thrown') {
+    // A typed failure keeps its code (url_blocked, path_outside_root, …); anything else is tool_failed. Whatever was thrown, reading it never throws.
+    const code = typedCode(outcome.error) ?? 'tool_failed';
+    return errorResult(call, code, redactAndCap(`"${tool.name}" failed: ${describeThrown(outcome.error, undefined, config.redactor)}`, Math.max(256, max - code.length - 2), config.redactor).text);
+  } else if (outcome.kind === 'timeout') {
+    return tool.sideEffects === 'non-idempotent'
+      ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" timed out after ${tool.timeoutMs} ms; its effect may or may not have happened, so it will not be retried automatically`)
+      : errorResult(call, 'tool_timeout', `"${tool.name}" timed out after ${tool.timeoutMs} ms`);
+  }
+  return undefined; // the run stopped while the tool ran
 }
 
 /**

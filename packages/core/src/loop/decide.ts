@@ -155,19 +155,28 @@ export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRe
   return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw');
 }
 
-async function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
+function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
   const model = deps.model;
   const signal = request.signal;
+  let answer: Promise<ModelResponse>;
   try {
     // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
     // before the race would add its abort listener). A model that ignores the signal cannot hold
     // the run: the race settles on abort.
-    return await raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal);
+    answer = raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal);
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (AgentrtError.isInstance(error)) throw error;
-    throw new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    return Promise.reject(modelFailure(error, signal));
   }
+  return answer.catch((error: unknown) => {
+    throw modelFailure(error, signal);
+  });
+}
+
+/** What a failed model call throws: the abort reason once aborted, a typed error as it is, anything else as `model_unavailable`. */
+function modelFailure(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (AgentrtError.isInstance(error)) return error;
+  return new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** A streamed model call: deltas become transient run events; resolves to the stream's final response. */

@@ -281,3 +281,57 @@ describe('kill checks read without a promise from a MemoryStore', () => {
     expect((await runtime.run('go')).stopReason).toBe('final_answer');
   });
 });
+
+describe('redaction walks reused', () => {
+  it('a walk started from a getter inside another walk gets its own walker; both copies are right', () => {
+    const redactor = new Redactor({ secrets: ['hunter2-secret'] });
+    const inner = { note: 'hunter2-secret inside', list: [1, 2] };
+    let nested: unknown;
+    const outer = {
+      get trigger() {
+        nested = redactor.value(inner);
+        return 'outer hunter2-secret';
+      },
+      shared: inner,
+    };
+    expect(redactor.value(outer)).toEqual({ trigger: `outer ${REDACTED}`, shared: { note: `${REDACTED} inside`, list: [1, 2] } });
+    expect(nested).toEqual({ note: `${REDACTED} inside`, list: [1, 2] });
+    // The nested walk does not disturb the outer one's cycle detection.
+    const cyclic: Record<string, unknown> = {
+      get first() {
+        redactor.value({ unrelated: true });
+        return 'first';
+      },
+    };
+    cyclic.self = cyclic;
+    expect(redactor.value(cyclic)).toEqual({ first: 'first', self: '[circular]' });
+  });
+
+  it('a walk cut short by an unreadable value leaves nothing behind for the next walk', () => {
+    const redactor = new Redactor();
+    const bad = { get boom(): string { throw new Error('no'); } };
+    expect(redactor.value(bad)).toBe('[unreadable]');
+    expect(redactor.value({ bad })).toEqual({ bad: '[unreadable]' });
+    // Not mistaken for a cycle: the earlier walk's path is gone.
+    expect(redactor.value({ again: bad })).toEqual({ again: '[unreadable]' });
+    const shared = { x: 1 };
+    expect(redactor.value({ a: bad, b: shared })).toEqual({ a: '[unreadable]', b: { x: 1 } });
+    expect(redactor.value({ c: shared, d: [shared] })).toEqual({ c: { x: 1 }, d: [{ x: 1 }] });
+  });
+
+  it('arrays are copied as map copies them: holes stay holes, a subclass is read as a plain array', () => {
+    const redactor = new Redactor();
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [1, , 3];
+    const copy = redactor.value({ sparse }).sparse;
+    expect(copy).toHaveLength(3);
+    expect(1 in copy).toBe(false);
+    class Odd extends Array<number> {
+      override map(): never {
+        throw new Error('not called');
+      }
+    }
+    const odd = Odd.from([4, 5]);
+    expect(redactor.value({ odd })).toEqual({ odd: [4, 5] });
+  });
+});

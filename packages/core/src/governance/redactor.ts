@@ -237,6 +237,9 @@ export class Redactor {
   private readonly shortTexts = new Map<string, string>();
   /** The last few long strings found clean (emptied when a secret is added). */
   private readonly recentClean: string[] = [];
+  /** Walkers not in use (`value`, `eventCopy`): reused rather than made per call. */
+  private idleWalk: ValueWalk | undefined;
+  private idleEventWalk: ValueWalk | undefined;
 
   /** @internal An object key as `value` writes it: redacted, and whether the values below it are secret (memoized). */
   walkKey(key: string): WalkKey {
@@ -334,7 +337,13 @@ export class Redactor {
    * proxies) `[unreadable]`.
    */
   value<T>(input: T): T {
-    return new ValueWalk(this, false).walk(input, false, 0) as T;
+    const walk = this.idleWalk ?? new ValueWalk(this, false);
+    this.idleWalk = undefined;
+    try {
+      return walk.walk(input, false, 0) as T;
+    } finally {
+      this.idleWalk = walk.reset();
+    }
   }
 
   /**
@@ -344,7 +353,14 @@ export class Redactor {
    * @internal
    */
   eventCopy(input: object): Record<string, unknown> {
-    return new ValueWalk(this, true).walk(input, false, 0) as Record<string, unknown>;
+    // One walker per redactor is reused (a walk that starts inside another, from a getter, gets its own).
+    const walk = this.idleEventWalk ?? new ValueWalk(this, true);
+    this.idleEventWalk = undefined;
+    try {
+      return walk.walk(input, false, 0) as Record<string, unknown>;
+    } finally {
+      this.idleEventWalk = walk.reset();
+    }
   }
 
   /**
@@ -375,6 +391,13 @@ class ValueWalk {
     private readonly freeze: boolean,
   ) {}
 
+  /** Forgets the finished walk (a walk cut short by an unreadable value may leave its path behind): ready for the next one. */
+  reset(): this {
+    this.path.length = 0;
+    this.deep = undefined;
+    return this;
+  }
+
   walk(v: unknown, secret: boolean, depth: number): unknown {
     if (typeof v === 'string') return secret && v.length > 0 ? REDACTED : this.redactor.text(v);
     if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
@@ -387,7 +410,13 @@ class ValueWalk {
       if (shallow) path.push(v);
       else (this.deep ??= new WeakSet()).add(v);
       let out: object;
-      if (Array.isArray(v)) out = v.map((item) => this.walk(item, secret, depth + 1));
+      if (Array.isArray(v)) {
+        // As `map` copies (holes stay holes), without a callback per array.
+        const length = v.length;
+        const items: unknown[] = new Array(length);
+        for (let i = 0; i < length; i++) if (i in v) items[i] = this.walk(v[i], secret, depth + 1);
+        out = items;
+      }
       else if (v instanceof Error) out = { name: this.redactor.text(String(v.name)), message: secret ? REDACTED : this.redactor.text(String(v.message)) };
       else {
         const copy: Record<string, unknown> = {};

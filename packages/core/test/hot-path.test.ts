@@ -316,6 +316,8 @@ describe('redaction walks reused', () => {
     expect(redactor.value({ again: bad })).toEqual({ again: '[unreadable]' });
     const shared = { x: 1 };
     expect(redactor.value({ a: bad, b: shared })).toEqual({ a: '[unreadable]', b: { x: 1 } });
+    // Within one walk too: the same unreadable object twice is unreadable twice, not a cycle.
+    expect(redactor.value({ first: bad, second: bad })).toEqual({ first: '[unreadable]', second: '[unreadable]' });
     expect(redactor.value({ c: shared, d: [shared] })).toEqual({ c: { x: 1 }, d: [{ x: 1 }] });
   });
 

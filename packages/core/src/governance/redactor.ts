@@ -382,7 +382,9 @@ export class Redactor {
  * and one lookup. Object keys are read with `for…in` (no key array per object).
  */
 class ValueWalk {
-  private readonly path: object[] = [];
+  /** The shallow part of the path: `path[0..size)`; slots past `size` are cleared (nothing stays reachable). */
+  private readonly path: (object | undefined)[] = [];
+  private size = 0;
   private deep: WeakSet<object> | undefined;
 
   constructor(
@@ -391,11 +393,16 @@ class ValueWalk {
     private readonly freeze: boolean,
   ) {}
 
-  /** Forgets the finished walk (a walk cut short by an unreadable value may leave its path behind): ready for the next one. */
+  /** Ready for the next walk (the path is empty after every walk; `deep` is dropped). */
   reset(): this {
-    this.path.length = 0;
     this.deep = undefined;
     return this;
+  }
+
+  private onPath(v: object): boolean {
+    const path = this.path;
+    for (let i = 0; i < this.size; i++) if (path[i] === v) return true;
+    return this.deep !== undefined && this.deep.has(v);
   }
 
   walk(v: unknown, secret: boolean, depth: number): unknown {
@@ -403,12 +410,14 @@ class ValueWalk {
     if (secret && (typeof v === 'number' || typeof v === 'bigint')) return REDACTED;
     if (v === null || typeof v !== 'object') return v;
     if (depth > MAX_VALUE_DEPTH) return '[too deep]';
-    const path = this.path;
+    if (this.onPath(v)) return '[circular]';
+    const at = this.size;
+    const shallow = at < SHALLOW_PATH;
+    if (shallow) {
+      this.path[at] = v;
+      this.size = at + 1;
+    } else (this.deep ??= new WeakSet()).add(v);
     try {
-      if (path.includes(v) || this.deep?.has(v)) return '[circular]';
-      const shallow = path.length < SHALLOW_PATH;
-      if (shallow) path.push(v);
-      else (this.deep ??= new WeakSet()).add(v);
       let out: object;
       if (Array.isArray(v)) {
         // As `map` copies (holes stay holes), without a callback per array.
@@ -428,11 +437,15 @@ class ValueWalk {
         }
         out = copy;
       }
-      if (shallow) path.pop();
-      else this.deep!.delete(v);
       return this.freeze && depth > 0 ? Object.freeze(out) : out;
     } catch {
       return '[unreadable]';
+    } finally {
+      // Off the path again, also when reading it threw (a sibling holding the same object is not a cycle).
+      if (shallow) {
+        this.path[at] = undefined;
+        this.size = at;
+      } else this.deep!.delete(v);
     }
   }
 }

@@ -114,7 +114,11 @@ function frozenCopy(value: object): unknown {
 /** A frozen array of primitives (e.g. the advertised tool names): immutable all the way down, so an event may hold it as it is. */
 function isFrozenFlatArray(value: object): boolean {
   if (!Array.isArray(value) || !Object.isFrozen(value)) return false;
-  for (const item of value as unknown[]) if (item !== null && (typeof item === 'object' || typeof item === 'function')) return false;
+  const items = value as unknown[];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item !== null && (typeof item === 'object' || typeof item === 'function')) return false;
+  }
   return true;
 }
 

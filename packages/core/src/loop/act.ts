@@ -303,7 +303,9 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   }
   run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
   const started = monotonicMs();
-  const executed = await wrappedToolCall(deps, run, job, stepIndex, hookContext);
+  // A tool that answered synchronously is not awaited (no microtask hop).
+  const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
+  const executed = answered instanceof Promise ? await answered : answered;
   if (!executed) return undefined;
   let result = executed;
   for (const hook of deps.hooks) {

@@ -97,7 +97,9 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       let decision = run.pendingStep;
       const fromStore = decision !== undefined;
       if (!decision) {
-        const stop = await checkStop(deps, run, 'before_model');
+        // Awaited only when the check had to wait (no microtask hop for a synchronous answer).
+        const checked = checkStop(deps, run, 'before_model');
+        const stop = isPromise(checked) ? await checked : checked;
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
@@ -133,7 +135,8 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       if (invalid) return await finish(deps, run, invalid);
       if (outcome.stop) return await finish(deps, run, outcome.stop);
       // After a repair request the answer is not final: stop policies see no last message.
-      const stop = await checkStop(deps, run, 'after_step', repair ? undefined : decision.message);
+      const checked = checkStop(deps, run, 'after_step', repair ? undefined : decision.message);
+      const stop = isPromise(checked) ? await checked : checked;
       if (stop) return await finish(deps, run, stop);
     }
   } catch (error) {

@@ -11,7 +11,7 @@ import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith } from './hook-runner.js';
-import { loopKeyArgs, parseToolArgs, validateToolArgs } from './tool-args.js';
+import { loopKeyArgs, parseToolArgs, validateToolArgs, type ArgsOutcome } from './tool-args.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import { describeThrown, redactAndCap, redactedHead, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
@@ -166,17 +166,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     }
     let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
     let denied: string | undefined;
-    for (const hook of deps.hooks) {
-      const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext));
-      if (!verdict) continue;
-      if ('deny' in verdict) {
-        denied = String(verdict.deny);
-        break;
-      }
-      checked = validateToolArgs(tool.input, verdict.args);
-      if (!checked.ok) break;
-      info = { ...info, args: checked.args };
-    }
+    if (deps.hooks.length > 0) ({ info, checked, denied } = await beforeToolHooks(deps, tool, info, checked, hookContext));
     if (denied !== undefined) {
       await rejectCall(scope, index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
       continue;
@@ -219,9 +209,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     const job = executables[0]!;
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   } else if (executables.length > 1) {
-    await runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
-      results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
-    });
+    await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
   }
   } catch (error) {
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
@@ -237,6 +225,31 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   if (stop) outcome.stop = stop;
   if (failure !== undefined) outcome.error = failure;
   return outcome;
+}
+
+/**
+ * The `beforeTool` hooks, in order: one may deny the call or rewrite its arguments (validated
+ * again). Apart from `act`, so that `act`'s frame captures nothing for the hooks' closures.
+ */
+async function beforeToolHooks(deps: RunDeps, tool: Tool, given: ToolCallInfo, validated: ArgsOutcome, hookContext: HookContext): Promise<{ info: ToolCallInfo; checked: ArgsOutcome; denied: string | undefined }> {
+  let info = given;
+  let checked = validated;
+  for (const hook of deps.hooks) {
+    const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext));
+    if (!verdict) continue;
+    if ('deny' in verdict) return { info, checked, denied: String(verdict.deny) };
+    checked = validateToolArgs(tool.input, verdict.args);
+    if (!checked.ok) break;
+    info = { ...info, args: checked.args };
+  }
+  return { info, checked, denied: undefined };
+}
+
+/** Several calls of one step, at most `toolConcurrency` at a time; each result lands at its call's index. */
+function executeAll(deps: RunDeps, run: ActiveRun, executables: readonly Executable[], results: (ToolMessage | undefined)[], stepIndex: number, hookContext: HookContext, durable: boolean): Promise<void> {
+  return runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
+    results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
+  });
 }
 
 /** What recording and rejecting a call of one step need (one object, not a closure each per step). */
@@ -307,16 +320,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
   const executed = answered instanceof Promise ? await answered : answered;
   if (!executed) return undefined;
-  let result = executed;
-  for (const hook of deps.hooks) {
-    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
-    if (!replaced) continue;
-    // Parts a hook puts in are held to the same checks as a tool's own.
-    const problem = typeof replaced.content === 'string' ? undefined : checkContent(replaced.content, { where: 'afterTool.content', maxPartBytes: config.limits.maxPartBytes });
-    result = problem
-      ? errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`)
-      : { ...replaced, role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(replaced.content) };
-  }
+  let result = deps.hooks.length > 0 ? await afterToolHooks(deps, job, hookContext, executed) : executed;
   // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
   result = capToolMessage(result, config.limits.maxToolOutputChars);
   if (durable) {
@@ -332,6 +336,22 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   run.log.emit(result.code
     ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
     : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs });
+  return result;
+}
+
+/** The `afterTool` hooks, in order, each seeing the result so far (apart from `execute`: its frame captures nothing for their closures). */
+async function afterToolHooks(deps: RunDeps, job: Executable, hookContext: HookContext, executed: ToolMessage): Promise<ToolMessage> {
+  const { call } = job;
+  let result = executed;
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
+    if (!replaced) continue;
+    // Parts a hook puts in are held to the same checks as a tool's own.
+    const problem = typeof replaced.content === 'string' ? undefined : checkContent(replaced.content, { where: 'afterTool.content', maxPartBytes: deps.config.limits.maxPartBytes });
+    result = problem
+      ? errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`)
+      : { ...replaced, role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(replaced.content) };
+  }
   return result;
 }
 

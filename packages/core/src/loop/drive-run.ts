@@ -126,7 +126,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         else if (run.outputRepairs < run.output.maxRepairs) repair = repairMessage(run.output.spec, verdict.problems);
         else invalid = outputInvalid(run, verdict.problems);
       }
-      await commit(deps, run, decision, outcome.results, { toolCalls: outcome.toolCalls, toolCallsRefused: outcome.toolCallsRefused }, repair);
+      await commit(deps, run, decision, outcome.results, outcome, repair);
       if (parsed) run.parsedOutput = parsed;
       if (repair) run.outputRepairs++;
       if (outcome.error !== undefined) throw outcome.error;
@@ -357,8 +357,10 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
 
 async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> {
   const { toolCalls, toolCallsRefused } = counts;
-  const messages: Message[] = [decision.message, ...results];
-  if (repair) messages.push(repair);
+  const messages: Message[] = new Array(1 + results.length + (repair ? 1 : 0));
+  messages[0] = decision.message;
+  for (let i = 0; i < results.length; i++) messages[i + 1] = results[i]!;
+  if (repair) messages[messages.length - 1] = repair;
   const violations = findPairingViolations(messages);
   if (violations.length > 0) throw new AgentrtError('transcript_invalid', `step ${decision.stepIndex} would break tool pairing: ${violations[0]}`);
   const step: { -readonly [K in keyof StepRecord]: StepRecord[K] } = {
@@ -384,9 +386,14 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   run.committedToolCalls += toolCalls;
   run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
-  for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
+  if (deps.hooks.length > 0) await stepEndHooks(deps, run, step);
   // Renewed once a third of its time has passed (no async call on the steps in between).
   if (monotonicMs() - run.lastRenewMono >= deps.config.leaseTtlMs / 3) await renewLease(deps, run);
+}
+
+/** The `onStepEnd` hooks (apart from `commit`, whose frame then captures nothing for their closures). */
+async function stepEndHooks(deps: RunDeps, run: ActiveRun, step: StepRecord): Promise<void> {
+  for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
 }
 
 async function renewLease(deps: RunDeps, run: ActiveRun): Promise<void> {

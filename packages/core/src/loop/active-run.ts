@@ -53,7 +53,7 @@ export class ActiveRun {
   readonly runId: string;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly startedAt: string;
-  readonly startedMono = monotonicMs();
+  readonly startedMono: number;
   /** Input plus committed steps: always tool-paired. */
   readonly history: Message[];
   steps: number;
@@ -73,8 +73,8 @@ export class ActiveRun {
   readonly seenCallIds = new Set<string>();
   readonly callsPerTool = new Map<string, number>();
   readonly loopDetector = new LoopDetector();
-  /** First result per identical call, for `dedupeIdenticalCalls`. */
-  readonly dedupe = new Map<string, { content: MessageContent; isError?: boolean; code?: string }>();
+  /** First result per identical call, for `dedupeIdenticalCalls` (made when first read: most runtimes never dedupe). */
+  private dedupeMap: Map<string, { content: MessageContent; isError?: boolean; code?: string }> | undefined;
   readonly approvals: ReadonlyMap<string, BoundApproval>;
   private readonly controller = new AbortController();
   /** Why the run was aborted (set with the signal, read without the signal's getters on the hot path). */
@@ -82,7 +82,7 @@ export class ActiveRun {
   readonly contextState: Record<string, unknown>;
   /** Set when a strategy changed `contextState` during the current step. */
   contextStateDirty = false;
-  lastRenewMono = monotonicMs();
+  lastRenewMono: number;
   /** Set once the run's outcome is decided; late events are dropped after that. */
   finished = false;
   /** Watches calls in flight (kill polling); unset when the store pushes kills. */
@@ -122,6 +122,7 @@ export class ActiveRun {
     /** Keys the loop detector's history the way `act` keys new calls (validated arguments). */
     gate?: ToolGate,
   ) {
+    this.startedMono = this.lastRenewMono = monotonicMs();
     this.output = output;
     this.runId = record.runId;
     this.metadata = record.metadata ?? {};
@@ -164,6 +165,11 @@ export class ActiveRun {
         this.loopDetector.observe(call.name, parsed.ok ? loopKeyArgs(gate, call.name, parsed.args).canonical : canonicalJson(call.args));
       }
     }
+  }
+
+  /** First result per identical call, for `dedupeIdenticalCalls`. */
+  get dedupe(): Map<string, { content: MessageContent; isError?: boolean; code?: string }> {
+    return (this.dedupeMap ??= new Map());
   }
 
   get signal(): AbortSignal {

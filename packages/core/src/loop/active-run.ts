@@ -128,7 +128,9 @@ export class ActiveRun {
     this.metadata = record.metadata ?? {};
     this.startedAt = record.createdAt;
     this.history = [...record.input];
-    for (const step of steps) {
+    // Indexed loops throughout: a new run's constructor runs once per run, mostly before it is optimized (no iterator objects).
+    for (let s = 0; s < steps.length; s++) {
+      const step = steps[s]!;
       // A finalize step is the run's last record: its answer, outside the step count.
       if (step.finalize) this.finalizeStep = step;
       this.history.push(...step.messages);
@@ -150,15 +152,18 @@ export class ActiveRun {
     this.approvals = approvals;
     // The latest persisted context-strategy state (a summary survives resume, not recomputed).
     let contextState: Readonly<Record<string, unknown>> | undefined;
-    for (const step of steps) if (step.contextState) contextState = step.contextState;
+    for (let s = 0; s < steps.length; s++) if (steps[s]!.contextState) contextState = steps[s]!.contextState;
     if (record.pendingStep?.contextState) contextState = record.pendingStep.contextState;
     this.contextState = { ...contextState };
     // Rebuild per-run governance state from committed history (once per drive, not per step).
-    for (const message of this.history) {
+    const history = this.history;
+    for (let m = 0; m < history.length; m++) {
+      const message = history[m]!;
       this.historyUpperBound += messageUpperBound(message);
       if ((message.role === 'user' || message.role === 'tool') && !this.hasMedia && hasMediaParts(message.content)) this.hasMedia = true;
       if (message.role !== 'assistant' || !message.toolCalls) continue;
-      for (const call of message.toolCalls) {
+      for (let c = 0; c < message.toolCalls.length; c++) {
+        const call = message.toolCalls[c]!;
         this.seenCallIds.add(call.id);
         this.callsPerTool.set(call.name, (this.callsPerTool.get(call.name) ?? 0) + 1);
         const parsed = parseToolArgs(call.args, 'stop');

@@ -604,12 +604,8 @@ function quickRunOptions(raw: RunOptions): ParsedRunOptions | undefined {
  * `role`), each string as `JSON.stringify` writes it — the same text, so the same fingerprint.
  */
 function textInputCanonicalJson(input: readonly Message[]): string {
-  let json = '[';
-  for (let i = 0; i < input.length; i++) {
-    const message = input[i]!;
-    json += `${i > 0 ? ',' : ''}{"content":${JSON.stringify(message.content)},"role":${JSON.stringify(message.role)}}`;
-  }
-  return json + ']';
+  const user = `{"content":${JSON.stringify(input[input.length - 1]!.content)},"role":"user"}`;
+  return input.length === 1 ? `[${user}]` : `[{"content":${JSON.stringify(input[0]!.content)},"role":"system"},${user}]`;
 }
 
 /** How a `stream()` call tells `start` that its consumer left: `signal` aborts; `detach` marks a stream that drives no run of its own. */

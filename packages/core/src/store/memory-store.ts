@@ -37,6 +37,15 @@ export interface MemoryStoreOptions {
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
+ * Settled answers shared by every call that has nothing to hand out (no copy to make): the hot
+ * methods complete synchronously and return a promise without an async function around them
+ * (a throw still becomes a rejection).
+ */
+const DONE: Promise<void> = Promise.resolve();
+const NO_FLAG: Promise<undefined> = Promise.resolve(undefined);
+const NO_LEASE: Promise<undefined> = Promise.resolve(undefined);
+
+/**
  * A copy of a record this store made itself (with `jsonCopy`, so: a plain object with no symbol
  * keys): what `jsonCopy` gives, with the top level cloned by a spread (one shape copy instead of
  * a property added at a time). A member `undefined` or named `__proto__` takes the general copy.
@@ -93,7 +102,15 @@ export class MemoryStore implements StateStore {
   private readonly killListeners = new Set<(flag: KillFlag) => void>();
   private closed = false;
 
-  async createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+  createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    try {
+      return Promise.resolve(this.createRunNow(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private createRunNow(input: NewRunRecord): { run: RunRecord; created: boolean } {
     this.open();
     this.evict();
     if (input.idempotencyKey !== undefined) {
@@ -132,7 +149,16 @@ export class MemoryStore implements StateStore {
     return out;
   }
 
-  async saveDecision(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): Promise<void> {
+  saveDecision(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): Promise<void> {
+    try {
+      this.saveDecisionNow(input);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private saveDecisionNow(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
@@ -143,7 +169,16 @@ export class MemoryStore implements StateStore {
     run.updatedAt = nowIso();
   }
 
-  async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {
+  commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {
+    try {
+      this.commitStepNow(input);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private commitStepNow(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
     if (input.step.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
@@ -194,7 +229,15 @@ export class MemoryStore implements StateStore {
     };
   }
 
-  async finishRun(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<NonNullable<RunRecord['result']>> {
+  finishRun(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<NonNullable<RunRecord['result']>> {
+    try {
+      return Promise.resolve(this.finishRunNow(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private finishRunNow(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): NonNullable<RunRecord['result']> {
     const slot = this.slot(input.runId);
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
@@ -308,20 +351,29 @@ export class MemoryStore implements StateStore {
     this.kills.delete(scope);
   }
 
-  async getKillFlag(runId: string): Promise<KillFlag | undefined> {
-    this.open();
-    const flag = this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE);
-    return flag ? copy(flag) : undefined;
+  getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    try {
+      this.open();
+      // Read before every model call: no flag (the usual answer) is one shared settled promise.
+      const flag = this.kills.size === 0 ? undefined : (this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE));
+      return flag ? Promise.resolve(copy(flag)) : NO_FLAG;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
-    const slot = this.slot(input.runId);
-    const now = Date.now();
-    if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return undefined;
-    const epoch = ++slot.epoch;
-    const expiresAt = now + input.ttlMs;
-    slot.lease = { owner: input.owner, epoch, expiresAt };
-    return { runId: input.runId, owner: input.owner, epoch, expiresAt };
+  acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    try {
+      const slot = this.slot(input.runId);
+      const now = Date.now();
+      if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return NO_LEASE;
+      const epoch = ++slot.epoch;
+      const expiresAt = now + input.ttlMs;
+      slot.lease = { owner: input.owner, epoch, expiresAt };
+      return Promise.resolve({ runId: input.runId, owner: input.owner, epoch, expiresAt });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
@@ -331,9 +383,14 @@ export class MemoryStore implements StateStore {
     return { runId: lease.runId, ...slot.lease };
   }
 
-  async releaseLease(lease: Lease): Promise<void> {
-    const slot = this.runs.get(lease.runId);
-    if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
+  releaseLease(lease: Lease): Promise<void> {
+    try {
+      const slot = this.runs.get(lease.runId);
+      if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async close(): Promise<void> {

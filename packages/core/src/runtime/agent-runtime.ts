@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { inject, injectable, injectAll } from 'tsyringe';
 import { z } from 'zod';
 import { FullHistory, type ContextStrategy } from '../context-strategy.js';
@@ -448,7 +449,8 @@ export class AgentRuntime<TOut = string> {
     const structuredOutput = output ? { spec: output.spec, maxRepairs: output.maxRepairs } : undefined;
     // A text run keeps the fingerprint of earlier versions (idempotency keys stay valid across upgrades).
     const inputFingerprint = structuredOutput ? fingerprint({ input, structuredOutput }) : text ? sha256(textInputCanonicalJson(input)) : fingerprint(input);
-    const runId = options.runId ?? globalThis.crypto.randomUUID();
+    // node:crypto's own randomUUID (the same generator) without the `globalThis.crypto` getter and WebCrypto's receiver check.
+    const runId = options.runId ?? randomUUID();
     // Built field by field in the order a spread of the optional fields gave (no object per absent field).
     const newRecord: { -readonly [K in keyof NewRunRecord]: NewRunRecord[K] } = { runId, input } as unknown as NewRunRecord;
     if (options.metadata) newRecord.metadata = options.metadata;

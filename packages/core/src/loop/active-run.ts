@@ -53,7 +53,7 @@ export class ActiveRun {
   readonly runId: string;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly startedAt: string;
-  readonly startedMono = monotonicMs();
+  readonly startedMono: number;
   /** Input plus committed steps: always tool-paired. */
   readonly history: Message[];
   steps: number;
@@ -73,8 +73,8 @@ export class ActiveRun {
   readonly seenCallIds = new Set<string>();
   readonly callsPerTool = new Map<string, number>();
   readonly loopDetector = new LoopDetector();
-  /** First result per identical call, for `dedupeIdenticalCalls`. */
-  readonly dedupe = new Map<string, { content: MessageContent; isError?: boolean; code?: string }>();
+  /** First result per identical call, for `dedupeIdenticalCalls` (made when first read: most runtimes never dedupe). */
+  private dedupeMap: Map<string, { content: MessageContent; isError?: boolean; code?: string }> | undefined;
   readonly approvals: ReadonlyMap<string, BoundApproval>;
   private readonly controller = new AbortController();
   /** Why the run was aborted (set with the signal, read without the signal's getters on the hot path). */
@@ -82,7 +82,7 @@ export class ActiveRun {
   readonly contextState: Record<string, unknown>;
   /** Set when a strategy changed `contextState` during the current step. */
   contextStateDirty = false;
-  lastRenewMono = monotonicMs();
+  lastRenewMono: number;
   /** Set once the run's outcome is decided; late events are dropped after that. */
   finished = false;
   /** Watches calls in flight (kill polling); unset when the store pushes kills. */
@@ -122,12 +122,15 @@ export class ActiveRun {
     /** Keys the loop detector's history the way `act` keys new calls (validated arguments). */
     gate?: ToolGate,
   ) {
+    this.startedMono = this.lastRenewMono = monotonicMs();
     this.output = output;
     this.runId = record.runId;
     this.metadata = record.metadata ?? {};
     this.startedAt = record.createdAt;
     this.history = [...record.input];
-    for (const step of steps) {
+    // Indexed loops throughout: a new run's constructor runs once per run, mostly before it is optimized (no iterator objects).
+    for (let s = 0; s < steps.length; s++) {
+      const step = steps[s]!;
       // A finalize step is the run's last record: its answer, outside the step count.
       if (step.finalize) this.finalizeStep = step;
       this.history.push(...step.messages);
@@ -149,21 +152,29 @@ export class ActiveRun {
     this.approvals = approvals;
     // The latest persisted context-strategy state (a summary survives resume, not recomputed).
     let contextState: Readonly<Record<string, unknown>> | undefined;
-    for (const step of steps) if (step.contextState) contextState = step.contextState;
+    for (let s = 0; s < steps.length; s++) if (steps[s]!.contextState) contextState = steps[s]!.contextState;
     if (record.pendingStep?.contextState) contextState = record.pendingStep.contextState;
     this.contextState = { ...contextState };
     // Rebuild per-run governance state from committed history (once per drive, not per step).
-    for (const message of this.history) {
+    const history = this.history;
+    for (let m = 0; m < history.length; m++) {
+      const message = history[m]!;
       this.historyUpperBound += messageUpperBound(message);
       if ((message.role === 'user' || message.role === 'tool') && !this.hasMedia && hasMediaParts(message.content)) this.hasMedia = true;
       if (message.role !== 'assistant' || !message.toolCalls) continue;
-      for (const call of message.toolCalls) {
+      for (let c = 0; c < message.toolCalls.length; c++) {
+        const call = message.toolCalls[c]!;
         this.seenCallIds.add(call.id);
         this.callsPerTool.set(call.name, (this.callsPerTool.get(call.name) ?? 0) + 1);
         const parsed = parseToolArgs(call.args, 'stop');
         this.loopDetector.observe(call.name, parsed.ok ? loopKeyArgs(gate, call.name, parsed.args).canonical : canonicalJson(call.args));
       }
     }
+  }
+
+  /** First result per identical call, for `dedupeIdenticalCalls`. */
+  get dedupe(): Map<string, { content: MessageContent; isError?: boolean; code?: string }> {
+    return (this.dedupeMap ??= new Map());
   }
 
   get signal(): AbortSignal {

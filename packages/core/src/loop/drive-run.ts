@@ -1,6 +1,6 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
-import type { HookContext, RunDriveInfo } from '../hooks.js';
+import type { HookContext, RunDriveInfo, RuntimeHooks } from '../hooks.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
 import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
@@ -39,9 +39,15 @@ interface Stop extends StopDecision {
  * exactly one outcome (terminal result, or paused awaiting approval) unless the store
  * itself is unreachable, in which case the run stays resumable.
  */
-export async function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult<unknown>> {
+export function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult<unknown>> {
+  // Without `wrapRun` hooks the drive is the loop's own promise (no async wrapper to adopt it).
+  if (deps.hooks.length === 0) return driveLoop(deps, run, options, undefined);
   const wrappers = hooksWith(deps.hooks, 'wrapRun');
   if (wrappers.length === 0) return driveLoop(deps, run, options, undefined);
+  return wrappedDrive(deps, run, options, wrappers);
+}
+
+async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions, wrappers: readonly RuntimeHooks[]): Promise<RunResult<unknown>> {
   const info = driveInfo(deps, run);
   let started = false;
   try {
@@ -421,40 +427,43 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
       if (message.role === 'user') break;
     }
   }
-  return {
-    runId: run.runId,
-    status: statusForStop(stop.reason),
-    stopReason: stop.reason,
-    ...(stop.detail ? { stopDetail: stop.detail } : {}),
-    ...(output !== undefined ? { output } : {}),
-    ...(run.finalizeOk ? { finalized: true } : {}),
-    // Totals of what is recorded: equal to the sum over committed steps (invariant I5).
-    steps: run.steps,
-    toolCalls: run.committedToolCalls,
-    toolCallsRefused: run.committedToolCallsRefused,
-    usage: { ...run.committedUsage },
-    startedAt: run.startedAt,
-    endedAt: nowIso(),
-    ...(stop.error ? { error: stop.error } : {}),
-    ...(pending ? { pendingApprovals: pending } : {}),
-  };
+  // Built field by field in the order the result always had (optional fields only when present; no object per absent one).
+  const result = { runId: run.runId, status: statusForStop(stop.reason), stopReason: stop.reason } as { -readonly [K in keyof RunResult<unknown>]: RunResult<unknown>[K] };
+  if (stop.detail) result.stopDetail = stop.detail;
+  if (output !== undefined) result.output = output;
+  if (run.finalizeOk) result.finalized = true;
+  // Totals of what is recorded: equal to the sum over committed steps (invariant I5).
+  result.steps = run.steps;
+  result.toolCalls = run.committedToolCalls;
+  result.toolCallsRefused = run.committedToolCallsRefused;
+  result.usage = { ...run.committedUsage };
+  result.startedAt = run.startedAt;
+  result.endedAt = nowIso();
+  if (stop.error) result.error = stop.error;
+  if (pending) result.pendingApprovals = pending;
+  return result;
 }
 
 const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
 
 async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult<unknown>> {
   // A stop policy's detail is plugin text: redacted (and bounded) like every other message the result carries.
-  if (stop.detail) stop = { ...stop, detail: redactAndCap(String(stop.detail), MAX_DETAIL_CHARS, deps.config.redactor).text };
+  if (stop.detail) {
+    const detail = redactAndCap(String(stop.detail), MAX_DETAIL_CHARS, deps.config.redactor).text;
+    if (detail !== stop.detail) stop = { ...stop, detail };
+  }
   // A limit stop with `limits.finalize` on: one more call, without tools, for the best answer (never throws).
   if (wantsFinalize(deps, run, stop)) await run.busy(() => finalize(deps, run, stop, run.streaming));
   let result = buildResult(run, stop);
-  const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
-  try {
-    for (const hook of deps.hooks) await callHook('onRunEnd', () => hook.onRunEnd?.(result, context));
-  } catch (error) {
-    const info = errorInfo(deps, error);
-    run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
-    result = buildResult(run, { reason: 'error', detail: info.message, error: info });
+  if (deps.hooks.length > 0) {
+    const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
+    try {
+      for (const hook of deps.hooks) await callHook('onRunEnd', () => hook.onRunEnd?.(result, context));
+    } catch (error) {
+      const info = errorInfo(deps, error);
+      run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
+      result = buildResult(run, { reason: 'error', detail: info.message, error: info });
+    }
   }
   if (result.stopReason === 'killed') {
     const flag = await deps.store.getKillFlag(run.runId).catch(() => undefined);
@@ -475,7 +484,8 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   try {
     const recorded = await deps.store.finishRun({ runId: run.runId, result, events, lease: run.lease });
     run.log.markWritten(events.length);
-    return recorded.endedAt === result.endedAt && recorded.stopReason === result.stopReason && live.output !== undefined ? { ...recorded, output: live.output } : recorded;
+    // The caller gets zod's value (not its JSON form) when the store recorded this result; an equal output needs no other copy.
+    return recorded.endedAt === result.endedAt && recorded.stopReason === result.stopReason && live.output !== undefined && recorded.output !== live.output ? { ...recorded, output: live.output } : recorded;
   } catch (error) {
     // The store is unreachable: report it; the run stays resumable from its last committed step.
     const info = errorInfo(deps, error);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { inject, injectable, injectAll } from 'tsyringe';
 import { z } from 'zod';
 import { FullHistory, type ContextStrategy } from '../context-strategy.js';
@@ -20,12 +21,12 @@ import type { ModelAdapter } from '../model.js';
 import type { RunResult, RunStatus } from '../result.js';
 import { outputSpecFor, type OutputMode } from '../loop/structured-output.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { KILL_ALL_SCOPE, type Lease, type RunRecord, type StateStore } from '../store/state-store.js';
+import { KILL_ALL_SCOPE, type Lease, type NewRunRecord, type RunRecord, type StateStore } from '../store/state-store.js';
 import { builtInStopPolicies } from '../stop/built-in.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
-import { fingerprint } from '../util/canonical-json.js';
+import { fingerprint, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
@@ -94,10 +95,11 @@ const messageSchema = z.discriminatedUnion('role', [
   }),
   z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: contentSchema, isError: z.boolean().optional(), code: z.string().optional() }),
 ]);
+const RUN_ID = /^[A-Za-z0-9._:-]+$/;
 const runOptionsSchema = z.object({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
-  runId: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/).optional(),
+  runId: z.string().min(1).max(200).regex(RUN_ID).optional(),
   idempotencyKey: z.string().min(1).max(500).optional(),
   signal: z.instanceof(AbortSignal).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
@@ -194,7 +196,8 @@ export class AgentRuntime<TOut = string> {
   run<T>(options: RunOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
   run(options: string | (RunOptions<never> & { readonly output?: undefined })): Promise<RunResult<TOut>>;
   run(options: string | RunOptions): Promise<RunResult<unknown>>;
-  async run(options: string | RunOptions): Promise<RunResult<unknown>> {
+  run(options: string | RunOptions): Promise<RunResult<unknown>> {
+    // `start` is async (it never throws synchronously): its promise is the run's, with no wrapper around it.
     return this.start(typeof options === 'string' ? { input: options } : options, undefined, false);
   }
 
@@ -255,6 +258,7 @@ export class AgentRuntime<TOut = string> {
     }
     const output = this.resumeOutput(record, options.output);
     const lease = await this.acquireLease(runId, options.waitForLeaseMs ?? 0);
+    let run: ActiveRun | undefined;
     try {
       // Re-read under the lease: the previous owner may have moved the run on before it stopped.
       const current = (await this.deps.store.getRun(runId)) ?? record;
@@ -268,14 +272,19 @@ export class AgentRuntime<TOut = string> {
         const decision = ownValue(approvals, pending.toolCallId);
         if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
       }
-      const run = new ActiveRun(record, steps, lease, log, bound, true, output, this.deps.gate);
+      run = new ActiveRun(record, steps, lease, log, bound, true, output, this.deps.gate);
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
       await this.deps.store.updateRun({ runId, status: 'running', events, lease });
       log.markWritten(events.length);
       return await this.drive(run, options.signal, false);
     } finally {
-      await this.deps.store.releaseLease(lease).catch(() => undefined);
+      this.undrive(run);
+      try {
+        await this.deps.store.releaseLease(lease);
+      } catch {
+        // best effort: the lease expires on its own
+      }
     }
   }
 
@@ -409,7 +418,7 @@ export class AgentRuntime<TOut = string> {
   }
 
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean, abandon?: StreamAbandon): Promise<RunResult<unknown>> {
-    const options = parseOptions(runOptionsSchema, raw, 'run');
+    const options = quickRunOptions(raw) ?? parseOptions(runOptionsSchema, raw, 'run');
     // Recursive walks (redaction, fingerprints, store copies) would overflow on deeper values.
     if (options.input !== undefined && typeof options.input !== 'string' && nestsDeeperThan(options.input, MAX_JSON_DEPTH + 4)) {
       throw new ConfigError('run.input', `nested deeper than ${MAX_JSON_DEPTH} levels (or circular)`);
@@ -417,8 +426,10 @@ export class AgentRuntime<TOut = string> {
     if (options.metadata !== undefined) checkMetadata(options.metadata);
     const limits = this.config.limits;
     let input: Message[];
+    const text = typeof options.input === 'string';
     if (typeof options.input === 'string') {
-      input = [...(options.system ? [{ role: 'system' as const, content: options.system }] : []), { role: 'user' as const, content: options.input }];
+      const user: Message = { role: 'user', content: options.input };
+      input = options.system ? [{ role: 'system', content: options.system }, user] : [user];
     } else {
       // Parts are checked before anything is created: bad input creates no run.
       input = (options.input as Message[]).map((message, index) => {
@@ -429,25 +440,26 @@ export class AgentRuntime<TOut = string> {
       });
     }
     // The history is paired by construction from here on; an initial transcript must start that way (invariant I3).
-    const violations = findPairingViolations(input);
+    // A text input (system and user messages only) holds no tool call or result: paired as it is.
+    const violations = text ? NONE : findPairingViolations(input);
     if (violations.length > 0) throw new ConfigError('run.input', `the transcript breaks tool pairing: ${violations[0]} (every assistant tool call needs exactly one result right after it)`);
     const output: OutputMode | undefined = options.output !== undefined
       ? { schema: options.output as z.ZodType, spec: outputSpecFor(options.output, 'run.output'), maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs }
       : this.config.output ? { ...this.config.output, maxRepairs: options.maxOutputRepairs ?? this.config.maxOutputRepairs } : undefined;
     const structuredOutput = output ? { spec: output.spec, maxRepairs: output.maxRepairs } : undefined;
     // A text run keeps the fingerprint of earlier versions (idempotency keys stay valid across upgrades).
-    const inputFingerprint = structuredOutput ? fingerprint({ input, structuredOutput }) : fingerprint(input);
-    const runId = options.runId ?? globalThis.crypto.randomUUID();
-    const { run: record, created } = await this.deps.store.createRun({
-      runId,
-      input,
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-      ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
-      inputFingerprint,
-      toolsFingerprint: this.deps.toolsFingerprint,
-      ...(structuredOutput ? { structuredOutput } : {}),
-      createdAt: nowIso(),
-    });
+    const inputFingerprint = structuredOutput ? fingerprint({ input, structuredOutput }) : text ? sha256(textInputCanonicalJson(input)) : fingerprint(input);
+    // node:crypto's own randomUUID (the same generator) without the `globalThis.crypto` getter and WebCrypto's receiver check.
+    const runId = options.runId ?? randomUUID();
+    // Built field by field in the order a spread of the optional fields gave (no object per absent field).
+    const newRecord: { -readonly [K in keyof NewRunRecord]: NewRunRecord[K] } = { runId, input } as unknown as NewRunRecord;
+    if (options.metadata) newRecord.metadata = options.metadata;
+    if (options.idempotencyKey !== undefined) newRecord.idempotencyKey = options.idempotencyKey;
+    newRecord.inputFingerprint = inputFingerprint;
+    newRecord.toolsFingerprint = this.deps.toolsFingerprint;
+    if (structuredOutput) newRecord.structuredOutput = structuredOutput;
+    newRecord.createdAt = nowIso();
+    const { run: record, created } = await this.deps.store.createRun(newRecord);
     if (!created) {
       if (record.inputFingerprint !== inputFingerprint) {
         throw new StoreError('idempotency_conflict', `idempotency key ${JSON.stringify(options.idempotencyKey)} was used for a run with different input`);
@@ -457,35 +469,66 @@ export class AgentRuntime<TOut = string> {
     }
     const lease = await this.deps.store.acquireLease({ runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
     if (!lease) throw new StoreError('run_conflict', `run ${runId} is already owned by another runtime`);
+    let run: ActiveRun | undefined;
     try {
       const log = this.newLog(record, listener);
-      const run = new ActiveRun(record, [], lease, log, new Map(), false, output, this.deps.gate);
-      log.emit({ type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertised.map((t) => t.name), ...(options.metadata ? { metadata: options.metadata } : {}) });
+      run = new ActiveRun(record, [], lease, log, NO_APPROVALS, false, output, this.deps.gate);
+      // The gate's frozen advertised names (the event's copy is made from them by the redaction walk, as from a fresh array).
+      const started: { type: 'run_started'; messageCount: number; tools: string[]; metadata?: Readonly<Record<string, unknown>> } = { type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertisedNames as string[] };
+      if (options.metadata) started.metadata = options.metadata;
+      log.emit(started);
       return await this.drive(run, options.signal, stream, abandon?.signal);
     } finally {
-      await this.deps.store.releaseLease(lease).catch(() => undefined);
+      this.undrive(run);
+      try {
+        await this.deps.store.releaseLease(lease);
+      } catch {
+        // best effort: the lease expires on its own
+      }
     }
   }
 
-  private async drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean, abandoned?: AbortSignal): Promise<RunResult<unknown>> {
+  /**
+   * Drives `run`, registered as active here until the caller's `undrive(run)` (in its `finally`,
+   * before the lease is released). Without a caller's signal the drive's own promise is returned
+   * (no async layer around it); with one, its listener is removed once the drive settles.
+   */
+  private drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean, abandoned?: AbortSignal): Promise<RunResult<unknown>> {
     this.watchKills();
     // A store that pushes kills aborts in-flight calls at once; any other is polled while a call is in flight.
     if (!this.deps.store.subscribeKills) run.callWatcher = this.killPoller;
-    const onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
-    if (signal?.aborted) onCancel();
-    signal?.addEventListener('abort', onCancel, { once: true });
-    const onAbandon = () => run.abortWith('cancelled', 'the stream consumer stopped reading');
-    if (abandoned?.aborted) onAbandon();
-    abandoned?.addEventListener('abort', onAbandon, { once: true });
-    const done = driveRun(this.deps, run, { stream });
+    if (signal || abandoned) return this.driveListening(run, signal, stream, abandoned);
+    const done = driveRun(this.deps, run, stream ? STREAM : NO_STREAM);
+    this.active.set(run.runId, { run, done });
+    return done;
+  }
+
+  private async driveListening(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean, abandoned: AbortSignal | undefined): Promise<RunResult<unknown>> {
+    let onCancel: (() => void) | undefined;
+    if (signal) {
+      onCancel = () => run.abortWith('cancelled', 'the caller aborted the run');
+      if (signal.aborted) onCancel();
+      signal.addEventListener('abort', onCancel, { once: true });
+    }
+    let onAbandon: (() => void) | undefined;
+    if (abandoned) {
+      onAbandon = () => run.abortWith('cancelled', 'the stream consumer stopped reading');
+      if (abandoned.aborted) onAbandon();
+      abandoned.addEventListener('abort', onAbandon, { once: true });
+    }
+    const done = driveRun(this.deps, run, stream ? STREAM : NO_STREAM);
     this.active.set(run.runId, { run, done });
     try {
       return await done;
     } finally {
-      signal?.removeEventListener('abort', onCancel);
-      abandoned?.removeEventListener('abort', onAbandon);
-      this.active.delete(run.runId);
+      if (onCancel) signal!.removeEventListener('abort', onCancel);
+      if (onAbandon) abandoned!.removeEventListener('abort', onAbandon);
     }
+  }
+
+  /** Ends what `drive` registered: `run` is no longer driven here. */
+  private undrive(run: ActiveRun | undefined): void {
+    if (run && this.active.get(run.runId)?.run === run) this.active.delete(run.runId);
   }
 
   /** Returns an existing run's result, waiting while it is driven here or elsewhere (bounded by the run timeout). */
@@ -527,6 +570,44 @@ export class AgentRuntime<TOut = string> {
     log.emit({ type: 'run_finished', result });
     await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
   }
+}
+
+/** Drive options, shared (no object per run). */
+const STREAM = Object.freeze({ stream: true });
+const NO_STREAM = Object.freeze({ stream: false });
+/** The approvals of a new run: none (never written: `ActiveRun.approvals` is read-only). */
+const NO_APPROVALS: ReadonlyMap<string, BoundApproval> = new Map();
+const NONE: readonly string[] = Object.freeze([]);
+
+type ParsedRunOptions = z.output<typeof runOptionsSchema>;
+
+/**
+ * The options of a run whose `input` is text and whose other fields are plain and valid — what
+ * `runOptionsSchema` would give, without a zod parse. Each field is read once. Anything else
+ * (a transcript, metadata, an invalid field) is left to zod (undefined), which names the field at fault.
+ */
+function quickRunOptions(raw: RunOptions): ParsedRunOptions | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const input: unknown = raw.input;
+  if (typeof input !== 'string' || input.length === 0) return undefined;
+  const { system, runId, idempotencyKey, signal, metadata, output, maxOutputRepairs } = raw as { readonly [K in keyof RunOptions]: unknown };
+  if (metadata !== undefined) return undefined;
+  if (system !== undefined && typeof system !== 'string') return undefined;
+  if (runId !== undefined && !(typeof runId === 'string' && runId.length >= 1 && runId.length <= 200 && RUN_ID.test(runId))) return undefined;
+  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && idempotencyKey.length >= 1 && idempotencyKey.length <= 500)) return undefined;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) return undefined;
+  if (maxOutputRepairs !== undefined && !(typeof maxOutputRepairs === 'number' && Number.isInteger(maxOutputRepairs) && maxOutputRepairs >= 0 && maxOutputRepairs <= 10)) return undefined;
+  return { input, system, runId, idempotencyKey, signal, output, maxOutputRepairs } as ParsedRunOptions;
+}
+
+/**
+ * `canonicalJson(input)` of a text input (an optional system message, then the user message:
+ * `{ role, content }` objects of strings) without the general walk: keys sorted (`content` <
+ * `role`), each string as `JSON.stringify` writes it — the same text, so the same fingerprint.
+ */
+function textInputCanonicalJson(input: readonly Message[]): string {
+  const user = `{"content":${JSON.stringify(input[input.length - 1]!.content)},"role":"user"}`;
+  return input.length === 1 ? `[${user}]` : `[{"content":${JSON.stringify(input[0]!.content)},"role":"system"},${user}]`;
 }
 
 /** How a `stream()` call tells `start` that its consumer left: `signal` aborts; `detach` marks a stream that drives no run of its own. */

@@ -16,7 +16,8 @@ interface RunSlot {
   run: RunRecord;
   steps: StepRecord[];
   events: StoredRunEvent[];
-  ledger: Map<string, ToolLedgerEntry>;
+  /** Made on the first ledger write (a run whose tools have no side effects never needs one). */
+  ledger: Map<string, ToolLedgerEntry> | undefined;
   lease: { owner: string; epoch: number; expiresAt: number } | undefined;
   epoch: number;
 }
@@ -31,6 +32,33 @@ export interface MemoryStoreOptions {
   readonly maxFinishedRuns?: number;
   /** Finished runs older than this many milliseconds (since they finished) are dropped too. Default: no age limit. */
   readonly finishedRunTtlMs?: number;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Settled answers shared by every call that has nothing to hand out (no copy to make): the hot
+ * methods complete synchronously and return a promise without an async function around them
+ * (a throw still becomes a rejection).
+ */
+const DONE: Promise<void> = Promise.resolve();
+const NO_FLAG: Promise<undefined> = Promise.resolve(undefined);
+const NO_LEASE: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * A copy of a record this store made itself (with `jsonCopy`, so: a plain object with no symbol
+ * keys): what `jsonCopy` gives, with the top level cloned by a spread (one shape copy instead of
+ * a property added at a time). A member `undefined` or named `__proto__` takes the general copy.
+ */
+function copyOut<T extends object>(record: T): T {
+  const out = { ...record } as Record<string, unknown>;
+  for (const key in out) {
+    if (!hasOwn.call(out, key)) continue;
+    const value = out[key];
+    if (value === undefined || key === '__proto__') return copy(record);
+    if (value !== null && typeof value === 'object') out[key] = copy(value);
+  }
+  return out as T;
 }
 
 /** Finished runs a `MemoryStore` keeps by default. */
@@ -74,12 +102,20 @@ export class MemoryStore implements StateStore {
   private readonly killListeners = new Set<(flag: KillFlag) => void>();
   private closed = false;
 
-  async createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+  createRun(input: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    try {
+      return Promise.resolve(this.createRunNow(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private createRunNow(input: NewRunRecord): { run: RunRecord; created: boolean } {
     this.open();
     this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
-      if (existing) return { run: copy(this.slot(existing).run), created: false };
+      if (existing) return { run: copyOut(this.slot(existing).run), created: false };
     }
     if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
     const run = copy(input) as Mutable<RunRecord>;
@@ -90,15 +126,15 @@ export class MemoryStore implements StateStore {
     run.toolCalls = 0;
     run.toolCallsRefused = 0;
     run.lastEventSeq = 0;
-    this.runs.set(run.runId, { run, steps: [], events: [], ledger: new Map(), lease: undefined, epoch: 0 });
+    this.runs.set(run.runId, { run, steps: [], events: [], ledger: undefined, lease: undefined, epoch: 0 });
     if (input.idempotencyKey !== undefined) this.byKey.set(input.idempotencyKey, run.runId);
-    return { run: copy(run), created: true };
+    return { run: copyOut(run), created: true };
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     this.open();
     const slot = this.runs.get(runId);
-    return slot ? copy(slot.run) : undefined;
+    return slot ? copyOut(slot.run) : undefined;
   }
 
   async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
@@ -107,13 +143,22 @@ export class MemoryStore implements StateStore {
     const slots = [...this.runs.values()].reverse();
     for (const slot of slots) {
       if (query.status && slot.run.status !== query.status) continue;
-      out.push(copy(slot.run));
+      out.push(copyOut(slot.run));
       if (query.limit !== undefined && out.length >= query.limit) break;
     }
     return out;
   }
 
-  async saveDecision(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): Promise<void> {
+  saveDecision(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): Promise<void> {
+    try {
+      this.saveDecisionNow(input);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private saveDecisionNow(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
@@ -124,7 +169,16 @@ export class MemoryStore implements StateStore {
     run.updatedAt = nowIso();
   }
 
-  async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {
+  commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): Promise<void> {
+    try {
+      this.commitStepNow(input);
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private commitStepNow(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
     if (input.step.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
@@ -175,31 +229,43 @@ export class MemoryStore implements StateStore {
     };
   }
 
-  async finishRun(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<NonNullable<RunRecord['result']>> {
+  finishRun(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): Promise<NonNullable<RunRecord['result']>> {
+    try {
+      return Promise.resolve(this.finishRunNow(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private finishRunNow(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): NonNullable<RunRecord['result']> {
     const slot = this.slot(input.runId);
-    if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copy(slot.run.result!);
+    if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
     this.checkEvents(slot, input.events);
     this.pushEvents(slot, input.events);
-    slot.run = {
-      ...slot.run,
-      status: input.result.status,
-      result: copy(input.result),
-      updatedAt: nowIso(),
-      lastEventSeq: slot.events.length,
-      ...(slot.events.at(-1)?.hash ? { lastEventHash: slot.events.at(-1)!.hash! } : {}),
-    };
+    // The record is this store's own (every read hands out a copy): updated in place, as by commitStep.
+    const run = slot.run as Mutable<RunRecord>;
+    const status: RunStatus = input.result.status;
+    run.status = status;
+    const result = copy(input.result);
+    run.result = result;
+    run.updatedAt = nowIso();
+    run.lastEventSeq = slot.events.length;
+    const hash = slot.events.length > 0 ? slot.events[slot.events.length - 1]!.hash : undefined;
+    if (hash) run.lastEventHash = hash;
     slot.lease = undefined;
-    if (slot.run.status !== 'running' && slot.run.status !== 'paused') {
+    if ((status as string) !== 'running' && status !== 'paused') {
       this.finished.delete(input.runId);
       this.finished.set(input.runId, Date.now());
       this.evict();
     }
-    return copy(input.result);
+    return copyOut(result);
   }
 
   /** Drops the oldest finished runs beyond `maxFinishedRuns`, and those finished longer ago than `finishedRunTtlMs`. */
   private evict(): void {
+    // Nothing to drop (the usual case): no iterator over the finished runs.
+    if (this.finished.size <= this.maxFinished && this.ttlMs === Infinity) return;
     const now = Date.now();
     for (const [runId, finishedAt] of this.finished) {
       if (this.finished.size <= this.maxFinished && now - finishedAt <= this.ttlMs) return;
@@ -237,16 +303,18 @@ export class MemoryStore implements StateStore {
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(entry.runId);
     this.checkLease(slot, options.lease);
-    if (slot.ledger.has(entry.toolCallId)) return;
-    slot.ledger.set(entry.toolCallId, { ...copy(entry), status: 'started' });
+    const ledger = (slot.ledger ??= new Map());
+    if (ledger.has(entry.toolCallId)) return;
+    ledger.set(entry.toolCallId, { ...copy(entry), status: 'started' });
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(input.runId);
     this.checkLease(slot, options.lease);
-    const existing = slot.ledger.get(input.toolCallId);
+    const ledger = (slot.ledger ??= new Map());
+    const existing = ledger.get(input.toolCallId);
     if (existing?.status === 'completed') return;
-    slot.ledger.set(input.toolCallId, {
+    ledger.set(input.toolCallId, {
       runId: input.runId,
       toolCallId: input.toolCallId,
       stepIndex: input.stepIndex,
@@ -263,7 +331,7 @@ export class MemoryStore implements StateStore {
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     this.open();
     const slot = this.runs.get(runId);
-    if (!slot) return [];
+    if (!slot?.ledger) return [];
     return copy([...slot.ledger.values()].filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex));
   }
 
@@ -283,24 +351,34 @@ export class MemoryStore implements StateStore {
     this.kills.delete(scope);
   }
 
-  async getKillFlag(runId: string): Promise<KillFlag | undefined> {
-    const flag = this.killFlagNow(runId);
-    return flag ? copy(flag) : undefined;
+  getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    try {
+      const flag = this.killFlagNow(runId);
+      // Read before every model call: no flag (the usual answer) is one shared settled promise.
+      return flag ? Promise.resolve(copy(flag)) : NO_FLAG;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The kill flag of `runId` as stored (not a copy): what `getKillFlag` answers, without a promise. */
   private killFlagNow(runId: string): KillFlag | undefined {
     this.open();
-    return this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE);
+    return this.kills.size === 0 ? undefined : (this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE));
   }
 
-  async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
-    const slot = this.slot(input.runId);
-    const now = Date.now();
-    if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return undefined;
-    slot.epoch++;
-    slot.lease = { owner: input.owner, epoch: slot.epoch, expiresAt: now + input.ttlMs };
-    return { runId: input.runId, ...slot.lease };
+  acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    try {
+      const slot = this.slot(input.runId);
+      const now = Date.now();
+      if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return NO_LEASE;
+      const epoch = ++slot.epoch;
+      const expiresAt = now + input.ttlMs;
+      slot.lease = { owner: input.owner, epoch, expiresAt };
+      return Promise.resolve({ runId: input.runId, owner: input.owner, epoch, expiresAt });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
@@ -310,9 +388,14 @@ export class MemoryStore implements StateStore {
     return { runId: lease.runId, ...slot.lease };
   }
 
-  async releaseLease(lease: Lease): Promise<void> {
-    const slot = this.runs.get(lease.runId);
-    if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
+  releaseLease(lease: Lease): Promise<void> {
+    try {
+      const slot = this.runs.get(lease.runId);
+      if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -347,7 +430,8 @@ export class MemoryStore implements StateStore {
 
   private checkEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
     let expected = slot.events.length + 1;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       if (event.seq !== expected) throw new StoreError('run_conflict', `event seq ${event.seq} does not follow ${expected - 1} in run ${slot.run.runId}`);
       expected++;
     }
@@ -355,8 +439,9 @@ export class MemoryStore implements StateStore {
 
   private pushEvents(slot: RunSlot, events: readonly StoredRunEvent[]): void {
     // Events core's own log emitted are deep-frozen already: nobody can change them, so they are kept as they are.
-    if (isFrozenList(events)) for (const event of events) slot.events.push(event);
-    else for (const event of events) slot.events.push(copy(event));
+    const kept = slot.events;
+    if (isFrozenList(events)) for (let i = 0; i < events.length; i++) kept.push(events[i]!);
+    else for (let i = 0; i < events.length; i++) kept.push(copy(events[i]!));
   }
 }
 

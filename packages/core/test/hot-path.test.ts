@@ -337,3 +337,54 @@ describe('redaction walks reused', () => {
     expect(redactor.value({ odd })).toEqual({ odd: [4, 5] });
   });
 });
+
+describe('the tool context', () => {
+  it('is a frozen plain object with own enumerable members, lazy signal and notices, and no reachable internals', async () => {
+    const { defineTool } = await import('@agentrt/core');
+    const { z } = await import('zod');
+    const seen: Record<string, unknown>[] = [];
+    const probe = defineTool({
+      name: 'probe', description: 'p', input: z.object({}),
+      execute: (_args, ctx) => {
+        const view = ctx as unknown as Record<string, unknown>;
+        seen.push({
+          proto: Object.getPrototypeOf(ctx) === Object.prototype,
+          keys: Reflect.ownKeys(ctx),
+          frozen: Object.isFrozen(ctx),
+          spread: Object.keys({ ...ctx }),
+          aborted: ctx.signal.aborted,
+          sameSignal: ctx.signal === ctx.signal,
+          progressIsFn: typeof ctx.progress === 'function' && typeof ctx.log === 'function',
+          json: JSON.parse(JSON.stringify({ runId: view.runId, toolCallId: view.toolCallId, idempotencyKey: view.idempotencyKey })),
+          foreign: (() => {
+            try {
+              return Object.getOwnPropertyDescriptor(ctx, 'signal')!.get!.call({});
+            } catch (error) {
+              return error instanceof TypeError ? 'TypeError' : 'other';
+            }
+          })(),
+        });
+        ctx.progress({ message: 'half' });
+        return 'ok';
+      },
+    });
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ toolCalls: [{ id: 'p1', name: 'probe', args: {} }, { id: 'p2', name: 'probe', args: {} }] }, { text: 'done' }]),
+      tools: [probe],
+      store: new MemoryStore(),
+    });
+    const result = await runtime.run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(seen).toHaveLength(2);
+    for (const [i, view] of seen.entries()) {
+      expect(view.proto).toBe(true);
+      expect(view.keys).toEqual(['runId', 'stepIndex', 'toolCallId', 'idempotencyKey', 'signal', 'progress', 'log']);
+      expect(view.spread).toEqual(['runId', 'stepIndex', 'toolCallId', 'idempotencyKey', 'signal', 'progress', 'log']);
+      expect(view).toMatchObject({ frozen: true, aborted: false, sameSignal: true, progressIsFn: true, foreign: 'TypeError' });
+      expect((view.json as { toolCallId: string }).toolCallId).toBe(`p${i + 1}`);
+    }
+    // Each call's notices are its own.
+    const progress = (await runtime.events(result.runId)).filter((event) => event.type === 'tool_progress');
+    expect(progress.map((event) => (event as { toolCallId: string }).toolCallId).sort()).toEqual(['p1', 'p2']);
+  });
+});

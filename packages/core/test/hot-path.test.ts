@@ -388,3 +388,21 @@ describe('the tool context', () => {
     expect(progress.map((event) => (event as { toolCallId: string }).toolCallId).sort()).toEqual(['p1', 'p2']);
   });
 });
+
+describe('primitive tool outputs', () => {
+  it('are the JSON text of the value, as before', async () => {
+    const { defineTool } = await import('@agentrt/core');
+    const { z } = await import('zod');
+    const values: unknown[] = [3, -0, 1.5e300, Number.NaN, Number.POSITIVE_INFINITY, true, false, null];
+    const tool = defineTool({ name: 'prim', description: 'p', input: z.object({ i: z.number() }), execute: ({ i }) => values[i] });
+    const runtime = createRuntime({
+      model: new ScriptedModel([{ toolCalls: values.map((_, i) => ({ id: `v${i}`, name: 'prim', args: { i } })) }, { text: 'done' }]),
+      tools: [tool],
+      store: new MemoryStore(),
+    });
+    const result = await runtime.run('go');
+    const messages = await runtime.messages(result.runId);
+    const contents = messages.filter((m) => m.role === 'tool').map((m) => m.content);
+    expect(contents).toEqual(values.map((value) => JSON.stringify(value)));
+  });
+});

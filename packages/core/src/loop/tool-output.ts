@@ -86,6 +86,8 @@ export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_I
     let truncated = false;
     if (typeof value === 'string') text = value;
     else if (value === undefined) text = '';
+    // A number, boolean or null holds no string to cut: its JSON without the replacer (a much faster path).
+    else if (value === null || typeof value === 'number' || typeof value === 'boolean') text = JSON.stringify(value);
     else if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
       text = `[binary data: ${value.byteLength} bytes, not shown]`;
     } else {

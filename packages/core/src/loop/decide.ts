@@ -51,10 +51,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let request: ModelRequest = run.output
     ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, onRetry }
     : { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
-  for (const hook of deps.hooks) {
-    const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
-    if (replaced) request = { ...replaced, signal: run.signal, onRetry };
-  }
+  if (deps.hooks.length > 0) request = await beforeModelHooks(deps, run, request, hookContext, onRetry);
   if (request.messages !== messages) {
     ({ messages, repaired } = pairToolMessages(request.messages));
     request = { ...request, messages };
@@ -62,13 +59,12 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   // Content the model cannot take fails here, before any request is sent. Without media in the
   // history and with the history sent unchanged there is nothing to check (the common, cheap case).
   // A tool may say how to avoid its parts (e.g. an MCP server's `media: 'text'`): that hint joins the error.
-  const hintFor = (name: string) => deps.gate.find(name)?.unsupportedContentHint;
   if (request.messages !== snapshot) {
-    const unsupported = checkSupported(request.messages, deps.model, 0, hintFor);
+    const unsupported = checkSupported(request.messages, deps.model, 0, hintsOf(deps));
     if (unsupported) throw unsupported;
   } else if (run.hasMedia) {
     // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
-    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintFor);
+    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintsOf(deps));
     if (unsupported) throw unsupported;
     run.supportedUpTo = snapshot.length;
   }
@@ -87,10 +83,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
-    for (const hook of deps.hooks) {
-      const replaced = await callHook('afterModel', () => hook.afterModel?.(response!, hookContext));
-      if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
-    }
+    if (deps.hooks.length > 0) response = await afterModelHooks(deps, response, hookContext);
     run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
@@ -108,6 +101,31 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     await deps.store.saveDecision({ runId: run.runId, decision, lease: run.lease });
   }
   return decision;
+}
+
+/** The `beforeModel` hooks, in order: each may replace the request (the run's signal and retry listener are kept). Apart from `decide`, whose frame then captures nothing for their closures. */
+async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelRequest, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<ModelRequest> {
+  let request = given;
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
+    if (replaced) request = { ...replaced, signal: run.signal, onRetry };
+  }
+  return request;
+}
+
+/** The `afterModel` hooks, in order: each may replace the response (its usage stays what was spent). */
+async function afterModelHooks(deps: RunDeps, given: ModelResponse, hookContext: HookContext): Promise<ModelResponse> {
+  let response = given;
+  for (const hook of deps.hooks) {
+    const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext));
+    if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
+  }
+  return response;
+}
+
+/** How a tool says its parts can be avoided (an MCP server's `media: 'text'`), for the capability error. */
+function hintsOf(deps: RunDeps): (name: string) => string | undefined {
+  return (name) => deps.gate.find(name)?.unsupportedContentHint;
 }
 
 /** The smaller of two optional caps. */

@@ -86,8 +86,24 @@ export class EventLog {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** A copy of a runtime-made event (counters, ids, registered tool names): nested values copied and frozen, the top level open for stamping. */
+/**
+ * A runtime-made event (counters, ids, registered tool names) ready for stamping: the loop builds
+ * these inputs as fresh literals it never touches again, so the input itself becomes the event
+ * (nested objects replaced by frozen copies); one with an `undefined` member is copied without it.
+ */
 function runtimeEvent(input: RunEventInput): Record<string, unknown> {
+  const own = input as unknown as Record<string, unknown>;
+  for (const key in own) {
+    if (!hasOwn.call(own, key)) continue;
+    const value = own[key];
+    if (value === undefined) return runtimeEventCopy(input);
+    if (value !== null && typeof value === 'object' && !isFrozenFlatArray(value)) own[key] = frozenCopy(value);
+  }
+  return own;
+}
+
+/** `runtimeEvent` for an input with `undefined` members: a copy without them. */
+function runtimeEventCopy(input: RunEventInput): Record<string, unknown> {
   const event: Record<string, unknown> = {};
   for (const key in input) {
     if (!hasOwn.call(input, key)) continue;

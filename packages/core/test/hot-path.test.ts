@@ -406,3 +406,23 @@ describe('primitive tool outputs', () => {
     expect(contents).toEqual(values.map((value) => JSON.stringify(value)));
   });
 });
+
+describe('model failures mapped inside the abort race', () => {
+  const hostile = { [Symbol.toPrimitive]() { throw new Error('no text'); } };
+  const cases: [string, () => Promise<never>][] = [
+    ['rejects with an Error', () => Promise.reject(new Error('upstream down'))],
+    ['rejects with a string', () => Promise.reject('plain text')],
+    ['rejects with a value that cannot become text', () => Promise.reject(hostile)],
+    ['throws synchronously', () => { throw new Error('sync boom'); }],
+    ['throws a value that cannot become text', () => { throw hostile; }],
+  ];
+  for (const [name, generate] of cases) {
+    it(`a model that ${name} ends the run with an error, never a hang`, async () => {
+      const model = { provider: 'p', model: 'm', generate };
+      const result = await createRuntime({ model, store: new MemoryStore(), limits: { timeoutMs: 20_000 } }).run('go');
+      expect(result.stopReason).toBe('error');
+      expect(result.status).toBe('failed');
+      if (name.includes('Error') || name.includes('string') || name === 'throws synchronously') expect(result.error?.code).toBe('model_unavailable');
+    });
+  }
+});

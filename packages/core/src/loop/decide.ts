@@ -176,18 +176,19 @@ export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRe
 function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
   const model = deps.model;
   const signal = request.signal;
-  let answer: Promise<ModelResponse>;
   try {
     // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
     // before the race would add its abort listener). A model that ignores the signal cannot hold
-    // the run: the race settles on abort.
-    answer = raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal);
+    // the run: the race settles on abort. A failure comes out as `modelFailure` maps it.
+    return raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal, modelFailure);
   } catch (error) {
-    return Promise.reject(modelFailure(error, signal));
+    // `generate` threw instead of rejecting.
+    try {
+      return Promise.reject(modelFailure(error, signal));
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
   }
-  return answer.catch((error: unknown) => {
-    throw modelFailure(error, signal);
-  });
 }
 
 /** What a failed model call throws: the abort reason once aborted, a typed error as it is, anything else as `model_unavailable`. */

@@ -1,43 +1,56 @@
 import { timerMs } from './time.js';
 
+const noop = (): void => undefined;
+const settled = Promise.resolve();
+const asIs = (error: unknown): unknown => error;
+
 /**
- * Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise. Removes its listener either way.
- * The listener is added one microtask after the call, and only if `promise` has not settled by then
- * (a fast model or tool costs no listener); a signal that aborted meanwhile is seen at that point.
+ * Rejects with `reason` when `signal` aborts; resolves/rejects with `promise` otherwise (a rejection
+ * as `mapError(error, signal)` gives it, or, should that throw, with what it threw). Removes its
+ * listener either way. The listener is added one microtask after the call, and only if `promise`
+ * has not settled by then (a fast model or tool costs no listener); a signal that aborted meanwhile
+ * is seen at that point.
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, mapError: (error: unknown, signal: AbortSignal) => unknown = asIs): Promise<T> {
   if (signal.aborted) {
-    promise.catch(() => undefined);
+    promise.catch(noop);
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    let done = false;
-    let listening = false;
+    // 0: racing, no listener yet; 1: listening; 2: settled.
+    let state = 0;
     const onAbort = () => {
-      if (done) return;
-      done = true;
-      promise.catch(() => undefined);
+      if (state === 2) return;
+      state = 2;
+      promise.catch(noop);
       reject(signal.reason);
     };
     promise.then(
       (value) => {
-        if (done) return;
-        done = true;
-        if (listening) signal.removeEventListener('abort', onAbort);
+        if (state === 2) return;
+        if (state === 1) signal.removeEventListener('abort', onAbort);
+        state = 2;
         resolve(value);
       },
       (error: unknown) => {
-        if (done) return;
-        done = true;
-        if (listening) signal.removeEventListener('abort', onAbort);
-        reject(error);
+        if (state === 2) return;
+        if (state === 1) signal.removeEventListener('abort', onAbort);
+        state = 2;
+        let mapped: unknown;
+        try {
+          mapped = mapError(error, signal);
+        } catch (thrown) {
+          mapped = thrown;
+        }
+        reject(mapped);
       },
     );
-    queueMicrotask(() => {
-      if (done) return;
+    // One microtask later (a settled promise's reaction: cheaper than queueMicrotask, same turn).
+    void settled.then(() => {
+      if (state !== 0) return;
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      listening = true;
+      state = 1;
     });
   });
 }

@@ -322,12 +322,15 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
     scratch.limits = deps.config.limits;
     scratch.metadata = run.metadata;
     let decision: StopDecision | undefined;
-    // Built-ins answer synchronously; checkStopPolicy still turns a throw into hook_failed.
-    for (let i = 0; i < builtIns && !decision; i++) decision = checkStopPolicy(policies[i]!, scratch) as StopDecision | undefined;
-    // Nothing of the run stays reachable from the shared object.
-    scratch.usage = NO_USAGE;
-    scratch.lastMessage = undefined;
-    scratch.metadata = NO_METADATA;
+    try {
+      // Built-ins answer synchronously; checkStopPolicy still turns a throw into hook_failed.
+      for (let i = 0; i < builtIns && !decision; i++) decision = checkStopPolicy(policies[i]!, scratch) as StopDecision | undefined;
+    } finally {
+      // Nothing of the run stays reachable from the shared object (also after a throw).
+      scratch.usage = NO_USAGE;
+      scratch.lastMessage = undefined;
+      scratch.metadata = NO_METADATA;
+    }
     if (decision) return decision;
     if (builtIns === policies.length) return undefined;
   }

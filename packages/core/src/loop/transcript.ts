@@ -105,7 +105,10 @@ function pairedStep(messages: readonly Message[]): boolean {
     if (message.role === 'tool') return false;
     if (message.role !== 'assistant') continue;
     const calls = message.toolCalls;
-    if (!calls || calls.length === 0) continue;
+    if (!calls) continue;
+    // Anything but an array (outside the type: a transcript given by a user) takes the full check.
+    if (!Array.isArray(calls)) return false;
+    if (calls.length === 0) continue;
     if (calls.length > 8) return false;
     for (let c = 0; c < calls.length; c++) {
       const id = calls[c]!.id;

@@ -22,7 +22,7 @@ import type { RunResult, RunStatus } from '../result.js';
 import { outputSpecFor, type OutputMode } from '../loop/structured-output.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { KILL_ALL_SCOPE, type Lease, type NewRunRecord, type RunRecord, type StateStore } from '../store/state-store.js';
-import { builtInStopPolicies } from '../stop/built-in.js';
+import { coreStopPolicies } from '../stop/built-in.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
@@ -170,7 +170,7 @@ export class AgentRuntime<TOut = string> {
       context: context ?? new FullHistory(),
       gate,
       hooks: Object.freeze([...(hooks ?? [])]),
-      stopPolicies: Object.freeze([...builtInStopPolicies(), ...(stopPolicies ?? [])]),
+      stopPolicies: Object.freeze([...coreStopPolicies(), ...(stopPolicies ?? [])]),
       config: this.config,
       toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
     };
@@ -587,7 +587,8 @@ type ParsedRunOptions = z.output<typeof runOptionsSchema>;
  * (a transcript, metadata, an invalid field) is left to zod (undefined), which names the field at fault.
  */
 function quickRunOptions(raw: RunOptions): ParsedRunOptions | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
+  // zod's object check: an array (even one carrying an `input` property) is no options object.
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const input: unknown = raw.input;
   if (typeof input !== 'string' || input.length === 0) return undefined;
   const { system, runId, idempotencyKey, signal, metadata, output, maxOutputRepairs } = raw as { readonly [K in keyof RunOptions]: unknown };

@@ -64,17 +64,26 @@ export class CostBudgetStop implements StopPolicy {
 
 /** Built-in policies in the order they are checked (after the kill switch and cancellation, which the loop checks first). */
 export function builtInStopPolicies(): StopPolicy[] {
-  const policies = [new FinalAnswerStop(), new MaxToolCallsStop(), new TimeoutStop(), new TokenBudgetStop(), new CostBudgetStop(), new MaxStepsStop()];
+  // Instances handed to users are theirs (they may wrap or replace `check`): asked like any user policy.
+  return [new FinalAnswerStop(), new MaxToolCallsStop(), new TimeoutStop(), new TokenBudgetStop(), new CostBudgetStop(), new MaxStepsStop()];
+}
+
+/**
+ * Internal: the built-in policies of a runtime (as `builtInStopPolicies`), never handed out — no
+ * user code can replace their `check`, so they may be asked with a reused context (`builtInPrefix`).
+ */
+export function coreStopPolicies(): StopPolicy[] {
+  const policies = builtInStopPolicies();
   for (const policy of policies) CORE_MADE.add(policy);
   return policies;
 }
 
-/** Policies `builtInStopPolicies` made: they read their context during `check` only, never keep or change it. */
+/** Policies `coreStopPolicies` made: they read their context during `check` only, never keep or change it. */
 const CORE_MADE = new WeakSet<StopPolicy>();
 const corePrefixes = new WeakMap<readonly StopPolicy[], number>();
 
 /**
- * Internal: how many policies at the start of `policies` are built-ins made by `builtInStopPolicies`
+ * Internal: how many policies at the start of `policies` are built-ins made by `coreStopPolicies`
  * (remembered per list; the runtime's list is frozen). Those may be asked with a reused context.
  */
 export function builtInPrefix(policies: readonly StopPolicy[]): number {

@@ -364,7 +364,7 @@ describe('the tool context', () => {
             }
           })(),
         });
-        ctx.progress({ message: 'half' });
+        ctx.progress?.({ message: 'half' });
         return 'ok';
       },
     });

@@ -46,3 +46,33 @@ describe('RedisStore: toolCallsRefused in run hashes written before the field', 
     }
   });
 });
+
+describe('RedisStore: run counters summed in the commit script', () => {
+  it('stores integer strings as HINCRBY did, falls back to HINCRBY beyond 2^53 or for non-integers, and clears the pending decision', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const at = new Date().toISOString();
+      await store.createRun({ runId: 'c', input: [{ role: 'user', content: 'hi' }], inputFingerprint: 'f', toolsFingerprint: 't', createdAt: at });
+      const hashKey = `${keyPrefix}run:c`;
+      const step = (stepIndex: number, toolCalls: number) => ({ runId: 'c', stepIndex, messages: [{ role: 'assistant' as const, content: 'x' }], usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, toolCalls, finishReason: 'stop' as const, startedAt: at, endedAt: at });
+      await store.saveDecision({ runId: 'c', decision: { stepIndex: 0, message: { role: 'assistant', content: '' }, usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 }, finishReason: 'tool_calls', startedAt: at } });
+      expect((await store.getRun('c'))?.pendingStep?.stepIndex).toBe(0);
+      await store.commitStep({ runId: 'c', step: step(0, 2), events: [], usageDelta: { inputTokens: 1_000_000_000_000_000, outputTokens: 7, costUsd: 0.5 } });
+      expect(await redis.hmget(hashKey, 'toolCalls', 'inTok', 'outTok', 'cost', 'toolCallsRefused')).toEqual(['2', '1000000000000000', '7', '0.5', null]);
+      expect((await store.getRun('c'))?.pendingStep).toBeUndefined();
+      // Past 2^53 the sum is HINCRBY's (64-bit, exact).
+      await redis.hset(hashKey, 'inTok', '9007199254740990');
+      await store.commitStep({ runId: 'c', step: step(1, 0), events: [], usageDelta: { inputTokens: 5, outputTokens: 0, costUsd: 0 } });
+      expect(await redis.hget(hashKey, 'inTok')).toBe('9007199254740995');
+      // A non-integer delta is refused by HINCRBY, as before.
+      await expect(store.commitStep({ runId: 'c', step: step(2, 0), events: [], usageDelta: { inputTokens: 1.5, outputTokens: 0, costUsd: 0 } })).rejects.toMatchObject({ code: 'store_unavailable' });
+      expect(await store.getRun('c')).toMatchObject({ stepCount: 2, toolCalls: 2, usage: { outputTokens: 7 } });
+    } finally {
+      await store.close();
+      redis.disconnect();
+      await dropPrefix(keyPrefix);
+    }
+  });
+});

@@ -114,6 +114,34 @@ type StaticPart = Omit<NewRunRecord, 'runId'>;
 const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 
 /**
+ * Write transactions committed by every `SqliteStore` of this process (on any file), shared through
+ * `globalThis` so that two copies of this module count together. Another connection of the same
+ * process commits synchronously, within the event-loop turn, so a kill answer read by a write is
+ * only used while this count is unchanged (see `SqliteStore.getKillFlag`).
+ */
+const processWrites: { n: number } = ((globalThis as Record<symbol, unknown>)[Symbol.for('agentrt.store-sqlite.writes')] ??= { n: 0 }) as { n: number };
+
+/**
+ * The event-loop turn: bumped by a `setImmediate` armed whenever a write keeps a kill answer, so it
+ * changes before any I/O completion (a socket read, a timer, a child process) can run after that
+ * write. Shared by the stores of this module.
+ */
+let turn = 0;
+let turnArmed = false;
+const endTurn = () => {
+  turn++;
+  turnArmed = false;
+};
+
+/**
+ * A kill answer read by a write serves a check in the same event-loop turn only if the check comes
+ * within this many ms: the loop needs microseconds between a write and its next check, so a longer
+ * gap means code blocked synchronously in between (a hook's `execSync`, say), which could have had
+ * another process set a kill; the check then reads.
+ */
+const SAME_TURN_MAX_MS = 1;
+
+/**
  * A durable `StateStore` on SQLite (better-sqlite3): WAL journal, `busy_timeout`, one
  * `BEGIN IMMEDIATE` transaction per committed step (step + events + counters), append-only
  * step and event rows, a versioned schema, and lease fencing by epoch. Any number of
@@ -145,6 +173,12 @@ export class SqliteStore implements StateStore {
   /** Kill flags read, valid while `PRAGMA data_version` (other connections' commits) is unchanged. */
   private readonly killCache = new Map<string, KillFlag | null>();
   private killCacheVersion = -1;
+  /**
+   * Kill flags of a run as its last step-path write (decision, commit) read them inside its
+   * transaction, with when (`at`), in which event-loop turn and after how many of this process's
+   * writes: each answers the run's next `getKillFlag` at most, and only in the same turn.
+   */
+  private readonly killSeen = new Map<string, { flag: KillFlag | null; at: number; turn: number; writes: number }>();
   /**
    * Heads of the runs this connection decided or committed steps for, as its own writes left them:
    * the step path's writes check status, lease and step index against these instead of reading the
@@ -293,20 +327,22 @@ export class SqliteStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
-    this.writeRun('saveDecision', input.runId, () => {
+    const flag = this.writeRun('saveDecision', input.runId, () => {
       const row = this.runningHead(input.runId, input.lease);
       if (input.decision.stepIndex !== row.step_count) {
         throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${row.step_count} committed steps`);
       }
       this.statements.setPending.run(row.run_no, input.decision.stepIndex, Date.now(), this.encode(input.runId, input.decision));
+      return this.killsInWrite(input.runId);
     }, true);
+    this.keepKills(input.runId, flag);
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
     const { runId, step, events } = input;
     const taken = this.deferred.get(runId);
     let next: CachedHead | undefined;
-    this.write('commitStep', () => {
+    const flag = this.write('commitStep', () => {
       const head = this.runningHead(runId, input.lease);
       if (step.stepIndex !== head.step_count) {
         throw new StoreError('run_conflict', `step ${step.stepIndex} does not follow the ${head.step_count} committed steps of run ${runId}`);
@@ -339,10 +375,12 @@ export class SqliteStore implements StateStore {
         ledger.length > 0 ? this.encode(runId, { entries: ledger }) : null,
       );
       next = after;
+      return this.killsInWrite(runId);
     }, true);
     // Committed: the next write of this run starts from this head.
     this.heads.set(runId, next!);
     if (taken) this.forget(runId, taken);
+    this.keepKills(runId, flag);
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
@@ -533,19 +571,65 @@ export class SqliteStore implements StateStore {
     else this.deferred.set(runId, rest);
   }
 
+  /**
+   * Inside a step-path write transaction, after `cachedHead` read `PRAGMA data_version` (nothing
+   * can commit while the write lock is held): the run's kill flags as of this write, from the kill
+   * cache when no other connection committed since it was filled, else read here.
+   */
+  private killsInWrite(runId: string): KillFlag | null {
+    const version = this.headsVersion;
+    if (version !== this.killCacheVersion || this.killCache.size > 10_000) {
+      this.killCache.clear();
+      this.killCacheVersion = version;
+    }
+    const cached = this.killCache.get(runId);
+    if (cached !== undefined) return cached;
+    const row = this.statements.killGet.get(runId, KILL_ALL_SCOPE, runId);
+    const flag = row ? { scope: row.scope, reason: row.reason, at: row.at } : null;
+    this.killCache.set(runId, flag);
+    return flag;
+  }
+
+  /** After a step-path write committed: its kill answer serves the run's next check if that comes in this event-loop turn (see `getKillFlag`). */
+  private keepKills(runId: string, flag: KillFlag | null): void {
+    this.killSeen.set(runId, { flag, at: performance.now(), turn, writes: processWrites.n });
+    if (this.killSeen.size > 10_000) this.killSeen.delete(this.killSeen.keys().next().value!);
+    if (!turnArmed) {
+      turnArmed = true;
+      setImmediate(endTurn);
+    }
+  }
+
   async setKillFlag(flag: KillFlag): Promise<void> {
     this.killCache.clear();
+    this.killSeen.clear();
     this.write('setKillFlag', () => void this.statements.killSet.run(flag.scope, flag.reason, flag.at));
     this.killCache.clear();
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
     this.killCache.clear();
+    this.killSeen.clear();
     this.write('clearKillFlag', () => void this.statements.killClear.run(scope));
     this.killCache.clear();
   }
 
+  /**
+   * The run's kill flag (its own, else the incident stop `'*'`). Read before every model and tool
+   * call. Without a statement when the run's last step-path write (decision, commit) read the flags
+   * inside its transaction and this check comes in the same event-loop turn, within 1 ms, with no
+   * write by any `SqliteStore` of this process in between: only synchronous code and microtasks ran
+   * since that transaction, so no I/O of this process completed and nothing another process committed
+   * meanwhile can have been observed here (the answer is what a read issued now could return, as on
+   * Redis, docs/stores.md), and no other connection of this process committed (it would have counted
+   * as a write). Such an answer serves one check.
+   */
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    const seen = this.killSeen.get(runId);
+    if (seen !== undefined) {
+      this.killSeen.delete(runId);
+      if (seen.turn === turn && seen.writes === processWrites.n && !this.closed && performance.now() - seen.at <= SAME_TURN_MAX_MS) return seen.flag ?? undefined;
+    }
     return this.read('getKillFlag', () => {
       // Read before every model and tool call: answered from memory until another connection
       // commits anything (`PRAGMA data_version` changes) or this store sets or clears a flag.
@@ -694,7 +778,9 @@ export class SqliteStore implements StateStore {
       try {
         result = fn();
         commit.run();
+        processWrites.n++;
       } catch (error) {
+        processWrites.n++;
         // A COMMIT that failed may have rolled back already (disk full, I/O error): roll back what is still open.
         if (this.db.inTransaction) rollback.run();
         throw error;

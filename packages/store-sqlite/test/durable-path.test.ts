@@ -40,6 +40,51 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('answers the kill check after a step write from that write only in the same turn, with no write by any store of this process in between', async () => {
+    const path = fresh();
+    const a = new SqliteStore({ path });
+    const b = new SqliteStore({ path });
+    await a.createRun(newRun('r'));
+    // A connection of another process, as far as this process can tell (not a SqliteStore here).
+    const raw = new Database(path);
+    const rawKill = (reason: string) => raw.prepare('INSERT INTO agentrt_kill_flags (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason').run('r', reason, now());
+    const decision = (stepIndex: number): PendingStep => ({ stepIndex, message: { role: 'assistant', content: '', toolCalls: [{ id: `c${stepIndex}`, name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    // Another store of this process sets the flag after the write: seen (its write counts).
+    await a.saveDecision({ runId: 'r', decision: decision(0) });
+    await b.setKillFlag({ scope: 'r', reason: 'from b', at: now() });
+    expect((await a.getKillFlag('r'))?.reason).toBe('from b');
+    await b.clearKillFlag('r');
+    expect(await a.getKillFlag('r')).toBeUndefined();
+
+    // Another process commits in a later turn (I/O could have told this process): read, seen.
+    await a.commitStep({ runId: 'r', step: step('r', 0, 'c0'), events: [], usageDelta: usage });
+    rawKill('later turn');
+    await turn();
+    expect((await a.getKillFlag('r'))?.reason).toBe('later turn');
+    raw.prepare('DELETE FROM agentrt_kill_flags').run();
+
+    // …or while this thread was blocked for more than 1 ms (a hook's execSync): read, seen.
+    await a.saveDecision({ runId: 'r', decision: decision(1) });
+    const until = performance.now() + 2;
+    while (performance.now() < until) { /* blocked */ }
+    rawKill('blocked');
+    expect((await a.getKillFlag('r'))?.reason).toBe('blocked');
+    raw.prepare('DELETE FROM agentrt_kill_flags').run();
+
+    // A flag already set when the write ran is in its answer.
+    rawKill('before the write');
+    await turn();
+    await a.commitStep({ runId: 'r', step: step('r', 1, 'c1'), events: [], usageDelta: usage });
+    expect((await a.getKillFlag('r'))?.reason).toBe('before the write');
+    // One answer serves one check: the next reads (and still sees it).
+    raw.prepare('DELETE FROM agentrt_kill_flags').run();
+    expect(await a.getKillFlag('r')).toBeUndefined();
+    raw.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('writes an idempotent result with the step commit, visible to another connection once committed', async () => {
     const path = fresh();
     const a = new SqliteStore({ path });
@@ -156,7 +201,7 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
     await assertRunInvariants({ store, runId: 'e2e', result: done });
     await store.close();
   });
-  it('runs an effectful step in 10 statements: 2 per kill check, 4 per write (BEGIN, data_version, one row, COMMIT)', async () => {
+  it('runs an effectful step in 8 statements: 4 per write (BEGIN, data_version, one row, COMMIT), none for the kill checks that follow a write in the same turn', async () => {
     const store = new SqliteStore({ path: fresh() });
     await store.createRun(newRun('r'));
     const decision = (stepIndex: number): PendingStep => ({ stepIndex, message: { role: 'assistant', content: '', toolCalls: [{ id: `c${stepIndex}`, name: 'put', args: {} }] }, usage, finishReason: 'tool_calls', startedAt: now() });
@@ -183,11 +228,11 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
     } finally {
       Object.assign(proto, originals);
     }
-    expect(counted).toHaveLength(30);
-    const perStep = counted.slice(0, 10);
+    expect(counted).toHaveLength(24);
+    const perStep = counted.slice(0, 8);
     expect(perStep).toEqual([
-      'PRAGMA data_version', 'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_pending', 'COMMIT',
-      'PRAGMA data_version', 'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_step_log', 'COMMIT',
+      'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_pending', 'COMMIT',
+      'BEGIN IMMEDIATE', 'PRAGMA data_version', 'INSERT INTO agentrt_step_log', 'COMMIT',
     ]);
     expect((await store.getToolLedger('r')).map((e) => e.toolCallId)).toEqual(['c0', 'c1', 'c2', 'c3']);
     await store.close();

@@ -6,7 +6,7 @@ import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
 import type { KillFlag, PendingStep, ToolLedgerEntry } from '../store/state-store.js';
-import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext } from '../tool.js';
+import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext, type ToolLogEntry, type ToolProgress } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -472,24 +472,23 @@ class CallStateSlot extends ReturnsTarget {
   }
 }
 
-/** The context's lazy members: own, enumerable accessors whose getters are shared by every context. */
+/** The context's lazy signal: an own, enumerable accessor whose getter is shared by every context. */
 const CTX_SIGNAL: PropertyDescriptor = { get(this: object) { return CallStateSlot.of(this).signal(); }, enumerable: true };
-const CTX_PROGRESS: PropertyDescriptor = { get(this: object) { return CallStateSlot.of(this).notices().progress; }, enumerable: true };
-const CTX_LOG: PropertyDescriptor = { get(this: object) { return CallStateSlot.of(this).notices().log; }, enumerable: true };
 
 /**
  * The frozen `ctx` a tool gets: `{ runId, stepIndex, toolCallId, idempotencyKey, signal, progress,
- * log }`, all own and enumerable. The signal and the notice callbacks are made when the tool first
- * reads them (notices close when the call settles or is stopped, also those first read after
- * that). Built as a plain object with shared accessors: an object literal with getters costs a
- * closure each and a slow literal path (about 1 µs per call).
+ * log }`, all own and enumerable, in that order. The signal is made when the tool first reads it
+ * (an accessor shared by every context, reaching the call through a private field), the notice
+ * callbacks' state when one is first called (notices close when the call settles or is stopped).
+ * Built as a plain object: an object literal with getters costs a closure each and V8's slow
+ * literal path (about 1 µs per call), each further accessor a `defineProperty`.
  */
 function toolContext(run: ActiveRun, stepIndex: number, call: ToolCall, state: ToolCallState): ToolContext {
-  const ctx = { runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id) };
+  const ctx = { runId: run.runId, stepIndex, toolCallId: call.id, idempotencyKey: idempotencyKeyFor(run.runId, call.id) } as Record<string, unknown>;
   new CallStateSlot(ctx, state);
   Object.defineProperty(ctx, 'signal', CTX_SIGNAL);
-  Object.defineProperty(ctx, 'progress', CTX_PROGRESS);
-  Object.defineProperty(ctx, 'log', CTX_LOG);
+  ctx.progress = (info: ToolProgress) => state.notices().progress(info);
+  ctx.log = (entry: ToolLogEntry) => state.notices().log(entry);
   return Object.freeze(ctx) as unknown as ToolContext;
 }
 

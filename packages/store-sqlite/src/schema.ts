@@ -120,26 +120,37 @@ const MIGRATIONS: readonly string[] = [
 
 /**
  * Brings the database to `SCHEMA_VERSION`. A database written by a newer or unknown
- * schema is refused with `schema_unsupported` — never silently reused or reset.
+ * schema is refused with `schema_unsupported` — never silently reused or reset. Safe when
+ * several processes open a new or old database at once: each step re-reads the version under
+ * the write lock and skips what another process applied meanwhile.
  */
 export function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS agentrt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  const row = db.prepare<[], { value: string }>("SELECT value FROM agentrt_meta WHERE key = 'schema_version'").get();
-  const current = row ? Number(row.value) : 0;
-  if (!Number.isInteger(current) || current < 0) {
-    throw new StoreError('schema_unsupported', `unknown agentrt schema version "${row?.value}" in this database`);
-  }
-  if (current > SCHEMA_VERSION) {
-    throw new StoreError('schema_unsupported', `this database uses agentrt schema ${current}; this version of @agentrt/store-sqlite reads up to ${SCHEMA_VERSION}. Upgrade the package.`);
-  }
-  if (current === 0) {
-    const foreign = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'agentrt_%' AND name <> 'agentrt_meta'").get();
-    if (foreign) throw new StoreError('schema_unsupported', `table ${foreign.name} exists but the database has no agentrt schema version; refusing to guess`);
-  }
-  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+  const readVersion = db.prepare<[], { value: string }>("SELECT value FROM agentrt_meta WHERE key = 'schema_version'");
+  const writeVersion = db.prepare("INSERT INTO agentrt_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  const current = (): number => {
+    const row = readVersion.get();
+    const version = row ? Number(row.value) : 0;
+    if (!Number.isInteger(version) || version < 0) {
+      throw new StoreError('schema_unsupported', `unknown agentrt schema version "${row?.value}" in this database`);
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('schema_unsupported', `this database uses agentrt schema ${version}; this version of @agentrt/store-sqlite reads up to ${SCHEMA_VERSION}. Upgrade the package.`);
+    }
+    return version;
+  };
+  while (current() < SCHEMA_VERSION) {
+    // One migration step per transaction, decided under the write lock (another process may have
+    // migrated between the read above and this lock).
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.prepare("INSERT INTO agentrt_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(version));
+      const version = current();
+      if (version >= SCHEMA_VERSION) return;
+      if (version === 0) {
+        const foreign = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'agentrt_%' AND name <> 'agentrt_meta'").get();
+        if (foreign) throw new StoreError('schema_unsupported', `table ${foreign.name} exists but the database has no agentrt schema version; refusing to guess`);
+      }
+      db.exec(MIGRATIONS[version + 1]!);
+      writeVersion.run(String(version + 1));
     }).immediate();
   }
 }

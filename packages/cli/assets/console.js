@@ -176,7 +176,13 @@
       renderControls();
     }
 
+    // Rebuilt only when the incident state changes: a live update of the list must not wipe the
+    // reason being typed (or swap the button under a click).
+    let controlsShown;
     function renderControls() {
+      const shown = state.incident ? 'incident' : 'none';
+      if (shown === controlsShown) return;
+      controlsShown = shown;
       clear(controls);
       controls.append(h('h2', {}, 'Incident stop'));
       if (state.incident) {

@@ -163,6 +163,17 @@ describe('agentrt ui in Chromium', { timeout: 90_000 }, () => {
     }
   });
 
+  it('keeps the incident reason being typed while the list updates live', async () => {
+    const page = await openConsole();
+    await page.locator('tr[data-run]').first().waitFor();
+    await page.locator('input[name="reason"]').fill('typed before an update');
+    // A new run makes the stream send a fresh list, which re-renders the table.
+    expect((await run(db, 'run', 'add', 'one', '--run-id', 'br-typing')).code).toBe(0);
+    await page.locator('tr[data-run="br-typing"]').waitFor();
+    expect(await page.locator('input[name="reason"]').inputValue()).toBe('typed before an update');
+    await page.locator('input[name="reason"]').fill('');
+  });
+
   it('sets an incident stop from the runs page and clears it; the list updates live', async () => {
     const page = await openConsole();
     await page.locator('input[name="reason"]').fill('drill');

@@ -20,7 +20,8 @@ const BACKOFF_MS = [50, 100, 250, 500, 1_000, 2_000];
 /**
  * One dedicated connection that LISTENs for kill notifications and reconnects (with backoff)
  * when it drops. After a reconnect it replays the flags set since the previous connection was
- * listening, so a kill sent while it was away still reaches the runs driven here. Kill flags are
+ * listening, and its first connection those set since it was started, so a kill sent while it
+ * was away (or not yet listening) still reaches the runs driven here. Kill flags are
  * also polled before every model and tool call: this connection only makes the abort immediate.
  */
 export class KillListener {
@@ -34,9 +35,13 @@ export class KillListener {
 
   constructor(private readonly options: KillListenerOptions) {}
 
+  /** Monotonic ms when `start` was called: the first connection replays what was set since then. */
+  private startedMono = 0;
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedMono = performance.now();
     void this.connect();
   }
 
@@ -84,11 +89,18 @@ export class KillListener {
       await client.query(`LISTEN "${this.options.channel}"`);
       const previous = this.listeningSince;
       const now = await client.query<{ now: Date }>('SELECT clock_timestamp() AS now');
-      this.listeningSince = now.rows[0]!.now;
-      if (previous) {
-        const missed = await client.query<{ scope: string; reason: string; at: string }>(this.options.replaySql, [new Date(previous.getTime() - 1_000)]);
-        for (const row of missed.rows) this.options.onFlag({ scope: row.scope, reason: row.reason, at: row.at });
-      }
+      const listeningAt = now.rows[0]!.now;
+      this.listeningSince = listeningAt;
+      // Flags set while nothing listened are replayed: since the previous connection listened (a
+      // second of margin), or, on the first connection, since `start` — a kill sent while this
+      // connection was still being set up would otherwise never reach a call in flight. That start
+      // is the server's time now minus the local time since `start` (a duration, so the clocks need
+      // not agree; it includes this connection's round trips, so it errs early).
+      const since = previous
+        ? new Date(previous.getTime() - 1_000)
+        : new Date(listeningAt.getTime() - (performance.now() - this.startedMono) - 10);
+      const missed = await client.query<{ scope: string; reason: string; at: string }>(this.options.replaySql, [since]);
+      for (const row of missed.rows) this.options.onFlag({ scope: row.scope, reason: row.reason, at: row.at });
       this.failures = 0;
       if (!this.running) {
         await client.end().catch(() => undefined);

@@ -109,3 +109,24 @@ describe('PostgresStore kill push (LISTEN/NOTIFY)', () => {
     await dropSchema(other);
   }, 30_000);
 });
+
+describe('PostgresStore kill push before its LISTEN connection is up', () => {
+  it('delivers a kill set before its first LISTEN connection was up (no call in flight misses it)', async () => {
+    await using proxy = await LossyProxy.start(DATABASE_URL);
+    const app = `agentrt-early-${randomUUID().slice(0, 8)}`;
+    const writer = new PostgresStore({ url: DATABASE_URL, schema });
+    // The listener cannot connect yet: its first LISTEN connection comes up only after the kill was set.
+    proxy.refuse = true;
+    const listener = new PostgresStore({ url: proxy.urlFor(DATABASE_URL), schema, applicationName: app });
+    const received: KillFlag[] = [];
+    const unsubscribe = listener.subscribeKills((flag) => received.push(flag));
+    await writer.setKillFlag({ scope: 'early-run', reason: 'before listening', at: new Date().toISOString() });
+    expect(await listening(app)).toBe(false);
+    proxy.refuse = false;
+    await waitFor(() => received.some((f) => f.scope === 'early-run'), 15_000, 'the kill set before LISTEN was up');
+    expect(received.find((f) => f.scope === 'early-run')).toMatchObject({ reason: 'before listening' });
+    await writer.clearKillFlag('early-run');
+    unsubscribe();
+    await Promise.all([listener.close(), writer.close()]);
+  }, 40_000);
+});

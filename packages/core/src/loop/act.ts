@@ -10,13 +10,13 @@ import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type T
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
 import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
-import { callHook, callWrapped, hooksWith } from './hook-runner.js';
+import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { loopKeyArgs, parseToolArgs, validateToolArgs, type ArgsOutcome } from './tool-args.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import { describeThrown, redactAndCap, redactedHead, toolOutputContent } from './tool-output.js';
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
-import { KILL_READ_ASYNC, syncKillFlag } from '../store/memory-store.js';
+import { readKillFlag } from '../store/memory-store.js';
 
 /** What the Act phase produced. */
 export interface ActOutcome {
@@ -306,8 +306,8 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const { store, config } = deps;
   // Kill switch: checked before every tool call, in this process and through the store.
   if (run.aborted) return undefined;
-  const flag = syncKillFlag(store, run.runId);
-  if (abortIfKilled(run, flag !== KILL_READ_ASYNC ? flag : await store.getKillFlag(run.runId))) return undefined;
+  const flag = readKillFlag(store, run.runId);
+  if (abortIfKilled(run, isPromise(flag) ? await flag : flag)) return undefined;
   if (tool.sideEffects === 'non-idempotent') {
     await store.recordToolIntent(
       { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, startedAt: nowIso() },
@@ -318,7 +318,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   const started = monotonicMs();
   // A tool that answered synchronously is not awaited (no microtask hop).
   const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
-  const executed = answered instanceof Promise ? await answered : answered;
+  const executed = isPromise(answered) ? await answered : answered;
   if (!executed) return undefined;
   let result = deps.hooks.length > 0 ? await afterToolHooks(deps, job, hookContext, executed) : executed;
   // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
@@ -379,8 +379,6 @@ function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: numb
   const state = new ToolCallState(run, call, stepIndex, deps.config.redactor);
   let waits = false;
   try {
-    // The notice callbacks, like the signal, are made when the tool first reads them.
-    // Notices close when the call settles or is stopped, also those first read after that.
     const ctx = toolContext(run, stepIndex, call, state);
     let returned: unknown;
     let threw = false;

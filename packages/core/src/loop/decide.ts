@@ -183,19 +183,22 @@ function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepInd
     return raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal, modelFailure);
   } catch (error) {
     // `generate` threw instead of rejecting.
-    try {
-      return Promise.reject(modelFailure(error, signal));
-    } catch (thrown) {
-      return Promise.reject(thrown);
-    }
+    return Promise.reject(modelFailure(error, signal));
   }
 }
 
-/** What a failed model call throws: the abort reason once aborted, a typed error as it is, anything else as `model_unavailable`. */
+/**
+ * What a failed model call throws: the abort reason once aborted, a typed error as it is, anything
+ * else as `model_unavailable` — or, when the failure cannot even be read as text, what reading it threw.
+ */
 function modelFailure(error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted) return signal.reason;
-  if (AgentrtError.isInstance(error)) return error;
-  return new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  try {
+    if (AgentrtError.isInstance(error)) return error;
+    return new ModelError('model_unavailable', `the model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } catch (thrown) {
+    return thrown;
+  }
 }
 
 /** A streamed model call: deltas become transient run events; resolves to the stream's final response. */

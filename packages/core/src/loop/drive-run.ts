@@ -10,7 +10,7 @@ import { RunAbort } from '../util/abort.js';
 import { builtInPrefix } from '../stop/built-in.js';
 import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
-import { KILL_READ_ASYNC, syncKillFlag } from '../store/memory-store.js';
+import { readKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
 import { callHook, callWrapped, checkStopPolicy, hooksWith, isPromise } from './hook-runner.js';
@@ -41,7 +41,6 @@ interface Stop extends StopDecision {
  */
 export function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): Promise<RunResult<unknown>> {
   // Without `wrapRun` hooks the drive is the loop's own promise (no async wrapper to adopt it).
-  if (deps.hooks.length === 0) return driveLoop(deps, run, options, undefined);
   const wrappers = hooksWith(deps.hooks, 'wrapRun');
   if (wrappers.length === 0) return driveLoop(deps, run, options, undefined);
   return wrappedDrive(deps, run, options, wrappers);
@@ -280,14 +279,10 @@ function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
  */
 function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?: AssistantMessage): Stop | undefined | Promise<Stop | undefined> {
   // Kill switch and cancellation come first: they are checked before every model call.
-  // Promise.resolve: a store answering with a plain value (outside the contract) still works, as with `await`.
   if (phase === 'before_model') {
-    const flag = syncKillFlag(deps.store, run.runId);
-    if (flag !== KILL_READ_ASYNC) {
-      abortIfKilled(run, flag);
-      return checkPolicies(deps, run, phase, lastMessage);
-    }
-    return Promise.resolve(deps.store.getKillFlag(run.runId)).then((read) => (abortIfKilled(run, read), checkPolicies(deps, run, phase, lastMessage)));
+    const flag = readKillFlag(deps.store, run.runId);
+    if (isPromise(flag)) return flag.then((read) => (abortIfKilled(run, read), checkPolicies(deps, run, phase, lastMessage)));
+    abortIfKilled(run, flag);
   }
   return checkPolicies(deps, run, phase, lastMessage);
 }
@@ -296,12 +291,30 @@ function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?
  * The context the built-in policies are asked with: one object, refilled for every check. They
  * answer synchronously and never keep it; policies given by users get a fresh context of their own.
  */
-const builtInContext: { -readonly [K in keyof StopCheckContext]: StopCheckContext[K] } = {
+const builtInContext: MutableStopContext = {
   phase: 'before_model', runId: '', steps: 0, toolCalls: 0, toolCallsRefused: 0, toolCallCapExceeded: false,
   usage: emptyUsage(), elapsedMs: 0, lastMessage: undefined, limits: undefined as unknown as StopCheckContext['limits'], metadata: {},
 };
 const NO_USAGE = emptyUsage();
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+
+type MutableStopContext = { -readonly [K in keyof StopCheckContext]: StopCheckContext[K] };
+
+/** Writes what a stop check sees into `target` (the reused built-in context, or a fresh one), in the context's field order. */
+function fillStopContext(target: MutableStopContext, deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage: AssistantMessage | undefined, usage: StopCheckContext['usage']): MutableStopContext {
+  target.phase = phase;
+  target.runId = run.runId;
+  target.steps = run.steps;
+  target.toolCalls = run.toolCalls;
+  target.toolCallsRefused = run.toolCallsRefused;
+  target.toolCallCapExceeded = run.toolCallCapExceeded;
+  target.usage = usage;
+  target.elapsedMs = run.elapsedMs;
+  target.lastMessage = lastMessage;
+  target.limits = deps.config.limits;
+  target.metadata = run.metadata;
+  return target;
+}
 
 function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage: AssistantMessage | undefined): Stop | undefined | Promise<Stop | undefined> {
   const aborted = abortToStop(run);
@@ -309,18 +322,7 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
   const policies = deps.stopPolicies;
   const builtIns = builtInPrefix(policies);
   if (builtIns > 0) {
-    const scratch = builtInContext;
-    scratch.phase = phase;
-    scratch.runId = run.runId;
-    scratch.steps = run.steps;
-    scratch.toolCalls = run.toolCalls;
-    scratch.toolCallsRefused = run.toolCallsRefused;
-    scratch.toolCallCapExceeded = run.toolCallCapExceeded;
-    scratch.usage = run.usage;
-    scratch.elapsedMs = run.elapsedMs;
-    scratch.lastMessage = lastMessage;
-    scratch.limits = deps.config.limits;
-    scratch.metadata = run.metadata;
+    const scratch = fillStopContext(builtInContext, deps, run, phase, lastMessage, run.usage);
     let decision: StopDecision | undefined;
     try {
       // Built-ins answer synchronously; checkStopPolicy still turns a throw into hook_failed.
@@ -334,19 +336,8 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
     if (decision) return decision;
     if (builtIns === policies.length) return undefined;
   }
-  const context: StopCheckContext = {
-    phase,
-    runId: run.runId,
-    steps: run.steps,
-    toolCalls: run.toolCalls,
-    toolCallsRefused: run.toolCallsRefused,
-    toolCallCapExceeded: run.toolCallCapExceeded,
-    usage: { ...run.usage },
-    elapsedMs: run.elapsedMs,
-    lastMessage,
-    limits: deps.config.limits,
-    metadata: run.metadata,
-  };
+  // Policies given by users get a context of their own, with a copy of the usage.
+  const context = fillStopContext({} as MutableStopContext, deps, run, phase, lastMessage, { ...run.usage });
   return policiesFrom(policies, builtIns, context);
 }
 

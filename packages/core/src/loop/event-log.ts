@@ -89,29 +89,18 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /**
  * A runtime-made event (counters, ids, registered tool names) ready for stamping: the loop builds
  * these inputs as fresh literals it never touches again, so the input itself becomes the event
- * (nested objects replaced by frozen copies); one with an `undefined` member is copied without it.
+ * (nested objects replaced by frozen copies, `undefined` members dropped).
  */
 function runtimeEvent(input: RunEventInput): Record<string, unknown> {
   const own = input as unknown as Record<string, unknown>;
   for (const key in own) {
     if (!hasOwn.call(own, key)) continue;
     const value = own[key];
-    if (value === undefined) return runtimeEventCopy(input);
-    if (value !== null && typeof value === 'object' && !isFrozenFlatArray(value)) own[key] = frozenCopy(value);
+    // Rare (an optional field left undefined): the event keeps no such member.
+    if (value === undefined) delete own[key];
+    else if (value !== null && typeof value === 'object' && !isFrozenFlatArray(value)) own[key] = frozenCopy(value);
   }
   return own;
-}
-
-/** `runtimeEvent` for an input with `undefined` members: a copy without them. */
-function runtimeEventCopy(input: RunEventInput): Record<string, unknown> {
-  const event: Record<string, unknown> = {};
-  for (const key in input) {
-    if (!hasOwn.call(input, key)) continue;
-    const value = (input as unknown as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    event[key] = value !== null && typeof value === 'object' ? (isFrozenFlatArray(value) ? value : frozenCopy(value)) : value;
-  }
-  return event;
 }
 
 /** A frozen copy of JSON-shaped data (`deepFreeze(jsonCopy(value))`); a flat object of primitives (usage totals) in one pass. */

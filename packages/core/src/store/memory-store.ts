@@ -448,16 +448,14 @@ export class MemoryStore implements StateStore {
 const memoryGetKillFlag = MemoryStore.prototype.getKillFlag;
 const memoryKillFlagNow = (MemoryStore.prototype as unknown as { killFlagNow(runId: string): KillFlag | undefined }).killFlagNow;
 
-/** What `syncKillFlag` answers for a store whose kill flag can only be read through its promise. */
-export const KILL_READ_ASYNC: unique symbol = Symbol('agentrt.killReadAsync');
-
 /**
  * Internal (not exported from the package): the kill flag of `runId`, read synchronously when the
  * store is a `MemoryStore` whose `getKillFlag` is its own (no subclass override, no proxy trap in
- * between) — a promise and a microtask hop fewer per check on the hot path. Any other store answers
- * `KILL_READ_ASYNC`: the caller reads `getKillFlag` as usual. The flag must only be read, never kept.
+ * between) — a promise and a microtask hop fewer per check on the hot path; from any other store,
+ * its `getKillFlag` answer as a native promise (a plain value outside the contract still works, as
+ * with `await`). A synchronous flag must only be read, never kept.
  */
-export function syncKillFlag(store: StateStore, runId: string): KillFlag | undefined | typeof KILL_READ_ASYNC {
+export function readKillFlag(store: StateStore, runId: string): KillFlag | undefined | Promise<KillFlag | undefined> {
   if (store instanceof MemoryStore && store.getKillFlag === memoryGetKillFlag) return memoryKillFlagNow.call(store, runId);
-  return KILL_READ_ASYNC;
+  return Promise.resolve(store.getKillFlag(runId));
 }

@@ -10,6 +10,8 @@ export function composeStrategies(...strategies: ContextStrategy[]): ContextStra
   });
   return {
     name: `compose(${strategies.map((s) => s.name).join(', ')})`,
+    // Each strategy gets the previous one's output, which may be the history itself: borrowed only when every one only reads.
+    borrowsHistory: strategies.every((strategy) => strategy.borrowsHistory === true),
     async prepare(messages: readonly Message[], context: ContextPrepareContext): Promise<readonly Message[]> {
       let current = messages;
       for (const strategy of strategies) current = await strategy.prepare(current, context);

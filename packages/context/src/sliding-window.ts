@@ -18,6 +18,8 @@ export interface SlidingWindowOptions {
  */
 export class SlidingWindow implements ContextStrategy {
   readonly name = 'sliding_window';
+  /** Reads the history only while preparing, keeps no reference to it: the runtime hands it the run's own array (no copy per step). */
+  readonly borrowsHistory = true;
   private readonly newestUser = new NewestUserIndex();
   private readonly options: Required<Pick<SlidingWindowOptions, 'pinFirstUser'>> & SlidingWindowOptions;
 

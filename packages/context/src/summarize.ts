@@ -73,6 +73,8 @@ function render(messages: readonly Message[]): string {
  */
 export class Summarize implements ContextStrategy {
   readonly name = 'summarize';
+  /** Reads the history only while preparing, keeps no reference to it: the runtime hands it the run's own array (no copy per step). */
+  readonly borrowsHistory = true;
   private readonly counter: CachedTokenCounter;
   private readonly newestUser = new NewestUserIndex();
   private readonly keepLast: number;

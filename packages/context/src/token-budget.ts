@@ -28,6 +28,8 @@ export interface TokenBudgetOptions {
  */
 export class TokenBudget implements ContextStrategy {
   readonly name = 'token_budget';
+  /** Reads the history only while preparing, keeps no reference to it: the runtime hands it the run's own array (no copy per step). */
+  readonly borrowsHistory = true;
   readonly counter: CachedTokenCounter;
   private readonly newestUser = new NewestUserIndex();
   private readonly budget: number;

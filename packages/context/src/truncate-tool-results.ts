@@ -17,6 +17,8 @@ const MARKER = 'tool_output_truncated';
  */
 export class TruncateToolResults implements ContextStrategy {
   readonly name = 'truncate_tool_results';
+  /** Reads the history only while preparing, keeps no reference to it: the runtime hands it the run's own array (no copy per step). */
+  readonly borrowsHistory = true;
   private readonly cache = new WeakMap<Message, Message>();
   private readonly maxChars: number | undefined;
   private readonly maxTokens: number | undefined;

@@ -39,6 +39,15 @@ export interface ContextState {
  */
 export interface ContextStrategy {
   readonly name: string;
+  /**
+   * `true` when `prepare` only reads `messages` while it runs: it never changes the array and
+   * keeps no reference to it once it has returned (or its promise has settled). The runtime then
+   * hands it the run's own history rather than a copy made for the call, so a step costs what
+   * the strategy reads (a sliding window: the newest messages), not a copy of the whole history.
+   * Returning `messages` itself stays allowed (the request then gets a copy). Leave it unset for
+   * a strategy that caches or mutates its input: it gets a fresh copy every step.
+   */
+  readonly borrowsHistory?: boolean;
   prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] | Promise<readonly Message[]>;
 }
 

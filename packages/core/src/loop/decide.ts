@@ -38,12 +38,13 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
   const stepUsage = emptyUsage();
 
-  const snapshot = run.history.slice();
+  const historyLength = run.history.length;
   // The default strategy sends the history as it is: no context object to build, no async hop.
   const context = deps.context;
-  const prepared = context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare
-    ? snapshot
-    : await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal));
+  let snapshot: readonly Message[] | undefined;
+  let prepared: readonly Message[];
+  if (context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare) prepared = snapshot = run.history.slice();
+  else ({ snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage));
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
 
@@ -62,7 +63,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   if (request.messages !== snapshot) {
     const unsupported = checkSupported(request.messages, deps.model, 0, hintsOf(deps));
     if (unsupported) throw unsupported;
-  } else if (run.hasMedia) {
+  } else if (run.hasMedia && snapshot) {
     // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
     const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintsOf(deps));
     if (unsupported) throw unsupported;
@@ -77,7 +78,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt };
+    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: historyLength, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt };
     if (maxOutputTokens !== undefined) requested.maxOutputTokens = maxOutputTokens;
     run.log.emit(requested);
     response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
@@ -101,6 +102,25 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     await deps.store.saveDecision({ runId: run.runId, decision, lease: run.lease });
   }
   return decision;
+}
+
+/**
+ * A strategy's messages for this step, and the history copy they are when the history goes out
+ * unchanged (`prepared === snapshot`). A strategy that `borrowsHistory` reads the run's own array
+ * (no O(history) copy per step); only when it hands that array back is it copied, because a model
+ * may keep `request.messages` and must not see later appends. Any other strategy gets a copy.
+ */
+async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage): Promise<{ snapshot: readonly Message[] | undefined; prepared: readonly Message[] }> {
+  const context = deps.context;
+  const history = run.history;
+  if (context.borrowsHistory === true) {
+    const prepared = await context.prepare(history, contextFor(deps, run, stepIndex, stepUsage, run.signal));
+    if (prepared !== history) return { snapshot: undefined, prepared };
+    const snapshot = history.slice();
+    return { snapshot, prepared: snapshot };
+  }
+  const snapshot = history.slice();
+  return { snapshot, prepared: await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal)) };
 }
 
 /** The `beforeModel` hooks, in order: each may replace the request (the run's signal and retry listener are kept). Apart from `decide`, whose frame then captures nothing for their closures. */

@@ -41,15 +41,19 @@ export function pinnedPrefixEnd(messages: readonly Message[], pinFirstUser: bool
   return i;
 }
 
-/** Per-run cache of the newest user message index, so finding it costs O(new messages). */
+/**
+ * Per-run cache of the newest user message index, so finding it costs O(new messages). The
+ * message that validates an entry is held weakly: the cache keeps up to 1,000 runs, and holding
+ * their last messages (a tool's 200 KB result, say) would keep them alive after the runs end.
+ */
 export class NewestUserIndex {
-  private readonly runs = new Map<string, { length: number; last: Message | undefined; index: number }>();
+  private readonly runs = new Map<string, { length: number; last: WeakRef<Message> | undefined; index: number }>();
 
   find(runId: string, messages: readonly Message[]): number {
     const cached = this.runs.get(runId);
     let from = 0;
     let index = -1;
-    if (cached && cached.length <= messages.length && messages[cached.length - 1] === cached.last) {
+    if (cached && cached.length > 0 && cached.length <= messages.length && messages[cached.length - 1] === cached.last?.deref()) {
       from = cached.length;
       index = cached.index;
     }
@@ -59,7 +63,8 @@ export class NewestUserIndex {
         break;
       }
     }
-    this.runs.set(runId, { length: messages.length, last: messages[messages.length - 1], index });
+    const last = messages[messages.length - 1];
+    this.runs.set(runId, { length: messages.length, last: typeof last === 'object' && last !== null ? new WeakRef(last) : undefined, index });
     if (this.runs.size > 1_000) this.runs.delete(this.runs.keys().next().value!);
     return index;
   }

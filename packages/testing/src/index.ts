@@ -8,6 +8,8 @@ export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';
 export { describeCrossProcess } from './conformance/cross-process.js';
 export { describeRunLimits } from './conformance/run-limits.js';
+export { describeConcurrentRuns } from './conformance/concurrent-runs.js';
+export type { ConcurrentRunsSuiteOptions } from './conformance/concurrent-runs.js';
 export type { RunLimitsSuiteOptions } from './conformance/run-limits.js';
 export { describeCrashRecovery } from './conformance/crash-recovery.js';
 export type { CrashRecoverySuiteOptions } from './conformance/crash-recovery.js';

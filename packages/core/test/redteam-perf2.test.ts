@@ -198,16 +198,20 @@ describe('red team (perf2): literal-first detectors and the lower-cased pre-chec
     for (const [name, make] of Object.entries(HOSTILE)) {
       const small = make(20_000);
       const big = make(320_000);
-      const ts: number[] = [];
-      const tb: number[] = [];
-      // Interleaved, best of 7 (the machine is shared).
-      for (let i = 0; i < 7; i++) {
-        ts.push(time(small));
-        tb.push(time(big));
+      // Interleaved, best of 7 (the machine is shared). A ratio over the bound is measured again,
+      // up to 5 times: load on a busy machine comes and goes, a quadratic scan stays at ~256×.
+      let best = Infinity;
+      for (let attempt = 0; attempt < 5 && best > 64; attempt++) {
+        const ts: number[] = [];
+        const tb: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          ts.push(time(small));
+          tb.push(time(big));
+        }
+        // A floor of 0.2 ms for the small input: a sub-millisecond scan is below timer noise.
+        best = Math.min(best, Math.min(...tb) / Math.max(0.2, Math.min(...ts)));
       }
-      // A floor of 0.2 ms for the small input: a sub-millisecond scan is below timer noise.
-      const ratio = Math.min(...tb) / Math.max(0.2, Math.min(...ts));
-      if (ratio > 64) slow.push(`${name}: ${ratio.toFixed(1)}×`);
+      if (best > 64) slow.push(`${name}: ${best.toFixed(1)}×`);
     }
     expect(slow).toEqual([]);
   });

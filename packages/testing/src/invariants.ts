@@ -15,7 +15,7 @@ const AFTER_STOP_FORBIDDEN = new Set(['model_request', 'tool_started', 'step_sta
  * I1 one terminal record whose stop reason equals the result's; I2 contiguous, complete steps;
  * I3 tool pairing over the whole stored transcript; I5 usage and tool-call totals equal the sum
  * over steps (the finalize record of `limits.finalize` included), tool-call counts too, and no model/tool call started
- * after the stop (after `limit_reached`, only the finalize call); I6 contiguous audit sequence
+ * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive, contiguous audit sequence
  * (and hash chain when present), and no event holding the bytes of an image or file part of the
  * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
  * user message only after a final answer (a structured-output repair request).
@@ -122,6 +122,24 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   }
 
   // I6
+  // Every call the audit shows started is shown finished, once, in the same drive (a drive that
+  // crashed may end with a call in flight: its next drive settles it).
+  segments.forEach((segment, i) => {
+    if (!segment.some((event) => event.type === 'run_finished' || event.type === 'run_paused')) return;
+    const open = new Map<string, number>();
+    for (const event of segment) {
+      if (event.type === 'tool_started') {
+        const key = `${event.stepIndex}/${event.toolCallId}`;
+        open.set(key, (open.get(key) ?? 0) + 1);
+      } else if (event.type === 'tool_finished' && !event.replayed) {
+        const key = `${event.stepIndex}/${event.toolCallId}`;
+        const started = open.get(key) ?? 0;
+        if (started === 0) violations.push(`I6: drive ${i + 1}: tool_finished (seq ${event.seq}) for call ${key} that the drive did not start`);
+        else open.set(key, started - 1);
+      }
+    }
+    for (const [key, count] of open) if (count > 0) violations.push(`I6: drive ${i + 1}: tool call ${key} started but never finished`);
+  });
   const audit = verifyAuditEvents(events);
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
   const media = mediaData([...run.input, ...steps.flatMap((step) => step.messages)]);

@@ -316,27 +316,62 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
   }
   run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
   const started = monotonicMs();
-  // A tool that answered synchronously is not awaited (no microtask hop).
-  const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
-  const executed = isPromise(answered) ? await answered : answered;
-  if (!executed) return undefined;
-  let result = deps.hooks.length > 0 ? await afterToolHooks(deps, job, hookContext, executed) : executed;
-  // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
-  result = capToolMessage(result, config.limits.maxToolOutputChars);
-  if (durable) {
-    await store.recordToolResult(
-      { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
-      { lease: run.lease },
-    );
-  }
-  if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
-    run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
+  let result: ToolMessage;
+  try {
+    // A tool that answered synchronously is not awaited (no microtask hop).
+    const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
+    const executed = isPromise(answered) ? await answered : answered;
+    if (!executed) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
+    // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
+    result = capToolMessage(deps.hooks.length > 0 ? await afterToolHooks(deps, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
+    if (durable) {
+      await store.recordToolResult(
+        { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
+        { lease: run.lease },
+      );
+    }
+    if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
+      run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
+    }
+  } catch (error) {
+    // The run fails (a hook or the store threw): the audit still shows the started call ended.
+    failedWhileRunning(run, call, stepIndex, started, error);
+    throw error;
   }
   const durationMs = Math.max(0, Math.round(monotonicMs() - started));
   run.log.emit(result.code
     ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
     : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs });
   return result;
+}
+
+/**
+ * A started call the run's stop cut short (a kill, a cancellation, the run's timeout): its
+ * synthetic result, and the `tool_finished` event that ends the `tool_started` one in the audit.
+ * Nothing goes to the ledger: whether the tool's effect happened is not known.
+ */
+function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: number, started: number): ToolMessage {
+  const kind = run.abort?.kind ?? 'cancelled';
+  const code = kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
+  const result = capToolMessage(errorResult(call, code, `cut short while running: the run stopped (${kind})`), deps.config.limits.maxToolOutputChars);
+  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs });
+  return result;
+}
+
+/**
+ * The `tool_finished` event of a started call whose run fails before its result is recorded (a
+ * hook or the store threw): the error's code (`hook_failed`, `store_unavailable`, …), no content
+ * beyond it (the `run_error` event carries the message). Best effort: the run is failing anyway.
+ */
+function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, started: number, error: unknown): void {
+  const code = typedCode(error) ?? 'tool_failed';
+  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  try {
+    run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: `${code}: the run failed while this call was in progress`, durationMs });
+  } catch {
+    // The event log itself failing must not hide the original error.
+  }
 }
 
 /** The `afterTool` hooks, in order, each seeing the result so far (apart from `execute`: its frame captures nothing for their closures). */

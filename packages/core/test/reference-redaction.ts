@@ -18,7 +18,8 @@ const REFERENCE = [
   ref(`${RUN_START}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}`, ''),
   ref(`${START}(?:Bearer|Basic)\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
   ref(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
-  ref(`:\\/\\/([^/\\s:@"']+:[^/\\s@"']+)@`, '', 1),
+  // An empty user name (`redis://:password@host`) since the readable-view pass.
+  ref(`:\\/\\/([^/\\s:@"']*:[^/\\s@"']+)@`, '', 1),
   ref(`${START}[A-Z0-9_]{0,64}?(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
   ref(`\\\\?["']?(?:password|passwd|secret|token|api[-_]?key|authorization)\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
 ];
@@ -71,6 +72,14 @@ export function referenceRedact(text: string): string {
       if (text.length > from) referenceSpans(text.slice(from), spans, from);
     }
   }
+  // Since the readable-view pass: the text as a reader sees it (colour codes and invisible
+  // characters dropped, \uXXXX, \xXX and %XX decoded) is scanned too, spans mapped back.
+  const readable = readableReference(text);
+  if (readable.text !== text && OLD_CANDIDATE.test(readable.text)) {
+    const found: [number, number][] = [];
+    referenceSpans(readable.text, found);
+    for (const [start, end] of found) spans.push([readable.from[start]!, readable.to[end - 1]!]);
+  }
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const merged: [number, number][] = [];
   for (const span of spans) {
@@ -87,4 +96,20 @@ export function referenceRedact(text: string): string {
     at = end;
   }
   return at < text.length ? out + text.slice(at) : out;
+}
+
+/** The readable form of a text, written plainly: one token of the original at a time. */
+function readableReference(text: string): { text: string; from: number[]; to: number[] } {
+  const token = new RegExp(`(${TERMINAL_ESCAPE.source})|([\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u00ad\\u200b-\\u200f\\u2060-\\u2064\\ufeff])|\\\\u([0-9A-Fa-f]{4})|\\\\x([0-9A-Fa-f]{2})|%([0-9A-Fa-f]{2})|([\\s\\S])`, 'gy');
+  let out = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let m = token.exec(text); m; m = token.exec(text)) {
+    if (m[1] !== undefined || m[2] !== undefined) continue;
+    const hex = m[3] ?? m[4] ?? m[5];
+    out += hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : m[6]!;
+    from.push(m.index);
+    to.push(m.index + m[0].length);
+  }
+  return { text: out, from, to };
 }

@@ -47,6 +47,59 @@ const detector = (source: string, flags: string, group = 0, unquote = false): De
 const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 
 /**
+ * What hides a secret from a plain scan while a reader still sees it: terminal escape sequences,
+ * invisible and control characters (but tab, newline and carriage return, which separate words),
+ * and escapes of one character (`\uXXXX`, `\xXX` as JSON or source text writes them, `%XX` as URLs do).
+ */
+const OBFUSCATION = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}/;
+const INVISIBLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/y;
+const ONE_CHAR_ESCAPE = /\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|%([0-9A-Fa-f]{2})/y;
+const STICKY_TERMINAL_ESCAPE = new RegExp(TERMINAL_ESCAPE.source, 'y');
+
+/**
+ * The text as a reader sees it — terminal escape sequences and invisible characters dropped,
+ * one-character escapes decoded — with, for each of its characters, where it starts and ends in
+ * the original. Linear in the input.
+ */
+function readableView(input: string): { text: string; starts: number[]; ends: number[] } {
+  let text = '';
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let at = 0; at < input.length;) {
+    const code = input.charCodeAt(at);
+    if (code === 0x1b || code === 0x9b) {
+      STICKY_TERMINAL_ESCAPE.lastIndex = at;
+      const escape = STICKY_TERMINAL_ESCAPE.exec(input);
+      if (escape && escape[0].length > 0) {
+        at += escape[0].length;
+        continue;
+      }
+    }
+    INVISIBLE.lastIndex = at;
+    if (INVISIBLE.test(input)) {
+      at++;
+      continue;
+    }
+    if (code === 0x5c || code === 0x25) {
+      ONE_CHAR_ESCAPE.lastIndex = at;
+      const escape = ONE_CHAR_ESCAPE.exec(input);
+      if (escape) {
+        text += String.fromCharCode(parseInt(escape[1] ?? escape[2] ?? escape[3]!, 16));
+        starts.push(at);
+        ends.push(at + escape[0].length);
+        at += escape[0].length;
+        continue;
+      }
+    }
+    text += input[at];
+    starts.push(at);
+    ends.push(at + 1);
+    at++;
+  }
+  return { text, starts, ends };
+}
+
+/**
  * A token that may start only at START: the literal is matched first and START is checked behind
  * it (`literal(?<=START literal)`), the same matches as `START literal` — but the regex engine can
  * then scan for the literal's characters instead of trying the lookbehinds at every position
@@ -70,7 +123,7 @@ const DETECTORS: readonly Detector[] = [
   detector(`${startingWith('(?:Bearer|Basic)')}\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
   detector(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
   // user:password@ in a URL (anchored at "://", so text without it costs one pass).
-  detector(`:\\/\\/([^/\\s:@"']+:[^/\\s@"']+)@`, '', 1),
+  detector(`:\\/\\/([^/\\s:@"']*:[^/\\s@"']+)@`, '', 1),
   // NAME_SECRET=value, TOKEN: "value" (bounded name and quoted value; an unterminated quote still redacts what follows it).
   // The key name is found first; the up to 64 name characters before it, from START, are checked behind it.
   detector(`${SECRET_NAME}(?<=${START}[A-Z0-9_]{0,64}${SECRET_NAME})[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
@@ -299,8 +352,27 @@ export class Redactor {
         piece(input.length);
       }
     }
+    // A secret cut up by what a reader never sees or sees decoded — a colour code or an invisible
+    // character inside it, an escape (`\u0043`, `\x43`, `%43`) standing for one of its characters —
+    // is looked for in the text as read, and masked from the first to the last character it spans.
+    if (OBFUSCATION.test(input)) this.readableSpans(input, spans);
     for (const re of this.patterns) collect(input, re, -1, false, spans);
     return merge(spans);
+  }
+
+  /** Secrets (registered and built-in) in the readable form of `input` (see `readableView`), as spans of `input`. */
+  private readableSpans(input: string, spans: [number, number][]): void {
+    const view = readableView(input);
+    if (view.text === input) return;
+    const found: [number, number][] = [];
+    for (const secret of this.secrets) {
+      for (let at = view.text.indexOf(secret); at >= 0; at = view.text.indexOf(secret, at + secret.length)) found.push([at, at + secret.length]);
+    }
+    if (CANDIDATE.test(view.text.toLowerCase())) {
+      pemSpans(view.text, found);
+      for (const { re, group, unquote } of DETECTORS) collect(view.text, re, group, unquote ?? false, found);
+    }
+    for (const [start, end] of found) if (end > start) spans.push([view.starts[start]!, view.ends[end - 1]!]);
   }
 
   /** Redacts a string. */

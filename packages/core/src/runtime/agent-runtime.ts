@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { inject, injectable, injectAll } from 'tsyringe';
 import { z } from 'zod';
 import { FullHistory, type ContextStrategy } from '../context-strategy.js';
+import { AgentrtError } from '../errors/agentrt-error.js';
 import { ConfigError } from '../errors/config-error.js';
 import { RunError } from '../errors/run-error.js';
 import { StoreError } from '../errors/store-error.js';
@@ -32,6 +33,7 @@ import { ownValue } from '../util/own.js';
 import { nowIso } from '../util/time.js';
 import { exceedsDepth } from '../util/json-depth.js';
 import { AsyncQueue } from './async-queue.js';
+import { checkResumedState } from './check-resumed-state.js';
 import { KillPoller } from './kill-poller.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
@@ -265,6 +267,7 @@ export class AgentRuntime<TOut = string> {
       if (current.status !== 'running' && current.status !== 'paused' && !(current.status === 'failed' && current.result?.error?.retryable)) return current.result!;
       record = current;
       const steps = await this.deps.store.loadSteps(runId);
+      checkResumedState(record, steps);
       const log = this.newLog(record, undefined);
       // Decisions apply only to calls that are actually pending, bound to the args shown for them.
       const bound = new Map<string, BoundApproval>();
@@ -272,7 +275,13 @@ export class AgentRuntime<TOut = string> {
         const decision = ownValue(approvals, pending.toolCallId);
         if (decision) bound.set(pending.toolCallId, { ...decision, argsFingerprint: pending.argsFingerprint });
       }
-      run = new ActiveRun(record, steps, lease, log, bound, true, output, this.deps.gate);
+      try {
+        run = new ActiveRun(record, steps, lease, log, bound, true, output, this.deps.gate);
+      } catch (error) {
+        // A shape the check above let through still never surfaces as a bare TypeError (B-55).
+        if (AgentrtError.isInstance(error)) throw error;
+        throw new StoreError('state_corrupt', `run ${runId}: the stored state cannot be resumed (${(error as Error)?.message ?? String(error)})`, { cause: error });
+      }
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
       await this.deps.store.updateRun({ runId, status: 'running', events, lease });

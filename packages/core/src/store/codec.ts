@@ -40,7 +40,7 @@ export function decodeStored<T>(text: unknown, what: string): T {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new StoreError('state_corrupt', `${what}: stored value is not an object`);
   const { v, ...rest } = value as { v?: unknown };
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new StoreError('state_corrupt', `${what}: stored value has no format version`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new StoreError('state_corrupt', `${what}: stored value has no format version`);
   if (v > STORED_FORMAT_VERSION) throw new StoreError('schema_unsupported', `${what}: written by a newer agentrt (format ${v}, this version reads ≤ ${STORED_FORMAT_VERSION}); upgrade before reading it`);
   return rest as T;
 }

@@ -38,6 +38,8 @@ interface Detector {
   readonly group: number;
   /** Strip one pair of surrounding quotes (and a backslash before each) from the masked span. */
   readonly unquote?: boolean;
+  /** Whether the captured value (and the character right after it) looks like a credential; a rejected match masks nothing. */
+  readonly accept?: (value: string, next: string) => boolean;
 }
 
 // `d`: match indices, so the masked span is exactly the secret's capture group.
@@ -52,13 +54,16 @@ const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\
  * and escapes of one character (`\uXXXX`, `\xXX` as JSON or source text writes them, `%XX` as URLs do).
  */
 const OBFUSCATION = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}/;
+/** Anything OBFUSCATION finds, and every non-ASCII character (a compatibility form may be among them). */
+const MAYBE_READ_DIFFERENTLY = /[^\x09\x0a\x0d\x20-\x7e]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}/;
 const INVISIBLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/y;
 const ONE_CHAR_ESCAPE = /\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|%([0-9A-Fa-f]{2})/y;
 const STICKY_TERMINAL_ESCAPE = new RegExp(TERMINAL_ESCAPE.source, 'y');
 
 /**
  * The text as a reader sees it — terminal escape sequences and invisible characters dropped,
- * one-character escapes decoded — with, for each of its characters, where it starts and ends in
+ * one-character escapes decoded, compatibility forms replaced by their NFKC form one character at a
+ * time (fullwidth `ｓｋ-` is `sk-`) — with, for each of its characters, where it starts and ends in
  * the original. Linear in the input.
  */
 function readableView(input: string): { text: string; starts: number[]; ends: number[] } {
@@ -80,24 +85,45 @@ function readableView(input: string): { text: string; starts: number[]; ends: nu
       at++;
       continue;
     }
+    let char: string;
+    let size = 1;
     if (code === 0x5c || code === 0x25) {
       ONE_CHAR_ESCAPE.lastIndex = at;
       const escape = ONE_CHAR_ESCAPE.exec(input);
       if (escape) {
-        text += String.fromCharCode(parseInt(escape[1] ?? escape[2] ?? escape[3]!, 16));
-        starts.push(at);
-        ends.push(at + escape[0].length);
-        at += escape[0].length;
-        continue;
-      }
+        char = String.fromCharCode(parseInt(escape[1] ?? escape[2] ?? escape[3]!, 16));
+        size = escape[0].length;
+      } else char = input[at]!;
+    } else if (code >= 0xd800 && code <= 0xdbff && at + 1 < input.length && (input.charCodeAt(at + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is one character (mathematical letters and digits such as U+1D41A are).
+      char = input.slice(at, at + 2);
+      size = 2;
+    } else char = input[at]!;
+    // Compatibility forms are read as what they stand for (NFKC): `ｓｋ-…`, `𝐀𝐊𝐈𝐀…`, `\uff53k-…`.
+    if (char.charCodeAt(0) >= 0x80) char = compatibilityFold(char);
+    text += char;
+    for (let i = 0; i < char.length; i++) {
+      starts.push(at);
+      ends.push(at + size);
     }
-    text += input[at];
-    starts.push(at);
-    ends.push(at + 1);
-    at++;
+    at += size;
   }
   return { text, starts, ends };
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const foldCache = new Map<string, string>();
+/** The NFKC form of one character (memoized: text repeats a few characters endlessly). */
+function compatibilityFold(char: string): string {
+  let out = foldCache.get(char);
+  if (out === undefined) {
+    out = char.normalize('NFKC');
+    if (foldCache.size < 4_096) foldCache.set(char, out);
+  }
+  return out;
+}
+/** Whether NFKC changes the text (fullwidth or other compatibility forms of letters, digits, punctuation or spaces). */
+const hasCompatibilityForms = (input: string): boolean => NON_ASCII.test(input) && input.normalize('NFKC') !== input;
 
 /**
  * A token that may start only at START: the literal is matched first and START is checked behind
@@ -106,6 +132,66 @@ function readableView(input: string): { text: string; starts: number[]; ends: nu
  * (50–80× faster on long text without such tokens).
  */
 const startingWith = (literal: string, start = START): string => `${literal}(?<=${start}${literal})`;
+
+/** `[Ss][Ee][Cc]…`: a word in any case, without the `i` flag (which would also blur `[a-z]` and `[A-Z]` in the camel-case boundary). */
+const anyCase = (word: string): string => word.replace(/[a-z]/g, (c) => `[${c.toUpperCase()}${c}]`);
+
+/**
+ * Where a key name's last word may start in free text: after anything but an ASCII letter or digit
+ * (`_`, `.`, `-`, a space, a quote, the start), after an escape of JSON, or at a camel-case hump
+ * (`clientSecret`, `_authToken`). So `my_secret`, `api.key`, `accessToken` qualify and `mytoken`,
+ * `oauth`, `monkey` do not.
+ */
+const WORD_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4})|(?<=[a-z0-9])(?=[A-Z]))`;
+/**
+ * The last word of a key name that holds a secret, in any case, from WORD_START — or `auth` right
+ * after `_` (`npm_config__auth`, `MY_AUTH`; a plain `auth` is too common a word to look for).
+ */
+const SECRET_WORD = `(?:${WORD_START}(?:${[
+  'secret', 'token', 'password', 'passwd', 'passphrase', 'credentials?', 'signature', 'cookie', 'authorization',
+  '(?:api|access|private|secret|client|master|signing|encryption|subscription)[-_.]?key',
+].map((word) => anyCase(word)).join('|')})|_${anyCase('auth')})`;
+/** An optional quote around a key or value (also escaped, as in JSON inside JSON). */
+const QUOTE = String.raw`(?:\\?["'])?`;
+/** A credential-like value: a run without spaces, quotes, backslashes or `,;&<>()[]{}|`; it does not start with `=` or `:`. */
+const VALUE_FIRST = String.raw`[^\s"'\x60\\,;&<>()\[\]{}|=:]`;
+const VALUE = String.raw`${VALUE_FIRST}[^\s"'\x60\\,;&<>()\[\]{}|]*`;
+/**
+ * `name: value` in free text, matched at its `:` or `=` with the key name checked behind it: a
+ * closing quote after the key, `:`/`=` (also `:=`, `=>`, `==`), an opening quote, and the value.
+ * After an `authorization` key an auth scheme is skipped when a value follows it (`Token abc…`,
+ * `Digest …`).
+ */
+const ASSIGNMENT = String.raw`[:=](?<=${SECRET_WORD}${QUOTE}[ \t]*[:=])[=>]?[ \t]*${QUOTE}(?:(?<=${anyCase('authorization')}${QUOTE}[ \t]*[:=][=>]?[ \t]*${QUOTE})[A-Za-z][A-Za-z0-9-]*[ \t]+(?=${VALUE_FIRST}))?(${VALUE})`;
+
+/** Values up to this long are checked for looking like a word or a number; longer ones are taken as credentials. */
+const MAX_PLAIN_VALUE = 64;
+/** One `.`/`_`/`-`-separated part of a word-like value: lower case, upper case, or camel/Pascal case. */
+const WORD_PART = /^(?:[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)$/;
+
+/**
+ * Whether the value of a `name=value` / `name: value` in free text looks like a credential: at
+ * least 6 characters, not followed by `(` (a call: `token = getToken()`), and — when 64 characters
+ * or shorter — with an ASCII letter or digit, not a number (`42`, `1.5`, `12:30`, `2026-11-26`), not
+ * word-like (letters only, in `.`/`_`/`-`-separated parts each lower, upper, camel or Pascal case:
+ * `required`, `None`, `getToken`, `process.env.TOKEN`, `API_KEY`) and not a `$VARIABLE`.
+ */
+export function looksLikeCredential(value: string, next: string): boolean {
+  if (value.length < 6 || next === '(') return false;
+  if (value.length > MAX_PLAIN_VALUE) return true;
+  if (!/[A-Za-z0-9]/.test(value) || /^[0-9.,:_/+%-]+$/.test(value) || /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(value)) return false;
+  return !value.split(/[._-]/).every((part) => WORD_PART.test(part));
+}
+
+/**
+ * HTTP header names whose whole value is a secret on a header line: `Authorization`,
+ * `Proxy-Authorization`, `Cookie`, `Set-Cookie`, and hyphenated names ending in `-Key`, `-Token`,
+ * `-Secret`, `-Signature`, `-Password`, `-Credential(s)` or `-ApiKey` (`X-Api-Key`,
+ * `X-Auth-Token`, `Private-Token`, `Ocp-Apim-Subscription-Key`), and `ApiKey`.
+ */
+const HEADER_NAME = `(?:(?:[A-Za-z0-9-]*-)?(?:${anyCase('authorization')}|${anyCase('cookie')})|[A-Za-z0-9-]*-(?:${['key', 'token', 'secret', 'signature', 'password', 'credentials?', 'apikey'].map((word) => anyCase(word)).join('|')})|${anyCase('apikey')})`;
+/** Before the header name on its line: spaces, and the `>`/`<` of `curl -v`. */
+const HEADER_LEAD = String.raw`[ \t]*(?:[<>][ \t]*)?`;
 
 /** Key names the `NAME_SECRET=value` detector looks for inside an upper-case name. */
 const SECRET_NAME = '(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)';
@@ -123,7 +209,8 @@ const DETECTORS: readonly Detector[] = [
   detector(`${startingWith('(?:Bearer|Basic)')}\\s+([A-Za-z0-9._~+/=-]{8,})`, 'i', 1),
   detector(`[?&#](?:key|api[-_]?key|apikey|token|access[-_]?token|auth|secret|password|passwd|sig|signature|client[-_]?secret)=([^&\\s#"'\\\\]+)`, 'i', 1),
   // user:password@ in a URL (anchored at "://", so text without it costs one pass).
-  detector(`:\\/\\/([^/\\s:@"']*:[^/\\s@"']+)@`, '', 1),
+  // A password may hold `@` (the last `@` before the host ends it), a user name too (`me@mail.example:pw@host`).
+  detector(`:\\/\\/([^/\\s:"']*:[^/\\s"']+)@`, '', 1),
   // NAME_SECRET=value, TOKEN: "value" (bounded name and quoted value; an unterminated quote still redacts what follows it).
   // The key name is found first; the up to 64 name characters before it, from START, are checked behind it.
   detector(`${SECRET_NAME}(?<=${START}[A-Z0-9_]{0,64}${SECRET_NAME})[A-Z0-9_]{0,64}\\s*[=:]\\s*("[^"\\n]{0,256}"|'[^'\\n]{0,256}'|["']?[^\\s,;&"'\\\\]+)`, '', 1, true),
@@ -132,6 +219,45 @@ const DETECTORS: readonly Detector[] = [
   // one of its rarer characters, the rest checked behind it, as in CANDIDATE).
   detector(`(?:w(?<=passw)(?:ord|d)|cret(?<=secret)|ken(?<=token)|key(?<=api[-_]?key)|zation(?<=authorization))\\\\?["']?\\s*[:=]\\s*(\\\\?"[^"\\n]{1,256}?\\\\?"|'[^'\\n]{1,256}')`, 'i', 1, true),
 ];
+
+/** A detector tried at one position only (`y`): at a separator KEYED_SEPARATOR found. */
+const keyed = (source: string, accept?: Detector['accept']): Detector => ({ re: new RegExp(source, 'yd'), group: 1, accept });
+
+/**
+ * Secrets known by the key name before them in free text, each matched at its `:` or `=` (the
+ * key name and what comes before it checked behind it).
+ */
+const KEYED_DETECTORS: readonly Detector[] = [
+  // my_secret=…, api_key: …, clientSecret = "…", npm_config__auth=…, api.key=…, signature=… (any case;
+  // YAML, .env, INI, code): the value must look like a credential (looksLikeCredential).
+  keyed(ASSIGNMENT, looksLikeCredential),
+  // Header lines (`Authorization: …`, `Cookie: …`, `X-Api-Key: …`): the value to the end of the line.
+  // On a line of its own (text start or after a newline, after `> `/`< ` of curl -v), the rest of the line:
+  keyed(`:(?<=(?:^|[\\r\\n])${HEADER_LEAD}${HEADER_NAME}[ \\t]*:)[ \\t]*([^\\s][^\\r\\n]*)`),
+  // in a JSON string (after an escaped newline or at the string's start), to the string's end or the next escaped newline:
+  keyed(`:(?<=(?:\\\\[nr]|")${HEADER_LEAD}${HEADER_NAME}[ \\t]*:)[ \\t]*((?:[^\\s"\\\\]|\\\\[^nr\\r\\n])(?:[^"\\\\\\r\\n]|\\\\[^nr\\r\\n])*)`),
+];
+
+/**
+ * Every `:` or `=` a KEYED_DETECTORS match can start at: right after the last word of a key or
+ * header name (any case; no boundary checked), a quote and spaces. One case-insensitive scan for
+ * the words is far cheaper than trying the detectors' lookbehinds at every `:` and `=` of JSON.
+ */
+const KEYED_SEPARATOR = /(?:secret|token|passw(?:or)?d|passphrase|credentials?|signature|cookie|authorization|_auth|key)(?:\\?["'])?[ \t]*[:=]/gi;
+
+/** Spans of the built-in detectors in `input`. */
+function detect(input: string, out: [number, number][]): void {
+  for (const { re, group, unquote } of DETECTORS) collect(input, re, group, unquote ?? false, out);
+  KEYED_SEPARATOR.lastIndex = 0;
+  for (let hit = KEYED_SEPARATOR.exec(input); hit; hit = KEYED_SEPARATOR.exec(input)) {
+    const at = hit.index + hit[0].length - 1;
+    for (const { re, accept } of KEYED_DETECTORS) {
+      re.lastIndex = at;
+      const span = re.exec(input)?.indices?.[1];
+      if (span && span[1] > span[0] && (!accept || accept(input.slice(span[0], span[1]), input.charAt(span[1])))) out.push([span[0], span[1]]);
+    }
+  }
+}
 
 /**
  * The shortest text any built-in detector matches (`?sig=x`, `?key=x`: six characters; every other
@@ -153,7 +279,7 @@ const MIN_DETECTOR_MATCH = 6;
  * the `i` flag finds every match the `i` flag would (and, with a few non-ASCII letters that
  * lower-case to ASCII, some more: a wider pre-check only runs the exact detectors more often).
  */
-const CANDIDATE = /k(?:-(?<=[srp]k-)|ia(?<=akia)|en(?<=token)|ey(?<=(?:api_?-?|access_?-?|private_?-?|private )key))|sia(?<=asia)|_(?:(?<=gh[pousr]_)|pat_(?<=github_pat_))|vly-(?<=tvly-)|xox[abprs]-|za(?:(?<=aiza)|tion(?<=authorization))|yj(?<=eyj)|b(?:earer|asic)|[?&#][a-z_-]+=|:\/\/[^/\s]*@|cret(?<=secret)|w(?<=passw)|dential(?<=credential)/;
+const CANDIDATE = /k(?:-(?<=[srp]k-)|ia(?<=akia)|en(?<=token)|ey(?<=(?:-|api|access|private|secret|client|master|signing|encryption|subscription)[-_. ]{0,2}key)|ie(?<=cookie))|sia(?<=asia)|_(?:auth|(?<=gh[pousr]_)|pat_(?<=github_pat_))|vly-(?<=tvly-)|xox[abprs]-|za(?:(?<=aiza)|tion(?<=authorization))|yj(?<=eyj)|b(?:earer|asic)|[?&#][a-z_-]+=|:\/\/[^/\s]*@|cret(?<=secret)|w(?<=passw)|dential(?<=credential)|gnature(?<=signature)/;
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
@@ -327,7 +453,7 @@ export class Redactor {
     }
     if (CANDIDATE.test(input.toLowerCase())) {
       pemSpans(input, spans);
-      for (const { re, group, unquote } of DETECTORS) collect(input, re, group, unquote ?? false, spans);
+      detect(input, spans);
       // Text with terminal colour codes (`\x1b[31msk-…`): the text between escape sequences is
       // checked on its own too, so a code ending right before a secret does not hide its start.
       if (input.includes('\x1b') || input.includes('\x9b')) {
@@ -336,7 +462,7 @@ export class Redactor {
           if (to > from) {
             const text = input.slice(from, to);
             const found: [number, number][] = [];
-            for (const { re, group, unquote } of DETECTORS) collect(text, re, group, unquote ?? false, found);
+            detect(text, found);
             for (const [start, end] of found) spans.push([start + from, end + from]);
           }
         };
@@ -355,7 +481,9 @@ export class Redactor {
     // A secret cut up by what a reader never sees or sees decoded — a colour code or an invisible
     // character inside it, an escape (`\u0043`, `\x43`, `%43`) standing for one of its characters —
     // is looked for in the text as read, and masked from the first to the last character it spans.
-    if (OBFUSCATION.test(input)) this.readableSpans(input, spans);
+    // Compatibility forms (`ｓｋ-…`, fullwidth `ＡＫＩＡ…`) are read in their NFKC form the same way.
+    // One scan rules out both for plain ASCII text (the usual case).
+    if (MAYBE_READ_DIFFERENTLY.test(input) && (OBFUSCATION.test(input) || hasCompatibilityForms(input))) this.readableSpans(input, spans);
     for (const re of this.patterns) collect(input, re, -1, false, spans);
     return merge(spans);
   }
@@ -370,7 +498,7 @@ export class Redactor {
     }
     if (CANDIDATE.test(view.text.toLowerCase())) {
       pemSpans(view.text, found);
-      for (const { re, group, unquote } of DETECTORS) collect(view.text, re, group, unquote ?? false, found);
+      detect(view.text, found);
     }
     for (const [start, end] of found) if (end > start) spans.push([view.starts[start]!, view.ends[end - 1]!]);
   }

@@ -188,6 +188,28 @@ describe('red team (perf2): literal-first detectors and the lower-cased pre-chec
       'colour codes + TOKEN': (n) => '\x1b[31mTOKEN\x1b[0m'.repeat(n / 14),
       'Kelvin signs + token': (n) => '\u212a'.repeat(n) + 'token',
       'Turkish İ + token': (n) => 'İ'.repeat(n) + 'token',
+      // Free-text rules (key names in any case, header lines, NFKC forms, `@` in URL passwords).
+      'token:token:token:…': (n) => 'token:'.repeat(n / 6),
+      'password=password=…': (n) => 'password='.repeat(n / 9),
+      'authorization=authorization=…': (n) => 'authorization='.repeat(n / 14),
+      'authorization: Digest …': (n) => 'authorization: Digest '.repeat(n / 22),
+      'api_key= then one long value': (n) => `api_key=${'a1'.repeat(n / 2)}`,
+      'token then spaces, no separator': (n) => `token${' '.repeat(n)}x`,
+      'key names then spaces and :': (n) => (`my_secret${' '.repeat(40)}: `).repeat(n / 51),
+      '_auth=_auth=…': (n) => '_auth='.repeat(n / 6),
+      'token + backslash runs + quote': (n) => (`token${'\\'.repeat(60)}": `).repeat(n / 69),
+      "['password']=[…": (n) => "['password']=[".repeat(n / 14),
+      'Cookie: line with Cookie: inside': (n) => `Cookie:${'Cookie:'.repeat(n / 7)}`,
+      '"Cookie:\\"Cookie:…': (n) => '"Cookie:\\"'.repeat(n / 10),
+      '\\nX-Api-Key:…': (n) => '\\nX-Api-Key:'.repeat(n / 13),
+      'long header names a-a-a-…-key:': (n) => `\n${'a-'.repeat(n / 2)}key: v`,
+      '-key:-key:…': (n) => '\n-key:'.repeat(n / 6),
+      '://u: then @@@…': (n) => `://u:${'@'.repeat(n)}`,
+      '://a:b repeated without @': (n) => '://a:b'.repeat(n / 6),
+      'user:p@ss@ repeated': (n) => 'https://u:p@ss@'.repeat(n / 15),
+      'fullwidth ｓｋ-ｓｋ-…': (n) => 'ｓｋ-'.repeat(n / 3),
+      'fullwidth ｔｏｋｅｎ：…': (n) => 'ｔｏｋｅｎ：'.repeat(n / 6),
+      'math letters + password=': (n) => `${'𝐀'.repeat(n / 2)}password=abc123def`,
     };
     const time = (text: string) => {
       const started = performance.now();

@@ -196,17 +196,20 @@ function assignmentSpans(text: string, out: [number, number][]): void {
     if (text[sep] !== ':' && text[sep] !== '=') continue;
     let end = sep;
     while (isSpaceOrTab(text[end - 1])) end--;
+    // A key may be closed by a quote (with any backslashes before it: JSON, JSON in JSON) and then a `]`.
+    if (text[end - 1] === ']') end--;
     if (isQuote(text[end - 1])) {
       end--;
-      if (text[end - 1] === '\\') end--;
+      while (text[end - 1] === '\\') end--;
     }
     const word = keyWordEndingAt(text, end);
     if (!word) continue;
     let at = sep + 1;
     if (text[at] === '=' || text[at] === '>') at++;
     while (isSpaceOrTab(text[at])) at++;
-    if (text[at] === '\\' && isQuote(text[at + 1])) at += 2;
-    else if (isQuote(text[at])) at++;
+    let quote = at;
+    while (text[quote] === '\\') quote++;
+    if (isQuote(text[quote])) at = quote + 1;
     if (word === 'authorization' && isAsciiLetter(text[at])) {
       // An auth scheme (`Token abc…`) is skipped when spaces and a value follow it.
       let after = at + 1;

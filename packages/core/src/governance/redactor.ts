@@ -38,8 +38,6 @@ interface Detector {
   readonly group: number;
   /** Strip one pair of surrounding quotes (and a backslash before each) from the masked span. */
   readonly unquote?: boolean;
-  /** Whether the captured value (and the character right after it) looks like a credential; a rejected match masks nothing. */
-  readonly accept?: (value: string, next: string) => boolean;
 }
 
 // `d`: match indices, so the masked span is exactly the secret's capture group.
@@ -151,18 +149,21 @@ const SECRET_WORD = `(?:${WORD_START}(?:${[
   'secret', 'token', 'password', 'passwd', 'passphrase', 'credentials?', 'signature', 'cookie', 'authorization',
   '(?:api|access|private|secret|client|master|signing|encryption|subscription)[-_.]?key',
 ].map((word) => anyCase(word)).join('|')})|_${anyCase('auth')})`;
-/** An optional quote around a key or value (also escaped, as in JSON inside JSON). */
-const QUOTE = String.raw`(?:\\?["'])?`;
+/** An optional quote around a key or value, also escaped (`\"` in JSON text, `\\\"` in JSON inside JSON). */
+const QUOTE = String.raw`(?:\\*["'])?`;
+/** What may close a key before its `:`/`=`: a quote, then a `]` (`$config['password'] = …`). */
+const KEY_CLOSE = String.raw`${QUOTE}\]?`;
 /** A credential-like value: a run without spaces, quotes, backslashes or `,;&<>()[]{}|`; it does not start with `=` or `:`. */
 const VALUE_FIRST = String.raw`[^\s"'\x60\\,;&<>()\[\]{}|=:]`;
-const VALUE = String.raw`${VALUE_FIRST}[^\s"'\x60\\,;&<>()\[\]{}|]*`;
+/** The rest of such a value (sticky; see `detect`). */
+const VALUE_REST = /[^\s"'\x60\\,;&<>()[\]{}|]*/y;
 /**
  * `name: value` in free text, matched at its `:` or `=` with the key name checked behind it: a
- * closing quote after the key, `:`/`=` (also `:=`, `=>`, `==`), an opening quote, and the value.
+ * closing quote (and `]`) after the key, `:`/`=` (also `:=`, `=>`, `==`), an opening quote, and the value.
  * After an `authorization` key an auth scheme is skipped when a value follows it (`Token abc…`,
  * `Digest …`).
  */
-const ASSIGNMENT = String.raw`[:=](?<=${SECRET_WORD}${QUOTE}[ \t]*[:=])[=>]?[ \t]*${QUOTE}(?:(?<=${anyCase('authorization')}${QUOTE}[ \t]*[:=][=>]?[ \t]*${QUOTE})[A-Za-z][A-Za-z0-9-]*[ \t]+(?=${VALUE_FIRST}))?(${VALUE})`;
+const ASSIGNMENT = String.raw`[:=](?<=${SECRET_WORD}${KEY_CLOSE}[ \t]*[:=])[=>]?[ \t]*${QUOTE}(?:(?<=${anyCase('authorization')}${KEY_CLOSE}[ \t]*[:=][=>]?[ \t]*${QUOTE})[A-Za-z][A-Za-z0-9-]*[ \t]+(?=${VALUE_FIRST}))?(?=${VALUE_FIRST})`;
 
 /** Values up to this long are checked for looking like a word or a number; longer ones are taken as credentials. */
 const MAX_PLAIN_VALUE = 64;
@@ -176,7 +177,7 @@ const WORD_PART = /^(?:[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)$/;
  * word-like (letters only, in `.`/`_`/`-`-separated parts each lower, upper, camel or Pascal case:
  * `required`, `None`, `getToken`, `process.env.TOKEN`, `API_KEY`) and not a `$VARIABLE`.
  */
-export function looksLikeCredential(value: string, next: string): boolean {
+function looksLikeCredential(value: string, next: string): boolean {
   if (value.length < 6 || next === '(') return false;
   if (value.length > MAX_PLAIN_VALUE) return true;
   if (!/[A-Za-z0-9]/.test(value) || /^[0-9.,:_/+%-]+$/.test(value) || /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(value)) return false;
@@ -221,16 +222,13 @@ const DETECTORS: readonly Detector[] = [
 ];
 
 /** A detector tried at one position only (`y`): at a separator KEYED_SEPARATOR found. */
-const keyed = (source: string, accept?: Detector['accept']): Detector => ({ re: new RegExp(source, 'yd'), group: 1, accept });
+const keyed = (source: string): Detector => ({ re: new RegExp(source, 'yd'), group: 1 });
 
 /**
  * Secrets known by the key name before them in free text, each matched at its `:` or `=` (the
  * key name and what comes before it checked behind it).
  */
 const KEYED_DETECTORS: readonly Detector[] = [
-  // my_secret=…, api_key: …, clientSecret = "…", npm_config__auth=…, api.key=…, signature=… (any case;
-  // YAML, .env, INI, code): the value must look like a credential (looksLikeCredential).
-  keyed(ASSIGNMENT, looksLikeCredential),
   // Header lines (`Authorization: …`, `Cookie: …`, `X-Api-Key: …`): the value to the end of the line.
   // On a line of its own (text start or after a newline, after `> `/`< ` of curl -v), the rest of the line:
   keyed(`:(?<=(?:^|[\\r\\n])${HEADER_LEAD}${HEADER_NAME}[ \\t]*:)[ \\t]*([^\\s][^\\r\\n]*)`),
@@ -239,29 +237,59 @@ const KEYED_DETECTORS: readonly Detector[] = [
 ];
 
 /**
- * Every `:` or `=` a KEYED_DETECTORS match can start at: right after the last word of a key or
+ * my_secret=…, api_key: …, clientSecret = "…", npm_config__auth=…, api.key=…, signature=… (any case;
+ * YAML, .env, INI, code), matched up to where the value starts; the value must look like a
+ * credential (looksLikeCredential).
+ */
+const ASSIGNMENT_START = new RegExp(ASSIGNMENT, 'y');
+
+/**
+ * Every `:` or `=` an ASSIGNMENT or KEYED_DETECTORS match can start at: right after the last word of a key or
  * header name (any case; no boundary checked), a quote and spaces. One case-insensitive scan for
  * the words is far cheaper than trying the detectors' lookbehinds at every `:` and `=` of JSON.
  */
-const KEYED_SEPARATOR = /(?:secret|token|passw(?:or)?d|passphrase|credentials?|signature|cookie|authorization|_auth|key)(?:\\?["'])?[ \t]*[:=]/gi;
+const KEYED_SEPARATOR = /(?:secret|token|passw(?:or)?d|passphrase|credentials?|signature|cookie|authorization|_auth|key)(?:\\*["'])?\]?[ \t]*[:=]/gi;
 
 /** Spans of the built-in detectors in `input`. */
 function detect(input: string, out: [number, number][]): void {
   for (const { re, group, unquote } of DETECTORS) collect(input, re, group, unquote ?? false, out);
   KEYED_SEPARATOR.lastIndex = 0;
+  // The run of value characters last scanned: a value starting inside it ends where it ends, so
+  // separators inside one value (`token:token:token:…`) do not scan it again (quadratic time).
+  let runStart = 0;
+  let runEnd = 0;
+  // Per header detector, where its last value ended: a header inside that value (`"Cookie:\"Cookie:…`)
+  // ends where it ends (already masked), and scanning it again would take quadratic time.
+  const skip = [0, 0];
   for (let hit = KEYED_SEPARATOR.exec(input); hit; hit = KEYED_SEPARATOR.exec(input)) {
     const at = hit.index + hit[0].length - 1;
-    for (const { re, accept } of KEYED_DETECTORS) {
+    ASSIGNMENT_START.lastIndex = at;
+    if (ASSIGNMENT_START.test(input)) {
+      const start = ASSIGNMENT_START.lastIndex;
+      if (start < runStart || start >= runEnd) {
+        VALUE_REST.lastIndex = start;
+        VALUE_REST.test(input);
+        runStart = start;
+        runEnd = VALUE_REST.lastIndex;
+      }
+      if (looksLikeCredential(input.slice(start, runEnd), input.charAt(runEnd))) out.push([start, runEnd]);
+    }
+    if (input.charCodeAt(at) !== 0x3a) continue; // header lines need a `:`
+    for (let i = 0; i < KEYED_DETECTORS.length; i++) {
+      if (at < skip[i]!) continue;
+      const { re } = KEYED_DETECTORS[i]!;
       re.lastIndex = at;
       const span = re.exec(input)?.indices?.[1];
-      if (span && span[1] > span[0] && (!accept || accept(input.slice(span[0], span[1]), input.charAt(span[1])))) out.push([span[0], span[1]]);
+      if (!span) continue;
+      skip[i] = span[1];
+      if (span[1] > span[0]) out.push([span[0], span[1]]);
     }
   }
 }
 
 /**
  * The shortest text any built-in detector matches (`?sig=x`, `?key=x`: six characters; every other
- * detector needs more). Keep it in sync with DETECTORS: `text()` skips shorter strings.
+ * detector, keyed ones included (`Cookie:x`), needs more). Keep it in sync with DETECTORS: `text()` skips shorter strings.
  */
 const MIN_DETECTOR_MATCH = 6;
 
@@ -272,14 +300,17 @@ const MIN_DETECTOR_MATCH = 6;
  * these fragments). The fragments are
  * `private key`, `[srp]k-`, `akia`, `asia`, `gh[pousr]_`, `github_pat_`, `tvly-`, `xox[abprs]-`,
  * `aiza`, `eyj`, `bearer`, `basic`, `[?&#][a-z_-]+=`, `://…@`, `secret`, `token`, `passw`,
- * `api_?-?key`, `access_?-?key`, `private_?-?key`, `credential`, `authorization`:
+ * `passphrase`, `(-|api|access|private|secret|client|master|signing|encryption|subscription)` +
+ * up to two of `-_. ` + `key`, `cookie`, `signature`, `_auth`, `credential`, `authorization`
+ * (every keyed rule needs one of them):
  * each is entered at one of its rarer characters (`k`, `_`, `z`, `y`, `w`, …) and the rest is
  * checked behind it, so the regex engine tries the pattern at far fewer positions of ordinary
- * text (about 3× faster than the plain alternation). Lower-casing the text and matching without
+ * text (about 3× faster than the plain alternation). A fragment entered at a character no other
+ * fragment starts with (a plain `auth`, entered at `h` or `u`) doubles the cost on clean text. Lower-casing the text and matching without
  * the `i` flag finds every match the `i` flag would (and, with a few non-ASCII letters that
  * lower-case to ASCII, some more: a wider pre-check only runs the exact detectors more often).
  */
-const CANDIDATE = /k(?:-(?<=[srp]k-)|ia(?<=akia)|en(?<=token)|ey(?<=(?:-|api|access|private|secret|client|master|signing|encryption|subscription)[-_. ]{0,2}key)|ie(?<=cookie))|sia(?<=asia)|_(?:auth|(?<=gh[pousr]_)|pat_(?<=github_pat_))|vly-(?<=tvly-)|xox[abprs]-|za(?:(?<=aiza)|tion(?<=authorization))|yj(?<=eyj)|b(?:earer|asic)|[?&#][a-z_-]+=|:\/\/[^/\s]*@|cret(?<=secret)|w(?<=passw)|dential(?<=credential)|gnature(?<=signature)/;
+const CANDIDATE = /k(?:-(?<=[srp]k-)|ia(?<=akia)|en(?<=token)|ey(?<=(?:-|api|access|private|secret|client|master|signing|encryption|subscription)[-_. ]{0,2}key)|ie(?<=cookie))|s(?:ia(?<=asia)|phrase(?<=passphrase))|_(?:auth|(?<=gh[pousr]_)|pat_(?<=github_pat_))|vly-(?<=tvly-)|xox[abprs]-|za(?:(?<=aiza)|tion(?<=authorization))|yj(?<=eyj)|b(?:earer|asic)|[?&#][a-z_-]+=|:\/\/[^/\s]*@|cret(?<=secret)|w(?<=passw)|dential(?<=credential)|gnature(?<=signature)/;
 
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/y;
@@ -359,15 +390,34 @@ export interface TextStreamRedaction {
  * keys (`*token*`, `*secret*`, `*key*`, `authorization`, `password`, `cookie`, …) at any depth
  * below them, values matching known credential formats (OpenAI/Anthropic/AWS/GitHub/Tavily/Slack
  * /Google keys, bearer tokens, JWTs, PEM private keys — also cut ones without their end line —
- * `?key=` URL params, `user:pass@` URLs, `NAME_SECRET=…` assignments, `"password": "…"`) and
- * every secret the user registers (also in its JSON-escaped form). Object keys are redacted too.
+ * `?key=` URL params, `user:pass@` URLs — the password up to the last `@` before the host —,
+ * `NAME_SECRET=…` assignments, `"password": "…"`) and every secret the user registers (also in
+ * its JSON-escaped form). Object keys are redacted too.
+ *
+ * In free text, secrets known by their key are found too:
+ * - `name=value` / `name: value` in any case (YAML, .env, INI, code, logs; also `:=`, `=>`, quoted
+ *   names and values) whose name ends in a secret word — `secret`, `token`, `password`, `passwd`,
+ *   `passphrase`, `credential(s)`, `signature`, `cookie`, `authorization`, `api`/`access`/`private`
+ *   /`secret`/`client`/`master`/`signing`/`encryption`/`subscription` + `key`, or `auth` after `_` —
+ *   that starts the name or follows a non-letter or a camel-case hump (`my_secret`, `clientSecret`,
+ *   `api.key`, `npm_config__auth`; not `mytoken`, `oauth`, `token_count`). Only a value that looks
+ *   like a credential is masked (see `looksLikeCredential`: 6+ characters without spaces, not a
+ *   call, number, word-like identifier or `$VARIABLE`), so `the token count: 42`, `token = getToken()`
+ *   and `password: required` stay.
+ * - Header lines: `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie` and hyphenated
+ *   `…-Key`/`…-Token`/`…-Secret`/… names at the start of a line (also after `\n` or an opening
+ *   quote in JSON text, or curl's `> `) have their value masked to the end of the line, any scheme.
+ * - Compatibility forms: text is also read in its NFKC form (fullwidth `ｓｋ-…`, `ＡＫＩＡ…`).
  * Secrets inside JSON text are found after escape sequences (`\n`, `\t`, `\u0001`, …). Formats
  * with very specific prefixes (`ghp_`, `github_pat_`, `tvly-`, `xoxb-`, `AIza`) are found even
  * glued to a word before them; `sk-…`, `AKIA…`, JWTs and assignments need a non-word character
  * (or an escape) before them, so ordinary words such as `task-…` are left alone.
  *
  * Every built-in pattern runs in time linear in its input. Limits: a secret in an unknown
- * format under an innocuous key is caught only if registered; user `patterns` run as given.
+ * format under an innocuous key is caught only if registered; in a text assignment, a value of
+ * letters only (up to 64 characters), a number or a value with spaces is left, as is a plain
+ * `auth=`; a line starting with a header name is masked to its end even when it is prose; user
+ * `patterns` run as given.
  */
 export class Redactor {
   private readonly secrets: string[];

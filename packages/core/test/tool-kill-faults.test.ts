@@ -284,6 +284,30 @@ describe('kills and cancellation', () => {
     await assertRunInvariants({ store, runId: paused.runId, result: final });
   });
 
+  it('F-19: two runtimes resuming one paused run at once: exactly one drives, the other gets run_conflict or the same result', async () => {
+    const sent: unknown[] = [];
+    const transfer = defineTool({ name: 'transfer', description: 't', input: z.object({ amount: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: async (args) => { sent.push(args); await new Promise((resolve) => setTimeout(resolve, 20)); return 'sent'; } });
+    const store = new MemoryStore();
+    const model = new ScriptedModel([ScriptedModel.call('transfer', { amount: 3 }, { id: 't1' }), ScriptedModel.answer('done')]);
+    const a = createRuntime({ model, tools: [transfer], store });
+    const b = createRuntime({ model, tools: [transfer], store });
+    const paused = await a.run('pay');
+    const outcomes = await Promise.allSettled([
+      a.resume(paused.runId, { approvals: { t1: { decision: 'approve' } } }),
+      b.resume(paused.runId, { approvals: { t1: { decision: 'approve' } } }),
+    ]);
+    expect(sent).toEqual([{ amount: 3 }]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') expect(outcome.value).toMatchObject({ stopReason: 'final_answer', output: 'done' });
+      else expect(AgentrtError.isInstance(outcome.reason) && outcome.reason.code).toBe('run_conflict');
+    }
+    expect(model.calls).toBe(2);
+    const final = await b.resume(paused.runId);
+    expect(final).toMatchObject({ stopReason: 'final_answer' });
+    await assertRunInvariants({ store, runId: paused.runId, result: final });
+  });
+
   it('F-25: an aborted caller signal mid-tool: cancelled (not killed), synthetic tool_cancelled, no further calls; not resumed as new work', async () => {
     const log = { started: 0, abortedAt: [] as number[], executions: 0 };
     const store = new MemoryStore();

@@ -133,6 +133,8 @@ const approvalsSchema = z.record(z.string(), approvalSchema);
 export class AgentRuntime<TOut = string> {
   private readonly deps: RunDeps;
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult<unknown>> }>();
+  /** The last `resume` of each run still in progress here: a later one waits for it (see `resume`). */
+  private readonly resuming = new Map<string, Promise<unknown>>();
   private unsubscribeKills: (() => void) | undefined;
   /** Reads kill flags of runs with a call in flight when the store cannot push them. */
   private readonly killPoller: KillPoller;
@@ -249,6 +251,22 @@ export class AgentRuntime<TOut = string> {
   async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult<unknown>> {
     // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
     const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
+    // Resumes of one run in this runtime take turns: the lease is re-entrant for its owner, so two
+    // at once would both take it (the first then fenced off with lease_lost). A later one starts
+    // once the earlier has finished and sees what it left: a terminal run's result (a second
+    // approval is a no-op), or a run still paused for its own decisions.
+    const before = this.resuming.get(runId);
+    const turn = before ? before.then(() => this.resumeNow(runId, options, approvals)) : this.resumeNow(runId, options, approvals);
+    const tail = turn.catch(() => undefined);
+    this.resuming.set(runId, tail);
+    try {
+      return await turn;
+    } finally {
+      if (this.resuming.get(runId) === tail) this.resuming.delete(runId);
+    }
+  }
+
+  private async resumeNow(runId: string, options: ResumeOptions, approvals: Readonly<Record<string, ApprovalDecision>>): Promise<RunResult<unknown>> {
     const local = this.active.get(runId);
     if (local) return local.done;
     let record = await this.deps.store.getRun(runId);

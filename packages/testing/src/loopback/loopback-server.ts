@@ -47,7 +47,17 @@ export interface WireSummary {
  * output within the request's limit (`wire.inspect(body).maxOutputTokens`).
  */
 export type LoopbackStep =
-  | { readonly reply: ScriptedReply | ((body: unknown) => ScriptedReply); readonly delayMs?: number; /** Stream only: destroy the socket after this many events. */ readonly cutStreamAfter?: number }
+  | {
+    readonly reply: ScriptedReply | ((body: unknown) => ScriptedReply);
+    readonly delayMs?: number;
+    /** Stream only: destroy the socket after this many events. */
+    readonly cutStreamAfter?: number;
+    /**
+     * Send the 200 headers and this many stream events (for a reply that is not streamed: the
+     * headers alone), then nothing more; the connection stays open until the client gives up.
+     */
+    readonly stallAfter?: number;
+  }
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
   | { readonly hang: true }
   | { readonly reset: true };
@@ -156,6 +166,10 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
     const reply = typeof step.reply === 'function' ? step.reply(body) : step.reply;
     if (!wire.wantsStream(body)) {
       response.writeHead(200, { 'content-type': 'application/json' });
+      if (step.stallAfter !== undefined) {
+        response.flushHeaders();
+        return;
+      }
       response.end(JSON.stringify(wire.render(reply, body)));
       return;
     }
@@ -164,6 +178,10 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
     for (const [index, frame] of frames.entries()) {
       if (step.cutStreamAfter !== undefined && index >= step.cutStreamAfter) {
         request.socket.destroy();
+        return;
+      }
+      if (step.stallAfter !== undefined && index >= step.stallAfter) {
+        if (index === 0) response.flushHeaders();
         return;
       }
       response.write(frame);

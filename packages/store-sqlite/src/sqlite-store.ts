@@ -141,6 +141,9 @@ const endTurn = () => {
  */
 const SAME_TURN_MAX_MS = 1;
 
+/** Busy timeouts a write waits at most for the lock while other connections keep committing (see `begin`). */
+const MAX_BUSY_WINDOWS = 6;
+
 /**
  * A durable `StateStore` on SQLite (better-sqlite3): WAL journal, `busy_timeout`, one
  * `BEGIN IMMEDIATE` transaction per committed step (step + events + counters), append-only
@@ -770,10 +773,10 @@ export class SqliteStore implements StateStore {
   private write<T>(operation: string, fn: () => T, stepPath = false): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     if (this.writing) throw new StoreError('store_unavailable', `${operation}: a write transaction is already open on this store`);
-    const { begin, commit, rollback } = this.statements;
+    const { commit, rollback } = this.statements;
     this.writing = true;
     try {
-      begin.run();
+      this.begin();
       let result: T;
       try {
         result = fn();
@@ -793,6 +796,30 @@ export class SqliteStore implements StateStore {
       throw translate(error, operation);
     } finally {
       this.writing = false;
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE`, waiting for the write lock while other connections keep committing. SQLite's
+   * busy handler gives up after `busy_timeout` even when the lock changed hands many times meanwhile
+   * (it polls, with no queue: under many busy writers one can lose every turn), so a busy error counts
+   * only when no other connection committed (`PRAGMA data_version` unchanged) during the whole wait: one
+   * transaction held the lock that long. Waiting while others progress is bounded too, at
+   * `MAX_BUSY_WINDOWS` busy timeouts.
+   */
+  private begin(): void {
+    let version = this.statements.dataVersion.get()!;
+    for (let window = 1; ; window++) {
+      try {
+        this.statements.begin.run();
+        return;
+      } catch (error) {
+        const code = (error as { code?: unknown })?.code;
+        if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || window >= MAX_BUSY_WINDOWS) throw error;
+        const now = this.statements.dataVersion.get()!;
+        if (now === version) throw error;
+        version = now;
+      }
     }
   }
 

@@ -151,8 +151,8 @@ const MAX_BUSY_WINDOWS = 6;
  * processes may share one file.
  *
  * Limits: better-sqlite3 is synchronous, so a write waiting on another process's lock
- * blocks this process's event loop for up to `busyTimeoutMs`. Lease expiry uses this
- * machine's clock (one file means one machine).
+ * blocks this process's event loop meanwhile. Lease expiry uses SQLite's clock (this machine's
+ * OS clock; one file means one machine), never the caller's `Date`.
  *
  * @example
  * ```ts
@@ -264,6 +264,8 @@ export class SqliteStore implements StateStore {
       killSet: db.prepare('INSERT INTO agentrt_kill_flags (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
       killClear: db.prepare('DELETE FROM agentrt_kill_flags WHERE scope = ?'),
       killGet: db.prepare<[string, string, string], KillFlag>('SELECT scope, reason, at FROM agentrt_kill_flags WHERE scope IN (?, ?) ORDER BY scope = ? DESC LIMIT 1'),
+      // Lease time from SQLite's clock (the OS clock through the VFS), not the caller's `Date`.
+      clock: db.prepare<[], number>("SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)").pluck(),
       leaseTake: db.prepare('UPDATE agentrt_runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ? WHERE run_id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ?)'),
       leaseRenew: db.prepare('UPDATE agentrt_runs SET lease_expires_at = ? WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
       leaseRelease: db.prepare('UPDATE agentrt_runs SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
@@ -652,7 +654,7 @@ export class SqliteStore implements StateStore {
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     return this.write('acquireLease', () => {
-      const now = Date.now();
+      const now = this.statements.clock.get()!;
       this.head(input.runId);
       const expiresAt = now + input.ttlMs;
       const changed = this.statements.leaseTake.run(input.owner, expiresAt, input.runId, now, input.owner).changes;
@@ -663,7 +665,7 @@ export class SqliteStore implements StateStore {
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
     return this.write('renewLease', () => {
-      const expiresAt = Date.now() + ttlMs;
+      const expiresAt = this.statements.clock.get()! + ttlMs;
       const changed = this.statements.leaseRenew.run(expiresAt, lease.runId, lease.owner, lease.epoch).changes;
       return changed === 0 ? undefined : { ...lease, expiresAt };
     });

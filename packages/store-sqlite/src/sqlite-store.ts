@@ -176,6 +176,8 @@ export class SqliteStore implements StateStore {
   /** Kill flags read, valid while `PRAGMA data_version` (other connections' commits) is unchanged. */
   private readonly killCache = new Map<string, KillFlag | null>();
   private killCacheVersion = -1;
+  /** `PRAGMA data_version` as last read on this connection (-1: never), for `begin`'s busy check. */
+  private lastDataVersion = -1;
   /**
    * Kill flags of a run as its last step-path write (decision, commit) read them inside its
    * transaction, with when (`at`), in which event-loop turn and after how many of this process's
@@ -638,7 +640,7 @@ export class SqliteStore implements StateStore {
     return this.read('getKillFlag', () => {
       // Read before every model and tool call: answered from memory until another connection
       // commits anything (`PRAGMA data_version` changes) or this store sets or clears a flag.
-      const version = this.statements.dataVersion.get()!;
+      const version = (this.lastDataVersion = this.statements.dataVersion.get()!);
       if (version !== this.killCacheVersion || this.killCache.size > 10_000) {
         this.killCache.clear();
         this.killCacheVersion = version;
@@ -702,7 +704,7 @@ export class SqliteStore implements StateStore {
 
   /** The head of a run inside a write transaction of the step path: cached while no other connection committed (see `heads`). */
   private cachedHead(runId: string): CachedHead {
-    const version = this.statements.dataVersion.get()!;
+    const version = (this.lastDataVersion = this.statements.dataVersion.get()!);
     if (version !== this.headsVersion) {
       this.heads.clear();
       this.headsVersion = version;
@@ -810,7 +812,9 @@ export class SqliteStore implements StateStore {
    * `MAX_BUSY_WINDOWS` busy timeouts.
    */
   private begin(): void {
-    let version = this.statements.dataVersion.get()!;
+    // The version last read (by a kill check or a step write), not a read of its own here: the step path
+    // stays at one statement per purpose. A stale one costs at most one more window, once.
+    let version = this.lastDataVersion;
     for (let window = 1; ; window++) {
       try {
         this.statements.begin.run();
@@ -820,7 +824,7 @@ export class SqliteStore implements StateStore {
         if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || window >= MAX_BUSY_WINDOWS) throw error;
         const now = this.statements.dataVersion.get()!;
         if (now === version) throw error;
-        version = now;
+        version = this.lastDataVersion = now;
       }
     }
   }

@@ -127,7 +127,19 @@ export function streamInterrupted(provider: string, cause: unknown): ModelError 
 
 
 /**
- * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped),
+ * The wait for a `Retry-After`: at least what the provider asked, plus a jitter of up to
+ * `min(baseDelayMs, retryAfter / 2)`, so the many calls a 429 storm answered with the same
+ * `Retry-After` do not come back in one burst; never more than `maxRetryAfterMs` (a capped wait
+ * is spread below the cap instead).
+ */
+function retryAfterDelay(retryAfterMs: number, policy: Required<RetryPolicy>): number {
+  const wait = Math.min(retryAfterMs, policy.maxRetryAfterMs);
+  const spread = Math.random() * Math.min(policy.baseDelayMs, wait / 2);
+  return retryAfterMs < policy.maxRetryAfterMs ? Math.min(policy.maxRetryAfterMs, wait + spread) : wait - spread;
+}
+
+/**
+ * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped, jittered upward),
  * otherwise exponential backoff with full jitter; no retry of non-retryable codes, of a call
  * aborted by the caller, or of a stream that already produced visible output.
  * `call` must throw `ModelError`s (use `modelHttpError`).
@@ -148,9 +160,9 @@ export async function withModelRetry<T>(input: {
       const typed = error as ModelError;
       const final = attempt >= policy.maxAttempts || !typed.retryable || typed.details?.afterVisibleOutput === true;
       if (final) throw typed;
-      const retryAfter = typeof typed.details?.retryAfterMs === 'number' ? Math.min(typed.details.retryAfterMs, policy.maxRetryAfterMs) : undefined;
-      const backoff = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delayMs = Math.round(retryAfter ?? backoff);
+      const delayMs = Math.round(typeof typed.details?.retryAfterMs === 'number'
+        ? retryAfterDelay(typed.details.retryAfterMs, policy)
+        : Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
       input.onRetry?.({ attempt, code: typed.code, ...(typed.status !== undefined ? { status: typed.status } : {}), delayMs });
       await delay(delayMs, signal);
     }

@@ -60,7 +60,9 @@ export type LoopbackStep =
   }
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
   | { readonly hang: true }
-  | { readonly reset: true };
+  | { readonly reset: true }
+  /** Decided when the request arrives (e.g. 429 while a rate-limit storm lasts, then a reply). */
+  | { readonly respond: (request: RecordedRequest) => LoopbackStep };
 
 /** A request as the server saw it. */
 export interface RecordedRequest {
@@ -148,7 +150,8 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
       return;
     }
     requests.push(base);
-    const step = script.shift();
+    let step = script.shift();
+    while (step && 'respond' in step) step = step.respond(base);
     if (!step) {
       sendError(response, { status: 500, message: 'loopback script exhausted: no response was scripted for this request' });
       return;

@@ -147,7 +147,12 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer', output: 'ok', usage: { inputTokens: 7, outputTokens: 3 } });
       expect(s.requests).toHaveLength(3);
       const retries = (await runtime.events(result.runId)).filter((e) => e.type === 'model_retry');
-      expect(retries).toMatchObject([{ code: 'model_rate_limited', attempt: 1, delayMs: 1_000 }, { code: 'model_rate_limited', attempt: 2, delayMs: 1_000 }]);
+      expect(retries).toMatchObject([{ code: 'model_rate_limited', attempt: 1 }, { code: 'model_rate_limited', attempt: 2 }]);
+      // At least what the provider asked, plus a jitter of at most min(baseDelayMs, Retry-After / 2).
+      for (const retry of retries as { delayMs: number }[]) {
+        expect(retry.delayMs).toBeGreaterThanOrEqual(1_000);
+        expect(retry.delayMs).toBeLessThanOrEqual(1_000 + Math.min(FAST.baseDelayMs ?? 0, 500));
+      }
       await assertRunInvariants({ store, runId: result.runId, result });
     });
 
@@ -178,7 +183,10 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
         const result = await runtime.run('hi');
         expect(result).toMatchObject({ stopReason: 'final_answer', output: 'ok' });
         const delays = (await runtime.events(result.runId)).flatMap((e) => (e.type === 'model_retry' ? [e.delayMs] : []));
-        expect(delays).toEqual(cases.map(([, wait]) => (wait === 'backoff' ? 40 : wait === 'cap' ? 60 : wait)));
+        // Backoff: 0.999 × 40. A Retry-After under the cap: jittered up by 0.999 × min(40, wait / 2), at most the cap;
+        // one at or over the cap: spread below it, 60 − 0.999 × min(40, 60 / 2).
+        const honoured = (ms: number) => Math.round(Math.min(60, ms + 0.999 * Math.min(40, ms / 2)));
+        expect(delays).toEqual(cases.map(([, wait]) => (wait === 'backoff' ? 40 : wait === 'cap' ? Math.round(60 - 0.999 * 30) : honoured(wait))));
         expect(s.requests).toHaveLength(cases.length + 1);
       } finally {
         random.mockRestore();

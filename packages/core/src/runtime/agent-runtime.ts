@@ -49,7 +49,10 @@ export interface RunOptions<T = unknown> {
   readonly input: string | readonly Message[];
   /** Prepended as a system message when `input` is a string. */
   readonly system?: string;
-  /** Your own run id (must be new). Default: a random UUID. */
+  /**
+   * Your own run id (must be new): 1–200 of `A-Z a-z 0-9 . _ : -`, and not `.` or `..` (a URL
+   * path segment of those names itself away, so the console could not address the run). Default: a random UUID.
+   */
   readonly runId?: string;
   /** At most one run per key: a repeat returns the first run's result; another input with the same key is `idempotency_conflict`. */
   readonly idempotencyKey?: string;
@@ -97,7 +100,7 @@ const messageSchema = z.discriminatedUnion('role', [
   }),
   z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: contentSchema, isError: z.boolean().optional(), code: z.string().optional() }),
 ]);
-const RUN_ID = /^[A-Za-z0-9._:-]+$/;
+const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
 const runOptionsSchema = z.object({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
@@ -576,7 +579,29 @@ export class AgentRuntime<TOut = string> {
   }
 
   /** Records `killed` for a run nobody is driving (paused). */
-  private async finishIdle(record: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+  /**
+   * Finishes a paused run as killed, under its lease: a resume (`approve`) in another process may
+   * be taking the run over at this moment. When another owner holds the lease, that owner stops the
+   * run itself (the kill flag is already set); else the run is re-read under the lease and finished
+   * only if it is still paused — never a write racing the resumer's (which failed `run_conflict`).
+   */
+  private async finishIdle(seen: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+    if (this.active.has(seen.runId)) return; // driven here: aborted by the caller
+    const lease = await this.deps.store.acquireLease({ runId: seen.runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+    if (!lease) return;
+    try {
+      const record = await this.deps.store.getRun(seen.runId);
+      if (record?.status === 'paused') await this.finishPaused(record, reason, scope, lease);
+    } finally {
+      try {
+        await this.deps.store.releaseLease(lease);
+      } catch {
+        // best effort: the lease expires on its own
+      }
+    }
+  }
+
+  private async finishPaused(record: RunRecord, reason: string, scope: 'run' | 'all', lease: Lease): Promise<void> {
     const log = this.newLog(record, undefined);
     const endedAt = nowIso();
     const { pendingApprovals: _pending, ...previous } = record.result ?? ({} as Partial<RunResult>);
@@ -595,7 +620,7 @@ export class AgentRuntime<TOut = string> {
     };
     log.emit({ type: 'run_killed', reason, scope });
     log.emit({ type: 'run_finished', result });
-    await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
+    await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten, lease });
   }
 }
 

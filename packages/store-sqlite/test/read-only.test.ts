@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 const CHILD = new URL('./__fixtures__/read-only-child.mjs', import.meta.url).pathname;
 // File modes do not bind root (CI and these machines run tests as root): the store then runs in a
 // child process as `nobody` (65534), where chmod 444 means what it means to any service account.
-const AS = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+const AS: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,7 +18,7 @@ afterEach(() => {
 
 function freshDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentrt-readonly-'));
-  if ('uid' in AS) chownSync(dir, AS.uid, AS.gid);
+  if (AS.uid !== undefined) chownSync(dir, AS.uid, AS.gid!);
   dirs.push(dir);
   return dir;
 }

@@ -115,6 +115,14 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
       // A replayed refusal over the cap is max_tool_calls, not a policy violation.
       if (recorded.result.code === 'tool_denied' && !overCap && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
+      // A step resumed after a crash: a later identical call of this step (its copy, not recorded yet)
+      // takes this recorded result, as it would have before the crash, instead of running under its own key.
+      // (Refusals and warnings carry a code: they never ran, so nothing copies them.)
+      if (config.dedupeIdenticalCalls && parsed.ok && !recorded.result.code) {
+        const tool = gate.find(call.name);
+        const checked = tool && tool.sideEffects !== 'non-idempotent' ? validateToolArgs(tool.input, parsed.args) : undefined;
+        if (checked?.ok) (plannedKeys ??= new Map()).set(`${call.name}\u0000${canonicalJson(checked.args)}`, index);
+      }
       continue;
     }
     if (overCap) {

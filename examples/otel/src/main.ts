@@ -9,5 +9,9 @@ const telemetry = startTelemetry({
 });
 const result = await askSupport(createSupportRuntime());
 console.log(`${result.stopReason}: ${result.output ?? ''}`);
-await telemetry.shutdown();
-console.log('telemetry flushed');
+const { failures } = await telemetry.shutdown();
+if (failures.length === 0) console.log('telemetry flushed');
+else {
+  console.error(`telemetry not exported (is a collector listening?): ${failures.join('; ')}`);
+  process.exitCode = 1;
+}

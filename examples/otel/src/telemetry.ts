@@ -14,13 +14,20 @@ export interface TelemetryOptions {
   readonly serviceName?: string;
 }
 
+/** What `shutdown()` could not do: an export that failed (no collector listening, a 4xx from a vendor). */
+export interface TelemetryShutdown {
+  /** One line per provider whose last export failed; empty when everything was delivered. */
+  readonly failures: readonly string[];
+}
+
 /**
  * Sets up the OpenTelemetry SDK the usual way: a Node tracer provider registered globally (it
  * also installs the async-hooks context manager, so spans made inside tools nest correctly), a
  * batch span processor exporting OTLP/HTTP (JSON) to `${endpoint}/v1/traces`, and a meter
- * provider exporting to `${endpoint}/v1/metrics`. `shutdown()` flushes both.
+ * provider exporting to `${endpoint}/v1/metrics`. `shutdown()` flushes both; an export that
+ * fails is reported in its answer, never thrown (telemetry must not take the program down).
  */
-export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise<void> } {
+export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise<TelemetryShutdown> } {
   const resource = resourceFromAttributes({ 'service.name': options.serviceName ?? 'agentrt-example' });
   const headers = { ...options.headers };
   const tracerProvider = new NodeTracerProvider({
@@ -35,11 +42,16 @@ export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise
   metrics.setGlobalMeterProvider(meterProvider);
   return {
     async shutdown() {
-      await tracerProvider.shutdown();
-      await meterProvider.shutdown();
+      const settled = await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
       trace.disable();
       metrics.disable();
       context.disable();
+      const failures = settled.flatMap((outcome, i) => {
+        if (outcome.status === 'fulfilled') return [];
+        const reason = outcome.reason as { code?: unknown; message?: unknown } | undefined;
+        return [`${i === 0 ? 'traces' : 'metrics'} to ${options.endpoint}: ${String(reason?.code ?? reason?.message ?? reason)}`];
+      });
+      return { failures };
     },
   };
 }

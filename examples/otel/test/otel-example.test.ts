@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askSupport, createSupportRuntime } from '../src/agent.js';
@@ -70,5 +73,20 @@ describe('the OpenTelemetry example', () => {
       .filter((request) => request.path === '/v1/metrics')
       .flatMap((request) => request.body.resourceMetrics.flatMap((r: any) => r.scopeMetrics.flatMap((s: any) => s.metrics.map((m: any) => m.name))));
     expect(metricNames).toEqual(expect.arrayContaining(['gen_ai.client.token.usage', 'gen_ai.client.operation.duration', 'gen_ai.invoke_agent.duration', 'gen_ai.execute_tool.duration', 'agentrt.run.stops', 'agentrt.usage.cost']));
+  });
+
+  it('with no collector listening, the program still answers, reports the failed export and exits 1 (no crash)', async () => {
+    // A port nothing listens on: bound, then closed.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+    const child = spawnSync(process.execPath, [main], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } });
+    expect(child.stdout).toContain('final_answer:');
+    expect(child.stderr).toContain('telemetry not exported');
+    expect(child.stderr).toContain('ECONNREFUSED');
+    expect(child.stderr).not.toContain('triggerUncaughtException');
+    expect(child.status).toBe(1);
   });
 });

@@ -1,4 +1,7 @@
 import { startAnthropicServer, startOllamaServer, startOpenAIServer, type LoopbackServer, type LoopbackStep } from '@agentrt/testing';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/agent.js';
 
@@ -32,5 +35,17 @@ describe('swapping providers is one line', () => {
     expect(() => createAgent('mistral:large')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
     expect(() => createAgent('gpt-4o')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
     expect(() => createAgent('ai-sdk:mistral/large')).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'model' }));
+  });
+
+  it('the program run without credentials says what is missing and exits 2, without a stack trace', () => {
+    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+    const env = { ...process.env };
+    delete env.OPENAI_API_KEY;
+    delete env.AGENTRT_MODEL;
+    const child = spawnSync(process.execPath, [main, 'openai:gpt-4o-mini'], { encoding: 'utf8', timeout: 60_000, env });
+    expect(child.status).toBe(2);
+    expect(child.stderr).toContain('config_invalid');
+    expect(child.stderr).toContain('OPENAI_API_KEY');
+    expect(child.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AgentrtError, type AgentRuntime, type RunResult } from '@agentrt/core';
+import { AgentrtError, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
 import { renderTraceHtml } from './console/pages.js';
@@ -44,9 +44,26 @@ function nonEmpty(value: string): string {
   return value;
 }
 
+/**
+ * Writes to stdout/stderr that survive the reader going away: `agentrt trace … | head` closes the
+ * pipe early, and an unhandled EPIPE would crash the process — in the middle of `agentrt run`, it
+ * would leave the run `running` for a resume. Once a stream's reader is gone, later lines to it
+ * are dropped and the command goes on to its end (the run still finishes and is recorded).
+ */
+function pipeWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let gone = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') gone = true;
+    else throw error;
+  });
+  return (line) => {
+    if (!gone && !stream.destroyed) stream.write(`${line}\n`);
+  };
+}
+
 const defaultIO = (): CliIO => ({
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: pipeWriter(process.stdout),
+  err: pipeWriter(process.stderr),
   ...(process.stdout.isTTY ? { terminal: { write: (chunk: string) => process.stdout.write(chunk), get columns() { return process.stdout.columns; } } } : {}),
   interrupted: () => new Promise<void>((done) => {
     process.once('SIGINT', () => done());
@@ -88,6 +105,25 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     if (!path) io.err(`agentrt: no agentrt.config.mjs here: using the defaults (runs kept in ${DEFAULT_STORE_PATH}); \`agentrt init\` writes a config`);
     runtime = await runtimeFromConfig(path, options.announceModel ? { onModelChoice: (choice: ModelChoice) => io.err(`agentrt: model: ${choice.label}`) } : {});
     return runtime;
+  };
+
+  /**
+   * `runtime.resume`, waiting out a lease that nobody renews: after a crash (or SIGKILL) the dead
+   * process's lease holds the run for up to `leaseTtlMs` (default 30 s). A short wait first; if
+   * another owner still holds it, say so and wait until such a lease would have expired.
+   */
+  const resumeWaiting = async (rt: AgentRuntime, runId: string, approvals?: ResumeOptions['approvals']) => {
+    const options = approvals ? { approvals } : {};
+    try {
+      return await rt.resume(runId, { ...options, waitForLeaseMs: 1_000 });
+    } catch (error) {
+      if (!AgentrtError.isInstance(error) || error.code !== 'run_conflict') throw error;
+      const record = await rt.getRun(runId);
+      if (record?.status !== 'running' && record?.status !== 'paused') throw error;
+      const waitMs = rt.config.leaseTtlMs + 2_000;
+      io.err(`agentrt: run ${rt.config.redactor.text(runId)} is held by another process (one still driving it, or one that stopped without letting go): waiting up to ${Math.ceil(waitMs / 1000)} s for its lease to expire`);
+      return await rt.resume(runId, { ...options, waitForLeaseMs: waitMs });
+    }
   };
 
   program.command('run')
@@ -153,7 +189,12 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       if (!run) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
       if (options.html) {
         const file = resolve(options.html);
-        writeFileSync(file, renderTraceHtml(await buildRunView(rt, runId)), 'utf8');
+        const page = renderTraceHtml(await buildRunView(rt, runId));
+        try {
+          writeFileSync(file, page, 'utf8');
+        } catch (error) {
+          throw new AgentrtError('output_unwritable', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+        }
         io.out(`wrote ${file}`);
         return;
       }
@@ -208,7 +249,7 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     .option('--json', 'print the result as JSON')
     .action(async (runId, options) => {
       const rt = await open({ announceModel: true });
-      const result = await rt.resume(runId, { waitForLeaseMs: 5_000 });
+      const result = await resumeWaiting(rt, runId);
       if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
       else printOutcome(io, rt.config.redactor.value(result));
       exitCode = exitCodeFor(result);
@@ -223,8 +264,18 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     .option('--json', 'print the result as JSON')
     .action(async (runId, toolCallId, options) => {
       const rt = await open({ announceModel: true });
+      // Only a call that is pending now can be decided: anything else would resume the run with
+      // no decision (it pauses again, or returns a finished run's result) and look like success.
+      const record = await rt.getRun(runId);
+      const shown = rt.config.redactor.text(runId);
+      if (!record) throw new AgentrtError('run_not_found', `run ${shown} does not exist`);
+      if (record.status !== 'paused') throw new AgentrtError('run_not_paused', `run ${shown} is ${record.status}${record.stopReason ? ` (${record.stopReason})` : ''}, not awaiting approval`);
+      const pending = record.result?.pendingApprovals ?? [];
+      if (!pending.some((item) => item.toolCallId === toolCallId)) {
+        throw new AgentrtError('approval_not_pending', `tool call ${shellQuote(rt.config.redactor.text(toolCallId))} is not awaiting approval in run ${shown}; pending: ${pending.map((item) => shellQuote(rt.config.redactor.text(item.toolCallId))).join(', ') || 'none'}`);
+      }
       const approvals = { [toolCallId]: { decision: options.deny ? ('deny' as const) : ('approve' as const), ...(options.reason !== undefined ? { reason: options.reason } : {}) } };
-      const result = await rt.resume(runId, { approvals, waitForLeaseMs: 5_000 });
+      const result = await resumeWaiting(rt, runId, approvals);
       if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
       else printOutcome(io, rt.config.redactor.value(result));
       exitCode = exitCodeFor(result);
@@ -281,6 +332,9 @@ function printOutcome(io: CliIO, result: RunResult<unknown>): void {
   if (result.output !== undefined && result.output !== '') io.out(`\n${typeof result.output === 'string' ? result.output : JSON.stringify(result.output, null, 2)}`);
   if (result.error) io.out(`error[${result.error.code}] ${result.error.message}`);
   for (const pending of result.pendingApprovals ?? []) {
-    io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — agentrt approve ${shellQuote(result.runId)} ${shellQuote(pending.toolCallId)} [--deny]`);
+    // An id starting with `-` would be read as an option: then `--` ends the options first.
+    const ids = `${shellQuote(result.runId)} ${shellQuote(pending.toolCallId)}`;
+    const command = result.runId.startsWith('-') || pending.toolCallId.startsWith('-') ? `agentrt approve [--deny] -- ${ids}` : `agentrt approve ${ids} [--deny]`;
+    io.out(`awaiting approval: ${pending.tool}(${JSON.stringify(pending.args)}) — ${command}`);
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type StateStore } from '@agentrt/core';
+import { AgentrtError, ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type StateStore } from '@agentrt/core';
 import { anthropicProvider } from '@agentrt/model-anthropic';
 import { ollamaProvider } from '@agentrt/model-ollama';
 import { openaiProvider } from '@agentrt/model-openai';
@@ -62,12 +62,75 @@ export async function loadConfig(path: string): Promise<CliConfig> {
     } catch (error) {
       throw new ConfigError('config', `${path} cannot be loaded: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
-    config = typeof module.default === 'function' ? await (module.default as () => unknown)() : module.default;
+    if (typeof module.default === 'function') {
+      try {
+        config = await (module.default as () => unknown)();
+      } catch (error) {
+        throw new ConfigError('config', `the default export of ${path} threw: ${errorText(error)}`, { cause: error });
+      }
+    } else config = module.default;
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError('config', `${path} must export a config object (default export), not ${describe(config)}`);
   }
-  const { plugins } = config as { plugins?: unknown };
+  const plain = ownFields(config as object, path);
+  const { plugins } = plain as { plugins?: unknown };
   if (plugins !== undefined && !Array.isArray(plugins)) throw new ConfigError('plugins', `expected an array of plugins or module specifiers, got ${describe(plugins)}`);
-  return config as CliConfig;
+  return plain as CliConfig;
+}
+
+/**
+ * Every top-level field a config may have: `createRuntime`'s options (the compiler keeps this list
+ * equal to them) with `store` as a spec too. A config file is untyped, so a misspelt field
+ * (`modle`, `limit`) would otherwise be ignored without a word — and a run would quietly use the
+ * demo model or the default limits.
+ */
+const CONFIG_FIELDS: Readonly<Record<keyof CliConfig, true>> = {
+  limits: true, toolPolicy: true, pricing: true, redact: true, loopDetection: true, audit: true, dedupeIdenticalCalls: true,
+  onUnknownOutcome: true, leaseTtlMs: true, owner: true, killPollMs: true, output: true, maxOutputRepairs: true, tokenEstimator: true,
+  model: true, modelOptions: true, tools: true, store: true, context: true, hooks: true, stopPolicies: true, plugins: true, pluginBase: true, container: true,
+};
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The config's own fields as a plain object, each read once; an unknown field, or one whose getter throws, is `config_invalid` naming it. */
+function ownFields(config: object, path: string): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  let keys: string[];
+  try {
+    keys = Object.keys(config);
+  } catch (error) {
+    throw new ConfigError('config', `the fields of ${path} cannot be listed: ${errorText(error)}`, { cause: error });
+  }
+  for (const key of keys) {
+    if (!Object.hasOwn(CONFIG_FIELDS, key)) {
+      const near = nearest(key, Object.keys(CONFIG_FIELDS));
+      throw new ConfigError(key, `unknown config field${near ? ` (did you mean "${near}"?)` : ''}; the fields are createRuntime's options (docs/cli.md#config)`);
+    }
+    try {
+      plain[key] = (config as Record<string, unknown>)[key];
+    } catch (error) {
+      throw new ConfigError(key, `reading it threw: ${errorText(error)}`, { cause: error });
+    }
+  }
+  return plain;
+}
+
+/** The candidate at most two edits from `word` (case-insensitive), if any. */
+function nearest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i];
+      for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+    return previous[b.length]!;
+  };
+  let best: [string, number] | undefined;
+  for (const candidate of candidates) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d <= 2 && (!best || d < best[1])) best = [candidate, d];
+  }
+  return best?.[0];
 }
 
 const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
@@ -88,7 +151,11 @@ function openStore(spec: CliConfig['store'], base: string): StateStore {
     case 'sqlite': {
       stringFields(kind, ['path']);
       const path = resolve(base, kind.path ?? DEFAULT_STORE_PATH);
-      mkdirSync(dirname(path), { recursive: true });
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (error) {
+        throw new ConfigError('store.path', `cannot create the folder of ${path}: ${(error as NodeJS.ErrnoException).code ?? errorText(error)}`, { cause: error });
+      }
       return new SqliteStore({ path });
     }
     case 'redis':
@@ -151,12 +218,18 @@ export async function runtimeFromConfig(path: string | undefined, options: Runti
   const choice = chooseModel(model, options.env);
   if (choice.source !== 'configured') options.onModelChoice?.(choice);
   const demo = choice.source === 'embedded' ? { pricing: { [`${DEMO_MODEL_ID.provider}:${DEMO_MODEL_ID.model}`]: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 }, ...rest.pricing } } : {};
-  return createRuntimeAsync({
-    ...rest,
-    ...demo,
-    model: choice.model,
-    store: openStore(store, base),
-    plugins: [openaiProvider(), anthropicProvider(), ollamaProvider(), ...(plugins ?? [])],
-    pluginBase: config.pluginBase ?? base,
-  });
+  try {
+    return await createRuntimeAsync({
+      ...rest,
+      ...demo,
+      model: choice.model,
+      store: openStore(store, base),
+      plugins: [openaiProvider(), anthropicProvider(), ollamaProvider(), ...(plugins ?? [])],
+      pluginBase: config.pluginBase ?? base,
+    });
+  } catch (error) {
+    if (AgentrtError.isInstance(error)) throw error;
+    // A getter deep in the config, a plugin's register, a custom store's constructor…: still the config's doing.
+    throw new ConfigError('config', `building the runtime${path ? ` from ${path}` : ''} failed: ${errorText(error)}`, { cause: error });
+  }
 }

@@ -75,8 +75,12 @@ export function traceLine(event: RunEvent): string | undefined {
       const thought = event.message.reasoning?.reduce((sum, part) => sum + part.text.length, 0);
       return `${seq}  decide    ${thought ? `(reasoned ${thought} chars) ` : ''}${calls.length ? calls.map((c) => `${c.name}(${args(c.args)}) [${c.id}]`).join(', ') : `answer: ${flat(event.message.content, 100)}`} · ${event.usage.inputTokens}+${event.usage.outputTokens} tokens`;
     }
-    case 'tool_finished':
-      return `${seq}  act       ${event.name} → ${event.isError ? `${event.code}: ` : ''}${contentLine(event.content, 100)}${event.replayed ? ' (replayed)' : ''}`;
+    case 'tool_finished': {
+      const text = contentLine(event.content, 100);
+      // Error results usually start with their code already (`tool_cancelled: …`): not twice.
+      const code = event.isError && event.code && !text.startsWith(`${event.code}:`) ? `${event.code}: ` : '';
+      return `${seq}  act       ${event.name} → ${code}${text}${event.replayed ? ' (replayed)' : ''}`;
+    }
     case 'tool_denied':
     case 'tool_rejected':
       return `${seq}  refused   ${event.name}: ${event.code} — ${flat(event.reason, 80)}`;

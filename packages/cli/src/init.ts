@@ -21,8 +21,10 @@ export default {
   // tools: [],
 
   // Where runs are kept: every command (run, runs, trace, kill, approve, ui) shares it.
-  // { type: 'sqlite', path } (default path .agentrt/runs.db, beside this file) or
+  // { type: 'sqlite', path } (default path .agentrt/runs.db, beside this file),
+  // { type: 'postgres', url: 'postgres://…', schema } (url defaults to DATABASE_URL) or
   // { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'agentrt:' }.
+  // A field this file does not know (a typo) is refused with its name.
   store: { type: 'sqlite', path: '.agentrt/runs.db' },
 
   // Hard limits; each has a finite default (8 steps, 32 tool calls, 5 minutes, 1M tokens).

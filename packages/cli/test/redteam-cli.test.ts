@@ -153,10 +153,14 @@ describe('red team: hostile config files', () => {
     }
   });
 
-  it('ignores __proto__ in a JSON config (no pollution, no effect on limits)', async () => {
-    const result = await withConfig('proto.json', JSON.stringify({ store: { type: 'sqlite', path: 'p.db' } }).replace('{', '{"__proto__":{"limits":{"maxSteps":1}},"constructor":{"prototype":{"polluted":true}},'), 'run', 'hello');
+  it('ignores __proto__ in a JSON config (no pollution, no effect on limits); `constructor` is an unknown field', async () => {
+    const result = await withConfig('proto.json', JSON.stringify({ store: { type: 'sqlite', path: 'p.db' } }).replace('{', '{"__proto__":{"limits":{"maxSteps":1}},'), 'run', 'hello');
     expect(result.code).toBe(0);
     expect(result.out).toContain('stop: final_answer');
+    const constructor = await withConfig('constructor.json', JSON.stringify({ store: { type: 'sqlite', path: 'p.db' } }).replace('{', '{"constructor":{"prototype":{"polluted":true}},'), 'run', 'hello');
+    expect(constructor.code).toBe(1);
+    expect(constructor.err).toContain('error[config_invalid] Invalid option "constructor": unknown config field');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses a --config that is a directory with config_invalid', async () => {

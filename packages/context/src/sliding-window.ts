@@ -14,7 +14,8 @@ export interface SlidingWindowOptions {
 /**
  * Keeps the newest part of the history: system prompts and the first user message pinned,
  * then as many of the newest units as fit, contiguous. A tool call and its results are one
- * unit. The newest unit and the newest user message are always kept.
+ * unit. The newest unit and the newest user message are always kept. When the provider refuses
+ * a request as too long (`context.overflow`), the step is prepared once more with half the window.
  */
 export class SlidingWindow implements ContextStrategy {
   readonly name = 'sliding_window';
@@ -34,13 +35,24 @@ export class SlidingWindow implements ContextStrategy {
   prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] {
     const prefix = pinnedPrefixEnd(messages, this.options.pinFirstUser);
     const newestUser = this.newestUser.find(context.runId, messages);
+    const { maxMessages, maxTurns } = this.options;
+    const kept = this.window(messages, prefix, newestUser, maxMessages, maxTurns);
+    // The provider refused the request as too long: once more with half the window (of what was
+    // sent) — unless a strategy before this one (in composeStrategies) has already made it shorter.
+    const overflow = context.overflow;
+    if (!overflow || kept.length < overflow.messages) return kept;
+    const half = (limit: number | undefined, sent: number) => (limit === undefined ? undefined : Math.max(1, Math.floor(Math.min(limit, sent) / 2)));
+    return this.window(messages, prefix, newestUser, half(maxMessages, overflow.messages), half(maxTurns, Infinity));
+  }
+
+  private window(messages: readonly Message[], prefix: number, newestUser: number, maxMessages: number | undefined, maxTurns: number | undefined): readonly Message[] {
     let used = prefix;
     let turns = 0;
     let windowStart = messages.length;
     for (const unit of unitsFromNewest(messages, prefix)) {
       const size = unit.end - unit.start;
       const first = windowStart === messages.length;
-      const fits = this.options.maxMessages !== undefined ? used + size <= this.options.maxMessages : turns < this.options.maxTurns!;
+      const fits = maxMessages !== undefined ? used + size <= maxMessages : turns < maxTurns!;
       if (!fits && !first) break;
       used += size;
       turns++;

@@ -97,7 +97,8 @@ export class Summarize implements ContextStrategy {
     if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil > messages.length)) state = undefined;
     const from = state?.coveredUntil ?? prefix;
     const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
-    if (viewTokens > this.options.triggerTokens) {
+    // Over the trigger, or the provider refused the last request as too long: summarize now.
+    if (viewTokens > this.options.triggerTokens || context.overflow) {
       let cut = messages.length;
       let kept = 0;
       for (const unit of unitsFromNewest(messages, from)) {

@@ -24,7 +24,9 @@ export interface TokenBudgetOptions {
  * units (a tool call with its results is one unit) until the budget is spent. Counts are
  * cached per message, and the walk stops at the budget, so a step costs O(new + kept
  * messages), not O(history). When even the pinned messages and the newest unit do not fit,
- * it throws `context_overflow` — the run ends with `error`, never a provider 400.
+ * it throws `context_overflow` — the run ends with `error`, never a provider 400. When the
+ * provider still refuses a request as too long (its tokenizer counts more), the step is
+ * prepared once more in half the tokens this count gave the refused request.
  */
 export class TokenBudget implements ContextStrategy {
   readonly name = 'token_budget';
@@ -49,9 +51,20 @@ export class TokenBudget implements ContextStrategy {
   prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] {
     const prefix = pinnedPrefixEnd(messages, this.pinFirstUser);
     const newestUser = this.newestUser.find(context.runId, messages);
+    const fitted = this.fit(messages, context, prefix, newestUser, this.budget, false);
+    // The provider counted the request over its window although this count fit it: once more, in
+    // half of what this count gave that request, so the retry is shorter whatever the error —
+    // unless a strategy before this one (in composeStrategies) has already made it shorter.
+    if (!context.overflow || fitted.messages.length < context.overflow.messages) return fitted.messages;
+    return this.fit(messages, context, prefix, newestUser, Math.floor(fitted.tokens / 2), true).messages;
+  }
+
+  /** The newest units that fit `budget` tokens (with the pinned prefix and the newest user message), and their count. */
+  private fit(messages: readonly Message[], context: ContextPrepareContext, prefix: number, newestUser: number, budget: number, halved: boolean): { messages: readonly Message[]; tokens: number } {
+    const why = halved ? ', halved after the provider refused the request as too long' : '';
     let used = this.counter.tools(context.tools) + this.counter.range(messages, 0, prefix);
-    if (used > this.budget) {
-      throw new ModelError('context_overflow', `the system prompt, tool definitions and task need ${used} tokens but the budget is ${this.budget} (maxTokens minus reserveOutputTokens)`);
+    if (used > budget) {
+      throw new ModelError('context_overflow', `the system prompt, tool definitions and task need ${used} tokens but the budget is ${budget} (maxTokens minus reserveOutputTokens${why})`);
     }
     let windowStart = messages.length;
     let newestUserKept = newestUser < prefix;
@@ -59,9 +72,9 @@ export class TokenBudget implements ContextStrategy {
       const cost = this.counter.range(messages, unit.start, unit.end);
       const userCost = !newestUserKept && newestUser < unit.start ? this.counter.message(messages[newestUser]!) : 0;
       const first = windowStart === messages.length;
-      if (used + cost + userCost > this.budget) {
+      if (used + cost + userCost > budget) {
         if (first) {
-          throw new ModelError('context_overflow', `the newest messages need ${used + cost + userCost} tokens but the budget is ${this.budget} (maxTokens minus reserveOutputTokens); nothing smaller can be sent`);
+          throw new ModelError('context_overflow', `the newest messages need ${used + cost + userCost} tokens but the budget is ${budget} (maxTokens minus reserveOutputTokens${why}); nothing smaller can be sent`);
         }
         break;
       }
@@ -71,12 +84,13 @@ export class TokenBudget implements ContextStrategy {
     }
     if (!newestUserKept && newestUser >= 0) {
       const cost = this.counter.message(messages[newestUser]!);
-      if (used + cost > this.budget) throw new ModelError('context_overflow', `the newest user message does not fit the token budget of ${this.budget}`);
+      if (used + cost > budget) throw new ModelError('context_overflow', `the newest user message does not fit the token budget of ${budget}${why}`);
+      used += cost;
     }
-    if (windowStart <= prefix) return messages;
+    if (windowStart <= prefix) return { messages, tokens: used };
     const out = messages.slice(0, prefix);
     if (newestUser >= prefix && newestUser < windowStart) out.push(messages[newestUser]!);
     for (let i = windowStart; i < messages.length; i++) out.push(messages[i]!);
-    return out;
+    return { messages: out, tokens: used };
   }
 }

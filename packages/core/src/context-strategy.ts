@@ -23,6 +23,19 @@ export interface ContextPrepareContext {
   outputAllowance?(inputTokens: number, model?: { provider: string; model: string }, next?: { readonly inputTokens: number }): number | undefined;
   /** Per-run scratch state that survives resume (e.g. a running summary). Values must be JSON. */
   readonly state: ContextState;
+  /**
+   * Set when the provider refused this step's previous request as too long (`context_overflow`):
+   * the strategy is asked once more and should return a shorter request (a smaller window, a
+   * tighter budget, a summary now). Returning the same messages ends the run with
+   * `context_overflow`; a second refusal too. Absent on every first preparation.
+   */
+  readonly overflow?: ContextOverflow;
+}
+
+/** What the runtime knows of a request the provider refused as too long. */
+export interface ContextOverflow {
+  /** Messages the refused request held. */
+  readonly messages: number;
 }
 
 /** Durable per-run key/value state for strategies. */

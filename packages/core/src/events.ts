@@ -29,7 +29,7 @@ export type RunEvent =
    */
   | (RunEventBase & { readonly type: 'model_response'; readonly stepIndex: number; readonly message: AssistantMessage; readonly usage: TokenUsage; readonly finishReason: FinishReason; readonly finalize?: boolean })
   | (RunEventBase & { readonly type: 'tool_started'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly args: unknown })
-  | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean })
+  | (RunEventBase & { readonly type: 'tool_finished'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly isError: boolean; readonly code?: string; /** Image and file parts appear as digests (`sha256`, `bytes`), never their data. */ readonly content: RecordedContent; readonly durationMs: number; readonly replayed?: boolean; /** The result of an identical earlier call of the run (`dedupeIdenticalCalls`); this call did not run. */ readonly deduplicated?: boolean })
   /** A running call reported progress (`ToolContext.progress`). */
   | (RunEventBase & { readonly type: 'tool_progress'; readonly stepIndex: number; readonly toolCallId: string; readonly name: string; readonly progress?: number; readonly total?: number; readonly message?: string })
   /** A running call reported a log line (`ToolContext.log`), redacted like every event. */

@@ -32,7 +32,7 @@ export { AgentrtError, ConfigError, ModelError, StoreError, RunError } from './e
 export type { AgentrtErrorOptions, ModelErrorCode, StoreErrorCode } from './errors/index.js';
 export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision, RunDriveInfo, ModelCallInfo, ToolExecutionInfo } from './hooks.js';
 export { FullHistory } from './context-strategy.js';
-export type { ContextStrategy, ContextPrepareContext, ContextState } from './context-strategy.js';
+export type { ContextStrategy, ContextPrepareContext, ContextState, ContextOverflow } from './context-strategy.js';
 export type { StopPolicy, StopDecision, StopCheckContext, StopPhase } from './stop/stop-policy.js';
 export { FinalAnswerStop, MaxStepsStop, MaxToolCallsStop, TimeoutStop, TokenBudgetStop, CostBudgetStop, builtInStopPolicies } from './stop/built-in.js';
 export { DEFAULT_LIMITS, DEFAULT_PRICING, DEFAULT_FINALIZE, DEFAULT_FINALIZE_INSTRUCTION, findPrice } from './limits.js';

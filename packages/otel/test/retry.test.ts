@@ -36,7 +36,9 @@ describe('model retries through a real adapter (OpenAI SDK against a loopback se
     expect(chats).toHaveLength(2);
     expect(chats[0]!.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.response.model': 'gpt-4o-mini', 'gen_ai.response.id': 'chatcmpl-loopback', 'agentrt.model.retries': 1, 'gen_ai.usage.input_tokens': 40, 'gen_ai.response.finish_reasons': ['tool_call'] });
     expect(chats[0]!.events.map((event) => [event.name, event.attributes?.['error.type'], event.attributes?.['agentrt.retry.attempt']])).toEqual([['agentrt.model.retry', 'model_rate_limited', 1]]);
-    expect(chats[0]!.events[0]!.attributes?.['agentrt.retry.delay_ms']).toBe(5);
+    // The Retry-After (5 ms) plus a jitter of up to half of it.
+    expect(chats[0]!.events[0]!.attributes?.['agentrt.retry.delay_ms']).toBeGreaterThanOrEqual(5);
+    expect(chats[0]!.events[0]!.attributes?.['agentrt.retry.delay_ms']).toBeLessThanOrEqual(8);
     expect(chats[1]!.attributes['agentrt.model.retries']).toBe(2);
     expect(chats[1]!.events.map((event) => event.attributes?.['error.type'])).toEqual(['model_unavailable', 'model_rate_limited']);
     for (const chat of chats) {

@@ -141,6 +141,9 @@ const endTurn = () => {
  */
 const SAME_TURN_MAX_MS = 1;
 
+/** Busy timeouts a write waits at most for the lock while other connections keep committing (see `begin`). */
+const MAX_BUSY_WINDOWS = 6;
+
 /**
  * A durable `StateStore` on SQLite (better-sqlite3): WAL journal, `busy_timeout`, one
  * `BEGIN IMMEDIATE` transaction per committed step (step + events + counters), append-only
@@ -148,8 +151,8 @@ const SAME_TURN_MAX_MS = 1;
  * processes may share one file.
  *
  * Limits: better-sqlite3 is synchronous, so a write waiting on another process's lock
- * blocks this process's event loop for up to `busyTimeoutMs`. Lease expiry uses this
- * machine's clock (one file means one machine).
+ * blocks this process's event loop meanwhile. Lease expiry uses SQLite's clock (this machine's
+ * OS clock; one file means one machine), never the caller's `Date`.
  *
  * @example
  * ```ts
@@ -173,6 +176,8 @@ export class SqliteStore implements StateStore {
   /** Kill flags read, valid while `PRAGMA data_version` (other connections' commits) is unchanged. */
   private readonly killCache = new Map<string, KillFlag | null>();
   private killCacheVersion = -1;
+  /** `PRAGMA data_version` as last read on this connection (-1: never), for `begin`'s busy check. */
+  private lastDataVersion = -1;
   /**
    * Kill flags of a run as its last step-path write (decision, commit) read them inside its
    * transaction, with when (`at`), in which event-loop turn and after how many of this process's
@@ -261,6 +266,8 @@ export class SqliteStore implements StateStore {
       killSet: db.prepare('INSERT INTO agentrt_kill_flags (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
       killClear: db.prepare('DELETE FROM agentrt_kill_flags WHERE scope = ?'),
       killGet: db.prepare<[string, string, string], KillFlag>('SELECT scope, reason, at FROM agentrt_kill_flags WHERE scope IN (?, ?) ORDER BY scope = ? DESC LIMIT 1'),
+      // Lease time from SQLite's clock (the OS clock through the VFS), not the caller's `Date`.
+      clock: db.prepare<[], number>("SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER)").pluck(),
       leaseTake: db.prepare('UPDATE agentrt_runs SET lease_owner = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ? WHERE run_id = ? AND (lease_owner IS NULL OR lease_expires_at <= ? OR lease_owner = ?)'),
       leaseRenew: db.prepare('UPDATE agentrt_runs SET lease_expires_at = ? WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
       leaseRelease: db.prepare('UPDATE agentrt_runs SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = ? AND lease_owner = ? AND lease_epoch = ?'),
@@ -633,7 +640,7 @@ export class SqliteStore implements StateStore {
     return this.read('getKillFlag', () => {
       // Read before every model and tool call: answered from memory until another connection
       // commits anything (`PRAGMA data_version` changes) or this store sets or clears a flag.
-      const version = this.statements.dataVersion.get()!;
+      const version = (this.lastDataVersion = this.statements.dataVersion.get()!);
       if (version !== this.killCacheVersion || this.killCache.size > 10_000) {
         this.killCache.clear();
         this.killCacheVersion = version;
@@ -649,7 +656,7 @@ export class SqliteStore implements StateStore {
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     return this.write('acquireLease', () => {
-      const now = Date.now();
+      const now = this.statements.clock.get()!;
       this.head(input.runId);
       const expiresAt = now + input.ttlMs;
       const changed = this.statements.leaseTake.run(input.owner, expiresAt, input.runId, now, input.owner).changes;
@@ -660,7 +667,7 @@ export class SqliteStore implements StateStore {
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
     return this.write('renewLease', () => {
-      const expiresAt = Date.now() + ttlMs;
+      const expiresAt = this.statements.clock.get()! + ttlMs;
       const changed = this.statements.leaseRenew.run(expiresAt, lease.runId, lease.owner, lease.epoch).changes;
       return changed === 0 ? undefined : { ...lease, expiresAt };
     });
@@ -697,7 +704,7 @@ export class SqliteStore implements StateStore {
 
   /** The head of a run inside a write transaction of the step path: cached while no other connection committed (see `heads`). */
   private cachedHead(runId: string): CachedHead {
-    const version = this.statements.dataVersion.get()!;
+    const version = (this.lastDataVersion = this.statements.dataVersion.get()!);
     if (version !== this.headsVersion) {
       this.heads.clear();
       this.headsVersion = version;
@@ -770,10 +777,10 @@ export class SqliteStore implements StateStore {
   private write<T>(operation: string, fn: () => T, stepPath = false): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     if (this.writing) throw new StoreError('store_unavailable', `${operation}: a write transaction is already open on this store`);
-    const { begin, commit, rollback } = this.statements;
+    const { commit, rollback } = this.statements;
     this.writing = true;
     try {
-      begin.run();
+      this.begin();
       let result: T;
       try {
         result = fn();
@@ -793,6 +800,32 @@ export class SqliteStore implements StateStore {
       throw translate(error, operation);
     } finally {
       this.writing = false;
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE`, waiting for the write lock while other connections keep committing. SQLite's
+   * busy handler gives up after `busy_timeout` even when the lock changed hands many times meanwhile
+   * (it polls, with no queue: under many busy writers one can lose every turn), so a busy error counts
+   * only when no other connection committed (`PRAGMA data_version` unchanged) during the whole wait: one
+   * transaction held the lock that long. Waiting while others progress is bounded too, at
+   * `MAX_BUSY_WINDOWS` busy timeouts.
+   */
+  private begin(): void {
+    // The version last read (by a kill check or a step write), not a read of its own here: the step path
+    // stays at one statement per purpose. A stale one costs at most one more window, once.
+    let version = this.lastDataVersion;
+    for (let window = 1; ; window++) {
+      try {
+        this.statements.begin.run();
+        return;
+      } catch (error) {
+        const code = (error as { code?: unknown })?.code;
+        if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || window >= MAX_BUSY_WINDOWS) throw error;
+        const now = this.statements.dataVersion.get()!;
+        if (now === version) throw error;
+        version = this.lastDataVersion = now;
+      }
     }
   }
 

@@ -44,15 +44,22 @@ describe('red team: a search stops when its call is aborted (tool timeout, kill,
     const blob = `${'lorem ipsum '.repeat(21_000)}\n`;
     for (let i = 0; i < 400; i++) writeFileSync(join(big, `file-${i}.txt`), blob);
     const search = named(createFsTools({ root }), 'search_files');
-    const full = await call(search, { query: 'needle-that-is-nowhere', path: 'big' });
-    expect(full.code).toBeUndefined();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('the call timed out')), Math.max(20, full.ms / 10));
-    const aborted = await call(search, { query: 'needle-that-is-nowhere', path: 'big' }, controller.signal);
-    clearTimeout(timer);
-    expect(aborted.output, 'an aborted search returns no results as if it had finished').toBeUndefined();
-    // Settles soon after the abort, not after reading all 400 files (generous: the machine is shared).
-    expect(aborted.ms, `full walk ${Math.round(full.ms)} ms`).toBeLessThan(Math.max(full.ms / 2, 50));
+    // Settles soon after the abort, not after reading all 400 files. Measured again (up to 3 times)
+    // when over the bound: load on a shared machine comes and goes; a walk that ignores the abort
+    // takes as long as the full walk every time.
+    const seen: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const full = await call(search, { query: 'needle-that-is-nowhere', path: 'big' });
+      expect(full.code).toBeUndefined();
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new Error('the call timed out')), Math.max(20, full.ms / 10));
+      const aborted = await call(search, { query: 'needle-that-is-nowhere', path: 'big' }, controller.signal);
+      clearTimeout(timer);
+      expect(aborted.output, 'an aborted search returns no results as if it had finished').toBeUndefined();
+      seen.push(`aborted after ${Math.round(aborted.ms)} ms of a ${Math.round(full.ms)} ms walk`);
+      if (aborted.ms < Math.max(full.ms / 2, 50)) break;
+      if (attempt === 2) expect.fail(seen.join('; '));
+    }
   });
 });
 

@@ -11,6 +11,8 @@ export interface RunJobData {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** Present for a resume job. */
   readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
+  /** Set by the worker once the run exists in the store (see `restartLostRuns`). */
+  readonly runCreated?: boolean;
 }
 
 /** Options shared by queue and worker. */

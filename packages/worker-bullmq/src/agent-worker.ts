@@ -1,5 +1,5 @@
-import { ConfigError, StoreError, type AgentRuntime, type RunResult } from '@agentrt/core';
-import { Worker, type Job } from 'bullmq';
+import { ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunResult } from '@agentrt/core';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
@@ -18,6 +18,14 @@ export interface AgentWorkerOptions extends QueueConnectionOptions {
   readonly stalledIntervalMs?: number;
   /** Stalls tolerated before the job (and its run) fails with `worker_crash_loop`. Default 1. */
   readonly maxStalledCount?: number;
+  /**
+   * What to do with a job whose run this worker (or another) already created but the store no longer has
+   * — the store's Redis was flushed or restarted without persistence (F-42). Default `false`: the job fails
+   * for good with `run_not_found`, loudly, instead of starting the run again from the job's input as if it
+   * were new (which would repeat every effect of its lost steps). `true` starts it again from the input.
+   * A job whose earlier attempts died before the run existed always starts it.
+   */
+  readonly restartLostRuns?: boolean;
 }
 
 /** The job's return value. */
@@ -51,14 +59,27 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     const existing = await runtime.getRun(data.runId);
     let result: RunResult;
     if (!existing) {
-      if (data.input === undefined) throw new StoreError('run_not_found', `run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
-      result = await runtime.run({
+      if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
+      // `runCreated` is set on the job once the run exists in the store: a job carrying it lost its run.
+      if (data.runCreated && !options.restartLostRuns) {
+        throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it (was the store flushed or restarted without persistence?); it is not started again unless the worker sets restartLostRuns`);
+      }
+      const events = runtime.stream({
         input: data.input as string,
         runId: data.runId,
         ...(data.system ? { system: data.system } : {}),
         ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
         ...(data.metadata ? { metadata: data.metadata } : {}),
       });
+      let last: RunEvent | undefined;
+      for await (const event of events) {
+        // `run_started` is emitted once the store holds the run; the job remembers that from now on.
+        // Best effort: a failure here must not leave the loop (that would cancel the run); the job then merely lacks the marker.
+        if (event.type === 'run_started' && !data.runCreated) await job.updateData({ ...data, runCreated: true }).catch(() => undefined);
+        last = event;
+      }
+      if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });
+      result = last.result as RunResult;
     } else {
       // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
       result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
@@ -91,6 +112,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       connection.disconnect();
     },
   };
+}
+
+/** `run_not_found`, failing the job for good (BullMQ does not retry an `UnrecoverableError`). */
+function lostRun(message: string): Error {
+  return Object.assign(new UnrecoverableError(`run_not_found: ${message}`), { code: 'run_not_found' });
 }
 
 /** Records a run that keeps killing its workers as failed, once (no-op when already terminal). */

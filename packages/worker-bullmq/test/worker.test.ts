@@ -124,9 +124,23 @@ describe('@agentrt/worker-bullmq', () => {
     a!.kill('SIGCONT');
     // The stale owner wakes up and finishes the drives it had in flight, each write fenced off by the lease epoch.
     await waitFor(() => stale.every((runId) => !driving(s, a!).includes(runId)), { timeoutMs: 30_000, message: 'the thawed worker ended its stale drives' });
+    // Each stale drive was refused at its next commit with lease_lost (not ended some other way).
+    expect(stale.length).toBeGreaterThan(0);
+    const ends = s.output.get(a!)!.split('\n').filter((line) => line.startsWith('drive_end '));
+    for (const runId of stale) {
+      expect(ends.filter((line) => line.split(' ')[1] === runId).map((line) => line.split(' ')[3])).toEqual(['lease_lost']);
+    }
     for (const runId of runIds) {
       const run = (await s.store.getRun(runId))!;
       expect(run.status).toBe('completed');
+      // 0 double commits: one stored step and one step_finished per step index, one run_finished.
+      const steps = await s.store.loadSteps(runId);
+      expect(steps.map((step) => step.stepIndex)).toEqual(steps.map((_, i) => i));
+      const events = await s.store.listEvents(runId);
+      const finished = events.filter((e) => e.type === 'step_finished').map((e) => (e as { stepIndex: number }).stepIndex);
+      expect(finished).toEqual([...new Set(finished)]);
+      expect(finished.length).toBe(steps.length);
+      expect(events.filter((e) => e.type === 'run_finished')).toHaveLength(1);
       expect(await checkCrashRecovery({ store: s.store, runId, result: run.result, counter: s.counter })).toEqual([]);
     }
   }, 60_000);

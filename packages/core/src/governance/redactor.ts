@@ -12,6 +12,9 @@ export interface RedactOptions {
   readonly toolOutput?: boolean;
 }
 
+/** The options `Redactor` takes. */
+const REDACT_OPTION_KEYS = new Set<string>(['secrets', 'keys', 'patterns', 'toolOutput']);
+
 /** The replacement text for removed secrets. */
 export const REDACTED = '[REDACTED]';
 
@@ -426,6 +429,16 @@ export class Redactor {
   readonly redactToolOutput: boolean;
 
   constructor(options: RedactOptions = {}) {
+    // Misspelt or mistyped options must fail here: a secret the user believes removed would otherwise be written.
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('redact', 'expected { secrets?, keys?, patterns?, toolOutput? }');
+    for (const key of Object.keys(options)) {
+      if (!REDACT_OPTION_KEYS.has(key)) throw new ConfigError(`redact.${key}`, 'unknown option (known: secrets, keys, patterns, toolOutput)');
+    }
+    for (const field of ['keys', 'patterns'] as const) {
+      const list = options[field];
+      if (list !== undefined && (!Array.isArray(list) || list.some((re) => !(re instanceof RegExp)))) throw new ConfigError(`redact.${field}`, 'expected an array of regular expressions');
+    }
+    if (options.toolOutput !== undefined && typeof options.toolOutput !== 'boolean') throw new ConfigError('redact.toolOutput', 'expected a boolean');
     const secrets = options.secrets ?? [];
     if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string')) throw new ConfigError('redact.secrets', 'expected an array of strings');
     this.secrets = [];

@@ -69,6 +69,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   if (refused > 0) run.toolCallCapExceeded = true;
   const pending: PendingApproval[] = [];
   const executables: Executable[] = [];
+  // dedupeIdenticalCalls: the first of identical calls planned in this step, and the later ones.
+  let plannedKeys: Map<string, number> | undefined;
+  let duplicates: { index: number; call: ToolCall; of: number; argsFingerprint: string; sideEffects: Tool['sideEffects'] }[] | undefined;
   let stop: ActOutcome['stop'];
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
   // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
@@ -112,6 +115,14 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
       // A replayed refusal over the cap is max_tool_calls, not a policy violation.
       if (recorded.result.code === 'tool_denied' && !overCap && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
+      // A step resumed after a crash: a later identical call of this step (its copy, not recorded yet)
+      // takes this recorded result, as it would have before the crash, instead of running under its own key.
+      // (Refusals and warnings carry a code: they never ran, so nothing copies them.)
+      if (config.dedupeIdenticalCalls && parsed.ok && !recorded.result.code) {
+        const tool = gate.find(call.name);
+        const checked = tool && tool.sideEffects !== 'non-idempotent' ? validateToolArgs(tool.input, parsed.args) : undefined;
+        if (checked?.ok) (plannedKeys ??= new Map()).set(`${call.name}\u0000${canonicalJson(checked.args)}`, index);
+      }
       continue;
     }
     if (overCap) {
@@ -196,10 +207,17 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const earlier = run.dedupe.get(key);
       if (earlier) {
         results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
-        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: recordContent(earlier.content), durationMs: 0, replayed: true });
+        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: recordContent(earlier.content), durationMs: 0, replayed: true, deduplicated: true });
         await recordResult(scope, call, results[index]!, argsFingerprint, tool.sideEffects);
         continue;
       }
+      // The same call twice in this step (F-48): it runs once; the copy takes its result afterwards.
+      const first = plannedKeys?.get(key);
+      if (first !== undefined) {
+        (duplicates ??= []).push({ index, call, of: first, argsFingerprint, sideEffects: tool.sideEffects });
+        continue;
+      }
+      (plannedKeys ??= new Map()).set(key, index);
     }
     executables.push({ index, call, tool, args: info.args, argsFingerprint });
   }
@@ -210,6 +228,16 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   } else if (executables.length > 1) {
     await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
+  }
+  if (duplicates) {
+    for (const copy of duplicates) {
+      const source = results[copy.of];
+      if (!source) continue; // not run (the run stopped): filled like any unrun call below
+      const { call } = copy;
+      results[copy.index] = { role: 'tool', toolCallId: call.id, name: call.name, content: source.content, ...(source.isError ? { isError: true } : {}), ...(source.code ? { code: source.code } : {}) };
+      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: source.isError ?? false, ...(source.code ? { code: source.code } : {}), content: recordContent(source.content), durationMs: 0, replayed: true, deduplicated: true });
+      await recordResult(scope, call, results[copy.index]!, copy.argsFingerprint, copy.sideEffects);
+    }
   }
   } catch (error) {
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).

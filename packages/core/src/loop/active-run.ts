@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ContextStrategy } from '../context-strategy.js';
 import { LoopDetector } from '../governance/loop-detector.js';
 import type { ToolGate } from '../governance/tool-gate.js';
@@ -76,7 +77,7 @@ export class ActiveRun {
   /** First result per identical call, for `dedupeIdenticalCalls` (made when first read: most runtimes never dedupe). */
   private dedupeMap: Map<string, { content: MessageContent; isError?: boolean; code?: string }> | undefined;
   readonly approvals: ReadonlyMap<string, BoundApproval>;
-  private readonly controller = new AbortController();
+  private readonly controller = runController();
   /** Why the run was aborted (set with the signal, read without the signal's getters on the hot path). */
   private abortedWith: RunAbort | undefined;
   readonly contextState: Record<string, unknown>;
@@ -246,4 +247,16 @@ export class ActiveRun {
     addUsage(this.usage, priced);
     return priced;
   }
+}
+
+/**
+ * The run's abort controller. Every tool call in flight (and the model call) listens to its
+ * signal, so a step with more than ten parallel calls would print Node's "possible
+ * EventTarget memory leak" warning for a correct program: the listeners are removed when
+ * each call ends, so the signal takes any number.
+ */
+function runController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -1,4 +1,4 @@
-import { FullHistory, type ContextPrepareContext } from '../context-strategy.js';
+import { FullHistory, type ContextOverflow, type ContextPrepareContext } from '../context-strategy.js';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { ModelError } from '../errors/model-error.js';
 import type { RunEventInput } from '../events.js';
@@ -14,7 +14,7 @@ import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
-import { callHook, callWrapped, hooksWith } from './hook-runner.js';
+import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
 import { boundArgs } from './tool-args.js';
@@ -44,44 +44,43 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   let snapshot: readonly Message[] | undefined;
   let prepared: readonly Message[];
   if (context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare) prepared = snapshot = run.history.slice();
-  else ({ snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage));
-  // The history is paired by construction; only a strategy's rewrite needs the repair pass.
-  let { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
+  else ({ snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage, undefined));
 
   const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
-  let request: ModelRequest = run.output
-    ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, onRetry }
-    : { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
-  if (deps.hooks.length > 0) request = await beforeModelHooks(deps, run, request, hookContext, onRetry);
-  if (request.messages !== messages) {
-    ({ messages, repaired } = pairToolMessages(request.messages));
-    request = { ...request, messages };
-  }
-  // Content the model cannot take fails here, before any request is sent. Without media in the
-  // history and with the history sent unchanged there is nothing to check (the common, cheap case).
-  // A tool may say how to avoid its parts (e.g. an MCP server's `media: 'text'`): that hint joins the error.
-  if (request.messages !== snapshot) {
-    const unsupported = checkSupported(request.messages, deps.model, 0, hintsOf(deps));
-    if (unsupported) throw unsupported;
-  } else if (run.hasMedia && snapshot) {
-    // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
-    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintsOf(deps));
-    if (unsupported) throw unsupported;
-    run.supportedUpTo = snapshot.length;
-  }
+  const built = requestFor(deps, run, snapshot, prepared, hookContext, onRetry);
+  let { request, repaired } = isPromise(built) ? await built : built;
 
   let response: ModelResponse | undefined;
-  const hookMax = request.maxOutputTokens;
+  let hookMax = request.maxOutputTokens;
+  let calls = 0;
+  let overflowRetried = false;
   for (let attempt = 1; attempt <= 2; attempt++) {
     // Budgets are checked before every call (a retry after an empty answer too), with room kept for a finalize call.
     const budget = budgetForCall(deps, run, request, { reserveFinalize: true, unchangedHistory: request.messages === snapshot });
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: historyLength, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt };
+    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: historyLength, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt: ++calls };
     if (maxOutputTokens !== undefined) requested.maxOutputTokens = maxOutputTokens;
     run.log.emit(requested);
-    response = validateResponse(await wrappedModelCall(deps, run, request, hookContext, options.stream));
+    let answered: ModelResponse;
+    try {
+      answered = await wrappedModelCall(deps, run, request, hookContext, options.stream);
+    } catch (error) {
+      // The provider found the request too long (RELIABILITY F-08): the context strategy is asked
+      // once more, told so; a shorter request is sent once. Unchanged (the full history), or over
+      // again, the run stops with `context_overflow`: never a loop of retries.
+      if (overflowRetried || !AgentrtError.isInstance(error) || error.code !== 'context_overflow') throw error;
+      overflowRetried = true;
+      const shorter = await shorterRequest(deps, run, stepIndex, stepUsage, hookContext, onRetry, request);
+      if (!shorter) throw error;
+      run.log.emit({ type: 'model_retry', stepIndex, code: 'context_overflow', attempt: calls, delayMs: 0 });
+      ({ request, repaired, snapshot } = shorter);
+      hookMax = request.maxOutputTokens;
+      attempt--;
+      continue;
+    }
+    response = validateResponse(answered);
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     if (deps.hooks.length > 0) response = await afterModelHooks(deps, response, hookContext);
@@ -110,17 +109,79 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
  * (no O(history) copy per step); only when it hands that array back is it copied, because a model
  * may keep `request.messages` and must not see later appends. Any other strategy gets a copy.
  */
-async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage): Promise<{ snapshot: readonly Message[] | undefined; prepared: readonly Message[] }> {
+async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, overflow: ContextOverflow | undefined): Promise<{ snapshot: readonly Message[] | undefined; prepared: readonly Message[] }> {
   const context = deps.context;
   const history = run.history;
   if (context.borrowsHistory === true) {
-    const prepared = await context.prepare(history, contextFor(deps, run, stepIndex, stepUsage, run.signal));
+    const prepared = await context.prepare(history, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow));
     if (prepared !== history) return { snapshot: undefined, prepared };
     const snapshot = history.slice();
     return { snapshot, prepared: snapshot };
   }
   const snapshot = history.slice();
-  return { snapshot, prepared: await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal)) };
+  return { snapshot, prepared: await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow)) };
+}
+
+/** A built request and the repaired-pairs count its `model_request` event reports. */
+interface BuiltRequest {
+  readonly request: ModelRequest;
+  readonly repaired: number;
+}
+
+/**
+ * The request for prepared messages: pairing repaired where a strategy rewrote the history, the
+ * `beforeModel` hooks applied (only then is anything awaited), content checked against the model.
+ */
+function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] | undefined, prepared: readonly Message[], hookContext: HookContext, onRetry: ModelRequest['onRetry']): BuiltRequest | Promise<BuiltRequest> {
+  // The history is paired by construction; only a strategy's rewrite needs the repair pass.
+  const { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
+  const request: ModelRequest = run.output
+    ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, onRetry }
+    : { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
+  if (deps.hooks.length > 0) return hookedRequest(deps, run, request, repaired, snapshot, hookContext, onRetry);
+  checkContent(deps, run, request, snapshot);
+  return { request, repaired };
+}
+
+async function hookedRequest(deps: RunDeps, run: ActiveRun, given: ModelRequest, givenRepaired: number, snapshot: readonly Message[] | undefined, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<BuiltRequest> {
+  let request = await beforeModelHooks(deps, run, given, hookContext, onRetry);
+  let repaired = givenRepaired;
+  if (request.messages !== given.messages) {
+    const paired = pairToolMessages(request.messages);
+    repaired = paired.repaired;
+    request = { ...request, messages: paired.messages };
+  }
+  checkContent(deps, run, request, snapshot);
+  return { request, repaired };
+}
+
+/**
+ * Content the model cannot take fails here, before any request is sent. Without media in the
+ * history and with the history sent unchanged there is nothing to check (the common, cheap case).
+ * A tool may say how to avoid its parts (e.g. an MCP server's `media: 'text'`): that hint joins the error.
+ */
+function checkContent(deps: RunDeps, run: ActiveRun, request: ModelRequest, snapshot: readonly Message[] | undefined): void {
+  if (request.messages !== snapshot) {
+    const unsupported = checkSupported(request.messages, deps.model, 0, hintsOf(deps));
+    if (unsupported) throw unsupported;
+  } else if (run.hasMedia && snapshot) {
+    // The history as it is: only the messages added since the last check are new (O(new), not O(history)).
+    const unsupported = checkSupported(snapshot, deps.model, run.supportedUpTo, hintsOf(deps));
+    if (unsupported) throw unsupported;
+    run.supportedUpTo = snapshot.length;
+  }
+}
+
+/**
+ * After the provider refused `refused` as too long: the strategy prepares the step again, told
+ * so (`context.overflow`). Undefined when that gives the same messages (nothing shorter to send).
+ */
+async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, hookContext: HookContext, onRetry: ModelRequest['onRetry'], refused: ModelRequest): Promise<(BuiltRequest & { snapshot: readonly Message[] | undefined }) | undefined> {
+  const { snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage, { messages: refused.messages.length });
+  const built = requestFor(deps, run, snapshot, prepared, hookContext, onRetry);
+  const { request, repaired } = isPromise(built) ? await built : built;
+  const same = request.messages.length === refused.messages.length && request.messages.every((message, i) => message === refused.messages[i]);
+  return same ? undefined : { request, repaired, snapshot };
 }
 
 /** The `beforeModel` hooks, in order: each may replace the request (the run's signal and retry listener are kept). Apart from `decide`, whose frame then captures nothing for their closures. */
@@ -156,11 +217,12 @@ export function minDefined(a: number | undefined, b: number | undefined): number
 }
 
 /** What a context strategy sees while preparing one request (`signal`: the run's, or the finalize call's). */
-export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, signal: AbortSignal, finalize = false): ContextPrepareContext {
+export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, signal: AbortSignal, finalize = false, overflow?: ContextOverflow): ContextPrepareContext {
   return {
     runId: run.runId,
     stepIndex,
     signal,
+    ...(overflow ? { overflow } : {}),
     tools: deps.gate.advertised,
     model: { provider: deps.model.provider, model: deps.model.model },
     addUsage(usage, model) {

@@ -47,18 +47,39 @@ function header(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** The three HTTP-date forms of RFC 9110 §5.6.7 (IMF-fixdate, RFC 850, asctime); nothing else is a date. */
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
+/** A non-negative decimal number of seconds or milliseconds (no sign, exponent, hex or blank). */
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/** An HTTP date as epoch milliseconds, or NaN for anything that is not one of its three forms. */
+function httpDate(value: string): number {
+  if (IMF_FIXDATE.test(value) || RFC_850.test(value)) return Date.parse(value);
+  // asctime carries no zone but is GMT by definition (Date.parse would read it as local time).
+  if (ASCTIME.test(value)) return Date.parse(`${value.replace(/ {2}/, ' ')} GMT`);
+  return Number.NaN;
+}
+
 /**
  * Milliseconds to wait from `retry-after-ms`, or `retry-after` as seconds or an HTTP date.
- * Garbage gives undefined (the caller falls back to backoff); never throws; never negative.
+ * Anything else — a negative or signed number, an exponent, hex, a loose date string that
+ * `Date.parse` would accept (`"-5"`, `"1 2"`), an HTTP date already past (a server whose clock
+ * is behind must not make every client retry at once) — gives undefined, and the caller falls
+ * back to backoff. Never throws; never negative.
  */
 export function parseRetryAfter(headers: unknown, now = Date.now()): number | undefined {
-  const ms = header(headers, 'retry-after-ms');
-  if (ms !== undefined && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ms = header(headers, 'retry-after-ms')?.trim();
+  if (ms !== undefined && DECIMAL.test(ms)) return Number(ms);
   const value = header(headers, 'retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.max(0, Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  if (DECIMAL.test(value)) return Number(value) * 1000;
+  const date = httpDate(value);
+  return Number.isNaN(date) || date <= now ? undefined : date - now;
 }
 
 /** Maps an HTTP status (and the provider's message) to a typed model error code. */
@@ -106,7 +127,19 @@ export function streamInterrupted(provider: string, cause: unknown): ModelError 
 
 
 /**
- * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped),
+ * The wait for a `Retry-After`: at least what the provider asked, plus a jitter of up to
+ * `min(baseDelayMs, retryAfter / 2)`, so the many calls a 429 storm answered with the same
+ * `Retry-After` do not come back in one burst; never more than `maxRetryAfterMs` (a capped wait
+ * is spread below the cap instead).
+ */
+function retryAfterDelay(retryAfterMs: number, policy: Required<RetryPolicy>): number {
+  const wait = Math.min(retryAfterMs, policy.maxRetryAfterMs);
+  const spread = Math.random() * Math.min(policy.baseDelayMs, wait / 2);
+  return retryAfterMs < policy.maxRetryAfterMs ? Math.min(policy.maxRetryAfterMs, wait + spread) : wait - spread;
+}
+
+/**
+ * Runs a model call with the retry policy: bounded attempts, `Retry-After` honoured (capped, jittered upward),
  * otherwise exponential backoff with full jitter; no retry of non-retryable codes, of a call
  * aborted by the caller, or of a stream that already produced visible output.
  * `call` must throw `ModelError`s (use `modelHttpError`).
@@ -127,9 +160,9 @@ export async function withModelRetry<T>(input: {
       const typed = error as ModelError;
       const final = attempt >= policy.maxAttempts || !typed.retryable || typed.details?.afterVisibleOutput === true;
       if (final) throw typed;
-      const retryAfter = typeof typed.details?.retryAfterMs === 'number' ? Math.min(typed.details.retryAfterMs, policy.maxRetryAfterMs) : undefined;
-      const backoff = Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      const delayMs = Math.round(retryAfter ?? backoff);
+      const delayMs = Math.round(typeof typed.details?.retryAfterMs === 'number'
+        ? retryAfterDelay(typed.details.retryAfterMs, policy)
+        : Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
       input.onRetry?.({ attempt, code: typed.code, ...(typed.status !== undefined ? { status: typed.status } : {}), delayMs });
       await delay(delayMs, signal);
     }

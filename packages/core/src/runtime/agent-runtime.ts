@@ -49,7 +49,10 @@ export interface RunOptions<T = unknown> {
   readonly input: string | readonly Message[];
   /** Prepended as a system message when `input` is a string. */
   readonly system?: string;
-  /** Your own run id (must be new). Default: a random UUID. */
+  /**
+   * Your own run id (must be new): 1–200 of `A-Z a-z 0-9 . _ : -`, and not `.` or `..` (a URL
+   * path segment of those names itself away, so the console could not address the run). Default: a random UUID.
+   */
   readonly runId?: string;
   /** At most one run per key: a repeat returns the first run's result; another input with the same key is `idempotency_conflict`. */
   readonly idempotencyKey?: string;
@@ -97,7 +100,7 @@ const messageSchema = z.discriminatedUnion('role', [
   }),
   z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: contentSchema, isError: z.boolean().optional(), code: z.string().optional() }),
 ]);
-const RUN_ID = /^[A-Za-z0-9._:-]+$/;
+const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
 const runOptionsSchema = z.object({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
@@ -133,6 +136,8 @@ const approvalsSchema = z.record(z.string(), approvalSchema);
 export class AgentRuntime<TOut = string> {
   private readonly deps: RunDeps;
   private readonly active = new Map<string, { run: ActiveRun; done: Promise<RunResult<unknown>> }>();
+  /** The last `resume` of each run still in progress here: a later one waits for it (see `resume`). */
+  private readonly resuming = new Map<string, Promise<unknown>>();
   private unsubscribeKills: (() => void) | undefined;
   /** Reads kill flags of runs with a call in flight when the store cannot push them. */
   private readonly killPoller: KillPoller;
@@ -249,6 +254,22 @@ export class AgentRuntime<TOut = string> {
   async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult<unknown>> {
     // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
     const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
+    // Resumes of one run in this runtime take turns: the lease is re-entrant for its owner, so two
+    // at once would both take it (the first then fenced off with lease_lost). A later one starts
+    // once the earlier has finished and sees what it left: a terminal run's result (a second
+    // approval is a no-op), or a run still paused for its own decisions.
+    const before = this.resuming.get(runId);
+    const turn = before ? before.then(() => this.resumeNow(runId, options, approvals)) : this.resumeNow(runId, options, approvals);
+    const tail = turn.catch(() => undefined);
+    this.resuming.set(runId, tail);
+    try {
+      return await turn;
+    } finally {
+      if (this.resuming.get(runId) === tail) this.resuming.delete(runId);
+    }
+  }
+
+  private async resumeNow(runId: string, options: ResumeOptions, approvals: Readonly<Record<string, ApprovalDecision>>): Promise<RunResult<unknown>> {
     const local = this.active.get(runId);
     if (local) return local.done;
     let record = await this.deps.store.getRun(runId);
@@ -377,6 +398,7 @@ export class AgentRuntime<TOut = string> {
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
     this.unsubscribeKills?.();
     this.unsubscribeKills = undefined;
+    KILL_SUBSCRIPTIONS.unregister(this);
     await Promise.all(this.disposables.map(async (resource) => {
       try {
         await resource.close();
@@ -397,13 +419,24 @@ export class AgentRuntime<TOut = string> {
     }
   }
 
-  /** Aborts in-flight calls of local runs as soon as any process sets a kill flag (when the store can push them). */
+  /**
+   * Aborts in-flight calls of local runs as soon as any process sets a kill flag (when the store
+   * can push them). The store holds the listener for as long as it lives, often longer than this
+   * runtime (one store shared by runtimes made per request, never closed): the listener reaches the
+   * runs only through a weak reference, and is removed once this runtime is collected, so a
+   * discarded runtime is not kept alive by its store.
+   */
   private watchKills(): void {
     if (this.unsubscribeKills || !this.deps.store.subscribeKills) return;
-    this.unsubscribeKills = this.deps.store.subscribeKills((flag) => {
-      if (flag.scope === KILL_ALL_SCOPE) for (const local of this.active.values()) local.run.abortWith('killed', flag.reason);
-      else this.active.get(flag.scope)?.run.abortWith('killed', flag.reason);
+    const runs = new WeakRef(this.active);
+    const unsubscribe = this.deps.store.subscribeKills((flag) => {
+      const active = runs.deref();
+      if (!active) return;
+      if (flag.scope === KILL_ALL_SCOPE) for (const local of active.values()) local.run.abortWith('killed', flag.reason);
+      else active.get(flag.scope)?.run.abortWith('killed', flag.reason);
     });
+    this.unsubscribeKills = unsubscribe;
+    KILL_SUBSCRIPTIONS.register(this, unsubscribe, this);
   }
 
   private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
@@ -558,7 +591,29 @@ export class AgentRuntime<TOut = string> {
   }
 
   /** Records `killed` for a run nobody is driving (paused). */
-  private async finishIdle(record: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+  /**
+   * Finishes a paused run as killed, under its lease: a resume (`approve`) in another process may
+   * be taking the run over at this moment. When another owner holds the lease, that owner stops the
+   * run itself (the kill flag is already set); else the run is re-read under the lease and finished
+   * only if it is still paused — never a write racing the resumer's (which failed `run_conflict`).
+   */
+  private async finishIdle(seen: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+    if (this.active.has(seen.runId)) return; // driven here: aborted by the caller
+    const lease = await this.deps.store.acquireLease({ runId: seen.runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+    if (!lease) return;
+    try {
+      const record = await this.deps.store.getRun(seen.runId);
+      if (record?.status === 'paused') await this.finishPaused(record, reason, scope, lease);
+    } finally {
+      try {
+        await this.deps.store.releaseLease(lease);
+      } catch {
+        // best effort: the lease expires on its own
+      }
+    }
+  }
+
+  private async finishPaused(record: RunRecord, reason: string, scope: 'run' | 'all', lease: Lease): Promise<void> {
     const log = this.newLog(record, undefined);
     const endedAt = nowIso();
     const { pendingApprovals: _pending, ...previous } = record.result ?? ({} as Partial<RunResult>);
@@ -577,7 +632,7 @@ export class AgentRuntime<TOut = string> {
     };
     log.emit({ type: 'run_killed', reason, scope });
     log.emit({ type: 'run_finished', result });
-    await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten });
+    await this.deps.store.finishRun({ runId: record.runId, result, events: log.unwritten, lease });
   }
 }
 
@@ -586,6 +641,15 @@ const STREAM = Object.freeze({ stream: true });
 const NO_STREAM = Object.freeze({ stream: false });
 /** The approvals of a new run: none (never written: `ActiveRun.approvals` is read-only). */
 const NO_APPROVALS: ReadonlyMap<string, BoundApproval> = new Map();
+
+/** Kill subscriptions of runtimes that were dropped without `close()`: removed from their store once the runtime is collected. */
+const KILL_SUBSCRIPTIONS = new FinalizationRegistry<() => void>((unsubscribe) => {
+  try {
+    unsubscribe();
+  } catch {
+    // a store that fails to unsubscribe keeps one listener that reaches nothing
+  }
+});
 const NONE: readonly string[] = Object.freeze([]);
 
 type ParsedRunOptions = z.output<typeof runOptionsSchema>;

@@ -129,7 +129,13 @@ async function closeRegistered(container: DependencyContainer): Promise<void> {
 
 function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'expected an options object');
-  const container = (options.container ?? rootContainer).createChildContainer();
+  const parent = options.container ?? rootContainer;
+  if (typeof parent !== 'object' || typeof (parent as Partial<DependencyContainer>).createChildContainer !== 'function') throw new ConfigError('container', 'expected a tsyringe DependencyContainer');
+  // null is not "absent" for a part: say which part, before the container reports it its own way.
+  if (options.model === null) throw new ConfigError('model', 'expected a ModelAdapter or a "provider:model" string, got null');
+  if (options.store === null) throw new ConfigError('store', 'expected a StateStore, got null');
+  if (options.context === null) throw new ConfigError('context', 'expected a ContextStrategy, got null');
+  const container = parent.createChildContainer();
   if (options.model !== undefined && typeof options.model !== 'string') container.register(TOKENS.ModelAdapter, { useValue: options.model });
   if (options.store !== undefined) container.register(TOKENS.StateStore, { useValue: options.store });
   if (options.context !== undefined) container.register(TOKENS.ContextStrategy, { useValue: options.context });

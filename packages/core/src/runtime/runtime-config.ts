@@ -59,6 +59,14 @@ export interface RuntimeConfig<TOut = string> {
   readonly tokenEstimator?: TokenEstimator;
 }
 
+/** Every option `RuntimeConfig` has: any other key is refused (a misspelt option must not be ignored silently). */
+const RUNTIME_CONFIG_KEYS = new Set<string>([
+  'limits', 'toolPolicy', 'pricing', 'redact', 'loopDetection', 'audit', 'dedupeIdenticalCalls', 'onUnknownOutcome',
+  'leaseTtlMs', 'owner', 'killPollMs', 'output', 'maxOutputRepairs', 'tokenEstimator',
+] satisfies (keyof RuntimeConfig)[]);
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Runtime config with every default applied. */
 export interface ResolvedRuntimeConfig {
   readonly limits: ResolvedLimits;
@@ -98,6 +106,10 @@ const restSchema = z.object({
  */
 export function resolveRuntimeConfig(config: RuntimeConfig<unknown>, model: Pick<ModelAdapter, 'provider' | 'model'> | undefined): ResolvedRuntimeConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('config', 'expected an options object');
+  for (const key of Object.keys(config)) {
+    // `__proto__`, `constructor`, `prototype` (a JSON config can hold them as own keys) are never read: ignored, as before.
+    if (!RUNTIME_CONFIG_KEYS.has(key) && !PROTOTYPE_KEYS.has(key)) throw new ConfigError(key, `unknown option (known: ${[...RUNTIME_CONFIG_KEYS].join(', ')}, and the parts: model, tools, store, context, hooks, stopPolicies, plugins)`);
+  }
   const limits = resolveLimits(config.limits);
   const pricing = resolvePricing(config.pricing);
   const price = model ? findPrice(pricing, model.provider, model.model) : undefined;

@@ -1,10 +1,11 @@
 import {
-  AgentrtError, createRuntime, defineTool, findPairingViolations, TEXT_ONLY,
+  AgentrtError, createRuntime, defineTool, findPairingViolations, MemoryStore, TEXT_ONLY,
   type Message, type ModelAdapter, type ModelCapabilities, type ModelStreamEvent, type OutputSpec, type RetryPolicy,
 } from '@agentrt/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { MEDIA_SAMPLES } from '../corpora/media.js';
+import { assertRunInvariants } from '../invariants.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
 import { waitFor } from '../wait-for.js';
 
@@ -131,20 +132,65 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       });
     }
 
-    it('honours Retry-After in seconds on 429, then succeeds; usage counted once; each retry audited', async () => {
+    it('honours Retry-After in seconds on 429, then succeeds; usage counted once; each retry audited (F-01)', async () => {
       const s = await start([
         { status: 429, headers: { 'retry-after': '1' }, message: 'rate limited' },
-        { status: 429, headers: { 'retry-after-ms': '10' }, message: 'rate limited' },
+        { status: 429, headers: { 'retry-after': '1' }, message: 'rate limited' },
         { reply: { text: 'ok', usage: { inputTokens: 7, outputTokens: 3 } } },
       ]);
+      const store = new MemoryStore();
       const started = Date.now();
-      const runtime = createRuntime({ model: options.create(s, { retry: FAST }) });
+      const runtime = createRuntime({ model: options.create(s, { retry: FAST }), store });
       const result = await runtime.run('hi');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(result).toMatchObject({ stopReason: 'final_answer', usage: { inputTokens: 7, outputTokens: 3 } });
+      // Two waits of at least 1 s each (a timer may fire a millisecond early).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_990);
+      expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer', output: 'ok', usage: { inputTokens: 7, outputTokens: 3 } });
       expect(s.requests).toHaveLength(3);
       const retries = (await runtime.events(result.runId)).filter((e) => e.type === 'model_retry');
       expect(retries).toMatchObject([{ code: 'model_rate_limited', attempt: 1 }, { code: 'model_rate_limited', attempt: 2 }]);
+      // At least what the provider asked, plus a jitter of at most min(baseDelayMs, Retry-After / 2).
+      for (const retry of retries as { delayMs: number }[]) {
+        expect(retry.delayMs).toBeGreaterThanOrEqual(1_000);
+        expect(retry.delayMs).toBeLessThanOrEqual(1_000 + Math.min(FAST.baseDelayMs ?? 0, 500));
+      }
+      await assertRunInvariants({ store, runId: result.runId, result });
+    });
+
+    it('reads hostile Retry-After values safely: invalid ones fall back to backoff, huge ones are capped, none throws (F-03)', async () => {
+      const past = new Date(Date.now() - 3_600_000).toUTCString();
+      const far = 'Fri, 01 Jan 2100 00:00:00 GMT';
+      // [headers, the wait expected]: a number of ms, 'backoff' or 'cap'.
+      const cases: [Record<string, string>, number | 'backoff' | 'cap'][] = [
+        [{ 'retry-after': '-5' }, 'backoff'],
+        [{ 'retry-after': '1 2' }, 'backoff'],
+        [{ 'retry-after': 'soon-ish' }, 'backoff'],
+        [{ 'retry-after': '1e3' }, 'backoff'],
+        [{ 'retry-after': past }, 'backoff'],
+        [{ 'retry-after-ms': '-100' }, 'backoff'],
+        [{ 'retry-after-ms': '0x10' }, 'backoff'],
+        [{ 'retry-after-ms': 'Infinity' }, 'backoff'],
+        [{ 'retry-after': '86400' }, 'cap'],
+        [{ 'retry-after': '9'.repeat(400) }, 'cap'],
+        [{ 'retry-after': far }, 'cap'],
+        [{ 'retry-after-ms': '25' }, 25],
+        [{ 'retry-after': '0' }, 0],
+      ];
+      const s = await start([...cases.map(([headers]) => ({ status: 429, headers })), { reply: { text: 'ok' } }]);
+      // Backoff is full jitter: pin the random draw so a backoff wait is told apart from 0 and from the cap.
+      const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+      try {
+        const runtime = createRuntime({ model: options.create(s, { retry: { maxAttempts: 20, baseDelayMs: 40, maxDelayMs: 40, maxRetryAfterMs: 60 } }) });
+        const result = await runtime.run('hi');
+        expect(result).toMatchObject({ stopReason: 'final_answer', output: 'ok' });
+        const delays = (await runtime.events(result.runId)).flatMap((e) => (e.type === 'model_retry' ? [e.delayMs] : []));
+        // Backoff: 0.999 × 40. A Retry-After under the cap: jittered up by 0.999 × min(40, wait / 2), at most the cap;
+        // one at or over the cap: spread below it, 60 − 0.999 × min(40, 60 / 2).
+        const honoured = (ms: number) => Math.round(Math.min(60, ms + 0.999 * Math.min(40, ms / 2)));
+        expect(delays).toEqual(cases.map(([, wait]) => (wait === 'backoff' ? 40 : wait === 'cap' ? Math.round(60 - 0.999 * 30) : honoured(wait))));
+        expect(s.requests).toHaveLength(cases.length + 1);
+      } finally {
+        random.mockRestore();
+      }
     });
 
     it('honours retry-after-ms and HTTP-date forms; ignores garbage (falls back to backoff)', async () => {
@@ -219,6 +265,91 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       expect(s.requests).toHaveLength(2);
       // Our timeout, not the SDK's (600 s by default): two attempts, well under 10 s.
       expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('times out a provider that sends its headers and then nothing: generate and stream, retried within the policy (F-06)', async () => {
+      const s = await start([{ reply: { text: 'never sent' }, stallAfter: 0 }, { reply: { text: 'never sent' }, stallAfter: 0 }]);
+      const adapter = options.create(s, { timeoutMs: 1_000, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+      expect(await codeOf(adapter.generate(request([user('hi')])))).toBe('model_timeout');
+      expect(s.requests).toHaveLength(2);
+      if (adapter.stream) {
+        s.push({ reply: { text: 'never sent' }, stallAfter: 0 }, { reply: { text: 'never sent' }, stallAfter: 0 });
+        expect(await codeOf(drain(adapter.stream(request([user('hi')]))))).toBe('model_timeout');
+        expect(s.requests).toHaveLength(4);
+      }
+    });
+
+    it('a stream that stalls after output is never retried; the run fails, nothing committed (F-06, F-07)', async () => {
+      // Longer than the 256 characters the runtime's stream redaction holds back, so deltas reach the caller.
+      const text = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+      const reply = { text };
+      const s = await start([]);
+      // Stall once about 320 characters of text went out.
+      const frames = s.wire.renderStream(reply, { model: 'any', stream: true, stream_options: { include_usage: true } });
+      const first = frames.findIndex((frame) => frame.includes('word0'));
+      expect(first).toBeGreaterThanOrEqual(0);
+      s.push({ reply, stallAfter: first + 40 }, { reply: { text: 'should not be asked' } });
+      const store = new MemoryStore();
+      const runtime = createRuntime({ model: options.create(s, { timeoutMs: 1_000, retry: FAST }), store });
+      let result: Awaited<ReturnType<typeof runtime.run>> | undefined;
+      let deltas = 0;
+      for await (const event of runtime.stream('hi')) {
+        if (event.type === 'model_delta') deltas++;
+        if (event.type === 'run_finished') result = event.result;
+      }
+      expect(deltas).toBeGreaterThan(0);
+      expect(result).toMatchObject({ status: 'failed', stopReason: 'error', steps: 0, error: { retryable: true } });
+      expect(['model_timeout', 'model_unavailable']).toContain(result!.error!.code);
+      expect(s.requests).toHaveLength(1);
+      expect(await store.loadSteps(result!.runId)).toEqual([]);
+      await assertRunInvariants({ store, runId: result!.runId, result: result! });
+    });
+
+    it('discards an answer that arrives after the call timed out: model_timeout, no step committed (F-06)', async () => {
+      let sent = 0;
+      const s = await start([{ reply: () => (sent++, { text: 'too late' }), delayMs: 1_500 }]);
+      const store = new MemoryStore();
+      const runtime = createRuntime({ model: options.create(s, { timeoutMs: 500, retry: { maxAttempts: 1 } }), store });
+      const result = await runtime.run('hi');
+      expect(result).toMatchObject({ status: 'failed', stopReason: 'error', steps: 0, error: { code: 'model_timeout', retryable: true } });
+      // The provider answers after the timeout: nothing of it reaches the run.
+      await waitFor(() => sent === 1, { message: 'the late answer was produced', timeoutMs: 10_000 });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await runtime.getRun(result.runId)).toMatchObject({ status: 'failed' });
+      expect(JSON.stringify(await runtime.events(result.runId))).not.toContain('too late');
+      expect(await store.loadSteps(result.runId)).toEqual([]);
+      await assertRunInvariants({ store, runId: result.runId, result });
+    });
+
+    it('a stream cut inside a tool call: the partial call is never executed, no retry, model_unavailable, step not committed (F-07)', async () => {
+      let executed = 0;
+      const counted = defineTool({ name: 'add', description: 'Adds two numbers', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => { executed++; return a + b; } });
+      // Text longer than the 256 characters the runtime's stream redaction holds back, then the call.
+      const text = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+      const reply = { text, toolCalls: [{ id: 'call_cut', name: 'add', args: { a: 1234567890, b: 9876543210 } }] };
+      const s = await start([]);
+      // Cut right after the first frame that carries the arguments: the call has begun (or, where a
+      // provider sends a call whole, has arrived), and the stream has not finished.
+      const frames = s.wire.renderStream(reply, { model: 'any', stream: true, stream_options: { include_usage: true } });
+      const cut = frames.findIndex((frame) => frame.includes('1234567')) + 1;
+      expect(cut).toBeGreaterThan(1);
+      expect(cut).toBeLessThan(frames.length);
+      s.push({ reply, cutStreamAfter: cut }, { reply: { text: 'should not be asked' } });
+      const store = new MemoryStore();
+      const runtime = createRuntime({ model: options.create(s, { retry: FAST }), tools: [counted], store });
+      let result: Awaited<ReturnType<typeof runtime.run>> | undefined;
+      const types = new Set<string>();
+      for await (const event of runtime.stream('add')) {
+        types.add(event.type);
+        if (event.type === 'run_finished') result = event.result;
+      }
+      expect(types.has('model_delta')).toBe(true);
+      expect(types.has('tool_started')).toBe(false);
+      expect(executed).toBe(0);
+      expect(result).toMatchObject({ status: 'failed', stopReason: 'error', steps: 0, toolCalls: 0, error: { code: 'model_unavailable' } });
+      expect(s.requests).toHaveLength(1);
+      expect(await store.loadSteps(result!.runId)).toEqual([]);
+      await assertRunInvariants({ store, runId: result!.runId, result: result! });
     });
 
     it('never retries a stream that already produced output (stream cut)', async () => {

@@ -47,10 +47,22 @@ export interface WireSummary {
  * output within the request's limit (`wire.inspect(body).maxOutputTokens`).
  */
 export type LoopbackStep =
-  | { readonly reply: ScriptedReply | ((body: unknown) => ScriptedReply); readonly delayMs?: number; /** Stream only: destroy the socket after this many events. */ readonly cutStreamAfter?: number }
+  | {
+    readonly reply: ScriptedReply | ((body: unknown) => ScriptedReply);
+    readonly delayMs?: number;
+    /** Stream only: destroy the socket after this many events. */
+    readonly cutStreamAfter?: number;
+    /**
+     * Send the 200 headers and this many stream events (for a reply that is not streamed: the
+     * headers alone), then nothing more; the connection stays open until the client gives up.
+     */
+    readonly stallAfter?: number;
+  }
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
   | { readonly hang: true }
-  | { readonly reset: true };
+  | { readonly reset: true }
+  /** Decided when the request arrives (e.g. 429 while a rate-limit storm lasts, then a reply). */
+  | { readonly respond: (request: RecordedRequest) => LoopbackStep };
 
 /** A request as the server saw it. */
 export interface RecordedRequest {
@@ -138,7 +150,8 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
       return;
     }
     requests.push(base);
-    const step = script.shift();
+    let step = script.shift();
+    while (step && 'respond' in step) step = step.respond(base);
     if (!step) {
       sendError(response, { status: 500, message: 'loopback script exhausted: no response was scripted for this request' });
       return;
@@ -156,6 +169,10 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
     const reply = typeof step.reply === 'function' ? step.reply(body) : step.reply;
     if (!wire.wantsStream(body)) {
       response.writeHead(200, { 'content-type': 'application/json' });
+      if (step.stallAfter !== undefined) {
+        response.flushHeaders();
+        return;
+      }
       response.end(JSON.stringify(wire.render(reply, body)));
       return;
     }
@@ -164,6 +181,10 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
     for (const [index, frame] of frames.entries()) {
       if (step.cutStreamAfter !== undefined && index >= step.cutStreamAfter) {
         request.socket.destroy();
+        return;
+      }
+      if (step.stallAfter !== undefined && index >= step.stallAfter) {
+        if (index === 0) response.flushHeaders();
         return;
       }
       response.write(frame);

@@ -10,7 +10,7 @@ import { createAgentWorker } from '@agentrt/worker-bullmq';
 const cfg = JSON.parse(process.argv[2]);
 const store = cfg.store === 'postgres'
   ? new PostgresStore({ url: cfg.databaseUrl, schema: cfg.schema })
-  : new RedisStore({ url: cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
+  : new RedisStore({ url: cfg.storeUrl ?? cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
 const tools = crashScenarioTools(cfg.counterUrl, (tool) => {
   if (cfg.crashLoop && tool === 'charge') process.kill(process.pid, 'SIGKILL');
 });
@@ -30,6 +30,22 @@ const report = (line) => process.stdout.write(`${line}\n`);
 const reporting = new Proxy(runtime, {
   get(target, property) {
     const value = Reflect.get(target, property, target);
+    if (property === 'stream') {
+      return (options) => (async function* () {
+        report(`drive_start ${options.runId}`);
+        let last;
+        try {
+          for await (const event of value.call(target, options)) {
+            last = event;
+            yield event;
+          }
+          report(`drive_end ${options.runId} ${last?.result?.stopReason} ${last?.result?.error?.code ?? '-'}`);
+        } catch (error) {
+          report(`drive_end ${options.runId} thrown ${error?.code ?? '-'}`);
+          throw error;
+        }
+      })();
+    }
     if (property !== 'run' && property !== 'resume') return typeof value === 'function' ? value.bind(target) : value;
     return async (...args) => {
       const runId = property === 'run' ? args[0].runId : args[0];
@@ -48,6 +64,7 @@ const reporting = new Proxy(runtime, {
 const worker = createAgentWorker({
   runtime: reporting, url: cfg.url, name: cfg.queue, concurrency: cfg.concurrency ?? 2,
   lockDurationMs: cfg.lockDurationMs, stalledIntervalMs: cfg.stalledIntervalMs, maxStalledCount: cfg.maxStalledCount,
+  restartLostRuns: cfg.restartLostRuns,
 });
 process.on('SIGTERM', async () => {
   await worker.close();

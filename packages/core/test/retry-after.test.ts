@@ -1,0 +1,37 @@
+import { parseRetryAfter } from '@agentrt/core';
+import { describe, expect, it } from 'vitest';
+
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+const after = (value: string) => parseRetryAfter({ 'retry-after': value }, NOW);
+const afterMs = (value: string) => parseRetryAfter({ 'retry-after-ms': value }, NOW);
+
+describe('parseRetryAfter (F-03)', () => {
+  it('reads seconds, milliseconds and the three HTTP-date forms', () => {
+    expect(after('2')).toBe(2_000);
+    expect(after(' 1.5 ')).toBe(1_500);
+    expect(after('0')).toBe(0);
+    expect(afterMs('250')).toBe(250);
+    expect(after('Sun, 01 Mar 2026 12:00:30 GMT')).toBe(30_000);
+    expect(after('Sunday, 01-Mar-26 12:00:30 GMT')).toBe(30_000);
+    // asctime has no zone and is GMT by definition, whatever the process's time zone.
+    expect(after('Sun Mar  1 12:00:30 2026')).toBe(30_000);
+    expect(parseRetryAfter(new Headers({ 'Retry-After': '3' }), NOW)).toBe(3_000);
+  });
+
+  it.each(['-5', '-1', '+3', '-0', '1 2', 'abc 1', '12/31/2099', '1e3', '0x10', 'NaN', 'Infinity', 'soon-ish', '', '   ', 'Sun, 01 Mar 2026 11:00:00 GMT'])(
+    'ignores %j (the caller backs off instead; a date already past included)',
+    (value) => expect(after(value)).toBeUndefined(),
+  );
+
+  it.each(['-100', '0x10', '1e400', 'Infinity', '1_000', 'ten'])('ignores retry-after-ms %j and falls through to retry-after', (value) => {
+    expect(afterMs(value)).toBeUndefined();
+    expect(parseRetryAfter({ 'retry-after-ms': value, 'retry-after': '4' }, NOW)).toBe(4_000);
+  });
+
+  it('never throws on hostile header containers', () => {
+    for (const headers of [undefined, null, 42, 'retry-after: 5', [], { 'retry-after': ['7', '9'] }, { 'Retry-After': { toString: () => '3' } }]) {
+      expect(() => parseRetryAfter(headers, NOW)).not.toThrow();
+    }
+    expect(parseRetryAfter({ 'retry-after': ['7', '9'] }, NOW)).toBe(7_000);
+  });
+});

@@ -1,4 +1,4 @@
-import { ConfigError, type ContentPart, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
+import { ConfigError, type ContentPart, type ContextPrepareContext, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
 import { o200kTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TruncateToolResults`: exactly one of `maxChars` or `maxTokens`. */
@@ -13,7 +13,9 @@ const MARKER = 'tool_output_truncated';
 /**
  * Shortens long tool results in the request only: the head and tail are kept with a clear
  * marker between them; the full result stays in the run's state. Truncated copies are cached
- * per message, so a message keeps its identity (and its cached token count) across steps.
+ * per message, so a message keeps its identity (and its cached token count) across steps. When
+ * the provider refuses a request as too long (`context.overflow`), the step is prepared once more
+ * with half the limit.
  */
 export class TruncateToolResults implements ContextStrategy {
   readonly name = 'truncate_tool_results';
@@ -34,14 +36,16 @@ export class TruncateToolResults implements ContextStrategy {
     this.tokenizer = options.tokenizer ?? o200kTokenizer;
   }
 
-  prepare(messages: readonly Message[]): readonly Message[] {
+  prepare(messages: readonly Message[], context?: ContextPrepareContext): readonly Message[] {
+    // The provider refused the request as too long: once more with half the limit (not cached).
+    const scale = context?.overflow ? 0.5 : 1;
     let changed = false;
     const out = messages.map((message) => {
       if (message.role !== 'tool') return message;
-      let short = this.cache.get(message);
+      let short = scale === 1 ? this.cache.get(message) : undefined;
       if (!short) {
-        short = this.shorten(message);
-        this.cache.set(message, short);
+        short = this.shorten(message, scale);
+        if (scale === 1) this.cache.set(message, short);
       }
       if (short !== message) changed = true;
       return short;
@@ -49,9 +53,9 @@ export class TruncateToolResults implements ContextStrategy {
     return changed ? out : messages;
   }
 
-  private shorten(message: ToolMessage): Message {
+  private shorten(message: ToolMessage, scale: number): Message {
     if (typeof message.content === 'string') {
-      const text = this.cutWhole(message.content);
+      const text = cut(message.content, Math.max(64, Math.floor(this.limitFor(message.content) * scale)));
       return text === message.content ? message : { ...message, content: text };
     }
     // Multi-part results: the text parts share the limit (short ones stay whole); images and files pass whole.
@@ -59,7 +63,7 @@ export class TruncateToolResults implements ContextStrategy {
     const texts = parts.map((part) => (part.type === 'text' ? part.text : ''));
     const all = texts.join('');
     if (all.length === 0) return message;
-    const allowed = shareBudget(texts.map((text) => text.length), this.limitFor(all));
+    const allowed = shareBudget(texts.map((text) => text.length), Math.max(64, Math.floor(this.limitFor(all) * scale)));
     let changed = false;
     const content = parts.map((part, index): ContentPart => {
       if (part.type !== 'text') return part;
@@ -76,9 +80,6 @@ export class TruncateToolResults implements ContextStrategy {
     return this.maxChars ?? Math.floor(this.maxTokens! * Math.max(1, text.length / Math.max(1, this.tokenizer(text))));
   }
 
-  private cutWhole(text: string): string {
-    return cut(text, this.limitFor(text));
-  }
 }
 
 /** Head and tail of `text` within `limit` characters with a marker between them; unchanged when that would not be shorter. */

@@ -1,5 +1,5 @@
 import { createRuntime, defineTool, MemoryStore, type ContextStrategy } from '@agentrt/core';
-import { composeStrategies, SlidingWindow, Summarize, TokenBudget } from '@agentrt/context';
+import { composeStrategies, SlidingWindow, Summarize, TokenBudget, TruncateToolResults } from '@agentrt/context';
 import { OpenAIModel } from '@agentrt/model-openai';
 import { assertRunInvariants, ScriptedModel, startOpenAIServer } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
@@ -59,5 +59,20 @@ describe('the provider refuses a request as too long (F-08), real OpenAI SDK', (
     const { result, sent } = await overflowRun(new SlidingWindow({ maxMessages: 12 }), true);
     expect(result).toMatchObject({ status: 'failed', stopReason: 'error', error: { code: 'context_overflow' } });
     expect(sent).toHaveLength(8);
+  });
+
+  it('TruncateToolResults: prepared once more with half its limit (same messages, shorter results)', async () => {
+    await using server = await startOpenAIServer();
+    server.push({ reply: { toolCalls: [{ id: 'call_1', name: 'lookup', args: { q: 1 } }] } });
+    server.push({ status: 400, message: TOO_LONG });
+    server.push({ reply: { text: 'done' } });
+    const model = new OpenAIModel({ model: 'gpt-4o-mini', apiKey: 'sk-loopback', baseURL: `${server.url}/v1` });
+    const store = new MemoryStore();
+    const result = await createRuntime({ model, tools: [lookup], store, context: new TruncateToolResults({ maxChars: 300 }) }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const toolText = (i: number) => JSON.stringify(server.requests[i]!.body).length;
+    expect(server.requests).toHaveLength(3);
+    expect(toolText(2)).toBeLessThan(toolText(1));
+    await assertRunInvariants({ store, runId: result.runId, result });
   });
 });

@@ -3,7 +3,7 @@ import {
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as scripts from './scripts.js';
 
@@ -242,7 +242,7 @@ export class RedisStore implements StateStore {
       const reply = (await this.eval(
         scripts.CREATE_RUN,
         [this.key('run', run.runId), this.key('idem', run.idempotencyKey ?? '-'), this.key('runs'), this.key('counter'), this.key('blobs', run.runId)],
-        [run.runId, run.idempotencyKey ?? '', json, run.createdAt, ...blobArgs(blobs, () => false)],
+        [run.runId, run.idempotencyKey ?? '', json, run.createdAt, ...blobArgs(blobs, () => false), randomUUID()],
       )) as [string, string];
       if (reply[0] === 'created') for (const sha256 of blobs.keys()) this.storedBlobs.add(`${run.runId}\u0000${sha256}`);
       const record = await this.getRun(reply[1]);

@@ -74,15 +74,23 @@ local kill = redis.call('HMGET', KEYS[#KEYS], ARGV[#ARGV], '${KILL_ALL_SCOPE}')
 return {reply, kill[1], kill[2]}
 `;
 
-/** KEYS: run, idem, runs zset, counter, blobs. ARGV: runId, idemKey|'', static, createdAt, nBlobs, (sha256, data)… */
+/**
+ * KEYS: run, idem, runs zset, counter, blobs. ARGV: runId, idemKey|'', static, createdAt, nBlobs, (sha256, data)…, nonce.
+ * The nonce is new for every `createRun` call and kept in the run's hash (`createdBy`): a re-sent
+ * creation (the client lost the connection after Redis ran it, and sent it again) finds its own
+ * nonce and is acknowledged as created, as a re-sent commit is — not refused as a conflict, nor
+ * answered as someone else's run. A second call, even with the same record, is a conflict.
+ */
 export const CREATE_RUN = `${PRELUDE}
+local nonce = ARGV[7 + 2 * (tonumber(ARGV[5]) or 0) - 1]
+if nonce and redis.call('HGET', KEYS[1], 'createdBy') == nonce then return {'created', ARGV[1]} end
 if ARGV[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
   if existing then return {'existing', existing} end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return fail('run_conflict', 'run ' .. ARGV[1] .. ' already exists') end
 redis.call('HSET', KEYS[1], 'static', ARGV[3], 'status', 'running', 'updatedAt', ARGV[4], 'stepCount', 0, 'toolCalls', 0,
-  'inTok', 0, 'outTok', 0, 'cost', '0', 'lastSeq', 0, 'leaseEpoch', 0, 'leaseExpires', 0)
+  'inTok', 0, 'outTok', 0, 'cost', '0', 'lastSeq', 0, 'leaseEpoch', 0, 'leaseExpires', 0, 'createdBy', nonce or '')
 put_blobs(KEYS[5], 5)
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])

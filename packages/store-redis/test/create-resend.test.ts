@@ -1,0 +1,68 @@
+import { RedisStore } from '@agentrt/store-redis';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
+
+const keyPrefix = freshPrefix();
+afterAll(() => dropPrefix(keyPrefix));
+
+const record = (runId: string, extra: { idempotencyKey?: string; createdAt?: string; text?: string } = {}) => ({
+  runId,
+  input: [{ role: 'user' as const, content: extra.text ?? 'go' }],
+  inputFingerprint: `f-${extra.text ?? 'go'}`,
+  toolsFingerprint: 't',
+  createdAt: extra.createdAt ?? '2026-11-26T17:51:30.626Z',
+  ...(extra.idempotencyKey ? { idempotencyKey: extra.idempotencyKey } : {}),
+});
+
+// ioredis re-sends a command whose reply was lost with a dropped connection (autoResendUnfulfilledCommands):
+// Redis then runs the same script twice. The F-40 fault test met it as `createRun: run blip already exists`.
+describe('RedisStore: a creation re-sent after a dropped connection', () => {
+  for (const idempotencyKey of [undefined, 'k1']) {
+    it(`the command run twice by Redis (a resend) is acknowledged as created, once stored${idempotencyKey ? ', with an idempotency key too' : ''}`, async () => {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+      const raw = new Redis(REDIS_URL);
+      // The store's last EVAL is run a second time, as a resend after a lost reply would be.
+      const runId = `resent-${idempotencyKey ?? 'plain'}`;
+      try {
+        const sent: unknown[][] = [];
+        const evalsha = (store as unknown as { redis: Redis }).redis;
+        const original = evalsha.sendCommand.bind(evalsha);
+        evalsha.sendCommand = ((command: { name: string; args: unknown[] }) => {
+          if (command.name === 'eval' || command.name === 'evalsha') sent.push([command.name, ...command.args]);
+          return original(command as never);
+        }) as typeof evalsha.sendCommand;
+        const first = await store.createRun(record(runId, idempotencyKey ? { idempotencyKey } : {}));
+        expect(first.created).toBe(true);
+        const [name, ...args] = sent.at(-1)!;
+        const again = await raw.call(String(name), ...(args as (string | number)[]));
+        expect(again).toEqual(['created', runId]);
+        expect((await store.listRuns()).filter((run) => run.runId === runId)).toHaveLength(1);
+      } finally {
+        raw.disconnect();
+        await store.close();
+      }
+    });
+  }
+
+  it('a second createRun of an existing run id is a conflict, even with the same record', async () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    try {
+      await store.createRun(record('same'));
+      await expect(store.createRun(record('same'))).rejects.toMatchObject({ code: 'run_conflict' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a different creation of an existing run id is a conflict', async () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    try {
+      await store.createRun(record('taken'));
+      await expect(store.createRun(record('taken', { createdAt: '2026-11-26T17:51:30.627Z' }))).rejects.toMatchObject({ code: 'run_conflict' });
+      await expect(store.createRun(record('taken', { text: 'other' }))).rejects.toMatchObject({ code: 'run_conflict' });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -65,4 +65,31 @@ describe('RedisStore: a creation re-sent after a dropped connection', () => {
       await store.close();
     }
   });
+
+  it('events appended twice by Redis (a resend) are acknowledged, stored once; a real gap is still refused', async () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    const raw = new Redis(REDIS_URL);
+    try {
+      await store.createRun(record('events'));
+      const lease = (await store.acquireLease({ runId: 'events', owner: 'me', ttlMs: 30_000 }))!;
+      const sent: unknown[][] = [];
+      const client = (store as unknown as { redis: Redis }).redis;
+      const original = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+        if (command.name === 'eval' || command.name === 'evalsha') sent.push([command.name, ...command.args]);
+        return original(command as never);
+      }) as typeof client.sendCommand;
+      const event = (seq: number) => ({ type: 'run_annotated' as const, name: 'n', value: seq, runId: 'events', at: '2026-11-26T17:51:30.626Z', seq });
+      await store.appendEvents('events', [event(1), event(2)], { lease });
+      const [name, ...args] = sent.at(-1)!;
+      await raw.call(String(name), ...(args as (string | number)[]));
+      expect((await store.listEvents('events')).map((e) => e.seq)).toEqual([1, 2]);
+      await store.appendEvents('events', [event(3)], { lease });
+      await expect(store.appendEvents('events', [event(5)], { lease })).rejects.toMatchObject({ code: 'run_conflict' });
+      expect((await store.listEvents('events')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
 });

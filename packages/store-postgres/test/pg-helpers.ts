@@ -4,6 +4,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StateStore } from '@agentrt/core';
+import { PostgresStore } from '@agentrt/store-postgres';
 import pg from 'pg';
 
 /** The PostgreSQL the suite runs against (`pnpm test` guarantees one answers). */
@@ -177,4 +179,21 @@ export class LossyProxy implements AsyncDisposable {
     for (const socket of this.sockets) socket.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** `create` and `destroy` for the conformance suites: each store in a schema of its own (tables, kill flags, NOTIFY channel), dropped once it is closed. */
+export function schemaStores(): { create: () => PostgresStore; destroy: (store: StateStore) => Promise<void> } {
+  const schemas = new WeakMap<object, string>();
+  return {
+    create: () => {
+      const schema = freshSchema();
+      const store = new PostgresStore({ url: DATABASE_URL, schema });
+      schemas.set(store, schema);
+      return store;
+    },
+    destroy: async (store) => {
+      await store.close?.();
+      await dropSchema(schemas.get(store)!);
+    },
+  };
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { StateStore } from '@agentrt/core';
+import { RedisStore } from '@agentrt/store-redis';
 import { Redis } from 'ioredis';
 
 /** The Redis the suite runs against (`pnpm test` guarantees one answers). */
@@ -85,4 +87,21 @@ export class PrivateRedis implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.crash();
   }
+}
+
+/** `create` and `destroy` for the conformance suites: each store on a key prefix of its own, its keys deleted once it is closed. */
+export function prefixedStores(): { create: () => RedisStore; destroy: (store: StateStore) => Promise<void> } {
+  const prefixes = new WeakMap<object, string>();
+  return {
+    create: () => {
+      const keyPrefix = freshPrefix();
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+      prefixes.set(store, keyPrefix);
+      return store;
+    },
+    destroy: async (store) => {
+      await store.close?.();
+      await dropPrefix(prefixes.get(store)!);
+    },
+  };
 }

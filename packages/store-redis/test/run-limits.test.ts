@@ -2,22 +2,9 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RedisStore } from '@agentrt/store-redis';
 import { describeRunLimits } from '@agentrt/testing';
-import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
+import { dropPrefix, freshPrefix, prefixedStores, REDIS_URL } from './redis-helpers.js';
 
-const prefixes = new WeakMap<object, string>();
-describeRunLimits({
-  name: 'RedisStore',
-  create: () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
-    prefixes.set(store, keyPrefix);
-    return store;
-  },
-  destroy: async (store) => {
-    await store.close?.();
-    await dropPrefix(prefixes.get(store)!);
-  },
-});
+describeRunLimits({ name: 'RedisStore', ...prefixedStores() });
 
 describe('RedisStore: toolCallsRefused in run hashes written before the field', () => {
   it('a run hash without the field (every run of earlier versions) reads 0; the field appears with the first refused call', async () => {

@@ -62,12 +62,15 @@ async function ownsRunningRun(s: Setup, child: ChildProcess): Promise<string> {
 }
 
 async function waitTerminal(s: Setup, runIds: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await Promise.all(runIds.map((id) => s.store.getRun(id)));
-    if (runs.every((run) => run && ['completed', 'stopped', 'failed'].includes(run.status))) return;
-    if (Date.now() > deadline) throw new Error(`runs not terminal: ${runs.map((r, i) => `${runIds[i]}=${r?.status}`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 100));
+  let seen = '';
+  try {
+    await waitFor(async () => {
+      const runs = await Promise.all(runIds.map((id) => s.store.getRun(id)));
+      seen = runs.map((r, i) => `${runIds[i]}=${r?.status}`).join(', ');
+      return runs.every((run) => run && ['completed', 'stopped', 'failed'].includes(run.status));
+    }, { timeoutMs, intervalMs: 100, message: 'every run is terminal' });
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${seen})`);
   }
 }
 

@@ -121,7 +121,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       if (config.dedupeIdenticalCalls && parsed.ok && !recorded.result.code) {
         const tool = gate.find(call.name);
         const checked = tool && tool.sideEffects !== 'non-idempotent' ? validateToolArgs(tool.input, parsed.args) : undefined;
-        if (checked?.ok) (plannedKeys ??= new Map()).set(`${call.name}\u0000${canonicalJson(checked.args)}`, index);
+        if (checked?.ok) (plannedKeys ??= new Map()).set(dedupeKey(call.name, checked.args), index);
       }
       continue;
     }
@@ -203,12 +203,10 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'approve', ...(approval.reason ? { reason: approval.reason } : {}) });
     }
     if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent') {
-      const key = `${call.name}\u0000${canonicalJson(info.args)}`;
+      const key = dedupeKey(call.name, info.args);
       const earlier = run.dedupe.get(key);
       if (earlier) {
-        results[index] = { role: 'tool', toolCallId: call.id, name: call.name, content: earlier.content, ...(earlier.isError ? { isError: true } : {}), ...(earlier.code ? { code: earlier.code } : {}) };
-        run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: earlier.isError ?? false, content: recordContent(earlier.content), durationMs: 0, replayed: true, deduplicated: true });
-        await recordResult(scope, call, results[index]!, argsFingerprint, tool.sideEffects);
+        await reuseResult(scope, index, call, earlier, argsFingerprint, tool.sideEffects);
         continue;
       }
       // The same call twice in this step (F-48): it runs once; the copy takes its result afterwards.
@@ -232,11 +230,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   if (duplicates) {
     for (const copy of duplicates) {
       const source = results[copy.of];
-      if (!source) continue; // not run (the run stopped): filled like any unrun call below
-      const { call } = copy;
-      results[copy.index] = { role: 'tool', toolCallId: call.id, name: call.name, content: source.content, ...(source.isError ? { isError: true } : {}), ...(source.code ? { code: source.code } : {}) };
-      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: source.isError ?? false, ...(source.code ? { code: source.code } : {}), content: recordContent(source.content), durationMs: 0, replayed: true, deduplicated: true });
-      await recordResult(scope, call, results[copy.index]!, copy.argsFingerprint, copy.sideEffects);
+      // Not run (the run stopped): filled like any unrun call below.
+      if (source) await reuseResult(scope, copy.index, copy.call, source, copy.argsFingerprint, copy.sideEffects);
     }
   }
   } catch (error) {
@@ -288,6 +283,17 @@ interface ActScope {
   readonly results: (ToolMessage | undefined)[];
   /** The decision is durable: per-call results are recorded (otherwise a crash re-decides the step). */
   readonly durable: boolean;
+}
+
+/** The key under which `dedupeIdenticalCalls` finds an identical call: the tool and its canonical arguments. */
+const dedupeKey = (name: string, args: unknown): string => `${name}\u0000${canonicalJson(args)}`;
+
+/** An identical call's result given to `call` (`dedupeIdenticalCalls`): its transcript result, its audit (marked deduplicated) and its ledger entry. */
+async function reuseResult(scope: ActScope, index: number, call: ToolCall, source: Pick<ToolMessage, 'content' | 'isError' | 'code'>, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> {
+  const result: ToolMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: source.content, ...(source.isError ? { isError: true } : {}), ...(source.code ? { code: source.code } : {}) };
+  scope.results[index] = result;
+  scope.run.log.emit({ type: 'tool_finished', stepIndex: scope.stepIndex, toolCallId: call.id, name: call.name, isError: source.isError ?? false, ...(source.code ? { code: source.code } : {}), content: recordContent(source.content), durationMs: 0, replayed: true, deduplicated: true });
+  await recordResult(scope, call, result, argsFingerprint, sideEffects);
 }
 
 /** Records a call's result in the ledger when the step's decision is durable. */
@@ -359,19 +365,22 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       );
     }
     if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
-      run.dedupe.set(`${call.name}\u0000${canonicalJson(job.args)}`, { content: result.content });
+      run.dedupe.set(dedupeKey(call.name, job.args), { content: result.content });
     }
   } catch (error) {
     // The run fails (a hook or the store threw): the audit still shows the started call ended.
     failedWhileRunning(run, call, stepIndex, started, error);
     throw error;
   }
-  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  const durationMs = elapsedSince(started);
   run.log.emit(result.code
     ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
     : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs });
   return result;
 }
+
+/** Whole milliseconds since `started` (monotonic), never negative. */
+const elapsedSince = (started: number): number => Math.max(0, Math.round(monotonicMs() - started));
 
 /**
  * A started call the run's stop cut short (a kill, a cancellation, the run's timeout): its
@@ -382,7 +391,7 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
   const kind = run.abort?.kind ?? 'cancelled';
   const code = kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const result = capToolMessage(errorResult(call, code, `cut short while running: the run stopped (${kind})`), deps.config.limits.maxToolOutputChars);
-  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  const durationMs = elapsedSince(started);
   run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs });
   return result;
 }
@@ -394,7 +403,7 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
  */
 function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, started: number, error: unknown): void {
   const code = typedCode(error) ?? 'tool_failed';
-  const durationMs = Math.max(0, Math.round(monotonicMs() - started));
+  const durationMs = elapsedSince(started);
   try {
     run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: `${code}: the run failed while this call was in progress`, durationMs });
   } catch {

@@ -110,16 +110,14 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
  * may keep `request.messages` and must not see later appends. Any other strategy gets a copy.
  */
 async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, overflow: ContextOverflow | undefined): Promise<{ snapshot: readonly Message[] | undefined; prepared: readonly Message[] }> {
-  const context = deps.context;
   const history = run.history;
-  if (context.borrowsHistory === true) {
-    const prepared = await context.prepare(history, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow));
-    if (prepared !== history) return { snapshot: undefined, prepared };
-    const snapshot = history.slice();
-    return { snapshot, prepared: snapshot };
-  }
+  const borrowed = deps.context.borrowsHistory === true;
+  const given = borrowed ? history : history.slice();
+  const prepared = await deps.context.prepare(given, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow));
+  if (!borrowed) return { snapshot: given, prepared };
+  if (prepared !== history) return { snapshot: undefined, prepared };
   const snapshot = history.slice();
-  return { snapshot, prepared: await context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow)) };
+  return { snapshot, prepared: snapshot };
 }
 
 /** A built request and the repaired-pairs count its `model_request` event reports. */
@@ -143,6 +141,7 @@ function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] 
   return { request, repaired };
 }
 
+/** `requestFor` with `beforeModel` hooks: they may replace the request (its messages then re-paired). */
 async function hookedRequest(deps: RunDeps, run: ActiveRun, given: ModelRequest, givenRepaired: number, snapshot: readonly Message[] | undefined, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<BuiltRequest> {
   let request = await beforeModelHooks(deps, run, given, hookContext, onRetry);
   let repaired = givenRepaired;

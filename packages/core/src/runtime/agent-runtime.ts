@@ -590,9 +590,8 @@ export class AgentRuntime<TOut = string> {
     return current.result;
   }
 
-  /** Records `killed` for a run nobody is driving (paused). */
   /**
-   * Finishes a paused run as killed, under its lease: a resume (`approve`) in another process may
+   * Finishes a paused run (nobody driving it) as killed, under its lease: a resume (`approve`) in another process may
    * be taking the run over at this moment. When another owner holds the lease, that owner stops the
    * run itself (the kill flag is already set); else the run is re-read under the lease and finished
    * only if it is still paused — never a write racing the resumer's (which failed `run_conflict`).

@@ -59,11 +59,11 @@ export interface RuntimeConfig<TOut = string> {
   readonly tokenEstimator?: TokenEstimator;
 }
 
-/** Every option `RuntimeConfig` has: any other key is refused (a misspelt option must not be ignored silently). */
-const RUNTIME_CONFIG_KEYS = new Set<string>([
-  'limits', 'toolPolicy', 'pricing', 'redact', 'loopDetection', 'audit', 'dedupeIdenticalCalls', 'onUnknownOutcome',
-  'leaseTtlMs', 'owner', 'killPollMs', 'output', 'maxOutputRepairs', 'tokenEstimator',
-] satisfies (keyof RuntimeConfig)[]);
+/** Every option `RuntimeConfig` has (the compiler keeps this list complete): any other key is refused (a misspelt option must not be ignored silently). */
+const RUNTIME_CONFIG_KEYS = new Set<string>(Object.keys({
+  limits: true, toolPolicy: true, pricing: true, redact: true, loopDetection: true, audit: true, dedupeIdenticalCalls: true, onUnknownOutcome: true,
+  leaseTtlMs: true, owner: true, killPollMs: true, output: true, maxOutputRepairs: true, tokenEstimator: true,
+} satisfies Record<keyof RuntimeConfig, true>));
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -82,6 +82,8 @@ type Params = unknown[];
 const RUN_STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
 /** Re-sends after a dropped connection: delays before the 2nd, 3rd and 4th attempt. */
 const RESEND_DELAYS_MS = [50, 250, 1_000];
+/** How long the kill LISTEN connection stays open after its last subscriber left (runs come and go). */
+const KILL_LISTENER_IDLE_MS = 30_000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Server clock in ms since the epoch: leases never depend on a caller's clock. */
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -136,6 +138,8 @@ export class PostgresStore implements StateStore {
   private readonly listenerConfig: pg.ClientConfig;
   private readonly killListeners = new Set<(flag: KillFlag) => void>();
   private killListener: KillListener | undefined;
+  /** Stops the LISTEN connection once no one has subscribed for `KILL_LISTENER_IDLE_MS`. */
+  private killListenerIdle: ReturnType<typeof setTimeout> | undefined;
   private ready: Promise<void> | undefined;
   private closed = false;
   private readonly statementNames = new Map<string, string>();
@@ -550,6 +554,8 @@ export class PostgresStore implements StateStore {
   subscribeKills(listener: (flag: KillFlag) => void): () => void {
     if (this.closed) return () => undefined;
     this.killListeners.add(listener);
+    clearTimeout(this.killListenerIdle);
+    this.killListenerIdle = undefined;
     if (!this.killListener) {
       this.killListener = new KillListener({
         clientConfig: this.listenerConfig,
@@ -570,10 +576,16 @@ export class PostgresStore implements StateStore {
     }
     return () => {
       this.killListeners.delete(listener);
-      if (this.killListeners.size === 0 && this.killListener) {
+      if (this.killListeners.size > 0 || !this.killListener || this.killListenerIdle) return;
+      // Subscribers come and go with the runs a runtime drives: the LISTEN connection is kept a
+      // while after the last one leaves, so back-to-back runs do not reconnect every time.
+      this.killListenerIdle = setTimeout(() => {
+        this.killListenerIdle = undefined;
+        if (this.killListeners.size > 0 || !this.killListener) return;
         void this.killListener.stop();
         this.killListener = undefined;
-      }
+      }, KILL_LISTENER_IDLE_MS);
+      this.killListenerIdle.unref?.();
     };
   }
 
@@ -615,6 +627,8 @@ export class PostgresStore implements StateStore {
     if (this.closed) return;
     this.closed = true;
     this.killListeners.clear();
+    clearTimeout(this.killListenerIdle);
+    this.killListenerIdle = undefined;
     const listener = this.killListener;
     this.killListener = undefined;
     await listener?.stop();

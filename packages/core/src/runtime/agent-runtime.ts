@@ -398,7 +398,6 @@ export class AgentRuntime<TOut = string> {
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
     this.unsubscribeKills?.();
     this.unsubscribeKills = undefined;
-    KILL_SUBSCRIPTIONS.unregister(this);
     await Promise.all(this.disposables.map(async (resource) => {
       try {
         await resource.close();
@@ -421,22 +420,16 @@ export class AgentRuntime<TOut = string> {
 
   /**
    * Aborts in-flight calls of local runs as soon as any process sets a kill flag (when the store
-   * can push them). The store holds the listener for as long as it lives, often longer than this
-   * runtime (one store shared by runtimes made per request, never closed): the listener reaches the
-   * runs only through a weak reference, and is removed once this runtime is collected, so a
-   * discarded runtime is not kept alive by its store.
+   * can push them). Subscribed only while runs are driven here (see `undrive`): the store, often
+   * shared and longer-lived than this runtime (one made per request, never closed), holds no
+   * listener of an idle runtime, so a dropped runtime is not kept alive by its store.
    */
   private watchKills(): void {
     if (this.unsubscribeKills || !this.deps.store.subscribeKills) return;
-    const runs = new WeakRef(this.active);
-    const unsubscribe = this.deps.store.subscribeKills((flag) => {
-      const active = runs.deref();
-      if (!active) return;
-      if (flag.scope === KILL_ALL_SCOPE) for (const local of active.values()) local.run.abortWith('killed', flag.reason);
-      else active.get(flag.scope)?.run.abortWith('killed', flag.reason);
+    this.unsubscribeKills = this.deps.store.subscribeKills((flag) => {
+      if (flag.scope === KILL_ALL_SCOPE) for (const local of this.active.values()) local.run.abortWith('killed', flag.reason);
+      else this.active.get(flag.scope)?.run.abortWith('killed', flag.reason);
     });
-    this.unsubscribeKills = unsubscribe;
-    KILL_SUBSCRIPTIONS.register(this, unsubscribe, this);
   }
 
   private newLog(record: RunRecord, listener: EventListener | undefined): EventLog {
@@ -571,6 +564,10 @@ export class AgentRuntime<TOut = string> {
   /** Ends what `drive` registered: `run` is no longer driven here. */
   private undrive(run: ActiveRun | undefined): void {
     if (run && this.active.get(run.runId)?.run === run) this.active.delete(run.runId);
+    if (this.active.size === 0 && this.unsubscribeKills) {
+      this.unsubscribeKills();
+      this.unsubscribeKills = undefined;
+    }
   }
 
   /** Returns an existing run's result, waiting while it is driven here or elsewhere (bounded by the run timeout). */
@@ -641,14 +638,6 @@ const NO_STREAM = Object.freeze({ stream: false });
 /** The approvals of a new run: none (never written: `ActiveRun.approvals` is read-only). */
 const NO_APPROVALS: ReadonlyMap<string, BoundApproval> = new Map();
 
-/** Kill subscriptions of runtimes that were dropped without `close()`: removed from their store once the runtime is collected. */
-const KILL_SUBSCRIPTIONS = new FinalizationRegistry<() => void>((unsubscribe) => {
-  try {
-    unsubscribe();
-  } catch {
-    // a store that fails to unsubscribe keeps one listener that reaches nothing
-  }
-});
 const NONE: readonly string[] = Object.freeze([]);
 
 type ParsedRunOptions = z.output<typeof runOptionsSchema>;

@@ -125,7 +125,7 @@ const MIGRATIONS: readonly string[] = [
  * the write lock and skips what another process applied meanwhile.
  */
 export function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS agentrt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  whileOthersCommit(db, () => db.exec('CREATE TABLE IF NOT EXISTS agentrt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'));
   const readVersion = db.prepare<[], { value: string }>("SELECT value FROM agentrt_meta WHERE key = 'schema_version'");
   const writeVersion = db.prepare("INSERT INTO agentrt_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   const current = (): number => {
@@ -142,7 +142,7 @@ export function migrate(db: Database.Database): void {
   while (current() < SCHEMA_VERSION) {
     // One migration step per transaction, decided under the write lock (another process may have
     // migrated between the read above and this lock).
-    db.transaction(() => {
+    whileOthersCommit(db, () => db.transaction(() => {
       const version = current();
       if (version >= SCHEMA_VERSION) return;
       if (version === 0) {
@@ -151,6 +151,28 @@ export function migrate(db: Database.Database): void {
       }
       db.exec(MIGRATIONS[version + 1]!);
       writeVersion.run(String(version + 1));
-    }).immediate();
+    }).immediate());
+  }
+}
+
+/**
+ * Runs `write`, again after a busy error as long as other connections committed during the wait
+ * (`PRAGMA data_version` moved): several processes opening one new database at once take the
+ * lock in turns, and SQLite's polling busy handler can let one of them lose every turn for a
+ * whole `busy_timeout` on a loaded machine. A lock held by one transaction that long is still
+ * `SQLITE_BUSY`; at most 6 waits in all (as `SqliteStore`'s step writes).
+ */
+export function whileOthersCommit<T>(db: Database.Database, write: () => T): T {
+  let version = db.pragma('data_version', { simple: true });
+  for (let wait = 1; ; wait++) {
+    try {
+      return write();
+    } catch (error) {
+      const code = (error as { code?: unknown })?.code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || wait >= 6) throw error;
+      const now = db.pragma('data_version', { simple: true });
+      if (now === version) throw error;
+      version = now;
+    }
   }
 }

@@ -4,7 +4,7 @@ import {
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
 import Database from 'better-sqlite3';
-import { SCHEMA_VERSION, migrate } from './schema.js';
+import { SCHEMA_VERSION, migrate, whileOthersCommit } from './schema.js';
 
 /** SQLite `synchronous` levels: how much a commit waits for the disk. See docs/stores.md for the loss windows. */
 export type SqliteSynchronous = 'off' | 'normal' | 'full' | 'extra';
@@ -202,7 +202,7 @@ export class SqliteStore implements StateStore {
     if (!['off', 'normal', 'full', 'extra'].includes(synchronous)) throw new StoreError('store_unavailable', `SqliteStore: invalid synchronous level "${synchronous}"`);
     try {
       this.db = new Database(options.path, { timeout: busy });
-      this.db.pragma('journal_mode = WAL');
+      whileOthersCommit(this.db, () => this.db.pragma('journal_mode = WAL'));
       this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
       this.db.pragma('foreign_keys = ON');

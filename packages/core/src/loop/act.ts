@@ -225,6 +225,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     const job = executables[0]!;
     results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
   } else if (executables.length > 1) {
+    run.allowManyListeners();
     await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
   }
   if (duplicates) {

@@ -77,7 +77,9 @@ export class ActiveRun {
   /** First result per identical call, for `dedupeIdenticalCalls` (made when first read: most runtimes never dedupe). */
   private dedupeMap: Map<string, { content: MessageContent; isError?: boolean; code?: string }> | undefined;
   readonly approvals: ReadonlyMap<string, BoundApproval>;
-  private readonly controller = runController();
+  private readonly controller = new AbortController();
+  /** Set once the run's signal may take any number of listeners (see `allowManyListeners`). */
+  private manyListeners = false;
   /** Why the run was aborted (set with the signal, read without the signal's getters on the hot path). */
   private abortedWith: RunAbort | undefined;
   readonly contextState: Record<string, unknown>;
@@ -220,6 +222,19 @@ export class ActiveRun {
     }
   }
 
+  /**
+   * Lets the run's signal take any number of listeners: every tool call in flight listens to it,
+   * so a step with more than ten parallel calls would print Node's "possible EventTarget memory
+   * leak" warning for a correct program (each listener is removed when its call ends). Called
+   * before a step's calls run in parallel — once per run, and never for runs that make one call
+   * at a time (`setMaxListeners` on an EventTarget costs about as much as the controller itself).
+   */
+  allowManyListeners(): void {
+    if (this.manyListeners) return;
+    this.manyListeners = true;
+    setMaxListeners(0, this.controller.signal);
+  }
+
   abortWith(cause: AbortCause, detail: string): void {
     if (this.abortedWith === undefined) {
       this.abortedWith = new RunAbort(cause, detail);
@@ -247,16 +262,4 @@ export class ActiveRun {
     addUsage(this.usage, priced);
     return priced;
   }
-}
-
-/**
- * The run's abort controller. Every tool call in flight (and the model call) listens to its
- * signal, so a step with more than ten parallel calls would print Node's "possible
- * EventTarget memory leak" warning for a correct program: the listeners are removed when
- * each call ends, so the signal takes any number.
- */
-function runController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }

@@ -79,3 +79,22 @@ describe('AnthropicModel against a hostile provider', () => {
     expect(response).toMatchObject({ message: { content: 'hé😀llo', toolCalls: [{ id: '', name: '', args: { q: 1 } }] }, usage: { inputTokens: 0, outputTokens: 0 }, finishReason: 'tool_calls' });
   });
 });
+
+describe('AnthropicModel: a stream cut after reasoning', () => {
+  it('is never retried: the consumer already saw reasoning deltas (model_unavailable, one request)', async () => {
+    await using server = await startAnthropicServer([
+      // message_start, the thinking block's start, one thinking delta; then the connection drops.
+      { reply: { reasoning: [{ text: 'first I will think about this for a long while' }], text: 'answer' }, cutStreamAfter: 3 },
+      { reply: { reasoning: [{ text: 'a second, different line of thought' }], text: 'answer' } },
+    ]);
+    const m = new AnthropicModel({ model: 'claude-sonnet-4-5', apiKey: 'sk-ant-test-loopback', baseURL: server.url, thinking: { budgetTokens: 1024 }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    const reasoning: string[] = [];
+    const attempt = (async () => {
+      for await (const event of m.stream!(request())) if (event.type === 'reasoning_delta') reasoning.push(event.text);
+    })();
+    await expect(attempt).rejects.toMatchObject({ code: 'model_unavailable', details: { afterVisibleOutput: true } });
+    expect(reasoning.length).toBeGreaterThan(0);
+    expect(reasoning.join('')).not.toContain('second');
+    expect(server.requests).toHaveLength(1);
+  });
+});

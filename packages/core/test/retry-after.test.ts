@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '@agentrt/core';
+import { modelErrorCodeForStatus, parseRetryAfter } from '@agentrt/core';
 import { describe, expect, it } from 'vitest';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -33,5 +33,13 @@ describe('parseRetryAfter (F-03)', () => {
       expect(() => parseRetryAfter(headers, NOW)).not.toThrow();
     }
     expect(parseRetryAfter({ 'retry-after': ['7', '9'] }, NOW)).toBe(7_000);
+  });
+});
+
+describe('modelErrorCodeForStatus', () => {
+  it('maps a success status that came with an error (an unreadable body) to model_unavailable, never model_bad_request', () => {
+    expect(modelErrorCodeForStatus(200, 'Invalid JSON response')).toBe('model_unavailable');
+    expect(modelErrorCodeForStatus(302)).toBe('model_unavailable');
+    expect(modelErrorCodeForStatus(400)).toBe('model_bad_request');
   });
 });

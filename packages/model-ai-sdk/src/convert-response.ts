@@ -171,9 +171,16 @@ export class StreamAssembler {
     }
   }
 
-  /** The complete response; throws when the stream ended without its `finish` part. */
+  /**
+   * The complete response; throws when the stream ended without its `finish` part, or with a
+   * specification-v3 finish reason the provider never sent (`{ unified: 'other', raw: undefined }`:
+   * the provider packages' initial value, e.g. a stream cut cleanly before `finish_reason`).
+   * Specification v2 cannot tell that apart from an unrecognized reason (`'unknown'`), so it is kept.
+   */
   finish(): ModelResponse {
     if (!this.finished) throw new Error('the stream ended without a finish part');
+    const reason = this.finished.finishReason;
+    if (isObject(reason) && reason.unified === 'other' && reason.raw === undefined) throw new Error('the stream ended without a finish reason from the provider');
     const toolCalls: ToolCall[] = this.calls.map((call) => ({ id: call.id, name: call.name, args: toArgs(call.final !== undefined ? call.final : call.args) }));
     const reasoning = [...this.reasoning.values()].flatMap((entry) => reasoningEntry(entry.text, entry.metadata) ?? []);
     return { message: message(this.text, toolCalls, reasoning), usage: toUsage(this.finished.usage), finishReason: toFinishReason(this.finished.finishReason), ...this.meta };

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, ModelError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
@@ -45,7 +45,34 @@ const responseMeta = (model: unknown, id: unknown): { model?: string; id?: strin
   ...(typeof model === 'string' && model ? { model } : {}),
   ...(typeof id === 'string' && id ? { id } : {}),
 });
-const stopOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
+const stopOf = (reason: unknown): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A non-streamed Messages answer → a `ModelResponse`, read defensively: a body without a
+ * `content` list is `unreadable` (retried); blocks that are not objects are skipped, text that
+ * is not a string is empty, a `tool_use` block without id or name keeps empty ones (the runtime
+ * assigns an id; the loop answers an empty name with `tool_not_found`), a missing `usage` counts 0.
+ */
+function fromAnthropicMessage(message: unknown): ModelResponse {
+  if (!isObject(message) || !Array.isArray(message.content)) {
+    throw new ModelError('model_unavailable', 'anthropic sent a response that could not be read: it has no content list', { retryable: true });
+  }
+  const blocks = message.content.filter(isObject);
+  const content = blocks.filter((block) => block.type === 'text').map((block) => text(block.text)).join('');
+  const toolCalls: ToolCall[] = blocks.filter((block) => block.type === 'tool_use').map((block) => ({ id: text(block.id), name: text(block.name), args: block.input }));
+  const reasoning = blocks.filter((block) => block.type === 'thinking' || block.type === 'redacted_thinking').map((block) => fromThinkingBlock(block as { type: string }));
+  const usage = isObject(message.usage) ? message.usage : {};
+  return {
+    message: { role: 'assistant', content, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
+    usage: { inputTokens: count(usage.input_tokens), outputTokens: count(usage.output_tokens) },
+    finishReason: stopOf(message.stop_reason),
+    ...responseMeta(message.model, message.id),
+  };
+}
+
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
   try {
@@ -157,22 +184,8 @@ export class AnthropicModel implements ModelAdapter {
       signal: request.signal,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal }) => {
-        const message = (await this.client.messages.create({ ...body, stream: false } as never, { signal, maxRetries: 0 })) as unknown as {
-          content: { type: string; text?: string; id?: string; name?: string; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown }[];
-          stop_reason: string | null;
-          usage: { input_tokens: number; output_tokens: number };
-          model?: unknown;
-          id?: unknown;
-        };
-        const text = message.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
-        const toolCalls: ToolCall[] = message.content.filter((block) => block.type === 'tool_use').map((block) => ({ id: block.id!, name: block.name!, args: block.input }));
-        const reasoning = message.content.filter((block) => block.type === 'thinking' || block.type === 'redacted_thinking').map(fromThinkingBlock);
-        return {
-          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
-          usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-          finishReason: stopOf(message.stop_reason),
-          ...responseMeta(message.model, message.id),
-        };
+        const message: unknown = await this.client.messages.create({ ...body, stream: false } as never, { signal, maxRetries: 0 });
+        return fromAnthropicMessage(message);
       } }),
     });
   }
@@ -188,7 +201,7 @@ export class AnthropicModel implements ModelAdapter {
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal, touch }) => {
         const events = (await this.client.messages.create({ ...body, stream: true } as never, { signal, maxRetries: 0 })) as unknown as AsyncIterable<Record<string, any>>;
-        let text = '';
+        let content = '';
         let stop: string | undefined;
         let stopped = false;
         const usage = { inputTokens: 0, outputTokens: 0 };
@@ -200,8 +213,8 @@ export class AnthropicModel implements ModelAdapter {
           switch (event.type) {
             case 'message_start':
               meta = responseMeta(event.message?.model, event.message?.id);
-              usage.inputTokens = event.message?.usage?.input_tokens ?? 0;
-              usage.outputTokens = event.message?.usage?.output_tokens ?? 0;
+              usage.inputTokens = count(event.message?.usage?.input_tokens);
+              usage.outputTokens = count(event.message?.usage?.output_tokens);
               break;
             case 'content_block_start':
               if (event.content_block?.type === 'thinking') {
@@ -209,30 +222,34 @@ export class AnthropicModel implements ModelAdapter {
               } else if (event.content_block?.type === 'redacted_thinking') {
                 thoughts.set(event.index, { type: 'redacted_thinking', thinking: '', data: event.content_block.data });
               } else if (event.content_block?.type === 'tool_use') {
-                blocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
-                emit({ type: 'tool_call_delta', index: event.index, id: event.content_block.id, name: event.content_block.name });
+                const block = { id: text(event.content_block.id), name: text(event.content_block.name), json: '' };
+                blocks.set(event.index, block);
+                emit({ type: 'tool_call_delta', index: typeof event.index === 'number' ? event.index : blocks.size - 1, id: block.id, name: block.name });
               }
               break;
             case 'content_block_delta':
               if (event.delta?.type === 'text_delta') {
-                text += event.delta.text;
-                emit({ type: 'text_delta', text: event.delta.text });
+                const piece = text(event.delta.text);
+                content += piece;
+                if (piece) emit({ type: 'text_delta', text: piece });
               } else if (event.delta?.type === 'thinking_delta') {
                 const thought = thoughts.get(event.index);
-                if (thought) thought.thinking += event.delta.thinking;
-                emit({ type: 'reasoning_delta', text: event.delta.thinking });
+                const piece = text(event.delta.thinking);
+                if (thought) thought.thinking += piece;
+                if (piece) emit({ type: 'reasoning_delta', text: piece });
               } else if (event.delta?.type === 'signature_delta') {
                 const thought = thoughts.get(event.index);
                 if (thought) thought.signature = event.delta.signature;
               } else if (event.delta?.type === 'input_json_delta') {
                 const block = blocks.get(event.index);
-                if (block) block.json += event.delta.partial_json;
-                emit({ type: 'tool_call_delta', index: event.index, argsDelta: event.delta.partial_json });
+                const piece = text(event.delta.partial_json);
+                if (block) block.json += piece;
+                if (piece) emit({ type: 'tool_call_delta', index: typeof event.index === 'number' ? event.index : 0, argsDelta: piece });
               }
               break;
             case 'message_delta':
-              stop = event.delta?.stop_reason ?? stop;
-              if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = event.usage.output_tokens;
+              if (typeof event.delta?.stop_reason === 'string') stop = event.delta.stop_reason;
+              if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = count(event.usage.output_tokens);
               break;
             case 'message_stop':
               stopped = true;
@@ -245,7 +262,7 @@ export class AnthropicModel implements ModelAdapter {
         const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));
         const reasoning: ReasoningPart[] = [...thoughts.entries()].sort(([a], [b]) => a - b).map(([, block]) => fromThinkingBlock(block));
         return {
-          message: { role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
+          message: { role: 'assistant', content, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
           usage,
           finishReason: stopOf(stop),
           ...meta,

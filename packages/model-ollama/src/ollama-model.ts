@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, ModelError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
@@ -36,8 +36,13 @@ const outputLimit = (...limits: unknown[]) => {
   return valid.length ? Math.min(...valid) : undefined;
 };
 
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+const asText = (value: unknown): string => (typeof value === 'string' ? value : '');
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A chat answer or stream chunk as the wire may carry it (every field is checked before use). */
 interface ChatChunk {
-  message?: { content?: string; thinking?: string; tool_calls?: { function: { name: string; arguments: unknown } }[] };
+  message?: { content?: unknown; thinking?: unknown; tool_calls?: unknown };
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -132,9 +137,18 @@ export class OllamaModel implements ModelAdapter {
     return chunk.done_reason === 'length' ? 'length' : chunk.done_reason === 'stop' ? 'stop' : 'other';
   }
 
-  private calls(list: NonNullable<ChatChunk['message']>['tool_calls']): ToolCall[] {
-    // Ollama sends no ids: leave them empty and the runtime assigns unique ones.
-    return (list ?? []).map((call) => ({ id: '', name: call.function.name, args: call.function.arguments }));
+  /**
+   * The message's tool calls, read defensively: a list that is not one, or entries that are not
+   * objects, give none; a call without a function name keeps an empty name (the loop answers it
+   * with `tool_not_found`). Ollama sends no ids: they stay empty and the runtime assigns unique ones.
+   */
+  private calls(list: unknown): ToolCall[] {
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((call: unknown) => {
+      if (!isObject(call)) return [];
+      const fn = isObject(call.function) ? call.function : {};
+      return [{ id: '', name: asText(fn.name), args: fn.arguments }];
+    });
   }
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
@@ -148,11 +162,13 @@ export class OllamaModel implements ModelAdapter {
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal }) => {
         const { client, seen } = this.client(signal);
         try {
-          const response = (await client.chat({ ...body, stream: false } as never)) as unknown as ChatChunk;
+          const answer: unknown = await client.chat({ ...body, stream: false } as never);
+          if (!isObject(answer)) throw new ModelError('model_unavailable', 'ollama sent a response that could not be read: it is not an object', { retryable: true });
+          const response = answer as ChatChunk;
           const toolCalls = this.calls(response.message?.tool_calls);
           return {
-            message: this.message(response.message?.content ?? '', response.message?.thinking ?? '', toolCalls),
-            usage: { inputTokens: response.prompt_eval_count ?? 0, outputTokens: response.eval_count ?? 0 },
+            message: this.message(asText(response.message?.content), asText(response.message?.thinking), toolCalls),
+            usage: { inputTokens: count(response.prompt_eval_count), outputTokens: count(response.eval_count) },
             finishReason: this.finish(response, toolCalls.length > 0),
             ...(typeof response.model === 'string' && response.model ? { model: response.model } : {}),
           };
@@ -182,12 +198,13 @@ export class OllamaModel implements ModelAdapter {
           const toolCalls: ToolCall[] = [];
           for await (const chunk of chunks) {
             touch();
-            const thought = chunk.message?.thinking ?? '';
+            if (typeof chunk !== 'object' || chunk === null) continue;
+            const thought = asText(chunk.message?.thinking);
             if (thought) {
               thinking += thought;
               emit({ type: 'reasoning_delta', text: thought });
             }
-            const piece = chunk.message?.content ?? '';
+            const piece = asText(chunk.message?.content);
             if (piece) {
               text += piece;
               emit({ type: 'text_delta', text: piece });
@@ -201,7 +218,7 @@ export class OllamaModel implements ModelAdapter {
           if (!last) throw new Error('the stream ended without a final chunk (done: true)');
           return {
             message: this.message(text, thinking, toolCalls),
-            usage: { inputTokens: last.prompt_eval_count ?? 0, outputTokens: last.eval_count ?? 0 },
+            usage: { inputTokens: count(last.prompt_eval_count), outputTokens: count(last.eval_count) },
             finishReason: this.finish(last, toolCalls.length > 0),
             ...(typeof last.model === 'string' && last.model ? { model: last.model } : {}),
           };

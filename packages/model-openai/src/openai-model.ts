@@ -1,10 +1,11 @@
 import {
   checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
-  type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
+  type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import OpenAI from 'openai';
 import { openAICapabilities, toResponseFormat } from './capabilities.js';
-import { fromOpenAIArguments, toOpenAIMessages, toOpenAITools } from './convert-messages.js';
+import { toOpenAIMessages, toOpenAITools } from './convert-messages.js';
+import { fromOpenAICompletion, OpenAIChunkAssembler } from './convert-response.js';
 
 /** Options of `OpenAIModel`. */
 export interface OpenAIModelOptions {
@@ -39,15 +40,6 @@ const outputLimit = (...limits: (number | undefined)[]) => {
   const valid = limits.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 1).map(Math.floor);
   return valid.length ? Math.min(...valid) : undefined;
 };
-
-const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool_calls', function_call: 'tool_calls', length: 'length', content_filter: 'content_filter' };
-/** The server's finish reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
-/** The provider's own model and response ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
-const responseMeta = (model: unknown, id: unknown) => ({
-  ...(typeof model === 'string' && model ? { model } : {}),
-  ...(typeof id === 'string' && id ? { id } : {}),
-});
-const finishOf = (reason: string | null | undefined): FinishReason => (typeof reason === 'string' && Object.hasOwn(FINISH, reason) ? FINISH[reason]! : 'other');
 
 /**
  * Chat Completions through the official `openai` SDK. Retries are agentrt's (the SDK's are
@@ -115,25 +107,15 @@ export class OpenAIModel implements ModelAdapter {
   async generate(request: ModelRequest): Promise<ModelResponse> {
     const unsupported = checkSupported(request.messages, this);
     if (unsupported) throw unsupported;
+    // Built once for all attempts (as the other adapters do).
+    const body = { ...this.body(request), stream: false };
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal }) => {
-        const completion = await this.client.chat.completions.create({ ...this.body(request), stream: false } as never, { signal, maxRetries: 0 }) as OpenAI.Chat.Completions.ChatCompletion;
-        const choice = completion.choices[0];
-        if (!choice) throw new Error('the response has no choices');
-        const calls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
-          call.type === 'function' ? [{ id: call.id, name: call.function.name, args: fromOpenAIArguments(call.function.arguments) }] : [],
-        );
-        // A Structured Outputs refusal comes in `refusal`, not `content`.
-        const refusal = typeof choice.message.refusal === 'string' && choice.message.refusal ? choice.message.refusal : undefined;
-        return {
-          message: { role: 'assistant', content: choice.message.content ?? refusal ?? '', ...(calls.length ? { toolCalls: calls } : {}) },
-          usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
-          finishReason: refusal && !choice.message.content ? 'content_filter' : finishOf(choice.finish_reason),
-          ...responseMeta(completion.model, completion.id),
-        };
+        const completion: unknown = await this.client.chat.completions.create(body as never, { signal, maxRetries: 0 });
+        return fromOpenAICompletion(completion);
       } }),
     });
   }
@@ -141,52 +123,20 @@ export class OpenAIModel implements ModelAdapter {
   async *stream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const unsupported = checkSupported(request.messages, this);
     if (unsupported) throw unsupported;
+    const body = { ...this.body(request), stream: true, stream_options: { include_usage: true } };
     yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
       provider: 'openai',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal, touch }) => {
-        const stream = await this.client.chat.completions.create(
-          { ...this.body(request), stream: true, stream_options: { include_usage: true } } as never,
-          { signal, maxRetries: 0 },
-        ) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
-        let text = '';
-        let refusal = '';
-        let finish: string | undefined;
-        let usage = { inputTokens: 0, outputTokens: 0 };
-        const calls: { id: string; name: string; args: string }[] = [];
-        let responseModel: unknown;
-        let responseId: unknown;
+        const stream = await this.client.chat.completions.create(body as never, { signal, maxRetries: 0 }) as unknown as AsyncIterable<unknown>;
+        const assembler = new OpenAIChunkAssembler(emit);
         for await (const chunk of stream) {
-          responseModel ??= chunk.model;
-          responseId ??= chunk.id;
           touch();
-          if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
-          const choice = chunk.choices[0];
-          if (!choice) continue;
-          if (choice.delta.content) {
-            text += choice.delta.content;
-            emit({ type: 'text_delta', text: choice.delta.content });
-          }
-          if (choice.delta.refusal) refusal += choice.delta.refusal;
-          for (const delta of choice.delta.tool_calls ?? []) {
-            const call = (calls[delta.index] ??= { id: '', name: '', args: '' });
-            if (delta.id) call.id = delta.id;
-            if (delta.function?.name) call.name += delta.function.name;
-            if (delta.function?.arguments) call.args += delta.function.arguments;
-            emit({ type: 'tool_call_delta', index: delta.index, ...(delta.id ? { id: delta.id } : {}), ...(delta.function?.name ? { name: delta.function.name } : {}), ...(delta.function?.arguments ? { argsDelta: delta.function.arguments } : {}) });
-          }
-          if (choice.finish_reason) finish = choice.finish_reason;
+          assembler.add(chunk);
         }
-        if (!finish) throw new Error('the stream ended without a finish reason');
-        const toolCalls: ToolCall[] = calls.filter(Boolean).map((call) => ({ id: call.id, name: call.name, args: fromOpenAIArguments(call.args) }));
-        return {
-          message: { role: 'assistant', content: text || refusal, ...(toolCalls.length ? { toolCalls } : {}) },
-          usage,
-          finishReason: refusal && !text ? 'content_filter' : finishOf(finish),
-          ...responseMeta(responseModel, responseId),
-        };
+        return assembler.response();
       } }),
     });
   }

@@ -82,8 +82,11 @@ export function parseRetryAfter(headers: unknown, now = Date.now()): number | un
   return Number.isNaN(date) || date <= now ? undefined : date - now;
 }
 
-/** Maps an HTTP status (and the provider's message) to a typed model error code. */
+/** Maps an HTTP status (and the provider's message) to a typed model error code; a status below 400 (an unreadable success) is `model_unavailable`. */
 export function modelErrorCodeForStatus(status: number, message = ''): ModelErrorCode {
+  // A success status with an error means the body could not be read (an HTML page, cut JSON):
+  // the provider did not refuse the request, so it is never `model_bad_request`.
+  if (status < 400) return 'model_unavailable';
   if (/context[ _-]?(length|window)|too many tokens|prompt is too long|maximum context|exceeds? the (model'?s? )?(context|maximum)/i.test(message)) return 'context_overflow';
   if (status === 401 || status === 403) return 'model_auth';
   if (status === 408) return 'model_timeout';

@@ -6,7 +6,7 @@ import { streamInterrupted, withModelRetry, type ModelRetryInfo, type RetryPolic
  * Runs a streaming model call under the retry policy and yields its events as they come.
  * `open(attempt, emit)` streams one attempt, calling `emit` for each delta, and resolves with
  * the complete response. A failure before any delta is retried like `withModelRetry`; a failure
- * after a delta was emitted is never retried (the consumer already saw output).
+ * after a text, reasoning or tool-call delta was emitted is never retried (the consumer already saw output).
  */
 export async function* streamWithRetry(input: {
   policy: Required<RetryPolicy>;
@@ -31,7 +31,9 @@ export async function* streamWithRetry(input: {
     call: async (attempt) => {
       try {
         return await input.open(attempt, (event) => {
-          if (event.type === 'text_delta' || event.type === 'tool_call_delta') visible = true;
+          // Reasoning is output too: the run streams it to its consumers (`model_reasoning_delta`),
+          // and a retry would append a second attempt's reasoning to the first's.
+          if (event.type === 'text_delta' || event.type === 'tool_call_delta' || event.type === 'reasoning_delta') visible = true;
           queue.push(event);
           notify();
         });

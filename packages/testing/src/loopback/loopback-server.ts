@@ -61,8 +61,25 @@ export type LoopbackStep =
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly message?: string; readonly delayMs?: number }
   | { readonly hang: true }
   | { readonly reset: true }
+  /** Sends these bytes as they are, after the request passed validation: a hostile or broken provider's answer. */
+  | { readonly raw: RawResponse }
   /** Decided when the request arrives (e.g. 429 while a rate-limit storm lasts, then a reply). */
   | { readonly respond: (request: RecordedRequest) => LoopbackStep };
+
+/**
+ * A response written byte for byte (a malformed stream, an HTML error page, a body split inside a
+ * UTF-8 character). Status 200 and the flavour's stream content type unless given.
+ */
+export interface RawResponse {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body, written piece by piece (a tick apart), each piece cut further into `splitBytes`-byte writes when set. */
+  readonly body: string | readonly (string | Uint8Array)[];
+  /** Write the body this many bytes at a time (1: every byte alone, inside `data:` and inside multibyte characters). */
+  readonly splitBytes?: number;
+  /** After the body: `end` (default) closes the response, `stall` keeps the connection open and silent, `reset` destroys the socket. */
+  readonly then?: 'end' | 'stall' | 'reset';
+}
 
 /** A request as the server saw it. */
 export interface RecordedRequest {
@@ -161,6 +178,10 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
       request.socket.destroy();
       return;
     }
+    if ('raw' in step) {
+      await writeRaw(response, step.raw, wire.streamContentType);
+      return;
+    }
     if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
     if ('status' in step) {
       sendError(response, { status: step.status, message: step.message ?? `scripted ${step.status}`, ...(step.headers ? { headers: step.headers } : {}) });
@@ -213,6 +234,25 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Writes a `RawResponse`, a tick between writes so the client reads the pieces apart. */
+async function writeRaw(response: ServerResponse, raw: RawResponse, contentType: string): Promise<void> {
+  response.writeHead(raw.status ?? 200, { 'content-type': contentType, ...raw.headers });
+  response.flushHeaders();
+  const pieces = typeof raw.body === 'string' ? [raw.body] : raw.body;
+  const size = raw.splitBytes !== undefined && raw.splitBytes >= 1 ? Math.floor(raw.splitBytes) : Infinity;
+  for (const piece of pieces) {
+    const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    for (let at = 0; at < bytes.length; at += size) {
+      if (response.destroyed) return;
+      response.write(bytes.subarray(at, Math.min(bytes.length, at + size)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  if (raw.then === 'stall') return;
+  if (raw.then === 'reset') response.socket?.destroy();
+  else response.end();
 }
 
 /** Splits text into stream pieces of `size` characters. */

@@ -80,6 +80,45 @@ export type BeforeToolDecision = { readonly deny: string } | { readonly args: un
  * except `onError` and `onEvent`, whose failures are swallowed so they cannot loop.
  * Policy denials win over hooks: a hook cannot allow a denied tool.
  *
+ * Guarantees (each drive: a `run()`/`stream()` call, or one `resume()`):
+ * - `onRunStart` once per drive, first. `onRunEnd` once per terminal result, last, never for a
+ *   pause (`awaiting_approval`); a resume that ends the run calls it then. The result it gets is
+ *   the one returned and stored — unless an `onRunEnd` hook throws (the hooks before it saw the
+ *   result that was due; the recorded result is `error`/`hook_failed`; `onRunEnd` is not called
+ *   again) or is abandoned (below). A terminal write that fails (the store is unreachable) leaves
+ *   the run resumable: the resume calls `onRunEnd` again with its own result.
+ * - `onError` once per run that ends with `error` from an `AgentrtError` (a throwing hook
+ *   anywhere, `onRunEnd` included, a model or store error), before `onRunEnd`. Not for other
+ *   stops (`output_invalid`, limits, kills).
+ * - `onStepStart` once per step started in the drive, `onStepEnd` once per committed step. A
+ *   step resumed from its persisted decision (after a pause or a crash) gets `onStepStart` again
+ *   in the resuming drive, but no model hooks (the model is not asked again). The finalize call
+ *   (`limits.finalize`) is no step: it gets `beforeModel`/`wrapModelCall`/`afterModel` with
+ *   `context.finalize: true`, no step hooks.
+ * - `beforeModel` runs before the budget check: a call the budgets leave no room for is not
+ *   made, so `beforeModel` is then not followed by `wrapModelCall`/`afterModel`; neither is it
+ *   when the run is stopped during the call.
+ * - `beforeTool` runs for each call that passed policy and validation (denied, unknown, invalid
+ *   and over-the-cap calls get no tool hooks), in call order, before any call of the step runs.
+ *   `afterTool` follows it at most once: exactly when the tool executed and its run was not
+ *   stopped meanwhile (a thrown error or a tool timeout is a result and gets `afterTool`). A call
+ *   `beforeTool` denied, one paused for approval, one answered by `dedupeIdenticalCalls`, or one
+ *   a kill, cancellation or run timeout stopped (queued or running) gets none. A paused call gets
+ *   `beforeTool` again when its run is resumed.
+ * - When a hook of one of several parallel calls fails, no further call of the step starts and
+ *   the calls already running are waited for: no tool hook runs after `onRunEnd`.
+ * - A hook still pending when the run is killed, cancelled or times out is abandoned (not
+ *   awaited any longer): the run ends with that stop — for a hook of the finalize call, when that
+ *   call is cut. Hooks told about a stop (`onRunEnd` of a killed run, `onError`) still run, until
+ *   a later stop or the run's deadline. `wrapRun` is not abandoned (it surrounds the drive).
+ *   A kill from another process reaches a pending hook as fast as it reaches a call in flight:
+ *   at once with a store that pushes kills, otherwise only while a model or tool call is in flight.
+ * - Answers are checked: a `beforeModel` request without `messages`/`tools` arrays, an
+ *   `afterModel` response that is not a valid `ModelResponse` (or whose fields throw when read)
+ *   fail the run with `hook_failed`; an `afterTool` replacement keeps only the `ToolMessage`
+ *   fields, for the call's own id and name (`isError` only as `true`, `code` only as a
+ *   snake_case string), and content that is not a string or valid parts becomes an error result.
+ *
  * Wrapping hooks must call `next()` exactly once and return (or await) its promise. They cannot
  * change what happens or its outcome: the runtime uses what `next()` produced whatever the hook
  * returns, a second `next()` call rejects, and a hook that returns without calling `next()` (or

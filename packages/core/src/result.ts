@@ -61,7 +61,13 @@ export interface RunResult<T = string> {
   readonly finalized?: boolean;
   /** Committed steps (one Decide plus its Act each). */
   readonly steps: number;
-  /** Tool calls executed or answered by policy, counted against `maxToolCalls` — never above it. */
+  /**
+   * Tool calls of committed steps within `maxToolCalls` — never above it: executed, answered by
+   * policy or validation (denied, unknown tool, invalid args, loop warning, deduplicated), or
+   * queued when a kill, cancellation or timeout stopped the run (a synthetic `tool_cancelled` /
+   * `tool_timeout` result each). Counted when the step's calls are admitted, so a stop cannot
+   * change it; `toolCalls + toolCallsRefused` is the number of calls the model made in committed steps.
+   */
   readonly toolCalls: number;
   /** Tool calls refused because they were over `maxToolCalls` (each got a synthetic `tool_denied` result). */
   readonly toolCallsRefused?: number;

@@ -1,6 +1,7 @@
 import { types } from 'node:util';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { RunError } from '../errors/run-error.js';
+import { RunAbort } from '../util/abort.js';
 import type { HookContext, ToolCallInfo } from '../hooks.js';
 import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
@@ -177,7 +178,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     }
     let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
     let denied: string | undefined;
-    if (deps.hooks.length > 0) ({ info, checked, denied } = await beforeToolHooks(deps, tool, info, checked, hookContext));
+    if (deps.hooks.length > 0) ({ info, checked, denied } = await beforeToolHooks(deps, run, tool, info, checked, hookContext));
     if (denied !== undefined) {
       await rejectCall(scope, index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
       continue;
@@ -237,7 +238,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   }
   } catch (error) {
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
-    failure = error;
+    // A hook abandoned because the run was stopped is no failure: the step ends as the stop leaves it.
+    if (!(error instanceof RunAbort && run.aborted)) failure = error;
   }
 
   if (failure === undefined && pending.length > 0 && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
@@ -255,11 +257,11 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
  * The `beforeTool` hooks, in order: one may deny the call or rewrite its arguments (validated
  * again). Apart from `act`, so that `act`'s frame captures nothing for the hooks' closures.
  */
-async function beforeToolHooks(deps: RunDeps, tool: Tool, given: ToolCallInfo, validated: ArgsOutcome, hookContext: HookContext): Promise<{ info: ToolCallInfo; checked: ArgsOutcome; denied: string | undefined }> {
+async function beforeToolHooks(deps: RunDeps, run: ActiveRun, tool: Tool, given: ToolCallInfo, validated: ArgsOutcome, hookContext: HookContext): Promise<{ info: ToolCallInfo; checked: ArgsOutcome; denied: string | undefined }> {
   let info = given;
   let checked = validated;
   for (const hook of deps.hooks) {
-    const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext));
+    const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext), run);
     if (!verdict) continue;
     if ('deny' in verdict) return { info, checked, denied: String(verdict.deny) };
     checked = validateToolArgs(tool.input, verdict.args);
@@ -328,12 +330,25 @@ function reasonOf(run: ActiveRun, toolCallId: string): string {
   return reason ? `: ${reason}` : '';
 }
 
+/**
+ * Runs `worker` over `items`, at most `limit` at a time. After a failure no further item starts,
+ * and the calls already running are waited for (their results and hooks land before the step is
+ * committed and the run ends, never after); then the first failure is thrown.
+ */
 async function runBounded<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await worker(items[next++]!);
+    while (next < items.length && !failure) {
+      try {
+        await worker(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   });
   await Promise.all(lanes);
+  if (failure) throw failure.error;
 }
 
 async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean): Promise<ToolMessage | undefined> {
@@ -358,7 +373,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
     const executed = isPromise(answered) ? await answered : answered;
     if (!executed) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
     // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
-    result = capToolMessage(deps.hooks.length > 0 ? await afterToolHooks(deps, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
+    result = capToolMessage(deps.hooks.length > 0 ? await afterToolHooks(deps, run, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
     if (durable) {
       await store.recordToolResult(
         { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
@@ -369,6 +384,8 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       run.dedupe.set(dedupeKey(call.name, job.args), { content: result.content });
     }
   } catch (error) {
+    // A wrapping or afterTool hook abandoned because the run was stopped: the call was cut short by that stop.
+    if (error instanceof RunAbort && run.aborted) return cutShort(deps, run, call, stepIndex, started);
     // The run fails (a hook or the store threw): the audit still shows the started call ended.
     failedWhileRunning(run, call, stepIndex, started, error);
     throw error;
@@ -413,20 +430,30 @@ function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, s
 }
 
 /** The `afterTool` hooks, in order, each seeing the result so far (apart from `execute`: its frame captures nothing for their closures). */
-async function afterToolHooks(deps: RunDeps, job: Executable, hookContext: HookContext, executed: ToolMessage): Promise<ToolMessage> {
+async function afterToolHooks(deps: RunDeps, run: ActiveRun, job: Executable, hookContext: HookContext, executed: ToolMessage): Promise<ToolMessage> {
   const { call } = job;
   let result = executed;
   for (const hook of deps.hooks) {
-    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }));
+    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }), run);
     if (!replaced) continue;
+    // Read once, as a hook's own answer: a throwing getter fails the hook (hook_failed), not the runtime.
+    const { content, isError, code } = await callHook('afterTool', () => ({ content: replaced.content as unknown, isError: replaced.isError as unknown, code: replaced.code as unknown }));
     // Parts a hook puts in are held to the same checks as a tool's own.
-    const problem = typeof replaced.content === 'string' ? undefined : checkContent(replaced.content, { where: 'afterTool.content', maxPartBytes: deps.config.limits.maxPartBytes });
-    result = problem
-      ? errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`)
-      : { ...replaced, role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(replaced.content) };
+    const problem = typeof content === 'string' ? undefined : checkContent(content, { where: 'afterTool.content', maxPartBytes: deps.config.limits.maxPartBytes });
+    // The result is rebuilt from the fields a ToolMessage has, typed: the call's own id and name,
+    // `isError` only as `true`, `code` only as snake_case text (anything else a hook adds is dropped).
+    if (problem) result = errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`);
+    else {
+      const next: { -readonly [K in keyof ToolMessage]: ToolMessage[K] } = { role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(content as ToolMessage['content']) };
+      if (isError === true) next.isError = true;
+      if (typeof code === 'string' && SNAKE_CODE.test(code)) next.code = code;
+      result = next;
+    }
   }
   return result;
 }
+
+const SNAKE_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** The tool execution, inside the `wrapToolCall` hooks when any is registered. */
 function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): ToolMessage | undefined | Promise<ToolMessage | undefined> {
@@ -435,7 +462,7 @@ function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepInd
   // Wrappers get a promise, whichever way the tool answered.
   const call = async () => runTool(deps, run, job, stepIndex);
   const info = { toolCallId: job.call.id, name: job.call.name, args: job.args, description: job.tool.description, sideEffects: job.tool.sideEffects };
-  return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw');
+  return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw', run);
 }
 
 type ToolOutcome = { ok: true; value: unknown } | { ok: false; kind: 'thrown'; error: unknown } | { ok: false; kind: 'timeout' | 'aborted' };

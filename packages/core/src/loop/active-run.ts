@@ -236,13 +236,59 @@ export class ActiveRun {
   }
 
   abortWith(cause: AbortCause, detail: string): void {
-    if (this.abortedWith === undefined) {
+    const first = this.abortedWith === undefined;
+    if (first) {
       this.abortedWith = new RunAbort(cause, detail);
       this.controller.abort(this.abortedWith);
     }
+    // Hooks in progress are abandoned by every stop — also one after the first (a kill or the run's
+    // deadline while an `onRunEnd` hook of an already stopped run hangs).
+    if (this.hookWaits) for (const abandon of [...this.hookWaits]) abandon(first ? this.abortedWith! : new RunAbort(cause, detail));
     // A kill or a cancellation also cuts a finalize call short; the run's own timeout does not (the finalize has its grace).
     const finalizing = this.finalizeController;
     if (cause !== 'timeout' && finalizing && !finalizing.signal.aborted) finalizing.abort(new RunAbort(cause, detail));
+  }
+
+  /** Hooks being waited for (`untilStopped`), each abandoned when the run is stopped. */
+  private hookWaits: Set<(abort: unknown) => void> | undefined;
+
+  /**
+   * Waits for a hook's `answer`, or rejects with a `RunAbort` as soon as the run is stopped
+   * meanwhile (killed, cancelled, its deadline passed): a hook that hangs cannot hold the run. A
+   * stop that came before the wait does not count: hooks told about a stop (`onRunEnd`, `onError`)
+   * still run, until the next stop or the run's deadline. With `signal` (a finalize call's, which
+   * a kill or a cancellation aborts, and its grace deadline) the wait ends when that aborts instead.
+   */
+  untilStopped<T>(answer: Promise<T>, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let waits: Set<(abort: unknown) => void> | undefined;
+      const onSignal = () => abandon(signal!.reason);
+      const done = () => {
+        waits?.delete(abandon);
+        signal?.removeEventListener('abort', onSignal);
+      };
+      const abandon = (reason: unknown) => {
+        done();
+        answer.catch(() => undefined);
+        reject(reason);
+      };
+      if (signal) {
+        if (signal.aborted) return abandon(signal.reason);
+        signal.addEventListener('abort', onSignal, { once: true });
+      } else {
+        (waits = this.hookWaits ??= new Set()).add(abandon);
+      }
+      answer.then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Appends committed messages to the history (keeping its upper bound). */

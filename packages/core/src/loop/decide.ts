@@ -18,6 +18,7 @@ import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
 import { boundArgs } from './tool-args.js';
+import { hookRequest, hookResponse } from './hook-answers.js';
 
 /** The `model_request` event as `decide` builds it. */
 type ModelRequestEvent = Extract<RunEventInput, { type: 'model_request' }>;
@@ -83,7 +84,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     response = validateResponse(answered);
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
-    if (deps.hooks.length > 0) response = await afterModelHooks(deps, response, hookContext);
+    if (deps.hooks.length > 0) response = await afterModelHooks(deps, run, response, hookContext);
     run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
@@ -187,18 +188,18 @@ async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, 
 async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelRequest, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<ModelRequest> {
   let request = given;
   for (const hook of deps.hooks) {
-    const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
-    if (replaced) request = { ...replaced, signal: run.signal, onRetry };
+    const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run);
+    if (replaced) request = hookRequest(replaced, { signal: run.signal, onRetry });
   }
   return request;
 }
 
 /** The `afterModel` hooks, in order: each may replace the response (its usage stays what was spent). */
-async function afterModelHooks(deps: RunDeps, given: ModelResponse, hookContext: HookContext): Promise<ModelResponse> {
+async function afterModelHooks(deps: RunDeps, run: ActiveRun, given: ModelResponse, hookContext: HookContext): Promise<ModelResponse> {
   let response = given;
   for (const hook of deps.hooks) {
-    const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext));
-    if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
+    const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext), run);
+    if (replaced) response = hookResponse(replaced, response.usage);
   }
   return response;
 }
@@ -251,7 +252,7 @@ export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRe
   if (wrappers.length === 0) return callModel(deps, run, request, hookContext.stepIndex, stream);
   const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
   const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
-  return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw');
+  return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw', run, request.signal);
 }
 
 function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, stream: boolean): Promise<ModelResponse> {
@@ -337,7 +338,7 @@ export function validateResponse(response: unknown): ModelResponse {
   const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
-    finishReason: r.finishReason ?? 'other',
+    finishReason: typeof r.finishReason === 'string' ? r.finishReason : 'other',
   };
   if (typeof r.model === 'string' && r.model) out.model = r.model;
   if (typeof r.id === 'string' && r.id) out.id = r.id;

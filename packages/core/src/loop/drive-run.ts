@@ -75,7 +75,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
   try {
     if (hookFailure !== undefined) throw hookFailure;
     for (const hook of deps.hooks) {
-      await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }));
+      await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }), run);
     }
     if (run.finalizeStep?.finalize) {
       // A crash after the finalize answer was committed: the run ends with the stop it answered, without asking again.
@@ -107,7 +107,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         const stop = isPromise(checked) ? await checked : checked;
         if (stop) return await finish(deps, run, stop);
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
-        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()));
+        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
         // Marked in flight only when a watcher polls kills (no closure per step otherwise).
         const decided = await (run.callWatcher ? run.busy(() => decide(deps, run, options)) : decide(deps, run, options));
         // The budgets left no room for the call: it was not made.
@@ -117,6 +117,8 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         // Resuming a step whose decision was persisted: act on it without asking the model again.
         run.pendingStep = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
+        // The step starts again in this drive: onStepStart pairs with its onStepEnd (no model hooks: the decision is kept).
+        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
       }
       const outcome = await (run.callWatcher ? run.busy(() => act(deps, run, decision, fromStore ? FROM_STORE : FRESH)) : act(deps, run, decision, fromStore ? FROM_STORE : FRESH));
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
@@ -148,15 +150,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
     const abortStop = readsAs(() => error instanceof RunAbort) ? abortToStop(run) : undefined;
     if (abortStop) return await finish(deps, run, abortStop);
     const info = errorInfo(deps, error);
-    if (readsAs(() => AgentrtError.isInstance(error))) {
-      for (const hook of deps.hooks) {
-        try {
-          await hook.onError?.(error as AgentrtError, hookContext());
-        } catch {
-          // onError failures are swallowed so error handling cannot loop.
-        }
-      }
-    }
+    if (readsAs(() => AgentrtError.isInstance(error))) await errorHooks(deps, run, error as AgentrtError);
     if (info.code === 'lease_lost') {
       // Another owner drives this run now; recording anything here would be refused.
       run.finished = true;
@@ -393,7 +387,24 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
 
 /** The `onStepEnd` hooks (apart from `commit`, whose frame then captures nothing for their closures). */
 async function stepEndHooks(deps: RunDeps, run: ActiveRun, step: StepRecord): Promise<void> {
-  for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }));
+  for (const hook of deps.hooks) await callHook('onStepEnd', () => hook.onStepEnd?.(step, { runId: run.runId, stepIndex: step.stepIndex, metadata: run.metadata }), run);
+}
+
+/**
+ * The `onError` hooks, each once, with the error that ends the run. Failures are swallowed so
+ * error handling cannot loop, and one still pending when the run is stopped (or its deadline
+ * passes) is abandoned: the run still ends with its error.
+ */
+async function errorHooks(deps: RunDeps, run: ActiveRun, error: AgentrtError): Promise<void> {
+  const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
+  for (const hook of deps.hooks) {
+    if (typeof hook.onError !== 'function') continue;
+    try {
+      await callHook('onError', () => hook.onError!(error, context), run);
+    } catch {
+      // onError failures are swallowed so error handling cannot loop.
+    }
+  }
 }
 
 async function renewLease(deps: RunDeps, run: ActiveRun): Promise<void> {
@@ -452,11 +463,20 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   if (deps.hooks.length > 0) {
     const context = { runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata };
     try {
-      for (const hook of deps.hooks) await callHook('onRunEnd', () => hook.onRunEnd?.(result, context));
+      for (const hook of deps.hooks) await callHook('onRunEnd', () => hook.onRunEnd?.(result, context), run);
     } catch (error) {
-      const info = errorInfo(deps, error);
-      run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
-      result = buildResult(run, { reason: 'error', detail: info.message, error: info });
+      const aborted = readsAs(() => error instanceof RunAbort) ? abortToStop(run) : undefined;
+      if (aborted) {
+        // An onRunEnd hook still pending when the run was stopped (killed, cancelled, its deadline)
+        // is abandoned: the run ends with that stop (unchanged for a run that had stopped already).
+        result = buildResult(run, { reason: aborted.reason, detail: redactAndCap(String(aborted.detail), MAX_DETAIL_CHARS, deps.config.redactor).text });
+      } else {
+        const info = errorInfo(deps, error);
+        run.log.emit({ type: 'run_error', stepIndex: run.stepIndex, code: info.code, message: info.message });
+        result = buildResult(run, { reason: 'error', detail: info.message, error: info });
+        // The failure ends the run like any other hook's: onError hears of it (once; onRunEnd is not called again).
+        if (readsAs(() => AgentrtError.isInstance(error))) await errorHooks(deps, run, error as AgentrtError);
+      }
     }
   }
   if (result.stopReason === 'killed') {

@@ -13,6 +13,7 @@ import type { ActiveRun, RunDeps } from './active-run.js';
 import { budgetForCall } from './budget.js';
 import { auditedMessage, contextFor, minDefined, validateResponse, wrappedModelCall } from './decide.js';
 import { callHook } from './hook-runner.js';
+import { hookRequest, hookResponse } from './hook-answers.js';
 import { checkAnswer, type OutputMode } from './structured-output.js';
 
 /** Stops that get a finalize call when `limits.finalize` is on. Kills, cancellations, errors, policy violations and pauses never do. */
@@ -144,9 +145,12 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
     const fixed = { tools: [], signal: controller.signal, onRetry } as const;
     let request: ModelRequest = { messages: finalizeTranscript(prepared, instruction), ...fixed, maxOutputTokens: options.maxOutputTokens, ...(run.output ? { output: run.output.spec } : {}) };
     for (const hook of deps.hooks) {
-      const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext));
+      const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run, controller.signal);
       // Tools stay off, and the cap can only go down, whatever a hook returns.
-      if (replaced) request = { ...replaced, ...fixed, maxOutputTokens: minDefined(replaced.maxOutputTokens, options.maxOutputTokens)! };
+      if (replaced) {
+        const checked = hookRequest(replaced, fixed);
+        request = { ...checked, maxOutputTokens: minDefined(checked.maxOutputTokens, options.maxOutputTokens)! };
+      }
     }
     // A hook may hand back tool traffic: it goes out as text too.
     if (request.messages.some((message) => message.role === 'tool' || (message.role === 'assistant' && (message.toolCalls?.length || message.reasoning?.length)))) {
@@ -162,8 +166,8 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
     let response: ModelResponse = validateResponse(await wrappedModelCall(deps, run, request, hookContext, stream));
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     for (const hook of deps.hooks) {
-      const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext));
-      if (replaced) response = validateResponse({ ...replaced, usage: response.usage });
+      const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext), run, controller.signal);
+      if (replaced) response = hookResponse(replaced, response.usage);
     }
     run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason, finalize: true });
     // Tools were off: tool calls in the answer (a model that ignores that) are dropped, nothing could run them.

@@ -5,12 +5,23 @@ import type { StopCheckContext, StopDecision, StopPolicy } from '../stop/stop-po
 import { RunAbort } from '../util/abort.js';
 import { describeThrown } from './tool-output.js';
 
-/** Runs one hook; a throw becomes `RunError('hook_failed')` naming the hook (aborts pass through). */
+/** What a hook is waited with: the run, whose stop abandons the wait (`ActiveRun.untilStopped`). */
+export interface HookWaiter {
+  untilStopped<T>(answer: Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/**
+ * Runs one hook; a throw becomes `RunError('hook_failed')` naming the hook (aborts pass through).
+ * With `run`, an answer still pending when the run is stopped (or `signal` aborts) is abandoned:
+ * the call rejects with the `RunAbort`, so a hook that hangs cannot hold the run.
+ */
 // A hook's error text is not cut here: it is redacted before it is capped where it is reported
 // (errorInfo, tool results), and a cut made before redaction could keep part of a secret.
-export async function callHook<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+export async function callHook<T>(name: string, fn: () => T | Promise<T>, run?: HookWaiter, signal?: AbortSignal): Promise<T> {
   try {
-    return await fn();
+    const out = fn();
+    // A synchronous answer is not raced (no listener, no promise beyond the await).
+    return await (run && isThenable(out) ? run.untilStopped(Promise.resolve(out), signal) : out);
   } catch (error) {
     if (passesThrough(error)) throw error;
     throw new RunError('hook_failed', `hook ${name} threw: ${describeThrown(error)}`, { cause: error });
@@ -100,8 +111,9 @@ export type WrapLayer<T> = (next: () => Promise<T>) => unknown;
  * `next()` (or throws before it) fails with `hook_failed` and the operation does not run; a layer
  * that throws after the operation ran fails with `hook_failed` too, unless `afterRun` is
  * `'ignore'`. A `next()` called twice, or after its layer settled, rejects without running.
+ * With `run`, layers still pending when the run is stopped (or `signal` aborts) are abandoned: it rejects with the abort reason.
  */
-export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<T>[], operation: () => Promise<T>, afterRun: 'throw' | 'ignore'): Promise<T> {
+export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<T>[], operation: () => Promise<T>, afterRun: 'throw' | 'ignore', run?: HookWaiter, signal?: AbortSignal): Promise<T> {
   let inner: Promise<T> | undefined;
   let innerFailure: { error: unknown } | undefined;
   let layerFailure: { error: unknown } | undefined;
@@ -146,7 +158,9 @@ export async function callWrapped<T>(name: WrapName, layers: readonly WrapLayer<
       },
     );
   };
-  await invoke(0).catch(() => undefined);
+  const layered = invoke(0).catch(() => undefined);
+  // A layer that hangs (before or after `next()`) is abandoned when the run is stopped: the stop wins.
+  await (run ? run.untilStopped(layered, signal) : layered);
   if (!inner) throw hookFailed(layerFailure?.error);
   if (layerFailure && afterRun === 'throw') throw hookFailed(layerFailure.error);
   // The operation ran: its own outcome wins over whatever the layers did with it.

@@ -2,8 +2,8 @@ import { promises as fs, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { listOpened, openDirectory, openEntryForRead, openRegularForRead, readAt, requireRegularFile } from './safe-open.js';
-import { canonicalRoot, openForWrite, resolveInside } from './safe-path.js';
+import { listOpened, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
+import { canonicalRoot, resolveInside, writeReplacing } from './safe-path.js';
 
 /** Options of the filesystem pack. */
 export interface FsToolOptions {
@@ -43,6 +43,12 @@ const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root
 
 /** Files larger than this are matched by name only in a search (their text is not read). */
 const MAX_SEARCHED_FILE_BYTES = 256 * 1024;
+
+/** The first `max` UTF-16 units of a line, one fewer when that would split a surrogate pair (a lone half is no valid text). */
+function cutLine(line: string, max: number): string {
+  const code = line.charCodeAt(max - 1);
+  return line.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
 
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
 function refuseDirectorySyntax(path: string): void {
@@ -182,7 +188,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
                 }
                 const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
                 const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
-                if (line !== undefined) found({ path: shown, match: 'content', line: line.length > 200 ? `${line.slice(0, 200)}…` : line });
+                if (line !== undefined) found({ path: shown, match: 'content', line: line.length > 200 ? `${cutLine(line, 200)}…` : line });
               } finally {
                 await opened.handle.close().catch(() => undefined);
               }
@@ -207,7 +213,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
 
   const writeFile = defineTool({
     name: 'write_file',
-    description: 'Writes a UTF-8 text file inside the allowed root, creating parent directories. Replaces an existing file.',
+    description: 'Writes a UTF-8 text file inside the allowed root, creating parent directories. Replaces an existing file as a whole.',
     input: z.object({ path: pathArg, content: z.string().max(maxWrite) }),
     sideEffects: 'idempotent',
     timeoutMs: 10_000,
@@ -216,14 +222,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       if (Buffer.byteLength(content) > maxWrite) throw new AgentrtError('file_too_large', `content exceeds ${maxWrite} bytes`);
       refuseDirectorySyntax(path);
       await resolveInside(root, path); // input rules (NUL, schemes, %-encoding…) and a first real-path check
-      const { handle, display } = await openForWrite(root, path, { allowHardLinks });
-      try {
-        requireRegularFile(await handle.stat(), display, allowHardLinks);
-        await handle.truncate(0);
-        await handle.write(content, 0, 'utf8');
-      } finally {
-        await handle.close().catch(() => undefined);
-      }
+      // Replaced as a whole (a new file renamed over the old one): a concurrent read or write sees the old or the new content, never a mix.
+      const { display } = await writeReplacing(root, path, content, { allowHardLinks });
       return { path: display, bytes: Buffer.byteLength(content) };
     },
   });

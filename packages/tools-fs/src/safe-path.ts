@@ -1,4 +1,5 @@
-import { constants, promises as fs, realpathSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AgentrtError, ConfigError } from '@agentrt/core';
 import { hasProcFd, isInside, NOFOLLOW, NONBLOCK, requireRegularFile } from './safe-open.js';
@@ -14,6 +15,7 @@ export interface ResolvedPath {
   readonly display: string;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const outside = (input: string, why: string) => new AgentrtError('path_outside_root', `"${input.slice(0, 200)}" is outside the allowed root (${why})`);
 const invalid = (input: string, why: string) => new AgentrtError('path_invalid', `"${input.slice(0, 200)}" is not an acceptable path (${why})`);
 
@@ -41,6 +43,8 @@ export async function resolveInside(root: string, input: string, options: { maxL
   if (typeof input !== 'string' || input === '') throw invalid(String(input), 'empty');
   if (input.length > (options.maxLength ?? 1_024)) throw invalid(input, 'longer than 1024 characters');
   if (input.includes('\u0000')) throw invalid(input, 'contains a NUL byte');
+  // A lone surrogate has no UTF-8 form: the name on disk would be U+FFFD, so two different inputs would name one file.
+  if (LONE_SURROGATE.test(input)) throw invalid(input, 'contains a lone UTF-16 surrogate, which no file name can hold');
   if (input.includes('\\')) throw outside(input, 'backslashes are not path separators here');
   if (/%[0-9a-fA-F]{2}/.test(input)) throw outside(input, 'percent-encoded characters are not decoded; send the plain path');
   if (input.startsWith('~')) throw outside(input, 'home-directory shorthand is not expanded');
@@ -103,55 +107,136 @@ export async function verifyOpened(root: string, handle: fs.FileHandle, input: s
  */
 export async function openForWrite(root: string, input: string, options: { allowHardLinks?: boolean } = {}): Promise<{ handle: fs.FileHandle; display: string }> {
   const allowHardLinks = options.allowHardLinks ?? false;
+  const parent = await openParent(root, input);
+  if (!parent.dir) {
+    // No /proc: fall back to real-path checks around a no-follow open (a narrower race remains; documented).
+    await refuseExistingSpecial(parent.at, parent.display, allowHardLinks);
+    const handle = await fs.open(parent.at, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, parent.display));
+    await verifyOpened(root, handle!, input);
+    return { handle: handle!, display: parent.display };
+  }
+  try {
+    // Refuse FIFOs, sockets, devices and hard links before opening; O_NONBLOCK covers a FIFO swapped in after this check.
+    await refuseExistingSpecial(parent.at, parent.display, allowHardLinks);
+    const handle = await fs.open(parent.at, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, parent.display));
+    return { handle: handle!, display: parent.display };
+  } finally {
+    await parent.dir.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Writes `content` as the whole new content of a file inside `root`, replacing it atomically:
+ * the content goes to a new temporary file in the same directory (created `O_EXCL`, never
+ * following a symlink), which is then renamed over the target — so a reader, or another write
+ * racing this one, sees the old or the new content, never a mix or an empty file. The
+ * directory is reached openat-style exactly as in `openForWrite` (no symlink followed at any
+ * level); the rename replaces the name itself, so whatever is swapped in at the last moment (a
+ * symlink, a FIFO) is replaced, never followed. An existing file keeps its permission bits.
+ * Exception: a file with more than one hard link (only with `allowHardLinks`) is overwritten in
+ * place, so that all its names see the change — that write is not atomic.
+ * Throws like `openForWrite` (`path_outside_root`, `path_invalid`, `not_regular_file`).
+ */
+export async function writeReplacing(root: string, input: string, content: string, options: { allowHardLinks?: boolean } = {}): Promise<{ display: string }> {
+  const allowHardLinks = options.allowHardLinks ?? false;
+  const parent = await openParent(root, input);
+  try {
+    const existing = await refuseExistingSpecial(parent.at, parent.display, allowHardLinks);
+    if (existing && existing.nlink > 1) {
+      const handle = await fs.open(parent.at, constants.O_WRONLY | NOFOLLOW | NONBLOCK).catch(refuseOpen(input, parent.display));
+      try {
+        const stat = await handle!.stat();
+        requireRegularFile(stat, parent.display, allowHardLinks);
+        if (stat.ino !== existing.ino || stat.dev !== existing.dev) throw new AgentrtError('path_outside_root', `${parent.display} was replaced while it was being opened`);
+        if (!parent.dir) await verifyOpened(root, handle!, input);
+        await handle!.truncate(0);
+        await handle!.write(content, 0, 'utf8');
+      } finally {
+        await handle!.close().catch(() => undefined);
+      }
+      return { display: parent.display };
+    }
+    const temporary = `${parent.dirAt}/.agentrt-write-${randomBytes(8).toString('hex')}.tmp`;
+    const mode = existing ? existing.mode & 0o777 : 0o644;
+    const handle = await fs.open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode).catch(refuseOpen(input, parent.display));
+    try {
+      try {
+        if (!parent.dir) await verifyOpened(root, handle!, input);
+        await handle!.write(content, 0, 'utf8');
+        if (existing) await handle!.chmod(mode); // the umask must not narrow an existing file's permissions
+      } finally {
+        await handle!.close().catch(() => undefined);
+      }
+      await fs.rename(temporary, parent.at).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EISDIR' || error.code === 'ENOTEMPTY' || error.code === 'EEXIST') throw new AgentrtError('path_invalid', `${parent.display} is a directory, not a file`);
+        throw invalid(input, error.code ?? 'cannot replace');
+      });
+    } catch (error) {
+      await fs.unlink(temporary).catch(() => undefined);
+      throw error;
+    }
+    return { display: parent.display };
+  } finally {
+    await parent.dir?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The directory a written file goes into, reached openat-style: from a descriptor of the root,
+ * one component at a time through `/proc/self/fd/<dir>/<name>`, creating missing directories and
+ * opening each `O_DIRECTORY | O_NOFOLLOW` — a symlink at any level (or one swapped in mid-way)
+ * makes it fail, and nothing is created outside the root. Returns the open directory (`dir`,
+ * the caller closes it), the path of the directory through it (`dirAt`) and of the target
+ * (`at`). Without `/proc` it falls back to real-path checks (`dir` undefined).
+ */
+async function openParent(root: string, input: string): Promise<{ dir: fs.FileHandle | undefined; dirAt: string; at: string; display: string }> {
   const lexical = resolve(root, input);
   if (!isInside(root, lexical)) throw outside(input, 'it climbs above the root');
   const parts = relative(root, lexical).split(sep).filter(Boolean);
   if (parts.length === 0) throw invalid(input, 'the root itself is not a file');
   if (!(await hasProcFd())) {
-    // No /proc: fall back to real-path checks around a no-follow open (a narrower race remains; documented).
     const target = await resolveInside(root, input);
     await fs.mkdir(dirname(target.real), { recursive: true });
-    await refuseExistingSpecial(target.real, target.display, allowHardLinks);
-    const handle = await fs.open(target.real, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, target.display));
-    await verifyOpened(root, handle!, input);
-    return { handle: handle!, display: target.display };
+    return { dir: undefined, dirAt: dirname(target.real), at: target.real, display: target.display };
   }
   const noFollowDir = constants.O_RDONLY | constants.O_DIRECTORY | NOFOLLOW;
-  const refuse = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'ELOOP' || error.code === 'ENOTDIR') throw outside(input, 'a path component is a symbolic link or not a directory');
-    throw invalid(input, error.code ?? 'cannot open');
-  };
   let dir = await fs.open(root, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    for (const part of parts.slice(0, -1)) {
+    for (const [index, part] of parts.slice(0, -1).entries()) {
       const at = `/proc/self/fd/${dir.fd}/${part}`;
-      await fs.mkdir(at).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') refuse(error);
+      // ENOTDIR means a symlink (O_NOFOLLOW) or a file where a directory is needed: lstat tells which.
+      const refuse = async (error: NodeJS.ErrnoException): Promise<never> => {
+        if (error.code === 'ELOOP' || error.code === 'ENOTDIR') {
+          const stat = await fs.lstat(at).catch(() => undefined);
+          if (stat && !stat.isSymbolicLink() && !stat.isDirectory()) throw new AgentrtError('path_invalid', `"${parts.slice(0, index + 1).join('/')}" is a file, not a directory, so "${input.slice(0, 200)}" cannot be created`);
+          throw outside(input, 'a path component is a symbolic link or not a directory');
+        }
+        throw invalid(input, error.code ?? 'cannot open');
+      };
+      await fs.mkdir(at).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') await refuse(error);
       });
       const next = await fs.open(at, noFollowDir).catch(refuse);
       await dir.close();
-      dir = next!;
+      dir = next;
     }
-    const at = `/proc/self/fd/${dir.fd}/${parts.at(-1)}`;
-    const display = parts.join('/');
-    // Refuse FIFOs, sockets, devices and hard links before opening; O_NONBLOCK covers a FIFO swapped in after this check.
-    await refuseExistingSpecial(at, display, allowHardLinks);
-    const handle = await fs.open(at, constants.O_WRONLY | constants.O_CREAT | NOFOLLOW | NONBLOCK, 0o644).catch(refuseOpen(input, display));
-    return { handle: handle!, display };
-  } finally {
+  } catch (error) {
     await dir.close().catch(() => undefined);
+    throw error;
   }
+  return { dir, dirAt: `/proc/self/fd/${dir.fd}`, at: `/proc/self/fd/${dir.fd}/${parts.at(-1)}`, display: parts.join('/') };
 }
 
 /** Before opening an existing target for writing: only a regular file with one link (unless allowed) may be replaced. */
-async function refuseExistingSpecial(at: string, display: string, allowHardLinks: boolean): Promise<void> {
+async function refuseExistingSpecial(at: string, display: string, allowHardLinks: boolean): Promise<Stats | undefined> {
   const stat = await fs.lstat(at).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw new AgentrtError('path_invalid', `${display} cannot be examined (${error.code})`);
   });
-  if (!stat) return;
+  if (!stat) return undefined;
   if (stat.isSymbolicLink()) throw new AgentrtError('path_outside_root', `"${display}" is a symbolic link; writes never follow symbolic links`);
   requireRegularFile(stat, display, allowHardLinks);
+  return stat;
 }
 
 function refuseOpen(input: string, display: string) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentrtError, type Tool, type ToolContext } from '@agentrt/core';
@@ -171,5 +171,84 @@ describe('red team: odd filesystem objects and names (guards)', () => {
     expect(found.code).toBeUndefined();
     expect(JSON.parse(found.output!).results).toHaveLength(1);
     expect(existsSync(join(base, 'secret.txt'))).toBe(true);
+  });
+});
+
+describe('red team: writes racing reads and each other', () => {
+  it('parallel writes of one file leave one of the contents whole, never a mix; a racing read sees old or new', async () => {
+    const { root } = layout();
+    const tools = createFsTools({ root });
+    const write = named(tools, 'write_file');
+    const read = named(tools, 'read_file');
+    const long = 'A'.repeat(200_000);
+    const short = 'B'.repeat(10);
+    writeFileSync(join(root, 'race.txt'), long);
+    for (let round = 0; round < 20; round++) {
+      // Started together, as the parallel calls of one step are.
+      const [first, second, seen] = await Promise.all([call(write, { path: 'race.txt', content: long }), call(write, { path: 'race.txt', content: short }), call(read, { path: 'race.txt' })]);
+      expect(first.code ?? second.code).toBeUndefined();
+      const content = readFileSync(join(root, 'race.txt'), 'utf8');
+      expect([long, short], `round ${round}: the file holds ${content.length} bytes starting ${content.slice(0, 12)}`).toContain(content);
+      expect([long, short], `round ${round}: a read saw neither version`).toContain(JSON.parse(seen.output!).content);
+    }
+    // Nothing is left behind by the replacement.
+    expect(readdirSync(root)).toEqual(['race.txt']);
+  });
+
+  it('a replaced file keeps its permission bits; a new file is created 0644', async () => {
+    const { root } = layout();
+    const write = named(createFsTools({ root }), 'write_file');
+    writeFileSync(join(root, 'private.txt'), 'old', { mode: 0o600 });
+    chmodSync(join(root, 'private.txt'), 0o600);
+    writeFileSync(join(root, 'script.sh'), 'old');
+    chmodSync(join(root, 'script.sh'), 0o755);
+    expect((await call(write, { path: 'private.txt', content: 'new' })).code).toBeUndefined();
+    expect((await call(write, { path: 'script.sh', content: '#!/bin/sh\n' })).code).toBeUndefined();
+    expect((await call(write, { path: 'fresh.txt', content: 'new' })).code).toBeUndefined();
+    expect(statSync(join(root, 'private.txt')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'script.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'fresh.txt')).mode & 0o777).toBe(0o644 & ~process.umask());
+    expect(readFileSync(join(root, 'private.txt'), 'utf8')).toBe('new');
+  });
+
+  it('writing onto a directory is path_invalid and leaves no temporary file', async () => {
+    const { root } = layout();
+    mkdirSync(join(root, 'dir'));
+    writeFileSync(join(root, 'dir', 'inner.txt'), 'kept');
+    expect((await call(named(createFsTools({ root }), 'write_file'), { path: 'dir', content: 'x' })).code).toBe('path_invalid');
+    expect(readdirSync(root)).toEqual(['dir']);
+    expect(readdirSync(join(root, 'dir'))).toEqual(['inner.txt']);
+  });
+});
+
+describe('red team: names that are not what they seem', () => {
+  it('a file where a directory is needed is path_invalid (not an escape) and nothing is created', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, 'plain.txt'), 'x');
+    const result = await call(named(createFsTools({ root }), 'write_file'), { path: 'plain.txt/child.txt', content: 'x' });
+    expect(result.code).toBe('path_invalid');
+    expect(readdirSync(root)).toEqual(['plain.txt']);
+  });
+
+  it('lone UTF-16 surrogates are path_invalid: they would name the U+FFFD file', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, '\uFFFD'), 'replacement-named');
+    const tools = createFsTools({ root });
+    for (const path of ['\uD800', 'a\uDC00b', 'dir/\uDBFF']) {
+      expect((await call(named(tools, 'write_file'), { path, content: 'clobbered' })).code, JSON.stringify(path)).toBe('path_invalid');
+      expect((await call(named(tools, 'read_file'), { path })).code, JSON.stringify(path)).toBe('path_invalid');
+    }
+    expect(readFileSync(join(root, '\uFFFD'), 'utf8')).toBe('replacement-named');
+    // A whole pair (an emoji) is an ordinary name.
+    expect((await call(named(tools, 'write_file'), { path: 'smile-\u{1F600}.txt', content: 'ok' })).code).toBeUndefined();
+  });
+
+  it('a search cuts a long matching line without splitting a surrogate pair', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, 'emoji.txt'), `needle!${'\u{1F600}'.repeat(200)}`);
+    const result = JSON.parse((await call(named(createFsTools({ root }), 'search_files'), { query: 'needle' })).output!) as { results: { line: string }[] };
+    const line = result.results[0]!.line;
+    expect(line.endsWith('…')).toBe(true);
+    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(line)).toBe(false);
   });
 });

@@ -6,9 +6,9 @@ import { bridgeTools } from './bridge-tools.js';
 import { isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
 import { blockParts, checkParts, mapToolResult, resourceParts, simplify, type OutputValidator, type RawToolResult } from './content.js';
 import type { Deadline } from './deadline.js';
-import { ListPageSchema, readListing, type Definition, type Listing } from './definitions.js';
+import { jsonDepth, ListPageSchema, MAX_JSON_DEPTH, readListing, type Definition, type Listing } from './definitions.js';
 import { McpConnection } from './mcp-connection.js';
-import { compileOutputSchema } from './output-schema.js';
+import { OutputChecker } from './output-schema.js';
 import { agentToolName, NameTable } from './tool-names.js';
 import { BRIDGE_TOOL_NAMES } from './bridge-tools.js';
 import type { McpBridgeOptions, McpLogEntry, McpPrompt, McpPromptResult, McpRequestOptions, McpResource, SkippedTool, ToolChange } from './bridge-types.js';
@@ -107,7 +107,8 @@ export class McpBridge implements Disposable {
   private readonly disabled = new Map<string, ToolChange>();
   private readonly added = new Map<string, Definition>();
   private readonly wrapped = new Map<string, { fingerprint: string; tool: Tool }>();
-  private readonly validators = new Map<string, { fingerprint: string; validate: OutputValidator }>();
+  /** Checks structured results against output schemas off the main thread (a hostile schema cannot stall the process). */
+  private readonly outputChecker = new OutputChecker();
   /** Listed tools that cannot be offered at all (invalid definition, name listed twice), from the latest listing. */
   private rejected: Listing['rejected'] = new Map();
   private readonly inflight = new Set<ToolContext>();
@@ -310,6 +311,7 @@ export class McpBridge implements Disposable {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.logWindow.timer);
+    this.outputChecker.close();
     await this.connection.close();
   }
 
@@ -334,7 +336,7 @@ export class McpBridge implements Disposable {
         const raw = definition.taskSupport === 'required'
           ? await this.callTask(client, definition, args, ctx, deadline)
           : (await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...options, onprogress }))) as RawToolResult;
-        const validate = this.validator(definition);
+        const validate = await this.validator(definition, raw, deadline);
         const where = `MCP tool "${tool}" on "${this.name}"`;
         return readingResult(where, () => mapToolResult(raw, { where, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) }));
       }, this.sideEffectsOf(this.pinned.get(tool)?.definition));
@@ -447,15 +449,21 @@ export class McpBridge implements Disposable {
     return definition?.annotations?.readOnlyHint ? 'none' : definition?.annotations?.idempotentHint ? 'idempotent' : 'non-idempotent';
   }
 
-  /** The tool's output validator, compiled once per schema (see `compileOutputSchema` for what is not checked, and why). */
-  private validator(definition: Definition): OutputValidator | undefined {
-    if (!definition.outputSchema) return undefined;
-    const print = fingerprint(definition.outputSchema);
-    const cached = this.validators.get(definition.name);
-    if (cached?.fingerprint === print) return cached.validate;
-    const validate = compileOutputSchema(definition.outputSchema);
-    this.validators.set(definition.name, { fingerprint: print, validate });
-    return validate;
+  /**
+   * The verdict on a result's `structuredContent` against the tool's output schema, as the
+   * validator `mapToolResult` expects. The check runs in the `OutputChecker`'s worker within the
+   * call's budget (see `safeOutputSchema` for what is not checked, and why); results
+   * `mapToolResult` refuses before validating (errors, no or malformed structured content, too
+   * deep) are not sent there.
+   */
+  private async validator(definition: Definition, raw: RawToolResult, deadline: Deadline): Promise<OutputValidator | undefined> {
+    const schema = definition.outputSchema;
+    if (!schema) return undefined;
+    const structured = raw.structuredContent;
+    const checkable = raw.isError !== true && typeof structured === 'object' && structured !== null && !Array.isArray(structured) && jsonDepth(raw, MAX_JSON_DEPTH + 4) <= MAX_JSON_DEPTH + 4;
+    if (!checkable) return () => ({ valid: true }); // mapToolResult refuses these itself, before asking
+    const verdict = await this.outputChecker.check(`${definition.name}\u0000${fingerprint(schema)}`, schema, structured, deadline.signal);
+    return () => verdict;
   }
 
   private wrap(definition: Definition): Tool {

@@ -27,6 +27,30 @@ const describe = (error: unknown) => {
   const message = (error as Error)?.message ?? String(error);
   return error instanceof StreamableHTTPError && error.code !== undefined ? `HTTP ${error.code}: ${message}` : message;
 };
+/** Longest part of a server's JSON-RPC error message kept in the error (the rest is cut, visibly). */
+const MAX_RPC_MESSAGE_CHARS = 2_000;
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters cut]` : text);
+
+/** A JSON-RPC error a live server sent under a code the SDK also uses for its own local failures. */
+class ServerSentError extends Error {
+  constructor(readonly error: McpError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Throws a `ServerSentError` when `error` is a JSON-RPC error the server sent although its code is
+ * one the SDK uses for its own failures: `-32000` (ConnectionClosed, also the code many servers
+ * use for any server error) while the client's transport is still open, or `-32001`
+ * (RequestTimeout) while the call's budget has not run out (the SDK's own timer is set past it).
+ * Read by their code alone, they would be taken for a lost connection (and the server restarted,
+ * failing the other calls in flight) or a timeout.
+ */
+function serverSentError(error: unknown, client: Client, deadline: Deadline): void {
+  if (!(error instanceof McpError)) return;
+  if (error.code === ErrorCode.ConnectionClosed && client.transport !== undefined) throw new ServerSentError(error);
+  if (error.code === ErrorCode.RequestTimeout && !deadline.expired && client.transport !== undefined) throw new ServerSentError(error);
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 const isValidationError = (error: unknown) => typeof error === 'object' && error !== null && Array.isArray((error as { issues?: unknown }).issues);
 
@@ -78,9 +102,14 @@ export class McpConnection {
       // The connection has its own startup bound (which keeps the server's stderr in the error).
       const client = await this.ensureConnected(undefined);
       phase = 'listing tools';
-      return await work(client, deadline, (next) => {
-        phase = next;
-      });
+      try {
+        return await work(client, deadline, (next) => {
+          phase = next;
+        });
+      } catch (error) {
+        serverSentError(error, client, deadline);
+        throw error;
+      }
     } catch (error) {
       throw this.failure(error, deadline, undefined, phase);
     } finally {
@@ -112,6 +141,7 @@ export class McpConnection {
             current = next;
           });
         } catch (error) {
+          serverSentError(error, client, deadline);
           // HTTP 404 on a session: the server forgot it (e.g. restarted) and did not process the
           // request, so a new session is started and the work repeated, once (as the spec asks).
           if (attempt > 0 || !(error instanceof StreamableHTTPError) || error.code !== 404 || deadline.signal.aborted) throw error;
@@ -167,8 +197,9 @@ export class McpConnection {
     if (deadline.expired) return deadline.signal.reason;
     if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
       if (error.code === ErrorCode.RequestTimeout) return this.timeoutError(phase, this.settings.timeoutMs);
-      return new AgentrtError('mcp_request_failed', `MCP server "${this.name}" refused the request while ${phase} (JSON-RPC ${error.code}): ${this.redactor.text(error.message)}`, { details: { rpcCode: error.code } });
+      return this.requestFailed(error, phase);
     }
+    if (error instanceof ServerSentError) return this.requestFailed(error.error, phase);
     if (isValidationError(error)) {
       return new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" sent a malformed response while ${phase}: ${this.redactor.text(String((error as Error).message).slice(0, 500))}`);
     }
@@ -176,6 +207,11 @@ export class McpConnection {
     const failure = this.unavailable(`failed while ${phase}: ${describe(error)}`, error, false);
     void this.drop();
     return failure;
+  }
+
+  /** `mcp_request_failed` for a JSON-RPC error the server sent (its message cut: a server may send megabytes). */
+  private requestFailed(error: McpError, phase: string): AgentrtError {
+    return new AgentrtError('mcp_request_failed', `MCP server "${this.name}" refused the request while ${phase} (JSON-RPC ${error.code}): ${this.redactor.text(cut(error.message, MAX_RPC_MESSAGE_CHARS))}`, { details: { rpcCode: error.code } });
   }
 
   /** `mcp_unavailable` with what is known about the process: why the connection ended, its exit, and (at startup) the tail of stderr. */
@@ -269,7 +305,7 @@ export class McpConnection {
       const where = isHttpConfig(config) ? `at ${displayUrl(config.url)}` : `(${config.command})`;
       // A live server that answers initialize with a JSON-RPC error refused the session: that is not "unavailable".
       if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed && error.code !== ErrorCode.RequestTimeout) {
-        throw new AgentrtError('mcp_request_failed', this.redactor.text(`MCP server "${this.name}" ${where} refused to initialize (JSON-RPC ${error.code}): ${error.message}`), { details: { rpcCode: error.code } });
+        throw new AgentrtError('mcp_request_failed', this.redactor.text(`MCP server "${this.name}" ${where} refused to initialize (JSON-RPC ${error.code}): ${cut(error.message, MAX_RPC_MESSAGE_CHARS)}`), { details: { rpcCode: error.code } });
       }
       throw this.unavailable(`${where} did not start: ${describe(error)}`, error, true);
     } finally {

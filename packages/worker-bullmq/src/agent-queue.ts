@@ -13,6 +13,18 @@ export interface RunJobData {
   readonly approvals?: Readonly<Record<string, ApprovalDecision>>;
   /** Set by the worker once the run exists in the store (see `restartLostRuns`). */
   readonly runCreated?: boolean;
+  /** Set by the worker at the start of each attempt, for crash-loop detection (see `maxStalledCount`). */
+  readonly attemptStart?: AttemptStart;
+}
+
+/** What a job's latest attempt started from (kept in the job's data by the worker). */
+export interface AttemptStart {
+  /** BullMQ's count of the job's stalls when the attempt started. */
+  readonly stalls: number;
+  /** The run's progress then: committed steps, a saved decision, its recorded tool results; `null` before the run exists. */
+  readonly progress: readonly number[] | null;
+  /** Stalls in a row after which the run had not advanced, up to this attempt. */
+  readonly idleStalls: number;
 }
 
 /** Options shared by queue and worker. */

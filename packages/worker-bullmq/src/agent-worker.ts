@@ -1,7 +1,7 @@
-import { ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunResult } from '@agentrt/core';
+import { ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullConnection, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
+import { bullConnection, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
 /** Options of `createAgentWorker`. */
 export interface AgentWorkerOptions extends QueueConnectionOptions {
@@ -16,7 +16,17 @@ export interface AgentWorkerOptions extends QueueConnectionOptions {
   readonly lockDurationMs?: number;
   /** How often stalled jobs are looked for. Default 30 000 ms. */
   readonly stalledIntervalMs?: number;
-  /** Stalls tolerated before the job (and its run) fails with `worker_crash_loop`. Default 1. */
+  /**
+   * Stalls in a row without progress tolerated before the job fails and its run is recorded failed
+   * with `worker_crash_loop` (its worker died or lost the job's lock every time). Default 1: the
+   * second stall in a row after which the run had committed nothing new fails it. A stall after
+   * which the run had made progress — a model decision saved, a tool result recorded, a step
+   * committed — is not counted, and resets the count: the job goes back to the queue and the next
+   * worker resumes the run from its last committed step, so a run orphaned by unrelated worker
+   * deaths keeps going. Such stalls are bounded by the run's own limits (`maxSteps`, `maxToolCalls`).
+   * Counted by the worker, not by BullMQ (whose own count, of every stall, is switched off): each
+   * attempt records in the job's data BullMQ's stall count and the run's progress it started from.
+   */
   readonly maxStalledCount?: number;
   /**
    * What to do with a job whose run this worker (or another) already created but the store no longer has
@@ -46,17 +56,20 @@ export interface AgentWorker {
  * existing one — whose previous worker died, or which waits for a resume — is resumed from
  * its last committed step (recorded tool results are replayed, never re-executed). Exactly-one
  * commit is the store's job: each drive holds a lease with a fencing epoch, so a stale worker
- * whose job was taken over cannot commit. A job that stalls more than `maxStalledCount` times
- * records its run as failed with `worker_crash_loop`, once, instead of leaving it `running`.
+ * whose job was taken over cannot commit. A job that stalls more than `maxStalledCount` times in
+ * a row without its run making progress records its run as failed with `worker_crash_loop`, once,
+ * instead of leaving it `running`; a stall after progress sends the job back to the queue.
  */
 export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   if (!options?.runtime || typeof options.runtime.run !== 'function') throw new ConfigError('runtime', 'createAgentWorker needs an AgentRuntime');
   const runtime = options.runtime;
   const lockDuration = options.lockDurationMs ?? 30_000;
+  const maxStalledCount = options.maxStalledCount ?? 1;
+  if (!Number.isInteger(maxStalledCount) || maxStalledCount < 0) throw new ConfigError('maxStalledCount', 'maxStalledCount must be an integer ≥ 0');
   const connection: Redis = bullConnection(options.url);
   const processor = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
-    const data = job.data;
-    const existing = await runtime.getRun(data.runId);
+    const existing = await runtime.getRun(job.data.runId);
+    const data = await startAttempt(runtime, job, existing, maxStalledCount);
     let result: RunResult;
     if (!existing) {
       if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
@@ -97,10 +110,13 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     concurrency: options.concurrency ?? 4,
     lockDuration,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
-    maxStalledCount: options.maxStalledCount ?? 1,
+    // Stalls are counted by `startAttempt`, which knows whether the run made progress; BullMQ's count
+    // (of every stall) would fail a run orphaned twice by unrelated worker deaths.
+    maxStalledCount: BULLMQ_STALL_LIMIT,
     ...(options.prefix ? { prefix: options.prefix } : {}),
   });
   worker.on('error', () => undefined);
+  // A job failed by BullMQ itself for its stalls (beyond BULLMQ_STALL_LIMIT, or marked by an earlier version of this worker).
   worker.on('failed', (job, error) => {
     if (!job || !/stalled more than allowable limit/i.test(error?.message ?? '')) return;
     void recordCrashLoop(runtime, job.data.runId);
@@ -114,13 +130,58 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   };
 }
 
+/** BullMQ's own limit of stalls per job, out of reach: `startAttempt` counts the stalls that matter. */
+const BULLMQ_STALL_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** How far a run got, compared in order: committed steps, a saved decision of the next step, its recorded tool results. */
+async function progressOf(runtime: AgentRuntime, run: RunRecord | undefined): Promise<number[] | null> {
+  if (!run) return null;
+  if (!run.pendingStep) return [run.stepCount, 0, 0];
+  const ledger = await runtime.store.getToolLedger(run.runId, { stepIndex: run.stepCount });
+  return [run.stepCount, 1, ledger.filter((entry) => entry.status === 'completed').length];
+}
+
+function advanced(now: readonly number[] | null, before: readonly number[] | null): boolean {
+  if (!now) return false;
+  if (!before) return true;
+  for (let i = 0; i < now.length; i++) {
+    if (now[i] !== before[i]) return now[i]! > (before[i] ?? 0);
+  }
+  return false;
+}
+
+/**
+ * Crash-loop detection, at the start of each attempt of a job (holding its lock): the stalls BullMQ
+ * counted since the previous attempt started ended that attempt. They count toward `maxStalledCount`
+ * unless the run has advanced since then, which resets the count. Over the limit, the run is recorded
+ * `worker_crash_loop` and the job fails for good; else the attempt records what it starts from.
+ */
+async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobResult>, run: RunRecord | undefined, maxStalledCount: number): Promise<RunJobData> {
+  const data = job.data;
+  const previous = data.attemptStart;
+  const stalls = job.stalledCounter ?? 0;
+  const progress = await progressOf(runtime, run);
+  const stalledSince = stalls - (previous?.stalls ?? 0);
+  let idleStalls = previous?.idleStalls ?? 0;
+  if (stalledSince > 0) idleStalls = advanced(progress, previous?.progress ?? null) ? 0 : idleStalls + stalledSince;
+  const open = !run || run.status === 'running' || run.status === 'paused';
+  if (idleStalls > maxStalledCount && open) {
+    // Recorded before the job fails; should that fail (store down), the job is retried and this check repeats.
+    if (run) await recordCrashLoop(runtime, run.runId, { throws: true });
+    throw Object.assign(new UnrecoverableError(`worker_crash_loop: run ${data.runId} stalled its workers ${idleStalls} times in a row without progress (maxStalledCount ${maxStalledCount})`), { code: 'worker_crash_loop' });
+  }
+  const next: RunJobData = { ...data, attemptStart: { stalls, progress, idleStalls } satisfies AttemptStart };
+  await job.updateData(next);
+  return next;
+}
+
 /** `run_not_found`, failing the job for good (BullMQ does not retry an `UnrecoverableError`). */
 function lostRun(message: string): Error {
   return Object.assign(new UnrecoverableError(`run_not_found: ${message}`), { code: 'run_not_found' });
 }
 
 /** Records a run that keeps killing its workers as failed, once (no-op when already terminal). */
-async function recordCrashLoop(runtime: AgentRuntime, runId: string): Promise<void> {
+async function recordCrashLoop(runtime: AgentRuntime, runId: string, options: { throws?: boolean } = {}): Promise<void> {
   try {
     const run = await runtime.getRun(runId);
     if (!run || (run.status !== 'running' && run.status !== 'paused')) return;
@@ -139,7 +200,11 @@ async function recordCrashLoop(runtime: AgentRuntime, runId: string): Promise<vo
         { type: 'run_finished', runId, at: now, seq: seq + 2, result },
       ],
     });
-  } catch {
+  } catch (error) {
     // Another worker may be recording it at the same time; the store keeps exactly one terminal record.
+    if (!options.throws) return;
+    const run = await runtime.getRun(runId);
+    if (run && run.status !== 'running' && run.status !== 'paused') return; // recorded by someone else
+    throw error;
   }
 }

@@ -29,10 +29,15 @@ const ENQUEUE_PER_SECOND = 8;
 const LOCK_MS = 2_000;
 const STALLED_MS = 1_000;
 /**
- * Above the stalls a run may suffer here (it can be orphaned by several kills in a row): with
- * BullMQ's default of 1, about 1 run in 10 is failed as `worker_crash_loop` after two unrelated kills.
+ * Stalls in a row WITHOUT progress tolerated (stalls after progress are not counted). The default, 1,
+ * is too tight for this nemesis: a kill comes every 2–3 s, about as long as BullMQ takes to release
+ * a killed worker's jobs, so the next kill often lands just after a batch of runs was resumed —
+ * before a run resumed into step 1 (a 600 ms pure tool, which records nothing until its step
+ * commits) has recorded anything. Measured with 1: 2 of 15 tests failed one run as
+ * `worker_crash_loop` that way, both genuine (no step, decision or tool result in between). Over 18
+ * tests the longest such chain was 3 stalls (once), 2 in 5 tests; 6 leaves a margin.
  */
-const MAX_STALLED = 10;
+const MAX_STALLED = 6;
 const SEED = Number(process.env.CHAOS_SEED ?? 404);
 /**
  * From a kill to BullMQ moving the job back to the queue (its `stalled` event): the lock expires at
@@ -236,8 +241,10 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
 
     // 1. Every run terminal exactly once: one terminal record, one run_finished event, invariants I1–I3, I5, I6, I8.
     const outcomes: Record<string, number> = {};
+    let maxStalls = 0;
+    let stalledTwice = 0;
+    const idleAtEnd = new Map<number, number>();
     const waits: number[] = [];
-    const crashLoops = new Set<string>();
     const problems: string[] = [];
     const events = new Map<string, StoredRunEvent[]>();
     for (const runId of runIds) {
@@ -250,10 +257,26 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
       const finished = log.filter((event) => event.type === 'run_finished').length;
       if (finished !== 1) problems.push(`${runId}: ${finished} run_finished events`);
       problems.push(...(await checkRunInvariants({ store, runId })).violations.map((v) => `${runId}: ${v}`));
-      // A run stalled more than maxStalledCount times is failed as a crash loop (F-32), whoever caused the stalls.
+      // Every run finishes, however often unrelated kills orphaned it: only stalls in a row without
+      // progress count toward worker_crash_loop (F-32), and no run here kills its workers.
       const stalls = stalledAt.get(runId)?.length ?? 0;
-      if (key === 'error:worker_crash_loop' ? stalls <= cfg.maxStalledCount : key !== 'final_answer') problems.push(`${runId}: stopped with ${key} after ${stalls} stall(s)`);
-      if (key === 'error:worker_crash_loop') crashLoops.add(runId);
+      maxStalls = Math.max(maxStalls, stalls);
+      if (stalls > 1) stalledTwice++;
+      if (key !== 'final_answer') {
+        // What happened to it, for the report: its events, stalls and the kills (ms since the test started).
+        const t = (at: number) => at - started;
+        const story = [
+          ...log.map((e) => [Date.parse(e.at), `${e.type}${'stepIndex' in e ? `#${String(e.stepIndex)}` : ''}`] as const),
+          ...(stalledAt.get(runId) ?? []).map((at) => [at, 'STALLED'] as const),
+          ...kills.map((k) => [k.at, `KILL ${k.pid}${k.orphaned.includes(runId) ? ' (driving it)' : ''}`] as const),
+          ...(freeze ? [[freeze.at, `FREEZE ${freeze.pid}${freeze.runs.includes(runId) ? ' (driving it)' : ''}`] as const, [freeze.thawedAt, 'THAW'] as const] : []),
+        ].sort((a, b) => a[0] - b[0]).filter(([at]) => at >= Date.parse(log[0]?.at ?? '0')).map(([at, what]) => `${t(at)} ${what}`);
+        problems.push(`${runId}: stopped with ${key} after ${stalls} stall(s): ${story.join(', ')}`);
+      }
+      // How close it came: the job's last attempt records the stalls in a row without progress before it.
+      const job = JSON.parse((await raw.hget(`bull:chaos:${runId}`, 'data')) ?? '{}') as { attemptStart?: { idleStalls: number } };
+      const idle = job.attemptStart?.idleStalls ?? 0;
+      if (idle > 0) idleAtEnd.set(idle, (idleAtEnd.get(idle) ?? 0) + 1);
     }
 
     // 2. Effects: a non-idempotent call is started at most once (a call cut by a kill ends as
@@ -337,7 +360,6 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
         }
         orphaned++;
         const resumed = log.find((e) => e.type === 'run_resumed' && Date.parse(e.at) > kill.at);
-        if (!resumed && crashLoops.has(runId) && (stalledAt.get(runId) ?? []).some((at) => at > kill.at)) continue; // its last stall failed the job: recorded worker_crash_loop
         // The stall that handed the job over: after the kill, or before it when the worker, starved
         // of CPU, had already lost the job's lock (another worker then waited for the run's lease).
         const released = resumed && (stalledAt.get(runId) ?? []).filter((at) => at <= Date.parse(resumed.at)).at(-1);
@@ -357,6 +379,7 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
       `  ${kills.length} worker SIGKILLs, ${orphaned} runs orphaned (+${waitingDrives} killed drives that were waiting for another live owner's lease); Redis restarted ${downtime.length}× (down ${downtime.map((d) => d.to - d.from).join(', ')} ms)`,
       `  kill → job released as stalled: median ${percentile(detections, 0.5)} ms, p90 ${percentile(detections, 0.9)} ms, max ${Math.max(...detections)} ms, ${detections.filter((t) => t > LOCK_MS + STALLED_MS).length} over lockDuration + stalledInterval (bound ${DETECTION_BOUND_MS} ms)`,
       `  kill → run_resumed: median ${percentile(takeovers, 0.5)} ms, p90 ${percentile(takeovers, 0.9)} ms, max ${Math.max(...takeovers)} ms; kill → terminal: median ${percentile(terminals, 0.5)} ms, max ${Math.max(...terminals)} ms; event stream ${streamLength} entries`,
+      `  runs released as stalled more than once: ${stalledTwice} (most stalls of one run: ${maxStalls}); runs finished after stalls in a row without progress: ${JSON.stringify(Object.fromEntries(idleAtEnd))}`,
       `  enqueue → run started: median ${percentile(waits, 0.5)} ms, max ${Math.max(...waits)} ms`,
       `  outcomes ${JSON.stringify(outcomes)}; charges cut by a kill → tool_outcome_unknown: ${outcomeUnknown}; idempotent re-runs (same key): ${idempotentReruns}; pure re-runs: ${pureReruns}; stale writes refused (lease_lost): ${refused}, ${refusedFrozen} of them the frozen worker's`,
       `  frozen worker: ${freeze?.runs.length} runs, all taken over ${freeze ? freeze.thawedAt - freeze.at : NaN} ms after SIGSTOP`,

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RedisStore } from '@agentrt/store-redis';
 import { checkCrashRecovery, startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
@@ -59,6 +62,21 @@ async function ownsRunningRun(s: Setup, child: ChildProcess): Promise<string> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** Keeps two live workers (the tests' workers kill themselves); returns the function that stops it. */
+function keepTwoWorkers(s: Setup): () => void {
+  const timer = setInterval(() => {
+    if (s.children.filter((c) => c.exitCode === null && c.signalCode === null).length < 2) void worker(s).catch(() => undefined);
+  }, 200);
+  return () => clearInterval(timer);
+}
+
+async function jobState(s: Setup, jobId: string): Promise<string> {
+  return waitFor(async () => {
+    const state = await s.queue.queue.getJobState(jobId);
+    return state === 'completed' || state === 'failed' ? state : undefined;
+  }, { timeoutMs: 10_000, message: `job ${jobId} is finished` });
 }
 
 async function waitTerminal(s: Setup, runIds: string[], timeoutMs = 30_000): Promise<void> {
@@ -148,21 +166,47 @@ describe('@agentrt/worker-bullmq', () => {
     }
   }, 60_000);
 
-  it('records a run that kills every worker as failed with worker_crash_loop, once (F-32)', async () => {
-    const s = await start({ crashLoop: true, maxStalledCount: 1 });
-    const keepAlive = setInterval(() => {
-      if (s.children.filter((c) => c.exitCode === null && c.signalCode === null).length < 2) void worker(s).catch(() => undefined);
-    }, 200);
+  it('records a run that kills every worker as failed with worker_crash_loop, once, after maxStalledCount stalls in a row without progress (F-32)', async () => {
+    // Every worker that runs step 1's `put` dies: the first stall came after steps were committed
+    // (progress: resumed, not counted); then maxStalledCount + 1 stalls in a row with nothing new fail it.
+    const s = await start({ killEvery: ['put@1'], maxStalledCount: 1 });
+    const stopKeepingAlive = keepTwoWorkers(s);
     try {
       await Promise.all([worker(s), worker(s)]);
       const runId = await s.queue.enqueue({ input: 'go', runId: 'w-loop' });
       await waitTerminal(s, [runId], 40_000);
       const run = (await s.store.getRun(runId))!;
-      expect(run).toMatchObject({ status: 'failed', result: { stopReason: 'error', error: { code: 'worker_crash_loop' } } });
+      expect(run).toMatchObject({ status: 'failed', stepCount: 1, result: { stopReason: 'error', error: { code: 'worker_crash_loop' } } });
       expect((await s.store.listEvents(runId)).filter((e) => e.type === 'run_finished')).toHaveLength(1);
-      expect(s.counter.attempts.get(`${runId}:s0-0-charge`)).toBe(1); // the effect that kills the worker never repeats
+      expect(s.counter.attempts.get(`${runId}:s0-0-charge`)).toBe(1); // the committed step's effect never repeats
+      expect(s.counter.attempts.get(`${runId}:s1-0-put`)).toBe(3); // 1 stall after progress + (maxStalledCount + 1) without
+      expect(await jobState(s, runId)).toBe('failed');
     } finally {
-      clearInterval(keepAlive);
+      stopKeepingAlive();
+    }
+  }, 60_000);
+
+  it('resumes a run orphaned by two worker deaths at different steps, with progress in between, to its final answer (default maxStalledCount)', async () => {
+    // Two unrelated deaths: at step 1's `put`, then, after the resumed run committed steps 1 and 2, as the model is asked for step 3.
+    const markerDir = mkdtempSync(join(tmpdir(), 'agentrt-worker-kills-'));
+    const s = await start({ killOnce: ['put@1', 'model@3'], markerDir, maxStalledCount: undefined });
+    const stopKeepingAlive = keepTwoWorkers(s);
+    try {
+      await Promise.all([worker(s), worker(s)]);
+      const runId = await s.queue.enqueue({ input: 'go', runId: 'w-progress' });
+      await waitTerminal(s, [runId], 40_000);
+      const run = (await s.store.getRun(runId))!;
+      expect(run).toMatchObject({ status: 'completed', result: { stopReason: 'final_answer' } });
+      // Both deaths happened, each a stall BullMQ counted, and the run was resumed after each.
+      expect(readdirSync(markerDir).sort()).toEqual(['model@3', 'put@1']);
+      const events = await s.store.listEvents(runId);
+      expect(events.filter((e) => e.type === 'run_resumed').map((e) => (e as { fromStep: number }).fromStep)).toEqual([1, 3]);
+      expect(events.filter((e) => e.type === 'run_finished')).toHaveLength(1);
+      expect(await s.queue.queue.getJob(runId).then((job) => job?.stalledCounter)).toBe(2);
+      expect(await checkCrashRecovery({ store: s.store, runId, result: run.result, counter: s.counter })).toEqual([]);
+    } finally {
+      stopKeepingAlive();
+      rmSync(markerDir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -1,6 +1,8 @@
 // A worker process for the tests: the crash scenario (deterministic model, effectful tools)
 // on a shared RedisStore (or PostgresStore with cfg.store = 'postgres'), taking jobs from a BullMQ queue.
 import 'reflect-metadata';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRuntime } from '@agentrt/core';
 import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
@@ -11,15 +13,27 @@ const cfg = JSON.parse(process.argv[2]);
 const store = cfg.store === 'postgres'
   ? new PostgresStore({ url: cfg.databaseUrl, schema: cfg.schema })
   : new RedisStore({ url: cfg.storeUrl ?? cfg.url, keyPrefix: cfg.keyPrefix, commandTimeoutMs: cfg.commandTimeoutMs ?? 5_000 });
-const tools = crashScenarioTools(cfg.counterUrl, (tool) => {
-  if (cfg.crashLoop && tool === 'charge') process.kill(process.pid, 'SIGKILL');
-});
+// Crash points `<tool>@<stepIndex>` (after the tool's effect) or `model@<stepIndex>` (as the model is asked):
+// cfg.killEvery SIGKILLs the worker each time one is reached; cfg.killOnce only the first time, over
+// all workers (a marker file in cfg.markerDir, created exclusively, remembers it).
+const crash = (point) => {
+  if (cfg.killEvery?.includes(point)) process.kill(process.pid, 'SIGKILL');
+  if (!cfg.killOnce?.includes(point)) return;
+  try {
+    closeSync(openSync(join(cfg.markerDir, point), 'wx'));
+  } catch {
+    return; // reached before
+  }
+  process.kill(process.pid, 'SIGKILL');
+};
+const tools = crashScenarioTools(cfg.counterUrl, (tool, stepIndex) => crash(`${tool}@${stepIndex}`));
 const scenario = crashScenarioModel();
 const model = {
   provider: scenario.provider,
   model: scenario.model,
   generate: async (request) => {
     await new Promise((resolve) => setTimeout(resolve, cfg.stepDelayMs));
+    crash(`model@${request.messages.filter((message) => message.role === 'assistant').length}`);
     return scenario.generate(request);
   },
 };

@@ -218,10 +218,14 @@ describe('red team (perf2): literal-first detectors and the lower-cased pre-chec
       'fullwidth ｔｏｋｅｎ：…': (n) => 'ｔｏｋｅｎ：'.repeat(n / 6),
       'math letters + password=': (n) => `${'𝐀'.repeat(n / 2)}password=abc123def`,
     };
+    // CPU time of this process, not wall time: on a machine with every core busy a 40 ms scan is
+    // preempted many times while a 3 ms one often runs in one slice, which inflated the ratio of
+    // a linear detector to 64× (measured 8.6× on a quiet machine) under `pnpm test:stress`.
     const time = (text: string) => {
-      const started = performance.now();
+      const started = process.cpuUsage();
       new Redactor().text(text); // a fresh redactor: nothing remembered
-      return performance.now() - started;
+      const used = process.cpuUsage(started);
+      return (used.user + used.system) / 1000;
     };
     const slow: string[] = [];
     for (const [name, make] of Object.entries(HOSTILE)) {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredRunEvent } from '@agentrt/core';
@@ -9,6 +8,7 @@ import { checkRunInvariants, seededRandom, waitFor } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startPrivateRedis } from './private-redis.js';
 
 // L-04 "distributed chaos", scaled down to ~40 s: a private redis-server with AOF (`appendfsync
 // always`) holds both the queue and the runs; 4 worker processes × concurrency 10 drive 160 runs
@@ -55,32 +55,9 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function pings(port: number): Promise<boolean> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  redis.on('error', () => undefined);
-  try {
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A private redis-server with AOF fsynced on every write, stopped by its own pid. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-  cleanups.push(() => child.kill('SIGKILL'));
-  await waitFor(() => pings(port), { timeoutMs: 15_000, intervalMs: 25, message: 'the private redis-server answers PING' });
-  return child;
+function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  return startPrivateRedis(port, ['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'], (stop) => cleanups.push(stop), { bin: REDIS_SERVER, timeoutMs: 15_000 });
 }
 
 interface Worker { child: ChildProcess; output: string; closed: Promise<void> }

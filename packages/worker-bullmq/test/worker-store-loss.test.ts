@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { RedisStore } from '@agentrt/store-redis';
 import { startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, startPrivateRedis } from './private-redis.js';
 
 // F-42: the runs live on their own Redis server (no persistence), the queue on the shared one, so the
 // store can be lost (FLUSHALL, restart without AOF) while the jobs survive.
@@ -17,30 +17,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A private redis-server without persistence, stopped by its own pid. */
-async function startStoreRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  cleanups.push(() => { child.kill('SIGKILL'); });
-  await waitFor(async () => {
-    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    redis.on('error', () => undefined);
-    try {
-      return (await redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
-  }, { timeoutMs: 10_000, message: 'the store redis-server answers' });
-  return child;
+function startStoreRedis(port: number): Promise<ChildProcess> {
+  return startPrivateRedis(port, ['--save', '', '--appendonly', 'no'], (stop) => cleanups.push(stop), { timeoutMs: 10_000 });
 }
 
 interface Setup { queue: AgentQueue; store: RedisStore; counter: EffectCounter; cfg: Record<string, unknown>; storeUrl: string; port: number }

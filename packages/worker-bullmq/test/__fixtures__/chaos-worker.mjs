@@ -12,6 +12,7 @@ import { appendFileSync } from 'node:fs';
 import { createRuntime, defineTool } from '@agentrt/core';
 import { RedisStore } from '@agentrt/store-redis';
 import { createAgentWorker } from '@agentrt/worker-bullmq';
+import { reportingRuntime } from './reporting-runtime.mjs';
 import { z } from 'zod';
 
 const cfg = JSON.parse(process.argv[2]);
@@ -116,33 +117,7 @@ const store = new Proxy(redisStore, {
 
 const runtime = createRuntime({ model, tools, store, leaseTtlMs: cfg.lockDurationMs, owner: `worker-${pid}`, limits: { maxSteps: 10 } });
 const report = (line) => process.stdout.write(`${line}\n`);
-// Reports each drive (a new run's `stream`, a taken-over run's `resume`) as the worker starts and ends it.
-const reporting = new Proxy(runtime, {
-  get(target, property) {
-    const value = Reflect.get(target, property, target);
-    if (property === 'stream') {
-      return (options) => (async function* () {
-        report(`drive_start ${options.runId}`);
-        try {
-          yield* value.call(target, options);
-        } finally {
-          report(`drive_end ${options.runId}`);
-        }
-      })();
-    }
-    if (property === 'resume') {
-      return async (runId, options) => {
-        report(`drive_start ${runId}`);
-        try {
-          return await value.call(target, runId, options);
-        } finally {
-          report(`drive_end ${runId}`);
-        }
-      };
-    }
-    return typeof value === 'function' ? value.bind(target) : value;
-  },
-});
+const reporting = reportingRuntime(runtime, report);
 const worker = createAgentWorker({
   runtime: reporting, url: cfg.url, name: cfg.queue, concurrency: cfg.concurrency,
   lockDurationMs: cfg.lockDurationMs, stalledIntervalMs: cfg.stalledIntervalMs, maxStalledCount: cfg.maxStalledCount,

@@ -8,6 +8,7 @@ import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
 import { crashScenarioModel, crashScenarioTools } from '@agentrt/testing';
 import { createAgentWorker } from '@agentrt/worker-bullmq';
+import { reportingRuntime } from './reporting-runtime.mjs';
 
 const cfg = JSON.parse(process.argv[2]);
 const store = cfg.store === 'postgres'
@@ -38,43 +39,8 @@ const model = {
   },
 };
 const runtime = createRuntime({ model, tools, store, leaseTtlMs: cfg.lockDurationMs, owner: `worker-${process.pid}`, limits: { maxSteps: 10 } });
-// Reports each drive on stdout (`drive_start <runId>`, `drive_end <runId> <stopReason> <error code>`),
-// so tests act on what the worker is doing instead of sleeping.
 const report = (line) => process.stdout.write(`${line}\n`);
-const reporting = new Proxy(runtime, {
-  get(target, property) {
-    const value = Reflect.get(target, property, target);
-    if (property === 'stream') {
-      return (options) => (async function* () {
-        report(`drive_start ${options.runId}`);
-        let last;
-        try {
-          for await (const event of value.call(target, options)) {
-            last = event;
-            yield event;
-          }
-          report(`drive_end ${options.runId} ${last?.result?.stopReason} ${last?.result?.error?.code ?? '-'}`);
-        } catch (error) {
-          report(`drive_end ${options.runId} thrown ${error?.code ?? '-'}`);
-          throw error;
-        }
-      })();
-    }
-    if (property !== 'run' && property !== 'resume') return typeof value === 'function' ? value.bind(target) : value;
-    return async (...args) => {
-      const runId = property === 'run' ? args[0].runId : args[0];
-      report(`drive_start ${runId}`);
-      try {
-        const result = await value.apply(target, args);
-        report(`drive_end ${runId} ${result.stopReason} ${result.error?.code ?? '-'}`);
-        return result;
-      } catch (error) {
-        report(`drive_end ${runId} thrown ${error?.code ?? '-'}`);
-        throw error;
-      }
-    };
-  },
-});
+const reporting = reportingRuntime(runtime, report);
 const worker = createAgentWorker({
   runtime: reporting, url: cfg.url, name: cfg.queue, concurrency: cfg.concurrency ?? 2,
   lockDurationMs: cfg.lockDurationMs, stalledIntervalMs: cfg.stalledIntervalMs, maxStalledCount: cfg.maxStalledCount,

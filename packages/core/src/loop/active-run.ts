@@ -8,7 +8,7 @@ import type { ModelAdapter } from '../model.js';
 import type { ResolvedRuntimeConfig } from '../runtime/runtime-config.js';
 import type { Lease, PendingStep, RunRecord, StateStore } from '../store/state-store.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
-import { RunAbort, type AbortCause } from '../util/abort.js';
+import { raceAbort, RunAbort, type AbortCause } from '../util/abort.js';
 import { monotonicMs } from '../util/time.js';
 import type { EventLog } from './event-log.js';
 import { loopKeyArgs, parseToolArgs } from './tool-args.js';
@@ -260,31 +260,22 @@ export class ActiveRun {
    * a kill or a cancellation aborts, and its grace deadline) the wait ends when that aborts instead.
    */
   untilStopped<T>(answer: Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal) return raceAbort(answer, signal);
     return new Promise<T>((resolve, reject) => {
-      let waits: Set<(abort: unknown) => void> | undefined;
-      const onSignal = () => abandon(signal!.reason);
-      const done = () => {
-        waits?.delete(abandon);
-        signal?.removeEventListener('abort', onSignal);
-      };
+      const waits = (this.hookWaits ??= new Set());
       const abandon = (reason: unknown) => {
-        done();
+        waits.delete(abandon);
         answer.catch(() => undefined);
         reject(reason);
       };
-      if (signal) {
-        if (signal.aborted) return abandon(signal.reason);
-        signal.addEventListener('abort', onSignal, { once: true });
-      } else {
-        (waits = this.hookWaits ??= new Set()).add(abandon);
-      }
+      waits.add(abandon);
       answer.then(
         (value) => {
-          done();
+          waits.delete(abandon);
           resolve(value);
         },
         (error: unknown) => {
-          done();
+          waits.delete(abandon);
           reject(error);
         },
       );

@@ -348,7 +348,7 @@ export class RedisStore implements StateStore {
       this.eval(
         scripts.UPDATE_RUN,
         [this.key('run', input.runId), this.key('events', input.runId), kill],
-        [...fence(input.lease), input.status, input.result ? encodeStored(input.result) : '', new Date().toISOString(), ...eventArgs(input.events ?? []), input.runId],
+        [...fence(input.lease), input.status, input.result ? encodeStored(input.result) : '', new Date().toISOString(), ...eventArgs(input.events ?? []), randomUUID(), input.runId],
       ),
     );
   }
@@ -361,7 +361,7 @@ export class RedisStore implements StateStore {
         [this.key('run', input.runId), this.key('events', input.runId)],
         [
           ...fence(input.lease), input.result.status, encodeStored(input.result), new Date().toISOString(),
-          input.result.error?.retryable ? '1' : '0', ...eventArgs(input.events),
+          input.result.error?.retryable ? '1' : '0', ...eventArgs(input.events), randomUUID(),
         ],
       ).finally(() => deferred)) as [string, string];
       return decodeStored<RunResult>(reply[1], `result of run ${input.runId}`);
@@ -370,7 +370,7 @@ export class RedisStore implements StateStore {
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), runId]));
+    await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), randomUUID(), runId]));
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {

@@ -48,13 +48,18 @@ local function push_all(list, offset, n)
 end
 local function append_events(run, events, first_seq, last_hash, n, offset)
   if n == 0 then return true end
-  local last = tonumber(redis.call('HGET', run, 'lastSeq'))
-  -- Re-sent after a lost reply (the client's connection dropped after Redis ran it): these very
-  -- events already end the log. Acknowledged, not appended twice nor refused as a gap.
-  if tonumber(first_seq) + n - 1 == last and redis.call('LINDEX', events, -1) == ARGV[offset + n] then return true end
+  -- ARGV[offset + n + 1]: a nonce new for every call of the store's method, kept in the run's hash
+  -- ('eventsBy'). Re-sent after a lost reply (the client's connection dropped after Redis ran it,
+  -- and ioredis sent the same command again): this very call's events already end the log, so it
+  -- is acknowledged, not appended twice nor refused as a gap. Another call with the same events
+  -- (even byte for byte) is a conflict.
+  local nonce = ARGV[offset + n + 1]
+  local h = redis.call('HMGET', run, 'lastSeq', 'eventsBy')
+  local last = tonumber(h[1])
+  if nonce and nonce ~= '' and h[2] == nonce and tonumber(first_seq) + n - 1 == last then return true end
   if tonumber(first_seq) ~= last + 1 then return false end
   push_all(events, offset, n)
-  redis.call('HSET', run, 'lastSeq', last + n)
+  redis.call('HSET', run, 'lastSeq', last + n, 'eventsBy', nonce or '')
   if last_hash ~= '' then redis.call('HSET', run, 'lastHash', last_hash) end
   return true
 end
@@ -187,7 +192,7 @@ redis.call('HSET', KEYS[1], unpack(h))
 return 'OK'
 `, STEP_PRELUDE);
 
-/** KEYS: run, events, kill. ARGV: owner, epoch, firstSeq, lastHash, n, events…, runId. Reads the kill flags (`withKills`). */
+/** KEYS: run, events, kill. ARGV: owner, epoch, firstSeq, lastHash, n, events…, nonce, runId. Reads the kill flags (`withKills`). */
 export const APPEND_EVENTS = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
@@ -195,7 +200,7 @@ if not append_events(KEYS[1], KEYS[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), 5) t
 return 'OK'
 `);
 
-/** KEYS: run, events, kill. ARGV: owner, epoch, status, resultJson|'', updatedAt, firstSeq, lastHash, n, events…, runId. Reads the kill flags (`withKills`). */
+/** KEYS: run, events, kill. ARGV: owner, epoch, status, resultJson|'', updatedAt, firstSeq, lastHash, n, events…, nonce, runId. Reads the kill flags (`withKills`). */
 export const UPDATE_RUN = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 if not lease_ok(KEYS[1], ARGV[1], ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
@@ -208,7 +213,7 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'result', ARGV[4]) else redis.
 return 'OK'
 `);
 
-/** KEYS: run, events. ARGV: owner, epoch, status, resultJson, updatedAt, retryable(0|1), firstSeq, lastHash, n, events… */
+/** KEYS: run, events. ARGV: owner, epoch, status, resultJson, updatedAt, retryable(0|1), firstSeq, lastHash, n, events…, nonce. */
 export const FINISH_RUN = `${PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 local st = redis.call('HGET', KEYS[1], 'status')

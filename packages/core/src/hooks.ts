@@ -110,7 +110,9 @@ export type BeforeToolDecision = { readonly deny: string } | { readonly args: un
  * - A hook still pending when the run is killed, cancelled or times out is abandoned (not
  *   awaited any longer): the run ends with that stop — for a hook of the finalize call, when that
  *   call is cut. Hooks told about a stop (`onRunEnd` of a killed run, `onError`) still run, until
- *   a later stop or the run's deadline. `wrapRun` is not abandoned (it surrounds the drive).
+ *   a later stop or the run's deadline. A `wrapRun` hook that has not called `next()` is abandoned
+ *   the same way (the drive never starts; a later `next()` rejects); one still running after the
+ *   drive's outcome is waited for until the run's deadline (at least 1 s), then no longer.
  *   A kill from another process reaches a pending hook as fast as it reaches a call in flight:
  *   at once with a store that pushes kills, otherwise only while a model or tool call is in flight.
  * - Answers are checked: a `beforeModel` request without `messages`/`tools` arrays, an
@@ -151,7 +153,10 @@ export interface RuntimeHooks {
    * Surrounds one drive of a run, from before `onRunStart` until its outcome is recorded (final,
    * paused, or not recorded when the lease was lost). `next()` resolves with that drive's
    * `RunResult`. A failure of this hook after `next()` was called is ignored: the outcome is
-   * already recorded.
+   * already recorded. The run's limits hold here too: until `next()` is called, a kill, a
+   * cancellation or the run's deadline abandons the hook and becomes the recorded outcome (a
+   * `next()` called afterwards rejects); after the outcome, `run()` waits for the hook until the
+   * run's deadline (at least 1 s), then returns without it.
    */
   wrapRun?(info: RunDriveInfo, next: () => Promise<RunResult<unknown>>): unknown;
   /**

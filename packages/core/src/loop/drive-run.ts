@@ -46,25 +46,72 @@ export function driveRun(deps: RunDeps, run: ActiveRun, options: DriveOptions): 
   return wrappedDrive(deps, run, options, wrappers);
 }
 
+/** How long a `wrapRun` hook still pending after the drive's outcome is waited for, at least (see `wrappedDrive`). */
+const WRAP_RUN_GRACE_MS = 1_000;
+
+/**
+ * A drive inside the `wrapRun` hooks. The run's limits hold for the hooks too:
+ * - until a hook calls `next()`, a kill, a cancellation or the run's deadline abandons them, and
+ *   that stop is the run's recorded outcome (a later `next()` rejects: the drive never starts);
+ * - after the drive's outcome is recorded, hooks still running (ending spans, flushing) are waited
+ *   for until the run's deadline, but at least `WRAP_RUN_GRACE_MS`, or until a kill: one that
+ *   hangs there cannot hold the caller past the run's limits. It is not stopped, only no longer awaited.
+ */
 async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions, wrappers: readonly RuntimeHooks[]): Promise<RunResult<unknown>> {
   const info = driveInfo(deps, run);
-  let started = false;
+  let drive: Promise<RunResult<unknown>> | undefined;
+  let started!: () => void;
+  const starting = new Promise<void>((resolve) => (started = resolve));
+  const wrapped = callWrapped(
+    'wrapRun',
+    wrappers.map((hook) => (next: () => Promise<RunResult<unknown>>) => hook.wrapRun!(info, next)),
+    () => {
+      // Stopped before any hook called next(): the stop is (or will be) the recorded outcome.
+      if (run.abort) return Promise.reject(run.abort);
+      drive = driveLoop(deps, run, options, undefined);
+      started();
+      return drive;
+    },
+    // The drive's outcome is recorded by then; a failing wrapper cannot undo it.
+    'ignore',
+  );
+  wrapped.catch(() => undefined);
+  const limits = deps.config.limits;
+  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${limits.timeoutMs} ms`), timerMs(limits.timeoutMs - run.elapsedMs));
+  timer.unref?.();
   try {
-    return await callWrapped(
-      'wrapRun',
-      wrappers.map((hook) => (next: () => Promise<RunResult<unknown>>) => hook.wrapRun!(info, next)),
-      () => {
-        started = true;
-        return driveLoop(deps, run, options, undefined);
-      },
-      // The drive's outcome is recorded by then; a failing wrapper cannot undo it.
-      'ignore',
-    );
-  } catch (error) {
-    if (started) throw error;
-    // The wrapper failed before the drive began: record that failure as the run's stop.
-    return driveLoop(deps, run, options, error);
+    await run.untilStopped(Promise.race([starting, wrapped.then(noop, noop)]));
+  } catch (stop) {
+    // A hook hangs before next() and the run was stopped: record that stop.
+    return driveLoop(deps, run, options, stop);
+  } finally {
+    clearTimeout(timer);
   }
+  if (!drive) {
+    // The wrappers settled without starting the drive (one threw, returned early, or the run was stopped first).
+    try {
+      await wrapped;
+    } catch (error) {
+      return driveLoop(deps, run, options, error);
+    }
+  }
+  const outcome = await drive!;
+  await run.untilStopped(withinMs(wrapped.then(noop, noop), Math.max(WRAP_RUN_GRACE_MS, limits.timeoutMs - run.elapsedMs))).catch(noop);
+  return outcome;
+}
+
+function noop(): void {}
+
+/** `promise`, or settled after `ms` (whichever comes first; the timer does not hold the process). */
+function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timerMs(ms));
+    timer.unref?.();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {

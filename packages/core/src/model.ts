@@ -49,6 +49,17 @@ export interface ModelCapabilities {
   readonly structuredOutput: boolean;
   /** The adapter returns reasoning and sends it back as the provider requires. */
   readonly reasoning: boolean;
+  /**
+   * The provider's tool call ids are unique only within one response: Kimi K2/K3 (through
+   * vLLM, SGLang or Fireworks) emit `name:index`, the index restarting every response, so the
+   * same id recurs later in a run with other arguments. With `true`, a call whose id an earlier
+   * step (or the input history) already used gets a new id, `<id>_<stepIndex>` (plus `_<n>` if
+   * that is taken too), used from then on in the transcript, the ledger and `ctx.idempotencyKey`;
+   * the `model_response` audit event keeps the provider's own. Unset or `false` (every provider
+   * whose ids are unique: OpenAI, Anthropic, …): such a reuse is `model_output_invalid`. An id
+   * repeated within one response is `model_output_invalid` either way.
+   */
+  readonly reusesToolCallIds?: boolean;
 }
 
 /** One request to a model. */

@@ -4,7 +4,7 @@ import type { ModelCapabilities } from '../model.js';
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/(?:[a-z0-9][a-z0-9!#$&^_.+-]{0,126}|\*)$/;
 const ANY = new Set(['*', '*/*']);
 const LISTS = ['imageTypes', 'fileTypes'] as const;
-const FLAGS = ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput', 'reasoning'] as const;
+const FLAGS = ['partsInToolResults', 'imageUrls', 'fileUrls', 'structuredOutput', 'reasoning', 'reusesToolCallIds'] as const;
 
 /**
  * An adapter's capabilities: its defaults with a user's `capabilities` option laid over them

@@ -92,7 +92,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
       throw new ModelError('model_output_invalid', `the model returned neither text nor tool calls twice (finish reason ${response.finishReason})`);
     }
   }
-  const message = normalizeCalls(response!.message, run, stepIndex);
+  const message = normalizeCalls(response!.message, run, stepIndex, deps.model.capabilities?.reusesToolCallIds === true);
   const decision: PendingStep = run.contextStateDirty
     ? { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt, contextState: { ...run.contextState } }
     : { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
@@ -345,8 +345,12 @@ export function validateResponse(response: unknown): ModelResponse {
   return out;
 }
 
-/** Assigns ids to calls that lack one; a repeated id (in this response or earlier in the run) is invalid output. */
-function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: number): AssistantMessage {
+/**
+ * Assigns ids to calls that lack one. An id repeated within the response is invalid output; one
+ * used earlier in the run is too, unless the adapter declares `reusesToolCallIds` (ids unique only
+ * per response): then the call gets a fresh id, `<id>_<stepIndex>` (`_<n>` added while taken).
+ */
+function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: number, renameReused: boolean): AssistantMessage {
   if (!message.toolCalls?.length) {
     if (!message.toolCalls) return message;
     return { role: 'assistant', content: message.content, ...(message.reasoning?.length ? { reasoning: message.reasoning } : {}) };
@@ -354,15 +358,22 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
   // One call (the common step) needs no set to find a repeat within the response.
   const given = message.toolCalls;
   const ids = given.length > 1 ? new Set<string>() : undefined;
+  // The ids this response ends up with (a renamed id must not take one another call was given).
+  const final = renameReused && given.length > 1 ? new Set<string>() : undefined;
   let calls: ToolCall[] | undefined;
   for (let index = 0; index < given.length; index++) {
     const call = given[index]!;
     let id = call.id;
     if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
-    if (ids?.has(id) || run.seenCallIds.has(id)) {
-      throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);
-    }
+    if (ids?.has(id)) throw new ModelError('model_output_invalid', `the model repeated tool call id "${id}" in one response`);
     ids?.add(id);
+    if (run.seenCallIds.has(id) || final?.has(id)) {
+      if (!renameReused) {
+        throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" of an earlier step for a different invocation (a provider whose ids are unique only per response, such as Kimi K2/K3, needs the adapter option capabilities: { reusesToolCallIds: true })`);
+      }
+      id = freshCallId(id, stepIndex, run.seenCallIds, final, ids);
+    }
+    final?.add(id);
     // Arguments nested beyond what any consumer can serialize are cut (and then rejected as too deep), never kept whole.
     const args = boundArgs(call.args);
     const kept = id === call.id && args === call.args ? call : { ...call, id, args };
@@ -370,6 +381,15 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     calls?.push(kept);
   }
   return calls ? { ...message, toolCalls: calls } : message;
+}
+
+/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response. */
+function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<string> | undefined): string {
+  const base = `${id}_${stepIndex}`;
+  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given?.has(candidate) === true;
+  let candidate = base;
+  for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
+  return candidate;
 }
 
 /**

@@ -9,6 +9,7 @@ import { addUsage, emptyUsage, type AssistantMessage, type Message, type Reasoni
 import type { ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
+import { isStorableId, MAX_STORE_ID_LENGTH } from '../store/store-input.js';
 import { raceAbort } from '../util/abort.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
@@ -334,7 +335,8 @@ export function validateResponse(response: unknown): ModelResponse {
     }
   }
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
-  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+  // A count no store can add up exactly (above 2^53) is capped: every store keeps totals as safe integers.
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0);
   const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
@@ -359,6 +361,11 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     const call = given[index]!;
     let id = call.id;
     if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
+    // The id keys the call's ledger entry: one no store can keep apart from another (a lone
+    // surrogate, which UTF-8 drivers turn into U+FFFD) or index (too long) is refused like a reused one.
+    if (!isStorableId(id)) {
+      throw new ModelError('model_output_invalid', `the model returned tool call id ${JSON.stringify(id.slice(0, 80))} (${id.length} characters) that is not well-formed text of at most ${MAX_STORE_ID_LENGTH} characters`);
+    }
     if (ids?.has(id) || run.seenCallIds.has(id)) {
       throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);
     }

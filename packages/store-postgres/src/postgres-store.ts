@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, readStorePage } from '@agentrt/core';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -503,7 +503,7 @@ export class PostgresStore implements StateStore {
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', entry.runId);
-    checkStoreId('toolCallId', entry.toolCallId);
+    checkToolCallId(entry.toolCallId);
     const data = encodeStored({ ...entry, status: 'started' });
     await this.op('recordToolIntent', async () => {
       const [row] = await this.query<{ n: number }>(
@@ -521,7 +521,7 @@ export class PostgresStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', input.runId);
-    checkStoreId('toolCallId', input.toolCallId);
+    checkToolCallId(input.toolCallId);
     const blobs: Blobs = new Map();
     const entry: ToolLedgerEntry = {
       runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,

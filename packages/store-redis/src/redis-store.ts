@@ -1,4 +1,4 @@
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, readStorePage } from '@agentrt/core';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -404,7 +404,7 @@ export class RedisStore implements StateStore {
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', entry.runId);
-    checkStoreId('toolCallId', entry.toolCallId);
+    checkToolCallId(entry.toolCallId);
     const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId), kill], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0, entry.runId]),
     );
@@ -417,7 +417,7 @@ export class RedisStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', input.runId);
-    checkStoreId('toolCallId', input.toolCallId);
+    checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');

@@ -1,4 +1,4 @@
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, readStorePage } from '@agentrt/core';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -507,7 +507,7 @@ export class SqliteStore implements StateStore {
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', entry.runId);
-    checkStoreId('toolCallId', entry.toolCallId);
+    checkToolCallId(entry.toolCallId);
     this.writeRun('recordToolIntent', entry.runId, () => {
       this.checkLease(this.head(entry.runId), options.lease);
       this.statements.ledgerInsertIntent.run(entry.runId, entry.toolCallId, entry.stepIndex, encodeStored({ ...entry, status: 'started' }));
@@ -516,7 +516,7 @@ export class SqliteStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     checkStoreId('runId', input.runId);
-    checkStoreId('toolCallId', input.toolCallId);
+    checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');

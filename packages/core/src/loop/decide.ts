@@ -9,7 +9,7 @@ import { addUsage, emptyUsage, type AssistantMessage, type Message, type Reasoni
 import type { ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
-import { isStorableId, MAX_STORE_ID_LENGTH } from '../store/store-input.js';
+import { isWellFormedText } from '../store/store-input.js';
 import { raceAbort } from '../util/abort.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
@@ -362,9 +362,9 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     let id = call.id;
     if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
     // The id keys the call's ledger entry: one no store can keep apart from another (a lone
-    // surrogate, which UTF-8 drivers turn into U+FFFD) or index (too long) is refused like a reused one.
-    if (!isStorableId(id)) {
-      throw new ModelError('model_output_invalid', `the model returned tool call id ${JSON.stringify(id.slice(0, 80))} (${id.length} characters) that is not well-formed text of at most ${MAX_STORE_ID_LENGTH} characters`);
+    // surrogate, which UTF-8 drivers turn into U+FFFD) is refused like a reused one.
+    if (!isWellFormedText(id)) {
+      throw new ModelError('model_output_invalid', `the model returned tool call id ${JSON.stringify(id.slice(0, 80))} that is not well-formed text (a lone UTF-16 surrogate)`);
     }
     if (ids?.has(id) || run.seenCallIds.has(id)) {
       throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" for a different invocation`);

@@ -5,7 +5,7 @@ import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, readStorePage } from './store-input.js';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from './store-input.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
@@ -311,7 +311,7 @@ export class MemoryStore implements StateStore {
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(entry.runId);
-    checkStoreId('toolCallId', entry.toolCallId);
+    checkToolCallId(entry.toolCallId);
     this.checkLease(slot, options.lease);
     const ledger = (slot.ledger ??= new Map());
     if (ledger.has(entry.toolCallId)) return;
@@ -320,7 +320,7 @@ export class MemoryStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(input.runId);
-    checkStoreId('toolCallId', input.toolCallId);
+    checkToolCallId(input.toolCallId);
     this.checkLease(slot, options.lease);
     const ledger = (slot.ledger ??= new Map());
     const existing = ledger.get(input.toolCallId);

@@ -36,6 +36,22 @@ export function isStorableId(value: unknown): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_STORE_ID_LENGTH && isWellFormed(value);
 }
 
+/**
+ * Checks a tool call id (the model's choice, kept as data): a non-empty string without a lone
+ * UTF-16 surrogate, of any length — a store keys the ledger by it but never publishes it, so
+ * stores hash the long ones. Throws `ConfigError` (`config_invalid`) otherwise.
+ */
+export function checkToolCallId(value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new ConfigError('toolCallId', `must be a string, found ${value === null ? 'null' : typeof value}`);
+  if (value.length === 0) throw new ConfigError('toolCallId', 'must not be empty');
+  if (!isWellFormed(value)) throw new ConfigError('toolCallId', 'holds a lone UTF-16 surrogate (not valid Unicode text); stores would not keep it apart from other such ids');
+}
+
+/** True for a tool call id `checkToolCallId` accepts. */
+export function isWellFormedText(value: string): boolean {
+  return isWellFormed(value);
+}
+
 /** Checks a run id given to `createRun`: a store id, and not the incident-stop scope `'*'` (a run so named could not be killed alone). */
 export function checkNewRunId(value: unknown): asserts value is string {
   checkStoreId('runId', value);

@@ -363,15 +363,16 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const base = `h${counter++}-`;
       const suffixes = ['__proto__', 'constructor', 'hasOwnProperty', ':', '\u0000', '/', '%', '_', '*', '?', '[', '\n', 'caf\u00e9', 'cafe\u0301', '\u{1F600}'];
       const runIds = [...suffixes.map((suffix) => `${base}${suffix}`), `${base}${'x'.repeat(1000)}`];
+      const ledgerIds = [...suffixes, 'x'.repeat(10_000)];
       for (const [index, runId] of runIds.entries()) {
         expect((await store.createRun(newRun({ runId, idempotencyKey: `k${runId}`, metadata: { index } }))).created).toBe(true);
       }
       const ledgerRun = newRun();
       await store.createRun(ledgerRun);
-      for (const [index, suffix] of suffixes.entries()) {
-        const call = { runId: ledgerRun.runId, toolCallId: suffix, stepIndex: 0, name: suffix, argsFingerprint: `fp${index}`, sideEffects: 'non-idempotent' as const };
+      for (const [index, suffix] of ledgerIds.entries()) {
+        const call = { runId: ledgerRun.runId, toolCallId: suffix, stepIndex: 0, name: `tool${index}`, argsFingerprint: `fp${index}`, sideEffects: 'non-idempotent' as const };
         await store.recordToolIntent({ ...call, startedAt: new Date().toISOString() });
-        await store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: suffix, name: suffix, content: String(index) }, completedAt: new Date().toISOString() });
+        await store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: suffix, name: `tool${index}`, content: String(index) }, completedAt: new Date().toISOString() });
       }
       for (const [index, runId] of runIds.entries()) {
         const run = await store.getRun(runId);
@@ -384,8 +385,8 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const listed = new Set((await store.listRuns()).map((run) => run.runId));
       for (const runId of runIds) expect(listed.has(runId)).toBe(true);
       const ledger = await store.getToolLedger(ledgerRun.runId);
-      expect(ledger).toHaveLength(suffixes.length);
-      for (const [index, suffix] of suffixes.entries()) expect(ledger.find((entry) => entry.toolCallId === suffix)?.result?.content).toBe(String(index));
+      expect(ledger).toHaveLength(ledgerIds.length);
+      for (const [index, suffix] of ledgerIds.entries()) expect(ledger.find((entry) => entry.toolCallId === suffix)?.result?.content).toBe(String(index));
       await store.setKillFlag({ scope: `${base}%`, reason: 'percent', at: new Date().toISOString() });
       await store.setKillFlag({ scope: `${base}__proto__`, reason: 'proto', at: new Date().toISOString() });
       expect((await store.getKillFlag(`${base}%`))?.reason).toBe('percent');
@@ -401,16 +402,21 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       for (const id of bad) {
         expect(await codeOf(store.createRun(newRun({ idempotencyKey: id })))).toBe('config_invalid');
         expect(await codeOf(store.getRun(id))).toBe('config_invalid');
-        const call = { runId: run.runId, toolCallId: id, stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
-        expect(await codeOf(store.recordToolIntent({ ...call, startedAt: new Date().toISOString() }))).toBe('config_invalid');
-        expect(await codeOf(store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: id, name: 'echo', content: 'x' }, completedAt: new Date().toISOString() }))).toBe('config_invalid');
         expect(await codeOf(store.setKillFlag({ scope: id, reason: 'r', at: new Date().toISOString() }))).toBe('config_invalid');
         expect(await codeOf(store.getKillFlag(id))).toBe('config_invalid');
         expect(await codeOf(store.acquireLease({ runId: run.runId, owner: id, ttlMs: 60_000 }))).toBe('config_invalid');
       }
-      expect(await store.getToolLedger(run.runId)).toEqual([]);
+      // A tool call id is the model's choice, kept as data whatever its length; only ill-formed or empty ones are refused.
+      for (const id of bad.slice(0, 3)) {
+        const call = { runId: run.runId, toolCallId: id, stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+        expect(await codeOf(store.recordToolIntent({ ...call, startedAt: new Date().toISOString() }))).toBe('config_invalid');
+        expect(await codeOf(store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: id, name: 'echo', content: 'x' }, completedAt: new Date().toISOString() }))).toBe('config_invalid');
+      }
       expect(await store.getKillFlag(run.runId)).toBeUndefined();
       expect((await store.listRuns()).map((r) => r.runId)).toEqual([run.runId]);
+      const longCall = 'c'.repeat(20_000);
+      await store.recordToolResult({ runId: run.runId, toolCallId: longCall, stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent', result: { role: 'tool', toolCallId: longCall, name: 'echo', content: 'long' }, completedAt: new Date().toISOString() });
+      expect((await store.getToolLedger(run.runId)).map((entry) => entry.toolCallId)).toEqual([longCall]);
       // The longest accepted id works.
       const longest = `${run.runId}-${'z'.repeat(MAX_STORE_ID_LENGTH - run.runId.length - 1)}`;
       await store.createRun(newRun({ runId: longest }));

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -89,12 +90,31 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 /** NOTIFY payloads must stay under 8 000 bytes. */
 const MAX_REASON_IN_NOTIFY = 2_000;
+/** PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more. */
+const MAX_NOTIFY_BYTES = 7_900;
 
 /**
  * Key columns hold ids as given, except ids PostgreSQL cannot index or store as text (a NUL
  * character, longer than 256 characters — a hostile model can send either as a tool call id):
  * those are stored as `\u0001sha256:<hex>`. Records keep the original id in their JSON.
  */
+/**
+ * The NOTIFY payload of a kill flag: the scope whole, the reason cut (at most
+ * `MAX_REASON_IN_NOTIFY` characters, fewer when the JSON would pass PostgreSQL's 8,000-byte
+ * payload limit — a scope of `MAX_STORE_ID_LENGTH` control characters escapes to 6 KB).
+ */
+function notifyPayload(scope: string, reason: string, at: string): string {
+  let keep = Math.min(reason.length, MAX_REASON_IN_NOTIFY);
+  for (;;) {
+    let cut = reason.slice(0, keep);
+    // Never end on half a surrogate pair.
+    if (keep < reason.length && /[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+    const payload = encodeStored({ scope, reason: keep < reason.length ? `${cut}…` : cut, at });
+    if (Buffer.byteLength(payload) <= MAX_NOTIFY_BYTES || keep === 0) return payload;
+    keep = Math.floor(keep / 2);
+  }
+}
+
 function keyOf(id: string): string {
   if (id.length <= 256 && !id.includes('\u0000') && !id.startsWith('\u0001')) return id;
   return `\u0001sha256:${createHash('sha256').update(id).digest('hex')}`;
@@ -256,6 +276,8 @@ export class PostgresStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkNewRunId(run.runId);
+    if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     const token = randomUUID();
     const blobs: Blobs = new Map();
     // The whole record (id included) is written once and never changes.
@@ -287,6 +309,7 @@ export class PostgresStore implements StateStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
+    checkStoreId('runId', runId);
     return this.op('getRun', async () => {
       const rows = await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE run_id = $1`, [keyOf(runId)]);
       return rows[0] ? this.toRecord(rows[0]) : undefined;
@@ -294,6 +317,8 @@ export class PostgresStore implements StateStore {
   }
 
   async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
+    if (query.limit === 0) return [];
     return this.op('listRuns', async () => {
       const limit = query.limit === undefined ? null : Math.max(0, Math.floor(query.limit));
       const rows = query.status
@@ -306,6 +331,8 @@ export class PostgresStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('decision.usage', input.decision.usage);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.decision, blobs));
     const [hashes, datas] = blobArrays(blobs);
@@ -328,6 +355,9 @@ export class PostgresStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('usageDelta', input.usageDelta);
+    checkStoreUsage('step.usage', input.step.usage);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.step, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
@@ -362,6 +392,8 @@ export class PostgresStore implements StateStore {
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+    checkStoreId('runId', runId);
+    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.op('loadSteps', async () => {
       const rows = await this.query<{ data: string | null }>(
         `SELECT s.data FROM ${this.t.runs} r LEFT JOIN ${this.t.steps} s ON s.run_id = r.run_id AND s.step_index >= $2
@@ -375,6 +407,7 @@ export class PostgresStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
     const events = this.encodeEvents(input.runId, input.events ?? [], blobs);
@@ -402,6 +435,7 @@ export class PostgresStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = encodeStored(extract(input.result, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
@@ -430,6 +464,7 @@ export class PostgresStore implements StateStore {
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', runId);
     if (events.length === 0) return;
     const blobs: Blobs = new Map();
     const encoded = this.encodeEvents(runId, events, blobs);
@@ -453,6 +488,9 @@ export class PostgresStore implements StateStore {
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    checkStoreId('runId', runId);
+    options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
+    if (options.limit === 0) return [];
     return this.op('listEvents', async () => {
       const limit = options.limit === undefined ? null : Math.max(0, Math.floor(options.limit));
       const rows = await this.query<{ data: string }>(
@@ -464,6 +502,8 @@ export class PostgresStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', entry.runId);
+    checkToolCallId(entry.toolCallId);
     const data = encodeStored({ ...entry, status: 'started' });
     await this.op('recordToolIntent', async () => {
       const [row] = await this.query<{ n: number }>(
@@ -480,6 +520,8 @@ export class PostgresStore implements StateStore {
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkToolCallId(input.toolCallId);
     const blobs: Blobs = new Map();
     const entry: ToolLedgerEntry = {
       runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
@@ -506,6 +548,8 @@ export class PostgresStore implements StateStore {
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+    checkStoreId('runId', runId);
+    options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     return this.op('getToolLedger', async () => {
       const rows = await this.query<{ started_at: string; data: string }>(
         `SELECT started_at, data FROM ${this.t.ledger} WHERE run_id = $1 AND ($2::int IS NULL OR step_index = $2) ORDER BY step_index, ord`,
@@ -517,8 +561,9 @@ export class PostgresStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreId('scope', flag.scope);
     const reason = String(flag.reason);
-    const payload = encodeStored({ scope: flag.scope, reason: reason.length > MAX_REASON_IN_NOTIFY ? `${reason.slice(0, MAX_REASON_IN_NOTIFY)}…` : reason, at: flag.at });
+    const payload = notifyPayload(flag.scope, reason, flag.at);
     await this.op('setKillFlag', async () => {
       // The NOTIFY is delivered when this statement's transaction commits, together with the flag.
       await this.query(
@@ -533,10 +578,12 @@ export class PostgresStore implements StateStore {
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    checkStoreId('scope', scope);
     await this.op('clearKillFlag', () => this.query(`DELETE FROM ${this.t.kills} WHERE scope = $1`, [keyOf(scope)]));
   }
 
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    checkStoreId('runId', runId);
     return this.op('getKillFlag', async () => {
       const key = keyOf(runId);
       const [row] = await this.query<{ scope: string; reason: string; at: string }>(
@@ -590,6 +637,9 @@ export class PostgresStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreId('runId', input.runId);
+    checkStoreId('owner', input.owner);
+    checkLeaseTtl(input.ttlMs);
     const ttl = Math.max(1, Math.floor(input.ttlMs));
     return this.op('acquireLease', async () => {
       const [row] = await this.query<{ lease_epoch: string; lease_expires_at: string }>(
@@ -605,6 +655,8 @@ export class PostgresStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreId('runId', lease.runId);
+    checkLeaseTtl(ttlMs);
     const ttl = Math.max(1, Math.floor(ttlMs));
     return this.op('renewLease', async () => {
       const [row] = await this.query<{ lease_expires_at: string }>(

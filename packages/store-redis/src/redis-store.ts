@@ -1,3 +1,4 @@
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -234,6 +235,8 @@ export class RedisStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkNewRunId(run.runId);
+    if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     return this.run('createRun', async () => {
       // Everything but the id is written once and never changes.
       const { runId: _id, ...part }: NewRunRecord = run;
@@ -252,6 +255,7 @@ export class RedisStore implements StateStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
+    checkStoreId('runId', runId);
     return this.run('getRun', async () => {
       const hash = (await this.redis.hgetall(this.key('run', runId))) as RunHash;
       return Object.keys(hash).length === 0 ? undefined : this.toRecord(runId, hash);
@@ -259,6 +263,8 @@ export class RedisStore implements StateStore {
   }
 
   async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
+    if (query.limit === 0) return [];
     return this.run('listRuns', async () => {
       const limit = query.limit ?? Number.POSITIVE_INFINITY;
       const out: RunRecord[] = [];
@@ -282,11 +288,16 @@ export class RedisStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('decision.usage', input.decision.usage);
     await this.runWrite('saveDecision', input.runId, (kill) =>
       this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId), kill], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString(), input.runId]));
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('usageDelta', input.usageDelta);
+    checkStoreUsage('step.usage', input.step.usage);
     // The run's deferred results written under the same lease go inside the commit's script (one
     // command, applied with the step or not at all: the commit's fence is theirs); any other are
     // sent ahead of it as before.
@@ -336,6 +347,8 @@ export class RedisStore implements StateStore {
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+    checkStoreId('runId', runId);
+    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.run('loadSteps', async () => {
       const [exists, rows] = (await batch(this.redis.pipeline().exists(this.key('run', runId)).lrange(this.key('steps', runId), options.fromIndex ?? 0, -1))) as [number, string[]];
       if (!exists) throw new StoreError('run_not_found', `run ${runId} does not exist`);
@@ -344,6 +357,7 @@ export class RedisStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
     await this.runWrite('updateRun', input.runId, (kill) =>
       this.eval(
         scripts.UPDATE_RUN,
@@ -354,6 +368,7 @@ export class RedisStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreId('runId', input.runId);
     return this.run('finishRun', async () => {
       const deferred = this.sendDeferred(input.runId);
       const reply = (await this.eval(
@@ -369,11 +384,15 @@ export class RedisStore implements StateStore {
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', runId);
     if (events.length === 0) return;
     await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), randomUUID(), runId]));
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    checkStoreId('runId', runId);
+    options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
+    if (options.limit === 0) return [];
     return this.run('listEvents', async () => {
       const start = Math.max(0, options.afterSeq ?? 0);
       const stop = options.limit === undefined ? -1 : start + options.limit - 1;
@@ -384,6 +403,8 @@ export class RedisStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', entry.runId);
+    checkToolCallId(entry.toolCallId);
     const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId), kill], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0, entry.runId]),
     );
@@ -395,6 +416,8 @@ export class RedisStore implements StateStore {
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');
@@ -416,6 +439,8 @@ export class RedisStore implements StateStore {
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+    checkStoreId('runId', runId);
+    options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     return this.run('getToolLedger', async () => {
       await this.sendDeferred(runId); // read your writes
       const [intents, done] = (await batch(this.redis.pipeline().hgetall(this.key('ledger', runId)).hgetall(this.key('ledger-done', runId)))) as [Record<string, string>, Record<string, string>];
@@ -431,6 +456,7 @@ export class RedisStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreId('scope', flag.scope);
     this.forgetKills();
     await this.run('setKillFlag', async () => {
       const json = encodeStored(flag);
@@ -439,6 +465,7 @@ export class RedisStore implements StateStore {
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    checkStoreId('scope', scope);
     this.forgetKills();
     await this.run('clearKillFlag', () => this.redis.hdel(this.key('kill'), scope));
   }
@@ -452,6 +479,7 @@ export class RedisStore implements StateStore {
    * published drops it. Otherwise (no write since, or another turn) the flags are read.
    */
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    checkStoreId('runId', runId);
     const seen = this.killSeen.get(runId);
     if (seen) {
       this.killSeen.delete(runId); // answers one check at most
@@ -523,6 +551,9 @@ export class RedisStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreId('runId', input.runId);
+    checkStoreId('owner', input.owner);
+    checkLeaseTtl(input.ttlMs);
     return this.run('acquireLease', async () => {
       const version = this.killVersion;
       const raw = await this.eval(scripts.ACQUIRE_LEASE, [this.key('run', input.runId), this.key('kill')], [input.owner, Math.max(1, Math.floor(input.ttlMs)), input.runId]);
@@ -532,6 +563,8 @@ export class RedisStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreId('runId', lease.runId);
+    checkLeaseTtl(ttlMs);
     return this.run('renewLease', async () => {
       const version = this.killVersion;
       const raw = await this.eval(scripts.RENEW_LEASE, [this.key('run', lease.runId), this.key('kill')], [lease.owner, lease.epoch, Math.max(1, Math.floor(ttlMs)), lease.runId]);

@@ -53,8 +53,8 @@ describe('RedisStore: run counters summed in the commit script', () => {
       await redis.hset(hashKey, 'inTok', '9007199254740990');
       await store.commitStep({ runId: 'c', step: step(1, 0), events: [], usageDelta: { inputTokens: 5, outputTokens: 0, costUsd: 0 } });
       expect(await redis.hget(hashKey, 'inTok')).toBe('9007199254740995');
-      // A non-integer delta is refused by HINCRBY, as before.
-      await expect(store.commitStep({ runId: 'c', step: step(2, 0), events: [], usageDelta: { inputTokens: 1.5, outputTokens: 0, costUsd: 0 } })).rejects.toMatchObject({ code: 'store_unavailable' });
+      // A non-integer delta is refused before it is sent, as by every store (config_invalid; HINCRBY's error was store_unavailable).
+      await expect(store.commitStep({ runId: 'c', step: step(2, 0), events: [], usageDelta: { inputTokens: 1.5, outputTokens: 0, costUsd: 0 } })).rejects.toMatchObject({ code: 'config_invalid' });
       expect(await store.getRun('c')).toMatchObject({ stepCount: 2, toolCalls: 2, usage: { outputTokens: 7 } });
     } finally {
       await store.close();

@@ -1,3 +1,4 @@
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -302,6 +303,8 @@ export class SqliteStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkNewRunId(run.runId);
+    if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     return this.write('createRun', () => {
       if (run.idempotencyKey !== undefined) {
         const existing = this.statements.runByKey.get(run.idempotencyKey);
@@ -319,6 +322,7 @@ export class SqliteStore implements StateStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
+    checkStoreId('runId', runId);
     return this.read('getRun', () => {
       const row = this.statements.runById.get(runId);
       return row ? this.toRecord(row) : undefined;
@@ -326,6 +330,8 @@ export class SqliteStore implements StateStore {
   }
 
   async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
+    if (query.limit === 0) return [];
     return this.read('listRuns', () => {
       const limit = query.limit ?? -1;
       const rows = query.status ? this.statements.listRunsByStatus.all(query.status, limit) : this.statements.listRuns.all(limit);
@@ -334,6 +340,8 @@ export class SqliteStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('decision.usage', input.decision.usage);
     const flag = this.writeRun('saveDecision', input.runId, () => {
       const row = this.runningHead(input.runId, input.lease);
       if (input.decision.stepIndex !== row.step_count) {
@@ -346,6 +354,9 @@ export class SqliteStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkStoreUsage('usageDelta', input.usageDelta);
+    checkStoreUsage('step.usage', input.step.usage);
     const { runId, step, events } = input;
     const taken = this.deferred.get(runId);
     let next: CachedHead | undefined;
@@ -391,6 +402,8 @@ export class SqliteStore implements StateStore {
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+    checkStoreId('runId', runId);
+    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.read('loadSteps', () => {
       const head = this.head(runId);
       const from = Math.max(0, options.fromIndex ?? 0);
@@ -401,6 +414,7 @@ export class SqliteStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreId('runId', input.runId);
     this.writeRun('updateRun', input.runId, () => {
       const row = this.row(input.runId);
       this.checkLease(row, input.lease);
@@ -414,6 +428,7 @@ export class SqliteStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreId('runId', input.runId);
     const result = this.writeRun('finishRun', input.runId, () => {
       const row = this.row(input.runId);
       if (row.status !== 'running' && row.status !== 'paused') return decodeStored<RunResult>(row.result, `result of run ${input.runId}`);
@@ -427,6 +442,7 @@ export class SqliteStore implements StateStore {
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', runId);
     this.writeRun('appendEvents', runId, () => {
       const row = this.head(runId);
       this.checkLease(row, options.lease);
@@ -435,6 +451,9 @@ export class SqliteStore implements StateStore {
   }
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+    checkStoreId('runId', runId);
+    options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
+    if (options.limit === 0) return [];
     return this.read('listEvents', () => {
       const after = Math.max(0, options.afterSeq ?? 0);
       const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
@@ -487,6 +506,8 @@ export class SqliteStore implements StateStore {
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', entry.runId);
+    checkToolCallId(entry.toolCallId);
     this.writeRun('recordToolIntent', entry.runId, () => {
       this.checkLease(this.head(entry.runId), options.lease);
       this.statements.ledgerInsertIntent.run(entry.runId, entry.toolCallId, entry.stepIndex, encodeStored({ ...entry, status: 'started' }));
@@ -494,6 +515,8 @@ export class SqliteStore implements StateStore {
   }
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+    checkStoreId('runId', input.runId);
+    checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
@@ -514,6 +537,8 @@ export class SqliteStore implements StateStore {
   }
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+    checkStoreId('runId', runId);
+    options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     // Read your writes: results still deferred are written first.
     if (this.deferred.has(runId)) await this.flush(runId);
     return this.read('getToolLedger', () => {
@@ -608,6 +633,7 @@ export class SqliteStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreId('scope', flag.scope);
     this.killCache.clear();
     this.killSeen.clear();
     this.write('setKillFlag', () => void this.statements.killSet.run(flag.scope, flag.reason, flag.at));
@@ -615,6 +641,7 @@ export class SqliteStore implements StateStore {
   }
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
+    checkStoreId('scope', scope);
     this.killCache.clear();
     this.killSeen.clear();
     this.write('clearKillFlag', () => void this.statements.killClear.run(scope));
@@ -632,6 +659,7 @@ export class SqliteStore implements StateStore {
    * as a write). Such an answer serves one check.
    */
   async getKillFlag(runId: string): Promise<KillFlag | undefined> {
+    checkStoreId('runId', runId);
     const seen = this.killSeen.get(runId);
     if (seen !== undefined) {
       this.killSeen.delete(runId);
@@ -655,6 +683,9 @@ export class SqliteStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreId('runId', input.runId);
+    checkStoreId('owner', input.owner);
+    checkLeaseTtl(input.ttlMs);
     return this.write('acquireLease', () => {
       const now = this.statements.clock.get()!;
       this.head(input.runId);
@@ -666,6 +697,8 @@ export class SqliteStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreId('runId', lease.runId);
+    checkLeaseTtl(ttlMs);
     return this.write('renewLease', () => {
       const expiresAt = this.statements.clock.get()! + ttlMs;
       const changed = this.statements.leaseRenew.run(expiresAt, lease.runId, lease.owner, lease.epoch).changes;

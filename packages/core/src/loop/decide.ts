@@ -9,6 +9,7 @@ import { addUsage, emptyUsage, type AssistantMessage, type Message, type Reasoni
 import type { ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
+import { isWellFormedText } from '../store/store-input.js';
 import { raceAbort } from '../util/abort.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
@@ -334,7 +335,8 @@ export function validateResponse(response: unknown): ModelResponse {
     }
   }
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
-  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+  // A count no store can add up exactly (above 2^53) is capped: every store keeps totals as safe integers.
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0);
   const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
@@ -365,6 +367,11 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     const call = given[index]!;
     let id = call.id;
     if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
+    // The id keys the call's ledger entry: one no store can keep apart from another (a lone
+    // surrogate, which UTF-8 drivers turn into U+FFFD) is refused like a reused one.
+    if (!isWellFormedText(id)) {
+      throw new ModelError('model_output_invalid', `the model returned tool call id ${JSON.stringify(id.slice(0, 80))} that is not well-formed text (a lone UTF-16 surrogate)`);
+    }
     if (ids?.has(id)) throw new ModelError('model_output_invalid', `the model repeated tool call id "${id}" in one response`);
     ids?.add(id);
     if (run.seenCallIds.has(id) || final?.has(id)) {

@@ -36,6 +36,7 @@ import { AsyncQueue } from './async-queue.js';
 import { checkResumedState } from './check-resumed-state.js';
 import { KillPoller } from './kill-poller.js';
 import { resolveRuntimeConfig, type ResolvedRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
+import { isStorableId } from '../store/store-input.js';
 
 /**
  * Options of one run. `T` is the type of `result.output` when `output` (a zod schema) is given.
@@ -105,7 +106,8 @@ const runOptionsSchema = z.object({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
   runId: z.string().min(1).max(200).regex(RUN_ID).optional(),
-  idempotencyKey: z.string().min(1).max(500).optional(),
+  // Well-formed text: a lone surrogate would become U+FFFD in a durable store, and two keys one.
+  idempotencyKey: z.string().min(1).max(500).refine(isStorableId, 'must be well-formed text (no lone UTF-16 surrogate)').optional(),
   signal: z.instanceof(AbortSignal).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
   output: z.unknown().optional(),
@@ -327,6 +329,9 @@ export class AgentRuntime<TOut = string> {
    * finished run does nothing.
    */
   async kill(runId: string, reason: string): Promise<void> {
+    // '*' is the incident stop's scope: a run id that reads like it (from a user, a URL, a tool)
+    // must not stop every run — that takes killAll. No run can be named so (createRun refuses it).
+    if (runId === KILL_ALL_SCOPE) throw new ConfigError('runId', 'is "*", the scope of the incident stop: call killAll to stop every run');
     await this.deps.store.setKillFlag({ scope: runId, reason, at: nowIso() });
     const local = this.active.get(runId);
     if (local) {
@@ -656,7 +661,7 @@ function quickRunOptions(raw: RunOptions): ParsedRunOptions | undefined {
   if (metadata !== undefined) return undefined;
   if (system !== undefined && typeof system !== 'string') return undefined;
   if (runId !== undefined && !(typeof runId === 'string' && runId.length >= 1 && runId.length <= 200 && RUN_ID.test(runId))) return undefined;
-  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && idempotencyKey.length >= 1 && idempotencyKey.length <= 500)) return undefined;
+  if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && idempotencyKey.length <= 500 && isStorableId(idempotencyKey))) return undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) return undefined;
   if (maxOutputRepairs !== undefined && !(typeof maxOutputRepairs === 'number' && Number.isInteger(maxOutputRepairs) && maxOutputRepairs >= 0 && maxOutputRepairs <= 10)) return undefined;
   return { input, system, runId, idempotencyKey, signal, output, maxOutputRepairs } as ParsedRunOptions;

@@ -8,6 +8,7 @@ import {
 import type { ModelAdapter, OutputSpec } from '../model.js';
 import { DEFAULT_MAX_OUTPUT_REPAIRS, outputSpecFor } from '../loop/structured-output.js';
 import { CharTokenEstimator, type TokenEstimator } from '../budget/token-estimator.js';
+import { isStorableId } from '../store/store-input.js';
 
 /**
  * Runtime behaviour options (everything but the parts). Register under `TOKENS.RuntimeConfig` when composing by hand.
@@ -95,7 +96,7 @@ const restSchema = z.object({
   dedupeIdenticalCalls: z.boolean().optional(),
   onUnknownOutcome: z.enum(['report', 'ask']).optional(),
   leaseTtlMs: z.number().int().min(100).max(3_600_000).optional(),
-  owner: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).max(200).refine(isStorableId, 'must be well-formed text (no lone UTF-16 surrogate)').optional(),
   killPollMs: z.number().int().min(10).max(60_000).optional(),
   maxOutputRepairs: z.number().int().min(0).max(10).optional(),
 });

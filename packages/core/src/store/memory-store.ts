@@ -5,6 +5,7 @@ import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
+import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from './store-input.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
@@ -112,6 +113,8 @@ export class MemoryStore implements StateStore {
 
   private createRunNow(input: NewRunRecord): { run: RunRecord; created: boolean } {
     this.open();
+    checkNewRunId(input.runId);
+    if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
     this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
@@ -133,18 +136,21 @@ export class MemoryStore implements StateStore {
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     this.open();
+    checkStoreId('runId', runId);
     const slot = this.runs.get(runId);
     return slot ? copyOut(slot.run) : undefined;
   }
 
   async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
     this.open();
+    const limit = readStorePage('limit', query.limit, 'limit');
     const out: RunRecord[] = [];
     const slots = [...this.runs.values()].reverse();
+    if (limit === 0) return out;
     for (const slot of slots) {
       if (query.status && slot.run.status !== query.status) continue;
       out.push(copyOut(slot.run));
-      if (query.limit !== undefined && out.length >= query.limit) break;
+      if (limit !== undefined && out.length >= limit) break;
     }
     return out;
   }
@@ -160,6 +166,7 @@ export class MemoryStore implements StateStore {
 
   private saveDecisionNow(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
+    checkStoreUsage('decision.usage', input.decision.usage);
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
     }
@@ -180,6 +187,8 @@ export class MemoryStore implements StateStore {
 
   private commitStepNow(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): void {
     const slot = this.writable(input.runId, input.lease);
+    checkStoreUsage('usageDelta', input.usageDelta);
+    checkStoreUsage('step.usage', input.step.usage);
     if (input.step.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
@@ -200,10 +209,8 @@ export class MemoryStore implements StateStore {
   }
 
   async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
-    this.open();
-    const slot = this.runs.get(runId);
-    if (!slot) throw new StoreError('run_not_found', `run ${runId} does not exist`);
-    return copy(slot.steps.slice(options.fromIndex ?? 0));
+    const slot = this.slot(runId);
+    return copy(slot.steps.slice(readStorePage('fromIndex', options.fromIndex, 'index') ?? 0));
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunRecord['result']; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
@@ -294,14 +301,17 @@ export class MemoryStore implements StateStore {
 
   async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
     this.open();
+    checkStoreId('runId', runId);
+    const from = readStorePage('afterSeq', options.afterSeq, 'index') ?? 0;
+    const limit = readStorePage('limit', options.limit, 'limit');
     const slot = this.runs.get(runId);
     if (!slot) return [];
-    const from = Math.max(0, options.afterSeq ?? 0);
-    return copy(slot.events.slice(from, options.limit === undefined ? undefined : from + options.limit));
+    return copy(slot.events.slice(from, limit === undefined ? undefined : from + limit));
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(entry.runId);
+    checkToolCallId(entry.toolCallId);
     this.checkLease(slot, options.lease);
     const ledger = (slot.ledger ??= new Map());
     if (ledger.has(entry.toolCallId)) return;
@@ -310,6 +320,7 @@ export class MemoryStore implements StateStore {
 
   async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
     const slot = this.slot(input.runId);
+    checkToolCallId(input.toolCallId);
     this.checkLease(slot, options.lease);
     const ledger = (slot.ledger ??= new Map());
     const existing = ledger.get(input.toolCallId);
@@ -330,13 +341,16 @@ export class MemoryStore implements StateStore {
 
   async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
     this.open();
+    checkStoreId('runId', runId);
+    const stepIndex = readStorePage('stepIndex', options.stepIndex, 'index');
     const slot = this.runs.get(runId);
     if (!slot?.ledger) return [];
-    return copy([...slot.ledger.values()].filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex));
+    return copy([...slot.ledger.values()].filter((entry) => stepIndex === undefined || entry.stepIndex === stepIndex));
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
     this.open();
+    checkStoreId('scope', flag.scope);
     this.kills.set(flag.scope, copy(flag));
     for (const listener of this.killListeners) listener(copy(flag));
   }
@@ -348,6 +362,7 @@ export class MemoryStore implements StateStore {
 
   async clearKillFlag(scope: string = KILL_ALL_SCOPE): Promise<void> {
     this.open();
+    checkStoreId('scope', scope);
     this.kills.delete(scope);
   }
 
@@ -364,12 +379,15 @@ export class MemoryStore implements StateStore {
   /** The kill flag of `runId` as stored (not a copy): what `getKillFlag` answers, without a promise. */
   private killFlagNow(runId: string): KillFlag | undefined {
     this.open();
+    checkStoreId('runId', runId);
     return this.kills.size === 0 ? undefined : (this.kills.get(runId) ?? this.kills.get(KILL_ALL_SCOPE));
   }
 
   acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     try {
       const slot = this.slot(input.runId);
+      checkStoreId('owner', input.owner);
+      checkLeaseTtl(input.ttlMs);
       const now = Date.now();
       if (slot.lease && slot.lease.expiresAt > now && slot.lease.owner !== input.owner) return NO_LEASE;
       const epoch = ++slot.epoch;
@@ -383,6 +401,7 @@ export class MemoryStore implements StateStore {
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
     const slot = this.slot(lease.runId);
+    checkLeaseTtl(ttlMs);
     if (!slot.lease || slot.lease.epoch !== lease.epoch || slot.lease.owner !== lease.owner) return undefined;
     slot.lease = { ...slot.lease, expiresAt: Date.now() + ttlMs };
     return { runId: lease.runId, ...slot.lease };
@@ -408,6 +427,7 @@ export class MemoryStore implements StateStore {
 
   private slot(runId: string): RunSlot {
     this.open();
+    checkStoreId('runId', runId);
     const slot = this.runs.get(runId);
     if (!slot) throw new StoreError('run_not_found', `run ${runId} does not exist`);
     return slot;

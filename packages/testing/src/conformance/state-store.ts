@@ -1,4 +1,4 @@
-import { AgentrtError, KILL_ALL_SCOPE, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
+import { AgentrtError, KILL_ALL_SCOPE, MAX_STORE_ID_LENGTH, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../wait-for.js';
 
@@ -357,6 +357,121 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const output = { tempC: 18, tags: ['a', 'b'], nested: { ok: true } };
       await store.finishRun({ runId: run.runId, result: result(run.runId, { output }), events: [] });
       expect((await store.getRun(run.runId))?.result?.output).toEqual(output);
+    });
+
+    it('keeps ids with separators, wildcards and prototype names apart: each reads back its own run, ledger entry and kill flag', async () => {
+      const base = `h${counter++}-`;
+      const suffixes = ['__proto__', 'constructor', 'hasOwnProperty', ':', '\u0000', '/', '%', '_', '*', '?', '[', '\n', 'caf\u00e9', 'cafe\u0301', '\u{1F600}'];
+      const runIds = [...suffixes.map((suffix) => `${base}${suffix}`), `${base}${'x'.repeat(1000)}`];
+      const ledgerIds = [...suffixes, 'x'.repeat(10_000)];
+      for (const [index, runId] of runIds.entries()) {
+        expect((await store.createRun(newRun({ runId, idempotencyKey: `k${runId}`, metadata: { index } }))).created).toBe(true);
+      }
+      const ledgerRun = newRun();
+      await store.createRun(ledgerRun);
+      for (const [index, suffix] of ledgerIds.entries()) {
+        const call = { runId: ledgerRun.runId, toolCallId: suffix, stepIndex: 0, name: `tool${index}`, argsFingerprint: `fp${index}`, sideEffects: 'non-idempotent' as const };
+        await store.recordToolIntent({ ...call, startedAt: new Date().toISOString() });
+        await store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: suffix, name: `tool${index}`, content: String(index) }, completedAt: new Date().toISOString() });
+      }
+      for (const [index, runId] of runIds.entries()) {
+        const run = await store.getRun(runId);
+        expect(run?.runId).toBe(runId);
+        expect(run?.metadata).toEqual({ index });
+        const again = await store.createRun(newRun({ idempotencyKey: `k${runId}` }));
+        expect(again.created).toBe(false);
+        expect(again.run.runId).toBe(runId);
+      }
+      const listed = new Set((await store.listRuns()).map((run) => run.runId));
+      for (const runId of runIds) expect(listed.has(runId)).toBe(true);
+      const ledger = await store.getToolLedger(ledgerRun.runId);
+      expect(ledger).toHaveLength(ledgerIds.length);
+      for (const [index, suffix] of ledgerIds.entries()) expect(ledger.find((entry) => entry.toolCallId === suffix)?.result?.content).toBe(String(index));
+      await store.setKillFlag({ scope: `${base}%`, reason: 'percent', at: new Date().toISOString() });
+      await store.setKillFlag({ scope: `${base}__proto__`, reason: 'proto', at: new Date().toISOString() });
+      expect((await store.getKillFlag(`${base}%`))?.reason).toBe('percent');
+      expect((await store.getKillFlag(`${base}__proto__`))?.reason).toBe('proto');
+      for (const suffix of ['_', '*', 'constructor', 'hasOwnProperty', '?']) expect(await store.getKillFlag(`${base}${suffix}`)).toBeUndefined();
+    });
+
+    it('refuses ids no store can keep apart (config_invalid), writing nothing: lone surrogates, empty, too long, "*" as a run id', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const bad = ['x\ud800', 'x\udc00', '', 'y'.repeat(MAX_STORE_ID_LENGTH + 1)];
+      for (const id of [...bad, KILL_ALL_SCOPE]) expect(await codeOf(store.createRun(newRun({ runId: id })))).toBe('config_invalid');
+      for (const id of bad) {
+        expect(await codeOf(store.createRun(newRun({ idempotencyKey: id })))).toBe('config_invalid');
+        expect(await codeOf(store.getRun(id))).toBe('config_invalid');
+        expect(await codeOf(store.setKillFlag({ scope: id, reason: 'r', at: new Date().toISOString() }))).toBe('config_invalid');
+        expect(await codeOf(store.getKillFlag(id))).toBe('config_invalid');
+        expect(await codeOf(store.acquireLease({ runId: run.runId, owner: id, ttlMs: 60_000 }))).toBe('config_invalid');
+      }
+      // A tool call id is the model's choice, kept as data whatever its length; only ill-formed or empty ones are refused.
+      for (const id of bad.slice(0, 3)) {
+        const call = { runId: run.runId, toolCallId: id, stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+        expect(await codeOf(store.recordToolIntent({ ...call, startedAt: new Date().toISOString() }))).toBe('config_invalid');
+        expect(await codeOf(store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: id, name: 'echo', content: 'x' }, completedAt: new Date().toISOString() }))).toBe('config_invalid');
+      }
+      expect(await store.getKillFlag(run.runId)).toBeUndefined();
+      expect((await store.listRuns()).map((r) => r.runId)).toEqual([run.runId]);
+      const longCall = 'c'.repeat(20_000);
+      await store.recordToolResult({ runId: run.runId, toolCallId: longCall, stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent', result: { role: 'tool', toolCallId: longCall, name: 'echo', content: 'long' }, completedAt: new Date().toISOString() });
+      expect((await store.getToolLedger(run.runId)).map((entry) => entry.toolCallId)).toEqual([longCall]);
+      // The longest accepted id works.
+      const longest = `${run.runId}-${'z'.repeat(MAX_STORE_ID_LENGTH - run.runId.length - 1)}`;
+      await store.createRun(newRun({ runId: longest }));
+      await store.setKillFlag({ scope: longest, reason: 'long', at: new Date().toISOString() });
+      expect((await store.getKillFlag(longest))?.reason).toBe('long');
+    });
+
+    it('reads paging arguments alike: negative, fractional or NaN is config_invalid, 0 reads nothing, Infinity or a huge value everything', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.createRun(newRun());
+      for (let i = 0; i < 3; i++) await store.commitStep({ runId: run.runId, step: step(run.runId, i), events: [event(run.runId, i + 1)], usageDelta: usage(1) });
+      for (const bad of [-1, 1.5, Number.NaN, -Infinity, '1' as unknown as number]) {
+        expect(await codeOf(store.listRuns({ limit: bad }))).toBe('config_invalid');
+        expect(await codeOf(store.listEvents(run.runId, { afterSeq: bad }))).toBe('config_invalid');
+        expect(await codeOf(store.listEvents(run.runId, { limit: bad }))).toBe('config_invalid');
+        expect(await codeOf(store.loadSteps(run.runId, { fromIndex: bad }))).toBe('config_invalid');
+        expect(await codeOf(store.getToolLedger(run.runId, { stepIndex: bad }))).toBe('config_invalid');
+      }
+      expect(await store.listRuns({ limit: 0 })).toEqual([]);
+      expect(await store.listEvents(run.runId, { limit: 0 })).toEqual([]);
+      for (const big of [Infinity, 1e18, 2 ** 31]) {
+        expect(await store.listRuns({ limit: big })).toHaveLength(2);
+        expect((await store.listEvents(run.runId, { limit: big })).map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect(await store.listEvents(run.runId, { afterSeq: big })).toEqual([]);
+        expect(await store.loadSteps(run.runId, { fromIndex: big })).toEqual([]);
+      }
+      expect((await store.loadSteps(run.runId, { fromIndex: 2 })).map((s) => s.stepIndex)).toEqual([2]);
+      expect((await store.listEvents(run.runId, { afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
+    });
+
+    it('refuses usage it cannot add up exactly (NaN, Infinity, fractional or unsafe token counts) and a lease ttl that is not a positive integer', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const bads = [
+        { inputTokens: Number.NaN, outputTokens: 1, costUsd: 0 },
+        { inputTokens: 1.5, outputTokens: 1, costUsd: 0 },
+        { inputTokens: 1, outputTokens: 2 ** 53 + 2, costUsd: 0 },
+        { inputTokens: -1, outputTokens: 1, costUsd: 0 },
+        { inputTokens: 1, outputTokens: 1, costUsd: Infinity },
+        { inputTokens: 1, outputTokens: 1, costUsd: Number.NaN },
+      ];
+      for (const bad of bads) {
+        expect(await codeOf(store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: bad }))).toBe('config_invalid');
+        expect(await codeOf(store.commitStep({ runId: run.runId, step: { ...step(run.runId, 0), usage: bad }, events: [], usageDelta: usage(1) }))).toBe('config_invalid');
+        const decision = { stepIndex: 0, message: step(run.runId, 0).messages[0] as never, usage: bad, finishReason: 'tool_calls' as const, startedAt: new Date().toISOString() };
+        expect(await codeOf(store.saveDecision({ runId: run.runId, decision }))).toBe('config_invalid');
+      }
+      const stored = await store.getRun(run.runId);
+      expect(stored).toMatchObject({ stepCount: 0, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } });
+      expect(stored?.pendingStep).toBeUndefined();
+      for (const ttlMs of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 31]) expect(await codeOf(store.acquireLease({ runId: run.runId, owner: 'a', ttlMs }))).toBe('config_invalid');
+      const lease = await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 60_000 });
+      expect(await codeOf(store.renewLease(lease!, Number.NaN))).toBe('config_invalid');
+      expect(await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 })).toBeUndefined();
     });
 
     it('reports an unknown run as run_not_found on writes', async () => {

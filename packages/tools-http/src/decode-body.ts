@@ -1,3 +1,5 @@
+import { TextDecoder } from 'node:util';
+
 /** Longest charset label looked up (the longest WHATWG label is 19 characters); longer ones are unknown. */
 const MAX_LABEL_CHARS = 40;
 /** How far into an HTML or XML body a `<meta charset>` or an XML `encoding` is looked for (the HTML prescan's 1 024 bytes). */

@@ -7,6 +7,7 @@ import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { AgentrtError, normalizeAddress, type AddressPolicy, type CheckedAddress } from '@agentrt/core';
+import { decodeBody } from './decode-body.js';
 
 /**
  * Resolves a host name to addresses (injectable for tests and custom DNS). Each answer's
@@ -73,6 +74,13 @@ export interface SafeResponse {
   readonly url: string;
   readonly status: number;
   readonly contentType: string | undefined;
+  /**
+   * The encoding the body was decoded with (WHATWG name: `utf-8`, `windows-1252`, `shift_jis`,
+   * `utf-16le`, …): a byte order mark, else the Content-Type `charset`, else an HTML `<meta
+   * charset>` or XML `encoding`, else UTF-8 — also for an unknown or unsupported label. Absent
+   * when no body was read (a redirect returned unfollowed).
+   */
+  readonly charset?: string;
   readonly body: string;
   readonly truncated: boolean;
   readonly redirects: number;
@@ -294,8 +302,10 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
         current = next.href;
         continue;
       }
-      const { text, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal);
-      return { url: url.href, status, contentType: response.headers['content-type'], body: text, truncated, redirects: hop };
+      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal);
+      const contentType = response.headers['content-type'];
+      const { text, charset } = decodeBody(bytes, contentType, truncated);
+      return { url: url.href, status, contentType, charset, body: text, truncated, redirects: hop };
     }
   } catch (error) {
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;
@@ -380,8 +390,8 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
   });
 }
 
-/** Reads the body through its decoder with `pipeline` (an error anywhere reaches everything), up to `maxBytes`. */
-async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+/** Reads the body through its decoder with `pipeline` (an error anywhere reaches everything), up to `maxBytes` bytes (counted after decompression, before charset decoding). */
+async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<{ bytes: Buffer; truncated: boolean }> {
   const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
   const decoder: Transform | undefined = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
   const chunks: Buffer[] = [];
@@ -423,5 +433,5 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
     decoder?.destroy();
     response.destroy();
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+  return { bytes: Buffer.concat(chunks), truncated };
 }

@@ -50,10 +50,19 @@ function shownUri(uri: string): string {
 }
 const shortText = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max)}…`);
 
+/**
+ * A media type as parts carry it: its essence, lower case, without parameters or spaces
+ * (`IMAGE/SVG+XML; charset=utf-8` → `image/svg+xml`). Parameters say nothing a part needs, and
+ * core refuses them; what is left is still checked by core (`type/subtype`).
+ */
+export function mediaTypeEssence(mediaType: string): string {
+  return mediaType.split(';')[0]!.trim().toLowerCase();
+}
+
 /** Media bytes: base64 as servers send it (line breaks tolerated), as a part of the right kind. */
 function mediaPart(data: string, mediaType: string, filename?: string): ContentPart {
   const clean = data.replace(/\s+/g, '');
-  const type = mediaType.toLowerCase();
+  const type = mediaTypeEssence(mediaType);
   if (type.startsWith('image/')) return { type: 'image', mediaType: type, data: clean };
   return { type: 'file', mediaType: type, data: clean, ...(filename ? { filename } : {}) };
 }
@@ -115,7 +124,7 @@ function errorText(content: unknown): string {
   }).join('\n');
 }
 
-/** Image formats recognized by their first bytes. */
+/** Image formats recognized by their first bytes: the raster formats every provider takes. */
 const SIGNATURES: readonly { readonly type: string; readonly test: (head: Buffer) => boolean }[] = [
   { type: 'image/png', test: (head) => head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
   { type: 'image/jpeg', test: (head) => head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff },
@@ -123,24 +132,65 @@ const SIGNATURES: readonly { readonly type: string; readonly test: (head: Buffer
   { type: 'image/webp', test: (head) => head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP' },
 ];
 const SNIFFED = new Set([...SIGNATURES.map((signature) => signature.type), 'image/jpg']);
+const SVG = 'image/svg+xml';
+
+/** The raster format the bytes are, by signature, or undefined. */
+const rasterType = (data: string) => SIGNATURES.find((signature) => signature.test(Buffer.from(data.slice(0, 24), 'base64')))?.type;
+
+/** How far into the bytes an `<svg` root is looked for (an XML declaration, comments and a doctype may come first). */
+const SVG_PRESCAN_CHARS = 4_096;
 
 /**
- * An image part whose declared type is PNG, JPEG, GIF or WebP must hold that kind of image (a
- * server's media type is a claim; providers refuse a mismatch): bytes of another of these
- * formats are relabelled with their real type, anything else is `content_invalid`. Other
- * image types are passed on as declared.
+ * The bytes as SVG markup — text (UTF-8, or UTF-16 with a byte order mark; invalid bytes refuse
+ * it) that starts with `<` and has an `<svg` element near the start — or undefined.
+ */
+function svgMarkup(data: string): string | undefined {
+  const bytes = Buffer.from(data, 'base64');
+  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const start = text.trimStart();
+  return start.startsWith('<') && /<svg[\s>/]/i.test(start.slice(0, SVG_PRESCAN_CHARS)) ? text : undefined;
+}
+
+/**
+ * What an image part becomes, judged by its bytes (a server's media type is a claim):
+ * - declared PNG, JPEG, GIF or WebP: must hold one of these — another of them is relabelled with
+ *   its real type (providers refuse a mismatch), anything else (SVG markup too) is `content_invalid`;
+ * - declared SVG: SVG is markup with active content (scripts, external references) that no
+ *   provider takes as an image, so the model gets it as a text part — a label with its size, then
+ *   the markup. SVG bytes that are really PNG, JPEG, GIF or WebP are that image (relabelled);
+ *   anything else (binary, compressed `svgz`) is `content_invalid`;
+ * - any other declared image type that holds SVG markup is `content_invalid` (a lie that would
+ *   smuggle SVG past the rule above); otherwise it is passed on as declared.
  */
 function sniffImage(part: ContentPart, index: number, options: MapOptions): ContentPart {
-  if (part.type !== 'image' || part.data === undefined || !SNIFFED.has(part.mediaType)) return part;
-  const head = Buffer.from(part.data.slice(0, 24), 'base64');
-  const actual = SIGNATURES.find((signature) => signature.test(head))?.type;
-  if (!actual) throw new AgentrtError('content_invalid', `${options.where} returned unusable content: part ${index} is declared ${part.mediaType} but its bytes are not a PNG, JPEG, GIF or WebP image`);
-  return actual === part.mediaType ? part : { ...part, mediaType: actual };
+  if (part.type !== 'image' || part.data === undefined) return part;
+  const refuse = (what: string) => new AgentrtError('content_invalid', `${options.where} returned unusable content: part ${index} is declared ${part.mediaType} but its bytes are ${what}`);
+  if (SNIFFED.has(part.mediaType)) {
+    const actual = rasterType(part.data);
+    if (!actual) throw refuse('not a PNG, JPEG, GIF or WebP image');
+    return actual === part.mediaType ? part : { ...part, mediaType: actual };
+  }
+  if (part.mediaType === SVG) {
+    const actual = rasterType(part.data);
+    if (actual) return { ...part, mediaType: actual };
+    const markup = svgMarkup(part.data);
+    if (markup === undefined) throw refuse('neither SVG markup (UTF-8 text with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
+    return { type: 'text', text: `[image ${SVG}, ${base64Bytes(part.data)} bytes, shown as its SVG markup: models take PNG, JPEG, GIF and WebP images only]\n${markup}` };
+  }
+  if (svgMarkup(part.data) !== undefined) throw refuse(`SVG markup (send SVG as ${SVG})`);
+  return part;
 }
 
 /**
  * Checks parts with core's rules (media types, canonical base64, size) and that declared
- * images are images; a bad part is a typed error. Returns the parts (mislabelled images relabelled).
+ * images are images; a bad part is a typed error. Returns the parts: mislabelled images
+ * relabelled, SVG images as text parts holding their markup (see `sniffImage`).
  */
 export function checkParts(parts: readonly ContentPart[], options: MapOptions): ContentPart[] {
   const problem = checkContent(parts, { where: 'content', maxPartBytes: options.maxPartBytes });

@@ -125,7 +125,11 @@ export class McpBridge implements Disposable {
     ].filter((value) => value.length >= 4);
     this.redactor = new Redactor({ secrets });
     this.names = new NameTable(settings.name);
-    this.connection = new McpConnection(settings, this.redactor, { onListChanged: () => this.onListChanged(), onLogMessage: (params) => this.onLogMessage(params) });
+    this.connection = new McpConnection(settings, this.redactor, {
+      onListChanged: () => this.onListChanged(),
+      onLogMessage: (params) => this.onLogMessage(params),
+      onWarning: (message) => this.log({ server: this.name, level: 'warning', message }),
+    });
   }
 
   /**

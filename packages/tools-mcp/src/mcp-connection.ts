@@ -17,7 +17,12 @@ const CLIENT_INFO = { name: 'agentrt', version: '0.1.0' };
 export interface ConnectionEvents {
   readonly onListChanged: () => void;
   readonly onLogMessage: (params: LoggingMessageNotification['params']) => void;
+  /** Something the operator should know that is not an error of a call (a wedged server stopped). */
+  readonly onWarning: (message: string) => void;
 }
+
+/** Longest wait for the ping that tells a wedged stdio server from a slow tool, after a call timed out. */
+export const MAX_PROBE_MS = 5_000;
 
 /** Work done with a connected client inside a time budget. */
 export type Work<T> = (client: Client, deadline: Deadline, setPhase: (phase: string) => void) => Promise<T>;
@@ -73,6 +78,8 @@ export class McpConnection {
   /** Why an HTTP transport was dropped by the bridge (e.g. an oversized message). */
   private readonly httpFailures = new WeakMap<Transport, string>();
   private connecting: Promise<Client> | undefined;
+  /** A health check after a timeout (stdio): operations wait for it, so none starts on a wedged server. */
+  private probing: Promise<void> | undefined;
   private closed = false;
   /** What the server declared at its latest `initialize` (kept while it restarts). */
   capabilities: ServerCapabilities | undefined;
@@ -123,6 +130,14 @@ export class McpConnection {
    * `resetTimeoutOnProgress` is on, capped by `maxTotalTimeoutMs`). The caller's signal aborts it.
    */
   async operation<T>(phase: string, signal: AbortSignal | undefined, work: Work<T>, sideEffects?: SideEffects): Promise<T> {
+    // A health check in progress decides whether the server is replaced: wait for it (at most
+    // MAX_PROBE_MS, or the caller's abort) before the budget starts, so that no call is sent to a
+    // wedged server and the check does not eat the next call's time.
+    while (this.probing) {
+      const probing = this.probing;
+      await raceAbort(probing, signal);
+      if (this.probing === probing) break;
+    }
     let current = 'starting the server';
     const { resetTimeoutOnProgress, timeoutMs, maxTotalTimeoutMs } = this.settings;
     const deadline = new Deadline({
@@ -131,10 +146,12 @@ export class McpConnection {
       ...(signal ? { parent: signal } : {}),
       timeoutError: () => this.timeoutError(current, resetTimeoutOnProgress ? timeoutMs : maxTotalTimeoutMs, sideEffects),
     });
+    let connected: Client | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         current = 'starting the server';
         const client = await this.ensureConnected(deadline.signal);
+        connected = client;
         current = phase;
         try {
           return await work(client, deadline, (next) => {
@@ -149,10 +166,44 @@ export class McpConnection {
         }
       }
     } catch (error) {
+      if (deadline.expired && connected) this.checkHealth(connected);
       throw this.failure(error, deadline, signal, current);
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * After an operation ran out of time on a stdio server: tells a wedged server from a slow tool.
+   * A server that has not read what was written to it (bytes still wait in the pipe), or does not
+   * answer a `ping` within `min(timeoutMs, MAX_PROBE_MS)`, is stopped (its process group killed)
+   * and the next operation starts a new one; operations wait for the check (before their budget starts). A server that answers
+   * the ping keeps running (a tool may simply be slow; other calls may be in flight on it). HTTP
+   * servers are not probed: each request has an exchange of its own that ends with the call.
+   */
+  private checkHealth(client: Client): void {
+    const transport = this.transport;
+    if (this.closed || this.probing || this.client !== client || !(transport instanceof StdioProcessTransport)) return;
+    const restart = (why: string) => {
+      if (this.client !== client) return;
+      transport.failure ??= why;
+      this.events.onWarning(`MCP server "${this.name}" ${why}: stopping it (pid ${transport.pid ?? 'unknown'}); the next call starts it again`);
+      void this.drop();
+    };
+    if (transport.backlog > 0) {
+      restart(`stopped reading its stdin (${transport.backlog} bytes of requests unread when a call timed out)`);
+      return;
+    }
+    const ms = Math.min(this.settings.timeoutMs, MAX_PROBE_MS);
+    this.probing = client.ping({ timeout: ms }).then(
+      () => undefined,
+      (error: unknown) => {
+        // A closed connection is handled as such (restarted on the next call); anything else is no answer.
+        if (client.transport !== undefined) restart(`did not answer a ping within ${ms} ms after a call timed out (${describe(error)})`);
+      },
+    ).finally(() => {
+      this.probing = undefined;
+    });
   }
 
   /**

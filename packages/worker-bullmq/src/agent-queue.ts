@@ -54,7 +54,6 @@ export function bullConnection(url?: string): Redis {
 export class AgentQueue {
   readonly queue: Queue<RunJobData>;
   private readonly connection: Redis;
-  private resumes = 0;
 
   constructor(options: QueueConnectionOptions = {}) {
     this.connection = bullConnection(options.url);
@@ -70,9 +69,14 @@ export class AgentQueue {
     return runId;
   }
 
-  /** Enqueues the continuation of a paused or failed-retryable run, with approval decisions. */
+  /**
+   * Enqueues the continuation of a paused or failed-retryable run, with approval decisions. Every
+   * call is a job of its own, with an id BullMQ draws from its queue counter: an id made of the
+   * time and a per-queue count was the same for two queues resuming one run in one millisecond (so
+   * the second job, with its decisions, was dropped), and BullMQ refuses ids with more than two `:`.
+   */
   async resume(runId: string, approvals?: Readonly<Record<string, ApprovalDecision>>): Promise<void> {
-    await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, { jobId: `${runId}:resume:${Date.now()}:${++this.resumes}`, ...RETRY });
+    await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, RETRY);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testin
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startPrivateRedis } from './private-redis.js';
+import { reservedPort, startPrivateRedis } from './private-redis.js';
 
 // F-42: the runs live on their own Redis server (no persistence), the queue on the shared one, so the
 // store can be lost (FLUSHALL, restart without AOF) while the jobs survive.
@@ -26,7 +26,7 @@ interface Setup { queue: AgentQueue; store: RedisStore; counter: EffectCounter; 
 
 async function setup(extra: Record<string, unknown> = {}): Promise<Setup> {
   const id = randomUUID().slice(0, 8);
-  const port = await freePort();
+  const port = await reservedPort();
   const storeUrl = `redis://127.0.0.1:${port}`;
   const counter = await startEffectCounter();
   const cfg = { url: QUEUE_URL, storeUrl, keyPrefix: `agentrt-loss-test:${id}:`, queue: `agentrt-loss-${id}`, counterUrl: counter.url, lockDurationMs: 1_000, stalledIntervalMs: 500, maxStalledCount: 1, stepDelayMs: 150, commandTimeoutMs: 1_000, ...extra };

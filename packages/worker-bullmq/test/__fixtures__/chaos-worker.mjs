@@ -123,4 +123,16 @@ const worker = createAgentWorker({
   lockDurationMs: cfg.lockDurationMs, stalledIntervalMs: cfg.stalledIntervalMs, maxStalledCount: cfg.maxStalledCount,
 });
 await worker.worker.waitUntilReady();
+// Every stalled check this worker makes (BullMQ's timer calls the method anew each time) appends
+// `<pid> <started> <ended>` (Date.now()), so the test can tell the checks that could release a dead
+// worker's job from how long a busy machine took to make them.
+if (cfg.checksFile) {
+  const check = worker.worker.moveStalledJobsToWait.bind(worker.worker);
+  worker.worker.moveStalledJobsToWait = async () => {
+    const started = Date.now();
+    const moved = await check();
+    appendFileSync(cfg.checksFile, `${pid} ${started} ${Date.now()}\n`);
+    return moved;
+  };
+}
 report('ready');

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { AgentQueue } from '@agentrt/worker-bullmq';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const queues: AgentQueue[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const queue of queues.splice(0)) {
+    await queue.queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+});
+
+describe('AgentQueue.resume', () => {
+  // Two API processes (or a queue made per request) each have sent one resume so far; two approvers
+  // resume the same paused run in the same millisecond. Each resume must become its own job: were
+  // they given the same job id, BullMQ would keep the first and silently drop the second, and with
+  // it that approver's decisions.
+  it('enqueues every resume as its own job, even two from separate queues in the same millisecond', async () => {
+    const name = `agentrt-queue-test-${randomUUID().slice(0, 8)}`;
+    const a = new AgentQueue({ url: URL_, name });
+    const b = new AgentQueue({ url: URL_, name });
+    queues.push(a, b);
+    // Both calls fall in one millisecond (forced here; on a busy machine it simply happens).
+    vi.spyOn(Date, 'now').mockReturnValue(1_790_000_000_000);
+    await Promise.all([
+      a.resume('paused-run', { 'call-a': { decision: 'approve' } }),
+      b.resume('paused-run', { 'call-b': { decision: 'deny', reason: 'no' } }),
+    ]);
+    vi.restoreAllMocks();
+    const jobs = await a.queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.map((job) => job.data.approvals).sort((x, y) => Object.keys(x ?? {})[0]!.localeCompare(Object.keys(y ?? {})[0]!))).toEqual([
+      { 'call-a': { decision: 'approve' } },
+      { 'call-b': { decision: 'deny', reason: 'no' } },
+    ]);
+    expect(new Set(jobs.map((job) => job.id)).size).toBe(2);
+    expect(jobs.every((job) => job.name === 'resume' && job.data.runId === 'paused-run')).toBe(true);
+  });
+});

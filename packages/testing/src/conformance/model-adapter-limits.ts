@@ -152,8 +152,8 @@ export function describeModelAdapterLimits(options: ModelAdapterSuiteOptions, st
       const claim: LoopbackStep = {
         respond: (request) => {
           const json = JSON.stringify(s.wire.render({ text: TEXT_MARK }, request.body));
-          // Claims 1 TiB, sends a few bytes, then nothing: the client must not wait for the rest.
-          return { raw: { headers: { 'content-type': 'application/json', 'content-length': String(2 ** 40) }, body: json.slice(0, 10), then: 'stall' } };
+          // Claims 64 MiB (over the bound), sends a few bytes, then nothing: the client must not wait for the rest.
+          return { raw: { headers: { 'content-type': 'application/json', 'content-length': String(64 * MiB) }, body: json.slice(0, 10), then: 'stall' } };
         },
       };
       const s = await start([claim, claim, claim]);

@@ -14,6 +14,7 @@ export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS, M
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
+export { limitResponseBytes, limitResponse, resolveMaxResponseBytes, responseTooLarge, DEFAULT_MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES } from './model/response-limit.js';
 // Adapters resolve their declared capabilities with a user override through this.
 export { resolveCapabilities } from './content/capabilities.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';

@@ -75,6 +75,16 @@ export interface ModelRequest {
   readonly output?: OutputSpec;
   /** Aborted on run timeout, kill, or caller cancellation; adapters must pass it to their transport. */
   readonly signal: AbortSignal;
+  /**
+   * When `signal` will abort for a deadline, in epoch milliseconds (`Date.now()`): the run's
+   * `limits.timeoutMs`, or a finalize call's `graceMs`. Set by the runtime; absent when no
+   * deadline is known (a caller's own signal may still abort earlier). Adapters pass it to
+   * `withModelRetry` / `streamWithRetry`, which do not start a retry wait (a `Retry-After`, a
+   * backoff) that would end after it: the call fails at once with the error that asked for the
+   * wait, so the run ends with that cause (e.g. `model_rate_limited`) instead of `timeout`.
+   * A hook's replacement request cannot change it.
+   */
+  readonly deadline?: number;
   /** Adapters report each retry here (the runtime writes a `model_retry` audit event). */
   readonly onRetry?: (info: ModelRetryInfo) => void;
 }

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, responseTooLarge, streamWithRetry, withModelRetry,
   type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
@@ -52,6 +52,15 @@ export interface AiSdkModelOptions {
   readonly retry?: RetryPolicy;
   /** Upper bound on output tokens (`maxOutputTokens`); a request's `maxOutputTokens` can only lower it. */
   readonly maxOutputTokens?: number;
+  /**
+   * Bound of one answer in bytes: the UTF-8 size of the text, reasoning and tool input a stream
+   * delivers (or a `doGenerate` result holds). Past it the call fails with `model_unavailable`
+   * (`details.maxResponseBytes`), never retried once a stream produced output. An integer ≥ 1 024;
+   * default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). The provider package reads the HTTP body itself:
+   * to bound the wire too (a huge JSON body, a stream line without an end), give the package
+   * `fetch: limitResponseBytes(fetch, { maxBytes, provider })` from `@agentrt/core`.
+   */
+  readonly maxResponseBytes?: number;
   readonly settings?: AiSdkCallSettings;
   /**
    * The spec's `providerOptions`, sent with every call, e.g.
@@ -91,6 +100,7 @@ function validate(options: AiSdkModelOptions): void {
   const timeoutMs = options.timeoutMs ?? 60_000;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
   if (options.maxOutputTokens !== undefined && (!Number.isInteger(options.maxOutputTokens) || options.maxOutputTokens < 1)) throw new ConfigError('maxOutputTokens', 'must be a positive integer');
+  resolveMaxResponseBytes(options.maxResponseBytes);
   if (options.toolResultMedia !== undefined && options.toolResultMedia !== 'native' && options.toolResultMedia !== 'user-message') throw new ConfigError('toolResultMedia', 'must be "native" or "user-message"');
   if (options.onWarnings !== undefined && typeof options.onWarnings !== 'function') throw new ConfigError('onWarnings', 'expected a function');
   if (options.settings !== undefined) {
@@ -124,6 +134,17 @@ function continuesWithoutThinking(prompt: LanguageModelV3Prompt): boolean {
   const first = assistant.content[0];
   const anthropic = first?.type === 'reasoning' && isObject(first.providerOptions) ? first.providerOptions.anthropic : undefined;
   return !(isObject(anthropic) && (typeof anthropic.signature === 'string' || typeof anthropic.redactedData === 'string'));
+}
+
+/** UTF-8 bytes of what a stream part or a `doGenerate` content part delivers (`delta`, `text`, `input` strings). */
+function payloadBytes(part: unknown): number {
+  if (!isObject(part)) return 0;
+  let bytes = 0;
+  for (const key of ['delta', 'text', 'input']) {
+    const value = part[key];
+    if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8');
+  }
+  return bytes;
 }
 
 const clone = (options: AiSdkModelOptions['providerOptions']): Record<string, Record<string, unknown>> =>
@@ -163,6 +184,7 @@ export class AiSdkModel implements ModelAdapter {
   private readonly profile: ProviderProfile;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryPolicy>;
+  private readonly maxResponseBytes: number;
   private readonly label: string;
 
   constructor(options: AiSdkModelOptions) {
@@ -178,6 +200,12 @@ export class AiSdkModel implements ModelAdapter {
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.retry = resolveRetryPolicy(options.retry);
+    this.maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
+  }
+
+  /** Fails the call once an answer delivered more than `maxResponseBytes`. */
+  private checkSize(bytes: number): void {
+    if (bytes > this.maxResponseBytes) throw responseTooLarge({ provider: this.label, maxBytes: this.maxResponseBytes });
   }
 
   /** The call options of one request (the attempt's signal is added per attempt). */
@@ -253,10 +281,13 @@ export class AiSdkModel implements ModelAdapter {
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: this.label, run: async ({ signal }) => {
         const result = await this.call(signal, () => model.doGenerate({ ...base, abortSignal: signal }));
         this.warn(isObject(result) ? result.warnings : undefined);
+        const content = isObject(result) && Array.isArray(result.content) ? (result.content as unknown[]) : [];
+        this.checkSize(content.reduce<number>((sum, part) => sum + payloadBytes(part), 0));
         return fromGenerateResult(result);
       } }),
     });
@@ -270,6 +301,7 @@ export class AiSdkModel implements ModelAdapter {
     yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       provider: this.label,
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: this.label, run: async ({ signal, touch }) => {
@@ -278,6 +310,7 @@ export class AiSdkModel implements ModelAdapter {
         if (!(stream instanceof ReadableStream)) throw new Error('doStream returned no stream');
         const assembler = new StreamAssembler(emit, this.label);
         const reader = (stream as ReadableStream<unknown>).getReader();
+        let delivered = 0;
         const aborted = new Promise<never>((_, reject) => {
           const fail = () => reject(signal.reason);
           if (signal.aborted) fail();
@@ -290,6 +323,8 @@ export class AiSdkModel implements ModelAdapter {
             const next = await this.call(signal, () => Promise.race([reader.read(), aborted]));
             if (next.done) break;
             touch();
+            delivered += payloadBytes(next.value);
+            this.checkSize(delivered);
             if (isObject(next.value) && next.value.type === 'stream-start') this.warn(next.value.warnings);
             assembler.add(next.value);
           }

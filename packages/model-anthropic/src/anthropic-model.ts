@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, ModelError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, limitResponseBytes, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
@@ -36,6 +36,14 @@ export interface AnthropicModelOptions {
   readonly timeoutMs?: number;
   /** The single retry layer (the SDK's own retries are off). */
   readonly retry?: RetryPolicy;
+  /**
+   * Bound of one response body in bytes (decoded; an endless or huge answer, a stream that never
+   * ends, a stream line without an end). Past it the call fails with `model_unavailable`
+   * (`details.maxResponseBytes`), never retried once a stream produced output. An integer ≥ 1 024;
+   * default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). Output-token limits do not bound this: a hostile
+   * server ignores them.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
@@ -142,8 +150,16 @@ export class AnthropicModel implements ModelAdapter {
     this.options = { ...options, maxTokens };
     this.timeoutMs = timeoutMs;
     this.retry = resolveRetryPolicy(options.retry);
+    const maxBytes = resolveMaxResponseBytes(options.maxResponseBytes);
     const baseURL = options.baseURL ?? process.env.ANTHROPIC_BASE_URL;
-    this.client = new Anthropic({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0, timeout: timeoutMs + 1_000 });
+    this.client = new Anthropic({
+      apiKey,
+      ...(baseURL ? { baseURL } : {}),
+      // Every response body bounded (the SDK reads bodies whole, and keeps an unfinished SSE line).
+      fetch: limitResponseBytes((resource, init) => fetch(resource, init), { maxBytes, provider: 'anthropic' }),
+      maxRetries: 0,
+      timeout: timeoutMs + 1_000,
+    });
   }
 
   /** The `thinking` config for one call, fitted to its `max_tokens` and transcript. */
@@ -182,6 +198,7 @@ export class AnthropicModel implements ModelAdapter {
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal }) => {
         const message: unknown = await this.client.messages.create({ ...body, stream: false } as never, { signal, maxRetries: 0 });
@@ -197,6 +214,7 @@ export class AnthropicModel implements ModelAdapter {
     yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       provider: 'anthropic',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'anthropic', run: async ({ signal, touch }) => {

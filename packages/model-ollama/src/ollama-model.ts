@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, ModelError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, limitResponse, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
@@ -16,6 +16,14 @@ export interface OllamaModelOptions {
   readonly timeoutMs?: number;
   /** The single retry layer. */
   readonly retry?: RetryPolicy;
+  /**
+   * Bound of one response body in bytes (decoded; an endless or huge answer, a stream that never
+   * ends, a stream line without an end). Past it the call fails with `model_unavailable`
+   * (`details.maxResponseBytes`), never retried once a stream produced output. An integer ≥ 1 024;
+   * default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). Output-token limits do not bound this: a hostile
+   * server ignores them.
+   */
+  readonly maxResponseBytes?: number;
   /** Passed as `options` (e.g. `{ temperature: 0, num_ctx: 8192 }`). A request's `maxOutputTokens` can only lower `num_predict`. */
   readonly modelOptions?: Readonly<Record<string, unknown>>;
   /** Passed as `keep_alive`. */
@@ -74,6 +82,7 @@ export class OllamaModel implements ModelAdapter {
   private readonly host: string;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryPolicy>;
+  private readonly maxResponseBytes: number;
   private readonly options: OllamaModelOptions;
 
   constructor(options: OllamaModelOptions) {
@@ -92,6 +101,7 @@ export class OllamaModel implements ModelAdapter {
     this.host = options.host ?? process.env.OLLAMA_HOST ?? 'http://127.0.0.1:11434';
     this.timeoutMs = timeoutMs;
     this.retry = resolveRetryPolicy(options.retry);
+    this.maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
   }
 
   /** A client whose every request carries this call's signal, remembering the last response headers. */
@@ -102,7 +112,8 @@ export class OllamaModel implements ModelAdapter {
       fetch: async (input, init) => {
         const response = await fetch(input, { ...init, signal });
         seen.headers = response.headers;
-        return response;
+        // Bounded: the client reads answers whole and keeps an unfinished NDJSON line (re-split on every chunk).
+        return limitResponse(response, { maxBytes: this.maxResponseBytes, provider: 'ollama' });
       },
     });
     return { client, seen };
@@ -158,6 +169,7 @@ export class OllamaModel implements ModelAdapter {
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal }) => {
         const { client, seen } = this.client(signal);
@@ -186,6 +198,7 @@ export class OllamaModel implements ModelAdapter {
     yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       provider: 'ollama',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal, touch }) => {

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, limitResponseBytes, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import OpenAI from 'openai';
@@ -20,6 +20,14 @@ export interface OpenAIModelOptions {
   readonly timeoutMs?: number;
   /** The single retry layer (the SDK's own retries are off). */
   readonly retry?: RetryPolicy;
+  /**
+   * Bound of one response body in bytes (decoded; an endless or huge answer, a stream that never
+   * ends, a stream line without an end). Past it the call fails with `model_unavailable`
+   * (`details.maxResponseBytes`), never retried once a stream produced output. An integer ≥ 1 024;
+   * default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). Output-token limits do not bound this: a hostile
+   * server ignores them.
+   */
+  readonly maxResponseBytes?: number;
   /** Upper bound on output tokens (`max_completion_tokens`); a request's `maxOutputTokens` can only lower it. */
   readonly maxTokens?: number;
   readonly temperature?: number;
@@ -80,11 +88,14 @@ export class OpenAIModel implements ModelAdapter {
     this.options = options;
     this.timeoutMs = timeoutMs;
     this.retry = resolveRetryPolicy(options.retry);
+    const maxBytes = resolveMaxResponseBytes(options.maxResponseBytes);
     const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL;
     this.client = new OpenAI({
       apiKey,
       ...(baseURL ? { baseURL } : {}),
       ...(options.organization ? { organization: options.organization } : {}),
+      // Every response body bounded (the SDK reads bodies whole, and keeps an unfinished SSE line).
+      fetch: limitResponseBytes((resource, init) => fetch(resource, init), { maxBytes, provider: 'openai' }),
       maxRetries: 0, // one retry layer: agentrt's
       timeout: timeoutMs + 1_000, // ours fires first; the SDK's is a backstop
     });
@@ -112,6 +123,7 @@ export class OpenAIModel implements ModelAdapter {
     return withModelRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       onRetry: request.onRetry,
       call: () => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal }) => {
         const completion: unknown = await this.client.chat.completions.create(body as never, { signal, maxRetries: 0 });
@@ -127,6 +139,7 @@ export class OpenAIModel implements ModelAdapter {
     yield* streamWithRetry({
       policy: this.retry,
       signal: request.signal,
+      deadline: request.deadline,
       provider: 'openai',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'openai', run: async ({ signal, touch }) => {

@@ -21,6 +21,8 @@ export type { CrashPoint, CrashSpec, CrashChildConfig, ChildOutcome } from './cr
 export { CRASH_PLAN, crashScenarioModel, crashScenarioTools, slowScenarioModel, slowScenarioTools, approvalScenarioModel, holdScenarioModel, holdScenarioTools, HOLD_MS, HOLD_CALL_ID } from './crash/scenario.js';
 export { checkCrashRecovery } from './crash/verify.js';
 export { startLoopbackServer, pieces } from './loopback/loopback-server.js';
+export { endlessBody } from './loopback/endless-body.js';
+export type { EndlessBody } from './loopback/endless-body.js';
 export type { LoopbackServer, LoopbackStep, ScriptedReply, ScriptedReplyReasoning, RecordedRequest, ProviderWire, WireError, WireSummary, RawResponse } from './loopback/loopback-server.js';
 export { openaiWire, startOpenAIServer } from './loopback/openai-wire.js';
 export { anthropicWire, startAnthropicServer, signThinking } from './loopback/anthropic-wire.js';

@@ -135,12 +135,18 @@ interface BuiltRequest {
 function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] | undefined, prepared: readonly Message[], hookContext: HookContext, onRetry: ModelRequest['onRetry']): BuiltRequest | Promise<BuiltRequest> {
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   const { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
+  const deadline = runDeadline(deps, run);
   const request: ModelRequest = run.output
-    ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, onRetry }
-    : { messages, tools: deps.gate.advertised, signal: run.signal, onRetry };
+    ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, deadline, onRetry }
+    : { messages, tools: deps.gate.advertised, signal: run.signal, deadline, onRetry };
   if (deps.hooks.length > 0) return hookedRequest(deps, run, request, repaired, snapshot, hookContext, onRetry);
   checkContent(deps, run, request, snapshot);
   return { request, repaired };
+}
+
+/** When the run's wall-clock limit (`limits.timeoutMs`) aborts this drive, in epoch milliseconds (`ModelRequest.deadline`). */
+function runDeadline(deps: RunDeps, run: ActiveRun): number {
+  return Date.now() + Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs);
 }
 
 /** `requestFor` with `beforeModel` hooks: they may replace the request (its messages then re-paired). */
@@ -190,7 +196,7 @@ async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelReque
   let request = given;
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run);
-    if (replaced) request = hookRequest(replaced, { signal: run.signal, onRetry });
+    if (replaced) request = hookRequest(replaced, { signal: run.signal, deadline: given.deadline, onRetry });
   }
   return request;
 }

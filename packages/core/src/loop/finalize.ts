@@ -131,6 +131,7 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
 
   const controller = new AbortController();
   run.finalizeController = controller;
+  const graceEnds = Date.now() + options.graceMs;
   const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `the finalize call exceeded its grace of ${options.graceMs} ms`)), options.graceMs);
   timer.unref?.();
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata, finalize: true };
@@ -142,7 +143,8 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
     const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, controller.signal, true));
     const instruction = finalizeInstruction(options, run.output);
     const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
-    const fixed = { tools: [], signal: controller.signal, onRetry } as const;
+    // The grace is this call's deadline (the run's own timeout does not abort it).
+    const fixed = { tools: [], signal: controller.signal, deadline: graceEnds, onRetry } as const;
     let request: ModelRequest = { messages: finalizeTranscript(prepared, instruction), ...fixed, maxOutputTokens: options.maxOutputTokens, ...(run.output ? { output: run.output.spec } : {}) };
     for (const hook of deps.hooks) {
       const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run, controller.signal);

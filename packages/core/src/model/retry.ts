@@ -123,9 +123,20 @@ export function modelHttpError(input: { status: number; message: string; headers
 
 /** Marks an error as happening after output became visible in a stream: it is never retried. */
 export function streamInterrupted(provider: string, cause: unknown): ModelError {
+  // A typed cause keeps its details (e.g. `maxResponseBytes` of a response over its bound).
+  const details = ModelError.isInstance(cause) ? cause.details : undefined;
   return new ModelError('model_unavailable', `${provider} stream broke after output was received: ${cause instanceof Error ? cause.message : String(cause)}`, {
-    cause, retryable: true, details: { afterVisibleOutput: true },
+    cause, retryable: true, details: { ...details, afterVisibleOutput: true },
   });
+}
+
+/**
+ * Whether a wait of `delayMs` from now ends at or after `deadline` (epoch milliseconds, see
+ * `ModelRequest.deadline`). A deadline that is not a number, or NaN, is no deadline; one already
+ * past leaves room for no wait at all.
+ */
+function endsAfter(deadline: number | undefined, delayMs: number): boolean {
+  return typeof deadline === 'number' && !Number.isNaN(deadline) && Date.now() + delayMs >= deadline;
 }
 
 
@@ -146,10 +157,17 @@ function retryAfterDelay(retryAfterMs: number, policy: Required<RetryPolicy>): n
  * otherwise exponential backoff with full jitter; no retry of non-retryable codes, of a call
  * aborted by the caller, or of a stream that already produced visible output.
  * `call` must throw `ModelError`s (use `modelHttpError`).
+ *
+ * With a `deadline` (pass `request.deadline`), a wait that would end at or after it is not
+ * started: the call fails at once with the error that asked for the wait (e.g. the provider's
+ * `model_rate_limited`, still retryable, `details.retryAfterMs` kept and `details.deadlineMs` set),
+ * so the run ends with that cause rather than with a timeout while asleep.
  */
 export async function withModelRetry<T>(input: {
   policy: Required<RetryPolicy>;
   signal: AbortSignal;
+  /** When the caller stops waiting, in epoch milliseconds (`ModelRequest.deadline`). */
+  deadline?: number | undefined;
   onRetry?: ((info: ModelRetryInfo) => void) | undefined;
   call: (attempt: number) => Promise<T>;
 }): Promise<T> {
@@ -166,6 +184,14 @@ export async function withModelRetry<T>(input: {
       const delayMs = Math.round(typeof typed.details?.retryAfterMs === 'number'
         ? retryAfterDelay(typed.details.retryAfterMs, policy)
         : Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
+      if (endsAfter(input.deadline, delayMs)) {
+        throw new ModelError(typed.code, `${typed.message} (not retried: a wait of ${delayMs} ms would end after the call's deadline)`, {
+          ...(typed.status !== undefined ? { status: typed.status } : {}),
+          retryable: typed.retryable,
+          cause: typed.cause,
+          details: { ...typed.details, deadlineMs: input.deadline },
+        });
+      }
       input.onRetry?.({ attempt, code: typed.code, ...(typed.status !== undefined ? { status: typed.status } : {}), delayMs });
       await delay(delayMs, signal);
     }
@@ -202,6 +228,21 @@ export function timeoutSignal(parent: AbortSignal, ms: number, provider: string)
   };
 }
 
+/** The first `ModelError` in an error's `cause` chain (at most 8 deep; a throwing getter ends the walk). */
+function typedCause(error: unknown): ModelError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 8; depth++) {
+    try {
+      if (typeof current !== 'object' || current === null) return undefined;
+      current = (current as { cause?: unknown }).cause;
+    } catch {
+      return undefined;
+    }
+    if (ModelError.isInstance(current)) return current as ModelError;
+  }
+  return undefined;
+}
+
 /**
  * Turns whatever a provider SDK threw into a typed `ModelError` (duck-typed: `status` or
  * `status_code`, `headers`, `message`, and the SDKs' connection/timeout/abort error names).
@@ -210,6 +251,10 @@ export function timeoutSignal(parent: AbortSignal, ms: number, provider: string)
 export function classifyModelFailure(input: { error: unknown; provider: string; timedOut: boolean }): ModelError {
   const { error, provider } = input;
   if (ModelError.isInstance(error)) return error as ModelError;
+  // An SDK that wraps what our own fetch wrapper threw (e.g. a response over `maxResponseBytes`
+  // inside an `APIConnectionError`): the typed error is the cause, and it wins.
+  const typed = typedCause(error);
+  if (typed) return typed;
   const e = error as { status?: unknown; status_code?: unknown; headers?: unknown; message?: unknown; name?: unknown; error?: unknown; cause?: unknown } | undefined;
   const name = typeof e?.name === 'string' ? e.name : '';
   const message = typeof e?.message === 'string' ? e.message : String(error);

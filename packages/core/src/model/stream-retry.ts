@@ -11,6 +11,8 @@ import { streamInterrupted, withModelRetry, type ModelRetryInfo, type RetryPolic
 export async function* streamWithRetry(input: {
   policy: Required<RetryPolicy>;
   signal: AbortSignal;
+  /** When the caller stops waiting (`ModelRequest.deadline`): a retry wait past it is not started (see `withModelRetry`). */
+  deadline?: number | undefined;
   provider: string;
   onRetry?: ((info: ModelRetryInfo) => void) | undefined;
   open: (attempt: number, emit: (event: ModelStreamEvent) => void) => Promise<ModelResponse>;
@@ -27,6 +29,7 @@ export async function* streamWithRetry(input: {
   const finished = withModelRetry({
     policy: input.policy,
     signal: input.signal,
+    deadline: input.deadline,
     onRetry: input.onRetry,
     call: async (attempt) => {
       try {

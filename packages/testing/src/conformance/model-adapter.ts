@@ -8,6 +8,7 @@ import { MEDIA_SAMPLES } from '../corpora/media.js';
 import { assertRunInvariants } from '../invariants.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
 import { waitFor } from '../wait-for.js';
+import { describeModelAdapterLimits } from './model-adapter-limits.js';
 
 /** What `describeModelAdapter` passes to `create`. */
 export interface AdapterSuiteCreateOptions {
@@ -15,6 +16,8 @@ export interface AdapterSuiteCreateOptions {
   readonly retry?: RetryPolicy;
   readonly capabilities?: Partial<ModelCapabilities>;
   readonly reasoning?: boolean;
+  /** The adapter's bound of one response (`maxResponseBytes`); absent: the adapter's default. */
+  readonly maxResponseBytes?: number;
 }
 
 /** Options of `describeModelAdapter`. */
@@ -399,6 +402,7 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
     }
 
     describeRichMessages(options, start);
+    describeModelAdapterLimits(options, start);
   });
 }
 

@@ -73,8 +73,13 @@ export type LoopbackStep =
 export interface RawResponse {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** The body, written piece by piece (a tick apart), each piece cut further into `splitBytes`-byte writes when set. */
-  readonly body: string | readonly (string | Uint8Array)[];
+  /**
+   * The body, written piece by piece (a tick apart), each piece cut further into `splitBytes`-byte
+   * writes when set. An iterable may be endless (a generator): pieces are written as the client
+   * reads them (backpressure), until it closes the connection — the generator is then returned,
+   * so its `finally` runs. A provider that never stops sending.
+   */
+  readonly body: string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
   /** Write the body this many bytes at a time (1: every byte alone, inside `data:` and inside multibyte characters). */
   readonly splitBytes?: number;
   /** After the body: `end` (default) closes the response, `stall` keeps the connection open and silent, `reset` destroys the socket. */
@@ -242,18 +247,31 @@ async function writeRaw(response: ServerResponse, raw: RawResponse, contentType:
   response.flushHeaders();
   const pieces = typeof raw.body === 'string' ? [raw.body] : raw.body;
   const size = raw.splitBytes !== undefined && raw.splitBytes >= 1 ? Math.floor(raw.splitBytes) : Infinity;
-  for (const piece of pieces) {
+  for await (const piece of pieces) {
     const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
     for (let at = 0; at < bytes.length; at += size) {
       if (response.destroyed) return;
-      response.write(bytes.subarray(at, Math.min(bytes.length, at + size)));
-      await new Promise((resolve) => setImmediate(resolve));
+      if (!response.write(bytes.subarray(at, Math.min(bytes.length, at + size)))) await drained(response);
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
   if (raw.then === 'stall') return;
   if (raw.then === 'reset') response.socket?.destroy();
   else response.end();
 }
+
+/** Resolves when a response can take more bytes, or when its connection closed. */
+const drained = (response: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    if (response.destroyed) return resolve();
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 
 /** Splits text into stream pieces of `size` characters. */
 export const pieces = (text: string, size = 8): string[] => {

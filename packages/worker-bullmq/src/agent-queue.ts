@@ -37,6 +37,9 @@ export interface QueueConnectionOptions {
   readonly prefix?: string;
 }
 
+/** The run ids the runtime accepts (`RunOptions.runId`). */
+const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
+
 /** A job whose store was unreachable is retried (it resumes the run) with backoff, up to 10 attempts. */
 const RETRY = { attempts: 10, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: 1_000, removeOnFail: 5_000 };
 
@@ -48,8 +51,18 @@ export function bullConnection(url?: string): Redis {
 }
 
 /**
- * Enqueues agent runs. The job id is the run id, so enqueuing the same run twice is a no-op
- * while the first job exists; any worker sharing the queue and the store may take it.
+ * The BullMQ job id of a run's first job: the run id itself, unless BullMQ refuses it as a custom
+ * id — one that reads as an integer (`"123"`) or holds a `:` (`"order:42"`), both valid run ids —
+ * then `~` and the run id with each `:` as `~` (no run id holds a `~`, so two runs never share one).
+ */
+export function runJobId(runId: string): string {
+  if (!runId.includes(':') && `${parseInt(runId, 10)}` !== runId) return runId;
+  return `~${runId.replaceAll(':', '~')}`;
+}
+
+/**
+ * Enqueues agent runs. The job id is the run id (`runJobId`), so enqueuing the same run twice is
+ * a no-op while the first job exists; any worker sharing the queue and the store may take it.
  */
 export class AgentQueue {
   readonly queue: Queue<RunJobData>;
@@ -65,7 +78,8 @@ export class AgentQueue {
   async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
     if (job.input === undefined) throw new ConfigError('input', 'a run job needs an input');
     const runId = job.runId ?? globalThis.crypto.randomUUID();
-    await this.queue.add('run', { ...job, runId }, { jobId: runId, ...RETRY });
+    if (typeof runId !== 'string' || !RUN_ID.test(runId) || runId.length > 200) throw new ConfigError('runId', `must be 1–200 characters of A–Z, a–z, 0–9, '.', '_', ':', '-' (not "." or ".."); got ${JSON.stringify(String(runId).slice(0, 80))}`);
+    await this.queue.add('run', { ...job, runId }, { jobId: runJobId(runId), ...RETRY });
     return runId;
   }
 

@@ -39,3 +39,37 @@ describe('AgentQueue.resume', () => {
     expect(jobs.every((job) => job.name === 'resume' && job.data.runId === 'paused-run')).toBe(true);
   });
 });
+
+describe('AgentQueue.enqueue', () => {
+  // Valid run ids BullMQ refuses as custom job ids: one that reads as an integer, one with a ':'
+  // (BullMQ allows only exactly two), one with two.
+  it('runs jobs for every valid run id — "123", "order:42", "a:b:c" — each exactly once, and refuses an invalid one up front', async () => {
+    const { createRuntime, MemoryStore } = await import('@agentrt/core');
+    const { ScriptedModel, waitFor } = await import('@agentrt/testing');
+    const { createAgentWorker, runJobId } = await import('@agentrt/worker-bullmq');
+    const name = `agentrt-queue-test-${randomUUID().slice(0, 8)}`;
+    const queue = new AgentQueue({ url: URL_, name });
+    queues.push(queue);
+    const store = new MemoryStore();
+    const model = new ScriptedModel(Array.from({ length: 6 }, () => ScriptedModel.answer('done')));
+    const runtime = createRuntime({ model, store });
+    const worker = createAgentWorker({ runtime, url: URL_, name });
+    try {
+      const ids = ['123', 'order:42', 'a:b:c', '1e3', 'plain-id'];
+      expect(await Promise.all(ids.map((runId) => queue.enqueue({ input: 'go', runId })))).toEqual(ids);
+      // A second enqueue of a run whose job exists is a no-op, whatever the id looks like.
+      await queue.enqueue({ input: 'go', runId: 'order:42' });
+      expect(new Set(ids.map(runJobId)).size).toBe(ids.length);
+      for (const runId of ids) {
+        await waitFor(async () => (await store.getRun(runId))?.result?.stopReason === 'final_answer', { timeoutMs: 30_000, message: `run ${runId} finished` });
+        expect((await queue.queue.getJob(runJobId(runId)))?.data.runId).toBe(runId);
+      }
+      expect((await store.listRuns()).map((run) => run.runId).sort()).toEqual([...ids].sort());
+      expect(model.calls).toBe(ids.length);
+      await expect(queue.enqueue({ input: 'go', runId: 'bad id' })).rejects.toMatchObject({ code: 'config_invalid' });
+      await expect(queue.enqueue({ input: 'go', runId: '~x' })).rejects.toMatchObject({ code: 'config_invalid' });
+    } finally {
+      await worker.close();
+    }
+  });
+});

@@ -369,10 +369,15 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
   // The ids this response ends up with (a renamed id must not take one another call was given).
   const final = renameReused && given.length > 1 ? new Set<string>() : undefined;
   let calls: ToolCall[] | undefined;
+  // The ids the model gave (built once, only when a call lacks one): an id assigned here must take none of them.
+  let raw: Set<unknown> | undefined;
   for (let index = 0; index < given.length; index++) {
     const call = given[index]!;
     let id = call.id;
-    if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
+    if (typeof id !== 'string' || id === '') {
+      raw ??= new Set(given.map((c) => c.id));
+      id = assignedCallId(stepIndex, index, run.seenCallIds, raw, ids);
+    }
     // The id keys the call's ledger entry: one no store can keep apart from another (a lone
     // surrogate, which UTF-8 drivers turn into U+FFFD) is refused like a reused one.
     if (!isWellFormedText(id)) {
@@ -394,6 +399,18 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
     calls?.push(kept);
   }
   return calls ? { ...message, toolCalls: calls } : message;
+}
+
+/**
+ * The id of a call the model gave none: `call_<stepIndex>_<index>`, or with `_<n>` added, whichever
+ * no earlier step used and no call of this response was given or assigned (so it is never taken for a repeat).
+ */
+function assignedCallId(stepIndex: number, index: number, seen: ReadonlySet<string>, raw: ReadonlySet<unknown>, given: ReadonlySet<string> | undefined): string {
+  const base = `call_${stepIndex}_${index}`;
+  const taken = (candidate: string) => seen.has(candidate) || raw.has(candidate) || given?.has(candidate) === true;
+  let candidate = base;
+  for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
+  return candidate;
 }
 
 /** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response. */

@@ -191,13 +191,16 @@ async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, 
   return same ? undefined : { request, repaired, snapshot };
 }
 
-/** The `beforeModel` hooks, in order: each may replace the request (the run's signal and retry listener are kept). Apart from `decide`, whose frame then captures nothing for their closures. */
+/** The `beforeModel` hooks, in order: each may replace the request (the run's signal, deadline and retry listener are kept, also when a hook writes into the request). Apart from `decide`, whose frame then captures nothing for their closures. */
 async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelRequest, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<ModelRequest> {
   let request = given;
+  // Taken before any hook runs: a hook may also write into the request it was given.
+  const deadline = given.deadline;
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run);
-    if (replaced) request = hookRequest(replaced, { signal: run.signal, deadline: given.deadline, onRetry });
+    if (replaced) request = hookRequest(replaced, { signal: run.signal, deadline, onRetry });
   }
+  if (request.signal !== run.signal || request.deadline !== deadline || request.onRetry !== onRetry) request = { ...request, signal: run.signal, deadline, onRetry };
   return request;
 }
 

@@ -73,4 +73,20 @@ describe('capabilities.reusesToolCallIds', () => {
       await assertRunInvariants({ store, runId: result.runId, result });
     }
   });
+  // Only a reused id is renamed: a later call of the same response whose own, new id is what the
+  // rename would produce keeps it (its ledger entry and idempotency key are the model's id).
+  it('a renamed id does not take the new id the model gave a later call of the same response', async () => {
+    const ids: string[] = [];
+    const echo = defineTool({ name: 'echo', description: 'echo', input: z.object({ text: z.string() }), execute: ({ text }, ctx) => { ids.push(ctx.toolCallId); return text; } });
+    const model = new ScriptedModel([
+      ScriptedModel.call('echo', { text: 'a' }, { id: 'x' }),
+      { toolCalls: [{ id: 'x', name: 'echo', args: { text: 'b' } }, { id: 'x_1', name: 'echo', args: { text: 'c' } }] },
+      ScriptedModel.answer('ok'),
+    ], { capabilities: caps });
+    const store = new MemoryStore();
+    const result = await createRuntime({ model, tools: [echo], store }).run('go');
+    expect(result).toMatchObject({ status: 'completed', toolCalls: 3 });
+    expect(ids).toEqual(['x', 'x_1_1', 'x_1']);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
 });

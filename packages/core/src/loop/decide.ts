@@ -392,7 +392,8 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
       if (!renameReused) {
         throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" of an earlier step for a different invocation (a provider whose ids are unique only per response, such as Kimi K2/K3, needs the adapter option capabilities: { reusesToolCallIds: true })`);
       }
-      id = freshCallId(id, stepIndex, run.seenCallIds, final, ids);
+      raw ??= new Set(given.map((c) => c.id));
+      id = freshCallId(id, stepIndex, run.seenCallIds, final, raw);
     }
     final?.add(id);
     // Arguments nested beyond what any consumer can serialize are cut (and then rejected as too deep), never kept whole.
@@ -416,10 +417,10 @@ function assignedCallId(stepIndex: number, index: number, seen: ReadonlySet<stri
   return candidate;
 }
 
-/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response. */
-function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<string> | undefined): string {
+/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response (an id the model gave a later call included). */
+function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<unknown>): string {
   const base = `${id}_${stepIndex}`;
-  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given?.has(candidate) === true;
+  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given.has(candidate);
   let candidate = base;
   for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
   return candidate;

@@ -52,4 +52,41 @@ describe('capabilities.reusesToolCallIds', () => {
     expect(step!.messages.filter((m): m is ToolMessage => m.role === 'tool').map((m) => [m.toolCallId, m.content])).toEqual([['echo:0_0', 'b']]);
     await assertRunInvariants({ store, runId: result.runId, result });
   });
+  // A call without an id gets `call_<step>_<index>`: that must not take an id the model gave
+  // another call of the same response or of an earlier step (the model repeated nothing).
+  it('an id assigned to a call without one never collides with an id the model gave', async () => {
+    const ids: string[] = [];
+    const echo = defineTool({ name: 'echo', description: 'echo', input: z.object({ text: z.string() }), execute: ({ text }, ctx) => { ids.push(ctx.toolCallId); return text; } });
+    for (const capabilities of [ScriptedModel.ALL_CONTENT, caps]) {
+      ids.length = 0;
+      const model = new ScriptedModel([
+        { toolCalls: [{ id: '', name: 'echo', args: { text: 'a' } }, { id: 'call_0_0', name: 'echo', args: { text: 'b' } }, { id: 'call_1_0', name: 'echo', args: { text: 'c' } }] },
+        { toolCalls: [{ id: '', name: 'echo', args: { text: 'd' } }] },
+        ScriptedModel.answer('ok'),
+      ], { capabilities });
+      const store = new MemoryStore();
+      const result = await createRuntime({ model, tools: [echo], store }).run('go');
+      expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer', toolCalls: 4 });
+      expect(new Set(ids).size).toBe(4);
+      expect(ids[1]).toBe('call_0_0');
+      expect(ids[2]).toBe('call_1_0');
+      await assertRunInvariants({ store, runId: result.runId, result });
+    }
+  });
+  // Only a reused id is renamed: a later call of the same response whose own, new id is what the
+  // rename would produce keeps it (its ledger entry and idempotency key are the model's id).
+  it('a renamed id does not take the new id the model gave a later call of the same response', async () => {
+    const ids: string[] = [];
+    const echo = defineTool({ name: 'echo', description: 'echo', input: z.object({ text: z.string() }), execute: ({ text }, ctx) => { ids.push(ctx.toolCallId); return text; } });
+    const model = new ScriptedModel([
+      ScriptedModel.call('echo', { text: 'a' }, { id: 'x' }),
+      { toolCalls: [{ id: 'x', name: 'echo', args: { text: 'b' } }, { id: 'x_1', name: 'echo', args: { text: 'c' } }] },
+      ScriptedModel.answer('ok'),
+    ], { capabilities: caps });
+    const store = new MemoryStore();
+    const result = await createRuntime({ model, tools: [echo], store }).run('go');
+    expect(result).toMatchObject({ status: 'completed', toolCalls: 3 });
+    expect(ids).toEqual(['x', 'x_1_1', 'x_1']);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
 });

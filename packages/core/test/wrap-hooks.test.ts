@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRuntime, defineTool, MemoryStore, ModelError, type RunEvent, type RuntimeHooks } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore, ModelError, type ModelRequest, type RunEvent, type RuntimeHooks } from '@agentrt/core';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -254,5 +254,45 @@ describe('run annotations', () => {
       expect(thrown, name).toMatchObject({ code: 'annotation_invalid' });
       expect(result.stopReason).toBe('final_answer');
     }
+  });
+});
+
+// A beforeModel hook may replace the request, never the run's own fields: a returned request's
+// signal and deadline are replaced by the run's, and so must be those a hook writes into the request.
+describe('beforeModel hooks that mutate the request in place', () => {
+  const mutate: RuntimeHooks = {
+    beforeModel: (request) => {
+      const r = request as unknown as Record<string, unknown>;
+      r.deadline = Date.now() + 3_600_000;
+      r.signal = new AbortController().signal;
+      r.onRetry = undefined;
+      if (Array.isArray(r.tools) && r.tools.length === 0) r.tools = [{ name: 'add', description: 'adds', inputSchema: { type: 'object' } }];
+      r.maxOutputTokens = 100_000;
+    },
+  };
+
+  it('cannot move the deadline, swap the signal or drop the retry listener of a step call', async () => {
+    const seen: ModelRequest[] = [];
+    const model = new ScriptedModel([(request) => { seen.push(request); return ScriptedModel.answer('ok'); }]);
+    const before = Date.now();
+    const result = await createRuntime({ model, store: new MemoryStore(), limits: { timeoutMs: 60_000 }, hooks: [mutate] }).run('hi');
+    expect(result.stopReason).toBe('final_answer');
+    expect(seen[0]!.deadline).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(seen[0]!.deadline).toBeGreaterThanOrEqual(before);
+    expect(seen[0]!.signal?.aborted).toBe(false);
+    expect(typeof seen[0]!.onRetry).toBe('function');
+  });
+
+  it('cannot give the finalize call tools, a later deadline or a larger output cap', async () => {
+    const seen: ModelRequest[] = [];
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }), (request) => { seen.push(request); return ScriptedModel.answer('summary'); }]);
+    const before = Date.now();
+    const result = await createRuntime({ model, tools: [add], store: new MemoryStore(), limits: { maxSteps: 1, finalize: { graceMs: 5_000, maxOutputTokens: 64 } }, hooks: [mutate] }).run('hi');
+    expect(result).toMatchObject({ stopReason: 'max_steps', finalized: true });
+    expect(seen[0]!.tools).toEqual([]);
+    expect(seen[0]!.maxOutputTokens).toBe(64);
+    expect(seen[0]!.deadline).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(seen[0]!.deadline).toBeGreaterThanOrEqual(before);
+    expect(typeof seen[0]!.onRetry).toBe('function');
   });
 });

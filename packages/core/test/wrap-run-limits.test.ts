@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRuntime, MemoryStore, type RunResult, type RuntimeHooks } from '@agentrt/core';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +93,13 @@ describe('wrapRun hooks are held to the run limits', () => {
     log.push('returned');
     expect(result.stopReason).toBe('final_answer');
     expect(log).toEqual(['flushed:final_answer', 'returned']);
+  });
+  // The deadline is what abandons such a hook: it must hold the process while it waits (a script
+  // whose only pending work is the run exited with code 13, the run never settled nor recorded).
+  it('a wrapRun hook that never calls next() and holds no handle still ends at the deadline in a process with nothing else to do', () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'hung-hook.mjs');
+    const child = spawnSync(process.execPath, [fixture, 'wrapRun'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'stopped', stopReason: 'timeout' });
   });
 });

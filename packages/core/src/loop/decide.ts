@@ -191,13 +191,16 @@ async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, 
   return same ? undefined : { request, repaired, snapshot };
 }
 
-/** The `beforeModel` hooks, in order: each may replace the request (the run's signal and retry listener are kept). Apart from `decide`, whose frame then captures nothing for their closures. */
+/** The `beforeModel` hooks, in order: each may replace the request (the run's signal, deadline and retry listener are kept, also when a hook writes into the request). Apart from `decide`, whose frame then captures nothing for their closures. */
 async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelRequest, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<ModelRequest> {
   let request = given;
+  // Taken before any hook runs: a hook may also write into the request it was given.
+  const deadline = given.deadline;
   for (const hook of deps.hooks) {
     const replaced = await callHook('beforeModel', () => hook.beforeModel?.(request, hookContext), run);
-    if (replaced) request = hookRequest(replaced, { signal: run.signal, deadline: given.deadline, onRetry });
+    if (replaced) request = hookRequest(replaced, { signal: run.signal, deadline, onRetry });
   }
+  if (request.signal !== run.signal || request.deadline !== deadline || request.onRetry !== onRetry) request = { ...request, signal: run.signal, deadline, onRetry };
   return request;
 }
 
@@ -369,10 +372,15 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
   // The ids this response ends up with (a renamed id must not take one another call was given).
   const final = renameReused && given.length > 1 ? new Set<string>() : undefined;
   let calls: ToolCall[] | undefined;
+  // The ids the model gave (built once, only when a call lacks one): an id assigned here must take none of them.
+  let raw: Set<unknown> | undefined;
   for (let index = 0; index < given.length; index++) {
     const call = given[index]!;
     let id = call.id;
-    if (typeof id !== 'string' || id === '') id = `call_${stepIndex}_${index}`;
+    if (typeof id !== 'string' || id === '') {
+      raw ??= new Set(given.map((c) => c.id));
+      id = assignedCallId(stepIndex, index, run.seenCallIds, raw, ids);
+    }
     // The id keys the call's ledger entry: one no store can keep apart from another (a lone
     // surrogate, which UTF-8 drivers turn into U+FFFD) is refused like a reused one.
     if (!isWellFormedText(id)) {
@@ -384,7 +392,8 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
       if (!renameReused) {
         throw new ModelError('model_output_invalid', `the model reused tool call id "${id}" of an earlier step for a different invocation (a provider whose ids are unique only per response, such as Kimi K2/K3, needs the adapter option capabilities: { reusesToolCallIds: true })`);
       }
-      id = freshCallId(id, stepIndex, run.seenCallIds, final, ids);
+      raw ??= new Set(given.map((c) => c.id));
+      id = freshCallId(id, stepIndex, run.seenCallIds, final, raw);
     }
     final?.add(id);
     // Arguments nested beyond what any consumer can serialize are cut (and then rejected as too deep), never kept whole.
@@ -396,10 +405,22 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
   return calls ? { ...message, toolCalls: calls } : message;
 }
 
-/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response. */
-function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<string> | undefined): string {
+/**
+ * The id of a call the model gave none: `call_<stepIndex>_<index>`, or with `_<n>` added, whichever
+ * no earlier step used and no call of this response was given or assigned (so it is never taken for a repeat).
+ */
+function assignedCallId(stepIndex: number, index: number, seen: ReadonlySet<string>, raw: ReadonlySet<unknown>, given: ReadonlySet<string> | undefined): string {
+  const base = `call_${stepIndex}_${index}`;
+  const taken = (candidate: string) => seen.has(candidate) || raw.has(candidate) || given?.has(candidate) === true;
+  let candidate = base;
+  for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
+  return candidate;
+}
+
+/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response (an id the model gave a later call included). */
+function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<unknown>): string {
   const base = `${id}_${stepIndex}`;
-  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given?.has(candidate) === true;
+  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given.has(candidate);
   let candidate = base;
   for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
   return candidate;

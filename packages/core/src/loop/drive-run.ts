@@ -77,8 +77,9 @@ async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions
   );
   wrapped.catch(() => undefined);
   const limits = deps.config.limits;
+  // Not unref'd: until a hook calls next() this timer may be all that is left to end the run (a
+  // hook awaiting a promise nothing will settle), and the process must not exit with the run unsettled.
   const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${limits.timeoutMs} ms`), timerMs(limits.timeoutMs - run.elapsedMs));
-  timer.unref?.();
   try {
     await run.untilStopped(Promise.race([starting, wrapped.then(noop, noop)]));
   } catch (stop) {

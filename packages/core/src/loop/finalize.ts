@@ -154,6 +154,8 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
         request = { ...checked, maxOutputTokens: minDefined(checked.maxOutputTokens, options.maxOutputTokens)! };
       }
     }
+    // A hook may also have written into the request it was given (its tools, signal, deadline, cap).
+    if (deps.hooks.length > 0) request = { ...request, tools: [], signal: fixed.signal, deadline: fixed.deadline, onRetry: fixed.onRetry, maxOutputTokens: cappedTokens(request.maxOutputTokens, options.maxOutputTokens) };
     // A hook may hand back tool traffic: it goes out as text too.
     if (request.messages.some((message) => message.role === 'tool' || (message.role === 'assistant' && (message.toolCalls?.length || message.reasoning?.length)))) {
       request = { ...request, messages: textTranscript(request.messages) };
@@ -239,4 +241,9 @@ export async function acceptFinalizeStep(run: ActiveRun): Promise<void> {
     run.finalizeOk = true;
     run.parsedOutput = { value: verdict.value };
   }
+}
+
+/** A hook's output cap where it is a whole number below the finalize cap, otherwise the cap. */
+function cappedTokens(given: unknown, cap: number): number {
+  return Number.isInteger(given) && (given as number) >= 1 && (given as number) < cap ? (given as number) : cap;
 }

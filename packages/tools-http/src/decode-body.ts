@@ -88,7 +88,9 @@ function declaredInBody(bytes: Uint8Array, essence: string): string | undefined 
   const html = isHtml(essence);
   if (!html && !isXml(essence)) return undefined;
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, PRESCAN_BYTES)).toString('latin1');
-  const found = html ? metaCharset(head) : /^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:+-]{1,64})["']/i.exec(head)?.[1];
+  const xmlDeclared = essence === 'text/html' ? undefined : /^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:+-]{1,64})["']/i.exec(head)?.[1];
+  // XHTML (application/xhtml+xml) is XML: its declaration counts first, then a meta.
+  const found = xmlDeclared ?? (html ? metaCharset(head) : undefined);
   if (found === undefined) return undefined;
   // An ASCII-compatible prescan cannot have read a UTF-16 document: HTML says such a meta means UTF-8.
   const decoder = decoderFor(found);

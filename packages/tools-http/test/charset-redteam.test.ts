@@ -14,6 +14,7 @@ const routes: Record<string, { type: string; bytes: Buffer }> = {
   '/late-meta': { type: 'text/html', bytes: Buffer.concat([utf8(`<html><head><title>${'x'.repeat(2000)}</title><meta charset="koi8-r"></head><body>`), utf8(TEXT)]) },
   '/utf16be-bom-over-header': { type: 'text/plain; charset=utf-8', bytes: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(TEXT, 'utf16le').swap16()]) },
   '/utf16-no-bom': { type: 'text/plain; charset=utf-16', bytes: Buffer.from(TEXT, 'utf16le') },
+  '/xhtml-xml-decl': { type: 'application/xhtml+xml', bytes: Buffer.concat([utf8('<?xml version="1.0" encoding="ISO-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>'), Buffer.from('Café crème', 'latin1'), utf8('</body></html>')]) },
   '/emoji-utf16': { type: 'text/plain; charset=utf-16le', bytes: Buffer.from('a😀b', 'utf16le') },
 };
 
@@ -55,6 +56,12 @@ describe('@agentrt/tools-http charset (red team)', () => {
     const [page] = await fetchThroughRun(['/content-mentions-charset']);
     expect(page).toMatchObject({ charset: 'utf-8' });
     expect(page!.body).toContain(TEXT);
+  });
+
+  it('reads the XML declaration of an XHTML page served as application/xhtml+xml', async () => {
+    const [page] = await fetchThroughRun(['/xhtml-xml-decl']);
+    expect(page).toMatchObject({ charset: 'windows-1252' });
+    expect(page!.body).toContain('<body>Café crème</body>');
   });
 
   it('positive paths: a meta past 1 KB is not read; a UTF-16BE BOM wins over the header; utf-16 without BOM is LE; a cut surrogate pair is dropped', async () => {

@@ -172,9 +172,12 @@ function afterProlog(text: string): number {
     if (close === undefined) return at;
     if (close === '>') {
       // A doctype's internal subset ([…]) may hold '>' (entity and element declarations).
-      const bracket = text.indexOf('[', at);
       const end = text.indexOf('>', at);
-      if (bracket !== -1 && end !== -1 && bracket < end) {
+      if (end === -1) return text.length;
+      // Searched only between the doctype's start and that '>': a run of doctypes stays linear.
+      const inside = text.slice(at, end).indexOf('[');
+      if (inside !== -1) {
+        const bracket = at + inside;
         const subsetEnd = text.indexOf(']', bracket);
         if (subsetEnd === -1) return text.length;
         const after = text.indexOf('>', subsetEnd);
@@ -182,7 +185,6 @@ function afterProlog(text: string): number {
         at = after + 1;
         continue;
       }
-      if (end === -1) return text.length;
       at = end + 1;
       continue;
     }

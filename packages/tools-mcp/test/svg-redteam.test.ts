@@ -26,6 +26,12 @@ describe('SVG prolog (red team)', () => {
     expect(String(message!.content)).toContain('shown as its SVG markup');
   });
 
+  it('judges a doctype with an internal subset, and 400 000 doctypes in a row, by the element after them', async () => {
+    const { svg_internal_subset: subset, svg_doctype_flood: flood } = await run(['svg_internal_subset', 'svg_doctype_flood']);
+    expect(String(subset!.content)).toContain('shown as its SVG markup');
+    expect(flood).toMatchObject({ isError: true, code: 'content_invalid' });
+  });
+
   it('refuses that SVG declared image/avif (SVG smuggled under another image type)', async () => {
     const { svg_long_prolog_claiming_avif: message } = await run(['svg_long_prolog_claiming_avif']);
     expect(message).toMatchObject({ isError: true, code: 'content_invalid' });

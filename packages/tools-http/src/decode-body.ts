@@ -50,6 +50,35 @@ function bomEncoding(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** One attribute of a tag: name, then a double-quoted, single-quoted or bare value (if any). */
+const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/g;
+/** The `charset=` inside a meta `content` value (`text/html; charset=shift_jis`). */
+const CONTENT_CHARSET = /\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:+-]{1,64})/i;
+
+/**
+ * The label the first declaring `<meta>` of an HTML head names, as the HTML prescan reads it:
+ * comments are skipped (a commented-out meta declares nothing); a meta declares with a `charset`
+ * attribute, or with `http-equiv="Content-Type"` and a `content` naming `charset=` — a `content`
+ * that merely mentions "charset=" (a description) declares nothing.
+ */
+function metaCharset(head: string): string | undefined {
+  const text = head.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+  for (const tag of text.matchAll(/<meta(?=[\s/>])([^>]*)/gi)) {
+    const attributes = new Map<string, string>();
+    for (const attribute of tag[1]!.matchAll(ATTRIBUTE)) {
+      const name = attribute[1]!.toLowerCase();
+      if (!attributes.has(name)) attributes.set(name, (attribute[2] ?? attribute[3] ?? attribute[4] ?? '').trim());
+    }
+    const charset = attributes.get('charset');
+    if (charset !== undefined && /^[A-Za-z0-9._:+-]{1,64}$/.test(charset)) return charset;
+    if (attributes.get('http-equiv')?.toLowerCase() === 'content-type') {
+      const label = CONTENT_CHARSET.exec(attributes.get('content') ?? '')?.[1];
+      if (label !== undefined) return label;
+    }
+  }
+  return undefined;
+}
+
 /**
  * The label an HTML `<meta charset=…>` / `<meta http-equiv … content="…; charset=…">` or an XML
  * declaration's `encoding="…"` names in the first 1 024 bytes (read as windows-1252, so every byte
@@ -59,7 +88,9 @@ function declaredInBody(bytes: Uint8Array, essence: string): string | undefined 
   const html = isHtml(essence);
   if (!html && !isXml(essence)) return undefined;
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, PRESCAN_BYTES)).toString('latin1');
-  const found = (html ? /<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:+-]{1,64})/i : /^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:+-]{1,64})["']/i).exec(head)?.[1];
+  const xmlDeclared = essence === 'text/html' ? undefined : /^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:+-]{1,64})["']/i.exec(head)?.[1];
+  // XHTML (application/xhtml+xml) is XML: its declaration counts first, then a meta.
+  const found = xmlDeclared ?? (html ? metaCharset(head) : undefined);
   if (found === undefined) return undefined;
   // An ASCII-compatible prescan cannot have read a UTF-16 document: HTML says such a meta means UTF-8.
   const decoder = decoderFor(found);

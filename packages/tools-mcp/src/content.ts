@@ -137,7 +137,7 @@ const SVG = 'image/svg+xml';
 /** The raster format the bytes are, by signature, or undefined. */
 const rasterType = (data: string) => SIGNATURES.find((signature) => signature.test(Buffer.from(data.slice(0, 24), 'base64')))?.type;
 
-/** How far into the bytes an `<svg` root is looked for (an XML declaration, comments and a doctype may come first). */
+/** How far past the prolog (XML declaration, comments, doctype — of any length) an `<svg` element is looked for. */
 const SVG_PRESCAN_CHARS = 4_096;
 
 /**
@@ -154,7 +154,44 @@ function svgMarkup(data: string): string | undefined {
     return undefined;
   }
   const start = text.trimStart();
-  return start.startsWith('<') && /<svg[\s>/]/i.test(start.slice(0, SVG_PRESCAN_CHARS)) ? text : undefined;
+  if (!start.startsWith('<')) return undefined;
+  const from = afterProlog(start);
+  return /<svg[\s>/]/i.test(start.slice(from, from + SVG_PRESCAN_CHARS)) ? text : undefined;
+}
+
+/**
+ * Where the first element of XML text starts: after its prolog — XML declaration and processing
+ * instructions, comments, a doctype (with its internal subset) and whitespace — of any length (a
+ * generated SVG may carry a long licence comment). Linear; an unterminated construct ends the text.
+ */
+function afterProlog(text: string): number {
+  let at = 0;
+  for (;;) {
+    while (at < text.length && /\s/.test(text[at]!)) at += 1;
+    const close = text.startsWith('<?', at) ? '?>' : text.startsWith('<!--', at) ? '-->' : /^<!doctype/i.test(text.slice(at, at + 9)) ? '>' : undefined;
+    if (close === undefined) return at;
+    if (close === '>') {
+      // A doctype's internal subset ([…]) may hold '>' (entity and element declarations).
+      const end = text.indexOf('>', at);
+      if (end === -1) return text.length;
+      // Searched only between the doctype's start and that '>': a run of doctypes stays linear.
+      const inside = text.slice(at, end).indexOf('[');
+      if (inside !== -1) {
+        const bracket = at + inside;
+        const subsetEnd = text.indexOf(']', bracket);
+        if (subsetEnd === -1) return text.length;
+        const after = text.indexOf('>', subsetEnd);
+        if (after === -1) return text.length;
+        at = after + 1;
+        continue;
+      }
+      at = end + 1;
+      continue;
+    }
+    const end = text.indexOf(close, at + 2);
+    if (end === -1) return text.length;
+    at = end + close.length;
+  }
 }
 
 /**

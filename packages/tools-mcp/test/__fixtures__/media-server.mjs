@@ -24,6 +24,11 @@ const MEDIA = {
   svg_binary: image(Buffer.from([0x00, 0xff, 0xfe, 0x3c, 0x73, 0x76, 0x67]).toString('base64'), 'image/svg+xml'),
   svg_huge: image(b64(`<svg>${' '.repeat(6 * 1024 * 1024)}</svg>`), 'image/svg+xml'),
   svg_bad_type: image(b64(SVG), 'image/svg+xml/extra'),
+  // Red team: a long licence comment before the root (generated SVGs carry them), and the same SVG declared AVIF.
+  svg_long_prolog: image(b64(`<?xml version="1.0"?>\n<!--\n${'  Licensed under the Apache License, Version 2.0 (the "License");\n'.repeat(80)}-->\n${SVG}`), 'image/svg+xml'),
+  svg_internal_subset: image(b64(`<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n<!ENTITY ns_svg "http://www.w3.org/2000/svg">\n<!ENTITY ns_flows "http://ns.adobe.com/Flows/1.0/">\n]>${SVG}`), 'image/svg+xml'),
+  svg_doctype_flood: image(b64(`${'<!DOCTYPE>'.repeat(400_000)}<html></html>`), 'image/svg+xml'),
+  svg_long_prolog_claiming_avif: image(b64(`<?xml version="1.0"?>\n<!--\n${'  Licensed under the Apache License, Version 2.0 (the "License");\n'.repeat(80)}-->\n${SVG}`), 'image/avif'),
 };
 
 const send = (message) => process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);

@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateStore } from '@agentrt/core';
 import { PostgresStore } from '@agentrt/store-postgres';
+import { reservedPort } from '@agentrt/testing';
 import pg from 'pg';
 
 /** The PostgreSQL the suite runs against (`pnpm test` guarantees one answers). */
@@ -46,35 +46,6 @@ export function pgBinDir(): string {
   const initdb = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
   if (!initdb) throw new Error('initdb not found: install postgresql or set PG_BIN_DIR');
   return initdb.replace(/\/initdb$/, '');
-}
-
-/** The low end of the kernel's ephemeral port range (what `listen(0)` and outgoing connections draw from). */
-const EPHEMERAL_LOW = (() => {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
-  } catch {
-    return 32_768;
-  }
-})();
-
-const canListen = (port: number) => new Promise<boolean>((resolve) => {
-  const server = createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
-
-/**
- * A loopback port nobody listens on now, drawn below the kernel's ephemeral range: a port from
- * `listen(0)`, closed and handed to the server later (and unbound again while it restarts), can
- * meanwhile be drawn by any `listen(0)` or outgoing connection of the tests running in parallel.
- */
-export async function reservedPort(): Promise<number> {
-  const low = 10_000;
-  for (let i = 0; i < 100 && EPHEMERAL_LOW - low > 1_000; i++) {
-    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free loopback port below the ephemeral range (${EPHEMERAL_LOW})`);
 }
 
 /**

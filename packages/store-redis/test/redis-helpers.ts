@@ -25,44 +25,13 @@ export async function dropPrefix(prefix: string): Promise<void> {
 }
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservedPort } from '@agentrt/testing';
 
 /** The redis-server binary (`pnpm test` installs it when missing and sets REDIS_SERVER_BIN). */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || 'redis-server');
-
-/** The low end of the kernel's ephemeral port range (what `listen(0)` and outgoing connections draw from). */
-const EPHEMERAL_LOW = (() => {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
-  } catch {
-    return 32_768;
-  }
-})();
-
-const canListen = (port: number) => new Promise<boolean>((resolve) => {
-  const server = createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
-
-/**
- * A loopback port nobody listens on now, drawn below the kernel's ephemeral range. A port from
- * `listen(0)`, closed and handed to a server started later, can meanwhile be drawn by any other
- * `listen(0)` or outgoing connection on the machine (other test files run in parallel), and so
- * can the port of a server crashed to be restarted; these draw only from the ephemeral range, so a
- * port below it stays ours unless someone binds it by number (the start checks which server answers).
- */
-export async function reservedPort(): Promise<number> {
-  const low = 10_000;
-  for (let i = 0; i < 100 && EPHEMERAL_LOW - low > 1_000; i++) {
-    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free loopback port below the ephemeral range (${EPHEMERAL_LOW})`);
-}
 
 /** The pid of the redis-server answering on `port` (its INFO), or undefined when none answers. */
 export async function redisPid(port: number): Promise<number | undefined> {

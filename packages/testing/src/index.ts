@@ -3,6 +3,7 @@ export type { ScriptStep, AnswerStep, ToolCallStep, ErrorStep, DynamicStep, Scri
 export { checkRunInvariants, assertRunInvariants } from './invariants.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
+export { reservedPort } from './reserved-port.js';
 export type { InvariantReport } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';

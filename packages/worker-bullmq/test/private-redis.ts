@@ -1,38 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { waitFor } from '@agentrt/testing';
 import { Redis } from 'ioredis';
-
-/** The low end of the kernel's ephemeral port range (what `listen(0)` and outgoing connections draw from). */
-const EPHEMERAL_LOW = (() => {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
-  } catch {
-    return 32_768;
-  }
-})();
-
-const canListen = (port: number) => new Promise<boolean>((resolve) => {
-  const server = createServer();
-  server.once('error', () => resolve(false));
-  server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-});
-
-/**
- * A loopback port nobody listens on now, drawn below the kernel's ephemeral range. A port from
- * `listen(0)`, closed and handed to redis-server later (and unbound again while it restarts), can
- * meanwhile be drawn by any `listen(0)` or outgoing connection on the machine — even by a client
- * reconnecting to it, which then connects to itself; those draw only from the ephemeral range.
- */
-export async function reservedPort(): Promise<number> {
-  const low = 10_000;
-  for (let i = 0; i < 100 && EPHEMERAL_LOW - low > 1_000; i++) {
-    const port = low + Math.floor(Math.random() * (EPHEMERAL_LOW - low));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free loopback port below the ephemeral range (${EPHEMERAL_LOW})`);
-}
 
 /** The pid of the Redis server answering on `port` (its INFO), or undefined when none answers. */
 export async function redisPid(port: number): Promise<number | undefined> {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredRunEvent } from '@agentrt/core';
 import { RedisStore } from '@agentrt/store-redis';
-import { checkRunInvariants, seededRandom, waitFor } from '@agentrt/testing';
+import { checkRunInvariants, reservedPort, seededRandom, waitFor } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reservedPort, startPrivateRedis } from './private-redis.js';
+import { startPrivateRedis } from './private-redis.js';
 
 // L-04 "distributed chaos", scaled down to ~40 s: a private redis-server with AOF (`appendfsync
 // always`) holds both the queue and the runs; 4 worker processes × concurrency 10 drive 160 runs

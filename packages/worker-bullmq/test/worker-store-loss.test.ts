@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { RedisStore } from '@agentrt/store-redis';
-import { startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
+import { reservedPort, startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reservedPort, startPrivateRedis } from './private-redis.js';
+import { startPrivateRedis } from './private-redis.js';
 
 // F-42: the runs live on their own Redis server (no persistence), the queue on the shared one, so the
 // store can be lost (FLUSHALL, restart without AOF) while the jobs survive.

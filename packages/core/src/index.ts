@@ -11,7 +11,7 @@ export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
 export { extractBlobs, restoreBlobs, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
 export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_NOTICES } from './tool.js';
-export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt } from './model/retry.js';
+export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt, modelErrorCause } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
 export { limitResponseBytes, limitResponse, resolveMaxResponseBytes, responseTooLarge, DEFAULT_MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES } from './model/response-limit.js';

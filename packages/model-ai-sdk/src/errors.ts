@@ -1,4 +1,4 @@
-import { ModelError, modelHttpError } from '@agentrt/core';
+import { ModelError, modelErrorCause, modelHttpError } from '@agentrt/core';
 
 type ErrorLike = { name?: unknown; message?: unknown; statusCode?: unknown; responseHeaders?: unknown; responseBody?: unknown; data?: unknown; isRetryable?: unknown; cause?: unknown };
 
@@ -6,21 +6,6 @@ type ErrorLike = { name?: unknown; message?: unknown; statusCode?: unknown; resp
 const REFUSED = new Set(['AI_UnsupportedFunctionalityError', 'AI_InvalidPromptError', 'AI_InvalidArgumentError', 'AI_TooManyEmbeddingValuesForCallError']);
 // A response the provider package could not read: another attempt may get a good one.
 const BAD_RESPONSE = new Set(['AI_JSONParseError', 'AI_TypeValidationError', 'AI_InvalidResponseDataError', 'AI_EmptyResponseBodyError']);
-
-/** The first `ModelError` in an error's `cause` chain (at most 8 deep; a throwing getter ends the walk). */
-function typedCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 8; depth++) {
-    try {
-      if (typeof current !== 'object' || current === null) return undefined;
-      current = (current as { cause?: unknown }).cause;
-    } catch {
-      return undefined;
-    }
-    if (ModelError.isInstance(current)) return current;
-  }
-  return undefined;
-}
 
 /** The provider's own error message from an `APICallError` (`data.error.message`, or the message). */
 function apiMessage(error: ErrorLike): string {
@@ -49,7 +34,7 @@ export function fromAiSdkError(error: unknown, label: string): unknown {
   if (typeof error !== 'object' || error === null || ModelError.isInstance(error)) return error;
   // What a `limitResponseBytes` fetch threw, wrapped by the provider package (an `APICallError`
   // "Failed to process successful response" with status 200): the typed cause is the error.
-  const typed = typedCause(error);
+  const typed = modelErrorCause(error);
   if (typed) return typed;
   const e = error as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : '';

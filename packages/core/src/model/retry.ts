@@ -228,8 +228,11 @@ export function timeoutSignal(parent: AbortSignal, ms: number, provider: string)
   };
 }
 
-/** The first `ModelError` in an error's `cause` chain (at most 8 deep; a throwing getter ends the walk). */
-function typedCause(error: unknown): ModelError | undefined {
+/**
+ * The first `ModelError` in an error's `cause` chain (at most 8 deep; a throwing getter ends the
+ * walk): what an SDK wrapped, e.g. a `limitResponseBytes` failure inside its connection error.
+ */
+export function modelErrorCause(error: unknown): ModelError | undefined {
   let current = error;
   for (let depth = 0; depth < 8; depth++) {
     try {
@@ -253,7 +256,7 @@ export function classifyModelFailure(input: { error: unknown; provider: string; 
   if (ModelError.isInstance(error)) return error as ModelError;
   // An SDK that wraps what our own fetch wrapper threw (e.g. a response over `maxResponseBytes`
   // inside an `APIConnectionError`): the typed error is the cause, and it wins.
-  const typed = typedCause(error);
+  const typed = modelErrorCause(error);
   if (typed) return typed;
   const e = error as { status?: unknown; status_code?: unknown; headers?: unknown; message?: unknown; name?: unknown; error?: unknown; cause?: unknown } | undefined;
   const name = typeof e?.name === 'string' ? e.name : '';

@@ -93,3 +93,23 @@ describe('a wedged stdio server', () => {
     expect(bridge.pid).not.toBe(first);
   }, 60_000);
 });
+
+// Red team: several calls time out together on a wedged server; exactly one restart follows, no
+// process is left behind, and calls right after work.
+describe('a wedged stdio server (red team)', () => {
+  for (const mode of ['stop-writing', 'stop-reading']) {
+    it(`${mode}: parallel calls all time out, then one new process serves parallel calls`, async () => {
+      const { bridge } = await connect(mode);
+      const first = bridge.pid!;
+      const echo = toolOf(bridge, 'w__echo');
+      const whoami = toolOf(bridge, 'w__whoami');
+      const stuck = await Promise.allSettled(Array.from({ length: 4 }, (_, index) => echo.execute({ text: `s${index}` }, context(`s${index}`).ctx)));
+      for (const outcome of stuck) expect(outcome.status === 'rejected' && (outcome.reason as { code: string }).code).toBe('mcp_timeout');
+      const pids = await Promise.all(Array.from({ length: 4 }, (_, index) => whoami.execute({}, context(`w${index}`).ctx)));
+      expect(new Set(pids).size).toBe(1);
+      expect(Number(pids[0])).not.toBe(first);
+      await until(() => !alive(first), 10_000, 'the wedged process to be gone');
+      expect(wedgedPids()).toEqual([Number(pids[0])]);
+    }, 30_000);
+  }
+});

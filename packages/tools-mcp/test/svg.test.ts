@@ -74,3 +74,24 @@ describe('SVG and lying image types from an MCP server', () => {
     expect(results.png_claiming_svg!.content).toBe('png_claiming_svg:\n[image image/png, 70 bytes, not shown]');
   });
 });
+
+// Red team (SVG): how far before the root an SVG may put its prolog must not decide between
+// "SVG shown as text", "refused" and "passed on as another image type".
+describe('SVG prolog (red team)', () => {
+  it('shows an SVG whose licence comment before <svg> is longer than 4 KB as text', async () => {
+    const { svg_long_prolog: message } = await run(await connect(), ['svg_long_prolog']);
+    expect(message!.isError, String(message!.content).slice(0, 300)).toBeFalsy();
+    expect(String(message!.content)).toContain('shown as its SVG markup');
+  });
+
+  it('judges a doctype with an internal subset, and 400 000 doctypes in a row, by the element after them', async () => {
+    const { svg_internal_subset: subset, svg_doctype_flood: flood } = await run(await connect(), ['svg_internal_subset', 'svg_doctype_flood']);
+    expect(String(subset!.content)).toContain('shown as its SVG markup');
+    expect(flood).toMatchObject({ isError: true, code: 'content_invalid' });
+  });
+
+  it('refuses that SVG declared image/avif (SVG smuggled under another image type)', async () => {
+    const { svg_long_prolog_claiming_avif: message } = await run(await connect(), ['svg_long_prolog_claiming_avif']);
+    expect(message).toMatchObject({ isError: true, code: 'content_invalid' });
+  });
+});

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // http_get and the test reads the tool result exactly as the model received it.
 const JAPANESE = '日本語のテキスト、東京';
 const FRENCH = 'Café crème à la française — «déjà vu» €5';
+const TEXT = 'Grüße — 日本語 €';
 /** Bytes of `text` in a legacy encoding (Node has decoders for all of them but encoders only for a few). */
 function encode(text: string, encoding: string): Buffer {
   if (encoding === 'latin1') return Buffer.from(text, 'latin1');
@@ -42,6 +43,15 @@ const routes: Record<string, { type?: string; bytes: Buffer; gzip?: boolean }> =
   '/cut-utf8': { type: 'text/plain; charset=utf-8', bytes: Buffer.from('ab日本語', 'utf8') },
   '/cut-sjis': { type: 'text/plain; charset=shift_jis', bytes: Buffer.concat([Buffer.from('a'), SHIFT_JIS]) },
   '/cut-utf16': { type: 'text/plain; charset=utf-16le', bytes: encode('abc', 'utf16le') },
+  // Red team: real-world pages must decode as browsers do. A commented-out meta and a meta whose
+  // `content` merely mentions "charset=" (no http-equiv) are not declarations.
+  '/commented-meta': { type: 'text/html', bytes: Buffer.from(`<!doctype html><html><head><!-- <meta charset="iso-8859-1"> old template --><meta charset="utf-8"></head><body>${TEXT}</body></html>`) },
+  '/content-mentions-charset': { type: 'text/html', bytes: Buffer.from(`<html><head><meta name="description" content="How to set charset=koi8-r in Apache"><meta charset="utf-8"></head><body>${TEXT}</body></html>`) },
+  '/late-meta': { type: 'text/html', bytes: Buffer.concat([Buffer.from(`<html><head><title>${'x'.repeat(2000)}</title><meta charset="koi8-r"></head><body>`), Buffer.from(TEXT)]) },
+  '/utf16be-bom-over-header': { type: 'text/plain; charset=utf-8', bytes: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(TEXT, 'utf16le').swap16()]) },
+  '/utf16-no-bom': { type: 'text/plain; charset=utf-16', bytes: Buffer.from(TEXT, 'utf16le') },
+  '/xhtml-xml-decl': { type: 'application/xhtml+xml', bytes: Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>'), Buffer.from('Café crème', 'latin1'), Buffer.from('</body></html>')]) },
+  '/emoji-utf16': { type: 'text/plain; charset=utf-16le', bytes: Buffer.from('a😀b', 'utf16le') },
 };
 const HOSTILE_LABELS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'x-evil', 'utf-7', 'UTF-7', 'replacement', 'iso-2022-kr', 'x-user-defined', '', '"', '"utf-8', 'utf-8"', 'ut f-8', 'utf-8, shift_jis', '../../etc/passwd', 'a'.repeat(10_000), `${'shift_jis'.repeat(5)}`, 'shift_jis\u00a0', '日本'];
 for (const [index, label] of HOSTILE_LABELS.entries()) {
@@ -126,5 +136,38 @@ describe('@agentrt/tools-http charset', () => {
     // Not truncated: every byte decoded, a legitimate body of exactly the cap.
     const [whole] = await fetchThroughRun(['/cut-utf8'], 11);
     expect(whole).toMatchObject({ body: 'ab日本語', truncated: false });
+  });
+});
+
+describe('@agentrt/tools-http charset (red team)', () => {
+  it('ignores a <meta charset> inside an HTML comment', async () => {
+    const [page] = await fetchThroughRun(['/commented-meta']);
+    expect(page).toMatchObject({ charset: 'utf-8' });
+    expect(page!.body).toContain(TEXT);
+  });
+
+  it('ignores "charset=" in the content of a meta that is not http-equiv Content-Type', async () => {
+    const [page] = await fetchThroughRun(['/content-mentions-charset']);
+    expect(page).toMatchObject({ charset: 'utf-8' });
+    expect(page!.body).toContain(TEXT);
+  });
+
+  it('reads the XML declaration of an XHTML page served as application/xhtml+xml', async () => {
+    const [page] = await fetchThroughRun(['/xhtml-xml-decl']);
+    expect(page).toMatchObject({ charset: 'windows-1252' });
+    expect(page!.body).toContain('<body>Café crème</body>');
+  });
+
+  it('positive paths: a meta past 1 KB is not read; a UTF-16BE BOM wins over the header; utf-16 without BOM is LE; a cut surrogate pair is dropped', async () => {
+    const [late, be, le] = await fetchThroughRun(['/late-meta', '/utf16be-bom-over-header', '/utf16-no-bom']);
+    expect(late!.charset).toBe('utf-8');
+    expect(late!.body.endsWith(TEXT)).toBe(true);
+    expect(be).toMatchObject({ body: TEXT, charset: 'utf-16be' });
+    expect(le).toMatchObject({ body: TEXT, charset: 'utf-16le' });
+    // 'a😀b' in UTF-16LE: a(2) + surrogate pair(4) + b(2); caps of 4 and 5 end inside the pair.
+    for (const cap of [3, 4, 5]) {
+      const [cut] = await fetchThroughRun(['/emoji-utf16'], cap);
+      expect(cut, String(cap)).toMatchObject({ body: 'a', truncated: true });
+    }
   });
 });

@@ -28,12 +28,12 @@ export function checkStoreId(field: string, value: unknown): asserts value is st
   if (typeof value !== 'string') throw new ConfigError(field, `must be a string, found ${value === null ? 'null' : typeof value}`);
   if (value.length === 0) throw new ConfigError(field, 'must not be empty');
   if (value.length > MAX_STORE_ID_LENGTH) throw new ConfigError(field, `is ${value.length} characters long; at most ${MAX_STORE_ID_LENGTH} are accepted`);
-  if (!isWellFormed(value)) throw new ConfigError(field, 'holds a lone UTF-16 surrogate (not valid Unicode text); stores would not keep it apart from other such ids');
+  if (!isWellFormedText(value)) throw new ConfigError(field, 'holds a lone UTF-16 surrogate (not valid Unicode text); stores would not keep it apart from other such ids');
 }
 
 /** True for an id `checkStoreId` accepts. */
 export function isStorableId(value: unknown): boolean {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_STORE_ID_LENGTH && isWellFormed(value);
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_STORE_ID_LENGTH && isWellFormedText(value);
 }
 
 /**
@@ -44,13 +44,9 @@ export function isStorableId(value: unknown): boolean {
 export function checkToolCallId(value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new ConfigError('toolCallId', `must be a string, found ${value === null ? 'null' : typeof value}`);
   if (value.length === 0) throw new ConfigError('toolCallId', 'must not be empty');
-  if (!isWellFormed(value)) throw new ConfigError('toolCallId', 'holds a lone UTF-16 surrogate (not valid Unicode text); stores would not keep it apart from other such ids');
+  if (!isWellFormedText(value)) throw new ConfigError('toolCallId', 'holds a lone UTF-16 surrogate (not valid Unicode text); stores would not keep it apart from other such ids');
 }
 
-/** True for a tool call id `checkToolCallId` accepts. */
-export function isWellFormedText(value: string): boolean {
-  return isWellFormed(value);
-}
 
 /** Checks a run id given to `createRun`: a store id, and not the incident-stop scope `'*'` (a run so named could not be killed alone). */
 export function checkNewRunId(value: unknown): asserts value is string {
@@ -83,10 +79,14 @@ export function readStorePage(field: string, value: unknown, kind: 'index' | 'li
 export function checkStoreUsage(field: string, usage: unknown): asserts usage is Usage {
   if (usage === null || typeof usage !== 'object') throw new ConfigError(field, 'must be a usage object');
   const { inputTokens, outputTokens, costUsd } = usage as Partial<Usage>;
-  for (const [name, value] of [['inputTokens', inputTokens], ['outputTokens', outputTokens]] as const) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${field}.${name}`, `must be a non-negative safe integer, found ${String(value)}`);
-  }
+  // Checked one by one (no array of pairs: this runs on every step commit).
+  checkTokenCount(field, 'inputTokens', inputTokens);
+  checkTokenCount(field, 'outputTokens', outputTokens);
   if (typeof costUsd !== 'number' || !Number.isFinite(costUsd) || costUsd < 0) throw new ConfigError(`${field}.costUsd`, `must be a finite non-negative number, found ${String(costUsd)}`);
+}
+
+function checkTokenCount(field: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${field}.${name}`, `must be a non-negative safe integer, found ${String(value)}`);
 }
 
 /** Checks a lease's time to live: an integer from 1 ms to `MAX_STORE_INDEX` ms (about 24.8 days). */
@@ -98,7 +98,8 @@ export function checkLeaseTtl(ttlMs: unknown): asserts ttlMs is number {
 
 // String.prototype.isWellFormed is Node ≥ 20; the fallback scans for a lone surrogate.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function isWellFormed(value: string): boolean {
+/** True for text without a lone UTF-16 surrogate (what `checkToolCallId` requires of a tool call id). */
+export function isWellFormedText(value: string): boolean {
   const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
   return typeof native === 'function' ? native.call(value) : !LONE_SURROGATE.test(value);
 }

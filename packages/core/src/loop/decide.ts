@@ -406,21 +406,20 @@ function normalizeCalls(message: AssistantMessage, run: ActiveRun, stepIndex: nu
 }
 
 /**
- * The id of a call the model gave none: `call_<stepIndex>_<index>`, or with `_<n>` added, whichever
- * no earlier step used and no call of this response was given or assigned (so it is never taken for a repeat).
+ * The id of a call the model gave none: `call_<stepIndex>_<index>` (`_<n>` added while taken), one
+ * no earlier step used and no call of this response was given or assigned (never taken for a repeat).
  */
 function assignedCallId(stepIndex: number, index: number, seen: ReadonlySet<string>, raw: ReadonlySet<unknown>, given: ReadonlySet<string> | undefined): string {
-  const base = `call_${stepIndex}_${index}`;
-  const taken = (candidate: string) => seen.has(candidate) || raw.has(candidate) || given?.has(candidate) === true;
-  let candidate = base;
-  for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
-  return candidate;
+  return firstFree(`call_${stepIndex}_${index}`, (candidate) => seen.has(candidate) || raw.has(candidate) || given?.has(candidate) === true);
 }
 
-/** `<id>_<stepIndex>`, or with `_<n>` added, whichever is used by no earlier step nor by this response (an id the model gave a later call included). */
+/** `<id>_<stepIndex>` (`_<n>` added while taken): one no earlier step nor this response uses (an id the model gave a later call included). */
 function freshCallId(id: string, stepIndex: number, seen: ReadonlySet<string>, final: ReadonlySet<string> | undefined, given: ReadonlySet<unknown>): string {
-  const base = `${id}_${stepIndex}`;
-  const taken = (candidate: string) => seen.has(candidate) || final?.has(candidate) === true || given.has(candidate);
+  return firstFree(`${id}_${stepIndex}`, (candidate) => seen.has(candidate) || final?.has(candidate) === true || given.has(candidate));
+}
+
+/** `base`, or `base_<n>` with the first n from 1 that is not `taken`. */
+function firstFree(base: string, taken: (candidate: string) => boolean): string {
   let candidate = base;
   for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
   return candidate;

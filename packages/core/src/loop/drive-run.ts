@@ -75,13 +75,12 @@ async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions
     // The drive's outcome is recorded by then; a failing wrapper cannot undo it.
     'ignore',
   );
-  wrapped.catch(() => undefined);
-  const limits = deps.config.limits;
+  const settled = wrapped.then(noop, noop);
   // Not unref'd: until a hook calls next() this timer may be all that is left to end the run (a
   // hook awaiting a promise nothing will settle), and the process must not exit with the run unsettled.
-  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${limits.timeoutMs} ms`), timerMs(limits.timeoutMs - run.elapsedMs));
+  const timer = armDeadline(deps, run);
   try {
-    await run.untilStopped(Promise.race([starting, wrapped.then(noop, noop)]));
+    await run.untilStopped(Promise.race([starting, settled]));
   } catch (stop) {
     // A hook hangs before next() and the run was stopped: record that stop.
     return driveLoop(deps, run, options, stop);
@@ -97,11 +96,17 @@ async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions
     }
   }
   const outcome = await drive!;
-  await run.untilStopped(withinMs(wrapped.then(noop, noop), Math.max(WRAP_RUN_GRACE_MS, limits.timeoutMs - run.elapsedMs))).catch(noop);
+  await run.untilStopped(withinMs(settled, Math.max(WRAP_RUN_GRACE_MS, deps.config.limits.timeoutMs - run.elapsedMs))).catch(noop);
   return outcome;
 }
 
 function noop(): void {}
+
+/** The timer that stops the run with `timeout` at its deadline (`limits.timeoutMs` from its start, resumes included). */
+function armDeadline(deps: RunDeps, run: ActiveRun): ReturnType<typeof setTimeout> {
+  const { timeoutMs } = deps.config.limits;
+  return setTimeout(() => run.abortWith('timeout', `run exceeded ${timeoutMs} ms`), timerMs(timeoutMs - run.elapsedMs));
+}
 
 /** `promise`, or settled after `ms` (whichever comes first; the timer does not hold the process). */
 function withinMs(promise: Promise<void>, ms: number): Promise<void> {
@@ -117,7 +122,7 @@ function withinMs(promise: Promise<void>, ms: number): Promise<void> {
 
 async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
-  const timer = setTimeout(() => run.abortWith('timeout', `run exceeded ${deps.config.limits.timeoutMs} ms`), timerMs(deps.config.limits.timeoutMs - run.elapsedMs));
+  const timer = armDeadline(deps, run);
   timer.unref?.();
   run.streaming = options.stream;
   try {

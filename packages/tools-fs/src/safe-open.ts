@@ -69,6 +69,19 @@ export async function openedPath(handle: fs.FileHandle): Promise<string | undefi
  * directory swapped for a symlink between the check and the open.
  */
 export async function openRegularForRead(root: string, real: string, display: string, options: { allowHardLinks: boolean }): Promise<{ handle: fs.FileHandle; stat: Stats }> {
+  // A file replaced between the check and the open (`write_file` replaces atomically: a read
+  // racing it sees the old inode, then the new) is checked and opened again; only one replaced
+  // on every try is refused.
+  for (let attempt = 1; ; attempt++) {
+    const opened = await openCheckedOnce(root, real, display, options);
+    if (opened !== REPLACED) return opened;
+    if (attempt === 3) throw new AgentrtError('path_outside_root', `${display} was replaced while it was being opened`);
+  }
+}
+
+const REPLACED = Symbol('replaced');
+
+async function openCheckedOnce(root: string, real: string, display: string, options: { allowHardLinks: boolean }): Promise<{ handle: fs.FileHandle; stat: Stats } | typeof REPLACED> {
   const before = await fs.lstat(real).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw new AgentrtError('file_not_found', `${display} does not exist`);
     throw new AgentrtError('path_invalid', `${display} cannot be examined (${error.code})`);
@@ -84,7 +97,10 @@ export async function openRegularForRead(root: string, real: string, display: st
   try {
     const stat = await handle.stat();
     requireRegularFile(stat, display, options.allowHardLinks);
-    if (stat.ino !== before.ino || stat.dev !== before.dev) throw new AgentrtError('path_outside_root', `${display} was replaced while it was being opened`);
+    if (stat.ino !== before.ino || stat.dev !== before.dev) {
+      await handle.close().catch(() => undefined);
+      return REPLACED;
+    }
     const opened = await openedPath(handle);
     if (opened !== undefined && !isInside(root, opened)) throw new AgentrtError('path_outside_root', `${display} changed to point outside the root while it was being opened`);
     return { handle, stat };

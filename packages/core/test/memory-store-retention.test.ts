@@ -1,4 +1,5 @@
-import { ConfigError, createRuntime, defineTool, MemoryStore, type ModelAdapter } from '@agentrt/core';
+import { ConfigError, createRuntime, defineTool, MemoryStore, type ModelAdapter, type RunResult } from '@agentrt/core';
+import { storeRecords } from '@agentrt/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
@@ -75,6 +76,45 @@ describe('MemoryStore retention', () => {
     const again = await runtime.run({ input: 'a', idempotencyKey: 'k1' });
     expect(again.runId).not.toBe(first.runId);
     expect(again.status).toBe('completed');
+  });
+
+  it('counts a reopened run by its latest finish, however often it fails retryably and is resumed', async () => {
+    const store = new MemoryStore({ maxFinishedRuns: 2 });
+    const result = (runId: string, retryable: boolean): RunResult<unknown> => ({
+      runId, status: 'failed', stopReason: 'error', steps: 0, toolCalls: 0, usage: storeRecords.usage,
+      startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), error: { code: 'model_rate_limited', message: '429', retryable },
+    });
+    const finish = (runId: string, retryable = false) => store.finishRun({ runId, result: result(runId, retryable), events: [] });
+    for (const id of ['a', 'b', 'c']) await store.createRun(storeRecords.run(id));
+    await finish('a', true);
+    await finish('b');
+    // `a` reopens thousands of times (each a finish, then running again): it is never the oldest finished run while it runs.
+    for (let i = 0; i < 5_000; i++) {
+      await store.updateRun({ runId: 'a', status: 'running' });
+      await finish('a', true);
+    }
+    await store.updateRun({ runId: 'a', status: 'running' });
+    await finish('c');
+    await finish('a');
+    // Finished in the order b, c, a: b, the oldest, is dropped.
+    expect(await store.getRun('b')).toBeUndefined();
+    expect((await store.getRun('c'))?.status).toBe('failed');
+    expect((await store.getRun('a'))?.status).toBe('failed');
+    for (const id of ['d', 'e']) {
+      await store.createRun(storeRecords.run(id));
+      await finish(id);
+    }
+    expect((await store.listRuns()).map((run) => run.runId).sort()).toEqual(['d', 'e']);
+  });
+
+  it('keeps exactly the newest runs while many more finish than it keeps', async () => {
+    const store = new MemoryStore({ maxFinishedRuns: 100 });
+    const runtime = createRuntime({ model, store });
+    const ids: string[] = [];
+    for (let i = 0; i < 2_600; i++) ids.push((await runtime.run(`task ${i}`)).runId);
+    const kept = (await store.listRuns()).map((run) => run.runId);
+    expect(kept).toEqual(ids.slice(-100).reverse());
+    expect(await store.getRun(ids.at(-101)!)).toBeUndefined();
   });
 
   it('rejects invalid retention options with ConfigError naming the field', () => {

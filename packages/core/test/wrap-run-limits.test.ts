@@ -102,4 +102,18 @@ describe('wrapRun hooks are held to the run limits', () => {
     expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'stopped', stopReason: 'timeout' });
   });
+  // The same for anything else the loop awaits: a hook, the model, the finalize call (its grace
+  // is its deadline). Before, the run's own deadline timer did not hold the process either.
+  it.each(['onStepStart', 'beforeModel', 'model'])('a %s that never settles and holds no handle ends the run at its deadline in a process with nothing else to do', (kind) => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'hung-hook.mjs');
+    const child = spawnSync(process.execPath, [fixture, kind], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'stopped', stopReason: 'timeout' });
+  });
+  it('a finalize call that never settles and holds no handle ends at its grace, the run keeping its stop', () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'hung-hook.mjs');
+    const child = spawnSync(process.execPath, [fixture, 'finalize'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ status: 'stopped', stopReason: 'max_steps' });
+  });
 });

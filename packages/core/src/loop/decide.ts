@@ -151,15 +151,27 @@ function runDeadline(deps: RunDeps, run: ActiveRun): number {
 
 /** `requestFor` with `beforeModel` hooks: they may replace the request (its messages then re-paired). */
 async function hookedRequest(deps: RunDeps, run: ActiveRun, given: ModelRequest, givenRepaired: number, snapshot: readonly Message[] | undefined, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<BuiltRequest> {
+  // What the messages were before the hooks, to tell an edit made in place (a JavaScript hook
+  // ignoring `readonly`): the history itself when they are its snapshot, else a shallow copy.
+  const before = given.messages === snapshot ? run.history : given.messages.slice();
   let request = await beforeModelHooks(deps, run, given, hookContext, onRetry);
   let repaired = givenRepaired;
-  if (request.messages !== given.messages) {
+  // Edited in place, the messages are checked as a rewrite: paired again (a tool result left
+  // without its call is a 400 at every provider), and budgets and capabilities see them whole.
+  if (request.messages !== given.messages || !sameMessages(request.messages, before)) {
     const paired = pairToolMessages(request.messages);
     repaired = paired.repaired;
     request = { ...request, messages: paired.messages };
   }
   checkContent(deps, run, request, snapshot);
   return { request, repaired };
+}
+
+/** The same messages (by identity) in the same order. */
+function sameMessages(a: readonly Message[], b: readonly Message[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

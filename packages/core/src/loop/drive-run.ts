@@ -122,8 +122,10 @@ function withinMs(promise: Promise<void>, ms: number): Promise<void> {
 
 async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, hookFailure: unknown): Promise<RunResult<unknown>> {
   const hookContext = (): HookContext => ({ runId: run.runId, stepIndex: run.stepIndex, metadata: run.metadata });
+  // Not unref'd: a model, a strategy or a hook awaiting a promise nothing will settle holds no
+  // handle, and the process must not exit with the run unsettled and unrecorded. The deadline ends
+  // such a run with `timeout`; the timer is cleared the moment the drive ends.
   const timer = armDeadline(deps, run);
-  timer.unref?.();
   run.streaming = options.stream;
   try {
     if (hookFailure !== undefined) throw hookFailure;

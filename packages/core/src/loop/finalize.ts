@@ -132,8 +132,8 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
   const controller = new AbortController();
   run.finalizeController = controller;
   const graceEnds = Date.now() + options.graceMs;
+  // Held (not unref'd) like the run's deadline: a finalize call that never settles must still end.
   const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `the finalize call exceeded its grace of ${options.graceMs} ms`)), options.graceMs);
-  timer.unref?.();
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata, finalize: true };
   const stepUsage = emptyUsage();
   const startedAt = nowIso();

@@ -83,8 +83,18 @@ export const DEFAULT_MAX_FINISHED_RUNS = 10_000;
 export class MemoryStore implements StateStore {
   private readonly maxFinished: number;
   private readonly ttlMs: number;
-  /** Finished runs, oldest finish first, with when they finished (ms since the epoch). */
+  /** Finished runs, with when they finished (ms since the epoch). */
   private readonly finished = new Map<string, number>();
+  /**
+   * The order runs finished in: `finishOrder[i]` finished at `finishTimes[i]`, the oldest at
+   * `finishHead`. An entry whose run is no longer in `finished` at that time (reopened, finished
+   * again, dropped) is stale and skipped. A queue, not the map's own order: dropping the oldest
+   * entry of a `Map` over and over leaves deleted slots at its front that every later walk from
+   * the start steps over again, so each eviction cost thousands of steps once 10 000 runs had finished.
+   */
+  private finishOrder: string[] = [];
+  private finishTimes: number[] = [];
+  private finishHead = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const max = options.maxFinishedRuns ?? DEFAULT_MAX_FINISHED_RUNS;
@@ -262,29 +272,72 @@ export class MemoryStore implements StateStore {
     if (hash) run.lastEventHash = hash;
     slot.lease = undefined;
     if ((status as string) !== 'running' && status !== 'paused') {
-      this.finished.delete(input.runId);
-      this.finished.set(input.runId, Date.now());
+      this.noteFinished(input.runId);
       this.evict();
     }
     return copyOut(result);
   }
 
+  /** Records that `runId` finished now (the newest finished run). */
+  private noteFinished(runId: string): void {
+    const at = Date.now();
+    this.finished.set(runId, at);
+    // Nothing is ever dropped: no order to keep.
+    if (this.maxFinished === Infinity && this.ttlMs === Infinity) return;
+    this.finishOrder.push(runId);
+    this.finishTimes.push(at);
+    // Runs reopened and finished again over and over leave stale entries behind while nothing is
+    // dropped: once they are most of the queue it is rebuilt from the live ones (oldest first still).
+    const queued = this.finishOrder.length - this.finishHead;
+    if (queued > 2 * this.finished.size + 1024) {
+      const order: string[] = [];
+      const times: number[] = [];
+      for (let i = this.finishHead; i < this.finishOrder.length; i++) {
+        const id = this.finishOrder[i]!;
+        if (this.finished.get(id) !== this.finishTimes[i]) continue;
+        order.push(id);
+        times.push(this.finishTimes[i]!);
+      }
+      this.finishOrder = order;
+      this.finishTimes = times;
+      this.finishHead = 0;
+    }
+  }
+
   /** Drops the oldest finished runs beyond `maxFinishedRuns`, and those finished longer ago than `finishedRunTtlMs`. */
   private evict(): void {
-    // Nothing to drop (the usual case): no iterator over the finished runs.
+    // Nothing to drop (the usual case): no walk over the finished runs.
     if (this.finished.size <= this.maxFinished && this.ttlMs === Infinity) return;
     const now = Date.now();
-    for (const [runId, finishedAt] of this.finished) {
-      if (this.finished.size <= this.maxFinished && now - finishedAt <= this.ttlMs) return;
+    const order = this.finishOrder;
+    const times = this.finishTimes;
+    let head = this.finishHead;
+    while (head < order.length) {
+      const runId = order[head]!;
+      const finishedAt = times[head]!;
+      // Stale: the run reopened, or finished again later (its newer entry counts), or was dropped.
+      if (this.finished.get(runId) !== finishedAt) {
+        head++;
+        continue;
+      }
+      if (this.finished.size <= this.maxFinished && now - finishedAt <= this.ttlMs) break;
+      head++;
       this.finished.delete(runId);
       const slot = this.runs.get(runId);
       // Only a run that is still finished is dropped (a reopened one left the list when it reopened).
-      if (!slot || (slot.run.status === 'running' || slot.run.status === 'paused')) continue;
+      if (!slot || slot.run.status === 'running' || slot.run.status === 'paused') continue;
       this.runs.delete(runId);
       const key = slot.run.idempotencyKey;
       if (key !== undefined && this.byKey.get(key) === runId) this.byKey.delete(key);
       this.kills.delete(runId);
     }
+    // The consumed front is cut off once it is most of the queue (amortized O(1) per finished run).
+    if (head > 1024 && head * 2 > order.length) {
+      this.finishOrder = order.slice(head);
+      this.finishTimes = times.slice(head);
+      head = 0;
+    }
+    this.finishHead = head;
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {

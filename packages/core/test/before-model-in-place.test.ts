@@ -1,0 +1,91 @@
+/**
+ * A `beforeModel` hook written in JavaScript may ignore `readonly` and edit the request's messages
+ * in place instead of returning a replacement. Such an edit is checked like a replacement: paired
+ * again (an orphaned tool result is a 400 at every provider), and budgets see the messages whole.
+ * The run's own history is never changed by it.
+ */
+import { createRuntime, defineTool, MemoryStore, type Message, type RunEvent } from '@agentrt/core';
+import { ScriptedModel } from '@agentrt/testing';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const add = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+
+/** Tool results that do not follow an assistant message calling their id. */
+function orphans(messages: readonly Message[]): string[] {
+  const open = new Set<string>();
+  const found: string[] = [];
+  for (const message of messages) {
+    if (message.role === 'assistant') {
+      open.clear();
+      for (const call of message.toolCalls ?? []) open.add(call.id);
+    } else if (message.role === 'tool') {
+      if (!open.delete(message.toolCallId)) found.push(message.toolCallId);
+    }
+  }
+  return found;
+}
+
+describe('beforeModel edits made in place', () => {
+  it('a tool result orphaned in place is repaired before the call, and the history keeps its pair', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const store = new MemoryStore();
+    const events: RunEvent[] = [];
+    const runtime = createRuntime({
+      model, store, tools: [add],
+      hooks: [{
+        beforeModel(request, context) {
+          // Drops the assistant message that made the call, leaving its result behind.
+          if (context.stepIndex === 1) (request.messages as Message[]).splice(1, 1);
+        },
+        onEvent: (event) => void events.push(event),
+      }],
+    });
+    const result = await runtime.run('add 1 and 2');
+    expect(result).toMatchObject({ status: 'completed', output: 'done' });
+    const sent = model.requests[1]!.messages;
+    expect(orphans(sent)).toEqual([]);
+    expect(sent.map((m) => m.role)).toEqual(['user']);
+    const second = events.find((e) => e.type === 'model_request' && e.stepIndex === 1);
+    expect(second).toMatchObject({ repairedPairs: 1, messageCount: 1 });
+    // The run's history and its records are untouched: the call and its result stay paired.
+    const steps = await store.loadSteps(result.runId);
+    expect(steps[0]!.messages.map((m) => m.role)).toEqual(['assistant', 'tool']);
+  });
+
+  it('a message pushed in place counts against the token budget (the call is not made)', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('never sent')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(), limits: { maxTokens: 2_000 },
+      hooks: [{ beforeModel(request) { (request.messages as Message[]).push({ role: 'user', content: 'x'.repeat(200_000) }); } }],
+    });
+    const result = await runtime.run('hi');
+    expect(result.stopReason).toBe('token_budget');
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('an element replaced in place (same length) is seen too', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(), tools: [add],
+      hooks: [{
+        beforeModel(request, context) {
+          // The assistant message is swapped for plain text: its call's result is left orphaned.
+          if (context.stepIndex === 1) (request.messages as Message[])[1] = { role: 'assistant', content: 'I will add them.' };
+        },
+      }],
+    });
+    const result = await runtime.run('add 1 and 2');
+    expect(result.status).toBe('completed');
+    expect(orphans(model.requests[1]!.messages)).toEqual([]);
+  });
+
+  it('a hook that leaves the messages alone costs no repair and sends the history as it is', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const events: RunEvent[] = [];
+    const runtime = createRuntime({ model, store: new MemoryStore(), tools: [add], hooks: [{ beforeModel() {}, onEvent: (event) => void events.push(event) }] });
+    await runtime.run('add 1 and 2');
+    expect(model.requests[1]!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(events.filter((e) => e.type === 'model_request').map((e) => (e as { repairedPairs: number }).repairedPairs)).toEqual([0, 0]);
+  });
+});

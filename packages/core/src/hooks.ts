@@ -131,7 +131,11 @@ export type BeforeToolDecision = { readonly deny: string } | { readonly args: un
 export interface RuntimeHooks {
   onRunStart?(context: HookContext & { readonly messages: readonly Message[]; readonly resumed: boolean }): void | Promise<void>;
   onStepStart?(context: HookContext): void | Promise<void>;
-  /** May return a replacement request (messages or tools). The pairing check runs after it. */
+  /**
+   * May return a replacement request (messages or tools). The pairing check runs after it. Its
+   * `messages` are read-only: a hook that edits them in place anyway is treated as if it had
+   * returned them (paired again, budgeted and checked whole); the run's history is not changed.
+   */
   beforeModel?(request: ModelRequest, context: HookContext): ModelRequest | void | Promise<ModelRequest | void>;
   /** May return a replacement response. */
   afterModel?(response: ModelResponse, context: HookContext): ModelResponse | void | Promise<ModelResponse | void>;

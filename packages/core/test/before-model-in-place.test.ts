@@ -89,3 +89,29 @@ describe('beforeModel edits made in place', () => {
     expect(events.filter((e) => e.type === 'model_request').map((e) => (e as { repairedPairs: number }).repairedPairs)).toEqual([0, 0]);
   });
 });
+
+describe('beforeModel writes into the request it was given', () => {
+  it.each([
+    ['messages set to a number', (request: { messages: unknown }) => { request.messages = 5; }],
+    ['messages set to null', (request: { messages: unknown }) => { request.messages = null; }],
+    ['a null pushed into messages', (request: { messages: unknown }) => { (request.messages as unknown[]).push(null); }],
+  ])('%s fails the run with hook_failed, the model not called', async (_name, edit) => {
+    const model = new ScriptedModel([ScriptedModel.answer('never sent')]);
+    const runtime = createRuntime({ model, store: new MemoryStore(), hooks: [{ beforeModel: (request) => void edit(request as unknown as { messages: unknown }) }] });
+    const result = await runtime.run('hi');
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'hook_failed' } });
+    expect(result.error?.message).toMatch(/beforeModel/);
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('messages replaced by assignment are used, paired and budgeted like a returned request', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('ok')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(),
+      hooks: [{ beforeModel: (request) => void ((request as { messages: Message[] }).messages = [{ role: 'user', content: 'rewritten' }, { role: 'tool', toolCallId: 'x', name: 'add', content: 'orphan' }]) }],
+    });
+    const result = await runtime.run('hi');
+    expect(result.status).toBe('completed');
+    expect(model.requests[0]!.messages).toEqual([{ role: 'user', content: 'rewritten' }]);
+  });
+});

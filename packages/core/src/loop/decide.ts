@@ -153,12 +153,15 @@ function runDeadline(deps: RunDeps, run: ActiveRun): number {
 async function hookedRequest(deps: RunDeps, run: ActiveRun, given: ModelRequest, givenRepaired: number, snapshot: readonly Message[] | undefined, hookContext: HookContext, onRetry: ModelRequest['onRetry']): Promise<BuiltRequest> {
   // What the messages were before the hooks, to tell an edit made in place (a JavaScript hook
   // ignoring `readonly`): the history itself when they are its snapshot, else a shallow copy.
-  const before = given.messages === snapshot ? run.history : given.messages.slice();
+  const givenMessages = given.messages;
+  const before = givenMessages === snapshot ? run.history : givenMessages.slice();
   let request = await beforeModelHooks(deps, run, given, hookContext, onRetry);
   let repaired = givenRepaired;
-  // Edited in place, the messages are checked as a rewrite: paired again (a tool result left
-  // without its call is a 400 at every provider), and budgets and capabilities see them whole.
-  if (request.messages !== given.messages || !sameMessages(request.messages, before)) {
+  // Messages a hook wrote into the request it was given, or edited in place, are checked as a
+  // returned request's are (an array of messages, else `hook_failed`), then as a rewrite: paired
+  // again (a tool result left without its call is a 400 at every provider), budgeted and checked whole.
+  if (request.messages !== givenMessages || !sameMessages(givenMessages, before)) {
+    request = hookRequest(request, { signal: run.signal, deadline: request.deadline, onRetry });
     const paired = pairToolMessages(request.messages);
     repaired = paired.repaired;
     request = { ...request, messages: paired.messages };

@@ -115,3 +115,68 @@ describe('beforeModel writes into the request it was given', () => {
     expect(model.requests[0]!.messages).toEqual([{ role: 'user', content: 'rewritten' }]);
   });
 });
+
+describe('afterModel writes into the response it was given', () => {
+  it.each([
+    ['a tool call without a name pushed', (response: { message: { toolCalls?: unknown[] } }) => { (response.message.toolCalls ??= []).push({ id: 'z', name: 5, args: {} }); }],
+    ['content set to a number', (response: { message: { content: unknown } }) => { response.message.content = 7; }],
+    ['the message removed', (response: { message?: unknown }) => { delete response.message; }],
+  ])('%s fails the run with hook_failed', async (_name, edit) => {
+    const model = new ScriptedModel([ScriptedModel.answer('fine')]);
+    const runtime = createRuntime({ model, store: new MemoryStore(), hooks: [{ afterModel: (response) => void edit(response as never) }] });
+    const result = await runtime.run('hi');
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'hook_failed' } });
+    expect(result.error?.message).toMatch(/afterModel/);
+  });
+
+  it('usage a hook writes into the response is not what the run counts', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('fine', { inputTokens: 7, outputTokens: 3 })]);
+    const runtime = createRuntime({ model, store: new MemoryStore(), hooks: [{ afterModel: (response) => void ((response as { usage: unknown }).usage = { inputTokens: 0, outputTokens: 0 }) }] });
+    const result = await runtime.run('hi');
+    expect(result.status).toBe('completed');
+    expect(result.usage).toMatchObject({ inputTokens: 7, outputTokens: 3 });
+  });
+});
+
+describe('tool hooks that write into what they are shown', () => {
+  const bounded = defineTool({ name: 'bounded', description: 'takes n ≤ 10', input: z.object({ n: z.number().max(10) }), execute: ({ n }) => `ran with ${n}` });
+
+  it('beforeTool args edited in place are validated like returned args (no way around the schema)', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('bounded', { n: 1 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const runtime = createRuntime({ model, store: new MemoryStore(), tools: [bounded], hooks: [{ beforeTool: (info) => void ((info.args as { n: number }).n = 1_000) }] });
+    const result = await runtime.run('go');
+    expect(result.status).toBe('completed');
+    const tool = model.requests[1]!.messages.find((m) => m.role === 'tool');
+    expect(tool).toMatchObject({ isError: true, code: 'tool_args_invalid' });
+  });
+
+  it('beforeTool args edited in place to valid values are used (the edit is honoured, then validated)', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('bounded', { n: 1 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const runtime = createRuntime({ model, store: new MemoryStore(), tools: [bounded], hooks: [{ beforeTool: (info) => void ((info.args as { n: number }).n = 7) }] });
+    await runtime.run('go');
+    expect(model.requests[1]!.messages.find((m) => m.role === 'tool')).toMatchObject({ content: 'ran with 7' });
+  });
+
+  it('an afterTool hook writing into the result cannot move it to another call or put in malformed content', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(), tools: [add],
+      hooks: [{ afterTool: (result) => { const r = result as { toolCallId: string; content: unknown }; r.toolCallId = 'someone-else'; r.content = [{ type: 'image', data: 5 }]; } }],
+    });
+    const result = await runtime.run('go');
+    expect(result.status).toBe('completed');
+    const tool = model.requests[1]!.messages.find((m) => m.role === 'tool');
+    expect(tool).toMatchObject({ toolCallId: 'c1', isError: true });
+    expect(orphans(model.requests[1]!.messages)).toEqual([]);
+  });
+
+  it('the common pattern of editing the result and returning it keeps working', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(), tools: [add],
+      hooks: [{ afterTool: (result) => { (result as { content: string }).content = `sum: ${String(result.content)}`; return result; } }],
+    });
+    await runtime.run('go');
+    expect(model.requests[1]!.messages.find((m) => m.role === 'tool')).toMatchObject({ toolCallId: 'c1', content: 'sum: 3' });
+  });
+});

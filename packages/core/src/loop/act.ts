@@ -261,15 +261,38 @@ async function beforeToolHooks(deps: RunDeps, run: ActiveRun, tool: Tool, given:
   let info = given;
   let checked = validated;
   for (const hook of deps.hooks) {
-    const verdict = await callHook('beforeTool', () => hook.beforeTool?.(info, hookContext), run);
-    if (!verdict) continue;
-    if ('deny' in verdict) return { info, checked, denied: String(verdict.deny) };
-    checked = validateToolArgs(tool.input, verdict.args);
+    if (typeof hook.beforeTool !== 'function') continue;
+    // What this hook is shown, to tell arguments it edits in place (a JavaScript hook ignoring
+    // `readonly`) from arguments left alone: edited ones are validated like returned ones.
+    const shown = info;
+    const argsShown = shown.args;
+    const before = jsonOrUndefined(argsShown);
+    const verdict = await callHook('beforeTool', () => hook.beforeTool!(shown, hookContext), run);
+    if (verdict && 'deny' in verdict) return { info: given, checked, denied: String(verdict.deny) };
+    const args = verdict ? verdict.args : await callHook('beforeTool', () => (shown.args !== argsShown || jsonOrUndefined(shown.args) !== before ? shown.args : UNCHANGED));
+    if (args === UNCHANGED) {
+      // The call's id and name are the model's, whatever a hook wrote into what it was shown.
+      if (shown.toolCallId !== given.toolCallId || shown.name !== given.name) info = { toolCallId: given.toolCallId, name: given.name, args: argsShown };
+      continue;
+    }
+    checked = validateToolArgs(tool.input, args);
     if (!checked.ok) break;
-    info = { ...info, args: checked.args };
+    info = { toolCallId: given.toolCallId, name: given.name, args: checked.args };
   }
   return { info, checked, denied: undefined };
 }
+
+/** Canonical JSON of `value`, or undefined when it has none (a BigInt, a cycle). */
+function jsonOrUndefined(value: unknown): string | undefined {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `beforeToolHooks`: the hook neither returned nor edited arguments. */
+const UNCHANGED: unique symbol = Symbol('unchanged');
 
 /** Several calls of one step, at most `toolConcurrency` at a time; each result lands at its call's index. */
 function executeAll(deps: RunDeps, run: ActiveRun, executables: readonly Executable[], results: (ToolMessage | undefined)[], stepIndex: number, hookContext: HookContext, durable: boolean): Promise<void> {
@@ -433,24 +456,33 @@ function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, s
 async function afterToolHooks(deps: RunDeps, run: ActiveRun, job: Executable, hookContext: HookContext, executed: ToolMessage): Promise<ToolMessage> {
   const { call } = job;
   let result = executed;
+  let called = false;
   for (const hook of deps.hooks) {
-    const replaced = await callHook('afterTool', () => hook.afterTool?.(result, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }), run);
-    if (!replaced) continue;
-    // Read once, as a hook's own answer: a throwing getter fails the hook (hook_failed), not the runtime.
-    const { content, isError, code } = await callHook('afterTool', () => ({ content: replaced.content as unknown, isError: replaced.isError as unknown, code: replaced.code as unknown }));
-    // Parts a hook puts in are held to the same checks as a tool's own.
-    const problem = typeof content === 'string' ? undefined : checkContent(content, { where: 'afterTool.content', maxPartBytes: deps.config.limits.maxPartBytes });
-    // The result is rebuilt from the fields a ToolMessage has, typed: the call's own id and name,
-    // `isError` only as `true`, `code` only as snake_case text (anything else a hook adds is dropped).
-    if (problem) result = errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`);
-    else {
-      const next: { -readonly [K in keyof ToolMessage]: ToolMessage[K] } = { role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(content as ToolMessage['content']) };
-      if (isError === true) next.isError = true;
-      if (typeof code === 'string' && SNAKE_CODE.test(code)) next.code = code;
-      result = next;
-    }
+    if (typeof hook.afterTool !== 'function') continue;
+    called = true;
+    const shown = result;
+    const replaced = await callHook('afterTool', () => hook.afterTool!(shown, { ...hookContext, call: { toolCallId: call.id, name: call.name, args: job.args } }), run);
+    if (replaced) result = await hookResult(deps, call, replaced);
   }
-  return result;
+  // A hook may also have written into the result it was shown (a JavaScript hook ignoring
+  // `readonly`): what goes on is rebuilt and checked as a returned result is.
+  return called ? hookResult(deps, call, result) : result;
+}
+
+/**
+ * An `afterTool` hook's answer as the call's result. Read once, as a hook's own answer (a throwing
+ * getter fails the hook: hook_failed, not the runtime); parts are held to the same checks as a
+ * tool's own; the result is rebuilt from the fields a ToolMessage has, typed: the call's own id and
+ * name, `isError` only as `true`, `code` only as snake_case text (anything else a hook adds is dropped).
+ */
+async function hookResult(deps: RunDeps, call: ToolCall, answer: ToolMessage): Promise<ToolMessage> {
+  const { content, isError, code } = await callHook('afterTool', () => ({ content: answer.content as unknown, isError: answer.isError as unknown, code: answer.code as unknown }));
+  const problem = typeof content === 'string' ? undefined : checkContent(content, { where: 'afterTool.content', maxPartBytes: deps.config.limits.maxPartBytes });
+  if (problem) return errorResult(call, problem.code, `an afterTool hook returned invalid content: ${problem.message}`);
+  const next: { -readonly [K in keyof ToolMessage]: ToolMessage[K] } = { role: 'tool', toolCallId: call.id, name: call.name, content: normalizeContent(content as ToolMessage['content']) };
+  if (isError === true) next.isError = true;
+  if (typeof code === 'string' && SNAKE_CODE.test(code)) next.code = code;
+  return next;
 }
 
 const SNAKE_CODE = /^[a-z][a-z0-9_]{0,63}$/;

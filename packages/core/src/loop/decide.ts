@@ -222,11 +222,16 @@ async function beforeModelHooks(deps: RunDeps, run: ActiveRun, given: ModelReque
 /** The `afterModel` hooks, in order: each may replace the response (its usage stays what was spent). */
 async function afterModelHooks(deps: RunDeps, run: ActiveRun, given: ModelResponse, hookContext: HookContext): Promise<ModelResponse> {
   let response = given;
+  let called = false;
   for (const hook of deps.hooks) {
-    const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext), run);
-    if (replaced) response = hookResponse(replaced, response.usage);
+    if (typeof hook.afterModel !== 'function') continue;
+    called = true;
+    const replaced = await callHook('afterModel', () => hook.afterModel!(response, hookContext), run);
+    if (replaced) response = hookResponse(replaced, given.usage);
   }
-  return response;
+  // A hook may also have written into the response it was given (a JavaScript hook ignoring
+  // `readonly`): what goes on is checked as a returned response is, its usage what was spent.
+  return called ? hookResponse(response, given.usage) : response;
 }
 
 /** How a tool says its parts can be avoided (an MCP server's `media: 'text'`), for the capability error. */

@@ -180,3 +180,28 @@ describe('tool hooks that write into what they are shown', () => {
     expect(model.requests[1]!.messages.find((m) => m.role === 'tool')).toMatchObject({ toolCallId: 'c1', content: 'sum: 3' });
   });
 });
+
+describe('the transcript hooks are shown at the start of a drive', () => {
+  it('an onRunStart hook cannot push into the run history (the model is sent only what the run recorded)', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('ok')]);
+    const runtime = createRuntime({
+      model, store: new MemoryStore(),
+      hooks: [{ onRunStart: (context) => void (context.messages as Message[]).push({ role: 'user', content: 'injected' }) }],
+    });
+    const result = await runtime.run('hi');
+    // Pushing into a frozen array throws: the hook fails loudly instead of editing the run in secret.
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'hook_failed' } });
+    expect(model.requests).toHaveLength(0);
+  });
+
+  it('a wrapRun hook sees the transcript as the drive starts; the run history grows apart from it', async () => {
+    const model = new ScriptedModel([ScriptedModel.call('add', { a: 1, b: 2 }, { id: 'c1' }), ScriptedModel.answer('done')]);
+    let seen: readonly Message[] = [];
+    const runtime = createRuntime({ model, store: new MemoryStore(), tools: [add], hooks: [{ wrapRun: async (info, next) => { seen = info.messages; return next(); } }] });
+    const result = await runtime.run('go');
+    expect(result.status).toBe('completed');
+    expect(seen.map((m) => m.role)).toEqual(['user']);
+    expect(Object.isFrozen(seen)).toBe(true);
+    expect(model.requests[1]!.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+  });
+});

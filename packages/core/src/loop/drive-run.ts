@@ -129,8 +129,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
   run.streaming = options.stream;
   try {
     if (hookFailure !== undefined) throw hookFailure;
-    for (const hook of deps.hooks) {
-      await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages: run.history, resumed: run.resumed }), run);
+    if (deps.hooks.length > 0) {
+      // The transcript as it is now, read-only: the run's own history is never what a hook holds
+      // (a JavaScript hook pushing into it would have changed what the model is sent, unrecorded).
+      const messages = Object.freeze(run.history.slice());
+      for (const hook of deps.hooks) {
+        await callHook('onRunStart', () => hook.onRunStart?.({ ...hookContext(), messages, resumed: run.resumed }), run);
+      }
     }
     if (run.finalizeStep?.finalize) {
       // A crash after the finalize answer was committed: the run ends with the stop it answered, without asking again.
@@ -232,7 +237,8 @@ function driveInfo(deps: RunDeps, run: ActiveRun): RunDriveInfo {
     metadata: run.metadata,
     resumed: run.resumed,
     model: { provider: deps.model.provider, model: deps.model.model },
-    messages: run.history,
+    // A read-only copy: the transcript as the drive starts (the run's own history grows apart from it).
+    messages: Object.freeze(run.history.slice()),
     redactor: deps.config.redactor,
     annotate(name: string, value: unknown) {
       if (typeof name !== 'string' || !ANNOTATION_NAME.test(name)) {

@@ -113,6 +113,10 @@ export class ActiveRun {
   limitAudited = false;
   /** This drive streams model output (`stream()`): the finalize call streams too. */
   streaming = false;
+  /** When this drive's deadline (`limits.timeoutMs`) aborts the run, in epoch ms: set as the drive arms it (`ModelRequest.deadline`). */
+  deadlineAt: number | undefined;
+  /** The `step_started` stamp of the step being decided: its `startedAt` (one clock read fewer per step). */
+  stepStartedAt = '';
 
   constructor(
     record: RunRecord,

@@ -36,7 +36,9 @@ export interface BudgetStop {
  */
 export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: boolean }): Promise<PendingStep | BudgetStop> {
   const stepIndex = run.stepIndex;
-  const startedAt = nowIso();
+  // The step started with its `step_started` event (stamped just before; the onStepStart hooks are part of the step).
+  const startedAt = run.stepStartedAt || nowIso();
+  run.stepStartedAt = '';
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
   const stepUsage = emptyUsage();
 
@@ -146,7 +148,7 @@ function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] 
 
 /** When the run's wall-clock limit (`limits.timeoutMs`) aborts this drive, in epoch milliseconds (`ModelRequest.deadline`). */
 function runDeadline(deps: RunDeps, run: ActiveRun): number {
-  return Date.now() + Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs);
+  return run.deadlineAt ?? Date.now() + Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs);
 }
 
 /** `requestFor` with `beforeModel` hooks: they may replace the request (its messages then re-paired). */

@@ -105,7 +105,10 @@ function noop(): void {}
 /** The timer that stops the run with `timeout` at its deadline (`limits.timeoutMs` from its start, resumes included). */
 function armDeadline(deps: RunDeps, run: ActiveRun): ReturnType<typeof setTimeout> {
   const { timeoutMs } = deps.config.limits;
-  return setTimeout(() => run.abortWith('timeout', `run exceeded ${timeoutMs} ms`), timerMs(timeoutMs - run.elapsedMs));
+  const remaining = Math.max(0, timeoutMs - run.elapsedMs);
+  // Read once per drive: every model request of the drive carries it (no clock read per step).
+  run.deadlineAt = Date.now() + remaining;
+  return setTimeout(() => run.abortWith('timeout', `run exceeded ${timeoutMs} ms`), timerMs(remaining));
 }
 
 /** `promise`, or settled after `ms` (whichever comes first; the timer does not hold the process). */
@@ -166,7 +169,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         const checked = checkStop(deps, run, 'before_model');
         const stop = isPromise(checked) ? await checked : checked;
         if (stop) return await finish(deps, run, stop);
-        run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
+        run.stepStartedAt = run.log.emit({ type: 'step_started', stepIndex: run.stepIndex }).at;
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
         // Marked in flight only when a watcher polls kills (no closure per step otherwise).
         const decided = await (run.callWatcher ? run.busy(() => decide(deps, run, options)) : decide(deps, run, options));
@@ -429,9 +432,11 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
     startedAt: decision.startedAt,
     endedAt: nowIso(),
   };
+  const endedAt = step.endedAt;
   if (run.contextStateDirty || decision.contextState) step.contextState = { ...run.contextState };
   run.contextStateDirty = false;
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(step.endedAt) - isoMs(step.startedAt)) });
+  // Stamped with the step's end, read just above (nothing runs in between).
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(endedAt) - isoMs(step.startedAt)) }, endedAt);
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);

@@ -37,15 +37,15 @@ export class EventLog {
     this.listener = listener;
   }
 
-  /** Emits and buffers a persisted event. */
-  emit(input: RunEventInput): StoredRunEvent {
+  /** Emits and buffers a persisted event, stamped now (or `at`: a `nowIso()` the caller has just read). */
+  emit(input: RunEventInput, at?: string): StoredRunEvent {
     // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
     // and so do events made only of counters, ids and registered tool names.
     // One walk makes the event: a copy (redacted, unless it is runtime-made) whose nested objects
     // are frozen as they are built; the stamped fields need no redaction.
     const event = RUNTIME_ONLY.has(input.type) ? runtimeEvent(input) : this.redacted(input);
     event.runId = this.runId;
-    event.at = nowIso();
+    event.at = at ?? nowIso();
     event.seq = ++this.seq;
     if (this.hashChain) event.hash = this.hash = chainHash(this.hash, event as unknown as StoredRunEvent);
     // Frozen: the object a stream consumer or an onEvent hook receives is the one persisted, so

@@ -1,5 +1,6 @@
 import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
+import { xmlText } from './xml-text.js';
 
 /** Most parts one mapped result keeps (core's limit for a tool result): adjacent text is joined first, then the rest is cut with a note. */
 export const MAX_RESULT_PARTS = 256;
@@ -141,18 +142,13 @@ const rasterType = (data: string) => SIGNATURES.find((signature) => signature.te
 const SVG_PRESCAN_CHARS = 4_096;
 
 /**
- * The bytes as SVG markup — text (UTF-8, or UTF-16 with a byte order mark; invalid bytes refuse
- * it) that starts with `<` and has an `<svg` element near the start — or undefined.
+ * The bytes as SVG markup — XML text (decoded as XML says: byte order mark, then the XML
+ * declaration's `encoding`, else UTF-8; see `xmlText` — bytes invalid in it, or an unknown
+ * encoding, refuse it) that starts with `<` and has an `<svg` element near the start — or undefined.
  */
 function svgMarkup(data: string): string | undefined {
-  const bytes = Buffer.from(data, 'base64');
-  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
-  let text: string;
-  try {
-    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+  const text = xmlText(Buffer.from(data, 'base64'));
+  if (text === undefined) return undefined;
   const start = text.trimStart();
   if (!start.startsWith('<')) return undefined;
   const from = afterProlog(start);
@@ -217,7 +213,7 @@ function sniffImage(part: ContentPart, index: number, options: MapOptions): Cont
     const actual = rasterType(part.data);
     if (actual) return { ...part, mediaType: actual };
     const markup = svgMarkup(part.data);
-    if (markup === undefined) throw refuse('neither SVG markup (UTF-8 text with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
+    if (markup === undefined) throw refuse('neither SVG markup (text in the encoding it declares, UTF-8 by default, with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
     return { type: 'text', text: `[image ${SVG}, ${base64Bytes(part.data)} bytes, shown as its SVG markup: models take PNG, JPEG, GIF and WebP images only]\n${markup}` };
   }
   if (svgMarkup(part.data) !== undefined) throw refuse(`SVG markup (send SVG as ${SVG})`);

@@ -1,5 +1,6 @@
 import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
+import { xmlText } from './xml-text.js';
 
 /** Most parts one mapped result keeps (core's limit for a tool result): adjacent text is joined first, then the rest is cut with a note. */
 export const MAX_RESULT_PARTS = 256;
@@ -67,7 +68,37 @@ function mediaPart(data: string, mediaType: string, filename?: string): ContentP
   return { type: 'file', mediaType: type, data: clean, ...(filename ? { filename } : {}) };
 }
 
-/** One resource's contents (embedded in a result, or read with `resources/read`) as parts: text with its URI, or the URI plus an image/file part. */
+/** Media types whose contents are text: `text/*`, JSON, XML, YAML, JavaScript and their `+json`/`+xml`/`+yaml` kin (not SVG: an image, see `sniffImage`). */
+const TEXTUAL = /^(text\/[a-z0-9.+-]+|application\/(json|xml|javascript|ecmascript|x-javascript|yaml|x-yaml|toml|x-sh|sql|graphql|x-ndjson|ld\+json|[a-z0-9.-]+\+(json|xml|yaml)))$/;
+/** C0 controls other than tab, line feed, form feed and carriage return: such bytes are not text, whatever the label says. */
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f]/;
+
+/**
+ * A blob of a textual media type as its text: canonical base64 of UTF-8 (a byte order mark is
+ * dropped), at most `maxPartBytes`, without control characters — or undefined (it stays a file
+ * part, checked by core as before). Most models take no `text/plain` file part, and every model
+ * takes text: a text resource a server sends as a blob is still text.
+ */
+function blobText(blob: string, mimeType: string, maxPartBytes: number): string | undefined {
+  if (!TEXTUAL.test(mediaTypeEssence(mimeType))) return undefined;
+  const clean = blob.replace(/\s+/g, '');
+  if (clean.length > Math.ceil(maxPartBytes / 3) * 4) return undefined;
+  const bytes = Buffer.from(clean, 'base64');
+  if (bytes.toString('base64') !== clean) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return NOT_TEXT.test(text) ? undefined : text;
+}
+
+/**
+ * One resource's contents (embedded in a result, or read with `resources/read`) as parts: text
+ * with its URI (also a blob of a textual media type that is UTF-8 text), or the URI plus an
+ * image/file part.
+ */
 export function resourceParts(raw: unknown, options: MapOptions): ContentPart[] {
   const resource = record(raw);
   const uri = resource && typeof resource.uri === 'string' ? resource.uri : undefined;
@@ -76,6 +107,8 @@ export function resourceParts(raw: unknown, options: MapOptions): ContentPart[] 
   const label = `[resource ${shownUri(uri)}${mimeType ? ` (${shortText(mimeType, 255)})` : ''}]`;
   if (typeof resource.text === 'string') return [{ type: 'text', text: `${label}\n${resource.text}` }];
   if (typeof resource.blob === 'string') {
+    const text = mimeType ? blobText(resource.blob, mimeType, options.maxPartBytes) : undefined;
+    if (text !== undefined) return [{ type: 'text', text: `${label}\n${text}` }];
     const filename = filenameOf(uri);
     return [{ type: 'text', text: label }, mediaPart(resource.blob, mimeType ?? 'application/octet-stream', filename)];
   }
@@ -141,18 +174,13 @@ const rasterType = (data: string) => SIGNATURES.find((signature) => signature.te
 const SVG_PRESCAN_CHARS = 4_096;
 
 /**
- * The bytes as SVG markup — text (UTF-8, or UTF-16 with a byte order mark; invalid bytes refuse
- * it) that starts with `<` and has an `<svg` element near the start — or undefined.
+ * The bytes as SVG markup — XML text (decoded as XML says: byte order mark, then the XML
+ * declaration's `encoding`, else UTF-8; see `xmlText` — bytes invalid in it, or an unknown
+ * encoding, refuse it) that starts with `<` and has an `<svg` element near the start — or undefined.
  */
 function svgMarkup(data: string): string | undefined {
-  const bytes = Buffer.from(data, 'base64');
-  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8';
-  let text: string;
-  try {
-    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+  const text = xmlText(Buffer.from(data, 'base64'));
+  if (text === undefined) return undefined;
   const start = text.trimStart();
   if (!start.startsWith('<')) return undefined;
   const from = afterProlog(start);
@@ -217,7 +245,7 @@ function sniffImage(part: ContentPart, index: number, options: MapOptions): Cont
     const actual = rasterType(part.data);
     if (actual) return { ...part, mediaType: actual };
     const markup = svgMarkup(part.data);
-    if (markup === undefined) throw refuse('neither SVG markup (UTF-8 text with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
+    if (markup === undefined) throw refuse('neither SVG markup (text in the encoding it declares, UTF-8 by default, with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
     return { type: 'text', text: `[image ${SVG}, ${base64Bytes(part.data)} bytes, shown as its SVG markup: models take PNG, JPEG, GIF and WebP images only]\n${markup}` };
   }
   if (svgMarkup(part.data) !== undefined) throw refuse(`SVG markup (send SVG as ${SVG})`);

@@ -88,6 +88,45 @@ function checkAnswers(hostname: string, answers: unknown, policy: AddressPolicy)
   });
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Where events end in an event stream read chunk by chunk: an event ends at a blank line, that
+ * is two line endings in a row, where a line ending is CRLF, LF or CR (mixed freely, as the SSE
+ * format allows) — also when the two fall into different chunks, or a CRLF is split between
+ * them. Linear in the bytes; keeps two flags between chunks.
+ */
+export class EventBoundaries {
+  /** The bytes so far end with a line ending (the line after it is empty so far). */
+  private atLineStart = true;
+  /** The bytes so far end with CR (an LF next belongs to it: CRLF is one line ending). */
+  private afterCr = false;
+
+  /** The offset just past the last blank line that ends in `chunk`, or -1. */
+  lastEnd(chunk: Uint8Array): number {
+    let last = -1;
+    for (let index = 0; index < chunk.length; index++) {
+      const byte = chunk[index];
+      if (byte === LF && this.afterCr) {
+        // The LF of a CRLF: the line ending was counted at its CR (an event that ended there ends after it).
+        this.afterCr = false;
+        if (last === index) last = index + 1;
+        continue;
+      }
+      if (byte === LF || byte === CR) {
+        if (this.atLineStart) last = index + 1; // an empty line: an event ends here
+        this.atLineStart = true;
+        this.afterCr = byte === CR;
+        continue;
+      }
+      this.atLineStart = false;
+      this.afterCr = false;
+    }
+    return last;
+  }
+}
+
 /** JSON-RPC ids of the requests in a POST body, and the ids it cancels (`notifications/cancelled`). */
 function rpcIds(body: unknown): { requests: string[]; cancelled: string[] } {
   const ids = { requests: [] as string[], cancelled: [] as string[] };
@@ -121,9 +160,13 @@ function rpcIds(body: unknown): { requests: string[]; cancelled: string[] } {
  * Each POST is tracked by the JSON-RPC ids it carries: when the request is answered, given up
  * (`notifications/cancelled`, sent on a timeout or abort) or the connection closes, its HTTP
  * exchange is ended — a server that keeps an event stream open (or never answers the POST)
- * cannot pile up sockets.
+ * cannot pile up sockets. An exchange that carries no request — a POST of notifications or
+ * responses, which the spec has the server acknowledge at once with `202 Accepted`, or a
+ * `DELETE` ending the session — is ended after `ackTimeoutMs` (default 5 s) if it is not over by
+ * then: nothing else would end it when the server never answers.
  */
-export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolean; maxResponseBytes: number; resolver?: McpResolver; onTooLarge?: (message: string) => void; label?: string }): GuardedFetch {
+export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolean; maxResponseBytes: number; ackTimeoutMs?: number; resolver?: McpResolver; onTooLarge?: (message: string) => void; label?: string }): GuardedFetch {
+  const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const resolver = options.resolver ?? systemResolver;
   const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
     Promise.resolve()
@@ -202,7 +245,16 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
       aborted = reason;
       closer();
     }) : undefined;
+    // Nothing else ends an exchange that carries no request when the server never acknowledges it.
+    const method = (init.method ?? 'GET').toUpperCase();
+    const acknowledgement = ids.requests.length === 0 && (method === 'POST' || method === 'DELETE');
+    const ackTimer = acknowledgement ? setTimeout(() => {
+      aborted = new AgentrtError('mcp_timeout', `${options.label ?? 'the MCP server'} did not acknowledge a ${method === 'DELETE' ? 'session end (DELETE)' : 'notification or response (POST)'} within ${ackTimeoutMs} ms`, { retryable: true });
+      closer();
+    }, ackTimeoutMs) : undefined;
+    ackTimer?.unref?.();
     const forget = () => {
+      clearTimeout(ackTimer);
       for (const id of ids.requests) exchanges.get(id)?.delete(closer);
       unwatch?.();
     };
@@ -248,10 +300,11 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
     }
     // An event stream is capped per event (bytes since the last blank line), anything else per body.
     const eventStream = /^text\/event-stream\b/i.test(String(response.headers['content-type'] ?? ''));
+    const events = eventStream ? new EventBoundaries() : undefined;
     let size = 0;
     const capped = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
-        const boundary = eventStream ? Math.max(chunk.lastIndexOf('\n\n'), chunk.lastIndexOf('\r\n\r\n'), chunk.lastIndexOf('\r\r')) : -1;
+        const boundary = events ? events.lastEnd(chunk) : -1;
         size = boundary >= 0 ? chunk.length - boundary : size + chunk.length;
         if (size <= options.maxResponseBytes) return callback(null, chunk);
         const message = `the server sent a message larger than ${options.maxResponseBytes} bytes`;

@@ -150,7 +150,7 @@ export class McpConnection {
     try {
       for (let attempt = 0; ; attempt++) {
         current = 'starting the server';
-        const client = await this.ensureConnected(deadline.signal);
+        const client = await this.connectedWithin(deadline.signal);
         connected = client;
         current = phase;
         try {
@@ -174,23 +174,45 @@ export class McpConnection {
   }
 
   /**
-   * After an operation ran out of time on a stdio server: tells a wedged server from a slow tool.
-   * A server that has not read what was written to it (bytes still wait in the pipe), or does not
-   * answer a `ping` within `min(timeoutMs, MAX_PROBE_MS)`, is stopped (its process group killed)
-   * and the next operation starts a new one; operations wait for the check (before their budget starts). A server that answers
-   * the ping keeps running (a tool may simply be slow; other calls may be in flight on it). HTTP
-   * servers are not probed: each request has an exchange of its own that ends with the call.
+   * The connected client, within an operation's budget. A connection attempt this operation
+   * joined (started for an earlier one, whose budget may be long spent, e.g. on a session start
+   * the server never acknowledged) that fails is not this operation's failure: it starts one
+   * attempt of its own, within its own budget.
+   */
+  private async connectedWithin(signal: AbortSignal): Promise<Client> {
+    const joined = this.connecting !== undefined;
+    try {
+      return await this.ensureConnected(signal);
+    } catch (error) {
+      if (!joined || signal.aborted || this.closed) throw error;
+      return this.ensureConnected(signal);
+    }
+  }
+
+  /**
+   * After an operation ran out of time: tells a wedged server (or session) from a slow tool.
+   * A stdio server that has not read what was written to it (bytes still wait in the pipe), or
+   * any server that does not answer a `ping` within `min(timeoutMs, MAX_PROBE_MS)`, is replaced:
+   * a stdio server is stopped (its process group killed), an HTTP session is ended (`DELETE`,
+   * bounded) and forgotten; the next operation starts a new server or session. Operations wait for
+   * the check (before their budget starts). A server that answers the ping is kept (a tool may
+   * simply be slow; other calls may be in flight on it).
    */
   private checkHealth(client: Client): void {
     const transport = this.transport;
-    if (this.closed || this.probing || this.client !== client || !(transport instanceof StdioProcessTransport)) return;
+    if (this.closed || this.probing || this.client !== client || transport === undefined) return;
     const restart = (why: string) => {
       if (this.client !== client) return;
-      transport.failure ??= why;
-      this.events.onWarning(`MCP server "${this.name}" ${why}: stopping it (pid ${transport.pid ?? 'unknown'}); the next call starts it again`);
+      if (transport instanceof StdioProcessTransport) {
+        transport.failure ??= why;
+        this.events.onWarning(`MCP server "${this.name}" ${why}: stopping it (pid ${transport.pid ?? 'unknown'}); the next call starts it again`);
+      } else {
+        if (!this.httpFailures.has(transport)) this.httpFailures.set(transport, `its session was ended: the server ${why}`);
+        this.events.onWarning(`MCP server "${this.name}" ${why}: ending its session; the next call starts a new one`);
+      }
       void this.drop();
     };
-    if (transport.backlog > 0) {
+    if (transport instanceof StdioProcessTransport && transport.backlog > 0) {
       restart(`stopped reading its stdin (${transport.backlog} bytes of requests unread when a call timed out)`);
       return;
     }
@@ -297,6 +319,8 @@ export class McpConnection {
       const guard = guardedFetch(new AddressPolicy(config.allowPrivateAddresses ?? [], `servers.${this.name}.allowPrivateAddresses`), {
         allowHttp: config.allowHttp ?? false,
         maxResponseBytes: this.settings.maxMessageBytes,
+        // Notifications, responses and DELETE are acknowledged at once by a working server.
+        ackTimeoutMs: Math.min(this.settings.timeoutMs, MAX_PROBE_MS),
         label: `MCP server "${this.name}"`,
         ...(config.resolver ? { resolver: config.resolver } : {}),
         // As over stdio: a message over maxMessageBytes ends the connection (its calls fail at once), the next call starts a new session.
@@ -343,7 +367,10 @@ export class McpConnection {
     client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => this.events.onLogMessage(notification.params));
     const startup = new Deadline({ totalMs: this.settings.startupTimeoutMs, timeoutError: () => this.timeoutError('starting the server', this.settings.startupTimeoutMs) });
     try {
-      await client.connect(transport, { signal: startup.signal, timeout: startup.sdkTimeoutMs });
+      // The SDK bounds only the initialize request by this signal, not the initialized
+      // notification after it: a server that never acknowledges that would hold the connection
+      // attempt (and every operation waiting for it) forever.
+      await raceAbort(client.connect(transport, { signal: startup.signal, timeout: startup.sdkTimeoutMs }), startup.signal);
     } catch (error) {
       await transport.close().catch(() => undefined);
       this.guards.get(transport)?.close();

@@ -95,3 +95,37 @@ describe('SVG prolog (red team)', () => {
     expect(message).toMatchObject({ isError: true, code: 'content_invalid' });
   });
 });
+
+// SVG is XML: its bytes are UTF-8 unless a byte order mark (UTF-16 LE or BE, UTF-8) or the XML
+// declaration's `encoding` says otherwise. Such an SVG is decoded (ISO-8859-1 and windows-1252 as
+// windows-1252, as browsers do) and shown as text like any other; bytes that do not decode in
+// the encoding they declare, an encoding nobody knows, and markup that is not SVG stay refused.
+describe('SVG in other encodings', () => {
+  it('decodes UTF-16 (LE and BE, byte order mark), ISO-8859-1, windows-1252 and Shift_JIS SVG into its markup as text', async () => {
+    const results = await run(await connect(), ['svg_utf16le', 'svg_utf16be', 'svg_utf16le_resource', 'svg_latin1', 'svg_cp1252', 'svg_cp1252_single_quotes', 'svg_shift_jis', 'svg']);
+    const markup = String(results.svg!.content).split('\n').slice(2).join('\n');
+    for (const [tool, message] of Object.entries(results)) expect(message.isError, `${tool}: ${String(message.content).slice(0, 300)}`).toBeFalsy();
+    expect(results.svg_utf16le!.content).toMatch(/^svg_utf16le:\n\[image image\/svg\+xml, \d+ bytes, shown as its SVG markup[^\n]*\n<\?xml version="1\.0" encoding="UTF-16"\?>\n[\s\S]*<title>café<\/title><\/svg>$/);
+    // 2 bytes of byte order mark, then 2 bytes per character.
+    expect(results.svg_utf16be!.content).toBe(`svg_utf16be:\n${label(2 + 2 * 194)}\n${markup}`);
+    expect(results.svg_utf16le_resource!.content).toBe(`svg_utf16le_resource:\n[resource file:///icons/wide.svg (image/svg+xml)]\n${label(2 + 2 * 194)}\n${markup}`);
+    expect(results.svg_latin1!.content).toContain('<?xml version="1.0" encoding="ISO-8859-1"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><title>café naïve</title>');
+    expect(results.svg_latin1!.content).toContain(SVG_MARKER);
+    // 0x93 0x80 … 0x94 are “ € ” in windows-1252 (not the C1 controls ISO-8859-1 has there).
+    expect(results.svg_cp1252!.content).toContain('<title>“€ 5” café naïve</title>');
+    expect(results.svg_cp1252_single_quotes!.content).toContain('<title>€café naïve</title>');
+    // Any other encoding the runtime knows is decoded with its decoder.
+    expect(results.svg_shift_jis!.content).toContain('<title>日本</title>');
+  });
+
+  it('still refuses what does not decode as declared, an unknown encoding, UTF-16 that is not SVG, and SVG in any encoding under another image type', async () => {
+    const tools = ['svg_latin1_undeclared', 'svg_latin1_declared_utf8', 'svg_unknown_encoding', 'svg_utf16_odd_bytes', 'svg_utf16_html', 'svg_utf16_claiming_bmp', 'svg_latin1_claiming_avif'];
+    const results = await run(await connect(), tools);
+    for (const tool of tools) {
+      expect(results[tool], tool).toMatchObject({ isError: true, code: 'content_invalid' });
+      expect(String(results[tool]!.content), tool).not.toContain('<script>');
+    }
+    expect(String(results.svg_utf16_claiming_bmp!.content)).toContain('declared image/bmp but its bytes are SVG markup');
+    expect(String(results.svg_latin1_claiming_avif!.content)).toContain('declared image/avif but its bytes are SVG markup');
+  });
+});

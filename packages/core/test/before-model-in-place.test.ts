@@ -108,7 +108,7 @@ describe('beforeModel writes into the request it was given', () => {
     const model = new ScriptedModel([ScriptedModel.answer('ok')]);
     const runtime = createRuntime({
       model, store: new MemoryStore(),
-      hooks: [{ beforeModel: (request) => void ((request as { messages: Message[] }).messages = [{ role: 'user', content: 'rewritten' }, { role: 'tool', toolCallId: 'x', name: 'add', content: 'orphan' }]) }],
+      hooks: [{ beforeModel: (request) => void ((request as unknown as { messages: Message[] }).messages = [{ role: 'user', content: 'rewritten' }, { role: 'tool', toolCallId: 'x', name: 'add', content: 'orphan' }]) }],
     });
     const result = await runtime.run('hi');
     expect(result.status).toBe('completed');

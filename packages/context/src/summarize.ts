@@ -1,4 +1,4 @@
-import { base64Bytes, ConfigError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter } from '@agentrt/core';
+import { AgentrtError, base64Bytes, ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter, type ModelRequest, type ModelResponse } from '@agentrt/core';
 import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
 import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
@@ -133,9 +133,39 @@ export class Summarize implements ContextStrategy {
     const allowance = context.outputAllowance?.(this.counter.range(messages, 0, messages.length) + 3, model, { inputTokens: rest });
     if (allowance !== undefined && allowance < 16) return undefined;
     this.calls++;
-    const response = await this.options.model.generate({ messages, tools: [], signal: context.signal, ...(allowance !== undefined ? { maxOutputTokens: allowance } : {}) });
-    context.addUsage(response.usage, { provider: this.options.model.provider, model: this.options.model.model });
-    return response.message.content.trim() || previous || '(nothing to summarize)';
+    const response = await this.call({ messages, tools: [], signal: context.signal, ...(context.deadline !== undefined ? { deadline: context.deadline } : {}), ...(allowance !== undefined ? { maxOutputTokens: allowance } : {}) });
+    const content = (response as Partial<ModelResponse> | null | undefined)?.message?.content;
+    // Tokens a response reports were spent even when its text is unusable.
+    const usage = (response as Partial<ModelResponse> | null | undefined)?.usage;
+    if (usage && typeof usage === 'object') context.addUsage(usage, model);
+    if (typeof content !== 'string') throw new ModelError('model_output_invalid', `the summarizer model ${model.provider}/${model.model} returned a response without an assistant message text`);
+    return content.trim() || previous || '(nothing to summarize)';
+  }
+
+  /**
+   * The summarizer's call, raced against its signal (a model that ignores it cannot hold the run);
+   * a failure that is not a typed error becomes `model_unavailable`, an abort stays the abort.
+   */
+  private async call(request: ModelRequest): Promise<ModelResponse> {
+    const { signal } = request;
+    const fail = (error: unknown): unknown => {
+      if (signal.aborted) return signal.reason;
+      if (AgentrtError.isInstance(error)) return error;
+      return new ModelError('model_unavailable', `the summarizer model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    };
+    if (signal.aborted) throw signal.reason;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(() => this.options.model.generate(request)), aborted]);
+    } catch (error) {
+      throw fail(error);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 }
 

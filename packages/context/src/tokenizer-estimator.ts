@@ -1,5 +1,5 @@
 import { ConfigError, REQUEST_OVERHEAD_TOKENS, type EstimatedRequest, type TokenEstimator } from '@agentrt/core';
-import { CachedTokenCounter, o200kTokenizer, type Tokenizer } from './token-counter.js';
+import { CachedTokenCounter, checkedTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TokenizerEstimator`. */
 export interface TokenizerEstimatorOptions {
@@ -35,8 +35,7 @@ export class TokenizerEstimator implements TokenEstimator {
     if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1 || multiplier > 4) {
       throw new ConfigError('tokenMultiplier', 'must be a number from 1 to 4');
     }
-    if (options.tokenizer !== undefined && typeof options.tokenizer !== 'function') throw new ConfigError('tokenizer', 'must be a function (text) => number');
-    this.tokenize = options.tokenizer ?? o200kTokenizer;
+    this.tokenize = checkedTokenizer(options.tokenizer);
     this.multiplier = multiplier;
     this.counter = new CachedTokenCounter(this.tokenize, multiplier);
   }

@@ -1,5 +1,5 @@
 import { ConfigError, type ContentPart, type ContextPrepareContext, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
-import { o200kTokenizer, type Tokenizer } from './token-counter.js';
+import { checkedTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TruncateToolResults`: exactly one of `maxChars` or `maxTokens`. */
 export interface TruncateToolResultsOptions {
@@ -33,7 +33,7 @@ export class TruncateToolResults implements ContextStrategy {
     if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 16)) throw new ConfigError('maxTokens', 'must be an integer ≥ 16');
     this.maxChars = maxChars;
     this.maxTokens = maxTokens;
-    this.tokenizer = options.tokenizer ?? o200kTokenizer;
+    this.tokenizer = checkedTokenizer(options.tokenizer);
   }
 
   prepare(messages: readonly Message[], context?: ContextPrepareContext): readonly Message[] {

@@ -5,11 +5,25 @@ import type { ToolSpec } from './model.js';
 export interface ContextPrepareContext {
   readonly runId: string;
   readonly stepIndex: number;
+  /**
+   * Aborted on the run's timeout, a kill or a cancellation (a finalize preparation: its grace).
+   * Pass it to every model call the strategy makes. The runtime also stops waiting for
+   * `prepare` once it aborts, so a strategy whose call ignores it cannot hold the run.
+   */
   readonly signal: AbortSignal;
+  /**
+   * When `signal` aborts for a deadline, in epoch milliseconds: pass it as the
+   * `ModelRequest.deadline` of every model call the strategy makes (a retry wait past it is not
+   * started). Absent in contexts built by hand.
+   */
+  readonly deadline?: number;
   readonly tools: readonly ToolSpec[];
   /** Provider and model of the run's adapter (for tokenizer choice). */
   readonly model: { readonly provider: string; readonly model: string };
-  /** Strategies that call a model (summarization) report usage here so budgets count it. */
+  /**
+   * Strategies that call a model (summarization) report usage here so budgets count it. Counts
+   * that are not finite non-negative numbers count as 0, as in a model response.
+   */
   addUsage(usage: TokenUsage, model?: { provider: string; model: string }): void;
   /**
    * For strategies that call a model: the output tokens a call with `inputTokens` of input may

@@ -130,10 +130,23 @@ function resolveFinalize(value: unknown): ResolvedFinalize | false {
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = unionBranchIssue(parsed.error.issues[0]!);
   const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys : undefined;
   const path = [prefix, ...issue.path.map(String), ...(keys ? [keys[0]!] : [])].filter(Boolean).join('.');
   throw new ConfigError(path || prefix, issue.message);
+}
+
+/**
+ * For a value no branch of a union accepts, the issue of the branch it was meant for (the first
+ * one whose keys it uses, with no unknown key), so the error names the field (`pricing.<key>.input`
+ * too big) instead of "Invalid input" for the whole value.
+ */
+function unionBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || !Array.isArray(issue.errors)) return issue;
+  const branch = issue.errors.find((issues) => issues.length > 0 && !issues.some((i) => i.code === 'unrecognized_keys'));
+  if (!branch) return issue;
+  const inner = unionBranchIssue(branch[0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue;
 }
 
 /** Applies defaults and validates. Throws `ConfigError` (e.g. field `limits.maxSteps`). */
@@ -167,10 +180,17 @@ export const DEFAULT_PRICING: Readonly<Record<string, ModelPrice>> = Object.free
   'ollama:*': { inputPerMillionUsd: 0, outputPerMillionUsd: 0 },
 });
 
+/**
+ * The highest price accepted, in USD per million tokens ($1 a token; list prices are below $1 000).
+ * With it, no call's cost can overflow to Infinity, which no store can keep: a price near
+ * `Number.MAX_VALUE` made every step's commit fail and lost the step.
+ */
+const MAX_PRICE_PER_MILLION_USD = 1_000_000;
+const perMillion = z.number().nonnegative().max(MAX_PRICE_PER_MILLION_USD);
 const priceSchema = z.union([
-  z.strictObject({ inputPerMillionUsd: z.number().nonnegative().finite(), outputPerMillionUsd: z.number().nonnegative().finite() }),
+  z.strictObject({ inputPerMillionUsd: perMillion, outputPerMillionUsd: perMillion }),
   // Shorthand: `{ input, output }`, USD per million tokens.
-  z.strictObject({ input: z.number().nonnegative().finite(), output: z.number().nonnegative().finite() })
+  z.strictObject({ input: perMillion, output: perMillion })
     .transform(({ input, output }) => ({ inputPerMillionUsd: input, outputPerMillionUsd: output })),
 ]);
 

@@ -35,6 +35,8 @@ interface Drive {
 
 const now = () => performance.now();
 /** Model-controlled strings (an unknown tool's name, a call id) are cut before they name spans. */
+/** Longest tool description kept as `gen_ai.tool.description` (an MCP server chooses it). */
+const MAX_DESCRIPTION_CHARS = 1_024;
 const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const seconds = (since: number) => Math.max(0, (now() - since) / 1000);
 
@@ -129,7 +131,9 @@ class OtelInstrumentation implements RuntimeHooks {
   }
 
   private async startDrive(info: RunDriveInfo): Promise<Drive> {
-    const conversationId = this.options.conversationId ? this.options.conversationId({ runId: info.runId, metadata: info.metadata }) : info.runId;
+    // A user function's answer: only a non-empty string is an attribute value (an object would be dropped by the SDK), and a long one is cut.
+    const given = this.options.conversationId ? this.options.conversationId({ runId: info.runId, metadata: info.metadata }) : info.runId;
+    const conversationId = typeof given === 'string' && given ? clip(given) : undefined;
     const links: Link[] = [];
     if (info.resumed && this.options.linkResumedRuns) {
       const annotations = await info.annotations().catch(() => new Map<string, unknown>());
@@ -281,14 +285,15 @@ class OtelInstrumentation implements RuntimeHooks {
     const output = finiteCount(usage.outputTokens);
     drive.inputTokens += input;
     drive.outputTokens += output;
-    const responseModel = typeof response.model === 'string' && response.model ? response.model : undefined;
+    // What the provider says (model, id, finish reason) is cut like the tool names: a server could send megabytes, and one huge attribute can fail a whole export batch.
+    const responseModel = typeof response.model === 'string' && response.model ? clip(response.model) : undefined;
     span.setAttributes({
-      [ATTR.responseFinishReasons]: [finishReason(response.finishReason ?? 'other')],
+      [ATTR.responseFinishReasons]: [clip(finishReason(response.finishReason ?? 'other'))],
       [ATTR.usageInputTokens]: input,
       [ATTR.usageOutputTokens]: output,
       [ATTR.modelRetries]: chat.retries,
       ...(responseModel !== undefined ? { [ATTR.responseModel]: responseModel } : {}),
-      ...(typeof response.id === 'string' && response.id ? { [ATTR.responseId]: response.id } : {}),
+      ...(typeof response.id === 'string' && response.id ? { [ATTR.responseId]: clip(response.id) } : {}),
     });
     if (this.options.captureContent && response.message) {
       safely(() => {
@@ -317,7 +322,7 @@ class OtelInstrumentation implements RuntimeHooks {
         kind: SpanKind.INTERNAL,
         attributes: {
           ...this.toolAttributes(call.name, call.toolCallId, hookContext.stepIndex),
-          ...(call.description ? { [ATTR.toolDescription]: call.description } : {}),
+          ...(typeof call.description === 'string' && call.description ? { [ATTR.toolDescription]: clip(call.description, MAX_DESCRIPTION_CHARS) } : {}),
           [ATTR.toolSideEffects]: call.sideEffects,
           [ATTR.toolOutcome]: 'executed',
         },

@@ -117,7 +117,9 @@ async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number,
   const history = run.history;
   const borrowed = deps.context.borrowsHistory === true;
   const given = borrowed ? history : history.slice();
-  const prepared = await deps.context.prepare(given, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow));
+  // A strategy that never settles (a summarizer model that ignores its signal) cannot outlive the run's timeout or a kill.
+  const preparing = deps.context.prepare(given, contextFor(deps, run, stepIndex, stepUsage, run.signal, false, overflow));
+  const prepared = isPromise(preparing) ? await raceAbort(preparing, run.signal) : preparing;
   if (!borrowed) return { snapshot: given, prepared };
   if (prepared !== history) return { snapshot: undefined, prepared };
   const snapshot = history.slice();
@@ -254,10 +256,12 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
     runId: run.runId,
     stepIndex,
     signal,
+    ...(finalize ? {} : { deadline: runDeadline(deps, run) }),
     ...(overflow ? { overflow } : {}),
     tools: deps.gate.advertised,
     model: { provider: deps.model.provider, model: deps.model.model },
-    addUsage(usage, model) {
+    addUsage(given, model) {
+      const usage = { inputTokens: tokenCount(given?.inputTokens), outputTokens: tokenCount(given?.outputTokens) };
       const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
       const costUsd = price ? (usage.inputTokens * price.inputPerMillionUsd + usage.outputTokens * price.outputPerMillionUsd) / 1_000_000 : 0;
       const priced = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd };
@@ -366,8 +370,7 @@ export function validateResponse(response: unknown): ModelResponse {
     }
   }
   const usage = r.usage ?? { inputTokens: 0, outputTokens: 0 };
-  // A count no store can add up exactly (above 2^53) is capped: every store keeps totals as safe integers.
-  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0);
+  const count = tokenCount;
   const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
@@ -376,6 +379,11 @@ export function validateResponse(response: unknown): ModelResponse {
   if (typeof r.model === 'string' && r.model) out.model = r.model;
   if (typeof r.id === 'string' && r.id) out.id = r.id;
   return out;
+}
+
+/** A reported token count as a store keeps it: not a finite positive number is 0; above 2^53 (no store adds that up exactly) it is capped. */
+function tokenCount(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
 }
 
 /**

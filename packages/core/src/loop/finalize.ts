@@ -7,7 +7,7 @@ import type { ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { StopReason } from '../result.js';
 import type { StepRecord } from '../store/state-store.js';
-import { RunAbort } from '../util/abort.js';
+import { raceAbort, RunAbort } from '../util/abort.js';
 import { nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { budgetForCall } from './budget.js';
@@ -140,7 +140,9 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
   try {
     run.log.emit({ type: 'step_started', stepIndex, finalize: true });
     const snapshot = run.history.slice();
-    const prepared = await deps.context.prepare(snapshot, contextFor(deps, run, stepIndex, stepUsage, controller.signal, true));
+    // The strategy's own model calls (a summary) share the grace; a strategy that never settles cannot hold the finalize past it.
+    const preparing = deps.context.prepare(snapshot, { ...contextFor(deps, run, stepIndex, stepUsage, controller.signal, true), deadline: graceEnds });
+    const prepared = await raceAbort(Promise.resolve(preparing), controller.signal);
     const instruction = finalizeInstruction(options, run.output);
     const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
     // The grace is this call's deadline (the run's own timeout does not abort it).

@@ -1,6 +1,6 @@
 import { AgentrtError, delay, fingerprint, Redactor, type ContentPart, type Disposable, type SideEffects, type Tool, type ToolContext } from '@agentrt/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateTaskResultSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import { CreateTaskResultSchema, type LoggingMessageNotification, type ProgressNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { bridgeTools } from './bridge-tools.js';
 import { isHttpConfig, resolveServerConfig, TIMEOUT_GRACE_MS, type McpLogLevel, type McpServerConfig, type ResolvedServerConfig } from './config.js';
@@ -112,6 +112,9 @@ export class McpBridge implements Disposable {
   /** Listed tools that cannot be offered at all (invalid definition, name listed twice), from the latest listing. */
   private rejected: Listing['rejected'] = new Map();
   private readonly inflight = new Set<ToolContext>();
+  /** Progress of calls in flight, by the progress token the bridge gave each (`notifications/progress`). */
+  private readonly progressRoutes = new Map<string | number, (params: ProgressNotification['params']) => void>();
+  private progressCounter = 0;
   private extraTools: Tool[] | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -128,6 +131,7 @@ export class McpBridge implements Disposable {
     this.connection = new McpConnection(settings, this.redactor, {
       onListChanged: () => this.onListChanged(),
       onLogMessage: (params) => this.onLogMessage(params),
+      onProgress: (params) => this.progressRoutes.get(params.progressToken)?.(params),
       onWarning: (message) => this.log({ server: this.name, level: 'warning', message }),
     });
   }
@@ -333,13 +337,27 @@ export class McpBridge implements Disposable {
         }
         const definition = this.pinned.get(tool)!.definition;
         setPhase('calling');
-        const onprogress = (progress: { progress: number; total?: number; message?: string }) => {
+        const onprogress = (progress: ProgressNotification['params']) => {
           deadline.touch();
-          notify(() => ctx.progress?.({ progress: progress.progress, ...(progress.total !== undefined ? { total: progress.total } : {}), ...(progress.message !== undefined ? { message: progress.message } : {}) }));
+          const value = progress.progress;
+          if (typeof value !== 'number' || !Number.isFinite(value)) return;
+          const total = typeof progress.total === 'number' && Number.isFinite(progress.total) ? progress.total : undefined;
+          const message = typeof progress.message === 'string' ? progress.message : undefined;
+          notify(() => ctx.progress?.({ progress: value, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) }));
         };
-        const raw = definition.taskSupport === 'required'
-          ? await this.callTask(client, definition, args, ctx, deadline)
-          : (await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, ToolResultSchema, { ...options, onprogress }))) as RawToolResult;
+        let raw: RawToolResult;
+        if (definition.taskSupport === 'required') raw = await this.callTask(client, definition, args, ctx, deadline);
+        else {
+          // A token of the bridge's own, routed by it (see McpConnection): the route outlives the
+          // SDK's reading of the answer, so progress sent just before it still reaches the call.
+          const progressToken = `agentrt-${++this.progressCounter}`;
+          this.progressRoutes.set(progressToken, onprogress);
+          try {
+            raw = (await this.connection.request(deadline, (options) => client.request({ method: 'tools/call', params: { name: tool, arguments: args, _meta: { progressToken } } }, ToolResultSchema, options))) as RawToolResult;
+          } finally {
+            this.progressRoutes.delete(progressToken);
+          }
+        }
         const validate = await this.validator(definition, raw, deadline);
         const where = `MCP tool "${tool}" on "${this.name}"`;
         return readingResult(where, () => mapToolResult(raw, { where, maxPartBytes: this.settings.maxPartBytes, media: this.settings.media, ...(validate ? { validate } : {}) }));

@@ -3,8 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  ErrorCode, LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema,
-  type LoggingMessageNotification, type ServerCapabilities,
+  ErrorCode, LoggingMessageNotificationSchema, McpError, ProgressNotificationSchema, ToolListChangedNotificationSchema,
+  type LoggingMessageNotification, type ProgressNotification, type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
 import { displayUrl, isHttpConfig, type ResolvedServerConfig } from './config.js';
 import { Deadline, raceAbort } from './deadline.js';
@@ -17,6 +17,8 @@ const CLIENT_INFO = { name: 'agentrt', version: '0.1.0' };
 export interface ConnectionEvents {
   readonly onListChanged: () => void;
   readonly onLogMessage: (params: LoggingMessageNotification['params']) => void;
+  /** A `notifications/progress` from the server (every one: progress tokens are the bridge's own). */
+  readonly onProgress: (params: ProgressNotification['params']) => void;
   /** Something the operator should know that is not an error of a call (a wedged server stopped). */
   readonly onWarning: (message: string) => void;
 }
@@ -365,6 +367,10 @@ export class McpConnection {
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.events.onListChanged());
     client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => this.events.onLogMessage(notification.params));
+    // Progress is routed by the bridge, not the SDK: the SDK forgets a request's progress handler
+    // as it reads the answer, and runs notification handlers a microtask later, so progress the
+    // server sent just before the answer (both in one read: a busy client) was dropped.
+    client.setNotificationHandler(ProgressNotificationSchema, (notification) => this.events.onProgress(notification.params));
     const startup = new Deadline({ totalMs: this.settings.startupTimeoutMs, timeoutError: () => this.timeoutError('starting the server', this.settings.startupTimeoutMs) });
     try {
       // The SDK bounds only the initialize request by this signal, not the initialized

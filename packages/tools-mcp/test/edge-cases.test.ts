@@ -235,6 +235,15 @@ describe('notifications', () => {
     expect(progress).toEqual([1, 2, 3].map((step) => ({ progress: step, total: 3, message: `step ${step}` })));
   });
 
+  // The SDK forgot a request's progress handler as it read the answer and ran notification
+  // handlers a microtask later: progress read together with the answer (a busy client) was lost.
+  it('passes on progress that arrives in the same read as the answer', async () => {
+    const bridge = await connect();
+    const { ctx, progress } = context();
+    expect(await toolOf(bridge, 'h__progress_burst').execute({}, ctx)).toBe('burst done');
+    expect(progress).toEqual([{ progress: 1, total: 2 }, { progress: 2, total: 2 }]);
+  });
+
   it('times out a call that only sends progress, unless resetTimeoutOnProgress is on (bounded by maxTotalTimeoutMs)', async () => {
     const plain = await connect({ timeoutMs: 400 });
     await expect(run(plain, 'h__progress', { count: 12, everyMs: 100 })).rejects.toMatchObject({ code: 'mcp_timeout' });

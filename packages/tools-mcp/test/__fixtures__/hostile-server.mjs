@@ -39,6 +39,7 @@ const tools = [
   { name: 'env', description: 'lists the environment variable names it sees', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'media', description: 'image, audio, blob resources, text resource, resource link', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'progress', description: 'sends progress notifications then answers', inputSchema: { type: 'object', properties: { count: { type: 'number' }, everyMs: { type: 'number' } } }, annotations: { readOnlyHint: true } },
+  { name: 'progress_burst', description: 'sends progress and its answer in one write', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'log', description: 'sends a log message then answers', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'add_tool', description: 'adds a tool and announces the change', inputSchema: { type: 'object' } },
   { name: 'change_a_b', description: 'changes a_b and announces the change', inputSchema: { type: 'object' } },
@@ -90,6 +91,13 @@ function call(id, name, args, meta) {
       { type: 'resource', resource: { uri: 'memo://notes/1', mimeType: 'text/plain', text: 'remember the milk' } },
       { type: 'resource_link', uri: 'https://example.com/data.csv', name: 'data.csv', mimeType: 'text/csv', description: 'the raw data' },
     ] });
+    case 'progress_burst': {
+      // Progress then the answer in one write: the client reads both at once (as a busy client does).
+      const line = (message) => `${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`;
+      const progress = (n) => line({ method: 'notifications/progress', params: { progressToken: meta?.progressToken, progress: n, total: 2 } });
+      process.stdout.write(progress(1) + progress(2) + line({ id, result: text('burst done') }));
+      return;
+    }
     case 'progress': {
       const count = args?.count ?? 3;
       const everyMs = args?.everyMs ?? 50;

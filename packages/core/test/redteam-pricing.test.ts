@@ -34,3 +34,22 @@ describe('hostile prices', () => {
     await assertRunInvariants({ store, runId: result.runId, result });
   });
 });
+
+describe('options that cannot be read', () => {
+  it.each([
+    ['limits', () => ({ limits: { get maxSteps(): number { throw new Error('boom'); } } })],
+    ['limits', () => ({ limits: new Proxy({}, { ownKeys() { throw new Error('trap'); } }) })],
+    ['limits', () => ({ limits: { get maxSteps(): number { throw Object.create(null); } } })],
+    ['model', () => ({ get model(): never { throw new Error('boom'); } })],
+    ['tools', () => ({ get tools(): never { throw new Error('boom'); } })],
+    ['store', () => ({ get store(): never { throw new Error('boom'); } })],
+    ['context', () => ({ get context(): never { throw new Error('boom'); } })],
+    ['redact', () => ({ redact: { get secrets(): never { throw new Error('boom'); } } })],
+    ['options', () => new Proxy({}, { ownKeys() { throw new Error('trap'); } })],
+  ])('a throwing getter or proxy trap in %s is config_invalid naming it, not a raw error', (field, options) => {
+    const given = options() as object;
+    // A whole-options proxy is passed as it is; other cases add a model unless they are about it.
+    const full = field === 'options' ? given : Object.create(Object.getPrototypeOf(given), { ...Object.getOwnPropertyDescriptors(given), ...(field === 'model' ? {} : { model: { value: answer(), enumerable: true } }) });
+    expect(fieldOf(() => createRuntime(full))).toBe(`config_invalid:${field}`);
+  });
+});

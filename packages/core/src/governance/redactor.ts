@@ -428,9 +428,16 @@ export class Redactor {
   private readonly patterns: RegExp[];
   readonly redactToolOutput: boolean;
 
-  constructor(options: RedactOptions = {}) {
+  constructor(given: RedactOptions = {}) {
     // Misspelt or mistyped options must fail here: a secret the user believes removed would otherwise be written.
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('redact', 'expected { secrets?, keys?, patterns?, toolOutput? }');
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ConfigError('redact', 'expected { secrets?, keys?, patterns?, toolOutput? }');
+    // Read once (a getter or proxy trap that throws is a typed error naming the option).
+    let options: RedactOptions;
+    try {
+      options = { ...given };
+    } catch (error) {
+      throw new ConfigError('redact', `the option could not be read: ${error instanceof Error ? error.message : 'an unreadable value was thrown'}`, { cause: error });
+    }
     for (const key of Object.keys(options)) {
       if (!REDACT_OPTION_KEYS.has(key)) throw new ConfigError(`redact.${key}`, 'unknown option (known: secrets, keys, patterns, toolOutput)');
     }

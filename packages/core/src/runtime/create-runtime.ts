@@ -66,7 +66,8 @@ const PART_KEYS = new Set(['model', 'modelOptions', 'tools', 'store', 'context',
  * });
  * ```
  */
-export function createRuntime<TOut = string>(options: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
+export function createRuntime<TOut = string>(given: CreateRuntimeOptions<TOut>): AgentRuntime<TOut> {
+  const options = readOptions(given);
   const container = prepare(options);
   try {
     for (const entry of options.plugins ?? []) {
@@ -95,7 +96,8 @@ export function createRuntime<TOut = string>(options: CreateRuntimeOptions<TOut>
  * `TOKENS.Disposable` registered so far is closed before the error is rethrown, so a plugin's
  * server processes or connections never outlive a runtime that was never returned.
  */
-export async function createRuntimeAsync<TOut = string>(options: CreateRuntimeOptions<TOut>): Promise<AgentRuntime<TOut>> {
+export async function createRuntimeAsync<TOut = string>(given: CreateRuntimeOptions<TOut>): Promise<AgentRuntime<TOut>> {
+  const options = readOptions(given);
   const container = prepare(options);
   try {
     for (const entry of options.plugins ?? []) {
@@ -125,6 +127,47 @@ async function closeRegistered(container: DependencyContainer): Promise<void> {
       // one failing resource must not keep the others open, nor hide the construction error
     }
   }));
+}
+
+/**
+ * The options as a plain object, each read once, so nothing later reads them again: a getter or a
+ * proxy trap that throws is `config_invalid` naming the option, never a raw error from deep inside.
+ * Own enumerable options are taken as a spread takes them; the parts are also read by name (an
+ * options object may be a class instance with them on its prototype).
+ */
+function readOptions<T extends CreateRuntimeOptions<unknown>>(options: T): T {
+  if (typeof options !== 'object' || options === null) return options;
+  const unreadable = (field: string, error: unknown) => new ConfigError(field, `the option could not be read: ${readableText(error)}`, { cause: error });
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (error) {
+    throw unreadable('options', error);
+  }
+  const out: Record<string, unknown> = {};
+  const take = (key: string): void => {
+    let value: unknown;
+    try {
+      value = (options as Record<string, unknown>)[key];
+    } catch (error) {
+      throw unreadable(key, error);
+    }
+    // An own "__proto__" is data here (the unknown-option check names it), never a prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  };
+  for (const key of keys) take(key);
+  for (const key of PART_KEYS) if (!Object.prototype.hasOwnProperty.call(out, key) && key in options) take(key);
+  return out as T;
+}
+
+/** What a thrown value says, at most 300 characters (reading a hostile one may throw too). */
+function readableText(thrown: unknown): string {
+  try {
+    return String(thrown instanceof Error ? thrown.message : thrown).slice(0, 300);
+  } catch {
+    return 'an unreadable value was thrown';
+  }
 }
 
 function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {

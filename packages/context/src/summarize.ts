@@ -132,14 +132,38 @@ export class Summarize implements ContextStrategy {
     const model = { provider: this.options.model.provider, model: this.options.model.model };
     const allowance = context.outputAllowance?.(this.counter.range(messages, 0, messages.length) + 3, model, { inputTokens: rest });
     if (allowance !== undefined && allowance < 16) return undefined;
+    // A summary is at most half the trigger: one as long as the trigger would put every later
+    // step over it again, and the run would pay a summarizer call per step.
+    const cap = this.summaryCap;
     this.calls++;
-    const response = await this.call({ messages, tools: [], signal: context.signal, ...(context.deadline !== undefined ? { deadline: context.deadline } : {}), ...(allowance !== undefined ? { maxOutputTokens: allowance } : {}) });
+    const response = await this.call({ messages, tools: [], signal: context.signal, ...(context.deadline !== undefined ? { deadline: context.deadline } : {}), maxOutputTokens: allowance !== undefined ? Math.min(allowance, cap) : cap });
     const content = (response as Partial<ModelResponse> | null | undefined)?.message?.content;
     // Tokens a response reports were spent even when its text is unusable.
     const usage = (response as Partial<ModelResponse> | null | undefined)?.usage;
     if (usage && typeof usage === 'object') context.addUsage(usage, model);
     if (typeof content !== 'string') throw new ModelError('model_output_invalid', `the summarizer model ${model.provider}/${model.model} returned a response without an assistant message text`);
-    return content.trim() || previous || '(nothing to summarize)';
+    return this.capped(content.trim()) || previous || '(nothing to summarize)';
+  }
+
+  /** Most tokens a summary keeps: half of `triggerTokens` (at least 16). */
+  private get summaryCap(): number {
+    return Math.max(16, Math.floor(this.options.triggerTokens / 2));
+  }
+
+  /** The summary cut to `summaryCap` tokens when the summarizer wrote more than it was allowed (it ignored `maxOutputTokens`). */
+  private capped(summary: string): string {
+    const cap = this.summaryCap;
+    const whole = this.counter.message(summaryMessage(summary));
+    if (whole <= cap) return summary;
+    // Cut to what a proportional share of the characters allows, shorter each round (terminates), then marked.
+    let text = summary;
+    let tokens = whole;
+    while (tokens > cap && text.length > 0) {
+      const next = Math.min(text.length - 1, Math.floor(((text.length * cap) / tokens) * 0.9));
+      text = text.slice(0, Math.max(0, next));
+      tokens = this.counter.message(summaryMessage(`${text}…`));
+    }
+    return text.length > 0 ? `${text}…` : '';
   }
 
   /**

@@ -96,3 +96,22 @@ describe('Summarize against a hostile summarizer model', () => {
   });
 
 });
+
+describe('Summarize against a summarizer that writes too much', () => {
+  it('a summary longer than the trigger is cut to half of it, so the run does not pay a summarizer call every step', async () => {
+    const seen: ModelRequest[] = [];
+    // Ignores maxOutputTokens: every summary is about three times the trigger.
+    const verbose: ModelAdapter = { provider: 'p', model: 'verbose', generate: async (request) => { seen.push(request); return { message: { role: 'assistant', content: 'detail '.repeat(300) }, usage: { inputTokens: 10, outputTokens: 300 }, finishReason: 'stop' }; } };
+    const store = new MemoryStore();
+    const strategy = new Summarize({ model: verbose, triggerTokens: 400, keepLast: 2 });
+    // Results of ~20 tokens: after a summary of ≤ 200, several steps fit before the trigger again.
+    const small = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ q: z.number() }), execute: ({ q }) => `result ${q}: ${'word '.repeat(15)}` });
+    const result = await createRuntime({ model: runaway(), tools: [small], store, context: strategy, limits: { maxSteps: 30, maxToolCalls: 30 } }).run('go');
+    expect(result.stopReason).toBe('max_steps');
+    // Asked for at most half the trigger.
+    for (const request of seen) expect(request.maxOutputTokens).toBeLessThanOrEqual(200);
+    // Without the cap the ~600-token summary alone is over the trigger: a summarizer call every step (about 26).
+    expect(strategy.calls).toBeLessThanOrEqual(10);
+    await assertRunInvariants({ store, runId: result.runId, result });
+  });
+});

@@ -364,7 +364,7 @@ export class PostgresStore implements StateStore {
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
     const index = input.step.stepIndex;
-    await this.op('commitStep', async () => {
+    await this.op('commitStep', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
            UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
@@ -383,8 +383,9 @@ export class PostgresStore implements StateStore {
       );
       if (row!.n === 1) return;
       const run = await this.diagnose(input.runId, input.lease, `(SELECT data FROM ${this.t.steps} WHERE run_id = $1 AND step_index = $2) AS existing`, [index]);
-      // A re-sent commit (after a dropped connection, or from a stale retry) of the step already written: acknowledged, not applied twice.
-      if (run.step_count === index + 1 && run.existing === data) return;
+      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed: acknowledged, not applied twice.
+      // A second call for the step, even with the very same bytes, is a conflict, as in every other store.
+      if (attempt > 0 && run.step_count === index + 1 && run.existing === data) return;
       if (run.status !== 'running') throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; steps can only be committed while running`);
       if (run.step_count !== index) throw new StoreError('run_conflict', `step ${index} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
       throw new StoreError('run_conflict', `events of step ${index} do not continue the log of run ${input.runId} (last seq ${run.last_event_seq})`);

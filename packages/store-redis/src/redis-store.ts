@@ -308,6 +308,8 @@ export class RedisStore implements StateStore {
       if (folded.length === list.length) this.deferred.delete(input.runId);
       else this.deferred.set(input.runId, list.filter((d) => !sameLease(d.lease, input.lease)));
     }
+    // One nonce per call: ioredis' re-send of this call (and the blob retry below) carries it; another call does not.
+    const nonce = randomUUID();
     await this.runWrite('commitStep', input.runId, async (kill) => {
       const blobs = new Map<string, string>();
       const json = encodeWithBlobs(input.step, blobs);
@@ -319,8 +321,8 @@ export class RedisStore implements StateStore {
         ...eventArgs(input.events),
       ];
       const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId), this.key('ledger-done', input.runId), kill];
-      // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
-      return this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [...results, refusedCount(input.step.toolCallsRefused), input.runId]);
+      // 'OK' wrote the step with its blobs; 'DUPLICATE' found this very call (its nonce) landed before, blobs included.
+      return this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [...results, nonce, refusedCount(input.step.toolCallsRefused), input.runId]);
     });
   }
 

@@ -129,22 +129,26 @@ return 'OK'
 /**
  * KEYS: run, steps, events, blobs, ledger-done, kill.
  * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…,
- * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, toolCallsRefused, runId.
+ * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, nonce, toolCallsRefused, runId.
  * The results are completed ledger entries (of idempotent and pure calls, deferred until now),
  * written with HSETNX like LEDGER_PUT's, under the commit's fence and only with the step.
- * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
+ * The nonce is new for every `commitStep` call and kept in the run's hash (`stepBy`): a commit
+ * re-sent by ioredis after a lost reply finds its own nonce on the last committed step and is
+ * acknowledged, not applied twice. Another call for that step — even with the very same bytes —
+ * is `run_conflict`, as in every other store.
  * The per-step hot path: one read of the run hash, one RPUSH per list, and one HSET of the run
  * hash that also sets its counters (summed here when they and the deltas are integers below
  * 2^53, else added by HINCRBY as before) and clears the pending decision (`pending` set to '',
  * which readers take as none, as they always did). Reads the kill flags (`withKills`).
  */
 export const COMMIT_STEP = withKills(`
-local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused')
+local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused', 'stepBy')
 if not st[1] then return fail('run_not_found', 'run does not exist') end
 if ARGV[1] ~= '' and (st[2] ~= ARGV[1] or st[3] ~= ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
 local index = tonumber(ARGV[3])
 local count = tonumber(st[4])
-if count == index + 1 and redis.call('LINDEX', KEYS[2], index) == ARGV[4] then return 'DUPLICATE' end
+local nonce = ARGV[#ARGV - 2]
+if count == index + 1 and nonce ~= '' and st[10] == nonce then return 'DUPLICATE' end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
 if count ~= index then return fail('run_conflict', 'step ' .. ARGV[3] .. ' does not follow ' .. st[4] .. ' committed steps') end
 local n = tonumber(ARGV[12])
@@ -170,7 +174,7 @@ end
 local r = b + 1 + 2 * nb
 for i = 1, tonumber(ARGV[r]) do redis.call('HSETNX', KEYS[5], ARGV[r + 2 * i - 1], ARGV[r + 2 * i]) end
 local refused = tonumber(ARGV[#ARGV - 1]) or 0
-local h = {'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n, 'pending', ''}
+local h = {'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n, 'pending', '', 'stepBy', nonce}
 if n > 0 and ARGV[11] ~= '' then h[#h + 1] = 'lastHash'; h[#h + 1] = ARGV[11] end
 -- Counters: an integer field plus an integer delta, both below 2^53, is summed exactly here and
 -- written as an integer; anything else goes through HINCRBY, which accepts or refuses it as before.

@@ -193,12 +193,15 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.listEvents(run.runId)).length).toBe(1);
     });
 
-    it('never applies a re-sent identical commit twice (acknowledged or refused)', async () => {
+    it('refuses a second commit of a committed step (run_conflict), even byte for byte the same, and applies nothing of it', async () => {
       const run = newRun();
       await store.createRun(run);
       const commit = { runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) };
       await store.commitStep(commit);
-      await store.commitStep(commit).catch((error: unknown) => expect(AgentrtError.isInstance(error) && error.code).toBe('run_conflict'));
+      // Two calls with the very same step (as two commits within one millisecond make) are two
+      // calls: only a store's own re-send of one call (after a lost reply) may be acknowledged.
+      expect(await codeOf(store.commitStep(commit))).toBe('run_conflict');
+      expect(await codeOf(store.commitStep({ ...commit, step: { ...commit.step }, events: [] }))).toBe('run_conflict');
       const record = await store.getRun(run.runId);
       expect(record).toMatchObject({ stepCount: 1, toolCalls: 1, lastEventSeq: 1 });
       expect(record?.usage.inputTokens).toBe(1);

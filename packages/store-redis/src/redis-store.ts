@@ -446,14 +446,24 @@ export class RedisStore implements StateStore {
     return this.run('getToolLedger', async () => {
       await this.sendDeferred(runId); // read your writes
       const [intents, done] = (await batch(this.redis.pipeline().hgetall(this.key('ledger', runId)).hgetall(this.key('ledger-done', runId)))) as [Record<string, string>, Record<string, string>];
-      const merged = new Map<string, ToolLedgerEntry>();
-      for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
+      // Each entry with its record number (`o`, see LEDGER_PUT): a call is placed where it was first recorded (its intent, else its result).
+      const merged = new Map<string, { entry: ToolLedgerEntry; order: number }>();
+      for (const [id, json] of Object.entries(intents)) {
+        const entry = decodeStored<OrderedEntry>(json, `ledger entry of run ${runId}`);
+        merged.set(id, { entry, order: takeOrder(entry) });
+      }
       const ids = Object.keys(done);
-      const entries = await this.decodeAll<ToolLedgerEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
-      ids.forEach((id, i) => merged.set(id, entries[i]!));
+      const entries = await this.decodeAll<OrderedEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
+      ids.forEach((id, i) => {
+        const entry = entries[i]!;
+        const order = takeOrder(entry);
+        merged.set(id, { entry, order: merged.get(id)?.order ?? order });
+      });
       return [...merged.values()]
-        .filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex)
-        .sort((a, b) => a.stepIndex - b.stepIndex || a.startedAt.localeCompare(b.startedAt));
+        .filter(({ entry }) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex)
+        // Entries written before record numbers (order 0) keep the old order: by start time.
+        .sort((a, b) => a.entry.stepIndex - b.entry.stepIndex || a.order - b.order || a.entry.startedAt.localeCompare(b.entry.startedAt))
+        .map(({ entry }) => entry);
     });
   }
 
@@ -625,6 +635,16 @@ export class RedisStore implements StateStore {
       }
     }));
   }
+}
+
+/** A ledger entry as stored: with its record number (`o`) when written by a version that numbers them. */
+type OrderedEntry = ToolLedgerEntry & { o?: unknown };
+
+/** Removes the record number from a stored ledger entry and returns it (0 when absent). */
+function takeOrder(entry: OrderedEntry): number {
+  const order = entry.o;
+  delete entry.o;
+  return typeof order === 'number' && Number.isFinite(order) ? order : 0;
 }
 
 /** Sends a pipeline (one write, one round trip) and returns its replies; the first failed command's error is thrown. */

@@ -345,7 +345,9 @@ export class MemoryStore implements StateStore {
     const stepIndex = readStorePage('stepIndex', options.stepIndex, 'index');
     const slot = this.runs.get(runId);
     if (!slot?.ledger) return [];
-    return copy([...slot.ledger.values()].filter((entry) => stepIndex === undefined || entry.stepIndex === stepIndex));
+    // Step order, then the order calls were first recorded (the map's insertion order; the sort is stable).
+    const entries = [...slot.ledger.values()].filter((entry) => stepIndex === undefined || entry.stepIndex === stepIndex);
+    return copy(stepIndex === undefined ? entries.sort((a, b) => a.stepIndex - b.stepIndex) : entries);
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {

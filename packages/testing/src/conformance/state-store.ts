@@ -275,6 +275,40 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect(await store.getToolLedger(run.runId, { stepIndex: 1 })).toEqual([]);
     });
 
+    it('lists the ledger in step order, then in the order calls were first recorded — also for parallel calls recorded within one millisecond', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      // One timestamp for all: parallel calls of a step are recorded back to back, well within a millisecond.
+      const at = new Date().toISOString();
+      const call = (toolCallId: string, stepIndex: number, sideEffects: 'non-idempotent' | 'idempotent') => ({ runId: run.runId, toolCallId, stepIndex, name: 'tool', argsFingerprint: `fp-${toolCallId}`, sideEffects });
+      const result = (toolCallId: string) => ({ role: 'tool' as const, toolCallId, name: 'tool', content: toolCallId });
+      // Step 0: intents of non-idempotent calls (ids out of any sorted order), their results in reverse order.
+      const intents = ['m', 'b', 'x', 'a', 'k', 'c', 'z', 'd'];
+      for (const id of intents) await store.recordToolIntent({ ...call(id, 0, 'non-idempotent'), startedAt: at });
+      for (const id of [...intents].reverse()) await store.recordToolResult({ ...call(id, 0, 'non-idempotent'), result: result(id), completedAt: at });
+      // Step 1: results of idempotent calls without intents, back to back.
+      const results = ['r9', 'r1', 'r5', 'r0', 'r7', 'r3'];
+      for (const id of results) await store.recordToolResult({ ...call(id, 1, 'idempotent'), result: result(id), completedAt: at });
+      // A late step-0 entry, recorded after step 1's: listed with step 0, after its other calls.
+      await store.recordToolIntent({ ...call('late', 0, 'non-idempotent'), startedAt: at });
+      // Step 2: both kinds interleaved, as parallel calls of mixed tools record them.
+      await store.recordToolResult({ ...call('p1', 2, 'idempotent'), result: result('p1'), completedAt: at });
+      await store.recordToolIntent({ ...call('n1', 2, 'non-idempotent'), startedAt: at });
+      await store.recordToolResult({ ...call('p2', 2, 'idempotent'), result: result('p2'), completedAt: at });
+      await store.recordToolResult({ ...call('n1', 2, 'non-idempotent'), result: result('n1'), completedAt: at });
+      await store.recordToolResult({ ...call('p3', 2, 'idempotent'), result: result('p3'), completedAt: at });
+      const mixed = ['p1', 'n1', 'p2', 'p3'];
+      const ids = (entries: readonly { toolCallId: string }[]) => entries.map((entry) => entry.toolCallId);
+      expect(ids(await store.getToolLedger(run.runId))).toEqual([...intents, 'late', ...results, ...mixed]);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 0 }))).toEqual([...intents, 'late']);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 1 }))).toEqual(results);
+      // Committing (which writes results some stores hold back until then) keeps the order.
+      await store.recordToolResult({ ...call('p4', 2, 'idempotent'), result: result('p4'), completedAt: at });
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1) });
+      expect(ids(await store.getToolLedger(run.runId))).toEqual([...intents, 'late', ...results, ...mixed, 'p4']);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 2 }))).toEqual([...mixed, 'p4']);
+    });
+
     it('sets, reads and clears kill flags for one run and for all', async () => {
       await store.setKillFlag({ scope: 'run-a', reason: 'stop a', at: new Date().toISOString() });
       expect((await store.getKillFlag('run-a'))?.reason).toBe('stop a');

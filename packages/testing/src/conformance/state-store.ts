@@ -396,6 +396,54 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.getRun(run.runId))?.result?.output).toEqual(output);
     });
 
+    it('hands back values as a JSON round trip does: an own __proto__ key stays own data (no prototype changes), -0 is 0, undefined/NaN in arrays are null, a Date is its text', async () => {
+      // Tool args, tool results, metadata and outputs are data a model or a user controls.
+      const hostile = (): Record<string, unknown> => {
+        const value = JSON.parse('{"__proto__":{"polluted":true,"toString":1},"constructor":{"prototype":{"polluted":true}},"a":[1,{"__proto__":{"deep":true}}]}') as Record<string, unknown>;
+        Object.assign(value, { zero: -0, list: [1, undefined, -0, Number.NaN, Infinity, () => 1], when: new Date(0), gone: undefined, nested: { zero: -0, gone: undefined } });
+        return value;
+      };
+      const expected = JSON.parse(JSON.stringify(hostile())) as Record<string, unknown>;
+      const sameAsJson = (value: unknown) => {
+        expect(value).toEqual(expected);
+        const record = value as Record<string, unknown>;
+        expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+        expect(Object.keys(record)).toEqual(Object.keys(expected));
+        expect(Object.getOwnPropertyDescriptor(record, '__proto__')?.value).toEqual({ polluted: true, toString: 1 });
+        expect(Object.getPrototypeOf((record.a as unknown[])[1])).toBe(Object.prototype);
+        expect(Object.prototype.hasOwnProperty.call((record.a as unknown[])[1], '__proto__')).toBe(true);
+        expect(Object.is(record.zero, 0)).toBe(true);
+        expect(Object.is((record.list as unknown[])[2], 0)).toBe(true);
+        expect((record.list as unknown[]).length).toBe(6);
+      };
+      const run = newRun({ metadata: hostile() });
+      await store.createRun(run);
+      const args = hostile();
+      const assistant = { role: 'assistant' as const, content: '', toolCalls: [{ id: 'h1', name: 'echo', args }] };
+      // With a large image beside it, so stores that keep media apart rebuild the message on read.
+      const toolResult = { role: 'tool' as const, toolCallId: 'h1', name: 'echo', content: [{ type: 'text' as const, text: 'r', ...hostile() }, { type: 'image' as const, mediaType: 'image/png', data: BIG }] };
+      await store.saveDecision({ runId: run.runId, decision: { stepIndex: 0, message: assistant, usage: usage(1), finishReason: 'tool_calls', startedAt: new Date().toISOString() } });
+      sameAsJson((await store.getRun(run.runId))?.pendingStep?.message.toolCalls?.[0]?.args);
+      const call = { runId: run.runId, toolCallId: 'h1', stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'idempotent' as const };
+      await store.recordToolResult({ ...call, result: toolResult, completedAt: new Date().toISOString() });
+      await store.commitStep({ runId: run.runId, step: { ...step(run.runId, 0), messages: [assistant, toolResult] }, events: [{ ...event(run.runId, 1), args: hostile() } as StoredRunEvent], usageDelta: usage(1) });
+      await store.finishRun({ runId: run.runId, result: result(run.runId, { output: hostile() }), events: [] });
+      const record = await store.getRun(run.runId);
+      sameAsJson(record?.metadata);
+      sameAsJson(record?.result?.output);
+      sameAsJson((await store.listRuns()).find((r) => r.runId === run.runId)?.metadata);
+      const [stored] = await store.loadSteps(run.runId);
+      sameAsJson((stored!.messages[0] as typeof assistant).toolCalls[0]!.args);
+      const { type: _type, text: _text, ...part } = (stored!.messages[1] as unknown as { content: Record<string, unknown>[] }).content[0]!;
+      sameAsJson(part);
+      const [entry] = await store.getToolLedger(run.runId);
+      const { type: _t, text: _x, ...ledgerPart } = (entry!.result!.content as unknown as Record<string, unknown>[])[0]!;
+      sameAsJson(ledgerPart);
+      sameAsJson(((await store.listEvents(run.runId))[0] as unknown as { args: unknown }).args);
+      expect((({}) as Record<string, unknown>).polluted).toBeUndefined();
+      expect((({}) as Record<string, unknown>).deep).toBeUndefined();
+    });
+
     it('keeps ids with separators, wildcards and prototype names apart: each reads back its own run, ledger entry and kill flag', async () => {
       const base = `h${counter++}-`;
       const suffixes = ['__proto__', 'constructor', 'hasOwnProperty', ':', '\u0000', '/', '%', '_', '*', '?', '[', '\n', 'caf\u00e9', 'cafe\u0301', '\u{1F600}'];

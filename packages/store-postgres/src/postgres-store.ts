@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
+import {
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+} from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -276,6 +278,7 @@ export class PostgresStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     const token = randomUUID();
@@ -316,7 +319,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    query = readStoreOptions('query', query);
+    if (query.status !== undefined) checkStoreStatus('query.status', query.status, 'any');
     query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
     if (query.limit === 0) return [];
     return this.op('listRuns', async () => {
@@ -331,6 +336,8 @@ export class PostgresStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
     const blobs: Blobs = new Map();
@@ -355,6 +362,9 @@ export class PostgresStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.step', input.step);
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
@@ -392,7 +402,8 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.op('loadSteps', async () => {
@@ -408,6 +419,10 @@ export class PostgresStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreStatus('input.status', input.status, 'open');
+    if (input.result !== undefined) checkStoreObject('input.result', input.result);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
@@ -436,6 +451,10 @@ export class PostgresStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.result', input.result);
+    checkStoreStatus('input.result.status', input.result.status, 'terminal');
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = encodeStored(extract(input.result, blobs));
@@ -464,7 +483,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
+    checkStoreEvents('events', events);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     if (events.length === 0) return;
     const blobs: Blobs = new Map();
@@ -488,7 +509,8 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+  async listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
     if (options.limit === 0) return [];
@@ -502,7 +524,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
+    checkStoreObject('entry', entry);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
     const data = encodeStored({ ...entry, status: 'started' });
@@ -520,7 +544,10 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options?: WriteOptions): Promise<void> {
+    checkStoreObject('input', input);
+    checkStoreObject('input.result', input.result);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
     const blobs: Blobs = new Map();
@@ -548,7 +575,8 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+  async getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     return this.op('getToolLedger', async () => {
@@ -562,6 +590,7 @@ export class PostgresStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
     const reason = String(flag.reason);
     const payload = notifyPayload(flag.scope, reason, flag.at);
@@ -638,6 +667,7 @@ export class PostgresStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreObject('input', input);
     checkStoreId('runId', input.runId);
     checkStoreId('owner', input.owner);
     checkLeaseTtl(input.ttlMs);
@@ -656,6 +686,7 @@ export class PostgresStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreLease('lease', lease);
     checkStoreId('runId', lease.runId);
     checkLeaseTtl(ttlMs);
     const ttl = Math.max(1, Math.floor(ttlMs));
@@ -670,6 +701,7 @@ export class PostgresStore implements StateStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
+    checkStoreLease('lease', lease);
     await this.op('releaseLease', () =>
       this.query(`UPDATE ${this.t.runs} SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = $1 AND lease_owner = $2 AND lease_epoch = $3`, [keyOf(lease.runId), keyOf(lease.owner), String(lease.epoch)]),
     );

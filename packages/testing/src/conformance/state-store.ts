@@ -533,6 +533,78 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.listEvents(run.runId, { afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
     });
 
+    it('refuses a null, array or primitive where an options or input object goes (config_invalid naming the field), as it refuses null for one option; writes nothing', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      const at = new Date().toISOString();
+      const call = { runId: id, toolCallId: 'c1', stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+      const toolResult = { role: 'tool' as const, toolCallId: 'c1', name: 'echo', content: 'x' };
+      const fieldOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
+        try {
+          await promise;
+          return 'resolved';
+        } catch (error) {
+          return AgentrtError.isInstance(error) && error.code === 'config_invalid' ? String((error.details as { field?: unknown } | undefined)?.field) : `not config_invalid: ${String(error)}`;
+        }
+      };
+      const any = <T>(value: unknown) => value as T;
+      for (const bad of [null, [], 'x', 7, true]) {
+        // Optional options objects: undefined means none; anything but an object is refused.
+        expect(await fieldOf(store.listRuns(any(bad)))).toBe('query');
+        expect(await fieldOf(store.listEvents(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.loadSteps(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.getToolLedger(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.appendEvents(id, [event(id, 1)], any(bad)))).toBe('options');
+        expect(await fieldOf(store.recordToolIntent({ ...call, startedAt: at }, any(bad)))).toBe('options');
+        expect(await fieldOf(store.recordToolResult({ ...call, result: toolResult, completedAt: at }, any(bad)))).toBe('options');
+        // Required objects.
+        expect(await fieldOf(store.createRun(any(bad)))).toBe('run');
+        expect(await fieldOf(store.saveDecision(any(bad)))).toBe('input');
+        expect(await fieldOf(store.saveDecision({ runId: id, decision: any(bad) }))).toBe('input.decision');
+        expect(await fieldOf(store.commitStep(any(bad)))).toBe('input');
+        expect(await fieldOf(store.commitStep({ runId: id, step: any(bad), events: [], usageDelta: usage(1) }))).toBe('input.step');
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: [], usageDelta: usage(1), lease: any(bad) }))).toBe('input.lease');
+        expect(await fieldOf(store.updateRun(any(bad)))).toBe('input');
+        expect(await fieldOf(store.updateRun({ runId: id, status: 'paused', result: any(bad) }))).toBe('input.result');
+        expect(await fieldOf(store.finishRun(any(bad)))).toBe('input');
+        expect(await fieldOf(store.finishRun({ runId: id, result: any(bad), events: [] }))).toBe('input.result');
+        expect(await fieldOf(store.recordToolIntent(any(bad)))).toBe('entry');
+        expect(await fieldOf(store.recordToolResult(any(bad)))).toBe('input');
+        expect(await fieldOf(store.recordToolResult({ ...call, result: any(bad), completedAt: at }))).toBe('input.result');
+        expect(await fieldOf(store.setKillFlag(any(bad)))).toBe('flag');
+        expect(await fieldOf(store.acquireLease(any(bad)))).toBe('input');
+        expect(await fieldOf(store.renewLease(any(bad), 60_000))).toBe('lease');
+        expect(await fieldOf(store.releaseLease(any(bad)))).toBe('lease');
+      }
+      // Event lists: an array of event objects.
+      for (const bad of [null, {}, 'x', [null], [event(id, 1), 5]]) {
+        const field = Array.isArray(bad) ? `[${bad.indexOf(bad.find((e) => e === null || typeof e !== 'object'))}]` : '';
+        expect(await fieldOf(store.appendEvents(id, any(bad)))).toBe(`events${field}`);
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: any(bad), usageDelta: usage(1) }))).toBe(`input.events${field}`);
+        expect(await fieldOf(store.finishRun({ runId: id, result: result(id), events: any(bad) }))).toBe(`input.events${field}`);
+      }
+      // Statuses outside the contract: a run made "completed" by updateRun would have no result.
+      for (const bad of ['completed', 'failed', 'bogus', null, {}]) expect(await fieldOf(store.updateRun({ runId: id, status: any(bad) }))).toBe('input.status');
+      for (const bad of ['running', 'paused', 'bogus', undefined]) expect(await fieldOf(store.finishRun({ runId: id, result: result(id, { status: any(bad) }), events: [] }))).toBe('input.result.status');
+      for (const bad of ['bogus', {}, 1]) expect(await fieldOf(store.listRuns({ status: any(bad) }))).toBe('query.status');
+      // A lease that is not one (no owner, no integer epoch) never switches fencing off.
+      for (const bad of [{}, { owner: 'a' }, { owner: '', epoch: 1 }, { owner: 'a', epoch: '1' }]) {
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: [], usageDelta: usage(1), lease: any(bad) }))).toMatch(/^input\.lease/);
+        expect(await fieldOf(store.appendEvents(id, [event(id, 1)], { lease: any(bad) }))).toMatch(/^options\.lease/);
+      }
+      // Nothing of it was written; undefined still means "no options".
+      const stored = await store.getRun(id);
+      expect(stored).toMatchObject({ status: 'running', stepCount: 0, lastEventSeq: 0 });
+      expect(stored?.pendingStep).toBeUndefined();
+      expect(await store.getToolLedger(id, undefined)).toEqual([]);
+      expect(await store.listEvents(id, undefined)).toEqual([]);
+      expect(await store.loadSteps(id, undefined)).toEqual([]);
+      expect((await store.listRuns(undefined)).map((r) => r.runId)).toEqual([id]);
+      expect(await store.getKillFlag(id)).toBeUndefined();
+      expect(await store.acquireLease({ runId: id, owner: 'a', ttlMs: 60_000 })).toBeDefined();
+    });
+
     it('refuses usage it cannot add up exactly (NaN, Infinity, fractional or unsafe token counts) and a lease ttl that is not a positive integer', async () => {
       const run = newRun();
       await store.createRun(run);

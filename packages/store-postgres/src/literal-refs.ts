@@ -31,7 +31,8 @@ function walk(value: unknown, rename: (key: string) => string | undefined): unkn
   const out: Record<string, unknown> = {};
   keys.forEach((key, i) => {
     const name = names[i] ?? key;
-    if (name !== '__proto__') out[name] = children[i];
+    if (name === '__proto__') Object.defineProperty(out, name, { value: children[i], enumerable: true, writable: true, configurable: true }); // stays data
+    else out[name] = children[i];
   });
   return out;
 }

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
+import {
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+} from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -276,6 +278,7 @@ export class PostgresStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     const token = randomUUID();
@@ -316,7 +319,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    query = readStoreOptions('query', query);
+    if (query.status !== undefined) checkStoreStatus('query.status', query.status, 'any');
     query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
     if (query.limit === 0) return [];
     return this.op('listRuns', async () => {
@@ -331,6 +336,8 @@ export class PostgresStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
     const blobs: Blobs = new Map();
@@ -355,6 +362,9 @@ export class PostgresStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.step', input.step);
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
@@ -364,7 +374,7 @@ export class PostgresStore implements StateStore {
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
     const index = input.step.stepIndex;
-    await this.op('commitStep', async () => {
+    await this.op('commitStep', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
            UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
@@ -383,15 +393,17 @@ export class PostgresStore implements StateStore {
       );
       if (row!.n === 1) return;
       const run = await this.diagnose(input.runId, input.lease, `(SELECT data FROM ${this.t.steps} WHERE run_id = $1 AND step_index = $2) AS existing`, [index]);
-      // A re-sent commit (after a dropped connection, or from a stale retry) of the step already written: acknowledged, not applied twice.
-      if (run.step_count === index + 1 && run.existing === data) return;
+      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed: acknowledged, not applied twice.
+      // A second call for the step, even with the very same bytes, is a conflict, as in every other store.
+      if (attempt > 0 && run.step_count === index + 1 && run.existing === data) return;
       if (run.status !== 'running') throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; steps can only be committed while running`);
       if (run.step_count !== index) throw new StoreError('run_conflict', `step ${index} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
       throw new StoreError('run_conflict', `events of step ${index} do not continue the log of run ${input.runId} (last seq ${run.last_event_seq})`);
     });
   }
 
-  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.op('loadSteps', async () => {
@@ -407,6 +419,10 @@ export class PostgresStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreStatus('input.status', input.status, 'open');
+    if (input.result !== undefined) checkStoreObject('input.result', input.result);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
@@ -435,6 +451,10 @@ export class PostgresStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.result', input.result);
+    checkStoreStatus('input.result.status', input.result.status, 'terminal');
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     const blobs: Blobs = new Map();
     const result = encodeStored(extract(input.result, blobs));
@@ -463,7 +483,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
+    checkStoreEvents('events', events);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     if (events.length === 0) return;
     const blobs: Blobs = new Map();
@@ -487,7 +509,8 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+  async listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
     if (options.limit === 0) return [];
@@ -501,7 +524,9 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
+    checkStoreObject('entry', entry);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
     const data = encodeStored({ ...entry, status: 'started' });
@@ -519,7 +544,10 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options?: WriteOptions): Promise<void> {
+    checkStoreObject('input', input);
+    checkStoreObject('input.result', input.result);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
     const blobs: Blobs = new Map();
@@ -547,7 +575,8 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+  async getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     return this.op('getToolLedger', async () => {
@@ -561,6 +590,7 @@ export class PostgresStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
     const reason = String(flag.reason);
     const payload = notifyPayload(flag.scope, reason, flag.at);
@@ -637,6 +667,7 @@ export class PostgresStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreObject('input', input);
     checkStoreId('runId', input.runId);
     checkStoreId('owner', input.owner);
     checkLeaseTtl(input.ttlMs);
@@ -655,6 +686,7 @@ export class PostgresStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreLease('lease', lease);
     checkStoreId('runId', lease.runId);
     checkLeaseTtl(ttlMs);
     const ttl = Math.max(1, Math.floor(ttlMs));
@@ -669,6 +701,7 @@ export class PostgresStore implements StateStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
+    checkStoreLease('lease', lease);
     await this.op('releaseLease', () =>
       this.query(`UPDATE ${this.t.runs} SET lease_owner = NULL, lease_expires_at = 0 WHERE run_id = $1 AND lease_owner = $2 AND lease_epoch = $3`, [keyOf(lease.runId), keyOf(lease.owner), String(lease.epoch)]),
     );

@@ -1,4 +1,6 @@
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
+import {
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+} from '@agentrt/core';
 import {
   blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -235,6 +237,7 @@ export class RedisStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     return this.run('createRun', async () => {
@@ -262,7 +265,9 @@ export class RedisStore implements StateStore {
     });
   }
 
-  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    query = readStoreOptions('query', query);
+    if (query.status !== undefined) checkStoreStatus('query.status', query.status, 'any');
     query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
     if (query.limit === 0) return [];
     return this.run('listRuns', async () => {
@@ -288,6 +293,8 @@ export class RedisStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
     await this.runWrite('saveDecision', input.runId, (kill) =>
@@ -295,6 +302,9 @@ export class RedisStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.step', input.step);
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
@@ -308,6 +318,8 @@ export class RedisStore implements StateStore {
       if (folded.length === list.length) this.deferred.delete(input.runId);
       else this.deferred.set(input.runId, list.filter((d) => !sameLease(d.lease, input.lease)));
     }
+    // One nonce per call: ioredis' re-send of this call (and the blob retry below) carries it; another call does not.
+    const nonce = randomUUID();
     await this.runWrite('commitStep', input.runId, async (kill) => {
       const blobs = new Map<string, string>();
       const json = encodeWithBlobs(input.step, blobs);
@@ -319,8 +331,8 @@ export class RedisStore implements StateStore {
         ...eventArgs(input.events),
       ];
       const keys = [this.key('run', input.runId), this.key('steps', input.runId), this.key('events', input.runId), this.key('blobs', input.runId), this.key('ledger-done', input.runId), kill];
-      // 'OK' wrote the step with its blobs; 'DUPLICATE' found the identical step, stored with them before.
-      return this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [...results, refusedCount(input.step.toolCallsRefused), input.runId]);
+      // 'OK' wrote the step with its blobs; 'DUPLICATE' found this very call (its nonce) landed before, blobs included.
+      return this.evalWithBlobs(scripts.COMMIT_STEP, keys, head, input.runId, blobs, () => true, [...results, nonce, refusedCount(input.step.toolCallsRefused), input.runId]);
     });
   }
 
@@ -346,7 +358,8 @@ export class RedisStore implements StateStore {
     return reply;
   }
 
-  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.run('loadSteps', async () => {
@@ -357,6 +370,10 @@ export class RedisStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreStatus('input.status', input.status, 'open');
+    if (input.result !== undefined) checkStoreObject('input.result', input.result);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     await this.runWrite('updateRun', input.runId, (kill) =>
       this.eval(
@@ -368,6 +385,10 @@ export class RedisStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.result', input.result);
+    checkStoreStatus('input.result.status', input.result.status, 'terminal');
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     return this.run('finishRun', async () => {
       const deferred = this.sendDeferred(input.runId);
@@ -383,13 +404,16 @@ export class RedisStore implements StateStore {
     });
   }
 
-  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
+    checkStoreEvents('events', events);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     if (events.length === 0) return;
     await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), randomUUID(), runId]));
   }
 
-  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+  async listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
     if (options.limit === 0) return [];
@@ -402,7 +426,9 @@ export class RedisStore implements StateStore {
     });
   }
 
-  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
+    checkStoreObject('entry', entry);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
     const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
@@ -415,7 +441,10 @@ export class RedisStore implements StateStore {
     }
   }
 
-  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options?: WriteOptions): Promise<void> {
+    checkStoreObject('input', input);
+    checkStoreObject('input.result', input.result);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
@@ -438,24 +467,36 @@ export class RedisStore implements StateStore {
     this.intentStarts.delete(started);
   }
 
-  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+  async getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     return this.run('getToolLedger', async () => {
       await this.sendDeferred(runId); // read your writes
       const [intents, done] = (await batch(this.redis.pipeline().hgetall(this.key('ledger', runId)).hgetall(this.key('ledger-done', runId)))) as [Record<string, string>, Record<string, string>];
-      const merged = new Map<string, ToolLedgerEntry>();
-      for (const [id, json] of Object.entries(intents)) merged.set(id, decodeStored<ToolLedgerEntry>(json, `ledger entry of run ${runId}`));
+      // Each entry with its record number (`o`, see LEDGER_PUT): a call is placed where it was first recorded (its intent, else its result).
+      const merged = new Map<string, { entry: ToolLedgerEntry; order: number }>();
+      for (const [id, json] of Object.entries(intents)) {
+        const entry = decodeStored<OrderedEntry>(json, `ledger entry of run ${runId}`);
+        merged.set(id, { entry, order: takeOrder(entry) });
+      }
       const ids = Object.keys(done);
-      const entries = await this.decodeAll<ToolLedgerEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
-      ids.forEach((id, i) => merged.set(id, entries[i]!));
+      const entries = await this.decodeAll<OrderedEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
+      ids.forEach((id, i) => {
+        const entry = entries[i]!;
+        const order = takeOrder(entry);
+        merged.set(id, { entry, order: merged.get(id)?.order ?? order });
+      });
       return [...merged.values()]
-        .filter((entry) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex)
-        .sort((a, b) => a.stepIndex - b.stepIndex || a.startedAt.localeCompare(b.startedAt));
+        .filter(({ entry }) => options.stepIndex === undefined || entry.stepIndex === options.stepIndex)
+        // Entries written before record numbers (order 0) keep the old order: by start time.
+        .sort((a, b) => a.entry.stepIndex - b.entry.stepIndex || a.order - b.order || a.entry.startedAt.localeCompare(b.entry.startedAt))
+        .map(({ entry }) => entry);
     });
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
     this.forgetKills();
     await this.run('setKillFlag', async () => {
@@ -551,6 +592,7 @@ export class RedisStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreObject('input', input);
     checkStoreId('runId', input.runId);
     checkStoreId('owner', input.owner);
     checkLeaseTtl(input.ttlMs);
@@ -563,6 +605,7 @@ export class RedisStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreLease('lease', lease);
     checkStoreId('runId', lease.runId);
     checkLeaseTtl(ttlMs);
     return this.run('renewLease', async () => {
@@ -574,6 +617,7 @@ export class RedisStore implements StateStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
+    checkStoreLease('lease', lease);
     await this.run('releaseLease', () => this.eval(scripts.RELEASE_LEASE, [this.key('run', lease.runId)], [lease.owner, lease.epoch]));
   }
 
@@ -623,6 +667,16 @@ export class RedisStore implements StateStore {
       }
     }));
   }
+}
+
+/** A ledger entry as stored: with its record number (`o`) when written by a version that numbers them. */
+type OrderedEntry = ToolLedgerEntry & { o?: unknown };
+
+/** Removes the record number from a stored ledger entry and returns it (0 when absent). */
+function takeOrder(entry: OrderedEntry): number {
+  const order = entry.o;
+  delete entry.o;
+  return typeof order === 'number' && Number.isFinite(order) ? order : 0;
 }
 
 /** Sends a pipeline (one write, one round trip) and returns its replies; the first failed command's error is thrown. */

@@ -129,22 +129,27 @@ return 'OK'
 /**
  * KEYS: run, steps, events, blobs, ledger-done, kill.
  * ARGV: owner, epoch, stepIndex, stepJson, toolCalls, inTok, outTok, cost, updatedAt, firstSeq, lastHash, n, events…,
- * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, toolCallsRefused, runId.
+ * nBlobs, (sha256, data)…, nResults, (toolCallId, entryJson)…, nonce, toolCallsRefused, runId.
  * The results are completed ledger entries (of idempotent and pure calls, deferred until now),
- * written with HSETNX like LEDGER_PUT's, under the commit's fence and only with the step.
- * A re-sent commit of the step already committed (same bytes) is acknowledged, not duplicated.
+ * written with HSETNX like LEDGER_PUT's (numbered with the run's `ledgerSeq` the same way), under
+ * the commit's fence and only with the step.
+ * The nonce is new for every `commitStep` call and kept in the run's hash (`stepBy`): a commit
+ * re-sent by ioredis after a lost reply finds its own nonce on the last committed step and is
+ * acknowledged, not applied twice. Another call for that step — even with the very same bytes —
+ * is `run_conflict`, as in every other store.
  * The per-step hot path: one read of the run hash, one RPUSH per list, and one HSET of the run
  * hash that also sets its counters (summed here when they and the deltas are integers below
  * 2^53, else added by HINCRBY as before) and clears the pending decision (`pending` set to '',
  * which readers take as none, as they always did). Reads the kill flags (`withKills`).
  */
 export const COMMIT_STEP = withKills(`
-local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused')
+local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused', 'stepBy', 'ledgerSeq')
 if not st[1] then return fail('run_not_found', 'run does not exist') end
 if ARGV[1] ~= '' and (st[2] ~= ARGV[1] or st[3] ~= ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
 local index = tonumber(ARGV[3])
 local count = tonumber(st[4])
-if count == index + 1 and redis.call('LINDEX', KEYS[2], index) == ARGV[4] then return 'DUPLICATE' end
+local nonce = ARGV[#ARGV - 2]
+if count == index + 1 and nonce ~= '' and st[10] == nonce then return 'DUPLICATE' end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
 if count ~= index then return fail('run_conflict', 'step ' .. ARGV[3] .. ' does not follow ' .. st[4] .. ' committed steps') end
 local n = tonumber(ARGV[12])
@@ -168,9 +173,14 @@ for i = 1, nb do
   if ARGV[b + 2 * i] ~= '' then redis.call('HSETNX', KEYS[4], ARGV[b + 2 * i - 1], ARGV[b + 2 * i]) end
 end
 local r = b + 1 + 2 * nb
-for i = 1, tonumber(ARGV[r]) do redis.call('HSETNX', KEYS[5], ARGV[r + 2 * i - 1], ARGV[r + 2 * i]) end
+local seq = tonumber(st[11]) or 0
+local seq0 = seq
+for i = 1, tonumber(ARGV[r]) do
+  if redis.call('HSETNX', KEYS[5], ARGV[r + 2 * i - 1], '{"o":' .. (seq + 1) .. ',' .. string.sub(ARGV[r + 2 * i], 2)) == 1 then seq = seq + 1 end
+end
 local refused = tonumber(ARGV[#ARGV - 1]) or 0
-local h = {'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n, 'pending', ''}
+local h = {'stepCount', count + 1, 'updatedAt', ARGV[9], 'lastSeq', last + n, 'pending', '', 'stepBy', nonce}
+if seq ~= seq0 then h[#h + 1] = 'ledgerSeq'; h[#h + 1] = seq end
 if n > 0 and ARGV[11] ~= '' then h[#h + 1] = 'lastHash'; h[#h + 1] = ARGV[11] end
 -- Counters: an integer field plus an integer delta, both below 2^53, is summed exactly here and
 -- written as an integer; anything else goes through HINCRBY, which accepts or refuses it as before.
@@ -227,19 +237,26 @@ return {'finished', ARGV[4]}
 
 /**
  * KEYS: run, hash, blobs, kill. ARGV: owner, epoch, field, json, nBlobs, (sha256, data)…, runId.
- * HSETNX under lease fencing (ledger intents and results); the entry's blobs are stored with it.
- * Reads the kill flags (`withKills`).
+ * Set-if-absent under lease fencing (ledger intents and results); the entry's blobs are stored
+ * with it. Each entry written gets the run's next ledger number (`ledgerSeq` in the run's hash),
+ * put first in its JSON as `"o"`: hash fields come back in no defined order, and `startedAt`
+ * (milliseconds) does not tell apart parallel calls recorded at once, so `getToolLedger` orders
+ * by it (record order, as the other stores). Reads the kill flags (`withKills`).
  */
 export const LEDGER_PUT = withKills(`
-local st, err = load_run(KEYS[1])
+local st, err = load_run(KEYS[1], 'ledgerSeq')
 if not st then return err end
-if tonumber(ARGV[5]) == 0 then return redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4]) end
 if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
-local missing = missing_blob(KEYS[3], 5)
-if missing then return fail('blob_missing', missing) end
-local added = redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4])
-if added == 1 then put_blobs(KEYS[3], 5) end
-return added
+local blobs = tonumber(ARGV[5]) > 0
+if blobs then
+  local missing = missing_blob(KEYS[3], 5)
+  if missing then return fail('blob_missing', missing) end
+end
+local o = (tonumber(st[4]) or 0) + 1
+redis.call('HSET', KEYS[2], ARGV[3], '{"o":' .. o .. ',' .. string.sub(ARGV[4], 2))
+redis.call('HSET', KEYS[1], 'ledgerSeq', o)
+if blobs then put_blobs(KEYS[3], 5) end
+return 1
 `);
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;

@@ -93,3 +93,43 @@ describe('RedisStore: a creation re-sent after a dropped connection', () => {
     }
   });
 });
+
+describe('RedisStore: a step commit re-sent after a dropped connection', () => {
+  const step = (runId: string, stepIndex: number) => ({
+    runId, stepIndex, messages: [{ role: 'assistant' as const, content: `step ${stepIndex}` }], usage: { inputTokens: 1, outputTokens: 1, costUsd: 0.5 },
+    toolCalls: 0, finishReason: 'stop' as const, startedAt: '2026-11-26T17:51:30.626Z', endedAt: '2026-11-26T17:51:30.626Z',
+  });
+  const event = (runId: string, seq: number) => ({ type: 'run_annotated' as const, name: 'n', value: seq, runId, at: '2026-11-26T17:51:30.626Z', seq });
+
+  it('the command run twice by Redis (a resend) is acknowledged and applied once; a second call with the same step is run_conflict', async () => {
+    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    const raw = new Redis(REDIS_URL);
+    try {
+      await store.createRun(record('commit'));
+      const sent: unknown[][] = [];
+      const client = (store as unknown as { redis: Redis }).redis;
+      const original = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+        if (command.name === 'eval' || command.name === 'evalsha') sent.push([command.name, ...command.args]);
+        return original(command as never);
+      }) as typeof client.sendCommand;
+      const commit = { runId: 'commit', step: step('commit', 0), events: [event('commit', 1)], usageDelta: { inputTokens: 1, outputTokens: 1, costUsd: 0.5 } };
+      await store.commitStep(commit);
+      const [name, ...args] = sent.at(-1)!;
+      // The same command again, as ioredis re-sends it: acknowledged (the reply of withKills: [reply, own, all]).
+      expect(((await raw.call(String(name), ...(args as (string | number)[]))) as unknown[])[0]).toBe('DUPLICATE');
+      // Another call with the very same step bytes (two commits within one millisecond) is a conflict.
+      await expect(store.commitStep(commit)).rejects.toMatchObject({ code: 'run_conflict' });
+      expect(await store.getRun('commit')).toMatchObject({ stepCount: 1, lastEventSeq: 1, usage: { inputTokens: 1, outputTokens: 1, costUsd: 0.5 } });
+      expect(await store.loadSteps('commit')).toHaveLength(1);
+      expect(await store.listEvents('commit')).toHaveLength(1);
+      // The re-send of step 0 after step 1 landed is no longer acknowledged as step 0's.
+      await store.commitStep({ ...commit, step: step('commit', 1), events: [event('commit', 2)] });
+      await expect(raw.call(String(name), ...(args as (string | number)[]))).rejects.toThrow(/run_conflict/);
+      expect(await store.getRun('commit')).toMatchObject({ stepCount: 2, lastEventSeq: 2 });
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+});

@@ -4,8 +4,8 @@
 // the tests running in parallel could draw it. These force that race by binding the port first.
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { reservedPort } from '@agentrt/testing';
-import { PrivateRedis, redisPid } from './redis-helpers.js';
+import { redisPid, reservedPort } from '@agentrt/testing';
+import { PrivateRedis } from './redis-helpers.js';
 
 const occupy = (port: number) => new Promise<Server>((resolve, reject) => {
   const server = createServer((socket) => socket.destroy());

@@ -28,23 +28,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reservedPort } from '@agentrt/testing';
+import { redisPid, reservedPort } from '@agentrt/testing';
 
 /** The redis-server binary (`pnpm test` installs it when missing and sets REDIS_SERVER_BIN). */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || 'redis-server');
-
-/** The pid of the redis-server answering on `port` (its INFO), or undefined when none answers. */
-export async function redisPid(port: number): Promise<number | undefined> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
-  client.on('error', () => undefined);
-  try {
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]) || undefined;
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
-}
 
 /** A private redis-server for nemesis tests: start, crash (SIGKILL), restart on the same port and directory. */
 export class PrivateRedis implements AsyncDisposable {

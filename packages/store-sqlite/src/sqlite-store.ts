@@ -1,4 +1,6 @@
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from '@agentrt/core';
+import {
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+} from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
@@ -303,6 +305,7 @@ export class SqliteStore implements StateStore {
   }
 
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
+    checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     return this.write('createRun', () => {
@@ -329,7 +332,9 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    query = readStoreOptions('query', query);
+    if (query.status !== undefined) checkStoreStatus('query.status', query.status, 'any');
     query = { ...query, limit: readStorePage('limit', query.limit, 'limit') };
     if (query.limit === 0) return [];
     return this.read('listRuns', () => {
@@ -340,6 +345,8 @@ export class SqliteStore implements StateStore {
   }
 
   async saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
     const flag = this.writeRun('saveDecision', input.runId, () => {
@@ -354,6 +361,9 @@ export class SqliteStore implements StateStore {
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.step', input.step);
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
@@ -401,7 +411,8 @@ export class SqliteStore implements StateStore {
     this.keepKills(runId, flag);
   }
 
-  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
     return this.read('loadSteps', () => {
@@ -414,6 +425,10 @@ export class SqliteStore implements StateStore {
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreStatus('input.status', input.status, 'open');
+    if (input.result !== undefined) checkStoreObject('input.result', input.result);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     this.writeRun('updateRun', input.runId, () => {
       const row = this.row(input.runId);
@@ -428,6 +443,10 @@ export class SqliteStore implements StateStore {
   }
 
   async finishRun(input: { runId: string; result: RunResult; events: readonly StoredRunEvent[] } & WriteOptions): Promise<RunResult> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.result', input.result);
+    checkStoreStatus('input.result.status', input.result.status, 'terminal');
+    checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     const result = this.writeRun('finishRun', input.runId, () => {
       const row = this.row(input.runId);
@@ -441,7 +460,9 @@ export class SqliteStore implements StateStore {
     return result;
   }
 
-  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
+    checkStoreEvents('events', events);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     this.writeRun('appendEvents', runId, () => {
       const row = this.head(runId);
@@ -450,7 +471,8 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+  async listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { afterSeq: readStorePage('afterSeq', options.afterSeq, 'index'), limit: readStorePage('limit', options.limit, 'limit') };
     if (options.limit === 0) return [];
@@ -505,7 +527,9 @@ export class SqliteStore implements StateStore {
     return low;
   }
 
-  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
+    checkStoreObject('entry', entry);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
     this.writeRun('recordToolIntent', entry.runId, () => {
@@ -514,7 +538,10 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options?: WriteOptions): Promise<void> {
+    checkStoreObject('input', input);
+    checkStoreObject('input.result', input.result);
+    options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
     if (input.sideEffects !== 'non-idempotent') {
@@ -536,7 +563,8 @@ export class SqliteStore implements StateStore {
     });
   }
 
-  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+  async getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]> {
+    options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     options = { stepIndex: readStorePage('stepIndex', options.stepIndex, 'index') };
     // Read your writes: results still deferred are written first.
@@ -633,6 +661,7 @@ export class SqliteStore implements StateStore {
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
+    checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
     this.killCache.clear();
     this.killSeen.clear();
@@ -683,6 +712,7 @@ export class SqliteStore implements StateStore {
   }
 
   async acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
+    checkStoreObject('input', input);
     checkStoreId('runId', input.runId);
     checkStoreId('owner', input.owner);
     checkLeaseTtl(input.ttlMs);
@@ -697,6 +727,7 @@ export class SqliteStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreLease('lease', lease);
     checkStoreId('runId', lease.runId);
     checkLeaseTtl(ttlMs);
     return this.write('renewLease', () => {
@@ -707,6 +738,7 @@ export class SqliteStore implements StateStore {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
+    checkStoreLease('lease', lease);
     this.write('releaseLease', () => void this.statements.leaseRelease.run(lease.runId, lease.owner, lease.epoch));
   }
 

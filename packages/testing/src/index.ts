@@ -4,6 +4,7 @@ export { checkRunInvariants, assertRunInvariants } from './invariants.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export { reservedPort } from './reserved-port.js';
+export { redisPid } from './redis-pid.js';
 export type { InvariantReport } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';

@@ -1,19 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitFor } from '@agentrt/testing';
+import { redisPid, waitFor } from '@agentrt/testing';
 import { Redis } from 'ioredis';
-
-/** The pid of the Redis server answering on `port` (its INFO), or undefined when none answers. */
-export async function redisPid(port: number): Promise<number | undefined> {
-  const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 2_000 });
-  redis.on('error', () => undefined);
-  try {
-    return Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || undefined;
-  } catch {
-    return undefined;
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** True when a Redis server on `port` answers PING (one try, no retries). */
 export async function redisAnswers(port: number): Promise<boolean> {

@@ -89,7 +89,11 @@ export function restoreBlobs<T>(value: T, lookup: (sha256: string) => string): T
       return { ...rest, data: lookup(blob as string) };
     }
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(record)) if (key !== '__proto__') out[key] = OPAQUE_KEYS.has(key) ? record[key] : walk(record[key]);
+    for (const key of Object.keys(record)) {
+      const child = OPAQUE_KEYS.has(key) ? record[key] : walk(record[key]);
+      if (key === '__proto__') Object.defineProperty(out, key, { value: child, enumerable: true, writable: true, configurable: true }); // stays data
+      else out[key] = child;
+    }
     return out;
   };
   return walk(value) as T;

@@ -7,8 +7,6 @@ import { StoreError } from '../errors/store-error.js';
  */
 export const STORED_FORMAT_VERSION = 2;
 
-const dropProto = (key: string, value: unknown) => (key === '__proto__' ? undefined : value);
-
 /**
  * Serializes a record for a durable store, stamped with the format version (`v`): 1 by default,
  * so older readers keep reading what they understand; pass 2 for a record holding blob references.
@@ -28,13 +26,14 @@ export function encodeStored(value: object, version: 1 | 2 = 1): string {
 /**
  * Parses a record a durable store read back. Never returns partially trusted data:
  * unparseable or non-object text is `state_corrupt`, a newer format version is
- * `schema_unsupported`, and `__proto__` keys are dropped (no prototype pollution).
+ * `schema_unsupported`. An own `__proto__` key (tool args, results or metadata may hold one) comes
+ * back as an own data property, as `JSON.parse` defines it: kept as written, never a prototype change.
  */
 export function decodeStored<T>(text: unknown, what: string): T {
   if (typeof text !== 'string') throw new StoreError('state_corrupt', `${what}: expected stored JSON text, found ${text === null ? 'null' : typeof text}`);
   let value: unknown;
   try {
-    value = JSON.parse(text, dropProto);
+    value = JSON.parse(text);
   } catch (error) {
     throw new StoreError('state_corrupt', `${what}: stored JSON does not parse (${(error as Error).message})`, { cause: error });
   }

@@ -5,7 +5,10 @@ import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
-import { checkLeaseTtl, checkNewRunId, checkStoreId, checkStoreUsage, checkToolCallId, readStorePage } from './store-input.js';
+import {
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite,
+  checkToolCallId, readStoreOptions, readStorePage,
+} from './store-input.js';
 import {
   KILL_ALL_SCOPE, type KillFlag, type Lease, type NewRunRecord, type RunRecord, type StateStore, type StepRecord,
   type ToolLedgerEntry, type WriteOptions,
@@ -123,6 +126,7 @@ export class MemoryStore implements StateStore {
 
   private createRunNow(input: NewRunRecord): { run: RunRecord; created: boolean } {
     this.open();
+    checkStoreObject('run', input);
     checkNewRunId(input.runId);
     if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
     this.evict();
@@ -151,8 +155,10 @@ export class MemoryStore implements StateStore {
     return slot ? copyOut(slot.run) : undefined;
   }
 
-  async listRuns(query: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(options?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
     this.open();
+    const query = readStoreOptions('query', options);
+    if (query.status !== undefined) checkStoreStatus('query.status', query.status, 'any');
     const limit = readStorePage('limit', query.limit, 'limit');
     const out: RunRecord[] = [];
     const slots = [...this.runs.values()].reverse();
@@ -175,6 +181,8 @@ export class MemoryStore implements StateStore {
   }
 
   private saveDecisionNow(input: { runId: string; decision: RunRecord['pendingStep'] & object } & WriteOptions): void {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.decision', input.decision);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('decision.usage', input.decision.usage);
     if (input.decision.stepIndex !== slot.run.stepCount) {
@@ -196,6 +204,9 @@ export class MemoryStore implements StateStore {
   }
 
   private commitStepNow(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): void {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.step', input.step);
+    checkStoreEvents('input.events', input.events);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
@@ -218,12 +229,16 @@ export class MemoryStore implements StateStore {
     if (hash) run.lastEventHash = hash;
   }
 
-  async loadSteps(runId: string, options: { fromIndex?: number } = {}): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
     const slot = this.slot(runId);
-    return copy(slot.steps.slice(readStorePage('fromIndex', options.fromIndex, 'index') ?? 0));
+    return copy(slot.steps.slice(readStorePage('fromIndex', readStoreOptions('options', options).fromIndex, 'index') ?? 0));
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunRecord['result']; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
+    checkStoreWrite('input', input);
+    checkStoreStatus('input.status', input.status, 'open');
+    if (input.result !== undefined) checkStoreObject('input.result', input.result);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     const slot = this.slot(input.runId);
     this.checkLease(slot, input.lease);
     const from = slot.run.status;
@@ -255,6 +270,10 @@ export class MemoryStore implements StateStore {
   }
 
   private finishRunNow(input: { runId: string; result: NonNullable<RunRecord['result']>; events: readonly StoredRunEvent[] } & WriteOptions): NonNullable<RunRecord['result']> {
+    checkStoreWrite('input', input);
+    checkStoreObject('input.result', input.result);
+    checkStoreStatus('input.result.status', input.result.status, 'terminal');
+    checkStoreEvents('input.events', input.events);
     const slot = this.slot(input.runId);
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
@@ -340,9 +359,10 @@ export class MemoryStore implements StateStore {
     this.finishHead = head;
   }
 
-  async appendEvents(runId: string, events: readonly StoredRunEvent[], options: WriteOptions = {}): Promise<void> {
+  async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
     const slot = this.slot(runId);
-    this.checkLease(slot, options.lease);
+    checkStoreEvents('events', events);
+    this.checkLease(slot, readStoreOptions('options', options).lease);
     this.checkEvents(slot, events);
     this.pushEvents(slot, events);
     slot.run = {
@@ -352,29 +372,33 @@ export class MemoryStore implements StateStore {
     };
   }
 
-  async listEvents(runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<StoredRunEvent[]> {
+  async listEvents(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<StoredRunEvent[]> {
     this.open();
     checkStoreId('runId', runId);
-    const from = readStorePage('afterSeq', options.afterSeq, 'index') ?? 0;
-    const limit = readStorePage('limit', options.limit, 'limit');
+    const paging = readStoreOptions('options', options);
+    const from = readStorePage('afterSeq', paging.afterSeq, 'index') ?? 0;
+    const limit = readStorePage('limit', paging.limit, 'limit');
     const slot = this.runs.get(runId);
     if (!slot) return [];
     return copy(slot.events.slice(from, limit === undefined ? undefined : from + limit));
   }
 
-  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options: WriteOptions = {}): Promise<void> {
+  async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
+    checkStoreObject('entry', entry);
     const slot = this.slot(entry.runId);
     checkToolCallId(entry.toolCallId);
-    this.checkLease(slot, options.lease);
+    this.checkLease(slot, readStoreOptions('options', options).lease);
     const ledger = (slot.ledger ??= new Map());
     if (ledger.has(entry.toolCallId)) return;
     ledger.set(entry.toolCallId, { ...copy(entry), status: 'started' });
   }
 
-  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options: WriteOptions = {}): Promise<void> {
+  async recordToolResult(input: Parameters<StateStore['recordToolResult']>[0], options?: WriteOptions): Promise<void> {
+    checkStoreObject('input', input);
+    checkStoreObject('input.result', input.result);
     const slot = this.slot(input.runId);
     checkToolCallId(input.toolCallId);
-    this.checkLease(slot, options.lease);
+    this.checkLease(slot, readStoreOptions('options', options).lease);
     const ledger = (slot.ledger ??= new Map());
     const existing = ledger.get(input.toolCallId);
     if (existing?.status === 'completed') return;
@@ -392,17 +416,20 @@ export class MemoryStore implements StateStore {
     });
   }
 
-  async getToolLedger(runId: string, options: { stepIndex?: number } = {}): Promise<ToolLedgerEntry[]> {
+  async getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]> {
     this.open();
     checkStoreId('runId', runId);
-    const stepIndex = readStorePage('stepIndex', options.stepIndex, 'index');
+    const stepIndex = readStorePage('stepIndex', readStoreOptions('options', options).stepIndex, 'index');
     const slot = this.runs.get(runId);
     if (!slot?.ledger) return [];
-    return copy([...slot.ledger.values()].filter((entry) => stepIndex === undefined || entry.stepIndex === stepIndex));
+    // Step order, then the order calls were first recorded (the map's insertion order; the sort is stable).
+    const entries = [...slot.ledger.values()].filter((entry) => stepIndex === undefined || entry.stepIndex === stepIndex);
+    return copy(stepIndex === undefined ? entries.sort((a, b) => a.stepIndex - b.stepIndex) : entries);
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
     this.open();
+    checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
     this.kills.set(flag.scope, copy(flag));
     for (const listener of this.killListeners) listener(copy(flag));
@@ -438,6 +465,7 @@ export class MemoryStore implements StateStore {
 
   acquireLease(input: { runId: string; owner: string; ttlMs: number }): Promise<Lease | undefined> {
     try {
+      checkStoreObject('input', input);
       const slot = this.slot(input.runId);
       checkStoreId('owner', input.owner);
       checkLeaseTtl(input.ttlMs);
@@ -453,6 +481,7 @@ export class MemoryStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    checkStoreLease('lease', lease);
     const slot = this.slot(lease.runId);
     checkLeaseTtl(ttlMs);
     if (!slot.lease || slot.lease.epoch !== lease.epoch || slot.lease.owner !== lease.owner) return undefined;
@@ -462,6 +491,7 @@ export class MemoryStore implements StateStore {
 
   releaseLease(lease: Lease): Promise<void> {
     try {
+      checkStoreLease('lease', lease);
       const slot = this.runs.get(lease.runId);
       if (slot?.lease && slot.lease.epoch === lease.epoch) slot.lease = undefined;
       return DONE;

@@ -180,7 +180,7 @@ export interface StateStore {
   recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void>;
   /** Records a tool call's result. A completed entry is never overwritten. */
   recordToolResult(input: { runId: string; toolCallId: string; stepIndex: number; name: string; argsFingerprint: string; sideEffects: ToolLedgerEntry['sideEffects']; result: ToolMessage; completedAt: string }, options?: WriteOptions): Promise<void>;
-  /** Ledger entries of a run, optionally of one step. */
+  /** Ledger entries of a run, optionally of one step: in step order, then in the order the calls were first recorded (intent, else result). */
   getToolLedger(runId: string, options?: { stepIndex?: number }): Promise<ToolLedgerEntry[]>;
 
   /** Sets a kill flag for `scope` (a run id or `'*'`). */

@@ -96,6 +96,79 @@ export function checkLeaseTtl(ttlMs: unknown): asserts ttlMs is number {
   }
 }
 
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
+
+/**
+ * Reads the options object of a store method (`listRuns` query, the paging options of
+ * `listEvents`, `loadSteps` and `getToolLedger`, the `WriteOptions` of `appendEvents`,
+ * `recordToolIntent` and `recordToolResult`): `undefined` reads as no options (`{}`); anything
+ * but an object — `null`, an array, a string — is `ConfigError` (`config_invalid`) naming `field`,
+ * as `null` for a single option is (see `readStorePage`). A `lease` in it is checked too
+ * (`checkStoreLease`).
+ */
+export function readStoreOptions<T extends object>(field: string, value: T | undefined): T {
+  if (value === undefined) return EMPTY as T;
+  checkStoreObject(field, value);
+  const lease = (value as { lease?: unknown }).lease;
+  if (lease !== undefined) checkStoreLease(`${field}.lease`, lease);
+  return value;
+}
+
+/**
+ * Checks an argument a store method requires to be an object (a run to create, the input of a
+ * write, a step, a decision, a result, a kill flag, a lease): `null`, an array or a primitive is
+ * `ConfigError` (`config_invalid`) naming `field`, instead of a `TypeError` from reading a member.
+ */
+export function checkStoreObject(field: string, value: unknown): asserts value is object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(field, `must be an object, found ${kindOf(value)}`);
+}
+
+/** Checks the input object of a store write (`saveDecision`, `commitStep`, `updateRun`, `finishRun`): an object, with a valid `lease` when it has one (`checkStoreLease`). */
+export function checkStoreWrite(field: string, input: unknown): asserts input is object {
+  checkStoreObject(field, input);
+  const lease = (input as { lease?: unknown }).lease;
+  if (lease !== undefined) checkStoreLease(`${field}.lease`, lease);
+}
+
+/** Checks the events of a store write: an array of event objects (each checked as `checkStoreObject`). */
+export function checkStoreEvents(field: string, events: unknown): asserts events is readonly object[] {
+  if (!Array.isArray(events)) throw new ConfigError(field, `must be an array of events, found ${kindOf(events)}`);
+  for (let i = 0; i < events.length; i++) {
+    const event: unknown = events[i];
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new ConfigError(`${field}[${i}]`, `must be an event object, found ${kindOf(event)}`);
+  }
+}
+
+/**
+ * Checks a lease given to a store (the `lease` of a write, or `renewLease`/`releaseLease`): an
+ * object with a store id as `owner` and an integer `epoch`. A write given `lease: null` is
+ * refused rather than taken as unfenced: a lease that went missing must not switch fencing off.
+ */
+export function checkStoreLease(field: string, lease: unknown): asserts lease is { owner: string; epoch: number } {
+  checkStoreObject(field, lease);
+  const { owner, epoch } = lease as { owner?: unknown; epoch?: unknown };
+  checkStoreId(`${field}.owner`, owner);
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) throw new ConfigError(`${field}.epoch`, `must be an integer, found ${typeof epoch === 'number' ? String(epoch) : kindOf(epoch)}`);
+}
+
+const RUN_STATUSES: ReadonlySet<unknown> = new Set(['running', 'paused', 'completed', 'stopped', 'failed']);
+const TERMINAL_STATUSES: ReadonlySet<unknown> = new Set(['completed', 'stopped', 'failed']);
+
+/**
+ * Checks a run status given to a store: `kind` `any` (a `listRuns` filter: any `RunStatus`),
+ * `open` (`updateRun`: `running` or `paused`) or `terminal` (`finishRun`'s result: `completed`,
+ * `stopped` or `failed`). Anything else is `ConfigError` naming `field`; a store never records a
+ * status outside the contract (a run made `completed` by `updateRun` would have no result).
+ */
+export function checkStoreStatus(field: string, status: unknown, kind: 'any' | 'open' | 'terminal'): void {
+  const ok = kind === 'any' ? RUN_STATUSES.has(status) : kind === 'open' ? status === 'running' || status === 'paused' : TERMINAL_STATUSES.has(status);
+  if (!ok) {
+    const allowed = kind === 'any' ? 'running, paused, completed, stopped or failed' : kind === 'open' ? 'running or paused' : 'completed, stopped or failed';
+    throw new ConfigError(field, `must be ${allowed}, found ${typeof status === 'string' ? JSON.stringify(status.slice(0, 40)) : kindOf(status)}`);
+  }
+}
+
 // String.prototype.isWellFormed is Node ≥ 20; the fallback scans for a lone surrogate.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** True for text without a lone UTF-16 surrogate (what `checkToolCallId` requires of a tool call id). */

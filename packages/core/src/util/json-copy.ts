@@ -1,21 +1,53 @@
 /**
- * Deep copy of JSON-shaped data (plain objects, arrays, primitives; `undefined` members dropped).
- * Far cheaper than `structuredClone` for small records. An own `__proto__` key is data (JSON from
- * a model or a user): it is defined on the copy, never assigned (that would swap the prototype).
+ * Deep copy of JSON-shaped data that gives what a JSON round trip (`JSON.parse(JSON.stringify(value))`)
+ * gives, so a store that copies (`MemoryStore`) hands back what the stores that encode JSON do:
+ * `undefined`, functions and symbols are dropped from objects and become `null` in arrays (holes
+ * too), `-0` becomes `0`, `NaN` and ±`Infinity` become `null`, a `toJSON` method is called (a
+ * `Date` becomes its ISO text), and a `bigint` throws a `TypeError` as `JSON.stringify` does.
+ * Far cheaper than a JSON round trip or `structuredClone` for small records. An own `__proto__`
+ * key is data (JSON from a model or a user): it is defined on the copy, never assigned (that
+ * would swap the prototype), as `JSON.parse` defines it.
  */
 export function jsonCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(jsonCopy) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const child = (value as Record<string, unknown>)[key];
-    if (child !== undefined) {
-      if (key === '__proto__') Object.defineProperty(out, key, { value: jsonCopy(child), enumerable: true, writable: true, configurable: true });
-      else out[key] = jsonCopy(child);
-    }
+  return copyValue(value, '') as T;
+}
+
+/** `key`: the property name or array index holding `value`, passed to a `toJSON` as `JSON.stringify` does. */
+function copyValue(value: unknown, key: string | number): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      // JSON writes -0 as 0 and has no NaN or Infinity (written as null).
+      return value === 0 ? 0 : Number.isFinite(value) ? value : null;
+    case 'object':
+      break;
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    default:
+      return undefined; // undefined, functions and symbols: not JSON
   }
-  return out as T;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key);
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = copyValue(value[i], i);
+      out[i] = item === undefined ? null : item;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const name in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
+    const child = copyValue((value as Record<string, unknown>)[name], name);
+    if (child === undefined) continue;
+    if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
+    else out[name] = child;
+  }
+  return out;
 }
 
 /** Freezes a fresh, acyclic value and everything in it. */

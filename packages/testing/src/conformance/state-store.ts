@@ -193,12 +193,15 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.listEvents(run.runId)).length).toBe(1);
     });
 
-    it('never applies a re-sent identical commit twice (acknowledged or refused)', async () => {
+    it('refuses a second commit of a committed step (run_conflict), even byte for byte the same, and applies nothing of it', async () => {
       const run = newRun();
       await store.createRun(run);
       const commit = { runId: run.runId, step: step(run.runId, 0), events: [event(run.runId, 1)], usageDelta: usage(1) };
       await store.commitStep(commit);
-      await store.commitStep(commit).catch((error: unknown) => expect(AgentrtError.isInstance(error) && error.code).toBe('run_conflict'));
+      // Two calls with the very same step (as two commits within one millisecond make) are two
+      // calls: only a store's own re-send of one call (after a lost reply) may be acknowledged.
+      expect(await codeOf(store.commitStep(commit))).toBe('run_conflict');
+      expect(await codeOf(store.commitStep({ ...commit, step: { ...commit.step }, events: [] }))).toBe('run_conflict');
       const record = await store.getRun(run.runId);
       expect(record).toMatchObject({ stepCount: 1, toolCalls: 1, lastEventSeq: 1 });
       expect(record?.usage.inputTokens).toBe(1);
@@ -270,6 +273,40 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect(ledger).toHaveLength(1);
       expect(ledger[0]).toMatchObject({ status: 'completed', result: { content: 'ok' } });
       expect(await store.getToolLedger(run.runId, { stepIndex: 1 })).toEqual([]);
+    });
+
+    it('lists the ledger in step order, then in the order calls were first recorded — also for parallel calls recorded within one millisecond', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      // One timestamp for all: parallel calls of a step are recorded back to back, well within a millisecond.
+      const at = new Date().toISOString();
+      const call = (toolCallId: string, stepIndex: number, sideEffects: 'non-idempotent' | 'idempotent') => ({ runId: run.runId, toolCallId, stepIndex, name: 'tool', argsFingerprint: `fp-${toolCallId}`, sideEffects });
+      const result = (toolCallId: string) => ({ role: 'tool' as const, toolCallId, name: 'tool', content: toolCallId });
+      // Step 0: intents of non-idempotent calls (ids out of any sorted order), their results in reverse order.
+      const intents = ['m', 'b', 'x', 'a', 'k', 'c', 'z', 'd'];
+      for (const id of intents) await store.recordToolIntent({ ...call(id, 0, 'non-idempotent'), startedAt: at });
+      for (const id of [...intents].reverse()) await store.recordToolResult({ ...call(id, 0, 'non-idempotent'), result: result(id), completedAt: at });
+      // Step 1: results of idempotent calls without intents, back to back.
+      const results = ['r9', 'r1', 'r5', 'r0', 'r7', 'r3'];
+      for (const id of results) await store.recordToolResult({ ...call(id, 1, 'idempotent'), result: result(id), completedAt: at });
+      // A late step-0 entry, recorded after step 1's: listed with step 0, after its other calls.
+      await store.recordToolIntent({ ...call('late', 0, 'non-idempotent'), startedAt: at });
+      // Step 2: both kinds interleaved, as parallel calls of mixed tools record them.
+      await store.recordToolResult({ ...call('p1', 2, 'idempotent'), result: result('p1'), completedAt: at });
+      await store.recordToolIntent({ ...call('n1', 2, 'non-idempotent'), startedAt: at });
+      await store.recordToolResult({ ...call('p2', 2, 'idempotent'), result: result('p2'), completedAt: at });
+      await store.recordToolResult({ ...call('n1', 2, 'non-idempotent'), result: result('n1'), completedAt: at });
+      await store.recordToolResult({ ...call('p3', 2, 'idempotent'), result: result('p3'), completedAt: at });
+      const mixed = ['p1', 'n1', 'p2', 'p3'];
+      const ids = (entries: readonly { toolCallId: string }[]) => entries.map((entry) => entry.toolCallId);
+      expect(ids(await store.getToolLedger(run.runId))).toEqual([...intents, 'late', ...results, ...mixed]);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 0 }))).toEqual([...intents, 'late']);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 1 }))).toEqual(results);
+      // Committing (which writes results some stores hold back until then) keeps the order.
+      await store.recordToolResult({ ...call('p4', 2, 'idempotent'), result: result('p4'), completedAt: at });
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1) });
+      expect(ids(await store.getToolLedger(run.runId))).toEqual([...intents, 'late', ...results, ...mixed, 'p4']);
+      expect(ids(await store.getToolLedger(run.runId, { stepIndex: 2 }))).toEqual([...mixed, 'p4']);
     });
 
     it('sets, reads and clears kill flags for one run and for all', async () => {
@@ -359,6 +396,54 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.getRun(run.runId))?.result?.output).toEqual(output);
     });
 
+    it('hands back values as a JSON round trip does: an own __proto__ key stays own data (no prototype changes), -0 is 0, undefined/NaN in arrays are null, a Date is its text', async () => {
+      // Tool args, tool results, metadata and outputs are data a model or a user controls.
+      const hostile = (): Record<string, unknown> => {
+        const value = JSON.parse('{"__proto__":{"polluted":true,"toString":1},"constructor":{"prototype":{"polluted":true}},"a":[1,{"__proto__":{"deep":true}}]}') as Record<string, unknown>;
+        Object.assign(value, { zero: -0, list: [1, undefined, -0, Number.NaN, Infinity, () => 1], when: new Date(0), gone: undefined, nested: { zero: -0, gone: undefined } });
+        return value;
+      };
+      const expected = JSON.parse(JSON.stringify(hostile())) as Record<string, unknown>;
+      const sameAsJson = (value: unknown) => {
+        expect(value).toEqual(expected);
+        const record = value as Record<string, unknown>;
+        expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+        expect(Object.keys(record)).toEqual(Object.keys(expected));
+        expect(Object.getOwnPropertyDescriptor(record, '__proto__')?.value).toEqual({ polluted: true, toString: 1 });
+        expect(Object.getPrototypeOf((record.a as unknown[])[1])).toBe(Object.prototype);
+        expect(Object.prototype.hasOwnProperty.call((record.a as unknown[])[1], '__proto__')).toBe(true);
+        expect(Object.is(record.zero, 0)).toBe(true);
+        expect(Object.is((record.list as unknown[])[2], 0)).toBe(true);
+        expect((record.list as unknown[]).length).toBe(6);
+      };
+      const run = newRun({ metadata: hostile() });
+      await store.createRun(run);
+      const args = hostile();
+      const assistant = { role: 'assistant' as const, content: '', toolCalls: [{ id: 'h1', name: 'echo', args }] };
+      // With a large image beside it, so stores that keep media apart rebuild the message on read.
+      const toolResult = { role: 'tool' as const, toolCallId: 'h1', name: 'echo', content: [{ type: 'text' as const, text: 'r', ...hostile() }, { type: 'image' as const, mediaType: 'image/png', data: BIG }] };
+      await store.saveDecision({ runId: run.runId, decision: { stepIndex: 0, message: assistant, usage: usage(1), finishReason: 'tool_calls', startedAt: new Date().toISOString() } });
+      sameAsJson((await store.getRun(run.runId))?.pendingStep?.message.toolCalls?.[0]?.args);
+      const call = { runId: run.runId, toolCallId: 'h1', stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'idempotent' as const };
+      await store.recordToolResult({ ...call, result: toolResult, completedAt: new Date().toISOString() });
+      await store.commitStep({ runId: run.runId, step: { ...step(run.runId, 0), messages: [assistant, toolResult] }, events: [{ ...event(run.runId, 1), args: hostile() } as StoredRunEvent], usageDelta: usage(1) });
+      await store.finishRun({ runId: run.runId, result: result(run.runId, { output: hostile() }), events: [] });
+      const record = await store.getRun(run.runId);
+      sameAsJson(record?.metadata);
+      sameAsJson(record?.result?.output);
+      sameAsJson((await store.listRuns()).find((r) => r.runId === run.runId)?.metadata);
+      const [stored] = await store.loadSteps(run.runId);
+      sameAsJson((stored!.messages[0] as typeof assistant).toolCalls[0]!.args);
+      const { type: _type, text: _text, ...part } = (stored!.messages[1] as unknown as { content: Record<string, unknown>[] }).content[0]!;
+      sameAsJson(part);
+      const [entry] = await store.getToolLedger(run.runId);
+      const { type: _t, text: _x, ...ledgerPart } = (entry!.result!.content as unknown as Record<string, unknown>[])[0]!;
+      sameAsJson(ledgerPart);
+      sameAsJson(((await store.listEvents(run.runId))[0] as unknown as { args: unknown }).args);
+      expect((({}) as Record<string, unknown>).polluted).toBeUndefined();
+      expect((({}) as Record<string, unknown>).deep).toBeUndefined();
+    });
+
     it('keeps ids with separators, wildcards and prototype names apart: each reads back its own run, ledger entry and kill flag', async () => {
       const base = `h${counter++}-`;
       const suffixes = ['__proto__', 'constructor', 'hasOwnProperty', ':', '\u0000', '/', '%', '_', '*', '?', '[', '\n', 'caf\u00e9', 'cafe\u0301', '\u{1F600}'];
@@ -446,6 +531,78 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       }
       expect((await store.loadSteps(run.runId, { fromIndex: 2 })).map((s) => s.stepIndex)).toEqual([2]);
       expect((await store.listEvents(run.runId, { afterSeq: 1, limit: 1 })).map((e) => e.seq)).toEqual([2]);
+    });
+
+    it('refuses a null, array or primitive where an options or input object goes (config_invalid naming the field), as it refuses null for one option; writes nothing', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      const at = new Date().toISOString();
+      const call = { runId: id, toolCallId: 'c1', stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+      const toolResult = { role: 'tool' as const, toolCallId: 'c1', name: 'echo', content: 'x' };
+      const fieldOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
+        try {
+          await promise;
+          return 'resolved';
+        } catch (error) {
+          return AgentrtError.isInstance(error) && error.code === 'config_invalid' ? String((error.details as { field?: unknown } | undefined)?.field) : `not config_invalid: ${String(error)}`;
+        }
+      };
+      const any = <T>(value: unknown) => value as T;
+      for (const bad of [null, [], 'x', 7, true]) {
+        // Optional options objects: undefined means none; anything but an object is refused.
+        expect(await fieldOf(store.listRuns(any(bad)))).toBe('query');
+        expect(await fieldOf(store.listEvents(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.loadSteps(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.getToolLedger(id, any(bad)))).toBe('options');
+        expect(await fieldOf(store.appendEvents(id, [event(id, 1)], any(bad)))).toBe('options');
+        expect(await fieldOf(store.recordToolIntent({ ...call, startedAt: at }, any(bad)))).toBe('options');
+        expect(await fieldOf(store.recordToolResult({ ...call, result: toolResult, completedAt: at }, any(bad)))).toBe('options');
+        // Required objects.
+        expect(await fieldOf(store.createRun(any(bad)))).toBe('run');
+        expect(await fieldOf(store.saveDecision(any(bad)))).toBe('input');
+        expect(await fieldOf(store.saveDecision({ runId: id, decision: any(bad) }))).toBe('input.decision');
+        expect(await fieldOf(store.commitStep(any(bad)))).toBe('input');
+        expect(await fieldOf(store.commitStep({ runId: id, step: any(bad), events: [], usageDelta: usage(1) }))).toBe('input.step');
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: [], usageDelta: usage(1), lease: any(bad) }))).toBe('input.lease');
+        expect(await fieldOf(store.updateRun(any(bad)))).toBe('input');
+        expect(await fieldOf(store.updateRun({ runId: id, status: 'paused', result: any(bad) }))).toBe('input.result');
+        expect(await fieldOf(store.finishRun(any(bad)))).toBe('input');
+        expect(await fieldOf(store.finishRun({ runId: id, result: any(bad), events: [] }))).toBe('input.result');
+        expect(await fieldOf(store.recordToolIntent(any(bad)))).toBe('entry');
+        expect(await fieldOf(store.recordToolResult(any(bad)))).toBe('input');
+        expect(await fieldOf(store.recordToolResult({ ...call, result: any(bad), completedAt: at }))).toBe('input.result');
+        expect(await fieldOf(store.setKillFlag(any(bad)))).toBe('flag');
+        expect(await fieldOf(store.acquireLease(any(bad)))).toBe('input');
+        expect(await fieldOf(store.renewLease(any(bad), 60_000))).toBe('lease');
+        expect(await fieldOf(store.releaseLease(any(bad)))).toBe('lease');
+      }
+      // Event lists: an array of event objects.
+      for (const bad of [null, {}, 'x', [null], [event(id, 1), 5]]) {
+        const field = Array.isArray(bad) ? `[${bad.indexOf(bad.find((e) => e === null || typeof e !== 'object'))}]` : '';
+        expect(await fieldOf(store.appendEvents(id, any(bad)))).toBe(`events${field}`);
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: any(bad), usageDelta: usage(1) }))).toBe(`input.events${field}`);
+        expect(await fieldOf(store.finishRun({ runId: id, result: result(id), events: any(bad) }))).toBe(`input.events${field}`);
+      }
+      // Statuses outside the contract: a run made "completed" by updateRun would have no result.
+      for (const bad of ['completed', 'failed', 'bogus', null, {}]) expect(await fieldOf(store.updateRun({ runId: id, status: any(bad) }))).toBe('input.status');
+      for (const bad of ['running', 'paused', 'bogus', undefined]) expect(await fieldOf(store.finishRun({ runId: id, result: result(id, { status: any(bad) }), events: [] }))).toBe('input.result.status');
+      for (const bad of ['bogus', {}, 1]) expect(await fieldOf(store.listRuns({ status: any(bad) }))).toBe('query.status');
+      // A lease that is not one (no owner, no integer epoch) never switches fencing off.
+      for (const bad of [{}, { owner: 'a' }, { owner: '', epoch: 1 }, { owner: 'a', epoch: '1' }]) {
+        expect(await fieldOf(store.commitStep({ runId: id, step: step(id, 0), events: [], usageDelta: usage(1), lease: any(bad) }))).toMatch(/^input\.lease/);
+        expect(await fieldOf(store.appendEvents(id, [event(id, 1)], { lease: any(bad) }))).toMatch(/^options\.lease/);
+      }
+      // Nothing of it was written; undefined still means "no options".
+      const stored = await store.getRun(id);
+      expect(stored).toMatchObject({ status: 'running', stepCount: 0, lastEventSeq: 0 });
+      expect(stored?.pendingStep).toBeUndefined();
+      expect(await store.getToolLedger(id, undefined)).toEqual([]);
+      expect(await store.listEvents(id, undefined)).toEqual([]);
+      expect(await store.loadSteps(id, undefined)).toEqual([]);
+      expect((await store.listRuns(undefined)).map((r) => r.runId)).toEqual([id]);
+      expect(await store.getKillFlag(id)).toBeUndefined();
+      expect(await store.acquireLease({ runId: id, owner: 'a', ttlMs: 60_000 })).toBeDefined();
     });
 
     it('refuses usage it cannot add up exactly (NaN, Infinity, fractional or unsafe token counts) and a lease ttl that is not a positive integer', async () => {

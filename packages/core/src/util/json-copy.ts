@@ -29,8 +29,15 @@ function copyValue(value: unknown, key: string | number): unknown {
     default:
       return undefined; // undefined, functions and symbols: not JSON
   }
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key);
+  // A `toJSON` is looked up on the prototype only for objects that have one of their own kind (a
+  // Date, a class instance): plain objects and arrays — almost every value copied, every step —
+  // can only have it as an own property, found below without a lookup that misses on each of them.
+  const proto: unknown = Object.getPrototypeOf(value);
+  const plain = proto === Object.prototype || proto === null;
+  if (!plain && (proto !== Array.prototype || Object.prototype.hasOwnProperty.call(value, 'toJSON'))) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key);
+  }
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
@@ -42,7 +49,10 @@ function copyValue(value: unknown, key: string | number): unknown {
   const out: Record<string, unknown> = {};
   for (const name in value) {
     if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    const child = copyValue((value as Record<string, unknown>)[name], name);
+    const raw = (value as Record<string, unknown>)[name];
+    // An own `toJSON` method of a plain object stands for the whole object, as in JSON.stringify.
+    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key);
+    const child = copyValue(raw, name);
     if (child === undefined) continue;
     if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
     else out[name] = child;

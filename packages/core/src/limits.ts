@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeThrown } from './loop/tool-output.js';
 import { ConfigError } from './errors/config-error.js';
 import { ownValue } from './util/own.js';
 
@@ -133,22 +134,13 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
     parsed = schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
   } catch (error) {
     // A getter or a proxy trap that throws: the option cannot be read, which is as invalid as a wrong value.
-    throw new ConfigError(prefix, `the option could not be read: ${readableText(error)}`, { cause: error });
+    throw new ConfigError(prefix, `the option could not be read: ${describeThrown(error, 300)}`, { cause: error });
   }
   if (parsed.success) return parsed.data;
   const issue = unionBranchIssue(parsed.error.issues[0]!);
   const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys : undefined;
   const path = [prefix, ...issue.path.map(String), ...(keys ? [keys[0]!] : [])].filter(Boolean).join('.');
   throw new ConfigError(path || prefix, issue.message);
-}
-
-/** What a thrown value says, at most 300 characters (reading a hostile one may throw too). */
-function readableText(thrown: unknown): string {
-  try {
-    return String(thrown instanceof Error ? thrown.message : thrown).slice(0, 300);
-  } catch {
-    return 'an unreadable value was thrown';
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { describeThrown } from '../loop/tool-output.js';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ContextStrategy } from '../context-strategy.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -137,7 +138,7 @@ async function closeRegistered(container: DependencyContainer): Promise<void> {
  */
 function readOptions<T extends CreateRuntimeOptions<unknown>>(options: T): T {
   if (typeof options !== 'object' || options === null) return options;
-  const unreadable = (field: string, error: unknown) => new ConfigError(field, `the option could not be read: ${readableText(error)}`, { cause: error });
+  const unreadable = (field: string, error: unknown) => new ConfigError(field, `the option could not be read: ${describeThrown(error, 300)}`, { cause: error });
   let keys: string[];
   try {
     keys = Object.keys(options);
@@ -159,15 +160,6 @@ function readOptions<T extends CreateRuntimeOptions<unknown>>(options: T): T {
   for (const key of keys) take(key);
   for (const key of PART_KEYS) if (!Object.prototype.hasOwnProperty.call(out, key) && key in options) take(key);
   return out as T;
-}
-
-/** What a thrown value says, at most 300 characters (reading a hostile one may throw too). */
-function readableText(thrown: unknown): string {
-  try {
-    return String(thrown instanceof Error ? thrown.message : thrown).slice(0, 300);
-  } catch {
-    return 'an unreadable value was thrown';
-  }
 }
 
 function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {

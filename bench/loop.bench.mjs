@@ -8,7 +8,8 @@
 // Then 1,000 concurrent 10-step runs (wall time and peak RSS), each cell in a fresh child process
 // so earlier cells' garbage does not count against it, measured in steady state (see concurrentCell).
 // Run on demand: `pnpm bench` (figures vary by machine; the ratios are what matter).
-// Options: `--rounds N` (default 9), `--quick` (3 rounds, shorter warm-up).
+// Options: `--rounds N` (default 9), `--quick` (3 rounds, shorter warm-up), `--copying-model`
+// (the scripted model does not declare `borrowsMessages`: every step copies the history for it).
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +25,20 @@ const input = z.object({ a: z.number(), b: z.number() });
 const add = defineTool({ name: 'add', description: 'Adds two numbers', input, execute: ({ a, b }) => a + b });
 const addFn = ({ a, b }) => a + b;
 
-/** A model that always calls `add` with fresh args (so loop detection stays quiet), looking only at the last tool result. */
+/**
+ * A model that always calls `add` with fresh args (so loop detection stays quiet), looking only at
+ * the last tool result. Like the built-in provider adapters it reads `request.messages` only during
+ * the call and says so (`borrowsMessages`), so agentrt lends it the transcript rather than copying it
+ * (the bare loops pass their one array too). `--copying-model` drops the declaration, to show what a
+ * model that keeps its requests costs.
+ */
+const borrows = !argv.includes('--copying-model');
 function benchModel() {
   let n = 0;
   return {
     provider: 'bench',
     model: 'bench-1',
+    borrowsMessages: borrows,
     async generate(request) {
       n++;
       sampleRss();
@@ -198,7 +207,7 @@ const growthCpu = at('agentrt', 1000, 'cpu') / at('agentrt', 200, 'cpu');
 // ---- concurrent cells, each in a fresh process ----
 const self = fileURLToPath(import.meta.url);
 function cell(kind) {
-  const child = spawnSync(process.execPath, ['--expose-gc', self, '--cell', kind], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['--expose-gc', self, '--cell', kind, ...(borrows ? [] : ['--copying-model'])], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`concurrent cell ${kind} failed: ${child.stderr}`);
   return JSON.parse(child.stdout);
 }

@@ -8,11 +8,16 @@ import { add, decide, DESCRIPTION, expectDone, USAGE } from './script.mjs';
 
 const addTool = defineTool({ name: 'add', description: DESCRIPTION, input: z.object({ a: z.number(), b: z.number() }), execute: add });
 
-/** The scripted model as an agentrt ModelAdapter. */
+/**
+ * The scripted model as an agentrt ModelAdapter. Like the built-in provider adapters (which convert
+ * the messages to their wire format during the call), it only reads `request.messages` while it
+ * runs, and says so (`borrowsMessages`): the runtime then lends it the transcript instead of copying it.
+ */
 function scriptedModel(steps) {
   return {
     provider: 'scripted',
     model: 'scripted-1',
+    borrowsMessages: true,
     async generate(request) {
       const last = request.messages.at(-1);
       const decision = decide(last?.role === 'tool' ? last.content : undefined, steps);

@@ -120,6 +120,19 @@ export interface ModelAdapter {
   readonly model: string;
   /** What it accepts beyond text. Absent: text only. */
   readonly capabilities?: ModelCapabilities;
+  /**
+   * `true` when `generate` and `stream` only read `request.messages` while the call is in flight
+   * (until the promise settles or the stream ends), never change the array, and keep no reference
+   * to it afterwards, as an adapter does that converts the messages into its provider's wire
+   * format (the built-in OpenAI, Anthropic, Ollama and AI SDK adapters declare it). The runtime
+   * then hands the call the run's own transcript instead of a copy made for it, so a step does not
+   * copy the whole history (at 1,000 steps that copy, and the garbage it makes, was most of a
+   * step's cost). The runtime never changes the transcript while a call is in flight. It still
+   * copies when a `beforeModel` or `wrapModelCall` hook is registered (a hook may keep what it is
+   * shown). Leave it unset for an adapter that records or caches requests; `ScriptedModel`
+   * declares it and records its own copies.
+   */
+  readonly borrowsMessages?: boolean;
   /** Produces one complete answer. */
   generate(request: ModelRequest): Promise<ModelResponse>;
   /** Optional streaming variant; the final event carries the complete response. */

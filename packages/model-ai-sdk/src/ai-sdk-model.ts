@@ -176,6 +176,8 @@ export class AiSdkModel implements ModelAdapter {
   readonly model: string;
   /** What this model accepts beyond text, and whether reasoning is on. */
   readonly capabilities: ModelCapabilities;
+  /** The request's messages are converted to the provider's format during the call and not kept: the runtime lends its transcript (no per-step copy). */
+  readonly borrowsMessages = true;
   /** The wrapped AI SDK model. */
   readonly languageModel: AiSdkLanguageModel;
   /** The specification version it implements. */

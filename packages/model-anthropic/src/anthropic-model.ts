@@ -119,6 +119,8 @@ export class AnthropicModel implements ModelAdapter {
   readonly model: string;
   /** What this model accepts beyond text, and whether reasoning is on (overridable with the `capabilities` option). */
   readonly capabilities: ModelCapabilities;
+  /** The request's messages are converted to the provider's format during the call and not kept: the runtime lends its transcript (no per-step copy). */
+  readonly borrowsMessages = true;
   private readonly client: Anthropic;
   private readonly options: AnthropicModelOptions;
   private readonly timeoutMs: number;

@@ -70,6 +70,8 @@ export class OpenAIModel implements ModelAdapter {
   readonly model: string;
   /** What this model accepts beyond text (by model family, overridable with the `capabilities` option). */
   readonly capabilities: ModelCapabilities;
+  /** The request's messages are converted to the provider's format during the call and not kept: the runtime lends its transcript (no per-step copy). */
+  readonly borrowsMessages = true;
   private readonly client: OpenAI;
   private readonly timeoutMs: number;
   private readonly retry: Required<RetryPolicy>;

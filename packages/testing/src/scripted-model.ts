@@ -67,6 +67,8 @@ export class ScriptedModel implements ModelAdapter {
   readonly provider: string;
   readonly model: string;
   readonly capabilities: ModelCapabilities;
+  /** It keeps (and hands scripted functions) its own copy of each request's messages, so the runtime need not copy them for it. */
+  readonly borrowsMessages = true;
   /** Every request received, in order. */
   readonly requests: ModelRequest[] = [];
   private nextId = 0;
@@ -131,7 +133,11 @@ export class ScriptedModel implements ModelAdapter {
 
   async generate(request: ModelRequest): Promise<ModelResponse> {
     const index = this.requests.length;
-    this.requests.push({ ...request, messages: [...request.messages] });
+    // The model borrows the runtime's transcript (`borrowsMessages`): what it keeps, and what a
+    // scripted function is handed (it may keep it too), is its own copy.
+    const recorded: ModelRequest = { ...request, messages: [...request.messages] };
+    this.requests.push(recorded);
+    request = recorded;
     const scripted = this.stepAt(index) as ScriptStep | ModelResponse;
     let step: AnswerStep | ToolCallStep | ErrorStep;
     if (typeof scripted === 'function') {

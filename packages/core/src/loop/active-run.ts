@@ -27,6 +27,11 @@ export interface RunDeps {
   readonly stopPolicies: readonly StopPolicy[];
   readonly config: ResolvedRuntimeConfig;
   readonly toolsFingerprint: string;
+  /**
+   * The model call may be handed the run's own history instead of a copy: the model
+   * `borrowsMessages` and no hook can see the request (`beforeModel`, `wrapModelCall`).
+   */
+  readonly lendHistory: boolean;
 }
 
 /** A human decision on a paused tool call. */

@@ -47,7 +47,8 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   const context = deps.context;
   let snapshot: readonly Message[] | undefined;
   let prepared: readonly Message[];
-  if (context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare) prepared = snapshot = run.history.slice();
+  // A model that borrows the messages gets the history itself (it never changes while the call is in flight).
+  if (context instanceof FullHistory && context.prepare === FullHistory.prototype.prepare) prepared = snapshot = deps.lendHistory ? run.history : run.history.slice();
   else ({ snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage, undefined));
 
   const onRetry = (info: ModelRetryInfo) => run.log.emit({ type: 'model_retry', stepIndex, code: info.code, attempt: info.attempt, delayMs: info.delayMs });
@@ -122,7 +123,7 @@ async function strategyContext(deps: RunDeps, run: ActiveRun, stepIndex: number,
   const prepared = isPromise(preparing) ? await raceAbort(preparing, run.signal) : preparing;
   if (!borrowed) return { snapshot: given, prepared };
   if (prepared !== history) return { snapshot: undefined, prepared };
-  const snapshot = history.slice();
+  const snapshot = deps.lendHistory ? history : history.slice();
   return { snapshot, prepared: snapshot };
 }
 

@@ -89,6 +89,24 @@ export interface ResumeOptions<T = unknown> {
 }
 
 // Parts are checked by `checkContent` after this shape check (typed content_invalid / content_too_large).
+/** The model declares `borrowsMessages: true` (a getter that throws counts as not declared: the safe side). */
+function borrowsMessages(model: ModelAdapter): boolean {
+  try {
+    return model.borrowsMessages === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A hook that is shown model requests (and so may keep their messages). */
+function seesRequests(hook: RuntimeHooks): boolean {
+  try {
+    return hook?.beforeModel !== undefined || hook?.wrapModelCall !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 const contentSchema = z.union([z.string(), z.array(z.unknown())]);
 const messageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: z.string() }),
@@ -173,15 +191,17 @@ export class AgentRuntime<TOut = string> {
     }
     this.config = resolveRuntimeConfig(config ?? {}, model);
     const gate = new ToolGate(tools ?? [], this.config.toolPolicy);
+    const frozenHooks = Object.freeze([...(hooks ?? [])]);
     this.deps = {
       model,
       store: store ?? new MemoryStore(),
       context: context ?? new FullHistory(),
       gate,
-      hooks: Object.freeze([...(hooks ?? [])]),
+      hooks: frozenHooks,
       stopPolicies: Object.freeze([...coreStopPolicies(), ...(stopPolicies ?? [])]),
       config: this.config,
       toolsFingerprint: fingerprint(gate.all.map((tool) => tool.spec)),
+      lendHistory: borrowsMessages(model) && !frozenHooks.some(seesRequests),
     };
     this.killPoller = new KillPoller(this.deps.store, this.config.killPollMs);
     this.observer = eventObserver(this.deps.hooks);

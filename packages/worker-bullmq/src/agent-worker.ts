@@ -103,6 +103,13 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     if (!recorded || recorded.status === 'running') {
       throw new StoreError('store_unavailable', `run ${data.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });
     }
+    // Recorded failed by the store's outage itself (a write that timed out while Redis restarted,
+    // the store back in time for the failure to be recorded): not the run's own outcome. The job
+    // is retried like an unrecorded one, and the retry resumes the run (a retryable failure reopens).
+    const failure = recorded.status === 'failed' ? recorded.result?.error : undefined;
+    if (failure?.retryable === true && STORE_OUTAGE_CODES.has(failure.code)) {
+      throw new StoreError('store_unavailable', `run ${data.runId} failed with ${failure.code} (${failure.message}), an outage of its store; the job will be retried and resume it`, { retryable: true });
+    }
     return { runId: result.runId, status: result.status, stopReason: result.stopReason };
   };
   const worker = new Worker<RunJobData, RunJobResult>(options.name ?? 'agentrt-runs', processor, {
@@ -129,6 +136,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     },
   };
 }
+
+/** Error codes of a store outage: a run failed with one of them (retryable) is resumed by the job's retry, not left failed. */
+const STORE_OUTAGE_CODES: ReadonlySet<string> = new Set(['store_unavailable', 'store_busy']);
 
 /** BullMQ's own limit of stalls per job, out of reach: `startAttempt` counts the stalls that matter. */
 const BULLMQ_STALL_LIMIT = Number.MAX_SAFE_INTEGER;

@@ -243,6 +243,7 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
 
     // 1. Every run terminal exactly once: one terminal record, one run_finished event, invariants I1–I3, I5, I6, I8.
     const outcomes: Record<string, number> = {};
+    let reopenedRuns = 0;
     let maxStalls = 0;
     let stalledTwice = 0;
     const idleAtEnd = new Map<number, number>();
@@ -256,8 +257,21 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
       outcomes[key] = (outcomes[key] ?? 0) + 1;
       const log = await store.listEvents(runId);
       events.set(runId, log);
-      const finished = log.filter((event) => event.type === 'run_finished').length;
-      if (finished !== 1) problems.push(`${runId}: ${finished} run_finished events`);
+      // One terminal outcome. A run_finished before the last one is allowed only as a failure by the
+      // store's outage (store_unavailable, retryable: a write timed out while Redis restarted, and the
+      // store was back in time to record the failure), reopened by the next drive (run_resumed) of
+      // the job's retry — as docs/errors.md promises for a retryable failure. checkRunInvariants
+      // checks the rest: each drive ends at most once, the last exactly once.
+      const finishes = log.filter((event): event is Extract<StoredRunEvent, { type: 'run_finished' }> => event.type === 'run_finished');
+      const reopenedFinishes = finishes.slice(0, -1);
+      if (finishes.length === 0) problems.push(`${runId}: no run_finished event`);
+      for (const event of reopenedFinishes) {
+        const error = event.result.error;
+        const outage = event.result.status === 'failed' && error?.retryable === true && (error.code === 'store_unavailable' || error.code === 'store_busy');
+        const resumed = log.some((later) => later.type === 'run_resumed' && later.seq > event.seq);
+        if (!outage || !resumed) problems.push(`${runId}: ${finishes.length} run_finished events; seq ${event.seq} (${event.result.stopReason}${error ? `: ${error.code}` : ''}) is not a store-outage failure that a resume reopened`);
+      }
+      if (reopenedFinishes.length > 0) reopenedRuns++;
       problems.push(...(await checkRunInvariants({ store, runId })).violations.map((v) => `${runId}: ${v}`));
       // Every run finishes, however often unrelated kills orphaned it: only stalls in a row without
       // progress count toward worker_crash_loop (F-32), and no run here kills its workers.
@@ -392,6 +406,7 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
       `  kill → run_resumed: median ${percentile(takeovers, 0.5)} ms, p90 ${percentile(takeovers, 0.9)} ms, max ${Math.max(...takeovers)} ms; kill → terminal: median ${percentile(terminals, 0.5)} ms, max ${Math.max(...terminals)} ms; event stream ${streamLength} entries`,
       `  runs released as stalled more than once: ${stalledTwice} (most stalls of one run: ${maxStalls}); runs finished after stalls in a row without progress: ${JSON.stringify(Object.fromEntries(idleAtEnd))}`,
       `  enqueue → run started: median ${percentile(waits, 0.5)} ms, max ${Math.max(...waits)} ms`,
+      `  runs that failed by the Redis restart (store_unavailable) and were resumed by the job's retry: ${reopenedRuns}`,
       `  outcomes ${JSON.stringify(outcomes)}; charges cut by a kill → tool_outcome_unknown: ${outcomeUnknown}; idempotent re-runs (same key): ${idempotentReruns}; pure re-runs: ${pureReruns}; stale writes refused (lease_lost): ${refused}, ${refusedFrozen} of them the frozen worker's`,
       `  frozen worker: ${freeze?.runs.length} runs, all taken over ${freeze ? freeze.thawedAt - freeze.at : NaN} ms after SIGSTOP`,
       `  problems: ${problems.length}${problems.length ? `\n    ${problems.slice(0, 30).join('\n    ')}` : ''}`,

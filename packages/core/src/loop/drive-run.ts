@@ -185,6 +185,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       }
       const outcome = await (run.callWatcher ? run.busy(() => act(deps, run, decision, fromStore ? FROM_STORE : FRESH)) : act(deps, run, decision, fromStore ? FROM_STORE : FRESH));
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
+      // A retryable failure while acting (a store write of a call's intent or result failed:
+      // store_unavailable) leaves the step uncommitted, its decision pending: the run is resumable
+      // from its last committed step, and the resume settles each call from the ledger — a recorded
+      // result replayed, an intent without one reported as tool_outcome_unknown. Committing it would
+      // record "not run" for a call whose effect may have happened (its result write failed, or
+      // landed with its answer lost), and a resume would never look at that call again.
+      if (outcome.error !== undefined && isRetryable(outcome.error)) throw outcome.error;
       // Structured output: a final answer is parsed and validated before its step commits; a
       // failed one is committed with a repair request (a user message), or ends the run once the budget is spent.
       let repair: UserMessage | undefined;
@@ -582,4 +589,9 @@ async function pause(deps: RunDeps, run: ActiveRun, pending: readonly PendingApp
   await deps.store.updateRun({ runId: run.runId, status: 'paused', result, events, lease: run.lease });
   run.log.markWritten(events.length);
   return result;
+}
+
+/** Whether `error` is a typed error marked retryable (a run failed with it can be resumed); false for anything unreadable. */
+function isRetryable(error: unknown): boolean {
+  return readsAs(() => AgentrtError.isInstance(error) && (error as AgentrtError).retryable === true);
 }

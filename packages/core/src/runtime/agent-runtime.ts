@@ -406,9 +406,16 @@ export class AgentRuntime<TOut = string> {
     return [...record.input, ...steps.flatMap((step) => step.messages)];
   }
 
-  /** Checks the audit log: contiguous sequence numbers and, when the hash chain is on, every link. */
+  /**
+   * Checks the audit log: contiguous sequence numbers, when the hash chain is on every link, and
+   * that the log reaches the end the run's record counts (its `lastEventSeq` and chain head) — so
+   * events deleted from the end of the log are detected too.
+   */
   async verifyAudit(runId: string): Promise<AuditVerification> {
-    return verifyAuditEvents(await this.deps.store.listEvents(runId));
+    // The record first: events only grow after it is read, so a log shorter than it counts lost events.
+    const record = await this.deps.store.getRun(runId);
+    const events = await this.deps.store.listEvents(runId);
+    return verifyAuditEvents(events, record ? { lastEventSeq: record.lastEventSeq, ...(record.lastEventHash !== undefined ? { lastEventHash: record.lastEventHash } : {}) } : undefined);
   }
 
   /** The run's audit log as JSON Lines (one redacted event per line). */

@@ -26,7 +26,7 @@ describe('red team 3: secrets in what the CLI prints about errors', () => {
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/^agentrt: error\[config_invalid\] .*cannot be loaded: 401 invalid key: \[REDACTED\]/m);
     expect(leaked(result.err + result.out)).toEqual([]);
-  });
+  }, 120_000);
 
   it('a plugin whose register throws with keys in its message: no key printed', async () => {
     const config = `export default { store: { type: 'sqlite', path: 'p.db' }, plugins: [{ name: 'leaky', register() { throw new Error('cannot reach https://api.example/?key=' + ${secrets}); } }] };`;
@@ -35,7 +35,7 @@ describe('red team 3: secrets in what the CLI prints about errors', () => {
     expect(result.err).toMatch(/^agentrt: error\[/m);
     expect(result.err).toContain('[REDACTED]');
     expect(leaked(result.err + result.out)).toEqual([]);
-  });
+  }, 120_000);
 
   it('kill echoes its reason redacted, as it is stored', async () => {
     const db = freshDb();
@@ -47,5 +47,5 @@ describe('red team 3: secrets in what the CLI prints about errors', () => {
     expect(all.out).toContain('(incident [REDACTED])');
     await run(db, 'kill', '--clear');
     expect(leaked(killed.out + killed.err + all.out + all.err)).toEqual([]);
-  });
+  }, 240_000);
 });

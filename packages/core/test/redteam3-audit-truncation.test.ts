@@ -55,7 +55,7 @@ describe('red team 3: events removed from the end of the audit log', () => {
     const events = await store.listEvents(runId);
     const last = events[events.length - 1]!;
     // Rewrite the final event and re-hash it so the chain itself is consistent.
-    const forged = { ...last, note: 'nothing happened' } as StoredRunEvent;
+    const forged = { ...last, note: 'nothing happened' } as unknown as StoredRunEvent;
     const rehashed = { ...forged, hash: chainHashOf(events[events.length - 2]!.hash, forged) } as StoredRunEvent;
     const edited = [...events.slice(0, -1), rehashed];
     expect(verifyAuditEvents(edited)).toMatchObject({ ok: true });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AgentrtError, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
+import { AgentrtError, Redactor, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
 import { renderTraceHtml } from './console/pages.js';
@@ -233,14 +233,15 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       if (options.all) {
         const reason = [first, ...rest].filter((word) => word !== undefined).join(' ') || 'incident stop from the command line';
         await rt.killAll(reason);
-        io.out(`incident stop: every run stops, new runs are refused until \`agentrt kill --clear\` (${reason})`);
+        io.out(`incident stop: every run stops, new runs are refused until \`agentrt kill --clear\` (${rt.config.redactor.text(reason)})`);
         return;
       }
       const runId = first!;
       const reason = rest.join(' ') || 'killed from the command line';
       if (!(await rt.getRun(runId))) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
       await rt.kill(runId, reason);
-      io.out(`kill requested for ${runId}: ${reason}`);
+      // Echoed as stored: redacted (the reason is kept redacted in the run and its audit log).
+      io.out(`kill requested for ${rt.config.redactor.text(runId)}: ${rt.config.redactor.text(reason)}`);
     });
 
   program.command('resume')
@@ -315,14 +316,26 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // An error's text may hold a secret: a config or plugin that threw with a key in its message, a
+    // driver quoting a URL. Redacted like everything else printed (the config's redactor once it loaded).
+    const redactor = runtime?.config.redactor ?? new Redactor();
     if (AgentrtError.isInstance(error)) {
-      io.err(`agentrt: error[${error.code}] ${error.message}`);
+      io.err(`agentrt: error[${error.code}] ${redactor.text(error.message)}`);
       return error.code === 'usage' ? EXIT.usage : EXIT.failed;
     }
-    io.err(`agentrt: ${(error as Error)?.message ?? String(error)}`);
+    io.err(`agentrt: ${redactor.text(describeError(error))}`);
     return EXIT.failed;
   } finally {
     await runtime?.close().catch(() => undefined);
+  }
+}
+
+/** The text of something thrown that is not an AgentrtError; never throws (a getter or toString may). */
+function describeError(error: unknown): string {
+  try {
+    return (error as Error)?.message ?? String(error);
+  } catch {
+    return 'an unreadable error';
   }
 }
 

@@ -53,7 +53,7 @@ export { AddressPolicy, normalizeAddress } from './governance/address-policy.js'
 export type { CheckedAddress } from './governance/address-policy.js';
 export type { RedactOptions } from './governance/redactor.js';
 export { verifyAuditEvents } from './governance/audit.js';
-export type { AuditVerification } from './governance/audit.js';
+export type { AuditVerification, AuditHead } from './governance/audit.js';
 export { pairToolMessages, findPairingViolations } from './loop/transcript.js';
 export type { PairingResult } from './loop/transcript.js';
 export { canonicalJson, fingerprint } from './util/canonical-json.js';

@@ -234,7 +234,10 @@ export function findPrice(pricing: Readonly<Record<string, ModelPrice>>, provide
 
 /** Tool permissions. Deny wins over allow and over hooks; denied tools are not advertised to the model. */
 export interface ToolPolicy {
-  /** Glob patterns of tools the model may use. Absent: every registered tool. Patterns match the advertised name or an original name: a namespaced plugin tool's name before the namespace, or the tool's `originalName` (e.g. an MCP server's own tool name). */
+  /**
+   * Glob patterns of tools the model may use. Absent: every registered tool. Patterns match the advertised name or an original name: a namespaced plugin tool's name before the namespace, or the tool's `originalName` (e.g. an MCP server's own tool name).
+   * An `originalName` holding `__` is the source's choice and could mimic another namespace (`github__wipe` on the server `notes`): it passes no allow pattern — name such a tool by its advertised name.
+   */
   readonly allow?: readonly string[];
   /** Glob patterns of tools the model may never use. `write_file` also denies `fs__write_file` (a plugin's namespace cannot dodge it). */
   readonly deny?: readonly string[];

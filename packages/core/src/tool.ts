@@ -79,7 +79,9 @@ export interface ToolDefinition<S extends z.ZodType, R> {
    * The tool's name at its source when `name` is derived from it — e.g. an MCP server's own
    * tool name `search` behind the agentrt name `docs__search`. Tool-policy patterns (`allow`,
    * `deny`, `maxCallsPerTool`) match it as well as `name`, so a policy written against the
-   * source's names keeps working. 1–1 024 characters, any text.
+   * source's names keeps working. 1–1 024 characters, any text. One holding `__` (which could
+   * mimic another namespace) only restricts: `deny` and cap patterns match it, `allow` patterns
+   * and exact `maxCallsPerTool` entries do not.
    */
   readonly originalName?: string;
   /**

@@ -69,12 +69,25 @@ export class ToolGate {
     return names;
   }
 
-  /** Deny wins; with an allow list, only listed tools pass. Patterns match the advertised or the original name. */
-  isAllowed(name: string): boolean {
+  /**
+   * The names that may *grant* something (pass an allow list, take an exact cap): `namesOf` without a
+   * declared `originalName` holding the namespace separator `__`. That name is the source's choice
+   * (an MCP server's), and one such as `github__wipe` on the server `notes` would otherwise pass
+   * `allow: ['github__*']` as if it were the `github` server's tool. Deny and glob caps, which only
+   * restrict, still match it.
+   */
+  private grantingNamesOf(name: string): readonly string[] {
     const names = this.namesOf(name);
-    const matches = (patterns: readonly string[]) => patterns.some((pattern) => names.some((candidate) => globMatch(pattern, candidate)));
-    if (this.policy.deny && matches(this.policy.deny)) return false;
-    if (this.policy.allow && !matches(this.policy.allow)) return false;
+    const declared = this.tools.get(name)?.originalName;
+    if (typeof declared !== 'string' || !declared.includes('__') || declared === name || declared === originalToolName(this.tools.get(name)!)) return names;
+    return names.filter((candidate) => candidate !== declared);
+  }
+
+  /** Deny wins; with an allow list, only listed tools pass. Patterns match the advertised or the original name (see `grantingNamesOf` for allow). */
+  isAllowed(name: string): boolean {
+    const matches = (patterns: readonly string[], names: readonly string[]) => patterns.some((pattern) => names.some((candidate) => globMatch(pattern, candidate)));
+    if (this.policy.deny && matches(this.policy.deny, this.namesOf(name))) return false;
+    if (this.policy.allow && !matches(this.policy.allow, this.grantingNamesOf(name))) return false;
     return true;
   }
 
@@ -88,11 +101,15 @@ export class ToolGate {
     return { tool };
   }
 
-  /** An exact entry (advertised name, then original name) wins; otherwise the smallest cap among matching globs. */
+  /**
+   * An exact entry (advertised name, then original name) wins; otherwise the smallest cap among
+   * matching globs. A source-chosen name with `__` (see `grantingNamesOf`) cannot take an exact
+   * entry, which could raise its cap above a `'*'` one; it counts among the patterns, which only lower it.
+   */
   capFor(name: string): number | undefined {
     if (this.caps.size === 0) return undefined;
     const names = this.namesOf(name);
-    for (const candidate of names) {
+    for (const candidate of this.grantingNamesOf(name)) {
       const exact = this.caps.get(candidate);
       if (exact !== undefined) return exact;
     }

@@ -16,6 +16,7 @@ import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } fr
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type EventListener } from '../loop/event-log.js';
 import { findPairingViolations } from '../loop/transcript.js';
+import { redactAndCap } from '../loop/tool-output.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import type { Message, MessageContent } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
@@ -274,6 +275,10 @@ export class AgentRuntime<TOut = string> {
   resume(runId: string, options?: ResumeOptions<never> & { readonly output?: undefined }): Promise<RunResult<TOut>>;
   resume(runId: string, options?: ResumeOptions): Promise<RunResult<unknown>>;
   async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult<unknown>> {
+    // Untyped callers (a JSON body, a config) may pass null or an array: a typed error, like run()'s.
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ConfigError('resume', `expected an options object, found ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    }
     // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
     const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
     // Resumes of one run in this runtime take turns: the lease is re-entrant for its owner, so two
@@ -347,11 +352,16 @@ export class AgentRuntime<TOut = string> {
    * pushes kills (`subscribeKills`: Redis, memory), within `killPollMs` with one that does not
    * (SQLite) — and no new call starts. A paused run is finished as `killed` directly. Killing a
    * finished run does nothing.
+   *
+   * `reason` must be a string (else `config_invalid`, nothing recorded); it is redacted and cut to
+   * 8 192 characters before it is stored anywhere — the kill flag, the run's `stopDetail`, the
+   * `run_killed` event — so a kill never fails for its reason's length.
    */
   async kill(runId: string, reason: string): Promise<void> {
     // '*' is the incident stop's scope: a run id that reads like it (from a user, a URL, a tool)
     // must not stop every run — that takes killAll. No run can be named so (createRun refuses it).
     if (runId === KILL_ALL_SCOPE) throw new ConfigError('runId', 'is "*", the scope of the incident stop: call killAll to stop every run');
+    reason = this.killReason(reason);
     await this.deps.store.setKillFlag({ scope: runId, reason, at: nowIso() });
     const local = this.active.get(runId);
     if (local) {
@@ -366,14 +376,25 @@ export class AgentRuntime<TOut = string> {
   /**
    * Incident stop: every running run stops (in every process sharing the store, with the same
    * in-flight guarantee as `kill`), paused runs are killed, and new runs are refused (recorded
-   * `killed`) until `clearKill()`.
+   * `killed`) until `clearKill()`. `reason` is checked, redacted and bounded as in `kill`.
    */
   async killAll(reason: string): Promise<void> {
+    reason = this.killReason(reason);
     await this.deps.store.setKillFlag({ scope: KILL_ALL_SCOPE, reason, at: nowIso() });
     const locals = [...this.active.values()];
     for (const local of locals) local.run.abortWith('killed', reason);
     for (const record of await this.deps.store.listRuns({ status: 'paused' })) await this.finishIdle(record, reason, 'all');
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+  }
+
+  /**
+   * A kill reason as it may be stored: caller text (a CLI argument, a console form) that a paused
+   * run's record and its audit log keep, and that another process reads from the flag. A paused run is
+   * finished here, not by the loop that redacts and bounds a running run's stop detail.
+   */
+  private killReason(reason: unknown): string {
+    if (typeof reason !== 'string') throw new ConfigError('reason', `expected a string, found ${reason === null ? 'null' : typeof reason}`);
+    return redactAndCap(reason, MAX_KILL_REASON_CHARS, this.deps.config.redactor).text;
   }
 
   /** Ends the incident stop (or, with a run id, clears that run's flag). Killed runs stay killed. */
@@ -405,9 +426,16 @@ export class AgentRuntime<TOut = string> {
     return [...record.input, ...steps.flatMap((step) => step.messages)];
   }
 
-  /** Checks the audit log: contiguous sequence numbers and, when the hash chain is on, every link. */
+  /**
+   * Checks the audit log: contiguous sequence numbers, when the hash chain is on every link, and
+   * that the log reaches the end the run's record counts (its `lastEventSeq` and chain head) — so
+   * events deleted from the end of the log are detected too.
+   */
   async verifyAudit(runId: string): Promise<AuditVerification> {
-    return verifyAuditEvents(await this.deps.store.listEvents(runId));
+    // The record first: events only grow after it is read, so a log shorter than it counts lost events.
+    const record = await this.deps.store.getRun(runId);
+    const events = await this.deps.store.listEvents(runId);
+    return verifyAuditEvents(events, record ? { lastEventSeq: record.lastEventSeq, ...(record.lastEventHash !== undefined ? { lastEventHash: record.lastEventHash } : {}) } : undefined);
   }
 
   /** The run's audit log as JSON Lines (one redacted event per line). */
@@ -664,6 +692,9 @@ const NO_STREAM = Object.freeze({ stream: false });
 const NO_APPROVALS: ReadonlyMap<string, BoundApproval> = new Map();
 
 const NONE: readonly string[] = Object.freeze([]);
+
+/** Longest kill reason stored (as the loop bounds a running run's stop detail). */
+const MAX_KILL_REASON_CHARS = 8_192;
 
 type ParsedRunOptions = z.output<typeof runOptionsSchema>;
 

@@ -8,7 +8,7 @@ import {
   type ModelAdapter, type ModelRequest, type ModelStreamEvent, type RunEvent, type RuntimeHooks, type StateStore, type Tool, type ToolContext,
 } from '@agentrt/core';
 import { ScriptedModel, seededRandom } from '@agentrt/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { referenceRedact } from './reference-redaction.js';
 
@@ -639,3 +639,21 @@ describe('red team (perf2): kill flags set right before a model or tool call (st
   });
 });
 
+
+describe('streamed redaction of many tiny deltas', () => {
+  it('scans once per batch of characters, not once per delta, and releases the same text', () => {
+    const redactor = new Redactor({ secrets: ['sk-agentrt-CANARY-stream-0123456789'] });
+    const text = `${'lorem ipsum dolor sit amet, '.repeat(700)}key sk-agentrt-CANARY-stream-0123456789 and more ${'x'.repeat(3000)}`;
+    const scans = vi.spyOn(redactor, 'spans');
+    const stream = redactor.textStream();
+    let shown = '';
+    for (const char of text) shown += stream.push(char);
+    shown += stream.end();
+    const whole = scans.mock.calls.length;
+    scans.mockRestore();
+    expect(shown).toBe(redactor.text(text));
+    expect(shown).not.toContain('CANARY');
+    // 22,648 one-character deltas: one scan per delta before (a full window each time).
+    expect(whole).toBeLessThan(text.length / 32);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
@@ -281,6 +281,7 @@ export class PostgresStore implements StateStore {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
+    checkStorable('run', run);
     const token = randomUUID();
     const blobs: Blobs = new Map();
     // The whole record (id included) is written once and never changes.
@@ -340,6 +341,7 @@ export class PostgresStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
+    checkStorable('input.decision', input.decision);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.decision, blobs));
     const [hashes, datas] = blobArrays(blobs);
@@ -368,6 +370,8 @@ export class PostgresStore implements StateStore {
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
+    checkStorable('input.step', input.step);
+    checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.step, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
@@ -424,6 +428,8 @@ export class PostgresStore implements StateStore {
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
     if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    if (input.result !== undefined) checkStorable('input.result', input.result);
+    if (input.events !== undefined) checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
     const events = this.encodeEvents(input.runId, input.events ?? [], blobs);
@@ -456,6 +462,8 @@ export class PostgresStore implements StateStore {
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    checkStorable('input.result', input.result);
+    checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const result = encodeStored(extract(input.result, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
@@ -487,6 +495,7 @@ export class PostgresStore implements StateStore {
     checkStoreEvents('events', events);
     options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
+    checkStorableList('events', events);
     if (events.length === 0) return;
     const blobs: Blobs = new Map();
     const encoded = this.encodeEvents(runId, events, blobs);
@@ -529,6 +538,7 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStorable('entry', entry);
     const data = encodeStored({ ...entry, status: 'started' });
     await this.op('recordToolIntent', async () => {
       const [row] = await this.query<{ n: number }>(
@@ -550,6 +560,7 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStorable('input', input);
     const blobs: Blobs = new Map();
     const entry: ToolLedgerEntry = {
       runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
@@ -592,6 +603,7 @@ export class PostgresStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStorable('flag', flag);
     const reason = String(flag.reason);
     const payload = notifyPayload(flag.scope, reason, flag.at);
     await this.op('setKillFlag', async () => {

@@ -378,12 +378,14 @@ export class PostgresStore implements StateStore {
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
     const index = input.step.stepIndex;
+    // New for this call, the same in its re-sends: a re-send finds it on the run only when its own earlier attempt landed.
+    const token = randomUUID();
     await this.op('commitStep', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
            UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
              input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, cost_usd = cost_usd + $7,
-             pending_step = NULL, updated_at = $8, ${this.eventHead(9)}
+             pending_step = NULL, updated_at = $8, step_token = $19, ${this.eventHead(9)}
            WHERE run_id = $1 AND status = 'running' AND step_count = $2 AND ${fenced(14, 15)} AND ${this.eventsContinue(9)}
            RETURNING run_id
          ), st AS (INSERT INTO ${this.t.steps} (run_id, step_index, data) SELECT run_id, $2, $3 FROM upd),
@@ -392,14 +394,15 @@ export class PostgresStore implements StateStore {
          SELECT count(*)::int AS n FROM upd`,
         [
           runKey, index, data, count(input.step.toolCalls), count(input.usageDelta.inputTokens), count(input.usageDelta.outputTokens), finite(input.usageDelta.costUsd),
-          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, count(input.step.toolCallsRefused ?? 0),
+          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, count(input.step.toolCallsRefused ?? 0), token,
         ],
       );
       if (row!.n === 1) return;
-      const run = await this.diagnose(input.runId, input.lease, `(SELECT data FROM ${this.t.steps} WHERE run_id = $1 AND step_index = $2) AS existing`, [index]);
-      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed: acknowledged, not applied twice.
-      // A second call for the step, even with the very same bytes, is a conflict, as in every other store.
-      if (attempt > 0 && run.step_count === index + 1 && run.existing === data) return;
+      const run = await this.diagnose(input.runId, input.lease, 'step_token AS existing');
+      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed (its token is on the run):
+      // acknowledged, not applied twice. Another call for the step, even with the very same bytes
+      // (committed while this call's first attempt was lost), is a conflict, as in every other store.
+      if (attempt > 0 && run.step_count === index + 1 && run.existing === token) return;
       if (run.status !== 'running') throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; steps can only be committed while running`);
       if (run.step_count !== index) throw new StoreError('run_conflict', `step ${index} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
       throw new StoreError('run_conflict', `events of step ${index} do not continue the log of run ${input.runId} (last seq ${run.last_event_seq})`);

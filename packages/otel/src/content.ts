@@ -51,13 +51,79 @@ export function toOtelMessages(messages: readonly Message[]): OtelMessage[] {
   });
 }
 
+/** Default bound of one captured content attribute, in characters of its JSON text (`maxContentTotalChars`). */
+export const DEFAULT_MAX_CONTENT_TOTAL_CHARS = 262_144;
+
+/** Part type of the marker that stands for the messages left out of a captured transcript. */
+export const TRUNCATED_PART = 'agentrt.truncated';
+
+/** Room kept for the marker message when messages are left out (its JSON is far shorter). */
+const MARKER_RESERVE = 300;
+
 /**
  * Serializes captured content for a span attribute: redacted by the runtime's redactor, every
- * string longer than `maxChars` cut (JSON structure kept), then JSON text.
+ * string longer than `maxChars` cut (JSON structure kept), then JSON text of at most
+ * `maxTotalChars` characters:
+ * - a list (a transcript) keeps its first element and as many of its last elements as fit; the
+ *   ones left out are replaced by one marker message whose part has type `agentrt.truncated`
+ *   (`omitted_messages`, `max_total_chars`). Only kept elements are redacted and serialized, so
+ *   a 10 000-message history costs what fits, not the whole history;
+ * - any other value over the bound becomes `{"agentrt.truncated": {…}, "preview": "<the JSON text, cut>"}`.
+ * The result is always valid JSON.
  */
-export function captured(value: unknown, redactor: Redactor, maxChars: number): string {
-  const redacted = redactor.value(value);
-  return JSON.stringify(truncateStrings(redacted, maxChars)) ?? 'null';
+export function captured(value: unknown, redactor: Redactor, maxChars: number, maxTotalChars = DEFAULT_MAX_CONTENT_TOTAL_CHARS): string {
+  const one = (item: unknown) => JSON.stringify(truncateStrings(redactor.value(item), maxChars)) ?? 'null';
+  if (Array.isArray(value)) return capturedList(value, one, maxTotalChars);
+  const text = one(value);
+  return text.length <= maxTotalChars ? text : preview(text, maxTotalChars);
+}
+
+function capturedList(list: readonly unknown[], one: (item: unknown) => string, maxTotalChars: number): string {
+  const kept: string[] = [];
+  let used = 2; // the brackets
+  let last = list.length - 1;
+  // From the end: the latest messages are the ones a reader of a long run's span needs.
+  for (; last >= 0; last--) {
+    const text = one(list[last]);
+    const length = text.length + (kept.length > 0 ? 1 : 0);
+    if (used + length > maxTotalChars) break;
+    kept.push(text);
+    used += length;
+  }
+  if (last < 0) return `[${kept.reverse().join(',')}]`;
+  // Something is left out. The first element (the system prompt, the task) stays when it takes at
+  // most half the bound; room is made for it and the marker by leaving out the oldest kept ones.
+  let head: string | undefined;
+  if (last > 0) {
+    const first = one(list[0]);
+    if (first.length + 1 <= maxTotalChars / 2) head = first;
+  }
+  const needed = 1 + MARKER_RESERVE + (head === undefined ? 0 : head.length + 1);
+  while (kept.length > 0 && used + needed > maxTotalChars) {
+    used -= kept.pop()!.length + (kept.length > 0 ? 1 : 0);
+    last++;
+  }
+  // Elements 0..last are left out (1..last when the first stays).
+  const omitted = head === undefined ? last + 1 : last;
+  const marker = JSON.stringify({
+    role: 'system',
+    parts: [{ type: TRUNCATED_PART, content: `[${omitted} of ${list.length} messages left out: captured content is capped at ${maxTotalChars} characters]`, omitted_messages: omitted, max_total_chars: maxTotalChars }],
+  });
+  const items = [...(head === undefined ? [] : [head]), marker, ...kept.reverse()];
+  return `[${items.join(',')}]`;
+}
+
+/** An object holding the start of `text` as a string, its JSON at most `maxTotalChars` long. */
+function preview(text: string, maxTotalChars: number): string {
+  const wrap = (cut: string) => JSON.stringify({ [TRUNCATED_PART]: { chars: text.length, max_total_chars: maxTotalChars }, preview: cut });
+  let keep = Math.max(0, maxTotalChars - MARKER_RESERVE);
+  let out = wrap(text.slice(0, keep));
+  // Escaping (quotes, backslashes, controls) can lengthen the preview: cut until it fits.
+  while (out.length > maxTotalChars && keep > 0) {
+    keep = Math.max(0, keep - (out.length - maxTotalChars) - 16);
+    out = wrap(text.slice(0, keep));
+  }
+  return out;
 }
 
 function truncateStrings(value: unknown, maxChars: number): unknown {

@@ -5,6 +5,6 @@ export { createOtelHooks, errorTypeOf, INSTRUMENTATION_NAME, INSTRUMENTATION_VER
 export { resolveOtelOptions } from './options.js';
 export type { OtelOptions, ResolvedOtelOptions } from './options.js';
 export { ATTR, EVENT, METRIC, BUCKETS, ANNOTATION } from './attributes.js';
-export { toOtelMessages, finishReason } from './content.js';
+export { toOtelMessages, finishReason, DEFAULT_MAX_CONTENT_TOTAL_CHARS, TRUNCATED_PART } from './content.js';
 export type { OtelMessage } from './content.js';
 export default defaultOtelPlugin;

@@ -1,5 +1,6 @@
 import { ConfigError } from '@agentrt/core';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import { DEFAULT_MAX_CONTENT_TOTAL_CHARS } from './content.js';
 
 /** Options of the OpenTelemetry plugin (`otelPlugin(options)`, `createOtelHooks(options)`). */
 export interface OtelOptions {
@@ -29,6 +30,13 @@ export interface OtelOptions {
   readonly captureContent?: boolean;
   /** Longest string kept in captured content (longer ones are cut, JSON kept valid). Default 16 384. */
   readonly maxContentChars?: number;
+  /**
+   * Longest captured content attribute, in characters of its JSON text: a transcript longer than
+   * this keeps its first message and its latest ones, with one `agentrt.truncated` marker message
+   * in place of those left out; any other value over it becomes an `agentrt.truncated` object
+   * with a cut preview. An integer from 1 024 to 100 000 000. Default 262 144.
+   */
+  readonly maxContentTotalChars?: number;
   /** `gen_ai.conversation.id` of a run. Default: the run id. Return undefined to leave it out. */
   readonly conversationId?: (run: { readonly runId: string; readonly metadata: Readonly<Record<string, unknown>> }) => string | undefined;
   /**
@@ -40,16 +48,17 @@ export interface OtelOptions {
 }
 
 /** Options with defaults applied. */
-export interface ResolvedOtelOptions extends Omit<OtelOptions, 'metrics' | 'captureContent' | 'maxContentChars' | 'linkResumedRuns'> {
+export interface ResolvedOtelOptions extends Omit<OtelOptions, 'metrics' | 'captureContent' | 'maxContentChars' | 'maxContentTotalChars' | 'linkResumedRuns'> {
   readonly metrics: boolean;
   readonly captureContent: boolean;
   readonly maxContentChars: number;
+  readonly maxContentTotalChars: number;
   readonly linkResumedRuns: boolean;
 }
 
 const STRINGS = ['agentName', 'agentId', 'agentDescription', 'agentVersion'] as const;
 const BOOLEANS = ['metrics', 'captureContent', 'linkResumedRuns'] as const;
-const KNOWN = new Set<string>([...STRINGS, ...BOOLEANS, 'tracerProvider', 'meterProvider', 'maxContentChars', 'conversationId']);
+const KNOWN = new Set<string>([...STRINGS, ...BOOLEANS, 'tracerProvider', 'meterProvider', 'maxContentChars', 'maxContentTotalChars', 'conversationId']);
 
 /** Validates options; a bad one throws `ConfigError` naming the field (`<prefix>.<field>`). */
 export function resolveOtelOptions(options: OtelOptions | undefined, prefix = 'otel', env: Readonly<Record<string, string | undefined>> = process.env): ResolvedOtelOptions {
@@ -69,11 +78,16 @@ export function resolveOtelOptions(options: OtelOptions | undefined, prefix = 'o
   if (options.conversationId !== undefined && typeof options.conversationId !== 'function') throw new ConfigError(field('conversationId'), 'expected a function (run) => string | undefined');
   const max = options.maxContentChars;
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 16 || max > 10_000_000)) throw new ConfigError(field('maxContentChars'), 'expected an integer from 16 to 10 000 000');
+  const total = options.maxContentTotalChars;
+  if (total !== undefined && (typeof total !== 'number' || !Number.isInteger(total) || total < 1_024 || total > 100_000_000)) {
+    throw new ConfigError(field('maxContentTotalChars'), 'expected an integer from 1 024 to 100 000 000');
+  }
   return {
     ...options,
     metrics: options.metrics ?? true,
     captureContent: options.captureContent ?? env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === 'true',
     maxContentChars: max ?? 16_384,
+    maxContentTotalChars: total ?? DEFAULT_MAX_CONTENT_TOTAL_CHARS,
     linkResumedRuns: options.linkResumedRuns ?? true,
   };
 }

@@ -102,7 +102,7 @@ class OtelInstrumentation implements RuntimeHooks {
   }
 
   private content(value: unknown, redactor: Redactor): string {
-    return captured(value, redactor, this.options.maxContentChars);
+    return captured(value, redactor, this.options.maxContentChars, this.options.maxContentTotalChars);
   }
 
   // ── invoke_agent ────────────────────────────────────────────────────────────────────────

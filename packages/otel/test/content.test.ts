@@ -1,5 +1,5 @@
 import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
-import { createOtelHooks, resolveOtelOptions } from '@agentrt/otel';
+import { createOtelHooks, DEFAULT_MAX_CONTENT_TOTAL_CHARS, resolveOtelOptions, TRUNCATED_PART } from '@agentrt/otel';
 import { ScriptedModel, SECRET_CANARIES } from '@agentrt/testing';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +144,68 @@ describe('message content', () => {
     const output = JSON.parse(chat!.attributes['gen_ai.output.messages'] as string) as { parts: { content: string }[] }[];
     expect(output[0]!.parts[0]!.content).toBe(`${'x'.repeat(100)}…[truncated 400 chars]`);
     await t.shutdown();
+  });
+});
+
+describe('captured content: the total size of one attribute is bounded', () => {
+  type Captured = { role: string; parts: { type: string; content?: string; omitted_messages?: number; max_total_chars?: number }[] }[];
+  const history = (count: number) => Array.from({ length: count }, (_, i) => (i % 2 === 0
+    ? { role: 'user' as const, content: `question ${i} ${'q'.repeat(100)}` }
+    : { role: 'assistant' as const, content: `answer ${i} ${'a'.repeat(100)}` }));
+
+  it('a 10 000-message history keeps its first and latest messages within maxContentTotalChars, with an agentrt.truncated marker for the rest', async () => {
+    const t = telemetry();
+    const input = [{ role: 'system' as const, content: 'you are terse' }, ...history(10_000), { role: 'user' as const, content: 'the latest question' }];
+    const runtime = createRuntime({
+      model: new ScriptedModel([ScriptedModel.answer('done')]),
+      hooks: [createOtelHooks({ tracerProvider: t.tracerProvider, metrics: false, captureContent: true })],
+    });
+    expect((await runtime.run({ input })).stopReason).toBe('final_answer');
+    const [chat] = named(t.spans(), 'chat scripted-1');
+    const spans = [chat!, ...t.spans().filter((span) => span.name.startsWith('invoke_agent'))];
+    expect(spans.length).toBe(2);
+    for (const span of spans) {
+      const text = span.attributes['gen_ai.input.messages'] as string;
+      expect(text.length, span.name).toBeLessThanOrEqual(DEFAULT_MAX_CONTENT_TOTAL_CHARS);
+      expect(text.length, span.name).toBeGreaterThan(DEFAULT_MAX_CONTENT_TOTAL_CHARS / 2);
+      const messages = JSON.parse(text) as Captured;
+      expect(messages[0]).toEqual({ role: 'system', parts: [{ type: 'text', content: 'you are terse' }] });
+      const marker = messages[1]!.parts[0]!;
+      expect(marker).toMatchObject({ type: TRUNCATED_PART, max_total_chars: DEFAULT_MAX_CONTENT_TOTAL_CHARS });
+      expect(marker.content).toMatch(/^\[\d+ of 10002 messages left out: captured content is capped at 262144 characters\]$/);
+      expect(messages.at(-1)).toEqual({ role: 'user', parts: [{ type: 'text', content: 'the latest question' }] });
+      // Kept + left out = all; the kept ones are the latest, in order.
+      expect(messages.length - 1 + marker.omitted_messages!).toBe(input.length);
+      expect(messages.at(-2)!.parts[0]!.content).toMatch(/^answer 9999 /);
+    }
+    await t.shutdown();
+  });
+
+  it('keeps a transcript under the bound whole, and bounds any other value (tool arguments) as an agentrt.truncated object with a preview', async () => {
+    const t = telemetry();
+    const wide = defineTool({ name: 'wide', description: 'takes many fields', input: z.record(z.string(), z.string()), execute: () => 'ok' });
+    const args = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`field${i}`, `"quoted" value ${i} ${'v'.repeat(50)}`]));
+    const runtime = createRuntime({
+      model: new ScriptedModel([ScriptedModel.call('wide', args), ScriptedModel.answer('done')]),
+      tools: [wide],
+      hooks: [createOtelHooks({ tracerProvider: t.tracerProvider, metrics: false, captureContent: true, maxContentTotalChars: 2_048 })],
+    });
+    expect((await runtime.run('go')).stopReason).toBe('final_answer');
+    const [tool] = named(t.spans(), 'execute_tool wide');
+    const text = tool!.attributes['gen_ai.tool.call.arguments'] as string;
+    expect(text.length).toBeLessThanOrEqual(2_048);
+    const bounded = JSON.parse(text) as { 'agentrt.truncated': { chars: number; max_total_chars: number }; preview: string };
+    expect(bounded['agentrt.truncated']).toEqual({ chars: JSON.stringify(args).length, max_total_chars: 2_048 });
+    expect(JSON.stringify(args).startsWith(bounded.preview)).toBe(true);
+    expect(bounded.preview.length).toBeGreaterThan(1_000);
+    // The short transcript of the first chat span is kept whole.
+    const [chat] = named(t.spans(), 'chat scripted-1');
+    expect(JSON.parse(chat!.attributes['gen_ai.input.messages'] as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'go' }] }]);
+    await t.shutdown();
+  });
+
+  it('refuses a maxContentTotalChars that is not an integer from 1 024 to 100 000 000', () => {
+    for (const bad of [100, 1_023.5, 100_000_001, Number.NaN]) expect(() => resolveOtelOptions({ maxContentTotalChars: bad })).toThrow(expect.objectContaining({ code: 'config_invalid', field: 'otel.maxContentTotalChars' }));
+    expect(resolveOtelOptions({}).maxContentTotalChars).toBe(DEFAULT_MAX_CONTENT_TOTAL_CHARS);
   });
 });

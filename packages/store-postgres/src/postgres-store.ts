@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
@@ -281,6 +281,7 @@ export class PostgresStore implements StateStore {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
+    checkStorable('run', run);
     const token = randomUUID();
     const blobs: Blobs = new Map();
     // The whole record (id included) is written once and never changes.
@@ -340,6 +341,7 @@ export class PostgresStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
+    checkStorable('input.decision', input.decision);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.decision, blobs));
     const [hashes, datas] = blobArrays(blobs);
@@ -368,18 +370,22 @@ export class PostgresStore implements StateStore {
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
+    checkStorable('input.step', input.step);
+    checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const data = encodeStored(extract(input.step, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
     const index = input.step.stepIndex;
+    // New for this call, the same in its re-sends: a re-send finds it on the run only when its own earlier attempt landed.
+    const token = randomUUID();
     await this.op('commitStep', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
            UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
              input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, cost_usd = cost_usd + $7,
-             pending_step = NULL, updated_at = $8, ${this.eventHead(9)}
+             pending_step = NULL, updated_at = $8, step_token = $19, ${this.eventHead(9)}
            WHERE run_id = $1 AND status = 'running' AND step_count = $2 AND ${fenced(14, 15)} AND ${this.eventsContinue(9)}
            RETURNING run_id
          ), st AS (INSERT INTO ${this.t.steps} (run_id, step_index, data) SELECT run_id, $2, $3 FROM upd),
@@ -388,14 +394,15 @@ export class PostgresStore implements StateStore {
          SELECT count(*)::int AS n FROM upd`,
         [
           runKey, index, data, count(input.step.toolCalls), count(input.usageDelta.inputTokens), count(input.usageDelta.outputTokens), finite(input.usageDelta.costUsd),
-          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, count(input.step.toolCallsRefused ?? 0),
+          new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, count(input.step.toolCallsRefused ?? 0), token,
         ],
       );
       if (row!.n === 1) return;
-      const run = await this.diagnose(input.runId, input.lease, `(SELECT data FROM ${this.t.steps} WHERE run_id = $1 AND step_index = $2) AS existing`, [index]);
-      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed: acknowledged, not applied twice.
-      // A second call for the step, even with the very same bytes, is a conflict, as in every other store.
-      if (attempt > 0 && run.step_count === index + 1 && run.existing === data) return;
+      const run = await this.diagnose(input.runId, input.lease, 'step_token AS existing');
+      // This call re-sent after a dropped connection (`attempt > 0`) whose first attempt landed (its token is on the run):
+      // acknowledged, not applied twice. Another call for the step, even with the very same bytes
+      // (committed while this call's first attempt was lost), is a conflict, as in every other store.
+      if (attempt > 0 && run.step_count === index + 1 && run.existing === token) return;
       if (run.status !== 'running') throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; steps can only be committed while running`);
       if (run.step_count !== index) throw new StoreError('run_conflict', `step ${index} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
       throw new StoreError('run_conflict', `events of step ${index} do not continue the log of run ${input.runId} (last seq ${run.last_event_seq})`);
@@ -424,6 +431,8 @@ export class PostgresStore implements StateStore {
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
     if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    if (input.result !== undefined) checkStorable('input.result', input.result);
+    if (input.events !== undefined) checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
     const events = this.encodeEvents(input.runId, input.events ?? [], blobs);
@@ -456,6 +465,8 @@ export class PostgresStore implements StateStore {
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    checkStorable('input.result', input.result);
+    checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
     const result = encodeStored(extract(input.result, blobs));
     const events = this.encodeEvents(input.runId, input.events, blobs);
@@ -487,6 +498,7 @@ export class PostgresStore implements StateStore {
     checkStoreEvents('events', events);
     options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
+    checkStorableList('events', events);
     if (events.length === 0) return;
     const blobs: Blobs = new Map();
     const encoded = this.encodeEvents(runId, events, blobs);
@@ -529,6 +541,7 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStorable('entry', entry);
     const data = encodeStored({ ...entry, status: 'started' });
     await this.op('recordToolIntent', async () => {
       const [row] = await this.query<{ n: number }>(
@@ -550,6 +563,7 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStorable('input', input);
     const blobs: Blobs = new Map();
     const entry: ToolLedgerEntry = {
       runId: input.runId, toolCallId: input.toolCallId, stepIndex: input.stepIndex, name: input.name,
@@ -592,6 +606,7 @@ export class PostgresStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStorable('flag', flag);
     const reason = String(flag.reason);
     const payload = notifyPayload(flag.scope, reason, flag.at);
     await this.op('setKillFlag', async () => {

@@ -2,7 +2,7 @@ import { StoreError } from '@agentrt/core';
 import type { PoolClient } from 'pg';
 
 /** The schema version this package writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Table names of one agentrt schema, already quoted and schema-qualified. */
 export interface Tables {
@@ -109,6 +109,12 @@ const MIGRATIONS: readonly ((t: Tables) => string)[] = [
   // earlier versions read 0: they counted every call, refused or not, in tool_calls).
   (t) => `
   ALTER TABLE ${t.runs} ADD COLUMN tool_calls_refused integer NOT NULL DEFAULT 0;
+  `,
+  // v3: the token of the commitStep call that wrote the run's last step (new for every call, kept
+  // across the call's re-sends), so a re-send whose first attempt landed is told from another
+  // caller's commit of the very same bytes (as Redis does with `stepBy`). Null before v3.
+  (t) => `
+  ALTER TABLE ${t.runs} ADD COLUMN step_token text;
   `,
 ];
 

@@ -87,3 +87,19 @@ describe('persisted format corpus: PostgreSQL schema v2 (toolCallsRefused, the f
     await store.close();
   });
 });
+
+describe('persisted format corpus: PostgreSQL schema v3 (step_token)', () => {
+  const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
+
+  it('reads a completed run and resumes a paused one', async () => {
+    const store = await load('v3');
+    const completed = (await store.getRun('v3-completed'))!;
+    expect(completed).toMatchObject({ status: 'completed', stepCount: 2, result: { output: 'ticked' } });
+    expect(verifyAuditEvents(await store.listEvents('v3-completed'))).toMatchObject({ ok: true, hashChained: true });
+    await assertRunInvariants({ store, runId: 'v3-completed', result: completed.result! });
+    const done = await createRuntime({ model: new ScriptedModel([ScriptedModel.answer('paid')]), tools: [tick, pay], store }).resume('v3-paused', { approvals: { 'v3-p1': 'approve' } });
+    expect(done).toMatchObject({ stopReason: 'final_answer', output: 'paid' });
+    await assertRunInvariants({ store, runId: 'v3-paused', result: done });
+    await store.close();
+  });
+});

@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -240,6 +240,7 @@ export class RedisStore implements StateStore {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
+    checkStorable('run', run);
     return this.run('createRun', async () => {
       // Everything but the id is written once and never changes.
       const { runId: _id, ...part }: NewRunRecord = run;
@@ -297,6 +298,7 @@ export class RedisStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
+    checkStorable('input.decision', input.decision);
     await this.runWrite('saveDecision', input.runId, (kill) =>
       this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId), kill], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString(), input.runId]));
   }
@@ -308,6 +310,8 @@ export class RedisStore implements StateStore {
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
+    checkStorable('input.step', input.step);
+    checkStorableList('input.events', input.events);
     // The run's deferred results written under the same lease go inside the commit's script (one
     // command, applied with the step or not at all: the commit's fence is theirs); any other are
     // sent ahead of it as before.
@@ -375,6 +379,8 @@ export class RedisStore implements StateStore {
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
     if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    if (input.result !== undefined) checkStorable('input.result', input.result);
+    if (input.events !== undefined) checkStorableList('input.events', input.events);
     await this.runWrite('updateRun', input.runId, (kill) =>
       this.eval(
         scripts.UPDATE_RUN,
@@ -390,6 +396,8 @@ export class RedisStore implements StateStore {
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    checkStorable('input.result', input.result);
+    checkStorableList('input.events', input.events);
     return this.run('finishRun', async () => {
       const deferred = this.sendDeferred(input.runId);
       const reply = (await this.eval(
@@ -408,6 +416,7 @@ export class RedisStore implements StateStore {
     checkStoreEvents('events', events);
     options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
+    checkStorableList('events', events);
     if (events.length === 0) return;
     await this.runWrite('appendEvents', runId, (kill) => this.eval(scripts.APPEND_EVENTS, [this.key('run', runId), this.key('events', runId), kill], [...fence(options.lease), ...eventArgs(events), randomUUID(), runId]));
   }
@@ -431,6 +440,7 @@ export class RedisStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStorable('entry', entry);
     const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId), kill], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0, entry.runId]),
     );
@@ -447,6 +457,7 @@ export class RedisStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStorable('input', input);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');
@@ -498,6 +509,7 @@ export class RedisStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStorable('flag', flag);
     this.forgetKills();
     await this.run('setKillFlag', async () => {
       const json = encodeStored(flag);

@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -308,6 +308,7 @@ export class SqliteStore implements StateStore {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
+    checkStorable('run', run);
     return this.write('createRun', () => {
       if (run.idempotencyKey !== undefined) {
         const existing = this.statements.runByKey.get(run.idempotencyKey);
@@ -349,6 +350,7 @@ export class SqliteStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     checkStoreId('runId', input.runId);
     checkStoreUsage('decision.usage', input.decision.usage);
+    checkStorable('input.decision', input.decision);
     const flag = this.writeRun('saveDecision', input.runId, () => {
       const row = this.runningHead(input.runId, input.lease);
       if (input.decision.stepIndex !== row.step_count) {
@@ -367,6 +369,8 @@ export class SqliteStore implements StateStore {
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
     checkStoreUsage('step.usage', input.step.usage);
+    checkStorable('input.step', input.step);
+    checkStorableList('input.events', input.events);
     const { runId, step, events } = input;
     const taken = this.deferred.get(runId);
     let next: CachedHead | undefined;
@@ -430,6 +434,8 @@ export class SqliteStore implements StateStore {
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
     if (input.events !== undefined) checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    if (input.result !== undefined) checkStorable('input.result', input.result);
+    if (input.events !== undefined) checkStorableList('input.events', input.events);
     this.writeRun('updateRun', input.runId, () => {
       const row = this.row(input.runId);
       this.checkLease(row, input.lease);
@@ -448,6 +454,8 @@ export class SqliteStore implements StateStore {
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
+    checkStorable('input.result', input.result);
+    checkStorableList('input.events', input.events);
     const result = this.writeRun('finishRun', input.runId, () => {
       const row = this.row(input.runId);
       if (row.status !== 'running' && row.status !== 'paused') return decodeStored<RunResult>(row.result, `result of run ${input.runId}`);
@@ -464,6 +472,7 @@ export class SqliteStore implements StateStore {
     checkStoreEvents('events', events);
     options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
+    checkStorableList('events', events);
     this.writeRun('appendEvents', runId, () => {
       const row = this.head(runId);
       this.checkLease(row, options.lease);
@@ -532,6 +541,7 @@ export class SqliteStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStorable('entry', entry);
     this.writeRun('recordToolIntent', entry.runId, () => {
       this.checkLease(this.head(entry.runId), options.lease);
       this.statements.ledgerInsertIntent.run(entry.runId, entry.toolCallId, entry.stepIndex, encodeStored({ ...entry, status: 'started' }));
@@ -544,6 +554,7 @@ export class SqliteStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStorable('input', input);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
       if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
@@ -663,6 +674,7 @@ export class SqliteStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStorable('flag', flag);
     this.killCache.clear();
     this.killSeen.clear();
     this.write('setKillFlag', () => void this.statements.killSet.run(flag.scope, flag.reason, flag.at));

@@ -1,6 +1,6 @@
 import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
-import { xmlText } from './xml-text.js';
+import { charsetParameter, xmlText } from './xml-text.js';
 
 /** Most parts one mapped result keeps (core's limit for a tool result): adjacent text is joined first, then the rest is cut with a note. */
 export const MAX_RESULT_PARTS = 256;
@@ -60,11 +60,23 @@ export function mediaTypeEssence(mediaType: string): string {
   return mediaType.split(';')[0]!.trim().toLowerCase();
 }
 
+/**
+ * The `charset` parameter a server gave with an image part's media type, which the part itself
+ * no longer carries (see `mediaTypeEssence`): by RFC 7303 it decides how SVG bytes are decoded,
+ * ahead of their XML declaration (`sniffImage`). Keyed by the part object this module made.
+ */
+const declaredCharsets = new WeakMap<ContentPart, string>();
+
 /** Media bytes: base64 as servers send it (line breaks tolerated), as a part of the right kind. */
 function mediaPart(data: string, mediaType: string, filename?: string): ContentPart {
   const clean = data.replace(/\s+/g, '');
   const type = mediaTypeEssence(mediaType);
-  if (type.startsWith('image/')) return { type: 'image', mediaType: type, data: clean };
+  if (type.startsWith('image/')) {
+    const part: ContentPart = { type: 'image', mediaType: type, data: clean };
+    const charset = charsetParameter(mediaType);
+    if (charset !== undefined) declaredCharsets.set(part, charset);
+    return part;
+  }
   return { type: 'file', mediaType: type, data: clean, ...(filename ? { filename } : {}) };
 }
 
@@ -174,12 +186,13 @@ const rasterType = (data: string) => SIGNATURES.find((signature) => signature.te
 const SVG_PRESCAN_CHARS = 4_096;
 
 /**
- * The bytes as SVG markup — XML text (decoded as XML says: byte order mark, then the XML
- * declaration's `encoding`, else UTF-8; see `xmlText` — bytes invalid in it, or an unknown
- * encoding, refuse it) that starts with `<` and has an `<svg` element near the start — or undefined.
+ * The bytes as SVG markup — XML text (decoded as RFC 7303 says: byte order mark, then the media
+ * type's `charset` parameter, then the XML declaration's `encoding`, else UTF-8; see `xmlText` —
+ * bytes invalid in it, or an unknown encoding, refuse it) that starts with `<` and has an `<svg`
+ * element near the start — or undefined.
  */
-function svgMarkup(data: string): string | undefined {
-  const text = xmlText(Buffer.from(data, 'base64'));
+function svgMarkup(data: string, charset?: string): string | undefined {
+  const text = xmlText(Buffer.from(data, 'base64'), charset);
   if (text === undefined) return undefined;
   const start = text.trimStart();
   if (!start.startsWith('<')) return undefined;
@@ -244,11 +257,13 @@ function sniffImage(part: ContentPart, index: number, options: MapOptions): Cont
   if (part.mediaType === SVG) {
     const actual = rasterType(part.data);
     if (actual) return { ...part, mediaType: actual };
-    const markup = svgMarkup(part.data);
+    const markup = svgMarkup(part.data, declaredCharsets.get(part));
     if (markup === undefined) throw refuse('neither SVG markup (text in the encoding it declares, UTF-8 by default, with an <svg> element) nor a PNG, JPEG, GIF or WebP image');
     return { type: 'text', text: `[image ${SVG}, ${base64Bytes(part.data)} bytes, shown as its SVG markup: models take PNG, JPEG, GIF and WebP images only]\n${markup}` };
   }
-  if (svgMarkup(part.data) !== undefined) throw refuse(`SVG markup (send SVG as ${SVG})`);
+  // Under any charset the server named, or none: SVG smuggled under another image type in either reading is refused.
+  const charset = declaredCharsets.get(part);
+  if (svgMarkup(part.data) !== undefined || (charset !== undefined && svgMarkup(part.data, charset) !== undefined)) throw refuse(`SVG markup (send SVG as ${SVG})`);
   return part;
 }
 

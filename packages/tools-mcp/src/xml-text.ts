@@ -30,23 +30,42 @@ function encodingOf(label: string): string | undefined {
 }
 
 /**
- * XML bytes (an SVG) as text, decoded as XML says, or undefined when they are not text in the
- * encoding they are in:
- * - a byte order mark decides first: UTF-8, UTF-16LE or UTF-16BE (removed from the text);
- * - else the XML declaration's `encoding` (`<?xml version="1.0" encoding="ISO-8859-1"?>`), looked
- *   up as browsers do: `iso-8859-1`, `latin1`, `us-ascii` and `windows-1252` all decode as
- *   windows-1252 (by table), any other label the runtime knows (`shift_jis`, `iso-8859-2`, …)
- *   with its decoder; a UTF-16 label in a declaration that was readable byte by byte means UTF-8;
- * - else UTF-8.
- * Bytes invalid in that encoding, and a declared encoding that is unknown, give undefined: the
- * caller refuses them rather than guess.
+ * The `charset` parameter of a media type (`image/svg+xml; charset="windows-1252"` →
+ * `windows-1252`): a token or a quoted string (backslash escapes undone), name matched without
+ * regard to case; undefined when there is none. Only the first `charset` counts.
  */
-export function xmlText(bytes: Buffer): string | undefined {
+export function charsetParameter(mediaType: string): string | undefined {
+  const semicolon = mediaType.indexOf(';');
+  if (semicolon === -1) return undefined;
+  const match = /;[ \t]*charset[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))/i.exec(mediaType.slice(semicolon));
+  if (!match) return undefined;
+  return match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2]!;
+}
+
+/**
+ * XML bytes (an SVG) as text, decoded as RFC 7303 (XML media types, section 3) says, or undefined
+ * when they are not text in the encoding they are in. In order of precedence:
+ * - a byte order mark: UTF-8, UTF-16LE or UTF-16BE (removed from the text);
+ * - else the media type's `charset` parameter (`charset`, e.g. from
+ *   `image/svg+xml; charset=windows-1252`): it is authoritative over the XML declaration;
+ * - else the XML declaration's `encoding` (`<?xml version="1.0" encoding="ISO-8859-1"?>`); a
+ *   UTF-16 label in a declaration that was readable byte by byte means UTF-8;
+ * - else UTF-8.
+ * Labels are looked up as browsers do: `iso-8859-1`, `latin1`, `us-ascii` and `windows-1252` all
+ * decode as windows-1252 (by table), any other label the runtime knows (`shift_jis`,
+ * `iso-8859-2`, `utf-16`, …) with its decoder. Bytes invalid in that encoding, and an encoding
+ * nobody knows (in the parameter or the declaration), give undefined: the caller refuses them
+ * rather than guess.
+ */
+export function xmlText(bytes: Buffer, charset?: string): string | undefined {
   let encoding: string | undefined;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) encoding = 'utf-8';
   else if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = 'utf-16le';
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) encoding = 'utf-16be';
-  else {
+  else if (charset !== undefined) {
+    encoding = encodingOf(charset.trim());
+    if (encoding === undefined) return undefined;
+  } else {
     const declared = DECLARATION.exec(bytes.subarray(0, DECLARATION_BYTES).toString('latin1'))?.[2];
     encoding = declared === undefined ? 'utf-8' : encodingOf(declared);
     if (encoding === undefined) return undefined;

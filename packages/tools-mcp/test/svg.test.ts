@@ -129,3 +129,33 @@ describe('SVG in other encodings', () => {
     expect(String(results.svg_latin1_claiming_avif!.content)).toContain('declared image/avif but its bytes are SVG markup');
   });
 });
+
+// RFC 7303 (XML media types), section 3: a byte order mark decides first; else the media type's
+// charset parameter, which is authoritative over the XML declaration; else the declaration; else UTF-8.
+describe('SVG whose media type carries a charset parameter', () => {
+  it('decodes by the charset parameter ahead of the XML declaration (token or quoted, any case), in an image block or a resource blob', async () => {
+    const tools = ['svg_charset_param', 'svg_charset_over_utf8_declaration', 'svg_charset_over_latin1_declaration', 'svg_charset_resource', 'svg_bom_over_charset', 'svg'];
+    const results = await run(await connect(), tools);
+    for (const [tool, message] of Object.entries(results)) expect(message.isError, `${tool}: ${String(message.content).slice(0, 300)}`).toBeFalsy();
+    // 0x93 0x80 … 0x94 are “ € ” in windows-1252; no declaration names it, the parameter does.
+    expect(results.svg_charset_param!.content).toContain('<title>“€ 5” café naïve</title>');
+    expect(results.svg_charset_param!.content).toContain(SVG_MARKER);
+    // The declaration says UTF-8 (the bytes are not): the parameter wins.
+    expect(results.svg_charset_over_utf8_declaration!.content).toContain('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><title>café naïve</title>');
+    // The declaration says ISO-8859-1, which would read these Shift_JIS bytes as other text: the parameter wins.
+    expect(results.svg_charset_over_latin1_declaration!.content).toContain('<title>日本</title>');
+    expect(results.svg_charset_resource!.content).toMatch(/^svg_charset_resource:\n\[resource file:\/\/\/icons\/cp\.svg \(image\/svg\+xml; charset=windows-1252\)\]\n\[image image\/svg\+xml, \d+ bytes, shown as its SVG markup[^\n]*\n<svg [^\n]*<title>€café naïve<\/title>/);
+    // A byte order mark beats the parameter.
+    expect(results.svg_bom_over_charset!.content).toBe(`svg_bom_over_charset:\n${label(2 + 2 * 194)}\n${String(results.svg!.content).split('\n').slice(2).join('\n')}`);
+  });
+
+  it('refuses an unknown charset, bytes invalid in the charset named, and SVG under another image type in the charset it names', async () => {
+    const tools = ['svg_unknown_charset', 'svg_wrong_charset', 'svg_latin1_charset_claiming_avif'];
+    const results = await run(await connect(), tools);
+    for (const tool of tools) {
+      expect(results[tool], tool).toMatchObject({ isError: true, code: 'content_invalid' });
+      expect(String(results[tool]!.content), tool).not.toContain('<script>');
+    }
+    expect(String(results.svg_latin1_charset_claiming_avif!.content)).toContain('declared image/avif but its bytes are SVG markup');
+  });
+});

@@ -5,6 +5,7 @@ import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
+import { checkStorable, checkStorableList } from './storable-value.js';
 import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite,
   checkToolCallId, readStoreOptions, readStorePage,
@@ -129,6 +130,7 @@ export class MemoryStore implements StateStore {
     checkStoreObject('run', input);
     checkNewRunId(input.runId);
     if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
+    checkStorable('run', input);
     this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
@@ -185,6 +187,7 @@ export class MemoryStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('decision.usage', input.decision.usage);
+    checkStorable('input.decision', input.decision);
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
     }
@@ -214,6 +217,8 @@ export class MemoryStore implements StateStore {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
     this.checkEvents(slot, input.events);
+    checkStorable('input.step', input.step);
+    checkStorableEvents('input.events', input.events);
     slot.steps.push(copy(input.step));
     this.pushEvents(slot, input.events);
     // The record is this store's own (every read hands out a copy): updated in place, the hottest write of a run.
@@ -247,6 +252,8 @@ export class MemoryStore implements StateStore {
       throw new StoreError('run_conflict', `run ${input.runId} is ${from}; it cannot become ${input.status}`);
     }
     this.checkEvents(slot, input.events ?? []);
+    if (input.result !== undefined) checkStorable('input.result', input.result);
+    checkStorableEvents('input.events', input.events ?? []);
     this.pushEvents(slot, input.events ?? []);
     const { result: _old, ...rest } = slot.run;
     // A retryable failure reopened: running again, no longer a finished run to evict.
@@ -278,6 +285,8 @@ export class MemoryStore implements StateStore {
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
     this.checkEvents(slot, input.events);
+    checkStorable('input.result', input.result);
+    checkStorableEvents('input.events', input.events);
     this.pushEvents(slot, input.events);
     // The record is this store's own (every read hands out a copy): updated in place, as by commitStep.
     const run = slot.run as Mutable<RunRecord>;
@@ -364,6 +373,7 @@ export class MemoryStore implements StateStore {
     checkStoreEvents('events', events);
     this.checkLease(slot, readStoreOptions('options', options).lease);
     this.checkEvents(slot, events);
+    checkStorableEvents('events', events);
     this.pushEvents(slot, events);
     slot.run = {
       ...slot.run,
@@ -388,6 +398,7 @@ export class MemoryStore implements StateStore {
     const slot = this.slot(entry.runId);
     checkToolCallId(entry.toolCallId);
     this.checkLease(slot, readStoreOptions('options', options).lease);
+    checkStorable('entry', entry);
     const ledger = (slot.ledger ??= new Map());
     if (ledger.has(entry.toolCallId)) return;
     ledger.set(entry.toolCallId, { ...copy(entry), status: 'started' });
@@ -399,6 +410,7 @@ export class MemoryStore implements StateStore {
     const slot = this.slot(input.runId);
     checkToolCallId(input.toolCallId);
     this.checkLease(slot, readStoreOptions('options', options).lease);
+    checkStorable('input', input);
     const ledger = (slot.ledger ??= new Map());
     const existing = ledger.get(input.toolCallId);
     if (existing?.status === 'completed') return;
@@ -431,6 +443,7 @@ export class MemoryStore implements StateStore {
     this.open();
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStorable('flag', flag);
     this.kills.set(flag.scope, copy(flag));
     for (const listener of this.killListeners) listener(copy(flag));
   }
@@ -546,6 +559,15 @@ export class MemoryStore implements StateStore {
     if (isFrozenList(events)) for (let i = 0; i < events.length; i++) kept.push(events[i]!);
     else for (let i = 0; i < events.length; i++) kept.push(copy(events[i]!));
   }
+}
+
+/**
+ * `checkStorableList` for events, except a list core's own event log deep-froze (`markFrozenList`):
+ * those are kept uncopied, built by core from values it checked, and a walk over them would cost
+ * the hot commit path a second pass.
+ */
+function checkStorableEvents(field: string, events: readonly StoredRunEvent[]): void {
+  if (!isFrozenList(events)) checkStorableList(field, events);
 }
 
 const memoryGetKillFlag = MemoryStore.prototype.getKillFlag;

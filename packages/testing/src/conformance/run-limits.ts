@@ -1,4 +1,4 @@
-import { AgentrtError, CharTokenEstimator, createRuntime, defineTool, type ModelRequest, type StateStore, type StoredRunEvent } from '@agentrt/core';
+import { AgentrtError, CharTokenEstimator, createRuntime, defineTool, type ModelRequest, type StateStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { assertRunInvariants } from '../invariants.js';
@@ -45,7 +45,7 @@ function dyingStore(inner: StateStore, dieAt: (method: string, input: unknown) =
  * per run, across a pause and a resume in another runtime; `limits.finalize` (the finalize record,
  * its audit, structured output, and a resume after a "crash" on either side of the finalize
  * record that neither loses nor doubles the answer); and token budgets that do not overshoot
- * with the finalize reserve kept. Every run is checked with `assertRunInvariants`.
+ * with the finalize reserve kept; tool outputs JSON cannot hold become results every store keeps. Every run is checked with `assertRunInvariants`.
  */
 export function describeRunLimits(options: RunLimitsSuiteOptions): void {
   describe(`run limits: ${options.name} (tool-call counts, finalize, budgets)`, () => {
@@ -73,6 +73,41 @@ export function describeRunLimits(options: RunLimitsSuiteOptions): void {
       expect(step).toMatchObject({ toolCalls: 3, toolCallsRefused: 1 });
       expect(step!.messages.slice(1).map((m) => (m.role === 'tool' ? m.code ?? 'ok' : m.role))).toEqual(['ok', 'ok', 'ok', 'tool_denied']);
       expect(only(await store.listEvents(runId), 'step_finished')).toEqual([expect.objectContaining({ toolCalls: 3, toolCallsRefused: 1 })]);
+      await assertRunInvariants({ store, runId, result });
+    });
+
+    it('a tool returning what JSON cannot hold (BigInt, cycle, 50,000 levels deep) or what JSON drops: the store keeps the normalized result and the run goes on', async () => {
+      const store = await open();
+      const nested = (levels: number): unknown => {
+        let value: unknown = 'leaf';
+        for (let i = 0; i < levels; i++) value = { v: value };
+        return value;
+      };
+      const cyclic = () => {
+        const value: Record<string, unknown> = { a: 1 };
+        value.self = value;
+        return value;
+      };
+      const outputs: Record<string, () => unknown> = {
+        bigint: () => 10n,
+        cycle: cyclic,
+        abyss: () => nested(50_000),
+        deep: () => nested(1_500),
+        fn: () => ({ f: () => 1, s: Symbol('s'), kept: 1 }),
+        parts: () => [{ type: 'text', text: 'part', extra: 10n, loop: cyclic() }],
+      };
+      const tools = Object.entries(outputs).map(([name, make]) => defineTool({ name, description: name, input: z.object({}), execute: () => make() as string }));
+      const hooks = [{ afterTool: (message: ToolMessage) => ({ ...message, extra: 10n, loop: cyclic() }) as ToolMessage }];
+      const model = new ScriptedModel([ScriptedModel.parallel(Object.keys(outputs).map((name) => ({ name, args: {} }))), ScriptedModel.answer('done')]);
+      const runId = newId('unstorable');
+      const result = await createRuntime({ model, tools, store, hooks }).run({ input: 'call them all', runId });
+      expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer', toolCalls: 6 });
+      const [step] = await store.loadSteps(runId);
+      const results = step!.messages.slice(1) as ToolMessage[];
+      expect(results.map((m) => m.code ?? 'ok')).toEqual(['tool_failed', 'tool_failed', 'tool_failed', 'ok', 'ok', 'ok']);
+      expect(results[4]!.content).toBe('{"kept":1}');
+      expect(results[5]!.content).toEqual([{ type: 'text', text: 'part' }]);
+      for (const message of results) expect(Object.keys(message)).not.toContain('extra');
       await assertRunInvariants({ store, runId, result });
     });
 

@@ -1,4 +1,4 @@
-import { AgentrtError, KILL_ALL_SCOPE, MAX_STORE_ID_LENGTH, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
+import { AgentrtError, KILL_ALL_SCOPE, MAX_STORE_ID_LENGTH, MAX_STORED_DEPTH, type ContentPart, type Message, type NewRunRecord, type RunResult, type StateStore, type StepRecord, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../wait-for.js';
 
@@ -629,6 +629,90 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       const lease = await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 60_000 });
       expect(await codeOf(store.renewLease(lease!, Number.NaN))).toBe('config_invalid');
       expect(await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 })).toBeUndefined();
+    });
+
+    it('refuses a value JSON cannot hold (BigInt, cycle, nesting past MAX_STORED_DEPTH, a throwing toJSON) with config_invalid naming its path, and writes nothing of the call', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      const at = new Date().toISOString();
+      const nested = (levels: number): unknown => {
+        let value: unknown = 'leaf';
+        for (let i = 0; i < levels; i++) value = [value];
+        return value;
+      };
+      const cyclic = () => {
+        const value: Record<string, unknown> = { a: 1 };
+        value.self = { back: value };
+        return value;
+      };
+      const bads: [string, () => unknown][] = [
+        ['a BigInt', () => 10n],
+        ['a BigInt in an array', () => [1, 2n]],
+        ['a cycle', cyclic],
+        ['nesting past the limit', () => nested(MAX_STORED_DEPTH)],
+        ['nesting far past the limit', () => nested(200_000)],
+        ['a throwing toJSON', () => ({ toJSON: () => { throw new Error('unreadable'); } })],
+      ];
+      const fieldOf = async (promise: Promise<unknown>): Promise<string> => {
+        try {
+          await promise;
+          return 'resolved';
+        } catch (error) {
+          return AgentrtError.isInstance(error) && error.code === 'config_invalid' ? String((error.details as { field?: unknown } | undefined)?.field) : `not config_invalid: ${String(error).slice(0, 200)}`;
+        }
+      };
+      const expectField = async (label: string, promise: Promise<unknown>, prefix: string) => {
+        const field = await fieldOf(promise);
+        expect(field.startsWith(prefix), `${label}: field ${field.slice(0, 200)} should start with ${prefix}`).toBe(true);
+      };
+      const call = { runId: id, toolCallId: 'c1', stepIndex: 0, name: 'echo', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+      const good = step(id, 0);
+      for (const [label, make] of bads) {
+        await expectField(label, store.createRun(newRun({ metadata: { ok: 1, bad: make() } })), 'run.metadata.bad');
+        const decision = { stepIndex: 0, message: { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'echo', args: { bad: make() } }] }, usage: usage(1), finishReason: 'tool_calls' as const, startedAt: at };
+        await expectField(label, store.saveDecision({ runId: id, decision }), 'input.decision.message.toolCalls[0].args.bad');
+        const badTool = { role: 'tool', toolCallId: 'c0', name: 'echo', content: [{ type: 'text', text: 'r', bad: make() }] } as unknown as Message;
+        await expectField(label, store.commitStep({ runId: id, step: { ...good, messages: [good.messages[0]!, badTool] }, events: [event(id, 1)], usageDelta: usage(1) }), 'input.step.messages[1].content[0].bad');
+        // A bad event after a good one: neither the step nor the first event is kept.
+        await expectField(label, store.commitStep({ runId: id, step: good, events: [event(id, 1), { ...event(id, 2), bad: make() } as unknown as StoredRunEvent], usageDelta: usage(1) }), 'input.events[1].bad');
+        await expectField(label, store.appendEvents(id, [event(id, 1), { ...event(id, 2), bad: make() } as unknown as StoredRunEvent]), 'events[1].bad');
+        await expectField(label, store.updateRun({ runId: id, status: 'paused', result: result(id, { status: 'paused', stopReason: 'awaiting_approval', output: { bad: make() } }), events: [event(id, 1)] }), 'input.result.output.bad');
+        await expectField(label, store.finishRun({ runId: id, result: result(id, { output: { bad: make() } }), events: [event(id, 1)] }), 'input.result.output.bad');
+        await expectField(label, store.recordToolIntent({ ...call, startedAt: at, bad: make() } as never), 'entry.bad');
+        await expectField(label, store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: 'c1', name: 'echo', content: [{ type: 'text', text: 'x', bad: make() } as never] }, completedAt: at }), 'input.result.content[0].bad');
+        await expectField(label, store.setKillFlag({ scope: id, reason: 'r', at, bad: make() } as never), 'flag.bad');
+      }
+      // Nothing of any refused call was written.
+      const stored = await store.getRun(id);
+      expect(stored).toMatchObject({ status: 'running', stepCount: 0, lastEventSeq: 0, toolCalls: 0 });
+      expect(stored?.pendingStep).toBeUndefined();
+      expect(stored?.result).toBeUndefined();
+      expect((await store.listRuns()).map((r) => r.runId)).toEqual([id]);
+      expect(await store.loadSteps(id)).toEqual([]);
+      expect(await store.listEvents(id)).toEqual([]);
+      expect(await store.getToolLedger(id)).toEqual([]);
+      expect(await store.getKillFlag(id)).toBeUndefined();
+      // The run goes on: the same writes with JSON values succeed.
+      await store.commitStep({ runId: id, step: good, events: [event(id, 1)], usageDelta: usage(1) });
+      expect((await store.getRun(id))?.stepCount).toBe(1);
+    });
+
+    it('keeps values nested up to MAX_STORED_DEPTH, shared (acyclic) values, and drops functions, symbols and undefined as a JSON round trip does', async () => {
+      const nested = (levels: number): unknown => {
+        let value: unknown = 'leaf';
+        for (let i = 0; i < levels; i++) value = [value];
+        return value;
+      };
+      const shared = { n: 1 };
+      const key = Symbol('key');
+      // The run record is level 1, metadata 2, so the innermost array of `deep` is level MAX_STORED_DEPTH.
+      const metadata = { deep: nested(MAX_STORED_DEPTH - 2), shared: [shared, { again: shared }], fn: () => 1, sym: Symbol('s'), list: [() => 1, Symbol('t'), undefined], [key]: 1 };
+      const run = newRun({ metadata });
+      await store.createRun(run);
+      const expected = JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
+      expect(JSON.stringify((await store.getRun(run.runId))?.metadata)).toBe(JSON.stringify(expected));
+      expect((await store.getRun(run.runId))?.metadata).toEqual({ deep: expected.deep, shared: [{ n: 1 }, { again: { n: 1 } }], list: [null, null, null] });
     });
 
     it('reports an unknown run as run_not_found on writes', async () => {

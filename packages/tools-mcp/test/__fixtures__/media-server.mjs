@@ -53,6 +53,16 @@ const MEDIA = {
   svg_utf16_html: image(utf16('<html><body><script>alert(1)</script></body></html>'), 'image/svg+xml'),
   svg_utf16_claiming_bmp: image(utf16(SVG), 'image/bmp'),
   svg_latin1_claiming_avif: image(bytes8(DECLARED('ISO-8859-1')), 'image/avif'),
+  // RFC 7303: the media type's charset parameter decides ahead of the XML declaration (a byte order mark ahead of both).
+  svg_charset_param: image(bytes8(DECLARED('x').replace(/^<\?xml[^>]*>\n/, '').replace('<title>', '<title>\x93\x80 5\x94 ')), 'image/svg+xml; charset=windows-1252'),
+  svg_charset_over_utf8_declaration: image(bytes8(DECLARED('UTF-8')), 'image/svg+xml;charset="ISO-8859-1"'),
+  svg_charset_over_latin1_declaration: image(bytes8(DECLARED('ISO-8859-1').replace('caf\u00e9 na\u00efve', '\x93\xfa\x96\x7b')), 'Image/SVG+XML ; Charset = Shift_JIS'),
+  svg_charset_resource: { type: 'resource', resource: { uri: 'file:///icons/cp.svg', mimeType: 'image/svg+xml; charset=windows-1252', blob: bytes8(DECLARED('x').replace(/^<\?xml[^>]*>\n/, '').replace('<title>', '<title>\x80')) } },
+  svg_bom_over_charset: image(utf16(SVG), 'image/svg+xml; charset=iso-8859-1'),
+  svg_unknown_charset: image(b64(SVG), 'image/svg+xml; charset=x-made-up-8'),
+  // ISO-8859-1 bytes and declaration, but the parameter says UTF-8: not UTF-8, refused.
+  svg_wrong_charset: image(bytes8(DECLARED('ISO-8859-1')), 'image/svg+xml; charset=utf-8'),
+  svg_latin1_charset_claiming_avif: image(bytes8(DECLARED('UTF-8')), 'image/avif; charset=iso-8859-1'),
   svg_long_prolog_claiming_avif: image(b64(`<?xml version="1.0"?>\n<!--\n${'  Licensed under the Apache License, Version 2.0 (the "License");\n'.repeat(80)}-->\n${SVG}`), 'image/avif'),
 };
 

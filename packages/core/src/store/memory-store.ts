@@ -5,7 +5,7 @@ import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
-import { checkStorable, checkStorableList } from './storable-value.js';
+import { checkStorable, checkStorableList, storableCopy } from './storable-value.js';
 import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite,
   checkToolCallId, readStoreOptions, readStorePage,
@@ -187,13 +187,14 @@ export class MemoryStore implements StateStore {
     checkStoreObject('input.decision', input.decision);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('decision.usage', input.decision.usage);
-    checkStorable('input.decision', input.decision);
+    // Checked for what JSON cannot hold while it is copied (one walk).
+    const decision = storableCopy('input.decision', input.decision);
     if (input.decision.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `decision for step ${input.decision.stepIndex} but run ${input.runId} has ${slot.run.stepCount} committed steps`);
     }
     // The record is this store's own (every read hands out a copy): updated in place, once per effectful step.
     const run = slot.run as Mutable<RunRecord>;
-    run.pendingStep = copy(input.decision);
+    run.pendingStep = decision;
     run.updatedAt = nowIso();
   }
 
@@ -217,9 +218,10 @@ export class MemoryStore implements StateStore {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
     this.checkEvents(slot, input.events);
-    checkStorable('input.step', input.step);
+    // Checked for what JSON cannot hold while it is copied (one walk), before anything is kept.
+    const step = storableCopy('input.step', input.step);
     checkStorableEvents('input.events', input.events);
-    slot.steps.push(copy(input.step));
+    slot.steps.push(step);
     this.pushEvents(slot, input.events);
     // The record is this store's own (every read hands out a copy): updated in place, the hottest write of a run.
     const run = slot.run as Mutable<RunRecord>;

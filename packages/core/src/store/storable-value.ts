@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/config-error.js';
+import { jsonCopyWithin } from '../util/json-copy.js';
 
 /**
  * Deepest nesting of objects and arrays a `StateStore` keeps in one record (a run, step, decision,
@@ -116,4 +117,19 @@ export function checkStorable(field: string, value: unknown): void {
 /** `checkStorable` for each record of a list (events): `field[i]` names the one refused. */
 export function checkStorableList(field: string, records: readonly unknown[]): void {
   for (let i = 0; i < records.length; i++) checkStorable(`${field}[${i}]`, records[i]);
+}
+
+/**
+ * `checkStorable` and a JSON-round-trip copy (`jsonCopy`) in one walk, for a store that keeps copies
+ * (`MemoryStore`): the copy is bounded to `MAX_STORED_DEPTH` levels, and only when it fails is the
+ * value walked again by `checkStorable`, for the typed error naming the offending path.
+ * @internal
+ */
+export function storableCopy<T>(field: string, value: T): T {
+  try {
+    return jsonCopyWithin(value, MAX_STORED_DEPTH);
+  } catch (error) {
+    checkStorable(field, value);
+    throw error;
+  }
 }

@@ -9,11 +9,23 @@
  * would swap the prototype), as `JSON.parse` defines it.
  */
 export function jsonCopy<T>(value: T): T {
-  return copyValue(value, '') as T;
+  return copyValue(value, '', 1, Infinity) as T;
 }
 
-/** `key`: the property name or array index holding `value`, passed to a `toJSON` as `JSON.stringify` does. */
-function copyValue(value: unknown, key: string | number): unknown {
+/**
+ * `jsonCopy` that throws a `RangeError` for an object or array nested deeper than `maxDepth` levels
+ * (the value itself is level 1), so a cycle ends there instead of overflowing the stack.
+ * @internal
+ */
+export function jsonCopyWithin<T>(value: T, maxDepth: number): T {
+  return copyValue(value, '', 1, maxDepth) as T;
+}
+
+/**
+ * `key`: the property name or array index holding `value`, passed to a `toJSON` as `JSON.stringify` does;
+ * `depth`: the level of `value` if it is an object (the copied value is level 1), at most `maxDepth`.
+ */
+function copyValue(value: unknown, key: string | number, depth: number, maxDepth: number): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
@@ -23,6 +35,7 @@ function copyValue(value: unknown, key: string | number): unknown {
       // JSON writes -0 as 0 and has no NaN or Infinity (written as null).
       return value === 0 ? 0 : Number.isFinite(value) ? value : null;
     case 'object':
+      if (depth > maxDepth) throw new RangeError(`nested more than ${maxDepth} levels deep`);
       break;
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
@@ -36,12 +49,12 @@ function copyValue(value: unknown, key: string | number): unknown {
   const plain = proto === Object.prototype || proto === null;
   if (!plain && (proto !== Array.prototype || Object.prototype.hasOwnProperty.call(value, 'toJSON'))) {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key);
+    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key, depth, maxDepth);
   }
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = copyValue(value[i], i);
+      const item = copyValue(value[i], i, depth + 1, maxDepth);
       out[i] = item === undefined ? null : item;
     }
     return out;
@@ -51,8 +64,8 @@ function copyValue(value: unknown, key: string | number): unknown {
     if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
     const raw = (value as Record<string, unknown>)[name];
     // An own `toJSON` method of a plain object stands for the whole object, as in JSON.stringify.
-    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key);
-    const child = copyValue(raw, name);
+    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key, depth, maxDepth);
+    const child = copyValue(raw, name, depth + 1, maxDepth);
     if (child === undefined) continue;
     if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
     else out[name] = child;

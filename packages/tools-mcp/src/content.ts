@@ -1,6 +1,6 @@
 import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
-import { charsetParameter, xmlText } from './xml-text.js';
+import { charsetParameter, charsetText, xmlText } from './xml-text.js';
 
 /** Most parts one mapped result keeps (core's limit for a tool result): adjacent text is joined first, then the rest is cut with a note. */
 export const MAX_RESULT_PARTS = 256;
@@ -86,10 +86,11 @@ const TEXTUAL = /^(text\/[a-z0-9.+-]+|application\/(json|xml|javascript|ecmascri
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f]/;
 
 /**
- * A blob of a textual media type as its text: canonical base64 of UTF-8 (a byte order mark is
- * dropped), at most `maxPartBytes`, without control characters — or undefined (it stays a file
- * part, checked by core as before). Most models take no `text/plain` file part, and every model
- * takes text: a text resource a server sends as a blob is still text.
+ * A blob of a textual media type as its text: canonical base64 of text in the media type's
+ * `charset` (UTF-8 without one; a byte order mark wins and is dropped), at most `maxPartBytes`,
+ * without control characters — or undefined (it stays a file part, checked by core as before).
+ * Most models take no `text/plain` file part, and every model takes text: a text resource a
+ * server sends as a blob is still text.
  */
 function blobText(blob: string, mimeType: string, maxPartBytes: number): string | undefined {
   if (!TEXTUAL.test(mediaTypeEssence(mimeType))) return undefined;
@@ -97,13 +98,8 @@ function blobText(blob: string, mimeType: string, maxPartBytes: number): string 
   if (clean.length > Math.ceil(maxPartBytes / 3) * 4) return undefined;
   const bytes = Buffer.from(clean, 'base64');
   if (bytes.toString('base64') !== clean) return undefined;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-  return NOT_TEXT.test(text) ? undefined : text;
+  const text = charsetText(bytes, charsetParameter(mimeType));
+  return text === undefined || NOT_TEXT.test(text) ? undefined : text;
 }
 
 /**

@@ -58,6 +58,20 @@ export function charsetParameter(mediaType: string): string | undefined {
  * rather than guess.
  */
 export function xmlText(bytes: Buffer, charset?: string): string | undefined {
+  return decodeAs(bytes, charset, true);
+}
+
+/**
+ * Bytes of a textual media type (`text/plain; charset=windows-1252`) as text: a byte order mark,
+ * else the `charset` parameter (looked up as `xmlText` looks it up), else UTF-8 — RFC 6657 makes
+ * UTF-8 the sensible default and RFC 2046's US-ASCII default is a subset. Undefined when the bytes
+ * are not text in that encoding, or the charset is one nobody knows.
+ */
+export function charsetText(bytes: Buffer, charset?: string): string | undefined {
+  return decodeAs(bytes, charset, false);
+}
+
+function decodeAs(bytes: Buffer, charset: string | undefined, xml: boolean): string | undefined {
   let encoding: string | undefined;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) encoding = 'utf-8';
   else if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = 'utf-16le';
@@ -65,7 +79,8 @@ export function xmlText(bytes: Buffer, charset?: string): string | undefined {
   else if (charset !== undefined) {
     encoding = encodingOf(charset.trim());
     if (encoding === undefined) return undefined;
-  } else {
+  } else if (!xml) encoding = 'utf-8';
+  else {
     const declared = DECLARATION.exec(bytes.subarray(0, DECLARATION_BYTES).toString('latin1'))?.[2];
     encoding = declared === undefined ? 'utf-8' : encodingOf(declared);
     if (encoding === undefined) return undefined;

@@ -17,6 +17,21 @@ describe('mapping MCP results to content', () => {
     expect(blockParts({ type: 'audio', data: 'AAAA', mimeType: 'audio/mpeg' }, options)).toEqual([{ type: 'file', mediaType: 'audio/mpeg', data: 'AAAA' }]);
   });
 
+  it('decodes a text blob by its media type\'s charset (else UTF-8); bytes that are not text in it stay a file part', () => {
+    const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+    const cafe = b64([0x63, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x35]); // "café €5" in windows-1252
+    expect(resourceParts({ uri: 'memo://w', blob: cafe, mimeType: 'text/plain; charset=windows-1252' }, options)).toEqual([{ type: 'text', text: '[resource memo://w (text/plain; charset=windows-1252)]\ncafé €5' }]);
+    expect(resourceParts({ uri: 'memo://l', blob: cafe, mimeType: 'Text/Plain;Charset="ISO-8859-1"' }, options)[0]).toEqual({ type: 'text', text: '[resource memo://l (Text/Plain;Charset="ISO-8859-1")]\ncafé €5' });
+    const sjis = b64([0x93, 0xfa, 0x96, 0x7b]); // 日本 in Shift_JIS
+    expect(resourceParts({ uri: 'memo://j', blob: sjis, mimeType: 'text/plain; charset=Shift_JIS' }, options)[0]).toEqual({ type: 'text', text: '[resource memo://j (text/plain; charset=Shift_JIS)]\n日本' });
+    // The same Latin-1 bytes without a charset are not UTF-8, and an unknown charset is not guessed: both stay files.
+    expect(resourceParts({ uri: 'memo://u', blob: cafe, mimeType: 'text/plain' }, options)[1]).toMatchObject({ type: 'file', mediaType: 'text/plain' });
+    expect(resourceParts({ uri: 'memo://x', blob: cafe, mimeType: 'text/plain; charset=x-nobody-knows' }, options)[1]).toMatchObject({ type: 'file' });
+    // A byte order mark outranks the parameter.
+    const bom = b64([0xef, 0xbb, 0xbf, 0xc3, 0xa9]);
+    expect(resourceParts({ uri: 'memo://b', blob: bom, mimeType: 'text/plain; charset=windows-1252' }, options)[0]).toEqual({ type: 'text', text: '[resource memo://b (text/plain; charset=windows-1252)]\né' });
+  });
+
   it('maps resources with their URI, and file names from the URI', () => {
     expect(resourceParts({ uri: 'file:///a/b/My%20Report.pdf?v=1', mimeType: 'application/pdf', blob: 'AAAA' }, options)).toEqual([
       { type: 'text', text: '[resource file:///a/b/My%20Report.pdf?v=1 (application/pdf)]' },

@@ -83,6 +83,30 @@ describe('bad model output never crashes the loop', () => {
     await assertRunInvariants({ store, runId: result.runId, result });
   });
 
+  it('a response whose fields throw when read is model_output_invalid (not internal_error), and the run stays sound', async () => {
+    for (const field of ['usage', 'finishReason', 'message']) {
+      const store = new MemoryStore();
+      const response: Record<string, unknown> = { message: { role: 'assistant', content: 'hi' }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' };
+      Object.defineProperty(response, field, { enumerable: true, get: () => { throw new Error(`${field} is not readable`); } });
+      const model = { provider: 'test', model: 'throwing', generate: async () => response as never };
+      const result = await createRuntime({ model, store }).run('go');
+      expect(result, field).toMatchObject({ stopReason: 'error', error: { code: 'model_output_invalid' } });
+      expect(result.error?.message).toContain(`${field} is not readable`);
+      await assertRunInvariants({ store, runId: result.runId, result });
+    }
+  });
+
+  it('a finish reason outside FinishReason is recorded as "other" (a model cannot write arbitrary text there)', async () => {
+    const store = new MemoryStore();
+    const model = { provider: 'test', model: 'odd', generate: async () => ({ message: { role: 'assistant' as const, content: 'hi' }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'x'.repeat(10_000) as never }) };
+    const result = await createRuntime({ model, store }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    const events = await store.listEvents(result.runId);
+    expect(events.find((e) => e.type === 'model_response')).toMatchObject({ finishReason: 'other' });
+    const [step] = await store.loadSteps(result.runId);
+    expect(step!.finishReason).toBe('other');
+  });
+
   it('assigns ids to tool calls that come without one', async () => {
     const model = new ScriptedModel([() => ({ message: { role: 'assistant', content: '', toolCalls: [{ id: '', name: 'add', args: { a: 1, b: 1 } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' }), ScriptedModel.answer('2')]);
     const result = await createRuntime({ model, tools: [add] }).run('go');

@@ -6,7 +6,7 @@ import type { HookContext } from '../hooks.js';
 import { findPrice } from '../limits.js';
 import { checkSupported } from '../content/validate.js';
 import { addUsage, emptyUsage, type AssistantMessage, type Message, type ReasoningPart, type ToolCall, type Usage } from '../messages.js';
-import type { ModelRequest, ModelResponse } from '../model.js';
+import type { FinishReason, ModelRequest, ModelResponse } from '../model.js';
 import type { ModelRetryInfo } from '../model/retry.js';
 import type { PendingStep } from '../store/state-store.js';
 import { isWellFormedText } from '../store/store-input.js';
@@ -20,6 +20,7 @@ import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
 import { boundArgs } from './tool-args.js';
 import { hookRequest, hookResponse } from './hook-answers.js';
+import { describeThrown } from './tool-output.js';
 
 /** The `model_request` event as `decide` builds it. */
 type ModelRequestEvent = Extract<RunEventInput, { type: 'model_request' }>;
@@ -343,6 +344,19 @@ const TOO_DEEP_ARGS = `arguments nested deeper than ${MAX_JSON_DEPTH} levels wer
 
 /** Checks an adapter's (or a hook's) response: an assistant message, well-formed calls and reasoning; usage made sane. */
 export function validateResponse(response: unknown): ModelResponse {
+  try {
+    return checkedResponse(response);
+  } catch (error) {
+    // A getter or proxy trap in what the adapter returned threw: the answer cannot be read, so it is invalid output.
+    if (AgentrtError.isInstance(error)) throw error;
+    throw new ModelError('model_output_invalid', `the model adapter returned a response that could not be read: ${describeThrown(error, 500)}`, { cause: error });
+  }
+}
+
+/** The finish reasons a response may give (`FinishReason`); any other value is reported as `other`. */
+const FINISH_REASONS: ReadonlySet<unknown> = new Set<FinishReason>(['stop', 'tool_calls', 'length', 'content_filter', 'error', 'other']);
+
+function checkedResponse(response: unknown): ModelResponse {
   const r = response as Partial<ModelResponse> | undefined;
   const message = r?.message as Partial<AssistantMessage> | undefined;
   if (!r || !message || message.role !== 'assistant' || typeof message.content !== 'string') {
@@ -375,7 +389,7 @@ export function validateResponse(response: unknown): ModelResponse {
   const out: { -readonly [K in keyof ModelResponse]: ModelResponse[K] } = {
     message: (toolCalls === message.toolCalls ? message : { ...message, toolCalls }) as AssistantMessage,
     usage: { inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) },
-    finishReason: typeof r.finishReason === 'string' ? r.finishReason : 'other',
+    finishReason: FINISH_REASONS.has(r.finishReason) ? r.finishReason! : 'other',
   };
   if (typeof r.model === 'string' && r.model) out.model = r.model;
   if (typeof r.id === 'string' && r.id) out.id = r.id;

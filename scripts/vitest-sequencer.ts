@@ -16,8 +16,9 @@ export class LongestFirstSequencer extends BaseSequencer {
     const seconds = (spec: TestSpecification): number => {
       const file = relative(root, spec.moduleId).split('\\').join('/');
       const cached = this.ctx.cache.getFileTestResults(`${spec.project.name}:${file}`);
-      if (cached?.failed) return Infinity;
-      return cached ? cached.duration / 1000 : (committed[file] ?? 0);
+      if (cached?.failed) return Infinity; // failed first, as vitest does
+      // A file with no known duration (a new one) goes first: it may be long, and the known short ones fill the end.
+      return cached ? cached.duration / 1000 : (committed[file] ?? Number.MAX_VALUE);
     };
     const rank = new Map(ordered.map((spec, index) => [spec, index]));
     return [...ordered].sort((a, b) => seconds(b) - seconds(a) || rank.get(a)! - rank.get(b)!);

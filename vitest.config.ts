@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './scripts/vitest-sequencer.js';
 
 export default defineConfig({
   resolve: { conditions: ['@agentrt/source'] },
@@ -15,5 +16,7 @@ export default defineConfig({
     // time on a 2-core machine halve the wall time (the default of cores − 1 ran them one by one).
     // The suite is built to pass with every core busy (`pnpm test:stress`).
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Longest files first (known durations: scripts/test-durations.json), so no long file starts last.
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

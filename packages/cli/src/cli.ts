@@ -4,9 +4,6 @@ import { resolve } from 'node:path';
 import { AgentrtError, Redactor, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
-import { renderTraceHtml } from './console/pages.js';
-import { buildRunView } from './console/run-view.js';
-import { startConsole } from './console/server.js';
 import { runRow, shellQuote, summary, traceLine, visible } from './format.js';
 import { writeInitConfig } from './init.js';
 import { StatusLine } from './progress.js';
@@ -189,6 +186,8 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       if (!run) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
       if (options.html) {
         const file = resolve(options.html);
+        // Loaded on use: most commands never need the console's code (startup time of every command).
+        const [{ renderTraceHtml }, { buildRunView }] = await Promise.all([import('./console/pages.js'), import('./console/run-view.js')]);
         const page = renderTraceHtml(await buildRunView(rt, runId));
         try {
           writeFileSync(file, page, 'utf8');
@@ -288,6 +287,7 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     .option('--port <n>', 'port (0 picks a free one)', port, 7433)
     .action(async (options) => {
       const rt = await open({ announceModel: true });
+      const { startConsole } = await import('./console/server.js');
       const server = await startConsole({ runtime: rt, host: options.host, port: options.port });
       io.out(`agentrt console: ${server.url}`);
       io.out('open that URL (it carries this session\'s access token); press Ctrl-C to stop');

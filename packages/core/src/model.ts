@@ -127,7 +127,9 @@ export interface ModelAdapter {
    * format (the built-in OpenAI, Anthropic, Ollama and AI SDK adapters declare it). The runtime
    * then hands the call the run's own transcript instead of a copy made for it, so a step does not
    * copy the whole history (at 1,000 steps that copy, and the garbage it makes, was most of a
-   * step's cost). The runtime never changes the transcript while a call is in flight. It still
+   * step's cost). The runtime does not change the transcript while a call is in flight, except
+   * after it has given up on the call (the run was killed or timed out; the signal is aborted
+   * and the answer, if one still comes, is discarded), when a finalize step may follow. It still
    * copies when a `beforeModel` or `wrapModelCall` hook is registered (a hook may keep what it is
    * shown). Leave it unset for an adapter that records or caches requests; `ScriptedModel`
    * declares it and records its own copies.

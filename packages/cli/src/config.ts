@@ -38,6 +38,19 @@ export function findConfig(explicit: string | undefined, cwd = process.cwd()): s
   return path;
 }
 
+/**
+ * A JSON parse error without the text it quotes: V8 shows the first characters of the input
+ * (`Unexpected token 's', "{"k": sk-agentrt"... is not valid JSON`), which in a config can be the
+ * start of a key, too short for any redactor to recognise. Where it is, not what is there.
+ */
+function jsonErrorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
+  if (position) return position[2] ? `syntax error at line ${position[2]}, column ${position[3]}` : `syntax error at character ${position[1]}`;
+  if (/end of JSON input/i.test(message)) return 'the text ends before the JSON does';
+  return 'syntax error (the text near it is not shown: it may hold a key)';
+}
+
 /** Loads a config file (JSON, or an ES module whose default export is the config). */
 export async function loadConfig(path: string): Promise<CliConfig> {
   let config: unknown;
@@ -46,7 +59,7 @@ export async function loadConfig(path: string): Promise<CliConfig> {
       // `__proto__` keys are dropped: a JSON config is data and never reaches a prototype.
       config = JSON.parse(readFileSync(path, 'utf8'), (key, value: unknown) => (key === '__proto__' ? undefined : value));
     } catch (error) {
-      throw new ConfigError('config', `${path} is not valid JSON: ${(error as Error).message}`);
+      throw new ConfigError('config', `${path} is not valid JSON: ${jsonErrorText(error)}`);
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ConfigError('config', `${path} must hold a JSON object, not ${describe(config)}`);
   } else {

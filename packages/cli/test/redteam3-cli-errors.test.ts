@@ -37,6 +37,16 @@ describe('red team 3: secrets in what the CLI prints about errors', () => {
     expect(leaked(result.err + result.out)).toEqual([]);
   }, 120_000);
 
+  it('a JSON config that does not parse: where, not what (V8 quotes the start of the text, here a key too short to redact)', async () => {
+    for (const text of ['sk-agentrt-CANARY-json-0123456789', '{"model": sk-agentrt-CANARY-json-0123456789}', '{\n  "k": "sk-agentrt-CANARY-json-0123456789",\n  oops\n}', '{"k": "sk-agentrt-CANARY-json']) {
+      const result = await withConfig('bad.json', text);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/^agentrt: error\[config_invalid\] .*bad\.json is not valid JSON: /m);
+      expect(result.err).not.toContain('sk-agentrt');
+      expect(result.err).not.toContain('sk-');
+    }
+  }, 240_000);
+
   it('kill echoes its reason redacted, as it is stored', async () => {
     const db = freshDb();
     expect((await run(db, 'run', 'add', 'please', '--run-id', 'rt3-kill')).code).toBe(0);

@@ -385,7 +385,7 @@ export class PostgresStore implements StateStore {
         `WITH upd AS (
            UPDATE ${this.t.runs} SET step_count = step_count + 1, tool_calls = tool_calls + $4, tool_calls_refused = tool_calls_refused + $18,
              input_tokens = input_tokens + $5, output_tokens = output_tokens + $6, cost_usd = cost_usd + $7,
-             pending_step = NULL, updated_at = $8, step_token = $19, ${this.eventHead(9)}
+             pending_step = NULL, updated_at = $8, step_token = $19, ${this.eventHead(9, null)}
            WHERE run_id = $1 AND status = 'running' AND step_count = $2 AND ${fenced(14, 15)} AND ${this.eventsContinue(9)}
            RETURNING run_id
          ), st AS (INSERT INTO ${this.t.steps} (run_id, step_index, data) SELECT run_id, $2, $3 FROM upd),
@@ -437,21 +437,24 @@ export class PostgresStore implements StateStore {
     const result = input.result ? encodeStored(extract(input.result, blobs)) : null;
     const events = this.encodeEvents(input.runId, input.events ?? [], blobs);
     const [hashes, datas] = blobArrays(blobs);
+    // New for this call, the same in its re-sends: a re-send finds it on the run only when its own earlier attempt landed.
+    const token = randomUUID();
     await this.op('updateRun', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
-           UPDATE ${this.t.runs} SET status = $2, result = $3, retryable = false, updated_at = $4, ${this.eventHead(5)}
+           UPDATE ${this.t.runs} SET status = $2, result = $3, retryable = false, updated_at = $4, ${this.eventHead(5, 14)}
            WHERE run_id = $1 AND ${fenced(10, 11)} AND ${this.eventsContinue(5)}
              AND (status IN ('running', 'paused') OR (status = 'failed' AND retryable AND $2 = 'running'))
            RETURNING run_id
          ), ev AS (${this.insertEvents('upd', 7)}),
          bl AS (${this.insertBlobs('upd', 12)})
          SELECT count(*)::int AS n FROM upd`,
-        [keyOf(input.runId), input.status, result, new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas],
+        [keyOf(input.runId), input.status, result, new Date().toISOString(), ...events.params, ...fence(input.lease), hashes, datas, token],
       );
       if (row!.n === 1) return;
-      const run = await this.diagnose(input.runId, input.lease);
-      if (attempt > 0 && run.status === input.status && (await this.eventsLanded(input.runId, events))) return;
+      const run = await this.diagnose(input.runId, input.lease, 'events_token AS existing');
+      // A re-send (`attempt > 0`) whose first attempt landed: acknowledged, not applied twice (see `ownEventsLanded`).
+      if (attempt > 0 && run.status === input.status && ownEventsLanded(run, events, token)) return;
       if (run.status !== 'running' && run.status !== 'paused' && !(run.status === 'failed' && run.retryable && input.status === 'running')) {
         throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; it cannot become ${input.status}`);
       }
@@ -474,7 +477,7 @@ export class PostgresStore implements StateStore {
     return this.op('finishRun', async () => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
-           UPDATE ${this.t.runs} SET status = $2, result = $3, retryable = $4, updated_at = $5, lease_owner = NULL, lease_expires_at = 0, ${this.eventHead(6)}
+           UPDATE ${this.t.runs} SET status = $2, result = $3, retryable = $4, updated_at = $5, lease_owner = NULL, lease_expires_at = 0, ${this.eventHead(6, null)}
            WHERE run_id = $1 AND status IN ('running', 'paused') AND ${fenced(11, 12)} AND ${this.eventsContinue(6)}
            RETURNING run_id
          ), ev AS (${this.insertEvents('upd', 8)}),
@@ -503,20 +506,24 @@ export class PostgresStore implements StateStore {
     const blobs: Blobs = new Map();
     const encoded = this.encodeEvents(runId, events, blobs);
     const [hashes, datas] = blobArrays(blobs);
+    // New for this call, the same in its re-sends: a re-send finds it on the run only when its own earlier attempt landed.
+    const token = randomUUID();
     await this.op('appendEvents', async (attempt) => {
       const [row] = await this.query<{ n: number }>(
         `WITH upd AS (
-           UPDATE ${this.t.runs} SET ${this.eventHead(2)}
+           UPDATE ${this.t.runs} SET ${this.eventHead(2, 11)}
            WHERE run_id = $1 AND ${fenced(7, 8)} AND ${this.eventsContinue(2)}
            RETURNING run_id
          ), ev AS (${this.insertEvents('upd', 4)}),
          bl AS (${this.insertBlobs('upd', 9)})
          SELECT count(*)::int AS n FROM upd`,
-        [keyOf(runId), ...encoded.params, ...fence(options.lease), hashes, datas],
+        [keyOf(runId), ...encoded.params, ...fence(options.lease), hashes, datas, token],
       );
       if (row!.n === 1) return;
-      const run = await this.diagnose(runId, options.lease);
-      if (attempt > 0 && (await this.eventsLanded(runId, encoded))) return;
+      const run = await this.diagnose(runId, options.lease, 'events_token AS existing');
+      // A re-send (`attempt > 0`) whose first attempt landed: acknowledged, not appended twice. Another
+      // caller's append of the very same bytes (while this call's first attempt was lost) is a conflict.
+      if (attempt > 0 && ownEventsLanded(run, encoded, token)) return;
       throw new StoreError('run_conflict', `event seq ${events[0]!.seq} does not follow ${run.last_event_seq} in run ${runId}`);
     });
   }
@@ -751,10 +758,17 @@ export class PostgresStore implements StateStore {
       FROM ${source}, unnest($${param}::int[], $${param + 1}::text[], $${param + 2}::text[]) AS e(seq, type, data)`;
   }
 
-  /** Sets the event head from params `$p` (first seq) and `$p+1` (last hash); count is the array length. */
-  private eventHead(param: number): string {
-    return `last_event_seq = CASE WHEN cardinality($${param + 2}::int[]) > 0 THEN $${param}::int + cardinality($${param + 2}::int[]) - 1 ELSE last_event_seq END,
-      last_event_hash = COALESCE($${param + 1}::text, last_event_hash)`;
+  /**
+   * Sets the event head from params `$p` (first seq) and `$p+1` (last hash); count is the array
+   * length. When the statement writes events, `events_token` becomes the call's token (param
+   * `$token`), or NULL for writes that recognise their re-sends otherwise (`commitStep` by
+   * `step_token`, `finishRun` by its stored result).
+   */
+  private eventHead(param: number, token: number | null): string {
+    const writes = `cardinality($${param + 2}::int[]) > 0`;
+    return `last_event_seq = CASE WHEN ${writes} THEN $${param}::int + cardinality($${param + 2}::int[]) - 1 ELSE last_event_seq END,
+      last_event_hash = COALESCE($${param + 1}::text, last_event_hash),
+      events_token = CASE WHEN ${writes} THEN ${token === null ? 'NULL' : `$${token}::text`} ELSE events_token END`;
   }
 
   private eventsContinue(param: number): string {
@@ -773,15 +787,6 @@ export class PostgresStore implements StateStore {
     const datas = events.map((event) => encodeStored(extract(event, blobs)));
     const last = events[events.length - 1];
     return { params: [first, last?.hash ?? null, events.map((e) => e.seq), events.map((e) => e.type), datas], datas };
-  }
-
-  /** On a re-send: true when every event of the batch is stored with the same bytes (our earlier attempt landed). */
-  private async eventsLanded(runId: string, events: { params: Params; datas: string[] }): Promise<boolean> {
-    if (events.datas.length === 0) return true;
-    const seqs = events.params[2] as number[];
-    const rows = await this.query<{ seq: number; data: string }>(`SELECT seq, data FROM ${this.t.events} WHERE run_id = $1 AND seq = ANY($2::int[])`, [keyOf(runId), seqs]);
-    const stored = new Map(rows.map((r) => [r.seq, r.data]));
-    return seqs.every((seq, i) => stored.get(seq) === events.datas[i]);
   }
 
   /**
@@ -852,6 +857,18 @@ export class PostgresStore implements StateStore {
  */
 const count = (n: number) => (Number.isFinite(n) ? Math.trunc(n) : 0);
 const finite = (n: number) => (Number.isFinite(n) ? n : 0);
+
+/**
+ * On a re-send: true when this very call's earlier attempt wrote the batch (its token is on the
+ * run, as Redis keeps `eventsBy`) and the log still ends with it. Byte equality is not enough:
+ * another caller may have written the very same events while this call's first attempt was lost.
+ * A batch without events wrote nothing to recognise.
+ */
+function ownEventsLanded(run: { last_event_seq: number; existing?: string | null }, events: { params: Params; datas: string[] }, token: string): boolean {
+  if (events.datas.length === 0) return true;
+  const seqs = events.params[2] as number[];
+  return run.existing === token && run.last_event_seq === seqs[seqs.length - 1];
+}
 
 /** Media data ≥ 1 KB of base64 moves to `blobs` (core's `extractBlobs`), after user data that looks like a reference is escaped. */
 function extract<T>(value: T, blobs: Blobs): T {

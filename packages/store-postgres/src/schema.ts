@@ -110,11 +110,12 @@ const MIGRATIONS: readonly ((t: Tables) => string)[] = [
   (t) => `
   ALTER TABLE ${t.runs} ADD COLUMN tool_calls_refused integer NOT NULL DEFAULT 0;
   `,
-  // v3: the token of the commitStep call that wrote the run's last step (new for every call, kept
-  // across the call's re-sends), so a re-send whose first attempt landed is told from another
-  // caller's commit of the very same bytes (as Redis does with `stepBy`). Null before v3.
+  // v3: the token of the commitStep call that wrote the run's last step, and of the appendEvents /
+  // updateRun call that wrote its last events (each new for every call, kept across the call's
+  // re-sends), so a re-send whose first attempt landed is told from another caller's write of the
+  // very same bytes (as Redis does with `stepBy` and `eventsBy`). Null before v3.
   (t) => `
-  ALTER TABLE ${t.runs} ADD COLUMN step_token text;
+  ALTER TABLE ${t.runs} ADD COLUMN step_token text, ADD COLUMN events_token text;
   `,
 ];
 

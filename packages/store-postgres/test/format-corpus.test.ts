@@ -88,7 +88,7 @@ describe('persisted format corpus: PostgreSQL schema v2 (toolCallsRefused, the f
   });
 });
 
-describe('persisted format corpus: PostgreSQL schema v3 (step_token)', () => {
+describe('persisted format corpus: PostgreSQL schema v3 (step_token, events_token)', () => {
   const tick = defineTool({ name: 'tick', description: 'ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
 
   it('reads a completed run and resumes a paused one', async () => {
@@ -100,6 +100,18 @@ describe('persisted format corpus: PostgreSQL schema v3 (step_token)', () => {
     const done = await createRuntime({ model: new ScriptedModel([ScriptedModel.answer('paid')]), tools: [tick, pay], store }).resume('v3-paused', { approvals: { 'v3-p1': 'approve' } });
     expect(done).toMatchObject({ stopReason: 'final_answer', output: 'paid' });
     await assertRunInvariants({ store, runId: 'v3-paused', result: done });
+    await store.close();
+  });
+
+  it('a v2 schema is migrated: both token columns added (null on its runs), and its runs take more events', async () => {
+    const store = await load('v2');
+    await store.appendEvents('v2-paused', [{ type: 'step_started', runId: 'v2-paused', at: new Date().toISOString(), seq: (await store.getRun('v2-paused'))!.lastEventSeq + 1, stepIndex: 9 }]);
+    const schema = created[created.length - 1]!;
+    const columns = await sql<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'agentrt_runs' AND column_name LIKE '%_token' ORDER BY column_name`, [schema]);
+    expect(columns.map((c) => c.column_name)).toEqual(['create_token', 'events_token', 'step_token']);
+    const rows = await sql<{ run_id: string; step_token: string | null; events_token: string | null }>(`SELECT run_id, step_token, events_token FROM "${schema}".agentrt_runs ORDER BY run_id`);
+    for (const row of rows) expect(row).toMatchObject({ step_token: null, events_token: row.run_id === 'v2-paused' ? expect.any(String) : null });
+    expect(await sql(`SELECT value FROM "${schema}".agentrt_meta WHERE key = 'schema_version'`)).toEqual([{ value: '3' }]);
     await store.close();
   });
 });

@@ -1,6 +1,6 @@
-// Writes v3.sql: a schema written by @agentrt/store-postgres schema v3 (agentrt_runs.step_token:
-// the token of the commitStep call that wrote a run's last step), DDL + rows via pg_dump, with the
-// schema name replaced by __SCHEMA__. Run once per new schema version, from the repo root after
+// Writes v3.sql: a schema written by @agentrt/store-postgres schema v3 (agentrt_runs.step_token and
+// events_token: the tokens of the calls that wrote a run's last step and its last events), DDL + rows
+// via pg_dump, with the schema name replaced by __SCHEMA__. Run once per new schema version, from the repo root after
 // `pnpm build`: `node packages/store-postgres/test/__fixtures__/formats/make-v3.mjs`.
 // Never regenerate a released fixture: the corpus is append-only.
 import 'reflect-metadata';

@@ -1,4 +1,5 @@
 import { AgentrtError, base64Bytes, ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter, type ModelRequest, type ModelResponse } from '@agentrt/core';
+import { headOf } from './text.js';
 import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
 import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
@@ -28,7 +29,7 @@ const STATE_KEY = 'agentrt.summarize';
 const DEFAULT_INSTRUCTIONS =
   'You compress the history of an AI agent run. Keep every fact, number, decision, tool result and open question the agent needs to continue; drop chatter. Answer with the summary only.';
 
-const clip = (text: string, max = 2_000) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+const clip = (text: string, max = 2_000) => (text.length > max ? `${headOf(text, max)}… (${text.length - max} more characters)` : text);
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`);
 
@@ -38,7 +39,7 @@ function describe(content: MessageContent): string {
   return content
     .map((part) => {
       if (part.type === 'text') return part.text;
-      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${part.filename.slice(0, 100)}"` : ''}`;
+      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${headOf(part.filename, 100)}"` : ''}`;
       return `[${what} ${part.mediaType}${part.data !== undefined ? `, ${size(base64Bytes(part.data))}` : ', by url'}]`;
     })
     .join('\n');
@@ -160,7 +161,7 @@ export class Summarize implements ContextStrategy {
     let tokens = whole;
     while (tokens > cap && text.length > 0) {
       const next = Math.min(text.length - 1, Math.floor(((text.length * cap) / tokens) * 0.9));
-      text = text.slice(0, Math.max(0, next));
+      text = headOf(text, Math.max(0, next));
       tokens = this.counter.message(summaryMessage(`${text}…`));
     }
     return text.length > 0 ? `${text}…` : '';

@@ -1,7 +1,7 @@
 import { AgentrtError, base64Bytes, ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter, type ModelRequest, type ModelResponse } from '@agentrt/core';
 import { headOf } from './text.js';
 import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
-import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
 /** Options of `Summarize`. */
 export interface SummarizeOptions {
@@ -11,11 +11,11 @@ export interface SummarizeOptions {
   readonly triggerTokens: number;
   /** Newest units kept verbatim (a tool call with its results is one unit). Default 6. */
   readonly keepLast?: number;
-  /** System prompt of the summarizer. */
+  /** System prompt of the summarizer: a non-empty string (else `config_invalid`). */
   readonly instructions?: string;
   readonly tokenizer?: Tokenizer;
   readonly tokenMultiplier?: number;
-  /** Keep the first user message (the task) verbatim. Default true. */
+  /** Keep the first user message (the task) verbatim. Default true; not a boolean is `config_invalid`. */
   readonly pinFirstUser?: boolean;
 }
 
@@ -88,14 +88,16 @@ export class Summarize implements ContextStrategy {
     if (!Number.isInteger(options.triggerTokens) || options.triggerTokens < 1) throw new ConfigError('triggerTokens', 'must be a positive integer');
     this.keepLast = options.keepLast ?? 6;
     if (!Number.isInteger(this.keepLast) || this.keepLast < 1) throw new ConfigError('keepLast', 'must be a positive integer');
-    this.pinFirstUser = options.pinFirstUser ?? true;
+    this.pinFirstUser = booleanOption(options.pinFirstUser, 'pinFirstUser', true);
+    if (options.instructions !== undefined && (typeof options.instructions !== 'string' || options.instructions.trim() === '')) throw new ConfigError('instructions', 'must be a non-empty string');
     this.counter = new CachedTokenCounter(options.tokenizer, options.tokenMultiplier ?? 1);
   }
 
   async prepare(messages: readonly Message[], context: ContextPrepareContext): Promise<readonly Message[]> {
     const prefix = pinnedPrefixEnd(messages, this.pinFirstUser);
     let state = context.state.get(STATE_KEY) as SummaryState | undefined;
-    if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil > messages.length)) state = undefined;
+    // A state that does not fit this history (hand-edited, or from a run with other pinning) is dropped: summarized again.
+    if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil < prefix || state.coveredUntil > messages.length)) state = undefined;
     const from = state?.coveredUntil ?? prefix;
     const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
     // Over the trigger, or the provider refused the last request as too long: summarize now.

@@ -1,5 +1,5 @@
 import { ConfigError, type ContextPrepareContext, type ContextStrategy, type Message } from '@agentrt/core';
-import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
 /** Options of `SlidingWindow`: exactly one of `maxMessages` or `maxTurns`. */
 export interface SlidingWindowOptions {
@@ -7,7 +7,7 @@ export interface SlidingWindowOptions {
   readonly maxMessages?: number;
   /** Keep at most this many turns, a turn being one unit: a message, or a tool-calling message with its results. */
   readonly maxTurns?: number;
-  /** Keep the first user message (the task). Default true. System messages are always kept. */
+  /** Keep the first user message (the task). Default true; not a boolean is `config_invalid`. System messages are always kept. */
   readonly pinFirstUser?: boolean;
 }
 
@@ -29,7 +29,7 @@ export class SlidingWindow implements ContextStrategy {
     if ((maxMessages === undefined) === (maxTurns === undefined)) throw new ConfigError('maxMessages', 'give exactly one of maxMessages or maxTurns');
     if (maxMessages !== undefined && (!Number.isInteger(maxMessages) || maxMessages < 1)) throw new ConfigError('maxMessages', 'must be a positive integer');
     if (maxTurns !== undefined && (!Number.isInteger(maxTurns) || maxTurns < 1)) throw new ConfigError('maxTurns', 'must be a positive integer');
-    this.options = { ...options, pinFirstUser: options.pinFirstUser ?? true };
+    this.options = { ...options, pinFirstUser: booleanOption(options.pinFirstUser, 'pinFirstUser', true) };
   }
 
   prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] {

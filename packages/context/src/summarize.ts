@@ -1,6 +1,7 @@
 import { AgentrtError, base64Bytes, ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter, type ModelRequest, type ModelResponse } from '@agentrt/core';
+import { headOf } from './text.js';
 import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
-import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
 /** Options of `Summarize`. */
 export interface SummarizeOptions {
@@ -10,11 +11,11 @@ export interface SummarizeOptions {
   readonly triggerTokens: number;
   /** Newest units kept verbatim (a tool call with its results is one unit). Default 6. */
   readonly keepLast?: number;
-  /** System prompt of the summarizer. */
+  /** System prompt of the summarizer: a non-empty string (else `config_invalid`). */
   readonly instructions?: string;
   readonly tokenizer?: Tokenizer;
   readonly tokenMultiplier?: number;
-  /** Keep the first user message (the task) verbatim. Default true. */
+  /** Keep the first user message (the task) verbatim. Default true; not a boolean is `config_invalid`. */
   readonly pinFirstUser?: boolean;
 }
 
@@ -28,7 +29,7 @@ const STATE_KEY = 'agentrt.summarize';
 const DEFAULT_INSTRUCTIONS =
   'You compress the history of an AI agent run. Keep every fact, number, decision, tool result and open question the agent needs to continue; drop chatter. Answer with the summary only.';
 
-const clip = (text: string, max = 2_000) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+const clip = (text: string, max = 2_000) => (text.length > max ? `${headOf(text, max)}… (${text.length - max} more characters)` : text);
 
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`);
 
@@ -38,7 +39,7 @@ function describe(content: MessageContent): string {
   return content
     .map((part) => {
       if (part.type === 'text') return part.text;
-      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${part.filename.slice(0, 100)}"` : ''}`;
+      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${headOf(part.filename, 100)}"` : ''}`;
       return `[${what} ${part.mediaType}${part.data !== undefined ? `, ${size(base64Bytes(part.data))}` : ', by url'}]`;
     })
     .join('\n');
@@ -87,14 +88,16 @@ export class Summarize implements ContextStrategy {
     if (!Number.isInteger(options.triggerTokens) || options.triggerTokens < 1) throw new ConfigError('triggerTokens', 'must be a positive integer');
     this.keepLast = options.keepLast ?? 6;
     if (!Number.isInteger(this.keepLast) || this.keepLast < 1) throw new ConfigError('keepLast', 'must be a positive integer');
-    this.pinFirstUser = options.pinFirstUser ?? true;
+    this.pinFirstUser = booleanOption(options.pinFirstUser, 'pinFirstUser', true);
+    if (options.instructions !== undefined && (typeof options.instructions !== 'string' || options.instructions.trim() === '')) throw new ConfigError('instructions', 'must be a non-empty string');
     this.counter = new CachedTokenCounter(options.tokenizer, options.tokenMultiplier ?? 1);
   }
 
   async prepare(messages: readonly Message[], context: ContextPrepareContext): Promise<readonly Message[]> {
     const prefix = pinnedPrefixEnd(messages, this.pinFirstUser);
     let state = context.state.get(STATE_KEY) as SummaryState | undefined;
-    if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil > messages.length)) state = undefined;
+    // A state that does not fit this history (hand-edited, or from a run with other pinning) is dropped: summarized again.
+    if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil < prefix || state.coveredUntil > messages.length)) state = undefined;
     const from = state?.coveredUntil ?? prefix;
     const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
     // Over the trigger, or the provider refused the last request as too long: summarize now.
@@ -160,7 +163,7 @@ export class Summarize implements ContextStrategy {
     let tokens = whole;
     while (tokens > cap && text.length > 0) {
       const next = Math.min(text.length - 1, Math.floor(((text.length * cap) / tokens) * 0.9));
-      text = text.slice(0, Math.max(0, next));
+      text = headOf(text, Math.max(0, next));
       tokens = this.counter.message(summaryMessage(`${text}…`));
     }
     return text.length > 0 ? `${text}…` : '';

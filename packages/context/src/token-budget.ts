@@ -1,6 +1,6 @@
 import { ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message } from '@agentrt/core';
 import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
-import { NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
 
 /** Options of `TokenBudget`. */
 export interface TokenBudgetOptions {
@@ -12,9 +12,9 @@ export interface TokenBudgetOptions {
   readonly tokenizer?: Tokenizer;
   /** Multiplies every count, for headroom when the provider's tokenizer differs (e.g. 1.15 for Claude). Default 1. */
   readonly tokenMultiplier?: number;
-  /** Keep the first user message (the task). Default true. */
+  /** Keep the first user message (the task). Default true; not a boolean is `config_invalid`. */
   readonly pinFirstUser?: boolean;
-  /** Cache per-message counts (default true; off only to measure what the cache saves). */
+  /** Cache per-message counts (default true; off only to measure what the cache saves). Not a boolean is `config_invalid`. */
   readonly cache?: boolean;
 }
 
@@ -44,8 +44,8 @@ export class TokenBudget implements ContextStrategy {
     const multiplier = options.tokenMultiplier ?? 1;
     if (!Number.isFinite(multiplier) || multiplier <= 0) throw new ConfigError('tokenMultiplier', 'must be a positive number');
     this.budget = options.maxTokens - reserve;
-    this.pinFirstUser = options.pinFirstUser ?? true;
-    this.counter = new CachedTokenCounter(options.tokenizer, multiplier, options.cache ?? true);
+    this.pinFirstUser = booleanOption(options.pinFirstUser, 'pinFirstUser', true);
+    this.counter = new CachedTokenCounter(options.tokenizer, multiplier, booleanOption(options.cache, 'cache', true));
   }
 
   prepare(messages: readonly Message[], context: ContextPrepareContext): readonly Message[] {

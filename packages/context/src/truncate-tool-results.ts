@@ -1,4 +1,5 @@
 import { ConfigError, type ContentPart, type ContextPrepareContext, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
+import { headOf, tailOf } from './text.js';
 import { checkedTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TruncateToolResults`: exactly one of `maxChars` or `maxTokens`. */
@@ -82,13 +83,16 @@ export class TruncateToolResults implements ContextStrategy {
 
 }
 
-/** Head and tail of `text` within `limit` characters with a marker between them; unchanged when that would not be shorter. */
+/**
+ * Head and tail of `text` within `limit` characters with a marker between them; unchanged when that
+ * would not be shorter. Never cuts a surrogate pair in half (an emoji at the cut is left out whole).
+ */
 function cut(text: string, limit: number): string {
   if (text.length <= limit) return text;
   const marker = `\n…[${MARKER}: ${text.length - limit} of ${text.length} characters omitted from this view; the full result is kept in the run's state]…\n`;
   const keep = Math.max(0, limit - marker.length);
   const head = Math.ceil(keep * 0.6);
-  const out = text.slice(0, head) + marker + text.slice(text.length - (keep - head));
+  const out = headOf(text, head) + marker + tailOf(text, keep - head);
   return out.length < text.length ? out : text;
 }
 

@@ -1,4 +1,4 @@
-import type { Message } from '@agentrt/core';
+import { ConfigError, type Message } from '@agentrt/core';
 
 /**
  * A slice of the history that is kept or dropped as a whole: a single message, or an
@@ -68,4 +68,11 @@ export class NewestUserIndex {
     if (this.runs.size > 1_000) this.runs.delete(this.runs.keys().next().value!);
     return index;
   }
+}
+
+/** An optional boolean option, or `config_invalid` naming `field` (`"false"` is not false: it would pin what was meant to be dropped). */
+export function booleanOption(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, found ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`);
+  return value;
 }

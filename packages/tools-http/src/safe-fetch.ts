@@ -5,7 +5,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { AgentrtError, normalizeAddress, type AddressPolicy, type CheckedAddress } from '@agentrt/core';
 import { decodeBody } from './decode-body.js';
 
@@ -390,10 +390,33 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
   });
 }
 
-/** Reads the body through its decoder with `pipeline` (an error anywhere reaches everything), up to `maxBytes` bytes (counted after decompression, before charset decoding). */
+/**
+ * The decoders of a `Content-Encoding` list, in the order they undo it (the last coding applied
+ * first). Known codings: gzip (`x-gzip`), deflate — zlib-wrapped, or raw as some servers send it
+ * (told apart by the first two bytes, as browsers do) — and br. `identity` and codings this
+ * client never asks for (nor a misconfigured `utf-8`) pass the bytes through as they are.
+ */
+function decodersFor(header: string, first: Buffer): Transform[] {
+  const codings = header.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
+  const known = (coding: string) => coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'br';
+  if (!codings.every(known)) return [];
+  // A zlib stream starts with a CMF byte of method 8 and a check making CMF·256 + FLG a multiple of 31.
+  const zlibWrapped = first.length < 2 || ((first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0);
+  return codings.reverse().map((coding, index) => {
+    if (coding === 'br') return createBrotliDecompress();
+    if (coding === 'deflate') return index === 0 && !zlibWrapped ? createInflateRaw() : createInflate();
+    return createGunzip();
+  });
+}
+
+/**
+ * Reads the body through its decoders with `pipeline` (an error anywhere reaches everything), up
+ * to `maxBytes` bytes (counted after decompression, before charset decoding). An empty body — a
+ * 204 or 304, or one of no bytes — is empty whatever its `Content-Encoding` says.
+ */
 async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<{ bytes: Buffer; truncated: boolean }> {
   const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
-  const decoder: Transform | undefined = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  let decoders: Transform[] = [];
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
@@ -404,6 +427,7 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
         chunks.push(chunk.subarray(0, room));
         size += room;
         truncated = true;
+        response.destroy(); // a read of the body still pending (a server stalling after the cap) ends now
         return; // stop reading: a compression bomb or endless body never gets further
       }
       chunks.push(chunk);
@@ -412,13 +436,21 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
   };
   const onAbort = () => {
     response.destroy(signal.reason as Error);
-    decoder?.destroy(signal.reason as Error);
+    for (const decoder of decoders) decoder.destroy(signal.reason as Error);
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal.aborted) throw signal.reason;
-    if (decoder) await pipeline(response, decoder, sink);
-    else await pipeline(response, sink);
+    // The first chunk picks the decoders (raw or wrapped deflate); no chunk at all is an empty body.
+    const body = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const first = await body.next();
+    if (first.done) return { bytes: Buffer.alloc(0), truncated: false };
+    decoders = decodersFor(encoding, first.value);
+    const source = (async function* () {
+      yield first.value;
+      for (let next = await body.next(); !next.done; next = await body.next()) yield next.value;
+    })();
+    await (pipeline as (...streams: unknown[]) => Promise<void>)(source, ...decoders, sink);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (!truncated) {
@@ -429,8 +461,10 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
-    decoder?.on('error', noop);
-    decoder?.destroy();
+    for (const decoder of decoders) {
+      decoder.on('error', noop);
+      decoder.destroy();
+    }
     response.destroy();
   }
   return { bytes: Buffer.concat(chunks), truncated };

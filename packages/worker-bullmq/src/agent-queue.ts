@@ -40,6 +40,12 @@ export interface QueueConnectionOptions {
 /** The run ids the runtime accepts (`RunOptions.runId`). */
 const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
 
+/** The run id, or `config_invalid` (field `runId`) for one the runtime would refuse. */
+function checkRunId(runId: unknown): string {
+  if (typeof runId !== 'string' || !RUN_ID.test(runId) || runId.length > 200) throw new ConfigError('runId', `must be 1–200 characters of A–Z, a–z, 0–9, '.', '_', ':', '-' (not "." or ".."); got ${JSON.stringify(String(runId).slice(0, 80))}`);
+  return runId;
+}
+
 /** A job whose store was unreachable is retried (it resumes the run) with backoff, up to 10 attempts. */
 const RETRY = { attempts: 10, backoff: { type: 'exponential' as const, delay: 500 }, removeOnComplete: 1_000, removeOnFail: 5_000 };
 
@@ -74,11 +80,17 @@ export class AgentQueue {
     this.queue.on('error', () => undefined); // connection drops surface on the calls that need Redis
   }
 
-  /** Enqueues a new run; returns its run id. */
+  /**
+   * Enqueues a new run; returns its run id. Throws `config_invalid` (before anything is queued) for
+   * an `input` that is not a non-empty string or message array, or a `runId` the runtime refuses.
+   */
   async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
-    if (job.input === undefined) throw new ConfigError('input', 'a run job needs an input');
-    const runId = job.runId ?? globalThis.crypto.randomUUID();
-    if (typeof runId !== 'string' || !RUN_ID.test(runId) || runId.length > 200) throw new ConfigError('runId', `must be 1–200 characters of A–Z, a–z, 0–9, '.', '_', ':', '-' (not "." or ".."); got ${JSON.stringify(String(runId).slice(0, 80))}`);
+    // What the runtime accepts as `input` (a non-empty text or message list): a job it would refuse is refused here, not queued.
+    const input: unknown = job?.input;
+    if (!(typeof input === 'string' && input.length > 0) && !(Array.isArray(input) && input.length > 0)) {
+      throw new ConfigError('input', `a run job needs an input: a non-empty string or a non-empty array of messages; got ${input === null ? 'null' : Array.isArray(input) ? 'an empty array' : typeof input === 'string' ? 'an empty string' : typeof input}`);
+    }
+    const runId = checkRunId(job.runId ?? globalThis.crypto.randomUUID());
     await this.queue.add('run', { ...job, runId }, { jobId: runJobId(runId), ...RETRY });
     return runId;
   }
@@ -88,8 +100,10 @@ export class AgentQueue {
    * call is a job of its own, with an id BullMQ draws from its queue counter: an id made of the
    * time and a per-queue count was the same for two queues resuming one run in one millisecond (so
    * the second job, with its decisions, was dropped), and BullMQ refuses ids with more than two `:`.
+   * Throws `config_invalid` for a `runId` the runtime would refuse (nothing is queued).
    */
   async resume(runId: string, approvals?: Readonly<Record<string, ApprovalDecision>>): Promise<void> {
+    checkRunId(runId);
     await this.queue.add('resume', { runId, ...(approvals ? { approvals } : {}) }, RETRY);
   }
 

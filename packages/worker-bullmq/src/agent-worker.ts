@@ -1,4 +1,4 @@
-import { ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
+import { AgentrtError, ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
@@ -68,6 +68,16 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   if (!Number.isInteger(maxStalledCount) || maxStalledCount < 0) throw new ConfigError('maxStalledCount', 'maxStalledCount must be an integer ≥ 0');
   const connection: Redis = bullConnection(options.url);
   const processor = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
+    try {
+      return await drive(job);
+    } catch (error) {
+      // Job data the runtime refuses (no input, a malformed run id or message, written by another
+      // producer) stays refused on every retry: the job fails for good on this attempt.
+      if (AgentrtError.isInstance(error) && error.code === 'config_invalid') throw Object.assign(new UnrecoverableError(`config_invalid: ${error.message}`), { code: 'config_invalid', cause: error });
+      throw error;
+    }
+  };
+  const drive = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
     const existing = await runtime.getRun(job.data.runId);
     const data = await startAttempt(runtime, job, existing, maxStalledCount);
     let result: RunResult;

@@ -143,3 +143,25 @@ describe('bad model output never crashes the loop', () => {
     expect(message.code).toBe('tool_output_truncated');
   });
 });
+
+describe('cuts of tool output never split a surrogate pair (a lone half is a 400 at providers)', () => {
+  const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  it.each([
+    ['short text over the cap', 'x' + '😀'.repeat(800)],
+    ['text far over the cap (head and tail cut apart)', 'x' + '😀'.repeat(30_000)],
+    ['an object whose string field is far over the cap', { note: 'x' + '🎉'.repeat(60_000) }],
+  ])('%s', async (_label, output) => {
+    for (const maxToolOutputChars of [1_001, 1_002, 1_003, 1_004]) {
+      const emoji = defineTool({ name: 'emoji', description: 'emoji', input: z.object({}), execute: () => output });
+      const model = new ScriptedModel([ScriptedModel.call('emoji', {}), ScriptedModel.answer('ok')]);
+      const store = new MemoryStore();
+      const result = await createRuntime({ model, tools: [emoji], store, limits: { maxToolOutputChars } }).run('go');
+      expect(result.stopReason).toBe('final_answer');
+      const sent = model.requests[1]!.messages.at(-1) as ToolMessage;
+      expect(typeof sent.content === 'string' && sent.content.includes('tool_output_truncated')).toBe(true);
+      expect(LONE.test(sent.content as string), `maxToolOutputChars ${maxToolOutputChars}`).toBe(false);
+      const finished = (await store.listEvents(result.runId)).find((e) => e.type === 'tool_finished') as { content?: unknown } | undefined;
+      expect(LONE.test(JSON.stringify(finished?.content ?? '').replace(/\\u[0-9a-f]{4}/g, (u) => String.fromCharCode(parseInt(u.slice(2), 16)))), 'tool_finished').toBe(false);
+    }
+  });
+});

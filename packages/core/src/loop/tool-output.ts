@@ -1,5 +1,6 @@
 import { checkContent, isContentPartArray, normalizeContent } from '../content/validate.js';
 import type { ContentPart, MessageContent } from '../messages.js';
+import { headOf, tailOf } from '../util/text-cut.js';
 
 /** Serialized tool output. */
 export type OutputOutcome = { readonly ok: true; readonly text: string; readonly truncated: boolean; readonly originalLength: number } | { readonly ok: false; readonly message: string };
@@ -15,7 +16,7 @@ export function truncateMiddle(text: string, maxChars: number): string {
   const marker = markerFor(text.length - maxChars, text.length);
   const keep = Math.max(0, maxChars - marker.length);
   const head = Math.ceil(keep * 0.6);
-  return text.slice(0, head) + marker + text.slice(text.length - (keep - head));
+  return headOf(text, head) + marker + tailOf(text, keep - head);
 }
 
 /**
@@ -38,7 +39,7 @@ export interface TextRedactor {
 export function redactedHead(text: string, maxChars: number, redactor: TextRedactor): string {
   const margin = REDACT_MARGIN + (redactor.longestSecret ?? 0);
   const redacted = redactor.text(text.length > maxChars + margin ? text.slice(0, maxChars + margin) : text);
-  return redacted.length > maxChars ? redacted.slice(0, maxChars) : redacted;
+  return redacted.length > maxChars ? headOf(redacted, maxChars) : redacted;
 }
 
 /**
@@ -57,9 +58,9 @@ export function redactAndCap(text: string, maxChars: number, redactor: TextRedac
   const keep = Math.max(0, maxChars - marker.length);
   const headChars = Math.ceil(keep * 0.6);
   const tailChars = keep - headChars;
-  const head = redact(text.slice(0, headChars + margin)).slice(0, headChars);
+  const head = headOf(redact(text.slice(0, headChars + margin)), headChars);
   const redactedTail = tailChars > 0 ? redact(text.slice(text.length - tailChars - margin)) : '';
-  const tail = redactedTail.slice(redactedTail.length - tailChars);
+  const tail = tailOf(redactedTail, tailChars);
   return { text: head + marker + tail, truncated: true, originalLength: text.length };
 }
 
@@ -98,7 +99,7 @@ export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_I
           if (typeof field !== 'string' || field.length <= limit) return field;
           truncated = true;
           const head = Math.ceil(limit * 0.6);
-          return field.slice(0, head) + markerFor(field.length - limit, field.length) + field.slice(field.length - (limit - head));
+          return headOf(field, head) + markerFor(field.length - limit, field.length) + tailOf(field, limit - head);
         }
         : undefined;
       text = JSON.stringify(value, replacer) ?? String(value);
@@ -117,7 +118,7 @@ export function serializeToolOutput(value: unknown, maxChars = Number.POSITIVE_I
  */
 export function describeThrown(error: unknown, maxChars = 1_000_000, redactor?: TextRedactor): string {
   // With a redactor, text is redacted before it is cut (a secret crossing a cut is never kept in part).
-  const cut = (text: string, max: number) => (text.length <= max ? text : `${redactor ? redactedHead(text, max, redactor) : text.slice(0, max)}…`);
+  const cut = (text: string, max: number) => (text.length <= max ? text : `${redactor ? redactedHead(text, max, redactor) : headOf(text, max)}…`);
   const bound = (text: string) => cut(text, maxChars);
   if (typeof error === 'string') return bound(error);
   if (error === null || error === undefined) return String(error);

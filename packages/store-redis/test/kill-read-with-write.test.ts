@@ -67,11 +67,20 @@ describe('RedisStore: the kill read taken with a write serves the next check onl
     try {
       await a.createRun(newRun('w1'));
       const reads = vi.spyOn((a as unknown as { redis: Redis }).redis, 'hmget');
-      await a.saveDecision({ runId: 'w1', decision: decision(0) });
-      expect(await a.getKillFlag('w1')).toBeUndefined();
-      expect(reads).toHaveBeenCalledTimes(0); // answered by the decision's script
-      expect(await a.getKillFlag('w1')).toBeUndefined();
-      expect(reads).toHaveBeenCalledTimes(1); // one check per answer
+      // The clock stands still across the write and its check: the same-turn answer is also bound
+      // to 1 ms of wall time, and a loaded machine may deschedule this process longer than that in
+      // between (a read then, rightly; this test is about the same turn, not the machine's speed).
+      const frozen = performance.now();
+      const clock = vi.spyOn(performance, 'now').mockImplementation(() => frozen);
+      try {
+        await a.saveDecision({ runId: 'w1', decision: decision(0) });
+        expect(await a.getKillFlag('w1')).toBeUndefined();
+        expect(reads).toHaveBeenCalledTimes(0); // answered by the decision's script
+        expect(await a.getKillFlag('w1')).toBeUndefined();
+        expect(reads).toHaveBeenCalledTimes(1); // one check per answer
+      } finally {
+        clock.mockRestore();
+      }
 
       // The kill lands after the write's script ran, set by another connection: the check that
       // follows it is in a later event-loop turn, so it reads and sees the kill.

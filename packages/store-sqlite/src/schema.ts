@@ -124,8 +124,8 @@ const MIGRATIONS: readonly string[] = [
  * several processes open a new or old database at once: each step re-reads the version under
  * the write lock and skips what another process applied meanwhile.
  */
-export function migrate(db: Database.Database): void {
-  whileOthersCommit(db, () => db.exec('CREATE TABLE IF NOT EXISTS agentrt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'));
+export function migrate(db: Database.Database, busyMs = 0): void {
+  whileOthersCommit(db, () => db.exec('CREATE TABLE IF NOT EXISTS agentrt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'), busyMs);
   const readVersion = db.prepare<[], { value: string }>("SELECT value FROM agentrt_meta WHERE key = 'schema_version'");
   const writeVersion = db.prepare("INSERT INTO agentrt_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   const current = (): number => {
@@ -151,7 +151,7 @@ export function migrate(db: Database.Database): void {
       }
       db.exec(MIGRATIONS[version + 1]!);
       writeVersion.run(String(version + 1));
-    }).immediate());
+    }).immediate(), busyMs);
   }
 }
 
@@ -159,20 +159,30 @@ export function migrate(db: Database.Database): void {
  * Runs `write`, again after a busy error as long as other connections committed during the wait
  * (`PRAGMA data_version` moved): several processes opening one new database at once take the
  * lock in turns, and SQLite's polling busy handler can let one of them lose every turn for a
- * whole `busy_timeout` on a loaded machine. A lock held by one transaction that long is still
- * `SQLITE_BUSY`; at most 6 waits in all (as `SqliteStore`'s step writes).
+ * whole `busy_timeout` on a loaded machine (at most 6 such waits, as `SqliteStore`'s step writes).
+ * SQLite also answers `SQLITE_BUSY` without waiting at all in some of an opening's steps (another
+ * connection switching the journal to WAL, or recovering its index): such an answer, before
+ * `busyMs` has passed since the first try, is waited out here, 10 ms at a time. A lock held by
+ * one transaction for all of `busyMs` is still `SQLITE_BUSY`.
  */
-export function whileOthersCommit<T>(db: Database.Database, write: () => T): T {
+export function whileOthersCommit<T>(db: Database.Database, write: () => T, busyMs = 0): T {
   let version = db.pragma('data_version', { simple: true });
+  const started = Date.now();
   for (let wait = 1; ; wait++) {
     try {
       return write();
     } catch (error) {
       const code = (error as { code?: unknown })?.code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || wait >= 6) throw error;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) throw error;
       const now = db.pragma('data_version', { simple: true });
-      if (now === version) throw error;
+      const moved = now !== version;
       version = now;
+      if (moved && wait < 6) continue;
+      if (Date.now() - started >= busyMs) throw error;
+      Atomics.wait(PAUSE, 0, 0, 10);
     }
   }
 }
+
+/** Something to `Atomics.wait` on: a synchronous pause (opening a store is synchronous). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));

@@ -205,11 +205,12 @@ export class SqliteStore implements StateStore {
     if (!['off', 'normal', 'full', 'extra'].includes(synchronous)) throw new StoreError('store_unavailable', `SqliteStore: invalid synchronous level "${synchronous}"`);
     try {
       this.db = new Database(options.path, { timeout: busy });
-      whileOthersCommit(this.db, () => this.db.pragma('journal_mode = WAL'));
+      const busyMs = Math.max(0, Math.floor(busy));
+      whileOthersCommit(this.db, () => this.db.pragma('journal_mode = WAL'), busyMs);
       this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busy))}`);
+      this.db.pragma(`busy_timeout = ${busyMs}`);
       this.db.pragma('foreign_keys = ON');
-      migrate(this.db);
+      migrate(this.db, busyMs);
     } catch (error) {
       throw translate(error, `opening ${options.path}`);
     }

@@ -1,8 +1,7 @@
 import { AgentrtError, type StoredRunEvent } from '@agentrt/core';
 import { PostgresStore } from '@agentrt/store-postgres';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, dropSchema, freshSchema } from './pg-helpers.js';
+import { DATABASE_URL, DroppingPool, dropSchema, freshSchema } from './pg-helpers.js';
 
 const created: string[] = [];
 afterAll(async () => {
@@ -14,28 +13,6 @@ const codeOf = (promise: Promise<unknown>) => promise.then(() => undefined, (err
 const APPEND = (text: string) => /UPDATE \S+ SET last_event_seq = /.test(text);
 const UPDATE_RUN = (text: string) => text.includes('retryable = false');
 
-/**
- * A pool whose next statement matching `drop.match` fails as a dropped connection does (so the
- * store re-sends it): `lost: 'request'` before it reaches the server, `'reply'` after it
- * committed. `between` runs before the failure, standing for what other callers do meanwhile.
- */
-class DroppingPool extends pg.Pool {
-  drop: { match: (text: string) => boolean; lost: 'request' | 'reply'; between: () => Promise<void> } | undefined;
-  override query(...args: unknown[]): never {
-    const config = args[0] as { text?: string } | string;
-    const text = typeof config === 'string' ? config : config?.text ?? '';
-    const drop = this.drop;
-    if (drop && drop.match(text)) {
-      this.drop = undefined;
-      return (async () => {
-        if (drop.lost === 'reply') await (super.query as (...a: unknown[]) => Promise<unknown>)(...args);
-        await drop.between();
-        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-      })() as never;
-    }
-    return (super.query as (...a: unknown[]) => never)(...args);
-  }
-}
 
 // One timestamp for every event: two callers' events are then the very same bytes.
 const at = new Date().toISOString();

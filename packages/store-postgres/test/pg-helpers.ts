@@ -197,3 +197,26 @@ export function schemaStores(): { create: () => PostgresStore; destroy: (store: 
     },
   };
 }
+
+/**
+ * A pool whose next query matching `drop.match` fails as a dropped connection does (so the store
+ * re-sends it): `lost: 'request'` before it reaches the server, `'reply'` after it ran. `between`
+ * runs before the failure, standing for what other callers do meanwhile.
+ */
+export class DroppingPool extends pg.Pool {
+  drop: { match: (text: string) => boolean; lost: 'request' | 'reply'; between: () => Promise<void> } | undefined;
+  override query(...args: unknown[]): never {
+    const config = args[0] as { text?: string } | string;
+    const text = typeof config === 'string' ? config : config?.text ?? '';
+    const drop = this.drop;
+    if (drop && drop.match(text)) {
+      this.drop = undefined;
+      return (async () => {
+        if (drop.lost === 'reply') await (super.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        await drop.between();
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      })() as never;
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/config-error.js';
+import { isShared } from '../util/json-copy.js';
 
 /** Options of the redactor (`createRuntime({ redact })`). */
 export interface RedactOptions {
@@ -688,6 +689,8 @@ class ValueWalk {
       this.size = at + 1;
     } else (this.deep ??= new WeakSet()).add(v);
     try {
+      // A shared copy core made (deep-frozen, plain): kept as it is where the walk changes nothing in it.
+      if (this.freeze && depth > 0 && isShared(v)) return this.shared(v, secret, depth);
       let out: object;
       if (Array.isArray(v)) {
         // As `map` copies (holes stay holes), without a callback per array.
@@ -717,6 +720,48 @@ class ValueWalk {
         this.size = at;
       } else this.deep!.delete(v);
     }
+  }
+
+  /**
+   * The walk of a shared copy (`sharedJsonCopy`: deep-frozen, plain, JSON-exact, no holes) below the
+   * top level: the copy itself when nothing in it is redacted (no secret key, no secret text, no
+   * `__proto__` key to drop, nothing too deep), else a frozen copy made from the first change on.
+   */
+  private shared(v: object, secret: boolean, depth: number): object {
+    if (Array.isArray(v)) {
+      let items: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        const out = this.walk(item, secret, depth + 1);
+        if (items === undefined) {
+          if (out === item) continue;
+          items = v.slice();
+        }
+        items[i] = out;
+      }
+      return items === undefined ? v : Object.freeze(items);
+    }
+    const redactor = this.redactor;
+    const object = v as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const k in object) {
+      if (!hasOwn.call(object, k)) continue;
+      const dropped = k === '__proto__';
+      const key = dropped ? undefined : redactor.walkKey(k);
+      const child = object[k];
+      const out = key ? this.walk(child, secret || key.secret, depth + 1) : undefined;
+      if (copy === undefined) {
+        if (key && out === child && key.out === k) continue;
+        // The first change: the keys before it were kept as they are.
+        copy = {};
+        for (const before in object) {
+          if (before === k) break;
+          if (hasOwn.call(object, before) && before !== '__proto__') copy[before] = object[before];
+        }
+      }
+      if (key) copy[key.out] = out;
+    }
+    return copy === undefined ? v : Object.freeze(copy);
   }
 }
 

@@ -3,7 +3,7 @@ import type { ContextStrategy } from '../context-strategy.js';
 import { LoopDetector } from '../governance/loop-detector.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
-import { addUsage, emptyUsage, hasMediaParts, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
+import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { ResolvedRuntimeConfig } from '../runtime/runtime-config.js';
 import type { Lease, PendingStep, RunRecord, StateStore } from '../store/state-store.js';
@@ -122,6 +122,11 @@ export class ActiveRun {
   deadlineAt: number | undefined;
   /** The `step_started` stamp of the step being decided: its `startedAt` (one clock read fewer per step). */
   stepStartedAt = '';
+  /**
+   * The assistant message decided this step (`of`, the adapter's) and its shared copy (deep-frozen,
+   * JSON-exact), which the `model_response` event and the committed step hold as one object.
+   */
+  decidedMessage: { readonly of: AssistantMessage; readonly shared: AssistantMessage } | undefined;
 
   constructor(
     record: RunRecord,
@@ -291,9 +296,10 @@ export class ActiveRun {
     });
   }
 
-  /** Appends committed messages to the history (keeping its upper bound). */
-  pushHistory(messages: readonly Message[]): void {
-    for (const message of messages) {
+  /** Appends a committed step's messages (`first`, when given, in place of the first: the adapter's message, not its stored copy). */
+  pushHistory(messages: readonly Message[], first?: Message): void {
+    for (let i = 0; i < messages.length; i++) {
+      const message = i === 0 && first ? first : messages[i]!;
       this.history.push(message);
       // Not cached per message: the incremental sum is what budgets read while the history is sent unchanged.
       this.historyUpperBound += messageUpperBoundOf(message);

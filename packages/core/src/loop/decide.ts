@@ -14,6 +14,8 @@ import { raceAbort } from '../util/abort.js';
 import { canonicalJson, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { nowIso } from '../util/time.js';
+import { sharedJsonCopy } from '../util/json-copy.js';
+import { MAX_STORED_DEPTH } from '../store/storable-value.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
@@ -90,7 +92,10 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     if (deps.hooks.length > 0) response = await afterModelHooks(deps, run, response, hookContext);
-    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
+    // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step both keep.
+    const shared = sharedCopy(response.message);
+    run.decidedMessage = shared ? { of: response.message, shared } : undefined;
+    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(shared ?? response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
     if (attempt === 2) {
@@ -468,6 +473,20 @@ function firstFree(base: string, taken: (candidate: string) => boolean): string 
   let candidate = base;
   for (let n = 1; taken(candidate); n++) candidate = `${base}_${n}`;
   return candidate;
+}
+
+/**
+ * A shared copy of the model's message (`sharedJsonCopy`): what a JSON round trip gives, deep-frozen,
+ * which the `model_response` event and the committed step keep as one object. Undefined when the
+ * message cannot be copied so (a BigInt, a throwing getter or `toJSON`, nesting beyond what a store
+ * keeps): the event and the store then make their own copies, each reporting what it found.
+ */
+function sharedCopy(message: AssistantMessage): AssistantMessage | undefined {
+  try {
+    return sharedJsonCopy(message, MAX_STORED_DEPTH);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

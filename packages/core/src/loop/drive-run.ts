@@ -423,7 +423,10 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
 async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> {
   const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = new Array(1 + results.length + (repair ? 1 : 0));
-  messages[0] = decision.message;
+  // The step keeps the message's shared copy (the one its model_response event holds), the history the adapter's message.
+  const decided = run.decidedMessage;
+  run.decidedMessage = undefined;
+  messages[0] = decided?.of === decision.message ? decided.shared : decision.message;
   for (let i = 0; i < results.length; i++) messages[i + 1] = results[i]!;
   if (repair) messages[messages.length - 1] = repair;
   const violations = findPairingViolations(messages);
@@ -447,7 +450,7 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   run.log.markWritten(events.length);
-  run.pushHistory(messages);
+  run.pushHistory(messages, decision.message);
   if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/config-error.js';
-import { jsonCopyWithin } from '../util/json-copy.js';
+import { jsonCopySharing } from '../util/json-copy.js';
 
 /**
  * Deepest nesting of objects and arrays a `StateStore` keeps in one record (a run, step, decision,
@@ -122,12 +122,14 @@ export function checkStorableList(field: string, records: readonly unknown[]): v
 /**
  * `checkStorable` and a JSON-round-trip copy (`jsonCopy`) in one walk, for a store that keeps copies
  * (`MemoryStore`): the copy is bounded to `MAX_STORED_DEPTH` levels, and only when it fails is the
- * value walked again by `checkStorable`, for the typed error naming the offending path.
+ * value walked again by `checkStorable`, for the typed error naming the offending path. Values core
+ * made as shared copies (deep-frozen, JSON-exact: the assistant message a step and its audit event
+ * hold) are kept as they are.
  * @internal
  */
 export function storableCopy<T>(field: string, value: T): T {
   try {
-    return jsonCopyWithin(value, MAX_STORED_DEPTH);
+    return jsonCopySharing(value, MAX_STORED_DEPTH);
   } catch (error) {
     checkStorable(field, value);
     throw error;

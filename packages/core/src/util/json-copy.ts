@@ -9,7 +9,7 @@
  * would swap the prototype), as `JSON.parse` defines it.
  */
 export function jsonCopy<T>(value: T): T {
-  return copyValue(value, '', 1, Infinity) as T;
+  return copyValue(value, '', 1, Infinity, false) as T;
 }
 
 /**
@@ -18,14 +18,68 @@ export function jsonCopy<T>(value: T): T {
  * @internal
  */
 export function jsonCopyWithin<T>(value: T, maxDepth: number): T {
-  return copyValue(value, '', 1, maxDepth) as T;
+  return copyValue(value, '', 1, maxDepth, false) as T;
+}
+
+/**
+ * `jsonCopyWithin` that keeps, uncopied, the values `sharedJsonCopy` made (deep-frozen JSON-exact
+ * copies: a copy of one is equal to it, and nobody can change them) where they fit within
+ * `maxDepth` — for a store that keeps what it is given (`MemoryStore`), never for a copy handed out.
+ * @internal
+ */
+export function jsonCopySharing<T>(value: T, maxDepth: number): T {
+  return copyValue(value, '', 1, maxDepth, true) as T;
+}
+
+/**
+ * Values `sharedJsonCopy` made, with their height (a value of primitives only is 1): deep-frozen,
+ * plain, acyclic copies exactly as a JSON round trip gives them. Module-private, so only core's
+ * own copies are ever taken for such values.
+ */
+const SHARED = new WeakMap<object, number>();
+
+/**
+ * A deep-frozen JSON-exact copy of `value` (`jsonCopyWithin`) that several holders may keep at once
+ * (the run's audit event and the stored step share one assistant message): `jsonCopySharing` keeps
+ * it as it is, and a redaction walk that changes nothing in it returns it (`isShared`). Throws as
+ * `jsonCopyWithin` does.
+ * @internal
+ */
+export function sharedJsonCopy<T>(value: T, maxDepth: number): T {
+  const copy = copyValue(value, '', 1, maxDepth, false);
+  if (copy !== null && typeof copy === 'object') share(copy);
+  return copy as T;
+}
+
+/** Freezes a fresh copy and registers each of its objects and arrays with its height. */
+function share(value: object): number {
+  let height = 1;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object') height = Math.max(height, share(item) + 1);
+    }
+  } else {
+    for (const key in value) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') height = Math.max(height, share(child) + 1);
+    }
+  }
+  Object.freeze(value);
+  SHARED.set(value, height);
+  return height;
+}
+
+/** True for a value `sharedJsonCopy` made (deep-frozen, plain, JSON-exact). @internal */
+export function isShared(value: object): boolean {
+  return SHARED.has(value);
 }
 
 /**
  * `key`: the property name or array index holding `value`, passed to a `toJSON` as `JSON.stringify` does;
  * `depth`: the level of `value` if it is an object (the copied value is level 1), at most `maxDepth`.
  */
-function copyValue(value: unknown, key: string | number, depth: number, maxDepth: number): unknown {
+function copyValue(value: unknown, key: string | number, depth: number, maxDepth: number, sharing: boolean): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
@@ -36,6 +90,11 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
       return value === 0 ? 0 : Number.isFinite(value) ? value : null;
     case 'object':
       if (depth > maxDepth) throw new RangeError(`nested more than ${maxDepth} levels deep`);
+      if (sharing) {
+        // A shared copy is what copying it would give: kept as it is where it fits within the depth.
+        const height = SHARED.get(value as object);
+        if (height !== undefined && depth + height - 1 <= maxDepth) return value;
+      }
       break;
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
@@ -49,12 +108,12 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
   const plain = proto === Object.prototype || proto === null;
   if (!plain && (proto !== Array.prototype || Object.prototype.hasOwnProperty.call(value, 'toJSON'))) {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key, depth, maxDepth);
+    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key, depth, maxDepth, sharing);
   }
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = copyValue(value[i], i, depth + 1, maxDepth);
+      const item = copyValue(value[i], i, depth + 1, maxDepth, sharing);
       out[i] = item === undefined ? null : item;
     }
     return out;
@@ -64,8 +123,8 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
     if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
     const raw = (value as Record<string, unknown>)[name];
     // An own `toJSON` method of a plain object stands for the whole object, as in JSON.stringify.
-    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key, depth, maxDepth);
-    const child = copyValue(raw, name, depth + 1, maxDepth);
+    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key, depth, maxDepth, sharing);
+    const child = copyValue(raw, name, depth + 1, maxDepth, sharing);
     if (child === undefined) continue;
     if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
     else out[name] = child;

@@ -723,16 +723,17 @@ class ValueWalk {
   }
 
   /**
-   * The walk of a shared copy (`sharedJsonCopy`: deep-frozen, plain, JSON-exact, no holes) below the
-   * top level: the copy itself when nothing in it is redacted (no secret key, no secret text, no
-   * `__proto__` key to drop, nothing too deep), else a frozen copy made from the first change on.
+   * The walk of a shared copy (`sharedJsonCopy`: deep-frozen, plain, acyclic, JSON-exact, no holes)
+   * or of an object or array inside one, below the top level: itself when nothing in it is redacted
+   * (no secret key, no secret text, no `__proto__` key to drop, nothing too deep), else a frozen copy
+   * made from the first change on. Acyclic and frozen: no path to keep for cycles.
    */
   private shared(v: object, secret: boolean, depth: number): object {
     if (Array.isArray(v)) {
       let items: unknown[] | undefined;
       for (let i = 0; i < v.length; i++) {
         const item: unknown = v[i];
-        const out = this.walk(item, secret, depth + 1);
+        const out = this.sharedChild(item, secret, depth + 1);
         if (items === undefined) {
           if (out === item) continue;
           items = v.slice();
@@ -749,7 +750,7 @@ class ValueWalk {
       const dropped = k === '__proto__';
       const key = dropped ? undefined : redactor.walkKey(k);
       const child = object[k];
-      const out = key ? this.walk(child, secret || key.secret, depth + 1) : undefined;
+      const out = key ? this.sharedChild(child, secret || key.secret, depth + 1) : undefined;
       if (copy === undefined) {
         if (key && out === child && key.out === k) continue;
         // The first change: the keys before it were kept as they are.
@@ -762,6 +763,13 @@ class ValueWalk {
       if (key) copy[key.out] = out;
     }
     return copy === undefined ? v : Object.freeze(copy);
+  }
+
+  /** A value inside a shared copy: text and numbers as `walk` has them, objects and arrays walked as shared. */
+  private sharedChild(v: unknown, secret: boolean, depth: number): unknown {
+    if (v === null || typeof v !== 'object') return this.walk(v, secret, depth);
+    if (depth > MAX_VALUE_DEPTH) return '[too deep]';
+    return this.shared(v, secret, depth);
   }
 }
 

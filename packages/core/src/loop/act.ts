@@ -9,7 +9,7 @@ import type { PendingApproval, StopReason } from '../result.js';
 import type { KillFlag, PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext, type ToolLogEntry, type ToolProgress } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
-import { monotonicMs, nowIso, timerMs } from '../util/time.js';
+import { isoMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { loopKeyArgs, parseToolArgs, validateToolArgs, type ArgsOutcome } from './tool-args.js';
@@ -224,7 +224,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   if (executables.length === 1) {
     // One call (the common step): no lanes to set up.
     const job = executables[0]!;
-    results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
+    // A call that settled at once is not awaited: `act` then never suspends for the common step.
+    const answer = execute(deps, run, job, stepIndex, hookContext, durable);
+    results[job.index] = isPromise(answer) ? await answer : answer;
   } else if (executables.length > 1) {
     run.allowManyListeners();
     await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
@@ -297,7 +299,8 @@ const UNCHANGED: unique symbol = Symbol('unchanged');
 /** Several calls of one step, at most `toolConcurrency` at a time; each result lands at its call's index. */
 function executeAll(deps: RunDeps, run: ActiveRun, executables: readonly Executable[], results: (ToolMessage | undefined)[], stepIndex: number, hookContext: HookContext, durable: boolean): Promise<void> {
   return runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
-    results[job.index] = await execute(deps, run, job, stepIndex, hookContext, durable);
+    const answer = execute(deps, run, job, stepIndex, hookContext, durable);
+    results[job.index] = isPromise(answer) ? await answer : answer;
   });
 }
 
@@ -374,12 +377,80 @@ async function runBounded<T>(items: readonly T[], limit: number, worker: (item: 
   if (failure) throw failure.error;
 }
 
-async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean): Promise<ToolMessage | undefined> {
-  const { call, tool } = job;
-  const { store, config } = deps;
+/**
+ * Runs one admitted call: kill check, intent, the tool, hooks, ledger, audit. Synchronous for the
+ * common call — a store that answers the kill check at once (`MemoryStore`), no hooks, no durable
+ * decision, a tool that answers synchronously — so that neither it nor `act` suspends (an async
+ * frame saves all its registers on every await); anything else continues in `executeAsync`.
+ */
+function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   // Kill switch: checked before every tool call, in this process and through the store.
   if (run.aborted) return undefined;
-  const flag = readKillFlag(store, run.runId);
+  const flag = readKillFlag(deps.store, run.runId);
+  if (isPromise(flag) || durable || deps.hooks.length > 0 || job.tool.sideEffects === 'non-idempotent') return executeAsync(deps, run, job, stepIndex, hookContext, durable, flag);
+  if (abortIfKilled(run, flag)) return undefined;
+  const { call } = job;
+  // The call's duration is told by the wall clock the events are stamped with (one reading per event, none extra).
+  const started = isoMs(run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args }).at);
+  let answered: ToolMessage | undefined | Promise<ToolMessage | undefined>;
+  try {
+    // No hooks: the tool itself (a synchronous answer costs no promise).
+    answered = runTool(deps, run, job, stepIndex);
+  } catch (error) {
+    return failedCall(run, deps, call, stepIndex, started, error);
+  }
+  if (isPromise(answered)) return answeredLater(deps, run, job, stepIndex, started, answered);
+  if (!answered) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
+  return executed(deps, run, job, stepIndex, started, capToolMessage(answered, deps.config.limits.maxToolOutputChars));
+}
+
+/** `execute` of a call whose tool answers later (no hooks, no durable decision). */
+async function answeredLater(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, started: number, answered: Promise<ToolMessage | undefined>): Promise<ToolMessage | undefined> {
+  let answer: ToolMessage | undefined;
+  try {
+    answer = await answered;
+  } catch (error) {
+    return failedCall(run, deps, job.call, stepIndex, started, error);
+  }
+  if (!answer) return run.aborted ? cutShort(deps, run, job.call, stepIndex, started) : undefined;
+  return executed(deps, run, job, stepIndex, started, capToolMessage(answer, deps.config.limits.maxToolOutputChars));
+}
+
+/**
+ * A call that failed while running (a hook or the store threw): cut short when the run was stopped
+ * (a hook abandoned by the stop), else audited as ended and the failure thrown on.
+ */
+function failedCall(run: ActiveRun, deps: RunDeps, call: ToolCall, stepIndex: number, started: number, error: unknown): ToolMessage {
+  // A wrapping or afterTool hook abandoned because the run was stopped: the call was cut short by that stop.
+  if (error instanceof RunAbort && run.aborted) return cutShort(deps, run, call, stepIndex, started);
+  // The run fails (a hook or the store threw): the audit still shows the started call ended.
+  failedWhileRunning(run, call, stepIndex, started, error);
+  throw error;
+}
+
+/** A call's (capped) result taken: kept for identical calls (`dedupeIdenticalCalls`) and audited as finished. */
+function executed(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, started: number, result: ToolMessage): ToolMessage {
+  const { call, tool } = job;
+  if (deps.config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
+    try {
+      run.dedupe.set(dedupeKey(call.name, job.args), { content: result.content });
+    } catch (error) {
+      // Arguments with no canonical JSON (a BigInt a schema let through): the run fails, the started call audited as ended.
+      return failedCall(run, deps, call, stepIndex, started, error);
+    }
+  }
+  const at = nowIso();
+  const durationMs = msSince(started, at);
+  run.log.emit(result.code
+    ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
+    : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs }, at);
+  return result;
+}
+
+/** `execute` for every other call: a kill check through the store, hooks, an intent or result to record. */
+async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean, flag: KillFlag | undefined | Promise<KillFlag | undefined>): Promise<ToolMessage | undefined> {
+  const { call, tool } = job;
+  const { store, config } = deps;
   if (abortIfKilled(run, isPromise(flag) ? await flag : flag)) return undefined;
   if (tool.sideEffects === 'non-idempotent') {
     await store.recordToolIntent(
@@ -387,8 +458,7 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
       { lease: run.lease },
     );
   }
-  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
-  const started = monotonicMs();
+  const started = isoMs(run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args }).at);
   let result: ToolMessage;
   try {
     // A tool that answered synchronously is not awaited (no microtask hop).
@@ -403,25 +473,14 @@ async function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex
         { lease: run.lease },
       );
     }
-    if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
-      run.dedupe.set(dedupeKey(call.name, job.args), { content: result.content });
-    }
   } catch (error) {
-    // A wrapping or afterTool hook abandoned because the run was stopped: the call was cut short by that stop.
-    if (error instanceof RunAbort && run.aborted) return cutShort(deps, run, call, stepIndex, started);
-    // The run fails (a hook or the store threw): the audit still shows the started call ended.
-    failedWhileRunning(run, call, stepIndex, started, error);
-    throw error;
+    return failedCall(run, deps, call, stepIndex, started, error);
   }
-  const durationMs = elapsedSince(started);
-  run.log.emit(result.code
-    ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
-    : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs });
-  return result;
+  return executed(deps, run, job, stepIndex, started, result);
 }
 
-/** Whole milliseconds since `started` (monotonic), never negative. */
-const elapsedSince = (started: number): number => Math.max(0, Math.round(monotonicMs() - started));
+/** Whole milliseconds from `started` (epoch ms of the call's `tool_started` stamp) to the stamp `at`, never negative (the wall clock may step back). */
+const msSince = (started: number, at: string): number => Math.max(0, isoMs(at) - started);
 
 /**
  * A started call the run's stop cut short (a kill, a cancellation, the run's timeout): its
@@ -432,8 +491,8 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
   const kind = run.abort?.kind ?? 'cancelled';
   const code = kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const result = capToolMessage(errorResult(call, code, `cut short while running: the run stopped (${kind})`), deps.config.limits.maxToolOutputChars);
-  const durationMs = elapsedSince(started);
-  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs });
+  const at = nowIso();
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs: msSince(started, at) }, at);
   return result;
 }
 
@@ -444,9 +503,9 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
  */
 function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, started: number, error: unknown): void {
   const code = typedCode(error) ?? 'tool_failed';
-  const durationMs = elapsedSince(started);
   try {
-    run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: `${code}: the run failed while this call was in progress`, durationMs });
+    const at = nowIso();
+    run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: `${code}: the run failed while this call was in progress`, durationMs: msSince(started, at) }, at);
   } catch {
     // The event log itself failing must not hide the original error.
   }

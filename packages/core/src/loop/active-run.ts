@@ -206,6 +206,27 @@ export class ActiveRun {
     return monotonicMs() - this.startedMono;
   }
 
+  /**
+   * A monotonic reading the loop took moments ago in the same stretch of its own code (see
+   * `markClock`), which the checks that follow at once share instead of reading the clock each.
+   */
+  private clockMark: number | undefined;
+
+  /** Reads the monotonic clock and keeps the reading for the checks that follow at once (`markedElapsedMs`). */
+  markClock(): number {
+    return (this.clockMark = monotonicMs());
+  }
+
+  /** Forgets the kept reading: the loop waited, or code not its own ran (a user stop policy). */
+  clearClockMark(): void {
+    this.clockMark = undefined;
+  }
+
+  /** `elapsedMs` by the kept reading when there is one (the built-in stop checks right after a commit). */
+  get markedElapsedMs(): number {
+    return (this.clockMark ?? monotonicMs()) - this.startedMono;
+  }
+
   /** Why the run's signal was aborted, if it was. */
   get abort(): RunAbort | undefined {
     return this.abortedWith;
@@ -254,6 +275,9 @@ export class ActiveRun {
     if (first) {
       this.abortedWith = new RunAbort(cause, detail);
       this.controller.abort(this.abortedWith);
+      const racing = this.modelRace;
+      this.modelRace = undefined;
+      racing?.(this.abortedWith);
     }
     // Hooks in progress are abandoned by every stop — also one after the first (a kill or the run's
     // deadline while an `onRunEnd` hook of an already stopped run hangs).
@@ -261,6 +285,39 @@ export class ActiveRun {
     // A kill or a cancellation also cuts a finalize call short; the run's own timeout does not (the finalize has its grace).
     const finalizing = this.finalizeController;
     if (cause !== 'timeout' && finalizing && !finalizing.signal.aborted) finalizing.abort(new RunAbort(cause, detail));
+  }
+
+  /** Rejects the step's model call in flight (`raceModel`) with the run's abort reason. */
+  private modelRace: ((reason: unknown) => void) | undefined;
+
+  /**
+   * The model's `answer`, or a rejection with the abort reason as soon as the run aborts (a model
+   * that ignores its signal cannot hold the run); a failure as `mapError` maps it. One slot on the
+   * run that `abortWith` settles, instead of an abort listener, a promise and a microtask per call
+   * (`raceAbort`); a second call racing at once falls back to that.
+   */
+  raceModel<T>(answer: Promise<T>, mapError: (error: unknown, signal: AbortSignal) => unknown): Promise<T> {
+    const signal = this.controller.signal;
+    if (signal.aborted || this.modelRace !== undefined) return raceAbort(answer, signal, mapError);
+    return new Promise<T>((resolve, reject) => {
+      this.modelRace = reject;
+      answer.then(
+        (value) => {
+          if (this.modelRace === reject) this.modelRace = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (this.modelRace === reject) this.modelRace = undefined;
+          let mapped: unknown;
+          try {
+            mapped = mapError(error, signal);
+          } catch (thrown) {
+            mapped = thrown;
+          }
+          reject(mapped);
+        },
+      );
+    });
   }
 
   /** Hooks being waited for (`untilStopped`), each abandoned when the run is stopped. */

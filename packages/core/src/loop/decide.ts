@@ -305,7 +305,9 @@ function callModel(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepInd
     // Without streaming the adapter's own promise is raced (no async wrapper: a fast model settles
     // before the race would add its abort listener). A model that ignores the signal cannot hold
     // the run: the race settles on abort. A failure comes out as `modelFailure` maps it.
-    return raceAbort(!stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex), signal, modelFailure);
+    const answer = !stream || !model.stream ? Promise.resolve(model.generate(request)) : streamedCall(deps, run, request, stepIndex);
+    // The step's call races the run's own abort through one slot on the run (no listener per call).
+    return signal === run.signal ? run.raceModel(answer, modelFailure) : raceAbort(answer, signal, modelFailure);
   } catch (error) {
     // `generate` threw instead of rejecting.
     return Promise.reject(modelFailure(error, signal));

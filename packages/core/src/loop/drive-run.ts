@@ -10,7 +10,7 @@ import { RunAbort } from '../util/abort.js';
 import { builtInPrefix } from '../stop/built-in.js';
 import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
-import { readKillFlag } from '../store/memory-store.js';
+import { isDoneWrite, readKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { decide } from './decide.js';
 import { callHook, callWrapped, checkStopPolicy, hooksWith, isPromise } from './hook-runner.js';
@@ -102,6 +102,18 @@ async function wrappedDrive(deps: RunDeps, run: ActiveRun, options: DriveOptions
 
 function noop(): void {}
 
+/** How many microtask turns a `stream()` consumer gets to catch up before a step (a reader awaiting I/O is not waited for). */
+const CONSUMER_TURNS = 64;
+
+/**
+ * Microtask turns until the stream consumer has caught up (it read every event and finished with
+ * the last), at most CONSUMER_TURNS: no timer (fake timers in a consumer's tests cannot hold the
+ * run), and a consumer that waits on I/O or never reads holds the run only these few turns.
+ */
+async function consumerTurn(run: ActiveRun): Promise<void> {
+  for (let turn = 0; turn < CONSUMER_TURNS && run.log.consumerBehind; turn++) await undefined;
+}
+
 /** The timer that stops the run with `timeout` at its deadline (`limits.timeoutMs` from its start, resumes included). */
 function armDeadline(deps: RunDeps, run: ActiveRun): ReturnType<typeof setTimeout> {
   const { timeoutMs } = deps.config.limits;
@@ -165,6 +177,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       let decision = run.pendingStep;
       const fromStore = decision !== undefined;
       if (!decision) {
+        // A `stream()` consumer reads events asynchronously: it gets turns to catch up before the
+        // step's kill check, so what it does on reading the last step's events (a kill, a cancel)
+        // lands before the next model call. Without a consumer behind, the loop does not yield here.
+        if (run.log.consumerBehind) {
+          await consumerTurn(run);
+          run.clearClockMark();
+        }
         // Awaited only when the check had to wait (no microtask hop for a synchronous answer).
         const checked = checkStop(deps, run, 'before_model');
         const stop = isPromise(checked) ? await checked : checked;
@@ -203,7 +222,13 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         else if (run.outputRepairs < run.output.maxRepairs) repair = repairMessage(run.output.spec, verdict.problems);
         else invalid = outputInvalid(run, verdict.problems);
       }
-      await commit(deps, run, decision, outcome.results, outcome, repair);
+      // Not awaited when the step committed at once (a memory store, no hooks, no lease renewal due).
+      const committed = commit(deps, run, decision, outcome.results, outcome, repair);
+      if (committed) {
+        await committed;
+        // Other work ran while this drive waited: the checks below read the clock afresh.
+        run.clearClockMark();
+      }
       if (parsed) run.parsedOutput = parsed;
       if (repair) run.outputRepairs++;
       if (outcome.error !== undefined) throw outcome.error;
@@ -346,8 +371,15 @@ function checkStop(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMessage?
   // Kill switch and cancellation come first: they are checked before every model call.
   if (phase === 'before_model') {
     const flag = readKillFlag(deps.store, run.runId);
-    if (isPromise(flag)) return flag.then((read) => (abortIfKilled(run, read), checkPolicies(deps, run, phase, lastMessage)));
+    if (isPromise(flag)) {
+      run.clearClockMark();
+      return flag.then((read) => (abortIfKilled(run, read), checkPolicies(deps, run, phase, lastMessage)));
+    }
     abortIfKilled(run, flag);
+    // The last commit's reading serves this check too (nothing but the loop ran since); the next step reads afresh.
+    const stop = checkPolicies(deps, run, phase, lastMessage);
+    run.clearClockMark();
+    return stop;
   }
   return checkPolicies(deps, run, phase, lastMessage);
 }
@@ -374,7 +406,7 @@ function fillStopContext(target: MutableStopContext, deps: RunDeps, run: ActiveR
   target.toolCallsRefused = run.toolCallsRefused;
   target.toolCallCapExceeded = run.toolCallCapExceeded;
   target.usage = usage;
-  target.elapsedMs = run.elapsedMs;
+  target.elapsedMs = run.markedElapsedMs;
   target.lastMessage = lastMessage;
   target.limits = deps.config.limits;
   target.metadata = run.metadata;
@@ -401,6 +433,8 @@ function checkPolicies(deps: RunDeps, run: ActiveRun, phase: StopPhase, lastMess
     if (decision) return decision;
     if (builtIns === policies.length) return undefined;
   }
+  // Policies given by users run code of their own: their context, and every check after them, read the clock afresh.
+  run.clearClockMark();
   // Policies given by users get a context of their own, with a copy of the usage.
   const context = fillStopContext({} as MutableStopContext, deps, run, phase, lastMessage, { ...run.usage });
   return policiesFrom(policies, builtIns, context);
@@ -420,7 +454,12 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
   return undefined;
 }
 
-async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> {
+/**
+ * Commits a step: the store write (step, usage, events), then the history, counters, `onStepEnd`
+ * hooks and a due lease renewal. Synchronous when nothing needs waiting for (undefined is
+ * returned): the memory store completed the write at once, no hooks, no renewal due.
+ */
+function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> | undefined {
   const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = new Array(1 + results.length + (repair ? 1 : 0));
   // The step keeps the message's shared copy (the one its model_response event holds), the history the adapter's message.
@@ -448,17 +487,33 @@ async function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, resu
   // Stamped with the step's end, read just above (nothing runs in between).
   run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(endedAt) - isoMs(step.startedAt)) }, endedAt);
   const events = run.log.unwritten;
-  await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
-  run.log.markWritten(events.length);
+  // A write the memory store completed at once is not waited for.
+  const written = deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
+  // (Any other answer is waited for as `await` would: a store may also return a thenable or nothing.)
+  if (!isDoneWrite(written)) return Promise.resolve(written).then(() => committed(deps, run, decision, step, results, events.length));
+  return committed(deps, run, decision, step, results, events.length);
+}
+
+/** After a step's write: the history, the counters, the `onStepEnd` hooks and a due lease renewal (undefined: nothing to wait for). */
+function committed(deps: RunDeps, run: ActiveRun, decision: PendingStep, step: StepRecord, results: readonly ToolMessage[], written: number): Promise<void> | undefined {
+  const toolCalls = step.toolCalls;
+  const toolCallsRefused = step.toolCallsRefused ?? 0;
+  const messages = step.messages;
+  run.log.markWritten(written);
   run.pushHistory(messages, decision.message);
   if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;
   run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
-  if (deps.hooks.length > 0) await stepEndHooks(deps, run, step);
-  // Renewed once a third of its time has passed (no async call on the steps in between).
-  if (monotonicMs() - run.lastRenewMono >= deps.config.leaseTtlMs / 3) await renewLease(deps, run);
+  if (deps.hooks.length > 0) return stepEndHooks(deps, run, step).then(() => renewDue(deps, run));
+  return renewDue(deps, run);
+}
+
+/** Renews the lease once a third of its time has passed (no async call on the steps in between). */
+function renewDue(deps: RunDeps, run: ActiveRun): Promise<void> | undefined {
+  // The reading is kept for the stop checks that follow at once (after this step, before the next model call).
+  return run.markClock() - run.lastRenewMono >= deps.config.leaseTtlMs / 3 ? renewLease(deps, run) : undefined;
 }
 
 /** The `onStepEnd` hooks (apart from `commit`, whose frame then captures nothing for their closures). */
@@ -528,6 +583,7 @@ function buildResult(run: ActiveRun, stop: Stop, pending?: readonly PendingAppro
 const LIMIT_REASONS = new Set<StopReason>(['max_steps', 'max_tool_calls', 'timeout', 'token_budget', 'cost_budget', 'loop_detected', 'policy_violation']);
 
 async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunResult<unknown>> {
+  run.clearClockMark();
   // A stop policy's detail is plugin text: redacted (and bounded) like every other message the result carries.
   if (stop.detail) {
     const detail = redactAndCap(String(stop.detail), MAX_DETAIL_CHARS, deps.config.redactor).text;

@@ -10,6 +10,9 @@ const RUNTIME_ONLY = new Set<string>(['step_started', 'model_request', 'step_fin
 /** Receives every event as it happens (the `stream()` consumer). */
 export type EventListener = (event: RunEvent) => void;
 
+/** A listener feeding an asynchronous reader (`stream()`), which says whether that reader has caught up. */
+export type ConsumerListener = EventListener & { caughtUp?: () => boolean };
+
 /**
  * Stamps a run's events (time, seq, optional hash chain), redacts them before anyone
  * sees them, and buffers persisted ones until the next store write succeeds.
@@ -35,6 +38,15 @@ export class EventLog {
 
   setListener(listener: EventListener | undefined): void {
     this.listener = listener;
+  }
+
+  /**
+   * A `stream()` consumer receives this run's events and has not caught up with them yet (it has
+   * not finished with the last one it read).
+   */
+  get consumerBehind(): boolean {
+    const caughtUp = (this.listener as ConsumerListener | undefined)?.caughtUp;
+    return caughtUp !== undefined && !caughtUp();
   }
 
   /** Emits and buffers a persisted event, stamped now (or `at`: a `nowIso()` the caller has just read). */

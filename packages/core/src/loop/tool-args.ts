@@ -21,12 +21,15 @@ function sanitize(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => sanitize(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (UNSAFE_KEYS.has(key)) continue;
+  // Own enumerable keys in their order (as Object.keys lists them), without an array of them.
+  for (const key in value) {
+    if (!hasOwn.call(value, key) || UNSAFE_KEYS.has(key)) continue;
     out[key] = sanitize((value as Record<string, unknown>)[key], depth + 1);
   }
   return out;
 }
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Deepest nesting of tool-call arguments: deeper arguments are rejected (`tool_args_invalid`, `schema`). */
 export const MAX_ARGS_DEPTH = 64;

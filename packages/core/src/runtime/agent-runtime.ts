@@ -14,7 +14,7 @@ import type { RuntimeHooks } from '../hooks.js';
 import { ownTable, parseOptions } from '../limits.js';
 import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } from '../loop/active-run.js';
 import { driveRun } from '../loop/drive-run.js';
-import { EventLog, type EventListener } from '../loop/event-log.js';
+import { EventLog, type ConsumerListener, type EventListener } from '../loop/event-log.js';
 import { findPairingViolations } from '../loop/transcript.js';
 import { redactAndCap } from '../loop/tool-output.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
@@ -256,7 +256,10 @@ export class AgentRuntime<TOut = string> {
       await Promise.race([settled, detached]);
     });
     const input = typeof options === 'string' ? { input: options } : options;
-    settled = this.start(input, (event) => queue.push(event), true, { signal: abandon.signal, detach }).then(
+    const listener: ConsumerListener = (event) => queue.push(event);
+    // The loop gives the consumer a turn to catch up before each step's kill check (see `consumerTurn`).
+    listener.caughtUp = () => queue.caughtUp;
+    settled = this.start(input, listener, true, { signal: abandon.signal, detach }).then(
       (result) => {
         if (!queue.sawFinal) queue.push({ type: 'run_finished', runId: result.runId, at: nowIso(), result });
         queue.end();

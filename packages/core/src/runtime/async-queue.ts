@@ -14,6 +14,14 @@ export class AsyncQueue<T extends { type: string }> implements AsyncIterable<T> 
   /** `onAbandon` runs once when the consumer calls `return()` early; `return()` settles after its promise. */
   constructor(private readonly onAbandon?: () => Promise<void>) {}
 
+  /**
+   * The consumer has taken every item and waits for the next (it finished with the last one it
+   * read), or it left, or the queue ended: nothing it does on reading can still be pending.
+   */
+  get caughtUp(): boolean {
+    return this.abandoned || this.ended || this.failed || (this.waiting !== undefined && this.items.length === 0);
+  }
+
   push(item: T): void {
     if (this.abandoned) return;
     if (item.type === 'run_finished' || item.type === 'run_paused') this.sawFinal = true;

@@ -47,6 +47,14 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * (a throw still becomes a rejection).
  */
 const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * True for the settled answer a `MemoryStore` write that completed synchronously returns: core's
+ * loop then goes on without awaiting it (an await suspends its caller and saves its frame, even for
+ * a settled promise). Any other promise — a failed write's rejection, another store's — is awaited.
+ * @internal
+ */
+export const isDoneWrite = (written: Promise<void>): boolean => written === DONE;
 const NO_FLAG: Promise<undefined> = Promise.resolve(undefined);
 const NO_LEASE: Promise<undefined> = Promise.resolve(undefined);
 

@@ -32,9 +32,10 @@ export function jsonCopySharing<T>(value: T, maxDepth: number): T {
 }
 
 /**
- * Values `sharedJsonCopy` made, with their height (a value of primitives only is 1): deep-frozen,
- * plain, acyclic copies exactly as a JSON round trip gives them. Module-private, so only core's
- * own copies are ever taken for such values.
+ * Copies `sharedJsonCopy` made, with their height (a value of primitives only is 1): deep-frozen,
+ * plain, acyclic copies exactly as a JSON round trip gives them. Only each copy's root is
+ * registered (everything below a root is part of it). Module-private, so only core's own copies
+ * are ever taken for such values.
  */
 const SHARED = new WeakMap<object, number>();
 
@@ -47,30 +48,32 @@ const SHARED = new WeakMap<object, number>();
  */
 export function sharedJsonCopy<T>(value: T, maxDepth: number): T {
   const copy = copyValue(value, '', 1, maxDepth, false);
-  if (copy !== null && typeof copy === 'object') share(copy);
+  if (copy !== null && typeof copy === 'object') SHARED.set(copy, freezeAll(copy));
   return copy as T;
 }
 
-/** Freezes a fresh copy and registers each of its objects and arrays with its height. */
-function share(value: object): number {
+/** Freezes a fresh, acyclic copy and everything in it; returns its height. */
+function freezeAll(value: object): number {
   let height = 1;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item !== null && typeof item === 'object') height = Math.max(height, share(item) + 1);
+      if (item !== null && typeof item === 'object') height = Math.max(height, freezeAll(item) + 1);
     }
   } else {
     for (const key in value) {
       const child = (value as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') height = Math.max(height, share(child) + 1);
+      if (child !== null && typeof child === 'object') height = Math.max(height, freezeAll(child) + 1);
     }
   }
   Object.freeze(value);
-  SHARED.set(value, height);
   return height;
 }
 
-/** True for a value `sharedJsonCopy` made (deep-frozen, plain, JSON-exact). @internal */
+/**
+ * True for the root of a copy `sharedJsonCopy` made: it and everything in it are deep-frozen,
+ * plain (no prototype but Object's and Array's, no accessors), acyclic and JSON-exact. @internal
+ */
 export function isShared(value: object): boolean {
   return SHARED.has(value);
 }

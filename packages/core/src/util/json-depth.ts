@@ -16,16 +16,8 @@ const MAX_VISITS = 5_000_000;
 export function nestsDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (max >= 2) {
-    // The common case (tool arguments one level deep): no stack to build.
-    const children = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
-    let flat = true;
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') {
-        flat = false;
-        break;
-      }
-    }
-    if (flat) return false;
+    // The common case (tool arguments one level deep): no stack to build, no array of values.
+    if (isFlat(value)) return false;
   }
   const stack: [unknown, number][] = [[value, 0]];
   let visits = 0;
@@ -37,6 +29,25 @@ export function nestsDeeperThan(value: unknown, max: number = MAX_JSON_DEPTH): b
     for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** No object or array among the own values of `value` (an object or array). */
+function isFlat(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (child !== null && typeof child === 'object') return false;
+    }
+    return true;
+  }
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object') return false;
+  }
+  return true;
 }
 
 /** Whether a value nests deeper than `max` levels (or has a cycle): `nestsDeeperThan(value, max + 1)`. */

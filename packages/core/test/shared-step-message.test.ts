@@ -64,7 +64,7 @@ describe('the step message its audit event shares', () => {
     const event = responses[0]!.message.toolCalls![0]!.args as Record<string, unknown>;
     expect(Object.keys(event)).toEqual(['a']);
     expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
-    const stored = (steps[0]!.messages[0] as { toolCalls: { args: Record<string, unknown> }[] }).toolCalls[0]!.args;
+    const stored = (steps[0]!.messages[0] as unknown as { toolCalls: { args: Record<string, unknown> }[] }).toolCalls[0]!.args;
     expect(Object.keys(stored)).toEqual(['__proto__', 'a']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -98,11 +98,11 @@ describe('the step message its audit event shares', () => {
   it('is handed out by reads as copies callers may change', async () => {
     const { store, result } = await runWith([{ role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'echo', args: { v: 1 } }] }]);
     const read = await store.loadSteps(result.runId);
-    const call = (read[0]!.messages[0] as { toolCalls: { args: { v: number } }[] }).toolCalls[0]!;
+    const call = (read[0]!.messages[0] as unknown as { toolCalls: { args: { v: number } }[] }).toolCalls[0]!;
     expect(Object.isFrozen(call.args)).toBe(false);
     call.args.v = 2;
     const again = await store.loadSteps(result.runId);
-    expect((again[0]!.messages[0] as { toolCalls: { args: { v: number } }[] }).toolCalls[0]!.args.v).toBe(1);
+    expect((again[0]!.messages[0] as unknown as { toolCalls: { args: { v: number } }[] }).toolCalls[0]!.args.v).toBe(1);
   });
 
   it('a message JSON cannot hold still fails the step as before (the store names the field)', async () => {

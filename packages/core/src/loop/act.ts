@@ -470,7 +470,7 @@ function failedWhileRunning(deps: RunDeps, run: ActiveRun, job: Executable, at: 
       ? errorResult(call, code, `"${tool.name}" ran and ${at.executed.isError ? 'reported an error' : 'answered'}, but the run failed (${code}) before its result was recorded; the result is not kept`)
       : job.ran
         ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" was started, but the run failed (${code}) before it answered; its effect may or may not have happened`)
-        : errorResult(call, 'tool_cancelled', `not run: the run failed (${code}) before the tool was called`),
+        : errorResult(call, 'tool_cancelled', `not run: the tool was never called (a wrapToolCall hook failed before calling it: ${code})`),
     deps.config.limits.maxToolOutputChars,
   );
   const durationMs = elapsedSince(at.started);

@@ -12,7 +12,7 @@ export interface SlidingWindowOptions {
 }
 
 /**
- * Keeps the newest part of the history: system prompts and the first user message pinned,
+ * Keeps the newest part of the history: system prompts, the first user message and the system messages right after it (a `Summarize` summary) pinned,
  * then as many of the newest units as fit, contiguous. A tool call and its results are one
  * unit. The newest unit and the newest user message are always kept. When the provider refuses
  * a request as too long (`context.overflow`), the step is prepared once more with half the window.

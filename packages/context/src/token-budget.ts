@@ -20,7 +20,7 @@ export interface TokenBudgetOptions {
 
 /**
  * Keeps as much of the newest history as fits a token budget: system prompts, the first user
- * message and the newest user message pinned, the tool definitions counted, then the newest
+ * message, the system messages right after it (a `Summarize` summary) and the newest user message pinned, the tool definitions counted, then the newest
  * units (a tool call with its results is one unit) until the budget is spent. Counts are
  * cached per message, and the walk stops at the budget, so a step costs O(new + kept
  * messages), not O(history). When even the pinned messages and the newest unit do not fit,

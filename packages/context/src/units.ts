@@ -31,13 +31,19 @@ export function* unitsFromNewest(messages: readonly Message[], stopAt = 0): Gene
 }
 
 /**
- * Indexes that are never dropped: every system message before the first non-system message,
- * the first user message (when `pinFirstUser`), and the newest user message.
+ * End of the prefix that is never dropped: every system message before the first non-system
+ * message, the first user message (when `pinFirstUser`), and the system messages right after it —
+ * where `Summarize` puts its summary, so a window after it in `composeStrategies` keeps the
+ * summary (dropping it first, as the oldest message, lost everything it stood for). The newest
+ * user message is kept too, apart from this prefix.
  */
 export function pinnedPrefixEnd(messages: readonly Message[], pinFirstUser: boolean): number {
   let i = 0;
   while (i < messages.length && messages[i]!.role === 'system') i++;
-  if (pinFirstUser && messages[i]?.role === 'user') i++;
+  if (pinFirstUser && messages[i]?.role === 'user') {
+    i++;
+    while (i < messages.length && messages[i]!.role === 'system') i++;
+  }
   return i;
 }
 

@@ -9,13 +9,20 @@ export interface InvariantReport {
 
 const TERMINAL = new Set(['completed', 'stopped', 'failed']);
 const AFTER_STOP_FORBIDDEN = new Set(['model_request', 'tool_started', 'step_started']);
+/**
+ * The synthetic result the runtime gives a call it never started, when the run stopped or failed
+ * (`<code>: not run: the run …`). (A call started whose wrapToolCall hook failed before calling
+ * the tool says so in its own words: started in the audit, and rightly not run.)
+ */
+const NOT_RUN = /^(tool_cancelled|tool_timeout): not run: the run /;
 
 /**
  * Checks RELIABILITY.md invariants on a finished run, through the public `StateStore`:
  * I1 one terminal record whose stop reason equals the result's; I2 contiguous, complete steps;
  * I3 tool pairing over the whole stored transcript; I5 usage and tool-call totals equal the sum
  * over steps (the finalize record of `limits.finalize` included), tool-call counts too, and no model/tool call started
- * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive, contiguous audit sequence
+ * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive and never
+ * committed as "not run", contiguous audit sequence
  * (and hash chain when present), and no event holding the bytes of an image or file part of the
  * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
  * user message only after a final answer (a structured-output repair request).
@@ -139,6 +146,16 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
       }
     }
     for (const [key, count] of open) if (count > 0) violations.push(`I6: drive ${i + 1}: tool call ${key} started but never finished`);
+  });
+  // A call the audit shows started is never committed as "not run" (its tool ran: a failure after
+  // it leaves its real result, "ran, result not kept", or tool_outcome_unknown).
+  const startedCalls = new Set<string>();
+  for (const event of events) if (event.type === 'tool_started') startedCalls.add(`${event.stepIndex}/${event.toolCallId}`);
+  steps.forEach((step) => {
+    for (const message of step.messages) {
+      if (message.role !== 'tool' || typeof message.content !== 'string' || !NOT_RUN.test(message.content)) continue;
+      if (startedCalls.has(`${step.stepIndex}/${message.toolCallId}`)) violations.push(`I6: step ${step.stepIndex} commits call ${message.toolCallId} as not run, but the audit shows it started`);
+    }
   });
   const audit = verifyAuditEvents(events);
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);

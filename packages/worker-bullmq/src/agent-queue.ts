@@ -1,4 +1,4 @@
-import { ConfigError, type ApprovalDecision, type Message } from '@agentrt/core';
+import { canonicalJson, ConfigError, StoreError, type ApprovalDecision, type Message } from '@agentrt/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -66,9 +66,17 @@ export function runJobId(runId: string): string {
   return `~${runId.replaceAll(':', '~')}`;
 }
 
+/** What a producer asked of a run job (`input`, `system`, `idempotencyKey`, `metadata`), as JSON, to compare a re-enqueue with the job that exists. */
+function requestOf(data: Partial<RunJobData>): string {
+  const { input, system, idempotencyKey, metadata } = data;
+  // Through JSON first: the job's data is stored as JSON (an `undefined` field is no field).
+  return canonicalJson(JSON.parse(JSON.stringify({ input, system, idempotencyKey, metadata })) as unknown);
+}
+
 /**
  * Enqueues agent runs. The job id is the run id (`runJobId`), so enqueuing the same run twice is
- * a no-op while the first job exists; any worker sharing the queue and the store may take it.
+ * a no-op while the first job exists — for the same request; a different one is `run_conflict`.
+ * Any worker sharing the queue and the store may take it.
  */
 export class AgentQueue {
   readonly queue: Queue<RunJobData>;
@@ -83,6 +91,13 @@ export class AgentQueue {
   /**
    * Enqueues a new run; returns its run id. Throws `config_invalid` (before anything is queued) for
    * an `input` that is not a non-empty string or message array, or a `runId` the runtime refuses.
+   *
+   * Idempotent per run id: enqueuing a run whose job exists with the same `input`, `system`,
+   * `idempotencyKey` and `metadata` returns the run id and queues nothing (a producer retrying
+   * after a timeout is safe). With any of them different the existing job is kept and this throws
+   * `run_conflict` (a `StoreError`) — the new request would otherwise be dropped without a word.
+   * Limit: a job BullMQ has already removed (`removeOnComplete` keeps the last 1,000 finished,
+   * `removeOnFail` 5,000) cannot be compared; the run's own record in the store is the authority then.
    */
   async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
     // What the runtime accepts as `input` (a non-empty text or message list): a job it would refuse is refused here, not queued.
@@ -91,7 +106,16 @@ export class AgentQueue {
       throw new ConfigError('input', `a run job needs an input: a non-empty string or a non-empty array of messages; got ${input === null ? 'null' : Array.isArray(input) ? 'an empty array' : typeof input === 'string' ? 'an empty string' : typeof input}`);
     }
     const runId = checkRunId(job.runId ?? globalThis.crypto.randomUUID());
-    await this.queue.add('run', { ...job, runId }, { jobId: runJobId(runId), ...RETRY });
+    const data: RunJobData = { ...job, runId };
+    const jobId = runJobId(runId);
+    await this.queue.add('run', data, { jobId, ...RETRY });
+    // BullMQ keeps an existing job of that id and hands back one built from our data: read the stored one.
+    if (job.runId !== undefined) {
+      const stored = await this.queue.getJob(jobId);
+      if (stored && requestOf(stored.data) !== requestOf(data)) {
+        throw new StoreError('run_conflict', `run ${runId} is already queued with a different request (input, system, idempotencyKey or metadata); the existing job is kept`);
+      }
+    }
     return runId;
   }
 

@@ -73,3 +73,29 @@ describe('AgentQueue.enqueue', () => {
     }
   });
 });
+
+describe('AgentQueue.enqueue of a run id that is already queued', () => {
+  // A producer re-enqueuing run "order-42" with a new input got the run id back and nothing else:
+  // BullMQ kept the first job and dropped the new input without a word. The same request again is
+  // still a no-op (retrying after a timeout is safe); a different one is run_conflict.
+  it('is a no-op for the same request and run_conflict for a different one, keeping the first job', async () => {
+    const name = `agentrt-queue-test-${randomUUID().slice(0, 8)}`;
+    const queue = new AgentQueue({ url: URL_, name });
+    queues.push(queue);
+    const first = { runId: 'order-42', input: 'refund order 42', system: 'be brief', metadata: { tenant: 't1', tags: ['a'] } };
+    expect(await queue.enqueue(first)).toBe('order-42');
+    // The same request, its fields in another order: idempotent.
+    expect(await queue.enqueue({ metadata: { tags: ['a'], tenant: 't1' }, system: 'be brief', input: 'refund order 42', runId: 'order-42' })).toBe('order-42');
+    await expect(queue.enqueue({ ...first, input: 'refund order 43' })).rejects.toMatchObject({ name: 'StoreError', code: 'run_conflict' });
+    await expect(queue.enqueue({ ...first, metadata: { tenant: 't2', tags: ['a'] } })).rejects.toMatchObject({ code: 'run_conflict' });
+    await expect(queue.enqueue({ ...first, idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'run_conflict' });
+    await expect(queue.enqueue({ runId: 'order-42', input: 'refund order 42' })).rejects.toMatchObject({ code: 'run_conflict' });
+    const jobs = await queue.queue.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.data).toMatchObject(first);
+    // A run id BullMQ cannot take as a job id verbatim ("a:b") is compared through its mapped job id.
+    await queue.enqueue({ runId: 'a:b', input: 'x' });
+    await expect(queue.enqueue({ runId: 'a:b', input: 'y' })).rejects.toMatchObject({ code: 'run_conflict' });
+    expect(await queue.enqueue({ runId: 'a:b', input: 'x' })).toBe('a:b');
+  });
+});

@@ -42,6 +42,12 @@ interface Executable {
   readonly args: unknown;
   /** Fingerprint of the model's args: what the ledger binds the call id to. */
   readonly argsFingerprint: string;
+  /** The tool's `execute` was called (set by `runTool`): after a failure, the call is never labelled "not run". */
+  ran: boolean;
+  /** The tool's answer inside `wrapToolCall` hooks (set when it settles): what a wrapper failing after it leaves. */
+  answered: ToolMessage | undefined;
+  /** The honest result of a call that started before the run failed (see `failedWhileRunning`); unset otherwise. */
+  afterFailure: ToolMessage | undefined;
 }
 
 /** The ledger of a step acted on for the first time: nothing recorded (never written to). */
@@ -218,7 +224,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       }
       (plannedKeys ??= new Map()).set(key, index);
     }
-    executables.push({ index, call, tool, args: info.args, argsFingerprint });
+    executables.push({ index, call, tool, args: info.args, argsFingerprint, ran: false, answered: undefined, afterFailure: undefined });
   }
 
   if (executables.length === 1) {
@@ -242,6 +248,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
     // A hook abandoned because the run was stopped is no failure: the step ends as the stop leaves it.
     if (!(error instanceof RunAbort && run.aborted)) failure = error;
+    // A call that started before the failure keeps an honest result (what it answered, or that it
+    // ran and its answer was not kept, or that its outcome is unknown), never "not run".
+    for (const job of executables) if (job.afterFailure && !results[job.index]) results[job.index] = job.afterFailure;
   }
 
   if (failure === undefined && pending.length > 0 && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
@@ -397,11 +406,11 @@ function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: numb
     // No hooks: the tool itself (a synchronous answer costs no promise).
     answered = runTool(deps, run, job, stepIndex);
   } catch (error) {
-    return failedCall(run, deps, call, stepIndex, started, error);
+    return failedCall(deps, run, job, stepIndex, started, error);
   }
   if (isPromise(answered)) return answeredLater(deps, run, job, stepIndex, started, answered);
   if (!answered) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
-  return executed(deps, run, job, stepIndex, started, capToolMessage(answered, deps.config.limits.maxToolOutputChars));
+  return finishedCall(deps, run, job, stepIndex, started, capToolMessage(answered, deps.config.limits.maxToolOutputChars));
 }
 
 /** `execute` of a call whose tool answers later (no hooks, no durable decision). */
@@ -410,33 +419,34 @@ async function answeredLater(deps: RunDeps, run: ActiveRun, job: Executable, ste
   try {
     answer = await answered;
   } catch (error) {
-    return failedCall(run, deps, job.call, stepIndex, started, error);
+    return failedCall(deps, run, job, stepIndex, started, error);
   }
   if (!answer) return run.aborted ? cutShort(deps, run, job.call, stepIndex, started) : undefined;
-  return executed(deps, run, job, stepIndex, started, capToolMessage(answer, deps.config.limits.maxToolOutputChars));
+  return finishedCall(deps, run, job, stepIndex, started, capToolMessage(answer, deps.config.limits.maxToolOutputChars));
 }
 
 /**
  * A call that failed while running (a hook or the store threw): cut short when the run was stopped
- * (a hook abandoned by the stop), else audited as ended and the failure thrown on.
+ * (a hook abandoned by the stop), else audited as ended, given the honest result the step keeps
+ * (`failedWhileRunning`: never "not run" once its tool was called), and the failure thrown on.
+ * `known`: the tool's answer and the final result, as far as they came.
  */
-function failedCall(run: ActiveRun, deps: RunDeps, call: ToolCall, stepIndex: number, started: number, error: unknown): ToolMessage {
+function failedCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, started: number, error: unknown, known?: { executed: ToolMessage | undefined; result: ToolMessage | undefined }): ToolMessage {
   // A wrapping or afterTool hook abandoned because the run was stopped: the call was cut short by that stop.
-  if (error instanceof RunAbort && run.aborted) return cutShort(deps, run, call, stepIndex, started);
-  // The run fails (a hook or the store threw): the audit still shows the started call ended.
-  failedWhileRunning(run, call, stepIndex, started, error);
+  if (error instanceof RunAbort && run.aborted) return cutShort(deps, run, job.call, stepIndex, started);
+  job.afterFailure = failedWhileRunning(deps, run, job, { stepIndex, started, error, executed: known?.executed ?? job.answered, result: known?.result });
   throw error;
 }
 
 /** A call's (capped) result taken: kept for identical calls (`dedupeIdenticalCalls`) and audited as finished. */
-function executed(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, started: number, result: ToolMessage): ToolMessage {
+function finishedCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, started: number, result: ToolMessage): ToolMessage {
   const { call, tool } = job;
   if (deps.config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent' && !result.isError) {
     try {
       run.dedupe.set(dedupeKey(call.name, job.args), { content: result.content });
     } catch (error) {
-      // Arguments with no canonical JSON (a BigInt a schema let through): the run fails, the started call audited as ended.
-      return failedCall(run, deps, call, stepIndex, started, error);
+      // Arguments with no canonical JSON (a BigInt a schema let through): the run fails; the call keeps its result.
+      return failedCall(deps, run, job, stepIndex, started, error, { executed: result, result });
     }
   }
   const at = nowIso();
@@ -459,11 +469,12 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
     );
   }
   const started = isoMs(run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args }).at);
-  let result: ToolMessage;
+  let result: ToolMessage | undefined;
+  let executed: ToolMessage | undefined;
   try {
     // A tool that answered synchronously is not awaited (no microtask hop).
     const answered = wrappedToolCall(deps, run, job, stepIndex, hookContext);
-    const executed = isPromise(answered) ? await answered : answered;
+    executed = isPromise(answered) ? await answered : answered;
     if (!executed) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
     // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
     result = capToolMessage(deps.hooks.length > 0 ? await afterToolHooks(deps, run, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
@@ -474,9 +485,10 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
       );
     }
   } catch (error) {
-    return failedCall(run, deps, call, stepIndex, started, error);
+    // The step keeps an honest result for a call that started (committed unless the failure is retryable).
+    return failedCall(deps, run, job, stepIndex, started, error, { executed, result });
   }
-  return executed(deps, run, job, stepIndex, started, result);
+  return finishedCall(deps, run, job, stepIndex, started, result!);
 }
 
 /** Whole milliseconds from `started` (epoch ms of the call's `tool_started` stamp) to the stamp `at`, never negative (the wall clock may step back). */
@@ -497,18 +509,40 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
 }
 
 /**
- * The `tool_finished` event of a started call whose run fails before its result is recorded (a
- * hook or the store threw): the error's code (`hook_failed`, `store_unavailable`, …), no content
- * beyond it (the `run_error` event carries the message). Best effort: the run is failing anyway.
+ * A started call whose run fails before its result is recorded (an `afterTool` or `wrapToolCall`
+ * hook threw, or the store refused the result): its honest result, and the `tool_finished` event
+ * that ends its `tool_started` one in the audit, saying the same. The call is never said not to
+ * have run when its `execute` was called:
+ * - its final result is known (only recording it failed): that result;
+ * - the tool answered, but a hook processing the answer failed: an error result with the
+ *   failure's code (`hook_failed`, …) saying it ran, without the answer (what the hook would have
+ *   let through is not known);
+ * - the tool was called and no answer is known (a fallback: wrappers' failures are thrown only
+ *   once the tool settled): `tool_outcome_unknown`;
+ * - the tool was never called (a wrapper threw before calling it): `tool_cancelled`, not run.
+ * The event is best effort: the run is failing anyway.
  */
-function failedWhileRunning(run: ActiveRun, call: ToolCall, stepIndex: number, started: number, error: unknown): void {
-  const code = typedCode(error) ?? 'tool_failed';
+function failedWhileRunning(deps: RunDeps, run: ActiveRun, job: Executable, info: { stepIndex: number; started: number; error: unknown; executed: ToolMessage | undefined; result: ToolMessage | undefined }): ToolMessage {
+  const { call, tool } = job;
+  const code = typedCode(info.error) ?? 'tool_failed';
+  const result = info.result ?? capToolMessage(
+    info.executed
+      ? errorResult(call, code, `"${tool.name}" ran and ${info.executed.isError ? 'reported an error' : 'answered'}, but the run failed (${code}) before its result was recorded; the result is not kept`)
+      : job.ran
+        ? errorResult(call, 'tool_outcome_unknown', `"${tool.name}" was started, but the run failed (${code}) before it answered; its effect may or may not have happened`)
+        : errorResult(call, 'tool_cancelled', `not run: the tool was never called (a wrapToolCall hook failed before calling it: ${code})`),
+    deps.config.limits.maxToolOutputChars,
+  );
   try {
     const at = nowIso();
-    run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: `${code}: the run failed while this call was in progress`, durationMs: msSince(started, at) }, at);
+    const durationMs = msSince(info.started, at);
+    run.log.emit(result.code
+      ? { type: 'tool_finished', stepIndex: info.stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
+      : { type: 'tool_finished', stepIndex: info.stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs }, at);
   } catch {
     // The event log itself failing must not hide the original error.
   }
+  return result;
 }
 
 /** The `afterTool` hooks, in order, each seeing the result so far (apart from `execute`: its frame captures nothing for their closures). */
@@ -551,7 +585,9 @@ function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepInd
   const wrappers = hooksWith(deps.hooks, 'wrapToolCall');
   if (wrappers.length === 0) return runTool(deps, run, job, stepIndex);
   // Wrappers get a promise, whichever way the tool answered.
-  const call = async () => runTool(deps, run, job, stepIndex);
+  // The tool's answer is kept on the job: a wrapper that fails after it (its failure is thrown once
+  // the tool settled) leaves a call that ran and answered, not one whose outcome is unknown.
+  const call = async () => (job.answered = await runTool(deps, run, job, stepIndex));
   const info = { toolCallId: job.call.id, name: job.call.name, args: job.args, description: job.tool.description, sideEffects: job.tool.sideEffects };
   return callWrapped('wrapToolCall', wrappers.map((hook) => (next: () => Promise<ToolMessage | undefined>) => hook.wrapToolCall!(info, hookContext, next)), call, 'throw', run);
 }
@@ -568,6 +604,7 @@ type ToolOutcome = { ok: true; value: unknown } | { ok: false; kind: 'thrown'; e
 function runTool(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   const { call, tool } = job;
   const state = new ToolCallState(run, call, stepIndex, deps.config.redactor);
+  job.ran = true;
   let waits = false;
   try {
     const ctx = toolContext(run, stepIndex, call, state);

@@ -176,7 +176,8 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
       case 'assistant': {
         const content = [
           ...(options.replayReasoning ? reasoningParts(message.reasoning) : []),
-          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          // Anthropic refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
+          ...(message.content && (options.wireRules !== 'anthropic' || message.content.trim()) ? [{ type: 'text' as const, text: message.content }] : []),
           ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: wireToolCallId(call.id, options.wireRules), toolName: wireToolName(call.name, options.wireRules), input: toolInput(call.args) })),
         ];
         if (content.length) out.push({ role: 'assistant', content });

@@ -35,3 +35,12 @@ describe('AiSdkModel sends tool call ids and names the provider accepts (red tea
     expect(result).toMatchObject({ status: 'completed', output: 'done' });
   });
 });
+
+describe('AiSdkModel and whitespace-only assistant text on Anthropic (red team 5)', () => {
+  it('a turn with text "\\n\\n" next to a tool call does not fail the next request', async () => {
+    await using server = await startAnthropicServer([{ reply: { text: '\n\n', toolCalls: [{ name: 'lookup', args: {} }] } }, { reply: { text: 'done' } }]);
+    const model = new AiSdkModel({ model: createAnthropic({ apiKey: 'sk-ant-test-loopback', baseURL: `${server.url}/v1` })('claude-sonnet-4-5'), retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    const result = await createRuntime({ model, tools: [lookup], store: new MemoryStore() }).run('hi');
+    expect(result).toMatchObject({ status: 'completed', output: 'done' });
+  });
+});

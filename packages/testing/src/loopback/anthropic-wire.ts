@@ -242,6 +242,8 @@ export const anthropicWire: ProviderWire = {
         if (block.type === 'text' && Array.isArray(message.content)) {
           const problem = textProblem(block, at);
           if (problem) return invalid(problem);
+          // A text block of a message that is only whitespace (a model's "\n\n" before its tool calls) fails the request.
+          if ((block.text as string).trim() === '') return invalid('messages: text content blocks must contain non-whitespace text');
         }
         if (block.type === 'image' || block.type === 'document') {
           if (message.role !== 'user') return invalid(`${at}: ${block.type} blocks are only allowed in user messages`);

@@ -51,8 +51,10 @@ describe('run overhead shortcuts', () => {
     for (const [options, field] of cases) {
       await expect(runtime.run(options as never), JSON.stringify(options)).rejects.toMatchObject({ code: 'config_invalid', field });
     }
-    // Unknown keys are ignored, as zod's object parse ignores them; the longest valid run id passes.
-    const ok = await runtime.run({ input: 'x', runId: 'r'.repeat(200), extra: true } as never);
+    // Unknown keys are refused on the shortcut as by the strict zod parse (red team 5: an ignored
+    // `limits` or misspelt option ran without what its caller set); the longest valid run id passes.
+    await expect(runtime.run({ input: 'x', runId: 'r'.repeat(200), extra: true } as never)).rejects.toMatchObject({ code: 'config_invalid', field: 'run.extra' });
+    const ok = await runtime.run({ input: 'x', runId: 'r'.repeat(200) });
     expect(ok.runId).toBe('r'.repeat(200));
   });
 

@@ -218,6 +218,7 @@ export class AiSdkModel implements ModelAdapter {
       systemFirst: this.profile.systemFirst,
       replayReasoning: this.profile.replayReasoning,
       label: this.label,
+      wireRules: this.profile.family,
     });
     let maxOutputTokens = outputLimit(this.options.maxOutputTokens, request.maxOutputTokens);
     const providerOptions = clone(this.options.providerOptions);

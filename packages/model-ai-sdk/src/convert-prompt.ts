@@ -4,6 +4,7 @@ import type {
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
 import type { ToolResultMedia } from './profiles.js';
+import { wireToolCallId, wireToolName, type WireRules } from './wire-ids.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,6 +21,8 @@ export interface PromptOptions {
   readonly replayReasoning: boolean;
   /** The model, for error messages. */
   readonly label: string;
+  /** Whose rules tool call ids and names in the history follow (`wireToolCallId`, `wireToolName`); undefined: sent as they are. */
+  readonly wireRules?: WireRules;
 }
 
 const unsupported = (part: ContentPart, label: string, why: string) =>
@@ -173,15 +176,16 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
       case 'assistant': {
         const content = [
           ...(options.replayReasoning ? reasoningParts(message.reasoning) : []),
-          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
-          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: toolInput(call.args) })),
+          // Anthropic refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
+          ...(message.content && (options.wireRules !== 'anthropic' || message.content.trim()) ? [{ type: 'text' as const, text: message.content }] : []),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: wireToolCallId(call.id, options.wireRules), toolName: wireToolName(call.name, options.wireRules), input: toolInput(call.args) })),
         ];
         if (content.length) out.push({ role: 'assistant', content });
         break;
       }
       case 'tool': {
         if (!results) out.push((results = { role: 'tool', content: [] }));
-        results.content.push({ type: 'tool-result', toolCallId: message.toolCallId, toolName: message.name, output: toolOutput(message, options, attachments) });
+        results.content.push({ type: 'tool-result', toolCallId: wireToolCallId(message.toolCallId, options.wireRules), toolName: wireToolName(message.name, options.wireRules), output: toolOutput(message, options, attachments) });
         break;
       }
     }
@@ -205,7 +209,7 @@ function toolOutput(message: ToolMessage, options: PromptOptions, attachments: (
   })].filter(Boolean);
   if (carried.length === 0) return { type: message.isError ? 'error-text' : 'text', value: texts.join('\n') };
   const note = `[${carried.length} attachment${carried.length === 1 ? '' : 's'} returned by this tool follow${carried.length === 1 ? 's' : ''} in the next user message]`;
-  attachments.push({ type: 'text', text: `Attachments returned by tool call ${message.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
+  attachments.push({ type: 'text', text: `Attachments returned by tool call ${wireToolCallId(message.toolCallId, options.wireRules)} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
   return { type: message.isError ? 'error-text' : 'text', value: [...texts, note].join('\n') };
 }
 

@@ -1,4 +1,5 @@
 import { AgentrtError, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
+import { anthropicToolUseId } from './wire-ids.js';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -88,7 +89,9 @@ export function fromThinkingBlock(block: { type: string; thinking?: unknown; sig
  * user parts become text / image / document blocks, assistant turns start with their signed
  * thinking blocks followed by text and `tool_use` blocks, tool results become `tool_result`
  * blocks (their images and documents inside `tool_result.content`) in the next user turn, and
- * consecutive turns of one role are merged into one message.
+ * consecutive turns of one role are merged into one message. Assistant text that is only
+ * whitespace is not sent (the API refuses it). Tool call ids outside
+ * `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`anthropicToolUseId`).
  */
 export function toAnthropicMessages(messages: readonly Message[]): { system: string | undefined; messages: AnthropicMessage[] } {
   const system: string[] = [];
@@ -110,14 +113,15 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
       case 'assistant':
         push('assistant', [
           ...toThinkingBlocks(message.reasoning),
-          ...(message.content ? [{ type: 'text', text: message.content }] : []),
-          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: inputOf(call.args) })),
+          // The API refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
+          ...(message.content.trim() ? [{ type: 'text', text: message.content }] : []),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: anthropicToolUseId(call.id), name: call.name, input: inputOf(call.args) })),
         ]);
         break;
       case 'tool':
         push('user', [{
           type: 'tool_result',
-          tool_use_id: message.toolCallId,
+          tool_use_id: anthropicToolUseId(message.toolCallId),
           content: typeof message.content === 'string' ? message.content : blocksOf(message.content),
           ...(message.isError ? { is_error: true } : {}),
         }]);

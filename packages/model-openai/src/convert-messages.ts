@@ -1,4 +1,5 @@
 import { AgentrtError, contentText, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
+import { openAIToolCallId, openAIToolName } from './wire-names.js';
 
 /** Options of `toOpenAIMessages`. */
 export interface OpenAIMessageOptions {
@@ -33,6 +34,10 @@ const mediaOf = (content: Message['content']): ContentPart[] => (typeof content 
  * images or files is sent as its text plus a note, and one user message placed right after that
  * turn's tool messages carries the media, each group introduced by the tool call id it came from.
  * Reasoning on assistant messages is not sent: Chat Completions has no field for it.
+ *
+ * Tool call ids over 40 characters and tool names outside `^[a-zA-Z0-9_-]{1,64}$` (a name the
+ * model invented) would make the API refuse every later request of the run; they are sent mapped
+ * (`wireToken`: allowed characters and a hash of the original), the same way in every request.
  */
 export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMessageOptions = {}): unknown[] {
   const out: unknown[] = [];
@@ -55,7 +60,7 @@ export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMe
           ? {
             role: 'assistant',
             content: message.content || null,
-            tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}) } })),
+            tool_calls: message.toolCalls.map((call) => ({ id: openAIToolCallId(call.id), type: 'function', function: { name: openAIToolName(call.name), arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}) } })),
           }
           : { role: 'assistant', content: message.content });
         break;
@@ -63,12 +68,12 @@ export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMe
         const media = mediaOf(message.content);
         const text = contentText(message.content);
         if (media.length === 0) {
-          out.push({ role: 'tool', tool_call_id: message.toolCallId, content: text });
+          out.push({ role: 'tool', tool_call_id: openAIToolCallId(message.toolCallId), content: text });
           break;
         }
         const note = `[${media.length} attachment${media.length === 1 ? '' : 's'} returned by this tool follow${media.length === 1 ? 's' : ''} in the next user message]`;
-        out.push({ role: 'tool', tool_call_id: message.toolCallId, content: text ? `${text}\n${note}` : note });
-        attachments.push({ type: 'text', text: `Attachments returned by tool call ${message.toolCallId} (${message.name}):` }, ...media.map((part) => toOpenAIPart(part, options)));
+        out.push({ role: 'tool', tool_call_id: openAIToolCallId(message.toolCallId), content: text ? `${text}\n${note}` : note });
+        attachments.push({ type: 'text', text: `Attachments returned by tool call ${openAIToolCallId(message.toolCallId)} (${message.name}):` }, ...media.map((part) => toOpenAIPart(part, options)));
         break;
       }
     }

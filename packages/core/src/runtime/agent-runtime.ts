@@ -121,7 +121,9 @@ const messageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('tool'), toolCallId: z.string().min(1), name: z.string(), content: contentSchema, isError: z.boolean().optional(), code: z.string().optional() }),
 ]);
 const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
-const runOptionsSchema = z.object({
+// Strict: a misspelt or misplaced option (`run({ input, limits })`, `timeoutMs`) is refused, not
+// silently ignored — the run would go on without the limit its caller thinks it set.
+const runOptionsSchema = z.strictObject({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
   runId: z.string().min(1).max(200).regex(RUN_ID).optional(),
@@ -281,6 +283,10 @@ export class AgentRuntime<TOut = string> {
     // Untyped callers (a JSON body, a config) may pass null or an array: a typed error, like run()'s.
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new ConfigError('resume', `expected an options object, found ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    }
+    // A misspelt option (`approval`, `waitForLease`) would be ignored: the decision never made, the wait never taken.
+    for (const key of Object.keys(options)) {
+      if (!RESUME_OPTION_KEYS.has(key)) throw new ConfigError(`resume.${key}`, `unknown option (known: ${[...RESUME_OPTION_KEYS].join(', ')})`);
     }
     // Own entries only, every key kept (call ids are model-chosen: `__proto__` and `constructor` are data here).
     const approvals = ownTable(options.approvals, parseOptions(approvalsSchema, options.approvals ?? {}, 'approvals'), approvalSchema as z.ZodType<ApprovalDecision>, 'approvals');
@@ -700,6 +706,8 @@ const NONE: readonly string[] = Object.freeze([]);
 const MAX_KILL_REASON_CHARS = 8_192;
 
 type ParsedRunOptions = z.output<typeof runOptionsSchema>;
+const RUN_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(runOptionsSchema.shape));
+const RESUME_OPTION_KEYS: ReadonlySet<string> = new Set(['approvals', 'signal', 'waitForLeaseMs', 'output']);
 
 /**
  * The options of a run whose `input` is text and whose other fields are plain and valid — what
@@ -709,6 +717,12 @@ type ParsedRunOptions = z.output<typeof runOptionsSchema>;
 function quickRunOptions(raw: RunOptions): ParsedRunOptions | undefined {
   // zod's object check: an array (even one carrying an `input` property) is no options object.
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  // An unknown key (or keys that cannot be listed: a proxy): zod names it (config_invalid).
+  try {
+    for (const key in raw) if (!RUN_OPTION_KEYS.has(key)) return undefined;
+  } catch {
+    return undefined;
+  }
   const input: unknown = raw.input;
   if (typeof input !== 'string' || input.length === 0) return undefined;
   const { system, runId, idempotencyKey, signal, metadata, output, maxOutputRepairs } = raw as { readonly [K in keyof RunOptions]: unknown };

@@ -8,6 +8,7 @@ const STOP: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop:
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
+const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 const blocksOf = (content: unknown): Json[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? (content as Json[]) : []);
 
 // Thinking signatures are HMACs under a per-process key: the server can tell a block it issued
@@ -241,6 +242,8 @@ export const anthropicWire: ProviderWire = {
         if (block.type === 'text' && Array.isArray(message.content)) {
           const problem = textProblem(block, at);
           if (problem) return invalid(problem);
+          // A text block of a message that is only whitespace (a model's "\n\n" before its tool calls) fails the request.
+          if ((block.text as string).trim() === '') return invalid('messages: text content blocks must contain non-whitespace text');
         }
         if (block.type === 'image' || block.type === 'document') {
           if (message.role !== 'user') return invalid(`${at}: ${block.type} blocks are only allowed in user messages`);
@@ -261,9 +264,12 @@ export const anthropicWire: ProviderWire = {
         if (block.type === 'tool_use') {
           if (message.role !== 'assistant') return invalid(`${at}: tool_use blocks are only allowed in assistant messages`);
           if (typeof block.id !== 'string' || typeof block.name !== 'string' || !isObject(block.input)) return invalid(`${at}.input: Input should be a valid dictionary`);
+          // Ids minted by another provider (Kimi's `functions.Bash:0`) fail the whole request.
+          if (!TOOL_USE_ID.test(block.id)) return invalid(`${at}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`);
         }
         if (block.type === 'tool_result') {
           if (message.role !== 'user') return invalid(`${at}: tool_result blocks are only allowed in user messages`);
+          if (typeof block.tool_use_id === 'string' && !TOOL_USE_ID.test(block.tool_use_id)) return invalid(`${at}.tool_result.tool_use_id: String should match pattern '^[a-zA-Z0-9_-]+$'`);
           if (typeof block.tool_use_id !== 'string' || !used.includes(block.tool_use_id)) {
             return invalid(`${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
           }

@@ -4,6 +4,8 @@ import { isHttpUrl, parseDataUrl, sniffMediaType } from './media.js';
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const HISTORY_TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
+const MAX_TOOL_CALL_ID = 40;
 const FORMAT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const FINISH: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop: 'stop', tool_calls: 'tool_calls', length: 'length', content_filter: 'content_filter' };
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
@@ -216,6 +218,12 @@ export const openaiWire: ProviderWire = {
             if (!isObject(call) || typeof call.id !== 'string' || call.type !== 'function' || !isObject(fn) || typeof fn.name !== 'string' || typeof fn.arguments !== 'string') {
               return invalid(`Invalid value for 'messages[${i}].tool_calls[${j}]'`, `messages.[${i}].tool_calls.[${j}]`);
             }
+            // The API checks the calls of earlier turns as it checks tool definitions: a name the
+            // model invented (`functions.lookup`, empty) or an id longer than 40 characters (vLLM's
+            // `chatcmpl-tool-<32 hex>`) in the history fails the whole request.
+            if (!HISTORY_TOOL_NAME.test(fn.name as string)) return invalid(`Invalid 'messages[${i}].tool_calls[${j}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`, `messages[${i}].tool_calls[${j}].function.name`);
+            const id = call.id as string;
+            if (id.length > MAX_TOOL_CALL_ID) return invalid(`Invalid 'messages[${i}].tool_calls[${j}].id': string too long. Expected a string with maximum length ${MAX_TOOL_CALL_ID}, but got a string with length ${id.length} instead.`, `messages[${i}].tool_calls[${j}].id`);
           }
           open = new Set(calls.map((call) => (call as Json).id as string));
           openIndex = i;

@@ -31,13 +31,31 @@ export function jsonCopySharing<T>(value: T, maxDepth: number): T {
   return copyValue(value, '', 1, maxDepth, true) as T;
 }
 
+/** Returns the object it is given: a subclass constructed on it adds its private fields to that object. */
+class ReturnsTarget {
+  constructor(target: object) {
+    return target;
+  }
+}
+
 /**
- * Copies `sharedJsonCopy` made, with their height (a value of primitives only is 1): deep-frozen,
- * plain, acyclic copies exactly as a JSON round trip gives them. Only each copy's root is
- * registered (everything below a root is part of it). Module-private, so only core's own copies
- * are ever taken for such values.
+ * The brand of a copy `sharedJsonCopy` made (its root only: everything below a root is part of it),
+ * with its height (a value of primitives only is 1): a private field stamped on the object before it
+ * is frozen. Nothing outside this module can read, forge or copy it (no reflection, JSON, spread or
+ * structured clone sees private fields), and unlike a WeakMap it costs the garbage collector nothing.
  */
-const SHARED = new WeakMap<object, number>();
+class SharedBrand extends ReturnsTarget {
+  readonly #height: number;
+  constructor(target: object, height: number) {
+    super(target);
+    this.#height = height;
+  }
+
+  /** The height of a shared copy's root, or undefined for any other object. */
+  static heightOf(value: object): number | undefined {
+    return #height in value ? (value as SharedBrand).#height : undefined;
+  }
+}
 
 /**
  * A deep-frozen JSON-exact copy of `value` (`jsonCopyWithin`) that several holders may keep at once
@@ -48,25 +66,34 @@ const SHARED = new WeakMap<object, number>();
  */
 export function sharedJsonCopy<T>(value: T, maxDepth: number): T {
   const copy = copyValue(value, '', 1, maxDepth, false);
-  if (copy !== null && typeof copy === 'object') SHARED.set(copy, freezeAll(copy));
+  if (copy !== null && typeof copy === 'object') {
+    // Stamped before the root is frozen (a frozen object takes no new field).
+    new SharedBrand(copy, freezeBelow(copy));
+    Object.freeze(copy);
+  }
   return copy as T;
 }
 
-/** Freezes a fresh, acyclic copy and everything in it; returns its height. */
-function freezeAll(value: object): number {
+/** Freezes everything below a fresh, acyclic copy (not the copy itself); returns the copy's height (primitives only: 1). */
+function freezeBelow(value: object): number {
   let height = 1;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item !== null && typeof item === 'object') height = Math.max(height, freezeAll(item) + 1);
+      if (item !== null && typeof item === 'object') {
+        height = Math.max(height, freezeBelow(item) + 1);
+        Object.freeze(item);
+      }
     }
   } else {
     for (const key in value) {
       const child = (value as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') height = Math.max(height, freezeAll(child) + 1);
+      if (child !== null && typeof child === 'object') {
+        height = Math.max(height, freezeBelow(child) + 1);
+        Object.freeze(child);
+      }
     }
   }
-  Object.freeze(value);
   return height;
 }
 
@@ -75,7 +102,7 @@ function freezeAll(value: object): number {
  * plain (no prototype but Object's and Array's, no accessors), acyclic and JSON-exact. @internal
  */
 export function isShared(value: object): boolean {
-  return SHARED.has(value);
+  return SharedBrand.heightOf(value) !== undefined;
 }
 
 /**
@@ -95,7 +122,7 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
       if (depth > maxDepth) throw new RangeError(`nested more than ${maxDepth} levels deep`);
       if (sharing) {
         // A shared copy is what copying it would give: kept as it is where it fits within the depth.
-        const height = SHARED.get(value as object);
+        const height = SharedBrand.heightOf(value as object);
         if (height !== undefined && depth + height - 1 <= maxDepth) return value;
       }
       break;

@@ -18,6 +18,7 @@ import { describeThrown, redactAndCap, redactedHead, toolOutputContent } from '.
 import { capToolMessage } from './output-cap.js';
 import { needsDurableDecision } from './decide.js';
 import { readKillFlag } from '../store/memory-store.js';
+import { ReturnsTarget } from '../util/returns-target.js';
 
 /** What the Act phase produced. */
 export interface ActOutcome {
@@ -675,12 +676,6 @@ function toolMessage(deps: RunDeps, job: Executable, outcome: ToolOutcome): Tool
   return undefined; // the run stopped while the tool ran
 }
 
-/** Returns the object it is given: a subclass constructed on it adds its private fields to that object. */
-class ReturnsTarget {
-  constructor(target: object) {
-    return target;
-  }
-}
 
 /**
  * A tool context's private link to its call's state: a private field on the plain context object

@@ -1,3 +1,5 @@
+import { ReturnsTarget } from './returns-target.js';
+
 /**
  * Deep copy of JSON-shaped data that gives what a JSON round trip (`JSON.parse(JSON.stringify(value))`)
  * gives, so a store that copies (`MemoryStore`) hands back what the stores that encode JSON do:
@@ -31,12 +33,6 @@ export function jsonCopySharing<T>(value: T, maxDepth: number): T {
   return copyValue(value, '', 1, maxDepth, true) as T;
 }
 
-/** Returns the object it is given: a subclass constructed on it adds its private fields to that object. */
-class ReturnsTarget {
-  constructor(target: object) {
-    return target;
-  }
-}
 
 /**
  * The brand of a copy `sharedJsonCopy` made (its root only: everything below a root is part of it),

@@ -339,7 +339,11 @@ async function streamedCall(deps: RunDeps, run: ActiveRun, request: ModelRequest
   const reasoning = deps.config.redactor.textStream();
   const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
   const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
+  const signal = request.signal;
   for await (const event of deps.model.stream!(request)) {
+    // A stream that ignores its signal is not read on once the call was given up (a kill, a timeout):
+    // an endless one would keep the process busy in a microtask loop, and its deltas would outlive the run.
+    if (signal.aborted) throw signal.reason;
     if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
     else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
     else if (event.type === 'response') final = event.response;

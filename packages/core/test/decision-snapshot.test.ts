@@ -37,7 +37,7 @@ describe('the message a step acts on', () => {
   it('a hook that changes the message it was shown, after the model answered, changes neither the executed call nor the record', async () => {
     const store = new MemoryStore();
     const executed: string[] = [];
-    const tool = defineTool({ name: 'read', description: 'r', input: z.object({ path: z.string() }), execute: ({ path }) => void executed.push(path) ?? 'ok' });
+    const tool = defineTool({ name: 'read', description: 'r', input: z.object({ path: z.string() }), execute: ({ path }) => { executed.push(path); return 'ok'; } });
     const message = { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'read', args: { path: '/safe' } as Record<string, unknown> }] };
     let held: AssistantMessage | undefined;
     const requests: ModelRequest[] = [];

@@ -9,7 +9,7 @@ import type { PendingApproval, StopReason } from '../result.js';
 import type { KillFlag, PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext, type ToolLogEntry, type ToolProgress } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
-import { isoMs, nowIso, timerMs } from '../util/time.js';
+import { monotonicMs, nowIso, timerMs } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { loopKeyArgs, parseToolArgs, validateToolArgs, type ArgsOutcome } from './tool-args.js';
@@ -400,8 +400,9 @@ function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: numb
   if (isPromise(flag) || durable || deps.hooks.length > 0 || job.tool.sideEffects === 'non-idempotent') return executeAsync(deps, run, job, stepIndex, hookContext, durable, flag);
   if (abortIfKilled(run, flag)) return undefined;
   const { call } = job;
-  // The call's duration is told by the wall clock the events are stamped with (one reading per event, none extra).
-  const started = isoMs(run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args }).at);
+  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
+  // Timed on the monotonic clock (a wall-clock step while the tool runs must not change its duration).
+  const started = monotonicMs();
   let answered: ToolMessage | undefined | Promise<ToolMessage | undefined>;
   try {
     // No hooks: the tool itself (a synchronous answer costs no promise).
@@ -451,7 +452,7 @@ function finishedCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex:
     }
   }
   const at = nowIso();
-  const durationMs = msSince(started, at);
+  const durationMs = msSince(started);
   run.log.emit(result.code
     ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
     : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs }, at);
@@ -469,7 +470,8 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
       { lease: run.lease },
     );
   }
-  const started = isoMs(run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args }).at);
+  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
+  const started = monotonicMs();
   let result: ToolMessage | undefined;
   let executed: ToolMessage | undefined;
   try {
@@ -492,8 +494,12 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
   return finishedCall(deps, run, job, stepIndex, started, result!);
 }
 
-/** Whole milliseconds from `started` (epoch ms of the call's `tool_started` stamp) to the stamp `at`, never negative (the wall clock may step back). */
-const msSince = (started: number, at: string): number => Math.max(0, isoMs(at) - started);
+/**
+ * Whole milliseconds since `started` (a `monotonicMs()` reading taken as the call started), never
+ * negative: durations come from the monotonic clock (RELIABILITY.md F-50/F-51), never from the
+ * events' wall-clock stamps, which jump when the system time is stepped.
+ */
+const msSince = (started: number): number => Math.max(0, Math.round(monotonicMs() - started));
 
 /**
  * A started call the run's stop cut short (a kill, a cancellation, the run's timeout): its
@@ -505,7 +511,7 @@ function cutShort(deps: RunDeps, run: ActiveRun, call: ToolCall, stepIndex: numb
   const code = kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
   const result = capToolMessage(errorResult(call, code, `cut short while running: the run stopped (${kind})`), deps.config.limits.maxToolOutputChars);
   const at = nowIso();
-  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs: msSince(started, at) }, at);
+  run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: true, code, content: recordContent(result.content), durationMs: msSince(started) }, at);
   return result;
 }
 
@@ -536,7 +542,7 @@ function failedWhileRunning(deps: RunDeps, run: ActiveRun, job: Executable, info
   );
   try {
     const at = nowIso();
-    const durationMs = msSince(info.started, at);
+    const durationMs = msSince(info.started);
     run.log.emit(result.code
       ? { type: 'tool_finished', stepIndex: info.stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
       : { type: 'tool_finished', stepIndex: info.stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs }, at);

@@ -353,7 +353,7 @@ export class ActiveRun {
     });
   }
 
-  /** Appends a committed step's messages (`first`, when given, in place of the first: the adapter's message, not its stored copy). */
+  /** Appends a committed step's messages (`first`, when given, in place of the first: the message the step acted on). */
   pushHistory(messages: readonly Message[], first?: Message): void {
     for (let i = 0; i < messages.length; i++) {
       const message = i === 0 && first ? first : messages[i]!;

@@ -94,7 +94,10 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (deps.hooks.length > 0) response = await afterModelHooks(deps, run, response, hookContext);
     // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step both keep.
     const shared = sharedCopy(response.message);
-    run.decidedMessage = shared ? { of: response.message, shared } : undefined;
+    // The step acts on that copy from here on — its tool calls, the committed step, the history the
+    // next call is sent: a hook or adapter changing the message it still holds changes none of them.
+    if (shared) response = { ...response, message: shared };
+    run.decidedMessage = shared ? { of: shared, shared } : undefined;
     run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(shared ?? response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
@@ -336,7 +339,11 @@ async function streamedCall(deps: RunDeps, run: ActiveRun, request: ModelRequest
   const reasoning = deps.config.redactor.textStream();
   const emitDelta = (text: string) => text && run.log.emitTransient({ type: 'model_delta', stepIndex, text });
   const emitReasoning = (text: string) => text && run.log.emitTransient({ type: 'model_reasoning_delta', stepIndex, text });
+  const signal = request.signal;
   for await (const event of deps.model.stream!(request)) {
+    // A stream that ignores its signal is not read on once the call was given up (a kill, a timeout):
+    // an endless one would keep the process busy in a microtask loop, and its deltas would outlive the run.
+    if (signal.aborted) throw signal.reason;
     if (event.type === 'text_delta') emitDelta(deltas.push(event.text));
     else if (event.type === 'reasoning_delta') emitReasoning(reasoning.push(event.text));
     else if (event.type === 'response') final = event.response;

@@ -462,7 +462,7 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
 function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> | undefined {
   const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = new Array(1 + results.length + (repair ? 1 : 0));
-  // The step keeps the message's shared copy (the one its model_response event holds), the history the adapter's message.
+  // The step keeps the message's shared copy (the one its model_response event holds and the step acted on).
   const decided = run.decidedMessage;
   run.decidedMessage = undefined;
   messages[0] = decided?.of === decision.message ? decided.shared : decision.message;

@@ -135,6 +135,8 @@ export interface RuntimeHooks {
    * May return a replacement request (messages or tools). The pairing check runs after it. Its
    * `messages` are read-only: a hook that edits them in place anyway is treated as if it had
    * returned them (paired again, budgeted and checked whole); the run's history is not changed.
+   * Its assistant messages are deep-frozen (the copies the steps acted on and recorded): to change
+   * one, return a request holding a message of your own.
    */
   beforeModel?(request: ModelRequest, context: HookContext): ModelRequest | void | Promise<ModelRequest | void>;
   /** May return a replacement response. */

@@ -3,12 +3,12 @@ import type { ContextStrategy } from '../context-strategy.js';
 import { LoopDetector } from '../governance/loop-detector.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import type { RuntimeHooks } from '../hooks.js';
-import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
+import { addUsage, emptyUsage, hasMediaParts, type Message, type MessageContent, type TokenUsage, type Usage } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
 import type { ResolvedRuntimeConfig } from '../runtime/runtime-config.js';
 import type { Lease, PendingStep, RunRecord, StateStore } from '../store/state-store.js';
 import type { StopPolicy } from '../stop/stop-policy.js';
-import { raceAbort, RunAbort, type AbortCause } from '../util/abort.js';
+import { mappedFailure, raceAbort, RunAbort, type AbortCause } from '../util/abort.js';
 import { monotonicMs } from '../util/time.js';
 import type { EventLog } from './event-log.js';
 import { loopKeyArgs, parseToolArgs } from './tool-args.js';
@@ -122,11 +122,6 @@ export class ActiveRun {
   deadlineAt: number | undefined;
   /** The `step_started` stamp of the step being decided: its `startedAt` (one clock read fewer per step). */
   stepStartedAt = '';
-  /**
-   * The assistant message decided this step (`of`, the adapter's) and its shared copy (deep-frozen,
-   * JSON-exact), which the `model_response` event and the committed step hold as one object.
-   */
-  decidedMessage: { readonly of: AssistantMessage; readonly shared: AssistantMessage } | undefined;
 
   constructor(
     record: RunRecord,
@@ -308,13 +303,7 @@ export class ActiveRun {
         },
         (error: unknown) => {
           if (this.modelRace === reject) this.modelRace = undefined;
-          let mapped: unknown;
-          try {
-            mapped = mapError(error, signal);
-          } catch (thrown) {
-            mapped = thrown;
-          }
-          reject(mapped);
+          reject(mappedFailure(mapError, error, signal));
         },
       );
     });
@@ -353,10 +342,9 @@ export class ActiveRun {
     });
   }
 
-  /** Appends a committed step's messages (`first`, when given, in place of the first: the message the step acted on). */
-  pushHistory(messages: readonly Message[], first?: Message): void {
-    for (let i = 0; i < messages.length; i++) {
-      const message = i === 0 && first ? first : messages[i]!;
+  /** Appends committed messages to the history (keeping its upper bound). */
+  pushHistory(messages: readonly Message[]): void {
+    for (const message of messages) {
       this.history.push(message);
       // Not cached per message: the incremental sum is what budgets read while the history is sent unchanged.
       this.historyUpperBound += messageUpperBoundOf(message);

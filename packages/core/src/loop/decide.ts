@@ -92,13 +92,12 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     if (deps.hooks.length > 0) response = await afterModelHooks(deps, run, response, hookContext);
-    // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step both keep.
+    // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step
+    // both keep, and what the step acts on from here on — its tool calls, the committed step, the
+    // history the next call is sent: a hook or adapter changing the message it still holds changes none of them.
     const shared = sharedCopy(response.message);
-    // The step acts on that copy from here on — its tool calls, the committed step, the history the
-    // next call is sent: a hook or adapter changing the message it still holds changes none of them.
     if (shared) response = { ...response, message: shared };
-    run.decidedMessage = shared ? { of: shared, shared } : undefined;
-    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(shared ?? response.message), usage: response.usage, finishReason: response.finishReason });
+    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
     if (attempt === 2) {

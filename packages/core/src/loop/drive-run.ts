@@ -462,10 +462,8 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
 function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: readonly ToolMessage[], counts: { toolCalls: number; toolCallsRefused: number }, repair?: UserMessage): Promise<void> | undefined {
   const { toolCalls, toolCallsRefused } = counts;
   const messages: Message[] = new Array(1 + results.length + (repair ? 1 : 0));
-  // The step keeps the message's shared copy (the one its model_response event holds and the step acted on).
-  const decided = run.decidedMessage;
-  run.decidedMessage = undefined;
-  messages[0] = decided?.of === decision.message ? decided.shared : decision.message;
+  // The message the step acted on: decided this drive, its shared copy (the object its model_response event holds).
+  messages[0] = decision.message;
   for (let i = 0; i < results.length; i++) messages[i + 1] = results[i]!;
   if (repair) messages[messages.length - 1] = repair;
   const violations = findPairingViolations(messages);
@@ -500,7 +498,7 @@ function committed(deps: RunDeps, run: ActiveRun, decision: PendingStep, step: S
   const toolCallsRefused = step.toolCallsRefused ?? 0;
   const messages = step.messages;
   run.log.markWritten(written);
-  run.pushHistory(messages, decision.message);
+  run.pushHistory(messages);
   if (!run.hasMedia) for (const result of results) if (hasMediaParts(result.content)) run.hasMedia = true;
   run.steps++;
   run.committedToolCalls += toolCalls;

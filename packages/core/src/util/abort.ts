@@ -36,13 +36,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, mapError:
         if (state === 2) return;
         if (state === 1) signal.removeEventListener('abort', onAbort);
         state = 2;
-        let mapped: unknown;
-        try {
-          mapped = mapError(error, signal);
-        } catch (thrown) {
-          mapped = thrown;
-        }
-        reject(mapped);
+        reject(mappedFailure(mapError, error, signal));
       },
     );
     // One microtask later (a settled promise's reaction: cheaper than queueMicrotask, same turn).
@@ -53,6 +47,15 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, mapError:
       state = 1;
     });
   });
+}
+
+/** What a raced call that failed rejects with: `mapError`'s answer, or what `mapError` threw. */
+export function mappedFailure(mapError: (error: unknown, signal: AbortSignal) => unknown, error: unknown, signal: AbortSignal): unknown {
+  try {
+    return mapError(error, signal);
+  } catch (thrown) {
+    return thrown;
+  }
 }
 
 /** Why the runtime aborted a run's signal. */

@@ -1,4 +1,6 @@
-import { defineTool, type RuntimeHooks } from '@agentrt/core';
+import { defineTool, type MemoryStore, type ModelAdapter, type RuntimeHooks, type StoredRunEvent } from '@agentrt/core';
+import { checkRunInvariants } from '@agentrt/testing';
+import { expect } from 'vitest';
 import { z } from 'zod';
 
 /** A trivial pure tool. */
@@ -42,4 +44,29 @@ export function recordingHooks(calls: string[]): RuntimeHooks {
     onRunEnd: (result) => void calls.push(`onRunEnd:${result.stopReason}`),
     onError: (error) => void calls.push(`onError:${error.code}`),
   };
+}
+
+/**
+ * A model that calls the tool `t` forever (`args: { i: n }` on call n, ids `c<n>`), answering at
+ * once; `onCall(n)` runs inside each call. `calls` counts them.
+ */
+export function loopingModel(onCall?: (n: number) => void): ModelAdapter & { calls: number } {
+  const model = {
+    provider: 'p',
+    model: 'm',
+    calls: 0,
+    async generate() {
+      model.calls++;
+      onCall?.(model.calls);
+      return { message: { role: 'assistant' as const, content: '', toolCalls: [{ id: `c${model.calls}`, name: 't', args: { i: model.calls } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' as const };
+    },
+  };
+  return model;
+}
+
+/** Expects no invariant violation (RELIABILITY.md I1–I8) for the run; returns its stored events. */
+export async function expectRunInvariants(store: MemoryStore, runId: string, result?: unknown): Promise<StoredRunEvent[]> {
+  const report = await checkRunInvariants({ store, runId, result: result as never });
+  expect(report.violations).toEqual([]);
+  return store.listEvents(runId);
 }

@@ -1,29 +1,17 @@
 /** Red team of kills, cancels and timeouts against the hot path's synchronous execute/commit and the model race slot. */
 import { createRuntime, defineTool, MemoryStore, type AgentRuntime, type ModelAdapter, type RunEvent, type StoredRunEvent } from '@agentrt/core';
-import { checkRunInvariants, waitFor } from '@agentrt/testing';
+import { waitFor } from '@agentrt/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { expectRunInvariants, loopingModel } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-function looping(extra?: (n: number) => void): ModelAdapter & { calls: number } {
-  const model = {
-    provider: 'p', model: 'm', calls: 0,
-    async generate() {
-      model.calls++;
-      extra?.(model.calls);
-      return { message: { role: 'assistant' as const, content: '', toolCalls: [{ id: `c${model.calls}`, name: 't', args: { i: model.calls } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' as const };
-    },
-  };
-  return model;
-}
 
 async function ok(store: MemoryStore, runId: string, result?: unknown) {
-  const report = await checkRunInvariants({ store, runId, result: result as never });
-  expect(report.violations).toEqual([]);
-  const events = await store.listEvents(runId);
+  const events = await expectRunInvariants(store, runId, result);
   for (let i = 1; i < events.length; i++) {
     expect(events[i]!.seq).toBe(events[i - 1]!.seq + 1);
     expect(Date.parse(events[i]!.at)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.at));
@@ -37,7 +25,7 @@ describe('kills at every point', () => {
     let runtime!: AgentRuntime;
     let runId = '';
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }, ctx) => { if (i === 2) void runtime.kill(ctx.runId, 'sync tool'); return 'r'; } });
-    const model = looping();
+    const model = loopingModel();
     runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 } });
     const r = await runtime.run('go');
     runId = r.runId;
@@ -50,7 +38,7 @@ describe('kills at every point', () => {
     const store = new MemoryStore();
     let runtime!: AgentRuntime;
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: async ({ i }, ctx) => { if (i === 2) { void runtime.kill(ctx.runId, 'async tool'); await new Promise((res) => ctx.signal.addEventListener('abort', res)); } return 'r'; } });
-    const model = looping();
+    const model = loopingModel();
     runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 } });
     const r = await runtime.run('go');
     expect(r.stopReason).toBe('killed');
@@ -62,7 +50,7 @@ describe('kills at every point', () => {
     const store = new MemoryStore();
     let runtime!: AgentRuntime;
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }, ctx) => { if (i === 2) { void runtime.kill(ctx.runId, 'hung tool'); return new Promise<string>(() => {}); } return 'r'; } });
-    const model = looping();
+    const model = loopingModel();
     runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 } });
     const r = await runtime.run('go');
     expect(r.stopReason).toBe('killed');
@@ -74,7 +62,7 @@ describe('kills at every point', () => {
     let runtime!: AgentRuntime;
     let ran = 0;
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => { ran++; return 'r'; } });
-    const model = looping((n) => { if (n === 3) void runtime.kill(lastRun, 'in model'); });
+    const model = loopingModel((n) => { if (n === 3) void runtime.kill(lastRun, 'in model'); });
     let lastRun = '';
     runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 }, hooks: [{ onRunStart: (c) => void (lastRun = c.runId) }] });
     const r = await runtime.run('go');
@@ -88,7 +76,7 @@ describe('kills at every point', () => {
     let runtime!: AgentRuntime;
     let ran = 0;
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => { ran++; return 'r'; } });
-    const model = looping();
+    const model = loopingModel();
     let fired = false;
     runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 }, hooks: [{ onEvent: (e) => { if (!fired && e.type === type && (e as { stepIndex?: number }).stepIndex === 1) { fired = true; void runtime.kill(e.runId, 'hook'); } } }] });
     const r = await runtime.run('go');
@@ -103,7 +91,7 @@ describe('kills at every point', () => {
   it.each(['step_started', 'model_response', 'tool_started', 'tool_finished', 'step_finished'])('from a stream consumer on %s: no further model call than the next', async (type) => {
     const store = new MemoryStore();
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => 'r' });
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 50 } });
     let runId = '';
     let last: RunEvent | undefined;

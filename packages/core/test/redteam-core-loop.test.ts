@@ -3,17 +3,14 @@
  * model race slot, wall-clock tool durations, stream consumer turns), through the public API.
  */
 import { createRuntime, defineTool, MemoryStore, type ModelAdapter, type RunEvent, type RuntimeHooks, type StoredRunEvent } from '@agentrt/core';
-import { checkRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
+import { ScriptedModel, waitFor } from '@agentrt/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { expectRunInvariants } from './helpers.js';
 
 const SECRET = 'sk-abcdefghijklmnop1234567890ABCD';
 const echo = defineTool({ name: 'echo', description: 'echoes', input: z.object({}).passthrough(), execute: (args) => ({ ok: true, n: Object.keys(args as object).length }) });
 
-async function invariantsOk(store: MemoryStore, runId: string, result?: unknown) {
-  const report = await checkRunInvariants({ store, runId, result: result as never });
-  expect(report.violations).toEqual([]);
-}
 
 function checkSeqAt(events: readonly StoredRunEvent[]) {
   for (let i = 1; i < events.length; i++) {
@@ -57,7 +54,7 @@ describe('secrets', () => {
     expect(JSON.stringify(response.message)).not.toMatch(/"v":"plain"/);
     expect(JSON.stringify(response.message)).toBe(JSON.stringify((seen.find((e) => e.type === 'model_response') as typeof response).message));
     expect((await runtime.verifyAudit(result.runId)).ok).toBe(true);
-    await invariantsOk(store, result.runId, result);
+    await expectRunInvariants(store, result.runId, result);
   });
 
   it('a secret added to the redactor between runs is redacted in a message the model reuses', async () => {
@@ -101,7 +98,7 @@ describe('mutation of events and stored steps', () => {
       expect(stored, mode).not.toContain('TAMPERED');
       expect(steps, mode).not.toContain('TAMPERED');
       expect((await store.getRun(runId))?.status).toBe('completed');
-      await invariantsOk(store, runId);
+      await expectRunInvariants(store, runId);
     }
   });
 
@@ -137,7 +134,7 @@ describe('mutation of events and stored steps', () => {
     expect(r.status).toBe('completed');
     const steps = await store.loadSteps(r.runId);
     expect(steps.map((s) => (s.messages[0] as { content: string }).content)).toEqual(['step 1', 'step 2', 'step 3', 'done']);
-    await invariantsOk(store, r.runId, r);
+    await expectRunInvariants(store, r.runId, r);
   });
 
   it('stored step and event equal a JSON round trip of the model message (toJSON, Date, NaN, undefined, sparse arrays)', async () => {

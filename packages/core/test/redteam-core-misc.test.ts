@@ -1,30 +1,16 @@
 /** Red team of the core hot path: odd tool answers, stream consumers, fake timers, 1,000 runs at once. */
 import { createRuntime, defineTool, MemoryStore, type ModelAdapter, type RunEvent, type StoredRunEvent } from '@agentrt/core';
-import { checkRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
+import { ScriptedModel, waitFor } from '@agentrt/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { expectRunInvariants, loopingModel } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
-async function ok(store: MemoryStore, runId: string, result?: unknown) {
-  const report = await checkRunInvariants({ store, runId, result: result as never });
-  expect(report.violations).toEqual([]);
-  return store.listEvents(runId);
-}
 
-function looping(): ModelAdapter & { calls: number } {
-  const model = {
-    provider: 'p', model: 'm', calls: 0,
-    async generate() {
-      model.calls++;
-      return { message: { role: 'assistant' as const, content: '', toolCalls: [{ id: `c${model.calls}`, name: 't', args: { i: model.calls } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' as const };
-    },
-  };
-  return model;
-}
 
 describe('odd tool answers on the synchronous path', () => {
   it.each([
@@ -43,7 +29,7 @@ describe('odd tool answers on the synchronous path', () => {
     const model = new ScriptedModel([{ text: '', toolCalls: [{ id: 'c1', name: 't', args: {} }] }, { text: 'done' }]);
     const r = await createRuntime({ model, tools: [t], store }).run('go');
     expect(['completed', 'failed']).toContain(r.status);
-    const events = await ok(store, r.runId, r);
+    const events = await expectRunInvariants(store, r.runId, r);
     expect(events.filter((e) => e.type === 'tool_started').length).toBe(1);
     expect(events.filter((e) => e.type === 'tool_finished').length).toBe(1);
     expect(JSON.stringify(events)).not.toContain('sk-abcdefghijklmnop1234567890');
@@ -54,7 +40,7 @@ describe('stream consumers', () => {
   it.each(['step_started', 'model_response', 'tool_started', 'tool_finished', 'step_finished'])('a consumer that breaks on %s of step 1 cancels before another model call', async (type) => {
     const store = new MemoryStore();
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => 'r' });
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 50 } });
     let runId = '';
     for await (const e of runtime.stream('go')) {
@@ -64,13 +50,13 @@ describe('stream consumers', () => {
     await waitFor(async () => (await store.getRun(runId))?.status !== 'running');
     expect(model.calls).toBeLessThanOrEqual(2);
     expect((await runtime.getRun(runId))?.stopReason).toBe('cancelled');
-    await ok(store, runId);
+    await expectRunInvariants(store, runId);
   });
 
   it('a slow consumer (a timer per event) gets every event once, in order, seq contiguous', async () => {
     const store = new MemoryStore();
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }) => (i % 2 ? 'r' : Promise.resolve('a')) });
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 20 } });
     const got: RunEvent[] = [];
     for await (const e of runtime.stream('go')) {
@@ -78,7 +64,7 @@ describe('stream consumers', () => {
       await new Promise((res) => setTimeout(res, 1));
     }
     const runId = got[0]!.runId;
-    const stored = await ok(store, runId);
+    const stored = await expectRunInvariants(store, runId);
     const persisted = got.filter((e) => 'seq' in e && typeof (e as { seq?: number }).seq === 'number') as StoredRunEvent[];
     expect(persisted.map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
     expect(got.at(-1)!.type).toBe('run_finished');
@@ -87,7 +73,7 @@ describe('stream consumers', () => {
   it('a consumer that never reads: the run finishes, then every event is there', async () => {
     const store = new MemoryStore();
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => 'r' });
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 200, maxToolCalls: 1_000 } });
     const it = runtime.stream('go')[Symbol.asyncIterator]();
     await waitFor(async () => (await store.listRuns({})).length === 1 && (await store.listRuns({}))[0]!.status !== 'running');
@@ -103,11 +89,11 @@ describe('fake timers', () => {
     vi.useFakeTimers();
     const store = new MemoryStore();
     const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }) => (i % 2 ? 'r' : Promise.resolve('a')) });
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { maxSteps: 10, timeoutMs: 1_000 } });
     const r = await runtime.run('go');
     expect(r.stopReason).toBe('max_steps');
-    const events = await ok(store, r.runId, r);
+    const events = await expectRunInvariants(store, r.runId, r);
     for (const e of events) if (e.type === 'tool_finished') expect(e.durationMs).toBeGreaterThanOrEqual(0);
     const types: string[] = [];
     for await (const e of runtime.stream('go')) {
@@ -128,7 +114,7 @@ describe('fake timers', () => {
     await vi.advanceTimersByTimeAsync(6_000);
     const r = await p;
     expect(r.stopReason).toBe('timeout');
-    await ok(store, r.runId, r);
+    await expectRunInvariants(store, r.runId, r);
   });
 });
 
@@ -169,7 +155,7 @@ describe('1,000 runs at once', () => {
     for (let i = 0; i < 1000; i++) {
       const r = results[i]!;
       expect(r.output).toBe(`final ${tags[i]}`);
-      const events = await ok(store, r.runId, r);
+      const events = await expectRunInvariants(store, r.runId, r);
       const text = JSON.stringify(events) + JSON.stringify(await store.loadSteps(r.runId));
       const others = text.match(/tag\d+x/g)!.filter((m) => m !== tags[i]);
       expect(others).toEqual([]);

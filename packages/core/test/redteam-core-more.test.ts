@@ -1,39 +1,26 @@
 /** More red-team attacks on the core hot path: streaming models that ignore their signal, hook mutations, timeouts of a loop that never waits. */
-import { createRuntime, defineTool, MemoryStore, type ModelAdapter, } from '@agentrt/core';
-import { checkRunInvariants, waitFor } from '@agentrt/testing';
+import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
+import { waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { expectRunInvariants, loopingModel } from './helpers.js';
 
-async function ok(store: MemoryStore, runId: string, result?: unknown) {
-  const report = await checkRunInvariants({ store, runId, result: result as never });
-  expect(report.violations).toEqual([]);
-}
 
-function looping(): ModelAdapter & { calls: number } {
-  const model = {
-    provider: 'p', model: 'm', calls: 0,
-    async generate() {
-      model.calls++;
-      return { message: { role: 'assistant' as const, content: '', toolCalls: [{ id: `c${model.calls}`, name: 't', args: { i: model.calls } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' as const };
-    },
-  };
-  return model;
-}
 const t = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: () => 'r' });
 
 describe('more', () => {
   it('a loop that never waits for a timer still stops at its timeoutMs', async () => {
     const store = new MemoryStore();
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [t], store, loopDetection: false, limits: { timeoutMs: 100, maxSteps: 10_000_000, maxToolCalls: 10_000_000 } });
     const r = await runtime.run('go');
     expect(r.stopReason).toBe('timeout');
-    await ok(store, r.runId, r);
+    await expectRunInvariants(store, r.runId, r);
   }, 60_000);
 
   it('onStepEnd and onRunEnd hooks cannot change what is stored', async () => {
     const store = new MemoryStore();
-    const model = looping();
+    const model = loopingModel();
     const tamper = (o: unknown) => {
       const walk = (v: unknown) => {
         if (!v || typeof v !== 'object') return;

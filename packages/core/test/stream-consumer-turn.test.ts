@@ -5,25 +5,14 @@
  * (a kill) lands before the next model call — without a timer (fake timers in a user's tests cannot
  * hold the run) and without waiting for a consumer that reads slowly or not at all.
  */
-import { createRuntime, defineTool, type ModelAdapter, type RunEvent } from '@agentrt/core';
+import { createRuntime, defineTool, type RunEvent } from '@agentrt/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { loopingModel } from './helpers.js';
 
 const tool = defineTool({ name: 't', description: 't', input: z.object({}).passthrough(), execute: () => 'sync' });
 
 /** Calls `t` forever, answering at once. */
-function looping(): ModelAdapter & { calls: number } {
-  const model = {
-    provider: 'p',
-    model: 'm',
-    calls: 0,
-    async generate() {
-      model.calls++;
-      return { message: { role: 'assistant' as const, content: '', toolCalls: [{ id: `c${model.calls}`, name: 't', args: { i: model.calls } }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' as const };
-    },
-  };
-  return model;
-}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -31,7 +20,7 @@ afterEach(() => {
 
 describe('a stream consumer between steps', () => {
   it.each([0, 1, 4])('a kill on step %i\'s step_finished lands before the next model call', async (at) => {
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [tool], limits: { maxSteps: 50 } });
     const types: string[] = [];
     for await (const event of runtime.stream('x')) {
@@ -44,7 +33,7 @@ describe('a stream consumer between steps', () => {
   });
 
   it('a consumer that awaits a few settled promises before its kill is waited for too', async () => {
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [tool], limits: { maxSteps: 50 } });
     for await (const event of runtime.stream('x')) {
       if (event.type === 'step_finished' && event.stepIndex === 2) {
@@ -56,7 +45,7 @@ describe('a stream consumer between steps', () => {
   });
 
   it('a consumer that stops reading for a while does not hold the run (bounded turns)', async () => {
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [tool], limits: { maxSteps: 5 } });
     const iterator = runtime.stream('x')[Symbol.asyncIterator]();
     // Reads one event, then leaves the stream unread until the run is over (a consumer busy elsewhere).
@@ -72,7 +61,7 @@ describe('a stream consumer between steps', () => {
 
   it('runs to its stop under fake timers (no timer is needed to give the consumer its turn)', async () => {
     vi.useFakeTimers();
-    const model = looping();
+    const model = loopingModel();
     const runtime = createRuntime({ model, tools: [tool], limits: { maxSteps: 3 } });
     const types: string[] = [];
     for await (const event of runtime.stream('x')) types.push(event.type);

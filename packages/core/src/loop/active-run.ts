@@ -212,6 +212,17 @@ export class ActiveRun {
     return (this.clockMark = monotonicMs());
   }
 
+  /** The kept reading, or a fresh one that is kept for the checks that follow at once. */
+  markedMono(): number {
+    return (this.clockMark ??= monotonicMs());
+  }
+
+  /**
+   * The monotonic reading the step being decided started at (its duration does not follow the
+   * wall clock); undefined for a step decided in an earlier drive (timed by its stamps).
+   */
+  stepStartedMono: number | undefined;
+
   /** Forgets the kept reading: the loop waited, or code not its own ran (a user stop policy). */
   clearClockMark(): void {
     this.clockMark = undefined;

@@ -106,6 +106,6 @@ describe('AnthropicModel sends a history the API accepts', () => {
     expect(uses[0]).toBe(copied);
     // The run's records keep the ids the model gave.
     const steps = await store.loadSteps(result.runId);
-    expect(steps.slice(0, 3).map((s) => (s.messages[0] as { toolCalls: { id: string }[] }).toolCalls[0]!.id)).toEqual(['call.1', copied, expect.any(String)]);
+    expect(steps.slice(0, 3).map((s) => (s.messages[0] as unknown as { toolCalls: { id: string }[] }).toolCalls[0]!.id)).toEqual(['call.1', copied, expect.any(String)]);
   });
 });

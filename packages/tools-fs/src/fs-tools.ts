@@ -50,6 +50,19 @@ function cutLine(line: string, max: number): string {
   return line.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
+/**
+ * Where to cut `bytes` so that no UTF-8 character is split: before a last character left
+ * incomplete, else at the end. Bytes that are not UTF-8 at all are left as they are, and a cut
+ * that would keep nothing (a character longer than the chunk) keeps the chunk, so reads progress.
+ */
+function utf8Boundary(bytes: Buffer): number {
+  let start = bytes.length - 1;
+  while (start > 0 && bytes.length - start < 4 && (bytes[start]! & 0xc0) === 0x80) start--;
+  const lead = bytes[start]!;
+  const needed = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xc2 && lead < 0xe0 ? 2 : 1;
+  return start > 0 && start + needed > bytes.length ? start : bytes.length;
+}
+
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
 function refuseDirectorySyntax(path: string): void {
   if (/\/\.?$/.test(path)) throw new AgentrtError('path_invalid', `"${path.slice(0, 200)}" ends with "/", which names a directory; give the file's path without it`);
@@ -83,7 +96,9 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
       try {
         const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
-        const content = await readAt(handle, length, offset);
+        const read = await readAt(handle, length, offset);
+        // A cut never splits a UTF-8 character: it ends before one left incomplete, so nextOffset starts at a character.
+        const content = offset + read.length >= stat.size ? read : read.subarray(0, utf8Boundary(read));
         const end = offset + content.length;
         if (end >= stat.size) return { path: target.display, size: stat.size, offset, truncated: false, content: content.toString('utf8') };
         // Cut: said in the result, with where to go on (a model must not take part of a file for all of it).

@@ -51,6 +51,33 @@ function cutLine(line: string, max: number): string {
 }
 
 /**
+ * At most `max` UTF-16 units of `line` around its first case-insensitive match of `needle`
+ * (already lower case), with `…` on each side where text was left out — a cut from the start of
+ * a long line (minified JSON) would show a line without the match. No surrogate pair is split.
+ */
+function matchExcerpt(line: string, needle: string, max: number): string {
+  if (line.length <= max) return line;
+  const lower = line.toLowerCase();
+  let at = lower.indexOf(needle);
+  if (lower.length !== line.length) {
+    // Lower-casing lengthened the text (İ → i̇): find where the match starts in the line itself.
+    let low = 0;
+    let high = line.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (line.slice(0, middle).toLowerCase().length < at) low = middle + 1;
+      else high = middle;
+    }
+    at = low;
+  }
+  let from = Math.max(0, Math.min(at - 40, line.length - max));
+  const code = line.charCodeAt(from);
+  if (from > 0 && code >= 0xdc00 && code <= 0xdfff) from++;
+  const excerpt = cutLine(line.slice(from), max);
+  return `${from > 0 ? '…' : ''}${excerpt}${from + excerpt.length < line.length ? '…' : ''}`;
+}
+
+/**
  * Where to cut `bytes` so that no UTF-8 character is split: before a last character left
  * incomplete, else at the end. Bytes that are not UTF-8 at all are left as they are, and a cut
  * that would keep nothing (a character longer than the chunk) keeps the chunk, so reads progress.
@@ -202,8 +229,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
                   continue;
                 }
                 const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
-                const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
-                if (line !== undefined) found({ path: shown, match: 'content', line: line.length > 200 ? `${cutLine(line, 200)}…` : line });
+                const line = text.split(/\r?\n/).find((l) => l.toLowerCase().includes(needle));
+                if (line !== undefined) found({ path: shown, match: 'content', line: matchExcerpt(line, needle, 200) });
               } finally {
                 await opened.handle.close().catch(() => undefined);
               }

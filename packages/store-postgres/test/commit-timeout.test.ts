@@ -147,7 +147,7 @@ describe('PostgresStore: a step commit the client gave up on (query timeout) may
           const failed = await drive;
           pool.hold = undefined;
           // Its terminal record no longer continues the log the late commit extended: refused, the run stays open (and resumable).
-          expect(failed).toMatchObject({ status: 'failed', stopReason: 'error' });
+          expect(failed).toMatchObject({ status: 'failed', stopReason: 'error', error: { code: 'run_conflict', retryable: true } });
           expect(await store.getRun('late')).toMatchObject({ status: 'running', stepCount: 1 });
         }
         pool.giveUpAfterMs = undefined;

@@ -680,6 +680,12 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   } catch (error) {
     // The store is unreachable: report it; the run stays resumable from its last committed step.
     const info = errorInfo(deps, error);
+    // Refused because the run moved on under this drive: a step write reported failed (outcome
+    // unknown) landed after all, so this record no longer follows it. The run is still running
+    // at that step, and a resume continues it: retryable, like the failure that ended the drive.
+    if (info.code === 'run_conflict' && result.stopReason === 'error' && result.error?.retryable === true) {
+      return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: { ...info, retryable: true } };
+    }
     return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
   }
 }

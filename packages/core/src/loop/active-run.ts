@@ -303,8 +303,8 @@ export class ActiveRun {
    * (`raceAbort`); a second call racing at once falls back to that.
    */
   raceModel<T>(answer: Promise<T>, mapError: (error: unknown, signal: AbortSignal) => unknown): Promise<T> {
-    const signal = this.controller.signal;
-    if (signal.aborted || this.modelRace !== undefined) return raceAbort(answer, signal, mapError);
+    // `aborted` is the signal's state (only `abortWith` aborts it) without Node's checked getter.
+    if (this.aborted || this.modelRace !== undefined) return raceAbort(answer, this.controller.signal, mapError);
     return new Promise<T>((resolve, reject) => {
       this.modelRace = reject;
       answer.then(
@@ -314,7 +314,7 @@ export class ActiveRun {
         },
         (error: unknown) => {
           if (this.modelRace === reject) this.modelRace = undefined;
-          reject(mappedFailure(mapError, error, signal));
+          reject(mappedFailure(mapError, error, this.controller.signal));
         },
       );
     });

@@ -121,25 +121,42 @@ async function consumerTurn(run: ActiveRun): Promise<void> {
  * from a timer or an HTTP request, a deadline) would wait until it ends.
  */
 const MACROTASK_EVERY_MS = 10;
-/** When the last macrotask turn taken for the loops ended (monotonic). */
-let lastMacrotaskTurn = monotonicMs();
-let pendingMacrotaskTurn: Promise<void> | undefined;
-
-/** Whether the loops have run `MACROTASK_EVERY_MS` or more, as of the monotonic reading `now`, since their last turn. */
-const macrotaskDue = (now: number): boolean => now - lastMacrotaskTurn >= MACROTASK_EVERY_MS;
+/** When the event loop was last seen to turn (monotonic): a probe `setImmediate` ran. */
+let lastTurnSeen = monotonicMs();
+/** A probe is scheduled and has not run yet (the event loop has not turned since). */
+let probing = false;
+let turnWaited: Promise<void> | undefined;
+let turnCame: (() => void) | undefined;
 
 /**
- * One turn of the event loop, shared by every run that asks before it comes: Node's own
- * `setImmediate` (fake timers installed on the global object by a test cannot hold it), after
- * which timers and I/O have run.
+ * Schedules a probe unless one is pending: Node's own `setImmediate` (fake timers a test installs
+ * on the global object cannot hold it), which notes the turn and releases the runs waiting for it.
+ * A loop that waits on I/O lets it run at once, so such runs never wait for a turn.
  */
-function macrotaskTurn(): Promise<void> {
-  return (pendingMacrotaskTurn ??= new Promise<void>((resolve) => {
-    realSetImmediate(() => {
-      pendingMacrotaskTurn = undefined;
-      lastMacrotaskTurn = monotonicMs();
-      resolve();
-    });
+function probeTurn(): void {
+  if (probing) return;
+  probing = true;
+  realSetImmediate(turnSeen);
+}
+
+function turnSeen(): void {
+  probing = false;
+  lastTurnSeen = monotonicMs();
+  const release = turnCame;
+  turnWaited = turnCame = undefined;
+  release?.();
+}
+
+/**
+ * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` as of the monotonic
+ * reading `now`, the run waits for the next turn (shared by every run that asks before it comes;
+ * after it, timers and I/O have run); else undefined, and a probe notes the next turn.
+ */
+function macrotaskTurn(now: number): Promise<void> | undefined {
+  probeTurn();
+  if (now - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
+  return (turnWaited ??= new Promise<void>((resolve) => {
+    turnCame = resolve;
   }));
 }
 
@@ -216,8 +233,9 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         // A loop that has not let the event loop turn for a while (a model answering at once,
         // synchronous tools) waits one macrotask here: a kill sent from a timer or a request in
         // this process lands before the next model call, not when the run ends.
-        if (macrotaskDue(run.markedMono())) {
-          await macrotaskTurn();
+        const turn = macrotaskTurn(run.markedMono());
+        if (turn) {
+          await turn;
           run.clearClockMark();
         }
         // The step is timed on the monotonic clock from here (the reading the checks below share).

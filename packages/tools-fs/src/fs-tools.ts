@@ -37,7 +37,8 @@ export interface FsToolOptions {
 }
 
 export const fsOptionsSchema = z.strictObject({
-  root: z.string().min(1),
+  // Declared a path: the agentrt CLI resolves a relative root against the config file's folder.
+  root: z.string().min(1).meta({ format: 'path' }),
   readOnly: z.boolean().optional(),
   maxReadBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxWriteBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),

@@ -194,8 +194,35 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
   return [...system, ...out];
 }
 
-/** One tool message → its `output`; with the user-message workaround, its media are appended to `attachments`. */
+/**
+ * What an error result says when its output is empty (or only whitespace) on Anthropic, whose API
+ * refuses an empty `content` with `is_error` ("content cannot be empty if `is_error` is true") —
+ * the same words as `@agentrt/model-anthropic`.
+ */
+export const EMPTY_ERROR_RESULT = '(the tool reported an error without details)';
+
+/**
+ * One tool message → its `output`; with the user-message workaround, its media are appended to
+ * `attachments`. On Anthropic (`@ai-sdk/anthropic` sends a text output's value as
+ * `tool_result.content` as it is), text that is empty or only whitespace is not sent — the API
+ * refuses such text, nested in a tool result too — and an error result left without content
+ * says `EMPTY_ERROR_RESULT`.
+ */
 function toolOutput(message: ToolMessage, options: PromptOptions, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
+  const output = rawToolOutput(message, options, attachments);
+  if (options.wireRules !== 'anthropic') return output;
+  if ((output.type === 'text' || output.type === 'error-text') && !output.value.trim()) {
+    return message.isError ? { type: 'error-text', value: EMPTY_ERROR_RESULT } : { type: 'text', value: '' };
+  }
+  if (output.type === 'content') {
+    const value = output.value.filter((part) => part.type !== 'text' || part.text.trim() !== '');
+    if (value.length === 0) return message.isError ? { type: 'error-text', value: EMPTY_ERROR_RESULT } : { type: 'text', value: '' };
+    return { ...output, value };
+  }
+  return output;
+}
+
+function rawToolOutput(message: ToolMessage, options: PromptOptions, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
   const text = contentText(message.content);
   if (!hasMedia(message.content)) return { type: message.isError ? 'error-text' : 'text', value: text };
   const parts = message.content as readonly ContentPart[];

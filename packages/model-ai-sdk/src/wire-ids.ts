@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /** Which provider's rules tool call ids and names in the history must follow (by the profile's family). */
 export type WireRules = 'openai' | 'anthropic' | undefined;
 
-const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** A tool name in the history: OpenAI's pattern, and the Messages API's for `tool_use.name` (its spec's strictest form). */
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
 
 /** Allowed characters of `value` (others → `_`), cut to fit `max` with `_` and 8 hex digits of its SHA-256: deterministic, distinct for distinct originals. */
@@ -23,7 +24,12 @@ export function wireToolCallId(id: string, rules: WireRules): string {
   return id;
 }
 
-/** A tool name as OpenAI accepts it in the history (`^[a-zA-Z0-9_-]+$`): a name the model invented (answered `tool_not_found`) is mapped. */
+/**
+ * A tool name as the provider accepts it in the history (OpenAI and Anthropic alike:
+ * `^[a-zA-Z0-9_-]{1,64}$`): a name the model invented (`functions.lookup:0`, empty, too long;
+ * answered `tool_not_found`) is mapped — deterministically, so every request sends the same
+ * history. Every tool agentrt defines fits, and is never touched.
+ */
 export function wireToolName(name: string, rules: WireRules): string {
-  return rules === 'openai' && !OPENAI_NAME.test(name) ? wireToken(name, 64) : name;
+  return rules !== undefined && !TOOL_NAME.test(name) ? wireToken(name, 64) : name;
 }

@@ -7,9 +7,9 @@ export type WireRules = 'openai' | 'anthropic' | undefined;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
 
-/** Allowed characters of `value` (others → `_`), cut to fit `max` with `_` and 8 hex digits of its SHA-256: deterministic, distinct for distinct originals. */
-function wireToken(value: string, max: number): string {
-  const hash = createHash('sha256').update(value).digest('hex').slice(0, 8);
+/** Allowed characters of `value` (others → `_`), cut to fit `max` with `_` and 8 hex digits of the SHA-256 of `hashed` (default `value`): deterministic, distinct for distinct originals. */
+function wireToken(value: string, max: number, hashed = value): string {
+  const hash = createHash('sha256').update(hashed).digest('hex').slice(0, 8);
   return `${value.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, max - 9)}_${hash}`;
 }
 
@@ -32,4 +32,33 @@ export function wireToolCallId(id: string, rules: WireRules): string {
  */
 export function wireToolName(name: string, rules: WireRules): string {
   return rules !== undefined && !TOOL_NAME.test(name) ? wireToken(name, 64) : name;
+}
+
+/**
+ * The tool call ids of one request: `use(id)` for each call in history order, `result(id)` for
+ * each result. Anthropic refuses a request whose `tool_use` ids repeat ("`tool_use` ids must be
+ * unique"), which a per-id mapping cannot rule out: a model may send an id equal to the mapped
+ * form of an earlier one (copying `call_1_3f2a9c01` from its history), or reuse its own id in a
+ * later turn. The first call keeps `wireToolCallId(id)`; a later one whose wire id is taken gets
+ * another hash (of the id and a counter), so earlier turns keep their ids as the history grows.
+ * A result refers to the latest call of its id. Other rules: `wireToolCallId` as it is.
+ */
+export class WireToolCallIds {
+  private readonly taken = new Set<string>();
+  private readonly latest = new Map<string, string>();
+
+  constructor(private readonly rules: WireRules) {}
+
+  use(id: string): string {
+    let wire = wireToolCallId(id, this.rules);
+    if (this.rules !== 'anthropic') return wire;
+    for (let n = 1; this.taken.has(wire); n++) wire = wireToken(id, 64, `${id}\u0000${n}`);
+    this.taken.add(wire);
+    this.latest.set(id, wire);
+    return wire;
+  }
+
+  result(id: string): string {
+    return this.latest.get(id) ?? wireToolCallId(id, this.rules);
+  }
 }

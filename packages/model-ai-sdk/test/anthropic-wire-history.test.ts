@@ -72,4 +72,19 @@ describe('AiSdkModel (Anthropic provider) sends a history the Messages API accep
     expect(refusals(server)).toEqual([]);
     expect(result, JSON.stringify(result.error)).toMatchObject({ status: 'completed', output: 'done' });
   });
+
+  it('keeps tool_use ids unique when a hostile model copies the mapped form of an earlier id', async () => {
+    await using server = await startAnthropicServer([
+      { reply: { toolCalls: [{ id: 'call.1', name: 'lookup', args: { q: 'a' } }] } },
+      { reply: (body) => ({ toolCalls: [{ id: sentBlocks(body).find((b) => b.type === 'tool_use')!.id!, name: 'lookup', args: { q: 'b' } }] }) },
+      { reply: { text: 'done' } },
+    ]);
+    const result = await createRuntime({ model: model(server), tools: [lookup], store: new MemoryStore() }).run('hi');
+    expect(refusals(server)).toEqual([]);
+    expect(result, JSON.stringify(result.error)).toMatchObject({ status: 'completed', output: 'done' });
+    const last = blocks(server, 2);
+    const uses = last.filter((b) => b.type === 'tool_use').map((b) => b.id!);
+    expect(new Set(uses).size).toBe(2);
+    expect(last.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id)).toEqual(uses);
+  });
 });

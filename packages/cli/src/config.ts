@@ -3,6 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AgentrtError, ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type ModelProvider, type StateStore } from '@agentrt/core';
 import { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
+import { nearest } from './nearest.js';
+import { preparePluginEntries } from './plugin-entries.js';
 
 /** Where runs are kept when the config names no store: a SQLite file beside the config. */
 export const DEFAULT_STORE_PATH = '.agentrt/runs.db';
@@ -121,25 +123,6 @@ function ownFields(config: object, path: string): Record<string, unknown> {
   return plain;
 }
 
-/** The candidate at most two edits from `word` (case-insensitive), if any. */
-function nearest(word: string, candidates: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      const current = [i];
-      for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-    return previous[b.length]!;
-  };
-  let best: [string, number] | undefined;
-  for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
-    if (d <= 2 && (!best || d < best[1])) best = [candidate, d];
-  }
-  return best?.[0];
-}
-
 const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
 
 /** Throws `config_invalid` naming `store.<field>` unless each given field is a string. */
@@ -200,15 +183,29 @@ export interface ModelChoice {
  * `anthropic:claude-sonnet-4-5`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
  */
 export function chooseModel(configured: ModelAdapter | string | undefined, env: NodeJS.ProcessEnv = process.env): ModelChoice {
-  if (configured !== undefined) return { model: configured, source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
+  if (configured !== undefined) return { model: demoByName(configured, 'model'), source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
   const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-5', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
-  if (pick) return { model: pick[0]!, source: 'environment', label: `${pick[0]} (${pick[1]} is set)` };
+  if (pick) {
+    const model = demoByName(pick[0]!, pick[1]!);
+    return { model, source: 'environment', label: `${pick[0]} (${pick[1]} is set${isDemo(model) ? ': the embedded demo model, offline, scripted answers' : ''})` };
+  }
   return {
     model: createDemoModel(),
     source: 'embedded',
     label: 'embedded demo model (no model in the config and no OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST or AGENTRT_MODEL: offline, scripted answers)',
   };
 }
+
+const DEMO_NAME = `${DEMO_MODEL_ID.provider}:${DEMO_MODEL_ID.model}`;
+
+/** `agentrt:demo` names the embedded demo model (no provider plugin serves the `agentrt:` prefix); any other `agentrt:` model is `config_invalid`. */
+function demoByName(model: ModelAdapter | string, field: string): ModelAdapter | string {
+  if (typeof model !== 'string' || !model.startsWith(`${DEMO_MODEL_ID.provider}:`)) return model;
+  if (model !== DEMO_NAME) throw new ConfigError(field, `the only "${DEMO_MODEL_ID.provider}:" model is "${DEMO_NAME}" (the embedded demo model); got ${JSON.stringify(model)}`);
+  return createDemoModel();
+}
+
+const isDemo = (model: ModelAdapter | string) => typeof model !== 'string' && model.provider === DEMO_MODEL_ID.provider && model.model === DEMO_MODEL_ID.model;
 
 /**
  * The `openai`, `anthropic` and `ollama` providers, registered whenever something may use them: a
@@ -243,14 +240,15 @@ export async function runtimeFromConfig(path: string | undefined, options: Runti
   const { store, plugins, model, ...rest } = config;
   const choice = chooseModel(model, options.env);
   if (choice.source !== 'configured') options.onModelChoice?.(choice);
-  const demo = choice.source === 'embedded' ? { pricing: { [`${DEMO_MODEL_ID.provider}:${DEMO_MODEL_ID.model}`]: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 }, ...rest.pricing } } : {};
+  const demo = isDemo(choice.model) ? { pricing: { [DEMO_NAME]: { inputPerMillionUsd: 0, outputPerMillionUsd: 0 }, ...rest.pricing } } : {};
   try {
+    const configured = await preparePluginEntries(plugins ?? [], { base, ...(config.pluginBase ? { moduleBase: config.pluginBase } : {}) });
     return await createRuntimeAsync({
       ...rest,
       ...demo,
       model: choice.model,
       store: await openStore(store, base),
-      plugins: [...(await builtInProviders(choice.model, plugins)), ...(plugins ?? [])],
+      plugins: [...(await builtInProviders(choice.model, configured)), ...configured],
       pluginBase: config.pluginBase ?? base,
     });
   } catch (error) {

@@ -4,7 +4,7 @@ import type {
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
 import type { ToolResultMedia } from './profiles.js';
-import { wireToolCallId, wireToolName, type WireRules } from './wire-ids.js';
+import { WireToolCallIds, wireToolName, type WireRules } from './wire-ids.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -155,6 +155,7 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
   const out: LanguageModelV3Message[] = [];
   let results: Extract<LanguageModelV3Message, { role: 'tool' }> | undefined;
   let attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[] = [];
+  const ids = new WireToolCallIds(options.wireRules);
   const endTurn = () => {
     results = undefined;
     if (attachments.length) out.push({ role: 'user', content: attachments });
@@ -178,14 +179,15 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
           ...(options.replayReasoning ? reasoningParts(message.reasoning) : []),
           // Anthropic refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
           ...(message.content && (options.wireRules !== 'anthropic' || message.content.trim()) ? [{ type: 'text' as const, text: message.content }] : []),
-          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: wireToolCallId(call.id, options.wireRules), toolName: wireToolName(call.name, options.wireRules), input: toolInput(call.args) })),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool-call' as const, toolCallId: ids.use(call.id), toolName: wireToolName(call.name, options.wireRules), input: toolInput(call.args) })),
         ];
         if (content.length) out.push({ role: 'assistant', content });
         break;
       }
       case 'tool': {
         if (!results) out.push((results = { role: 'tool', content: [] }));
-        results.content.push({ type: 'tool-result', toolCallId: wireToolCallId(message.toolCallId, options.wireRules), toolName: wireToolName(message.name, options.wireRules), output: toolOutput(message, options, attachments) });
+        const toolCallId = ids.result(message.toolCallId);
+        results.content.push({ type: 'tool-result', toolCallId, toolName: wireToolName(message.name, options.wireRules), output: toolOutput(message, { ...options, toolCallId }, attachments) });
         break;
       }
     }
@@ -194,8 +196,35 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
   return [...system, ...out];
 }
 
-/** One tool message → its `output`; with the user-message workaround, its media are appended to `attachments`. */
-function toolOutput(message: ToolMessage, options: PromptOptions, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
+/**
+ * What an error result says when its output is empty (or only whitespace) on Anthropic, whose API
+ * refuses an empty `content` with `is_error` ("content cannot be empty if `is_error` is true") —
+ * the same words as `@agentrt/model-anthropic`.
+ */
+export const EMPTY_ERROR_RESULT = '(the tool reported an error without details)';
+
+/**
+ * One tool message → its `output`; with the user-message workaround, its media are appended to
+ * `attachments`. On Anthropic (`@ai-sdk/anthropic` sends a text output's value as
+ * `tool_result.content` as it is), text that is empty or only whitespace is not sent — the API
+ * refuses such text, nested in a tool result too — and an error result left without content
+ * says `EMPTY_ERROR_RESULT`.
+ */
+function toolOutput(message: ToolMessage, options: PromptOptions & { toolCallId: string }, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
+  const output = rawToolOutput(message, options, attachments);
+  if (options.wireRules !== 'anthropic') return output;
+  if ((output.type === 'text' || output.type === 'error-text') && !output.value.trim()) {
+    return message.isError ? { type: 'error-text', value: EMPTY_ERROR_RESULT } : { type: 'text', value: '' };
+  }
+  if (output.type === 'content') {
+    const value = output.value.filter((part) => part.type !== 'text' || part.text.trim() !== '');
+    if (value.length === 0) return message.isError ? { type: 'error-text', value: EMPTY_ERROR_RESULT } : { type: 'text', value: '' };
+    return { ...output, value };
+  }
+  return output;
+}
+
+function rawToolOutput(message: ToolMessage, options: PromptOptions & { toolCallId: string }, attachments: (LanguageModelV3TextPart | LanguageModelV3FilePart)[]): LanguageModelV3ToolResultOutput {
   const text = contentText(message.content);
   if (!hasMedia(message.content)) return { type: message.isError ? 'error-text' : 'text', value: text };
   const parts = message.content as readonly ContentPart[];
@@ -209,7 +238,7 @@ function toolOutput(message: ToolMessage, options: PromptOptions, attachments: (
   })].filter(Boolean);
   if (carried.length === 0) return { type: message.isError ? 'error-text' : 'text', value: texts.join('\n') };
   const note = `[${carried.length} attachment${carried.length === 1 ? '' : 's'} returned by this tool follow${carried.length === 1 ? 's' : ''} in the next user message]`;
-  attachments.push({ type: 'text', text: `Attachments returned by tool call ${wireToolCallId(message.toolCallId, options.wireRules)} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
+  attachments.push({ type: 'text', text: `Attachments returned by tool call ${options.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
   return { type: message.isError ? 'error-text' : 'text', value: [...texts, note].join('\n') };
 }
 

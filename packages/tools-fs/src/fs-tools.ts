@@ -1,8 +1,8 @@
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { listOpened, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
+import { listOpened, type ListedEntry, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
 import { canonicalRoot, resolveInside, writeReplacing } from './safe-path.js';
 
 /** Options of the filesystem pack. */
@@ -37,7 +37,8 @@ export interface FsToolOptions {
 }
 
 export const fsOptionsSchema = z.strictObject({
-  root: z.string().min(1),
+  // Declared a path: the agentrt CLI resolves a relative root against the config file's folder.
+  root: z.string().min(1).meta({ format: 'path' }),
   readOnly: z.boolean().optional(),
   maxReadBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   maxWriteBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
@@ -121,6 +122,11 @@ function utf8Boundary(bytes: Buffer): number {
   return start > 0 && start + needed > bytes.length ? start : bytes.length;
 }
 
+/** What a listing says about entries whose names are not valid UTF-8. */
+const unreadableNote = (count: number) => `${count} ${count === 1 ? 'entry has a name' : 'entries have names'} that ${count === 1 ? 'is' : 'are'} not valid UTF-8 (shown with \\xNN escapes, flagged unreadableName): no path text names ${count === 1 ? 'it' : 'them'} exactly, so ${count === 1 ? 'it' : 'they'} cannot be read, written or searched`;
+/** What a search says about entries it skipped because their names are not valid UTF-8. */
+const skippedNote = (count: number) => `${count} ${count === 1 ? 'entry was' : 'entries were'} skipped because ${count === 1 ? 'its name is' : 'their names are'} not valid UTF-8 (no path text names ${count === 1 ? 'it' : 'them'} exactly; a directory among them was not searched)`;
+
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
 function refuseDirectorySyntax(path: string): void {
   if (/\/\.?$/.test(path)) throw new AgentrtError('path_invalid', `"${path.slice(0, 200)}" ends with "/", which names a directory; give the file's path without it`);
@@ -191,18 +197,24 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         const entries = await listOpened(dir.at).catch((error: NodeJS.ErrnoException) => {
           throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
         });
-        const shown: { name: string; type: string }[] = [];
+        const shown: { name: string; type: string; unreadableName?: true }[] = [];
         // Up to maxListEntries, and as many as fit in maxResultChars with the rest of a cut result.
-        let room = maxResultChars - jsonLength({ path: target.display, total: entries.length, truncated: true, omitted: entries.length, truncation: `showing ${entries.length} of ${entries.length} entries; ${entries.length} more entries not shown`, entries: [] });
+        let room = maxResultChars - jsonLength({ path: target.display, total: entries.length, truncated: true, omitted: entries.length, truncation: `showing ${entries.length} of ${entries.length} entries; ${entries.length} more entries not shown`, unreadableNames: entries.length, note: unreadableNote(entries.length), entries: [] });
+        let unreadable = 0;
         for (const entry of entries.slice(0, maxEntries)) {
-          const item = { name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' };
+          const { dirent } = entry;
+          const type = dirent.isSymbolicLink() ? 'symlink' : dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other';
+          // A name that is not valid UTF-8 is shown with \xNN escapes and flagged: its lossy text would name another file.
+          const item = entry.name === undefined ? { name: entry.shown, type, unreadableName: true as const } : { name: entry.name, type };
           room -= jsonLength(item) + 1;
           if (room < 0) break;
           shown.push(item);
+          if (entry.name === undefined) unreadable++;
         }
-        if (shown.length === entries.length) return { path: target.display, total: entries.length, truncated: false, entries: shown };
+        const flagged = unreadable > 0 ? { unreadableNames: unreadable, note: unreadableNote(unreadable) } : {};
+        if (shown.length === entries.length) return { path: target.display, total: entries.length, truncated: false, ...flagged, entries: shown };
         const omitted = entries.length - shown.length;
-        return { path: target.display, total: entries.length, truncated: true, omitted, truncation: `showing ${shown.length} of ${entries.length} entries; ${omitted} more entries not shown`, entries: shown };
+        return { path: target.display, total: entries.length, truncated: true, omitted, truncation: `showing ${shown.length} of ${entries.length} entries; ${omitted} more entries not shown`, ...flagged, entries: shown };
       } finally {
         await dir.handle.close().catch(() => undefined);
       }
@@ -231,7 +243,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       // Why the walk stopped early, if it did: set only when something was actually left out.
       let cutBy: 'maxResults' | 'maxSearchFiles' | 'maxResultChars' | undefined;
       // Room for results within maxResultChars, after the rest of a cut result (its longest truncation line).
-      let room = maxResultChars - jsonLength({ results: [], truncated: true, truncatedBy: 'maxResultChars', truncation: `stopped at ${maxResults} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search`, skippedLargeFiles: maxFiles, note: `${maxFiles} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)` });
+      let skippedUnreadable = 0;
+      let room = maxResultChars - jsonLength({ results: [], truncated: true, truncatedBy: 'maxResultChars', truncation: `stopped at ${maxResults} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search`, skippedLargeFiles: maxFiles, note: `${maxFiles} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)`, skippedUnreadableNames: maxFiles, unreadableNamesNote: skippedNote(maxFiles) });
       const found = (result: (typeof results)[number]) => {
         room -= jsonLength(result) + 1;
         if (room < 0) {
@@ -250,7 +263,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         const dir = await openDirectory(root, dirReal, dirReal).catch(() => undefined);
         if (!dir) continue;
         try {
-          let entries: Dirent[];
+          let entries: ListedEntry[];
           try {
             entries = await listOpened(dir.at);
           } catch {
@@ -265,13 +278,19 @@ export function createFsTools(options: FsToolOptions): Tool[] {
               break;
             }
             visited++;
-            const full = join(dirReal, entry.name);
+            const { dirent, name } = entry;
+            if (dirent.isSymbolicLink()) continue; // never followed
+            if (name === undefined) {
+              // Not valid UTF-8: its lossy text names another file (or none), and no result path could name it; a directory is not entered.
+              skippedUnreadable++;
+              continue;
+            }
+            const full = join(dirReal, name);
             const shown = relative(root, full);
-            if (entry.isSymbolicLink()) continue; // never followed
-            if (entry.isDirectory()) queue.push(full);
-            if (entry.name.toLowerCase().includes(needle)) found({ path: shown, match: 'name' });
-            else if (entry.isFile()) {
-              const opened = await openEntryForRead(root, dir.at, entry.name, { allowHardLinks });
+            if (dirent.isDirectory()) queue.push(full);
+            if (name.toLowerCase().includes(needle)) found({ path: shown, match: 'name' });
+            else if (dirent.isFile()) {
+              const opened = await openEntryForRead(root, dir.at, name, { allowHardLinks });
               if (!opened) continue;
               try {
                 if (opened.stat.size > MAX_SEARCHED_FILE_BYTES) {
@@ -300,6 +319,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         truncated: cutBy !== undefined,
         ...(cutBy ? { truncatedBy: cutBy, truncation } : {}),
         ...(skippedLarge > 0 ? { skippedLargeFiles: skippedLarge, note: `${skippedLarge} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)` } : {}),
+        ...(skippedUnreadable > 0 ? { skippedUnreadableNames: skippedUnreadable, unreadableNamesNote: skippedNote(skippedUnreadable) } : {}),
       };
     },
   });

@@ -144,9 +144,55 @@ export async function openDirectory(root: string, real: string, display: string)
   return { handle, at: opened !== undefined ? `/proc/self/fd/${handle.fd}` : real };
 }
 
-/** Lists an opened directory (through its descriptor when `/proc` exists). */
-export async function listOpened(at: string): Promise<Dirent[]> {
-  return fs.readdir(at, { withFileTypes: true });
+/** One directory entry, its name read as bytes. */
+export interface ListedEntry {
+  readonly dirent: Dirent<Buffer>;
+  /** The name as text when its bytes are valid UTF-8 (so the text names exactly this entry), else `undefined`. */
+  readonly name: string | undefined;
+  /** The name for display: the text, or with `\xNN` for each byte that is not UTF-8. */
+  readonly shown: string;
+}
+
+/**
+ * Lists an opened directory (through its descriptor when `/proc` exists), reading names as
+ * bytes: a name that is not valid UTF-8 would be decoded with U+FFFD in place of its bad bytes,
+ * a text that names another file (or none), so such entries carry no `name`.
+ */
+export async function listOpened(at: string): Promise<ListedEntry[]> {
+  const dirents = await fs.readdir(at, { withFileTypes: true, encoding: 'buffer' });
+  return dirents.map((dirent) => {
+    const name = exactUtf8(dirent.name);
+    return { dirent, name, shown: name ?? escapedName(dirent.name) };
+  });
+}
+
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading U+FEFF is part of a name, not a mark to drop
+
+/** The text of `bytes` when they are valid UTF-8 (the text encodes back to exactly these bytes), else `undefined`. */
+export function exactUtf8(bytes: Buffer): string | undefined {
+  try {
+    return FATAL_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `bytes` as text, each byte that is not part of a valid UTF-8 character written `\xNN` (a backslash is never accepted in a path, so this cannot name a file). */
+export function escapedName(bytes: Buffer): string {
+  let text = '';
+  for (let index = 0; index < bytes.length;) {
+    const lead = bytes[index]!;
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const character = length > 0 && index + length <= bytes.length ? exactUtf8(bytes.subarray(index, index + length)) : undefined;
+    if (character !== undefined) {
+      text += character;
+      index += length;
+    } else {
+      text += `\\x${lead.toString(16).toUpperCase().padStart(2, '0')}`;
+      index++;
+    }
+  }
+  return text;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AgentrtError, ConfigError } from '@agentrt/core';
-import { hasProcFd, isInside, NOFOLLOW, NONBLOCK, requireRegularFile } from './safe-open.js';
+import { escapedName, exactUtf8, hasProcFd, isInside, NOFOLLOW, NONBLOCK, requireRegularFile } from './safe-open.js';
 
 export { isInside, NOFOLLOW };
 
@@ -22,10 +22,14 @@ const invalid = (input: string, why: string) => new AgentrtError('path_invalid',
 /** Canonical root: must exist and be a directory. */
 export function canonicalRoot(root: unknown): string {
   if (typeof root !== 'string' || root.trim() === '') throw new ConfigError('root', 'the filesystem pack needs a root directory; there is no allow-everything default');
-  let real: string;
+  let real: string | undefined;
   try {
-    real = realpathSync(root);
+    const bytes = realpathSync.native(root, { encoding: 'buffer' }); // the JS realpathSync works on (lossy) text
+    real = exactUtf8(bytes);
+    // Every path is built from this text: a lossy one (U+FFFD for bytes that are not UTF-8) would name another directory.
+    if (real === undefined) throw new ConfigError('root', `root ${JSON.stringify(root)} resolves to ${JSON.stringify(escapedName(bytes))}, which is not valid UTF-8; no path text can name it exactly`);
   } catch (error) {
+    if (ConfigError.isInstance(error)) throw error;
     throw new ConfigError('root', `root ${JSON.stringify(root)} does not exist`, { cause: error });
   }
   if (!statSync(real).isDirectory()) throw new ConfigError('root', `root ${JSON.stringify(root)} is not a directory`);
@@ -45,6 +49,8 @@ export async function resolveInside(root: string, input: string, options: { maxL
   if (input.includes('\u0000')) throw invalid(input, 'contains a NUL byte');
   // A lone surrogate has no UTF-8 form: the name on disk would be U+FFFD, so two different inputs would name one file.
   if (LONE_SURROGATE.test(input)) throw invalid(input, 'contains a lone UTF-16 surrogate, which no file name can hold');
+  // Listings show a name that is not valid UTF-8 with `\xNN` escapes: no text names such a file exactly, so it cannot be opened.
+  if (/\\x[0-9A-F]{2}/.test(input)) throw invalid(input, `a name shown with \\xNN escapes is not valid UTF-8 on disk; no path text can name it exactly, so it cannot be read or written`);
   if (input.includes('\\')) throw outside(input, 'backslashes are not path separators here');
   if (/%[0-9a-fA-F]{2}/.test(input)) throw outside(input, 'percent-encoded characters are not decoded; send the plain path');
   if (input.startsWith('~')) throw outside(input, 'home-directory shorthand is not expanded');
@@ -56,8 +62,9 @@ export async function resolveInside(root: string, input: string, options: { maxL
   let real: string;
   let exists = true;
   try {
-    real = await fs.realpath(lexical);
+    real = exactReal(input, await fs.realpath(lexical, { encoding: 'buffer' }));
   } catch (error) {
+    if (AgentrtError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw invalid(input, 'symbolic link loop');
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw invalid(input, code ?? 'unresolvable');
@@ -67,10 +74,11 @@ export async function resolveInside(root: string, input: string, options: { maxL
     const rest = [basename(lexical)];
     for (;;) {
       try {
-        const realAncestor = await fs.realpath(ancestor);
+        const realAncestor = exactReal(input, await fs.realpath(ancestor, { encoding: 'buffer' }));
         real = join(realAncestor, ...rest);
         break;
       } catch (inner) {
+        if (AgentrtError.isInstance(inner)) throw inner;
         const innerCode = (inner as NodeJS.ErrnoException).code;
         if (innerCode === 'ELOOP') throw invalid(input, 'symbolic link loop');
         if (innerCode !== 'ENOENT' && innerCode !== 'ENOTDIR') throw invalid(input, innerCode ?? 'unresolvable');
@@ -81,6 +89,16 @@ export async function resolveInside(root: string, input: string, options: { maxL
   }
   if (!isInside(root, real)) throw outside(input, 'it resolves through a symbolic link to outside the root');
   return { real, exists, display: relative(root, real) || '.' };
+}
+
+/**
+ * A real path as text, refusing one that is not valid UTF-8 (reached through a symbolic link to
+ * such a name): its lossy text, with U+FFFD for the bad bytes, would name another file, or none.
+ */
+function exactReal(input: string, bytes: Buffer): string {
+  const text = exactUtf8(bytes);
+  if (text === undefined) throw invalid(input, `it resolves to ${JSON.stringify(escapedName(bytes).slice(-200))}, a name that is not valid UTF-8; no path text can name it exactly`);
+  return text;
 }
 
 /** After opening: the descriptor's real path must still be inside the root (closes the check-then-open race). */

@@ -72,8 +72,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       return await drive(job);
     } catch (error) {
       // Job data the runtime refuses (no input, a malformed run id or message, written by another
-      // producer) stays refused on every retry: the job fails for good on this attempt.
-      if (AgentrtError.isInstance(error) && error.code === 'config_invalid') throw Object.assign(new UnrecoverableError(`config_invalid: ${error.message}`), { code: 'config_invalid', cause: error });
+      // producer) stays refused on every retry, and so does an idempotency key that an earlier run
+      // of another request holds: the job fails for good on this attempt.
+      if (AgentrtError.isInstance(error) && PERMANENT_CODES.has(error.code)) throw Object.assign(new UnrecoverableError(`${error.code}: ${error.message}`), { code: error.code, cause: error });
       throw error;
     }
   };
@@ -148,6 +149,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     },
   };
 }
+
+/** Error codes no retry of the job can change (its data decides them): the job fails on the attempt that met one. */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['config_invalid', 'idempotency_conflict']);
 
 /** Error codes of a store outage: a run failed with one of them (retryable) is resumed by the job's retry, not left failed. */
 const STORE_OUTAGE_CODES: ReadonlySet<string> = new Set(['store_unavailable', 'store_busy']);

@@ -47,4 +47,29 @@ describe('jobs that share an idempotency key', () => {
     expect((await store.listRuns()).map((run) => run.runId)).toEqual([first]);
     expect((await checkRunInvariants({ store, runId: first })).violations).toEqual([]);
   });
+
+  it('fails for good on its first attempt when the key names a run of another request (idempotency_conflict)', async () => {
+    const name = `agentrt-redteam7-${randomUUID().slice(0, 8)}`;
+    const queue = new AgentQueue({ url: URL_, name });
+    cleanup.push(async () => {
+      await queue.queue.obliterate({ force: true });
+      await queue.close();
+    });
+    const store = new MemoryStore();
+    const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.answer('done')]), store });
+    const worker = createAgentWorker({ runtime, url: URL_, name, concurrency: 1 });
+    cleanup.push(() => worker.close());
+    const first = await queue.enqueue({ input: 'charge order 42', idempotencyKey: 'order-42' });
+    await waitFor(async () => (await queue.queue.getJobState(first)) === 'completed', { timeoutMs: 15_000, message: 'the first job completed' });
+    // The same key with another input can never succeed: retrying it ten times with backoff only holds the job for minutes.
+    const other = await queue.enqueue({ input: 'charge order 43', idempotencyKey: 'order-42' });
+    const state = await waitFor(async () => {
+      const now = await queue.queue.getJobState(other);
+      return now === 'completed' || now === 'failed' || now === 'delayed' ? now : undefined;
+    }, { timeoutMs: 15_000, message: 'the conflicting job failed or was scheduled for a retry' });
+    const job = (await queue.queue.getJob(other))!;
+    expect({ state, attemptsMade: job.attemptsMade }).toEqual({ state: 'failed', attemptsMade: 1 });
+    expect(job.failedReason).toMatch(/^idempotency_conflict: /);
+    expect((await store.listRuns()).map((run) => run.runId)).toEqual([first]);
+  });
 });

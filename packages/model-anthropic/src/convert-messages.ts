@@ -1,5 +1,5 @@
 import { AgentrtError, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
-import { anthropicToolUseId } from './wire-ids.js';
+import { anthropicToolName, WireToolUseIds } from './wire-ids.js';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -59,6 +59,24 @@ const blocksOf = (content: string | readonly ContentPart[]): Block[] =>
       return block ? [block] : [];
     });
 
+/** What a `tool_result` block says when a failed call's output is empty: the API refuses an empty `content` with `is_error` ("content cannot be empty if `is_error` is true"). */
+export const EMPTY_ERROR_RESULT = '(the tool reported an error without details)';
+
+/**
+ * A tool message's content as `tool_result.content`: text and media blocks, without text that is
+ * empty or only whitespace (the API refuses such text blocks, nested ones included). Nothing left
+ * → no `content` at all (it is optional), or `EMPTY_ERROR_RESULT` for an error result.
+ */
+function toolResultContent(content: string | readonly ContentPart[], isError: boolean): { content?: string | Block[] } {
+  if (typeof content === 'string') {
+    if (content.trim()) return { content };
+  } else {
+    const blocks = blocksOf(content).filter((block) => block.type !== 'text' || (block.text as string).trim() !== '');
+    if (blocks.length > 0) return { content: blocks };
+  }
+  return isError ? { content: EMPTY_ERROR_RESULT } : {};
+}
+
 /**
  * Reasoning → the blocks Anthropic takes back, in their original order: a `thinking` block with
  * its `signature` (`providerData.anthropic.signature`) or a `redacted_thinking` block with its
@@ -90,10 +108,14 @@ export function fromThinkingBlock(block: { type: string; thinking?: unknown; sig
  * thinking blocks followed by text and `tool_use` blocks, tool results become `tool_result`
  * blocks (their images and documents inside `tool_result.content`) in the next user turn, and
  * consecutive turns of one role are merged into one message. Assistant text that is only
- * whitespace is not sent (the API refuses it). Tool call ids outside
- * `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`anthropicToolUseId`).
+ * whitespace is not sent (the API refuses it), nor is such text inside a tool result; an empty
+ * tool result is sent without `content` (an error result with `EMPTY_ERROR_RESULT`). Tool call
+ * ids outside `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`anthropicToolUseId`),
+ * kept unique within the request (`WireToolUseIds`); tool names outside `^[a-zA-Z0-9_-]{1,64}$`
+ * (invented by a model) are sent mapped (`anthropicToolName`).
  */
 export function toAnthropicMessages(messages: readonly Message[]): { system: string | undefined; messages: AnthropicMessage[] } {
+  const ids = new WireToolUseIds();
   const system: string[] = [];
   const out: AnthropicMessage[] = [];
   const push = (role: AnthropicMessage['role'], blocks: Block[]) => {
@@ -115,14 +137,14 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
           ...toThinkingBlocks(message.reasoning),
           // The API refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
           ...(message.content.trim() ? [{ type: 'text', text: message.content }] : []),
-          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: anthropicToolUseId(call.id), name: call.name, input: inputOf(call.args) })),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: ids.use(call.id), name: anthropicToolName(call.name), input: inputOf(call.args) })),
         ]);
         break;
       case 'tool':
         push('user', [{
           type: 'tool_result',
-          tool_use_id: anthropicToolUseId(message.toolCallId),
-          content: typeof message.content === 'string' ? message.content : blocksOf(message.content),
+          tool_use_id: ids.result(message.toolCallId),
+          ...toolResultContent(message.content, message.isError === true),
           ...(message.isError ? { is_error: true } : {}),
         }]);
         break;

@@ -48,6 +48,15 @@ export function translate(error: unknown, operation: string): StoreError {
   if (code.startsWith('28') || code === '3D000' || code === '42501') {
     return new StoreError('store_unavailable', `${detail}: ${message} (check the connection settings and privileges)`, { cause: error });
   }
+  if (/Query read timeout/i.test(message)) {
+    // node-postgres' `query_timeout`: the client stopped waiting, the server was not told. The
+    // statement may still be running (waiting on a lock, a stalled network, a busy server) and commit later.
+    return new StoreError(
+      'store_unavailable',
+      `${detail}: no answer from PostgreSQL within the client's query timeout; the statement may still be running on the server and commit later (outcome unknown: read the run back — resume does — before assuming it was not written)`,
+      { cause: error, retryable: true },
+    );
+  }
   if (isConnectionFailure(error)) {
     return new StoreError('store_unavailable', `${detail}: the connection to PostgreSQL failed (${message}); the run stays resumable from its last committed step`, { cause: error, retryable: true });
   }

@@ -25,6 +25,12 @@ export interface PostgresStoreOptions {
    * across a model or tool call; `close()` does not end it. Its own timeouts apply
    * (`statementTimeoutMs`, `connectionTimeoutMs`, `max` are ignored). Kill notifications use
    * one extra connection opened with the pool's settings.
+   *
+   * A pool with a client-side `query_timeout` but no `statement_timeout` lets a write the client
+   * gave up on keep running on the server: `store_unavailable` then means "outcome unknown" — the
+   * write may commit later (measured: a step commit waiting on a lock lands when the lock goes).
+   * That is safe (see the class notes), but set `statement_timeout` below `query_timeout` to make
+   * a timed-out write one the server cancels.
    */
   readonly pool?: pg.Pool;
   /** Schema (namespace) of the agentrt tables; created when missing. Default `public`. Not a system schema (`pg_*`, `information_schema`): `config_invalid`. */
@@ -33,7 +39,10 @@ export interface PostgresStoreOptions {
   readonly max?: number;
   /**
    * A statement that runs longer is cancelled by the server (`statement_timeout`) and fails with
-   * `store_unavailable`; nothing of it is written. Default 5 000 ms.
+   * `store_unavailable`; nothing of it is written. The client stops waiting 2 s later
+   * (`query_timeout`): a statement the server has not answered by then (a stalled network, a
+   * stopped or overloaded server) is `store_unavailable` with its outcome unknown — it may still
+   * commit. Default 5 000 ms.
    */
   readonly statementTimeoutMs?: number;
   /** Waiting longer for a connection (server down, pool busy) fails with `store_unavailable`. Default 5 000 ms. */
@@ -135,6 +144,11 @@ const leaseMatches = (row: { lease_owner: string | null; lease_epoch: string }, 
  * and the lease epoch is checked in that same statement (fencing). Lease expiry uses the
  * server's clock. A connection is checked out per statement and never held across a model or
  * tool call. A write re-sent after a dropped connection recognises its own earlier landing.
+ * A write the client stopped waiting for (`query_timeout`) is not re-sent and may still commit
+ * on the server: `store_unavailable` from a write means "outcome unknown", never "not written".
+ * That is safe because every write is conditional on the run's state and fenced by the lease:
+ * whichever of the late write and the drive's terminal record lands first, the other is refused,
+ * and a resume reads back what landed (docs/stores.md).
  * Kill flags are NOTIFYed in the writing transaction and received on one dedicated LISTEN
  * connection, so a killed run's in-flight calls are aborted at once in every process.
  *

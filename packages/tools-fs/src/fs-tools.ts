@@ -27,6 +27,13 @@ export interface FsToolOptions {
    * outside it (e.g. the root is on its own filesystem).
    */
   readonly allowHardLinks?: boolean;
+  /**
+   * Largest result of one call, in characters of its JSON text. Default 32 000, below the
+   * runtime's default `maxToolOutputChars` (32 768), which cuts longer output out of its middle:
+   * a `read_file` is cut here instead (`truncated`, `nextOffset`), a listing or a search stops
+   * early and says so. Raise it together with `maxToolOutputChars`.
+   */
+  readonly maxResultChars?: number;
 }
 
 export const fsOptionsSchema = z.strictObject({
@@ -37,6 +44,7 @@ export const fsOptionsSchema = z.strictObject({
   maxSearchFiles: z.number().int().min(1).max(1_000_000).optional(),
   maxListEntries: z.number().int().min(1).max(100_000).optional(),
   allowHardLinks: z.boolean().optional(),
+  maxResultChars: z.number().int().min(1_000).max(64 * 2 ** 20).optional(),
 });
 
 const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
@@ -48,6 +56,69 @@ const MAX_SEARCHED_FILE_BYTES = 256 * 1024;
 function cutLine(line: string, max: number): string {
   const code = line.charCodeAt(max - 1);
   return line.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** Characters of `value` as JSON text: what the runtime counts against `maxToolOutputChars`. */
+const jsonLength = (value: unknown): number => JSON.stringify(value).length;
+
+/**
+ * The longest start of `bytes`, ending at a UTF-8 character, whose text is at most `budget`
+ * characters as a JSON string (quotes, newlines and control bytes grow when escaped); at least
+ * one character, so reads progress.
+ */
+function fitJsonText(bytes: Buffer, budget: number): Buffer {
+  const size = (length: number) => jsonLength(bytes.subarray(0, length).toString('utf8'));
+  if (size(bytes.length) <= budget) return bytes;
+  // A JSON character stands for at most 3 bytes (a 4-byte character is 2 UTF-16 units).
+  let low = 0;
+  let high = Math.min(bytes.length, budget * 3);
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (size(middle) <= budget) low = middle;
+    else high = middle - 1;
+  }
+  const cut = low > 0 ? utf8Boundary(bytes.subarray(0, low)) : 0;
+  return bytes.subarray(0, Math.max(cut, Math.min(bytes.length, 4)));
+}
+
+/**
+ * At most `max` UTF-16 units of `line` around its first case-insensitive match of `needle`
+ * (already lower case), with `…` on each side where text was left out — a cut from the start of
+ * a long line (minified JSON) would show a line without the match. No surrogate pair is split.
+ */
+function matchExcerpt(line: string, needle: string, max: number): string {
+  if (line.length <= max) return line;
+  const lower = line.toLowerCase();
+  let at = lower.indexOf(needle);
+  if (lower.length !== line.length) {
+    // Lower-casing lengthened the text (İ → i̇): find where the match starts in the line itself.
+    let low = 0;
+    let high = line.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (line.slice(0, middle).toLowerCase().length < at) low = middle + 1;
+      else high = middle;
+    }
+    at = low;
+  }
+  let from = Math.max(0, Math.min(at - 40, line.length - max));
+  const code = line.charCodeAt(from);
+  if (from > 0 && code >= 0xdc00 && code <= 0xdfff) from++;
+  const excerpt = cutLine(line.slice(from), max);
+  return `${from > 0 ? '…' : ''}${excerpt}${from + excerpt.length < line.length ? '…' : ''}`;
+}
+
+/**
+ * Where to cut `bytes` so that no UTF-8 character is split: before a last character left
+ * incomplete, else at the end. Bytes that are not UTF-8 at all are left as they are, and a cut
+ * that would keep nothing (a character longer than the chunk) keeps the chunk, so reads progress.
+ */
+function utf8Boundary(bytes: Buffer): number {
+  let start = bytes.length - 1;
+  while (start > 0 && bytes.length - start < 4 && (bytes[start]! & 0xc0) === 0x80) start--;
+  const lead = bytes[start]!;
+  const needed = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xc2 && lead < 0xe0 ? 2 : 1;
+  return start > 0 && start + needed > bytes.length ? start : bytes.length;
 }
 
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
@@ -69,6 +140,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
   const maxFiles = options.maxSearchFiles ?? 5_000;
   const maxEntries = options.maxListEntries ?? 1_000;
   const allowHardLinks = options.allowHardLinks ?? false;
+  const maxResultChars = options.maxResultChars ?? 32_000;
 
   const readFile = defineTool({
     name: 'read_file',
@@ -83,7 +155,12 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
       try {
         const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
-        const content = await readAt(handle, length, offset);
+        const read = await readAt(handle, length, offset);
+        // A cut never splits a UTF-8 character: it ends before one left incomplete, so nextOffset starts at a character.
+        const whole = offset + read.length >= stat.size ? read : read.subarray(0, utf8Boundary(read));
+        // The result must reach the model whole (see maxResultChars): room for the content is what the rest of a cut result leaves.
+        const overhead = jsonLength({ path: target.display, size: stat.size, offset, truncated: true, nextOffset: stat.size, truncation: `showing bytes ${offset}-${stat.size} of ${stat.size}; ${stat.size} more bytes not shown (read again with offset ${stat.size})`, content: '' });
+        const content = fitJsonText(whole, Math.max(100, maxResultChars - overhead));
         const end = offset + content.length;
         if (end >= stat.size) return { path: target.display, size: stat.size, offset, truncated: false, content: content.toString('utf8') };
         // Cut: said in the result, with where to go on (a model must not take part of a file for all of it).
@@ -114,10 +191,18 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         const entries = await listOpened(dir.at).catch((error: NodeJS.ErrnoException) => {
           throw new AgentrtError('path_invalid', `${target.display} cannot be listed (${error.code})`);
         });
-        const shown = entries.slice(0, maxEntries).map((entry) => ({ name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }));
-        if (entries.length <= maxEntries) return { path: target.display, total: entries.length, truncated: false, entries: shown };
-        const omitted = entries.length - maxEntries;
-        return { path: target.display, total: entries.length, truncated: true, omitted, truncation: `showing ${maxEntries} of ${entries.length} entries; ${omitted} more entries not shown`, entries: shown };
+        const shown: { name: string; type: string }[] = [];
+        // Up to maxListEntries, and as many as fit in maxResultChars with the rest of a cut result.
+        let room = maxResultChars - jsonLength({ path: target.display, total: entries.length, truncated: true, omitted: entries.length, truncation: `showing ${entries.length} of ${entries.length} entries; ${entries.length} more entries not shown`, entries: [] });
+        for (const entry of entries.slice(0, maxEntries)) {
+          const item = { name: entry.name, type: entry.isSymbolicLink() ? 'symlink' : entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' };
+          room -= jsonLength(item) + 1;
+          if (room < 0) break;
+          shown.push(item);
+        }
+        if (shown.length === entries.length) return { path: target.display, total: entries.length, truncated: false, entries: shown };
+        const omitted = entries.length - shown.length;
+        return { path: target.display, total: entries.length, truncated: true, omitted, truncation: `showing ${shown.length} of ${entries.length} entries; ${omitted} more entries not shown`, entries: shown };
       } finally {
         await dir.handle.close().catch(() => undefined);
       }
@@ -144,8 +229,15 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       let visited = 0;
       let skippedLarge = 0;
       // Why the walk stopped early, if it did: set only when something was actually left out.
-      let cutBy: 'maxResults' | 'maxSearchFiles' | undefined;
+      let cutBy: 'maxResults' | 'maxSearchFiles' | 'maxResultChars' | undefined;
+      // Room for results within maxResultChars, after the rest of a cut result (its longest truncation line).
+      let room = maxResultChars - jsonLength({ results: [], truncated: true, truncatedBy: 'maxResultChars', truncation: `stopped at ${maxResults} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search`, skippedLargeFiles: maxFiles, note: `${maxFiles} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)` });
       const found = (result: (typeof results)[number]) => {
+        room -= jsonLength(result) + 1;
+        if (room < 0) {
+          cutBy = 'maxResultChars';
+          return;
+        }
         results.push(result);
         if (results.length > maxResults) {
           results.pop(); // one match past the cap proves there are more
@@ -187,8 +279,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
                   continue;
                 }
                 const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
-                const line = text.split('\n').find((l) => l.toLowerCase().includes(needle));
-                if (line !== undefined) found({ path: shown, match: 'content', line: line.length > 200 ? `${cutLine(line, 200)}…` : line });
+                const line = text.split(/\r?\n/).find((l) => l.toLowerCase().includes(needle));
+                if (line !== undefined) found({ path: shown, match: 'content', line: matchExcerpt(line, needle, 200) });
               } finally {
                 await opened.handle.close().catch(() => undefined);
               }
@@ -201,7 +293,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       ctx.signal.throwIfAborted();
       const truncation = cutBy === 'maxResults'
         ? `stopped at ${maxResults} results (maxResults); more entries match`
-        : cutBy === 'maxSearchFiles' ? `stopped after examining ${maxFiles} entries (maxSearchFiles); entries not examined may match` : undefined;
+        : cutBy === 'maxSearchFiles' ? `stopped after examining ${maxFiles} entries (maxSearchFiles); entries not examined may match`
+          : cutBy === 'maxResultChars' ? `stopped at ${results.length} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search` : undefined;
       return {
         results,
         truncated: cutBy !== undefined,

@@ -25,7 +25,7 @@ describe('@agentrt/tools-fs marks every cut result', () => {
     const root = freshRoot();
     mkdirSync(join(root, 'many'));
     for (let i = 0; i < 1_005; i++) writeFileSync(join(root, 'many', `f-${String(i).padStart(4, '0')}`), '');
-    const cut = await run({ root }, 'list_dir', { path: 'many' });
+    const cut = await run({ root, maxResultChars: 1_000_000 }, 'list_dir', { path: 'many' }); // the entry cap alone
     expect(cut).toMatchObject({ path: 'many', total: 1_005, truncated: true, omitted: 5 });
     expect(cut.entries).toHaveLength(1_000);
     expect(cut.truncation).toBe('showing 1000 of 1005 entries; 5 more entries not shown');
@@ -83,8 +83,9 @@ describe('@agentrt/tools-fs marks every cut result', () => {
     writeFileSync(join(root, 'huge.log'), `${'needle '.repeat(50_000)}\n`);
     const result = await run({ root }, 'search_files', { query: 'needle' });
     const line = (result.results as { path: string; line?: string }[]).find((r) => r.path === 'long.txt')!.line!;
-    expect(line).toHaveLength(201);
-    expect(line.endsWith('…')).toBe(true);
+    expect(line).toHaveLength(202); // 200 characters around the match, cut on both sides
+    expect(line).toContain(' needle ');
+    expect(line.startsWith('…') && line.endsWith('…')).toBe(true);
     expect(result).toMatchObject({ truncated: false, skippedLargeFiles: 1, note: expect.stringContaining('matched by name only') });
   });
 

@@ -1,6 +1,6 @@
 import { AddressPolicy, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { checkRequestHeaders, DEFAULT_ALLOW_PORTS, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
+import { checkRequestHeaders, DEFAULT_ALLOW_PORTS, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings, type SafeResponse } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */
 export interface HttpToolOptions {
@@ -36,6 +36,13 @@ export interface HttpToolOptions {
    * lets the model send credentials: they still never cross origins on a redirect.
    */
   readonly allowRequestHeaders?: readonly string[];
+  /**
+   * Largest tool result, in characters of its JSON text. Default 32 000, below the runtime's
+   * default `maxToolOutputChars` (32 768), which cuts longer output out of its middle: a longer
+   * body is cut here instead, from its end, and the result says `truncated: true`. Raise it
+   * together with `maxToolOutputChars`. (`safeFetch` itself is bounded by `maxResponseBytes` only.)
+   */
+  readonly maxResultChars?: number;
 }
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a header name (token characters, at most 64)');
@@ -51,6 +58,7 @@ export const httpOptionsSchema = z.strictObject({
   allowPost: z.boolean().optional(),
   resolver: z.custom<Resolver>((v) => typeof v === 'function').optional(),
   userAgent: z.string().max(200).regex(/^[\x20-\x7e]*$/, 'printable ASCII').optional(),
+  maxResultChars: z.number().int().min(1_000).max(64 * 2 ** 20).optional(),
   allowRequestHeaders: z.array(headerName.refine((name) => !NEVER_ALLOWED_HEADERS.includes(name.toLowerCase()), 'framing, connection and idempotency headers cannot be allowed')).max(100).optional(),
 });
 
@@ -90,12 +98,33 @@ export async function checkUrl(url: string, options: HttpToolOptions, signal?: A
 }
 
 /**
+ * The response with its body cut from the end so that the whole result, as JSON text, is at
+ * most `max` characters (never splitting a surrogate pair); `truncated` when cut.
+ */
+function fitResult(response: SafeResponse, max: number): SafeResponse {
+  if (JSON.stringify(response).length <= max) return response;
+  const budget = Math.max(100, max - JSON.stringify({ ...response, body: '', truncated: true }).length);
+  const body = response.body;
+  let low = 0;
+  let high = Math.min(body.length, budget);
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (JSON.stringify(body.slice(0, middle)).length <= budget) low = middle;
+    else high = middle - 1;
+  }
+  const code = body.charCodeAt(low - 1);
+  if (low > 0 && code >= 0xd800 && code <= 0xdbff) low--;
+  return { ...response, body: body.slice(0, low), truncated: true };
+}
+
+/**
  * `http_get` (and `http_post` when allowed) behind the host allowlist, SSRF checks and a
  * request-header allowlist. Throws `config_invalid` (naming the field) for bad options.
  */
 export function createHttpTools(options: HttpToolOptions): Tool[] {
   parseHttpOptions(options);
   const settings = settingsOf(options);
+  const maxResultChars = options.maxResultChars ?? 32_000;
   const allowed = settings.allowRequestHeaders!;
   const headersSchema = z.record(z.string().max(64), z.string().max(1_000))
     .superRefine((headers, context) => {
@@ -114,7 +143,7 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
       description: `Fetches a URL with GET. Allowed hosts: ${options.allowHosts.join(', ')}. Returns status, content type and the body text (capped).`,
       input: z.object({ url, headers: headersSchema }),
       timeoutMs: settings.timeoutMs + 1_000,
-      execute: ({ url: target, headers }, ctx) => safeFetch({ url: target, method: 'GET', ...(headers ? { headers } : {}), signal: ctx.signal }, settings),
+      execute: async ({ url: target, headers }, ctx) => fitResult(await safeFetch({ url: target, method: 'GET', ...(headers ? { headers } : {}), signal: ctx.signal }, settings), maxResultChars),
     }),
   ];
   if (options.allowPost) {
@@ -124,8 +153,8 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
       input: z.object({ url, body: z.string().max(1_000_000), contentType: z.string().max(100).regex(/^[\x20-\x7e]*$/).optional(), headers: headersSchema }),
       sideEffects: 'non-idempotent',
       timeoutMs: settings.timeoutMs + 1_000,
-      execute: ({ url: target, body, contentType, headers }, ctx) =>
-        safeFetch({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers } : {}), idempotencyKey: ctx.idempotencyKey, signal: ctx.signal }, settings),
+      execute: async ({ url: target, body, contentType, headers }, ctx) =>
+        fitResult(await safeFetch({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers } : {}), idempotencyKey: ctx.idempotencyKey, signal: ctx.signal }, settings), maxResultChars),
     }));
   }
   return tools;

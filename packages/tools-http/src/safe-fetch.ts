@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
@@ -156,8 +156,15 @@ function abortable<T>(start: () => Promise<T>, signal: AbortSignal): Promise<T> 
 /** A vetted hop: the parsed URL and the checked address the connection is pinned to. */
 export interface VettedUrl {
   readonly url: URL;
+  /** The first checked address: the one a connection tries first. */
   readonly address: string;
   readonly family: 4 | 6;
+  /**
+   * Every checked address of the name, in the resolver's order (one for an IP literal). A
+   * connection tries them in turn (IPv6 and IPv4 interleaved, as Node's `autoSelectFamily`
+   * does) when one cannot be reached; it never connects anywhere else.
+   */
+  readonly addresses: readonly CheckedAddress[];
 }
 
 /**
@@ -184,7 +191,7 @@ export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'pol
   settings.policy.checkName(hostname);
   if (isIP(hostname)) {
     const checked = settings.policy.check(hostname);
-    return { url, ...checked };
+    return { url, ...checked, addresses: [checked] };
   }
   let answers: unknown;
   try {
@@ -203,7 +210,7 @@ export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'pol
     if (!normalized) throw unreachable(`the resolver returned a malformed address for "${hostname}": ${JSON.stringify(String(address)).slice(0, 80)}`);
     checked.push(settings.policy.check(normalized.address));
   }
-  return { url, ...checked[0]! };
+  return { url, ...checked[0]!, addresses: checked };
 }
 
 /**
@@ -268,13 +275,13 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
     let current = input.url;
     let origin: string | undefined;
     for (let hop = 0; ; hop++) {
-      const { url, address, family } = await vetUrl(current, settings, controller.signal);
+      const { url, addresses } = await vetUrl(current, settings, controller.signal);
       if (controller.signal.aborted) throw controller.signal.reason;
       // Caller headers and the idempotency key only go to the origin the caller named.
       origin ??= url.origin;
       const sameOrigin = origin === url.origin;
       exchange = await request({
-        url, address, family, method, body, contentType: input.contentType,
+        url, addresses, method, body, contentType: input.contentType,
         headers: sameOrigin ? callerHeaders : {},
         idempotencyKey: sameOrigin ? input.idempotencyKey : undefined,
         signal: controller.signal, userAgent: settings.userAgent,
@@ -311,7 +318,7 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     if (input.signal.aborted) throw input.signal.reason;
-    throw unreachable(`the request failed: ${(error as Error)?.message ?? String(error)}`, error);
+    throw unreachable(`the request failed: ${failureText(error)}`, error);
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', onAbort);
@@ -321,8 +328,7 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
 
 interface RequestInput {
   readonly url: URL;
-  readonly address: string;
-  readonly family: 4 | 6;
+  readonly addresses: readonly CheckedAddress[];
   readonly method: string;
   readonly body: string | undefined;
   readonly contentType: string | undefined;
@@ -332,17 +338,40 @@ interface RequestInput {
   readonly userAgent: string;
 }
 
-/** One HTTP exchange up to the response head, connected to the checked address (no DNS at all). */
+/** A failure in words; a connection that tried several addresses fails with an AggregateError whose own message is empty. */
+function failureText(error: unknown): string {
+  const errors = (error as { errors?: unknown })?.errors;
+  if (Array.isArray(errors) && errors.length > 0) return errors.map((each) => (each as Error)?.message ?? String(each)).join('; ');
+  return (error as Error)?.message || String(error);
+}
+
+/**
+ * The connection's own lookup, answering with the checked addresses only (no DNS at all): with
+ * `autoSelectFamily` the socket tries them in turn, so a name whose first address is unreachable
+ * (a dual-stack host without a route for IPv6, a pool member down) is reached at the next.
+ */
+function pinnedLookup(addresses: readonly CheckedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    const answer = addresses.map(({ address, family }) => ({ address, family }));
+    if ((options as { all?: boolean }).all) (callback as (error: null, answers: typeof answer) => void)(null, answer);
+    else callback(null, answer[0]!.address, answer[0]!.family);
+  };
+}
+
+/** One HTTP exchange up to the response head, connected to a checked address (no DNS at all). */
 function request(input: RequestInput): Promise<{ req: ClientRequest; response: IncomingMessage }> {
   const secure = input.url.protocol === 'https:';
   const hostname = input.url.hostname.startsWith('[') ? input.url.hostname.slice(1, -1) : input.url.hostname;
+  const [first] = input.addresses;
+  const target = input.addresses.length > 1
+    ? { host: hostname, lookup: pinnedLookup(input.addresses), autoSelectFamily: true }
+    : { host: first!.address, family: first!.family };
   const { 'user-agent': agent, accept, 'content-type': headerType, ...rest } = input.headers;
   return new Promise((resolve, reject) => {
     let req: ClientRequest;
     try {
       req = (secure ? https : http).request({
-        host: input.address,
-        family: input.family,
+        ...target,
         port: input.url.port || (secure ? 443 : 80),
         path: `${input.url.pathname}${input.url.search}`,
         method: input.method,

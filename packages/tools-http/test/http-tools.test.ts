@@ -222,7 +222,7 @@ describe('@agentrt/tools-http SSRF defences', () => {
   it('caps response size, compression bombs and slow bodies (B-36)', async () => {
     // The caps are checked with a generous timeout (a busy machine can make moving 5 MiB slower than
     // 500 ms); the 500 ms timeout itself is checked on /slow.
-    const tool = get({ allowHosts: ['api.allowed.test'], allowPrivateAddresses: ['127.0.0.2/32'], maxResponseBytes: 100_000, timeoutMs: 20_000 });
+    const tool = get({ allowHosts: ['api.allowed.test'], allowPrivateAddresses: ['127.0.0.2/32'], maxResponseBytes: 100_000, maxResultChars: 1_000_000, timeoutMs: 20_000 }); // the byte cap alone
     const rss = process.memoryUsage().rss;
     const big = await call(tool, { url: `http://api.allowed.test:${port}/big` });
     expect(big.output).toMatchObject({ truncated: true });

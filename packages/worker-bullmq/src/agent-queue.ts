@@ -1,4 +1,4 @@
-import { canonicalJson, ConfigError, StoreError, type ApprovalDecision, type Message } from '@agentrt/core';
+import { canonicalJson, ConfigError, normalizeContent, StoreError, type ApprovalDecision, type Message, type MessageContent, type RunRecord, type StateStore } from '@agentrt/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -74,15 +74,57 @@ function requestOf(data: Partial<RunJobData>): string {
 }
 
 /**
+ * What a run job asks for, in the form the run's record keeps it: the initial transcript the
+ * runtime builds from `input` and `system` (a text input becomes `[system?, user]`; the content
+ * of user and tool messages is normalized as the runtime does), `idempotencyKey` and `metadata`.
+ */
+function transcriptOf(data: Partial<Pick<RunJobData, 'input' | 'system' | 'idempotencyKey' | 'metadata'>>): string {
+  const { input, system, idempotencyKey, metadata } = data;
+  const messages = typeof input === 'string'
+    ? [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: input }]
+    : (input ?? []).map((message) => (message.role === 'user' || message.role === 'tool' ? { ...message, content: normalizeContent(message.content as MessageContent) } : message));
+  // The worker passes an empty idempotency key or no metadata on as absent.
+  return canonicalJson(JSON.parse(JSON.stringify({ messages, idempotencyKey: idempotencyKey || undefined, metadata: metadata || undefined })) as unknown);
+}
+
+/**
+ * Whether a run job asks for the run `record` holds (same initial transcript, `idempotencyKey` and
+ * `metadata`). Used where BullMQ no longer has the job to compare with: by `AgentQueue.enqueue`
+ * (with `store`) and by the worker before it resumes an existing run for a `run` job.
+ */
+export function jobMatchesRun(data: Partial<RunJobData>, record: RunRecord): boolean {
+  try {
+    return transcriptOf(data) === transcriptOf({ input: record.input, idempotencyKey: record.idempotencyKey, metadata: record.metadata });
+  } catch {
+    return false; // content the runtime would refuse never matches a stored run
+  }
+}
+
+/** Options of `AgentQueue`. */
+export interface AgentQueueOptions extends QueueConnectionOptions {
+  /**
+   * The workers' state store. With it, `enqueue` of a run id whose job BullMQ already removed
+   * (`removeOnComplete`, `removeOnFail`) is compared with the run's record: the same request is a
+   * no-op (no job, no second drive), a different one `run_conflict`. Without it such a re-enqueue
+   * queues a job, and the worker compares it (a different request fails the job with `run_conflict`).
+   */
+  readonly store?: StateStore;
+}
+
+/**
  * Enqueues agent runs. The job id is the run id (`runJobId`), so enqueuing the same run twice is
  * a no-op while the first job exists — for the same request; a different one is `run_conflict`.
+ * Once BullMQ has removed the job, the run's record in `store` is compared instead.
  * Any worker sharing the queue and the store may take it.
  */
 export class AgentQueue {
   readonly queue: Queue<RunJobData>;
   private readonly connection: Redis;
+  private readonly store: StateStore | undefined;
 
-  constructor(options: QueueConnectionOptions = {}) {
+  constructor(options: AgentQueueOptions = {}) {
+    if (options.store !== undefined && typeof options.store?.getRun !== 'function') throw new ConfigError('store', 'expected a StateStore');
+    this.store = options.store;
     this.connection = bullConnection(options.url);
     this.queue = new Queue<RunJobData>(options.name ?? 'agentrt-runs', { connection: this.connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
     this.queue.on('error', () => undefined); // connection drops surface on the calls that need Redis
@@ -96,8 +138,13 @@ export class AgentQueue {
    * `idempotencyKey` and `metadata` returns the run id and queues nothing (a producer retrying
    * after a timeout is safe). With any of them different the existing job is kept and this throws
    * `run_conflict` (a `StoreError`) — the new request would otherwise be dropped without a word.
-   * Limit: a job BullMQ has already removed (`removeOnComplete` keeps the last 1,000 finished,
-   * `removeOnFail` 5,000) cannot be compared; the run's own record in the store is the authority then.
+   * A job BullMQ has already removed (`removeOnComplete` keeps the last 1,000 finished,
+   * `removeOnFail` 5,000) is compared through the run's record when the queue has a `store`: the
+   * run exists, so nothing is queued — the same request returns the run id, a different one is
+   * `run_conflict` (a store read error is thrown as is, nothing queued). Without `store` a job is
+   * queued, and the worker that takes it compares it with the run's record instead: the same
+   * request resumes the run (a terminal one just returns its result), a different one fails the
+   * job with `run_conflict`, the run untouched. To continue a paused or failed run, use `resume`.
    */
   async enqueue(job: Omit<RunJobData, 'runId' | 'approvals'> & { runId?: string }): Promise<string> {
     // What the runtime accepts as `input` (a non-empty text or message list): a job it would refuse is refused here, not queued.
@@ -108,6 +155,14 @@ export class AgentQueue {
     const runId = checkRunId(job.runId ?? globalThis.crypto.randomUUID());
     const data: RunJobData = { ...job, runId };
     const jobId = runJobId(runId);
+    if (job.runId !== undefined && this.store) {
+      // The run exists: its record is the authority, whether BullMQ still has its job or not.
+      const record = await this.store.getRun(runId);
+      if (record) {
+        if (!jobMatchesRun(data, record)) throw new StoreError('run_conflict', `run ${runId} already exists with a different request (input, system, idempotencyKey or metadata); nothing was queued`);
+        return runId;
+      }
+    }
     await this.queue.add('run', data, { jobId, ...RETRY });
     // BullMQ keeps an existing job of that id and hands back one built from our data: read the stored one.
     if (job.runId !== undefined) {

@@ -1,7 +1,7 @@
 import { AgentrtError, ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullConnection, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
+import { bullConnection, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
 /** Options of `createAgentWorker`. */
 export interface AgentWorkerOptions extends QueueConnectionOptions {
@@ -105,6 +105,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });
       result = last.result as RunResult;
     } else {
+      // A run job for a run that exists: this job's own run (taken over from a dead worker), or a
+      // re-enqueue after BullMQ removed the run's first job — which must ask for the same run.
+      if (job.name === 'run' && !jobMatchesRun(data, existing)) {
+        throw Object.assign(new UnrecoverableError(`run_conflict: run ${data.runId} already exists with a different request (input, system, idempotencyKey or metadata); this job was not run`), { code: 'run_conflict' });
+      }
       // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
       result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
     }

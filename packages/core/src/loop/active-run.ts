@@ -212,6 +212,17 @@ export class ActiveRun {
     return (this.clockMark = monotonicMs());
   }
 
+  /** The kept reading, or a fresh one that is kept for the checks that follow at once. */
+  markedMono(): number {
+    return (this.clockMark ??= monotonicMs());
+  }
+
+  /**
+   * The monotonic reading the step being decided started at (its duration does not follow the
+   * wall clock); undefined for a step decided in an earlier drive (timed by its stamps).
+   */
+  stepStartedMono: number | undefined;
+
   /** Forgets the kept reading: the loop waited, or code not its own ran (a user stop policy). */
   clearClockMark(): void {
     this.clockMark = undefined;
@@ -292,8 +303,8 @@ export class ActiveRun {
    * (`raceAbort`); a second call racing at once falls back to that.
    */
   raceModel<T>(answer: Promise<T>, mapError: (error: unknown, signal: AbortSignal) => unknown): Promise<T> {
-    const signal = this.controller.signal;
-    if (signal.aborted || this.modelRace !== undefined) return raceAbort(answer, signal, mapError);
+    // `aborted` is the signal's state (only `abortWith` aborts it) without Node's checked getter.
+    if (this.aborted || this.modelRace !== undefined) return raceAbort(answer, this.controller.signal, mapError);
     return new Promise<T>((resolve, reject) => {
       this.modelRace = reject;
       answer.then(
@@ -303,7 +314,7 @@ export class ActiveRun {
         },
         (error: unknown) => {
           if (this.modelRace === reject) this.modelRace = undefined;
-          reject(mappedFailure(mapError, error, signal));
+          reject(mappedFailure(mapError, error, this.controller.signal));
         },
       );
     });

@@ -1,3 +1,4 @@
+import { setImmediate as realSetImmediate } from 'node:timers';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import { StoreError } from '../errors/store-error.js';
 import type { HookContext, RunDriveInfo, RuntimeHooks } from '../hooks.js';
@@ -114,6 +115,51 @@ async function consumerTurn(run: ActiveRun): Promise<void> {
   for (let turn = 0; turn < CONSUMER_TURNS && run.log.consumerBehind; turn++) await undefined;
 }
 
+/**
+ * How long the runs of this process may keep the event loop from turning: a loop whose model and
+ * tools answer without waiting on I/O runs on microtasks alone, and timers and I/O (a kill sent
+ * from a timer or an HTTP request, a deadline) would wait until it ends.
+ */
+const MACROTASK_EVERY_MS = 10;
+/** When the event loop was last seen to turn (monotonic): a probe `setImmediate` ran. */
+let lastTurnSeen = monotonicMs();
+/** A probe is scheduled and has not run yet (the event loop has not turned since). */
+let probing = false;
+let turnWaited: Promise<void> | undefined;
+let turnCame: (() => void) | undefined;
+
+/**
+ * Schedules a probe unless one is pending: Node's own `setImmediate` (fake timers a test installs
+ * on the global object cannot hold it), which notes the turn and releases the runs waiting for it.
+ * A loop that waits on I/O lets it run at once, so such runs never wait for a turn.
+ */
+function probeTurn(): void {
+  if (probing) return;
+  probing = true;
+  realSetImmediate(turnSeen);
+}
+
+function turnSeen(): void {
+  probing = false;
+  lastTurnSeen = monotonicMs();
+  const release = turnCame;
+  turnWaited = turnCame = undefined;
+  release?.();
+}
+
+/**
+ * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` as of the monotonic
+ * reading `now`, the run waits for the next turn (shared by every run that asks before it comes;
+ * after it, timers and I/O have run); else undefined, and a probe notes the next turn.
+ */
+function macrotaskTurn(now: number): Promise<void> | undefined {
+  probeTurn();
+  if (now - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
+  return (turnWaited ??= new Promise<void>((resolve) => {
+    turnCame = resolve;
+  }));
+}
+
 /** The timer that stops the run with `timeout` at its deadline (`limits.timeoutMs` from its start, resumes included). */
 function armDeadline(deps: RunDeps, run: ActiveRun): ReturnType<typeof setTimeout> {
   const { timeoutMs } = deps.config.limits;
@@ -184,6 +230,16 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
           await consumerTurn(run);
           run.clearClockMark();
         }
+        // A loop that has not let the event loop turn for a while (a model answering at once,
+        // synchronous tools) waits one macrotask here: a kill sent from a timer or a request in
+        // this process lands before the next model call, not when the run ends.
+        const turn = macrotaskTurn(run.markedMono());
+        if (turn) {
+          await turn;
+          run.clearClockMark();
+        }
+        // The step is timed on the monotonic clock from here (the reading the checks below share).
+        run.stepStartedMono = run.markedMono();
         // Awaited only when the check had to wait (no microtask hop for a synchronous answer).
         const checked = checkStop(deps, run, 'before_model');
         const stop = isPromise(checked) ? await checked : checked;
@@ -198,6 +254,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
       } else {
         // Resuming a step whose decision was persisted: act on it without asking the model again.
         run.pendingStep = undefined;
+        run.stepStartedMono = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         // The step starts again in this drive: onStepStart pairs with its onStepEnd (no model hooks: the decision is kept).
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
@@ -482,13 +539,20 @@ function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: r
   const endedAt = step.endedAt;
   if (run.contextStateDirty || decision.contextState) step.contextState = { ...run.contextState };
   run.contextStateDirty = false;
+  // Timed on the monotonic clock (a wall-clock step during the step does not change it); this
+  // reading also serves the lease and stop checks right after a write completed at once. A step
+  // decided in an earlier drive is timed by its stamps.
+  const endedMono = run.markClock();
+  const startedMono = run.stepStartedMono;
+  const durationMs = startedMono === undefined ? Math.max(0, isoMs(endedAt) - isoMs(step.startedAt)) : Math.max(0, Math.round(endedMono - startedMono));
   // Stamped with the step's end, read just above (nothing runs in between).
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs: Math.max(0, isoMs(endedAt) - isoMs(step.startedAt)) }, endedAt);
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs }, endedAt);
   const events = run.log.unwritten;
   // A write the memory store completed at once is not waited for.
   const written = deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });
   // (Any other answer is waited for as `await` would: a store may also return a thenable or nothing.)
-  if (!isDoneWrite(written)) return Promise.resolve(written).then(() => committed(deps, run, decision, step, results, events.length));
+  // After a wait, the checks that follow read the clock afresh.
+  if (!isDoneWrite(written)) return Promise.resolve(written).then(() => (run.clearClockMark(), committed(deps, run, decision, step, results, events.length)));
   return committed(deps, run, decision, step, results, events.length);
 }
 
@@ -504,14 +568,15 @@ function committed(deps: RunDeps, run: ActiveRun, decision: PendingStep, step: S
   run.committedToolCalls += toolCalls;
   run.committedToolCallsRefused += toolCallsRefused;
   addUsage(run.committedUsage, decision.usage);
-  if (deps.hooks.length > 0) return stepEndHooks(deps, run, step).then(() => renewDue(deps, run));
+  // Hooks are code not the loop's own: the renewal check after them reads the clock afresh.
+  if (deps.hooks.length > 0) return stepEndHooks(deps, run, step).then(() => (run.clearClockMark(), renewDue(deps, run)));
   return renewDue(deps, run);
 }
 
 /** Renews the lease once a third of its time has passed (no async call on the steps in between). */
 function renewDue(deps: RunDeps, run: ActiveRun): Promise<void> | undefined {
-  // The reading is kept for the stop checks that follow at once (after this step, before the next model call).
-  return run.markClock() - run.lastRenewMono >= deps.config.leaseTtlMs / 3 ? renewLease(deps, run) : undefined;
+  // The commit's reading when nothing waited since (kept for the stop checks that follow at once).
+  return run.markedMono() - run.lastRenewMono >= deps.config.leaseTtlMs / 3 ? renewLease(deps, run) : undefined;
 }
 
 /** The `onStepEnd` hooks (apart from `commit`, whose frame then captures nothing for their closures). */
@@ -633,6 +698,12 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   } catch (error) {
     // The store is unreachable: report it; the run stays resumable from its last committed step.
     const info = errorInfo(deps, error);
+    // Refused because the run moved on under this drive: a step write reported failed (outcome
+    // unknown) landed after all, so this record no longer follows it. The run is still running
+    // at that step, and a resume continues it: retryable, like the failure that ended the drive.
+    if (info.code === 'run_conflict' && result.stopReason === 'error' && result.error?.retryable === true) {
+      return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: { ...info, retryable: true } };
+    }
     return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
   }
 }

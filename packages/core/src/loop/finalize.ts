@@ -8,7 +8,7 @@ import type { ModelRetryInfo } from '../model/retry.js';
 import type { StopReason } from '../result.js';
 import type { StepRecord } from '../store/state-store.js';
 import { raceAbort, RunAbort } from '../util/abort.js';
-import { nowIso } from '../util/time.js';
+import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { budgetForCall } from './budget.js';
 import { auditedMessage, contextFor, minDefined, validateResponse, wrappedModelCall } from './decide.js';
@@ -137,6 +137,7 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
   const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata, finalize: true };
   const stepUsage = emptyUsage();
   const startedAt = nowIso();
+  const startedMono = monotonicMs();
   try {
     run.log.emit({ type: 'step_started', stepIndex, finalize: true });
     const snapshot = run.history.slice();
@@ -188,7 +189,7 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
       else fail('output_invalid', `the finalize answer does not match the output schema "${run.output.spec.name}": ${verdict.problems.join('; ')}`);
     }
     // Recorded even when not accepted: its tokens were spent, and a resume must not ask again.
-    await commitFinalize(deps, run, { stepIndex, message, usage: stepUsage, finishReason: response.finishReason, startedAt, stop });
+    await commitFinalize(deps, run, { stepIndex, message, usage: stepUsage, finishReason: response.finishReason, startedAt, startedMono, stop });
     if (accepted) {
       run.finalizeOk = true;
       if (run.output) run.parsedOutput = { value: accepted.value };
@@ -205,7 +206,7 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
 async function commitFinalize(
   deps: RunDeps,
   run: ActiveRun,
-  input: { stepIndex: number; message: AssistantMessage; usage: StepRecord['usage']; finishReason: StepRecord['finishReason']; startedAt: string; stop: FinalizeStop },
+  input: { stepIndex: number; message: AssistantMessage; usage: StepRecord['usage']; finishReason: StepRecord['finishReason']; startedAt: string; startedMono: number; stop: FinalizeStop },
 ): Promise<void> {
   const step: StepRecord = {
     runId: run.runId,
@@ -221,7 +222,7 @@ async function commitFinalize(
     ...(run.contextStateDirty ? { contextState: { ...run.contextState } } : {}),
   };
   run.contextStateDirty = false;
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls: 0, toolCallsRefused: 0, durationMs: Math.max(0, Date.parse(step.endedAt) - Date.parse(step.startedAt)), finalize: true });
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls: 0, toolCallsRefused: 0, durationMs: Math.max(0, Math.round(monotonicMs() - input.startedMono)), finalize: true });
   const events = run.log.unwritten;
   await deps.store.commitStep({ runId: run.runId, step, events, usageDelta: step.usage, lease: run.lease });
   run.log.markWritten(events.length);

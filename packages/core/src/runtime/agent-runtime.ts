@@ -123,6 +123,16 @@ const messageSchema = z.discriminatedUnion('role', [
 const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
 // Strict: a misspelt or misplaced option (`run({ input, limits })`, `timeoutMs`) is refused, not
 // silently ignored — the run would go on without the limit its caller thinks it set.
+/**
+ * A `config_invalid` error for arguments past a method's last (`run('go', { runId })` would
+ * otherwise run with its options ignored); `undefined` ones are let through (a forwarded optional).
+ */
+function extraArgument(method: 'run' | 'stream' | 'resume', extra: readonly unknown[]): ConfigError | undefined {
+  if (!extra.some((value) => value !== undefined)) return undefined;
+  const usage = method === 'resume' ? 'resume(runId, options)' : `${method}({ input, ...options }) or ${method}(input)`;
+  return new ConfigError(method, `takes its options in one object: ${usage}; found ${extra.length} more argument(s)`);
+}
+
 const runOptionsSchema = z.strictObject({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
@@ -228,7 +238,10 @@ export class AgentRuntime<TOut = string> {
   run<T>(options: RunOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
   run(options: string | (RunOptions<never> & { readonly output?: undefined })): Promise<RunResult<TOut>>;
   run(options: string | RunOptions): Promise<RunResult<unknown>>;
-  run(options: string | RunOptions): Promise<RunResult<unknown>> {
+  run(options: string | RunOptions, ...extra: readonly unknown[]): Promise<RunResult<unknown>> {
+    // `run('go', { runId })` from untyped code would run with the options silently dropped.
+    const misuse = extraArgument('run', extra);
+    if (misuse) return Promise.reject(misuse);
     // `start` is async (it never throws synchronously): its promise is the run's, with no wrapper around it.
     return this.start(typeof options === 'string' ? { input: options } : options, undefined, false);
   }
@@ -244,7 +257,7 @@ export class AgentRuntime<TOut = string> {
    * stopped reading), and `return()` settles once that is stored. A stream that only awaits an
    * existing run (same `idempotencyKey`) never cancels it.
    */
-  stream(options: string | RunOptions): AsyncIterable<RunEvent> {
+  stream(options: string | RunOptions, ...extra: readonly unknown[]): AsyncIterable<RunEvent> {
     // A consumer that stops reading (`break`, `return()`) cancels the run this call started:
     // recorded `cancelled`, in-flight calls aborted; `return()` settles once the stop is recorded.
     // A stream that only waits for an existing run (same idempotency key) detaches: leaving it
@@ -257,6 +270,11 @@ export class AgentRuntime<TOut = string> {
       abandon.abort();
       await Promise.race([settled, detached]);
     });
+    const misuse = extraArgument('stream', extra);
+    if (misuse) {
+      queue.fail(misuse);
+      return queue;
+    }
     const input = typeof options === 'string' ? { input: options } : options;
     const listener: ConsumerListener = (event) => queue.push(event);
     // The loop gives the consumer a turn to catch up before each step's kill check (see `consumerTurn`).
@@ -279,7 +297,9 @@ export class AgentRuntime<TOut = string> {
   resume<T>(runId: string, options: ResumeOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
   resume(runId: string, options?: ResumeOptions<never> & { readonly output?: undefined }): Promise<RunResult<TOut>>;
   resume(runId: string, options?: ResumeOptions): Promise<RunResult<unknown>>;
-  async resume(runId: string, options: ResumeOptions = {}): Promise<RunResult<unknown>> {
+  async resume(runId: string, options: ResumeOptions = {}, ...extra: readonly unknown[]): Promise<RunResult<unknown>> {
+    const misuse = extraArgument('resume', extra);
+    if (misuse) throw misuse;
     // Untyped callers (a JSON body, a config) may pass null or an array: a typed error, like run()'s.
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new ConfigError('resume', `expected an options object, found ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);

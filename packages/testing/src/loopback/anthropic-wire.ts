@@ -9,6 +9,7 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const blocksOf = (content: unknown): Json[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : Array.isArray(content) ? (content as Json[]) : []);
 
 // Thinking signatures are HMACs under a per-process key: the server can tell a block it issued
@@ -79,9 +80,19 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
 
 const textProblem = (block: Json, at: string) => (typeof block.text !== 'string' ? `${at}.text: Field required` : block.text === '' ? `${at}.text: text content blocks must be non-empty` : undefined);
 
-/** `tool_result.content`: a string, or text / image / document / search_result blocks. */
-function checkToolResultContent(content: unknown, at: string): string | undefined {
-  if (content === undefined || typeof content === 'string') return undefined;
+const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespace text';
+
+/**
+ * `tool_result.content`: absent, a string, or text / image / document / search_result blocks.
+ * Strict where the API is: text that is empty (schema: `minLength 1`) or only whitespace is
+ * refused inside a tool result as in a message (a string content counts as one text block; an
+ * empty string as no content), and an error result needs content ("content cannot be empty if
+ * `is_error` is true").
+ */
+function checkToolResultContent(content: unknown, at: string, isError: boolean): string | undefined {
+  const empty = content === undefined || content === null || content === '' || (Array.isArray(content) && content.length === 0);
+  if (empty) return isError ? `${at}.tool_result: content cannot be empty if \`is_error\` is true` : undefined;
+  if (typeof content === 'string') return content.trim() === '' ? NON_WHITESPACE : undefined;
   if (!Array.isArray(content)) return `${at}.tool_result.content: Input should be a valid string or list`;
   for (const [k, raw] of content.entries()) {
     const inner = `${at}.tool_result.content.${k}`;
@@ -89,6 +100,7 @@ function checkToolResultContent(content: unknown, at: string): string | undefine
     if (raw.type === 'text') {
       const problem = textProblem(raw, inner);
       if (problem) return problem;
+      if ((raw.text as string).trim() === '') return NON_WHITESPACE;
     } else if (raw.type === 'image' || raw.type === 'document') {
       const problem = checkMediaBlock(raw, inner);
       if (problem) return problem;
@@ -227,6 +239,7 @@ export const anthropicWire: ProviderWire = {
       }
     }
     const messages = body.messages as unknown[];
+    const toolUseIds = new Set<string>();
     for (const [i, message] of messages.entries()) {
       if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
         return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
@@ -266,6 +279,10 @@ export const anthropicWire: ProviderWire = {
           if (typeof block.id !== 'string' || typeof block.name !== 'string' || !isObject(block.input)) return invalid(`${at}.input: Input should be a valid dictionary`);
           // Ids minted by another provider (Kimi's `functions.Bash:0`) fail the whole request.
           if (!TOOL_USE_ID.test(block.id)) return invalid(`${at}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`);
+          // The spec's pattern for a history tool name (later versions allow 1–200 characters of any kind): checked at its strictest.
+          if (!TOOL_NAME.test(block.name)) return invalid(`${at}.tool_use.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`);
+          if (toolUseIds.has(block.id)) return invalid(`${at}: \`tool_use\` ids must be unique`);
+          toolUseIds.add(block.id);
         }
         if (block.type === 'tool_result') {
           if (message.role !== 'user') return invalid(`${at}: tool_result blocks are only allowed in user messages`);
@@ -273,7 +290,7 @@ export const anthropicWire: ProviderWire = {
           if (typeof block.tool_use_id !== 'string' || !used.includes(block.tool_use_id)) {
             return invalid(`${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
           }
-          const problem = checkToolResultContent(block.content, at);
+          const problem = checkToolResultContent(block.content, at, block.is_error === true);
           if (problem) return invalid(problem);
         }
       }

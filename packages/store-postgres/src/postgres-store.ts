@@ -33,7 +33,7 @@ export interface PostgresStoreOptions {
    * a timed-out write one the server cancels.
    */
   readonly pool?: pg.Pool;
-  /** Schema (namespace) of the agentrt tables; created when missing. Default `public`. */
+  /** Schema (namespace) of the agentrt tables; created when missing. Default `public`. Not a system schema (`pg_*`, `information_schema`): `config_invalid`. */
   readonly schema?: string;
   /** Connections in the store's own pool. Default 10. */
   readonly max?: number;
@@ -187,8 +187,9 @@ export class PostgresStore implements StateStore {
     if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) throw new ConfigError('url', 'expected a postgres:// connection string');
     if (options.pool !== undefined && (typeof options.pool?.query !== 'function' || typeof options.pool?.connect !== 'function')) throw new ConfigError('pool', 'expected a pg.Pool');
     this.schemaName = options.schema ?? 'public';
-    if (typeof this.schemaName !== 'string' || !IDENTIFIER.test(this.schemaName) || /^pg_/i.test(this.schemaName)) {
-      throw new ConfigError('schema', `expected a schema name of letters, digits and underscores (at most 63, not starting with a digit or pg_), got ${JSON.stringify(options.schema)}`);
+    // pg_* and information_schema are PostgreSQL's system schemas: the tables must not go there.
+    if (typeof this.schemaName !== 'string' || !IDENTIFIER.test(this.schemaName) || /^pg_|^information_schema$/i.test(this.schemaName)) {
+      throw new ConfigError('schema', `expected a schema name of letters, digits and underscores (at most 63, not starting with a digit or pg_, not information_schema), got ${JSON.stringify(options.schema)}`);
     }
     const positive = (field: 'max' | 'statementTimeoutMs' | 'connectionTimeoutMs' | 'killHeartbeatMs', fallback: number) => {
       const value = options[field] ?? fallback;

@@ -23,7 +23,7 @@ const NOT_RUN = /^(tool_cancelled|tool_timeout): not run: the run /;
  * over steps (the finalize record of `limits.finalize` included), tool-call counts too, and no model/tool call started
  * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive and never
  * committed as "not run", contiguous audit sequence
- * (and hash chain when present), and no event holding the bytes of an image or file part of the
+ * (and hash chain when present) reaching the end the run record counts (its `lastEventSeq` and chain head), and no event holding the bytes of an image or file part of the
  * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
  * user message only after a final answer (a structured-output repair request).
  */
@@ -157,7 +157,9 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
       if (startedCalls.has(`${step.stepIndex}/${message.toolCallId}`)) violations.push(`I6: step ${step.stepIndex} commits call ${message.toolCallId} as not run, but the audit shows it started`);
     }
   });
-  const audit = verifyAuditEvents(events);
+  // Against the end the run record counts (read before the events): a log stripped of its hashes,
+  // or cut short at its end, still ends where the record says it does — as `verifyAudit` checks.
+  const audit = verifyAuditEvents(events, { lastEventSeq: run.lastEventSeq, ...(run.lastEventHash !== undefined ? { lastEventHash: run.lastEventHash } : {}) });
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
   const media = mediaData([...run.input, ...steps.flatMap((step) => step.messages)]);
   if (media.size > 0) {

@@ -72,8 +72,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       return await drive(job);
     } catch (error) {
       // Job data the runtime refuses (no input, a malformed run id or message, written by another
-      // producer) stays refused on every retry: the job fails for good on this attempt.
-      if (AgentrtError.isInstance(error) && error.code === 'config_invalid') throw Object.assign(new UnrecoverableError(`config_invalid: ${error.message}`), { code: 'config_invalid', cause: error });
+      // producer) stays refused on every retry, and so does an idempotency key that an earlier run
+      // of another request holds: the job fails for good on this attempt.
+      if (AgentrtError.isInstance(error) && PERMANENT_CODES.has(error.code)) throw Object.assign(new UnrecoverableError(`${error.code}: ${error.message}`), { code: error.code, cause: error });
       throw error;
     }
   };
@@ -114,16 +115,18 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     }
     // A job is done only when the store says the run is terminal or paused. Otherwise its outcome
     // was not recorded (store outage, lost lease): fail the job so BullMQ retries it, and the retry resumes the run.
-    const recorded = await runtime.getRun(data.runId);
+    // The run is the result's: a job whose idempotency key an earlier run holds is answered with
+    // that run (its id is not the job's), and the job's outcome is that run's.
+    const recorded = await runtime.getRun(result.runId);
     if (!recorded || recorded.status === 'running') {
-      throw new StoreError('store_unavailable', `run ${data.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });
+      throw new StoreError('store_unavailable', `run ${result.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });
     }
     // Recorded failed by the store's outage itself (a write that timed out while Redis restarted,
     // the store back in time for the failure to be recorded): not the run's own outcome. The job
     // is retried like an unrecorded one, and the retry resumes the run (a retryable failure reopens).
     const failure = recorded.status === 'failed' ? recorded.result?.error : undefined;
     if (failure?.retryable === true && STORE_OUTAGE_CODES.has(failure.code)) {
-      throw new StoreError('store_unavailable', `run ${data.runId} failed with ${failure.code} (${failure.message}), an outage of its store; the job will be retried and resume it`, { retryable: true });
+      throw new StoreError('store_unavailable', `run ${result.runId} failed with ${failure.code} (${failure.message}), an outage of its store; the job will be retried and resume it`, { retryable: true });
     }
     return { runId: result.runId, status: result.status, stopReason: result.stopReason };
   };
@@ -151,6 +154,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     },
   };
 }
+
+/** Error codes no retry of the job can change (its data decides them): the job fails on the attempt that met one. */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['config_invalid', 'idempotency_conflict']);
 
 /** Error codes of a store outage: a run failed with one of them (retryable) is resumed by the job's retry, not left failed. */
 const STORE_OUTAGE_CODES: ReadonlySet<string> = new Set(['store_unavailable', 'store_busy']);

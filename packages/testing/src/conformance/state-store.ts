@@ -339,6 +339,33 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.getRun(run.runId))?.stepCount).toBe(1);
     });
 
+    it('fences every write of a run, not only commits: a stale owner\'s decision, events, status, intent and non-idempotent result are lease_lost and land nowhere', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const stale = (await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 60_000 }))!;
+      await store.releaseLease(stale);
+      const current = (await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 }))!;
+      const now = new Date().toISOString();
+      const decision = { stepIndex: 0, message: step(run.runId, 0).messages[0] as never, usage: usage(1), finishReason: 'tool_calls' as const, startedAt: now };
+      const entry = { runId: run.runId, toolCallId: 'c0', stepIndex: 0, name: 'lookup', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const, startedAt: now };
+      const toolResult = { ...entry, result: { role: 'tool' as const, toolCallId: 'c0', name: 'lookup', content: 'stale' }, completedAt: now };
+      expect({
+        saveDecision: await codeOf(store.saveDecision({ runId: run.runId, decision, lease: stale })),
+        appendEvents: await codeOf(store.appendEvents(run.runId, [event(run.runId, 1)], { lease: stale })),
+        updateRun: await codeOf(store.updateRun({ runId: run.runId, status: 'paused', result: result(run.runId, { status: 'paused', stopReason: 'awaiting_approval' }), lease: stale })),
+        recordToolIntent: await codeOf(store.recordToolIntent(entry, { lease: stale })),
+        recordToolResult: await codeOf(store.recordToolResult(toolResult, { lease: stale })),
+      }).toEqual({ saveDecision: 'lease_lost', appendEvents: 'lease_lost', updateRun: 'lease_lost', recordToolIntent: 'lease_lost', recordToolResult: 'lease_lost' });
+      const record = await store.getRun(run.runId);
+      expect({ status: record?.status, pendingStep: record?.pendingStep, lastEventSeq: record?.lastEventSeq, usage: record?.usage }).toEqual({ status: 'running', pendingStep: undefined, lastEventSeq: 0, usage: usage(0) });
+      expect(await store.listEvents(run.runId)).toEqual([]);
+      expect(await store.getToolLedger(run.runId)).toEqual([]);
+      // The current owner's writes go through.
+      await store.recordToolIntent(entry, { lease: current });
+      await store.saveDecision({ runId: run.runId, decision, lease: current });
+      expect((await store.getRun(run.runId))?.pendingStep).toEqual(decision);
+    });
+
     it('lets a new owner take an expired lease', async () => {
       const run = newRun();
       await store.createRun(run);

@@ -22,6 +22,12 @@ export class EventLog {
   private hash: string | undefined;
   /** Deep-frozen events only: marked, so the memory store keeps them without copying. */
   private pending: StoredRunEvent[] = markFrozenList([]);
+  /**
+   * `pending` was handed to a store write (`unwritten`): it must not change under that write (a
+   * store may read it when it writes, after other events were emitted), so the next emit before
+   * `markWritten` continues a copy of it.
+   */
+  private lent = false;
 
   constructor(
     private readonly runId: string,
@@ -63,6 +69,10 @@ export class EventLog {
     // Frozen: the object a stream consumer or an onEvent hook receives is the one persisted, so
     // nobody who is handed an event can change (or un-redact) the audit log.
     const stored = Object.freeze(event) as unknown as StoredRunEvent;
+    if (this.lent) {
+      this.pending = markFrozenList(this.pending.slice());
+      this.lent = false;
+    }
     this.pending.push(stored);
     this.listener?.(stored);
     this.observer?.(stored);
@@ -85,14 +95,19 @@ export class EventLog {
     this.listener(deepFreeze(this.redactor.value({ ...input, runId: this.runId, at: nowIso() })) as RunEvent);
   }
 
-  /** Events waiting for the next write. */
+  /**
+   * Events waiting for the next write, for a store write: the list does not change afterwards
+   * (events emitted meanwhile join a copy), so its length is what the write was given.
+   */
   get unwritten(): readonly StoredRunEvent[] {
+    this.lent = true;
     return this.pending;
   }
 
-  /** Call after a successful write of the first `count` unwritten events. */
+  /** Call after a successful write of the first `count` unwritten events (the length of the list that write was given). */
   markWritten(count: number): void {
     this.pending = markFrozenList(this.pending.slice(count));
+    this.lent = false;
   }
 }
 

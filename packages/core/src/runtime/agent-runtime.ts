@@ -60,7 +60,10 @@ export interface RunOptions<T = unknown> {
   readonly idempotencyKey?: string;
   /** Aborting it stops the run with `cancelled`. */
   readonly signal?: AbortSignal;
-  /** JSON metadata stored with the run and passed to hooks and stop policies. */
+  /**
+   * JSON metadata stored with the run and passed to hooks and stop policies — in its JSON form
+   * (`NaN` and `Infinity` as `null`, a `toJSON` value as what it gives), as a store reads it back.
+   */
   readonly metadata?: Readonly<Record<string, unknown>>;
   /**
    * Structured output: a zod object schema the final answer must match. `result.output` is then the
@@ -540,7 +543,8 @@ export class AgentRuntime<TOut = string> {
     if (options.input !== undefined && typeof options.input !== 'string' && nestsDeeperThan(options.input, MAX_JSON_DEPTH + 4)) {
       throw new ConfigError('run.input', `nested deeper than ${MAX_JSON_DEPTH} levels (or circular)`);
     }
-    if (options.metadata !== undefined) checkMetadata(options.metadata);
+    // Its JSON form: what the store keeps, the events record and a resumed drive reads back.
+    const metadata = options.metadata !== undefined ? checkMetadata(options.metadata) : undefined;
     const limits = this.config.limits;
     let input: Message[];
     const text = typeof options.input === 'string';
@@ -570,7 +574,7 @@ export class AgentRuntime<TOut = string> {
     const runId = options.runId ?? randomUUID();
     // Built field by field in the order a spread of the optional fields gave (no object per absent field).
     const newRecord: { -readonly [K in keyof NewRunRecord]: NewRunRecord[K] } = { runId, input } as unknown as NewRunRecord;
-    if (options.metadata) newRecord.metadata = options.metadata;
+    if (metadata) newRecord.metadata = metadata;
     if (options.idempotencyKey !== undefined) newRecord.idempotencyKey = options.idempotencyKey;
     newRecord.inputFingerprint = inputFingerprint;
     newRecord.toolsFingerprint = this.deps.toolsFingerprint;
@@ -592,7 +596,7 @@ export class AgentRuntime<TOut = string> {
       run = new ActiveRun(record, [], lease, log, NO_APPROVALS, false, output, this.deps.gate);
       // The gate's frozen advertised names (the event's copy is made from them by the redaction walk, as from a fresh array).
       const started: { type: 'run_started'; messageCount: number; tools: string[]; metadata?: Readonly<Record<string, unknown>> } = { type: 'run_started', messageCount: input.length, tools: this.deps.gate.advertisedNames as string[] };
-      if (options.metadata) started.metadata = options.metadata;
+      if (metadata) started.metadata = metadata;
       log.emit(started);
       return await this.drive(run, options.signal, stream, abandon?.signal);
     } finally {
@@ -774,15 +778,22 @@ interface StreamAbandon {
 /**
  * Run metadata is stored with the run and copied into events and hook contexts: it must be JSON
  * that every store can write — at most 64 levels deep, no cycles, no BigInt. Throws
- * `config_invalid` (field `run.metadata`) before anything is recorded.
+ * `config_invalid` (field `run.metadata`) before anything is recorded. Returns its JSON form.
  */
-function checkMetadata(metadata: Readonly<Record<string, unknown>>): void {
+function checkMetadata(metadata: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   if (exceedsDepth(metadata, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
+  let json: string;
   try {
-    JSON.stringify(metadata);
+    json = JSON.stringify(metadata);
   } catch (error) {
     throw new ConfigError('run.metadata', `metadata must be JSON: ${(error as Error).message}`, { cause: error });
   }
+  // The JSON form (NaN and Infinity as null, a `toJSON` value as what it gives, a function in an
+  // array as null): the one every drive, store, event and audit hash sees — a log whose events
+  // were hashed with the values as given would not verify once read back from the store.
+  const form: unknown = JSON.parse(json);
+  if (form === null || typeof form !== 'object' || Array.isArray(form)) throw new ConfigError('run.metadata', 'metadata must be a JSON object (its toJSON gave something else)');
+  return form as Readonly<Record<string, unknown>>;
 }
 
 /** One listener calling each `onEvent` hook; a hook's failure (thrown or rejected) is swallowed. */

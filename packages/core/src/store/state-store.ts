@@ -141,6 +141,11 @@ export interface WriteOptions {
  * - `finishRun` records exactly one terminal result; a second call returns the first result unchanged.
  * - A read failure throws `StoreError('store_unavailable')`; it is never reported as "not found".
  * - Errors are `StoreError` with a typed code; driver errors are wrapped, never leaked raw.
+ * - Every call settles (resolves or rejects) within a bounded time: the runtime waits for a store
+ *   write without a timeout of its own (a write it stopped waiting for would have an unknown
+ *   outcome), so a call that never settles holds the run — past its `timeoutMs` — and a `kill` of
+ *   it. A store talking to a server sets its own timeouts and reports one as `store_unavailable`
+ *   (outcome unknown), as the first-party stores do.
  * - Messages are kept exactly, content parts (base64 `data` included) and assistant `reasoning`
  *   (with its `providerData`) too. Durable stores should keep large media once per run
  *   (`extractBlobs` / `restoreBlobs`); a referenced blob that is missing on read is `state_corrupt`.

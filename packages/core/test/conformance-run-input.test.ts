@@ -1,13 +1,8 @@
 /**
  * DESIGN.md: `run(input | { input, runId?, idempotencyKey?, signal?, metadata? })` and `stream(...)`.
  * `input` is a string or a whole initial transcript (`Message[]`, see `RunOptions.input`), so the
- * short form takes either. Today the short form accepts only a string: `run([...messages])` is
- * refused with `config_invalid` (field `run`), although `run({ input: [...messages] })` runs.
- *
- * The fix belongs in `packages/core/src/runtime/agent-runtime.ts` (`start()` and the `run`/`stream`
- * overloads), a file another change owns at the moment; the mismatch is reported there. These
- * cases are marked `it.fails` until then: when the short form accepts a transcript they start to
- * fail, and the marker must go.
+ * short form takes either. It used to accept only a string: `run([...messages])` was refused with
+ * `config_invalid` (field `run`), although `run({ input: [...messages] })` ran (conformance audit).
  */
 import { createRuntime, MemoryStore, type Message, type RunEvent } from '@agentrt/core';
 import { ScriptedModel } from '@agentrt/testing';
@@ -26,7 +21,7 @@ describe('run(input) takes every form of input (DESIGN: run(input | { input, ...
     expect(model.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
 
-  it.fails('run(messages) runs the transcript as run({ input: messages }) does', async () => {
+  it('run(messages) runs the transcript as run({ input: messages }) does', async () => {
     const model = new ScriptedModel([{ text: 'hello' }]);
     const store = new MemoryStore();
     const result = await createRuntime({ model, store }).run(transcript as never);
@@ -34,7 +29,7 @@ describe('run(input) takes every form of input (DESIGN: run(input | { input, ...
     expect(model.requests[0]!.messages.map((m) => m.role)).toEqual(['system', 'user']);
   });
 
-  it.fails('stream(messages) yields the run, the last event carrying the result', async () => {
+  it('stream(messages) yields the run, the last event carrying the result', async () => {
     const model = new ScriptedModel([{ text: 'hello' }]);
     const events: RunEvent[] = [];
     for await (const event of createRuntime({ model }).stream(transcript as never)) events.push(event);

@@ -206,7 +206,9 @@ describe('regression: kill flags read synchronously or through the store', () =>
       generate: async () => {
         if (killed) afterKill++;
         started++;
-        return callsOf([`c${started}`, 't']);
+        // Fresh arguments every call: on a busy machine a run may get a few steps ahead of the
+        // others, and identical calls would end it with loop_detected instead of the kill.
+        return callsOf([`c${started}`, 't', { n: started }]);
       },
     };
     const runtime = createRuntime({ model, tools: [tool], store, limits: { maxSteps: 1000 } });

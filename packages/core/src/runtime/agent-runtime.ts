@@ -136,6 +136,16 @@ function extraArgument(method: 'run' | 'stream' | 'resume', extra: readonly unkn
   return new ConfigError(method, `takes its options in one object: ${usage}; found ${extra.length} more argument(s)`);
 }
 
+/**
+ * `run(input)` and `stream(input)`: a string or a transcript (an array without an `input` key of
+ * its own) is the input; anything else is the options object (checked by `start`).
+ */
+function shortForm(options: string | readonly Message[] | RunOptions): RunOptions {
+  if (typeof options === 'string') return { input: options };
+  if (Array.isArray(options) && !Object.prototype.hasOwnProperty.call(options, 'input')) return { input: options as readonly Message[] };
+  return options as RunOptions;
+}
+
 const runOptionsSchema = z.strictObject({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
   system: z.string().optional(),
@@ -239,14 +249,14 @@ export class AgentRuntime<TOut = string> {
    * ```
    */
   run<T>(options: RunOptions<T> & { readonly output: z.ZodType<T> }): Promise<RunResult<T>>;
-  run(options: string | (RunOptions<never> & { readonly output?: undefined })): Promise<RunResult<TOut>>;
-  run(options: string | RunOptions): Promise<RunResult<unknown>>;
-  run(options: string | RunOptions, ...extra: readonly unknown[]): Promise<RunResult<unknown>> {
+  run(options: string | readonly Message[] | (RunOptions<never> & { readonly output?: undefined })): Promise<RunResult<TOut>>;
+  run(options: string | readonly Message[] | RunOptions): Promise<RunResult<unknown>>;
+  run(options: string | readonly Message[] | RunOptions, ...extra: readonly unknown[]): Promise<RunResult<unknown>> {
     // `run('go', { runId })` from untyped code would run with the options silently dropped.
     const misuse = extraArgument('run', extra);
     if (misuse) return Promise.reject(misuse);
     // `start` is async (it never throws synchronously): its promise is the run's, with no wrapper around it.
-    return this.start(typeof options === 'string' ? { input: options } : options, undefined, false);
+    return this.start(shortForm(options), undefined, false);
   }
 
   /**
@@ -260,7 +270,7 @@ export class AgentRuntime<TOut = string> {
    * stopped reading), and `return()` settles once that is stored. A stream that only awaits an
    * existing run (same `idempotencyKey`) never cancels it.
    */
-  stream(options: string | RunOptions, ...extra: readonly unknown[]): AsyncIterable<RunEvent> {
+  stream(options: string | readonly Message[] | RunOptions, ...extra: readonly unknown[]): AsyncIterable<RunEvent> {
     // A consumer that stops reading (`break`, `return()`) cancels the run this call started:
     // recorded `cancelled`, in-flight calls aborted; `return()` settles once the stop is recorded.
     // A stream that only waits for an existing run (same idempotency key) detaches: leaving it
@@ -278,7 +288,7 @@ export class AgentRuntime<TOut = string> {
       queue.fail(misuse);
       return queue;
     }
-    const input = typeof options === 'string' ? { input: options } : options;
+    const input = shortForm(options);
     const listener: ConsumerListener = (event) => queue.push(event);
     // The loop gives the consumer a turn to catch up before each step's kill check (see `consumerTurn`).
     listener.caughtUp = () => queue.caughtUp;

@@ -239,8 +239,10 @@ export class AgentRuntime<TOut = string> {
   }
 
   /**
-   * Runs an agent to its stop. Equivalent to draining `stream()`. With `output` (a zod object
-   * schema), `result.output` is the parsed, typed value.
+   * Runs an agent to its stop. Equivalent to draining `stream()`. Takes the options object, or
+   * just the input: a user message's text or a whole initial transcript (`run(messages)` is
+   * `run({ input: messages })`). With `output` (a zod object schema), `result.output` is the
+   * parsed, typed value.
    *
    * @example
    * ```ts

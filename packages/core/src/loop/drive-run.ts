@@ -9,7 +9,7 @@ import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
 import { builtInPrefix } from '../stop/built-in.js';
-import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
+import { isoMs, monotonicMs, nowIso, realMonotonicMs, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
 import { isDoneWrite, readKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -121,8 +121,8 @@ async function consumerTurn(run: ActiveRun): Promise<void> {
  * from a timer or an HTTP request, a deadline) would wait until it ends.
  */
 const MACROTASK_EVERY_MS = 10;
-/** When the event loop was last seen to turn (monotonic): a probe `setImmediate` ran. */
-let lastTurnSeen = monotonicMs();
+/** When the event loop was last seen to turn (Node's own monotonic clock, which fake timers cannot freeze): a probe `setImmediate` ran. */
+let lastTurnSeen = realMonotonicMs();
 /** A probe is scheduled and has not run yet (the event loop has not turned since). */
 let probing = false;
 let turnWaited: Promise<void> | undefined;
@@ -141,20 +141,20 @@ function probeTurn(): void {
 
 function turnSeen(): void {
   probing = false;
-  lastTurnSeen = monotonicMs();
+  lastTurnSeen = realMonotonicMs();
   const release = turnCame;
   turnWaited = turnCame = undefined;
   release?.();
 }
 
 /**
- * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` as of the monotonic
- * reading `now`, the run waits for the next turn (shared by every run that asks before it comes;
+ * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` (real time: a faked
+ * global `performance` must not hide it), the run waits for the next turn (shared by every run that asks before it comes;
  * after it, timers and I/O have run); else undefined, and a probe notes the next turn.
  */
-function macrotaskTurn(now: number): Promise<void> | undefined {
+function macrotaskTurn(): Promise<void> | undefined {
   probeTurn();
-  if (now - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
+  if (realMonotonicMs() - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
   return (turnWaited ??= new Promise<void>((resolve) => {
     turnCame = resolve;
   }));
@@ -233,7 +233,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         // A loop that has not let the event loop turn for a while (a model answering at once,
         // synchronous tools) waits one macrotask here: a kill sent from a timer or a request in
         // this process lands before the next model call, not when the run ends.
-        const turn = macrotaskTurn(run.markedMono());
+        const turn = macrotaskTurn();
         if (turn) {
           await turn;
           run.clearClockMark();

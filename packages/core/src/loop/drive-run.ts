@@ -4,10 +4,11 @@ import { StoreError } from '../errors/store-error.js';
 import type { HookContext, RunDriveInfo, RuntimeHooks } from '../hooks.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
-import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
+import { STOP_REASONS, statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
+import { RunError } from '../errors/run-error.js';
 import { builtInPrefix } from '../stop/built-in.js';
 import { isoMs, monotonicMs, nowIso, realMonotonicMs, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
@@ -505,10 +506,30 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
   for (let i = from; i < policies.length; i++) {
     // Any falsy answer (sync or async: `cond && {…}` gives false) means "no stop" and the next policy is asked.
     const decision = checkStopPolicy(policies[i]!, context);
-    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? answer : policiesFrom(policies, i + 1, context)));
-    if (decision) return decision;
+    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? validDecision(policies[i]!, answer) : policiesFrom(policies, i + 1, context)));
+    if (decision) return validDecision(policies[i]!, decision);
   }
   return undefined;
+}
+
+const KNOWN_STOP_REASONS: ReadonlySet<unknown> = new Set(STOP_REASONS);
+
+/**
+ * A user policy's stop, checked: a junk answer (a string, an unknown reason, a non-string detail)
+ * would be recorded as the run's stop reason; it fails the run with hook_failed instead.
+ */
+function validDecision(policy: StopPolicy, answer: unknown): Stop {
+  let reason: unknown;
+  let detail: unknown;
+  try {
+    ({ reason, detail } = answer as StopDecision);
+  } catch (error) {
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} answered a stop that cannot be read: ${describeThrown(error, 300)}`, { cause: error });
+  }
+  if (typeof answer !== 'object' || !KNOWN_STOP_REASONS.has(reason) || (detail !== undefined && typeof detail !== 'string')) {
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} answered ${describeThrown(typeof answer === 'object' ? JSON.stringify(reason) : String(answer), 200)}: expected { reason: StopReason, detail?: string } or a falsy value`);
+  }
+  return detail === undefined ? { reason: reason as StopReason } : { reason: reason as StopReason, detail: detail as string };
 }
 
 /**

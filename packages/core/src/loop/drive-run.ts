@@ -4,12 +4,13 @@ import { StoreError } from '../errors/store-error.js';
 import type { HookContext, RunDriveInfo, RuntimeHooks } from '../hooks.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { addUsage, emptyUsage, hasMediaParts, type AssistantMessage, type Message, type ToolMessage, type UserMessage } from '../messages.js';
-import { statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
+import { STOP_REASONS, statusForStop, type PendingApproval, type RunErrorInfo, type RunResult, type StopReason } from '../result.js';
 import type { PendingStep, StepRecord } from '../store/state-store.js';
 import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../stop/stop-policy.js';
 import { RunAbort } from '../util/abort.js';
+import { RunError } from '../errors/run-error.js';
 import { builtInPrefix } from '../stop/built-in.js';
-import { isoMs, monotonicMs, nowIso, timerMs } from '../util/time.js';
+import { isoMs, monotonicMs, nowIso, realMonotonicMs, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
 import { isDoneWrite, readKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -121,8 +122,8 @@ async function consumerTurn(run: ActiveRun): Promise<void> {
  * from a timer or an HTTP request, a deadline) would wait until it ends.
  */
 const MACROTASK_EVERY_MS = 10;
-/** When the event loop was last seen to turn (monotonic): a probe `setImmediate` ran. */
-let lastTurnSeen = monotonicMs();
+/** When the event loop was last seen to turn (Node's own monotonic clock, which fake timers cannot freeze): a probe `setImmediate` ran. */
+let lastTurnSeen = realMonotonicMs();
 /** A probe is scheduled and has not run yet (the event loop has not turned since). */
 let probing = false;
 let turnWaited: Promise<void> | undefined;
@@ -141,20 +142,20 @@ function probeTurn(): void {
 
 function turnSeen(): void {
   probing = false;
-  lastTurnSeen = monotonicMs();
+  lastTurnSeen = realMonotonicMs();
   const release = turnCame;
   turnWaited = turnCame = undefined;
   release?.();
 }
 
 /**
- * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` as of the monotonic
- * reading `now`, the run waits for the next turn (shared by every run that asks before it comes;
+ * Before a step: when the event loop has not turned for `MACROTASK_EVERY_MS` (real time: a faked
+ * global `performance` must not hide it), the run waits for the next turn (shared by every run that asks before it comes;
  * after it, timers and I/O have run); else undefined, and a probe notes the next turn.
  */
-function macrotaskTurn(now: number): Promise<void> | undefined {
+function macrotaskTurn(): Promise<void> | undefined {
   probeTurn();
-  if (now - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
+  if (realMonotonicMs() - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
   return (turnWaited ??= new Promise<void>((resolve) => {
     turnCame = resolve;
   }));
@@ -233,7 +234,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         // A loop that has not let the event loop turn for a while (a model answering at once,
         // synchronous tools) waits one macrotask here: a kill sent from a timer or a request in
         // this process lands before the next model call, not when the run ends.
-        const turn = macrotaskTurn(run.markedMono());
+        const turn = macrotaskTurn();
         if (turn) {
           await turn;
           run.clearClockMark();
@@ -505,10 +506,30 @@ function policiesFrom(policies: readonly StopPolicy[], from: number, context: St
   for (let i = from; i < policies.length; i++) {
     // Any falsy answer (sync or async: `cond && {…}` gives false) means "no stop" and the next policy is asked.
     const decision = checkStopPolicy(policies[i]!, context);
-    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? answer : policiesFrom(policies, i + 1, context)));
-    if (decision) return decision;
+    if (decision !== undefined && isPromise(decision)) return decision.then((answer) => (answer ? validDecision(policies[i]!, answer) : policiesFrom(policies, i + 1, context)));
+    if (decision) return validDecision(policies[i]!, decision);
   }
   return undefined;
+}
+
+const KNOWN_STOP_REASONS: ReadonlySet<unknown> = new Set(STOP_REASONS);
+
+/**
+ * A user policy's stop, checked: a junk answer (a string, an unknown reason, a non-string detail)
+ * would be recorded as the run's stop reason; it fails the run with hook_failed instead.
+ */
+function validDecision(policy: StopPolicy, answer: unknown): Stop {
+  let reason: unknown;
+  let detail: unknown;
+  try {
+    ({ reason, detail } = answer as StopDecision);
+  } catch (error) {
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} answered a stop that cannot be read: ${describeThrown(error, 300)}`, { cause: error });
+  }
+  if (typeof answer !== 'object' || !KNOWN_STOP_REASONS.has(reason) || (detail !== undefined && typeof detail !== 'string')) {
+    throw new RunError('hook_failed', `hook stopPolicy:${policy.name} answered ${describeThrown(typeof answer === 'object' ? JSON.stringify(reason) : String(answer), 200)}: expected { reason: StopReason, detail?: string } or a falsy value`);
+  }
+  return detail === undefined ? { reason: reason as StopReason } : { reason: reason as StopReason, detail: detail as string };
 }
 
 /**

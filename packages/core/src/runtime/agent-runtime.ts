@@ -16,7 +16,7 @@ import { ActiveRun, type ApprovalDecision, type BoundApproval, type RunDeps } fr
 import { driveRun } from '../loop/drive-run.js';
 import { EventLog, type ConsumerListener, type EventListener } from '../loop/event-log.js';
 import { findPairingViolations } from '../loop/transcript.js';
-import { redactAndCap } from '../loop/tool-output.js';
+import { describeThrown, redactAndCap } from '../loop/tool-output.js';
 import { checkContent, normalizeContent } from '../content/validate.js';
 import type { Message, MessageContent } from '../messages.js';
 import type { ModelAdapter } from '../model.js';
@@ -142,7 +142,11 @@ function extraArgument(method: 'run' | 'stream' | 'resume', extra: readonly unkn
  */
 function shortForm(options: string | readonly Message[] | RunOptions): RunOptions {
   if (typeof options === 'string') return { input: options };
-  if (Array.isArray(options) && !Object.prototype.hasOwnProperty.call(options, 'input')) return { input: options as readonly Message[] };
+  try {
+    if (Array.isArray(options) && !Object.prototype.hasOwnProperty.call(options, 'input')) return { input: options as readonly Message[] };
+  } catch {
+    // A proxy whose trap throws: no transcript; `start` refuses it (config_invalid), not run() throwing at its caller.
+  }
   return options as RunOptions;
 }
 
@@ -552,7 +556,7 @@ export class AgentRuntime<TOut = string> {
   private async start(raw: RunOptions, listener: EventListener | undefined, stream: boolean, abandon?: StreamAbandon): Promise<RunResult<unknown>> {
     const options = quickRunOptions(raw) ?? parseOptions(runOptionsSchema, raw, 'run');
     // Recursive walks (redaction, fingerprints, store copies) would overflow on deeper values.
-    if (options.input !== undefined && typeof options.input !== 'string' && nestsDeeperThan(options.input, MAX_JSON_DEPTH + 4)) {
+    if (options.input !== undefined && typeof options.input !== 'string' && readsDeeperThan(options.input, MAX_JSON_DEPTH + 4, 'run.input')) {
       throw new ConfigError('run.input', `nested deeper than ${MAX_JSON_DEPTH} levels (or circular)`);
     }
     // Its JSON form: what the store keeps, the events record and a resumed drive reads back.
@@ -793,7 +797,7 @@ interface StreamAbandon {
  * `config_invalid` (field `run.metadata`) before anything is recorded. Returns its JSON form.
  */
 function checkMetadata(metadata: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
-  if (exceedsDepth(metadata, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
+  if (readsDeeperThan(metadata, 65, 'run.metadata')) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
   let json: string;
   try {
     json = JSON.stringify(metadata);
@@ -805,7 +809,21 @@ function checkMetadata(metadata: Readonly<Record<string, unknown>>): Readonly<Re
   // were hashed with the values as given would not verify once read back from the store.
   const form: unknown = JSON.parse(json);
   if (form === null || typeof form !== 'object' || Array.isArray(form)) throw new ConfigError('run.metadata', 'metadata must be a JSON object (its toJSON gave something else)');
+  // A nested `toJSON` may give a deeper value than the one given: the bound holds for what is kept.
+  if (exceedsDepth(form, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep (its JSON form is deeper)');
   return form as Readonly<Record<string, unknown>>;
+}
+
+/**
+ * `nestsDeeperThan(value, max)` for a caller's value: a getter or a proxy trap that throws on the
+ * walk makes it unreadable, a `config_invalid` naming `field` (not the thrown error, untyped).
+ */
+function readsDeeperThan(value: unknown, max: number, field: string): boolean {
+  try {
+    return nestsDeeperThan(value, max);
+  } catch (error) {
+    throw new ConfigError(field, `could not be read: ${describeThrown(error, 300)}`, { cause: error });
+  }
 }
 
 /** One listener calling each `onEvent` hook; a hook's failure (thrown or rejected) is swallowed. */

@@ -1,3 +1,5 @@
+import { performance as realPerformance } from 'node:perf_hooks';
+
 /** Wall-clock ISO-8601 UTC timestamp. */
 let lastMs = -1;
 let lastIso = '';
@@ -16,6 +18,13 @@ export function isoMs(iso: string): number {
 
 /** Monotonic milliseconds (durations never go negative when the wall clock jumps). */
 export const monotonicMs = (): number => performance.now();
+
+/**
+ * Node's own monotonic clock, read through `node:perf_hooks`: fake timers that replace the global
+ * `performance` (vitest's default `vi.useFakeTimers()` does) cannot freeze it. For what must follow
+ * real time whatever a test fakes: how long the event loop has not turned.
+ */
+export const realMonotonicMs = (): number => realPerformance.now();
 
 /** The longest delay a Node timer honours (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;

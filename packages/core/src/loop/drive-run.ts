@@ -10,7 +10,7 @@ import type { StopCheckContext, StopDecision, StopPhase, StopPolicy } from '../s
 import { RunAbort } from '../util/abort.js';
 import { RunError } from '../errors/run-error.js';
 import { builtInPrefix } from '../stop/built-in.js';
-import { isoMs, monotonicMs, nowIso, realMonotonicMs, timerMs } from '../util/time.js';
+import { isoMs, monotonicIsReal, monotonicMs, nowIso, realMonotonicMs, timerMs } from '../util/time.js';
 import { abortIfKilled, act } from './act.js';
 import { isDoneWrite, readKillFlag } from '../store/memory-store.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
@@ -153,9 +153,11 @@ function turnSeen(): void {
  * global `performance` must not hide it), the run waits for the next turn (shared by every run that asks before it comes;
  * after it, timers and I/O have run); else undefined, and a probe notes the next turn.
  */
-function macrotaskTurn(): Promise<void> | undefined {
+function macrotaskTurn(run: ActiveRun): Promise<void> | undefined {
   probeTurn();
-  if (realMonotonicMs() - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
+  // The loop's kept reading when the global clock is Node's own (no extra read per step).
+  const now = monotonicIsReal() ? run.markedMono() : realMonotonicMs();
+  if (now - lastTurnSeen < MACROTASK_EVERY_MS) return undefined;
   return (turnWaited ??= new Promise<void>((resolve) => {
     turnCame = resolve;
   }));
@@ -234,7 +236,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         // A loop that has not let the event loop turn for a while (a model answering at once,
         // synchronous tools) waits one macrotask here: a kill sent from a timer or a request in
         // this process lands before the next model call, not when the run ends.
-        const turn = macrotaskTurn();
+        const turn = macrotaskTurn(run);
         if (turn) {
           await turn;
           run.clearClockMark();

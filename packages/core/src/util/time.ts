@@ -26,6 +26,9 @@ export const monotonicMs = (): number => performance.now();
  */
 export const realMonotonicMs = (): number => realPerformance.now();
 
+/** `monotonicMs()` reads Node's own clock (no test replaced the global `performance`): its readings serve for real time too. */
+export const monotonicIsReal = (): boolean => performance === realPerformance;
+
 /** The longest delay a Node timer honours (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
 

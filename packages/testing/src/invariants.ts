@@ -1,4 +1,4 @@
-import { findPairingViolations, verifyAuditEvents, type Message, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
+import { findPairingViolations, STOP_REASONS, verifyAuditEvents, type Message, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
 
 /** Outcome of `checkRunInvariants`. */
 export interface InvariantReport {
@@ -57,6 +57,8 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
     if (lastFinished.length !== 1) violations.push(`I1: expected exactly one run_finished event in the last drive, found ${lastFinished.length}`);
     if (run.result && run.result.status !== run.status) violations.push(`I1: stored status ${run.status} differs from result status ${run.result.status}`);
     if (result && run.result && result.stopReason !== run.result.stopReason) violations.push(`I1: result says ${result.stopReason}, store says ${run.result.stopReason}`);
+    // The run's recorded reason is one of the reasons the contract names (a plugin's junk answer is not a reason).
+    if (run.result && !(STOP_REASONS as readonly unknown[]).includes(run.result.stopReason)) violations.push(`I1: the stored stop reason ${JSON.stringify(run.result.stopReason)} is not a stop reason`);
   } else if (run.status === 'paused') {
     if (run.result?.stopReason !== 'awaiting_approval') violations.push('I1: paused run without an awaiting_approval result');
     if (lastFinished.length !== 0) violations.push('I1: paused run has a run_finished event in its last drive');

@@ -836,6 +836,9 @@ function thenOf(value: unknown): typeof NOT_THENABLE | typeof NATIVE_PROMISE | {
   }
 }
 
+/** A settled promise whose reactions run one microtask later (never held by fake timers). */
+const RESOLVED = Promise.resolve();
+
 /**
  * Settles `state` with what `value` resolves to. A native promise gets its reactions through the
  * built-in `then` (an own `then` it carries is not called, and a rejection is always handled); a
@@ -855,8 +858,10 @@ function adopt(value: unknown, how: typeof NATIVE_PROMISE | { readonly then: Fun
   } else if ('threw' in how) {
     onError(how.threw);
   } else {
+    // Its `then` is called one microtask later, as a native promise adopting it would: through a
+    // settled promise's reaction, which fake timers cannot hold (a test may fake `queueMicrotask`).
     new Promise<unknown>((resolve, reject) => {
-      queueMicrotask(() => {
+      void RESOLVED.then(() => {
         try {
           how.then.call(value, resolve, reject);
         } catch (error) {

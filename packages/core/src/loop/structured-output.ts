@@ -57,8 +57,10 @@ const FENCE = /^```(?:json|JSON)?[^\S\r\n]*\r?\n([\s\S]*?)\r?\n[^\S\r\n]*```$/;
  */
 export async function checkAnswer(text: string, schema: z.ZodType): Promise<AnswerCheck> {
   let body = text.trim();
+  // The fence's body is parsed even when it holds ``` (a JSON string with a code block); two
+  // fenced blocks with text between them are not one JSON value, so they still fail to parse.
   const fenced = FENCE.exec(body);
-  if (fenced && !fenced[1]!.includes('```')) body = fenced[1]!.trim();
+  if (fenced) body = fenced[1]!.trim();
   let value: unknown;
   try {
     value = JSON.parse(body, (key, item: unknown) => (key === '__proto__' ? undefined : item));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import type { UserMessage } from '../messages.js';
 import type { OutputSpec } from '../model.js';
+import { headOf } from '../util/text-cut.js';
 
 /** Default of `maxOutputRepairs`. */
 export const DEFAULT_MAX_OUTPUT_REPAIRS = 2;
@@ -16,7 +17,8 @@ export interface OutputMode {
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ISSUES = 10;
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+// Cut by `headOf`: these texts are sent to the model, and a lone surrogate half makes providers refuse the request.
+const clip = (text: string, max: number) => (text.length > max ? `${headOf(text, max)}…` : text);
 
 /**
  * The `OutputSpec` sent to the model for a zod schema: its JSON schema in output form (all

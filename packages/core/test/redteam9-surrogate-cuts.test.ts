@@ -46,3 +46,20 @@ describe('text the runtime clips and sends to the model never splits a surrogate
     });
   }
 });
+
+describe("V8's JSON.parse error message, which quotes the input cut mid-pair, is sent well-formed", () => {
+  const emoji = '😀'.repeat(100);
+  it('in the structured-output repair message', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer(`x${emoji}`), ScriptedModel.answer('{"n":1}')]);
+    await createRuntime({ model }).run({ input: 'x', output: z.object({ n: z.number() }) });
+    expect(String(model.requests[1]!.messages.at(-1)!.content)).toContain('not valid JSON');
+    expect(hasLone(model.requests[1]!)).toBe(false);
+  });
+
+  it('in the tool_args_invalid result', async () => {
+    const tool = defineTool({ name: 't', description: 'd', input: z.object({ s: z.string() }), execute: () => 'ok' });
+    const model = new ScriptedModel([{ message: { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 't', args: `x${emoji}` }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' }, ScriptedModel.answer('ok')]);
+    await createRuntime({ model, tools: [tool] }).run('x');
+    expect(hasLone(model.requests[1]!)).toBe(false);
+  });
+});

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import type { UserMessage } from '../messages.js';
 import type { OutputSpec } from '../model.js';
-import { headOf } from '../util/text-cut.js';
+import { headOf, wellFormed } from '../util/text-cut.js';
 
 /** Default of `maxOutputRepairs`. */
 export const DEFAULT_MAX_OUTPUT_REPAIRS = 2;
@@ -67,7 +67,7 @@ export async function checkAnswer(text: string, schema: z.ZodType): Promise<Answ
   try {
     value = JSON.parse(body, (key, item: unknown) => (key === '__proto__' ? undefined : item));
   } catch (error) {
-    return { ok: false, problems: [`the answer is not valid JSON: ${clip((error as Error).message, 300)}`] };
+    return { ok: false, problems: [`the answer is not valid JSON: ${clip(wellFormed((error as Error).message), 300)}`] };
   }
   let parsed: z.ZodSafeParseResult<unknown>;
   try {

@@ -3,7 +3,7 @@ import type { FinishReason } from '../model.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { exceedsDepth } from '../util/json-depth.js';
-import { headOf } from '../util/text-cut.js';
+import { headOf, wellFormed } from '../util/text-cut.js';
 import { describeThrown } from './tool-output.js';
 
 /** Why arguments were rejected. */
@@ -94,7 +94,7 @@ export function parseToolArgs(raw: unknown, finishReason: FinishReason): ArgsOut
       if (finishReason === 'length') {
         return { ok: false, reason: 'truncated', message: `arguments were cut off at the output token limit: ${preview(raw)}; send shorter arguments` };
       }
-      return { ok: false, reason: 'json_parse', message: `arguments are not valid JSON (${(error as Error).message}): ${preview(raw)}` };
+      return { ok: false, reason: 'json_parse', message: `arguments are not valid JSON (${wellFormed((error as Error).message)}): ${preview(raw)}` };
     }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

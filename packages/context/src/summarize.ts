@@ -23,6 +23,12 @@ interface SummaryState {
   readonly summary: string;
   /** History index up to which messages are replaced by the summary (a unit boundary). */
   readonly coveredUntil: number;
+  /**
+   * Key of the last message the summary covers (`anchorOf`). A strategy before this one in
+   * `composeStrategies` (a window, a token budget) drops old messages, so an index alone goes
+   * stale: the boundary is found again by this key. Absent in states saved by older versions.
+   */
+  readonly anchor?: string;
 }
 
 const STATE_KEY = 'agentrt.summarize';
@@ -98,6 +104,7 @@ export class Summarize implements ContextStrategy {
     let state = context.state.get(STATE_KEY) as SummaryState | undefined;
     // A state that does not fit this history (hand-edited, or from a run with other pinning) is dropped: summarized again.
     if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil < prefix || state.coveredUntil > messages.length)) state = undefined;
+    if (state) state = this.relocated(state, messages, prefix);
     const from = state?.coveredUntil ?? prefix;
     const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
     // Over the trigger, or the provider refused the last request as too long: summarize now.
@@ -116,13 +123,29 @@ export class Summarize implements ContextStrategy {
         const rest = this.counter.range(messages, 0, prefix) + this.counter.range(messages, cut, messages.length) + MESSAGE_OVERHEAD_TOKENS + 3;
         const summary = await this.summarize(state?.summary, messages.slice(from, cut), context, rest);
         if (summary !== undefined) {
-          state = { summary, coveredUntil: cut };
+          state = { summary, coveredUntil: cut, anchor: anchorOf(messages[cut - 1]!) };
           context.state.set(STATE_KEY, state);
         }
       }
     }
     if (!state) return messages;
     return [...messages.slice(0, prefix), summaryMessage(state.summary), ...messages.slice(state.coveredUntil)];
+  }
+
+  /**
+   * The state with `coveredUntil` pointing into this input. Its own history only grows, and the
+   * anchor matches in place; when an earlier strategy dropped old messages, the anchor is
+   * searched for below its old place, and when it is gone (dropped with everything older), no
+   * message of this input is covered: the summary stays and every message after the prefix is kept.
+   */
+  private relocated(state: SummaryState, messages: readonly Message[], prefix: number): SummaryState {
+    const { anchor } = state;
+    if (typeof anchor !== 'string') return state;
+    const at = Math.min(state.coveredUntil, messages.length);
+    for (let i = at - 1; i >= prefix; i--) {
+      if (anchorOf(messages[i]!) === anchor) return i + 1 === state.coveredUntil ? state : { ...state, coveredUntil: i + 1 };
+    }
+    return { ...state, coveredUntil: prefix };
   }
 
   /** Writes the new summary; undefined when the run's budget has no room for the summarizer's call (the history is then sent as it is). */
@@ -194,6 +217,23 @@ export class Summarize implements ContextStrategy {
       signal.removeEventListener('abort', onAbort!);
     }
   }
+}
+
+const anchors = new WeakMap<Message, string>();
+/** A persistable key of a message: its tool call ids, or its role, length and a hash of its text. */
+function anchorOf(message: Message): string {
+  let key = anchors.get(message);
+  if (key !== undefined) return key;
+  if (message.role === 'tool') key = `tool:${message.toolCallId}`;
+  else if (message.role === 'assistant' && message.toolCalls?.length) key = `calls:${message.toolCalls.map((call) => call.id).join(',')}`;
+  else {
+    const text = message.role === 'assistant' ? message.content : describe(message.content);
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    key = `${message.role}:${text.length}:${(hash >>> 0).toString(36)}`;
+  }
+  anchors.set(message, key);
+  return key;
 }
 
 const summaryCache = new Map<string, Message>();

@@ -1,7 +1,8 @@
-import { messageUpperBound, specUpperBound, type EstimatedRequest } from '../budget/token-estimator.js';
+import { messageUpperBound, specUpperBound, type EstimatedRequest, type TokenEstimator } from '../budget/token-estimator.js';
 import type { ModelPrice } from '../limits.js';
 import type { Message } from '../messages.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
+import { finalizeInstruction, textTranscript } from './finalize.js';
 
 /** The smallest output a model call must be able to produce; a call with less room is not made. */
 export const MIN_OUTPUT_TOKENS = 16;
@@ -79,15 +80,15 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
 
   const estimator = deps.config.tokenEstimator;
   const input = sane(estimator.estimate(request));
-  // The finalize call sends this transcript (tool traffic as text) and its instruction, without
-  // the tools. Estimated from parts (request − tools + instruction), not by a second pass over the
-  // history: exact for estimators that sum their parts, as both built-in ones do.
+  // The finalize call sends this transcript with its tool traffic as text lines (longer than the
+  // native form: "[called tool … with …]", "[result of tool …]"), no tools, and its instruction —
+  // with the output schema in a structured run. Each message's text form is estimated once (cached).
   let finalizeInput = 0;
   if (finalize) {
     const empty = sane(estimator.estimate({ messages: [], tools: [] }));
-    const tools = sane(estimator.estimate({ messages: [], tools: request.tools })) - empty;
-    const instruction = sane(estimator.estimate({ messages: [instructionMessage(finalize.instruction)], tools: [] })) - empty;
-    finalizeInput = Math.max(0, input - tools + instruction);
+    const base = sane(estimator.estimate({ messages: [], tools: [], ...(run.output ? { output: run.output.spec } : {}) }));
+    const instruction = sane(estimator.estimate({ messages: [instructionMessage(finalizeInstruction(finalize, run.output))], tools: [] })) - empty;
+    finalizeInput = base + textFormTokens(estimator, request.messages, empty) + instruction;
   }
   const reserveTokens = finalize ? finalizeInput + finalize.maxOutputTokens : 0;
 
@@ -141,6 +142,25 @@ export function outputAllowance(
   }
   if (allowed >= MAX_CALL_OUTPUT_TOKENS) return undefined;
   return Math.max(0, Math.floor(Math.min(allowed, BUDGET_OUTPUT_CEILING)));
+}
+
+const textForms = new WeakMap<TokenEstimator, WeakMap<Message, number>>();
+
+/**
+ * Input tokens of these messages in the finalize call's text form, each estimated on its own and
+ * cached: an upper bound of the merged transcript (merging user turns saves a message overhead
+ * each) for estimators that sum their parts, as both built-in ones do.
+ */
+function textFormTokens(estimator: TokenEstimator, messages: readonly Message[], empty: number): number {
+  let costs = textForms.get(estimator);
+  if (!costs) textForms.set(estimator, (costs = new WeakMap()));
+  let sum = 0;
+  for (const message of messages) {
+    let cost = costs.get(message);
+    if (cost === undefined) costs.set(message, (cost = Math.max(0, sane(estimator.estimate({ messages: textTranscript([message]), tools: [] })) - empty)));
+    sum += cost;
+  }
+  return sum;
 }
 
 /** An estimate as a usable count: a non-finite or negative estimate counts as 0. */

@@ -8,6 +8,7 @@ import type { ModelRetryInfo } from '../model/retry.js';
 import type { StopReason } from '../result.js';
 import type { StepRecord } from '../store/state-store.js';
 import { raceAbort, RunAbort } from '../util/abort.js';
+import { headOf } from '../util/text-cut.js';
 import { monotonicMs, nowIso } from '../util/time.js';
 import type { ActiveRun, RunDeps } from './active-run.js';
 import { budgetForCall } from './budget.js';
@@ -31,7 +32,8 @@ export function wantsFinalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop)
 }
 
 const MAX_ARGS_CHARS = 2_000;
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text);
+// Cut by `headOf`: the finalize request must not carry a lone surrogate half (providers refuse it).
+const clip = (text: string, max: number) => (text.length > max ? `${headOf(text, max)}… (${text.length - max} more characters)` : text);
 
 /** The instruction of the finalize call: the configured text, plus the output schema for a structured run. */
 export function finalizeInstruction(options: ResolvedFinalize, output: OutputMode | undefined): string {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/config-error.js';
 import type { UserMessage } from '../messages.js';
 import type { OutputSpec } from '../model.js';
+import { headOf, wellFormed } from '../util/text-cut.js';
 
 /** Default of `maxOutputRepairs`. */
 export const DEFAULT_MAX_OUTPUT_REPAIRS = 2;
@@ -16,7 +17,8 @@ export interface OutputMode {
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ISSUES = 10;
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+// Cut by `headOf`: these texts are sent to the model, and a lone surrogate half makes providers refuse the request.
+const clip = (text: string, max: number) => (text.length > max ? `${headOf(text, max)}…` : text);
 
 /**
  * The `OutputSpec` sent to the model for a zod schema: its JSON schema in output form (all
@@ -57,13 +59,15 @@ const FENCE = /^```(?:json|JSON)?[^\S\r\n]*\r?\n([\s\S]*?)\r?\n[^\S\r\n]*```$/;
  */
 export async function checkAnswer(text: string, schema: z.ZodType): Promise<AnswerCheck> {
   let body = text.trim();
+  // The fence's body is parsed even when it holds ``` (a JSON string with a code block); two
+  // fenced blocks with text between them are not one JSON value, so they still fail to parse.
   const fenced = FENCE.exec(body);
-  if (fenced && !fenced[1]!.includes('```')) body = fenced[1]!.trim();
+  if (fenced) body = fenced[1]!.trim();
   let value: unknown;
   try {
     value = JSON.parse(body, (key, item: unknown) => (key === '__proto__' ? undefined : item));
   } catch (error) {
-    return { ok: false, problems: [`the answer is not valid JSON: ${clip((error as Error).message, 300)}`] };
+    return { ok: false, problems: [`the answer is not valid JSON: ${clip(wellFormed((error as Error).message), 300)}`] };
   }
   let parsed: z.ZodSafeParseResult<unknown>;
   try {

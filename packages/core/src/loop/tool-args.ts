@@ -3,6 +3,7 @@ import type { FinishReason } from '../model.js';
 import type { ToolGate } from '../governance/tool-gate.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { exceedsDepth } from '../util/json-depth.js';
+import { headOf, wellFormed } from '../util/text-cut.js';
 import { describeThrown } from './tool-output.js';
 
 /** Why arguments were rejected. */
@@ -12,7 +13,8 @@ export type ArgsRejection = 'json_parse' | 'not_object' | 'schema' | 'truncated'
 export type ArgsOutcome = { readonly ok: true; readonly args: unknown } | { readonly ok: false; readonly reason: ArgsRejection; readonly message: string };
 
 const PREVIEW = 200;
-const preview = (text: string) => (text.length > PREVIEW ? `${text.slice(0, PREVIEW)}… (${text.length} chars)` : text);
+// Cut by `headOf`: the preview goes back to the model in an error result, where a lone surrogate half makes providers refuse the request.
+const preview = (text: string) => (text.length > PREVIEW ? `${headOf(text, PREVIEW)}… (${text.length} chars)` : text);
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Deep copy keeping only JSON data and dropping `__proto__`/`constructor`/`prototype` keys (prototype-pollution guard). */
@@ -92,7 +94,7 @@ export function parseToolArgs(raw: unknown, finishReason: FinishReason): ArgsOut
       if (finishReason === 'length') {
         return { ok: false, reason: 'truncated', message: `arguments were cut off at the output token limit: ${preview(raw)}; send shorter arguments` };
       }
-      return { ok: false, reason: 'json_parse', message: `arguments are not valid JSON (${(error as Error).message}): ${preview(raw)}` };
+      return { ok: false, reason: 'json_parse', message: `arguments are not valid JSON (${wellFormed((error as Error).message)}): ${preview(raw)}` };
     }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -118,7 +120,7 @@ export function validateToolArgs(schema: z.ZodType, args: unknown): ArgsOutcome 
   const issues = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
   const more = parsed.error.issues.length > 10 ? `; and ${parsed.error.issues.length - 10} more` : '';
   const message = `arguments do not match the schema: ${issues.join('; ')}${more}`;
-  return { ok: false, reason: 'schema', message: message.length > 1024 ? `${message.slice(0, 1020)}…` : message };
+  return { ok: false, reason: 'schema', message: message.length > 1024 ? `${headOf(message, 1020)}…` : message };
 }
 
 /**

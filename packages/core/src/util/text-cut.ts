@@ -20,3 +20,8 @@ export function tailOf(text: string, length: number): string {
   if (start > 0 && isLow(text.charCodeAt(start)) && isHigh(text.charCodeAt(start - 1))) start++;
   return text.slice(start);
 }
+
+/** `text` with each lone surrogate half replaced by U+FFFD (V8's `JSON.parse` error messages quote the input cut mid-pair). */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}

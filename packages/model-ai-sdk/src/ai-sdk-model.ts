@@ -126,6 +126,29 @@ function validate(options: AiSdkModelOptions): void {
 }
 
 /** Anthropic with thinking on: a tool-use continuation whose assistant turn carries no signed thinking would be a 400. */
+/**
+ * Placeholder tools for an Anthropic request that offers no tools but carries tool calls or
+ * results in its prompt: the API refuses tool blocks in a request that defines no tools. One
+ * per tool name in the prompt, with tool choice `none` where the provider package sends it
+ * (spec v3; the v2 package drops the tools for `none`, so there the choice stays `auto` and a
+ * call the model still makes is answered `tool_not_found` like any unknown name).
+ */
+function placeholderTools(prompt: LanguageModelV3Prompt, version: 'v3' | 'v2'): Pick<LanguageModelV3CallOptions, 'tools' | 'toolChoice'> {
+  const names = new Set<string>();
+  let traffic = false;
+  for (const message of prompt) {
+    if (typeof message.content === 'string') continue;
+    for (const part of message.content) {
+      if (part.type === 'tool-call') names.add(part.toolName);
+      if (part.type === 'tool-call' || part.type === 'tool-result') traffic = true;
+    }
+  }
+  if (!traffic) return {};
+  if (names.size === 0) names.add('unavailable_tool');
+  const tools = [...names].map((name) => ({ type: 'function' as const, name, description: 'Not available in this request.', inputSchema: { type: 'object' as const, properties: {} } }));
+  return version === 'v3' ? { tools, toolChoice: { type: 'none' } } : { tools };
+}
+
 function continuesWithoutThinking(prompt: LanguageModelV3Prompt): boolean {
   const last = prompt.at(-1);
   if (last?.role !== 'tool') return false;
@@ -252,7 +275,7 @@ export class AiSdkModel implements ModelAdapter {
     const settings = this.options.settings ?? {};
     return {
       prompt,
-      ...(request.tools.length ? { tools: toAiSdkTools(request.tools) } : {}),
+      ...(request.tools.length ? { tools: toAiSdkTools(request.tools) } : this.profile.family === 'anthropic' ? placeholderTools(prompt, this.specificationVersion) : {}),
       ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
       ...(output ? { responseFormat: { type: 'json', schema: output.schema as never, name: output.name, ...(output.description ? { description: output.description } : {}) } } : {}),
       ...Object.fromEntries(SETTINGS.filter((key) => settings[key] !== undefined).map((key) => [key, settings[key]])),

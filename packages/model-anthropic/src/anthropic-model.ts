@@ -4,7 +4,7 @@ import {
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicCapabilities, toOutputConfig } from './capabilities.js';
-import { continuesWithoutThinking, fromThinkingBlock, toAnthropicMessages, toAnthropicTools } from './convert-messages.js';
+import { continuesWithoutThinking, fromThinkingBlock, placeholderTools, toAnthropicMessages, toAnthropicTools } from './convert-messages.js';
 
 /**
  * Extended thinking: `{ budgetTokens }` (manual, `thinking.type: 'enabled'`; ≥ 1024 and below
@@ -186,7 +186,8 @@ export class AnthropicModel implements ModelAdapter {
       max_tokens: maxTokens,
       messages,
       ...(system ? { system } : {}),
-      ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : {}),
+      // Without tools, tool traffic in the history still needs definitions (placeholders the model cannot call).
+      ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : placeholderTools(messages)),
       ...(thinking ? { thinking } : {}),
       ...(outputConfig ? { output_config: outputConfig } : {}),
       ...(this.options.temperature !== undefined && !thinking ? { temperature: this.options.temperature } : {}),

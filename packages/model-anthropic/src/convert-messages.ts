@@ -173,3 +173,29 @@ export function continuesWithoutThinking(messages: readonly AnthropicMessage[]):
 export function toAnthropicTools(tools: readonly ToolSpec[]): unknown[] {
   return tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }));
 }
+
+/**
+ * Tool definitions for a request that offers no tools but carries tool traffic in its history
+ * (a run without tools whose model invented a call, every tool denied, a transcript from
+ * elsewhere): the API refuses tool blocks in a request that defines no tools ("Requests which
+ * include `tool_use` or `tool_result` blocks must define tools"). One placeholder per tool name
+ * in the history, sent with `tool_choice: none` so the model cannot call them. Undefined when
+ * the history has no tool blocks.
+ */
+export function placeholderTools(messages: readonly AnthropicMessage[]): { tools: unknown[]; tool_choice: { type: 'none' } } | undefined {
+  const names = new Set<string>();
+  let traffic = false;
+  for (const message of messages) {
+    for (const block of message.content) {
+      if (block.type === 'tool_use') names.add(block.name as string);
+      if (block.type === 'tool_use' || block.type === 'tool_result') traffic = true;
+    }
+  }
+  if (!traffic) return undefined;
+  if (names.size === 0) names.add('unavailable_tool');
+  return {
+    tools: [...names].map((name) => ({ name, description: 'Not available in this request.', input_schema: { type: 'object', properties: {} } })),
+    tool_choice: { type: 'none' },
+  };
+}
+

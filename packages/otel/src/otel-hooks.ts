@@ -424,14 +424,15 @@ class OtelInstrumentation implements RuntimeHooks {
       case 'tool_finished':
         if (drive && event.replayed) this.instantTool(drive, event, 'replayed', event.isError ? (event.code ?? 'tool_failed') : undefined, undefined);
         return;
+      // Ids and names are the model's choice: cut like the span attributes that carry them.
       case 'approval_requested':
-        drive?.span.addEvent(EVENT.approvalRequested, { [ATTR.approvalToolCallIds]: event.approvals.map((approval) => approval.toolCallId), [ATTR.stepIndex]: event.stepIndex });
+        drive?.span.addEvent(EVENT.approvalRequested, { [ATTR.approvalToolCallIds]: event.approvals.map((approval) => clip(approval.toolCallId)), [ATTR.stepIndex]: event.stepIndex });
         return;
       case 'approval_decided':
-        drive?.span.addEvent(EVENT.approvalDecided, { [ATTR.toolCallId]: event.toolCallId, [ATTR.approvalDecision]: event.decision, [ATTR.stepIndex]: event.stepIndex });
+        drive?.span.addEvent(EVENT.approvalDecided, { [ATTR.toolCallId]: clip(event.toolCallId), [ATTR.approvalDecision]: event.decision, [ATTR.stepIndex]: event.stepIndex });
         return;
       case 'late_result_discarded':
-        drive?.span.addEvent(EVENT.lateResultDiscarded, { [ATTR.toolCallId]: event.toolCallId, [ATTR.toolName]: event.name, [ATTR.stepIndex]: event.stepIndex });
+        drive?.span.addEvent(EVENT.lateResultDiscarded, { [ATTR.toolCallId]: clip(event.toolCallId), [ATTR.toolName]: clip(event.name), [ATTR.stepIndex]: event.stepIndex });
         return;
       case 'step_finished':
         if (drive && event.usage.costUsd > 0) {

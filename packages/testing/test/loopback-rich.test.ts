@@ -112,6 +112,7 @@ describe('Anthropic wire: media blocks, tool results, thinking, output_config', 
       { role: 'assistant', content: assistant },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: result }] },
     ],
+    tools: [{ name: 'shot', input_schema: { type: 'object' } }],
   });
   const toolUse = { type: 'tool_use', id: 'toolu_1', name: 'shot', input: {} };
 
@@ -164,6 +165,19 @@ describe('Anthropic wire: media blocks, tool results, thinking, output_config', 
     // The same transcript is fine with thinking off, or with the signed block first.
     expect((await messages(toolTurn([{ type: 'text', text: 'let me look' }, toolUse]))).status).toBe(200);
     expect((await messages({ ...toolTurn([{ type: 'thinking', thinking: 'plan', signature: signThinking('plan') }, toolUse]), ...thinking })).status).toBe(200);
+  });
+
+  it('refuses tool blocks in a request that defines no tools, and tool_choice forcing a tool with thinking on (red team 10)', async () => {
+    const { tools: _tools, ...withoutTools } = toolTurn([toolUse]);
+    const refused = await messages(withoutTools);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe('Requests which include `tool_use` or `tool_result` blocks must define tools.');
+    expect((await messages({ ...withoutTools, tools: [] })).status).toBe(400);
+    expect((await messages({ ...toolTurn([toolUse]), tool_choice: { type: 'none' } })).status).toBe(200);
+    const thinking = { thinking: { type: 'enabled', budget_tokens: 1024 } };
+    expect((await messages({ ...user('hi'), ...thinking, tools: toolTurn([]).tools, tool_choice: { type: 'none' } })).status).toBe(200);
+    expect((await messages({ ...user('hi'), ...thinking, tools: toolTurn([]).tools, tool_choice: { type: 'any' } })).body.error.message).toContain('Thinking may not be enabled when tool_choice forces tool use');
+    expect((await messages({ ...user('hi'), tools: toolTurn([]).tools, tool_choice: { type: 'sometimes' } })).status).toBe(400);
   });
 
   it('rejects thinking blocks whose signature is missing, edited or foreign, and unknown redacted data', async () => {

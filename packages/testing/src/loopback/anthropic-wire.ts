@@ -188,7 +188,9 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
 /**
  * Anthropic Messages (`POST /v1/messages`), per the API reference: `anthropic-version` header,
  * `x-api-key` or bearer auth, required `max_tokens`, user/assistant roles with a top-level
- * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones, JSON and SSE
+ * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones (and the 400 for
+ * tool blocks in a request that defines no tools), `tool_choice` (auto, any, tool, none; only auto or
+ * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
  * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
  * declared type, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
@@ -237,6 +239,12 @@ export const anthropicWire: ProviderWire = {
         if (!isObject(tool) || typeof tool.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(tool.name)) return invalid(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
         if (!isObject(tool.input_schema) || tool.input_schema.type !== 'object') return invalid(`tools.${i}.input_schema.type: Input should be 'object'`);
       }
+    }
+    if (body.tool_choice !== undefined) {
+      const choice = body.tool_choice;
+      if (!isObject(choice) || !['auto', 'any', 'tool', 'none'].includes(String(choice.type))) return invalid("tool_choice: Input tag found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'");
+      if (choice.type === 'tool' && typeof choice.name !== 'string') return invalid('tool_choice.tool.name: Field required');
+      if (thinkingEnabled(body) && (choice.type === 'any' || choice.type === 'tool')) return invalid(`Thinking may not be enabled when tool_choice forces tool use. Please consult our documentation at ${THINKING_DOCS}#extended-thinking-with-tool-use`);
     }
     const messages = body.messages as unknown[];
     const toolUseIds = new Set<string>();
@@ -307,6 +315,11 @@ export const anthropicWire: ProviderWire = {
       }
     }
     if ((messages[0] as Json).role !== 'user') return invalid('messages: first message must use the "user" role');
+    // Tool traffic in the history needs tool definitions in the same request (a tools-off call must send it as text).
+    const definesTools = Array.isArray(body.tools) && body.tools.length > 0;
+    if (!definesTools && messages.some((message) => blocksOf((message as Json).content).some((b) => isObject(b) && (b.type === 'tool_use' || b.type === 'tool_result')))) {
+      return invalid('Requests which include `tool_use` or `tool_result` blocks must define tools.');
+    }
     // With thinking on, a tool-use continuation must hand back the assistant turn's thinking first.
     const last = messages.at(-1) as Json;
     if (thinkingEnabled(body) && last.role === 'user' && blocksOf(last.content).some((b) => isObject(b) && b.type === 'tool_result') && messages.length >= 2) {

@@ -42,4 +42,20 @@ describe('modelErrorCodeForStatus', () => {
     expect(modelErrorCodeForStatus(302)).toBe('model_unavailable');
     expect(modelErrorCodeForStatus(400)).toBe('model_bad_request');
   });
+
+  it('a rate limit, an outage, a timeout or an auth failure keeps its status meaning whatever its text says about tokens (red team 10)', () => {
+    expect(modelErrorCodeForStatus(429, 'Too many tokens per minute: limit 10000, requested 12000')).toBe('model_rate_limited');
+    expect(modelErrorCodeForStatus(429, 'This request would exceed the maximum tokens per minute')).toBe('model_rate_limited');
+    expect(modelErrorCodeForStatus(503, 'upstream: maximum context workers busy')).toBe('model_unavailable');
+    expect(modelErrorCodeForStatus(500, 'context length check crashed')).toBe('model_unavailable');
+    expect(modelErrorCodeForStatus(408, 'prompt is too long to read in time')).toBe('model_timeout');
+    expect(modelErrorCodeForStatus(401, 'context window key invalid')).toBe('model_auth');
+  });
+
+  it('a refused request over the context window is context_overflow (400 with the text, 413)', () => {
+    expect(modelErrorCodeForStatus(400, "This model's maximum context length is 128000 tokens")).toBe('context_overflow');
+    expect(modelErrorCodeForStatus(400, 'prompt is too long: 210000 tokens > 200000 maximum')).toBe('context_overflow');
+    expect(modelErrorCodeForStatus(413, 'Payload Too Large')).toBe('context_overflow');
+    expect(modelErrorCodeForStatus(422, 'input exceeds the context window')).toBe('context_overflow');
+  });
 });

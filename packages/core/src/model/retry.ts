@@ -87,12 +87,14 @@ export function modelErrorCodeForStatus(status: number, message = ''): ModelErro
   // A success status with an error means the body could not be read (an HTML page, cut JSON):
   // the provider did not refuse the request, so it is never `model_bad_request`.
   if (status < 400) return 'model_unavailable';
-  if (/context[ _-]?(length|window)|too many tokens|prompt is too long|maximum context|exceeds? the (model'?s? )?(context|maximum)/i.test(message)) return 'context_overflow';
+  // The statuses that say what happened come first: a 429 whose text mentions tokens ("too many
+  // tokens per minute") is a rate limit to wait out, not a context overflow to give up on.
   if (status === 401 || status === 403) return 'model_auth';
   if (status === 408) return 'model_timeout';
-  if (status === 413) return 'context_overflow';
   if (status === 429) return 'model_rate_limited';
   if (status === 409 || status >= 500) return 'model_unavailable';
+  if (status === 413) return 'context_overflow';
+  if (/context[ _-]?(length|window)|too many tokens|prompt is too long|maximum context|exceeds? the (model'?s? )?(context|maximum)/i.test(message)) return 'context_overflow';
   return 'model_bad_request';
 }
 

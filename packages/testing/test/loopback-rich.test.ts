@@ -32,6 +32,13 @@ describe('OpenAI wire: content parts, tool messages, response_format, token limi
     ],
   });
 
+  it('refuses an empty tools list (a request without tools leaves the field out)', async () => {
+    const empty = await chat({ ...user('hi'), tools: [] });
+    expect(empty.status).toBe(400);
+    expect((empty.body as { error: { message: string } }).error.message).toContain("Invalid 'tools': empty array");
+    expect((await chat(user('hi'))).status).toBe(200);
+  });
+
   it('accepts image_url parts (data URL and https) and PDF file parts in user messages', async () => {
     expect((await chat(user([{ type: 'text', text: 'what?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}`, detail: 'low' } }]))).status).toBe(200);
     expect((await chat(user([{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }]))).status).toBe(200);
@@ -178,6 +185,11 @@ describe('Anthropic wire: media blocks, tool results, thinking, output_config', 
     expect((await messages({ ...user('hi'), ...thinking, tools: toolTurn([]).tools, tool_choice: { type: 'none' } })).status).toBe(200);
     expect((await messages({ ...user('hi'), ...thinking, tools: toolTurn([]).tools, tool_choice: { type: 'any' } })).body.error.message).toContain('Thinking may not be enabled when tool_choice forces tool use');
     expect((await messages({ ...user('hi'), tools: toolTurn([]).tools, tool_choice: { type: 'sometimes' } })).status).toBe(400);
+    // Two definitions of one name are refused.
+    const twice = [...toolTurn([]).tools, ...toolTurn([]).tools];
+    const duplicate = await messages({ ...user('hi'), tools: twice });
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.error.message).toBe('tools: Tool names must be unique.');
   });
 
   it('rejects thinking blocks whose signature is missing, edited or foreign, and unknown redacted data', async () => {

@@ -238,6 +238,8 @@ export const anthropicWire: ProviderWire = {
       for (const [i, tool] of body.tools.entries()) {
         if (!isObject(tool) || typeof tool.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(tool.name)) return invalid(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
         if (!isObject(tool.input_schema) || tool.input_schema.type !== 'object') return invalid(`tools.${i}.input_schema.type: Input should be 'object'`);
+        // The API refuses two definitions of one name in a request.
+        if (body.tools.slice(0, i).some((earlier) => isObject(earlier) && earlier.name === tool.name)) return invalid('tools: Tool names must be unique.');
       }
     }
     if (body.tool_choice !== undefined) {

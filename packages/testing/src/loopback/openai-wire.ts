@@ -177,6 +177,8 @@ export const openaiWire: ProviderWire = {
     }
     if (body.tools !== undefined) {
       if (!Array.isArray(body.tools)) return invalid("Invalid type for 'tools'", 'tools');
+      // The API refuses an empty list (a request without tools leaves the field out).
+      if (body.tools.length === 0) return invalid("Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'tools');
       for (const [i, tool] of body.tools.entries()) {
         const fn = isObject(tool) ? tool.function : undefined;
         if (!isObject(tool) || tool.type !== 'function' || !isObject(fn)) return invalid(`Invalid value for 'tools[${i}]'`, `tools[${i}]`);

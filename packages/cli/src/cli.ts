@@ -100,7 +100,14 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
   const open = async (options: { announceModel?: boolean } = {}) => {
     const path = locateConfig(program.opts().config);
     if (!path) io.err(`agentrt: no agentrt.config.mjs here: using the defaults (runs kept in ${DEFAULT_STORE_PATH}); \`agentrt init\` writes a config`);
-    runtime = await runtimeFromConfig(path, options.announceModel ? { onModelChoice: (choice: ModelChoice) => io.err(`agentrt: model: ${choice.label}`) } : {});
+    // The label may quote AGENTRT_MODEL, where a key pasted by mistake (or a URL with one) ends
+    // up: printed redacted, with the config's redactor once the runtime is built (else the default one).
+    let chosen: ModelChoice | undefined;
+    try {
+      runtime = await runtimeFromConfig(path, options.announceModel ? { onModelChoice: (choice: ModelChoice) => (chosen = choice) } : {});
+    } finally {
+      if (chosen) io.err(`agentrt: model: ${(runtime?.config.redactor ?? new Redactor()).text(chosen.label)}`);
+    }
     return runtime;
   };
 
@@ -109,8 +116,8 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
    * process's lease holds the run for up to `leaseTtlMs` (default 30 s). A short wait first; if
    * another owner still holds it, say so and wait until such a lease would have expired.
    */
-  const resumeWaiting = async (rt: AgentRuntime, runId: string, approvals?: ResumeOptions['approvals']) => {
-    const options = approvals ? { approvals } : {};
+  const resumeWaiting = async (rt: AgentRuntime, runId: string, approvals: ResumeOptions['approvals'] | undefined, signal: AbortSignal) => {
+    const options = { ...(approvals ? { approvals } : {}), signal };
     try {
       return await rt.resume(runId, { ...options, waitForLeaseMs: 1_000 });
     } catch (error) {
@@ -134,9 +141,11 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       const rt = await open({ announceModel: true });
       const status = !options.json && io.terminal ? new StatusLine(io.terminal, rt.config.limits.maxSteps) : undefined;
       let result: RunResult<unknown> | undefined;
+      const cancel = cancelOnInterrupt(io);
       try {
         for await (const event of rt.stream({
           input: words.join(' '),
+          signal: cancel.signal,
           ...(options.system !== undefined ? { system: options.system } : {}),
           ...(options.runId !== undefined ? { runId: options.runId } : {}),
           ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
@@ -153,6 +162,7 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
           if (event.type === 'run_finished' || event.type === 'run_paused') result = event.result;
         }
       } finally {
+        cancel.dispose();
         status?.done();
       }
       if (!options.json && result) printOutcome(io, result);
@@ -249,7 +259,8 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     .option('--json', 'print the result as JSON')
     .action(async (runId, options) => {
       const rt = await open({ announceModel: true });
-      const result = await resumeWaiting(rt, runId);
+      const cancel = cancelOnInterrupt(io);
+      const result = await resumeWaiting(rt, runId, undefined, cancel.signal).finally(cancel.dispose);
       if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
       else printOutcome(io, rt.config.redactor.value(result));
       exitCode = exitCodeFor(result);
@@ -275,7 +286,8 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
         throw new AgentrtError('approval_not_pending', `tool call ${shellQuote(rt.config.redactor.text(toolCallId))} is not awaiting approval in run ${shown}; pending: ${pending.map((item) => shellQuote(rt.config.redactor.text(item.toolCallId))).join(', ') || 'none'}`);
       }
       const approvals = { [toolCallId]: { decision: options.deny ? ('deny' as const) : ('approve' as const), ...(options.reason !== undefined ? { reason: options.reason } : {}) } };
-      const result = await resumeWaiting(rt, runId, approvals);
+      const cancel = cancelOnInterrupt(io);
+      const result = await resumeWaiting(rt, runId, approvals, cancel.signal).finally(cancel.dispose);
       if (options.json) io.out(JSON.stringify(rt.config.redactor.value(result)));
       else printOutcome(io, rt.config.redactor.value(result));
       exitCode = exitCodeFor(result);
@@ -328,6 +340,23 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
   } finally {
     await runtime?.close().catch(() => undefined);
   }
+}
+
+/**
+ * An abort signal for a run this command drives, aborted on the first Ctrl-C (SIGINT) or SIGTERM:
+ * the run is then recorded `stopped` / `cancelled` and the command ends with exit 3, instead of
+ * the process dying with the run left `running` (held by a dead owner's lease until it expires).
+ * A second Ctrl-C quits at once (no listener is left for it: Node's default).
+ */
+function cancelOnInterrupt(io: CliIO): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let active = true;
+  void io.interrupted?.().then(() => {
+    if (!active) return;
+    io.err('agentrt: interrupted: stopping the run (it is recorded cancelled); Ctrl-C again to quit at once');
+    controller.abort();
+  });
+  return { signal: controller.signal, dispose: () => void (active = false) };
 }
 
 /** The text of something thrown that is not an AgentrtError; never throws (a getter or toString may). */

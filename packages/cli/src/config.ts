@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AgentrtError, ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type ModelProvider, type StateStore } from '@agentrt/core';
@@ -26,11 +26,25 @@ export function locateConfig(explicit: string | undefined, cwd = process.cwd()):
   if (explicit) {
     const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
     if (!existsSync(path)) throw new ConfigError('config', `config file ${explicit} does not exist`);
-    if (!statSync(path).isFile()) throw new ConfigError('config', `config file ${explicit} is not a file`);
-    return path;
+    return aFile(path, explicit);
   }
-  for (const name of CANDIDATES) if (existsSync(resolve(cwd, name))) return resolve(cwd, name);
+  // A candidate that is there but is not a file — a FIFO (reading it would wait forever for a
+  // writer), a directory, a symlink loop — is refused like a `--config` that is not a file.
+  for (const name of CANDIDATES) if (lexists(resolve(cwd, name))) return aFile(resolve(cwd, name), name);
   return undefined;
+}
+
+const lexists = (path: string) => lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+
+function aFile(path: string, shown: string): string {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    throw new ConfigError('config', `config file ${shown} cannot be read: ${(error as NodeJS.ErrnoException).code ?? errorText(error)}`, { cause: error });
+  }
+  if (!stats.isFile()) throw new ConfigError('config', `config file ${shown} is not a file`);
+  return path;
 }
 
 /** Like `locateConfig`, but a missing config is `config_invalid`. */

@@ -38,3 +38,19 @@ describe('run(input) takes every form of input (DESIGN: run(input | { input, ...
     expect(last?.type === 'run_finished' && last.result.output).toBe('hello');
   });
 });
+
+describe('a transcript short form carries no options', () => {
+  it('options hung on the array are config_invalid naming them, not ignored; nothing is created', async () => {
+    const store = new MemoryStore();
+    const runtime = createRuntime({ model: new ScriptedModel([{ text: 'hello' }]), store });
+    const withRunId = Object.assign([...transcript], { runId: 'mine' });
+    await expect(runtime.run(withRunId as never)).rejects.toMatchObject({ code: 'config_invalid', field: 'run.runId' });
+    const read = async () => {
+      for await (const _event of runtime.stream(Object.assign([...transcript], { signal: new AbortController().signal }) as never)) void _event;
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'config_invalid', field: 'stream.signal' });
+    expect(await store.listRuns()).toEqual([]);
+    // A sparse or frozen transcript has no such keys.
+    expect((await runtime.run(Object.freeze([...transcript]) as never)).stopReason).toBe('final_answer');
+  });
+});

@@ -140,15 +140,26 @@ function extraArgument(method: 'run' | 'stream' | 'resume', extra: readonly unkn
  * `run(input)` and `stream(input)`: a string or a transcript (an array without an `input` key of
  * its own) is the input; anything else is the options object (checked by `start`).
  */
-function shortForm(options: string | readonly Message[] | RunOptions): RunOptions {
+function shortForm(options: string | readonly Message[] | RunOptions, method: 'run' | 'stream'): RunOptions | ConfigError {
   if (typeof options === 'string') return { input: options };
   try {
-    if (Array.isArray(options) && !Object.prototype.hasOwnProperty.call(options, 'input')) return { input: options as readonly Message[] };
+    if (Array.isArray(options) && !Object.prototype.hasOwnProperty.call(options, 'input')) {
+      // Options hung on the array (`Object.assign(messages, { runId })`) would be ignored unseen.
+      for (const key in options) {
+        if (Object.prototype.hasOwnProperty.call(options, key) && !ARRAY_INDEX.test(key)) {
+          return new ConfigError(`${method}.${key}`, `a transcript passed as ${method}(messages) carries no options: pass ${method}({ input: messages, ${JSON.stringify(key).slice(1, -1)}: … })`);
+        }
+      }
+      return { input: options as readonly Message[] };
+    }
   } catch {
     // A proxy whose trap throws: no transcript; `start` refuses it (config_invalid), not run() throwing at its caller.
   }
   return options as RunOptions;
 }
+
+/** An array index as an own key: 0, 1, … (no sign, no leading zero). */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 const runOptionsSchema = z.strictObject({
   input: z.union([z.string().min(1), z.array(messageSchema).min(1)]),
@@ -262,7 +273,9 @@ export class AgentRuntime<TOut = string> {
     const misuse = extraArgument('run', extra);
     if (misuse) return Promise.reject(misuse);
     // `start` is async (it never throws synchronously): its promise is the run's, with no wrapper around it.
-    return this.start(shortForm(options), undefined, false);
+    const parsed = shortForm(options, 'run');
+    if (parsed instanceof ConfigError) return Promise.reject(parsed);
+    return this.start(parsed, undefined, false);
   }
 
   /**
@@ -294,7 +307,11 @@ export class AgentRuntime<TOut = string> {
       queue.fail(misuse);
       return queue;
     }
-    const input = shortForm(options);
+    const input = shortForm(options, 'stream');
+    if (input instanceof ConfigError) {
+      queue.fail(input);
+      return queue;
+    }
     const listener: ConsumerListener = (event) => queue.push(event);
     // The loop gives the consumer a turn to catch up before each step's kill check (see `consumerTurn`).
     listener.caughtUp = () => queue.caughtUp;

@@ -14,6 +14,8 @@ export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS, M
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt, modelErrorCause } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
 export { streamWithRetry } from './model/stream-retry.js';
+export { wireToken, wireToolCallId, wireToolName, WireToolCallIds } from './model/wire-ids.js';
+export type { WireRules } from './model/wire-ids.js';
 export { limitResponseBytes, limitResponse, resolveMaxResponseBytes, responseTooLarge, DEFAULT_MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES } from './model/response-limit.js';
 // Adapters resolve their declared capabilities with a user override through this.
 export { resolveCapabilities } from './content/capabilities.js';

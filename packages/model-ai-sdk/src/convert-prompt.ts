@@ -1,10 +1,9 @@
-import { AgentrtError, contentText, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec } from '@agentrt/core';
+import { AgentrtError, contentText, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
 import type {
   JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
 import type { ToolResultMedia } from './profiles.js';
-import { WireToolCallIds, wireToolName, type WireRules } from './wire-ids.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);

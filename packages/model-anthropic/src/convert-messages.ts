@@ -1,5 +1,4 @@
-import { AgentrtError, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
-import { anthropicToolName, WireToolUseIds } from './wire-ids.js';
+import { AgentrtError, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -110,12 +109,12 @@ export function fromThinkingBlock(block: { type: string; thinking?: unknown; sig
  * consecutive turns of one role are merged into one message. Assistant text that is only
  * whitespace is not sent (the API refuses it), nor is such text inside a tool result; an empty
  * tool result is sent without `content` (an error result with `EMPTY_ERROR_RESULT`). Tool call
- * ids outside `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`anthropicToolUseId`),
- * kept unique within the request (`WireToolUseIds`); tool names outside `^[a-zA-Z0-9_-]{1,64}$`
- * (invented by a model) are sent mapped (`anthropicToolName`).
+ * ids outside `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`wireToolCallId`),
+ * kept unique within the request (`WireToolCallIds`); tool names outside `^[a-zA-Z0-9_-]{1,64}$`
+ * (invented by a model) are sent mapped (`wireToolName`).
  */
 export function toAnthropicMessages(messages: readonly Message[]): { system: string | undefined; messages: AnthropicMessage[] } {
-  const ids = new WireToolUseIds();
+  const ids = new WireToolCallIds('anthropic');
   const system: string[] = [];
   const out: AnthropicMessage[] = [];
   const push = (role: AnthropicMessage['role'], blocks: Block[]) => {
@@ -137,7 +136,7 @@ export function toAnthropicMessages(messages: readonly Message[]): { system: str
           ...toThinkingBlocks(message.reasoning),
           // The API refuses a whitespace-only text block anywhere in the history (a model's "\n\n" next to its tool calls).
           ...(message.content.trim() ? [{ type: 'text', text: message.content }] : []),
-          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: ids.use(call.id), name: anthropicToolName(call.name), input: inputOf(call.args) })),
+          ...(message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: ids.use(call.id), name: wireToolName(call.name, 'anthropic'), input: inputOf(call.args) })),
         ]);
         break;
       case 'tool':

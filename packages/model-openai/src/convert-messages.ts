@@ -1,5 +1,4 @@
-import { AgentrtError, contentText, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
-import { openAIToolCallId, openAIToolName } from './wire-names.js';
+import { AgentrtError, contentText, wireToolCallId, wireToolName, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
 
 /** Options of `toOpenAIMessages`. */
 export interface OpenAIMessageOptions {
@@ -60,7 +59,7 @@ export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMe
           ? {
             role: 'assistant',
             content: message.content || null,
-            tool_calls: message.toolCalls.map((call) => ({ id: openAIToolCallId(call.id), type: 'function', function: { name: openAIToolName(call.name), arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}) } })),
+            tool_calls: message.toolCalls.map((call) => ({ id: wireToolCallId(call.id, 'openai'), type: 'function', function: { name: wireToolName(call.name, 'openai'), arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args ?? {}) } })),
           }
           : { role: 'assistant', content: message.content });
         break;
@@ -68,12 +67,12 @@ export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMe
         const media = mediaOf(message.content);
         const text = contentText(message.content);
         if (media.length === 0) {
-          out.push({ role: 'tool', tool_call_id: openAIToolCallId(message.toolCallId), content: text });
+          out.push({ role: 'tool', tool_call_id: wireToolCallId(message.toolCallId, 'openai'), content: text });
           break;
         }
         const note = `[${media.length} attachment${media.length === 1 ? '' : 's'} returned by this tool follow${media.length === 1 ? 's' : ''} in the next user message]`;
-        out.push({ role: 'tool', tool_call_id: openAIToolCallId(message.toolCallId), content: text ? `${text}\n${note}` : note });
-        attachments.push({ type: 'text', text: `Attachments returned by tool call ${openAIToolCallId(message.toolCallId)} (${message.name}):` }, ...media.map((part) => toOpenAIPart(part, options)));
+        out.push({ role: 'tool', tool_call_id: wireToolCallId(message.toolCallId, 'openai'), content: text ? `${text}\n${note}` : note });
+        attachments.push({ type: 'text', text: `Attachments returned by tool call ${wireToolCallId(message.toolCallId, 'openai')} (${message.name}):` }, ...media.map((part) => toOpenAIPart(part, options)));
         break;
       }
     }

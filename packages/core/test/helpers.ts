@@ -1,6 +1,6 @@
 import { defineTool, type MemoryStore, type ModelAdapter, type RuntimeHooks, type StoredRunEvent } from '@agentrt/core';
 import { checkRunInvariants } from '@agentrt/testing';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { z } from 'zod';
 
 /** A trivial pure tool. */
@@ -69,4 +69,23 @@ export async function expectRunInvariants(store: MemoryStore, runId: string, res
   const report = await checkRunInvariants({ store, runId, result: result as never });
   expect(report.violations).toEqual([]);
   return store.listEvents(runId);
+}
+
+/**
+ * A run that never waits on I/O (`loopingModel` with the synchronous tool `t`): far more steps
+ * than it gets through before a kill lands with the event-loop turn, and all of them without it.
+ */
+export const STARVED_STEPS = 40_000;
+export const starvedLimits = { maxSteps: STARVED_STEPS, maxToolCalls: STARVED_STEPS, maxTokens: 1e12, timeoutMs: 600_000 };
+export const syncTool = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }) => i });
+
+/**
+ * Steps `Date.now` by the returned clock's `offset` (milliseconds; change it during a call);
+ * restored by `vi.restoreAllMocks()`. The monotonic clock is left alone.
+ */
+export function stepWallClock(): { offset: number } {
+  const clock = { offset: 0 };
+  const realNow = Date.now.bind(Date);
+  vi.spyOn(Date, 'now').mockImplementation(() => realNow() + clock.offset);
+  return clock;
 }

@@ -4,14 +4,9 @@
  * milliseconds (real time): otherwise a kill sent from a (fake) timer, fired by the test's
  * `advanceTimersByTimeAsync`, waits until the run ends.
  */
-import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
+import { createRuntime, MemoryStore } from '@agentrt/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
-import { expectRunInvariants, loopingModel } from './helpers.js';
-
-const STEPS = 40_000;
-const limits = { maxSteps: STEPS, maxToolCalls: STEPS, maxTokens: 1e12, timeoutMs: 600_000 };
-const tool = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }) => i });
+import { expectRunInvariants, loopingModel, STARVED_STEPS as STEPS, starvedLimits as limits, syncTool as tool } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -6,15 +6,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRuntime, defineTool, MemoryStore, type StoredRunEvent } from '@agentrt/core';
+import { createRuntime, MemoryStore, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
-import { expectRunInvariants, loopingModel } from './helpers.js';
-
-/** Far more steps than a run gets through before the kill lands with the turn; all of them without it. */
-const STEPS = 40_000;
-const limits = { maxSteps: STEPS, maxToolCalls: STEPS, maxTokens: 1e12, timeoutMs: 600_000 };
-const tool = defineTool({ name: 't', description: 't', input: z.object({ i: z.number() }), execute: ({ i }) => i });
+import { expectRunInvariants, loopingModel, STARVED_STEPS as STEPS, starvedLimits as limits, syncTool as tool } from './helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();

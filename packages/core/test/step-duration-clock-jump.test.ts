@@ -7,19 +7,13 @@
 import { createRuntime, defineTool, MemoryStore, type ModelAdapter, type StoredRunEvent } from '@agentrt/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { stepWallClock } from './helpers.js';
 
 const HOUR = 3_600_000;
-let offset = 0;
 
 afterEach(() => {
-  offset = 0;
   vi.restoreAllMocks();
 });
-
-function stepWallClock(): void {
-  const realNow = Date.now.bind(Date);
-  vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-}
 
 const tool = defineTool({ name: 't', description: 't', input: z.object({}).passthrough(), execute: () => 'r' });
 
@@ -47,18 +41,18 @@ async function stepDurations(during: () => unknown, limits?: Record<string, unkn
 
 describe('step durationMs across a wall-clock step', () => {
   it('a step during which the wall clock jumps an hour ahead lasts about 0 ms, not an hour', async () => {
-    stepWallClock();
+    const clock = stepWallClock();
     const steps = await stepDurations(() => {
-      offset += HOUR;
+      clock.offset += HOUR;
     });
     expect(steps).toHaveLength(2);
     for (const step of steps) expect(step.durationMs).toBeLessThan(1_000);
   });
 
   it('a 40 ms step during which the wall clock steps an hour back lasts about 40 ms, not 0', async () => {
-    stepWallClock();
+    const clock = stepWallClock();
     const steps = await stepDurations(() => {
-      offset -= HOUR;
+      clock.offset -= HOUR;
       return new Promise((resolve) => setTimeout(resolve, 40));
     });
     expect(steps).toHaveLength(2);
@@ -69,9 +63,9 @@ describe('step durationMs across a wall-clock step', () => {
   });
 
   it('the finalize step (limits.finalize after max_steps) is timed on the monotonic clock too', async () => {
-    stepWallClock();
+    const clock = stepWallClock();
     const steps = await stepDurations(() => {
-      offset += HOUR;
+      clock.offset += HOUR;
     }, { maxSteps: 1, finalize: true });
     const finalizeStep = steps.find((s) => s.finalize);
     expect(finalizeStep).toBeDefined();

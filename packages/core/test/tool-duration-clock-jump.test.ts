@@ -8,19 +8,13 @@ import { createRuntime, defineTool, MemoryStore, type RuntimeHooks, type StoredR
 import { ScriptedModel } from '@agentrt/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { stepWallClock } from './helpers.js';
 
 const HOUR = 3_600_000;
-let offset = 0;
 
 afterEach(() => {
-  offset = 0;
   vi.restoreAllMocks();
 });
-
-function stepWallClock(): void {
-  const realNow = Date.now.bind(Date);
-  vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
-}
 
 async function durationOf(execute: () => unknown, hooks: RuntimeHooks[] = []): Promise<{ durationMs: number; code?: string }> {
   const store = new MemoryStore();
@@ -35,18 +29,18 @@ const hooked: RuntimeHooks[] = [{ afterTool: (r) => r }];
 
 describe('tool durationMs across a wall-clock step', () => {
   it.each([['no hooks', []], ['with hooks', hooked]] as const)('a synchronous call during which the wall clock jumps an hour ahead lasts about 0 ms (%s)', async (_name, hooks) => {
-    stepWallClock();
+    const clock = stepWallClock();
     const { durationMs } = await durationOf(() => {
-      offset += HOUR;
+      clock.offset += HOUR;
       return 'r';
     }, [...hooks]);
     expect(durationMs).toBeLessThan(1_000);
   });
 
   it.each([['no hooks', []], ['with hooks', hooked]] as const)('a 40 ms call during which the wall clock steps an hour back lasts about 40 ms, not 0 (%s)', async (_name, hooks) => {
-    stepWallClock();
+    const clock = stepWallClock();
     const { durationMs } = await durationOf(() => {
-      offset -= HOUR;
+      clock.offset -= HOUR;
       return new Promise((resolve) => setTimeout(() => resolve('r'), 40));
     }, [...hooks]);
     expect(durationMs).toBeGreaterThanOrEqual(30);
@@ -54,22 +48,22 @@ describe('tool durationMs across a wall-clock step', () => {
   });
 
   it('a call that fails the run (a wrapToolCall hook throws after the tool) is timed on the monotonic clock too', async () => {
-    stepWallClock();
+    const clock = stepWallClock();
     const { durationMs } = await durationOf(() => {
-      offset += HOUR;
+      clock.offset += HOUR;
       return 'r';
     }, [{ wrapToolCall: async (_c, _x, next) => { await next(); throw new Error('wrapper failed'); } }]);
     expect(durationMs).toBeLessThan(1_000);
   });
 
   it('a call cut short by a kill is timed on the monotonic clock too', async () => {
-    stepWallClock();
+    const clock = stepWallClock();
     const store = new MemoryStore();
     let runtime!: ReturnType<typeof createRuntime>;
     const tool = defineTool({
       name: 't', description: 't', input: z.object({}).passthrough(),
       execute: (_args, ctx) => {
-        offset += HOUR;
+        clock.offset += HOUR;
         void runtime.kill(ctx.runId, 'stop');
         return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('late')));
       },

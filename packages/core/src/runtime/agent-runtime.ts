@@ -814,20 +814,20 @@ interface StreamAbandon {
  * `config_invalid` (field `run.metadata`) before anything is recorded. Returns its JSON form.
  */
 function checkMetadata(metadata: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
-  if (readsDeeperThan(metadata, 65, 'run.metadata')) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep, without cycles');
   let json: string;
   try {
+    // Throws for a cycle, a BigInt, nesting past the stack, or a getter, trap or `toJSON` that throws.
     json = JSON.stringify(metadata);
   } catch (error) {
-    throw new ConfigError('run.metadata', `metadata must be JSON: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError('run.metadata', `metadata must be JSON without cycles: ${describeThrown(error, 300)}`, { cause: error });
   }
   // The JSON form (NaN and Infinity as null, a `toJSON` value as what it gives, a function in an
   // array as null): the one every drive, store, event and audit hash sees — a log whose events
   // were hashed with the values as given would not verify once read back from the store.
   const form: unknown = JSON.parse(json);
   if (form === null || typeof form !== 'object' || Array.isArray(form)) throw new ConfigError('run.metadata', 'metadata must be a JSON object (its toJSON gave something else)');
-  // A nested `toJSON` may give a deeper value than the one given: the bound holds for what is kept.
-  if (exceedsDepth(form, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep (its JSON form is deeper)');
+  // Checked on the JSON form: a nested `toJSON` may give a deeper value than the one given.
+  if (exceedsDepth(form, 64)) throw new ConfigError('run.metadata', 'metadata must be JSON nested at most 64 levels deep');
   return form as Readonly<Record<string, unknown>>;
 }
 

@@ -11,11 +11,28 @@
 
   // ---------------------------------------------------------------- helpers
 
-  // Characters that would reorder or hide what an approver reads (bidi overrides and isolates,
-  // zero-width and other format controls, C0/C1 controls but newline and tab) are shown as
-  // their \uXXXX escape: `{"cmd":"rm -rf /\u202e"}` must not display as something else.
-  const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-  const visible = (text) => String(text).replace(HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Characters that would reorder or hide what an approver reads are shown as their \uXXXX
+  // escape (\u{XXXXX} above the BMP): `{"cmd":"rm -rf /\u202e"}` must not display as something
+  // else, and text must not carry what nobody sees. That is every control (C0 and C1, but newline
+  // and tab), format character (bidi overrides and isolates, zero-width characters, the soft
+  // hyphen, tag characters U+E0000–E007F that spell invisible ASCII), line and paragraph
+  // separator, and default-ignorable code point (word joiners, Hangul fillers, variation selectors
+  // — a run of them after one letter can encode any bytes). A single emoji presentation selector
+  // (U+FE0E, U+FE0F) right after a visible character is kept: ❤️ stays a heart.
+  const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+  const HIDDEN_ONE = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\s]$/u;
+  const escapeChar = (c) => {
+    const code = c.codePointAt(0);
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  };
+  const visible = (text) => String(text).replace(HIDDEN, (c, at, all) => {
+    if (c === '\n' || c === '\t') return c;
+    if (c === '\ufe0e' || c === '\ufe0f') {
+      const before = at > 1 && /[\udc00-\udfff]/.test(all[at - 1]) ? all.slice(at - 2, at) : all.slice(Math.max(0, at - 1), at);
+      if (before && !HIDDEN_ONE.test(before)) return c;
+    }
+    return escapeChar(c);
+  });
 
   /** Creates an element; strings among the children become text nodes. */
   function h(tag, props, ...children) {
@@ -157,14 +174,37 @@
       controls,
     );
 
+    // The list holds the newest runs only (at most 500); the search filters those. A run id typed
+    // in full is also looked up in the store, so an older run — one awaiting approval under
+    // thousands of newer ones — is still found; it is looked up again when the list changes.
+    const lookups = new Map(); // run id → { run (summary, or null: no such run), fresh, busy }
+    function lookup(runId) {
+      if (!/^[A-Za-z0-9._:-]{1,256}$/.test(runId)) return null;
+      const entry = lookups.get(runId) || { run: undefined, fresh: false, busy: false };
+      lookups.set(runId, entry);
+      if (!entry.fresh && !entry.busy) {
+        entry.busy = true;
+        api(`/api/runs/${encodeURIComponent(runId)}`).then((view) => view.run, () => null).then((run) => {
+          Object.assign(entry, { run, fresh: true, busy: false });
+          if (state.search === runId) render();
+        });
+      }
+      return entry.run;
+    }
+
     function render() {
       clear(body);
-      const shown = state.runs.filter((run) => (!state.stopReason || run.stopReason === state.stopReason) && (!state.search || run.runId.includes(state.search)));
+      const matches = (run) => (!state.status || run.status === state.status) && (!state.stopReason || run.stopReason === state.stopReason);
+      const shown = state.runs.filter((run) => matches(run) && (!state.search || run.runId.includes(state.search)));
+      if (state.search && !state.runs.some((run) => run.runId === state.search)) {
+        const found = lookup(state.search);
+        if (found && matches(found)) shown.push(Object.assign({}, found, { older: true }));
+      }
       count.textContent = `${shown.length} of ${state.runs.length} loaded`;
       if (!shown.length) body.append(h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No runs match.')));
       for (const run of shown) {
         body.append(h('tr', { 'data-run': run.runId },
-          h('td', { class: 'id' }, h('a', { href: runHref(run.runId) }, run.runId)),
+          h('td', { class: 'id' }, h('a', { href: runHref(run.runId) }, run.runId), run.older ? chip('older than the list', 'older') : null),
           h('td', {}, statusChip(run.status), run.pendingApprovals && run.pendingApprovals.length ? chip(`${run.pendingApprovals.length} awaiting approval`, 'warn') : null),
           h('td', {}, run.stopReason || '—', run.stopDetail ? h('div', { class: 'detail' }, run.stopDetail) : null),
           h('td', { class: 'n' }, fmtInt(run.steps)), h('td', { class: 'n' }, fmtInt(run.toolCalls)),
@@ -218,6 +258,7 @@
         const data = JSON.parse(e.data);
         state.runs = data.runs;
         state.incident = data.incident;
+        for (const entry of lookups.values()) entry.fresh = false;
         banner(data.incident);
         render();
       });
@@ -314,10 +355,21 @@
     }
 
     add(event) {
+      if (!event || typeof event !== 'object') return;
       if (typeof event.seq === 'number') {
         if (event.seq <= this.seen) return;
         this.seen = event.seq;
       }
+      // One malformed event (any process may write the store) is reported in place; it must not
+      // throw away the rest of its batch, or stop the live view.
+      try {
+        this.show(event);
+      } catch (error) {
+        this.note(`event ${typeof event.seq === 'number' ? `#${event.seq} ` : ''}(${String(event.type)}) could not be shown: ${error && error.message}`, 'error');
+      }
+    }
+
+    show(event) {
       const s = event.stepIndex;
       switch (event.type) {
         case 'run_started':

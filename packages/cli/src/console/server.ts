@@ -390,7 +390,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const body = await readJson(c, reasonBody);
     if ('response' in body) return body.response;
     const runId = c.req.param('runId');
-    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const record = await store.getRun(runId);
+    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    // A finished run has nothing to stop: `kill` would only leave a kill flag behind for it (one
+    // that would refuse a later resume of a retryable failure) while the page said "Kill requested".
+    if (TERMINAL.has(record.status)) return apiError(c, 409, 'run_not_active', `run is ${record.status}: it has already stopped, there is nothing to kill`);
     const reason = body.value.reason?.trim() || 'killed from the console';
     await runtime.kill(runId, reason);
     return c.json({ ok: true, message: `Kill requested: ${redactor.text(reason)}` });

@@ -1,38 +1,67 @@
 import { contentText, type MediaDigest, type RecordedContent, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 
 /**
- * Characters a terminal would act on instead of showing: C0 controls (but newline and tab), DEL,
- * C1 controls (0x9b is an 8-bit CSI), and the bidi and invisible format controls that reorder or
- * hide text (Trojan Source).
+ * Characters a terminal would act on or a reader would not see: every control (C0 and C1, but
+ * newline and tab; 0x9b is an 8-bit CSI), format character (bidi overrides and isolates — Trojan
+ * Source —, zero-width characters, the soft hyphen, tag characters U+E0000–E007F that spell
+ * invisible ASCII), line and paragraph separator, and default-ignorable code point (word joiners,
+ * Hangul fillers, variation selectors: a run of them after one letter can encode any bytes). The
+ * console escapes the same set.
  */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/gu;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
+const HIDDEN_OR_SPACE = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\s]$/u;
 
 /**
- * Makes text safe to print on a terminal: every control character a model, a tool or another
- * store writer could have put in it (escape sequences that set the title, write the clipboard
- * with OSC 52, clear the screen; bidi overrides) is shown as its `\uXXXX` escape instead of being
- * acted on. Newlines and tabs stay. Applied to all the CLI prints, JSON included: inside a JSON
- * string `\uXXXX` is the same character, so the lines still parse to the same values.
+ * Whether the hidden character `c` at `at` in `all` stays as it is: newline and tab, and a single
+ * emoji presentation selector (U+FE0E, U+FE0F) right after a visible character, so ❤️ stays a heart.
  */
-export function visible(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function kept(c: string, at: number, all: string, keepLines: boolean): boolean {
+  if (c === '\n' || c === '\t') return keepLines;
+  if (c !== '\ufe0e' && c !== '\ufe0f') return false;
+  const before = at > 1 && (all.charCodeAt(at - 1) & 0xfc00) === 0xdc00 ? all.slice(at - 2, at) : all.slice(Math.max(0, at - 1), at);
+  return before !== '' && !HIDDEN_OR_SPACE.test(before);
 }
 
-/** `CONTROL` with newline and tab: a pasted command must stay on one line. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+/** `\uXXXX` per UTF-16 unit: inside a JSON string the same character (a tag character is a surrogate pair of escapes). */
+const unitEscapes = (c: string) => {
+  let out = '';
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+};
+
+/**
+ * Makes text safe to print on a terminal: every character a model, a tool or another store writer
+ * could have put in it to act on the terminal (escape sequences that set the title, write the
+ * clipboard with OSC 52, clear the screen) or to hide or reorder what a reader sees (bidi
+ * overrides, tag characters, invisible characters) is shown as its `\uXXXX` escape instead.
+ * Newlines, tabs and an emoji's presentation selector stay. Applied to all the CLI prints, JSON
+ * included: inside a JSON string `\uXXXX` is the same character, so the lines still parse to the
+ * same values.
+ */
+export function visible(text: string): string {
+  return text.replace(HIDDEN, (c: string, at: number, all: string) => (kept(c, at, all, true) ? c : unitEscapes(c)));
+}
 
 /**
  * One word for a POSIX shell (bash, zsh): as is when plainly safe, else single-quoted, or as
- * `$'…'` with `\uXXXX` escapes when it holds control, bidi or invisible characters. Ids a model
+ * `$'…'` with `\xHH` escapes of their UTF-8 bytes when it holds control, bidi or invisible characters (newline and tab too: a pasted command must stay on one line). Ids a model
  * or another store writer chose appear in commands the CLI suggests; pasted, they must stay one
  * argument and run nothing.
  */
 export function shellQuote(word: string): string {
   if (/^[A-Za-z0-9._:@%+=,/-]+$/.test(word)) return word;
-  if (UNPRINTABLE.test(word)) {
-    return `$'${word.replace(/[\\']/g, '\\$&').replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
-  }
-  return `'${word.replace(/'/g, "'\\''")}'`;
+  let hidden = false;
+  // Backslashes and quotes escaped first: they are visible, so a selector after one stays kept.
+  const escaped = word.replace(/[\\']/g, '\\$&').replace(HIDDEN, (c: string, at: number, all: string) => {
+    if (kept(c, at, all, false)) return c;
+    hidden = true;
+    // Its UTF-8 bytes as `\\xHH`: bash and zsh make those bytes in any locale (`\\uXXXX` is
+    // dropped or left as text outside a UTF-8 one), so the pasted id is the id byte for byte.
+    let bytes = '';
+    for (const byte of Buffer.from(c, 'utf8')) bytes += `\\x${byte.toString(16).padStart(2, '0')}`;
+    return bytes;
+  });
+  return hidden ? `$'${escaped}'` : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 const flat = (text: string, max: number) => {

@@ -14,8 +14,12 @@ import { QUOTE_ID } from './__fixtures__/hostile.config.mjs';
 
 const HOSTILE_CONFIG = new URL('./__fixtures__/hostile.config.mjs', import.meta.url).pathname;
 const NO_KEYS = { OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OLLAMA_HOST: '', AGENTRT_MODEL: '' };
-/** What must never reach a terminal raw: C0 controls but newline and tab, DEL, C1 controls (0x9b is an 8-bit CSI), bidi and invisible format controls. */
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+/**
+ * What must never reach a terminal raw: C0 controls but newline and tab, DEL, C1 controls (0x9b is
+ * an 8-bit CSI), format characters (bidi, zero-width, tag characters), line separators and
+ * default-ignorable code points (Hangul fillers, variation selectors) but an emoji's selector.
+ */
+const RAW_CONTROL = /(?![\n\t])(?<!\u2764)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 
 const hostile = (db: string, ...args: string[]) => agentrt(db, args, { config: HOSTILE_CONFIG, env: NO_KEYS }).done;
 const printed = (result: Finished) => `${result.out}\n${result.err}`;

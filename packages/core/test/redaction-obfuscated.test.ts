@@ -17,6 +17,16 @@ const OBFUSCATIONS: readonly [string, (secret: string, at: number) => string][] 
   ['a soft hyphen inside it', (s, at) => `${s.slice(0, at)}\u00ad${s.slice(at)}`],
   ['a NUL inside it', (s, at) => `${s.slice(0, at)}\u0000${s.slice(at)}`],
   ['a byte-order mark inside it', (s, at) => `${s.slice(0, at)}\ufeff${s.slice(at)}`],
+  // Default-ignorable code points a renderer draws nothing for (ASCII smuggling, emoji selectors, bidi controls).
+  ['a tag character inside it', (s, at) => `${s.slice(0, at)}\u{e0020}${s.slice(at)}`],
+  ['tag characters spelling text inside it', (s, at) => `${s.slice(0, at)}\u{e0063}\u{e0063}\u{e007f}${s.slice(at)}`],
+  ['a variation selector inside it', (s, at) => `${s.slice(0, at)}\ufe0f${s.slice(at)}`],
+  ['a supplementary variation selector inside it', (s, at) => `${s.slice(0, at)}\u{e0100}${s.slice(at)}`],
+  ['a bidi override inside it', (s, at) => `${s.slice(0, at)}\u202e${s.slice(at)}`],
+  ['a bidi isolate inside it', (s, at) => `${s.slice(0, at)}\u2066${s.slice(at)}`],
+  ['a Hangul filler inside it', (s, at) => `${s.slice(0, at)}\u3164${s.slice(at)}`],
+  ['a combining grapheme joiner inside it', (s, at) => `${s.slice(0, at)}\u034f${s.slice(at)}`],
+  ['a Mongolian vowel separator inside it', (s, at) => `${s.slice(0, at)}\u180e${s.slice(at)}`],
   ['one character as \\uXXXX', (s, at) => `${s.slice(0, at)}\\u${hex(s[at]!, 4)}${s.slice(at + 1)}`],
   ['its first character as \\uXXXX', (s) => `\\u${hex(s[0]!, 4)}${s.slice(1)}`],
   ['one character as \\xXX', (s, at) => `${s.slice(0, at)}\\x${hex(s[at]!, 2)}${s.slice(at + 1)}`],
@@ -26,7 +36,7 @@ const OBFUSCATIONS: readonly [string, (secret: string, at: number) => string][] 
 /** What a reader sees: colour codes and invisible characters gone, one-character escapes decoded. */
 const asRead = (text: string) => text
   .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g, '')
-  .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g, '')
+  .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\p{Default_Ignorable_Code_Point}]/gu, '')
   .replace(/\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|%([0-9A-Fa-f]{2})/g, (_, a?: string, b?: string, c?: string) => String.fromCharCode(parseInt(a ?? b ?? c!, 16)));
 
 const strings = (value: unknown, out: string[] = []): string[] => {
@@ -60,6 +70,7 @@ describe('red team: secrets cut up by invisible characters and escapes', () => {
     for (const text of [
       '\x1b[1mBuild\x1b[0m finished: 100% done, task-1234567890abcdef ok',
       'soft\u00adhyphen and zero\u200bwidth words',
+      'a heart \u2764\ufe0f, a flag \u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f} and a family \u{1f468}\u200d\u{1f469}\u200d\u{1f467}',
       '{"name":"caf\\u00e9","path":"C:\\\\x41\\\\new"}',
       'https://example.com/search?q=hello%20world&page=2',
     ]) expect(redactor.text(text)).toBe(text);

@@ -19,10 +19,12 @@ const codeOf = async (fn: () => unknown) => {
 
 describe('red team: content parts', () => {
   it('refuses file names that are paths or hide what they say (separators, DEL, C1 controls, bidi and invisible characters)', () => {
-    for (const name of ['../../etc/passwd', 'dir/report.pdf', 'C:\\Users\\x.pdf', '..', '.', 'invoice\u202efdp.exe', 'a\u2066b.pdf', 'zero\u200bwidth.pdf', 'del\u007f.pdf', 'csi\u009b2J.pdf', 'bom\ufeff.pdf']) {
+    for (const name of ['../../etc/passwd', 'dir/report.pdf', 'C:\\Users\\x.pdf', '..', '.', 'invoice\u202efdp.exe', 'a\u2066b.pdf', 'zero\u200bwidth.pdf', 'del\u007f.pdf', 'csi\u009b2J.pdf', 'bom\ufeff.pdf',
+      // Default-ignorable characters that hide text: tag characters spelling ".exe", a Hangul filler, a combining grapheme joiner, a line separator.
+      'invoice.pdf\u{e002e}\u{e0065}\u{e0078}\u{e0065}', 'a\u3164b.pdf', 'a\u034fb.pdf', 'a\u2028b.pdf', 'a\u{e0100}b.pdf']) {
       expect(checkContent([file(name)], { where: 'input.0.content' })?.code, JSON.stringify(name)).toBe('content_invalid');
     }
-    for (const name of ['report.pdf', 'Q3 report (final).pdf', 'rapport-été.pdf', 'تقرير.pdf', '報告.pdf', '.hidden.pdf']) {
+    for (const name of ['report.pdf', 'Q3 report (final).pdf', 'rapport-été.pdf', 'تقرير.pdf', '報告.pdf', '.hidden.pdf', 'love \u2764\ufe0f.png']) {
       expect(checkContent([file(name)], { where: 'input.0.content' }), name).toBeUndefined();
     }
   });

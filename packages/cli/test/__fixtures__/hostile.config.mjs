@@ -7,10 +7,10 @@ import { z } from 'zod';
 /** The secret canaries of @agentrt/testing (SECRET_CANARIES), inlined: a config is plain JS. */
 export const CANARIES = ['sk-agentrt-CANARY-0123456789abcdefghij', 'AKIAAGENTRTCANARY001', 'ghp_agentrtCanary0123456789abcdefghijkl', 'tvly-agentrt-canary-0123456789'];
 /** Terminal attacks: set the window title, colour, write the clipboard (OSC 52), hyperlink (OSC 8), 8-bit CSI, a bidi override, BEL, backspaces. */
-export const ESCAPES = '\x1b]0;PWNED\x07\x1b[31mRED\x1b[0m\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b2J\u202eevil\u202c\x08\x08\x7f';
+export const ESCAPES = '\x1b]0;PWNED\x07\x1b[31mRED\x1b[0m\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b2J\u202eevil\u202c\x08\x08\x7f\u{e0063}\u{e0063}\u3164\u2028';
 const HOSTILE = `${CANARIES.join(' ')} ${ESCAPES}`;
 /** A tool call id (the model picks it) that is a shell command line when pasted unquoted. */
-export const QUOTE_ID = "p1; touch /tmp/agentrt-redteam-pwned-1 '; touch /tmp/agentrt-redteam-pwned-2; echo '$(touch /tmp/agentrt-redteam-pwned-3)`id` \"x\" \\ $HOME *\ntouch /tmp/agentrt-redteam-pwned-4";
+export const QUOTE_ID = "p1; touch /tmp/agentrt-redteam-pwned-1 '; touch /tmp/agentrt-redteam-pwned-2; echo '$(touch /tmp/agentrt-redteam-pwned-3)`id` \"x\" \\ $HOME *\ntouch /tmp/agentrt-redteam-pwned-4 \u{e0063}\u{e0063}\u2066\t\u2764\ufe0f";
 
 const tools = [
   defineTool({ name: 'leak', description: 'Returns secrets and escapes', input: z.object({ q: z.string() }), execute: ({ q }) => `result ${q} ${HOSTILE}` }),

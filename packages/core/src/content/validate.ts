@@ -83,10 +83,13 @@ export function checkContent(content: unknown, options: { where: string; maxPart
 }
 
 /**
- * Control characters (C0, DEL, C1), bidi embeddings/overrides/isolates and marks, and invisible
- * format characters: in a file name they hide or reorder what a reader sees (`invoice\u202efdp.exe`).
+ * Control characters (C0, DEL, C1), line and paragraph separators, and every default-ignorable code
+ * point but the emoji variation selectors (U+FE00–FE0F: `❤️.png` stays a valid name) — bidi
+ * embeddings/overrides/isolates and marks, zero-width and other invisible format characters, tag
+ * characters (U+E0000–E007F, which spell hidden ASCII), Hangul fillers: in a file name they hide or
+ * reorder what a reader sees (`invoice\u202efdp.exe`).
  */
-const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?![\ufe00-\ufe0f])\p{Default_Ignorable_Code_Point}/u;
 
 /** A name, not a path: 1–255 characters, no separators, not `.`/`..`, nothing hidden. */
 const isPlainFileName = (name: string) =>

@@ -51,14 +51,23 @@ const detector = (source: string, flags: string, group = 0, unquote = false): De
 const TERMINAL_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 
 /**
- * What hides a secret from a plain scan while a reader still sees it: terminal escape sequences,
- * invisible and control characters (but tab, newline and carriage return, which separate words),
- * and escapes of one character (`\uXXXX`, `\xXX` as JSON or source text writes them, `%XX` as URLs do).
+ * Characters a reader never sees: control characters (but tab, newline and carriage return, which
+ * separate words) and every default-ignorable code point — zero-width and bidi controls, the soft
+ * hyphen, variation selectors, tag characters (U+E0000–E007F: "ASCII smuggling"), Hangul fillers,
+ * the combining grapheme joiner and the like. A renderer draws nothing for them, so one inside a
+ * secret hides it from a plain scan and not from a reader.
  */
-const OBFUSCATION = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}/;
+const INVISIBLE_CLASS = '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\p{Default_Ignorable_Code_Point}]';
+/**
+ * What hides a secret from a plain scan while a reader still sees it: terminal escape sequences,
+ * invisible characters (`INVISIBLE_CLASS`), and escapes of one character (`\uXXXX`, `\xXX` as
+ * JSON or source text writes them, `%XX` as URLs do).
+ */
+const OBFUSCATION = new RegExp(`${INVISIBLE_CLASS}|\\\\u[0-9A-Fa-f]{4}|\\\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}`, 'u');
 /** Anything OBFUSCATION finds, and every non-ASCII character (a compatibility form may be among them). */
 const MAYBE_READ_DIFFERENTLY = /[^\x09\x0a\x0d\x20-\x7e]|\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}|%[0-9A-Fa-f]{2}/;
-const INVISIBLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/y;
+/** One invisible character (a surrogate pair for a tag character) at `lastIndex`. */
+const INVISIBLE = new RegExp(INVISIBLE_CLASS, 'uy');
 const ONE_CHAR_ESCAPE = /\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})|%([0-9A-Fa-f]{2})/y;
 const STICKY_TERMINAL_ESCAPE = new RegExp(TERMINAL_ESCAPE.source, 'y');
 
@@ -84,7 +93,8 @@ function readableView(input: string): { text: string; starts: number[]; ends: nu
     }
     INVISIBLE.lastIndex = at;
     if (INVISIBLE.test(input)) {
-      at++;
+      // Past the whole character: a tag character or a supplementary variation selector is a surrogate pair.
+      at = INVISIBLE.lastIndex;
       continue;
     }
     let char: string;

@@ -7,6 +7,8 @@
 //    event is redacted, the stored result keeps the answer verbatim — as documented).
 // 4. (open, fix in loop/drive-run.ts) an error code a model adapter chose reaches
 //    RunResult.error.code unredacted and unbounded.
+// 5. (open, fix in runtime/agent-runtime.ts) kill() and resume() of one paused run issued together
+//    in one runtime: the approver's resume rejects with lease_lost instead of returning `killed`.
 import { AgentrtError, createRuntime, defineTool, MemoryStore, type ContextStrategy, type StateStore, type StoredRunEvent } from '@agentrt/core';
 import { checkRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
@@ -205,6 +207,35 @@ describe('red team 12e: an error code a model adapter chose', () => {
       expect(result.error!.code).not.toContain(SECRET);
       expect(result.error!.code.length).toBeLessThanOrEqual(128);
       await expectRunInvariants(store, result.runId, result);
+    }
+  });
+});
+
+describe('red team 12e: kill and approve of one paused run, issued together in one runtime', () => {
+  // OPEN — the fix belongs in packages/core/src/runtime/agent-runtime.ts, which the lead is editing.
+  // resume() takes the run's lease (epoch n); kill() reads the run as still paused and finishIdle()
+  // takes the lease again under the same owner (re-entrant, epoch n + 1) and records `killed`; the
+  // resume's first updateRun is then fenced and the approver's call rejects with lease_lost — in
+  // either order of the two calls. (Across processes the approver gets `killed`, see
+  // kill-paused-race.test.ts.) Expected: resume resolves with the killed result. Fix: in kill() /
+  // killAll(), when `this.resuming` has the run, await that turn after setting the flag instead of
+  // finishIdle (the resumed drive reads the flag before any tool or model call); and in resumeNow(),
+  // a lease_lost from the first updateRun re-reads the run and returns its result when terminal.
+  it.fails('resume resolves with the killed result; nothing runs; invariants hold', async () => {
+    for (const killFirst of [true, false]) {
+      const sent: number[] = [];
+      const store = new MemoryStore();
+      const pay = defineTool({ name: 'pay', description: 'Pays', input: z.object({ cents: z.number() }), sideEffects: 'non-idempotent', requiresApproval: true, execute: ({ cents }) => { sent.push(cents); return 'paid'; } });
+      const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', { cents: 5 }, { id: 'tx-1' }), ScriptedModel.answer('ok')]), tools: [pay], store });
+      const paused = await runtime.run('go');
+      const resume = () => runtime.resume(paused.runId, { approvals: { 'tx-1': 'approve' } });
+      const kill = () => runtime.kill(paused.runId, 'stop');
+      const killing = killFirst ? kill() : undefined;
+      const resuming = resume();
+      const [resumed] = await Promise.all([resuming, killing ?? kill()]);
+      expect(sent).toEqual([]);
+      expect(resumed).toMatchObject({ status: 'stopped', stopReason: 'killed' });
+      await expectRunInvariants(store, paused.runId, resumed);
     }
   });
 });

@@ -24,7 +24,7 @@ const NOT_RUN = /^(tool_cancelled|tool_timeout): not run: the run /;
  * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive and never
  * committed as "not run", contiguous audit sequence
  * (and hash chain when present) reaching the end the run record counts (its `lastEventSeq` and chain head), and no event holding the bytes of an image or file part of the
- * transcript; I8 the `run_finished` event reproduces the stored result. A step may end with one
+ * transcript; I8 the `run_finished` event reproduces the stored result (up to redaction: an answer holding a secret is stored verbatim, shown `[REDACTED]` in the event). A step may end with one
  * user message only after a final answer (a structured-output repair request).
  */
 export async function checkRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<InvariantReport> {
@@ -171,7 +171,9 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
 
   // I8
   const last = lastFinished.at(-1) ?? finished.at(-1);
-  if (last && last.type === 'run_finished' && run.result && JSON.stringify(last.result) !== JSON.stringify(run.result)) {
+  // Up to redaction: events are redacted before they are written, while the stored result keeps
+  // the answer (`output`) verbatim, so a secret in an answer shows as [REDACTED] in the event.
+  if (last && last.type === 'run_finished' && run.result && JSON.stringify(last.result) !== JSON.stringify(run.result) && !sameUpToRedaction(last.result, run.result)) {
     violations.push('I8: the run_finished event does not reproduce the stored result');
   }
   return { ok: violations.length === 0, violations };
@@ -181,6 +183,57 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
 export async function assertRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<void> {
   const report = await checkRunInvariants(input);
   if (!report.ok) throw new Error(`run ${input.runId} violates invariants:\n  ${report.violations.join('\n  ')}`);
+}
+
+const MARK = '[REDACTED]';
+
+/**
+ * Whether `shown` (a value as an event holds it) is `kept` (as the store holds it) with secrets
+ * masked: equal, except that `[REDACTED]` in a string (or an object key) stands for one or more
+ * characters, and a number or a string under a secret key may be `[REDACTED]` as a whole. Keys
+ * redacted to the same text collapse into one key of the event.
+ */
+function sameUpToRedaction(shown: unknown, kept: unknown): boolean {
+  if (typeof shown === 'string') {
+    if (shown === kept) return true;
+    if (!shown.includes(MARK)) return false;
+    if (typeof kept === 'number') return shown === MARK;
+    return typeof kept === 'string' && maskedFrom(shown, kept);
+  }
+  if (Array.isArray(shown)) return Array.isArray(kept) && shown.length === kept.length && shown.every((value, i) => sameUpToRedaction(value, kept[i]));
+  if (typeof shown === 'object' && shown !== null) {
+    if (typeof kept !== 'object' || kept === null || Array.isArray(kept)) return false;
+    const shownObject = shown as Record<string, unknown>;
+    const matchedBy = new Map<string, string[]>();
+    for (const key of Object.keys(kept)) {
+      const targets = Object.hasOwn(shownObject, key) ? [key] : Object.keys(shownObject).filter((candidate) => candidate.includes(MARK) && maskedFrom(candidate, key));
+      if (targets.length === 0) return false;
+      for (const target of targets) matchedBy.set(target, [...(matchedBy.get(target) ?? []), key]);
+    }
+    for (const [key, value] of Object.entries(shownObject)) {
+      const sources = matchedBy.get(key);
+      if (!sources) return false;
+      // A key several kept keys were redacted to holds the last one's value.
+      if (sources.length === 1 && !sameUpToRedaction(value, (kept as Record<string, unknown>)[sources[0]!])) return false;
+    }
+    return true;
+  }
+  return Object.is(shown, kept);
+}
+
+/** Whether `text` is `masked` with each `[REDACTED]` standing for one or more characters of it. */
+function maskedFrom(masked: string, text: string): boolean {
+  const pieces = masked.split(MARK);
+  const first = pieces[0]!;
+  const last = pieces.at(-1)!;
+  if (!text.startsWith(first)) return false;
+  let at = first.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = text.indexOf(piece, at + 1);
+    if (found < 0) return false;
+    at = found + piece.length;
+  }
+  return text.length - last.length >= at + 1 && text.endsWith(last);
 }
 
 /** Base64 data of the image and file parts in a transcript (each at least 16 characters: shorter strings could match by chance). */

@@ -1,9 +1,10 @@
 import { FullHistory, type ContextOverflow, type ContextPrepareContext } from '../context-strategy.js';
 import { AgentrtError } from '../errors/agentrt-error.js';
+import { ConfigError } from '../errors/config-error.js';
 import { ModelError } from '../errors/model-error.js';
 import type { RunEventInput } from '../events.js';
 import type { HookContext } from '../hooks.js';
-import { findPrice } from '../limits.js';
+import { findPrice, type ModelPrice } from '../limits.js';
 import { checkSupported } from '../content/validate.js';
 import { addUsage, emptyUsage, type AssistantMessage, type Message, type ReasoningPart, type ToolCall, type Usage } from '../messages.js';
 import type { FinishReason, ModelRequest, ModelResponse } from '../model.js';
@@ -259,6 +260,22 @@ export function minDefined(a: number | undefined, b: number | undefined): number
   return Math.min(a, b);
 }
 
+/**
+ * The price of the model a context strategy calls (a summarizer), default the run's. Under a cost
+ * cap a model with no price is `config_invalid` — asked before the call (`outputAllowance`), the
+ * call is not made — as the run's own model is at construction: never a silent $0 that lets a
+ * strategy's calls spend past the cap.
+ */
+function strategyPrice(deps: RunDeps, model: { provider: string; model: string } | undefined): ModelPrice | undefined {
+  if (!model) return deps.config.price;
+  const price = findPrice(deps.config.pricing, model.provider, model.model);
+  if (!price && deps.config.limits.maxCostUsd !== undefined) {
+    const name = `${String(model.provider)}:${String(model.model)}`.slice(0, 200);
+    throw new ConfigError('limits.maxCostUsd', `a cost cap needs a price for "${name}", the model a context strategy calls; add it to options.pricing`);
+  }
+  return price;
+}
+
 /** What a context strategy sees while preparing one request (`signal`: the run's, or the finalize call's). */
 export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, signal: AbortSignal, finalize = false, overflow?: ContextOverflow): ContextPrepareContext {
   return {
@@ -271,14 +288,14 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
     model: { provider: deps.model.provider, model: deps.model.model },
     addUsage(given, model) {
       const usage = { inputTokens: tokenCount(given?.inputTokens), outputTokens: tokenCount(given?.outputTokens) };
-      const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
+      const price = strategyPrice(deps, model);
       const costUsd = price ? (usage.inputTokens * price.inputPerMillionUsd + usage.outputTokens * price.outputPerMillionUsd) / 1_000_000 : 0;
       const priced = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd };
       addUsage(run.usage, priced);
       addUsage(stepUsage, priced);
     },
     outputAllowance(inputTokens, model, next) {
-      const price = model ? findPrice(deps.config.pricing, model.provider, model.model) : deps.config.price;
+      const price = strategyPrice(deps, model);
       return outputAllowance(deps, run, inputTokens, price, !finalize, next);
     },
     state: {

@@ -265,7 +265,7 @@ export class McpBridge implements Disposable {
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const params = cursor ? { cursor } : undefined;
         const result = await this.connection.request(deadline, (options) => client.listResources(params, options));
-        bytes = this.listingBytes(bytes, result.resources, 'resources');
+        bytes = this.listingBytes(bytes, result, 'resources');
         for (const resource of result.resources) {
           resources.push({ uri: resource.uri, name: resource.name, ...(resource.title ? { title: resource.title } : {}), ...(resource.description ? { description: resource.description } : {}), ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) });
         }
@@ -297,7 +297,7 @@ export class McpBridge implements Disposable {
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const params = cursor ? { cursor } : undefined;
         const result = await this.connection.request(deadline, (options) => client.listPrompts(params, options));
-        bytes = this.listingBytes(bytes, result.prompts, 'prompts');
+        bytes = this.listingBytes(bytes, result, 'prompts');
         for (const prompt of result.prompts) {
           prompts.push({
             name: prompt.name,
@@ -421,7 +421,7 @@ export class McpBridge implements Disposable {
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const params = cursor ? { cursor } : {};
       const result = await this.connection.request(deadline, (options) => client.request({ method: 'tools/list', params }, ListPageSchema, options));
-      bytes = this.listingBytes(bytes, result.tools, 'tools');
+      bytes = this.listingBytes(bytes, result, 'tools');
       for (const tool of result.tools) tools.push(tool);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
       if (!cursor) break;
@@ -431,12 +431,13 @@ export class McpBridge implements Disposable {
   }
 
   /**
-   * The bytes of a listing so far, with one more page of `entries`. Each page is at most
-   * `maxMessageBytes`; so is a whole listing (tools, resources or prompts): 50 pages must not
-   * mean 50 × 32 MB held at once. Past that, `mcp_output_invalid`.
+   * The bytes of a listing so far, with one more page (its entries, and its cursor, which is kept
+   * to spot a repeated one and sent back). Each page is at most `maxMessageBytes`; so is a whole
+   * listing (tools, resources or prompts): 50 pages must not mean 50 × 32 MB held at once. Past
+   * that, `mcp_output_invalid`.
    */
-  private listingBytes(before: number, entries: readonly unknown[], what: string): number {
-    const bytes = before + approximateBytes(entries, this.settings.maxMessageBytes - before);
+  private listingBytes(before: number, page: unknown, what: string): number {
+    const bytes = before + approximateBytes(page, this.settings.maxMessageBytes - before);
     if (bytes > this.settings.maxMessageBytes) throw new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" lists ${what} of more than ${this.settings.maxMessageBytes} bytes in all (maxMessageBytes)`);
     return bytes;
   }

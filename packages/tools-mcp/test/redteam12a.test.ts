@@ -67,6 +67,13 @@ describe('resource and prompt listings', () => {
     expect(counts['prompts/list']).toBeLessThan(6);
   });
 
+  it('count the cursors too (kept to spot a repeated one, and sent back): 400 KB cursors end a listing at maxMessageBytes', async () => {
+    const bridge = await stdio('big-cursor', { maxMessageBytes: 1024 * 1024 });
+    expect(await failure(bridge.refresh())).toMatchObject({ code: 'mcp_output_invalid', message: expect.stringContaining('lists tools of more than 1048576 bytes in all') });
+    expect(await failure(bridge.listResources())).toMatchObject({ code: 'mcp_output_invalid', message: expect.stringContaining('lists resources of more than') });
+    expect(await failure(bridge.listPrompts())).toMatchObject({ code: 'mcp_output_invalid', message: expect.stringContaining('lists prompts of more than') });
+  });
+
   it('end at a cursor the server gave before', async () => {
     const bridge = await stdio('repeat');
     expect(await bridge.listResources()).toHaveLength(200);

@@ -15,7 +15,7 @@ import { context, fixture, packageDir, toolOf, until } from './helpers.js';
 // the pending-changes list, resource and prompt listings, answers to its own requests over HTTP,
 // and the `retry:` field of its event streams — and the positive path of stream resumption.
 interface RawState { gets: number; resumes: number; openAnswers: number; maxOpenAnswers: number; answers: number }
-interface RawOptions { getStream?: 'retry0'; initialize?: 'error_body' }
+interface RawOptions { getStream?: 'retry0'; initialize?: 'error_body'; ackAnswers?: boolean }
 interface RawServer { url: string; state: RawState; close(): Promise<void> }
 const { startRawMcp } = (await import(fixture('redteam12a-http.mjs'))) as { startRawMcp: (options?: RawOptions) => Promise<RawServer> };
 
@@ -89,6 +89,12 @@ describe('a Streamable HTTP server that floods the client with requests', () => 
     await until(() => server.state.answers >= 16, 5_000, 'the answers to arrive');
     expect(server.state.maxOpenAnswers).toBeLessThanOrEqual(16);
     expect(await call(bridge, 'web__slow', { ms: 10 })).toBe('slow answer');
+  });
+
+  it('a burst of 100 requests from a server that acknowledges answers at once gets every answer (they wait for a slot, not dropped)', async () => {
+    const { server, bridge } = await raw({ ackAnswers: true });
+    expect(await call(bridge, 'web__flood', { flood: 100 })).toBe('done');
+    await until(() => server.state.answers === 100, 5_000, 'all 100 answers');
   });
 });
 

@@ -6,7 +6,8 @@
 //   GET that resumes it (Last-Event-ID);
 // - slow: answers after `ms` milliseconds;
 // - error_body: HTTP 500 with a 1 MB text body (with option initialize 'error_body', initialize gets that too).
-// Answers the client POSTs (to the pings) are never acknowledged (held open until the client ends them).
+// Answers the client POSTs (to the pings) are never acknowledged (held open until the client ends them),
+// unless option ackAnswers is set (then 202 at once).
 // GET without Last-Event-ID: 405, or with getStream 'retry0' an event stream ended at once after a priming event with `retry: 0`.
 import http from 'node:http';
 
@@ -45,6 +46,7 @@ export async function startRawMcp(options = {}) {
     if (Array.isArray(message) || message.method === undefined) {
       // Answers to the server's own requests: held open, never acknowledged.
       state.answers++;
+      if (options.ackAnswers) return response.writeHead(202).end();
       state.openAnswers++;
       state.maxOpenAnswers = Math.max(state.maxOpenAnswers, state.openAnswers);
       held.add(response);

@@ -127,9 +127,21 @@ export class EventBoundaries {
   }
 }
 
-/** JSON-RPC ids of the requests in a POST body, and the ids it cancels (`notifications/cancelled`). */
-function rpcIds(body: unknown): { requests: string[]; cancelled: string[] } {
-  const ids = { requests: [] as string[], cancelled: [] as string[] };
+/**
+ * Most POSTs that carry only answers to the server's own requests (`ping`, refused sampling, …)
+ * open at once. Each is an HTTP exchange of its own: a server that sends requests faster than it
+ * acknowledges the answers would otherwise make the bridge open one socket per request, without
+ * limit (file descriptors of the whole process). Past this, answers wait for a free slot (at most
+ * `MAX_WAITING_ANSWERS` of them); past that, an answer is not sent (the server flooding with
+ * requests gets no answer to those).
+ */
+export const MAX_OPEN_ANSWERS = 16;
+/** Most answers waiting for one of the `MAX_OPEN_ANSWERS` slots. */
+export const MAX_WAITING_ANSWERS = 256;
+
+/** JSON-RPC ids of the requests in a POST body, the ids it cancels (`notifications/cancelled`), and whether it holds only answers (responses). */
+function rpcIds(body: unknown): { requests: string[]; cancelled: string[]; answersOnly: boolean } {
+  const ids = { requests: [] as string[], cancelled: [] as string[], answersOnly: false };
   if (typeof body !== 'string' || body.length > 1024 * 1024) return ids;
   let parsed: unknown;
   try {
@@ -137,7 +149,9 @@ function rpcIds(body: unknown): { requests: string[]; cancelled: string[] } {
   } catch {
     return ids;
   }
-  for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  ids.answersOnly = messages.length > 0 && messages.every((message) => typeof message === 'object' && message !== null && !('method' in message) && ('result' in message || 'error' in message));
+  for (const message of messages) {
     if (typeof message !== 'object' || message === null) continue;
     const { id, method, params } = message as { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
     if (typeof method === 'string' && (typeof id === 'string' || typeof id === 'number')) ids.requests.push(String(id));
@@ -206,6 +220,15 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
     return () => closers.delete(closer);
   };
   let closed = false;
+  /** Exchanges open now that carry only answers to the server's requests (at most MAX_OPEN_ANSWERS). */
+  let openAnswers = 0;
+  /** Answers waiting for a slot: each is given the slot (true) or refused (false, on close). */
+  const waitingAnswers: ((granted: boolean) => void)[] = [];
+  const releaseAnswer = () => {
+    const next = waitingAnswers.shift();
+    if (next) next(true); // the slot passes on: openAnswers stays
+    else openAnswers--;
+  };
   const end = (id: string) => {
     const closers = exchanges.get(id);
     exchanges.delete(id);
@@ -229,6 +252,20 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
     for (const id of ids.cancelled) end(id);
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
+    if (ids.answersOnly) {
+      if (openAnswers < MAX_OPEN_ANSWERS) openAnswers++;
+      else {
+        const unsent = () => new AgentrtError('mcp_unavailable', `${options.label ?? 'the MCP server'} has ${openAnswers} answers to its own requests unacknowledged and ${waitingAnswers.length} waiting: an answer was not sent (a server flooding the client with requests)`);
+        if (waitingAnswers.length >= MAX_WAITING_ANSWERS) throw unsent();
+        if (!(await new Promise<boolean>((resolve) => waitingAnswers.push(resolve)))) throw unsent();
+      }
+      // The slot is held from here; given back by `forget` once the exchange is over.
+      if (closed || signal?.aborted) {
+        releaseAnswer();
+        if (closed) throw new AgentrtError('mcp_unavailable', 'the MCP connection is closed');
+        signal!.throwIfAborted();
+      }
+    }
     const secure = url.protocol === 'https:';
     let request: ClientRequest | undefined;
     let response: IncomingMessage | undefined;
@@ -253,7 +290,12 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
       closer();
     }, ackTimeoutMs) : undefined;
     ackTimer?.unref?.();
+    let counted = ids.answersOnly;
     const forget = () => {
+      if (counted) {
+        counted = false;
+        releaseAnswer();
+      }
       clearTimeout(ackTimer);
       for (const id of ids.requests) exchanges.get(id)?.delete(closer);
       unwatch?.();
@@ -337,6 +379,7 @@ export function guardedFetch(policy: AddressPolicy, options: { allowHttp: boolea
     },
     close: () => {
       closed = true;
+      for (const waiting of waitingAnswers.splice(0)) waiting(false);
       for (const id of [...exchanges.keys()]) end(id);
       agents.http.destroy();
       agents.https.destroy();

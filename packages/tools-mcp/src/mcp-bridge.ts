@@ -105,7 +105,8 @@ export class McpBridge implements Disposable {
   private readonly names: NameTable;
   private readonly pinned = new Map<string, { fingerprint: string; definition: Definition }>();
   private readonly disabled = new Map<string, ToolChange>();
-  private readonly added = new Map<string, Definition>();
+  /** New tools waiting for approval (names in the latest listing only: a server renaming its tools on every listing must not grow this without end). */
+  private readonly added = new Set<string>();
   private readonly wrapped = new Map<string, { fingerprint: string; tool: Tool }>();
   /** Checks structured results against output schemas off the main thread (a hostile schema cannot stall the process). */
   private readonly outputChecker = new OutputChecker();
@@ -191,7 +192,7 @@ export class McpBridge implements Disposable {
 
   /** Tools disabled since connect (changed or removed) and new tools waiting for approval. */
   get changes(): readonly ToolChange[] {
-    return [...this.disabled.values(), ...[...this.added.keys()].map((tool) => ({ server: this.name, tool, reason: 'added' as const }))];
+    return [...this.disabled.values(), ...[...this.added].map((tool) => ({ server: this.name, tool, reason: 'added' as const }))];
   }
 
   /**
@@ -258,15 +259,19 @@ export class McpBridge implements Disposable {
   async listResources(options: McpRequestOptions = {}): Promise<McpResource[]> {
     return this.connection.operation('listing resources', options.signal, async (client, deadline) => {
       const resources: McpResource[] = [];
+      const seen = new Set<string>();
       let cursor: string | undefined;
+      let bytes = 0;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const params = cursor ? { cursor } : undefined;
         const result = await this.connection.request(deadline, (options) => client.listResources(params, options));
+        bytes = this.listingBytes(bytes, result, 'resources');
         for (const resource of result.resources) {
           resources.push({ uri: resource.uri, name: resource.name, ...(resource.title ? { title: resource.title } : {}), ...(resource.description ? { description: resource.description } : {}), ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) });
         }
-        cursor = result.nextCursor;
+        cursor = result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
         if (!cursor) break;
+        seen.add(cursor);
       }
       return resources;
     });
@@ -286,10 +291,13 @@ export class McpBridge implements Disposable {
   async listPrompts(options: McpRequestOptions = {}): Promise<McpPrompt[]> {
     return this.connection.operation('listing prompts', options.signal, async (client, deadline) => {
       const prompts: McpPrompt[] = [];
+      const seen = new Set<string>();
       let cursor: string | undefined;
+      let bytes = 0;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const params = cursor ? { cursor } : undefined;
         const result = await this.connection.request(deadline, (options) => client.listPrompts(params, options));
+        bytes = this.listingBytes(bytes, result, 'prompts');
         for (const prompt of result.prompts) {
           prompts.push({
             name: prompt.name,
@@ -298,8 +306,9 @@ export class McpBridge implements Disposable {
             ...(prompt.arguments ? { arguments: prompt.arguments.map((argument) => ({ name: argument.name, ...(argument.description ? { description: argument.description } : {}), ...(argument.required !== undefined ? { required: argument.required } : {}) })) } : {}),
           });
         }
-        cursor = result.nextCursor;
+        cursor = result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
         if (!cursor) break;
+        seen.add(cursor);
       }
       return prompts;
     });
@@ -386,7 +395,7 @@ export class McpBridge implements Disposable {
         }
       }
       if (task.status === 'failed' || task.status === 'cancelled') {
-        throw new AgentrtError('mcp_tool_error', `MCP task ${taskId} of tool "${definition.name}" on "${this.name}" ${task.status === 'failed' ? 'failed' : 'was cancelled by the server'}${task.statusMessage ? `: ${task.statusMessage}` : ''}`);
+        throw new AgentrtError('mcp_tool_error', `MCP task ${taskId} of tool "${definition.name}" on "${this.name}" ${task.status === 'failed' ? 'failed' : 'was cancelled by the server'}${task.statusMessage ? `: ${task.statusMessage.slice(0, 2_000)}` : ''}`);
       }
       // completed, or input_required: tasks/result answers once the task is done.
       return (await this.connection.request(deadline, (options) => client.experimental.tasks.getTaskResult(taskId, ToolResultSchema, options))) as RawToolResult;
@@ -412,15 +421,25 @@ export class McpBridge implements Disposable {
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const params = cursor ? { cursor } : {};
       const result = await this.connection.request(deadline, (options) => client.request({ method: 'tools/list', params }, ListPageSchema, options));
-      // Each page is at most maxMessageBytes; so is the whole listing (50 pages must not mean 50 × 32 MB).
-      bytes += approximateBytes(result.tools, this.settings.maxMessageBytes - bytes);
-      if (bytes > this.settings.maxMessageBytes) throw new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" lists tools of more than ${this.settings.maxMessageBytes} bytes in all (maxMessageBytes)`);
+      bytes = this.listingBytes(bytes, result, 'tools');
       for (const tool of result.tools) tools.push(tool);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor && !seen.has(result.nextCursor) ? result.nextCursor : undefined;
       if (!cursor) break;
       seen.add(cursor);
     }
     return readListing(tools, `MCP server "${this.name}"`);
+  }
+
+  /**
+   * The bytes of a listing so far, with one more page (its entries, and its cursor, which is kept
+   * to spot a repeated one and sent back). Each page is at most `maxMessageBytes`; so is a whole
+   * listing (tools, resources or prompts): 50 pages must not mean 50 × 32 MB held at once. Past
+   * that, `mcp_output_invalid`.
+   */
+  private listingBytes(before: number, page: unknown, what: string): number {
+    const bytes = before + approximateBytes(page, this.settings.maxMessageBytes - before);
+    if (bytes > this.settings.maxMessageBytes) throw new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" lists ${what} of more than ${this.settings.maxMessageBytes} bytes in all (maxMessageBytes)`);
+    return bytes;
   }
 
   /** Applies the pinning rule to a fresh listing; tells `onToolChanged` about each new change. */
@@ -439,10 +458,12 @@ export class McpBridge implements Disposable {
         changes.push(change);
       }
     }
-    for (const [name, definition] of current) {
+    // A new tool the server no longer lists is no longer waiting for approval (listed again later, it is new again).
+    for (const name of this.added) if (!current.has(name)) this.added.delete(name);
+    for (const name of current.keys()) {
       if (this.pinned.has(name) || !this.wanted(name)) continue;
       if (!this.added.has(name)) changes.push({ server: this.name, tool: name, reason: 'added' });
-      this.added.set(name, definition);
+      this.added.add(name);
     }
     for (const change of changes) notify(() => this.options.onToolChanged?.(change, this));
     return changes;

@@ -9,6 +9,7 @@ import {
 import { displayUrl, isHttpConfig, type ResolvedServerConfig } from './config.js';
 import { Deadline, raceAbort } from './deadline.js';
 import { guardedFetch, type GuardedFetch } from './guarded-fetch.js';
+import { boundReconnection, MAX_RECONNECT_ATTEMPTS, MAX_RECONNECT_MS, MIN_RECONNECT_MS } from './reconnection.js';
 import { StdioProcessTransport } from './stdio-process.js';
 
 const CLIENT_INFO = { name: 'agentrt', version: '0.1.0' };
@@ -223,7 +224,7 @@ export class McpConnection {
       () => undefined,
       (error: unknown) => {
         // A closed connection is handled as such (restarted on the next call); anything else is no answer.
-        if (client.transport !== undefined) restart(`did not answer a ping within ${ms} ms after a call timed out (${describe(error)})`);
+        if (client.transport !== undefined) restart(`did not answer a ping within ${ms} ms after a call timed out (${this.detail(error)})`);
       },
     ).finally(() => {
       this.probing = undefined;
@@ -279,9 +280,18 @@ export class McpConnection {
       return new AgentrtError('mcp_output_invalid', `MCP server "${this.name}" sent a malformed response while ${phase}: ${this.redactor.text(String((error as Error).message).slice(0, 500))}`);
     }
     // The transport is gone (process exited, connection refused or dropped): reconnect next time.
-    const failure = this.unavailable(`failed while ${phase}: ${describe(error)}`, error, false);
+    const failure = this.unavailable(`failed while ${phase}: ${this.detail(error)}`, error, false);
     void this.drop();
     return failure;
+  }
+
+  /**
+   * A thrown value as one line for an error message, redacted, then cut at
+   * `MAX_RPC_MESSAGE_CHARS`: the server controls it (the SDK puts the whole body of an HTTP error
+   * answer into its message, up to `maxMessageBytes`), and it goes into errors and logs.
+   */
+  private detail(error: unknown): string {
+    return cut(this.redactor.text(describe(error)), MAX_RPC_MESSAGE_CHARS);
   }
 
   /** `mcp_request_failed` for a JSON-RPC error the server sent (its message cut: a server may send megabytes). */
@@ -335,8 +345,10 @@ export class McpConnection {
       transport = new StreamableHTTPClientTransport(new URL(config.url), {
         fetch: guard.fetch,
         requestInit: { headers: { ...config.headers } },
-        reconnectionOptions: { maxRetries: 2, initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2 },
+        reconnectionOptions: { maxRetries: MAX_RECONNECT_ATTEMPTS, initialReconnectionDelay: MIN_RECONNECT_MS, maxReconnectionDelay: MAX_RECONNECT_MS, reconnectionDelayGrowFactor: 2 },
       });
+      // A server's `retry:` must neither make the transport reconnect in a loop nor leave timers behind a close.
+      boundReconnection(transport);
       // The client chains its own handler after this one: every answer ends its HTTP exchange
       // (a server that keeps the event stream of an answered request open holds no socket).
       transport.onmessage = (message) => {
@@ -391,7 +403,7 @@ export class McpConnection {
       if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed && error.code !== ErrorCode.RequestTimeout) {
         throw new AgentrtError('mcp_request_failed', this.redactor.text(`MCP server "${this.name}" ${where} refused to initialize (JSON-RPC ${error.code}): ${cut(error.message, MAX_RPC_MESSAGE_CHARS)}`), { details: { rpcCode: error.code } });
       }
-      throw this.unavailable(`${where} did not start: ${describe(error)}`, error, true);
+      throw this.unavailable(`${where} did not start: ${this.detail(error)}`, error, true);
     } finally {
       startup.dispose();
     }

@@ -5,6 +5,7 @@ import {
 import { Ollama } from 'ollama';
 import { ollamaCapabilities } from './capabilities.js';
 import { toOllamaMessages, toOllamaTools } from './convert-messages.js';
+import { keepObjectLines } from './object-lines.js';
 
 /** Options of `OllamaModel`. */
 export interface OllamaModelOptions {
@@ -122,7 +123,8 @@ export class OllamaModel implements ModelAdapter {
         const response = await fetch(input, { ...init, signal: linked });
         seen.headers = response.headers;
         // Bounded: the client reads answers whole and keeps an unfinished NDJSON line (re-split on every chunk).
-        return limitResponse(response, { maxBytes: this.maxResponseBytes, provider: 'ollama' });
+        // The bound counts what the server sent; the client then sees only the lines that are JSON objects.
+        return keepObjectLines(limitResponse(response, { maxBytes: this.maxResponseBytes, provider: 'ollama' }));
       },
     });
     return { client, seen, close: () => own.abort() };

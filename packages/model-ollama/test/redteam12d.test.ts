@@ -3,7 +3,7 @@
 import { createRuntime, defineTool, MemoryStore, type ModelStreamEvent, type RunResult } from '@agentrt/core';
 import { OllamaModel } from '@agentrt/model-ollama';
 import { assertRunInvariants, startOllamaServer, waitFor, type LoopbackServer, type LoopbackStep } from '@agentrt/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 
 const model = (server: LoopbackServer, options: { model?: string; timeoutMs?: number } = {}) =>
@@ -89,6 +89,40 @@ describe('OllamaModel: a 200 that is not an answer (red team 12d)', () => {
     await using empty = await startOllamaServer([json({ model: 'llama3.1', message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' }), json({ done: true })]);
     expect(await model(empty).generate(request())).toMatchObject({ message: { content: '' }, finishReason: 'other' });
     expect(await model(empty).generate(request())).toMatchObject({ message: { content: '' }, finishReason: 'other' });
+  });
+});
+
+describe('OllamaModel: stream lines that are not objects (red team 12d)', () => {
+  it('null, numbers, arrays, HTML, broken JSON and terminal escapes between the lines: dropped silently, the answer kept, no retry', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const log = vi.spyOn(console, 'log');
+    try {
+      await using server = await startOllamaServer([{
+        raw: {
+          splitBytes: 5,
+          body: [
+            line({ message: { role: 'assistant', content: 'fo' }, done: false }),
+            'null\n', '5\n', '[1]\n', '"text"\n', '\n', '<html><body>502</body></html>\n', '{"oops\n', '\u001b[2J\u001b[31mFAKE LOG LINE\u001b[0m\r\n',
+            line({ message: { role: 'assistant', content: 'ur' }, done: false }).replace('\n', '\r\n'),
+            done(),
+          ],
+        },
+      }]);
+      // Before: TypeError "Cannot use 'in' operator to search for 'error' in null" after the output: the stream failed.
+      const { response } = await streamed(model(server));
+      expect(response).toMatchObject({ message: { content: 'four' }, usage: { inputTokens: 3, outputTokens: 4 }, finishReason: 'stop' });
+      expect(server.requests).toHaveLength(1);
+      expect([...warn.mock.calls, ...log.mock.calls]).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
+
+  it('an error line mid-stream still fails the stream with its message', async () => {
+    await using server = await startOllamaServer([{ raw: { body: [line({ message: { role: 'assistant', content: 'hi' }, done: false }), '{"error":"an error was encountered while running the model: unexpected EOF"}\n'] } }]);
+    await expect(streamed(model(server))).rejects.toMatchObject({ code: 'model_unavailable', message: expect.stringContaining('unexpected EOF') });
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -81,7 +81,8 @@ const validIndex = (index: unknown): number | undefined => (typeof index === 'nu
  * `delta` (Azure's content-filter chunks) carry no delta; tool-call fragments are keyed by their
  * `index` in a `Map` — never an array or object a server-chosen key (`"__proto__"`, `-1`) could
  * write through — and a fragment without a valid index continues the call with its id, or the
- * last call. A fragment with a new id at an index another call holds starts a call of its own.
+ * last call. A fragment with a new id and a name at an index another named call holds starts a
+ * call of its own.
  */
 export class OpenAIChunkAssembler {
   private text = '';
@@ -124,10 +125,13 @@ export class OpenAIChunkAssembler {
     let key = base !== undefined ? (this.moved.get(base) ?? base) : (this.lastKey ?? `p${position}`);
     let call = this.calls.get(key);
     let split = false;
-    if (call && id && call.id && id !== call.id) {
-      // Another id at a taken index starts a call of its own: gateways in front of other providers
-      // (Gemini's, among others) stream every parallel call complete at `index: 0`. Later
-      // fragments of that index continue the new call (ordered after the first by arrival).
+    const fn = isObject(fragment.function) ? fragment.function : {};
+    const name = text(fn.name);
+    if (call && id && call.id && id !== call.id && name && call.name) {
+      // Another id and name at a taken index start a call of its own: gateways in front of other
+      // providers (Gemini's, among others) stream every parallel call complete at `index: 0`.
+      // Later fragments of that index continue the new call (ordered after the first by arrival).
+      // A new id without a name (servers whose ids are not stable across fragments) continues.
       key = `${key}#${this.calls.size}`;
       this.moved.set(base!, key);
       call = undefined;
@@ -135,8 +139,6 @@ export class OpenAIChunkAssembler {
     }
     if (!call) this.calls.set(key, (call = { id: '', name: '', args: '', index, ordinal: this.calls.size, split }));
     this.lastKey = key;
-    const fn = isObject(fragment.function) ? fragment.function : {};
-    const name = text(fn.name);
     const args = argumentsText(fn.arguments);
     if (id) call.id = id;
     call.name += name;

@@ -113,6 +113,20 @@ describe('OpenAIModel: parallel tool calls streamed at one index (red team 12d)'
     ]);
   });
 
+  it('a new id without a name at a taken index continues that call (servers whose ids change from fragment to fragment)', async () => {
+    await using server = await startOpenAIServer([{
+      raw: {
+        body: [
+          chunk({ delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q"' } }] } }),
+          chunk({ delta: { tool_calls: [{ index: 0, id: 'call_2', type: 'function', function: { arguments: ':1}' } }] } }),
+          chunk({ delta: {}, finish_reason: 'tool_calls' }),
+          'data: [DONE]\n\n',
+        ],
+      },
+    }]);
+    expect((await streamed(model(server))).message.toolCalls).toEqual([{ id: 'call_2', name: 'lookup', args: { q: 1 } }]);
+  });
+
   it('at run level: both calls run and the strict server accepts the next request', async () => {
     await using server = await startOpenAIServer([
       { raw: { body: indexZero([{ id: 'call_a', name: 'lookup', args: '{"q":1}' }, { id: 'call_b', name: 'lookup', args: '{"q":2}' }]) } },

@@ -5,6 +5,7 @@ import {
 import { Ollama } from 'ollama';
 import { ollamaCapabilities } from './capabilities.js';
 import { toOllamaMessages, toOllamaTools } from './convert-messages.js';
+import { keepObjectLines } from './object-lines.js';
 
 /** Options of `OllamaModel`. */
 export interface OllamaModelOptions {
@@ -106,19 +107,27 @@ export class OllamaModel implements ModelAdapter {
     this.maxResponseBytes = resolveMaxResponseBytes(options.maxResponseBytes);
   }
 
-  /** A client whose every request carries this call's signal, remembering the last response headers. */
+  /**
+   * A client whose every request carries this call's signal, remembering the last response
+   * headers. `close()` ends the call's connection: the client stops reading a stream at its
+   * `done` line without cancelling the body, so a server that kept it open (or kept sending)
+   * would hold the socket.
+   */
   private client(signal: AbortSignal) {
     const seen: { headers?: Headers } = {};
+    const own = new AbortController();
+    const linked = AbortSignal.any([signal, own.signal]);
     const client = new Ollama({
       host: this.host,
       fetch: async (input, init) => {
-        const response = await fetch(input, { ...init, signal });
+        const response = await fetch(input, { ...init, signal: linked });
         seen.headers = response.headers;
         // Bounded: the client reads answers whole and keeps an unfinished NDJSON line (re-split on every chunk).
-        return limitResponse(response, { maxBytes: this.maxResponseBytes, provider: 'ollama' });
+        // The bound counts what the server sent; the client then sees only the lines that are JSON objects.
+        return keepObjectLines(limitResponse(response, { maxBytes: this.maxResponseBytes, provider: 'ollama' }));
       },
     });
-    return { client, seen };
+    return { client, seen, close: () => own.abort() };
   }
 
   private body(request: ModelRequest) {
@@ -177,7 +186,10 @@ export class OllamaModel implements ModelAdapter {
         const { client, seen } = this.client(signal);
         try {
           const answer: unknown = await client.chat({ ...body, stream: false } as never);
-          if (!isObject(answer)) throw new ModelError('model_unavailable', 'ollama sent a response that could not be read: it is not an object', { retryable: true });
+          if (!isObject(answer)) throw unreadable('it is not an object');
+          // A proxy or compatible server that answers 200 with Ollama's error body: not an empty answer.
+          if (typeof answer.error === 'string') throw unreadable(`it is an error: ${Array.from(answer.error).slice(0, 1_000).join('')}`);
+          if (!isObject(answer.message) && answer.done !== true) throw unreadable('it has neither a message nor done: true');
           const response = answer as ChatChunk;
           const toolCalls = this.calls(response.message?.tool_calls);
           return {
@@ -204,7 +216,7 @@ export class OllamaModel implements ModelAdapter {
       provider: 'ollama',
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: 'ollama', run: async ({ signal, touch }) => {
-        const { client, seen } = this.client(signal);
+        const { client, seen, close } = this.client(signal);
         try {
           const chunks = (await client.chat({ ...body, stream: true } as never)) as unknown as AsyncIterable<ChatChunk>;
           let text = '';
@@ -225,7 +237,9 @@ export class OllamaModel implements ModelAdapter {
               emit({ type: 'text_delta', text: piece });
             }
             for (const call of this.calls(chunk.message?.tool_calls)) {
-              emit({ type: 'tool_call_delta', index: toolCalls.length, name: call.name, argsDelta: JSON.stringify(call.args) });
+              // Arguments text as it would be sent: an object as JSON, a string (some Ollama-compatible servers) as it is.
+              const argsDelta = typeof call.args === 'string' ? call.args : JSON.stringify(call.args);
+              emit({ type: 'tool_call_delta', index: toolCalls.length, name: call.name, ...(argsDelta ? { argsDelta } : {}) });
               toolCalls.push(call);
             }
             if (chunk.done) last = chunk;
@@ -239,11 +253,16 @@ export class OllamaModel implements ModelAdapter {
           };
         } catch (error) {
           throw withHeaders(error, seen.headers);
+        } finally {
+          close();
         }
       } }),
     });
   }
 }
+
+/** A 200 whose body is not a chat answer (`{}`, an error body): retryable, like a failed connection. */
+const unreadable = (why: string) => new ModelError('model_unavailable', `ollama sent a response that could not be read: ${why}`, { retryable: true });
 
 /** Ollama's `ResponseError` has a status but no headers; attach the ones our fetch saw. */
 function withHeaders(error: unknown, headers: Headers | undefined): unknown {

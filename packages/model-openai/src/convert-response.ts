@@ -37,7 +37,11 @@ function contentText(content: unknown): string {
  */
 export function fromOpenAICompletion(completion: unknown): ModelResponse {
   const choice = isObject(completion) && Array.isArray(completion.choices) ? completion.choices[0] : undefined;
-  if (!isObject(choice)) throw unreadable('the response has no choices');
+  if (!isObject(choice)) {
+    // A proxy that answers 200 with the API's error body: its message says what went wrong.
+    const error = isObject(completion) && isObject(completion.error) ? text(completion.error.message) : '';
+    throw unreadable(error ? `it is an error: ${Array.from(error).slice(0, 1_000).join('')}` : 'the response has no choices');
+  }
   const message = choice.message;
   if (!isObject(message)) throw unreadable('the choice has no message');
   const calls: ToolCall[] = (Array.isArray(message.tool_calls) ? message.tool_calls : []).flatMap((call: unknown) => {
@@ -65,6 +69,8 @@ interface PartialCall {
   readonly index: number | undefined;
   /** Position of the call in the stream, for `tool_call_delta.index` when the server's is unusable. */
   readonly ordinal: number;
+  /** Started by a new id at an index another call holds: its server index is not its own. */
+  readonly split: boolean;
 }
 
 const validIndex = (index: unknown): number | undefined => (typeof index === 'number' && Number.isSafeInteger(index) && index >= 0 ? index : undefined);
@@ -75,7 +81,8 @@ const validIndex = (index: unknown): number | undefined => (typeof index === 'nu
  * `delta` (Azure's content-filter chunks) carry no delta; tool-call fragments are keyed by their
  * `index` in a `Map` — never an array or object a server-chosen key (`"__proto__"`, `-1`) could
  * write through — and a fragment without a valid index continues the call with its id, or the
- * last call.
+ * last call. A fragment with a new id and a name at an index another named call holds starts a
+ * call of its own.
  */
 export class OpenAIChunkAssembler {
   private text = '';
@@ -83,6 +90,8 @@ export class OpenAIChunkAssembler {
   private finish: string | undefined;
   private usage = { inputTokens: 0, outputTokens: 0 };
   private readonly calls = new Map<string, PartialCall>();
+  /** Index keys taken over by a call with another id (see `addCall`) → the key of that call. */
+  private readonly moved = new Map<string, string>();
   private lastKey: string | undefined;
   private model: unknown;
   private id: unknown;
@@ -112,17 +121,29 @@ export class OpenAIChunkAssembler {
   private addCall(fragment: Json, position: number): void {
     const index = validIndex(fragment.index);
     const id = text(fragment.id);
-    const key = index !== undefined ? `i${index}` : id ? `id${id}` : (this.lastKey ?? `p${position}`);
+    const base = index !== undefined ? `i${index}` : id ? `id${id}` : undefined;
+    let key = base !== undefined ? (this.moved.get(base) ?? base) : (this.lastKey ?? `p${position}`);
     let call = this.calls.get(key);
-    if (!call) this.calls.set(key, (call = { id: '', name: '', args: '', index, ordinal: this.calls.size }));
-    this.lastKey = key;
+    let split = false;
     const fn = isObject(fragment.function) ? fragment.function : {};
     const name = text(fn.name);
+    if (call && id && call.id && id !== call.id && name && call.name) {
+      // Another id and name at a taken index start a call of its own: gateways in front of other
+      // providers (Gemini's, among others) stream every parallel call complete at `index: 0`.
+      // Later fragments of that index continue the new call (ordered after the first by arrival).
+      // A new id without a name (servers whose ids are not stable across fragments) continues.
+      key = `${key}#${this.calls.size}`;
+      this.moved.set(base!, key);
+      call = undefined;
+      split = true;
+    }
+    if (!call) this.calls.set(key, (call = { id: '', name: '', args: '', index, ordinal: this.calls.size, split }));
+    this.lastKey = key;
     const args = argumentsText(fn.arguments);
     if (id) call.id = id;
     call.name += name;
     call.args += args;
-    this.emit({ type: 'tool_call_delta', index: call.index ?? call.ordinal, ...(id ? { id } : {}), ...(name ? { name } : {}), ...(args ? { argsDelta: args } : {}) });
+    this.emit({ type: 'tool_call_delta', index: call.split ? call.ordinal : call.index ?? call.ordinal, ...(id ? { id } : {}), ...(name ? { name } : {}), ...(args ? { argsDelta: args } : {}) });
   }
 
   /** The complete response; throws when the stream ended without a finish reason (cut short). */

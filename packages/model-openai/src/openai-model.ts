@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { openAICapabilities, toResponseFormat } from './capabilities.js';
 import { toOpenAIMessages, toOpenAITools } from './convert-messages.js';
 import { fromOpenAICompletion, OpenAIChunkAssembler } from './convert-response.js';
+import { endStreamAtDone } from './end-at-done.js';
 
 /** Options of `OpenAIModel`. */
 export interface OpenAIModelOptions {
@@ -96,8 +97,9 @@ export class OpenAIModel implements ModelAdapter {
       apiKey,
       ...(baseURL ? { baseURL } : {}),
       ...(options.organization ? { organization: options.organization } : {}),
-      // Every response body bounded (the SDK reads bodies whole, and keeps an unfinished SSE line).
-      fetch: limitResponseBytes((resource, init) => fetch(resource, init), { maxBytes, provider: 'openai' }),
+      // Every response body bounded (the SDK reads bodies whole, and keeps an unfinished SSE line);
+      // a stream ends at `[DONE]` (the SDK would read on until the server closes the connection).
+      fetch: limitResponseBytes(async (resource, init) => endStreamAtDone(await fetch(resource, init)), { maxBytes, provider: 'openai' }),
       maxRetries: 0, // one retry layer: agentrt's
       timeout: timeoutMs + 1_000, // ours fires first; the SDK's is a backstop
     });

@@ -193,13 +193,12 @@ describe('red team 12e: approvals against a changed policy and racing approvers'
 });
 
 describe('red team 12e: an error code a model adapter chose', () => {
-  // OPEN — the fix belongs in packages/core/src/loop/drive-run.ts (`errorInfo`), which the lead is
-  // editing: the code of a thrown AgentrtError is copied into RunResult.error.code as it is, while
-  // the message is redacted and cut. The run_finished event (redacted as a whole) then masks it, so
-  // the stored result and the event disagree (I8), and a registered secret or a megabyte-long code
-  // is stored in the run record. Expected: the code redacted like the message and bounded (e.g.
-  // 128 characters); a code that is then not a plain identifier becomes `internal_error`.
-  it.fails('is redacted and bounded in RunResult.error, and the stored result matches its run_finished event', async () => {
+  // The code of a thrown AgentrtError was copied into RunResult.error.code as it was, while the
+  // message was redacted and cut: the run_finished event (redacted as a whole) then masked it, so
+  // the stored result and the event disagreed (I8), and a registered secret or a megabyte-long code
+  // was stored in the run record. Now a code that is not a plain identifier redaction leaves alone
+  // (at most 128 characters) becomes `internal_error`, its redacted, cut text leading the message.
+  it('is redacted and bounded in RunResult.error, and the stored result matches its run_finished event', async () => {
     for (const code of [SECRET, `model_${'x'.repeat(100_000)}`]) {
       const store = new MemoryStore();
       const result = await createRuntime({ store, redact: { secrets: [SECRET] }, model: new ScriptedModel([{ error: new AgentrtError(code, 'the provider failed') }]) }).run('go');
@@ -212,16 +211,12 @@ describe('red team 12e: an error code a model adapter chose', () => {
 });
 
 describe('red team 12e: kill and approve of one paused run, issued together in one runtime', () => {
-  // OPEN — the fix belongs in packages/core/src/runtime/agent-runtime.ts, which the lead is editing.
-  // resume() takes the run's lease (epoch n); kill() reads the run as still paused and finishIdle()
-  // takes the lease again under the same owner (re-entrant, epoch n + 1) and records `killed`; the
-  // resume's first updateRun is then fenced and the approver's call rejects with lease_lost — in
-  // either order of the two calls. (Across processes the approver gets `killed`, see
-  // kill-paused-race.test.ts.) Expected: resume resolves with the killed result. Fix: in kill() /
-  // killAll(), when `this.resuming` has the run, await that turn after setting the flag instead of
-  // finishIdle (the resumed drive reads the flag before any tool or model call); and in resumeNow(),
-  // a lease_lost from the first updateRun re-reads the run and returns its result when terminal.
-  it.fails('resume resolves with the killed result; nothing runs; invariants hold', async () => {
+  // resume() took the run's lease (epoch n); kill() read the run as still paused and finishIdle()
+  // took the lease again under the same owner (re-entrant, epoch n + 1) and recorded `killed`; the
+  // resume's first updateRun was then fenced and the approver's call rejected with lease_lost — in
+  // either order of the two calls. Now kill() lets a resume in this runtime finish (its drive reads
+  // the flag before any call), and a resume fenced off before anything ran returns the run's result.
+  it('resume resolves with the killed result; nothing runs; invariants hold', async () => {
     for (const killFirst of [true, false]) {
       const sent: number[] = [];
       const store = new MemoryStore();
@@ -236,6 +231,28 @@ describe('red team 12e: kill and approve of one paused run, issued together in o
       expect(sent).toEqual([]);
       expect(resumed).toMatchObject({ status: 'stopped', stopReason: 'killed' });
       await expectRunInvariants(store, paused.runId, resumed);
+    }
+  });
+});
+
+describe('red team 12d follow-up: absurd usage a server reports', () => {
+  // Each response's counts were capped at Number.MAX_SAFE_INTEGER, but the run's totals were not: a
+  // server reporting 1e308 tokens on two steps gave a total of 18014398509481982 — not an exact
+  // integer any more, and not what a store summing its deltas in integer arithmetic holds. One call
+  // is now counted at most 1e9 tokens (a thousand times the largest context window), so totals
+  // over any run stay exact.
+  it('keeps every total an exact integer equal to the sum over the steps, in the result and the store', async () => {
+    for (const store of [new MemoryStore()]) {
+      const echo = defineTool({ name: 'echo', description: 'Echoes', input: z.object({}), execute: () => 'ok' });
+      const huge = { inputTokens: 1e308, outputTokens: Number.MAX_SAFE_INTEGER };
+      const model = new ScriptedModel([ScriptedModel.call('echo', {}, { usage: huge }), ScriptedModel.call('echo', {}, { usage: huge }), ScriptedModel.answer('done', huge)]);
+      const result = await createRuntime({ model, tools: [echo], store, limits: { maxTokens: Number.MAX_SAFE_INTEGER } }).run('go');
+      expect(result.stopReason).toBe('final_answer');
+      expect(result.usage.inputTokens).toBe(3e9);
+      expect(result.usage.outputTokens).toBe(3e9);
+      const steps = await store.loadSteps(result.runId);
+      expect(steps.map((step) => step.usage.inputTokens)).toEqual([1e9, 1e9, 1e9]);
+      await expectRunInvariants(store, result.runId, result);
     }
   });
 });

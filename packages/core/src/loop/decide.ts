@@ -427,8 +427,16 @@ function checkedResponse(response: unknown): ModelResponse {
 }
 
 /** A reported token count as a store keeps it: not a finite positive number is 0; above 2^53 (no store adds that up exactly) it is capped. */
+/**
+ * The most tokens one model call is counted: a thousand times the largest context window offered
+ * in 2026. A server reporting more (`1e308`) is read as this much — the budget still stops the run
+ * — and a run's totals, summed here and by the stores, stay exact integers over any number of steps.
+ */
+const MAX_CALL_TOKENS = 1_000_000_000;
+
+/** A token count as reported: a whole number from 0 to `MAX_CALL_TOKENS`; anything else (negative, NaN, text) is 0. */
 function tokenCount(n: unknown): number {
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), Number.MAX_SAFE_INTEGER) : 0;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), MAX_CALL_TOKENS) : 0;
 }
 
 /**

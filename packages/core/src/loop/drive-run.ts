@@ -411,11 +411,22 @@ function readsAs(check: () => boolean): boolean {
   }
 }
 
+/** The longest error code a run records as it is (first-party codes are under 40 characters). */
+const MAX_ERROR_CODE_CHARS = 128;
+/** An error code as the runtime's own are written: `model_unavailable`, `mcp.timeout`, `E42`. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+
 function errorInfo(deps: RunDeps, error: unknown): RunErrorInfo {
   const redact = (text: string) => redactAndCap(text, MAX_DETAIL_CHARS, deps.config.redactor).text;
   try {
     if (AgentrtError.isInstance(error) && typeof error.code === 'string') {
-      return { code: error.code, message: redact(describeThrown(error)), ...(error.retryable === true ? { retryable: true } : {}) };
+      const retryable = error.retryable === true ? { retryable: true } : {};
+      // The code of an error thrown by an adapter, a strategy or a hook is text its author (or a
+      // server) chose: kept when it is a plain identifier that redaction leaves alone, else the
+      // error is `internal_error` and its (redacted, cut) code leads the message.
+      const code = error.code;
+      if (code.length <= MAX_ERROR_CODE_CHARS && ERROR_CODE.test(code) && deps.config.redactor.text(code) === code) return { code, message: redact(describeThrown(error)), ...retryable };
+      return { code: 'internal_error', message: redact(`${redactAndCap(code, MAX_ERROR_CODE_CHARS, deps.config.redactor).text}: ${describeThrown(error)}`), ...retryable };
     }
   } catch {
     // Unreadable: reported as an internal error below.

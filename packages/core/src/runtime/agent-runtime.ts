@@ -397,7 +397,17 @@ export class AgentRuntime<TOut = string> {
       }
       log.emit({ type: 'run_resumed', fromStep: record.stepCount, approvals: Object.keys(approvals).length });
       const events = log.unwritten;
-      await this.deps.store.updateRun({ runId, status: 'running', events, lease });
+      try {
+        await this.deps.store.updateRun({ runId, status: 'running', events, lease });
+      } catch (error) {
+        // Fenced off before anything ran: a kill of the paused run (here or elsewhere) finished it
+        // under the lease meanwhile. The approver gets that result, not the fencing error.
+        if (AgentrtError.isInstance(error) && error.code === 'lease_lost') {
+          const now = await this.deps.store.getRun(runId);
+          if (now?.result && now.status !== 'running' && now.status !== 'paused') return now.result;
+        }
+        throw error;
+      }
       log.markWritten(events.length);
       return await this.drive(run, options.signal, false);
     } finally {
@@ -435,7 +445,7 @@ export class AgentRuntime<TOut = string> {
       return;
     }
     const record = await this.deps.store.getRun(runId);
-    if (record?.status === 'paused') await this.finishIdle(record, reason, 'run');
+    if (record?.status === 'paused') await this.killPaused(record, reason, 'run');
   }
 
   /**
@@ -448,7 +458,7 @@ export class AgentRuntime<TOut = string> {
     await this.deps.store.setKillFlag({ scope: KILL_ALL_SCOPE, reason, at: nowIso() });
     const locals = [...this.active.values()];
     for (const local of locals) local.run.abortWith('killed', reason);
-    for (const record of await this.deps.store.listRuns({ status: 'paused' })) await this.finishIdle(record, reason, 'all');
+    for (const record of await this.deps.store.listRuns({ status: 'paused' })) await this.killPaused(record, reason, 'all');
     await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
   }
 
@@ -704,6 +714,28 @@ export class AgentRuntime<TOut = string> {
     }
     if (!current?.result) throw new StoreError('run_not_found', `run ${record.runId} disappeared`);
     return current.result;
+  }
+
+  /**
+   * Kills a run seen paused. A resume of it in this runtime (an approval) is let finish first: it
+   * holds the run's lease, which is re-entrant for this runtime, so finishing the run under it now
+   * would fence the resume off (`lease_lost` to the approver). The resumed drive reads the kill
+   * flag, already set, before any tool or model call and ends the run `killed` itself; a resume that
+   * changed nothing (it failed) leaves the run paused, and it is finished here.
+   */
+  private async killPaused(seen: RunRecord, reason: string, scope: 'run' | 'all'): Promise<void> {
+    let record: RunRecord | undefined = seen;
+    for (let resuming = this.resuming.get(seen.runId); resuming; resuming = this.resuming.get(seen.runId)) {
+      await resuming;
+      const local = this.active.get(seen.runId);
+      if (local) {
+        await local.done.catch(() => undefined);
+        return;
+      }
+      record = await this.deps.store.getRun(seen.runId);
+      if (record?.status !== 'paused') return;
+    }
+    await this.finishIdle(record, reason, scope);
   }
 
   /**

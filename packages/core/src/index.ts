@@ -47,7 +47,7 @@ export { FINALIZE_REASONS } from './loop/finalize.js';
 export { KILL_ALL_SCOPE } from './store/state-store.js';
 export type { StateStore, RunRecord, NewRunRecord, StepRecord, PendingStep, Lease, ToolLedgerEntry, KillFlag, WriteOptions } from './store/state-store.js';
 export { MemoryStore } from './store/memory-store.js';
-export { checkStoreId, checkToolCallId, checkNewRunId, readStorePage, readStoreOptions, checkStoreObject, checkStoreWrite, checkStoreEvents, checkStoreLease, checkStoreStatus, checkStoreUsage, checkLeaseTtl, MAX_STORE_ID_LENGTH, MAX_STORE_INDEX } from './store/store-input.js';
+export { checkStoreId, checkToolCallId, checkNewRunId, readStorePage, readStoreOptions, checkStoreObject, checkStoreWrite, checkStoreEvents, checkStoreLease, checkStoreStatus, checkStoreUsage, checkStoreStep, checkStoreText, checkStoreIndex, checkLeaseTtl, MAX_STORE_ID_LENGTH, MAX_STORE_INDEX } from './store/store-input.js';
 export { checkStorable, checkStorableList, MAX_STORED_DEPTH } from './store/storable-value.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
 export { encodeStored, decodeStored, STORED_FORMAT_VERSION } from './store/codec.js';

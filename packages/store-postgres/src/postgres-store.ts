@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, MAX_STORE_INDEX, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
@@ -295,6 +295,7 @@ export class PostgresStore implements StateStore {
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
+    checkStoreText('run.createdAt', run.createdAt);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     checkStorable('run', run);
     const token = randomUUID();
@@ -369,7 +370,7 @@ export class PostgresStore implements StateStore {
            RETURNING run_id
          ), bl AS (${this.insertBlobs('upd', 7)})
          SELECT count(*)::int AS n FROM upd`,
-        [runKey, input.decision.stepIndex, data, new Date().toISOString(), ...fence(input.lease), hashes, datas],
+        [runKey, indexParam(input.decision.stepIndex), data, new Date().toISOString(), ...fence(input.lease), hashes, datas],
       );
       if (row!.n === 1) return;
       const run = await this.diagnose(input.runId, input.lease);
@@ -384,7 +385,7 @@ export class PostgresStore implements StateStore {
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreUsage('step.usage', input.step.usage);
+    checkStoreStep('step', input.step);
     checkStorable('input.step', input.step);
     checkStorableList('input.events', input.events);
     const blobs: Blobs = new Map();
@@ -392,7 +393,7 @@ export class PostgresStore implements StateStore {
     const events = this.encodeEvents(input.runId, input.events, blobs);
     const [hashes, datas] = blobArrays(blobs);
     const runKey = keyOf(input.runId);
-    const index = input.step.stepIndex;
+    const index = indexParam(input.step.stepIndex);
     // New for this call, the same in its re-sends: a re-send finds it on the run only when its own earlier attempt landed.
     const token = randomUUID();
     await this.op('commitStep', async (attempt) => {
@@ -419,7 +420,7 @@ export class PostgresStore implements StateStore {
       // (committed while this call's first attempt was lost), is a conflict, as in every other store.
       if (attempt > 0 && run.step_count === index + 1 && run.existing === token) return;
       if (run.status !== 'running') throw new StoreError('run_conflict', `run ${input.runId} is ${run.status}; steps can only be committed while running`);
-      if (run.step_count !== index) throw new StoreError('run_conflict', `step ${index} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
+      if (run.step_count !== index) throw new StoreError('run_conflict', `step ${String(input.step.stepIndex)} does not follow the ${run.step_count} committed steps of run ${input.runId}`);
       throw new StoreError('run_conflict', `events of step ${index} do not continue the log of run ${input.runId} (last seq ${run.last_event_seq})`);
     });
   }
@@ -563,6 +564,8 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStoreIndex('entry.stepIndex', entry.stepIndex);
+    checkStoreText('entry.startedAt', entry.startedAt);
     checkStorable('entry', entry);
     const data = encodeStored({ ...entry, status: 'started' });
     await this.op('recordToolIntent', async () => {
@@ -585,6 +588,8 @@ export class PostgresStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStoreIndex('input.stepIndex', input.stepIndex);
+    checkStoreText('input.completedAt', input.completedAt);
     checkStorable('input', input);
     const blobs: Blobs = new Map();
     const entry: ToolLedgerEntry = {
@@ -628,6 +633,8 @@ export class PostgresStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStoreText('flag.reason', flag.reason);
+    checkStoreText('flag.at', flag.at);
     checkStorable('flag', flag);
     const reason = String(flag.reason);
     const payload = notifyPayload(flag.scope, reason, flag.at);
@@ -796,6 +803,8 @@ export class PostgresStore implements StateStore {
    */
   private encodeEvents(runId: string, events: readonly StoredRunEvent[], blobs: Blobs): { params: Params; datas: string[] } {
     const first = events[0]?.seq ?? 0;
+    // A first seq no int column holds (1.5, 2^31) continues no log: refused here, not by the server as a type error (store_unavailable).
+    if (!Number.isSafeInteger(first) || first < 0 || first > MAX_STORE_INDEX) throw new StoreError('run_conflict', `event seq ${String(first)} does not follow the log of run ${runId}`);
     events.forEach((event, i) => {
       if (event.seq !== first + i) throw new StoreError('run_conflict', `event seq ${event.seq} does not follow ${first + i - 1} in run ${runId}`);
     });
@@ -879,6 +888,14 @@ const finite = (n: number) => (Number.isFinite(n) ? n : 0);
  * another caller may have written the very same events while this call's first attempt was lost.
  * A batch without events wrote nothing to recognise.
  */
+/**
+ * A step index as a statement parameter: a value that is not an integer column's (`'0'`, `1.5`)
+ * goes as -1, which no run's step count equals, so the statement writes nothing and the diagnosis
+ * answers `run_not_found`, `lease_lost` or `run_conflict` in that order, as every store does,
+ * instead of PostgreSQL casting the text `'0'` or failing on `1.5` (`store_unavailable`).
+ */
+const indexParam = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_STORE_INDEX ? value : -1);
+
 function ownEventsLanded(run: { last_event_seq: number; existing?: string | null }, events: { params: Params; datas: string[] }, token: string): boolean {
   if (events.datas.length === 0) return true;
   const seqs = events.params[2] as number[];

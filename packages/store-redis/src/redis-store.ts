@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -239,6 +239,7 @@ export class RedisStore implements StateStore {
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
+    checkStoreText('run.createdAt', run.createdAt);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     checkStorable('run', run);
     return this.run('createRun', async () => {
@@ -275,9 +276,14 @@ export class RedisStore implements StateStore {
       const limit = query.limit ?? Number.POSITIVE_INFINITY;
       const out: RunRecord[] = [];
       const page = 200;
-      for (let start = 0; out.length < limit; start += page) {
-        const ids = await this.redis.zrevrange(this.key('runs'), start, start + page - 1);
+      // Paged by score, not by position: each run's score is a number INCR gave it at creation
+      // (unique, growing), so a run created while this reads lands above the cursor instead of
+      // shifting the pages below it (by position, the last runs of a page came back again on the next).
+      for (let below = '+inf'; out.length < limit; ) {
+        const reply = await this.redis.zrevrangebyscore(this.key('runs'), below, '-inf', 'WITHSCORES', 'LIMIT', 0, page);
+        const ids = reply.filter((_, i) => i % 2 === 0);
         if (ids.length === 0) break;
+        below = `(${reply[reply.length - 1]!}`;
         const pipeline = this.redis.pipeline();
         for (const id of ids) pipeline.hgetall(this.key('run', id));
         const hashes = (await batch(pipeline)) as RunHash[];
@@ -300,7 +306,7 @@ export class RedisStore implements StateStore {
     checkStoreUsage('decision.usage', input.decision.usage);
     checkStorable('input.decision', input.decision);
     await this.runWrite('saveDecision', input.runId, (kill) =>
-      this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId), kill], [...fence(input.lease), input.decision.stepIndex, encodeStored(input.decision), new Date().toISOString(), input.runId]));
+      this.eval(scripts.SAVE_DECISION, [this.key('run', input.runId), kill], [...fence(input.lease), indexArg(input.decision.stepIndex), encodeStored(input.decision), new Date().toISOString(), input.runId]));
   }
 
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
@@ -309,7 +315,7 @@ export class RedisStore implements StateStore {
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreUsage('step.usage', input.step.usage);
+    checkStoreStep('step', input.step);
     checkStorable('input.step', input.step);
     checkStorableList('input.events', input.events);
     // The run's deferred results written under the same lease go inside the commit's script (one
@@ -330,7 +336,7 @@ export class RedisStore implements StateStore {
       const results: string[] = [String(folded.length)];
       for (const { input: result } of folded) results.push(result.toolCallId, encodeWithBlobs(resultEntry(result, undefined), blobs));
       const head = [
-        ...fence(input.lease), input.step.stepIndex, json, input.step.toolCalls,
+        ...fence(input.lease), indexArg(input.step.stepIndex), json, input.step.toolCalls,
         input.usageDelta.inputTokens, input.usageDelta.outputTokens, input.usageDelta.costUsd, new Date().toISOString(),
         ...eventArgs(input.events),
       ];
@@ -440,6 +446,8 @@ export class RedisStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStoreIndex('entry.stepIndex', entry.stepIndex);
+    checkStoreText('entry.startedAt', entry.startedAt);
     checkStorable('entry', entry);
     const added = await this.runWrite<number>('recordToolIntent', entry.runId, (kill) =>
       this.eval(scripts.LEDGER_PUT, [this.key('run', entry.runId), this.key('ledger', entry.runId), this.key('blobs', entry.runId), kill], [...fence(options.lease), entry.toolCallId, encodeStored({ ...entry, status: 'started' }), 0, entry.runId]),
@@ -457,6 +465,8 @@ export class RedisStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStoreIndex('input.stepIndex', input.stepIndex);
+    checkStoreText('input.completedAt', input.completedAt);
     checkStorable('input', input);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
@@ -509,10 +519,13 @@ export class RedisStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStoreText('flag.reason', flag.reason);
+    checkStoreText('flag.at', flag.at);
     checkStorable('flag', flag);
     this.forgetKills();
     await this.run('setKillFlag', async () => {
-      const json = encodeStored(flag);
+      // Its scope, reason and time, as the other stores keep it (columns): other members are not kept.
+      const json = encodeStored({ scope: flag.scope, reason: flag.reason, at: flag.at });
       await this.redis.multi().hset(this.key('kill'), flag.scope, json).publish(this.key('kill'), json).exec();
     });
   }
@@ -725,10 +738,32 @@ const sameLease = (a: Lease | undefined, b: Lease | undefined) => (a === undefin
 
 const fence = (lease: Lease | undefined): [string, string] => (lease ? [lease.owner, String(lease.epoch)] : ['', '']);
 
+/**
+ * Event arguments of a script: first seq, last hash, count, the encoded events. The scripts check
+ * only that the first seq continues the log (reading each event there would cost a JSON decode), so
+ * a batch whose own seqs are not numbers counting up by one (`[3, 3]`, `[1, 5]`, `['1']`) is sent
+ * with a first seq no log continues: refused `run_conflict` like a gap, after the run and lease checks.
+ */
 function eventArgs(events: readonly StoredRunEvent[]): (string | number)[] {
   if (events.length === 0) return [0, '', 0];
-  return [events[0]!.seq, events[events.length - 1]!.hash ?? '', events.length, ...events.map((event) => encodeStored(event))];
+  return [batchFirstSeq(events), events[events.length - 1]!.hash ?? '', events.length, ...events.map((event) => encodeStored(event))];
 }
+
+/** The first seq of a batch whose seqs are integers counting up by one; else a value no script reads as a number. */
+function batchFirstSeq(events: readonly StoredRunEvent[]): number | string {
+  const first = events[0]!.seq;
+  if (typeof first !== 'number' || !Number.isSafeInteger(first)) return NOT_A_NUMBER;
+  for (let i = 1; i < events.length; i++) if (events[i]!.seq !== first + i) return NOT_A_NUMBER;
+  return first;
+}
+
+/**
+ * A step index or seq sent for a value that is not an integer (`'0'`, `1.5`): Lua's `tonumber`
+ * would read the text `'0'` as 0, so such a value goes as text `tonumber` refuses, and the script
+ * answers `run_conflict` — as every other store does for a step or seq that is not the next one.
+ */
+const NOT_A_NUMBER = '(not a number)';
+const indexArg = (value: unknown): number | string => (typeof value === 'number' && Number.isSafeInteger(value) ? value : NOT_A_NUMBER);
 
 /** Blob arguments of a script: count, then (sha256, data) pairs — data '' for blobs `known` to be stored. */
 function blobArgs(blobs: ReadonlyMap<string, string>, known: (sha256: string) => boolean): (string | number)[] {

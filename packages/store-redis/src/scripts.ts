@@ -56,8 +56,10 @@ local function append_events(run, events, first_seq, last_hash, n, offset)
   local nonce = ARGV[offset + n + 1]
   local h = redis.call('HMGET', run, 'lastSeq', 'eventsBy')
   local last = tonumber(h[1])
-  if nonce and nonce ~= '' and h[2] == nonce and tonumber(first_seq) + n - 1 == last then return true end
-  if tonumber(first_seq) ~= last + 1 then return false end
+  local first = tonumber(first_seq)
+  if not first then return false end -- a batch whose own seqs do not count up by one (see eventArgs)
+  if nonce and nonce ~= '' and h[2] == nonce and first + n - 1 == last then return true end
+  if first ~= last + 1 then return false end
   push_all(events, offset, n)
   redis.call('HSET', run, 'lastSeq', last + n, 'eventsBy', nonce or '')
   if last_hash ~= '' then redis.call('HSET', run, 'lastHash', last_hash) end
@@ -149,7 +151,7 @@ if ARGV[1] ~= '' and (st[2] ~= ARGV[1] or st[3] ~= ARGV[2]) then return fail('le
 local index = tonumber(ARGV[3])
 local count = tonumber(st[4])
 local nonce = ARGV[#ARGV - 2]
-if count == index + 1 and nonce ~= '' and st[10] == nonce then return 'DUPLICATE' end
+if index and count == index + 1 and nonce ~= '' and st[10] == nonce then return 'DUPLICATE' end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
 if count ~= index then return fail('run_conflict', 'step ' .. ARGV[3] .. ' does not follow ' .. st[4] .. ' committed steps') end
 local n = tonumber(ARGV[12])

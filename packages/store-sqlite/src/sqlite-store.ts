@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -308,6 +308,7 @@ export class SqliteStore implements StateStore {
   async createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }> {
     checkStoreObject('run', run);
     checkNewRunId(run.runId);
+    checkStoreText('run.createdAt', run.createdAt);
     if (run.idempotencyKey !== undefined) checkStoreId('idempotencyKey', run.idempotencyKey);
     checkStorable('run', run);
     return this.write('createRun', () => {
@@ -369,7 +370,7 @@ export class SqliteStore implements StateStore {
     checkStoreEvents('input.events', input.events);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreUsage('step.usage', input.step.usage);
+    checkStoreStep('step', input.step);
     checkStorable('input.step', input.step);
     checkStorableList('input.events', input.events);
     const { runId, step, events } = input;
@@ -542,6 +543,8 @@ export class SqliteStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStoreIndex('entry.stepIndex', entry.stepIndex);
+    checkStoreText('entry.startedAt', entry.startedAt);
     checkStorable('entry', entry);
     this.writeRun('recordToolIntent', entry.runId, () => {
       this.checkLease(this.head(entry.runId), options.lease);
@@ -555,6 +558,8 @@ export class SqliteStore implements StateStore {
     options = readStoreOptions('options', options);
     checkStoreId('runId', input.runId);
     checkToolCallId(input.toolCallId);
+    checkStoreIndex('input.stepIndex', input.stepIndex);
+    checkStoreText('input.completedAt', input.completedAt);
     checkStorable('input', input);
     if (input.sideEffects !== 'non-idempotent') {
       // Deferred to the run's next write (normally the step commit): see `deferred`.
@@ -675,6 +680,8 @@ export class SqliteStore implements StateStore {
   async setKillFlag(flag: KillFlag): Promise<void> {
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStoreText('flag.reason', flag.reason);
+    checkStoreText('flag.at', flag.at);
     checkStorable('flag', flag);
     this.killCache.clear();
     this.killSeen.clear();

@@ -7,7 +7,7 @@ import { nowIso } from '../util/time.js';
 import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
 import { checkStorable, checkStorableList, storableCopy } from './storable-value.js';
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreUsage, checkStoreWrite,
+  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite,
   checkToolCallId, readStoreOptions, readStorePage,
 } from './store-input.js';
 import {
@@ -137,6 +137,7 @@ export class MemoryStore implements StateStore {
     this.open();
     checkStoreObject('run', input);
     checkNewRunId(input.runId);
+    checkStoreText('run.createdAt', input.createdAt);
     if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
     checkStorable('run', input);
     this.evict();
@@ -221,7 +222,7 @@ export class MemoryStore implements StateStore {
     checkStoreEvents('input.events', input.events);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreUsage('step.usage', input.step.usage);
+    checkStoreStep('step', input.step);
     if (input.step.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
@@ -407,6 +408,8 @@ export class MemoryStore implements StateStore {
     checkStoreObject('entry', entry);
     const slot = this.slot(entry.runId);
     checkToolCallId(entry.toolCallId);
+    checkStoreIndex('entry.stepIndex', entry.stepIndex);
+    checkStoreText('entry.startedAt', entry.startedAt);
     this.checkLease(slot, readStoreOptions('options', options).lease);
     checkStorable('entry', entry);
     const ledger = (slot.ledger ??= new Map());
@@ -419,6 +422,8 @@ export class MemoryStore implements StateStore {
     checkStoreObject('input.result', input.result);
     const slot = this.slot(input.runId);
     checkToolCallId(input.toolCallId);
+    checkStoreIndex('input.stepIndex', input.stepIndex);
+    checkStoreText('input.completedAt', input.completedAt);
     this.checkLease(slot, readStoreOptions('options', options).lease);
     checkStorable('input', input);
     const ledger = (slot.ledger ??= new Map());
@@ -453,9 +458,13 @@ export class MemoryStore implements StateStore {
     this.open();
     checkStoreObject('flag', flag);
     checkStoreId('scope', flag.scope);
+    checkStoreText('flag.reason', flag.reason);
+    checkStoreText('flag.at', flag.at);
     checkStorable('flag', flag);
-    this.kills.set(flag.scope, copy(flag));
-    for (const listener of this.killListeners) listener(copy(flag));
+    // A flag is its scope, reason and time, as the durable stores keep it (columns): other members are not kept.
+    const kept: KillFlag = { scope: flag.scope, reason: flag.reason, at: flag.at };
+    this.kills.set(flag.scope, kept);
+    for (const listener of this.killListeners) listener({ ...kept });
   }
 
   subscribeKills(listener: (flag: KillFlag) => void): () => void {

@@ -85,8 +85,46 @@ export function checkStoreUsage(field: string, usage: unknown): asserts usage is
   if (typeof costUsd !== 'number' || !Number.isFinite(costUsd) || costUsd < 0) throw new ConfigError(`${field}.costUsd`, `must be a finite non-negative number, found ${String(costUsd)}`);
 }
 
+/**
+ * Checks the counters of a step a store commits: its `usage` (as `checkStoreUsage`, field
+ * `step.usage`), `toolCalls` and `toolCallsRefused` (absent reads 0) non-negative safe integers.
+ * Anything else is `ConfigError` naming the field (`step.toolCalls`): stores add them to the run's
+ * totals in integer columns, JSON and Redis `HINCRBY`, which cannot hold a fraction or a negative
+ * count alike (one kept 3.5 refused calls, another 3, a third failed `store_unavailable`).
+ */
+export function checkStoreStep(field: string, step: unknown): void {
+  checkStoreObject(field, step);
+  const { usage, toolCalls, toolCallsRefused } = step as { usage?: unknown; toolCalls?: unknown; toolCallsRefused?: unknown };
+  checkStoreUsage(`${field}.usage`, usage);
+  checkTokenCount(field, 'toolCalls', toolCalls);
+  if (toolCallsRefused !== undefined) checkTokenCount(field, 'toolCallsRefused', toolCallsRefused);
+}
+
 function checkTokenCount(field: string, name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${field}.${name}`, `must be a non-negative safe integer, found ${String(value)}`);
+}
+
+/**
+ * Checks a text field a store keeps in a column of its own (a run's `createdAt`, a kill flag's
+ * `reason` and `at`): a string (any text, `''` too). Anything else is `ConfigError` naming `field`
+ * — never a store's NOT NULL failure reported as a retryable `store_unavailable`, nor a number or
+ * object kept by one store and refused by another.
+ */
+export function checkStoreText(field: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new ConfigError(field, `must be a string, found ${kindOf(value)}`);
+}
+
+/**
+ * Checks the step index of a ledger entry (`recordToolIntent`, `recordToolResult`): an integer
+ * from 0 to `MAX_STORE_INDEX`. Anything else (`'0'`, `1.5`, `-1`) is `ConfigError` naming `field`:
+ * stores keep it in an integer column or compare it with the step of a commit, and a text `'0'`
+ * or a fraction would be kept by one store, dropped by another and refused `store_unavailable` by
+ * a third.
+ */
+export function checkStoreIndex(field: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_STORE_INDEX) {
+    throw new ConfigError(field, `must be an integer from 0 to ${MAX_STORE_INDEX}, found ${typeof value === 'number' ? String(value) : kindOf(value)}`);
+  }
 }
 
 /** Checks a lease's time to live: an integer from 1 ms to `MAX_STORE_INDEX` ms (about 24.8 days). */

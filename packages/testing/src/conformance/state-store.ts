@@ -658,6 +658,49 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect(await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 })).toBeUndefined();
     });
 
+    it('refuses step counters that are not non-negative integers, a ledger step index that is not an integer from 0, and a createdAt, kill flag reason/time or ledger time that is not text (config_invalid naming it); keeps a kill flag as its scope, reason and time', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      for (const [field, bad] of [['step.toolCalls', { toolCalls: 1.5 }], ['step.toolCalls', { toolCalls: -1 }], ['step.toolCalls', { toolCalls: undefined }], ['step.toolCallsRefused', { toolCallsRefused: 0.5 }]] as const) {
+        const error = await store.commitStep({ runId: run.runId, step: { ...step(run.runId, 0), ...bad } as StepRecord, events: [], usageDelta: usage(1) }).then(() => undefined, (e: unknown) => e);
+        expect(AgentrtError.isInstance(error) ? [error.code, (error as { field?: string }).field] : error).toEqual(['config_invalid', field]);
+      }
+      expect(await store.getRun(run.runId)).toMatchObject({ stepCount: 0, toolCalls: 0 });
+      for (const createdAt of [undefined, null, 5]) expect(await codeOf(store.createRun(newRun({ createdAt: createdAt as never })))).toBe('config_invalid');
+      expect(await codeOf(store.setKillFlag({ scope: run.runId, reason: Number.NaN as never, at: new Date().toISOString() }))).toBe('config_invalid');
+      expect(await codeOf(store.setKillFlag({ scope: run.runId, reason: 'r', at: 5 as never }))).toBe('config_invalid');
+      expect((await store.listRuns()).map((r) => r.runId)).toEqual([run.runId]);
+      expect(await store.getKillFlag(run.runId)).toBeUndefined();
+      await store.setKillFlag({ scope: run.runId, reason: 'r', at: '2026-01-01T00:00:00.000Z', extra: 1 } as never);
+      expect(await store.getKillFlag(run.runId)).toEqual({ scope: run.runId, reason: 'r', at: '2026-01-01T00:00:00.000Z' });
+      // Ledger entries: a step index that is an integer from 0, times that are text.
+      const call = { runId: run.runId, toolCallId: 'c', stepIndex: 0, name: 'echo', argsFingerprint: 'fp' };
+      for (const stepIndex of ['0', 1.5, -1, 2 ** 31] as never[]) {
+        expect(await codeOf(store.recordToolIntent({ ...call, stepIndex, sideEffects: 'non-idempotent', startedAt: new Date().toISOString() }))).toBe('config_invalid');
+        for (const sideEffects of ['non-idempotent', 'idempotent'] as const) {
+          expect(await codeOf(store.recordToolResult({ ...call, stepIndex, sideEffects, completedAt: new Date().toISOString(), result: { role: 'tool', toolCallId: 'c', name: 'echo', content: 'x' } }))).toBe('config_invalid');
+        }
+      }
+      expect(await codeOf(store.recordToolIntent({ ...call, sideEffects: 'non-idempotent', startedAt: 5 as never }))).toBe('config_invalid');
+      expect(await codeOf(store.recordToolResult({ ...call, sideEffects: 'idempotent', completedAt: undefined as never, result: { role: 'tool', toolCallId: 'c', name: 'echo', content: 'x' } }))).toBe('config_invalid');
+      expect(await store.getToolLedger(run.runId)).toEqual([]);
+    });
+
+    it('refuses an event batch whose own seqs do not count up by one (run_conflict), writing nothing of the call', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      for (const seqs of [[1, 1], [1, 3], [2, 1], ['1'], [1.5], [2 ** 31], [-1, 0]] as unknown[][]) {
+        const events = seqs.map((seq) => ({ ...event(id, 1), seq }) as StoredRunEvent);
+        expect(await codeOf(store.appendEvents(id, events))).toBe('run_conflict');
+        expect(await codeOf(store.commitStep({ runId: id, step: step(id, 0), events, usageDelta: usage(1) }))).toBe('run_conflict');
+        expect(await codeOf(store.updateRun({ runId: id, status: 'running', events }))).toBe('run_conflict');
+        expect(await codeOf(store.finishRun({ runId: id, result: result(id), events }))).toBe('run_conflict');
+      }
+      expect(await store.getRun(id)).toMatchObject({ status: 'running', stepCount: 0, lastEventSeq: 0 });
+      expect(await store.listEvents(id)).toEqual([]);
+    });
+
     it('refuses a value JSON cannot hold (BigInt, cycle, nesting past MAX_STORED_DEPTH, a throwing toJSON) with config_invalid naming its path, and writes nothing of the call', async () => {
       const run = newRun();
       await store.createRun(run);

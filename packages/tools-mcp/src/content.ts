@@ -307,7 +307,8 @@ function mediaNote(part: Exclude<ContentPart, { type: 'text' }>): string {
 /**
  * Maps a `tools/call` result to what an agentrt tool returns: a string when every part is text,
  * otherwise `ContentPart[]`.
- * - `isError` → `mcp_tool_error` carrying the result's text.
+ * - `isError` → `mcp_tool_error` carrying the result's text; an `isError` that is not a boolean
+ *   (`"true"`, `1`) → `mcp_output_invalid` (null is read as absent).
  * - With an `outputSchema` (`validate`), `structuredContent` must be present and match it, or
  *   the call fails with `mcp_output_invalid`.
  * - `structuredContent` becomes a JSON text part when the result has no other content (a server
@@ -318,6 +319,8 @@ function mediaNote(part: Exclude<ContentPart, { type: 'text' }>): string {
 export function mapToolResult(result: RawToolResult, options: MapOptions & { validate?: OutputValidator }): string | ContentPart[] {
   // Nothing below may recurse into a hostile nesting (JSON.parse accepts any depth; JSON.stringify and validators do not).
   if (jsonDepth(result, MAX_JSON_DEPTH + 4) > MAX_JSON_DEPTH + 4) throw invalid(options, `a result nested more than ${MAX_JSON_DEPTH} levels deep`);
+  // The spec's `isError` is a boolean: `"true"` or `1` would otherwise pass a failure off as a result.
+  if (result.isError !== undefined && result.isError !== null && typeof result.isError !== 'boolean') throw invalid(options, `isError that is not a boolean (${typeof result.isError})`);
   if (result.isError === true) {
     const text = shortText(errorText(result.content), 8_192);
     throw new AgentrtError('mcp_tool_error', text || `${options.where} reported an error`);

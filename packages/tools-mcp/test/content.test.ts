@@ -58,6 +58,12 @@ describe('mapping MCP results to content', () => {
   it('turns isError into mcp_tool_error with the text', () => {
     expect(() => mapToolResult({ isError: true, content: [{ type: 'text', text: 'nope' }, { type: 'image', data: PNG, mimeType: 'image/png' }] }, options)).toThrow(expect.objectContaining({ code: 'mcp_tool_error', message: 'nope\n[image content]' }));
     expect(() => mapToolResult({ isError: true }, options)).toThrow(expect.objectContaining({ code: 'mcp_tool_error' }));
+    // Not a boolean: never taken for success (a failure passed off as a result) nor guessed at.
+    for (const isError of ['true', 'false', 1, 0, {}, []]) {
+      expect(() => mapToolResult({ isError, content: [{ type: 'text', text: 'transfer done' }] }, options), JSON.stringify(isError)).toThrow(expect.objectContaining({ code: 'mcp_output_invalid' }));
+    }
+    expect(mapToolResult({ isError: false, content: [{ type: 'text', text: 'ok' }] }, options)).toBe('ok');
+    expect(mapToolResult({ isError: null, content: [{ type: 'text', text: 'ok' }] }, options)).toBe('ok');
   });
 
   it('renders media as text notes with media: text (for text-only models), after checking it', () => {

@@ -1,5 +1,7 @@
-/** How much of a line decides whether it is `data: [DONE]` (`data: [DONE]` is 12 characters). */
-const HEAD = 12;
+/** How much of a line decides what it is (`data: [DONE]` is 12 characters, `event: thread.` 14). */
+const HEAD = 16;
+/** A chunk holds the end of an `event: thread.…` line (see `endAtDone`). */
+const REFUSE = -2;
 const LF = 10;
 const CR = 13;
 /** Ends the `[DONE]` event (whatever line break ended its line: `\n`, `\r\n` or a lone `\r`). */
@@ -19,25 +21,26 @@ export function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint
   /** The last chunk ended with `\r`: a `\n` first in the next one belongs to that line break. */
   let skipLF = false;
 
-  /** A line ended (its first `HEAD` characters in `head`): whether it is the `[DONE]` line. */
-  const endLine = (): boolean => {
+  /** A line ended (its first `HEAD` characters in `head`): the `[DONE]` line (1), an `event: thread.…` line (REFUSE), else 0. */
+  const endLine = (): number => {
     const line = head;
     head = '';
     if (line === '') {
       eventHasData = false; // a blank line dispatches the event
-      return false;
+      return 0;
     }
     const colon = line.indexOf(':');
-    if (colon === 0) return false; // a comment
+    if (colon === 0) return 0; // a comment
     const field = colon < 0 ? line : line.slice(0, colon);
-    if (field !== 'data') return false;
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') return value.startsWith('thread.') ? REFUSE : 0;
+    if (field !== 'data') return 0;
     const done = !eventHasData && value.startsWith('[DONE]');
     eventHasData = true;
-    return done;
+    return done ? 1 : 0;
   };
 
-  /** The offset just after the `[DONE]` line's break in `chunk`, or -1 when it has none. */
+  /** The offset just after the `[DONE]` line's break in `chunk`, -1 when it has none, REFUSE for an `event: thread.…` line. */
   const scan = (chunk: Uint8Array): number => {
     let at = 0;
     if (skipLF) {
@@ -56,7 +59,9 @@ export function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint
         if (after === chunk.length) skipLF = true;
         else if (chunk[after] === LF) after++;
       }
-      if (endLine()) return after;
+      const line = endLine();
+      if (line === REFUSE) return REFUSE;
+      if (line === 1) return after;
       at = after;
       if (lf >= 0 && lf < at) lf = chunk.indexOf(LF, at);
       if (cr >= 0 && cr < at) cr = chunk.indexOf(CR, at);
@@ -78,6 +83,14 @@ export function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint
         return;
       }
       const cut = scan(next.value);
+      if (cut === REFUSE) {
+        // Chat Completions streams name no events; the SDK reads an Assistants `thread.*` event
+        // apart and, when its data is not JSON, prints that data (server text, up to the body
+        // limit) with `console.error` before failing — the stream fails here instead, unprinted.
+        controller.error(new Error('the stream sent an Assistants API "thread." event, which a Chat Completions stream never holds'));
+        reader.cancel().catch(() => undefined);
+        return;
+      }
       if (cut < 0) {
         controller.enqueue(next.value);
         return;

@@ -101,6 +101,10 @@ export class OpenAIModel implements ModelAdapter {
       // a stream ends at `[DONE]` (the SDK would read on until the server closes the connection).
       fetch: limitResponseBytes(async (resource, init) => endStreamAtDone(await fetch(resource, init)), { maxBytes, provider: 'openai' }),
       maxRetries: 0, // one retry layer: agentrt's
+      // The SDK logs a stream line it cannot parse — server text, up to the body limit — through
+      // its logger (`console` at level warn, or OPENAI_LOG's); the failure reaches the run as
+      // `model_unavailable` instead, and nothing a server sends is printed.
+      logLevel: 'off',
       timeout: timeoutMs + 1_000, // ours fires first; the SDK's is a backstop
     });
   }

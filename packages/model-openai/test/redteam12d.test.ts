@@ -183,3 +183,29 @@ describe('OpenAIModel: a full agent run (red team 12d positive path)', () => {
     await waitFor(closed, { message: 'the stalled connection was closed', timeoutMs: 5_000 });
   });
 });
+
+describe('OpenAIModel: stream lines the SDK cannot parse are never printed', () => {
+  const SERVER_TEXT = '\x1b]0;PWNED\x07 server-chosen text that must not reach the console';
+  it.each([
+    ['a data line that is not JSON', [chunk({ delta: { role: 'assistant', content: 'hi' } }), `data: {not json ${SERVER_TEXT}\n\n`]],
+    ['an Assistants "thread." event whose data is not JSON', [chunk({ delta: { role: 'assistant', content: 'hi' } }), `event: thread.message.delta\ndata: {not json ${SERVER_TEXT}\n\n`]],
+  ])('%s: the call fails model_unavailable and nothing is written to the console', async (_what, frames) => {
+    const printed: unknown[][] = [];
+    const spies = (['error', 'warn', 'log', 'info', 'debug'] as const).map((level) => {
+      const original = console[level];
+      console[level] = (...args: unknown[]) => void printed.push(args);
+      return () => void (console[level] = original);
+    });
+    const previous = process.env.OPENAI_LOG;
+    process.env.OPENAI_LOG = 'debug'; // a user's debug setting must not print server text either
+    try {
+      await using server = await startOpenAIServer([{ raw: { body: (async function* () { yield* frames; })() } }]);
+      await expect(streamed(model(server, { retry: { maxAttempts: 1 } } as never))).rejects.toMatchObject({ code: 'model_unavailable' });
+    } finally {
+      for (const restore of spies) restore();
+      if (previous === undefined) delete process.env.OPENAI_LOG;
+      else process.env.OPENAI_LOG = previous;
+    }
+    expect(printed.flat().map(String).join('\n')).not.toContain('server-chosen');
+  });
+});

@@ -1,5 +1,5 @@
 import { createRuntime, defineTool, type AgentRuntime } from '@agentrt/core';
-import { aiSdkProvider } from '@agentrt/model-ai-sdk';
+import { aiSdkFetch, aiSdkProvider } from '@agentrt/model-ai-sdk';
 import { anthropicProvider } from '@agentrt/model-anthropic';
 import { ollamaProvider } from '@agentrt/model-ollama';
 import { openaiProvider } from '@agentrt/model-openai';
@@ -26,7 +26,8 @@ export function createAgent(model: string): AgentRuntime {
     model,
     plugins: [
       openaiProvider(), anthropicProvider(), ollamaProvider(),
-      aiSdkProvider({ providers: { openai: createOpenAI().chat, anthropic: createAnthropic() } }), // the AI SDK swap: one more plugin
+      // The AI SDK swap: one more plugin. aiSdkFetch() bounds each response and ends OpenAI streams at [DONE].
+      aiSdkProvider({ providers: { openai: createOpenAI({ fetch: aiSdkFetch({ provider: 'openai' }) }).chat, anthropic: createAnthropic({ fetch: aiSdkFetch({ provider: 'anthropic' }) }) } }),
     ],
     tools: [getWeather],
     limits: { maxSteps: 4, timeoutMs: 60_000 },

@@ -17,6 +17,7 @@ export { streamWithRetry } from './model/stream-retry.js';
 export { wireToken, wireToolCallId, wireToolName, WireToolCallIds } from './model/wire-ids.js';
 export type { WireRules } from './model/wire-ids.js';
 export { limitResponseBytes, limitResponse, resolveMaxResponseBytes, responseTooLarge, DEFAULT_MAX_RESPONSE_BYTES, MAX_STREAM_LINE_BYTES } from './model/response-limit.js';
+export { endStreamAtDone } from './model/end-at-done.js';
 // Adapters resolve their declared capabilities with a user override through this.
 export { resolveCapabilities } from './content/capabilities.js';
 export { defineModelProvider, resolveModelString } from './model/model-provider.js';

@@ -58,7 +58,7 @@ export interface AiSdkModelOptions {
    * (`details.maxResponseBytes`), never retried once a stream produced output. An integer ≥ 1 024;
    * default `DEFAULT_MAX_RESPONSE_BYTES` (64 MiB). The provider package reads the HTTP body itself:
    * to bound the wire too (a huge JSON body, a stream line without an end), give the package
-   * `fetch: limitResponseBytes(fetch, { maxBytes, provider })` from `@agentrt/core`.
+   * `fetch: aiSdkFetch({ maxResponseBytes })` (which also ends OpenAI-style streams at `data: [DONE]`).
    */
   readonly maxResponseBytes?: number;
   readonly settings?: AiSdkCallSettings;
@@ -331,32 +331,44 @@ export class AiSdkModel implements ModelAdapter {
       provider: this.label,
       onRetry: request.onRetry,
       open: (_attempt, emit) => modelAttempt({ signal: request.signal, timeoutMs: this.timeoutMs, provider: this.label, run: async ({ signal, touch }) => {
-        const result = await this.call(signal, () => model.doStream({ ...base, abortSignal: signal }));
-        const stream = isObject(result) ? result.stream : undefined;
-        if (!(stream instanceof ReadableStream)) throw new Error('doStream returned no stream');
-        const assembler = new StreamAssembler(emit, this.label);
-        const reader = (stream as ReadableStream<unknown>).getReader();
-        let delivered = 0;
-        const aborted = new Promise<never>((_, reject) => {
-          const fail = () => reject(signal.reason);
-          if (signal.aborted) fail();
-          else signal.addEventListener('abort', fail, { once: true });
-        });
-        aborted.catch(() => undefined);
+        // Aborted once the call is over: the provider package's HTTP request (and its socket) ends
+        // with the call even when the server keeps the connection open after the last event.
+        const done = new AbortController();
+        const abortSignal = AbortSignal.any([signal, done.signal]);
         try {
-          for (;;) {
-            // Race the read with the signal: a provider stream that ignores the abort cannot hang the call.
-            const next = await this.call(signal, () => Promise.race([reader.read(), aborted]));
-            if (next.done) break;
-            touch();
-            delivered += payloadBytes(next.value);
-            this.checkSize(delivered);
-            if (isObject(next.value) && next.value.type === 'stream-start') this.warn(next.value.warnings);
-            assembler.add(next.value);
+          const result = await this.call(signal, () => model.doStream({ ...base, abortSignal }));
+          const stream = isObject(result) ? result.stream : undefined;
+          if (!(stream instanceof ReadableStream)) throw new Error('doStream returned no stream');
+          const assembler = new StreamAssembler(emit, this.label);
+          const reader = (stream as ReadableStream<unknown>).getReader();
+          let delivered = 0;
+          const aborted = new Promise<never>((_, reject) => {
+            const fail = () => reject(signal.reason);
+            if (signal.aborted) fail();
+            else signal.addEventListener('abort', fail, { once: true });
+          });
+          aborted.catch(() => undefined);
+          try {
+            for (;;) {
+              // Race the read with the signal: a provider stream that ignores the abort cannot hang the call.
+              const next = await this.call(signal, () => Promise.race([reader.read(), aborted]));
+              if (next.done) break;
+              touch();
+              delivered += payloadBytes(next.value);
+              this.checkSize(delivered);
+              if (isObject(next.value) && next.value.type === 'stream-start') this.warn(next.value.warnings);
+              assembler.add(next.value);
+              // `finish` is the last part: a provider package that emits it at the stream's last event
+              // (`@ai-sdk/anthropic` at message_stop) has the answer complete, whatever the server
+              // still sends or however long it keeps the connection open.
+              if (isObject(next.value) && next.value.type === 'finish') break;
+            }
+            return assembler.finish();
+          } finally {
+            reader.cancel().catch(() => undefined);
           }
-          return assembler.finish();
         } finally {
-          reader.cancel().catch(() => undefined);
+          done.abort();
         }
       } }),
     });

@@ -13,7 +13,8 @@ export function toFinishReason(reason: unknown): FinishReason {
   return (typeof unified === 'string' && Object.hasOwn(FINISH, unified) ? FINISH[unified] : undefined) ?? 'other';
 }
 
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+/** A token count as a sane integer: not a number, negative, NaN or infinite is 0; fractions are cut; at most `Number.MAX_SAFE_INTEGER`. */
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), Number.MAX_SAFE_INTEGER) : 0);
 
 /** The spec's usage (V3 `{ inputTokens: { total }, outputTokens: { total } }`, V2 numbers) → agentrt's; missing counts are 0. */
 export function toUsage(usage: unknown): TokenUsage {

@@ -1,13 +1,12 @@
-import { DEFAULT_MAX_RESPONSE_BYTES, limitResponseBytes } from '@agentrt/core';
-import { AiSdkModel } from '@agentrt/model-ai-sdk';
+import { AiSdkModel, aiSdkFetch } from '@agentrt/model-ai-sdk';
 import { type ModelAdapterSuiteOptions, startAnthropicServer, startOpenAIServer } from '@agentrt/testing';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAI as createOpenAIV2 } from '@ai-sdk/openai-v2';
 import { createAnthropic as createAnthropicV2 } from '@ai-sdk/anthropic-v2';
 
-/** The provider package's `fetch` with the adapter's bound on the wire, as docs/models.md advises. */
-const bounded = (options: { maxResponseBytes?: number }, provider: string) => ({ fetch: limitResponseBytes(fetch, { maxBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, provider }) });
+/** The provider package's `fetch` with the adapter's bound on the wire (and OpenAI streams ended at `[DONE]`), as docs/models.md advises. */
+const bounded = (options: { maxResponseBytes?: number }, provider: string) => ({ fetch: aiSdkFetch({ ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}), provider }) });
 
 /** `@ai-sdk/openai` Chat Completions (`.chat()`: the loopback server speaks Chat Completions; the provider's default is the Responses API). */
 export const openaiSuite: ModelAdapterSuiteOptions = {

@@ -46,7 +46,8 @@ export interface AnthropicModelOptions {
   readonly maxResponseBytes?: number;
 }
 
-const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', refusal: 'content_filter' };
+// `model_context_window_exceeded`: the answer was cut where the context window ended, like `max_tokens`.
+const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', model_context_window_exceeded: 'length', refusal: 'content_filter' };
 /** The server's stop reason, mapped by own entries only (`constructor` from a server is `other`, not a function). */
 /** The provider's own model and message ids, when it sent them (for traces: `gen_ai.response.model`/`id`). */
 const responseMeta = (model: unknown, id: unknown): { model?: string; id?: string } => ({
@@ -55,7 +56,12 @@ const responseMeta = (model: unknown, id: unknown): { model?: string; id?: strin
 });
 const stopOf = (reason: unknown): FinishReason => (typeof reason === 'string' && Object.hasOwn(STOP, reason) ? STOP[reason]! : 'other');
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+/** A token count as a sane integer: not a number, negative, NaN or infinite is 0; fractions are cut; at most `Number.MAX_SAFE_INTEGER`. */
+const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), Number.MAX_SAFE_INTEGER) : 0);
+/** The usage fields that make up the input: `input_tokens` excludes what was written to or read from the prompt cache. */
+const INPUT_FIELDS = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const;
+/** All input tokens of a usage object (uncached + cache writes + cache reads), as `prompt_tokens` counts them on OpenAI. */
+const inputTokens = (usage: Record<string, unknown>): number => Math.min(INPUT_FIELDS.reduce((sum, field) => sum + count(usage[field]), 0), Number.MAX_SAFE_INTEGER);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -66,7 +72,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function fromAnthropicMessage(message: unknown): ModelResponse {
   if (!isObject(message) || !Array.isArray(message.content)) {
-    throw new ModelError('model_unavailable', 'anthropic sent a response that could not be read: it has no content list', { retryable: true });
+    // A proxy that answers 200 with the API's error body: its message says what went wrong.
+    const error = isObject(message) && isObject(message.error) ? text(message.error.message) : '';
+    const why = error ? `it is an error: ${Array.from(error).slice(0, 1_000).join('')}` : 'it has no content list';
+    throw new ModelError('model_unavailable', `anthropic sent a response that could not be read: ${why}`, { retryable: true });
   }
   const blocks = message.content.filter(isObject);
   const content = blocks.filter((block) => block.type === 'text').map((block) => text(block.text)).join('');
@@ -75,10 +84,29 @@ function fromAnthropicMessage(message: unknown): ModelResponse {
   const usage = isObject(message.usage) ? message.usage : {};
   return {
     message: { role: 'assistant', content, ...(toolCalls.length ? { toolCalls } : {}), ...(reasoning.length ? { reasoning } : {}) },
-    usage: { inputTokens: count(usage.input_tokens), outputTokens: count(usage.output_tokens) },
+    usage: { inputTokens: inputTokens(usage), outputTokens: count(usage.output_tokens) },
     finishReason: stopOf(message.stop_reason),
     ...responseMeta(message.model, message.id),
   };
+}
+
+/** HTTP statuses of the API's error types (its errors reference), for an `error` event inside a 200 stream. */
+const ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400, authentication_error: 401, permission_error: 403, not_found_error: 404,
+  request_too_large: 413, rate_limit_error: 429, api_error: 500, timeout_error: 504, overloaded_error: 529,
+};
+
+/**
+ * An `error` event in a stream (the SDK throws an `APIError` without a status for it) gets the
+ * status of its type, so it is classified like the same error before the stream (`overloaded_error`
+ * → 529 retried before output, `rate_limit_error` → `model_rate_limited`); an unknown type is a 500.
+ */
+function streamError(error: unknown): unknown {
+  if (!(error instanceof Anthropic.APIError) || error.status !== undefined) return error;
+  const type = typeof error.type === 'string' ? error.type : '';
+  const status = Object.hasOwn(ERROR_STATUS, type) ? ERROR_STATUS[type]! : 500;
+  const message = typeof error.apiMessage === 'string' && error.apiMessage ? error.apiMessage : error.message;
+  return Object.assign(new Error(`stream error${type ? ` (${type.slice(0, 100)})` : ''}: ${Array.from(message).slice(0, 1_000).join('')}`, { cause: error }), { status });
 }
 
 const parseInput = (text: string): unknown => {
@@ -161,6 +189,10 @@ export class AnthropicModel implements ModelAdapter {
       fetch: limitResponseBytes((resource, init) => fetch(resource, init), { maxBytes, provider: 'anthropic' }),
       maxRetries: 0,
       timeout: timeoutMs + 1_000,
+      // The SDK's logger writes a stream line it cannot parse — server text of any size, terminal
+      // escapes included — to the console. A library does not print what a server sends: off,
+      // unless the user asks for the SDK's logs with ANTHROPIC_LOG.
+      ...(process.env.ANTHROPIC_LOG ? {} : { logLevel: 'off' as const }),
     });
   }
 
@@ -226,58 +258,77 @@ export class AnthropicModel implements ModelAdapter {
         let stop: string | undefined;
         let stopped = false;
         const usage = { inputTokens: 0, outputTokens: 0 };
+        // Input counts by field: message_start has them, message_delta may repeat them (cumulative).
+        const input: Record<string, unknown> = {};
         let meta: ReturnType<typeof responseMeta> = {};
-        const blocks = new Map<number, { id: string; name: string; json: string }>();
+        // Keyed by the server's index (a Map: no key writes through a prototype); `at` is the index the call's deltas carry.
+        const blocks = new Map<number, { id: string; name: string; json: string; at: number }>();
         const thoughts = new Map<number, { type: string; thinking: string; signature?: string; data?: string }>();
-        for await (const event of events) {
-          touch();
-          switch (event.type) {
-            case 'message_start':
-              meta = responseMeta(event.message?.model, event.message?.id);
-              usage.inputTokens = count(event.message?.usage?.input_tokens);
-              usage.outputTokens = count(event.message?.usage?.output_tokens);
-              break;
-            case 'content_block_start':
-              if (event.content_block?.type === 'thinking') {
-                thoughts.set(event.index, { type: 'thinking', thinking: '', ...(event.content_block.signature ? { signature: event.content_block.signature } : {}) });
-              } else if (event.content_block?.type === 'redacted_thinking') {
-                thoughts.set(event.index, { type: 'redacted_thinking', thinking: '', data: event.content_block.data });
-              } else if (event.content_block?.type === 'tool_use') {
-                const block = { id: text(event.content_block.id), name: text(event.content_block.name), json: '' };
-                blocks.set(event.index, block);
-                emit({ type: 'tool_call_delta', index: typeof event.index === 'number' ? event.index : blocks.size - 1, id: block.id, name: block.name });
-              }
-              break;
-            case 'content_block_delta':
-              if (event.delta?.type === 'text_delta') {
-                const piece = text(event.delta.text);
-                content += piece;
-                if (piece) emit({ type: 'text_delta', text: piece });
-              } else if (event.delta?.type === 'thinking_delta') {
-                const thought = thoughts.get(event.index);
-                const piece = text(event.delta.thinking);
-                if (thought) thought.thinking += piece;
-                if (piece) emit({ type: 'reasoning_delta', text: piece });
-              } else if (event.delta?.type === 'signature_delta') {
-                const thought = thoughts.get(event.index);
-                if (thought) thought.signature = event.delta.signature;
-              } else if (event.delta?.type === 'input_json_delta') {
-                const block = blocks.get(event.index);
-                const piece = text(event.delta.partial_json);
-                if (block) block.json += piece;
-                if (piece) emit({ type: 'tool_call_delta', index: typeof event.index === 'number' ? event.index : 0, argsDelta: piece });
-              }
-              break;
-            case 'message_delta':
-              if (typeof event.delta?.stop_reason === 'string') stop = event.delta.stop_reason;
-              if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = count(event.usage.output_tokens);
-              break;
-            case 'message_stop':
+        try {
+          for await (const event of events) {
+            touch();
+            if (typeof event !== 'object' || event === null) continue; // `data: null` / a number: nothing to read
+            if (event.type === 'message_stop') {
+              // The last event: the answer is complete. Leaving the loop makes the SDK abort the
+              // request, so a server or proxy that keeps the connection open (keep-alive comments,
+              // pings, more events) neither holds the answer until the idle timeout nor pushes it
+              // past maxResponseBytes, nor keeps the socket.
               stopped = true;
               break;
-            case 'error':
-              throw Object.assign(new Error(event.error?.message ?? 'stream error'), { status: event.error?.type === 'overloaded_error' ? 529 : 500 });
+            }
+            switch (event.type) {
+              case 'message_start':
+                meta = responseMeta(event.message?.model, event.message?.id);
+                if (isObject(event.message?.usage)) for (const field of INPUT_FIELDS) input[field] = event.message.usage[field];
+                usage.inputTokens = inputTokens(input);
+                usage.outputTokens = count(event.message?.usage?.output_tokens);
+                break;
+              case 'content_block_start':
+                if (event.content_block?.type === 'thinking') {
+                  thoughts.set(event.index, { type: 'thinking', thinking: '', ...(event.content_block.signature ? { signature: event.content_block.signature } : {}) });
+                } else if (event.content_block?.type === 'redacted_thinking') {
+                  thoughts.set(event.index, { type: 'redacted_thinking', thinking: '', data: event.content_block.data });
+                } else if (event.content_block?.type === 'tool_use') {
+                  const block = { id: text(event.content_block.id), name: text(event.content_block.name), json: '', at: typeof event.index === 'number' ? event.index : blocks.size };
+                  blocks.set(event.index, block);
+                  emit({ type: 'tool_call_delta', index: block.at, id: block.id, name: block.name });
+                }
+                break;
+              case 'content_block_delta':
+                if (event.delta?.type === 'text_delta') {
+                  const piece = text(event.delta.text);
+                  content += piece;
+                  if (piece) emit({ type: 'text_delta', text: piece });
+                } else if (event.delta?.type === 'thinking_delta') {
+                  const thought = thoughts.get(event.index);
+                  const piece = text(event.delta.thinking);
+                  if (thought) thought.thinking += piece;
+                  if (piece) emit({ type: 'reasoning_delta', text: piece });
+                } else if (event.delta?.type === 'signature_delta') {
+                  const thought = thoughts.get(event.index);
+                  if (thought) thought.signature = event.delta.signature;
+                } else if (event.delta?.type === 'input_json_delta') {
+                  // Input for a block never started belongs to no call: dropped, not shown as a phantom call.
+                  const block = blocks.get(event.index);
+                  const piece = text(event.delta.partial_json);
+                  if (block && piece) {
+                    block.json += piece;
+                    emit({ type: 'tool_call_delta', index: block.at, argsDelta: piece });
+                  }
+                }
+                break;
+              case 'message_delta':
+                if (typeof event.delta?.stop_reason === 'string') stop = event.delta.stop_reason;
+                if (typeof event.usage?.output_tokens === 'number') usage.outputTokens = count(event.usage.output_tokens);
+                if (isObject(event.usage)) {
+                  for (const field of INPUT_FIELDS) if (typeof event.usage[field] === 'number') input[field] = event.usage[field];
+                  usage.inputTokens = inputTokens(input);
+                }
+                break;
+            }
           }
+        } catch (error) {
+          throw streamError(error);
         }
         if (!stopped) throw new Error('the stream ended without message_stop');
         const toolCalls: ToolCall[] = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => ({ id: block.id, name: block.name, args: parseInput(block.json) }));

@@ -1,12 +1,11 @@
 import {
-  checkSupported, ConfigError, limitResponseBytes, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkSupported, ConfigError, endStreamAtDone, limitResponseBytes, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import OpenAI from 'openai';
 import { openAICapabilities, toResponseFormat } from './capabilities.js';
 import { toOpenAIMessages, toOpenAITools } from './convert-messages.js';
 import { fromOpenAICompletion, OpenAIChunkAssembler } from './convert-response.js';
-import { endStreamAtDone } from './end-at-done.js';
 
 /** Options of `OpenAIModel`. */
 export interface OpenAIModelOptions {

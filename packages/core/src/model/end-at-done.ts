@@ -107,7 +107,11 @@ export function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint
   }, { highWaterMark: 0 });
 }
 
-/** A streamed (`text/event-stream`) answer whose body ends after `[DONE]` (see `endAtDone`); other responses unchanged. */
+/**
+ * A streamed (`text/event-stream`) answer whose body ends after `data: [DONE]` (OpenAI's and
+ * OpenAI-compatible servers' last event) and whose connection is closed there; other responses
+ * unchanged. For an SDK's `fetch`: `async (url, init) => endStreamAtDone(await fetch(url, init))`.
+ */
 export function endStreamAtDone(response: Response): Response {
   if (!response.ok || !response.body || !/^\s*text\/event-stream\s*(?:;|$)/i.test(response.headers.get('content-type') ?? '')) return response;
   const ended = new Response(endAtDone(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });

@@ -142,7 +142,10 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     if (failure?.retryable === true && STORE_OUTAGE_CODES.has(failure.code)) {
       throw new StoreError('store_unavailable', `run ${result.runId} failed with ${failure.code} (${failure.message}), an outage of its store; the job will be retried and resume it`, { retryable: true });
     }
-    return { runId: result.runId, status: result.status, stopReason: result.stopReason };
+    // The store's outcome, not this drive's (I1): a drive that lost its lease to another — a second
+    // resume job of the run, say — ends `lease_lost` while the other records the run's end.
+    const outcome = recorded.result ?? result;
+    return { runId: result.runId, status: outcome.status, stopReason: outcome.stopReason };
   };
   const worker = new Worker<RunJobData, RunJobResult>(options.name ?? 'agentrt-runs', processor, {
     connection,

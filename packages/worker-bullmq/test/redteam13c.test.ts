@@ -5,12 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, MemoryStore, type Message, type RunResult } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore, type Message, type ModelAdapter, type RunResult } from '@agentrt/core';
 import { RedisStore } from '@agentrt/store-redis';
 import { checkCrashRecovery, reservedPort, ScriptedModel, startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue, createAgentWorker, runJobId, type RunJobData } from '@agentrt/worker-bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startPrivateRedis } from './private-redis.js';
 
 const URL_ = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -109,6 +110,55 @@ describe('a request the run records in another form', () => {
     expect(again.returnvalue).toMatchObject({ runId: 'ui-1', stopReason: 'final_answer' });
     expect(model.calls).toBe(1);
   });
+});
+
+describe('two resume jobs of one paused run', () => {
+  // Two approvers (or a retrying producer) resume one paused run. The runtime renews a lease as
+  // steps commit, so the second drive takes the run over while the first is inside a tool call
+  // longer than the lease; the first then ends `lease_lost` — and its job returned that,
+  // `{ status: 'failed', stopReason: 'error' }`, for a run the store has `completed` (I1).
+  it('each job returns the run\'s recorded outcome, whichever drive recorded it; the approved tool runs once', async () => {
+    const keyPrefix = `agentrt-rt13c:${randomUUID().slice(0, 8)}:`;
+    const store = new RedisStore({ url: URL_, keyPrefix });
+    cleanups.push(() => store.close());
+    let started = 0;
+    const tools = [defineTool({
+      name: 'deploy', description: 'deploys', input: z.object({}), requiresApproval: true, sideEffects: 'non-idempotent',
+      execute: async () => {
+        started++;
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        return 'deployed';
+      },
+    })];
+    const model: ModelAdapter = {
+      provider: 'scripted', model: 'deploy',
+      async generate(request) {
+        const step = request.messages.filter((message) => message.role === 'assistant').length;
+        if (step === 0) return { message: { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'deploy', args: {} }] }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'tool_calls' };
+        return { message: { role: 'assistant', content: 'done' }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' };
+      },
+    };
+    const { name, queue } = queueFor();
+    // Two worker processes' worth: each its own runtime and store client.
+    for (let i = 0; i < 2; i++) {
+      const own = new RedisStore({ url: URL_, keyPrefix });
+      const runtime = createRuntime({ model, tools, store: own, leaseTtlMs: 500 });
+      const worker = createAgentWorker({ runtime, url: URL_, name, concurrency: 1, lockDurationMs: 1_000, stalledIntervalMs: 500 });
+      cleanups.push(() => worker.close(), () => own.close());
+    }
+    const runId = await queue.enqueue({ runId: 'deploy-1', input: 'deploy' });
+    expect((await finished(queue, runId)).returnvalue).toMatchObject({ status: 'paused', stopReason: 'awaiting_approval' });
+    await queue.resume(runId, { call_1: { decision: 'approve' } });
+    await waitFor(() => started === 1, { timeoutMs: 10_000, message: 'the approved tool started' });
+    await queue.resume(runId, { call_1: { decision: 'approve' } });
+    await waitFor(async () => (await queue.queue.getJobs(['completed', 'failed'])).filter((job) => job.name === 'resume').length === 2, { timeoutMs: 20_000, message: 'both resume jobs finished' });
+    const run = (await store.getRun(runId))!;
+    expect(run.result).toMatchObject({ status: 'completed', stopReason: 'final_answer' });
+    for (const job of (await queue.queue.getJobs(['completed', 'failed'])).filter((j) => j.name === 'resume')) {
+      expect({ failed: job.failedReason, returned: job.returnvalue }).toEqual({ failed: undefined, returned: { runId, status: 'completed', stopReason: 'final_answer' } });
+    }
+    expect(started).toBe(1);
+  }, 40_000);
 });
 
 interface Procs { children: ChildProcess[]; output: Map<ChildProcess, string> }

@@ -51,7 +51,20 @@ const RETRY = { attempts: 10, backoff: { type: 'exponential' as const, delay: 50
 
 /** A BullMQ connection (blocking commands need `maxRetriesPerRequest: null`). */
 export function bullConnection(url?: string): Redis {
-  const connection = new Redis(url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  return connectionFor(url);
+}
+
+/**
+ * A BullMQ connection that stops reconnecting once `giveUp()` is true (ioredis's default delays
+ * otherwise): its commands waiting for Redis then fail and the connection ends. The worker gives
+ * up while it closes with Redis unreachable and no run in flight, so the close ends. BullMQ's
+ * blocking connection, a `duplicate()`, shares the strategy.
+ */
+export function connectionFor(url?: string, giveUp?: () => boolean): Redis {
+  const connection = new Redis(url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    maxRetriesPerRequest: null,
+    ...(giveUp ? { retryStrategy: (times: number) => (giveUp() ? null : Math.min(times * 50, 2_000)) } : {}),
+  });
   connection.on('error', () => undefined);
   return connection;
 }
@@ -82,9 +95,44 @@ function transcriptOf(data: Partial<Pick<RunJobData, 'input' | 'system' | 'idemp
   const { input, system, idempotencyKey, metadata } = data;
   const messages = typeof input === 'string'
     ? [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: input }]
-    : (input ?? []).map((message) => (message.role === 'user' || message.role === 'tool' ? { ...message, content: normalizeContent(message.content as MessageContent) } : message));
+    : (input ?? []).map(recordedMessage);
   // The worker passes an empty idempotency key or no metadata on as absent.
-  return canonicalJson(JSON.parse(JSON.stringify({ messages, idempotencyKey: idempotencyKey || undefined, metadata: metadata || undefined })) as unknown);
+  const json = JSON.parse(JSON.stringify({ messages, idempotencyKey: idempotencyKey || undefined, metadata: metadata || undefined })) as { metadata?: Record<string, unknown> };
+  // The runtime keeps the metadata's own keys but a top-level `__proto__` (a JSON key like any other, dropped as it is read).
+  if (json.metadata && typeof json.metadata === 'object' && Object.prototype.hasOwnProperty.call(json.metadata, '__proto__')) delete json.metadata['__proto__'];
+  return canonicalJson(json as unknown);
+}
+
+/** Picks `keys` of `value` that are present (an object's other keys are not recorded by the runtime). */
+function pick(value: unknown, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (value === null || typeof value !== 'object') return out;
+  for (const key of keys) if (Object.prototype.hasOwnProperty.call(value, key)) out[key] = (value as Record<string, unknown>)[key];
+  return out;
+}
+
+/**
+ * A message of a transcript input as the run's record keeps it: the fields the runtime reads
+ * for its role (any other key — a chat UI's `id` or `createdAt` — is not recorded), the content
+ * of user and tool messages normalized as the runtime does.
+ */
+function recordedMessage(message: Message): unknown {
+  switch ((message as { role?: unknown } | null)?.role) {
+    case 'system':
+      return pick(message, ['role', 'content']);
+    case 'user':
+      return { ...pick(message, ['role']), content: normalizeContent((message as { content: MessageContent }).content) };
+    case 'tool':
+      return { ...pick(message, ['role', 'toolCallId', 'name', 'isError', 'code']), content: normalizeContent((message as { content: MessageContent }).content) };
+    case 'assistant': {
+      const out = pick(message, ['role', 'content', 'toolCalls', 'reasoning']);
+      if (Array.isArray(out['toolCalls'])) out['toolCalls'] = out['toolCalls'].map((call: unknown) => pick(call, ['id', 'name', 'args']));
+      if (Array.isArray(out['reasoning'])) out['reasoning'] = out['reasoning'].map((part: unknown) => pick(part, ['text', 'providerData']));
+      return out;
+    }
+    default:
+      return message;
+  }
 }
 
 /**
@@ -153,7 +201,13 @@ export class AgentQueue {
       throw new ConfigError('input', `a run job needs an input: a non-empty string or a non-empty array of messages; got ${input === null ? 'null' : Array.isArray(input) ? 'an empty array' : typeof input === 'string' ? 'an empty string' : typeof input}`);
     }
     const runId = checkRunId(job.runId ?? globalThis.crypto.randomUUID());
-    const data: RunJobData = { ...job, runId };
+    // The request's fields only: what else a caller's object carries (`approvals`, or the worker's
+    // own `runCreated` and `attemptStart`, say from a web request's body) is not queued.
+    const { system, idempotencyKey, metadata } = job;
+    const data: RunJobData = {
+      runId, input: input as RunJobData['input'],
+      ...(system !== undefined ? { system } : {}), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}), ...(metadata !== undefined ? { metadata } : {}),
+    };
     const jobId = runJobId(runId);
     if (job.runId !== undefined && this.store) {
       // The run exists: its record is the authority, whether BullMQ still has its job or not.

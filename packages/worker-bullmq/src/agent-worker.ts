@@ -1,7 +1,7 @@
 import { AgentrtError, ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullConnection, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
+import { connectionFor, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
 /** Options of `createAgentWorker`. */
 export interface AgentWorkerOptions extends QueueConnectionOptions {
@@ -66,8 +66,12 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   const lockDuration = options.lockDurationMs ?? 30_000;
   const maxStalledCount = options.maxStalledCount ?? 1;
   if (!Number.isInteger(maxStalledCount) || maxStalledCount < 0) throw new ConfigError('maxStalledCount', 'maxStalledCount must be an integer ≥ 0');
-  const connection: Redis = bullConnection(options.url);
+  // Closing with Redis unreachable: once no run is in flight, the connections stop waiting for it (see `close`).
+  let closing = false;
+  let driving = 0;
+  const connection: Redis = connectionFor(options.url, () => closing && driving === 0);
   const processor = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
+    driving++;
     try {
       return await drive(job);
     } catch (error) {
@@ -76,9 +80,18 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       // of another request holds: the job fails for good on this attempt.
       if (AgentrtError.isInstance(error) && PERMANENT_CODES.has(error.code)) throw Object.assign(new UnrecoverableError(`${error.code}: ${error.message}`), { code: error.code, cause: error });
       throw error;
+    } finally {
+      driving--;
     }
   };
   const drive = async (job: Job<RunJobData, RunJobResult>): Promise<RunJobResult> => {
+    // Data written by another producer (BullMQ used directly) may be anything JSON holds.
+    const raw: unknown = job.data;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('job.data', `a run job's data must be an object with a runId; got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
+    // Whether an earlier attempt of this very job created the run: it saw the run started
+    // (`runCreated`), or it began when the run did not exist yet (it died before marking the job).
+    const before = validAttemptStart(job.data.attemptStart);
+    const ownRun = job.data.runCreated === true || before?.progress === null;
     const existing = await runtime.getRun(job.data.runId);
     const data = await startAttempt(runtime, job, existing, maxStalledCount);
     let result: RunResult;
@@ -107,7 +120,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     } else {
       // A run job for a run that exists: this job's own run (taken over from a dead worker), or a
       // re-enqueue after BullMQ removed the run's first job — which must ask for the same run.
-      if (job.name === 'run' && !jobMatchesRun(data, existing)) {
+      // A run this job created is its own whatever the comparison says (the runtime may record a request in another form).
+      if (job.name === 'run' && !ownRun && !jobMatchesRun(data, existing)) {
         throw Object.assign(new UnrecoverableError(`run_conflict: run ${data.runId} already exists with a different request (input, system, idempotencyKey or metadata); this job was not run`), { code: 'run_conflict' });
       }
       // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
@@ -128,7 +142,10 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     if (failure?.retryable === true && STORE_OUTAGE_CODES.has(failure.code)) {
       throw new StoreError('store_unavailable', `run ${result.runId} failed with ${failure.code} (${failure.message}), an outage of its store; the job will be retried and resume it`, { retryable: true });
     }
-    return { runId: result.runId, status: result.status, stopReason: result.stopReason };
+    // The store's outcome, not this drive's (I1): a drive that lost its lease to another — a second
+    // resume job of the run, say — ends `lease_lost` while the other records the run's end.
+    const outcome = recorded.result ?? result;
+    return { runId: result.runId, status: outcome.status, stopReason: outcome.stopReason };
   };
   const worker = new Worker<RunJobData, RunJobResult>(options.name ?? 'agentrt-runs', processor, {
     connection,
@@ -149,7 +166,21 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   return {
     worker,
     async close() {
-      await worker.close();
+      // BullMQ's close waits for the runs in flight, then for its job-fetching loop, whose commands
+      // wait for Redis to come back (`maxRetriesPerRequest: null`): with Redis unreachable, forever
+      // (and cutting a connection that is waiting to reconnect never ends it). So closing, the
+      // connections stop reconnecting once no run of this worker is in flight; and with Redis
+      // unreachable when the close begins, the runs in flight are waited for here, then BullMQ closes
+      // without waiting on Redis. A job whose completion could not be written is taken over after
+      // its lock expires and answered from the store (its run is not driven again).
+      closing = true;
+      const unreachable = (): boolean => connection.status !== 'ready';
+      if (unreachable()) {
+        while (driving > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        await worker.close(unreachable());
+      } else {
+        await worker.close();
+      }
       connection.disconnect();
     },
   };
@@ -189,8 +220,9 @@ function advanced(now: readonly number[] | null, before: readonly number[] | nul
  */
 async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobResult>, run: RunRecord | undefined, maxStalledCount: number): Promise<RunJobData> {
   const data = job.data;
-  const previous = data.attemptStart;
   const stalls = job.stalledCounter ?? 0;
+  const recorded = validAttemptStart(data.attemptStart);
+  const previous = recorded && recorded.stalls <= stalls ? recorded : undefined;
   const progress = await progressOf(runtime, run);
   const stalledSince = stalls - (previous?.stalls ?? 0);
   let idleStalls = previous?.idleStalls ?? 0;
@@ -204,6 +236,16 @@ async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobRe
   const next: RunJobData = { ...data, attemptStart: { stalls, progress, idleStalls } satisfies AttemptStart };
   await job.updateData(next);
   return next;
+}
+
+/** The `attemptStart` an earlier attempt recorded, or `undefined` for none or one not of its form (written by another producer). */
+function validAttemptStart(value: unknown): AttemptStart | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const { stalls, progress, idleStalls } = value as Record<string, unknown>;
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!count(stalls) || !count(idleStalls)) return undefined;
+  if (progress !== null && !(Array.isArray(progress) && progress.length === 3 && progress.every(count))) return undefined;
+  return value as AttemptStart;
 }
 
 /** `run_not_found`, failing the job for good (BullMQ does not retry an `UnrecoverableError`). */

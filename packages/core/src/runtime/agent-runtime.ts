@@ -31,7 +31,7 @@ import type { Tool } from '../tool.js';
 import { fingerprint, sha256 } from '../util/canonical-json.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../util/json-depth.js';
 import { ownValue } from '../util/own.js';
-import { nowIso } from '../util/time.js';
+import { monotonicMs, nowIso } from '../util/time.js';
 import { exceedsDepth } from '../util/json-depth.js';
 import { AsyncQueue } from './async-queue.js';
 import { checkResumedState } from './check-resumed-state.js';
@@ -659,6 +659,7 @@ export class AgentRuntime<TOut = string> {
    */
   private drive(run: ActiveRun, signal: AbortSignal | undefined, stream: boolean, abandoned?: AbortSignal): Promise<RunResult<unknown>> {
     this.watchKills();
+    this.keepLeases();
     // A store that pushes kills aborts in-flight calls at once; any other is polled while a call is in flight.
     if (!this.deps.store.subscribeKills) run.callWatcher = this.killPoller;
     if (signal || abandoned) return this.driveListening(run, signal, stream, abandoned);
@@ -697,6 +698,49 @@ export class AgentRuntime<TOut = string> {
       this.unsubscribeKills();
       this.unsubscribeKills = undefined;
     }
+    if (this.active.size === 0 && this.leaseKeeper !== undefined) {
+      clearInterval(this.leaseKeeper);
+      this.leaseKeeper = undefined;
+    }
+  }
+
+  /** Renews the leases of runs driven here while they wait on a model or tool call (see `keepLeases`). */
+  private leaseKeeper: ReturnType<typeof setInterval> | undefined;
+  /** Runs whose lease the keeper is renewing now (a slow store is not asked twice at once). */
+  private readonly renewing = new Set<ActiveRun>();
+
+  /**
+   * A run renews its lease as it commits steps (once a third of `leaseTtlMs` has passed); a model or
+   * tool call longer than the lease (a reasoning model, a slow tool: the default lease is 30 s) would
+   * let it expire mid-call, and another runtime's `resume` or a worker's stalled-job recovery take
+   * the run over while this one still drives it (its commit then refused: `lease_lost`). One timer
+   * per runtime, only while runs are driven here, renews every such run's lease each quarter of the
+   * lease's time — nothing per step. A renewal that finds the lease lost changes nothing here: the
+   * run's next write is refused as before.
+   */
+  private keepLeases(): void {
+    if (this.leaseKeeper !== undefined) return;
+    const ttl = this.config.leaseTtlMs;
+    this.leaseKeeper = setInterval(() => {
+      const now = monotonicMs();
+      for (const { run } of this.active.values()) {
+        if (now - run.lastRenewMono < ttl / 3 || this.renewing.has(run)) continue;
+        this.renewing.add(run);
+        const renewedAt = monotonicMs();
+        this.deps.store.renewLease(run.lease, ttl).then(
+          (renewed) => {
+            this.renewing.delete(run);
+            // Same owner and epoch: only the expiry moves (a lost lease is left to the run's next write).
+            if (renewed && renewed.epoch === run.lease.epoch) {
+              Object.assign(run.lease, renewed);
+              run.lastRenewMono = Math.max(run.lastRenewMono, renewedAt);
+            }
+          },
+          () => this.renewing.delete(run), // best effort: the run's own renewal reports a failing store
+        );
+      }
+    }, Math.max(1, Math.floor(ttl / 4)));
+    this.leaseKeeper.unref?.();
   }
 
   /** Returns an existing run's result, waiting while it is driven here or elsewhere (bounded by the run timeout). */

@@ -2,7 +2,7 @@
 // so it expired mid-call and another runtime sharing the store could take the run over while this
 // one still drove it (its commit then refused with lease_lost, the takeover re-running the step).
 // The runtime now keeps the leases of the runs it drives while they wait on a call.
-import { createRuntime, defineTool, MemoryStore, type StateStore } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
 import { ScriptedModel, waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -12,7 +12,7 @@ const TTL = 300;
 
 describe('a call longer than the lease', () => {
   it('keeps the lease: another runtime cannot take the run over mid-call, and the run finishes where it started', async () => {
-    const store: StateStore = new MemoryStore();
+    const store = new MemoryStore();
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let started = 0;

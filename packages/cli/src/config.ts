@@ -194,11 +194,11 @@ export interface ModelChoice {
 /**
  * The model for a config: its `model` when set; else `AGENTRT_MODEL`, or a provider whose key or
  * host is in the environment (`OPENAI_API_KEY` → `openai:gpt-4o-mini`, `ANTHROPIC_API_KEY` →
- * `anthropic:claude-sonnet-4-5`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
+ * `anthropic:claude-sonnet-4-6`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
  */
 export function chooseModel(configured: ModelAdapter | string | undefined, env: NodeJS.ProcessEnv = process.env): ModelChoice {
   if (configured !== undefined) return { model: demoByName(configured, 'model'), source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
-  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-5', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
+  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-6', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
   if (pick) {
     const model = demoByName(pick[0]!, pick[1]!);
     return { model, source: 'environment', label: `${pick[0]} (${pick[1]} is set${isDemo(model) ? ': the embedded demo model, offline, scripted answers' : ''})` };

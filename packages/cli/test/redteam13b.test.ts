@@ -1,9 +1,15 @@
 // Red team 13b: the documented journeys walked as a new user. `agentrt kill` of a run that has
 // already finished answered "kill requested" with exit 0 and left a kill flag behind for the
 // finished run, where the console (docs/console.md) refuses the same kill with `run_not_active`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_PRICING, findPrice } from '@agentrt/core';
 import { SqliteStore } from '@agentrt/store-sqlite';
+import { startAnthropicServer } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
-import { freshDb, run } from './__fixtures__/cli-harness.js';
+import { chooseModel } from '../src/index.js';
+import { agentrt, freshDb, run } from './__fixtures__/cli-harness.js';
 
 describe('agentrt kill of a finished run (red team 13b)', { timeout: 60_000 }, () => {
   it('is refused with run_not_active (exit 1), records nothing, and the run stays as it was', async () => {
@@ -28,5 +34,27 @@ describe('agentrt kill of a finished run (red team 13b)', { timeout: 60_000 }, (
     const unknown = await run(db, 'kill', 'nope-1');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('error[run_not_found]');
+  });
+});
+
+// `ANTHROPIC_API_KEY` → `anthropic:claude-sonnet-4-5` (docs/cli.md) picked a model the Anthropic SDK
+// lists as deprecated (end of life November 30th, 2026): every call printed the SDK's deprecation
+// warning on the CLI's stderr, and after that date every run would fail with model_bad_request.
+describe('the model the CLI picks for ANTHROPIC_API_KEY (red team 13b)', { timeout: 60_000 }, () => {
+  it('runs without the SDK\'s deprecation warning, and has a price (a cost cap works with it)', async () => {
+    const server = await startAnthropicServer([{ reply: { text: 'Hello from the loopback.' } }]);
+    try {
+      const cwd = mkdtempSync(join(tmpdir(), 'agentrt-rt13b-'));
+      const env = { OPENAI_API_KEY: '', OLLAMA_HOST: '', AGENTRT_MODEL: '', ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: server.url };
+      const result = await agentrt(freshDb(), ['run', 'hello'], { config: false, cwd, env }).done;
+      expect(result.code, result.err).toBe(0);
+      expect(result.out).toContain('Hello from the loopback.');
+      expect(result.err).toMatch(/model: anthropic:claude-/);
+      expect(result.err).not.toMatch(/deprecated/i);
+    } finally {
+      await server.close();
+    }
+    const chosen = chooseModel(undefined, { ANTHROPIC_API_KEY: 'x' }).model as string;
+    expect(findPrice(DEFAULT_PRICING, 'anthropic', chosen.slice('anthropic:'.length))).toBeDefined();
   });
 });

@@ -43,3 +43,24 @@ describe('a tool name registered twice names both sources (red team 13b)', () =>
     expect((await runtime.run('go')).stopReason).toBe('final_answer');
   });
 });
+
+// docs/architecture.md: events end "with `run_finished` or `run_paused`, which carry the
+// `RunResult`". A `stream()` that only waits for an existing run (same idempotencyKey) ends with
+// a synthetic `run_finished` even when that run is paused, so a consumer that shows approvals on
+// `run_paused` misses them. The fix belongs in runtime/agent-runtime.ts (`stream()`: push
+// `run_paused` for a paused result) — not edited here; flip `it.fails` to `it` once it is fixed.
+describe('a stream waiting for an existing paused run (red team 13b)', () => {
+  it.fails('ends with run_paused carrying the paused result, as the run\'s own stream did', async () => {
+    const pay = defineTool({ name: 'pay', description: 'Pays', input: z.object({}), requiresApproval: true, execute: () => 'paid' });
+    const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', {}, { id: 'p1' })]), tools: [pay] });
+    const lastOf = async (stream: AsyncIterable<{ type: string; result?: { status: string } }>) => {
+      let last: { type: string; result?: { status: string } } | undefined;
+      for await (const event of stream) last = event;
+      return last;
+    };
+    const first = await lastOf(runtime.stream({ input: 'pay', idempotencyKey: 'k-13b' }));
+    expect(first).toMatchObject({ type: 'run_paused', result: { status: 'paused' } });
+    const again = await lastOf(runtime.stream({ input: 'pay', idempotencyKey: 'k-13b' }));
+    expect(again).toMatchObject({ type: 'run_paused', result: { status: 'paused' } });
+  });
+});

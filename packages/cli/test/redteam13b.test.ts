@@ -1,7 +1,7 @@
 // Red team 13b: the documented journeys walked as a new user. `agentrt kill` of a run that has
 // already finished answered "kill requested" with exit 0 and left a kill flag behind for the
 // finished run, where the console (docs/console.md) refuses the same kill with `run_not_active`.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRICING, findPrice } from '@agentrt/core';
@@ -56,5 +56,25 @@ describe('the model the CLI picks for ANTHROPIC_API_KEY (red team 13b)', { timeo
     }
     const chosen = chooseModel(undefined, { ANTHROPIC_API_KEY: 'x' }).model as string;
     expect(findPrice(DEFAULT_PRICING, 'anthropic', chosen.slice('anthropic:'.length))).toBeDefined();
+  });
+});
+
+// docs/cli.md: the store spec is `{ type: 'sqlite', path }`, `{ type: 'postgres', url, schema }` or
+// `{ type: 'redis', url, keyPrefix }`, and a misspelt field must not quietly run on defaults — but a
+// misspelt `keyprefix` put the runs under the default `agentrt:` prefix (shared with every other
+// app on that Redis), and a `synchronous` the spec does not take was dropped without a word.
+describe('store spec fields the CLI does not know (red team 13b)', { timeout: 60_000 }, () => {
+  it.each([
+    [{ type: 'redis', keyprefix: 'mine:' }, 'store.keyprefix', 'did you mean "keyPrefix"'],
+    [{ type: 'sqlite', path: 'runs.db', synchronous: 'normal' }, 'store.synchronous', 'the fields are type, path'],
+    [{ type: 'postgres', shema: 'agents' }, 'store.shema', 'did you mean "schema"'],
+  ])('%j is config_invalid naming the field', async (store, field, hint) => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentrt-rt13b-'));
+    const config = join(dir, 'agentrt.config.json');
+    writeFileSync(config, JSON.stringify({ model: 'agentrt:demo', store }));
+    const result = await agentrt(freshDb(), ['runs'], { config, cwd: dir }).done;
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`error[config_invalid] Invalid option "${field}"`);
+    expect(result.err).toContain(hint);
   });
 });

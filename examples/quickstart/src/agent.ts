@@ -12,11 +12,11 @@ export const SYSTEM = 'You are a research assistant. Use search_docs to find fac
 export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 
 /**
- * Picks the model: `AGENTRT_MODEL` (e.g. `anthropic:claude-sonnet-4-5`) if set; else a real
+ * Picks the model: `AGENTRT_MODEL` (e.g. `anthropic:claude-sonnet-4-6`) if set; else a real
  * provider whose key or host is in the environment; else the embedded scripted model.
  */
 export function chooseModel(env: NodeJS.ProcessEnv = process.env): { model: ModelAdapter | string; label: string } {
-  const named = env.AGENTRT_MODEL ?? (env.OPENAI_API_KEY ? 'openai:gpt-4o-mini' : env.ANTHROPIC_API_KEY ? 'anthropic:claude-sonnet-4-5' : env.OLLAMA_HOST ? 'ollama:llama3.1' : undefined);
+  const named = env.AGENTRT_MODEL ?? (env.OPENAI_API_KEY ? 'openai:gpt-4o-mini' : env.ANTHROPIC_API_KEY ? 'anthropic:claude-sonnet-4-6' : env.OLLAMA_HOST ? 'ollama:llama3.1' : undefined);
   if (named) return { model: named, label: `${named} (from the environment)` };
   return { model: createScriptedResearcher(), label: 'embedded ScriptedModel (no provider API key or host is set, so no network is used)' };
 }

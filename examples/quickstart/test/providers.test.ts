@@ -14,14 +14,14 @@ describe('quickstart on real provider adapters (loopback servers)', () => {
   it('uses the scripted model when no key or host is set, a provider otherwise', () => {
     expect(typeof chooseModel({}).model).toBe('object');
     expect(chooseModel({ OPENAI_API_KEY: 'x' }).model).toBe('openai:gpt-4o-mini');
-    expect(chooseModel({ ANTHROPIC_API_KEY: 'x' }).model).toBe('anthropic:claude-sonnet-4-5');
+    expect(chooseModel({ ANTHROPIC_API_KEY: 'x' }).model).toBe('anthropic:claude-sonnet-4-6');
     expect(chooseModel({ OLLAMA_HOST: 'http://h' }).model).toBe('ollama:llama3.1');
     expect(chooseModel({ AGENTRT_MODEL: 'ollama:qwen3', OPENAI_API_KEY: 'x' }).model).toBe('ollama:qwen3');
   });
 
   it.each([
     ['openai:gpt-4o-mini', () => startOpenAIServer(script), (url: string) => ({ OPENAI_API_KEY: 'sk-loopback', OPENAI_BASE_URL: `${url}/v1` })],
-    ['anthropic:claude-sonnet-4-5', () => startAnthropicServer(script), (url: string) => ({ ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: url })],
+    ['anthropic:claude-sonnet-4-6', () => startAnthropicServer(script), (url: string) => ({ ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: url })],
     ['ollama:llama3.1', () => startOllamaServer(script), (url: string) => ({ OLLAMA_HOST: url })],
   ] as const)('runs the seed scenario end to end through %s', async (model, start, env) => {
     server = await start();

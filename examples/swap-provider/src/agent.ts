@@ -16,8 +16,8 @@ const getWeather = defineTool({
 
 /**
  * The same agent on any provider: only the model string changes, e.g.
- * `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-5`, `ollama:llama3.1`, or any AI SDK
- * provider through `@agentrt/model-ai-sdk`: `ai-sdk:openai/gpt-4o-mini`, `ai-sdk:anthropic/claude-sonnet-4-5`.
+ * `openai:gpt-4o-mini`, `anthropic:claude-sonnet-4-6`, `ollama:llama3.1`, or any AI SDK
+ * provider through `@agentrt/model-ai-sdk`: `ai-sdk:openai/gpt-4o-mini`, `ai-sdk:anthropic/claude-sonnet-4-6`.
  * Credentials and hosts come from OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY /
  * ANTHROPIC_BASE_URL, OLLAMA_HOST (the AI SDK's Anthropic provider wants its base URL with `/v1`).
  */

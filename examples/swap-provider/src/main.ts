@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { AgentrtError } from '@agentrt/core';
 import { createAgent } from './agent.js';
 
-// node dist/main.js [model], e.g. openai:gpt-4o-mini (OPENAI_API_KEY), anthropic:claude-sonnet-4-5
+// node dist/main.js [model], e.g. openai:gpt-4o-mini (OPENAI_API_KEY), anthropic:claude-sonnet-4-6
 // (ANTHROPIC_API_KEY), ollama:llama3.1 (a local Ollama at OLLAMA_HOST), ai-sdk:openai/gpt-4o-mini.
 const model = process.argv[2] ?? process.env.AGENTRT_MODEL ?? 'openai:gpt-4o-mini';
 try {

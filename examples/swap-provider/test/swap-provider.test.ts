@@ -12,10 +12,10 @@ const script: LoopbackStep[] = [
 
 const providers: [string, () => Promise<LoopbackServer>, (url: string) => void][] = [
   ['openai:gpt-4o-mini', () => startOpenAIServer(script), (url) => Object.assign(process.env, { OPENAI_API_KEY: 'sk-loopback', OPENAI_BASE_URL: `${url}/v1` })],
-  ['anthropic:claude-sonnet-4-5', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: url })],
+  ['anthropic:claude-sonnet-4-6', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: url })],
   ['ollama:llama3.1', () => startOllamaServer(script), (url) => Object.assign(process.env, { OLLAMA_HOST: url })],
   ['ai-sdk:openai/gpt-4o-mini', () => startOpenAIServer(script), (url) => Object.assign(process.env, { OPENAI_API_KEY: 'sk-loopback', OPENAI_BASE_URL: `${url}/v1` })],
-  ['ai-sdk:anthropic/claude-sonnet-4-5', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: `${url}/v1` })],
+  ['ai-sdk:anthropic/claude-sonnet-4-6', () => startAnthropicServer(script), (url) => Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-loopback', ANTHROPIC_BASE_URL: `${url}/v1` })],
 ];
 
 describe('swapping providers is one line', () => {

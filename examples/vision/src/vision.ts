@@ -57,7 +57,7 @@ export function createScriptedViewer(): ScriptedModel {
   ]);
 }
 
-/** Picks the model: `AGENTRT_MODEL` (e.g. `anthropic:claude-sonnet-4-5`) if set, else the embedded scripted model (no network). */
+/** Picks the model: `AGENTRT_MODEL` (e.g. `anthropic:claude-sonnet-4-6`) if set, else the embedded scripted model (no network). */
 export function chooseModel(env: NodeJS.ProcessEnv = process.env): ModelAdapter | string {
   return env.AGENTRT_MODEL ?? createScriptedViewer();
 }

@@ -47,7 +47,7 @@ describe('examples/vision', () => {
   });
 
   it('uses a provider from AGENTRT_MODEL, the embedded model otherwise', () => {
-    expect(chooseModel({ AGENTRT_MODEL: 'anthropic:claude-sonnet-4-5' })).toBe('anthropic:claude-sonnet-4-5');
+    expect(chooseModel({ AGENTRT_MODEL: 'anthropic:claude-sonnet-4-6' })).toBe('anthropic:claude-sonnet-4-6');
     expect(chooseModel({})).toBeInstanceOf(ScriptedModel);
   });
 });

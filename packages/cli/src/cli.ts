@@ -247,7 +247,13 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       }
       const runId = first!;
       const reason = rest.join(' ') || 'killed from the command line';
-      if (!(await rt.getRun(runId))) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
+      const record = await rt.getRun(runId);
+      if (!record) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
+      // As in the console: a finished run has nothing to stop, and a kill would only leave a kill
+      // flag behind for it (one that would refuse a later resume of a retryable failure).
+      if (record.status === 'completed' || record.status === 'stopped' || record.status === 'failed') {
+        throw new AgentrtError('run_not_active', `run ${rt.config.redactor.text(runId)} is ${record.status} (${record.stopReason ?? 'no stop reason'}): it has already stopped, there is nothing to kill`);
+      }
       await rt.kill(runId, reason);
       // Echoed as stored: redacted (the reason is kept redacted in the run and its audit log).
       io.out(`kill requested for ${rt.config.redactor.text(runId)}: ${rt.config.redactor.text(reason)}`);

@@ -148,6 +148,19 @@ function stringFields(spec: object, fields: readonly string[]): void {
 }
 
 /**
+ * Throws `config_invalid` naming `store.<field>` for a field the spec's type does not take: a
+ * misspelt `keyPrefix` would otherwise quietly put the runs under the default prefix.
+ */
+function knownFields(spec: object, type: string, fields: readonly string[]): void {
+  const known = ['type', ...fields];
+  for (const key of Object.keys(spec)) {
+    if (known.includes(key)) continue;
+    const near = nearest(key, known);
+    throw new ConfigError(`store.${key}`, `unknown field of a ${type} store spec${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${known.join(', ')} (docs/cli.md#config)`);
+  }
+}
+
+/**
  * The store a config names. Each store package (and its driver: better-sqlite3, ioredis, pg) is
  * imported only when the config uses it: loading all three cost every command ~0.4 s of CPU.
  */
@@ -157,6 +170,7 @@ async function openStore(spec: CliConfig['store'], base: string): Promise<StateS
   if (typeof kind !== 'object' || Array.isArray(kind)) throw new ConfigError('store', `expected a store object or a { type, … } spec, got ${describe(kind)}`);
   switch (kind.type) {
     case 'sqlite': {
+      knownFields(kind, 'sqlite', ['path']);
       stringFields(kind, ['path']);
       const path = resolve(base, kind.path ?? DEFAULT_STORE_PATH);
       try {
@@ -168,10 +182,12 @@ async function openStore(spec: CliConfig['store'], base: string): Promise<StateS
       return new SqliteStore({ path });
     }
     case 'redis':
+      knownFields(kind, 'redis', ['url', 'keyPrefix']);
       stringFields(kind, ['url', 'keyPrefix']);
       const { RedisStore } = await import('@agentrt/store-redis');
       return new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) });
     case 'postgres':
+      knownFields(kind, 'postgres', ['url', 'schema']);
       stringFields(kind, ['url', 'schema']);
       const { PostgresStore } = await import('@agentrt/store-postgres');
       return new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) });
@@ -194,11 +210,11 @@ export interface ModelChoice {
 /**
  * The model for a config: its `model` when set; else `AGENTRT_MODEL`, or a provider whose key or
  * host is in the environment (`OPENAI_API_KEY` → `openai:gpt-4o-mini`, `ANTHROPIC_API_KEY` →
- * `anthropic:claude-sonnet-4-5`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
+ * `anthropic:claude-sonnet-4-6`, `OLLAMA_HOST` → `ollama:llama3.1`); else the embedded demo model.
  */
 export function chooseModel(configured: ModelAdapter | string | undefined, env: NodeJS.ProcessEnv = process.env): ModelChoice {
   if (configured !== undefined) return { model: demoByName(configured, 'model'), source: 'configured', label: typeof configured === 'string' ? configured : `${configured.provider}:${configured.model}` };
-  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-5', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
+  const pick = env.AGENTRT_MODEL ? [env.AGENTRT_MODEL, 'AGENTRT_MODEL'] : env.OPENAI_API_KEY ? ['openai:gpt-4o-mini', 'OPENAI_API_KEY'] : env.ANTHROPIC_API_KEY ? ['anthropic:claude-sonnet-4-6', 'ANTHROPIC_API_KEY'] : env.OLLAMA_HOST ? ['ollama:llama3.1', 'OLLAMA_HOST'] : undefined;
   if (pick) {
     const model = demoByName(pick[0]!, pick[1]!);
     return { model, source: 'environment', label: `${pick[0]} (${pick[1]} is set${isDemo(model) ? ': the embedded demo model, offline, scripted answers' : ''})` };

@@ -11,7 +11,7 @@ export const INIT_CONFIG = `// agentrt.config.mjs — the config every \`agentrt
 export default {
   // The model. A 'provider:model' string (openai:, anthropic:, ollama:) or any ModelAdapter object.
   // Left out, the CLI picks one from the environment: AGENTRT_MODEL=provider:model, else
-  // OPENAI_API_KEY → openai:gpt-4o-mini, ANTHROPIC_API_KEY → anthropic:claude-sonnet-4-5,
+  // OPENAI_API_KEY → openai:gpt-4o-mini, ANTHROPIC_API_KEY → anthropic:claude-sonnet-4-6,
   // OLLAMA_HOST → ollama:llama3.1. With none of them it runs on an embedded demo model
   // (offline, scripted answers) and says so.
   // model: 'openai:gpt-4o-mini',

@@ -280,7 +280,7 @@ describe('agentrt init and the embedded demo model', () => {
     expect(chooseModel('ollama:qwen3', { OPENAI_API_KEY: 'x' })).toMatchObject({ model: 'ollama:qwen3', source: 'configured' });
     expect(chooseModel(undefined, { AGENTRT_MODEL: 'anthropic:claude-haiku-4-5', OPENAI_API_KEY: 'x' })).toMatchObject({ model: 'anthropic:claude-haiku-4-5', source: 'environment' });
     expect(chooseModel(undefined, { OPENAI_API_KEY: 'x' })).toMatchObject({ model: 'openai:gpt-4o-mini', source: 'environment', label: 'openai:gpt-4o-mini (OPENAI_API_KEY is set)' });
-    expect(chooseModel(undefined, { ANTHROPIC_API_KEY: 'x' })).toMatchObject({ model: 'anthropic:claude-sonnet-4-5' });
+    expect(chooseModel(undefined, { ANTHROPIC_API_KEY: 'x' })).toMatchObject({ model: 'anthropic:claude-sonnet-4-6' });
     expect(chooseModel(undefined, { OLLAMA_HOST: 'http://127.0.0.1:11434' })).toMatchObject({ model: 'ollama:llama3.1' });
     const embedded = chooseModel(undefined, {});
     expect(embedded.source).toBe('embedded');

@@ -49,7 +49,8 @@ describe('red team 3: secrets in what the CLI prints about errors', () => {
 
   it('kill echoes its reason redacted, as it is stored', async () => {
     const db = freshDb();
-    expect((await run(db, 'run', 'add', 'please', '--run-id', 'rt3-kill')).code).toBe(0);
+    // A paused run: a kill of a finished one is refused (run_not_active), so it echoes nothing.
+    expect((await run(db, 'run', 'pay', 'please', '--run-id', 'rt3-kill')).code).toBe(2);
     const killed = await run(db, 'kill', 'rt3-kill', 'rotated', ...SECRET_CANARIES);
     expect(killed.code).toBe(0);
     expect(killed.out).toContain('kill requested for rt3-kill: rotated [REDACTED]');

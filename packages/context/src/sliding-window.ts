@@ -1,5 +1,5 @@
 import { ConfigError, type ContextPrepareContext, type ContextStrategy, type Message } from '@agentrt/core';
-import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest, knownOptions } from './units.js';
 
 /** Options of `SlidingWindow`: exactly one of `maxMessages` or `maxTurns`. */
 export interface SlidingWindowOptions {
@@ -25,6 +25,7 @@ export class SlidingWindow implements ContextStrategy {
   private readonly options: Required<Pick<SlidingWindowOptions, 'pinFirstUser'>> & SlidingWindowOptions;
 
   constructor(options: SlidingWindowOptions) {
+    knownOptions(options, ['maxMessages', 'maxTurns', 'pinFirstUser']);
     const { maxMessages, maxTurns } = options ?? {};
     if ((maxMessages === undefined) === (maxTurns === undefined)) throw new ConfigError('maxMessages', 'give exactly one of maxMessages or maxTurns');
     if (maxMessages !== undefined && (!Number.isInteger(maxMessages) || maxMessages < 1)) throw new ConfigError('maxMessages', 'must be a positive integer');

@@ -1,7 +1,7 @@
 import { AgentrtError, base64Bytes, ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message, type MessageContent, type ModelAdapter, type ModelRequest, type ModelResponse } from '@agentrt/core';
 import { headOf } from './text.js';
 import { CachedTokenCounter, MESSAGE_OVERHEAD as MESSAGE_OVERHEAD_TOKENS, type Tokenizer } from './token-counter.js';
-import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest, knownOptions } from './units.js';
 
 /** Options of `Summarize`. */
 export interface SummarizeOptions {
@@ -90,6 +90,7 @@ export class Summarize implements ContextStrategy {
   calls = 0;
 
   constructor(private readonly options: SummarizeOptions) {
+    knownOptions(options, ['model', 'triggerTokens', 'keepLast', 'instructions', 'tokenizer', 'tokenMultiplier', 'pinFirstUser']);
     if (!options?.model || typeof options.model.generate !== 'function') throw new ConfigError('model', 'Summarize needs a ModelAdapter to write summaries');
     if (!Number.isInteger(options.triggerTokens) || options.triggerTokens < 1) throw new ConfigError('triggerTokens', 'must be a positive integer');
     this.keepLast = options.keepLast ?? 6;

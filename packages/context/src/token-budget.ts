@@ -1,6 +1,6 @@
 import { ConfigError, ModelError, type ContextPrepareContext, type ContextStrategy, type Message } from '@agentrt/core';
 import { CachedTokenCounter, type Tokenizer } from './token-counter.js';
-import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest } from './units.js';
+import { booleanOption, NewestUserIndex, pinnedPrefixEnd, unitsFromNewest, knownOptions } from './units.js';
 
 /** Options of `TokenBudget`. */
 export interface TokenBudgetOptions {
@@ -38,6 +38,7 @@ export class TokenBudget implements ContextStrategy {
   private readonly pinFirstUser: boolean;
 
   constructor(options: TokenBudgetOptions) {
+    knownOptions(options, ['maxTokens', 'reserveOutputTokens', 'tokenizer', 'tokenMultiplier', 'pinFirstUser', 'cache']);
     if (!Number.isInteger(options?.maxTokens) || options.maxTokens < 1) throw new ConfigError('maxTokens', 'must be a positive integer');
     const reserve = options.reserveOutputTokens ?? 0;
     if (!Number.isInteger(reserve) || reserve < 0 || reserve >= options.maxTokens) throw new ConfigError('reserveOutputTokens', 'must be a non-negative integer smaller than maxTokens');

@@ -1,4 +1,5 @@
 import { ConfigError, REQUEST_OVERHEAD_TOKENS, type EstimatedRequest, type TokenEstimator } from '@agentrt/core';
+import { knownOptions } from './units.js';
 import { CachedTokenCounter, checkedTokenizer, type Tokenizer } from './token-counter.js';
 
 /** Options of `TokenizerEstimator`. */
@@ -31,6 +32,7 @@ export class TokenizerEstimator implements TokenEstimator {
   private readonly outputs = new WeakMap<object, number>();
 
   constructor(options: TokenizerEstimatorOptions = {}) {
+    knownOptions(options, ['tokenizer', 'tokenMultiplier']);
     const multiplier = options.tokenMultiplier ?? 1;
     if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1 || multiplier > 4) {
       throw new ConfigError('tokenMultiplier', 'must be a number from 1 to 4');

@@ -1,4 +1,5 @@
 import { ConfigError, type ContentPart, type ContextPrepareContext, type ContextStrategy, type Message, type ToolMessage } from '@agentrt/core';
+import { knownOptions } from './units.js';
 import { headOf, tailOf } from './text.js';
 import { checkedTokenizer, type Tokenizer } from './token-counter.js';
 
@@ -28,6 +29,7 @@ export class TruncateToolResults implements ContextStrategy {
   private readonly tokenizer: Tokenizer;
 
   constructor(options: TruncateToolResultsOptions) {
+    knownOptions(options, ['maxChars', 'maxTokens', 'tokenizer']);
     const { maxChars, maxTokens } = options ?? {};
     if ((maxChars === undefined) === (maxTokens === undefined)) throw new ConfigError('maxChars', 'give exactly one of maxChars or maxTokens');
     if (maxChars !== undefined && (!Number.isInteger(maxChars) || maxChars < 64)) throw new ConfigError('maxChars', 'must be an integer ≥ 64');

@@ -181,6 +181,7 @@ export const DEFAULT_PRICING: Readonly<Record<string, ModelPrice>> = Object.free
   'openai:gpt-4o': { inputPerMillionUsd: 2.5, outputPerMillionUsd: 10 },
   'openai:gpt-4.1-mini': { inputPerMillionUsd: 0.4, outputPerMillionUsd: 1.6 },
   'openai:gpt-4.1': { inputPerMillionUsd: 2, outputPerMillionUsd: 8 },
+  'anthropic:claude-sonnet-4-6': { inputPerMillionUsd: 3, outputPerMillionUsd: 15 },
   'anthropic:claude-sonnet-4-5': { inputPerMillionUsd: 3, outputPerMillionUsd: 15 },
   'anthropic:claude-haiku-4-5': { inputPerMillionUsd: 1, outputPerMillionUsd: 5 },
   'anthropic:claude-opus-4-1': { inputPerMillionUsd: 15, outputPerMillionUsd: 75 },

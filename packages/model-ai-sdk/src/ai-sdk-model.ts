@@ -39,7 +39,7 @@ export type AiSdkWarning = Readonly<Record<string, unknown>>;
 
 /** Options of `AiSdkModel`. */
 export interface AiSdkModelOptions {
-  /** The AI SDK language model, e.g. `openai.chat('gpt-4o-mini')` or `anthropic('claude-sonnet-4-5')`. */
+  /** The AI SDK language model, e.g. `openai.chat('gpt-4o-mini')` or `anthropic('claude-sonnet-4-6')`. */
   readonly model: AiSdkLanguageModel;
   /**
    * The adapter's `provider` id (pricing lookups, events). Default: the family of the model's

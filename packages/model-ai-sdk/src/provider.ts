@@ -31,7 +31,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * @example
  * ```ts
  * const runtime = createRuntime({
- *   model: 'ai-sdk:anthropic/claude-sonnet-4-5',
+ *   model: 'ai-sdk:anthropic/claude-sonnet-4-6',
  *   plugins: [aiSdkProvider({ providers: { openai: createOpenAI().chat, anthropic: createAnthropic() } })],
  * });
  * ```

@@ -14,7 +14,7 @@ export type AnthropicThinking = { readonly budgetTokens: number } | { readonly a
 
 /** Options of `AnthropicModel`. */
 export interface AnthropicModelOptions {
-  /** Model id, e.g. `claude-sonnet-4-5`. */
+  /** Model id, e.g. `claude-sonnet-4-6`. */
   readonly model: string;
   /** Default: `ANTHROPIC_API_KEY`. */
   readonly apiKey?: string;
@@ -139,7 +139,7 @@ const outputLimit = (...limits: (number | undefined)[]) => {
  *
  * @example
  * ```ts
- * const model = new AnthropicModel({ model: 'claude-sonnet-4-5' }); // ANTHROPIC_API_KEY from the environment
+ * const model = new AnthropicModel({ model: 'claude-sonnet-4-6' }); // ANTHROPIC_API_KEY from the environment
  * ```
  */
 export class AnthropicModel implements ModelAdapter {
@@ -155,7 +155,7 @@ export class AnthropicModel implements ModelAdapter {
   private readonly retry: Required<RetryPolicy>;
 
   constructor(options: AnthropicModelOptions) {
-    if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'AnthropicModel needs a model id, e.g. "claude-sonnet-4-5"');
+    if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'AnthropicModel needs a model id, e.g. "claude-sonnet-4-6"');
     const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
     if (!apiKey) throw new ConfigError('apiKey', 'set ANTHROPIC_API_KEY or pass apiKey');
     const maxTokens = options.maxTokens ?? 4_096;

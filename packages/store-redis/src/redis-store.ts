@@ -2,7 +2,7 @@ import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
+  ConfigError, blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -34,6 +34,34 @@ export interface RedisStoreOptions {
    * before the call. 0 keeps the strict guarantee.
    */
   readonly killFlagMaxAgeMs?: number;
+}
+
+const OPTION_NAMES: readonly (keyof RedisStoreOptions)[] = ['url', 'keyPrefix', 'commandTimeoutMs', 'evictionPolicy', 'killFlagMaxAgeMs'];
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The options are checked before any connection: a bad one is `config_invalid` naming it — never
+ * the retryable `store_unavailable` of every later call (`commandTimeoutMs: 0` timed every command
+ * out), and never ignored (a misspelt `keyprefix` would quietly share the default prefix).
+ */
+function checkOptions(options: unknown): asserts options is RedisStoreOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('options', 'RedisStore takes an options object ({ url, keyPrefix, … })');
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
+    const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
+    throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${OPTION_NAMES.join(', ')})`);
+  }
+  const { url, keyPrefix, commandTimeoutMs, evictionPolicy, killFlagMaxAgeMs } = given;
+  if (url !== undefined && (typeof url !== 'string' || url === '')) throw new ConfigError('url', 'expected a redis:// URL');
+  if (keyPrefix !== undefined && typeof keyPrefix !== 'string') throw new ConfigError('keyPrefix', `expected a string, got ${typeof keyPrefix}`);
+  if (commandTimeoutMs !== undefined && (typeof commandTimeoutMs !== 'number' || !Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMER_MS)) {
+    throw new ConfigError('commandTimeoutMs', `expected an integer from 1 to ${MAX_TIMER_MS} ms, got ${String(commandTimeoutMs)}`);
+  }
+  if (evictionPolicy !== undefined && evictionPolicy !== 'refuse' && evictionPolicy !== 'warn') throw new ConfigError('evictionPolicy', `expected "refuse" or "warn", got ${JSON.stringify(evictionPolicy)}`);
+  if (killFlagMaxAgeMs !== undefined && (typeof killFlagMaxAgeMs !== 'number' || !Number.isInteger(killFlagMaxAgeMs) || killFlagMaxAgeMs < 0 || killFlagMaxAgeMs > MAX_TIMER_MS)) {
+    throw new ConfigError('killFlagMaxAgeMs', `expected an integer from 0 to ${MAX_TIMER_MS} ms, got ${String(killFlagMaxAgeMs)}`);
+  }
 }
 
 type RunHash = Record<string, string>;
@@ -103,6 +131,7 @@ export class RedisStore implements StateStore {
   private readonly deferred = new Map<string, { input: Parameters<StateStore['recordToolResult']>[0]; lease: Lease | undefined }[]>();
 
   constructor(options: RedisStoreOptions = {}) {
+    checkOptions(options);
     this.options = options;
     this.prefix = options.keyPrefix ?? 'agentrt:';
     const url = options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

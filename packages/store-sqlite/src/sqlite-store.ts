@@ -2,7 +2,7 @@ import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  BLOB_MIN_CHARS, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
+  BLOB_MIN_CHARS, ConfigError, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -23,6 +23,31 @@ export interface SqliteStoreOptions {
    * power loss may drop the last commits. `off`/`extra` as in SQLite.
    */
   readonly synchronous?: SqliteSynchronous;
+}
+
+const OPTION_NAMES: readonly (keyof SqliteStoreOptions)[] = ['path', 'busyTimeoutMs', 'synchronous'];
+const SYNCHRONOUS: readonly string[] = ['off', 'normal', 'full', 'extra'];
+
+/**
+ * A bad option is `config_invalid` naming it — not the retryable `store_unavailable` of a store
+ * that could not be reached, and never ignored (a misspelt `synchronus` kept the default).
+ */
+function checkOptions(options: unknown): asserts options is SqliteStoreOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('path', 'SqliteStore needs { path } (a file path or ":memory:")');
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
+    const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
+    throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${OPTION_NAMES.join(', ')})`);
+  }
+  if (typeof given.path !== 'string' || given.path === '') throw new ConfigError('path', 'SqliteStore needs options.path (a file path or ":memory:")');
+  const busy = given.busyTimeoutMs;
+  if (busy !== undefined && (typeof busy !== 'number' || !Number.isInteger(busy) || busy < 0 || busy > 2 ** 31 - 1)) {
+    throw new ConfigError('busyTimeoutMs', `expected an integer from 0 to ${2 ** 31 - 1} ms, got ${String(busy)}`);
+  }
+  if (given.synchronous !== undefined && !SYNCHRONOUS.includes(given.synchronous as string)) {
+    throw new ConfigError('synchronous', `expected one of ${SYNCHRONOUS.join(', ')}, got ${JSON.stringify(given.synchronous)}`);
+  }
 }
 
 /**
@@ -197,12 +222,9 @@ export class SqliteStore implements StateStore {
   private headsVersion = -1;
 
   constructor(options: SqliteStoreOptions) {
-    if (typeof options?.path !== 'string' || options.path === '') {
-      throw new StoreError('store_unavailable', 'SqliteStore needs options.path (a file path or ":memory:")');
-    }
+    checkOptions(options);
     const busy = options.busyTimeoutMs ?? 5_000;
     const synchronous = options.synchronous ?? 'full';
-    if (!['off', 'normal', 'full', 'extra'].includes(synchronous)) throw new StoreError('store_unavailable', `SqliteStore: invalid synchronous level "${synchronous}"`);
     try {
       this.db = new Database(options.path, { timeout: busy });
       const busyMs = Math.max(0, Math.floor(busy));

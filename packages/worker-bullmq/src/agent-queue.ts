@@ -37,6 +37,47 @@ export interface QueueConnectionOptions {
   readonly prefix?: string;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Checks an options object before any connection: an option not in `known` (a misspelt one) or a
+ * wrong value of a shared one is `config_invalid` naming it, with the near miss.
+ */
+export function checkOptions(options: unknown, what: string, known: readonly string[]): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('options', `${what} takes an options object`);
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (known.includes(key)) continue;
+    const near = known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+    throw new ConfigError(key, `unknown option of ${what}${near ? ` (did you mean "${near}"?)` : ''} (known: ${known.join(', ')})`);
+  }
+  for (const field of ['url', 'name', 'prefix'] as const) {
+    const value = given[field];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(field, `expected a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return given;
+}
+
+/** `config_invalid` naming `field` unless it is absent or an integer from `min` to 2^31 − 1. */
+export function checkInteger(given: Record<string, unknown>, field: string, min: number): void {
+  const value = given[field];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS)) {
+    throw new ConfigError(field, `expected an integer from ${min} to ${MAX_TIMER_MS}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+}
+
+/** Levenshtein distance, for the near miss of a misspelt option (short strings only). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 /** The run ids the runtime accepts (`RunOptions.runId`). */
 const RUN_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]+$/;
 
@@ -171,6 +212,7 @@ export class AgentQueue {
   private readonly store: StateStore | undefined;
 
   constructor(options: AgentQueueOptions = {}) {
+    checkOptions(options, 'AgentQueue', ['url', 'name', 'prefix', 'store']);
     if (options.store !== undefined && typeof options.store?.getRun !== 'function') throw new ConfigError('store', 'expected a StateStore');
     this.store = options.store;
     this.connection = bullConnection(options.url);

@@ -1,7 +1,7 @@
 import { AgentrtError, ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectionFor, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
+import { checkInteger, checkOptions, connectionFor, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
 /** Options of `createAgentWorker`. */
 export interface AgentWorkerOptions extends QueueConnectionOptions {
@@ -62,6 +62,12 @@ export interface AgentWorker {
  */
 export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   if (!options?.runtime || typeof options.runtime.run !== 'function') throw new ConfigError('runtime', 'createAgentWorker needs an AgentRuntime');
+  const given = checkOptions(options, 'createAgentWorker', ['runtime', 'url', 'name', 'prefix', 'concurrency', 'lockDurationMs', 'stalledIntervalMs', 'maxStalledCount', 'restartLostRuns']);
+  checkInteger(given, 'concurrency', 1);
+  checkInteger(given, 'lockDurationMs', 1);
+  checkInteger(given, 'stalledIntervalMs', 1);
+  // A string such as 'false' from an environment variable must not read as true (restarting lost runs repeats their effects).
+  if (given.restartLostRuns !== undefined && typeof given.restartLostRuns !== 'boolean') throw new ConfigError('restartLostRuns', `expected true or false, got ${JSON.stringify(given.restartLostRuns)}`);
   const runtime = options.runtime;
   const lockDuration = options.lockDurationMs ?? 30_000;
   const maxStalledCount = options.maxStalledCount ?? 1;

@@ -32,7 +32,7 @@ export function defineModelProvider(input: { provider: string; create(model: str
 }
 
 /**
- * Resolves a model string `provider:model` (e.g. `anthropic:claude-sonnet-4-5`) through the
+ * Resolves a model string `provider:model` (e.g. `anthropic:claude-sonnet-4-6`) through the
  * registered providers. An unknown provider or a malformed string is a `ConfigError` on `model`.
  */
 export function resolveModelString(spec: string, providers: readonly ModelProvider[], options?: unknown): ModelAdapter {

@@ -11,7 +11,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { AgentRuntime } from './agent-runtime.js';
-import { loadPluginEntry, pluginContainer, type PluginEntry } from './plugin-loader.js';
+import { checkToolNames, loadPluginEntry, pluginContainer, recordToolRegistration, type PluginEntry } from './plugin-loader.js';
 import { registeredProviders, resolveModelString } from '../model/model-provider.js';
 import { resolveRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
@@ -177,7 +177,10 @@ function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {
   for (const [key, list] of [['tools', options.tools], ['hooks', options.hooks], ['stopPolicies', options.stopPolicies], ['plugins', options.plugins]] as const) {
     if (list !== undefined && !Array.isArray(list)) throw new ConfigError(key, 'expected an array');
   }
-  for (const tool of options.tools ?? []) container.register(TOKENS.Tool, { useValue: tool });
+  for (const tool of options.tools ?? []) {
+    container.register(TOKENS.Tool, { useValue: tool });
+    recordToolRegistration(container, tool, 'options.tools');
+  }
   for (const hook of options.hooks ?? []) container.register(TOKENS.Hook, { useValue: hook });
   for (const policy of options.stopPolicies ?? []) container.register(TOKENS.StopPolicy, { useValue: policy });
   for (const [i, entry] of (options.plugins ?? []).entries()) {
@@ -199,6 +202,7 @@ function finish<TOut>(container: DependencyContainer, options: CreateRuntimeOpti
     container.register(TOKENS.ModelAdapter, { useValue: resolveModelString(options.model, registeredProviders(container), options.modelOptions) });
   }
   if (!container.isRegistered(TOKENS.ModelAdapter, true)) throw new ConfigError('model', 'a model adapter is required');
+  checkToolNames(container);
   const config = runtimeConfigOf(options);
   if (!container.isRegistered(TOKENS.RuntimeConfig, false)) container.register(TOKENS.RuntimeConfig, { useValue: config });
   // The class is generic only in the type of `result.output`, which `options.output` decides.

@@ -25,6 +25,33 @@ export type PluginEntry = Plugin<unknown> | string | PluginSpec | { readonly plu
 /** Which plugin registered which tool, for clear duplicate errors. */
 export const toolSources = new WeakMap<Tool, string>();
 
+/**
+ * Every tool registration `createRuntime` made into a runtime's container, in order, with where it
+ * came from (`options.tools`, `plugin "<name>"`). Kept per registration, not per tool object: one
+ * tool object registered twice (by two plugins, or by `options.tools` and a plugin) is named by
+ * both of its sources, where `toolSources` can hold only the last.
+ */
+const registrations = new WeakMap<DependencyContainer, { readonly tool: Tool; readonly source: string }[]>();
+
+/** Records that `source` registered `tool` in `container` (see `checkToolNames`). */
+export function recordToolRegistration(container: DependencyContainer, tool: Tool, source: string): void {
+  let list = registrations.get(container);
+  if (!list) registrations.set(container, (list = []));
+  list.push({ tool, source });
+}
+
+/** Two registrations under one tool name are `config_invalid`, naming both sources. */
+export function checkToolNames(container: DependencyContainer): void {
+  const seen = new Map<string, string>();
+  for (const { tool, source } of registrations.get(container) ?? []) {
+    const name = typeof tool === 'object' && tool !== null ? (tool as Partial<Tool>).name : undefined;
+    if (typeof name !== 'string') continue; // not a tool: the runtime reports it as such
+    const first = seen.get(name);
+    if (first !== undefined) throw new ConfigError('tools', `two tools are named "${name}" (from ${first} and ${source}); tool names must be unique — give one plugin a namespace`);
+    seen.set(name, source);
+  }
+}
+
 /** The name a plugin gave a tool before its namespace renamed it (policy patterns match both). */
 const originalNames = new WeakMap<Tool, string>();
 
@@ -87,6 +114,7 @@ export function pluginContainer(container: DependencyContainer, pluginName: stri
             let tool = provider.useValue as Tool;
             if (namespace) tool = renameTool(tool, `${namespace}__${tool.name}`);
             toolSources.set(tool, pluginName);
+            recordToolRegistration(target, tool, `plugin "${pluginName}"`);
             return (target.register as (...args: unknown[]) => unknown)(token, { useValue: tool }, ...rest);
           }
           return (target.register as (...args: unknown[]) => unknown)(token, provider, ...rest);

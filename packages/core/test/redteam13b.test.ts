@@ -48,9 +48,9 @@ describe('a tool name registered twice names both sources (red team 13b)', () =>
 // `RunResult`". A `stream()` that only waits for an existing run (same idempotencyKey) ends with
 // a synthetic `run_finished` even when that run is paused, so a consumer that shows approvals on
 // `run_paused` misses them. The fix belongs in runtime/agent-runtime.ts (`stream()`: push
-// `run_paused` for a paused result) — not edited here; flip `it.fails` to `it` once it is fixed.
+// `run_paused` for a paused result) — fixed there.
 describe('a stream waiting for an existing paused run (red team 13b)', () => {
-  it.fails('ends with run_paused carrying the paused result, as the run\'s own stream did', async () => {
+  it('ends with run_paused carrying the paused result, as the run\'s own stream did', async () => {
     const pay = defineTool({ name: 'pay', description: 'Pays', input: z.object({}), requiresApproval: true, execute: () => 'paid' });
     const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', {}, { id: 'p1' })]), tools: [pay] });
     const lastOf = async (stream: AsyncIterable<{ type: string; result?: { status: string } }>) => {

@@ -317,7 +317,9 @@ export class AgentRuntime<TOut = string> {
     listener.caughtUp = () => queue.caughtUp;
     settled = this.start(input, listener, true, { signal: abandon.signal, detach }).then(
       (result) => {
-        if (!queue.sawFinal) queue.push({ type: 'run_finished', runId: result.runId, at: nowIso(), result });
+        // A stream that only waited for an existing run (same idempotencyKey) ends as that run's own did:
+        // `run_paused` for a run awaiting approval, `run_finished` otherwise.
+        if (!queue.sawFinal) queue.push({ type: result.status === 'paused' ? 'run_paused' : 'run_finished', runId: result.runId, at: nowIso(), result });
         queue.end();
       },
       (error: unknown) => queue.fail(error),

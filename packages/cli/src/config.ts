@@ -1,9 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AgentrtError, ConfigError, createRuntimeAsync, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type ModelProvider, type StateStore } from '@agentrt/core';
+import { AgentrtError, ConfigError, createRuntimeAsync, nearestName, type AgentRuntime, type CreateRuntimeOptions, type ModelAdapter, type ModelProvider, type StateStore } from '@agentrt/core';
 import { createDemoModel, DEMO_MODEL_ID } from './demo-model.js';
-import { nearest } from './nearest.js';
 import { preparePluginEntries } from './plugin-entries.js';
 
 /** Where runs are kept when the config names no store: a SQLite file beside the config. */
@@ -125,7 +124,7 @@ function ownFields(config: object, path: string): Record<string, unknown> {
   }
   for (const key of keys) {
     if (!Object.hasOwn(CONFIG_FIELDS, key)) {
-      const near = nearest(key, Object.keys(CONFIG_FIELDS));
+      const near = nearestName(key, Object.keys(CONFIG_FIELDS));
       throw new ConfigError(key, `unknown config field${near ? ` (did you mean "${near}"?)` : ''}; the fields are createRuntime's options (docs/cli.md#config)`);
     }
     try {
@@ -155,7 +154,7 @@ function knownFields(spec: object, type: string, fields: readonly string[]): voi
   const known = ['type', ...fields];
   for (const key of Object.keys(spec)) {
     if (known.includes(key)) continue;
-    const near = nearest(key, known);
+    const near = nearestName(key, known);
     throw new ConfigError(`store.${key}`, `unknown field of a ${type} store spec${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${known.join(', ')} (docs/cli.md#config)`);
   }
 }

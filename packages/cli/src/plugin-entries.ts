@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { AgentrtError, ConfigError, importPlugin, isPlugin, type Plugin, type PluginEntry } from '@agentrt/core';
-import { nearest } from './nearest.js';
+import { AgentrtError, ConfigError, importPlugin, isPlugin, nearestName, type Plugin, type PluginEntry } from '@agentrt/core';
 
 /** The zod surface read here (a plugin's `options` schema; the CLI imports no zod of its own). */
 interface SchemaLike {
@@ -88,7 +87,7 @@ function refuseUnknownKeys(name: string, schema: SchemaLike | undefined, options
   if (!unknown) return;
   const key = unknown.keys![0]!;
   const known = Object.keys(schema.shape);
-  const near = nearest(key, known);
+  const near = nearestName(key, known);
   throw new ConfigError(`plugins.${name}.${key}`, `unknown option${near ? ` (did you mean "${near}"?)` : ''}; the options of ${name} are ${known.join(', ')}`);
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, type Message } from '@agentrt/core';
+import { checkKnownOptions, ConfigError, type Message } from '@agentrt/core';
 
 /**
  * A slice of the history that is kept or dropped as a whole: a single message, or an
@@ -88,22 +88,5 @@ export function booleanOption(value: unknown, field: string, fallback: boolean):
  * `pinFirstuser: false` would otherwise keep pinning, a `reserveOutputToken` reserve nothing.
  */
 export function knownOptions(options: unknown, known: readonly string[]): void {
-  if (typeof options !== 'object' || options === null) return; // the required fields report it
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const near = known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
-    throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${known.join(', ')})`);
-  }
-}
-
-/** Levenshtein distance, for the near miss of a misspelt option (short strings only). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
+  checkKnownOptions(options, known); // a non-object is left to the required fields' checks
 }

@@ -33,6 +33,7 @@ export type { RunEvent, RunEventBase, RunEventType, GovernanceEvent, StoredRunEv
 export { STOP_REASONS, statusForStop } from './result.js';
 export type { RunResult, RunStatus, StopReason, PendingApproval, RunErrorInfo } from './result.js';
 export { AgentrtError, ConfigError, ModelError, StoreError, RunError } from './errors/index.js';
+export { checkKnownOptions, nearestName, editDistance } from './util/check-known-options.js';
 export type { AgentrtErrorOptions, ModelErrorCode, StoreErrorCode } from './errors/index.js';
 export type { RuntimeHooks, HookContext, ToolCallInfo, BeforeToolDecision, RunDriveInfo, ModelCallInfo, ToolExecutionInfo } from './hooks.js';
 export { FullHistory } from './context-strategy.js';

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, responseTooLarge, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, responseTooLarge, streamWithRetry, withModelRetry,
   type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import type { LanguageModelV3CallOptions, LanguageModelV3Prompt } from '@ai-sdk/provider';
@@ -86,8 +86,14 @@ const outputLimit = (...limits: (number | undefined)[]) => {
   return valid.length ? Math.min(...valid) : undefined;
 };
 
+/** The option names of `AiSdkModel`: any other key is refused (a misspelt `maxTokens` for `maxOutputTokens` would quietly mean no output cap). */
+export const AI_SDK_OPTION_NAMES: readonly (keyof AiSdkModelOptions)[] = [
+  'model', 'provider', 'timeoutMs', 'retry', 'maxOutputTokens', 'maxResponseBytes', 'settings', 'providerOptions', 'headers', 'capabilities', 'toolResultMedia', 'onWarnings',
+];
+
 function validate(options: AiSdkModelOptions): void {
   if (!isObject(options)) throw new ConfigError('model', 'AiSdkModel needs options, e.g. { model: openai.chat("gpt-4o-mini") }');
+  checkKnownOptions(options, AI_SDK_OPTION_NAMES, 'AiSdkModel');
   const model = options.model as unknown;
   if (!isObject(model) && typeof model !== 'function') throw new ConfigError('model', 'expected an AI SDK language model object, e.g. openai.chat("gpt-4o-mini") (model id strings need aiSdkProvider())');
   const m = model as Record<string, unknown>;

@@ -1,5 +1,5 @@
-import { ConfigError, defineModelProvider, type ModelProvider } from '@agentrt/core';
-import { AiSdkModel, type AiSdkLanguageModel, type AiSdkModelOptions } from './ai-sdk-model.js';
+import { checkKnownOptions, ConfigError, defineModelProvider, type ModelProvider } from '@agentrt/core';
+import { AI_SDK_OPTION_NAMES, AiSdkModel, type AiSdkLanguageModel, type AiSdkModelOptions } from './ai-sdk-model.js';
 
 /**
  * One AI SDK provider under `aiSdkProvider`: a provider instance (anything with
@@ -38,6 +38,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 export function aiSdkProvider(options: AiSdkProviderOptions): ModelProvider {
   if (typeof options !== 'object' || options === null) throw new ConfigError('providers', 'aiSdkProvider needs { providers: { name: provider } }');
+  checkKnownOptions(options, ['prefix', 'providers', 'defaults'], 'aiSdkProvider');
   const prefix = options.prefix ?? 'ai-sdk';
   const providers = options.providers as unknown;
   if (typeof providers !== 'object' || providers === null || Array.isArray(providers) || Object.keys(providers).length === 0) {
@@ -50,7 +51,8 @@ export function aiSdkProvider(options: AiSdkProviderOptions): ModelProvider {
     if (!usable) throw new ConfigError(`providers.${name}`, 'expected an AI SDK provider (with languageModel(modelId)) or a function modelId => language model');
     entries.set(name, entry as AiSdkProviderEntry);
   }
-  if (options.defaults !== undefined && (typeof options.defaults !== 'object' || options.defaults === null)) throw new ConfigError('defaults', 'expected an object of AiSdkModel options');
+  if (options.defaults !== undefined && (typeof options.defaults !== 'object' || options.defaults === null || Array.isArray(options.defaults))) throw new ConfigError('defaults', 'expected an object of AiSdkModel options');
+  checkKnownOptions(options.defaults, AI_SDK_OPTION_NAMES.filter((name) => name !== 'model'), 'aiSdkProvider defaults');
   const known = [...entries.keys()].join(', ');
   return defineModelProvider({
     provider: prefix,

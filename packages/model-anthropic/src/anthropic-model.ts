@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, limitResponseBytes, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, limitResponseBytes, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
@@ -45,6 +45,11 @@ export interface AnthropicModelOptions {
    */
   readonly maxResponseBytes?: number;
 }
+
+/** The option names of `AnthropicModel`: any other key is refused (a misspelt `maxToken` would quietly keep the 4 096 default). */
+export const ANTHROPIC_OPTION_NAMES: readonly (keyof AnthropicModelOptions)[] = [
+  'model', 'apiKey', 'baseURL', 'maxTokens', 'temperature', 'thinking', 'capabilities', 'timeoutMs', 'retry', 'maxResponseBytes',
+];
 
 // `model_context_window_exceeded`: the answer was cut where the context window ended, like `max_tokens`.
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', model_context_window_exceeded: 'length', refusal: 'content_filter' };
@@ -155,7 +160,17 @@ export class AnthropicModel implements ModelAdapter {
   private readonly retry: Required<RetryPolicy>;
 
   constructor(options: AnthropicModelOptions) {
+    if (Array.isArray(options)) throw new ConfigError('model', 'AnthropicModel takes an options object, e.g. { model: "claude-sonnet-4-6" }');
+    checkKnownOptions(options, ANTHROPIC_OPTION_NAMES, 'AnthropicModel');
     if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'AnthropicModel needs a model id, e.g. "claude-sonnet-4-6"');
+    for (const field of ['apiKey', 'baseURL'] as const) {
+      const value = options[field] as unknown;
+      if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(field, `expected a non-empty string, got ${value === '' ? 'an empty string' : typeof value}`);
+    }
+    // The Messages API's range.
+    if (options.temperature !== undefined && (typeof options.temperature !== 'number' || !Number.isFinite(options.temperature) || options.temperature < 0 || options.temperature > 1)) {
+      throw new ConfigError('temperature', `must be a number from 0 to 1, got ${typeof options.temperature === 'number' ? String(options.temperature) : typeof options.temperature}`);
+    }
     const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
     if (!apiKey) throw new ConfigError('apiKey', 'set ANTHROPIC_API_KEY or pass apiKey');
     const maxTokens = options.maxTokens ?? 4_096;

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, limitResponse, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, limitResponse, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
@@ -38,6 +38,11 @@ export interface OllamaModelOptions {
   /** Overrides what the adapter declares for this model (see `ollamaCapabilities`), e.g. `{ imageTypes: ['image/png'] }`. */
   readonly capabilities?: Partial<ModelCapabilities>;
 }
+
+/** The option names of `OllamaModel`: any other key is refused (a misspelt `keepalive` would quietly keep Ollama's default). */
+export const OLLAMA_OPTION_NAMES: readonly (keyof OllamaModelOptions)[] = [
+  'model', 'host', 'timeoutMs', 'retry', 'maxResponseBytes', 'modelOptions', 'keepAlive', 'think', 'capabilities',
+];
 
 /** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones, such as `num_predict: -1`). */
 const outputLimit = (...limits: unknown[]) => {
@@ -89,7 +94,14 @@ export class OllamaModel implements ModelAdapter {
   private readonly options: OllamaModelOptions;
 
   constructor(options: OllamaModelOptions) {
+    if (Array.isArray(options)) throw new ConfigError('model', 'OllamaModel takes an options object, e.g. { model: "llama3.1" }');
+    checkKnownOptions(options, OLLAMA_OPTION_NAMES, 'OllamaModel');
     if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'OllamaModel needs a model name, e.g. "llama3.1"');
+    if (options.host !== undefined && (typeof options.host !== 'string' || options.host === '')) throw new ConfigError('host', `expected a non-empty string such as "http://127.0.0.1:11434", got ${options.host === '' ? 'an empty string' : typeof options.host}`);
+    const keepAlive = options.keepAlive as unknown;
+    if (keepAlive !== undefined && !(typeof keepAlive === 'string' && keepAlive !== '') && !(typeof keepAlive === 'number' && Number.isFinite(keepAlive))) {
+      throw new ConfigError('keepAlive', `expected a duration string such as "5m" or a number of seconds, got ${typeof keepAlive === 'number' ? String(keepAlive) : keepAlive === '' ? 'an empty string' : typeof keepAlive}`);
+    }
     const timeoutMs = options.timeoutMs ?? 120_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
     if (options.think !== undefined && typeof options.think !== 'boolean' && !['low', 'medium', 'high'].includes(options.think)) {

@@ -1,5 +1,5 @@
 import {
-  checkSupported, ConfigError, endStreamAtDone, limitResponseBytes, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, endStreamAtDone, limitResponseBytes, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy,
 } from '@agentrt/core';
 import OpenAI from 'openai';
@@ -43,6 +43,16 @@ export interface OpenAIModelOptions {
   readonly extraBody?: Readonly<Record<string, unknown>>;
 }
 
+/** The option names of `OpenAIModel`: any other key is refused (a misspelt `maxToken` would quietly mean no output cap). */
+export const OPENAI_OPTION_NAMES: readonly (keyof OpenAIModelOptions)[] = [
+  'model', 'apiKey', 'baseURL', 'organization', 'timeoutMs', 'retry', 'maxResponseBytes', 'maxTokens', 'temperature', 'imageDetail', 'capabilities', 'extraBody',
+];
+
+/** `config_invalid` naming `field` unless its value is absent or a non-empty string. */
+const checkString = (value: unknown, field: string) => {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(field, `expected a non-empty string, got ${value === '' ? 'an empty string' : typeof value}`);
+};
+
 /** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones). */
 const outputLimit = (...limits: (number | undefined)[]) => {
   const valid = limits.filter((n): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 1).map(Math.floor);
@@ -78,13 +88,21 @@ export class OpenAIModel implements ModelAdapter {
   private readonly options: OpenAIModelOptions;
 
   constructor(options: OpenAIModelOptions) {
+    if (Array.isArray(options)) throw new ConfigError('model', 'OpenAIModel takes an options object, e.g. { model: "gpt-4o-mini" }');
+    checkKnownOptions(options, OPENAI_OPTION_NAMES, 'OpenAIModel');
     if (typeof options?.model !== 'string' || options.model === '') throw new ConfigError('model', 'OpenAIModel needs a model id, e.g. "gpt-4o-mini"');
+    for (const field of ['apiKey', 'baseURL', 'organization'] as const) checkString(options[field], field);
     const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
     if (!apiKey) throw new ConfigError('apiKey', 'set OPENAI_API_KEY or pass apiKey (any non-empty value for local OpenAI-compatible servers)');
     const timeoutMs = options.timeoutMs ?? 60_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new ConfigError('timeoutMs', 'must be a finite positive number of milliseconds');
     if (options.maxTokens !== undefined && (!Number.isInteger(options.maxTokens) || options.maxTokens < 1)) throw new ConfigError('maxTokens', 'must be a positive integer');
     if (options.imageDetail !== undefined && !['auto', 'low', 'high'].includes(options.imageDetail)) throw new ConfigError('imageDetail', 'must be "auto", "low" or "high"');
+    // The Chat Completions range; a compatible server with another range takes it through extraBody.
+    if (options.temperature !== undefined && (typeof options.temperature !== 'number' || !Number.isFinite(options.temperature) || options.temperature < 0 || options.temperature > 2)) {
+      throw new ConfigError('temperature', `must be a number from 0 to 2, got ${typeof options.temperature === 'number' ? String(options.temperature) : typeof options.temperature}`);
+    }
+    if (options.extraBody !== undefined && (typeof options.extraBody !== 'object' || options.extraBody === null || Array.isArray(options.extraBody))) throw new ConfigError('extraBody', 'expected an object such as { seed: 1 }');
     this.model = options.model;
     this.capabilities = resolveCapabilities(openAICapabilities(options.model), options.capabilities);
     this.options = options;

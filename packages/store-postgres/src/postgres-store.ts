@@ -3,7 +3,7 @@ import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, MAX_STORE_INDEX, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  blobRefs, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
+  blobRefs, checkKnownOptions, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -12,18 +12,6 @@ import { isConnectionFailure, isTransientConflict, translate } from './errors.js
 import { KillListener } from './kill-listener.js';
 import { escapeLiteralRefs, unescapeLiteralRefs } from './literal-refs.js';
 import { migrate, SCHEMA_VERSION, tablesOf, type Tables } from './schema.js';
-
-/** Levenshtein distance, for the near miss of a misspelt option (short strings only). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
-}
 
 /** Options of `PostgresStore`. Give `url` or `pool`, not both. */
 export interface PostgresStoreOptions {
@@ -197,11 +185,7 @@ export class PostgresStore implements StateStore {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', 'PostgresStore takes an options object ({ url } or { pool })');
     // A misspelt option (`shema`) is refused, not ignored: the tables would quietly go to `public`.
     const known = ['url', 'pool', 'schema', 'max', 'statementTimeoutMs', 'connectionTimeoutMs', 'synchronousCommit', 'applicationName', 'killHeartbeatMs'];
-    for (const key of Object.keys(options)) {
-      if (known.includes(key)) continue;
-      const near = known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
-      throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${known.join(', ')})`);
-    }
+    checkKnownOptions(options, known);
     if (options.url !== undefined && options.pool !== undefined) throw new ConfigError('pool', 'give either url or pool, not both');
     if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) throw new ConfigError('url', 'expected a postgres:// connection string');
     if (options.pool !== undefined && (typeof options.pool?.query !== 'function' || typeof options.pool?.connect !== 'function')) throw new ConfigError('pool', 'expected a pg.Pool');

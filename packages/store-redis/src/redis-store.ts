@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkKnownOptions, checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   ConfigError, blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -47,11 +47,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function checkOptions(options: unknown): asserts options is RedisStoreOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('options', 'RedisStore takes an options object ({ url, keyPrefix, … })');
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
-    const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
-    throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${OPTION_NAMES.join(', ')})`);
-  }
+  checkKnownOptions(given, OPTION_NAMES);
   const { url, keyPrefix, commandTimeoutMs, evictionPolicy, killFlagMaxAgeMs } = given;
   if (url !== undefined && (typeof url !== 'string' || url === '')) throw new ConfigError('url', 'expected a redis:// URL');
   if (keyPrefix !== undefined && typeof keyPrefix !== 'string') throw new ConfigError('keyPrefix', `expected a string, got ${typeof keyPrefix}`);

@@ -1,5 +1,5 @@
 import {
-  checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
+  checkKnownOptions, checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
   BLOB_MIN_CHARS, ConfigError, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
@@ -35,11 +35,7 @@ const SYNCHRONOUS: readonly string[] = ['off', 'normal', 'full', 'extra'];
 function checkOptions(options: unknown): asserts options is SqliteStoreOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('path', 'SqliteStore needs { path } (a file path or ":memory:")');
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if ((OPTION_NAMES as readonly string[]).includes(key)) continue;
-    const near = OPTION_NAMES.find((name) => name.toLowerCase() === key.toLowerCase());
-    throw new ConfigError(key, `unknown option${near ? ` (did you mean "${near}"?)` : ''} (known: ${OPTION_NAMES.join(', ')})`);
-  }
+  checkKnownOptions(given, OPTION_NAMES);
   if (typeof given.path !== 'string' || given.path === '') throw new ConfigError('path', 'SqliteStore needs options.path (a file path or ":memory:")');
   const busy = given.busyTimeoutMs;
   if (busy !== undefined && (typeof busy !== 'number' || !Number.isInteger(busy) || busy < 0 || busy > 2 ** 31 - 1)) {

@@ -1,4 +1,4 @@
-import { canonicalJson, ConfigError, normalizeContent, StoreError, type ApprovalDecision, type Message, type MessageContent, type RunRecord, type StateStore } from '@agentrt/core';
+import { canonicalJson, checkKnownOptions, ConfigError, normalizeContent, StoreError, type ApprovalDecision, type Message, type MessageContent, type RunRecord, type StateStore } from '@agentrt/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -46,11 +46,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function checkOptions(options: unknown, what: string, known: readonly string[]): Record<string, unknown> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ConfigError('options', `${what} takes an options object`);
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (known.includes(key)) continue;
-    const near = known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
-    throw new ConfigError(key, `unknown option of ${what}${near ? ` (did you mean "${near}"?)` : ''} (known: ${known.join(', ')})`);
-  }
+  checkKnownOptions(given, known, what);
   for (const field of ['url', 'name', 'prefix'] as const) {
     const value = given[field];
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ConfigError(field, `expected a non-empty string, got ${JSON.stringify(value)}`);
@@ -64,18 +60,6 @@ export function checkInteger(given: Record<string, unknown>, field: string, min:
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS)) {
     throw new ConfigError(field, `expected an integer from ${min} to ${MAX_TIMER_MS}, got ${JSON.stringify(value) ?? String(value)}`);
   }
-}
-
-/** Levenshtein distance, for the near miss of a misspelt option (short strings only). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The run ids the runtime accepts (`RunOptions.runId`). */

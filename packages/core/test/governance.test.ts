@@ -1,4 +1,4 @@
-import { createRuntime, defineTool, MemoryStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore, type StateStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
 import { assertRunInvariants, ScriptedModel, waitFor } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -311,6 +311,18 @@ describe('idempotency', () => {
     expect(model.requests[3]!.messages.at(-1)).toMatchObject({ content: 'a:1' });
   });
 
+  /**
+   * The store as an owner that died mid-call sees it: a live runtime keeps its runs' leases while a
+   * call is in flight (however long), so a dead or frozen owner is one whose renewals never arrive.
+   */
+  const frozenOwner = (store: MemoryStore): StateStore => new Proxy(store, {
+    get(target, key) {
+      if (key === 'renewLease') return () => new Promise<never>(() => undefined);
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+
   it('never re-runs a non-idempotent call whose outcome is unknown after its owner died', async () => {
     const store = new MemoryStore();
     let attempts = 0;
@@ -319,11 +331,11 @@ describe('idempotency', () => {
       execute: () => { attempts++; return new Promise(() => undefined); }, // effect sent, answer never comes, ignores abort
     });
     const model = new ScriptedModel([ScriptedModel.call('charge', { cents: 100 }, { id: 'ch-1' }), ScriptedModel.answer('checked')]);
-    const owner = createRuntime({ model, tools: [charge], store, leaseTtlMs: 100 });
+    const owner = createRuntime({ model, tools: [charge], store: frozenOwner(store), leaseTtlMs: 100 });
     const stop = new AbortController();
     const first = owner.run({ input: 'charge', runId: 'amb', signal: stop.signal });
     await waitFor(() => attempts === 1, { message: 'the charge is in flight' });
-    // The owner hangs and stops renewing: the rescuer takes the run once the lease has lapsed.
+    // The owner hangs (frozen: it renews nothing): the rescuer takes the run once the lease has lapsed.
     const rescuer = createRuntime({ model, tools: [charge], store, leaseTtlMs: 100 });
     const resumed = await rescuer.resume('amb', { waitForLeaseMs: 10_000 });
     expect(attempts).toBe(1);
@@ -347,7 +359,7 @@ describe('idempotency', () => {
       execute: (_a, ctx) => { keys.push(ctx.idempotencyKey); return hang ? new Promise(() => undefined) : 'stored'; },
     });
     const model = new ScriptedModel([ScriptedModel.call('put', {}, { id: 'p-1' }), ScriptedModel.answer('ok')]);
-    const owner = createRuntime({ model, tools: [put], store, leaseTtlMs: 100 });
+    const owner = createRuntime({ model, tools: [put], store: frozenOwner(store), leaseTtlMs: 100 });
     const stop = new AbortController();
     const first = owner.run({ input: 'x', runId: 'idem', signal: stop.signal });
     await waitFor(() => keys.length === 1, { message: 'the put is in flight' });

@@ -182,14 +182,27 @@ describe('@agentrt/worker-bullmq under distributed chaos (L-04)', () => {
     let freeze: { pid: number; at: number; runs: string[]; thawedAt: number } | undefined;
     const freezing = (async () => {
       await waitFor(() => enqueued >= RUNS / 4, { timeoutMs: 60_000, intervalMs: 50, message: 'a quarter of the runs are enqueued' });
-      const victim = await waitFor(() => [...workers]
-        .filter((w) => w.child.exitCode === null && w.child.signalCode === null && w.output.includes('ready\n'))
-        .sort((a, b) => openDrives(b.output).length - openDrives(a.output).length)
-        .find((w) => openDrives(w.output).length >= 2), { timeoutMs: 30_000, intervalMs: 50, message: 'a worker drives two runs' });
-      frozen = victim;
-      victim.child.kill('SIGSTOP');
-      const at = Date.now();
-      const runs = openDrives(victim.output);
+      // The worker's output can lag behind it (its drives may have ended just before the freeze): the
+      // freeze counts only when one of the runs it reported open is still not terminal in the store
+      // once it is stopped — else it is thawed and another is picked — so its stale drives have
+      // something to write after the thaw, and that write must be refused.
+      let victim: Worker;
+      let at: number;
+      let runs: string[];
+      for (;;) {
+        victim = await waitFor(() => [...workers]
+          .filter((w) => w.child.exitCode === null && w.child.signalCode === null && w.output.includes('ready\n'))
+          .sort((a, b) => openDrives(b.output).length - openDrives(a.output).length)
+          .find((w) => openDrives(w.output).length >= 2), { timeoutMs: 30_000, intervalMs: 50, message: 'a worker drives two runs' });
+        frozen = victim;
+        victim.child.kill('SIGSTOP');
+        at = Date.now();
+        runs = openDrives(victim.output);
+        const live = await Promise.all(runs.map(async (runId) => !TERMINAL.has((await store.getRun(runId))?.status ?? '')));
+        if (live.includes(true)) break;
+        victim.child.kill('SIGCONT');
+        frozen = undefined;
+      }
       await waitFor(async () => {
         const taken = new Set(readFileSync(writesFile, 'utf8').split('\n').map((line) => line.split(' '))
           .filter(([method, , , , , , pid, when]) => method === 'acquireLease' && Number(pid) !== victim.child.pid && Number(when) > at).map((w) => w[1]));

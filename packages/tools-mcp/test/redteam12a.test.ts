@@ -154,7 +154,8 @@ describe('positive path: an SDK server that closes a call\'s event stream (polli
       const server = new McpServer({ name: 'polling', version: '1.0.0' });
       server.registerTool('report', { description: 'Closes its stream, then answers' }, async (extra) => {
         extra.closeSSEStream?.();
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // Answers once the bridge has reconnected with Last-Event-ID (the answer then reaches it on the resumed stream).
+        await until(() => seen.resumed > 0, 10_000, 'the bridge resumed the stream');
         return { content: [{ type: 'text', text: 'report after the stream was closed' }] };
       });
       return server;

@@ -426,7 +426,6 @@ function checkedResponse(response: unknown): ModelResponse {
   return out;
 }
 
-/** A reported token count as a store keeps it: not a finite positive number is 0; above 2^53 (no store adds that up exactly) it is capped. */
 /**
  * The most tokens one model call is counted: a thousand times the largest context window offered
  * in 2026. A server reporting more (`1e308`) is read as this much — the budget still stops the run

@@ -1,5 +1,5 @@
 import {
-  checkKnownOptions, checkSupported, ConfigError, limitResponseBytes, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, nearestName, limitResponseBytes, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type ReasoningPart, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import Anthropic from '@anthropic-ai/sdk';
@@ -50,6 +50,8 @@ export interface AnthropicModelOptions {
 export const ANTHROPIC_OPTION_NAMES: readonly (keyof AnthropicModelOptions)[] = [
   'model', 'apiKey', 'baseURL', 'maxTokens', 'temperature', 'thinking', 'capabilities', 'timeoutMs', 'retry', 'maxResponseBytes',
 ];
+/** The keys of `thinking`: a misspelt one (`{ budgetTokens: 2048, adaptiv: true }`) is refused, not ignored. */
+const THINKING_KEYS: readonly string[] = ['budgetTokens', 'adaptive'];
 
 // `model_context_window_exceeded`: the answer was cut where the context window ended, like `max_tokens`.
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool_calls', max_tokens: 'length', model_context_window_exceeded: 'length', refusal: 'content_filter' };
@@ -180,6 +182,11 @@ export class AnthropicModel implements ModelAdapter {
     const thinking = options.thinking as unknown;
     if (thinking !== undefined) {
       if (typeof thinking !== 'object' || thinking === null || Array.isArray(thinking)) throw new ConfigError('thinking', 'expected { budgetTokens: number } or { adaptive: true }');
+      for (const key of Object.keys(thinking)) {
+        if (key === 'budgetTokens' || key === 'adaptive') continue;
+        const near = nearestName(key, THINKING_KEYS);
+        throw new ConfigError(`thinking.${key}`, `unknown option of thinking${near ? ` (did you mean "${near}"?)` : ''} (known: ${THINKING_KEYS.join(', ')})`);
+      }
       const { budgetTokens, adaptive } = thinking as { budgetTokens?: unknown; adaptive?: unknown };
       if (adaptive !== undefined) {
         if (adaptive !== true || budgetTokens !== undefined) throw new ConfigError('thinking.adaptive', 'expected { adaptive: true } without budgetTokens');

@@ -19,6 +19,13 @@ describe('AnthropicModel options', () => {
     expect(() => new AnthropicModel({ ...base, timeoutMs: '5000' } as never)).toThrow(invalid('timeoutMs'));
   });
 
+  it('refuses a misspelt key inside thinking (it was ignored: { budgetTokens, adaptiv: true } ran manual thinking)', () => {
+    expect(() => new AnthropicModel({ ...base, thinking: { budgetTokens: 2048, adaptiv: true } } as never)).toThrow(invalid('thinking.adaptiv', 'did you mean "adaptive"'));
+    expect(() => new AnthropicModel({ ...base, thinking: { budget_tokens: 2048 } } as never)).toThrow(invalid('thinking.budget_tokens', 'did you mean "budgetTokens"'));
+    expect(() => new AnthropicModel({ ...base, thinking: { budgetTokens: 2048 } })).not.toThrow();
+    expect(() => new AnthropicModel({ ...base, thinking: { adaptive: true } })).not.toThrow();
+  });
+
   it('anthropicProvider refuses a misspelt default when it is made', () => {
     expect(() => anthropicProvider({ maxToken: 100 } as never)).toThrow(invalid('maxToken', 'did you mean "maxTokens"'));
     expect(() => anthropicProvider({ apiKey: 'sk-ant-test', maxTokens: 100 })).not.toThrow();

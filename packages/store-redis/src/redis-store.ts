@@ -337,10 +337,10 @@ export class RedisStore implements StateStore {
   async commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void> {
     checkStoreWrite('input', input);
     checkStoreObject('input.step', input.step);
-    checkStoreEvents('input.events', input.events);
+    checkStoreEvents('input.events', input.events, input.runId);
     checkStoreId('runId', input.runId);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreStep('step', input.step);
+    checkStoreStep('step', input.step, input.runId);
     checkStorable('input.step', input.step);
     checkStorableList('input.events', input.events);
     // The run's deferred results written under the same lease go inside the commit's script (one
@@ -408,7 +408,7 @@ export class RedisStore implements StateStore {
     checkStoreWrite('input', input);
     checkStoreStatus('input.status', input.status, 'open');
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
-    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events, input.runId);
     checkStoreId('runId', input.runId);
     if (input.result !== undefined) checkStorable('input.result', input.result);
     if (input.events !== undefined) checkStorableList('input.events', input.events);
@@ -425,7 +425,7 @@ export class RedisStore implements StateStore {
     checkStoreWrite('input', input);
     checkStoreObject('input.result', input.result);
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
-    checkStoreEvents('input.events', input.events);
+    checkStoreEvents('input.events', input.events, input.runId);
     checkStoreId('runId', input.runId);
     checkStorable('input.result', input.result);
     checkStorableList('input.events', input.events);
@@ -444,7 +444,7 @@ export class RedisStore implements StateStore {
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
-    checkStoreEvents('events', events);
+    checkStoreEvents('events', events, runId);
     options = readStoreOptions('options', options);
     checkStoreId('runId', runId);
     checkStorableList('events', events);

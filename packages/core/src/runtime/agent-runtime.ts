@@ -448,6 +448,9 @@ export class AgentRuntime<TOut = string> {
     }
     const record = await this.deps.store.getRun(runId);
     if (record?.status === 'paused') await this.killPaused(record, reason, 'run');
+    // A finished run (before the kill, or finishing between the flag and this read) is left as it
+    // is, and so is its store: no flag stays behind to kill a later retry of a failed run.
+    else if (record?.status === 'completed' || record?.status === 'stopped' || record?.status === 'failed') await this.deps.store.clearKillFlag(runId);
   }
 
   /**

@@ -219,10 +219,10 @@ export class MemoryStore implements StateStore {
   private commitStepNow(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: RunRecord['usage'] } & WriteOptions): void {
     checkStoreWrite('input', input);
     checkStoreObject('input.step', input.step);
-    checkStoreEvents('input.events', input.events);
+    checkStoreEvents('input.events', input.events, input.runId);
     const slot = this.writable(input.runId, input.lease);
     checkStoreUsage('usageDelta', input.usageDelta);
-    checkStoreStep('step', input.step);
+    checkStoreStep('step', input.step, input.runId);
     if (input.step.stepIndex !== slot.run.stepCount) {
       throw new StoreError('run_conflict', `step ${input.step.stepIndex} does not follow the ${slot.run.stepCount} committed steps of run ${input.runId}`);
     }
@@ -254,7 +254,7 @@ export class MemoryStore implements StateStore {
     checkStoreWrite('input', input);
     checkStoreStatus('input.status', input.status, 'open');
     if (input.result !== undefined) checkStoreObject('input.result', input.result);
-    if (input.events !== undefined) checkStoreEvents('input.events', input.events);
+    if (input.events !== undefined) checkStoreEvents('input.events', input.events, input.runId);
     const slot = this.slot(input.runId);
     this.checkLease(slot, input.lease);
     const from = slot.run.status;
@@ -291,7 +291,7 @@ export class MemoryStore implements StateStore {
     checkStoreWrite('input', input);
     checkStoreObject('input.result', input.result);
     checkStoreStatus('input.result.status', input.result.status, 'terminal');
-    checkStoreEvents('input.events', input.events);
+    checkStoreEvents('input.events', input.events, input.runId);
     const slot = this.slot(input.runId);
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
@@ -381,7 +381,7 @@ export class MemoryStore implements StateStore {
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
     const slot = this.slot(runId);
-    checkStoreEvents('events', events);
+    checkStoreEvents('events', events, runId);
     this.checkLease(slot, readStoreOptions('options', options).lease);
     this.checkEvents(slot, events);
     checkStorableEvents('events', events);
@@ -513,10 +513,13 @@ export class MemoryStore implements StateStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    this.open();
     checkStoreLease('lease', lease);
-    const slot = this.slot(lease.runId);
+    checkStoreId('runId', lease.runId);
     checkLeaseTtl(ttlMs);
-    if (!slot.lease || slot.lease.epoch !== lease.epoch || slot.lease.owner !== lease.owner) return undefined;
+    // A lease on a run this store does not hold (never created, or dropped by retention) is not held: undefined, as in every store.
+    const slot = this.runs.get(lease.runId);
+    if (!slot?.lease || slot.lease.epoch !== lease.epoch || slot.lease.owner !== lease.owner) return undefined;
     slot.lease = { ...slot.lease, expiresAt: Date.now() + ttlMs };
     return { runId: lease.runId, ...slot.lease };
   }

@@ -92,8 +92,9 @@ export function checkStoreUsage(field: string, usage: unknown): asserts usage is
  * totals in integer columns, JSON and Redis `HINCRBY`, which cannot hold a fraction or a negative
  * count alike (one kept 3.5 refused calls, another 3, a third failed `store_unavailable`).
  */
-export function checkStoreStep(field: string, step: unknown): void {
+export function checkStoreStep(field: string, step: unknown, runId?: string): void {
   checkStoreObject(field, step);
+  checkRecordRun(field, step, runId);
   const { usage, toolCalls, toolCallsRefused } = step as { usage?: unknown; toolCalls?: unknown; toolCallsRefused?: unknown };
   checkStoreUsage(`${field}.usage`, usage);
   checkTokenCount(field, 'toolCalls', toolCalls);
@@ -162,19 +163,44 @@ export function checkStoreObject(field: string, value: unknown): asserts value i
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(field, `must be an object, found ${kindOf(value)}`);
 }
 
-/** Checks the input object of a store write (`saveDecision`, `commitStep`, `updateRun`, `finishRun`): an object, with a valid `lease` when it has one (`checkStoreLease`). */
+/**
+ * Checks the input object of a store write (`saveDecision`, `commitStep`, `updateRun`, `finishRun`):
+ * an object, with a valid `lease` when it has one (`checkStoreLease`) that is a lease of the run
+ * written (`input.runId`): another run's lease (same owner, same epoch) does not fence this one.
+ */
 export function checkStoreWrite(field: string, input: unknown): asserts input is object {
   checkStoreObject(field, input);
   const lease = (input as { lease?: unknown }).lease;
-  if (lease !== undefined) checkStoreLease(`${field}.lease`, lease);
+  if (lease !== undefined) {
+    checkStoreLease(`${field}.lease`, lease);
+    const runId = (input as { runId?: unknown }).runId;
+    if (typeof runId === 'string') checkRecordRun(`${field}.lease`, lease, runId);
+  }
 }
 
-/** Checks the events of a store write: an array of event objects (each checked as `checkStoreObject`). */
-export function checkStoreEvents(field: string, events: unknown): asserts events is readonly object[] {
+/**
+ * Checks the events of a store write: an array of event objects (each checked as
+ * `checkStoreObject`); with `runId`, an event that names another run (`event.runId`) is
+ * `ConfigError` — a store would list it under the run written, where it does not belong.
+ */
+export function checkStoreEvents(field: string, events: unknown, runId?: string): asserts events is readonly object[] {
   if (!Array.isArray(events)) throw new ConfigError(field, `must be an array of events, found ${kindOf(events)}`);
   for (let i = 0; i < events.length; i++) {
     const event: unknown = events[i];
     if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new ConfigError(`${field}[${i}]`, `must be an event object, found ${kindOf(event)}`);
+    checkRecordRun(`${field}[${i}]`, event, runId);
+  }
+}
+
+/**
+ * A record given to a store for run `runId` (a step, a decision, an event, a write's lease) that
+ * names a run of its own must name that one: else `ConfigError` naming `field.runId`. A record
+ * without `runId` is taken as the run's (the store keeps it under the run written).
+ */
+export function checkRecordRun(field: string, record: object, runId: string | undefined): void {
+  const own = (record as { runId?: unknown }).runId;
+  if (typeof runId === 'string' && own !== undefined && own !== runId) {
+    throw new ConfigError(`${field}.runId`, `names run ${typeof own === 'string' ? JSON.stringify(own) : kindOf(own)}, not the run written (${JSON.stringify(runId)})`);
   }
 }
 

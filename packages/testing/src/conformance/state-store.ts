@@ -701,6 +701,35 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect(await store.listEvents(id)).toEqual([]);
     });
 
+    it('refuses a step, event or write lease that names another run (config_invalid naming it), writing nothing of the call', async () => {
+      const a = newRun();
+      const b = newRun();
+      await store.createRun(a);
+      await store.createRun(b);
+      const leaseA = (await store.acquireLease({ runId: a.runId, owner: 'same-owner', ttlMs: 60_000 }))!;
+      const leaseB = (await store.acquireLease({ runId: b.runId, owner: 'same-owner', ttlMs: 60_000 }))!;
+      const fieldOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
+        try {
+          await promise;
+          return undefined;
+        } catch (error) {
+          return AgentrtError.isInstance(error) ? `${error.code} ${(error as { field?: string }).field ?? ''}` : `untyped: ${String(error)}`;
+        }
+      };
+      expect(await fieldOf(store.commitStep({ runId: a.runId, step: step(b.runId, 0), events: [], usageDelta: usage(1), lease: leaseA }))).toBe('config_invalid step.runId');
+      expect(await fieldOf(store.commitStep({ runId: a.runId, step: step(a.runId, 0), events: [event(b.runId, 1)], usageDelta: usage(1), lease: leaseA }))).toBe('config_invalid input.events[0].runId');
+      expect(await fieldOf(store.commitStep({ runId: a.runId, step: step(a.runId, 0), events: [], usageDelta: usage(1), lease: leaseB }))).toBe('config_invalid input.lease.runId');
+      expect(await fieldOf(store.appendEvents(a.runId, [event(b.runId, 1)]))).toBe('config_invalid events[0].runId');
+      expect(await fieldOf(store.updateRun({ runId: a.runId, status: 'paused', events: [event(b.runId, 1)] }))).toBe('config_invalid input.events[0].runId');
+      expect(await fieldOf(store.finishRun({ runId: a.runId, result: result(a.runId), events: [], lease: leaseB }))).toBe('config_invalid input.lease.runId');
+      expect(await store.getRun(a.runId)).toMatchObject({ status: 'running', stepCount: 0, lastEventSeq: 0 });
+      expect(await store.listEvents(a.runId)).toEqual([]);
+      expect(await store.loadSteps(a.runId)).toEqual([]);
+      // The run's own records go in.
+      await store.commitStep({ runId: a.runId, step: step(a.runId, 0), events: [event(a.runId, 1)], usageDelta: usage(1), lease: leaseA });
+      expect(await store.getRun(a.runId)).toMatchObject({ stepCount: 1, lastEventSeq: 1 });
+    });
+
     it('refuses a value JSON cannot hold (BigInt, cycle, nesting past MAX_STORED_DEPTH, a throwing toJSON) with config_invalid naming its path, and writes nothing of the call', async () => {
       const run = newRun();
       await store.createRun(run);
@@ -787,6 +816,13 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
 
     it('reports an unknown run as run_not_found on writes', async () => {
       expect(await codeOf(store.commitStep({ runId: 'missing-run', step: step('missing-run', 0), events: [], usageDelta: usage(1) }))).toBe('run_not_found');
+      expect(await codeOf(store.acquireLease({ runId: 'missing-run', owner: 'a', ttlMs: 60_000 }))).toBe('run_not_found');
+    });
+
+    it('answers a lease on an unknown run as not held: renewLease is undefined, releaseLease a no-op', async () => {
+      const lease = { runId: 'missing-run', owner: 'a', epoch: 1, expiresAt: Date.now() + 60_000 };
+      expect(await store.renewLease(lease, 60_000)).toBeUndefined();
+      await expect(store.releaseLease(lease)).resolves.toBeUndefined();
     });
   });
 }

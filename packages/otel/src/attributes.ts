@@ -46,6 +46,7 @@ export const ATTR = {
   retryDelayMs: 'agentrt.retry.delay_ms',
   approvalDecision: 'agentrt.approval.decision',
   approvalToolCallIds: 'agentrt.approval.tool_call_ids',
+  approvalCount: 'agentrt.approval.count',
   linkType: 'agentrt.link.type',
 } as const;
 

@@ -34,9 +34,11 @@ interface Drive {
 }
 
 const now = () => performance.now();
-/** Model-controlled strings (an unknown tool's name, a call id) are cut before they name spans. */
 /** Longest tool description kept as `gen_ai.tool.description` (an MCP server chooses it). */
 const MAX_DESCRIPTION_CHARS = 1_024;
+/** Most tool call ids one span event lists (each cut to 256 characters); `agentrt.approval.count` counts them all. */
+const MAX_EVENT_IDS = 64;
+/** Model-controlled strings (an unknown tool's name, a call id) are cut before they name spans. */
 const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const seconds = (since: number) => Math.max(0, (now() - since) / 1000);
 
@@ -47,6 +49,13 @@ function safely(fn: () => void): void {
   } catch {
     // telemetry is best effort
   }
+}
+
+/** The stop reason of the runtime's abort (`RunAbort`: killed, cancelled, timeout), else undefined. */
+function abortStop(error: unknown): 'killed' | 'cancelled' | 'timeout' | undefined {
+  if (!(error instanceof Error) || error.name !== 'RunAbort') return undefined;
+  const kind = (error as { kind?: unknown }).kind;
+  return kind === 'killed' || kind === 'cancelled' || kind === 'timeout' ? kind : undefined;
 }
 
 /** A low-cardinality `error.type` for a thrown value: the agentrt error code, the abort kind, or the error's name. */
@@ -122,8 +131,21 @@ class OtelInstrumentation implements RuntimeHooks {
       safely(() => this.endDrive(current, result));
       return result;
     } catch (error) {
-      safely(() => this.failSpan(current.span, error, current.redactor));
+      // next() rejects when the drive never started (a kill, a cancellation or the deadline came
+      // while this hook was still setting up, e.g. reading a resumed run's annotations) or its
+      // outcome could not be recorded. A stop is no error, as on a drive that ran.
+      const stop = abortStop(error);
+      let errorType: string | undefined;
+      safely(() => {
+        if (stop) current.span.setAttributes({ [ATTR.stopReason]: stop, [ATTR.runStatus]: 'stopped' });
+        else errorType = this.failSpan(current.span, error, current.redactor);
+      });
       safely(() => current.span.end());
+      safely(() => this.meters?.invokeAgentDuration.record(seconds(current.started), {
+        [ATTR.requestModel]: current.model,
+        ...(this.options.agentName !== undefined ? { [ATTR.agentName]: this.options.agentName } : {}),
+        ...(errorType !== undefined ? { [ATTR.errorType]: errorType } : {}),
+      }));
       throw error;
     } finally {
       if (this.drives.get(info.runId) === current) this.drives.delete(info.runId);
@@ -133,7 +155,8 @@ class OtelInstrumentation implements RuntimeHooks {
   private async startDrive(info: RunDriveInfo): Promise<Drive> {
     // A user function's answer: only a non-empty string is an attribute value (an object would be dropped by the SDK), and a long one is cut.
     const given = this.options.conversationId ? this.options.conversationId({ runId: info.runId, metadata: info.metadata }) : info.runId;
-    const conversationId = typeof given === 'string' && given ? clip(given) : undefined;
+    // Redacted like the run's metadata it usually comes from (the audit log never shows a secret there either), then cut.
+    const conversationId = typeof given === 'string' && given ? clip(info.redactor.text(given)) : undefined;
     const links: Link[] = [];
     if (info.resumed && this.options.linkResumedRuns) {
       const annotations = await info.annotations().catch(() => new Map<string, unknown>());
@@ -215,7 +238,7 @@ class OtelInstrumentation implements RuntimeHooks {
   }
 
   private failSpan(span: Span, error: unknown, redactor: Redactor): string {
-    const type = errorTypeOf(error);
+    const type = clip(errorTypeOf(error));
     span.setAttribute(ATTR.errorType, type);
     const message = error instanceof Error ? error.message : String(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: redactor.text(message).slice(0, 1000) });
@@ -280,28 +303,50 @@ class OtelInstrumentation implements RuntimeHooks {
 
   private endChat(drive: Drive, chat: { span: Span; retries: number }, call: ModelCallInfo, response: ModelResponse, started: number): void {
     const { span } = chat;
-    const usage = response.usage ?? { inputTokens: 0, outputTokens: 0 };
-    const input = finiteCount(usage.inputTokens);
-    const output = finiteCount(usage.outputTokens);
-    drive.inputTokens += input;
-    drive.outputTokens += output;
-    // What the provider says (model, id, finish reason) is cut like the tool names: a server could send megabytes, and one huge attribute can fail a whole export batch.
-    const responseModel = typeof response.model === 'string' && response.model ? clip(response.model) : undefined;
-    span.setAttributes({
-      [ATTR.responseFinishReasons]: [clip(finishReason(response.finishReason ?? 'other'))],
-      [ATTR.usageInputTokens]: input,
-      [ATTR.usageOutputTokens]: output,
-      [ATTR.modelRetries]: chat.retries,
-      ...(responseModel !== undefined ? { [ATTR.responseModel]: responseModel } : {}),
-      ...(typeof response.id === 'string' && response.id ? { [ATTR.responseId]: clip(response.id) } : {}),
-    });
-    if (this.options.captureContent && response.message) {
-      safely(() => {
-        const [message] = toOtelMessages([response.message]);
-        span.setAttribute(ATTR.outputMessages, this.content([{ ...message, finish_reason: finishReason(response.finishReason ?? 'other') }], drive.redactor));
-      });
+    // next() gives the adapter's answer as it is, before the runtime checks it: an adapter that
+    // resolves with nothing fails the run (model_output_invalid), and its span must still end.
+    if (response === null || typeof response !== 'object' || !response.message) {
+      try {
+        span.setAttributes({ [ATTR.errorType]: 'model_output_invalid', [ATTR.modelRetries]: chat.retries });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'the model adapter returned a response without an assistant message' });
+      } finally {
+        span.end();
+      }
+      this.meters?.operationDuration.record(seconds(started), { ...this.chatMetricAttributes(call, undefined), [ATTR.errorType]: 'model_output_invalid' });
+      return;
     }
-    span.end();
+    let input = 0;
+    let output = 0;
+    let responseModel: string | undefined;
+    try {
+      const usage = response.usage ?? { inputTokens: 0, outputTokens: 0 };
+      input = tokenCount(usage.inputTokens);
+      output = tokenCount(usage.outputTokens);
+      drive.inputTokens += input;
+      drive.outputTokens += output;
+      // What the provider says (model, id, finish reason) is redacted like everything the audit log
+      // keeps, then cut like the tool names: a server could send megabytes, and one huge attribute
+      // can fail a whole export batch. A finish reason that is not a string reads as `other`, as the runtime reads it.
+      responseModel = typeof response.model === 'string' && response.model ? clip(drive.redactor.text(response.model)) : undefined;
+      const reason = typeof response.finishReason === 'string' && response.finishReason ? finishReason(response.finishReason) : 'other';
+      span.setAttributes({
+        [ATTR.responseFinishReasons]: [clip(reason)],
+        [ATTR.usageInputTokens]: input,
+        [ATTR.usageOutputTokens]: output,
+        [ATTR.modelRetries]: chat.retries,
+        ...(responseModel !== undefined ? { [ATTR.responseModel]: responseModel } : {}),
+        ...(typeof response.id === 'string' && response.id ? { [ATTR.responseId]: clip(drive.redactor.text(response.id)) } : {}),
+      });
+      if (this.options.captureContent) {
+        safely(() => {
+          const [message] = toOtelMessages([response.message]);
+          span.setAttribute(ATTR.outputMessages, this.content([{ ...message, finish_reason: reason }], drive.redactor));
+        });
+      }
+    } finally {
+      // Whatever the answer held (a getter that throws), the span ends.
+      span.end();
+    }
     const meters = this.meters;
     if (meters) {
       const attributes = this.chatMetricAttributes(call, responseModel);
@@ -321,7 +366,7 @@ class OtelInstrumentation implements RuntimeHooks {
       span = this.tracer.startSpan(`execute_tool ${call.name}`, {
         kind: SpanKind.INTERNAL,
         attributes: {
-          ...this.toolAttributes(call.name, call.toolCallId, hookContext.stepIndex),
+          ...this.toolAttributes(call.name, call.toolCallId, hookContext.stepIndex, drive.redactor),
           ...(typeof call.description === 'string' && call.description ? { [ATTR.toolDescription]: clip(call.description, MAX_DESCRIPTION_CHARS) } : {}),
           [ATTR.toolSideEffects]: call.sideEffects,
           [ATTR.toolOutcome]: 'executed',
@@ -349,11 +394,12 @@ class OtelInstrumentation implements RuntimeHooks {
     });
   }
 
-  private toolAttributes(name: string, toolCallId: string, stepIndex: number): Attributes {
+  private toolAttributes(name: string, toolCallId: string, stepIndex: number, redactor: Redactor): Attributes {
     return {
       [ATTR.operationName]: 'execute_tool',
       [ATTR.toolName]: clip(name),
-      [ATTR.toolCallId]: clip(toolCallId),
+      // The model chooses the id: redacted as the audit log's copy is (the events instant spans are made from already are), then cut.
+      [ATTR.toolCallId]: clip(redactor.text(toolCallId)),
       [ATTR.toolType]: 'function',
       [ATTR.stepIndex]: stepIndex,
     };
@@ -369,7 +415,8 @@ class OtelInstrumentation implements RuntimeHooks {
 
   private endTool(drive: Drive, span: Span, name: string, result: ToolMessage | undefined, started: number): void {
     // undefined: the run stopped while the tool ran; the call gets a synthetic result.
-    const errorType = result === undefined ? 'tool_cancelled' : result.isError ? (result.code ?? 'tool_failed') : undefined;
+    // A tool's own typed code is any snake_case string of any length: cut like the other chosen strings (it is a metric attribute too).
+    const errorType = result === undefined ? 'tool_cancelled' : result.isError ? clip(result.code ?? 'tool_failed') : undefined;
     if (errorType !== undefined) {
       span.setAttribute(ATTR.errorType, errorType);
       const message = result === undefined ? 'the run stopped while the tool ran' : typeof result.content === 'string' ? result.content : errorType;
@@ -385,7 +432,7 @@ class OtelInstrumentation implements RuntimeHooks {
   private instantTool(drive: Drive, event: { stepIndex: number; toolCallId: string; name: string }, outcome: string, errorType: string | undefined, message: string | undefined): void {
     const span = this.tracer.startSpan(`execute_tool ${clip(event.name)}`, {
       kind: SpanKind.INTERNAL,
-      attributes: { ...this.toolAttributes(event.name, event.toolCallId, event.stepIndex), [ATTR.toolOutcome]: outcome },
+      attributes: { ...this.toolAttributes(event.name, event.toolCallId, event.stepIndex, drive.redactor), [ATTR.toolOutcome]: outcome },
     }, drive.ctx);
     if (errorType !== undefined) {
       span.setAttribute(ATTR.errorType, errorType);
@@ -422,11 +469,16 @@ class OtelInstrumentation implements RuntimeHooks {
         if (drive) this.instantTool(drive, event, 'unknown', 'tool_outcome_unknown', 'started before a crash; its outcome was not recorded');
         return;
       case 'tool_finished':
-        if (drive && event.replayed) this.instantTool(drive, event, 'replayed', event.isError ? (event.code ?? 'tool_failed') : undefined, undefined);
+        if (drive && event.replayed) this.instantTool(drive, event, 'replayed', event.isError ? clip(event.code ?? 'tool_failed') : undefined, undefined);
         return;
       // Ids and names are the model's choice: cut like the span attributes that carry them.
       case 'approval_requested':
-        drive?.span.addEvent(EVENT.approvalRequested, { [ATTR.approvalToolCallIds]: event.approvals.map((approval) => clip(approval.toolCallId)), [ATTR.stepIndex]: event.stepIndex });
+        // One step can pause thousands of calls: the event names the first MAX_EVENT_IDS of them and counts all.
+        drive?.span.addEvent(EVENT.approvalRequested, {
+          [ATTR.approvalToolCallIds]: event.approvals.slice(0, MAX_EVENT_IDS).map((approval) => clip(approval.toolCallId)),
+          [ATTR.approvalCount]: event.approvals.length,
+          [ATTR.stepIndex]: event.stepIndex,
+        });
         return;
       case 'approval_decided':
         drive?.span.addEvent(EVENT.approvalDecided, { [ATTR.toolCallId]: clip(event.toolCallId), [ATTR.approvalDecision]: event.decision, [ATTR.stepIndex]: event.stepIndex });
@@ -457,8 +509,15 @@ class OtelInstrumentation implements RuntimeHooks {
   }
 }
 
-function finiteCount(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+/**
+ * The most tokens one model call is counted, as the runtime counts it (its `MAX_CALL_TOKENS`): a
+ * server reporting `1e300` is read as this much, so a span's tokens agree with the run's usage.
+ */
+const MAX_CALL_TOKENS = 1_000_000_000;
+
+/** A token count as the runtime reads it: a whole number from 0 to `MAX_CALL_TOKENS`; anything else (negative, NaN, text) is 0. */
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.floor(value), MAX_CALL_TOKENS) : 0;
 }
 
 /** A span context read back from a run annotation (persisted data: checked, never trusted). */

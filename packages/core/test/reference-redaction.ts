@@ -10,10 +10,12 @@ import { REDACTED } from '@agentrt/core';
 
 const START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 const RUN_START = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+// Prefixed keys (`sk-`, `AKIA`) start after `_` too (`call_sk-proj-…`, docs/governance.md).
+const KEY_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 const ref = (source: string, flags: string, group = 0, unquote = false) => ({ re: new RegExp(source, `${flags}gd`), group, unquote });
 const REFERENCE = [
-  ref(`${START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
-  ref(`${START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
+  ref(`${KEY_START}(?:sk|rk|pk)-[A-Za-z0-9_-]{12,}`, ''),
+  ref(`${KEY_START}(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])`, ''),
   ref(`gh[pousr]_[A-Za-z0-9]{20,}`, ''),
   ref(`github_pat_[A-Za-z0-9_]{20,}`, ''),
   ref(`tvly-[A-Za-z0-9_-]{8,}`, ''),

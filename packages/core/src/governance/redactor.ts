@@ -28,6 +28,12 @@ const SECRET_KEY = /pass(word|wd|phrase)?$|^pwd$|secret|token$|^token|api[-_]?ke
  * word boundary before the secret.
  */
 const START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
+/**
+ * Where a prefixed key (`sk-…`, `AKIA…`) may start: as START, and also right after `_` — an id
+ * such as `call_sk-proj-…` or `resp_AKIA…` (snake-case joins, a model-chosen tool call id) must not
+ * hide the key it carries. (`-` before one was already a start.)
+ */
+const KEY_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 /** The same for tokens whose own alphabet includes `-`: they start only where a run of that alphabet starts (one attempt per run). */
 const RUN_START = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4}))`;
 
@@ -212,8 +218,8 @@ const HEADER_LEAD = String.raw`[ \t]*(?:[<>][ \t]*)?`;
 const SECRET_NAME = '(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)';
 
 const DETECTORS: readonly Detector[] = [
-  detector(`${startingWith('(?:sk|rk|pk)-')}[A-Za-z0-9_-]{12,}`, ''),
-  detector(`${startingWith('(?:AKIA|ASIA)')}[0-9A-Z]{16}(?![A-Za-z0-9_])`, ''),
+  detector(`${startingWith('(?:sk|rk|pk)-', KEY_START)}[A-Za-z0-9_-]{12,}`, ''),
+  detector(`${startingWith('(?:AKIA|ASIA)', KEY_START)}[0-9A-Z]{16}(?![A-Za-z0-9])`, ''),
   // Prefixes specific enough to need no boundary: found even glued to a word before them ("keyghp_…").
   detector(`gh[pousr]_[A-Za-z0-9]{20,}`, ''),
   detector(`github_pat_[A-Za-z0-9_]{20,}`, ''),

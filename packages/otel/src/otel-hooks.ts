@@ -39,7 +39,12 @@ const MAX_DESCRIPTION_CHARS = 1_024;
 /** Most tool call ids one span event lists (each cut to 256 characters); `agentrt.approval.count` counts them all. */
 const MAX_EVENT_IDS = 64;
 /** Model-controlled strings (an unknown tool's name, a call id) are cut before they name spans. */
-const clip = (text: string, max = 256) => (text.length > max ? `${text.slice(0, max)}…` : text);
+/** At most `max` UTF-16 units and an ellipsis; never half a surrogate pair (a lone half is not valid UTF-8 for an exporter). */
+const clip = (text: string, max = 256): string => {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return `${text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)}…`;
+};
 const seconds = (since: number) => Math.max(0, (now() - since) / 1000);
 
 /** Never let telemetry fail a run: exporter, attribute or content errors are dropped here. */

@@ -338,6 +338,19 @@ describe('hostile values a model, a provider or a user controls (red team 15a)',
     await t.shutdown();
   });
 
+  it('a long model-chosen call id is cut without splitting a surrogate pair (a lone half is not valid UTF-8 for an exporter)', async () => {
+    const t = telemetry();
+    const id = `${'a'.repeat(255)}\u{1F600}${'z'.repeat(10)}`;
+    const echo = defineTool({ name: 'echo', description: 'e', input: z.object({}), execute: () => 'ok' });
+    const runtime = createRuntime({ model: new ScriptedModel([{ text: '', toolCalls: [{ id, name: 'echo', args: {} }] }, ScriptedModel.answer('done')]), tools: [echo], hooks: [createOtelHooks({ tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })] });
+    expect((await runtime.run('go')).stopReason).toBe('final_answer');
+    const [span] = named(t.spans(), 'execute_tool echo');
+    const shown = String(span!.attributes['gen_ai.tool.call.id']);
+    expect(shown.endsWith('…')).toBe(true);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(shown)).toBe(false);
+    await t.shutdown();
+  });
+
   it('a kill while the plugin reads a resumed run’s annotations (before the drive starts) is a stop, not an error span', async () => {
     const store = new MemoryStore();
     let gate: Promise<void> | undefined;

@@ -419,6 +419,12 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
   });
 }
 
+/** Most content codings decoded for one response (curl's limit): more is `http_response_invalid`. */
+const MAX_CODINGS = 5;
+
+/** An error raised by a zlib or brotli decoder (bad or cut data), not by the connection. */
+const isDecoderError = (error: unknown): boolean => /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(String((error as NodeJS.ErrnoException)?.code ?? ''));
+
 /**
  * The decoders of a `Content-Encoding` list, in the order they undo it (the last coding applied
  * first). Known codings: gzip (`x-gzip`), deflate — zlib-wrapped, or raw as some servers send it
@@ -429,6 +435,9 @@ function decodersFor(header: string, first: Buffer): Transform[] {
   const codings = header.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
   const known = (coding: string) => coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'br';
   if (!codings.every(known)) return [];
+  // Each coding costs a decoder (memory, CPU per byte): a header naming thousands of them would
+  // cost seconds and tens of MB for a tiny body (curl's CVE-2022-32206). Real servers apply one or two.
+  if (codings.length > MAX_CODINGS) throw new AgentrtError('http_response_invalid', `the response applies ${codings.length} content codings; at most ${MAX_CODINGS} are decoded`);
   // A zlib stream starts with a CMF byte of method 8 and a check making CMF·256 + FLG a multiple of 31.
   const zlibWrapped = first.length < 2 || ((first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0);
   return codings.reverse().map((coding, index) => {
@@ -483,8 +492,9 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (!truncated) {
-      if ((error as NodeJS.ErrnoException)?.code?.startsWith('Z_') || (error as NodeJS.ErrnoException)?.code === 'ERR_BROTLI_DECOMPRESSION_FAILED') {
-        throw new AgentrtError('http_response_invalid', `the response body could not be decoded (${encoding}): ${(error as Error).message}`, { cause: error });
+      // Brotli reports bad data as ERR__ERROR_FORMAT_… (and a cut stream as Z_BUF_ERROR): the body is invalid, the host was reached.
+      if (isDecoderError(error)) {
+        throw new AgentrtError('http_response_invalid', `the response body could not be decoded (${encoding.slice(0, 100)}${encoding.length > 100 ? '…' : ''}): ${(error as Error).message}`, { cause: error });
       }
       throw error;
     }

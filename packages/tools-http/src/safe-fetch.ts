@@ -243,6 +243,11 @@ function keyHeader(key: string): string {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** An error of Node's HTTP parser (llhttp): the server answered, but not in HTTP. */
+const isParseError = (error: unknown): boolean => /^HPE_/.test(String((error as NodeJS.ErrnoException)?.code ?? ''));
+/** The parser's error for a request whose response had already begun (the body broke), by request. */
+const PARSE_ERRORS = new WeakMap<ClientRequest, unknown>();
+
 /** Ends an exchange we no longer want: the socket is destroyed, never drained (an endless body stops at once). */
 function discard(req: ClientRequest | undefined, response: IncomingMessage | undefined): void {
   response?.on('error', noop);
@@ -309,7 +314,11 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
         current = next.href;
         continue;
       }
-      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal);
+      const { req } = exchange;
+      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal).catch((error: unknown) => {
+        // A body the parser refuses (a broken chunk size) ends the response with a bare "aborted"; the cause went to the request.
+        throw isParseError(PARSE_ERRORS.get(req)) ? PARSE_ERRORS.get(req) : error;
+      });
       const contentType = response.headers['content-type'];
       const { text, charset } = decodeBody(bytes, contentType, truncated);
       return { url: url.href, status, contentType, charset, body: text, truncated, redirects: hop };
@@ -318,6 +327,10 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     if (input.signal.aborted) throw input.signal.reason;
+    // Node's HTTP parser (llhttp) refused the answer: the host was reached, what it sent is not HTTP.
+    if (isParseError(error)) {
+      throw new AgentrtError('http_response_invalid', `the server's answer is not valid HTTP (${(error as NodeJS.ErrnoException).code}: ${(error as Error).message})`, { cause: error });
+    }
     throw unreachable(`the request failed: ${failureText(error)}`, error);
   } finally {
     clearTimeout(timer);
@@ -396,7 +409,10 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
     }
     let settled = false;
     const fail = (error: unknown) => {
-      if (settled) return;
+      if (settled) {
+        if (isParseError(error)) PARSE_ERRORS.set(req, error);
+        return;
+      }
       settled = true;
       reject(error);
     };

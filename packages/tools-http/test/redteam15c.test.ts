@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +39,7 @@ async function inNamespace(scenario: 'full' | 'system'): Promise<ChildReport> {
   const dir = mkdtempSync(join(tmpdir(), 'agentrt-http-rt15c-'));
   dirs.push(dir);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=www.example.com',
-    '-addext', 'subjectAltName=DNS:www.example.com,DNS:v6.example.com,DNS:dual.example.com,IP:93.184.216.34'], { stdio: 'ignore' });
+    '-addext', 'subjectAltName=DNS:www.example.com,DNS:v6.example.com,DNS:dual.example.com,IP:93.184.216.34,IP:2606:4700:4700::1111'], { stdio: 'ignore' });
   writeFileSync(join(dir, 'hosts'), '93.184.216.34 www.example.com\n');
   const setup = [
     `mount --bind ${dir}/hosts /etc/hosts`, 'ip link set lo up',
@@ -68,12 +69,14 @@ describe.skipIf(!namespaces)('tools-http against real public addresses, default 
     return JSON.parse(result.content) as { url: string; status: number; contentType?: string; charset?: string; body: string; truncated: boolean; redirects: number };
   };
 
-  it('fetches HTTPS and HTTP from a name resolving to a public IPv4 address, a public IPv4 literal, a public IPv6 name and a dual-stack name', () => {
+  it('fetches HTTPS and HTTP from a name resolving to a public IPv4 address, a public IPv4 literal, a public IPv6 name and literal, an upper-case URL with port and fragment, and a dual-stack name', () => {
     expect(report).toMatchObject({ status: 'completed', stopReason: 'final_answer' });
     expect(JSON.parse(body('json').body)).toEqual({ ok: true, host: 'www.example.com', where: '93.184.216.34' });
     expect(JSON.parse(body('plainHttp').body)).toEqual({ ok: true, host: 'www.example.com', where: '93.184.216.34' });
     expect(JSON.parse(body('literal').body)).toEqual({ ok: true, host: '93.184.216.34', where: '93.184.216.34' });
     expect(JSON.parse(body('v6').body)).toEqual({ ok: true, host: 'v6.example.com', where: '2606:4700:4700::1111' });
+    expect(JSON.parse(body('v6Literal').body)).toEqual({ ok: true, host: '[2606:4700:4700::1111]', where: '2606:4700:4700::1111' });
+    expect(body('upperCase')).toMatchObject({ url: 'https://www.example.com/json#frag', status: 200 });
     // dual.example.com: its IPv6 address has no server; the IPv4 one answers.
     expect(JSON.parse(body('dual').body)).toMatchObject({ ok: true, where: '93.184.216.34' });
   });
@@ -174,7 +177,37 @@ async function get(path: string, options: Partial<HttpToolOptions> = {}): Promis
   }
 }
 
+// A raw TCP server for answers an http.Server never sends: not HTTP at all, a 20 KB header, a broken chunk size.
+const raw = createTcpServer((socket: Socket) => {
+  socket.on('error', () => undefined);
+  socket.once('data', (request: Buffer) => {
+    const path = /^GET (\S+)/.exec(request.toString('latin1'))?.[1];
+    if (path === '/garbage') socket.end('this is not http at all\r\n\r\n');
+    else if (path === '/huge-header') socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20_000)}\r\ncontent-length: 2\r\n\r\nok`);
+    else if (path === '/bad-chunk') socket.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
+    else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+  });
+});
+let rawPort = 0;
+beforeAll(async () => {
+  rawPort = await new Promise<number>((resolve) => raw.listen(0, '127.0.0.1', () => resolve((raw.address() as { port: number }).port)));
+});
+afterAll(() => raw.close());
+
 describe('tools-http response abuse on an explicitly allowed loopback server (red team 15c)', () => {
+  it('an answer that is not valid HTTP (garbage, a 20 KB header, a broken chunk size) is http_response_invalid: the host was reached', async () => {
+    const tool = tools({ allowPorts: [rawPort] }).find((t) => t.name === 'http_get')!;
+    const outcome = async (path: string) => {
+      try {
+        return await tool.execute({ url: `http://local.test:${rawPort}${path}` }, ctx());
+      } catch (error) {
+        return AgentrtError.isInstance(error) ? error.code : `untyped: ${String(error)}`;
+      }
+    };
+    expect(await outcome('/ok')).toMatchObject({ body: 'ok' });
+    for (const path of ['/garbage', '/huge-header', '/bad-chunk']) expect(await outcome(path), path).toBe('http_response_invalid');
+  });
+
   it('the allowed loopback server is fetched (positive path of allowPrivateAddresses + allowPorts)', async () => {
     expect((await get('/ok')).output).toMatchObject({ status: 200, body: 'fine', url: `http://local.test:${port}/ok` });
     // Without the explicit allowance the same server is refused.

@@ -84,7 +84,7 @@ const resolver = scenario === 'system' ? undefined : async (name) => {
 };
 // Default options apart from the host allowlist, http and POST: no allowPrivateAddresses, no allowPorts.
 const options = { allowHttp: true, allowPost: true, ...(resolver ? { resolver } : {}) };
-const tools = createHttpTools({ ...options, allowHosts: ['www.example.com', 'v6.example.com', 'dual.example.com', '93.184.216.34', 'rebind.example.net'] });
+const tools = createHttpTools({ ...options, allowHosts: ['www.example.com', 'v6.example.com', 'dual.example.com', '93.184.216.34', '2606:4700:4700::1111', 'rebind.example.net'] });
 // The same with any public host allowed: refusals must then come from the address checks.
 const anyTools = createHttpTools({ ...options, allowHosts: ['*'] }).map((tool) => ({ ...tool, name: `${tool.name}_any` }));
 const cases = scenario === 'system'
@@ -115,6 +115,8 @@ const cases = scenario === 'system'
     toZero: ['http_get', { url: 'https://www.example.com/to-zero' }],
         toPrivate: ['http_get', { url: 'https://www.example.com/to-private' }],
     notAllowed: ['http_get', { url: 'https://evil.example.org/' }],
+    upperCase: ['http_get', { url: 'HTTPS://WWW.EXAMPLE.COM:443/json#frag' }],
+    v6Literal: ['http_get', { url: 'https://[2606:4700:4700::1111]/json' }],
   };
 if (scenario !== 'system') {
   for (const name of ['toLoopback', 'toMetadata', 'toV6Loopback', 'toMapped', 'toDecimal', 'toOctal', 'toZero', 'toPrivate']) cases[`${name}Any`] = ['http_get_any', cases[name][1]];

@@ -96,6 +96,31 @@ describe('tools-fs positive paths (red team 15c)', () => {
     expect(joined).toBe(text);
   });
 
+  it('an offset a model computes itself (offset + maxBytes, or any byte) that lands inside a character starts at that character: no U+FFFD, nothing lost or repeated', async () => {
+    const { root } = layout();
+    const text = 'ab日本語😀é'.repeat(200);
+    writeFileSync(join(root, 'u.txt'), text);
+    const read = named(createFsTools({ root }), 'read_file');
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < 16; offset++) {
+      const { output } = await call(read, { path: 'u.txt', offset, maxBytes: 7 });
+      const content = output!.content as string;
+      expect(content, `offset ${offset}`).not.toContain('\uFFFD');
+      // The result says where it starts: the first byte of the character holding the offset.
+      const start = output!.offset as number;
+      expect(start).toBeLessThanOrEqual(offset);
+      expect(offset - start).toBeLessThan(4);
+      expect(Buffer.from(content).equals(bytes.subarray(start, start + Buffer.byteLength(content))), `offset ${offset}`).toBe(true);
+    }
+    // Paging by its own arithmetic (offset += maxBytes, ignoring nextOffset) still reads the text exactly once.
+    let joined = '';
+    for (let offset = 0; offset < bytes.length; offset += 10) joined += (await call(read, { path: 'u.txt', offset, maxBytes: 10 })).output!.content as string;
+    expect(joined).toBe(text);
+    // A binary file (no UTF-8 structure) is read from the exact offset asked for.
+    writeFileSync(join(root, 'bin'), Buffer.from([0x80, 0x80, 0x80, 0x80, 0x41]));
+    expect((await call(read, { path: 'bin', offset: 3 })).output).toMatchObject({ offset: 3 });
+  });
+
   it('a binary file is read without a crash and bounded; a symlink inside the root is read, listed and searched through', async () => {
     const { root } = layout();
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 37) % 256));
@@ -204,6 +229,34 @@ describe('tools-fs hostile values (red team 15c): typed errors the model sees, n
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe(CANARY);
     expect(readdirSync(outside)).toEqual(['secret.txt']);
     expect(existsSync(join(root, 'big.txt')) || existsSync(join(root, 'huge.txt'))).toBe(false);
+  });
+
+  it('malformed arguments a model sends (wrong types, negative offsets, raw JSON with __proto__) are tool_args_invalid results, never a crash', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, 'file.txt'), 'plain');
+    const bad: [string, unknown][] = [
+      ['read_file', { path: 123 }], ['read_file', { path: ['file.txt'] }], ['read_file', { path: 'file.txt', offset: -1 }],
+      ['read_file', { path: 'file.txt', offset: 1.5 }], ['read_file', { path: 'file.txt', maxBytes: 0 }], ['read_file', { path: 'x'.repeat(1_025) }],
+      ['write_file', { path: 'a.txt', content: null }], ['write_file', { path: 'a.txt' }], ['search_files', { query: '' }],
+      ['search_files', { query: 'x', maxResults: 10_000 }], ['list_dir', { path: '' }],
+      ['read_file', '{"path":"file.txt","offset":'], ['read_file', '[1,2]'], ['read_file', 'null'],
+    ];
+    const model = new ScriptedModel([
+      ...bad.map(([name, args]) => ScriptedModel.call(name, args)),
+      ScriptedModel.call('read_file', '{"path":"file.txt","__proto__":{"offset":3},"constructor":{"prototype":{"polluted":true}}}'),
+      ScriptedModel.answer('done'),
+    ]);
+    const runtime = createRuntime({ model, tools: createFsTools({ root }), limits: { maxSteps: bad.length + 2, maxToolCalls: bad.length + 1 } });
+    const result = await runtime.run('bad args');
+    expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer' });
+    for (let index = 0; index < bad.length; index++) {
+      const message = toolResult(model, index + 1);
+      expect(message.isError, JSON.stringify(bad[index])).toBe(true);
+      expect(String(message.content), JSON.stringify(bad[index])).toMatch(/^tool_args_invalid/);
+    }
+    // An own __proto__ key neither changes the offset nor pollutes anything.
+    expect(JSON.parse(toolResult(model, bad.length + 1).content as string)).toMatchObject({ offset: 0, content: 'plain' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('a directory swapped for an outside symlink while writes and reads run (TOCTOU) never lets anything out', async () => {

@@ -5,6 +5,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { AgentrtError, normalizeAddress, type AddressPolicy, type CheckedAddress } from '@agentrt/core';
 import { decodeBody } from './decode-body.js';
@@ -243,6 +244,23 @@ function keyHeader(key: string): string {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the text a browser reads: Node hands header bytes over as latin-1, so a
+ * `Location` with raw UTF-8 (`/café`) would become `/cafÃ©`. Valid UTF-8 is decoded as such;
+ * other bytes above 0x7F are percent-encoded as the bytes they are (what curl sends).
+ */
+function headerText(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\x80-\xff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return value.replace(/[\x80-\xff]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  }
+}
+
 /** An error of Node's HTTP parser (llhttp): the server answered, but not in HTTP. */
 const isParseError = (error: unknown): boolean => /^HPE_/.test(String((error as NodeJS.ErrnoException)?.code ?? ''));
 /** The parser's error for a request whose response had already begun (the body broke), by request. */
@@ -293,7 +311,7 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
       });
       const { response } = exchange;
       const status = response.statusCode ?? 0;
-      const location = response.headers.location;
+      const location = headerText(response.headers.location);
       if (REDIRECTS.has(status) && location) {
         discard(exchange.req, response);
         exchange = undefined;

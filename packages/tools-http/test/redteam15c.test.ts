@@ -184,6 +184,9 @@ const raw = createTcpServer((socket: Socket) => {
     const path = /^GET (\S+)/.exec(request.toString('latin1'))?.[1];
     if (path === '/garbage') socket.end('this is not http at all\r\n\r\n');
     else if (path === '/huge-header') socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(20_000)}\r\ncontent-length: 2\r\n\r\nok`);
+    else if (path === '/utf8-location') socket.end(Buffer.concat([Buffer.from('HTTP/1.1 302 Found\r\nLocation: /caf'), Buffer.from('é/日本?q=ü', 'utf8'), Buffer.from('\r\ncontent-length: 0\r\n\r\n')]));
+    else if (path === '/latin1-location') socket.end(Buffer.concat([Buffer.from('HTTP/1.1 302 Found\r\nLocation: /caf'), Buffer.from([0xe9]), Buffer.from('\r\ncontent-length: 0\r\n\r\n')]));
+    else if (path?.startsWith('/caf')) socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(path)}\r\n\r\n${path}`);
     else if (path === '/bad-chunk') socket.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n');
     else socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
   });
@@ -206,6 +209,16 @@ describe('tools-http response abuse on an explicitly allowed loopback server (re
     };
     expect(await outcome('/ok')).toMatchObject({ body: 'ok' });
     for (const path of ['/garbage', '/huge-header', '/bad-chunk']) expect(await outcome(path), path).toBe('http_response_invalid');
+  });
+
+  it('a redirect whose Location holds raw UTF-8 bytes is followed to the URL a browser would request, not to its latin-1 mojibake', async () => {
+    const tool = tools({ allowPorts: [rawPort] }).find((t) => t.name === 'http_get')!;
+    const utf8 = (await tool.execute({ url: `http://local.test:${rawPort}/utf8-location` }, ctx())) as { body: string; url: string };
+    const expected = new URL('/café/日本?q=ü', 'http://x/');
+    expect(utf8.body).toBe(`${expected.pathname}${expected.search}`); // /caf%C3%A9/%E6%97%A5%E6%9C%AC?q=%C3%BC
+    expect(utf8.url).toBe(`http://local.test:${rawPort}${expected.pathname}${expected.search}`);
+    // Bytes that are not UTF-8 are sent as the bytes the server named (as curl does), percent-encoded.
+    expect(((await tool.execute({ url: `http://local.test:${rawPort}/latin1-location` }, ctx())) as { body: string }).body).toBe('/caf%E9');
   });
 
   it('the allowed loopback server is fetched (positive path of allowPrivateAddresses + allowPorts)', async () => {

@@ -196,7 +196,9 @@ export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'pol
   }
   let answers: unknown;
   try {
-    answers = await abortable(() => settings.resolver(hostname), signal);
+    // `example.com.` is the fully qualified `example.com`: resolvers (a custom map, /etc/hosts through getaddrinfo) know the name without the dot.
+    const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+    answers = await abortable(() => settings.resolver(name), signal);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     throw unreachable(`cannot resolve "${hostname}"`, error);

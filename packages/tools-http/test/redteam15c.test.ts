@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // against REAL public addresses: a child process in its own network namespace (unshare -rn) puts
 // 93.184.216.34 and 2606:4700:4700::1111 on its loopback device and serves HTTPS/HTTP there, on
 // the default ports, with the pack's DEFAULT options (no allowPrivateAddresses, no allowPorts);
-// nothing leaves the namespace.
+// nothing leaves the namespace. The child imports the BUILT package (dist): run `pnpm build` first.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const child = join(here, '__fixtures__', 'redteam15c-public-child.mjs');
@@ -124,6 +124,9 @@ describe.skipIf(!namespaces)('tools-http against real public addresses, default 
     const system = await inNamespace('system');
     expect(system.results.system!.isError, system.results.system!.content).toBe(false);
     expect(JSON.parse(JSON.parse(system.results.system!.content).body)).toEqual({ ok: true, host: 'www.example.com', where: '93.184.216.34' });
+    // The trailing-dot form of the name: resolved through /etc/hosts too; TLS checks the certificate against the name.
+    expect(system.results.trailingDot!.isError, system.results.trailingDot!.content).toBe(false);
+    expect(JSON.parse(JSON.parse(system.results.trailingDot!.content).body)).toMatchObject({ ok: true, where: '93.184.216.34' });
   }, 60_000);
 });
 
@@ -225,6 +228,18 @@ describe('tools-http response abuse on an explicitly allowed loopback server (re
     expect((await get('/ok')).output).toMatchObject({ status: 200, body: 'fine', url: `http://local.test:${port}/ok` });
     // Without the explicit allowance the same server is refused.
     expect((await get('/ok', { allowPrivateAddresses: [] })).code).toBe('url_blocked');
+  });
+
+  it('a fully qualified name with its trailing dot (local.test.) is resolved as the name it is; the resolver sees no dot', async () => {
+    const asked: string[] = [];
+    const resolver = async (name: string) => {
+      asked.push(name);
+      if (name === 'local.test') return [{ address: '127.0.0.1' }];
+      throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    };
+    const tool = tools({ resolver }).find((t) => t.name === 'http_get')!;
+    expect(await tool.execute({ url: `http://local.test.:${port}/ok` }, ctx())).toMatchObject({ status: 200, body: 'fine' });
+    expect(asked).toEqual(['local.test']);
   });
 
   it('a Content-Encoding chain of thousands of codings is refused at once (http_response_invalid), not decoded through thousands of decoders', async () => {

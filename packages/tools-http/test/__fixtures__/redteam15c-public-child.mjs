@@ -88,7 +88,7 @@ const tools = createHttpTools({ ...options, allowHosts: ['www.example.com', 'v6.
 // The same with any public host allowed: refusals must then come from the address checks.
 const anyTools = createHttpTools({ ...options, allowHosts: ['*'] }).map((tool) => ({ ...tool, name: `${tool.name}_any` }));
 const cases = scenario === 'system'
-  ? { system: ['http_get', { url: 'https://www.example.com/json' }] }
+  ? { system: ['http_get', { url: 'https://www.example.com/json' }], trailingDot: ['http_get', { url: 'https://www.example.com./json' }] }
   : {
     html: ['http_get', { url: 'https://www.example.com/html' }],
     json: ['http_get', { url: 'https://www.example.com/json' }],

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
@@ -122,6 +123,25 @@ function utf8Boundary(bytes: Buffer): number {
   return start > 0 && start + needed > bytes.length ? start : bytes.length;
 }
 
+/**
+ * Where the UTF-8 character holding byte `offset` starts: `offset` itself when it starts a
+ * character (or the bytes there are not UTF-8), else the position of the lead byte before it
+ * (at most 3 bytes back).
+ */
+async function characterStart(handle: FileHandle, offset: number): Promise<number> {
+  const from = Math.max(0, offset - 3);
+  const bytes = await readAt(handle, offset - from + 1, from);
+  const at = offset - from;
+  if (at >= bytes.length || (bytes[at]! & 0xc0) !== 0x80) return offset;
+  for (let index = at - 1; index >= 0; index--) {
+    const byte = bytes[index]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+    return index + length > at ? from + index : offset;
+  }
+  return offset;
+}
+
 /** What a listing says about entries whose names are not valid UTF-8. */
 const unreadableNote = (count: number) => `${count} ${count === 1 ? 'entry has a name' : 'entries have names'} that ${count === 1 ? 'is' : 'are'} not valid UTF-8 (shown with \\xNN escapes, flagged unreadableName): no path text names ${count === 1 ? 'it' : 'them'} exactly, so ${count === 1 ? 'it' : 'they'} cannot be read, written or searched`;
 /** What a search says about entries it skipped because their names are not valid UTF-8. */
@@ -153,14 +173,17 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     description: 'Reads a UTF-8 text file inside the allowed root. Large files: use offset and maxBytes.',
     input: z.object({ path: pathArg, offset: z.number().int().min(0).optional(), maxBytes: z.number().int().min(1).max(maxRead).optional() }),
     timeoutMs: 10_000,
-    async execute({ path, offset = 0, maxBytes = maxRead }, ctx) {
+    async execute({ path, offset: asked = 0, maxBytes = maxRead }, ctx) {
       ctx.signal.throwIfAborted();
       refuseDirectorySyntax(path);
       const target = await resolveInside(root, path);
       if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
       const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
       try {
-        const length = Math.max(0, Math.min(maxBytes, stat.size - offset));
+        // An offset inside a UTF-8 character (a model's own offset + maxBytes) starts at that character, and the read still
+        // ends where offset + maxBytes asked (at most 3 bytes more): no U+FFFD, and pages by offset + maxBytes join exactly.
+        const offset = asked > 0 && asked < stat.size ? await characterStart(handle, asked) : asked;
+        const length = Math.max(0, Math.min(maxBytes + (asked - offset), stat.size - offset));
         const read = await readAt(handle, length, offset);
         // A cut never splits a UTF-8 character: it ends before one left incomplete, so nextOffset starts at a character.
         const whole = offset + read.length >= stat.size ? read : read.subarray(0, utf8Boundary(read));

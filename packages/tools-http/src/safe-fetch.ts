@@ -5,6 +5,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TextDecoder } from 'node:util';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { AgentrtError, normalizeAddress, type AddressPolicy, type CheckedAddress } from '@agentrt/core';
 import { decodeBody } from './decode-body.js';
@@ -195,7 +196,9 @@ export async function vetUrl(raw: string, settings: Pick<SafeFetchSettings, 'pol
   }
   let answers: unknown;
   try {
-    answers = await abortable(() => settings.resolver(hostname), signal);
+    // `example.com.` is the fully qualified `example.com`: resolvers (a custom map, /etc/hosts through getaddrinfo) know the name without the dot.
+    const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+    answers = await abortable(() => settings.resolver(name), signal);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     throw unreachable(`cannot resolve "${hostname}"`, error);
@@ -243,6 +246,28 @@ function keyHeader(key: string): string {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the text a browser reads: Node hands header bytes over as latin-1, so a
+ * `Location` with raw UTF-8 (`/café`) would become `/cafÃ©`. Valid UTF-8 is decoded as such;
+ * other bytes above 0x7F are percent-encoded as the bytes they are (what curl sends).
+ */
+function headerText(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\x80-\xff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return value.replace(/[\x80-\xff]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  }
+}
+
+/** An error of Node's HTTP parser (llhttp): the server answered, but not in HTTP. */
+const isParseError = (error: unknown): boolean => /^HPE_/.test(String((error as NodeJS.ErrnoException)?.code ?? ''));
+/** The parser's error for a request whose response had already begun (the body broke), by request. */
+const PARSE_ERRORS = new WeakMap<ClientRequest, unknown>();
+
 /** Ends an exchange we no longer want: the socket is destroyed, never drained (an endless body stops at once). */
 function discard(req: ClientRequest | undefined, response: IncomingMessage | undefined): void {
   response?.on('error', noop);
@@ -288,7 +313,7 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
       });
       const { response } = exchange;
       const status = response.statusCode ?? 0;
-      const location = response.headers.location;
+      const location = headerText(response.headers.location);
       if (REDIRECTS.has(status) && location) {
         discard(exchange.req, response);
         exchange = undefined;
@@ -309,7 +334,11 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
         current = next.href;
         continue;
       }
-      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal);
+      const { req } = exchange;
+      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal).catch((error: unknown) => {
+        // A body the parser refuses (a broken chunk size) ends the response with a bare "aborted"; the cause went to the request.
+        throw isParseError(PARSE_ERRORS.get(req)) ? PARSE_ERRORS.get(req) : error;
+      });
       const contentType = response.headers['content-type'];
       const { text, charset } = decodeBody(bytes, contentType, truncated);
       return { url: url.href, status, contentType, charset, body: text, truncated, redirects: hop };
@@ -318,6 +347,10 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;
     if (AgentrtError.isInstance(error)) throw error;
     if (input.signal.aborted) throw input.signal.reason;
+    // Node's HTTP parser (llhttp) refused the answer: the host was reached, what it sent is not HTTP.
+    if (isParseError(error)) {
+      throw new AgentrtError('http_response_invalid', `the server's answer is not valid HTTP (${(error as NodeJS.ErrnoException).code}: ${(error as Error).message})`, { cause: error });
+    }
     throw unreachable(`the request failed: ${failureText(error)}`, error);
   } finally {
     clearTimeout(timer);
@@ -396,7 +429,10 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
     }
     let settled = false;
     const fail = (error: unknown) => {
-      if (settled) return;
+      if (settled) {
+        if (isParseError(error)) PARSE_ERRORS.set(req, error);
+        return;
+      }
       settled = true;
       reject(error);
     };
@@ -419,6 +455,12 @@ function request(input: RequestInput): Promise<{ req: ClientRequest; response: I
   });
 }
 
+/** Most content codings decoded for one response (curl's limit): more is `http_response_invalid`. */
+const MAX_CODINGS = 5;
+
+/** An error raised by a zlib or brotli decoder (bad or cut data), not by the connection. */
+const isDecoderError = (error: unknown): boolean => /^(Z_|ERR__ERROR_|ERR_BROTLI)/.test(String((error as NodeJS.ErrnoException)?.code ?? ''));
+
 /**
  * The decoders of a `Content-Encoding` list, in the order they undo it (the last coding applied
  * first). Known codings: gzip (`x-gzip`), deflate — zlib-wrapped, or raw as some servers send it
@@ -429,6 +471,9 @@ function decodersFor(header: string, first: Buffer): Transform[] {
   const codings = header.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
   const known = (coding: string) => coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'br';
   if (!codings.every(known)) return [];
+  // Each coding costs a decoder (memory, CPU per byte): a header naming thousands of them would
+  // cost seconds and tens of MB for a tiny body (curl's CVE-2022-32206). Real servers apply one or two.
+  if (codings.length > MAX_CODINGS) throw new AgentrtError('http_response_invalid', `the response applies ${codings.length} content codings; at most ${MAX_CODINGS} are decoded`);
   // A zlib stream starts with a CMF byte of method 8 and a check making CMF·256 + FLG a multiple of 31.
   const zlibWrapped = first.length < 2 || ((first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0);
   return codings.reverse().map((coding, index) => {
@@ -483,8 +528,9 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (!truncated) {
-      if ((error as NodeJS.ErrnoException)?.code?.startsWith('Z_') || (error as NodeJS.ErrnoException)?.code === 'ERR_BROTLI_DECOMPRESSION_FAILED') {
-        throw new AgentrtError('http_response_invalid', `the response body could not be decoded (${encoding}): ${(error as Error).message}`, { cause: error });
+      // Brotli reports bad data as ERR__ERROR_FORMAT_… (and a cut stream as Z_BUF_ERROR): the body is invalid, the host was reached.
+      if (isDecoderError(error)) {
+        throw new AgentrtError('http_response_invalid', `the response body could not be decoded (${encoding.slice(0, 100)}${encoding.length > 100 ? '…' : ''}): ${(error as Error).message}`, { cause: error });
       }
       throw error;
     }

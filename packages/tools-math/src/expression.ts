@@ -12,7 +12,7 @@ export interface ExpressionLimits {
 
 export const DEFAULT_LIMITS: ExpressionLimits = { maxLength: 1_000, maxDepth: 64, maxMagnitude: 1e300 };
 
-type Token = { kind: 'number'; value: number; at: number } | { kind: 'name'; value: string; at: number } | { kind: 'op'; value: string; at: number };
+type Token = { kind: 'number'; value: number; text: string; at: number } | { kind: 'name'; value: string; at: number } | { kind: 'op'; value: string; at: number };
 type Node = { kind: 'number'; value: number } | { kind: 'unary'; op: '-' | '+'; arg: Node } | { kind: 'binary'; op: string; left: Node; right: Node } | { kind: 'call'; name: string; args: Node[] } | { kind: 'const'; name: string };
 
 const reject = (message: string) => new AgentrtError('expression_rejected', message);
@@ -52,6 +52,13 @@ const FUNCTIONS: ReadonlyMap<string, { arity: number; fn: (...args: number[]) =>
   ['factorial', { arity: 1, fn: factorial }],
 ]);
 
+/** n! in integers (n already checked by `factorial`: an integer in 0..170). */
+function factorialBig(n: number): bigint {
+  let out = 1n;
+  for (let i = 2n; i <= BigInt(n); i++) out *= i;
+  return out;
+}
+
 function factorial(n: number): number {
   if (!Number.isInteger(n) || n < 0) throw domain('factorial needs a non-negative integer');
   if (n > 170) throw domain('factorial of more than 170 exceeds the largest representable number');
@@ -74,7 +81,7 @@ function tokenize(source: string): Token[] {
       if (/^0\d/.test(number[0]) && !number[0].startsWith('0.')) throw reject(`numbers may not have leading zeros (at ${i})`);
       const after = source[i + number[0].length];
       if (after !== undefined && /[A-Za-z_.\d]/.test(after)) throw reject(`malformed number at ${i}`);
-      tokens.push({ kind: 'number', value: Number(number[0]), at: i });
+      tokens.push({ kind: 'number', value: Number(number[0]), text: number[0], at: i });
       i += number[0].length;
       continue;
     }
@@ -169,7 +176,9 @@ function parse(source: string, limits: ExpressionLimits): Node {
     if (!token) throw reject('the expression ends too early');
     if (token.kind === 'number') {
       pos++;
-      return { kind: 'number', value: token.value };
+      const node: Node = { kind: 'number', value: token.value };
+      if (Math.abs(token.value) > Number.MAX_SAFE_INTEGER && !exactLiteral(token.text, token.value)) INEXACT_LITERALS.add(node);
+      return node;
     }
     if (token.kind === 'name') {
       pos++;
@@ -208,6 +217,46 @@ function parse(source: string, limits: ExpressionLimits): Node {
 
 const BINARY_OPS = new Set(['+', '-', '*', '/', '%', '^']);
 
+/** Literals whose double is not the number written (`12345678901234567891`): parsed trees only, by identity. */
+const INEXACT_LITERALS = new WeakSet<Node>();
+/** Functions whose result is one of their arguments or a rounding of it: exact when the arguments are. */
+const VALUE_PRESERVING = new Set(['abs', 'sign', 'round', 'floor', 'ceil', 'trunc', 'min', 'max']);
+
+/** Whether the double `value` is exactly the decimal number `text` (digits, optional fraction and exponent). */
+function exactLiteral(text: string, value: number): boolean {
+  const match = /^(\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match || !Number.isInteger(value)) return false;
+  const digits = BigInt(`${match[1] ?? ''}${match[2] ?? ''}` || '0');
+  const exponent = Number(match[3] ?? 0) - (match[2]?.length ?? 0);
+  if (Math.abs(exponent) > 1_000) return false;
+  const scale = 10n ** BigInt(Math.abs(exponent));
+  if (exponent >= 0) return digits * scale === BigInt(value);
+  return digits % scale === 0n && digits / scale === BigInt(value);
+}
+
+/** `a ^ b` in integers when it is small enough to compute (`b` ≥ 0), else undefined. */
+function integerPower(a: bigint, b: bigint): bigint | undefined {
+  if (b < 0n) return undefined;
+  if (a === 0n) return b === 0n ? 1n : 0n;
+  if (a === 1n) return 1n;
+  if (a === -1n) return b % 2n === 0n ? 1n : -1n;
+  return b <= 4_000n ? a ** b : undefined; // |a| ≥ 2 and a result within 1e300 means b < 1 000
+}
+
+/** Whether `result` (a double beyond 2^53) is exactly `a op b` for integer operands. */
+function exactBinary(op: string, a: number, b: number, result: number): boolean {
+  if (!Number.isInteger(a) || !Number.isInteger(b)) return false;
+  const [x, y, r] = [BigInt(a), BigInt(b), BigInt(result)];
+  switch (op) {
+    case '+': return x + y === r;
+    case '-': return x - y === r;
+    case '*': return x * y === r;
+    case '%': return y !== 0n && x % y === r;
+    case '/': return y !== 0n && x % y === 0n && x / y === r;
+    default: return integerPower(x, y) === r;
+  }
+}
+
 /**
  * Evaluates a parsed expression. Non-finite or oversized values are `math_domain_error`; -0
  * becomes 0. A tree that `parseExpression` did not make — an unknown kind, operator, function or
@@ -215,10 +264,27 @@ const BINARY_OPS = new Set(['+', '-', '*', '/', '%', '^']);
  * or nesting too deep — is `expression_rejected`.
  */
 export function evaluate(node: Node, limits: ExpressionLimits = DEFAULT_LIMITS): number {
-  return bounded(() => evaluateTree(node, limits));
+  return bounded(() => evaluateTree(node, limits, { approximate: false }));
 }
 
-function evaluateTree(node: Node, limits: ExpressionLimits): number {
+/**
+ * Evaluates like `evaluate`, and says whether a value beyond 2^53 − 1 anywhere (a literal, an
+ * intermediate or the result) is not exactly what the arithmetic asks for. Beyond 2^53 a double
+ * cannot hold every integer: 123456789 × 987654321 is 121932631112635269, the double prints
+ * 121932631112635260. Integer `+ - * / % ^`, `pow`, `factorial` and literals are checked
+ * exactly (with BigInt), so 2^64 or 2^53 − 1 are not flagged; other functions beyond 2^53 are.
+ * An exact result that JSON would print with other digits (2^64 prints 18446744073709552000)
+ * comes with `exact`, its decimal digits.
+ */
+export function evaluateReporting(node: Node, limits: ExpressionLimits = DEFAULT_LIMITS): { value: number; approximate: boolean; exact?: string } {
+  const flags = { approximate: false };
+  const value = bounded(() => evaluateTree(node, limits, flags));
+  // An exact result whose shortest printed form is not its exact value (2^64 prints 18446744073709552000): its digits.
+  if (!flags.approximate && Math.abs(value) > Number.MAX_SAFE_INTEGER && !exactLiteral(String(Math.abs(value)), Math.abs(value))) return { value, approximate: false, exact: BigInt(value).toString() };
+  return { value, approximate: flags.approximate };
+}
+
+function evaluateTree(node: Node, limits: ExpressionLimits, flags: { approximate: boolean }): number {
   const check = (value: number, what: string) => {
     if (Number.isNaN(value)) throw domain(`${what} is not a number`);
     if (!Number.isFinite(value) || Math.abs(value) > limits.maxMagnitude) throw domain(`${what} exceeds the magnitude limit of ${limits.maxMagnitude}`);
@@ -229,6 +295,7 @@ function evaluateTree(node: Node, limits: ExpressionLimits): number {
     switch (n.kind) {
       case 'number':
         if (typeof n.value !== 'number') throw reject('a number node holds no number');
+        if (INEXACT_LITERALS.has(n)) flags.approximate = true;
         return check(n.value, 'a number');
       case 'const':
         if (typeof n.name !== 'string' || !Object.hasOwn(CONSTANTS, n.name)) throw reject(`unknown constant ${JSON.stringify(String(n.name)).slice(0, 40)}`);
@@ -240,28 +307,40 @@ function evaluateTree(node: Node, limits: ExpressionLimits): number {
         const fn = typeof n.name === 'string' ? FUNCTIONS.get(n.name) : undefined;
         if (!fn || !Array.isArray(n.args)) throw reject(`unknown function ${JSON.stringify(String(n.name)).slice(0, 40)}`);
         if (fn.arity >= 0 ? n.args.length !== fn.arity : n.args.length === 0) throw reject(`${n.name} takes ${fn.arity >= 0 ? fn.arity : 'one or more'} argument(s), got ${n.args.length}`);
-        return check(fn.fn(...n.args.map(walk)), `${n.name}(…)`);
+        const args = n.args.map(walk);
+        const result = check(fn.fn(...args), `${n.name}(…)`);
+        if (Math.abs(result) > Number.MAX_SAFE_INTEGER && !VALUE_PRESERVING.has(n.name)) {
+          const exact = n.name === 'pow' ? exactBinary('^', args[0]!, args[1]!, result)
+            : n.name === 'factorial' ? factorialBig(args[0]!) === BigInt(result) : false;
+          if (!exact) flags.approximate = true;
+        }
+        return result;
       }
       case 'binary': {
         if (typeof n.op !== 'string' || !BINARY_OPS.has(n.op)) throw reject('unknown binary operator');
         const a = walk(n.left);
         const b = walk(n.right);
-        switch (n.op) {
-          case '+': return check(a + b, 'a sum');
-          case '-': return check(a - b, 'a difference');
-          case '*': return check(a * b, 'a product');
-          case '/':
-            if (b === 0) throw domain('division by zero');
-            return check(a / b, 'a quotient');
-          case '%':
-            if (b === 0) throw domain('modulo by zero');
-            return check(a % b, 'a remainder');
-          default:
-            return check(Math.pow(a, b), 'a power');
-        }
+        const result = binary(n.op, a, b);
+        if (Math.abs(result) > Number.MAX_SAFE_INTEGER && !exactBinary(n.op, a, b, result)) flags.approximate = true;
+        return result;
       }
       default:
         throw reject('unknown expression node');
+    }
+  };
+  const binary = (op: string, a: number, b: number): number => {
+    switch (op) {
+      case '+': return check(a + b, 'a sum');
+      case '-': return check(a - b, 'a difference');
+      case '*': return check(a * b, 'a product');
+      case '/':
+        if (b === 0) throw domain('division by zero');
+        return check(a / b, 'a quotient');
+      case '%':
+        if (b === 0) throw domain('modulo by zero');
+        return check(a % b, 'a remainder');
+      default:
+        return check(Math.pow(a, b), 'a power');
     }
   };
   return walk(node);

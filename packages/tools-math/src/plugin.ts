@@ -1,6 +1,9 @@
 import { ConfigError, definePlugin, defineTool, TOKENS, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { calculate, DEFAULT_LIMITS, type ExpressionLimits } from './expression.js';
+import { DEFAULT_LIMITS, evaluateReporting, parseExpression, type ExpressionLimits } from './expression.js';
+
+/** What the tool adds to a result that passed through an integer beyond 2^53 − 1. */
+const APPROXIMATE_NOTE = 'integers beyond 2^53 - 1 (9007199254740991) are not exact here: the result may differ from the exact value in its last digits';
 
 /** Options of the math pack. */
 export interface MathToolOptions {
@@ -27,10 +30,14 @@ export function createMathTools(options: MathToolOptions = {}): Tool[] {
   return [
     defineTool({
       name: 'calculate',
-      description: 'Evaluates an arithmetic expression: numbers, + - * / % ^, parentheses, constants pi/e/tau and sqrt, cbrt, abs, sign, round, floor, ceil, trunc, exp, ln, log, log2, log10, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, pow, hypot, min, max, factorial.',
+      description: 'Evaluates an arithmetic expression: numbers, + - * / % ^, parentheses, constants pi/e/tau and sqrt, cbrt, abs, sign, round, floor, ceil, trunc, exp, ln, log, log2, log10, sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, tanh, pow, hypot, min, max, factorial. Numbers are doubles: a result beyond 2^53 says approximate: true when it is not exact, or gives its exact digits in exact.',
       input: z.object({ expression: z.string().min(1).max(limits.maxLength).describe('e.g. "sqrt(2) * (3 + 4)^2"') }),
       timeoutMs: 1_000,
-      execute: ({ expression }) => ({ expression, result: calculate(expression, limits) }),
+      execute: ({ expression }) => {
+        const { value, approximate, exact } = evaluateReporting(parseExpression(expression, limits), limits);
+        if (approximate) return { expression, result: value, approximate: true, note: APPROXIMATE_NOTE };
+        return exact === undefined ? { expression, result: value } : { expression, result: value, exact };
+      },
     }),
   ];
 }

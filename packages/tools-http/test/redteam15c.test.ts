@@ -58,7 +58,8 @@ async function inNamespace(scenario: 'full' | 'system'): Promise<ChildReport> {
   return JSON.parse(stdout) as ChildReport;
 }
 
-describe.skipIf(!namespaces)('tools-http against real public addresses, default options (red team 15c; needs unshare -rn)', () => {
+// Never skipped in CI (CI=true): there a missing unshare or openssl fails the tests instead.
+describe.skipIf(!namespaces && process.env.CI !== 'true')('tools-http against real public addresses, default options (red team 15c; needs unshare -rn)', () => {
   let report: ChildReport;
   beforeAll(async () => {
     report = await inNamespace('full');

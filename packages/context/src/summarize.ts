@@ -32,6 +32,8 @@ interface SummaryState {
 }
 
 const STATE_KEY = 'agentrt.summarize';
+/** Tokens of history one summarizer request reads at least (a small trigger does not split the history into tiny parts). */
+const MIN_PART_TOKENS = 4_000;
 const DEFAULT_INSTRUCTIONS =
   'You compress the history of an AI agent run. Keep every fact, number, decision, tool result and open question the agent needs to continue; drop chatter. Answer with the summary only.';
 
@@ -145,10 +147,15 @@ export class Summarize implements ContextStrategy {
       if (cut > from) {
         // What the model will be sent besides the summary: the pinned prefix and the kept messages.
         const rest = this.counter.range(messages, 0, prefix) + this.counter.range(messages, cut, messages.length) + MESSAGE_OVERHEAD_TOKENS + 3;
-        const summary = await this.summarize(state?.summary, messages.slice(from, cut), context, rest);
-        if (summary !== undefined) {
-          state = { summary, coveredUntil: cut, anchor: anchorOf(messages[cut - 1]!) };
+        // In parts the summarizer can read: a history of 100k tokens (a long conversation given as
+        // the run's input) was one request of 100k tokens, past a small summarizer's window.
+        for (let start = from; start < cut; ) {
+          const end = this.partEnd(messages, start, cut, state?.summary);
+          const summary = await this.summarize(state?.summary, messages.slice(start, end), context, rest);
+          if (summary === undefined) break; // no budget left: what is summarized so far stays
+          state = { summary, coveredUntil: end, anchor: anchorOf(messages[end - 1]!) };
           context.state.set(STATE_KEY, state);
+          start = end;
         }
       }
     }
@@ -186,6 +193,27 @@ export class Summarize implements ContextStrategy {
       if (anchorOf(messages[i]!) === anchor) return i + 1 === state.coveredUntil ? state : { ...state, coveredUntil: i + 1 };
     }
     return { ...state, coveredUntil: prefix };
+  }
+
+  /**
+   * The end of the next part to summarize from `start` (a unit boundary, at most `cut`): whole units,
+   * as rendered for the summarizer, within `triggerTokens` minus the summary so far (at least
+   * `MIN_PART_TOKENS`, and at least one unit), so one summarizer request stays about the trigger.
+   */
+  private partEnd(messages: readonly Message[], start: number, cut: number, previous: string | undefined): number {
+    const budget = Math.max(MIN_PART_TOKENS, this.options.triggerTokens - (previous ? this.counter.message(summaryMessage(previous)) : 0));
+    let end = start;
+    let used = 0;
+    while (end < cut) {
+      let next = end + 1;
+      const head = messages[end]!;
+      if (head.role === 'assistant' && head.toolCalls?.length) while (next < cut && messages[next]!.role === 'tool') next++;
+      const tokens = this.counter.message({ role: 'user', content: render(messages.slice(end, next)) });
+      if (end > start && used + tokens > budget) break;
+      used += tokens;
+      end = next;
+    }
+    return end;
   }
 
   /** Notes the boundary of `state` in this input by identity, for the next preparation of the run (see `boundaries`). */

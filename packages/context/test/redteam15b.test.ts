@@ -411,8 +411,10 @@ describe('budgets and limits at their edges', () => {
       expect(out[0]).toBe(history[0]);
       expect(out).toContain(newestUser);
     }
-    // The one summarizer prompt of 20,000 messages is clipped per message but not bounded overall.
-    expect(seen.length).toBe(1);
+    // The summarizer reads the 20,000 messages in parts of about the trigger, never in one prompt.
+    expect(seen.length).toBeGreaterThan(1);
+    const counter = new CachedTokenCounter();
+    for (const request of seen) expect(counter.range(request.messages, 0, request.messages.length)).toBeLessThanOrEqual(4_000 + 500);
   });
 
   it('__proto__ keys in messages, tool call arguments and content parts are data: no prototype is changed, the counts are finite', async () => {
@@ -521,5 +523,26 @@ describe('run({ input: Message[], system })', () => {
       (error: { code?: string }) => error.code,
     );
     expect(['sent', 'config_invalid']).toContain(outcome);
+  });
+});
+
+describe("Summarize bounds its summarizer's request", () => {
+  it('a run started with a long conversation (≈ 100k tokens) asks the summarizer in parts of at most triggerTokens, each building on the last', async () => {
+    const seen: ModelRequest[] = [];
+    const strategy = new Summarize({ model: summarizerAnswering((r) => ({ content: `S${seen.length}: ${(r.messages[1]!.content as string).length} chars` }), seen), triggerTokens: 8_000, keepLast: 2 });
+    const history: Message[] = [{ role: 'system', content: 'sys' }, { role: 'user', content: 'the task' }];
+    for (let i = 0; i < 200; i++) {
+      history.push({ role: 'assistant', content: `answer ${i}: ${Array.from({ length: 250 }, (_, k) => `w${(i * 31 + k) % 997}`).join(' ')}` }, { role: 'user', content: `question ${i + 1}` });
+    }
+    const counter = new CachedTokenCounter();
+    const out = await strategy.prepare(history, handContext());
+    expect(seen.length).toBeGreaterThan(1);
+    for (const request of seen) expect(counter.range(request.messages, 0, request.messages.length)).toBeLessThanOrEqual(8_000 + 500);
+    // Each part builds on the summary so far; every answer was read once.
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.messages[1]!.content).toContain(`Summary so far:\nS${i}:`);
+    const read = seen.map((r) => r.messages[1]!.content as string).join('\n');
+    for (let i = 0; i < 199; i++) expect(read.split(`answer ${i}:`).length - 1, `answer ${i}`).toBe(1);
+    expect(out.at(-1)).toBe(history.at(-1));
+    expect(findPairingViolations(out)).toEqual([]);
   });
 });

@@ -244,7 +244,7 @@ describe('long runs with images and PDFs through every strategy, real OpenAI SDK
 // ---------------------------------------------------------------- 2. hostile values
 
 describe('a hostile PDF does not block the event loop (page count is linear)', () => {
-  it('1 MB of "/Type /Pages" with no dictionary end is counted in well under a second', () => {
+  it('1 MB of "/Type /Pages" with no dictionary end is counted in well under 3 seconds', () => {
     // A tool that fetches documents can return this (5 MiB are allowed per part). The page-tree
     // regex scanned to the end of the text for every "/Type /Pages": quadratic, ~14 s for 1 MB and
     // minutes for 5 MB, with no timeout or kill able to fire meanwhile.
@@ -252,7 +252,7 @@ describe('a hostile PDF does not block the event loop (page count is linear)', (
       const data = Buffer.from(`%PDF-1.4\n${body}`, 'latin1').toString('base64');
       const started = performance.now();
       const tokens = estimateFileTokens({ type: 'file', mediaType: 'application/pdf', data }, o200kTokenizer);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(performance.now() - started).toBeLessThan(3_000); // ~45 s before the fix
       expect(tokens).toBeGreaterThanOrEqual(2_000);
     }
   });
@@ -344,6 +344,8 @@ describe('secrets in file names of tool results (redaction)', () => {
       execute: ({ n }): ContentPart[] => [
         { type: 'text', text: `key ${CANARY} and ${'filler '.repeat(60)}` },
         { type: 'file', mediaType: 'application/pdf', data: pdf(1, `n${n}`), filename: `${CANARY}-${n}.pdf` },
+        // Fields a part does not have (alt text, a title) are dropped, not carried along.
+        { type: 'image', mediaType: 'image/png', data: png(8, 8), alt: `photo of ${CANARY}`, title: CANARY } as ContentPart,
       ],
     });
     let n = 0;
@@ -351,7 +353,7 @@ describe('secrets in file names of tool results (redaction)', () => {
     const seen: ModelRequest[] = [];
     const store = new MemoryStore();
     const runtime = createRuntime({ model, tools: [leak], store, context: new Summarize({ model: summarizerAnswering((r) => ({ content: `summary: ${(r.messages[1]!.content as string).slice(0, 300)}` }), seen), triggerTokens: 3_000, keepLast: 1 }), limits: { maxSteps: 10 } });
-    const result = await runtime.run('go');
+    const result = await runtime.run({ input: [{ role: 'user', content: [{ type: 'text', text: 'go' }, { type: 'image', mediaType: 'image/png', data: png(8, 8), alt: CANARY } as ContentPart] }] });
     expect(result.stopReason).toBe('final_answer');
     expect(seen.length).toBeGreaterThan(0);
     const everything = JSON.stringify({ requests: model.requests.map((r) => r.messages), summarizer: seen.map((r) => r.messages), events: await runtime.events(result.runId), steps: await store.loadSteps(result.runId) });

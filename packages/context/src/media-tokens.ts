@@ -82,21 +82,37 @@ const TEXT_TYPES = /^(text\/|application\/(json|xml|x-ndjson|yaml|x-yaml|javascr
  * `tokenize`; any other type one token per 4 bytes. A file by url counts as one PDF page.
  */
 export function estimateFileTokens(part: FilePart, tokenize: (text: string) => number): number {
-  if (part.data === undefined) return PDF_PAGE_TOKENS;
+  // A part of a type this version does not know (a store written by a newer one, a strategy
+  // before this one) is counted like a file: never a TypeError on a missing field.
+  if (typeof part.data !== 'string') return PDF_PAGE_TOKENS;
   const bytes = Buffer.from(part.data, 'base64');
-  const type = part.mediaType.toLowerCase();
+  const type = typeof part.mediaType === 'string' ? part.mediaType.toLowerCase() : '';
   if (type === 'application/pdf') return PDF_PAGE_TOKENS * pdfPages(bytes);
   if (TEXT_TYPES.test(type)) return tokenize(bytes.toString('utf8'));
   return Math.ceil(bytes.length / 4);
 }
 
-/** Page count of a PDF: the largest `/Count` of a page tree node, else the `/Type /Page` objects, else one page per 50 KB. */
+/**
+ * Page count of a PDF: the largest `/Count` of a page tree node (a `/Count` with `/Type /Pages`
+ * between the same two `>`), else the `/Type /Page` objects, else one page per 50 KB. One pass:
+ * a regex that looked past each `/Type /Pages` for its `/Count` rescanned the rest of a document
+ * without `>` once per occurrence — quadratic, a minute of blocked event loop for a hostile 1 MB
+ * file a tool returned.
+ */
 function pdfPages(bytes: Buffer): number {
   const text = bytes.toString('latin1');
   let count = 0;
-  for (const match of text.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/g)) {
-    count = Math.max(count, Number(match[1] ?? match[2]));
+  let pagesNode = false;
+  let largest = 0;
+  for (const match of text.matchAll(/\/Type\s*\/Pages\b|\/Count\s+(\d{1,9})|>/g)) {
+    if (match[0] === '>') {
+      if (pagesNode) count = Math.max(count, largest);
+      pagesNode = false;
+      largest = 0;
+    } else if (match[1] !== undefined) largest = Math.max(largest, Number(match[1]));
+    else pagesNode = true;
   }
+  if (pagesNode) count = Math.max(count, largest);
   if (count > 0 && count < 100_000) return count;
   const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
   return pages > 0 ? pages : Math.max(1, Math.ceil(bytes.length / 50_000));

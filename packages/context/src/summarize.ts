@@ -32,6 +32,8 @@ interface SummaryState {
 }
 
 const STATE_KEY = 'agentrt.summarize';
+/** Tokens of history one summarizer request reads at least (a small trigger does not split the history into tiny parts). */
+const MIN_PART_TOKENS = 4_000;
 const DEFAULT_INSTRUCTIONS =
   'You compress the history of an AI agent run. Keep every fact, number, decision, tool result and open question the agent needs to continue; drop chatter. Answer with the summary only.';
 
@@ -45,9 +47,23 @@ function describe(content: MessageContent): string {
   return content
     .map((part) => {
       if (part.type === 'text') return part.text;
-      const what = part.type === 'image' ? 'image' : `file${part.filename ? ` "${headOf(part.filename, 100)}"` : ''}`;
-      return `[${what} ${part.mediaType}${part.data !== undefined ? `, ${size(base64Bytes(part.data))}` : ', by url'}]`;
+      const what = part.type === 'image' ? 'image' : part.type === 'file' ? `file${typeof part.filename === 'string' ? ` "${headOf(part.filename, 100)}"` : ''}` : headOf(String((part as { type: unknown }).type), 40);
+      return `[${what} ${part.mediaType}${typeof part.data === 'string' ? `, ${size(base64Bytes(part.data))}` : part.url !== undefined ? ', by url' : ''}]`;
     })
+    .join('\n');
+}
+
+/**
+ * Content as the summarizer reads it: each text part clipped to its share of `max` characters,
+ * each image and file described in a line that is never clipped away (a long text part before
+ * them used to push the descriptions past the clip: the summarizer never learnt of the media).
+ */
+function describeClipped(content: MessageContent, max = 2_000): string {
+  if (typeof content === 'string') return clip(content, max);
+  const texts = content.filter((part) => part.type === 'text').length;
+  const share = Math.max(200, Math.floor(max / Math.max(1, texts)));
+  return content
+    .map((part) => (part.type === 'text' ? clip(part.text, share) : describe([{ ...part, mediaType: headOf(String(part.mediaType), 100) }])))
     .join('\n');
 }
 
@@ -61,9 +77,9 @@ function render(messages: readonly Message[]): string {
           return `assistant: ${clip(message.content)} ${calls}`.trim();
         }
         case 'tool':
-          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${clip(describe(message.content))}`;
+          return `tool ${message.name}${message.isError ? ' (error)' : ''}: ${describeClipped(message.content)}`;
         default:
-          return `${message.role}: ${clip(describe(message.content))}`;
+          return `${message.role}: ${describeClipped(message.content)}`;
       }
     })
     .join('\n');
@@ -86,6 +102,15 @@ export class Summarize implements ContextStrategy {
   private readonly newestUser = new NewestUserIndex();
   private readonly keepLast: number;
   private readonly pinFirstUser: boolean;
+  /**
+   * Per run, the messages around the summary boundary as the last preparation saw them (held
+   * weakly): the last covered message, the first kept one, and the newest. The saved `anchor` is a
+   * hash of a message's text, and "ok" or "continue" repeat: after a window dropped old messages,
+   * the anchor search found a newer identical message and took the turns between as summarized —
+   * they left the request without ever reaching the summarizer. Within a process the same message
+   * objects come back each step, so the boundary is found by identity first.
+   */
+  private readonly boundaries = new Map<string, { anchor: string; last: WeakRef<Message> | undefined; next: WeakRef<Message> | undefined; newest: WeakRef<Message> }>();
   /** Summarizer calls made (all runs). */
   calls = 0;
 
@@ -105,7 +130,7 @@ export class Summarize implements ContextStrategy {
     let state = context.state.get(STATE_KEY) as SummaryState | undefined;
     // A state that does not fit this history (hand-edited, or from a run with other pinning) is dropped: summarized again.
     if (state && (typeof state.summary !== 'string' || !Number.isInteger(state.coveredUntil) || state.coveredUntil < prefix || state.coveredUntil > messages.length)) state = undefined;
-    if (state) state = this.relocated(state, messages, prefix);
+    if (state) state = this.relocated(state, messages, prefix, context.runId);
     const from = state?.coveredUntil ?? prefix;
     const viewTokens = this.counter.range(messages, 0, prefix) + (state ? this.counter.message(summaryMessage(state.summary)) : 0) + this.counter.range(messages, from, messages.length);
     // Over the trigger, or the provider refused the last request as too long: summarize now.
@@ -122,14 +147,20 @@ export class Summarize implements ContextStrategy {
       if (cut > from) {
         // What the model will be sent besides the summary: the pinned prefix and the kept messages.
         const rest = this.counter.range(messages, 0, prefix) + this.counter.range(messages, cut, messages.length) + MESSAGE_OVERHEAD_TOKENS + 3;
-        const summary = await this.summarize(state?.summary, messages.slice(from, cut), context, rest);
-        if (summary !== undefined) {
-          state = { summary, coveredUntil: cut, anchor: anchorOf(messages[cut - 1]!) };
+        // In parts the summarizer can read: a history of 100k tokens (a long conversation given as
+        // the run's input) was one request of 100k tokens, past a small summarizer's window.
+        for (let start = from; start < cut; ) {
+          const end = this.partEnd(messages, start, cut, state?.summary);
+          const summary = await this.summarize(state?.summary, messages.slice(start, end), context, rest);
+          if (summary === undefined) break; // no budget left: what is summarized so far stays
+          state = { summary, coveredUntil: end, anchor: anchorOf(messages[end - 1]!) };
           context.state.set(STATE_KEY, state);
+          start = end;
         }
       }
     }
     if (!state) return messages;
+    this.remember(context.runId, state, messages, prefix);
     return [...messages.slice(0, prefix), summaryMessage(state.summary), ...messages.slice(state.coveredUntil)];
   }
 
@@ -139,14 +170,60 @@ export class Summarize implements ContextStrategy {
    * searched for below its old place, and when it is gone (dropped with everything older), no
    * message of this input is covered: the summary stays and every message after the prefix is kept.
    */
-  private relocated(state: SummaryState, messages: readonly Message[], prefix: number): SummaryState {
+  private relocated(state: SummaryState, messages: readonly Message[], prefix: number, runId: string): SummaryState {
     const { anchor } = state;
     if (typeof anchor !== 'string') return state;
     const at = Math.min(state.coveredUntil, messages.length);
+    const moved = (coveredUntil: number) => (coveredUntil === state.coveredUntil ? state : { ...state, coveredUntil });
+    const known = this.boundaries.get(runId);
+    if (known && known.anchor === anchor) {
+      // Messages only move towards the start (older ones dropped before this strategy), never past their old place.
+      const last = known.last?.deref();
+      const next = known.next?.deref();
+      for (let i = Math.min(at, messages.length - 1); i >= prefix; i--) {
+        if (messages[i] === next) return moved(i);
+        if (messages[i] === last) return moved(i + 1);
+      }
+      // Both gone, yet the input is made of the same objects (the previous newest is here): they
+      // were dropped with everything older, so nothing of this input is covered.
+      const newest = known.newest.deref();
+      for (let i = messages.length - 1; i >= prefix; i--) if (messages[i] === newest) return moved(prefix);
+    }
     for (let i = at - 1; i >= prefix; i--) {
       if (anchorOf(messages[i]!) === anchor) return i + 1 === state.coveredUntil ? state : { ...state, coveredUntil: i + 1 };
     }
     return { ...state, coveredUntil: prefix };
+  }
+
+  /**
+   * The end of the next part to summarize from `start` (a unit boundary, at most `cut`): whole units,
+   * as rendered for the summarizer, within `triggerTokens` minus the summary so far (at least
+   * `MIN_PART_TOKENS`, and at least one unit), so one summarizer request stays about the trigger.
+   */
+  private partEnd(messages: readonly Message[], start: number, cut: number, previous: string | undefined): number {
+    const budget = Math.max(MIN_PART_TOKENS, this.options.triggerTokens - (previous ? this.counter.message(summaryMessage(previous)) : 0));
+    let end = start;
+    let used = 0;
+    while (end < cut) {
+      let next = end + 1;
+      const head = messages[end]!;
+      if (head.role === 'assistant' && head.toolCalls?.length) while (next < cut && messages[next]!.role === 'tool') next++;
+      const tokens = this.counter.message({ role: 'user', content: render(messages.slice(end, next)) });
+      if (end > start && used + tokens > budget) break;
+      used += tokens;
+      end = next;
+    }
+    return end;
+  }
+
+  /** Notes the boundary of `state` in this input by identity, for the next preparation of the run (see `boundaries`). */
+  private remember(runId: string, state: SummaryState, messages: readonly Message[], prefix: number): void {
+    if (typeof state.anchor !== 'string' || messages.length === 0) return;
+    const last = state.coveredUntil > prefix ? messages[state.coveredUntil - 1] : undefined;
+    const next = messages[state.coveredUntil];
+    this.boundaries.delete(runId);
+    this.boundaries.set(runId, { anchor: state.anchor, last: last && new WeakRef(last), next: next && new WeakRef(next), newest: new WeakRef(messages[messages.length - 1]!) });
+    if (this.boundaries.size > 1_000) this.boundaries.delete(this.boundaries.keys().next().value!);
   }
 
   /** Writes the new summary; undefined when the run's budget has no room for the summarizer's call (the history is then sent as it is). */
@@ -169,6 +246,9 @@ export class Summarize implements ContextStrategy {
     const usage = (response as Partial<ModelResponse> | null | undefined)?.usage;
     if (usage && typeof usage === 'object') context.addUsage(usage, model);
     if (typeof content !== 'string') throw new ModelError('model_output_invalid', `the summarizer model ${model.provider}/${model.model} returned a response without an assistant message text`);
+    // An empty answer (or tool calls alone) is no summary: taking it would replace the covered
+    // turns with nothing — every fact in them lost without a trace.
+    if (content.trim() === '') throw new ModelError('model_output_invalid', `the summarizer model ${model.provider}/${model.model} returned an empty summary${Array.isArray((response as Partial<ModelResponse>).message?.toolCalls) && (response as ModelResponse).message.toolCalls!.length > 0 ? ' (tool calls only; it is given no tools)' : ''}`);
     return this.capped(content.trim()) || previous || '(nothing to summarize)';
   }
 
@@ -177,10 +257,16 @@ export class Summarize implements ContextStrategy {
     return Math.max(16, Math.floor(this.options.triggerTokens / 2));
   }
 
-  /** The summary cut to `summaryCap` tokens when the summarizer wrote more than it was allowed (it ignored `maxOutputTokens`). */
+  /**
+   * The summary cut to `summaryCap` tokens when the summarizer wrote more than it was allowed (it
+   * ignored `maxOutputTokens`). The cap is on the summary's own text: counted with the fixed
+   * header of the summary message (18 tokens), a cap of 16 left no room and every summary of a
+   * small trigger was replaced by "(nothing to summarize)".
+   */
   private capped(summary: string): string {
     const cap = this.summaryCap;
-    const whole = this.counter.message(summaryMessage(summary));
+    const count = (text: string) => this.counter.message({ role: 'system', content: text });
+    const whole = count(summary);
     if (whole <= cap) return summary;
     // Cut to what a proportional share of the characters allows, shorter each round (terminates), then marked.
     let text = summary;
@@ -188,7 +274,7 @@ export class Summarize implements ContextStrategy {
     while (tokens > cap && text.length > 0) {
       const next = Math.min(text.length - 1, Math.floor(((text.length * cap) / tokens) * 0.9));
       text = headOf(text, Math.max(0, next));
-      tokens = this.counter.message(summaryMessage(`${text}…`));
+      tokens = count(`${text}…`);
     }
     return text.length > 0 ? `${text}…` : '';
   }

@@ -176,6 +176,11 @@ function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: nu
   const allowed = shareBudget(lengths, options.maxChars);
   let truncated = false;
   const content = parts.map((part, index): ContentPart => {
+    // A file name is text the tool controls, like its text parts: redacted too (base64 data never is).
+    if (part.type === 'file' && part.filename !== undefined && options.redactor) {
+      const filename = options.redactor.text(part.filename);
+      return filename === part.filename ? part : { ...part, filename };
+    }
     if (part.type !== 'text') return part;
     // Redacted before it is cut to its share of the budget, like any other tool text.
     const capped = redactAndCap(part.text, allowed[index]!, options.redactor);

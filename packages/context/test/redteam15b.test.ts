@@ -518,13 +518,14 @@ describe('run({ input: Message[], system })', () => {
   // packages/core/src/runtime/agent-runtime.ts (parseRunOptions / the input build near line 598):
   // prepend `{ role: 'system', content: system }` to an array input too (unless it already starts
   // with that system message), or reject the combination as config_invalid naming `system`.
-  it.fails('a system prompt given with an array input reaches the model or is refused, never silently dropped', async () => {
+  it('a system prompt given with an array input reaches the model first, or is refused when the transcript has its own — never silently dropped', async () => {
     const model = new ScriptedModel([ScriptedModel.answer('ok')]);
-    const outcome = await createRuntime({ model }).run({ input: [{ role: 'user', content: 'hi' }], system: 'You are terse.' }).then(
-      () => (model.requests[0]!.messages.some((m) => m.role === 'system' && m.content === 'You are terse.') ? 'sent' : 'dropped'),
-      (error: { code?: string }) => error.code,
-    );
-    expect(['sent', 'config_invalid']).toContain(outcome);
+    const runtime = createRuntime({ model });
+    const result = await runtime.run({ input: [{ role: 'user', content: 'hi' }], system: 'You are terse.' });
+    expect(result.stopReason).toBe('final_answer');
+    expect(model.requests[0]!.messages[0]).toEqual({ role: 'system', content: 'You are terse.' });
+    expect((await runtime.messages(result.runId))[0]).toEqual({ role: 'system', content: 'You are terse.' });
+    await expect(runtime.run({ input: [{ role: 'system', content: 'own' }, { role: 'user', content: 'hi' }], system: 'You are terse.' })).rejects.toMatchObject({ code: 'config_invalid', field: 'system' });
   });
 });
 

@@ -49,7 +49,10 @@ export interface RunOptions<T = unknown> {
    * created: malformed parts reject `run()` with `content_invalid`, oversize ones with `content_too_large`.
    */
   readonly input: string | readonly Message[];
-  /** Prepended as a system message when `input` is a string. */
+  /**
+   * Prepended as a system message: to a text `input`, or to a transcript that holds no system
+   * message (one that does is `config_invalid` naming `system`: say it once, in one place).
+   */
   readonly system?: string;
   /**
    * Your own run id (must be new): 1–200 of `A-Z a-z 0-9 . _ : -`, and not `.` or `..` (a URL
@@ -607,6 +610,12 @@ export class AgentRuntime<TOut = string> {
         if (problem) throw problem;
         return typeof message.content === 'string' ? message : ({ ...message, content: normalizeContent(message.content as MessageContent) } as Message);
       });
+      if (options.system) {
+        if (input.some((message) => message.role === 'system')) {
+          throw new ConfigError('system', 'is given with a transcript that already holds a system message: keep one of them');
+        }
+        input.unshift({ role: 'system', content: options.system });
+      }
     }
     // The history is paired by construction from here on; an initial transcript must start that way (invariant I3).
     // A text input (system and user messages only) holds no tool call or result: paired as it is.

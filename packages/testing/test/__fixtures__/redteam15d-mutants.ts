@@ -2,7 +2,8 @@
 // conformance suite (describeStateStore) must fail every one of them. A fault applies only to
 // well-formed calls: ill-formed ones reach the MemoryStore as they are (so a mutant is never
 // caught merely by the suite's input-validation cases).
-import { KILL_ALL_SCOPE, MemoryStore, type Lease, type RunRecord, type StateStore, type ToolLedgerEntry } from '@agentrt/core';
+import { AgentrtError, defineTool, KILL_ALL_SCOPE, MemoryStore, type Lease, type RunRecord, type StateStore, type Tool, type ToolLedgerEntry } from '@agentrt/core';
+import { z } from 'zod';
 
 interface Slot { run: RunRecord; events: unknown[]; ledger?: Map<string, ToolLedgerEntry> }
 /** The MemoryStore's own records (a mutant reaches into them as a buggy store's SQL would). */
@@ -182,3 +183,26 @@ export const MUTANTS: Record<string, () => StateStore> = {
     };
   }),
 };
+
+/** Tool packs with one fault each (the example pack's tool, rebuilt): `describeToolPack` must fail them. */
+export const TOOL_MUTANTS: Record<string, () => Tool[]> = {
+  'error quotes the environment': () => [unitsTool((from, to) => new AgentrtError('unit_unsupported', `cannot convert ${from} to ${to} (env: ${JSON.stringify(process.env)})`))],
+};
+
+function unitsTool(failure: (from: string, to: string) => Error = (from, to) => new AgentrtError('unit_unsupported', `cannot convert ${from} to ${to}`)): Tool {
+  const factors: Record<string, number> = { m: 1, km: 1000, mi: 1609.344 };
+  return defineTool({
+    name: 'convert_units',
+    description: 'Converts a value between units of length (m, km, mi).',
+    input: z.object({ value: z.number().finite(), from: z.string().min(1).max(8), to: z.string().min(1).max(8) }),
+    timeoutMs: 1_000,
+    execute: ({ value, from, to }) => {
+      if (factors[from] === undefined || factors[to] === undefined) throw failure(from, to);
+      return { value: (value * factors[from]) / factors[to], unit: to };
+    },
+  });
+}
+
+/** The samples `describeToolPack` takes for `unitsTool`. */
+export const UNITS_SAMPLES = { convert_units: { valid: { value: 1, from: 'mi', to: 'km' }, invalid: [{}, { value: 'one', from: 'm', to: 'km' }], failing: { value: 1, from: 'm', to: 'kg' } } };
+export const correctUnitsTools = (): Tool[] => [unitsTool()];

@@ -4,6 +4,9 @@
 //   JSON. Anything but the command's own output now goes to stderr.
 // - A plugin whose top-level await never settles made the bin exit 13 (Node's "unsettled top-level
 //   await") without a word; it is now exit 1 with a message naming the likely cause.
+// - A misspelt field of a plugin entry (`{ module, option: { precision: 3 } }`, `namespce`) was
+//   ignored without a word: the plugin ran with its default options, or without its namespace.
+//   It is now config_invalid naming the field, with the near miss, like top-level and store fields.
 // Positive paths: init into a folder whose path holds a space, quotes and a newline, then a run
 // with no API key; a tool pack written as docs/plugins.md shows, loaded by path, is called.
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -139,5 +142,19 @@ describe('red team 15d: agentrt with third-party plugins', { timeout: 120_000 },
     expect(ran.code, ran.err).toBe(0);
     expect(ran.out).toContain('from proto');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a misspelt field of a plugin entry is config_invalid naming it, with the near miss (never silently the default options)', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'plugins', 'units.mjs'), unitsPlugin(false));
+    for (const [entry, field, near] of [
+      ["{ module: './plugins/units.mjs', option: { precision: 3 } }", 'plugins.0.option', 'options'],
+      ["{ module: './plugins/units.mjs', options: { precision: 3 }, namespce: 'u' }", 'plugins.0.namespce', 'namespace'],
+    ] as const) {
+      writeFileSync(join(dir, 'agentrt.config.mjs'), `export default { plugins: [${entry}] };\n`);
+      const ran = await agentrt('', ['run', 'convert_units 5'], { cwd: dir, config: false, env: NO_KEYS }).done;
+      expect({ code: ran.code, out: ran.out }).toEqual({ code: 1, out: '' });
+      expect(ran.err).toContain(`agentrt: error[config_invalid] Invalid option "${field}": unknown field of a plugin entry (did you mean "${near}"?)`);
+    }
   });
 });

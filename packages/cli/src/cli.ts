@@ -48,20 +48,26 @@ function nonEmpty(value: string): string {
  * are dropped and the command goes on to its end (the run still finishes and is recorded).
  */
 function pipeWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  // The stream's own write, taken now: the bin sends every other write to stdout to stderr (see bin.ts).
+  const write = stream.write.bind(stream);
   let gone = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') gone = true;
     else throw error;
   });
   return (line) => {
-    if (!gone && !stream.destroyed) stream.write(`${line}\n`);
+    if (!gone && !stream.destroyed) write(`${line}\n`);
   };
 }
 
-const defaultIO = (): CliIO => ({
+/**
+ * The process's stdout and stderr. Each writer keeps the stream's `write` as it was when this was
+ * called, so the bin can then send everything else written to stdout to stderr. @internal
+ */
+export const defaultIO = (): CliIO => ({
   out: pipeWriter(process.stdout),
   err: pipeWriter(process.stderr),
-  ...(process.stdout.isTTY ? { terminal: { write: (chunk: string) => process.stdout.write(chunk), get columns() { return process.stdout.columns; } } } : {}),
+  ...(process.stdout.isTTY ? { terminal: { write: process.stdout.write.bind(process.stdout), get columns() { return process.stdout.columns; } } } : {}),
   interrupted: () => new Promise<void>((done) => {
     process.once('SIGINT', () => done());
     process.once('SIGTERM', () => done());

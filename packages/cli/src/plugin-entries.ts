@@ -39,7 +39,8 @@ function isPathOption(schema: SchemaLike | undefined): boolean {
  */
 export async function preparePluginEntries(entries: readonly PluginEntry[], { base, moduleBase = base }: { base: string; moduleBase?: string }): Promise<PluginEntry[]> {
   const prepared: PluginEntry[] = [];
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
+    knownEntryFields(entry, index);
     let plugin: Plugin<unknown>;
     let options: unknown;
     let namespace: string | undefined;
@@ -60,6 +61,21 @@ export async function preparePluginEntries(entries: readonly PluginEntry[], { ba
     prepared.push({ plugin: namingFields(plugin), ...(options !== undefined ? { options } : {}), ...(namespace !== undefined ? { namespace } : {}) });
   }
   return prepared;
+}
+
+/**
+ * A `{ module | plugin, options?, namespace? }` entry with another field is `config_invalid` naming
+ * `plugins.<index>.<field>`: a misspelt `options` would otherwise quietly run the plugin on its
+ * defaults (and a misspelt `namespace` without one), as a misspelt top-level field would.
+ */
+function knownEntryFields(entry: PluginEntry, index: number): void {
+  if (typeof entry !== 'object' || entry === null || isPlugin(entry)) return;
+  const known = [...('module' in entry ? ['module'] : 'plugin' in entry ? ['plugin'] : ['module', 'plugin']), 'options', 'namespace'];
+  for (const key of Object.keys(entry)) {
+    if (known.includes(key)) continue;
+    const near = nearestName(key, known);
+    throw new ConfigError(`plugins.${index}.${key}`, `unknown field of a plugin entry${near ? ` (did you mean "${near}"?)` : ''}; the fields are ${known.join(', ')} (docs/cli.md#config)`);
+  }
 }
 
 function resolvePathOptions(schema: SchemaLike | undefined, options: unknown, base: string): unknown {

@@ -498,7 +498,8 @@ export class RedisStore implements StateStore {
       if (this.closed) throw new StoreError('store_unavailable', 'the Redis store is closed');
       const list = this.deferred.get(input.runId) ?? [];
       if (list.some((d) => d.input.toolCallId === input.toolCallId)) return;
-      list.push({ input, lease: options.lease });
+      // A copy (as the JSON it will be sent as): the caller may change its result object before it is sent.
+      list.push({ input: { ...input, result: JSON.parse(JSON.stringify(input.result)) as typeof input.result }, lease: options.lease });
       this.deferred.set(input.runId, list);
       if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId));
       return;

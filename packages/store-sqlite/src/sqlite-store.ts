@@ -584,7 +584,8 @@ export class SqliteStore implements StateStore {
       if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
       const list = this.deferred.get(input.runId) ?? [];
       if (list.some((d) => d.entry.toolCallId === input.toolCallId)) return;
-      list.push({ entry: completedEntry(input, input.completedAt), lease: options.lease });
+      // A copy (as the JSON it will be written as): the caller may change its result object before the flush.
+      list.push({ entry: completedEntry({ ...input, result: JSON.parse(JSON.stringify(input.result)) as typeof input.result }, input.completedAt), lease: options.lease });
       this.deferred.set(input.runId, list);
       if (list.length >= MAX_DEFERRED_PER_RUN) await this.flush(input.runId);
       return;
@@ -730,7 +731,7 @@ export class SqliteStore implements StateStore {
     const seen = this.killSeen.get(runId);
     if (seen !== undefined) {
       this.killSeen.delete(runId);
-      if (seen.turn === turn && seen.writes === processWrites.n && !this.closed && performance.now() - seen.at <= SAME_TURN_MAX_MS) return seen.flag ?? undefined;
+      if (seen.turn === turn && seen.writes === processWrites.n && !this.closed && performance.now() - seen.at <= SAME_TURN_MAX_MS) return seen.flag ? { ...seen.flag } : undefined;
     }
     return this.read('getKillFlag', () => {
       // Read before every model and tool call: answered from memory until another connection
@@ -741,11 +742,12 @@ export class SqliteStore implements StateStore {
         this.killCacheVersion = version;
       }
       const cached = this.killCache.get(runId);
-      if (cached !== undefined) return cached ?? undefined;
+      // A copy of a cached flag: a caller that changes what it got never changes the next answer.
+      if (cached !== undefined) return cached ? { ...cached } : undefined;
       const row = this.statements.killGet.get(runId, KILL_ALL_SCOPE, runId);
       const flag = row ? { scope: row.scope, reason: row.reason, at: row.at } : undefined;
       this.killCache.set(runId, flag ?? null);
-      return flag;
+      return flag && { ...flag };
     });
   }
 

@@ -814,6 +814,160 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       expect((await store.getRun(run.runId))?.metadata).toEqual({ deep: expected.deep, shared: [{ n: 1 }, { again: { n: 1 } }], list: [null, null, null] });
     });
 
+    // Red team 15d: faults of a third-party store the cases above let through (each one a mutant
+    // of MemoryStore in packages/testing/test/redteam15d.test.ts that now fails this suite).
+    it('keeps the events of every write (appendEvents, commitStep, updateRun, finishRun) in one log, lastEventSeq following each, and a paused run\'s result', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      const seqOf = async () => (await store.getRun(id))?.lastEventSeq;
+      await store.appendEvents(id, [event(id, 1)]);
+      expect(await seqOf()).toBe(1);
+      await store.commitStep({ runId: id, step: step(id, 0), events: [event(id, 2)], usageDelta: usage(1) });
+      expect(await seqOf()).toBe(2);
+      const paused = result(id, { status: 'paused', stopReason: 'awaiting_approval', output: undefined });
+      await store.updateRun({ runId: id, status: 'paused', result: paused, events: [event(id, 3)] });
+      const record = await store.getRun(id);
+      expect({ status: record?.status, lastEventSeq: record?.lastEventSeq, stopReason: record?.result?.stopReason }).toEqual({ status: 'paused', lastEventSeq: 3, stopReason: 'awaiting_approval' });
+      expect((await store.listRuns({ status: 'paused' })).find((r) => r.runId === id)?.result?.stopReason).toBe('awaiting_approval');
+      await store.updateRun({ runId: id, status: 'running', events: [event(id, 4)] });
+      expect(await seqOf()).toBe(4);
+      await store.finishRun({ runId: id, result: result(id), events: [event(id, 5), event(id, 6)] });
+      expect(await seqOf()).toBe(6);
+      expect((await store.listEvents(id)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await store.listEvents(id, { afterSeq: 4 })).map((e) => e.seq)).toEqual([5, 6]);
+    });
+
+    it('finishes a paused run (a kill while it waits for approval), with its events', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const id = run.runId;
+      await store.updateRun({ runId: id, status: 'paused', result: result(id, { status: 'paused', stopReason: 'awaiting_approval' }), events: [event(id, 1)] });
+      const finished = await store.finishRun({ runId: id, result: result(id, { status: 'stopped', stopReason: 'killed' }), events: [event(id, 2)] });
+      expect(finished.stopReason).toBe('killed');
+      expect(await store.getRun(id)).toMatchObject({ status: 'stopped', lastEventSeq: 2, result: { stopReason: 'killed' } });
+      expect((await store.listEvents(id)).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    it('never reopens a completed or stopped run: updateRun is run_conflict and changes nothing', async () => {
+      for (const outcome of [result('', {}), result('', { status: 'stopped', stopReason: 'killed' }), result('', { status: 'failed', stopReason: 'error', error: { code: 'tool_failed', message: 'no', retryable: false } })]) {
+        const run = newRun();
+        await store.createRun(run);
+        await store.finishRun({ runId: run.runId, result: { ...outcome, runId: run.runId }, events: [] });
+        for (const status of ['running', 'paused'] as const) expect(await codeOf(store.updateRun({ runId: run.runId, status }))).toBe('run_conflict');
+        expect(await store.getRun(run.runId)).toMatchObject({ status: outcome.status, result: { stopReason: outcome.stopReason } });
+      }
+    });
+
+    it('adds up every usage field of every step (input and output tokens, cost) on the run, in getRun and listRuns', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: { inputTokens: 10, outputTokens: 3, costUsd: 0.25 } });
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 1), events: [], usageDelta: { inputTokens: 5, outputTokens: 7, costUsd: 0.5 } });
+      const expected = { inputTokens: 15, outputTokens: 10, costUsd: 0.75 };
+      expect((await store.getRun(run.runId))?.usage).toEqual(expected);
+      expect((await store.listRuns()).find((r) => r.runId === run.runId)?.usage).toEqual(expected);
+    });
+
+    it('lists runs by status: only the runs in that status, newest first, within the limit', async () => {
+      const make = async () => (await store.createRun(newRun())).run.runId;
+      const running = await make();
+      const pausedOld = await make();
+      const done = await make();
+      const pausedNew = await make();
+      for (const id of [pausedOld, pausedNew]) await store.updateRun({ runId: id, status: 'paused', result: result(id, { status: 'paused', stopReason: 'awaiting_approval' }) });
+      await store.finishRun({ runId: done, result: result(done), events: [] });
+      const ids = async (status: 'running' | 'paused' | 'completed' | 'failed', limit?: number) => (await store.listRuns({ status, ...(limit === undefined ? {} : { limit }) })).map((r) => r.runId);
+      expect(await ids('paused')).toEqual([pausedNew, pausedOld]);
+      expect(await ids('paused', 1)).toEqual([pausedNew]);
+      expect(await ids('running')).toEqual([running]);
+      expect(await ids('completed')).toEqual([done]);
+      expect(await ids('failed')).toEqual([]);
+    });
+
+    it('a stale owner\'s releaseLease leaves the current lease held (no-op), and its holder keeps writing', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const stale = (await store.acquireLease({ runId: run.runId, owner: 'a', ttlMs: 60_000 }))!;
+      await store.releaseLease(stale);
+      const current = (await store.acquireLease({ runId: run.runId, owner: 'b', ttlMs: 60_000 }))!;
+      await store.releaseLease(stale);
+      expect(await store.acquireLease({ runId: run.runId, owner: 'c', ttlMs: 60_000 })).toBeUndefined();
+      expect(await store.renewLease(current, 60_000)).toBeDefined();
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1), lease: current });
+      expect((await store.getRun(run.runId))?.stepCount).toBe(1);
+    });
+
+    it('answers a run\'s own kill flag before the incident stop (its reason is the one that applies)', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      await store.setKillFlag({ scope: run.runId, reason: 'own', at: new Date().toISOString() });
+      await store.setKillFlag({ scope: KILL_ALL_SCOPE, reason: 'incident', at: new Date().toISOString() });
+      expect(await store.getKillFlag(run.runId)).toMatchObject({ scope: run.runId, reason: 'own' });
+      expect(await store.getKillFlag(`${run.runId}-other`)).toMatchObject({ scope: KILL_ALL_SCOPE, reason: 'incident' });
+      await store.clearKillFlag(run.runId);
+      expect(await store.getKillFlag(run.runId)).toMatchObject({ reason: 'incident' });
+    });
+
+    it('keeps a completed ledger entry completed when an intent for the same call arrives late', async () => {
+      const run = newRun();
+      await store.createRun(run);
+      const call = { runId: run.runId, toolCallId: 'c1', stepIndex: 0, name: 'pay', argsFingerprint: 'fp', sideEffects: 'non-idempotent' as const };
+      await store.recordToolIntent({ ...call, startedAt: new Date().toISOString() });
+      await store.recordToolResult({ ...call, result: { role: 'tool', toolCallId: 'c1', name: 'pay', content: 'paid' }, completedAt: new Date().toISOString() });
+      await store.recordToolIntent({ ...call, startedAt: new Date().toISOString() });
+      const ledger = await store.getToolLedger(run.runId);
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0]).toMatchObject({ status: 'completed', result: { content: 'paid' } });
+    });
+
+    it('hands out copies from every read and keeps copies of what it is given: no caller mutation, before or after, reaches the store', async () => {
+      const run = newRun({ metadata: { tag: 'm' } });
+      const id = run.runId;
+      const pristineInput = structuredClone(run.input);
+      await store.createRun(run);
+      (run.input as Message[]).push({ role: 'user', content: 'changed after createRun' });
+      (run.metadata as Record<string, unknown>).tag = 'changed';
+      const given = step(id, 0);
+      const givenEvent = { ...event(id, 1), note: { text: 'kept' } } as unknown as StoredRunEvent;
+      await store.commitStep({ runId: id, step: given, events: [givenEvent], usageDelta: usage(1) });
+      (given.messages as Message[]).push({ role: 'user', content: 'changed after commitStep' });
+      ((givenEvent as unknown as { note: { text: string } }).note).text = 'changed after commit';
+      const call = { runId: id, toolCallId: 'c1', stepIndex: 1, name: 'echo', argsFingerprint: 'fp', sideEffects: 'idempotent' as const };
+      const toolResult = { role: 'tool' as const, toolCallId: 'c1', name: 'echo', content: 'r' };
+      await store.recordToolResult({ ...call, result: toolResult, completedAt: new Date().toISOString() });
+      toolResult.content = 'changed after recordToolResult';
+      const flag = { scope: id, reason: 'r', at: new Date().toISOString() };
+      await store.setKillFlag(flag);
+      flag.reason = 'changed after setKillFlag';
+      const check = async (when: string) => {
+        const got = await store.getRun(id);
+        expect(got?.input, when).toEqual(pristineInput);
+        expect(got?.metadata, when).toEqual({ tag: 'm' });
+        expect((await store.listRuns()).find((r) => r.runId === id)?.input, when).toEqual(pristineInput);
+        expect((await store.loadSteps(id))[0]?.messages, when).toEqual(step(id, 0).messages);
+        expect((await store.listEvents(id))[0], when).toMatchObject({ seq: 1, type: 'step_started', note: { text: 'kept' } });
+        expect((await store.getToolLedger(id))[0]?.result?.content, when).toBe('r');
+        expect((await store.getKillFlag(id))?.reason, when).toBe('r');
+      };
+      await check('after the callers changed what they gave');
+      // Every read, changed in place by its caller, then read again.
+      const listed = (await store.listRuns()).find((r) => r.runId === id)!;
+      (listed.input as Message[]).push({ role: 'user', content: 'x' });
+      (listed as { metadata: unknown }).metadata = { tag: 'x' };
+      const steps = await store.loadSteps(id);
+      (steps[0]!.messages as Message[]).push({ role: 'user', content: 'x' });
+      (steps[0]!.messages[1] as { content: string }).content = 'x';
+      const events = await store.listEvents(id);
+      (events[0] as { type: string }).type = 'x';
+      ((events[0] as unknown as { note: { text: string } }).note).text = 'x';
+      const ledger = await store.getToolLedger(id);
+      (ledger[0]!.result as { content: string }).content = 'x';
+      const killFlag = await store.getKillFlag(id);
+      (killFlag as { reason: string }).reason = 'x';
+      await check('after the readers changed what they got');
+    });
+
     it('reports an unknown run as run_not_found on writes', async () => {
       expect(await codeOf(store.commitStep({ runId: 'missing-run', step: step('missing-run', 0), events: [], usageDelta: usage(1) }))).toBe('run_not_found');
       expect(await codeOf(store.acquireLease({ runId: 'missing-run', owner: 'a', ttlMs: 60_000 }))).toBe('run_not_found');

@@ -81,7 +81,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
       }
     });
 
-    it('completes its valid sample and leaks no environment secret into the output', async () => {
+    it('completes its valid sample and leaks no environment secret into the output, nor into the error of its failing sample', async () => {
       const saved = { ...process.env };
       SECRET_CANARIES.forEach((secret, i) => (process.env[`AGENTRT_CANARY_${i}`] = secret));
       try {
@@ -89,6 +89,12 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
           const args = tool.input.parse(sampleOf(options, tool.name).valid);
           const output = JSON.stringify(await tool.execute(args, ctx()) ?? null);
           for (const secret of SECRET_CANARIES) expect(output).not.toContain(secret);
+          // An error's message and details reach the model as the call's result, like an output.
+          const failing = sampleOf(options, tool.name).failing;
+          if (!failing) continue;
+          const error = await tool.execute(tool.input.parse(failing), ctx()).then(() => undefined, (e: unknown) => e);
+          const shown = `${String((error as Error | undefined)?.message ?? error)} ${JSON.stringify((error as { details?: unknown } | undefined)?.details ?? null)}`;
+          for (const secret of SECRET_CANARIES) expect(shown, `${tool.name}: the error of its failing sample`).not.toContain(secret);
         }
       } finally {
         for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];

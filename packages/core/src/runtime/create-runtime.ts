@@ -11,7 +11,7 @@ import type { StopPolicy } from '../stop/stop-policy.js';
 import { TOKENS, type Disposable } from '../tokens.js';
 import type { Tool } from '../tool.js';
 import { AgentRuntime } from './agent-runtime.js';
-import { checkToolNames, loadPluginEntry, pluginContainer, recordToolRegistration, type PluginEntry } from './plugin-loader.js';
+import { checkPluginEntryFields, checkToolNames, loadPluginEntry, pluginContainer, recordToolRegistration, type PluginEntry } from './plugin-loader.js';
 import { registeredProviders, resolveModelString } from '../model/model-provider.js';
 import { resolveRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 
@@ -186,6 +186,7 @@ function prepare(options: CreateRuntimeOptions<unknown>): DependencyContainer {
   for (const [i, entry] of (options.plugins ?? []).entries()) {
     const ok = typeof entry === 'string' || (typeof entry === 'object' && entry !== null && (typeof (entry as Plugin).register === 'function' || 'module' in entry || 'plugin' in entry));
     if (!ok) throw new ConfigError(`plugins.${i}`, 'expected a Plugin, a module specifier, or { module, options?, namespace? }');
+    if (typeof entry === 'object' && typeof (entry as Plugin).register !== 'function') checkPluginEntryFields(entry, i);
   }
   // The runtime's own options are checked before any plugin runs (and opens resources); the
   // price of a model that only a plugin provides is checked once it is known.

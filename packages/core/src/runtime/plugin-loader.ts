@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DependencyContainer } from 'tsyringe';
 import { ConfigError } from '../errors/config-error.js';
+import { nearestName } from '../util/check-known-options.js';
 import { isPlugin, type Plugin } from '../plugin.js';
 import { TOKENS } from '../tokens.js';
 import type { Tool } from '../tool.js';
@@ -98,6 +99,20 @@ export async function loadPluginEntry(entry: PluginEntry, base?: string): Promis
     return { plugin: entry.plugin, ...(entry.options !== undefined ? { options: entry.options } : {}), ...(entry.namespace ? { namespace: entry.namespace } : {}) };
   }
   throw new ConfigError('plugins', 'expected a Plugin, a module specifier, or { module, options?, namespace? }');
+}
+
+/**
+ * A `{ module | plugin, options?, namespace? }` entry with another field (`option`, `namespce`) is
+ * `config_invalid` naming `plugins.<index>.<field>` and the near miss: the plugin would otherwise
+ * run on its default options, or outside its namespace, and nothing would say so.
+ */
+export function checkPluginEntryFields(entry: object, index: number): void {
+  const known = ['module' in entry ? 'module' : 'plugin', 'options', 'namespace'];
+  for (const key of Object.keys(entry)) {
+    if (known.includes(key)) continue;
+    const near = nearestName(key, known);
+    throw new ConfigError(`plugins.${index}.${key}`, `unknown field of a plugin entry${near ? ` (did you mean "${near}"?)` : ''} (known: ${known.join(', ')})`);
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ export interface RunRecord {
   readonly updatedAt: string;
   /** Number of committed steps; the next step to commit has this index. */
   readonly stepCount: number;
-  /** Sum over committed steps (plus uncommitted model calls recorded by `saveDecision`). */
+  /** Sum over committed steps: a decided step's usage is added when it commits (`commitStep`'s `usageDelta`), not by `saveDecision`. */
   readonly usage: Usage;
   /** Tool calls counted against `maxToolCalls` so far (committed steps): never above the limit. */
   readonly toolCalls: number;
@@ -164,7 +164,7 @@ export interface StateStore {
   /** Newest first. */
   listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
 
-  /** Persists the model's decision for the next step before its tools run; adds `usage` to the run. */
+  /** Persists the model's decision for the next step before its tools run. Its `usage` is kept with it and added to the run's totals when the step commits, not here. */
   saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void>;
   /** Atomically appends a step and its events, updates counters, clears the pending decision. */
   commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void>;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { AgentrtError, ConfigError, defineTool, type Tool } from '@agentrt/core';
+import { basename, join, relative } from 'node:path';
+import { AgentrtError, classifyBytes, ConfigError, DEFAULT_MAX_PART_BYTES, defineTool, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 import { listOpened, type ListedEntry, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
 import { canonicalRoot, resolveInside, writeReplacing } from './safe-path.js';
@@ -35,6 +35,18 @@ export interface FsToolOptions {
    * early and says so. Raise it together with `maxToolOutputChars`.
    */
   readonly maxResultChars?: number;
+  /**
+   * Largest image or PDF `read_file` returns as a content part, in bytes. Default 5 MiB (core's
+   * default `limits.maxPartBytes`; keep it at or below that limit). A larger one is described
+   * (`binary: true, tooLarge: true`) without being read.
+   */
+  readonly maxMediaBytes?: number;
+  /**
+   * `parts` (default): `read_file` returns PNG, JPEG, GIF and WebP images and PDFs as content
+   * parts. `text`: as a note of what they are (type, size) — for a model that takes no images or
+   * files (else the run stops with `unsupported_content` before the next model call).
+   */
+  readonly media?: 'parts' | 'text';
 }
 
 export const fsOptionsSchema = z.strictObject({
@@ -47,7 +59,14 @@ export const fsOptionsSchema = z.strictObject({
   maxListEntries: z.number().int().min(1).max(100_000).optional(),
   allowHardLinks: z.boolean().optional(),
   maxResultChars: z.number().int().min(1_000).max(64 * 2 ** 20).optional(),
+  maxMediaBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
+  media: z.enum(['parts', 'text']).optional(),
 });
+
+/** Bytes of a file's head that decide whether it is text or binary (core's `looksBinary` reads 4 KiB). */
+const BINARY_SNIFF_BYTES = 4 * 1024;
+/** Bytes of an image's head read for its pixel size (JPEG sizes may follow large metadata). */
+const IMAGE_SNIFF_BYTES = 64 * 1024;
 
 const pathArg = z.string().min(1).max(1_024).describe('Path relative to the root, e.g. "notes/today.md"');
 
@@ -167,10 +186,47 @@ export function createFsTools(options: FsToolOptions): Tool[] {
   const maxEntries = options.maxListEntries ?? 1_000;
   const allowHardLinks = options.allowHardLinks ?? false;
   const maxResultChars = options.maxResultChars ?? 32_000;
+  const maxMediaBytes = options.maxMediaBytes ?? DEFAULT_MAX_PART_BYTES;
+  const media = options.media ?? 'parts';
+
+  /**
+   * A file whose head is not text, as the model gets it: a PNG, JPEG, GIF or WebP image or a PDF
+   * as a content part (after a text part with the file's facts), anything else as a note of what
+   * it is — never its bytes as text. Undefined for text (read as before).
+   */
+  async function binaryResult(handle: FileHandle, display: string, size: number): Promise<ContentPart[] | Record<string, unknown> | undefined> {
+    // 4 KiB tell text from binary; an image's size may sit further in (JPEG metadata first), so an image head is 64 KiB.
+    let head = await readAt(handle, Math.min(size, BINARY_SNIFF_BYTES), 0);
+    if (head.length < size && PROVIDER_IMAGE_TYPES.includes(sniffMediaType(head) ?? '')) head = await readAt(handle, Math.min(size, IMAGE_SNIFF_BYTES), 0);
+    const kind = classifyBytes(head);
+    if (kind.kind === 'text') return undefined;
+    const note = (mediaType: string, extra: Record<string, unknown>, why: string) => ({ path: display, size, binary: true, mediaType, ...extra, note: `${mediaType}, ${size} bytes: ${why}` });
+    if (kind.kind === 'binary') {
+      if (kind.reason === 'image_dimensions') {
+        const pixels = kind.width !== undefined ? { width: kind.width, height: kind.height } : {};
+        return note(kind.mediaType!, pixels, `an image of ${kind.width !== undefined ? `${kind.width}×${kind.height} px` : 'a size that cannot be read'} is not shown (models take at most ${MAX_IMAGE_EDGE} px per side)`);
+      }
+      return note(kind.mediaType ?? 'application/octet-stream', {}, 'binary content, not shown');
+    }
+    const what = kind.kind === 'image' ? 'an image' : 'a PDF';
+    const pixels = kind.kind === 'image' ? { width: kind.width, height: kind.height } : {};
+    // Never read: the size decides (a 1 GB "image" costs one stat and a 64 KiB head).
+    if (size > maxMediaBytes) return note(kind.mediaType, { ...pixels, tooLarge: true }, `${what} too large to return (maxMediaBytes: ${maxMediaBytes})`);
+    if (media === 'text') return note(kind.mediaType, pixels, `${what}, not shown (media: 'text')`);
+    const bytes = await readAt(handle, size, 0);
+    const data = bytes.toString('base64');
+    if (kind.kind === 'image') return [{ type: 'text', text: JSON.stringify({ path: display, size: bytes.length, mediaType: kind.mediaType, ...pixels }) }, { type: 'image', mediaType: kind.mediaType, data }];
+    const filename = plainFileName(basename(display));
+    return [
+      { type: 'text', text: JSON.stringify({ path: display, size: bytes.length, mediaType: kind.mediaType, ...(filename !== undefined ? { filename } : {}) }) },
+      { type: 'file', mediaType: kind.mediaType, data, ...(filename !== undefined ? { filename } : {}) },
+    ];
+  }
 
   const readFile = defineTool({
     name: 'read_file',
-    description: 'Reads a UTF-8 text file inside the allowed root. Large files: use offset and maxBytes.',
+    description: `Reads a UTF-8 text file inside the allowed root. Large files: use offset and maxBytes.${media === 'parts' ? ' A PNG, JPEG, GIF or WebP image or a PDF is returned as an image or file;' : ''} other binary files are described (type, size), not shown.`,
+    unsupportedContentHint: 'Images and PDFs read by @agentrt/tools-fs are content parts; for a model that takes none, set media: "text" in its options',
     input: z.object({ path: pathArg, offset: z.number().int().min(0).optional(), maxBytes: z.number().int().min(1).max(maxRead).optional() }),
     timeoutMs: 10_000,
     async execute({ path, offset: asked = 0, maxBytes = maxRead }, ctx) {
@@ -180,6 +236,9 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       if (!target.exists) throw new AgentrtError('file_not_found', `${target.display} does not exist`);
       const { handle, stat } = await openRegularForRead(root, target.real, target.display, { allowHardLinks });
       try {
+        // The file's head decides, whatever offset was asked: a binary file is one result (a part or a note), not pages of junk.
+        const binary = await binaryResult(handle, target.display, stat.size);
+        if (binary !== undefined) return binary;
         // An offset inside a UTF-8 character (a model's own offset + maxBytes) starts at that character, and the read still
         // ends where offset + maxBytes asked (at most 3 bytes more): no U+FFFD, and pages by offset + maxBytes join exactly.
         const offset = asked > 0 && asked < stat.size ? await characterStart(handle, asked) : asked;

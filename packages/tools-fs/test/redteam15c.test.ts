@@ -132,7 +132,8 @@ describe('tools-fs positive paths (red team 15c)', () => {
     const tools = createFsTools({ root });
     const binary = await call(named(tools, 'read_file'), { path: 'blob.bin' });
     expect(binary.code).toBeUndefined();
-    expect(binary.output).toMatchObject({ size: 70_000, truncated: true });
+    // media15f: binary bytes are described, not returned as U+FFFD text.
+    expect(binary.output).toMatchObject({ size: 70_000, binary: true, mediaType: 'application/octet-stream' });
     expect(JSON.stringify(binary.output).length).toBeLessThanOrEqual(32_000);
     expect((await call(named(tools, 'read_file'), { path: 'link.txt' })).output).toMatchObject({ path: 'real/target.txt', content: 'linked needle' });
     expect((await call(named(tools, 'read_file'), { path: 'linkdir/target.txt' })).output).toMatchObject({ content: 'linked needle' });

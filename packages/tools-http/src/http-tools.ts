@@ -1,6 +1,7 @@
-import { AddressPolicy, ConfigError, defineTool, type Tool } from '@agentrt/core';
+import { AddressPolicy, ConfigError, DEFAULT_MAX_PART_BYTES, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
-import { checkRequestHeaders, DEFAULT_ALLOW_PORTS, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetch, systemResolver, vetUrl, type Resolver, type SafeFetchSettings, type SafeResponse } from './safe-fetch.js';
+import { responseResult, type MediaMode, type ResultSettings } from './media-result.js';
+import { checkRequestHeaders, DEFAULT_ALLOW_PORTS, DEFAULT_REQUEST_HEADERS, NEVER_ALLOWED_HEADERS, normalizeHostPattern, safeFetchBytes, systemResolver, vetUrl, type Resolver, type SafeFetchSettings } from './safe-fetch.js';
 
 /** Options of the HTTP pack. */
 export interface HttpToolOptions {
@@ -43,6 +44,19 @@ export interface HttpToolOptions {
    * together with `maxToolOutputChars`. (`safeFetch` itself is bounded by `maxResponseBytes` only.)
    */
   readonly maxResultChars?: number;
+  /**
+   * Largest image or PDF returned as a content part, in bytes. Default 5 MiB (core's default
+   * `limits.maxPartBytes`; keep it at or below that limit). A response declared an image or a PDF
+   * is read up to this many bytes (instead of `maxResponseBytes`) and not read at all when its
+   * `Content-Length` says more; a larger one is returned as a note (`binary: true, tooLarge: true`).
+   */
+  readonly maxMediaBytes?: number;
+  /**
+   * `parts` (default): images and PDFs are returned as content parts. `text`: as a note of what
+   * they are (type, size) — for a model that takes no images or files (else the run stops with
+   * `unsupported_content` before the next model call).
+   */
+  readonly media?: MediaMode;
 }
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a header name (token characters, at most 64)');
@@ -59,6 +73,8 @@ export const httpOptionsSchema = z.strictObject({
   resolver: z.custom<Resolver>((v) => typeof v === 'function').optional(),
   userAgent: z.string().max(200).regex(/^[\x20-\x7e]*$/, 'printable ASCII').optional(),
   maxResultChars: z.number().int().min(1_000).max(64 * 2 ** 20).optional(),
+  maxMediaBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
+  media: z.enum(['parts', 'text']).optional(),
   allowRequestHeaders: z.array(headerName.refine((name) => !NEVER_ALLOWED_HEADERS.includes(name.toLowerCase()), 'framing, connection and idempotency headers cannot be allowed')).max(100).optional(),
 });
 
@@ -82,6 +98,7 @@ function settingsOf(options: HttpToolOptions): SafeFetchSettings {
     maxRedirects: options.maxRedirects ?? 5,
     userAgent: options.userAgent ?? 'agentrt-tools-http/0.1',
     allowRequestHeaders: (options.allowRequestHeaders ?? DEFAULT_REQUEST_HEADERS).map((name) => name.toLowerCase()),
+    maxMediaBytes: options.maxMediaBytes ?? DEFAULT_MAX_PART_BYTES,
   };
 }
 
@@ -98,33 +115,19 @@ export async function checkUrl(url: string, options: HttpToolOptions, signal?: A
 }
 
 /**
- * The response with its body cut from the end so that the whole result, as JSON text, is at
- * most `max` characters (never splitting a surrogate pair); `truncated` when cut.
- */
-function fitResult(response: SafeResponse, max: number): SafeResponse {
-  if (JSON.stringify(response).length <= max) return response;
-  const budget = Math.max(100, max - JSON.stringify({ ...response, body: '', truncated: true }).length);
-  const body = response.body;
-  let low = 0;
-  let high = Math.min(body.length, budget);
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (JSON.stringify(body.slice(0, middle)).length <= budget) low = middle;
-    else high = middle - 1;
-  }
-  const code = body.charCodeAt(low - 1);
-  if (low > 0 && code >= 0xd800 && code <= 0xdbff) low--;
-  return { ...response, body: body.slice(0, low), truncated: true };
-}
-
-/**
  * `http_get` (and `http_post` when allowed) behind the host allowlist, SSRF checks and a
  * request-header allowlist. Throws `config_invalid` (naming the field) for bad options.
  */
 export function createHttpTools(options: HttpToolOptions): Tool[] {
   parseHttpOptions(options);
   const settings = settingsOf(options);
-  const maxResultChars = options.maxResultChars ?? 32_000;
+  const results: ResultSettings = {
+    media: options.media ?? 'parts',
+    maxMediaBytes: settings.maxMediaBytes!,
+    maxResponseBytes: settings.maxResponseBytes,
+    maxResultChars: options.maxResultChars ?? 32_000,
+  };
+  const unsupportedContentHint = 'Images and PDFs fetched by @agentrt/tools-http are content parts; for a model that takes none, set media: "text" in its options';
   const allowed = settings.allowRequestHeaders!;
   const headersSchema = z.record(z.string().max(64), z.string().max(1_000))
     .superRefine((headers, context) => {
@@ -140,10 +143,11 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
   const tools: Tool[] = [
     defineTool({
       name: 'http_get',
-      description: `Fetches a URL with GET. Allowed hosts: ${options.allowHosts.join(', ')}. Returns status, content type and the body text (capped).`,
+      description: `Fetches a URL with GET. Allowed hosts: ${options.allowHosts.join(', ')}. Returns status, content type and the body text (capped)${results.media === 'parts' ? '; a PNG, JPEG, GIF or WebP image or a PDF is returned as an image or file' : ''}; other binary bodies are described (type, size), not shown.`,
       input: z.object({ url, headers: headersSchema }),
       timeoutMs: settings.timeoutMs + 1_000,
-      execute: async ({ url: target, headers }, ctx) => fitResult(await safeFetch({ url: target, method: 'GET', ...(headers ? { headers } : {}), signal: ctx.signal }, settings), maxResultChars),
+      unsupportedContentHint,
+      execute: async ({ url: target, headers }, ctx) => responseResult(await safeFetchBytes({ url: target, method: 'GET', ...(headers ? { headers } : {}), signal: ctx.signal }, settings), results),
     }),
   ];
   if (options.allowPost) {
@@ -153,8 +157,9 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
       input: z.object({ url, body: z.string().max(1_000_000), contentType: z.string().max(100).regex(/^[\x20-\x7e]*$/).optional(), headers: headersSchema }),
       sideEffects: 'non-idempotent',
       timeoutMs: settings.timeoutMs + 1_000,
+      unsupportedContentHint,
       execute: async ({ url: target, body, contentType, headers }, ctx) =>
-        fitResult(await safeFetch({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers } : {}), idempotencyKey: ctx.idempotencyKey, signal: ctx.signal }, settings), maxResultChars),
+        responseResult(await safeFetchBytes({ url: target, method: 'POST', body, ...(contentType ? { contentType } : {}), ...(headers ? { headers } : {}), idempotencyKey: ctx.idempotencyKey, signal: ctx.signal }, settings), results),
     }));
   }
   return tools;

@@ -55,6 +55,29 @@ export interface SafeFetchSettings {
   readonly allowPorts?: readonly number[];
   /** Lower-case names of the request headers a caller may set. Default `DEFAULT_REQUEST_HEADERS`. */
   readonly allowRequestHeaders?: readonly string[];
+  /**
+   * Body cap for a response declared an image (other than SVG) or a PDF, which the tools return
+   * as a content part, in place of `maxResponseBytes`; such a response whose `Content-Length`
+   * says more is not read at all. Default: none (`maxResponseBytes` caps every body).
+   */
+  readonly maxMediaBytes?: number;
+}
+
+/** A fetched response with its body as bytes (see `safeFetchBytes`). */
+export interface SafeBytesResponse extends Omit<SafeResponse, 'body' | 'charset'> {
+  readonly bytes: Buffer;
+  /** The body's size by `Content-Length` (without a content coding), when the server gave one. */
+  readonly declaredBytes?: number;
+  /** The raw `Content-Disposition` header, if any. */
+  readonly contentDisposition?: string;
+  /** True when the response was declared media larger than `maxMediaBytes` by its `Content-Length`: its body was not read. */
+  readonly refusedUnread?: boolean;
+}
+
+/** A declared image (not SVG: text) or PDF: a body the tools may return as a content part. */
+export function isDeclaredMedia(contentType: string | undefined): boolean {
+  const essence = typeof contentType === 'string' ? contentType.split(';')[0]!.trim().toLowerCase() : '';
+  return essence === 'application/pdf' || (essence.startsWith('image/') && essence !== 'image/svg+xml');
 }
 
 /** One request for `safeFetch`. */
@@ -287,6 +310,19 @@ function discard(req: ClientRequest | undefined, response: IncomingMessage | und
  * a typed `AgentrtError`.
  */
 export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettings): Promise<SafeResponse> {
+  const { bytes, declaredBytes: _declared, contentDisposition: _disposition, refusedUnread: _refused, ...response } = await safeFetchBytes(input, { ...settings, maxMediaBytes: undefined });
+  if (response.location !== undefined) return { ...response, body: '' };
+  const { text, charset } = decodeBody(bytes, response.contentType, response.truncated);
+  return { ...response, charset, body: text };
+}
+
+/**
+ * `safeFetch` without the text decoding: the body as bytes (capped after decompression), for
+ * callers that decide by the bytes what the body is. A body declared an image or a PDF is capped
+ * at `maxMediaBytes` (when set) instead of `maxResponseBytes`, and is not read at all
+ * when its `Content-Length` already exceeds it (`refusedUnread`).
+ */
+export async function safeFetchBytes(input: SafeFetchInput, settings: SafeFetchSettings): Promise<SafeBytesResponse> {
   const callerHeaders = checkRequestHeaders(input.headers, settings.allowRequestHeaders);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AgentrtError('http_timeout', `no complete response within ${settings.timeoutMs} ms`)), settings.timeoutMs);
@@ -329,19 +365,27 @@ export async function safeFetch(input: SafeFetchInput, settings: SafeFetchSettin
           body = undefined;
         } else if (body !== undefined && next.origin !== origin) {
           // 307/308 keep method and body: never resend a body to another origin.
-          return { url: url.href, status, contentType: response.headers['content-type'], body: '', truncated: false, redirects: hop, location: next.href };
+          return { url: url.href, status, contentType: response.headers['content-type'], bytes: Buffer.alloc(0), truncated: false, redirects: hop, location: next.href };
         }
         current = next.href;
         continue;
       }
       const { req } = exchange;
-      const { bytes, truncated } = await readCapped(response, settings.maxResponseBytes, controller.signal).catch((error: unknown) => {
+      const contentType = response.headers['content-type'];
+      const disposition = response.headers['content-disposition'];
+      const coded = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+      const length = /^\d{1,15}$/.test(String(response.headers['content-length'] ?? '')) && (coded === '' || coded === 'identity') ? Number(response.headers['content-length']) : undefined;
+      const described = { url: url.href, status, contentType, redirects: hop, ...(length !== undefined ? { declaredBytes: length } : {}), ...(typeof disposition === 'string' ? { contentDisposition: disposition } : {}) };
+      const media = settings.maxMediaBytes !== undefined && isDeclaredMedia(contentType);
+      // Past maxMediaBytes a declared image or PDF is refused anyway: reading further would only cost time and memory.
+      const cap = media ? settings.maxMediaBytes! : settings.maxResponseBytes;
+      // A declared image or PDF larger than the cap is refused before a byte of it is read (a 1 GB "image").
+      if (media && length !== undefined && length > cap) return { ...described, bytes: Buffer.alloc(0), truncated: true, refusedUnread: true };
+      const { bytes, truncated } = await readCapped(response, cap, controller.signal).catch((error: unknown) => {
         // A body the parser refuses (a broken chunk size) ends the response with a bare "aborted"; the cause went to the request.
         throw isParseError(PARSE_ERRORS.get(req)) ? PARSE_ERRORS.get(req) : error;
       });
-      const contentType = response.headers['content-type'];
-      const { text, charset } = decodeBody(bytes, contentType, truncated);
-      return { url: url.href, status, contentType, charset, body: text, truncated, redirects: hop };
+      return { ...described, bytes, truncated };
     }
   } catch (error) {
     if (controller.signal.aborted && AgentrtError.isInstance(controller.signal.reason)) throw controller.signal.reason;

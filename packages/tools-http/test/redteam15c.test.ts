@@ -97,14 +97,19 @@ describe.skipIf(!namespaces && process.env.CI !== 'true')('tools-http against re
     expect(post.key).toBeTruthy(); // the run's idempotency key reaches the origin
   });
 
-  it('a PDF or an image comes back as lossy text (documented: binary bodies are not content parts)', () => {
-    const pdf = body('pdf');
-    expect(pdf).toMatchObject({ status: 200, contentType: 'application/pdf', charset: 'utf-8', truncated: false });
-    expect(pdf.body.startsWith('%PDF-1.4\n')).toBe(true);
-    expect(pdf.body).toContain('\uFFFD'); // the compressed stream's bytes are gone: nothing a model can use
-    const png = body('png');
-    expect(png).toMatchObject({ contentType: 'image/png', charset: 'utf-8' });
-    expect(png.body).toContain('PNG');
+  it('a PDF comes back as a file part and a PNG as an image part (media15f: no more lossy text)', () => {
+    const parts = (name: string) => {
+      const result = report.results[name]!;
+      expect(result.isError, `${name}: ${result.content}`).toBe(false);
+      return JSON.parse(result.content) as { type: string; text?: string; mediaType?: string; data?: string; filename?: string }[];
+    };
+    const [pdfFacts, pdf] = parts('pdf');
+    expect(JSON.parse(pdfFacts!.text!)).toMatchObject({ status: 200, contentType: 'application/pdf', mediaType: 'application/pdf', filename: 'pdf' });
+    expect(pdf).toMatchObject({ type: 'file', mediaType: 'application/pdf', filename: 'pdf' });
+    expect(Buffer.from(pdf!.data!, 'base64').subarray(0, 9).toString('latin1')).toBe('%PDF-1.4\n');
+    const [pngFacts, png] = parts('png');
+    expect(JSON.parse(pngFacts!.text!)).toMatchObject({ contentType: 'image/png', mediaType: 'image/png', width: 1, height: 1 });
+    expect(png).toMatchObject({ type: 'image', mediaType: 'image/png' });
   });
 
   it('redirects from the public origin to loopback, metadata, [::1], mapped, decimal, octal and 0.0.0.0 forms and a rebinding name are refused with url_blocked; no canary is hit; the run continues', () => {

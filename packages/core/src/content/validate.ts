@@ -95,6 +95,28 @@ const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?![\ufe00-\
 const isPlainFileName = (name: string) =>
   name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\]/.test(name) && !HIDDEN_CHARACTERS.test(name);
 
+/**
+ * A name made into one a file part may carry (what `checkContent` accepts), or undefined when
+ * nothing usable is left: path separators, control, bidi and invisible characters become `_`,
+ * surrounding spaces and dots are trimmed (`..`, `.hidden.`), and the name is cut to 255
+ * characters (keeping its extension, never splitting a surrogate pair). For names from a
+ * Content-Disposition header, a URL or a path the model chose.
+ */
+export function plainFileName(raw: string): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const hidden = new RegExp(HIDDEN_CHARACTERS.source, 'gu');
+  let name = raw.replace(/[/\\]/g, '_').replace(hidden, '_').replace(/^[\s.]+|[\s.]+$/gu, '');
+  if (name.length > 255) {
+    const dot = name.lastIndexOf('.');
+    const extension = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+    let keep = 255 - extension.length;
+    const code = name.charCodeAt(keep - 1);
+    if (code >= 0xd800 && code <= 0xdbff) keep--;
+    name = name.slice(0, keep) + extension;
+  }
+  return isPlainFileName(name) ? name : undefined;
+}
+
 /** Capabilities of an adapter that declares none: text only. */
 export const TEXT_ONLY: ModelCapabilities = Object.freeze({
   imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,

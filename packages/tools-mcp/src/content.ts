@@ -1,4 +1,4 @@
-import { AgentrtError, base64Bytes, checkContent, type ContentPart } from '@agentrt/core';
+import { AgentrtError, base64Bytes, checkContent, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
 import { charsetParameter, charsetText, xmlText } from './xml-text.js';
 
@@ -165,18 +165,15 @@ function errorText(content: unknown): string {
   }).join('\n');
 }
 
-/** Image formats recognized by their first bytes: the raster formats every provider takes. */
-const SIGNATURES: readonly { readonly type: string; readonly test: (head: Buffer) => boolean }[] = [
-  { type: 'image/png', test: (head) => head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { type: 'image/jpeg', test: (head) => head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff },
-  { type: 'image/gif', test: (head) => head.subarray(0, 6).toString('latin1') === 'GIF87a' || head.subarray(0, 6).toString('latin1') === 'GIF89a' },
-  { type: 'image/webp', test: (head) => head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP' },
-];
-const SNIFFED = new Set([...SIGNATURES.map((signature) => signature.type), 'image/jpg']);
+/** Media types a raster image may be declared as here: the formats every provider takes (`PROVIDER_IMAGE_TYPES`), and `image/jpg`. */
+const SNIFFED = new Set([...PROVIDER_IMAGE_TYPES, 'image/jpg']);
 const SVG = 'image/svg+xml';
 
-/** The raster format the bytes are, by signature, or undefined. */
-const rasterType = (data: string) => SIGNATURES.find((signature) => signature.test(Buffer.from(data.slice(0, 24), 'base64')))?.type;
+/** The raster format the bytes are (core's `sniffMediaType`), when it is one every provider takes, or undefined. */
+const rasterType = (data: string): string | undefined => {
+  const sniffed = sniffMediaType(Buffer.from(data.slice(0, 24), 'base64'));
+  return sniffed !== undefined && PROVIDER_IMAGE_TYPES.includes(sniffed) ? sniffed : undefined;
+};
 
 /** How far past the prolog (XML declaration, comments, doctype — of any length) an `<svg` element is looked for. */
 const SVG_PRESCAN_CHARS = 4_096;

@@ -1,4 +1,4 @@
-import { AgentrtError, contentText, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
+import { AgentrtError, contentText, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
 import type {
   JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
@@ -62,10 +62,29 @@ export function toProviderData(metadata: unknown): Record<string, unknown> | und
   return Object.keys(out).length ? out : undefined;
 }
 
-/** One user part → a spec text or file part (images are files with an `image/*` media type). */
-function userPart(part: ContentPart, label: string): LanguageModelV3TextPart | LanguageModelV3FilePart {
-  if (part.type === 'text') return { type: 'text', text: part.text };
+/** Anthropic's limit on one inline image: 5 MB of base64 text (the API's 400 "image exceeds 5 MB maximum"), as `@agentrt/model-anthropic`. */
+const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+
+/**
+ * The media type an inline part goes out with. On Anthropic an image goes out as what its bytes
+ * are (PNG, JPEG, GIF, WebP by signature): the API decodes them and refuses a label that does not
+ * match with a 400, which a resumed run would meet again; one over 5 MB of base64 is
+ * `unsupported_content` before any request.
+ */
+function wireMediaType(part: ContentPart & { type: 'image' | 'file' }, options: Pick<PromptOptions, 'wireRules' | 'label'>): string {
   const mediaType = part.mediaType.toLowerCase();
+  if (options.wireRules !== 'anthropic' || part.type !== 'image' || part.data === undefined) return mediaType;
+  if (part.data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
+    throw unsupported(part, options.label, `Anthropic takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${part.data.length}: downscale it, or send it by url`);
+  }
+  return sniffImageType(part.data) ?? mediaType;
+}
+
+/** One user part → a spec text or file part (images are files with an `image/*` media type). */
+function userPart(part: ContentPart, options: Pick<PromptOptions, 'wireRules' | 'label'>): LanguageModelV3TextPart | LanguageModelV3FilePart {
+  const label = options.label;
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const mediaType = wireMediaType(part, options);
   if (part.type === 'file' && part.url !== undefined && mediaType === 'text/plain') throw unsupported(part, label, 'plain-text files are taken inline only, not by url');
   const data = part.url !== undefined ? new URL(part.url) : part.data ?? '';
   return { type: 'file', mediaType, data, ...(part.type === 'file' && part.filename !== undefined ? { filename: part.filename } : {}) };
@@ -87,7 +106,7 @@ function contentOutput(parts: readonly ContentPart[], options: PromptOptions): L
       if (part.text) value.push({ type: 'text', text: part.text });
       continue;
     }
-    const mediaType = part.mediaType.toLowerCase();
+    const mediaType = wireMediaType(part, options);
     if (part.type === 'file' && mediaType === 'text/plain') {
       if (part.url !== undefined) throw unsupported(part, options.label, 'plain-text files are taken inline only, not by url');
       value.push({ type: 'text', text: decodedText(part) });
@@ -167,7 +186,7 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
         (options.systemFirst ? system : out).push({ role: 'system', content: message.content });
         break;
       case 'user': {
-        const parts = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content.map((part) => userPart(part, options.label));
+        const parts = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content.map((part) => userPart(part, options));
         // Empty text next to media adds nothing (and some providers reject empty text blocks).
         const kept = parts.filter((part) => part.type !== 'text' || part.text !== '');
         out.push({ role: 'user', content: kept.length ? kept : [{ type: 'text', text: '' }] });
@@ -237,7 +256,7 @@ function rawToolOutput(message: ToolMessage, options: PromptOptions & { toolCall
   })].filter(Boolean);
   if (carried.length === 0) return { type: message.isError ? 'error-text' : 'text', value: texts.join('\n') };
   const note = `[${carried.length} attachment${carried.length === 1 ? '' : 's'} returned by this tool follow${carried.length === 1 ? 's' : ''} in the next user message]`;
-  attachments.push({ type: 'text', text: `Attachments returned by tool call ${options.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
+  attachments.push({ type: 'text', text: `Attachments returned by tool call ${options.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options) as LanguageModelV3FilePart));
   return { type: message.isError ? 'error-text' : 'text', value: [...texts, note].join('\n') };
 }
 

@@ -1,4 +1,4 @@
-import { AgentrtError, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
+import { AgentrtError, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -25,16 +25,33 @@ const unsupported = (part: ContentPart, why: string) =>
   new AgentrtError('unsupported_content', `a ${part.type} part (${'mediaType' in part ? part.mediaType : 'text'}) cannot be sent to Anthropic: ${why}`, { details: { partType: part.type, provider: 'anthropic' } });
 
 /**
+ * The API's limit on one inline image: 5 MB of **base64** (`image exceeds 5 MB maximum: N bytes >
+ * 5242880 bytes`), about 3.75 MiB decoded — below agentrt's default `maxPartBytes` (5 MiB decoded).
+ */
+export const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+
+/**
  * One agentrt part → an Anthropic content block: `text` (empty text is skipped: the API rejects
  * empty text blocks), `image` (base64 or URL source), `document` (PDF as base64 or URL,
  * `text/plain` as a text source; `filename` becomes the `title`).
+ *
+ * An inline image goes out with the media type its bytes are (PNG, JPEG, GIF, WebP by signature),
+ * whatever it was labelled: the API decodes the bytes and refuses a mismatch with a 400 ("Image
+ * does not match the provided media type"), which a resumed run would meet again. An inline image
+ * over `ANTHROPIC_MAX_IMAGE_BASE64` characters is `unsupported_content`, before any request.
  */
 export function toAnthropicBlock(part: ContentPart): Block | undefined {
   switch (part.type) {
     case 'text':
       return part.text ? { type: 'text', text: part.text } : undefined;
-    case 'image':
-      return { type: 'image', source: part.url !== undefined ? { type: 'url', url: part.url } : { type: 'base64', media_type: part.mediaType.toLowerCase(), data: part.data } };
+    case 'image': {
+      if (part.url !== undefined) return { type: 'image', source: { type: 'url', url: part.url } };
+      const data = part.data ?? '';
+      if (data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
+        throw unsupported(part, `the API takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${data.length}: downscale it, or send it by url`);
+      }
+      return { type: 'image', source: { type: 'base64', media_type: sniffImageType(data) ?? part.mediaType.toLowerCase(), data } };
+    }
     case 'file': {
       const mediaType = part.mediaType.toLowerCase();
       const title = part.filename !== undefined ? { title: part.filename } : {};

@@ -95,6 +95,23 @@ const HIDDEN_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?![\ufe00-\
 const isPlainFileName = (name: string) =>
   name.length > 0 && name.length <= 255 && name !== '.' && name !== '..' && !/[/\\]/.test(name) && !HIDDEN_CHARACTERS.test(name);
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * The raster image type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`) that base64 data's
+ * first bytes identify, or undefined. For adapters whose provider checks the declared media type
+ * against the bytes (Anthropic answers 400 "Image does not match the provided media type"): send
+ * what the bytes are rather than what a tool called them.
+ */
+export function sniffImageType(data: string): 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp' | undefined {
+  const head = Buffer.from(data.slice(0, 24), 'base64');
+  if (head.length >= 8 && head.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  const ascii = head.toString('latin1');
+  if (ascii.startsWith('GIF87a') || ascii.startsWith('GIF89a')) return 'image/gif';
+  if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
 /** Capabilities of an adapter that declares none: text only. */
 export const TEXT_ONLY: ModelCapabilities = Object.freeze({
   imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,

@@ -6,6 +6,8 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const STOP: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens', content_filter: 'refusal' };
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+// One inline image: at most 5 MB of base64 (the API's 400: "image exceeds 5 MB maximum: N bytes > 5242880 bytes").
+const MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
 const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
@@ -54,6 +56,8 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
     if (source.type === 'base64') {
       if (typeof source.media_type !== 'string' || !IMAGE_TYPES.includes(source.media_type)) return `${at}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
       if (!isBase64(source.data) || source.data === '') return `${at}.image.source.base64.data: Input should be a valid base64-encoded string`;
+      // The limit is on the base64 text, not the decoded bytes (about 3.75 MiB of image).
+      if (source.data.length > MAX_IMAGE_BASE64) return `${at}.image.source.base64: image exceeds 5 MB maximum: ${source.data.length} bytes > ${MAX_IMAGE_BASE64} bytes`;
       if (sniffMediaType(source.data) !== source.media_type) return `${at}.image.source.base64.data: Image does not match the provided media type ${source.media_type}`;
       return undefined;
     }
@@ -186,14 +190,15 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
 }
 
 /**
- * Anthropic Messages (`POST /v1/messages`), per the API reference: `anthropic-version` header,
+ * Anthropic Messages (`POST /v1/messages`), per the API reference: bodies of at most 32 MB (413
+ * `request_too_large`), `anthropic-version` header,
  * `x-api-key` or bearer auth, required `max_tokens`, user/assistant roles with a top-level
  * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones (and the 400 for
  * tool blocks in a request that defines no tools), `tool_choice` (auto, any, tool, none; only auto or
  * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
  * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
- * declared type, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
+ * declared type, at most 5 MB of base64, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
  * both in user turns and inside `tool_result.content`; non-empty text blocks. Extended thinking:
  * `thinking` config (enabled with `budget_tokens` ≥ 1024 and < `max_tokens`, adaptive, disabled;
  * no `temperature` ≠ 1 or `top_k` with it); `thinking` / `redacted_thinking` blocks are rendered
@@ -377,8 +382,10 @@ export const anthropicWire: ProviderWire = {
     frames.push(event('message_stop', {}));
     return frames;
   },
+  // The Messages API takes request bodies of at most 32 MB (413 `request_too_large`); counted in decimal megabytes, the stricter reading.
+  maxRequest: { bytes: 32_000_000, error: { status: 413, message: 'Request exceeds the maximum size' } },
   errorBody(error) {
-    const type = error.status === 401 ? 'authentication_error' : error.status === 403 ? 'permission_error' : error.status === 404 ? 'not_found_error'
+    const type = error.status === 401 ? 'authentication_error' : error.status === 403 ? 'permission_error' : error.status === 404 ? 'not_found_error' : error.status === 413 ? 'request_too_large'
       : error.status === 429 ? 'rate_limit_error' : error.status === 529 ? 'overloaded_error' : error.status >= 500 ? 'api_error' : 'invalid_request_error';
     return { type: 'error', error: { type, message: error.message } };
   },

@@ -6,7 +6,7 @@ export type {
 } from './messages.js';
 export { emptyUsage, addUsage, contentText, contentParts, hasMediaParts } from './messages.js';
 export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec, OutputSpec, ModelCapabilities } from './model.js';
-export { checkContent, checkSupported, sniffImageType, base64Bytes, acceptsMediaType, isContentPartArray, normalizeContent, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
+export { checkContent, checkSupported, sniffImageType, imageDimensions, base64Bytes, acceptsMediaType, isContentPartArray, normalizeContent, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
 export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
 export { extractBlobs, restoreBlobs, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';

@@ -1,4 +1,4 @@
-import { AgentrtError, contentText, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
+import { AgentrtError, contentText, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
 import type {
   JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
@@ -78,6 +78,32 @@ function wireMediaType(part: ContentPart & { type: 'image' | 'file' }, options: 
     throw unsupported(part, options.label, `Anthropic takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${part.data.length}: downscale it, or send it by url`);
   }
   return sniffImageType(part.data) ?? mediaType;
+}
+
+/**
+ * Anthropic's limits on an image's sides (as `@agentrt/model-anthropic`'s `checkImageLimits`): 8000 px,
+ * 2000 px once the request holds more than 20 images. Over them: `unsupported_content` before the
+ * request that would draw the API's 400 ("At least one of the image dimensions exceed max allowed size").
+ */
+function checkAnthropicImageLimits(messages: readonly Message[], label: string): void {
+  const images: { m: number; p: number; part: ContentPart & { type: 'image' } }[] = [];
+  messages.forEach((message, m) => {
+    if ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string') {
+      message.content.forEach((part, p) => {
+        if (part.type === 'image') images.push({ m, p, part });
+      });
+    }
+  });
+  const many = images.length > 20;
+  const edge = many ? 2000 : 8000;
+  for (const { m, p, part } of images) {
+    const size = part.data !== undefined ? imageDimensions(part.data) : undefined;
+    if (!size || Math.max(size.width, size.height) <= edge) continue;
+    const why = many ? `the request holds ${images.length} images, and with more than 20 Anthropic takes at most ${edge} px a side` : `Anthropic takes at most ${edge} px a side`;
+    throw new AgentrtError('unsupported_content', `message ${m} (${messages[m]!.role}) part ${p}: an image of ${size.width}×${size.height} px cannot be sent to ${label}: ${why}; downscale it`, {
+      details: { messageIndex: m, partIndex: p, partType: 'image', mediaType: part.mediaType, model: label, width: size.width, height: size.height, maxEdge: edge },
+    });
+  }
 }
 
 /** One user part → a spec text or file part (images are files with an `image/*` media type). */
@@ -169,6 +195,7 @@ function reasoningParts(reasoning: readonly ReasoningPart[] | undefined) {
  * result, a plain-text file by URL).
  */
 export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptions): LanguageModelV3Prompt {
+  if (options.wireRules === 'anthropic') checkAnthropicImageLimits(messages, options.label);
   const system: LanguageModelV3Message[] = [];
   const out: LanguageModelV3Message[] = [];
   let results: Extract<LanguageModelV3Message, { role: 'tool' }> | undefined;

@@ -114,6 +114,25 @@ describe('AiSdkModel on Anthropic: hostile images', () => {
   }
 });
 
+describe('AiSdkModel on Anthropic: image sides', () => {
+  for (const version of ['v3', 'v2'] as const) {
+    it(`${version}: over 8000 px, or over 2000 px with more than 20 images in the request: unsupported_content before any request`, async () => {
+      const s = await anthropic([{ reply: { text: 'fits' } }]);
+      const store = new MemoryStore();
+      const huge = await runOf(createRuntime({ model: onAnthropic(s, version), store }), { input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data: pngImage(2, 8001) }] }] });
+      expect(huge).toMatchObject({ status: 'failed', error: { code: 'unsupported_content', message: expect.stringContaining('2×8001 px') } });
+      const images = (wide: string) => [...Array.from({ length: 20 }, () => ({ type: 'image', mediaType: 'image/png', data: PNG })), { type: 'image', mediaType: 'image/png', data: wide }];
+      const many = await runOf(createRuntime({ model: onAnthropic(s, version), store }), { input: [{ role: 'user', content: images(pngImage(2001, 2)) }] });
+      expect(many).toMatchObject({ status: 'failed', error: { code: 'unsupported_content', message: expect.stringContaining('21 images') } });
+      expect(s.requests).toHaveLength(0);
+      const fits = await runOf(createRuntime({ model: onAnthropic(s, version), store }), { input: [{ role: 'user', content: images(pngImage(2000, 2)) }] });
+      expect(fits).toMatchObject({ status: 'completed', output: 'fits' });
+      expect(rejections(s)).toEqual([]);
+      for (const r of [huge, many, fits]) expect(await invariantsOf(store, r)).toEqual([]);
+    });
+  }
+});
+
 describe('reasoning across a one-line swap of adapter mid-run (same store, resume)', () => {
   const add = defineTool({ name: 'add', description: 'adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
   const signed = (s: LoopbackServer): Record<string, () => ModelAdapter> => ({

@@ -209,4 +209,38 @@ describe('AnthropicModel + createRuntime: hostile parts', () => {
     expect(result).toMatchObject({ status: 'failed', stopReason: 'error', error: { code: 'context_overflow', message: expect.stringContaining('Request exceeds the maximum size') } });
     expect(await invariantsOf(store, result)).toEqual([]);
   });
+
+  it('the loopback refuses an image over 8000 px a side, and over 2000 px in a request of more than 20 images, as the API does', async () => {
+    const s = await start([{ reply: { text: 'fits' } }]);
+    const post = (content: unknown[]) => fetch(`${s.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content }] }),
+    });
+    const image = (data: string) => ({ type: 'image', source: { type: 'base64', media_type: 'image/png', data } });
+    const huge = await post([image(pngImage(8001, 2))]);
+    expect(huge.status).toBe(400);
+    expect(JSON.stringify(await huge.json())).toContain('messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed max allowed size: 8000 pixels');
+    const many = await post([...Array.from({ length: 20 }, () => image(PNG)), image(pngImage(2001, 2))]);
+    expect(many.status).toBe(400);
+    expect(JSON.stringify(await many.json())).toContain('messages.0.content.20.image.source.base64.data: At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels');
+    expect((await post([...Array.from({ length: 19 }, () => image(PNG)), image(pngImage(2001, 2))])).status).toBe(200);
+  });
+
+  it('an image over 8000 px, or over 2000 px once the request holds more than 20 images: unsupported_content before the request that would draw the 400', async () => {
+    const s = await start([]);
+    const store = new MemoryStore();
+    const huge = await runOf(createRuntime({ model: model(s), store }), { input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data: pngImage(8001, 2) }] }] });
+    expect(huge).toMatchObject({ status: 'failed', error: { code: 'unsupported_content', message: expect.stringContaining('8001×2 px') } });
+    expect(s.requests).toHaveLength(0);
+    // A tool that returns a 2100 px screenshot each step: the request with the 21st image is never sent.
+    const wide = pngImage(2100, 4);
+    s.push(...Array.from({ length: 21 }, (_, i) => ({ reply: { toolCalls: [{ id: `toolu_${i}`, name: 'capture', args: { screen: i } }] } })));
+    const capture = defineTool({ name: 'capture', description: 'captures a screen', input: z.object({ screen: z.number() }), execute: () => [{ type: 'image', mediaType: 'image/png', data: wide }] as never });
+    const result = await streamOf(createRuntime({ model: model(s), tools: [capture], store, limits: { maxSteps: 40 } }), { input: 'keep capturing' });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'unsupported_content', message: expect.stringContaining('21 images') } });
+    expect(s.requests).toHaveLength(21);
+    expect(rejections(s)).toEqual([]);
+    for (const r of [huge, result]) expect(await invariantsOf(store, r)).toEqual([]);
+  });
 });

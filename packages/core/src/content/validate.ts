@@ -112,6 +112,57 @@ export function sniffImageType(data: string): 'image/png' | 'image/jpeg' | 'imag
   if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return 'image/webp';
   return undefined;
 }
+/** Header bytes read to find an image's size (JPEG size markers may follow large metadata). */
+const HEADER_BYTES = 64 * 1024;
+
+/**
+ * Width and height of a PNG, JPEG, GIF or WebP image from its header bytes; undefined for
+ * other formats or a damaged header. Reads at most the first 64 KiB.
+ */
+export function imageDimensions(base64: string): { width: number; height: number } | undefined {
+  const head = Buffer.from(base64.slice(0, Math.ceil(HEADER_BYTES / 3) * 4), 'base64');
+  const u16be = (i: number) => head.readUInt16BE(i);
+  try {
+    if (head.length >= 24 && head.readUInt32BE(0) === 0x89504e47 && head.toString('latin1', 12, 16) === 'IHDR') {
+      return valid(head.readUInt32BE(16), head.readUInt32BE(20));
+    }
+    if (head.length >= 10 && head.toString('latin1', 0, 4) === 'GIF8') return valid(head.readUInt16LE(6), head.readUInt16LE(8));
+    if (head.length >= 30 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') {
+      const chunk = head.toString('latin1', 12, 16);
+      if (chunk === 'VP8 ') return valid(head.readUInt16LE(26) & 0x3fff, head.readUInt16LE(28) & 0x3fff);
+      if (chunk === 'VP8L') {
+        const bits = head.readUInt32LE(21);
+        return valid((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1);
+      }
+      if (chunk === 'VP8X') return valid(head.readUIntLE(24, 3) + 1, head.readUIntLE(27, 3) + 1);
+      return undefined;
+    }
+    if (head.length >= 4 && u16be(0) === 0xffd8) {
+      let i = 2;
+      while (i + 9 < head.length) {
+        if (head[i] !== 0xff) return undefined;
+        const marker = head[i + 1]!;
+        if (marker === 0xff) {
+          i++;
+          continue;
+        }
+        // SOF0–SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return valid(u16be(i + 7), u16be(i + 5));
+        if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+          i += 2;
+          continue;
+        }
+        i += 2 + u16be(i + 2);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+const valid = (width: number, height: number) => (width > 0 && height > 0 ? { width, height } : undefined);
+
 /** Capabilities of an adapter that declares none: text only. */
 export const TEXT_ONLY: ModelCapabilities = Object.freeze({
   imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,

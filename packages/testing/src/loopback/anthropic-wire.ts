@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { imageDimensions } from '@agentrt/core';
 import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReplyReasoning, type ScriptedReply } from './loopback-server.js';
 import { isBase64, isHttpUrl, sniffMediaType } from './media.js';
 
@@ -8,6 +9,9 @@ const STOP: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop:
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
 // One inline image: at most 5 MB of base64 (the API's 400: "image exceeds 5 MB maximum: N bytes > 5242880 bytes").
 const MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+const MAX_EDGE = 8000;
+const MAX_EDGE_MANY_IMAGES = 2000;
+const MANY_IMAGES = 20;
 const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
@@ -47,8 +51,8 @@ const inputObject = (args: unknown): Json => {
   }
 };
 
-/** Image and document blocks (user turns and tool results), per the Messages API reference. */
-function checkMediaBlock(block: Json, at: string): string | undefined {
+/** Image and document blocks (user turns and tool results), per the Messages API reference. `manyImages`: the request holds more than 20 images. */
+function checkMediaBlock(block: Json, at: string, manyImages: boolean): string | undefined {
   const kind = block.type as 'image' | 'document';
   const source = block.source;
   if (!isObject(source)) return `${at}.${kind}.source: Field required`;
@@ -59,6 +63,10 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
       // The limit is on the base64 text, not the decoded bytes (about 3.75 MiB of image).
       if (source.data.length > MAX_IMAGE_BASE64) return `${at}.image.source.base64: image exceeds 5 MB maximum: ${source.data.length} bytes > ${MAX_IMAGE_BASE64} bytes`;
       if (sniffMediaType(source.data) !== source.media_type) return `${at}.image.source.base64.data: Image does not match the provided media type ${source.media_type}`;
+      // At most 8000 px a side; 2000 px when the request holds more than 20 images (the vision guide's limits).
+      const size = imageDimensions(source.data);
+      const edge = manyImages ? MAX_EDGE_MANY_IMAGES : MAX_EDGE;
+      if (size && Math.max(size.width, size.height) > edge) return `${at}.image.source.base64.data: At least one of the image dimensions exceed max allowed size${manyImages ? ' for many-image requests' : ''}: ${edge} pixels`;
       return undefined;
     }
     if (source.type === 'url') return isHttpUrl(source.url) ? undefined : `${at}.image.source.url.url: Input should be a valid URL`;
@@ -82,6 +90,13 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
   return `${at}.document.source: Input tag '${String(source.type)}' found using 'type' does not match any of the expected tags: 'base64', 'text', 'content', 'url', 'file'`;
 }
 
+/** Image blocks in a request: in its messages and inside their tool results. */
+const countImages = (messages: unknown[]) => messages.reduce<number>((sum, message) => sum + blocksOf(isObject(message) ? message.content : undefined).reduce<number>((n, block) => {
+  if (!isObject(block)) return n;
+  if (block.type === 'image') return n + 1;
+  return block.type === 'tool_result' && Array.isArray(block.content) ? n + block.content.filter((inner) => isObject(inner) && inner.type === 'image').length : n;
+}, 0), 0);
+
 const textProblem = (block: Json, at: string) => (typeof block.text !== 'string' ? `${at}.text: Field required` : block.text === '' ? `${at}.text: text content blocks must be non-empty` : undefined);
 
 const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespace text';
@@ -93,7 +108,7 @@ const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespac
  * empty string as no content), and an error result needs content ("content cannot be empty if
  * `is_error` is true").
  */
-function checkToolResultContent(content: unknown, at: string, isError: boolean): string | undefined {
+function checkToolResultContent(content: unknown, at: string, isError: boolean, manyImages: boolean): string | undefined {
   const empty = content === undefined || content === null || content === '' || (Array.isArray(content) && content.length === 0);
   if (empty) return isError ? `${at}.tool_result: content cannot be empty if \`is_error\` is true` : undefined;
   if (typeof content === 'string') return content.trim() === '' ? NON_WHITESPACE : undefined;
@@ -106,7 +121,7 @@ function checkToolResultContent(content: unknown, at: string, isError: boolean):
       if (problem) return problem;
       if ((raw.text as string).trim() === '') return NON_WHITESPACE;
     } else if (raw.type === 'image' || raw.type === 'document') {
-      const problem = checkMediaBlock(raw, inner);
+      const problem = checkMediaBlock(raw, inner, manyImages);
       if (problem) return problem;
     } else if (raw.type !== 'search_result') {
       return `${inner}.type: Input should be 'text', 'image', 'document' or 'search_result'`;
@@ -198,7 +213,8 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
  * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
  * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
- * declared type, at most 5 MB of base64, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
+ * declared type, at most 5 MB of base64 and 8000 px a side — 2000 px in a request of more than
+ * 20 images —, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
  * both in user turns and inside `tool_result.content`; non-empty text blocks. Extended thinking:
  * `thinking` config (enabled with `budget_tokens` ≥ 1024 and < `max_tokens`, adaptive, disabled;
  * no `temperature` ≠ 1 or `top_k` with it); `thinking` / `redacted_thinking` blocks are rendered
@@ -255,6 +271,7 @@ export const anthropicWire: ProviderWire = {
     }
     const messages = body.messages as unknown[];
     const toolUseIds = new Set<string>();
+    const manyImages = countImages(messages) > MANY_IMAGES;
     for (const [i, message] of messages.entries()) {
       if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
         return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
@@ -275,7 +292,7 @@ export const anthropicWire: ProviderWire = {
         }
         if (block.type === 'image' || block.type === 'document') {
           if (message.role !== 'user') return invalid(`${at}: ${block.type} blocks are only allowed in user messages`);
-          const problem = checkMediaBlock(block, at);
+          const problem = checkMediaBlock(block, at, manyImages);
           if (problem) return invalid(problem);
         }
         if (block.type === 'thinking' || block.type === 'redacted_thinking') {
@@ -305,7 +322,7 @@ export const anthropicWire: ProviderWire = {
           if (typeof block.tool_use_id !== 'string' || !used.includes(block.tool_use_id)) {
             return invalid(`${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
           }
-          const problem = checkToolResultContent(block.content, at, block.is_error === true);
+          const problem = checkToolResultContent(block.content, at, block.is_error === true, manyImages);
           if (problem) return invalid(problem);
         }
       }

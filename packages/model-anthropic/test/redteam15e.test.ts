@@ -1,7 +1,7 @@
 // Red team 15e: rich content through createRuntime + AnthropicModel against the strict loopback —
 // a real PNG and PDF in and out of tools (JSON and SSE), a resumed run sending the same bytes,
 // hostile parts refused typed before a run exists, a mislabelled image and an oversized one.
-import { AgentrtError, createRuntime, defineTool, MemoryStore, type AgentRuntime, type RunResult } from '@agentrt/core';
+import { AgentrtError, createRuntime, defineTool, MemoryStore, StoreError, type AgentRuntime, type RunResult } from '@agentrt/core';
 import { AnthropicModel, type AnthropicModelOptions } from '@agentrt/model-anthropic';
 import { checkRunInvariants, pdfDocument, pngImage, startAnthropicServer, type LoopbackServer, type LoopbackStep } from '@agentrt/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,39 @@ describe('AnthropicModel + createRuntime: a real PNG and PDF reach the API in it
     expect(s.requests).toHaveLength(3);
     expect(JSON.stringify(body(s, 2).messages)).toBe(JSON.stringify(body(s, 1).messages));
     expect(JSON.stringify(body(s, 2).messages)).toContain(PNG);
+    expect(await invariantsOf(store, resumed)).toEqual([]);
+  });
+});
+
+describe('AnthropicModel + createRuntime: a tool\'s image replayed from the ledger', () => {
+  it('the store fails the commit of the step whose tool returned an image and a PDF: the resume replays the recorded parts (the tool is not run again) and sends the same bytes', async () => {
+    const s = await start([{ reply: { toolCalls: [{ id: 'toolu_1', name: 'capture', args: {} }] } }, { reply: { text: 'seen after resume' } }]);
+    let failCommits = 1;
+    class FlakyStore extends MemoryStore {
+      override async commitStep(input: Parameters<MemoryStore['commitStep']>[0]) {
+        if (failCommits-- > 0) throw new StoreError('store_unavailable', 'connection reset while committing', { retryable: true });
+        return super.commitStep(input);
+      }
+    }
+    const store = new FlakyStore();
+    let runs = 0;
+    // A tool with effects: its decision is saved before it runs, so a resume acts on it rather than asking again.
+    const capture = defineTool({ name: 'capture', description: 'captures', input: z.object({}), sideEffects: 'non-idempotent', execute: () => {
+      runs++;
+      return [{ type: 'image', mediaType: 'image/png', data: PNG }, { type: 'file', mediaType: 'application/pdf', data: PDF, filename: 'r.pdf' }] as never;
+    } });
+    const first = await runOf(createRuntime({ model: model(s), tools: [capture], store }), { input: 'capture' });
+    expect(first).toMatchObject({ status: 'failed', error: { code: 'store_unavailable' } });
+    expect(await store.loadSteps(first.runId)).toHaveLength(0);
+    const resumed = await createRuntime({ model: model(s), tools: [capture], store }).resume(first.runId);
+    expect(resumed.error).toBeUndefined();
+    expect(resumed).toMatchObject({ status: 'completed', output: 'seen after resume' });
+    expect(runs).toBe(1);
+    expect(rejections(s)).toEqual([]);
+    expect(body(s, 1).messages[2].content[0].content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'r.pdf' },
+    ]);
     expect(await invariantsOf(store, resumed)).toEqual([]);
   });
 });

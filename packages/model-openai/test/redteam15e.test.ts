@@ -129,6 +129,13 @@ describe('OpenAIModel + createRuntime: content Chat Completions cannot take', ()
       { type: 'image', mediaType: 'image/png', data: PNG.replace(/\+/g, '-').replace(/\//g, '_') + (/[+/]/.test(PNG) ? '' : '-') },
       { type: 'image', mediaType: 'image/png', url: 'data:image/png;base64,iVBORw0KGgo=' },
       { type: 'image', mediaType: 'image/png', url: 'JAVASCRIPT:alert(1)' },
+      // The URL parser strips or ignores these, so `new URL()` accepts the string, but the part would carry it raw to the provider
+      // (and a tab inside the host reads as another name: "exa\tmple.com" is example.com).
+      { type: 'image', mediaType: 'image/png', url: ' https://example.com/a.png' },
+      { type: 'image', mediaType: 'image/png', url: 'https://example.com/a.png\n' },
+      { type: 'image', mediaType: 'image/png', url: 'https://exa\tmple.com/a.png' },
+      { type: 'file', mediaType: 'application/pdf', url: 'https://example.com/a b.pdf' },
+      { type: 'image', mediaType: 'image/png', url: 'https://example.com/\u0000a.png' },
       { type: 'file', mediaType: 'application/pdf', data: PDF, filename: 'x/../y.pdf' },
       { type: 'file', mediaType: 'application/pdf', data: PDF, filename: '\u200breport.pdf' },
       { type: 'file', mediaType: 'application/pdf', data: PDF, filename: 'a'.repeat(256) },

@@ -74,6 +74,10 @@ export function checkContent(content: unknown, options: { where: string; maxPart
         url = undefined;
       }
       if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return new AgentrtError('content_invalid', `${at}.url: expected an http(s) URL`);
+      // The URL parser trims spaces and controls at the ends and drops tabs and newlines anywhere
+      // ("https://exa\tmple.com" parses as example.com), but the part keeps the raw string, and
+      // that is what a provider (or a reader of the transcript) gets: such a url is not one.
+      if (/[\u0000-\u0020\u007f]/.test(part.url as string)) return new AgentrtError('content_invalid', `${at}.url: a URL holds no spaces, tabs, line breaks or control characters (percent-encode them: %20)`);
     }
     if (part.filename !== undefined && (part.type !== 'file' || typeof part.filename !== 'string' || !isPlainFileName(part.filename))) {
       return new AgentrtError('content_invalid', `${at}.filename: expected a file name (no path: no / or \\, not . or ..) of at most 255 characters, without control, bidi or invisible characters`);

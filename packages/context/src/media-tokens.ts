@@ -1,4 +1,6 @@
-import { imageSize, type FilePart, type ImagePart } from '@agentrt/core';
+import { imageDimensions, type FilePart, type ImagePart } from '@agentrt/core';
+
+export { imageDimensions };
 
 /** Tokens counted for an image whose size cannot be read (given by url, or an unknown format). */
 export const IMAGE_TOKENS_UNKNOWN = 1_600;
@@ -10,18 +12,6 @@ export const PDF_PAGE_TOKENS = 2_000;
 /** Longest edge and pixel count providers scale images down to before counting. */
 const MAX_EDGE = 1_568;
 const MAX_PIXELS = 1_150_000;
-/** Header bytes read to find an image's size (JPEG size markers may follow large metadata). */
-const HEADER_BYTES = 64 * 1024;
-
-/**
- * Width and height of a PNG, JPEG, GIF or WebP image from its header bytes; undefined for
- * other formats or a damaged header. Reads at most the first 64 KiB.
- */
-export function imageDimensions(base64: string): { width: number; height: number } | undefined {
-  // Core reads the header (shared with the tool packs that turn fetched or read images into parts).
-  return imageSize(Buffer.from(base64.slice(0, Math.ceil(HEADER_BYTES / 3) * 4), 'base64'));
-}
-
 /**
  * Estimated tokens of an image: scaled down to at most 1 568 px on the long edge and about
  * 1.15 megapixels (as providers do), then width × height / 750 (Anthropic's published formula;

@@ -1,4 +1,4 @@
-import { AgentrtError, contentText, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
+import { AgentrtError, contentText, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
 import type {
   JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
@@ -62,10 +62,55 @@ export function toProviderData(metadata: unknown): Record<string, unknown> | und
   return Object.keys(out).length ? out : undefined;
 }
 
-/** One user part → a spec text or file part (images are files with an `image/*` media type). */
-function userPart(part: ContentPart, label: string): LanguageModelV3TextPart | LanguageModelV3FilePart {
-  if (part.type === 'text') return { type: 'text', text: part.text };
+/** Anthropic's limit on one inline image: 5 MB of base64 text (the API's 400 "image exceeds 5 MB maximum"), as `@agentrt/model-anthropic`. */
+const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+
+/**
+ * The media type an inline part goes out with. On Anthropic an image goes out as what its bytes
+ * are (PNG, JPEG, GIF, WebP by signature): the API decodes them and refuses a label that does not
+ * match with a 400, which a resumed run would meet again; one over 5 MB of base64 is
+ * `unsupported_content` before any request.
+ */
+function wireMediaType(part: ContentPart & { type: 'image' | 'file' }, options: Pick<PromptOptions, 'wireRules' | 'label'>): string {
   const mediaType = part.mediaType.toLowerCase();
+  if (options.wireRules !== 'anthropic' || part.type !== 'image' || part.data === undefined) return mediaType;
+  if (part.data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
+    throw unsupported(part, options.label, `Anthropic takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${part.data.length}: downscale it, or send it by url`);
+  }
+  return sniffImageType(part.data) ?? mediaType;
+}
+
+/**
+ * Anthropic's limits on an image's sides (as `@agentrt/model-anthropic`'s `checkImageLimits`): 8000 px,
+ * 2000 px once the request holds more than 20 images. Over them: `unsupported_content` before the
+ * request that would draw the API's 400 ("At least one of the image dimensions exceed max allowed size").
+ */
+function checkAnthropicImageLimits(messages: readonly Message[], label: string): void {
+  const images: { m: number; p: number; part: ContentPart & { type: 'image' } }[] = [];
+  messages.forEach((message, m) => {
+    if ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string') {
+      message.content.forEach((part, p) => {
+        if (part.type === 'image') images.push({ m, p, part });
+      });
+    }
+  });
+  const many = images.length > 20;
+  const edge = many ? 2000 : 8000;
+  for (const { m, p, part } of images) {
+    const size = part.data !== undefined ? imageDimensions(part.data) : undefined;
+    if (!size || Math.max(size.width, size.height) <= edge) continue;
+    const why = many ? `the request holds ${images.length} images, and with more than 20 Anthropic takes at most ${edge} px a side` : `Anthropic takes at most ${edge} px a side`;
+    throw new AgentrtError('unsupported_content', `message ${m} (${messages[m]!.role}) part ${p}: an image of ${size.width}×${size.height} px cannot be sent to ${label}: ${why}; downscale it`, {
+      details: { messageIndex: m, partIndex: p, partType: 'image', mediaType: part.mediaType, model: label, width: size.width, height: size.height, maxEdge: edge },
+    });
+  }
+}
+
+/** One user part → a spec text or file part (images are files with an `image/*` media type). */
+function userPart(part: ContentPart, options: Pick<PromptOptions, 'wireRules' | 'label'>): LanguageModelV3TextPart | LanguageModelV3FilePart {
+  const label = options.label;
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const mediaType = wireMediaType(part, options);
   if (part.type === 'file' && part.url !== undefined && mediaType === 'text/plain') throw unsupported(part, label, 'plain-text files are taken inline only, not by url');
   const data = part.url !== undefined ? new URL(part.url) : part.data ?? '';
   return { type: 'file', mediaType, data, ...(part.type === 'file' && part.filename !== undefined ? { filename: part.filename } : {}) };
@@ -87,7 +132,7 @@ function contentOutput(parts: readonly ContentPart[], options: PromptOptions): L
       if (part.text) value.push({ type: 'text', text: part.text });
       continue;
     }
-    const mediaType = part.mediaType.toLowerCase();
+    const mediaType = wireMediaType(part, options);
     if (part.type === 'file' && mediaType === 'text/plain') {
       if (part.url !== undefined) throw unsupported(part, options.label, 'plain-text files are taken inline only, not by url');
       value.push({ type: 'text', text: decodedText(part) });
@@ -150,6 +195,7 @@ function reasoningParts(reasoning: readonly ReasoningPart[] | undefined) {
  * result, a plain-text file by URL).
  */
 export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptions): LanguageModelV3Prompt {
+  if (options.wireRules === 'anthropic') checkAnthropicImageLimits(messages, options.label);
   const system: LanguageModelV3Message[] = [];
   const out: LanguageModelV3Message[] = [];
   let results: Extract<LanguageModelV3Message, { role: 'tool' }> | undefined;
@@ -167,7 +213,7 @@ export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptio
         (options.systemFirst ? system : out).push({ role: 'system', content: message.content });
         break;
       case 'user': {
-        const parts = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content.map((part) => userPart(part, options.label));
+        const parts = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : message.content.map((part) => userPart(part, options));
         // Empty text next to media adds nothing (and some providers reject empty text blocks).
         const kept = parts.filter((part) => part.type !== 'text' || part.text !== '');
         out.push({ role: 'user', content: kept.length ? kept : [{ type: 'text', text: '' }] });
@@ -237,7 +283,7 @@ function rawToolOutput(message: ToolMessage, options: PromptOptions & { toolCall
   })].filter(Boolean);
   if (carried.length === 0) return { type: message.isError ? 'error-text' : 'text', value: texts.join('\n') };
   const note = `[${carried.length} attachment${carried.length === 1 ? '' : 's'} returned by this tool follow${carried.length === 1 ? 's' : ''} in the next user message]`;
-  attachments.push({ type: 'text', text: `Attachments returned by tool call ${options.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options.label) as LanguageModelV3FilePart));
+  attachments.push({ type: 'text', text: `Attachments returned by tool call ${options.toolCallId} (${message.name}):` }, ...carried.map((part) => userPart(part, options) as LanguageModelV3FilePart));
   return { type: message.isError ? 'error-text' : 'text', value: [...texts, note].join('\n') };
 }
 

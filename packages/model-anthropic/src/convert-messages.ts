@@ -1,4 +1,4 @@
-import { AgentrtError, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
+import { AgentrtError, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -25,16 +25,64 @@ const unsupported = (part: ContentPart, why: string) =>
   new AgentrtError('unsupported_content', `a ${part.type} part (${'mediaType' in part ? part.mediaType : 'text'}) cannot be sent to Anthropic: ${why}`, { details: { partType: part.type, provider: 'anthropic' } });
 
 /**
+ * The API's limit on one inline image: 5 MB of **base64** (`image exceeds 5 MB maximum: N bytes >
+ * 5242880 bytes`), about 3.75 MiB decoded — below agentrt's default `maxPartBytes` (5 MiB decoded).
+ */
+export const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+
+/** The API's limits on an image's sides: 8000 px, and 2000 px in a request of more than 20 images. */
+export const ANTHROPIC_IMAGE_LIMITS = Object.freeze({ maxEdge: 8000, manyImages: 20, maxEdgeManyImages: 2000 });
+
+/**
+ * Refuses (`unsupported_content`, before any request) an inline image whose width or height is
+ * over what the API takes: 8000 px, or 2000 px once the request holds more than 20 images (by url
+ * too) — the API's 400 "At least one of the image dimensions exceed max allowed size", which every
+ * later request of the run would meet again. Sizes are read from the image header (PNG, JPEG, GIF,
+ * WebP); an image whose size cannot be read is left to the API.
+ */
+export function checkImageLimits(messages: readonly Message[]): void {
+  const images: { m: number; p: number; part: ContentPart & { type: 'image' } }[] = [];
+  messages.forEach((message, m) => {
+    if ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string') {
+      message.content.forEach((part, p) => {
+        if (part.type === 'image') images.push({ m, p, part });
+      });
+    }
+  });
+  const many = images.length > ANTHROPIC_IMAGE_LIMITS.manyImages;
+  const edge = many ? ANTHROPIC_IMAGE_LIMITS.maxEdgeManyImages : ANTHROPIC_IMAGE_LIMITS.maxEdge;
+  for (const { m, p, part } of images) {
+    const size = part.data !== undefined ? imageDimensions(part.data) : undefined;
+    if (!size || Math.max(size.width, size.height) <= edge) continue;
+    const why = many ? `the request holds ${images.length} images, and with more than ${ANTHROPIC_IMAGE_LIMITS.manyImages} the API takes at most ${edge} px a side` : `the API takes at most ${edge} px a side`;
+    throw new AgentrtError('unsupported_content', `message ${m} (${messages[m]!.role}) part ${p}: an image of ${size.width}×${size.height} px cannot be sent to Anthropic: ${why}; downscale it`, {
+      details: { messageIndex: m, partIndex: p, partType: 'image', mediaType: part.mediaType, provider: 'anthropic', width: size.width, height: size.height, maxEdge: edge },
+    });
+  }
+}
+
+/**
  * One agentrt part → an Anthropic content block: `text` (empty text is skipped: the API rejects
  * empty text blocks), `image` (base64 or URL source), `document` (PDF as base64 or URL,
  * `text/plain` as a text source; `filename` becomes the `title`).
+ *
+ * An inline image goes out with the media type its bytes are (PNG, JPEG, GIF, WebP by signature),
+ * whatever it was labelled: the API decodes the bytes and refuses a mismatch with a 400 ("Image
+ * does not match the provided media type"), which a resumed run would meet again. An inline image
+ * over `ANTHROPIC_MAX_IMAGE_BASE64` characters is `unsupported_content`, before any request.
  */
 export function toAnthropicBlock(part: ContentPart): Block | undefined {
   switch (part.type) {
     case 'text':
       return part.text ? { type: 'text', text: part.text } : undefined;
-    case 'image':
-      return { type: 'image', source: part.url !== undefined ? { type: 'url', url: part.url } : { type: 'base64', media_type: part.mediaType.toLowerCase(), data: part.data } };
+    case 'image': {
+      if (part.url !== undefined) return { type: 'image', source: { type: 'url', url: part.url } };
+      const data = part.data ?? '';
+      if (data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
+        throw unsupported(part, `the API takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${data.length}: downscale it, or send it by url`);
+      }
+      return { type: 'image', source: { type: 'base64', media_type: sniffImageType(data) ?? part.mediaType.toLowerCase(), data } };
+    }
     case 'file': {
       const mediaType = part.mediaType.toLowerCase();
       const title = part.filename !== undefined ? { title: part.filename } : {};
@@ -111,9 +159,10 @@ export function fromThinkingBlock(block: { type: string; thinking?: unknown; sig
  * tool result is sent without `content` (an error result with `EMPTY_ERROR_RESULT`). Tool call
  * ids outside `^[a-zA-Z0-9_-]+$` (from another provider) are sent mapped (`wireToolCallId`),
  * kept unique within the request (`WireToolCallIds`); tool names outside `^[a-zA-Z0-9_-]{1,64}$`
- * (invented by a model) are sent mapped (`wireToolName`).
+ * (invented by a model) are sent mapped (`wireToolName`). Images over the API's size limits are refused first (`checkImageLimits`).
  */
 export function toAnthropicMessages(messages: readonly Message[]): { system: string | undefined; messages: AnthropicMessage[] } {
+  checkImageLimits(messages);
   const ids = new WireToolCallIds('anthropic');
   const system: string[] = [];
   const out: AnthropicMessage[] = [];

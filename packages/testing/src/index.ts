@@ -49,7 +49,7 @@ export { describeFsToolPack } from './conformance/tool-pack.js';
 export type { FsToolPackSuiteOptions } from './conformance/tool-pack.js';
 export { PATH_TRAVERSAL_SPECIAL_FILES, LEGITIMATE_NAMES, createPathTraversalLayout, releaseFifo } from './corpora/path-traversal.js';
 export type { PathTraversalLayout } from './corpora/path-traversal.js';
-export { MEDIA_SAMPLES, buildPng, buildPdf, crc32 } from './corpora/media.js';
+export { MEDIA_SAMPLES, buildPng, buildPdf, crc32, pngImage, pdfDocument } from './corpora/media.js';
 export { hostileMcpServer, startHostileMcpHttpServer, HOSTILE_MCP_MODES, HOSTILE_MCP_TOOLS } from './mcp/hostile-mcp.js';
 export type { HostileMcpMode, HostileMcpHttpOptions, HostileMcpHttpServer, HostileMcpRequest, HostileMcpStream } from './mcp/hostile-mcp.js';
 export { storeRecords } from './store-records.js';

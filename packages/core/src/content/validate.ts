@@ -1,6 +1,7 @@
 import { AgentrtError } from '../errors/agentrt-error.js';
 import type { ContentPart, Message, MessageContent } from '../messages.js';
 import type { ModelAdapter, ModelCapabilities } from '../model.js';
+import { imageSize, PROVIDER_IMAGE_TYPES, sniffMediaType } from './sniff.js';
 
 /** Default size limit of one image or file part (decoded bytes). */
 export const DEFAULT_MAX_PART_BYTES = 5 * 1024 * 1024;
@@ -74,6 +75,10 @@ export function checkContent(content: unknown, options: { where: string; maxPart
         url = undefined;
       }
       if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return new AgentrtError('content_invalid', `${at}.url: expected an http(s) URL`);
+      // The URL parser trims spaces and controls at the ends and drops tabs and newlines anywhere
+      // ("https://exa\tmple.com" parses as example.com), but the part keeps the raw string, and
+      // that is what a provider (or a reader of the transcript) gets: such a url is not one.
+      if (/[\u0000-\u0020\u007f]/.test(part.url as string)) return new AgentrtError('content_invalid', `${at}.url: a URL holds no spaces, tabs, line breaks or control characters (percent-encode them: %20)`);
     }
     if (part.filename !== undefined && (part.type !== 'file' || typeof part.filename !== 'string' || !isPlainFileName(part.filename))) {
       return new AgentrtError('content_invalid', `${at}.filename: expected a file name (no path: no / or \\, not . or ..) of at most 255 characters, without control, bidi or invisible characters`);
@@ -115,6 +120,28 @@ export function plainFileName(raw: string): string | undefined {
     name = name.slice(0, keep) + extension;
   }
   return isPlainFileName(name) ? name : undefined;
+}
+
+/**
+ * The raster image type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`) that base64 data's
+ * first bytes identify (`sniffMediaType`), or undefined. For adapters whose provider checks the
+ * declared media type against the bytes (Anthropic answers 400 "Image does not match the provided
+ * media type"): send what the bytes are rather than what a tool called them.
+ */
+export function sniffImageType(data: string): 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp' | undefined {
+  const sniffed = sniffMediaType(Buffer.from(data.slice(0, 24), 'base64'));
+  return sniffed !== undefined && PROVIDER_IMAGE_TYPES.includes(sniffed) ? (sniffed as 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp') : undefined;
+}
+
+/** Header bytes read to find an image's size (JPEG size markers may follow large metadata). */
+const HEADER_BYTES = 64 * 1024;
+
+/**
+ * Width and height of a PNG, JPEG, GIF or WebP image given as base64, from its header bytes
+ * (`imageSize` of its first 64 KiB); undefined for other formats or a damaged header.
+ */
+export function imageDimensions(base64: string): { width: number; height: number } | undefined {
+  return imageSize(Buffer.from(base64.slice(0, Math.ceil(HEADER_BYTES / 3) * 4), 'base64'));
 }
 
 /** Capabilities of an adapter that declares none: text only. */

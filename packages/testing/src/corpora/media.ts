@@ -90,3 +90,16 @@ export function buildPdf(text: string): Buffer {
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
+
+/**
+ * A complete, decodable `width`×`height` RGB PNG (`buildPng`) as standard padded base64 — for tests
+ * that want a real image of a chosen size rather than `MEDIA_SAMPLES.png`'s single pixel.
+ */
+export function pngImage(width: number, height: number): string {
+  return buildPng({ width, height }).toString('base64');
+}
+
+/** A well-formed one-page PDF showing `text` (`buildPdf`) as standard padded base64. */
+export function pdfDocument(text: string): string {
+  return buildPdf(text).toString('base64');
+}

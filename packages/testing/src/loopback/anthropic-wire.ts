@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { imageDimensions } from '@agentrt/core';
 import { argsText, pieces, startLoopbackServer, type LoopbackServer, type LoopbackStep, type ProviderWire, type ScriptedReplyReasoning, type ScriptedReply } from './loopback-server.js';
 import { isBase64, isHttpUrl, sniffMediaType } from './media.js';
 
@@ -6,6 +7,11 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const STOP: Record<NonNullable<ScriptedReply['finishReason']>, string> = { stop: 'end_turn', tool_calls: 'tool_use', length: 'max_tokens', content_filter: 'refusal' };
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+// One inline image: at most 5 MB of base64 (the API's 400: "image exceeds 5 MB maximum: N bytes > 5242880 bytes").
+const MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
+const MAX_EDGE = 8000;
+const MAX_EDGE_MANY_IMAGES = 2000;
+const MANY_IMAGES = 20;
 const THINKING_DOCS = 'https://docs.claude.com/en/docs/build-with-claude/extended-thinking';
 const invalid = (message: string) => ({ status: 400, message });
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
@@ -45,8 +51,8 @@ const inputObject = (args: unknown): Json => {
   }
 };
 
-/** Image and document blocks (user turns and tool results), per the Messages API reference. */
-function checkMediaBlock(block: Json, at: string): string | undefined {
+/** Image and document blocks (user turns and tool results), per the Messages API reference. `manyImages`: the request holds more than 20 images. */
+function checkMediaBlock(block: Json, at: string, manyImages: boolean): string | undefined {
   const kind = block.type as 'image' | 'document';
   const source = block.source;
   if (!isObject(source)) return `${at}.${kind}.source: Field required`;
@@ -54,7 +60,13 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
     if (source.type === 'base64') {
       if (typeof source.media_type !== 'string' || !IMAGE_TYPES.includes(source.media_type)) return `${at}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
       if (!isBase64(source.data) || source.data === '') return `${at}.image.source.base64.data: Input should be a valid base64-encoded string`;
+      // The limit is on the base64 text, not the decoded bytes (about 3.75 MiB of image).
+      if (source.data.length > MAX_IMAGE_BASE64) return `${at}.image.source.base64: image exceeds 5 MB maximum: ${source.data.length} bytes > ${MAX_IMAGE_BASE64} bytes`;
       if (sniffMediaType(source.data) !== source.media_type) return `${at}.image.source.base64.data: Image does not match the provided media type ${source.media_type}`;
+      // At most 8000 px a side; 2000 px when the request holds more than 20 images (the vision guide's limits).
+      const size = imageDimensions(source.data);
+      const edge = manyImages ? MAX_EDGE_MANY_IMAGES : MAX_EDGE;
+      if (size && Math.max(size.width, size.height) > edge) return `${at}.image.source.base64.data: At least one of the image dimensions exceed max allowed size${manyImages ? ' for many-image requests' : ''}: ${edge} pixels`;
       return undefined;
     }
     if (source.type === 'url') return isHttpUrl(source.url) ? undefined : `${at}.image.source.url.url: Input should be a valid URL`;
@@ -78,6 +90,13 @@ function checkMediaBlock(block: Json, at: string): string | undefined {
   return `${at}.document.source: Input tag '${String(source.type)}' found using 'type' does not match any of the expected tags: 'base64', 'text', 'content', 'url', 'file'`;
 }
 
+/** Image blocks in a request: in its messages and inside their tool results. */
+const countImages = (messages: unknown[]) => messages.reduce<number>((sum, message) => sum + blocksOf(isObject(message) ? message.content : undefined).reduce<number>((n, block) => {
+  if (!isObject(block)) return n;
+  if (block.type === 'image') return n + 1;
+  return block.type === 'tool_result' && Array.isArray(block.content) ? n + block.content.filter((inner) => isObject(inner) && inner.type === 'image').length : n;
+}, 0), 0);
+
 const textProblem = (block: Json, at: string) => (typeof block.text !== 'string' ? `${at}.text: Field required` : block.text === '' ? `${at}.text: text content blocks must be non-empty` : undefined);
 
 const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespace text';
@@ -89,7 +108,7 @@ const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespac
  * empty string as no content), and an error result needs content ("content cannot be empty if
  * `is_error` is true").
  */
-function checkToolResultContent(content: unknown, at: string, isError: boolean): string | undefined {
+function checkToolResultContent(content: unknown, at: string, isError: boolean, manyImages: boolean): string | undefined {
   const empty = content === undefined || content === null || content === '' || (Array.isArray(content) && content.length === 0);
   if (empty) return isError ? `${at}.tool_result: content cannot be empty if \`is_error\` is true` : undefined;
   if (typeof content === 'string') return content.trim() === '' ? NON_WHITESPACE : undefined;
@@ -102,7 +121,7 @@ function checkToolResultContent(content: unknown, at: string, isError: boolean):
       if (problem) return problem;
       if ((raw.text as string).trim() === '') return NON_WHITESPACE;
     } else if (raw.type === 'image' || raw.type === 'document') {
-      const problem = checkMediaBlock(raw, inner);
+      const problem = checkMediaBlock(raw, inner, manyImages);
       if (problem) return problem;
     } else if (raw.type !== 'search_result') {
       return `${inner}.type: Input should be 'text', 'image', 'document' or 'search_result'`;
@@ -186,14 +205,16 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
 }
 
 /**
- * Anthropic Messages (`POST /v1/messages`), per the API reference: `anthropic-version` header,
+ * Anthropic Messages (`POST /v1/messages`), per the API reference: bodies of at most 32 MB (413
+ * `request_too_large`), `anthropic-version` header,
  * `x-api-key` or bearer auth, required `max_tokens`, user/assistant roles with a top-level
  * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones (and the 400 for
  * tool blocks in a request that defines no tools), `tool_choice` (auto, any, tool, none; only auto or
  * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
  * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
- * declared type, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
+ * declared type, at most 5 MB of base64 and 8000 px a side — 2000 px in a request of more than
+ * 20 images —, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
  * both in user turns and inside `tool_result.content`; non-empty text blocks. Extended thinking:
  * `thinking` config (enabled with `budget_tokens` ≥ 1024 and < `max_tokens`, adaptive, disabled;
  * no `temperature` ≠ 1 or `top_k` with it); `thinking` / `redacted_thinking` blocks are rendered
@@ -250,6 +271,7 @@ export const anthropicWire: ProviderWire = {
     }
     const messages = body.messages as unknown[];
     const toolUseIds = new Set<string>();
+    const manyImages = countImages(messages) > MANY_IMAGES;
     for (const [i, message] of messages.entries()) {
       if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
         return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);
@@ -270,7 +292,7 @@ export const anthropicWire: ProviderWire = {
         }
         if (block.type === 'image' || block.type === 'document') {
           if (message.role !== 'user') return invalid(`${at}: ${block.type} blocks are only allowed in user messages`);
-          const problem = checkMediaBlock(block, at);
+          const problem = checkMediaBlock(block, at, manyImages);
           if (problem) return invalid(problem);
         }
         if (block.type === 'thinking' || block.type === 'redacted_thinking') {
@@ -300,7 +322,7 @@ export const anthropicWire: ProviderWire = {
           if (typeof block.tool_use_id !== 'string' || !used.includes(block.tool_use_id)) {
             return invalid(`${at}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`);
           }
-          const problem = checkToolResultContent(block.content, at, block.is_error === true);
+          const problem = checkToolResultContent(block.content, at, block.is_error === true, manyImages);
           if (problem) return invalid(problem);
         }
       }
@@ -377,8 +399,10 @@ export const anthropicWire: ProviderWire = {
     frames.push(event('message_stop', {}));
     return frames;
   },
+  // The Messages API takes request bodies of at most 32 MB (413 `request_too_large`); counted in decimal megabytes, the stricter reading.
+  maxRequest: { bytes: 32_000_000, error: { status: 413, message: 'Request exceeds the maximum size' } },
   errorBody(error) {
-    const type = error.status === 401 ? 'authentication_error' : error.status === 403 ? 'permission_error' : error.status === 404 ? 'not_found_error'
+    const type = error.status === 401 ? 'authentication_error' : error.status === 403 ? 'permission_error' : error.status === 404 ? 'not_found_error' : error.status === 413 ? 'request_too_large'
       : error.status === 429 ? 'rate_limit_error' : error.status === 529 ? 'overloaded_error' : error.status >= 500 ? 'api_error' : 'invalid_request_error';
     return { type: 'error', error: { type, message: error.message } };
   },

@@ -120,6 +120,8 @@ export interface ProviderWire {
   errorBody(error: WireError): unknown;
   /** Reads what a (valid) request body asked for; conformance suites use it. */
   inspect?(body: unknown): WireSummary;
+  /** The provider's limit on a request body (bytes): a larger one gets this error (e.g. Anthropic's 413 `request_too_large` past 32 MB). */
+  readonly maxRequest?: { readonly bytes: number; readonly error: WireError };
 }
 
 /** A running loopback provider server. */
@@ -165,7 +167,8 @@ export async function startLoopbackServer(wire: ProviderWire, steps: readonly Lo
       body = undefined;
     }
     const base = { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body };
-    const invalid = body === undefined && text ? { status: 400, message: 'the request body is not valid JSON' } : wire.validate(base);
+    const invalid = wire.maxRequest && Buffer.byteLength(text) > wire.maxRequest.bytes ? wire.maxRequest.error
+      : body === undefined && text ? { status: 400, message: 'the request body is not valid JSON' } : wire.validate(base);
     if (invalid) {
       requests.push({ ...base, rejected: { status: invalid.status, message: invalid.message } });
       sendError(response, invalid);

@@ -53,6 +53,8 @@ function checkUserPart(part: unknown, at: string): WireError | undefined {
       if (parsed.mediaType !== 'application/pdf') return invalid(`Invalid file data: '${at}.file.file_data'. ${example} unsupported MIME type '${parsed.mediaType}'.`, `${at}.file.file_data`);
       if (sniffMediaType(parsed.data) !== 'application/pdf') return invalid(`Invalid file data: '${at}.file.file_data'. The file is not a valid PDF.`, `${at}.file.file_data`);
       if (file.filename !== undefined && typeof file.filename !== 'string') return invalid(`Invalid type for '${at}.file.filename': expected a string.`, `${at}.file.filename`);
+      // Inline data needs its filename: without one the API answers as if neither were given (openai/openai-agents-python#1513).
+      if (file.filename === undefined) return invalid(`Missing required parameter: '${at}.file.file_id'.`, `${at}.file.file_id`);
       return undefined;
     }
     case 'input_audio':
@@ -143,7 +145,7 @@ const positiveInteger = (value: unknown) => typeof value === 'number' && Number.
  * calls and results, JSON and SSE (`data: …` chunks, optional usage chunk, `data: [DONE]`).
  * Content parts as documented: user messages take `text`, `image_url` (https or a base64
  * `data:image/{png,jpeg,gif,webp}` URL whose bytes are that image type, `detail`), `file`
- * (`file_data` as a base64 `data:application/pdf` URL, or `file_id`) and `input_audio`; tool,
+ * (`file_data` as a base64 `data:application/pdf` URL with a `filename`, or `file_id`) and `input_audio`; tool,
  * system and developer messages take text parts only (an image there gets the API's "Image URLs
  * are only allowed for messages with role 'user'" 400). `response_format` (`text`,
  * `json_object`, `json_schema` with a name and, when `strict`, the strict-schema rules),

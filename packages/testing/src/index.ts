@@ -5,7 +5,7 @@ export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export { reservedPort } from './reserved-port.js';
 export { redisPid } from './redis-pid.js';
-export type { InvariantReport } from './invariants.js';
+export type { InvariantReport, RunInvariantsInput } from './invariants.js';
 export { describeStateStore } from './conformance/state-store.js';
 export type { StateStoreSuiteOptions } from './conformance/state-store.js';
 export { describeCrossProcess } from './conformance/cross-process.js';

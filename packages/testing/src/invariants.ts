@@ -1,10 +1,28 @@
-import { findPairingViolations, STOP_REASONS, verifyAuditEvents, type Message, type RunResult, type StateStore, type StoredRunEvent } from '@agentrt/core';
+import { findPairingViolations, STOP_REASONS, verifyAuditEvents, type Message, type RunResult, type StateStore, type StoredRunEvent, type Tool } from '@agentrt/core';
+import { SECRET_CANARIES } from './corpora/secrets.js';
 
 /** Outcome of `checkRunInvariants`. */
 export interface InvariantReport {
   readonly ok: boolean;
   /** One line per violation, prefixed with the invariant (`I1: …`). */
   readonly violations: readonly string[];
+}
+
+/** Input of `checkRunInvariants`. */
+export interface RunInvariantsInput {
+  readonly store: StateStore;
+  readonly runId: string;
+  readonly result?: RunResult<unknown>;
+  /**
+   * Secrets no event may hold (I6: the audit is redacted before it is written). Default
+   * `SECRET_CANARIES`; `[]` turns the check off.
+   */
+  readonly secrets?: readonly string[];
+  /**
+   * The run's tools, when known: every call of a `non-idempotent` one the audit shows started
+   * must have its intent in the tool ledger (recorded before the call), for that call.
+   */
+  readonly tools?: readonly Pick<Tool, 'name' | 'sideEffects'>[];
 }
 
 const TERMINAL = new Set(['completed', 'stopped', 'failed']);
@@ -24,10 +42,13 @@ const NOT_RUN = /^(tool_cancelled|tool_timeout): not run: the run /;
  * after the stop (after `limit_reached`, only the finalize call); I6 every started tool call shown finished once in its drive and never
  * committed as "not run", contiguous audit sequence
  * (and hash chain when present) reaching the end the run record counts (its `lastEventSeq` and chain head), and no event holding the bytes of an image or file part of the
- * transcript; I8 the `run_finished` event reproduces the stored result (up to redaction: an answer holding a secret is stored verbatim, shown `[REDACTED]` in the event). A step may end with one
+ * transcript, no event holding a secret (`secrets`, default `SECRET_CANARIES`), and each committed step with a
+ * `step_finished` event agreeing with it (a step and its events are one write); I4 a `non-idempotent` call (as the ledger or
+ * `tools` says) started at most once unless an approver approved the re-run, with its intent in the ledger;
+ * I8 the `run_finished` event reproduces the stored result (up to redaction: an answer holding a secret is stored verbatim, shown `[REDACTED]` in the event). A step may end with one
  * user message only after a final answer (a structured-output repair request).
  */
-export async function checkRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<InvariantReport> {
+export async function checkRunInvariants(input: RunInvariantsInput): Promise<InvariantReport> {
   const { store, runId, result } = input;
   const violations: string[] = [];
   const run = await store.getRun(runId);
@@ -163,6 +184,71 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
   // or cut short at its end, still ends where the record says it does — as `verifyAudit` checks.
   const audit = verifyAuditEvents(events, { lastEventSeq: run.lastEventSeq, ...(run.lastEventHash !== undefined ? { lastEventHash: run.lastEventHash } : {}) });
   if (!audit.ok) violations.push(`I6: ${audit.problem?.message}`);
+  // Every committed step's events are committed with it (one write: the step and its events,
+  // `step_finished` last): each step record has a step_finished event, the last one agreeing with it.
+  // (A step whose commit failed shows step_finished with the run's end, and again when a later drive
+  // commits it; one drive finishes a step at most once.)
+  const stepFinished = new Map<number, Extract<StoredRunEvent, { type: 'step_finished' }>[]>();
+  segments.forEach((segment, i) => {
+    const inDrive = new Set<number>();
+    for (const event of segment) {
+      if (event.type !== 'step_finished') continue;
+      if (inDrive.has(event.stepIndex)) violations.push(`I6: drive ${i + 1} shows step ${event.stepIndex} finished twice (seq ${event.seq})`);
+      inDrive.add(event.stepIndex);
+      stepFinished.set(event.stepIndex, [...(stepFinished.get(event.stepIndex) ?? []), event]);
+    }
+  });
+  for (const step of steps) {
+    const event = stepFinished.get(step.stepIndex)?.at(-1);
+    if (!event) {
+      violations.push(`I6: step ${step.stepIndex} is committed but the audit holds no step_finished event for it (a step and its events are one write)`);
+      continue;
+    }
+    if (event.toolCalls !== step.toolCalls || (event.toolCallsRefused ?? 0) !== (step.toolCallsRefused ?? 0) || event.usage.inputTokens !== step.usage.inputTokens || event.usage.outputTokens !== step.usage.outputTokens) {
+      violations.push(`I6: the step_finished event of step ${step.stepIndex} (seq ${event.seq}) disagrees with the step record (usage or tool-call counts)`);
+    }
+  }
+
+  // No secret in the audit: events are redacted before they are written (the stored result may keep an answer verbatim).
+  const secrets = (input.secrets ?? SECRET_CANARIES).filter((secret) => secret.length > 0);
+  if (secrets.length > 0) {
+    for (const event of events) {
+      const text = JSON.stringify(event);
+      for (const secret of secrets) if (text.includes(secret)) violations.push(`I6: event ${event.type} (seq ${event.seq}) holds a secret (${secret.slice(0, 6)}…)`);
+    }
+  }
+
+  // I4 — a non-idempotent call starts at most once over all drives (after a crash in its window it is
+  // reported or re-approved, never silently re-run), and its intent is in the ledger before it starts.
+  const ledger = await store.getToolLedger(runId);
+  const ledgerOf = new Map(ledger.map((entry) => [`${entry.stepIndex}/${entry.toolCallId}`, entry]));
+  const sideEffectsOf = new Map((input.tools ?? []).map((tool) => [tool.name, tool.sideEffects]));
+  // A re-start is allowed only after an approver approved it (onUnknownOutcome: 'ask').
+  const starts = new Map<string, { count: number; unapproved: number; name: string; seq: number; approved: boolean }>();
+  for (const event of events) {
+    if (event.type === 'approval_decided' && event.decision === 'approve') {
+      const seen = starts.get(`${event.stepIndex}/${event.toolCallId}`);
+      if (seen) seen.approved = true;
+    }
+    if (event.type !== 'tool_started') continue;
+    const key = `${event.stepIndex}/${event.toolCallId}`;
+    const seen = starts.get(key);
+    if (!seen) starts.set(key, { count: 1, unapproved: 0, name: event.name, seq: event.seq, approved: false });
+    else {
+      seen.count++;
+      if (!seen.approved) seen.unapproved++;
+      seen.approved = false;
+    }
+  }
+  for (const [key, { count, unapproved, name, seq }] of starts) {
+    const entry = ledgerOf.get(key);
+    const nonIdempotent = entry?.sideEffects === 'non-idempotent' || sideEffectsOf.get(name) === 'non-idempotent';
+    if (!nonIdempotent) continue;
+    if (unapproved > 0) violations.push(`I4: non-idempotent call ${key} (${name}) was started ${count} times, ${unapproved} of them again without an approval`);
+    if (!entry) violations.push(`I4: non-idempotent call ${key} (${name}) started (seq ${seq}) with no intent in the tool ledger`);
+    else if (entry.name !== name) violations.push(`I4: the ledger entry of call ${key} names ${entry.name}, the audit ${name}`);
+  }
+
   const media = mediaData([...run.input, ...steps.flatMap((step) => step.messages)]);
   if (media.size > 0) {
     const logged = JSON.stringify(events);
@@ -180,7 +266,7 @@ export async function checkRunInvariants(input: { store: StateStore; runId: stri
 }
 
 /** Throws an error listing every violated invariant. */
-export async function assertRunInvariants(input: { store: StateStore; runId: string; result?: RunResult<unknown> }): Promise<void> {
+export async function assertRunInvariants(input: RunInvariantsInput): Promise<void> {
   const report = await checkRunInvariants(input);
   if (!report.ok) throw new Error(`run ${input.runId} violates invariants:\n  ${report.violations.join('\n  ')}`);
 }

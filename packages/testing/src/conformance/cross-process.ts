@@ -23,7 +23,8 @@ export interface CrossProcessSuiteOptions {
 
 /**
  * Kill, incident stop, approvals and idempotency between processes that share one durable
- * store: a child process drives the run, this process intervenes through its own runtime.
+ * store: a child process drives the run, this process intervenes through its own runtime. A run
+ * finished in one process cannot be finished again (overwritten) from another.
  *
  * The kill cases hold every store to the kill-delivery guarantee of `StateStore`: a kill or
  * `killAll` set here aborts the signal of a tool already running in the child — at once for a
@@ -146,6 +147,12 @@ export function describeCrossProcess(options: CrossProcessSuiteOptions): void {
       expect(done).toMatchObject({ status: 'completed', stopReason: 'final_answer' });
       expect(counter.attempts.get(`${runId}:tx-1`)).toBe(1);
       expect((await checkRunInvariants({ store, runId, result: done })).violations).toEqual([]);
+      // A late finish from another process (one that still thinks the run is its own: a kill racing
+      // the approval) must not overwrite the recorded end: refused, or a no-op.
+      const record = await store.getRun(runId);
+      const late = { ...done, status: 'stopped' as const, stopReason: 'killed' as const, stopDetail: 'a late kill' };
+      await store.finishRun({ runId, result: late, events: [{ type: 'run_finished', runId, seq: (record?.lastEventSeq ?? 0) + 1, at: new Date().toISOString(), result: late } as never] }).catch(() => undefined);
+      expect((await store.getRun(runId))?.result, 'a finished run was finished again').toEqual(record?.result);
     });
 
     it('concurrent submissions with one idempotency key through separate connections make one run', async () => {

@@ -36,14 +36,48 @@ const sampleOf = (options: ToolPackSuiteOptions, name: string): ToolSamples => {
   return options.samples[name]!;
 };
 
+/**
+ * Names a tool most often leaks a credential from (besides the suite's own AGENTRT_CANARY_i): the
+ * suite sets each to a canary for the secret test and restores it afterwards.
+ */
+const LEAKED_ENV_NAMES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'GH_TOKEN', 'TAVILY_API_KEY', 'SLACK_BOT_TOKEN', 'GOOGLE_API_KEY', 'DATABASE_URL', 'API_KEY', 'TOKEN', 'SECRET', 'PASSWORD'];
+
+/**
+ * Why `value` is not plain JSON (what a run records and the model is shown), or undefined: a
+ * value `JSON.stringify` drops or changes silently (a Map or Set shown as `{}`, NaN or Infinity
+ * as `null`, a Date or class instance, a function or symbol), or cannot show at all (BigInt, a
+ * cycle). Strings, numbers, booleans, null, arrays and plain objects of them are JSON.
+ */
+function notJson(value: unknown, path = '$', seen = new Set<object>()): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${value}`;
+  if (typeof value !== 'object') return `${path} is a ${typeof value}`;
+  if (seen.has(value)) return `${path} is a cycle`;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `${path} is a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'}`;
+  seen.add(value);
+  try {
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined && !Array.isArray(value)) continue;
+      const problem = notJson(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
+      if (problem) return problem;
+    }
+  } finally {
+    seen.delete(value);
+  }
+  return undefined;
+}
+
 const ctx = (signal: AbortSignal = new AbortController().signal): ToolContext => ({ runId: 'conformance', stepIndex: 0, toolCallId: 'call_1', idempotencyKey: 'conformance:call_1', signal });
 
 /**
  * The tool conformance suite for tool packs (first- and third-party): the schema the model
  * sees is a JSON-schema object; invalid arguments are rejected before `execute`; a known
  * failure is a typed `AgentrtError`; an aborted signal is honoured promptly, also one that aborts
- * while the call runs; the declared
- * timeout is finite; and no secret from the environment leaks into output.
+ * while the call runs (and then sooner than an unaborted call, when that takes a second or more); the declared
+ * timeout is finite; the valid sample's arguments are left unchanged and its output is plain JSON (no Map,
+ * Set, Date, NaN, BigInt, function or cycle); and no secret from the environment (canaries under
+ * `AGENTRT_CANARY_i` and under names like `OPENAI_API_KEY`, `GITHUB_TOKEN`) leaks into output or error.
  */
 export function describeToolPack(options: ToolPackSuiteOptions): void {
   describe(`tool pack conformance: ${options.name}`, () => {
@@ -84,11 +118,19 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
     it('completes its valid sample and leaks no environment secret into the output, nor into the error of its failing sample', async () => {
       const saved = { ...process.env };
       SECRET_CANARIES.forEach((secret, i) => (process.env[`AGENTRT_CANARY_${i}`] = secret));
+      // Also under the names tools actually read credentials from (a debug line quoting OPENAI_API_KEY).
+      LEAKED_ENV_NAMES.forEach((name, i) => (process.env[name] = SECRET_CANARIES[i % SECRET_CANARIES.length]));
       try {
         for (const tool of await options.tools()) {
           const args = tool.input.parse(sampleOf(options, tool.name).valid);
-          const output = JSON.stringify(await tool.execute(args, ctx()) ?? null);
-          for (const secret of SECRET_CANARIES) expect(output).not.toContain(secret);
+          // A tool must not change the arguments it is given (the run records them as given).
+          const before = structuredClone(args);
+          const value: unknown = await tool.execute(args, ctx());
+          expect(args, `${tool.name} changed its arguments`).toEqual(before);
+          // What a tool returns is recorded and shown as JSON: anything JSON changes or drops is lost or a crash.
+          expect(notJson(value ?? null), `${tool.name}: its output is not plain JSON`).toBeUndefined();
+          const output = JSON.stringify(value ?? null);
+          for (const secret of SECRET_CANARIES) expect(output, `${tool.name}: its output`).not.toContain(secret);
           // An error's message and details reach the model as the call's result, like an output.
           const failing = sampleOf(options, tool.name).failing;
           if (!failing) continue;
@@ -98,6 +140,7 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
         }
       } finally {
         for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        for (const name of LEAKED_ENV_NAMES) if (name in saved) process.env[name] = saved[name];
       }
     });
 
@@ -113,13 +156,23 @@ export function describeToolPack(options: ToolPackSuiteOptions): void {
 
     it('settles promptly when its signal aborts while it runs (tool timeout, kill, cancel)', async () => {
       for (const tool of await options.tools()) {
+        // How long the valid sample takes unaborted: a call aborted 5 ms in that takes as long (when that is
+        // over a second) ignores its signal, even if it ends within the 5 s below.
+        const fullStarted = Date.now();
+        await Promise.race([
+          Promise.resolve().then(() => tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx())).catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 10_000)),
+        ]);
+        const fullMs = Date.now() - fullStarted;
         const controller = new AbortController();
         const started = Date.now();
         const call = Promise.resolve().then(() => tool.execute(tool.input.parse(sampleOf(options, tool.name).valid), ctx(controller.signal))).then(() => 'settled', () => 'settled');
         setTimeout(() => controller.abort(new Error('aborted by the conformance suite while running')), 5);
         const outcome = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve('did_not_settle'), 5_000))]);
         expect(outcome, tool.name).toBe('settled');
-        expect(Date.now() - started, tool.name).toBeLessThan(5_000);
+        const abortedMs = Date.now() - started;
+        expect(abortedMs, tool.name).toBeLessThan(5_000);
+        if (fullMs >= 1_000) expect(abortedMs, `${tool.name} ignores its signal: aborted 5 ms in, it took ${abortedMs} ms; unaborted ${fullMs} ms`).toBeLessThan(fullMs / 2);
       }
     });
 

@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const now = () => new Date().toISOString();
 const { run: newRun, step, toolResult: result, usage } = storeRecords;
 const events = (from: number, count: number, stepIndex: number): StoredRunEvent[] =>
-  Array.from({ length: count }, (_, i) => ({ seq: from + i, at: now(), runId: 'x', type: 'tool_log', stepIndex, toolCallId: 'c', name: 'put', level: 'info', message: `e${from + i}` }) as unknown as StoredRunEvent);
+  Array.from({ length: count }, (_, i) => ({ seq: from + i, at: now(), runId: 'r', type: 'tool_log', stepIndex, toolCallId: 'c', name: 'put', level: 'info', message: `e${from + i}` }) as unknown as StoredRunEvent);
 
 describe('SqliteStore durable path (schema 4 and 5)', () => {
   it('sees a kill flag set or cleared through another connection on the next read after a cached one', async () => {

@@ -45,8 +45,9 @@ describe('mutants 15g: describeModelAdapter against wrong adapters', { timeout: 
       }
     }
     expect(tally.get('mutant: correct')!.failed, 'the correct adapter fails no case').toEqual([]);
-    expect(tally.get('mutant: correct')!.passed).toBeGreaterThan(45);
     const uncaught = [...tally].filter(([name, entry]) => name !== 'mutant: correct' && entry.failed.length === 0).map(([name]) => name);
     expect(uncaught, 'mutants the suite lets through').toEqual([]);
+    // The whole suite ran for the correct adapter (the contract cases included).
+    expect(tally.get('mutant: correct')!.passed).toBeGreaterThan(45);
   });
 });

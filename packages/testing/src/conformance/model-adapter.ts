@@ -8,6 +8,7 @@ import { MEDIA_SAMPLES } from '../corpora/media.js';
 import { assertRunInvariants } from '../invariants.js';
 import type { LoopbackServer, LoopbackStep } from '../loopback/loopback-server.js';
 import { waitFor } from '../wait-for.js';
+import { describeModelAdapterContract } from './model-adapter-contract.js';
 import { describeModelAdapterLimits } from './model-adapter-limits.js';
 
 /** What `describeModelAdapter` passes to `create`. */
@@ -73,6 +74,8 @@ export function describeModelAdapter(options: ModelAdapterSuiteOptions): void {
       await server?.close();
       server = undefined;
     });
+    // First: the cases a subtly wrong adapter fails most often, and the quickest.
+    describeModelAdapterContract(options, start);
 
     it('maps a text answer, its usage and finish reason', async () => {
       const s = await start([{ reply: { text: 'hello there', usage: { inputTokens: 21, outputTokens: 4 } } }]);

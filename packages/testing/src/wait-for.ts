@@ -36,3 +36,24 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitF
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * `promise`, or a rejection saying `what` did not settle within `ms` — for a case that waits on
+ * code under test that may never settle (an adapter that ignores its abort signal): the case fails
+ * at once with that message instead of at the test runner's timeout. @internal
+ */
+export function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

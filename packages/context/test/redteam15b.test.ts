@@ -7,22 +7,12 @@ import { createRuntime, defineTool, findPairingViolations, MemoryStore, type Con
 import { CachedTokenCounter, composeStrategies, estimateFileTokens, estimateImageTokens, imageDimensions, o200kTokenizer, SlidingWindow, Summarize, TokenBudget, TokenizerEstimator, TruncateToolResults } from '@agentrt/context';
 import { AnthropicModel } from '@agentrt/model-anthropic';
 import { OpenAIModel } from '@agentrt/model-openai';
-import { assertRunInvariants, ScriptedModel, startAnthropicServer, startOpenAIServer } from '@agentrt/testing';
+import { assertRunInvariants, crc32, ScriptedModel, startAnthropicServer, startOpenAIServer } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------- real media bytes
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 function chunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);

@@ -727,6 +727,11 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
   try {
     const recorded = await deps.store.finishRun({ runId: run.runId, result, events, lease: run.lease });
     run.log.markWritten(events.length);
+    // A kill from another process that read this run as running before it failed left its flag: a
+    // later resume of the failed run is a new request, not the run the kill was aimed at (kill of a
+    // finished run does nothing). A kill landing after this read finds the run finished and clears
+    // its own flag, so no order leaves one behind. Only failed runs resume, so only they pay the write.
+    if (recorded.status === 'failed') await deps.store.clearKillFlag(run.runId).catch(() => undefined);
     // The caller gets zod's value (not its JSON form) when the store recorded this result; an equal output needs no other copy.
     return recorded.endedAt === result.endedAt && recorded.stopReason === result.stopReason && live.output !== undefined && recorded.output !== live.output ? { ...recorded, output: live.output } : recorded;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { imageDimensions, type FilePart, type ImagePart } from '@agentrt/core';
+import { imageDimensions, pdfPageCount, type FilePart, type ImagePart } from '@agentrt/core';
 
 export { imageDimensions };
 
@@ -43,28 +43,7 @@ export function estimateFileTokens(part: FilePart, tokenize: (text: string) => n
   return Math.ceil(bytes.length / 4);
 }
 
-/**
- * Page count of a PDF: the largest `/Count` of a page tree node (a `/Count` with `/Type /Pages`
- * between the same two `>`), else the `/Type /Page` objects, else one page per 50 KB. One pass:
- * a regex that looked past each `/Type /Pages` for its `/Count` rescanned the rest of a document
- * without `>` once per occurrence — quadratic, a minute of blocked event loop for a hostile 1 MB
- * file a tool returned.
- */
+/** Page count of a PDF: core's `pdfPageCount` (its page tree), else one page per 50 KB. */
 function pdfPages(bytes: Buffer): number {
-  const text = bytes.toString('latin1');
-  let count = 0;
-  let pagesNode = false;
-  let largest = 0;
-  for (const match of text.matchAll(/\/Type\s*\/Pages\b|\/Count\s+(\d{1,9})|>/g)) {
-    if (match[0] === '>') {
-      if (pagesNode) count = Math.max(count, largest);
-      pagesNode = false;
-      largest = 0;
-    } else if (match[1] !== undefined) largest = Math.max(largest, Number(match[1]));
-    else pagesNode = true;
-  }
-  if (pagesNode) count = Math.max(count, largest);
-  if (count > 0 && count < 100_000) return count;
-  const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
-  return pages > 0 ? pages : Math.max(1, Math.ceil(bytes.length / 50_000));
+  return pdfPageCount(bytes) ?? Math.max(1, Math.ceil(bytes.length / 50_000));
 }

@@ -6,8 +6,8 @@ export type {
 } from './messages.js';
 export { emptyUsage, addUsage, contentText, contentParts, hasMediaParts } from './messages.js';
 export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, FinishReason, ToolSpec, OutputSpec, ModelCapabilities } from './model.js';
-export { checkContent, checkSupported, sniffImageType, imageDimensions, base64Bytes, acceptsMediaType, isContentPartArray, normalizeContent, plainFileName, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
-export { sniffMediaType, imageSize, looksBinary, classifyBytes, PROVIDER_IMAGE_TYPES, MAX_IMAGE_EDGE } from './content/sniff.js';
+export { checkContent, checkSupported, sniffImageType, imageDimensions, base64Bytes, acceptsMediaType, canonicalMediaType, isContentPartArray, normalizeContent, plainFileName, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
+export { sniffMediaType, imageSize, looksBinary, classifyBytes, pdfPageCount, pdfProblem, PROVIDER_IMAGE_TYPES, MAX_IMAGE_EDGE } from './content/sniff.js';
 export type { BytesKind } from './content/sniff.js';
 export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';

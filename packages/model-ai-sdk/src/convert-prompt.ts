@@ -1,4 +1,4 @@
-import { AgentrtError, contentText, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
+import { AgentrtError, canonicalMediaType, contentText, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolMessage, type ToolSpec, type WireRules } from '@agentrt/core';
 import type {
   JSONObject, LanguageModelV3FilePart, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt,
   LanguageModelV3TextPart, LanguageModelV3ToolResultOutput, SharedV3ProviderOptions,
@@ -72,7 +72,7 @@ const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
  * `unsupported_content` before any request.
  */
 function wireMediaType(part: ContentPart & { type: 'image' | 'file' }, options: Pick<PromptOptions, 'wireRules' | 'label'>): string {
-  const mediaType = part.mediaType.toLowerCase();
+  const mediaType = canonicalMediaType(part.mediaType);
   if (options.wireRules !== 'anthropic' || part.type !== 'image' || part.data === undefined) return mediaType;
   if (part.data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
     throw unsupported(part, options.label, `Anthropic takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${part.data.length}: downscale it, or send it by url`);
@@ -94,6 +94,13 @@ function checkAnthropicImageLimits(messages: readonly Message[], label: string):
       });
     }
   });
+  const documents = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => part.type === 'file').length : 0), 0);
+  // At most 100 images and documents per request (Anthropic's vision guide; its 400: "too many images and documents: 104 + 1 > 100").
+  if (images.length + documents > 100) {
+    throw new AgentrtError('unsupported_content', `the request holds ${images.length} images and ${documents} documents: ${label} takes at most 100 images and documents per request; drop older ones from the context or send fewer`, {
+      details: { model: label, images: images.length, documents, maxMedia: 100 },
+    });
+  }
   const many = images.length > 20;
   const edge = many ? 2000 : 8000;
   for (const { m, p, part } of images) {
@@ -103,6 +110,14 @@ function checkAnthropicImageLimits(messages: readonly Message[], label: string):
     throw new AgentrtError('unsupported_content', `message ${m} (${messages[m]!.role}) part ${p}: an image of ${size.width}×${size.height} px cannot be sent to ${label}: ${why}; downscale it`, {
       details: { messageIndex: m, partIndex: p, partType: 'image', mediaType: part.mediaType, model: label, width: size.width, height: size.height, maxEdge: edge },
     });
+  }
+}
+
+/** OpenAI's limit: "up to 500 individual images per request" (its images and vision guide); over it, `unsupported_content` before the request. */
+function checkOpenAIImageCount(messages: readonly Message[], label: string): void {
+  const images = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => part.type === 'image').length : 0), 0);
+  if (images > 500) {
+    throw new AgentrtError('unsupported_content', `the request holds ${images} images: ${label} takes at most 500 images per request; drop older ones from the context or send fewer`, { details: { model: label, images, maxImages: 500 } });
   }
 }
 
@@ -196,6 +211,7 @@ function reasoningParts(reasoning: readonly ReasoningPart[] | undefined) {
  */
 export function toAiSdkPrompt(messages: readonly Message[], options: PromptOptions): LanguageModelV3Prompt {
   if (options.wireRules === 'anthropic') checkAnthropicImageLimits(messages, options.label);
+  if (options.wireRules === 'openai') checkOpenAIImageCount(messages, options.label);
   const system: LanguageModelV3Message[] = [];
   const out: LanguageModelV3Message[] = [];
   let results: Extract<LanguageModelV3Message, { role: 'tool' }> | undefined;

@@ -1,4 +1,4 @@
-import { AgentrtError, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
+import { AgentrtError, canonicalMediaType, imageDimensions, sniffImageType, WireToolCallIds, wireToolName, type ContentPart, type Message, type ReasoningPart, type ToolSpec } from '@agentrt/core';
 
 type Block = Record<string, unknown>;
 interface AnthropicMessage {
@@ -30,8 +30,12 @@ const unsupported = (part: ContentPart, why: string) =>
  */
 export const ANTHROPIC_MAX_IMAGE_BASE64 = 5 * 1024 * 1024;
 
-/** The API's limits on an image's sides: 8000 px, and 2000 px in a request of more than 20 images. */
-export const ANTHROPIC_IMAGE_LIMITS = Object.freeze({ maxEdge: 8000, manyImages: 20, maxEdgeManyImages: 2000 });
+/**
+ * The API's limits on images: 8000 px a side, 2000 px in a request of more than 20 images, and at
+ * most 100 images and documents per request (`maxMedia`: the vision guide's "up to 100 for API
+ * requests"; the API's 400 counts documents with them: "too many images and documents: 104 + 1 > 100").
+ */
+export const ANTHROPIC_IMAGE_LIMITS = Object.freeze({ maxEdge: 8000, manyImages: 20, maxEdgeManyImages: 2000, maxMedia: 100 });
 
 /**
  * Refuses (`unsupported_content`, before any request) an inline image whose width or height is
@@ -49,6 +53,12 @@ export function checkImageLimits(messages: readonly Message[]): void {
       });
     }
   });
+  const documents = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => part.type === 'file').length : 0), 0);
+  if (images.length + documents > ANTHROPIC_IMAGE_LIMITS.maxMedia) {
+    throw new AgentrtError('unsupported_content', `the request holds ${images.length} images and ${documents} documents: Anthropic takes at most ${ANTHROPIC_IMAGE_LIMITS.maxMedia} images and documents per request; drop older ones from the context (e.g. a context strategy) or send fewer`, {
+      details: { provider: 'anthropic', images: images.length, documents, maxMedia: ANTHROPIC_IMAGE_LIMITS.maxMedia },
+    });
+  }
   const many = images.length > ANTHROPIC_IMAGE_LIMITS.manyImages;
   const edge = many ? ANTHROPIC_IMAGE_LIMITS.maxEdgeManyImages : ANTHROPIC_IMAGE_LIMITS.maxEdge;
   for (const { m, p, part } of images) {
@@ -81,7 +91,7 @@ export function toAnthropicBlock(part: ContentPart): Block | undefined {
       if (data.length > ANTHROPIC_MAX_IMAGE_BASE64) {
         throw unsupported(part, `the API takes an inline image of at most 5 MB of base64 (${ANTHROPIC_MAX_IMAGE_BASE64} characters, about 3.75 MiB decoded); this one has ${data.length}: downscale it, or send it by url`);
       }
-      return { type: 'image', source: { type: 'base64', media_type: sniffImageType(data) ?? part.mediaType.toLowerCase(), data } };
+      return { type: 'image', source: { type: 'base64', media_type: sniffImageType(data) ?? canonicalMediaType(part.mediaType), data } };
     }
     case 'file': {
       const mediaType = part.mediaType.toLowerCase();

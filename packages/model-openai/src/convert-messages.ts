@@ -1,4 +1,4 @@
-import { AgentrtError, contentText, wireToolCallId, wireToolName, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
+import { AgentrtError, canonicalMediaType, contentText, wireToolCallId, wireToolName, type ContentPart, type Message, type ToolSpec } from '@agentrt/core';
 
 /** Options of `toOpenAIMessages`. */
 export interface OpenAIMessageOptions {
@@ -6,7 +6,24 @@ export interface OpenAIMessageOptions {
   readonly imageDetail?: 'auto' | 'low' | 'high';
 }
 
-const dataUrl = (part: { mediaType: string; data?: string }) => `data:${part.mediaType.toLowerCase()};base64,${part.data ?? ''}`;
+const dataUrl = (part: { mediaType: string; data?: string }) => `data:${canonicalMediaType(part.mediaType)};base64,${part.data ?? ''}`;
+
+/** Images one Chat Completions request may hold: "up to 500 individual images per request" (OpenAI's images and vision guide). */
+export const OPENAI_MAX_IMAGES = 500;
+
+/**
+ * Refuses (`unsupported_content`, before any request) a request with more than `OPENAI_MAX_IMAGES`
+ * images (user messages and tool results, which go out as user images): the API's 400 would meet
+ * every later request of the run too, as the images stay in the transcript.
+ */
+function checkImageCount(messages: readonly Message[]): void {
+  const images = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => part.type === 'image').length : 0), 0);
+  if (images > OPENAI_MAX_IMAGES) {
+    throw new AgentrtError('unsupported_content', `the request holds ${images} images: OpenAI takes at most ${OPENAI_MAX_IMAGES} images per request; drop older ones from the context (e.g. a context strategy) or send fewer`, {
+      details: { provider: 'openai', images, maxImages: OPENAI_MAX_IMAGES },
+    });
+  }
+}
 
 /** One agentrt part → a Chat Completions user content part (`text`, `image_url`, `file`). */
 function toOpenAIPart(part: ContentPart, options: OpenAIMessageOptions): unknown {
@@ -39,6 +56,7 @@ const mediaOf = (content: Message['content']): ContentPart[] => (typeof content 
  * (`wireToken`: allowed characters and a hash of the original), the same way in every request.
  */
 export function toOpenAIMessages(messages: readonly Message[], options: OpenAIMessageOptions = {}): unknown[] {
+  checkImageCount(messages);
   const out: unknown[] = [];
   let attachments: unknown[] = [];
   const flush = () => {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { AgentrtError, classifyBytes, ConfigError, DEFAULT_MAX_PART_BYTES, defineTool, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart, type Tool } from '@agentrt/core';
+import { AgentrtError, classifyBytes, ConfigError, DEFAULT_MAX_PART_BYTES, defineTool, MAX_IMAGE_EDGE, pdfProblem, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 import { listOpened, type ListedEntry, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
 import { canonicalRoot, resolveInside, writeReplacing } from './safe-path.js';
@@ -166,6 +166,30 @@ const unreadableNote = (count: number) => `${count} ${count === 1 ? 'entry has a
 /** What a search says about entries it skipped because their names are not valid UTF-8. */
 const skippedNote = (count: number) => `${count} ${count === 1 ? 'entry was' : 'entries were'} skipped because ${count === 1 ? 'its name is' : 'their names are'} not valid UTF-8 (no path text names ${count === 1 ? 'it' : 'them'} exactly; a directory among them was not searched)`;
 
+/** What a search says about files whose bytes are not text. */
+const binaryNote = (count: number) => `${count} binary ${count === 1 ? 'file was' : 'files were'} (images, PDFs, archives, bytes no text has) matched by name only: ${count === 1 ? 'its' : 'their'} bytes were not searched as text`;
+
+/** Bytes no text has (core's `looksBinary` rule: NUL and C0 controls other than tab, LF, FF, CR, ESC), anywhere in a file. */
+const BINARY_BYTES = /[\u0000-\u0008\u000b\u000e-\u001a\u001c-\u001f]/;
+
+/**
+ * A file's bytes as text to search, or undefined for a binary file: a recognized binary format
+ * (image, PDF, archive…, by its first bytes) or a byte no text has anywhere (not only in the first
+ * 4 KiB core's `looksBinary` reads: a text head on a binary body is binary). UTF-8 is decoded as
+ * UTF-8; a UTF-16 file (byte order mark) as UTF-16.
+ */
+function searchableText(bytes: Buffer): string | undefined {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return checkedText(bytes.subarray(2).toString('utf16le'));
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return checkedText(swapped.swap16().toString('utf16le'));
+  }
+  if (classifyBytes(bytes.subarray(0, BINARY_SNIFF_BYTES)).kind !== 'text') return undefined;
+  return checkedText(bytes.toString('utf8'));
+}
+
+const checkedText = (text: string): string | undefined => (BINARY_BYTES.test(text) ? undefined : text);
+
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
 function refuseDirectorySyntax(path: string): void {
   if (/\/\.?$/.test(path)) throw new AgentrtError('path_invalid', `"${path.slice(0, 200)}" ends with "/", which names a directory; give the file's path without it`);
@@ -197,11 +221,18 @@ export function createFsTools(options: FsToolOptions): Tool[] {
   async function binaryResult(handle: FileHandle, display: string, size: number): Promise<ContentPart[] | Record<string, unknown> | undefined> {
     // 4 KiB tell text from binary; an image's size may sit further in (JPEG metadata first), so an image head is 64 KiB.
     let head = await readAt(handle, Math.min(size, BINARY_SNIFF_BYTES), 0);
-    if (head.length < size && PROVIDER_IMAGE_TYPES.includes(sniffMediaType(head) ?? '')) head = await readAt(handle, Math.min(size, IMAGE_SNIFF_BYTES), 0);
+    const sniffed = sniffMediaType(head);
+    const note = (mediaType: string, extra: Record<string, unknown>, why: string) => ({ path: display, size, binary: true, mediaType, ...extra, note: `${mediaType}, ${size} bytes: ${why}` });
+    if (head.length < size && PROVIDER_IMAGE_TYPES.includes(sniffed ?? '')) head = await readAt(handle, Math.min(size, IMAGE_SNIFF_BYTES), 0);
+    if (sniffed === 'application/pdf' && head.length < size) {
+      // Whether a PDF is complete shows at its end (%%EOF) and in its page tree: it is judged whole, so read whole — up to maxMediaBytes.
+      if (size > maxMediaBytes) return note('application/pdf', { tooLarge: true }, `a PDF too large to return (maxMediaBytes: ${maxMediaBytes})`);
+      head = await readAt(handle, size, 0);
+    }
     const kind = classifyBytes(head);
     if (kind.kind === 'text') return undefined;
-    const note = (mediaType: string, extra: Record<string, unknown>, why: string) => ({ path: display, size, binary: true, mediaType, ...extra, note: `${mediaType}, ${size} bytes: ${why}` });
     if (kind.kind === 'binary') {
+      if (kind.reason === 'pdf_incomplete') return note('application/pdf', {}, `not a complete PDF (${pdfProblem(head) ?? 'damaged'}), not shown`);
       if (kind.reason === 'image_dimensions') {
         const pixels = kind.width !== undefined ? { width: kind.width, height: kind.height } : {};
         return note(kind.mediaType!, pixels, `an image of ${kind.width !== undefined ? `${kind.width}×${kind.height} px` : 'a size that cannot be read'} is not shown (models take at most ${MAX_IMAGE_EDGE} px per side)`);
@@ -213,7 +244,8 @@ export function createFsTools(options: FsToolOptions): Tool[] {
     // Never read: the size decides (a 1 GB "image" costs one stat and a 64 KiB head).
     if (size > maxMediaBytes) return note(kind.mediaType, { ...pixels, tooLarge: true }, `${what} too large to return (maxMediaBytes: ${maxMediaBytes})`);
     if (media === 'text') return note(kind.mediaType, pixels, `${what}, not shown (media: 'text')`);
-    const bytes = await readAt(handle, size, 0);
+    // A PDF is sent as the bytes that were judged (read whole above), never a second read of a file that may have changed.
+    const bytes = kind.kind === 'pdf' ? head : await readAt(handle, size, 0);
     const data = bytes.toString('base64');
     if (kind.kind === 'image') return [{ type: 'text', text: JSON.stringify({ path: display, size: bytes.length, mediaType: kind.mediaType, ...pixels }) }, { type: 'image', mediaType: kind.mediaType, data }];
     const filename = plainFileName(basename(display));
@@ -305,7 +337,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
 
   const searchFiles = defineTool({
     name: 'search_files',
-    description: 'Finds files under a directory of the root whose name or text contains the query (case-insensitive). Does not follow symbolic links.',
+    description: 'Finds files under a directory of the root whose name or text contains the query (case-insensitive). Does not follow symbolic links. Binary files (images, PDFs, archives) match by name only.',
     input: z.object({ query: z.string().min(1).max(200), path: pathArg.default('.'), maxResults: z.number().int().min(1).max(200).default(20) }),
     timeoutMs: 20_000,
     async execute({ query, path, maxResults }, ctx) {
@@ -322,11 +354,12 @@ export function createFsTools(options: FsToolOptions): Tool[] {
       const queue: string[] = [start.real];
       let visited = 0;
       let skippedLarge = 0;
+      let skippedBinary = 0;
       // Why the walk stopped early, if it did: set only when something was actually left out.
       let cutBy: 'maxResults' | 'maxSearchFiles' | 'maxResultChars' | undefined;
       // Room for results within maxResultChars, after the rest of a cut result (its longest truncation line).
       let skippedUnreadable = 0;
-      let room = maxResultChars - jsonLength({ results: [], truncated: true, truncatedBy: 'maxResultChars', truncation: `stopped at ${maxResults} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search`, skippedLargeFiles: maxFiles, note: `${maxFiles} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)`, skippedUnreadableNames: maxFiles, unreadableNamesNote: skippedNote(maxFiles) });
+      let room = maxResultChars - jsonLength({ results: [], truncated: true, truncatedBy: 'maxResultChars', truncation: `stopped at ${maxResults} results: the result reached ${maxResultChars} characters (maxResultChars); more entries may match, narrow the search`, skippedLargeFiles: maxFiles, note: `${maxFiles} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)`, skippedUnreadableNames: maxFiles, unreadableNamesNote: skippedNote(maxFiles), skippedBinaryFiles: maxFiles, binaryNote: binaryNote(maxFiles) });
       const found = (result: (typeof results)[number]) => {
         room -= jsonLength(result) + 1;
         if (room < 0) {
@@ -379,7 +412,13 @@ export function createFsTools(options: FsToolOptions): Tool[] {
                   skippedLarge++;
                   continue;
                 }
-                const text = (await readAt(opened.handle, opened.stat.size, 0)).toString('utf8');
+                // At most the size the stat gave (a file growing while read adds nothing), and binary bytes are never searched as text.
+                const bytes = await readAt(opened.handle, opened.stat.size, 0);
+                const text = searchableText(bytes);
+                if (text === undefined) {
+                  skippedBinary++;
+                  continue;
+                }
                 const line = text.split(/\r?\n/).find((l) => l.toLowerCase().includes(needle));
                 if (line !== undefined) found({ path: shown, match: 'content', line: matchExcerpt(line, needle, 200) });
               } finally {
@@ -401,6 +440,7 @@ export function createFsTools(options: FsToolOptions): Tool[] {
         truncated: cutBy !== undefined,
         ...(cutBy ? { truncatedBy: cutBy, truncation } : {}),
         ...(skippedLarge > 0 ? { skippedLargeFiles: skippedLarge, note: `${skippedLarge} files over ${MAX_SEARCHED_FILE_BYTES} bytes were matched by name only (their text was not searched)` } : {}),
+        ...(skippedBinary > 0 ? { skippedBinaryFiles: skippedBinary, binaryNote: binaryNote(skippedBinary) } : {}),
         ...(skippedUnreadable > 0 ? { skippedUnreadableNames: skippedUnreadable, unreadableNamesNote: skippedNote(skippedUnreadable) } : {}),
       };
     },

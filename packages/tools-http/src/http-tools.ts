@@ -57,6 +57,15 @@ export interface HttpToolOptions {
    * `unsupported_content` before the next model call).
    */
   readonly media?: MediaMode;
+  /**
+   * How an HTML body (`text/html`, `application/xhtml+xml`) is returned. `raw` (default): its
+   * markup, as sent. `text`: as readable text — script, style and other non-text content dropped,
+   * headings as `#` lines, links as `text (url)`, list items as `- ` lines, entities decoded; the
+   * result says `bodyFormat: 'text_from_html'`. One linear pass (no DOM), so hostile markup (deep
+   * nesting, megabytes of `<`, an unclosed comment or `<script>`) costs time in proportion to its
+   * size, which `maxResponseBytes` bounds.
+   */
+  readonly html?: 'raw' | 'text';
 }
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a header name (token characters, at most 64)');
@@ -75,6 +84,7 @@ export const httpOptionsSchema = z.strictObject({
   maxResultChars: z.number().int().min(1_000).max(64 * 2 ** 20).optional(),
   maxMediaBytes: z.number().int().min(1).max(64 * 2 ** 20).optional(),
   media: z.enum(['parts', 'text']).optional(),
+  html: z.enum(['raw', 'text']).optional(),
   allowRequestHeaders: z.array(headerName.refine((name) => !NEVER_ALLOWED_HEADERS.includes(name.toLowerCase()), 'framing, connection and idempotency headers cannot be allowed')).max(100).optional(),
 });
 
@@ -126,6 +136,7 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
     maxMediaBytes: settings.maxMediaBytes!,
     maxResponseBytes: settings.maxResponseBytes,
     maxResultChars: options.maxResultChars ?? 32_000,
+    html: options.html ?? 'raw',
   };
   const unsupportedContentHint = 'Images and PDFs fetched by @agentrt/tools-http are content parts; for a model that takes none, set media: "text" in its options';
   const allowed = settings.allowRequestHeaders!;
@@ -143,7 +154,7 @@ export function createHttpTools(options: HttpToolOptions): Tool[] {
   const tools: Tool[] = [
     defineTool({
       name: 'http_get',
-      description: `Fetches a URL with GET. Allowed hosts: ${options.allowHosts.join(', ')}. Returns status, content type and the body text (capped)${results.media === 'parts' ? '; a PNG, JPEG, GIF or WebP image or a PDF is returned as an image or file' : ''}; other binary bodies are described (type, size), not shown.`,
+      description: `Fetches a URL with GET. Allowed hosts: ${options.allowHosts.join(', ')}. Returns status, content type and the body text (capped${results.html === 'text' ? '; an HTML page as readable text' : ''})${results.media === 'parts' ? '; a PNG, JPEG, GIF or WebP image or a PDF is returned as an image or file' : ''}; other binary bodies are described (type, size), not shown.`,
       input: z.object({ url, headers: headersSchema }),
       timeoutMs: settings.timeoutMs + 1_000,
       unsupportedContentHint,

@@ -1,4 +1,5 @@
-import { classifyBytes, plainFileName, type ContentPart } from '@agentrt/core';
+import { htmlToText } from './html-text.js';
+import { classifyBytes, pdfProblem, plainFileName, type ContentPart } from '@agentrt/core';
 import { decodeBody } from './decode-body.js';
 import { isDeclaredMedia, type SafeBytesResponse, type SafeResponse } from './safe-fetch.js';
 
@@ -11,6 +12,8 @@ export interface ResultSettings {
   readonly maxMediaBytes: number;
   readonly maxResponseBytes: number;
   readonly maxResultChars: number;
+  /** `raw` (default): an HTML body as its markup; `text`: as readable text (`htmlToText`). */
+  readonly html?: 'raw' | 'text';
 }
 
 /** A binary body as the model gets it: what it was, never its bytes as text. */
@@ -122,8 +125,9 @@ export function fitResult(response: SafeResponse, max: number): SafeResponse {
  * Content-Type is a claim; see the README, "Images, PDFs and other binary bodies"):
  * - a PNG, JPEG, GIF or WebP image (at most `MAX_IMAGE_EDGE` px per side) → a text part with the
  *   response's facts (JSON) and an image part with the media type the bytes are;
- * - a PDF → a text part and a file part (`application/pdf`, a file name from Content-Disposition
- *   or the URL);
+ * - a complete PDF (`%%EOF` at its end, pages: core's `pdfProblem`) → a text part and a file part
+ *   (`application/pdf`, a file name from Content-Disposition or the URL); one cut short or junk
+ *   after `%PDF-` → a binary note (a provider would refuse the part, on every later request too);
  * - either over `maxMediaBytes`, cut at the byte cap, or with `media: 'text'` → a binary note;
  * - other binary bytes (a recognized binary format, or bytes no text has) → a binary note:
  *   `{ binary: true, mediaType, bytes, note, … }`, never the bytes decoded as text;
@@ -146,6 +150,9 @@ export function responseResult(response: SafeBytesResponse, settings: ResultSett
   const kind = classifyBytes(response.bytes, { textHint: /;\s*charset\s*=\s*"?\s*utf-16/i.test(contentType ?? '') });
   if (kind.kind === 'text') {
     const { text, charset } = decodeBody(response.bytes, contentType, response.truncated);
+    if (settings.html === 'text' && (essence === 'text/html' || essence === 'application/xhtml+xml')) {
+      return fitResult({ url, status, contentType, charset, body: htmlToText(text), bodyFormat: 'text_from_html', truncated: response.truncated, redirects }, settings.maxResultChars);
+    }
     return fitResult({ url, status, contentType, charset, body: text, truncated: response.truncated, redirects }, settings.maxResultChars);
   }
   if (kind.kind === 'binary') {
@@ -153,6 +160,11 @@ export function responseResult(response: SafeBytesResponse, settings: ResultSett
     if (kind.reason === 'image_dimensions') {
       const size = kind.width !== undefined ? `${kind.width}×${kind.height} px` : 'a size that cannot be read';
       return note(mediaType, { ...(kind.width !== undefined ? { width: kind.width, height: kind.height } : {}) }, `an image of ${size} is not shown (models take at most 8000 px per side)`);
+    }
+    if (kind.reason === 'pdf_incomplete') {
+      // A body cut at the byte cap has no %%EOF: it was too large, not damaged.
+      if (response.truncated) return note(mediaType, { tooLarge: true }, `a PDF too large to return (maxMediaBytes: ${settings.maxMediaBytes})`);
+      return note(mediaType, {}, `not a complete PDF (${pdfProblem(response.bytes) ?? 'damaged'}), not shown`);
     }
     return note(mediaType, {}, 'binary content, not shown');
   }

@@ -106,6 +106,8 @@ export interface SafeResponse {
    */
   readonly charset?: string;
   readonly body: string;
+  /** Present when the body is not the response's text as sent: `text_from_html` with the tools' `html: 'text'` (an HTML page as readable text). */
+  readonly bodyFormat?: 'text_from_html';
   readonly truncated: boolean;
   readonly redirects: number;
   /**

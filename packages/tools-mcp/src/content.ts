@@ -1,4 +1,4 @@
-import { AgentrtError, base64Bytes, checkContent, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart } from '@agentrt/core';
+import { AgentrtError, base64Bytes, checkContent, pdfProblem, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart } from '@agentrt/core';
 import { jsonDepth, MAX_JSON_DEPTH } from './definitions.js';
 import { charsetParameter, charsetText, xmlText } from './xml-text.js';
 
@@ -268,7 +268,21 @@ function sniffImage(part: ContentPart, index: number, options: MapOptions): Cont
 export function checkParts(parts: readonly ContentPart[], options: MapOptions): ContentPart[] {
   const problem = checkContent(parts, { where: 'content', maxPartBytes: options.maxPartBytes });
   if (problem) throw new AgentrtError(problem.code, `${options.where} returned unusable content: ${problem.message}`, { ...(problem.details ? { details: problem.details } : {}) });
-  return parts.map((part, index) => sniffImage(part, index, options));
+  return parts.map((part, index) => completePdf(sniffImage(part, index, options)));
+}
+
+/**
+ * A PDF file part as it may reach a provider: only a plausible, complete PDF (core's
+ * `pdfProblem`: `%PDF-`, `%%EOF` at the end, pages) stays a file part; anything else declared
+ * `application/pdf` (cut short, an error page, junk) becomes a text note — a provider refuses such
+ * a part with a 400, and the part would stay in the transcript and fail every later request.
+ */
+function completePdf(part: ContentPart): ContentPart {
+  if (part.type !== 'file' || part.data === undefined || part.mediaType !== 'application/pdf') return part;
+  const problem = pdfProblem(Buffer.from(part.data, 'base64'));
+  if (problem === undefined) return part;
+  const name = part.filename ? ` "${part.filename}"` : '';
+  return { type: 'text', text: `[file application/pdf${name}, ${base64Bytes(part.data)} bytes: not a complete PDF (${problem}), not shown]` };
 }
 
 /** Past `MAX_RESULT_PARTS` parts: adjacent text parts joined (one line break between them), and if still too many, the rest replaced by a note. */

@@ -68,7 +68,7 @@ describe('mapping MCP results to content', () => {
 
   it('renders media as text notes with media: text (for text-only models), after checking it', () => {
     const result = { content: [{ type: 'text', text: 'see' }, { type: 'image', data: PNG, mimeType: 'image/png' }, { type: 'resource', resource: { uri: 'file:///r/a.pdf', mimeType: 'application/pdf', blob: 'AAAA' } }] };
-    expect(mapToolResult(result, { ...options, media: 'text' })).toBe('see\n[image image/png, 70 bytes, not shown]\n[resource file:///r/a.pdf (application/pdf)]\n[file application/pdf "a.pdf", 3 bytes, not shown]');
+    expect(mapToolResult(result, { ...options, media: 'text' })).toBe('see\n[image image/png, 70 bytes, not shown]\n[resource file:///r/a.pdf (application/pdf)]\n[file application/pdf "a.pdf", 3 bytes: not a complete PDF (it does not start with %PDF- and a version), not shown]');
     expect(() => mapToolResult({ content: [{ type: 'image', data: '!!', mimeType: 'image/png' }] }, { ...options, media: 'text' })).toThrow(expect.objectContaining({ code: 'content_invalid' }));
   });
 

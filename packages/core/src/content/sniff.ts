@@ -115,8 +115,8 @@ export function looksBinary(bytes: Uint8Array): boolean {
 /** What bytes are, for a tool deciding how to return them (see `classifyBytes`). */
 export type BytesKind =
   | { readonly kind: 'image'; readonly mediaType: string; readonly width: number; readonly height: number }
-  | { readonly kind: 'pdf'; readonly mediaType: 'application/pdf' }
-  | { readonly kind: 'binary'; readonly mediaType: string | undefined; readonly reason: 'binary' | 'image_dimensions'; readonly width?: number; readonly height?: number }
+  | { readonly kind: 'pdf'; readonly mediaType: 'application/pdf'; readonly pages?: number }
+  | { readonly kind: 'binary'; readonly mediaType: string | undefined; readonly reason: 'binary' | 'image_dimensions' | 'pdf_incomplete'; readonly width?: number; readonly height?: number }
   | { readonly kind: 'text' };
 
 /**
@@ -124,7 +124,11 @@ export type BytesKind =
  * - a PNG, JPEG, GIF or WebP image whose header gives a size of at most `MAX_IMAGE_EDGE` px per
  *   side → `image` with its real media type (a PNG labelled JPEG is a PNG); larger, or a size
  *   that cannot be read → `binary` (`reason: 'image_dimensions'`);
- * - a PDF → `pdf`;
+ * - a PDF that `pdfProblem` finds plausible (complete: `%%EOF` at its end; pages) → `pdf` with its
+ *   page count when its page tree is readable; a file that only starts with `%PDF-` (cut short,
+ *   junk) → `binary` (`reason: 'pdf_incomplete'`): a provider refuses such a file part with a 400,
+ *   and the part would stay in the transcript, failing every later request. Give all the bytes;
+ *   a head alone is never a complete PDF;
  * - another recognized format (ZIP, audio, BMP…) or bytes that `looksBinary` → `binary` with the
  *   sniffed media type (undefined when none is recognized: the caller names it from its label);
  * - anything else → `text` (SVG is text: markup with scripts, not an image any provider takes).
@@ -137,8 +141,58 @@ export function classifyBytes(bytes: Uint8Array, options: { textHint?: boolean }
     if (size && size.width <= MAX_IMAGE_EDGE && size.height <= MAX_IMAGE_EDGE) return { kind: 'image', mediaType: sniffed, ...size };
     return { kind: 'binary', mediaType: sniffed, reason: 'image_dimensions', ...(size ?? {}) };
   }
-  if (sniffed === 'application/pdf') return { kind: 'pdf', mediaType: sniffed };
+  if (sniffed === 'application/pdf') {
+    if (pdfProblem(bytes) !== undefined) return { kind: 'binary', mediaType: sniffed, reason: 'pdf_incomplete' };
+    const pages = pdfPageCount(bytes);
+    return { kind: 'pdf', mediaType: sniffed, ...(pages !== undefined ? { pages } : {}) };
+  }
   if (sniffed !== undefined) return { kind: 'binary', mediaType: sniffed, reason: 'binary' };
   if (!options.textHint && looksBinary(bytes)) return { kind: 'binary', mediaType: undefined, reason: 'binary' };
   return { kind: 'text' };
+}
+
+/** How far from the end `%%EOF` may sit (the PDF reference's rule for readers: within the last 1 024 bytes). */
+const PDF_EOF_WINDOW = 1_024;
+
+/**
+ * Page count of a PDF from its page tree: the largest `/Count` of a node with `/Type /Pages`
+ * (between the same two `>`), else the number of `/Type /Page` objects; undefined when neither is
+ * in the bytes (a page tree inside compressed object streams, or no PDF at all). One linear pass
+ * (a regex that looked past each `/Type /Pages` for its `/Count` was quadratic on a hostile file).
+ */
+export function pdfPageCount(bytes: Uint8Array): number | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  let count = 0;
+  let pagesNode = false;
+  let largest = 0;
+  for (const match of text.matchAll(/\/Type\s*\/Pages\b|\/Count\s+(\d{1,9})|>/g)) {
+    if (match[0] === '>') {
+      if (pagesNode) count = Math.max(count, largest);
+      pagesNode = false;
+      largest = 0;
+    } else if (match[1] !== undefined) largest = Math.max(largest, Number(match[1]));
+    else pagesNode = true;
+  }
+  if (pagesNode) count = Math.max(count, largest);
+  if (count > 0 && count < 100_000) return count;
+  const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  return pages > 0 ? pages : undefined;
+}
+
+/**
+ * Why bytes are not a plausible, complete PDF — or undefined when they are: they start with
+ * `%PDF-` and a version, end with `%%EOF` (within the last 1 024 bytes, as readers allow: a file cut
+ * short has none), and either have a page tree with at least one page (`pdfPageCount`) or keep
+ * their objects in compressed object streams (`/ObjStm`, PDF 1.5+, where the page tree cannot be
+ * read without inflating them). Not a parser: a PDF damaged inside may still pass; this stops the
+ * common cases — a download cut short, an error page or junk that begins with `%PDF-`.
+ */
+export function pdfProblem(bytes: Uint8Array): string | undefined {
+  if (sniffMediaType(bytes) !== 'application/pdf') return 'it does not start with %PDF- and a version';
+  const tail = ascii(bytes, Math.max(0, bytes.length - PDF_EOF_WINDOW), bytes.length);
+  if (!tail.includes('%%EOF')) return 'it does not end with %%EOF (cut short, or not a PDF)';
+  if (pdfPageCount(bytes) !== undefined) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  if (/\/Type\s*\/ObjStm\b/.test(text)) return undefined;
+  return 'it has no pages';
 }

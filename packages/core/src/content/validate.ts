@@ -149,9 +149,22 @@ export const TEXT_ONLY: ModelCapabilities = Object.freeze({
   imageTypes: [], fileTypes: [], partsInToolResults: false, imageUrls: false, fileUrls: false, structuredOutput: false, reasoning: false,
 });
 
-/** True when `mediaType` is in `accepted`, which may hold the wildcards `type/*` (any subtype) and `*` (anything). */
-export function acceptsMediaType(accepted: readonly string[], mediaType: string): boolean {
+/** Common wrong labels and the registered media type they mean (`image/jpg` is not registered; JPEG is `image/jpeg`). */
+const MEDIA_TYPE_ALIASES: Readonly<Record<string, string>> = Object.freeze({ 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' });
+
+/**
+ * A media type as it goes on the wire: lower case, and a common wrong label as the registered
+ * type it means (`image/jpg`, `image/pjpeg` → `image/jpeg`; providers document `image/jpeg`).
+ * Adapters send this; `acceptsMediaType` and `normalizeContent` use it too.
+ */
+export function canonicalMediaType(mediaType: string): string {
   const type = mediaType.toLowerCase();
+  return Object.hasOwn(MEDIA_TYPE_ALIASES, type) ? MEDIA_TYPE_ALIASES[type]! : type;
+}
+
+/** True when `mediaType` (or the type it is an alias of, see `canonicalMediaType`) is in `accepted`, which may hold the wildcards `type/*` (any subtype) and `*` (anything). */
+export function acceptsMediaType(accepted: readonly string[], mediaType: string): boolean {
+  const type = canonicalMediaType(mediaType);
   for (const entry of accepted) {
     if (entry === type || entry === '*' || entry === '*/*') return true;
     if (entry.endsWith('/*') && type.startsWith(entry.slice(0, -1))) return true;
@@ -220,14 +233,14 @@ export function isContentPartArray(value: unknown): value is ContentPart[] {
 
 /**
  * A copy of content that passed `checkContent`, keeping only the known fields of each part and
- * lower-casing media types (they are case-insensitive). A string is returned as is.
+ * media types as `canonicalMediaType` gives them (lower case; `image/jpg` → `image/jpeg`). A string is returned as is.
  */
 export function normalizeContent(content: MessageContent): MessageContent {
   if (typeof content === 'string') return content;
   return content.map((part): ContentPart => {
     if (part.type === 'text') return { type: 'text', text: part.text };
     const source = part.data !== undefined ? { data: part.data } : { url: part.url! };
-    const mediaType = part.mediaType.toLowerCase();
+    const mediaType = canonicalMediaType(part.mediaType);
     if (part.type === 'image') return { type: 'image', mediaType, ...source };
     return { type: 'file', mediaType, ...source, ...(part.filename !== undefined ? { filename: part.filename } : {}) };
   });

@@ -97,6 +97,20 @@ const countImages = (messages: unknown[]) => messages.reduce<number>((sum, messa
   return block.type === 'tool_result' && Array.isArray(block.content) ? n + block.content.filter((inner) => isObject(inner) && inner.type === 'image').length : n;
 }, 0), 0);
 
+/** Document blocks (user turns and tool results): they count against the media limit with the images. */
+const countDocuments = (messages: unknown[]) => messages.reduce<number>((sum, message) => sum + blocksOf(isObject(message) ? message.content : undefined).reduce<number>((n, block) => {
+  if (!isObject(block)) return n;
+  if (block.type === 'document') return n + 1;
+  return block.type === 'tool_result' && Array.isArray(block.content) ? n + block.content.filter((inner) => isObject(inner) && inner.type === 'document').length : n;
+}, 0), 0);
+
+/**
+ * Images plus documents one request may hold: the vision guide says "up to 100 for API requests"
+ * (platform.claude.com/docs/en/build-with-claude/vision); the API's 400 counts documents too —
+ * "too many images and documents: 104 + 1 > 100" (anthropics/claude-code#23392, #24541).
+ */
+const MAX_MEDIA = 100;
+
 const textProblem = (block: Json, at: string) => (typeof block.text !== 'string' ? `${at}.text: Field required` : block.text === '' ? `${at}.text: text content blocks must be non-empty` : undefined);
 
 const NON_WHITESPACE = 'messages: text content blocks must contain non-whitespace text';
@@ -213,7 +227,7 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
  * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
  * Rich content as documented: `image` blocks (base64 jpeg/png/gif/webp whose bytes match the
- * declared type, at most 5 MB of base64 and 8000 px a side — 2000 px in a request of more than
+ * declared type, at most 100 images and documents per request, at most 5 MB of base64 and 8000 px a side — 2000 px in a request of more than
  * 20 images —, or a URL), `document` blocks (base64 or URL PDF, `text/plain` text, content),
  * both in user turns and inside `tool_result.content`; non-empty text blocks. Extended thinking:
  * `thinking` config (enabled with `budget_tokens` ≥ 1024 and < `max_tokens`, adaptive, disabled;
@@ -271,7 +285,10 @@ export const anthropicWire: ProviderWire = {
     }
     const messages = body.messages as unknown[];
     const toolUseIds = new Set<string>();
-    const manyImages = countImages(messages) > MANY_IMAGES;
+    const images = countImages(messages);
+    const documents = countDocuments(messages);
+    if (images + documents > MAX_MEDIA) return invalid(`too many images and documents: ${images} + ${documents} > ${MAX_MEDIA}`);
+    const manyImages = images > MANY_IMAGES;
     for (const [i, message] of messages.entries()) {
       if (!isObject(message) || (message.role !== 'user' && message.role !== 'assistant')) {
         return invalid(`messages.${i}.role: Input should be 'user' or 'assistant'`);

@@ -145,13 +145,16 @@ const positiveInteger = (value: unknown) => typeof value === 'number' && Number.
  * calls and results, JSON and SSE (`data: …` chunks, optional usage chunk, `data: [DONE]`).
  * Content parts as documented: user messages take `text`, `image_url` (https or a base64
  * `data:image/{png,jpeg,gif,webp}` URL whose bytes are that image type, `detail`), `file`
- * (`file_data` as a base64 `data:application/pdf` URL with a `filename`, or `file_id`) and `input_audio`; tool,
+ * (`file_data` as a base64 `data:application/pdf` URL with a `filename`, or `file_id`) and `input_audio`, at most 500 images per request; tool,
  * system and developer messages take text parts only (an image there gets the API's "Image URLs
  * are only allowed for messages with role 'user'" 400). `response_format` (`text`,
  * `json_object`, `json_schema` with a name and, when `strict`, the strict-schema rules),
  * `max_completion_tokens` / `max_tokens` (≥ 1, not both). Chat Completions returns no
  * reasoning, so scripted reasoning is not rendered.
  */
+/** Images one Chat Completions request may hold (the images and vision guide: "up to 500 individual images per request"). */
+const MAX_IMAGES = 500;
+
 export const openaiWire: ProviderWire = {
   name: 'openai',
   streamContentType: 'text/event-stream; charset=utf-8',
@@ -188,6 +191,9 @@ export const openaiWire: ProviderWire = {
         if (fn.parameters !== undefined && (!isObject(fn.parameters) || fn.parameters.type !== 'object')) return invalid(`Invalid schema for function '${fn.name}': schema must be a JSON Schema of 'type: "object"'.`, `tools[${i}].function.parameters`);
       }
     }
+    // "Up to 500 individual images per request" (OpenAI's images and vision guide, image input requirements).
+    const images = (body.messages as unknown[]).reduce<number>((sum, message) => sum + (isObject(message) && Array.isArray(message.content) ? message.content.filter((part) => isObject(part) && part.type === 'image_url').length : 0), 0);
+    if (images > MAX_IMAGES) return invalid(`Invalid 'messages': too many images. A request may contain at most ${MAX_IMAGES} images, but got ${images}.`, 'messages');
     let open: Set<string> | undefined;
     let openIndex = -1;
     for (const [i, message] of (body.messages as unknown[]).entries()) {

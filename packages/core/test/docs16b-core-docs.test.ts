@@ -409,3 +409,20 @@ describe('docs/messages.md', () => {
     expect(result).toMatchObject({ stopReason: 'max_steps', status: 'stopped', finalized: true, output: { a: 7 }, steps: 2 });
   });
 });
+
+describe('docs/errors.md model_output_invalid: malformed adapter responses', () => {
+  it('a response without an assistant message, toolCalls that is not an array, a call without a name', async () => {
+    const usage = { inputTokens: 1, outputTokens: 1 };
+    const bad = [
+      { message: undefined, usage, finishReason: 'stop' },
+      { message: { role: 'assistant', content: '', toolCalls: 'add' }, usage, finishReason: 'tool_calls' },
+      { message: { role: 'assistant', content: '', toolCalls: [{ id: 'c1', args: {} }] }, usage, finishReason: 'tool_calls' },
+      { message: { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'add', args: {} }, { id: 'c1', name: 'add', args: {} }] }, usage, finishReason: 'tool_calls' },
+    ];
+    for (const response of bad) {
+      const model = new ScriptedModel([response as never]);
+      const result = await createRuntime({ model, tools: [add] }).run('go');
+      expect(result, JSON.stringify(response)).toMatchObject({ status: 'failed', stopReason: 'error', error: { code: 'model_output_invalid' } });
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRuntime, defineTool, MemoryStore } from '@agentrt/core';
-import { createDemoModel, EXIT, main, runRow, summarizeRun } from '@agentrt/cli';
+import { createDemoModel, EXIT, main, runRow, runtimeFromConfig, startConsole, summarizeRun } from '@agentrt/cli';
 import { Redactor } from '@agentrt/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -169,5 +169,22 @@ describe('runRow / summarizeRun (public exports)', () => {
     expect(record.stepCount).toBe(2); // governance.md: stepCount includes the finalize record
     expect(runRow(record)).toMatch(new RegExp(`${result.runId}\\s+stopped\\s+max_steps\\s+1\\s`));
     expect(summarizeRun(record, new Redactor()).steps).toBe(1);
+  });
+});
+
+describe('docs/console.md "Programmatic use"', () => {
+  it('runtimeFromConfig + startConsole({ runtime, port: 0 }) serves the page behind its token; close() stops it', async () => {
+    const dir = project();
+    const runtime = await runtimeFromConfig(join(dir, 'agentrt.config.mjs'));
+    const console = await startConsole({ runtime, port: 0 });
+    try {
+      expect(console.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      expect((await fetch(console.origin)).status).toBe(401);
+      const page = await fetch(console.url, { redirect: 'manual' });
+      expect([200, 303]).toContain(page.status);
+    } finally {
+      await console.close();
+      await runtime.close();
+    }
   });
 });

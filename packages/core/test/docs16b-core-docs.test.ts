@@ -426,3 +426,19 @@ describe('docs/errors.md model_output_invalid: malformed adapter responses', () 
     }
   });
 });
+
+describe('packages/testing/README.md example', () => {
+  it('a malformed-args step, then assertRunInvariants on the stored run', async () => {
+    const { assertRunInvariants } = await import('@agentrt/testing');
+    const store = new MemoryStore();
+    const model = new ScriptedModel([
+      ScriptedModel.call('add', { a: 1, b: 2 }),
+      ScriptedModel.call('add', '{"a": 1,'), // malformed arguments
+      ScriptedModel.answer('3'),
+    ]);
+    const result = await createRuntime({ model, tools: [add], store }).run('go');
+    expect(result).toMatchObject({ stopReason: 'final_answer', toolCalls: 2 });
+    await assertRunInvariants({ store, runId: result.runId, result });
+    model.assertDone();
+  });
+});

@@ -347,7 +347,7 @@ describe('docs/messages.md', () => {
   it('media types are lower-cased: IMAGE/PNG arrives at the adapter as image/png', async () => {
     const model = new ScriptedModel([ScriptedModel.answer('ok')]);
     await createRuntime({ model }).run({ input: [{ role: 'user', content: [{ type: 'image', mediaType: 'IMAGE/PNG', data: pngImage(1, 1) }] }] });
-    const sent = model.requests[0]!.messages.find((m) => m.role === 'user')!.content as { mediaType?: string }[];
+    const sent = model.requests[0]!.messages.find((m) => m.role === 'user')!.content as readonly { mediaType?: string }[];
     expect(sent[0]!.mediaType).toBe('image/png');
   });
 

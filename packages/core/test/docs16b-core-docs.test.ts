@@ -442,3 +442,31 @@ describe('packages/testing/README.md example', () => {
     model.assertDone();
   });
 });
+
+describe('docs/governance.md "Tool permissions"', () => {
+  it("onViolation: 'stop' ends the run with policy_violation; a denied call is tool_denied and not executed", async () => {
+    let ran = 0;
+    const wipe = defineTool({ name: 'wipe', description: 'x', input: z.object({}), execute: () => { ran++; return 'wiped'; } });
+    const model = new ScriptedModel([ScriptedModel.call('wipe'), ScriptedModel.answer('never')]);
+    const runtime = createRuntime({ model, tools: [wipe, add], toolPolicy: { deny: ['wipe*'], onViolation: 'stop' } });
+    const result = await runtime.run('go');
+    expect(result).toMatchObject({ stopReason: 'policy_violation', status: 'stopped' });
+    expect(ran).toBe(0);
+    expect(model.requests[0]!.tools.map((t) => t.name)).toEqual(['add']);
+  });
+
+  it("maxCallsPerTool { '*': 1, search: 5 }: search may run 5 times, every other tool once", async () => {
+    let searches = 0;
+    let adds = 0;
+    const search = defineTool({ name: 'search', description: 'x', input: z.object({ q: z.number() }), execute: () => { searches++; return 'r'; } });
+    const counted = defineTool({ name: 'add', description: 'x', input: z.object({ a: z.number() }), execute: () => { adds++; return 'r'; } });
+    const model = new ScriptedModel([
+      ScriptedModel.parallel([...Array.from({ length: 6 }, (_, i) => ({ name: 'search', args: { q: i } })), { name: 'add', args: { a: 1 } }, { name: 'add', args: { a: 2 } }]),
+      ScriptedModel.answer('ok'),
+    ]);
+    const result = await createRuntime({ model, tools: [search, counted], toolPolicy: { maxCallsPerTool: { '*': 1, search: 5 } } }).run('go');
+    expect(result.stopReason).toBe('final_answer');
+    expect(searches).toBe(5);
+    expect(adds).toBe(1);
+  });
+});

@@ -57,6 +57,17 @@ export function createDemoModel(): ModelAdapter {
         for (let i = request.messages.length - 1; i >= 0 && request.messages[i]!.role === 'tool'; i--) results.unshift(request.messages[i] as Extract<Message, { role: 'tool' }>);
         return answer(results.map((result) => `${result.name} ${result.isError ? `failed (${result.code ?? 'error'})` : 'returned'}: ${clip(contentText(result.content), 600)}`).join('\n'));
       }
+      // The finalize call after a limit stop (no tools offered, turns already taken): it renders tool
+      // traffic as text — `[result of tool add]` user turns, the last one followed by the instruction after
+      // a blank line — so answer with those results (each up to its first blank line).
+      if (request.tools.length === 0 && request.messages.some((message) => message.role === 'assistant')) {
+        const found: string[] = [];
+        for (const message of request.messages) {
+          const head = message.role === 'user' ? /^\[result of tool ([^\]\s]+)( \(error[^)]*\))?\]\n?/.exec(contentText(message.content)) : null;
+          if (head) found.push(`${head[1]} ${head[2] ? 'failed' : 'returned'}: ${clip(contentText(message.content).slice(head[0].length).split('\n\n')[0]!, 600)}`);
+        }
+        if (found.length) return answer(`The run reached a limit; from what the tools returned:\n${found.join('\n')}`);
+      }
       const text = lastUserText(request.messages);
       const tool = request.tools.find((spec) => new RegExp(`\\b${spec.name.replace(/[^A-Za-z0-9_]/g, '')}\\b`, 'i').test(text));
       if (tool) {

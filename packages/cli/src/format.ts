@@ -141,8 +141,17 @@ export function summary(result: RunResult<unknown>): string {
   return `stop: ${result.stopReason}${result.stopDetail ? ` (${flat(result.stopDetail, 100)})` : ''} · ${result.steps} steps · ${result.toolCalls} tool calls · ${result.usage.inputTokens + result.usage.outputTokens} tokens${cost}`;
 }
 
+/**
+ * The steps a run has taken, as its result counts them: a finalize call after a limit stop is
+ * committed as one more record (`stepCount` N + 1) but is not a step (`RunResult.steps` N), so a
+ * run that has a result shows that; a running one its committed records.
+ */
+export function shownSteps(run: RunRecord): number {
+  return run.status !== 'running' && typeof run.result?.steps === 'number' ? run.result.steps : run.stepCount;
+}
+
 /** One row of `agentrt runs`. */
 export function runRow(run: RunRecord): string {
   const stop = run.result?.stopReason ?? '-';
-  return [run.runId.padEnd(38), run.status.padEnd(10), stop.padEnd(18), String(run.stepCount).padStart(5), run.createdAt].join('  ');
+  return [run.runId.padEnd(38), run.status.padEnd(10), stop.padEnd(18), String(shownSteps(run)).padStart(5), run.createdAt].join('  ');
 }

@@ -2,6 +2,7 @@ import {
   AgentrtError, digestBase64, KILL_ALL_SCOPE, recordContent, verifyAuditEvents,
   type AgentRuntime, type AuditVerification, type KillFlag, type MessageContent, type Redactor, type RunRecord, type StateStore, type StoredRunEvent,
 } from '@agentrt/core';
+import { shownSteps } from '../format.js';
 
 /** Longest string the console shows whole; longer ones are cut with a marker saying how much was left out. */
 export const MAX_SHOWN_CHARS = 100_000;
@@ -90,7 +91,7 @@ export function summarizeRun(record: RunRecord, redactor: Redactor, options: { w
     status: record.status,
     ...(result?.stopReason ? { stopReason: result.stopReason } : {}),
     ...(result?.stopDetail ? { stopDetail: result.stopDetail } : {}),
-    steps: record.stepCount,
+    steps: shownSteps(record),
     toolCalls: record.toolCalls,
     ...(result?.toolCallsRefused ? { toolCallsRefused: result.toolCallsRefused } : {}),
     usage: { inputTokens: record.usage.inputTokens, outputTokens: record.usage.outputTokens, costUsd: record.usage.costUsd },

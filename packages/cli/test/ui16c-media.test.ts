@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createRuntime, MemoryStore, type AgentRuntime, type Message, type StoredRunEvent } from '@agentrt/core';
 import { buildPdf, buildPng, ScriptedModel, storeRecords } from '@agentrt/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main, runtimeFromConfig, startConsole, type ConsoleServer } from '../src/index.js';
+import { main, mediaLabel, runtimeFromConfig, startConsole, type ConsoleServer } from '../src/index.js';
 import { foreignRun } from './__fixtures__/ui16c-foreign-run.js';
 
 const CONFIG = new URL('./__fixtures__/ui16c-media.config.mjs', import.meta.url).pathname;
@@ -164,6 +164,14 @@ describe('red team 16c: media in the console API and agentrt trace', () => {
     expect(html.length).toBeLessThan(34 * 1024 * 1024 * 4 / 3);
     const view = JSON.parse(/id="agentrt-trace">([\s\S]*?)<\/script>/.exec(html)![1]!) as { media: Record<string, unknown> };
     expect(Object.keys(view.media)).toEqual([sha(big(1)), sha(big(2))]);
+  });
+});
+
+describe('red team 16c: mediaLabel', () => {
+  it('keeps a label on one bounded line whatever the media type, file name or url hold', () => {
+    const label = mediaLabel({ type: 'file', mediaType: 'application/pdf\n#999 run finished', filename: `a.pdf\r\n#998 approval ${'x'.repeat(10_000)}`, url: `https://x.example/\n${'y'.repeat(10_000)}` });
+    expect(label).not.toMatch(/[\r\n]/);
+    expect(label.length).toBeLessThan(300);
   });
 });
 

@@ -42,7 +42,7 @@
       if (key === 'class') el.className = value;
       else if (key === 'dataset') Object.assign(el.dataset, value);
       else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-      else el.setAttribute(key, value === true ? '' : key === 'title' ? visible(value) : String(value));
+      else el.setAttribute(key, value === true ? '' : key === 'title' || key === 'alt' ? visible(value) : String(value));
     }
     append(el, children);
     return el;
@@ -89,18 +89,73 @@
     return h('pre', { class: `json ${cls || ''}` }, text === undefined ? 'undefined' : text);
   }
 
+  // Images the page shows inline: raster types a browser decodes without running anything, up to
+  // 8 MiB (the server judges the bytes again and serves them only as what they are). Everything
+  // else is a labelled chip with a download link; url parts are never fetched or linked.
+  const RASTER = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+  const MAX_INLINE_IMAGE_BYTES = 8 * 1024 * 1024;
+  const SHA256 = /^[0-9a-f]{64}$/;
+  const cut = (text, n) => { const chars = Array.from(String(text)); return chars.length > n ? `${chars.slice(0, n - 1).join('')}…` : chars.join(''); };
+  let mediaRunId = '';
+  let embeddedMedia = {};
+
   /** An image or file part as recorded: type, size and hash, never its bytes. */
   function mediaChip(part) {
-    const bits = [part.type === 'image' ? 'image' : 'file', part.mediaType, part.filename, part.bytes !== undefined ? fmtBytes(part.bytes) : undefined,
-      part.sha256 ? `sha256 ${short(part.sha256, 12)}` : undefined, part.url ? part.url : undefined].filter((bit) => bit !== undefined && bit !== '');
-    return h('span', { class: `chip media media-${part.type === 'image' ? 'image' : 'file'}`, title: part.sha256 || part.url || '' }, bits.join(' · '));
+    const bits = [part.type === 'image' ? 'image' : 'file', cut(part.mediaType, 80), part.filename !== undefined ? cut(part.filename, 120) : undefined, part.bytes !== undefined ? fmtBytes(part.bytes) : undefined,
+      part.sha256 ? `sha256 ${short(part.sha256, 12)}` : undefined, part.url ? `url (not fetched): ${cut(part.url, 200)}` : undefined].filter((bit) => bit !== undefined && bit !== '');
+    return h('span', { class: `chip media media-${part.type === 'image' ? 'image' : 'file'}`, title: part.sha256 || cut(part.url || '', 2000) }, bits.join(' · '));
+  }
+
+  /** What an HTML trace embeds for a part (only `data:` URLs of the kinds it writes), or undefined. */
+  function embeddedItem(part) {
+    if (!TRACE || typeof part.sha256 !== 'string' || !SHA256.test(part.sha256) || !Object.prototype.hasOwnProperty.call(embeddedMedia, part.sha256)) return undefined;
+    const item = embeddedMedia[part.sha256];
+    if (!item || typeof item !== 'object') return undefined;
+    return {
+      image: typeof item.image === 'string' && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]*$/.test(item.image) ? item.image : undefined,
+      download: typeof item.download === 'string' && /^data:application\/octet-stream;base64,[A-Za-z0-9+/=]*$/.test(item.download) ? item.download : undefined,
+      name: typeof item.name === 'string' ? item.name : undefined,
+    };
+  }
+
+  /** Where the bytes of a part are: the console's media endpoint, or the data an HTML trace embeds. */
+  function mediaHref(part, source, download) {
+    if (typeof part.sha256 !== 'string' || !SHA256.test(part.sha256)) return undefined;
+    if (TRACE) {
+      const item = embeddedItem(part);
+      return item && (download ? item.download || item.image : item.image);
+    }
+    if (source === undefined) return undefined;
+    return `/api/runs/${encodeURIComponent(mediaRunId)}/media/${part.sha256}?step=${encodeURIComponent(String(source))}${download ? '&download=1' : ''}`;
+  }
+
+  /** A media part: the image itself (lazily loaded) or a note why not, and a download link. */
+  function mediaBlock(part, source) {
+    const chipEl = mediaChip(part);
+    const download = mediaHref(part, source, true);
+    const item = embeddedItem(part);
+    const name = item ? item.name : undefined;
+    const link = download ? h('a', { class: 'media-download', href: download, download: name || '', rel: 'noopener' }, part.type === 'file' ? 'download file' : 'download') : null;
+    const skipped = TRACE && part.sha256 && !item ? h('span', { class: 'media-note' }, 'not embedded (over the HTML trace\'s media budget, or not in the stored history)') : null;
+    let shown = null;
+    if (part.type === 'image' && !part.url) {
+      const src = mediaHref(part, source, false);
+      const declared = String(part.mediaType || '').toLowerCase();
+      if (src && (TRACE || (RASTER.has(declared) && num(part.bytes) <= MAX_INLINE_IMAGE_BYTES))) {
+        shown = h('img', { class: 'media-img', src, alt: `image ${cut(declared, 80)}${part.bytes !== undefined ? ` ${fmtBytes(part.bytes)}` : ''}`, loading: 'lazy', decoding: 'async' });
+        shown.addEventListener('error', () => shown.replaceWith(h('span', { class: 'media-note' }, 'image not shown (its bytes are not a PNG, JPEG, GIF or WebP image, or it is too large)')), { once: true });
+      } else if (src || (!TRACE && source !== undefined)) {
+        shown = h('span', { class: 'media-note' }, RASTER.has(declared) ? 'image not shown inline (larger than 8 MiB)' : 'image not shown inline (only PNG, JPEG, GIF and WebP images are)');
+      }
+    }
+    return h('div', { class: `media-part media-part-${part.type === 'image' ? 'image' : 'file'}` }, shown, h('div', { class: 'media-caption' }, chipEl, link, skipped));
   }
 
   /** Message content: text, or parts (text, image and file digests), or any JSON value. */
-  function contentBlock(content) {
+  function contentBlock(content, source) {
     if (typeof content === 'string') return jsonBlock(content);
     if (Array.isArray(content)) {
-      return h('div', { class: 'parts' }, content.map((part) => (part && part.type === 'text' ? jsonBlock(String(part.text)) : part && (part.type === 'image' || part.type === 'file') ? mediaChip(part) : jsonBlock(part))));
+      return h('div', { class: 'parts' }, content.map((part) => (part && part.type === 'text' ? jsonBlock(String(part.text)) : part && (part.type === 'image' || part.type === 'file') ? mediaBlock(part, source) : jsonBlock(part))));
     }
     return jsonBlock(content);
   }
@@ -412,7 +467,7 @@
           const tool = this.tool(s, event.toolCallId, event.name);
           this.setStatus(tool, event.isError ? `error: ${event.code || 'tool_failed'}` : event.replayed ? 'done (replayed)' : 'done', event.isError ? 'error' : 'ok');
           tool.timing.textContent = fmtMs(event.durationMs);
-          clear(tool.result).append(h('div', { class: 'label' }, event.isError ? 'error result' : 'result'), contentBlock(event.content));
+          clear(tool.result).append(h('div', { class: 'label' }, event.isError ? 'error result' : 'result'), contentBlock(event.content, Number.isSafeInteger(event.stepIndex) ? event.stepIndex : undefined));
           break;
         }
         case 'tool_denied':
@@ -492,6 +547,8 @@
 
   function runPage(view, runId) {
     const main = frame(`agentrt ${TRACE ? 'trace' : 'console'} · ${runId}`);
+    mediaRunId = runId;
+    embeddedMedia = TRACE && view.media && typeof view.media === 'object' ? view.media : {};
     const state = { run: view.run, audit: view.audit, limits: view.limits || {}, pendingKey: '' };
     const live = h('span', { class: 'live', hidden: true }, 'live');
     const head = h('div', { class: 'run-head' });
@@ -575,7 +632,7 @@
       const messages = state.run.input || [];
       if (!messages.length) { input.hidden = true; return; }
       input.append(h('details', { class: 'input-messages' }, h('summary', {}, `Input (${messages.length} message(s))`),
-        messages.map((message) => h('div', { class: `message role-${message.role}` }, h('span', { class: 'label' }, message.role), contentBlock(message.content)))));
+        messages.map((message) => h('div', { class: `message role-${message.role}` }, h('span', { class: 'label' }, message.role), contentBlock(message.content, 'input')))));
     }
 
     renderRun();

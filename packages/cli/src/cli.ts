@@ -203,8 +203,9 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       if (options.html) {
         const file = resolve(options.html);
         // Loaded on use: most commands never need the console's code (startup time of every command).
-        const [{ renderTraceHtml }, { buildRunView }] = await Promise.all([import('./console/pages.js'), import('./console/run-view.js')]);
-        const page = renderTraceHtml(await buildRunView(rt, runId));
+        const [{ renderTraceHtml }, { buildRunView }, { embedRunMedia }] = await Promise.all([import('./console/pages.js'), import('./console/run-view.js'), import('./console/media.js')]);
+        const media = await embedRunMedia(rt.store, runId, { name: (name) => rt.config.redactor.text(name) });
+        const page = renderTraceHtml({ ...(await buildRunView(rt, runId)), media });
         try {
           writeFileSync(file, page, 'utf8');
         } catch (error) {

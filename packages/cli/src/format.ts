@@ -71,17 +71,24 @@ const flat = (text: string, max: number) => {
 const args = (value: unknown) => flat(typeof value === 'string' ? value : JSON.stringify(value) ?? '', 80);
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`);
 
-/** A media part as one short label: `[image image/png 12.0 KB sha256:3f2a9c1b]` — never its bytes. */
+/** A string a part carries (media type, file name, url) as one line of at most `max` characters. */
+const bit = (text: unknown, max: number) => (typeof text === 'string' ? flat(text, max) : undefined);
+
+/**
+ * A media part as one short label: `[image image/png 12.0 KB sha256:3f2a9c1b]` — never its bytes.
+ * Every string in it is put on one line and cut (a 10 KB file name, or one with a newline that
+ * would print as a forged trace line, stays inside the label); a url is marked as not fetched.
+ */
 export function mediaLabel(part: MediaDigest): string {
-  const bits = [part.type, part.mediaType, part.filename, part.bytes !== undefined ? size(part.bytes) : undefined, part.sha256 ? `sha256:${part.sha256.slice(0, 8)}` : undefined, part.url];
-  return `[${bits.filter((bit) => bit !== undefined && bit !== '').join(' ')}]`;
+  const bits = [part.type === 'file' ? 'file' : 'image', bit(part.mediaType, 60), bit(part.filename, 80), typeof part.bytes === 'number' ? size(part.bytes) : undefined,
+    typeof part.sha256 === 'string' ? `sha256:${flat(part.sha256, 64).slice(0, 8)}` : undefined, typeof part.url === 'string' ? `url ${flat(part.url, 100)} (not fetched)` : undefined];
+  return `[${bits.filter((b) => b !== undefined && b !== '').join(' ')}]`;
 }
 
+const mediaParts = (content: RecordedContent) => (typeof content === 'string' || !Array.isArray(content) ? [] : content.filter((part): part is MediaDigest => part?.type === 'image' || part?.type === 'file'));
+
 /** Recorded content in one line: its text, then a label per image or file part. */
-const contentLine = (content: RecordedContent, max: number) => {
-  const media = typeof content === 'string' ? [] : content.filter((part): part is MediaDigest => part.type !== 'text');
-  return [flat(contentText(content), max), ...media.map(mediaLabel)].filter(Boolean).join(' ');
-};
+const contentLine = (content: RecordedContent, max: number) => [flat(contentText(content), max), ...mediaParts(content).map(mediaLabel)].filter(Boolean).join(' ');
 
 /** One line (or none) per event, as `agentrt trace` shows a run step by step. */
 export function traceLine(event: RunEvent): string | undefined {
@@ -108,7 +115,10 @@ export function traceLine(event: RunEvent): string | undefined {
       const text = contentLine(event.content, 100);
       // Error results usually start with their code already (`tool_cancelled: …`): not twice.
       const code = event.isError && event.code && !text.startsWith(`${event.code}:`) ? `${event.code}: ` : '';
-      return `${seq}  act       ${event.name} → ${code}${text}${event.replayed ? ' (replayed)' : ''}`;
+      const media = mediaParts(event.content);
+      // One line per image or file part, under the call: what it is, never its bytes.
+      const partLines = media.length > 0 ? media.map((part, index) => `\n${' '.repeat(seq.length)}            part ${index + 1} of ${media.length}: ${mediaLabel(part)}`).join('') : '';
+      return `${seq}  act       ${event.name} → ${code}${media.length > 0 ? flat(contentText(event.content), 100) || `${media.length} media part(s)` : text}${event.replayed ? ' (replayed)' : ''}${partLines}`;
     }
     case 'tool_denied':
     case 'tool_rejected':

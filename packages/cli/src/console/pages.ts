@@ -43,7 +43,7 @@ export function consoleShell(): string {
  */
 export function renderTraceHtml(view: RunView): string {
   const { js, css } = consoleAssets();
-  const csp = `default-src 'none'; script-src 'sha256-${sha256Base64(js)}'; style-src 'sha256-${sha256Base64(css)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
+  const csp = `default-src 'none'; script-src 'sha256-${sha256Base64(js)}'; style-src 'sha256-${sha256Base64(css)}'; img-src data:; base-uri 'none'; form-action 'none'`;
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -48,6 +48,11 @@ export interface RunView {
   readonly limits: { readonly maxSteps: number; readonly maxToolCalls: number };
   readonly incident?: { readonly reason: string; readonly at: string };
   readonly generatedAt: string;
+  /**
+   * Only in `agentrt trace --html`: the bytes of the run's images and files, keyed by sha256, as
+   * `data:` URLs (raster images to show, anything else to download), within a size budget.
+   */
+  readonly media?: Readonly<Record<string, { readonly image?: string; readonly download?: string; readonly name: string }>>;
 }
 
 /**

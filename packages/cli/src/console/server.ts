@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
+import { attachmentHeader, downloadName, MediaLookup, notInline } from './media.js';
 import { consoleAssets, consoleShell } from './pages.js';
 import { incidentStop, showable, showableEvents, summarizeRun } from './run-view.js';
 import { allowedHosts, hostPort, newAccessToken, tokenMatches } from './security.js';
@@ -153,6 +154,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   const maxStreams = options.maxStreams ?? 32;
   const store = runtime.store;
   const redactor = runtime.config.redactor;
+  const mediaLookup = new MediaLookup(store);
   const streams = new Set<SSEStreamingApi>();
   const background = new Set<Promise<unknown>>();
   const notices: { id: number; runId: string | undefined; message: string; kind: string }[] = [];
@@ -177,7 +179,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
 
   app.use('*', async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
   });
 
   // Gate: method, Host, token, then cross-site checks for state changes.
@@ -364,6 +366,33 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
         await stream.sleep(pollMs);
       }
     });
+  });
+
+  // The bytes of an image or file part of a run, found by the sha256 its events record. Images are
+  // served only as what their bytes are (a raster type the browser decodes: never SVG, HTML or a
+  // declared type); everything else, and any part asked for with `?download=1`, is an attachment
+  // of type application/octet-stream. Both answers are sandboxed by their own CSP.
+  app.get('/api/runs/:runId/media/:sha256', async (c) => {
+    const runId = c.req.param('runId');
+    const sha256 = c.req.param('sha256');
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return apiError(c, 404, 'media_not_found', 'no such media part');
+    const step = c.req.query('step') ?? 'input';
+    const source = step === 'input' ? 'input' : Number(step);
+    if (source !== 'input' && !(Number.isSafeInteger(source) && source >= 0)) return apiError(c, 400, 'query_invalid', 'step is a step index or `input`');
+    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const media = await mediaLookup.find(runId, sha256, source);
+    if (!media) return apiError(c, 404, 'media_not_found', 'that part is not in this run (a url part has no bytes here)');
+    const headers: Record<string, string> = {
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, max-age=3600',
+      'Content-Length': String(media.bytes.byteLength),
+    };
+    const why = notInline(media);
+    if (c.req.query('download') === undefined && why === undefined) {
+      return c.body(new Uint8Array(media.bytes), 200, { ...headers, 'Content-Type': media.sniffed!, 'Content-Disposition': 'inline' });
+    }
+    if (c.req.query('download') === undefined) return apiError(c, 415, 'media_not_shown', `not shown inline: ${why}; download it with ?download=1`);
+    return c.body(new Uint8Array(media.bytes), 200, { ...headers, 'Content-Type': 'application/octet-stream', 'Content-Disposition': attachmentHeader(redactor.text(downloadName(media, sha256))) });
   });
 
   onlyPost('/api/runs/:runId/approve');

@@ -1,6 +1,6 @@
 // Runs describeRunLimits and describeConcurrentRuns over the stores MUTANTS16A names (a JSON list;
 // "correct" is the plain MemoryStore). A mutant's remaining cases are skipped once one failed
-// (MUTANTS16A_ALL=1 runs them all).
+// (MUTANTS16A_EVERY_CASE=1 runs them all).
 import { MemoryStore } from '@agentrt/core';
 import { describeConcurrentRuns, describeRunLimits } from '@agentrt/testing';
 import { afterEach, beforeEach, describe } from 'vitest';
@@ -11,7 +11,7 @@ for (const name of names) {
   describe(`mutant: ${name}`, () => {
     let failed = false;
     beforeEach((context) => {
-      if (failed && name !== 'correct' && !process.env.MUTANTS16A_ALL) context.skip();
+      if (failed && name !== 'correct' && !process.env.MUTANTS16A_EVERY_CASE) context.skip();
     });
     afterEach((context) => {
       if (context.task.result?.state === 'fail') failed = true;

@@ -23,10 +23,11 @@ const newId = (what: string) => `limits-${what}-${process.pid}-${Date.now()}-${+
 /**
  * Run-level limit semantics through the public runtime API on a store, persisted and read back:
  * tool-call counts (`toolCalls` within `maxToolCalls`, `toolCallsRefused` over it) per step and
- * per run, across a pause and a resume in another runtime; `limits.finalize` (the finalize record,
+ * per run, across a pause and a resume in another runtime and across a crash after a step with
+ * refused calls, and as read while the run goes on (no stale cached record); `limits.finalize` (the finalize record,
  * its audit, structured output, and a resume after a "crash" on either side of the finalize
  * record that neither loses nor doubles the answer); and token budgets that do not overshoot
- * with the finalize reserve kept; tool outputs JSON cannot hold become results every store keeps. Every run is checked with `assertRunInvariants`.
+ * with the finalize reserve kept, and a cost budget whose cost the store keeps exactly (to 1e-9 dollars, per step and per run); tool outputs JSON cannot hold become results every store keeps. Every run is checked with `assertRunInvariants`.
  */
 export function describeRunLimits(options: RunLimitsSuiteOptions): void {
   describe(`run limits: ${options.name} (tool-call counts, finalize, budgets)`, () => {

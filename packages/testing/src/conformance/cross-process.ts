@@ -24,7 +24,8 @@ export interface CrossProcessSuiteOptions {
 /**
  * Kill, incident stop, approvals and idempotency between processes that share one durable
  * store: a child process drives the run, this process intervenes through its own runtime. A run
- * finished in one process cannot be finished again (overwritten) from another.
+ * finished in one process cannot be finished again (overwritten) from another, and two
+ * connections resuming one paused run at once drive it once (one lease owner).
  *
  * The kill cases hold every store to the kill-delivery guarantee of `StateStore`: a kill or
  * `killAll` set here aborts the signal of a tool already running in the child — at once for a
@@ -153,6 +154,26 @@ export function describeCrossProcess(options: CrossProcessSuiteOptions): void {
       const late = { ...done, status: 'stopped' as const, stopReason: 'killed' as const, stopDetail: 'a late kill' };
       await store.finishRun({ runId, result: late, events: [{ type: 'run_finished', runId, seq: (record?.lastEventSeq ?? 0) + 1, at: new Date().toISOString(), result: late } as never] }).catch(() => undefined);
       expect((await store.getRun(runId))?.result, 'a finished run was finished again').toEqual(record?.result);
+    });
+
+    it('two connections resuming one paused run at once: one lease, one drive — the approved call runs once', async () => {
+      const runId = `xp-two-resumers-${process.pid}-${Date.now()}`;
+      const paused = await startCrashChild({ ...base(), mode: 'start', runId, scenario: 'approval' }).exited;
+      expect(paused.result?.stopReason, paused.stderr).toBe('awaiting_approval');
+      const stores = await Promise.all([options.createStore(), options.createStore()]);
+      try {
+        const settled = await Promise.allSettled(stores.map((s) => createRuntime({ model: approvalScenarioModel(), tools: slowScenarioTools(counter.url), store: s })
+          .resume(runId, { approvals: { 'tx-1': { decision: 'approve' } } })));
+        // A lease granted to both (a check, then a write) shows as a second transfer or as the loser's lease_lost.
+        expect(counter.attempts.get(`${runId}:tx-1`)).toBe(1);
+        const done = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+        expect(done.length).toBeGreaterThan(0);
+        for (const result of done) expect(result).toMatchObject({ status: 'completed', stopReason: 'final_answer' });
+        for (const outcome of settled) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'run_conflict' });
+        expect((await checkRunInvariants({ store, runId, result: done[0]! })).violations).toEqual([]);
+      } finally {
+        await Promise.all(stores.map((s) => s.close?.()));
+      }
     });
 
     it('concurrent submissions with one idempotency key through separate connections make one run', async () => {

@@ -1,7 +1,8 @@
-import { AgentrtError, CharTokenEstimator, createRuntime, defineTool, type ModelRequest, type StateStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
+import { CharTokenEstimator, createRuntime, defineTool, type ModelRequest, type StateStore, type StoredRunEvent, type ToolMessage } from '@agentrt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { assertRunInvariants } from '../invariants.js';
+import { dyingStore } from './dying-store.js';
 import { ScriptedModel } from '../scripted-model.js';
 
 /** Options of `describeRunLimits`. */
@@ -20,32 +21,13 @@ let counter = 0;
 const newId = (what: string) => `limits-${what}-${process.pid}-${Date.now()}-${++counter}`;
 
 /**
- * A store standing in for a process that dies at one write: from the first call for which
- * `dieAt` returns true, every call fails with `store_unavailable` (nothing more reaches the store).
- */
-function dyingStore(inner: StateStore, dieAt: (method: string, input: unknown) => boolean): StateStore {
-  let dead = false;
-  return new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (property === 'close') return Promise.resolve();
-        if (!dead && dieAt(String(property), args[0])) dead = true;
-        if (dead) return Promise.reject(new AgentrtError('store_unavailable', 'the process died'));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
-
-/**
  * Run-level limit semantics through the public runtime API on a store, persisted and read back:
  * tool-call counts (`toolCalls` within `maxToolCalls`, `toolCallsRefused` over it) per step and
- * per run, across a pause and a resume in another runtime; `limits.finalize` (the finalize record,
+ * per run, across a pause and a resume in another runtime and across a crash after a step with
+ * refused calls, and as read while the run goes on (no stale cached record); `limits.finalize` (the finalize record,
  * its audit, structured output, and a resume after a "crash" on either side of the finalize
  * record that neither loses nor doubles the answer); and token budgets that do not overshoot
- * with the finalize reserve kept; tool outputs JSON cannot hold become results every store keeps. Every run is checked with `assertRunInvariants`.
+ * with the finalize reserve kept, and a cost budget whose cost the store keeps exactly (to 1e-9 dollars, per step and per run); tool outputs JSON cannot hold become results every store keeps. Every run is checked with `assertRunInvariants`.
  */
 export function describeRunLimits(options: RunLimitsSuiteOptions): void {
   describe(`run limits: ${options.name} (tool-call counts, finalize, budgets)`, () => {
@@ -73,6 +55,48 @@ export function describeRunLimits(options: RunLimitsSuiteOptions): void {
       expect(step).toMatchObject({ toolCalls: 3, toolCallsRefused: 1 });
       expect(step!.messages.slice(1).map((m) => (m.role === 'tool' ? m.code ?? 'ok' : m.role))).toEqual(['ok', 'ok', 'ok', 'tool_denied']);
       expect(only(await store.listEvents(runId), 'step_finished')).toEqual([expect.objectContaining({ toolCalls: 3, toolCallsRefused: 1 })]);
+      await assertRunInvariants({ store, runId, result });
+    });
+
+    it('a crash after a step with refused calls: resume in another runtime keeps both counts in the record and the result', async () => {
+      const store = await open();
+      const tick = defineTool({ name: 'tick', description: 'Ticks', input: z.object({ i: z.number() }), execute: ({ i }) => `tick ${i}` });
+      const decide = (answer: string) => new ScriptedModel([(request: ModelRequest) => (finalizeCall(request)
+        ? ScriptedModel.answer(answer)
+        : ScriptedModel.parallel([0, 1, 2, 3].map((i) => ({ name: 'tick', args: { i } }))))], { whenExhausted: 'cycle' });
+      const runId = newId('refused-crash');
+      const limits = { maxToolCalls: 3, finalize: true } as const;
+      // The process dies as it writes the finalize record: the step with the refused call is committed, the run is not finished.
+      const dying = dyingStore(store, (method, input) => method === 'commitStep' && Boolean((input as { step?: { finalize?: unknown } }).step?.finalize));
+      await createRuntime({ model: decide('lost with the process'), tools: [tick], store: dying, leaseTtlMs: 200, limits }).run({ input: 'tick four times', runId });
+      expect(await store.getRun(runId)).toMatchObject({ status: 'running', stepCount: 1, toolCalls: 3, toolCallsRefused: 1 });
+      const resumed = await createRuntime({ model: decide('ticked three times'), tools: [tick], store, leaseTtlMs: 200, limits }).resume(runId, { waitForLeaseMs: 10_000 });
+      expect(resumed).toMatchObject({ stopReason: 'max_tool_calls', steps: 1, toolCalls: 3, toolCallsRefused: 1, finalized: true, output: 'ticked three times' });
+      // The resume wrote the record again (running, then the finalize record and the result): the refused count survives both.
+      expect(await store.getRun(runId)).toMatchObject({ status: 'stopped', stepCount: 2, toolCalls: 3, toolCallsRefused: 1, result: { toolCalls: 3, toolCallsRefused: 1 } });
+      await assertRunInvariants({ store, runId, result: resumed });
+    });
+
+    it('the run record read while the run goes on shows every step committed so far (steps, tool calls, usage)', async () => {
+      const store = await open();
+      const seen: unknown[] = [];
+      const probe = defineTool({
+        name: 'probe',
+        description: 'Reads its own run record',
+        input: z.object({}),
+        execute: async (_args, ctx) => {
+          const run = await store.getRun(ctx.runId);
+          seen.push({ step: ctx.stepIndex, stepCount: run?.stepCount, toolCalls: run?.toolCalls, inputTokens: run?.usage.inputTokens });
+          return `probed at ${ctx.stepIndex}`;
+        },
+      });
+      const model = new ScriptedModel([...[0, 1, 2, 3].map(() => ScriptedModel.call('probe', {}, { usage: { inputTokens: 10, outputTokens: 1 } })), ScriptedModel.answer('probed four times', { inputTokens: 10, outputTokens: 1 })]);
+      const runId = newId('read-back');
+      const result = await createRuntime({ model, tools: [probe], store, loopDetection: false }).run({ input: 'probe', runId });
+      expect(result).toMatchObject({ stopReason: 'final_answer', steps: 5, toolCalls: 4 });
+      // A read after a write sees it (no cache a commit leaves stale): what the runtime reads when it resumes.
+      expect(seen).toEqual([0, 1, 2, 3].map((i) => ({ step: i, stepCount: i, toolCalls: i, inputTokens: 10 * i })));
+      expect(await store.getRun(runId)).toMatchObject({ stepCount: 5, toolCalls: 4, usage: { inputTokens: 50, outputTokens: 5 } });
       await assertRunInvariants({ store, runId, result });
     });
 
@@ -208,6 +232,25 @@ export function describeRunLimits(options: RunLimitsSuiteOptions): void {
       const record = await store.getRun(runId);
       expect(record!.usage.inputTokens + record!.usage.outputTokens).toBeLessThanOrEqual(4_000);
       expect(record!.usage).toEqual(result.usage);
+      await assertRunInvariants({ store, runId, result });
+    });
+
+    it('a cost budget: the stored cost is the result\'s to a billionth of a dollar, per step and per run (no rounding to cents)', async () => {
+      const store = await open();
+      const add = defineTool({ name: 'add', description: 'Adds', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+      // 1,234 input and 56 output tokens at $3 / $15 per million: $0.004542 a call, a fraction of a cent.
+      const model = new ScriptedModel([(_request: ModelRequest, i: number) => ScriptedModel.call('add', { a: i, b: 5 }, { usage: { inputTokens: 1_234, outputTokens: 56 } })], { whenExhausted: 'cycle' });
+      const pricing = { 'scripted:scripted-1': { inputPerMillionUsd: 3, outputPerMillionUsd: 15 } };
+      const runId = newId('cost');
+      const result = await createRuntime({ model, tools: [add], store, pricing, loopDetection: false, limits: { maxCostUsd: 0.02, maxSteps: 100 } }).run({ input: 'add up', runId });
+      expect(result.stopReason).toBe('cost_budget');
+      expect(result.usage.costUsd).toBeGreaterThan(0.01);
+      const record = await store.getRun(runId);
+      expect(record!.usage.costUsd).toBeCloseTo(result.usage.costUsd, 9);
+      expect(record!.result!.usage.costUsd).toBeCloseTo(result.usage.costUsd, 9);
+      const steps = await store.loadSteps(runId);
+      expect(steps.length).toBeGreaterThan(1);
+      for (const step of steps) expect(step.usage.costUsd).toBeCloseTo(0.004542, 9);
       await assertRunInvariants({ store, runId, result });
     });
   });

@@ -1,16 +1,3 @@
 // Only the mutant suite (mutants 15h), with the workspace's source resolution.
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  resolve: { conditions: ['@agentrt/source'] },
-  ssr: { resolve: { conditions: ['@agentrt/source'] } },
-  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-  test: {
-    root: new URL('../../../..', import.meta.url).pathname,
-    include: ['packages/testing/test/__fixtures__/mutants15h-store-suite.ts'],
-    setupFiles: ['./scripts/vitest-setup.ts'],
-    testTimeout: 30_000,
-    pool: 'forks',
-    maxWorkers: 1,
-  },
-});
+import { childConfig } from './child-config.js';
+export default childConfig('mutants15h-store-suite.ts');

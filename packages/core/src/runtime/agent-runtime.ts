@@ -639,6 +639,11 @@ export class AgentRuntime<TOut = string> {
     newRecord.createdAt = nowIso();
     const { run: record, created } = await this.deps.store.createRun(newRecord);
     if (!created) {
+      // Only a used idempotency key may answer with an existing run: a store that answers so for a
+      // run without one breaks its contract (it must create the run or throw run_conflict).
+      if (options.idempotencyKey === undefined) {
+        throw new StoreError('run_conflict', `the store answered "not created" for run ${JSON.stringify(runId)}, which has no idempotency key: it must create the run or refuse it as run_conflict`);
+      }
       if (record.inputFingerprint !== inputFingerprint) {
         throw new StoreError('idempotency_conflict', `idempotency key ${JSON.stringify(options.idempotencyKey)} was used for a run with different input`);
       }

@@ -19,14 +19,33 @@ import { MUTANTS } from './__fixtures__/mutants15g-adapters.js';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const config = fileURLToPath(new URL('./__fixtures__/mutants15g.vitest.config.ts', import.meta.url));
 
+/**
+ * The 12 mutants the suite let through before mutants 15g, which the CI run keeps (about 25 s of a
+ * child run). The 17 others failed older cases already; MUTANTS15G_ALL=1 runs them too (about 100 s).
+ */
+const GAPS = [
+  'ignores the abort signal when streaming',
+  'reports no usage when streaming',
+  'returns finishReason stop with tool calls when streaming',
+  'maps finishReason length to stop',
+  'emits tool calls with empty ids',
+  'emits tool calls with duplicate ids',
+  'numbers tool call ids per response',
+  'drops the tools from the request',
+  'mutates the request messages',
+  'returns the same response object for the same transcript',
+  'leaks the API key in an error message',
+  'prints the provider error text',
+];
+
 interface Report { testResults: { message?: string; assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[] }
 
 describe('mutants 15g: describeModelAdapter against wrong adapters', { timeout: 900_000 }, () => {
   it('passes the correct adapter and fails every mutant (each with one fault) in at least one case', async () => {
-    const names = ['correct', ...Object.keys(MUTANTS)];
+    const names = ['correct', ...(process.env.MUTANTS15G_ALL ? Object.keys(MUTANTS) : GAPS)];
     const out = join(mkdtempSync(join(tmpdir(), 'agentrt-m15g-')), 'report.json');
     // The child is a vitest of its own: none of this run's VITEST_* variables.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST' && key !== 'MUTANTS15G_ALL'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
     const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config, '--reporter=json', `--outputFile=${out}`], {
       cwd: root, env: { ...env, MUTANTS15G: JSON.stringify(names) }, stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,7 +8,7 @@
  *
  * Before mutants 15h, these passed: a secret in an event, a non-idempotent call started twice, a
  * non-idempotent call with no intent in the ledger, a committed step whose events were lost; and the
- * packs that ignore their signal (2.5 s), mutate their input, return a Map or NaN, or echo
+ * packs that ignore their signal, mutate their input, return a Map or NaN, or echo
  * OPENAI_API_KEY / GITHUB_TOKEN.
  */
 import { spawn } from 'node:child_process';
@@ -146,7 +146,10 @@ async function childVitest(config: string, env: Record<string, string>): Promise
 
 describe('mutants 15h: describeToolPack against packs with one fault', { timeout: 300_000 }, () => {
   it('passes the sound pack and fails every mutant in at least one case', async () => {
-    const packs = ['correct', ...Object.keys(TOOL_MUTANTS_15H)];
+    // The six the suite let through before mutants 15h; MUTANTS15H_ALL=1 adds the four it already
+    // failed (a BigInt, a cycle, a thrown string or plain object), about 6 s each.
+    const caughtBefore = ['returns a BigInt', 'returns a cycle', 'throws a string', 'throws a plain object'];
+    const packs = ['correct', ...Object.keys(TOOL_MUTANTS_15H).filter((name) => process.env.MUTANTS15H_ALL || !caughtBefore.includes(name))];
     const tally = await childVitest(fileURLToPath(new URL('./__fixtures__/mutants15h.vitest.config.ts', import.meta.url)), { MUTANTS15H_TOOLS: JSON.stringify(packs) });
     const of = (name: string) => tally.get(`tool pack conformance: ${name}`) ?? { passed: 0, failed: ['(not run)'] };
     expect(of('correct').failed, 'the sound pack fails no case').toEqual([]);

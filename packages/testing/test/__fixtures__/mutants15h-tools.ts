@@ -1,5 +1,6 @@
 // Mutants 15h: tool packs with one realistic fault each, for describeToolPack. The sound pack is one
-// `lookup` tool: it waits 2.5 s for its "backend" (abortable), then answers from a table.
+// `lookup` tool: it waits 1.5 s for its "backend" (abortable), then answers from a table. Over the
+// suite's 1 s, so a call that ignores its signal is seen to take as long aborted as not.
 import { AgentrtError, defineTool, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 
@@ -27,7 +28,7 @@ function lookupTool(faults: Faults = {}): Tool {
     input,
     timeoutMs: 10_000,
     execute: async (args, ctx) => {
-      await backend(2_500, ctx.signal, faults.ignoreSignal);
+      await backend(1_500, ctx.signal, faults.ignoreSignal);
       if (TABLE[args.key] === undefined) throw faults.failure ? faults.failure(args.key) : new AgentrtError('key_unknown', `no entry for ${args.key}`);
       return faults.answer ? faults.answer(args) : { key: args.key, value: TABLE[args.key], tags: [...args.tags].sort() };
     },

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const PNG = pngImage(1, 1);
 const PDF = buildPdf('doc').toString('base64');
-const LIMIT = 100;
+const LIMIT: number = 100;
 const images = (n: number, mediaType = 'image/png') => Array.from({ length: n }, () => ({ type: 'image' as const, mediaType, data: PNG }));
 const pdfs = (n: number) => Array.from({ length: n }, () => ({ type: 'file' as const, mediaType: 'application/pdf', data: PDF, filename: 'doc.pdf' }));
 const history = (first: number, result: Message['content']): Message[] => [

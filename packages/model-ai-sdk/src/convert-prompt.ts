@@ -94,7 +94,9 @@ function checkAnthropicImageLimits(messages: readonly Message[], label: string):
       });
     }
   });
-  const documents = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => part.type === 'file').length : 0), 0);
+  // Documents as the API receives them: a text/plain file in a tool result goes out as text (`contentOutput`), not as a document.
+  const isDocument = (message: Message, part: ContentPart) => part.type === 'file' && !(message.role === 'tool' && canonicalMediaType(part.mediaType) === 'text/plain');
+  const documents = messages.reduce((sum, message) => sum + ((message.role === 'user' || message.role === 'tool') && typeof message.content !== 'string' ? message.content.filter((part) => isDocument(message, part)).length : 0), 0);
   // At most 100 images and documents per request (Anthropic's vision guide; its 400: "too many images and documents: 104 + 1 > 100").
   if (images.length + documents > 100) {
     throw new AgentrtError('unsupported_content', `the request holds ${images.length} images and ${documents} documents: ${label} takes at most 100 images and documents per request; drop older ones from the context or send fewer`, {

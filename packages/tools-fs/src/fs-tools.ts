@@ -188,6 +188,32 @@ function searchableText(bytes: Buffer): string | undefined {
   return checkedText(bytes.toString('utf8'));
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** WHATWG's windows-1252 for 0x80–0x9F (Node 20's `TextDecoder` returns C1 controls there: € as U+0080); the rest is ISO-8859-1. */
+const WINDOWS_1252_C1 = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((code) => String.fromCharCode(code));
+const windows1252 = (bytes: Buffer) => bytes.toString('latin1').replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!);
+
+/**
+ * The text of a file that is not valid UTF-8 read as windows-1252 (Latin-1 and the characters it
+ * adds, such as €): how such text files are written (older Windows and Western-European tools). Its
+ * UTF-8 reading has U+FFFD where `é` was, so a query with accents never matched and excerpts
+ * showed `caf�`. Undefined for valid UTF-8 or UTF-16 (BOM) files.
+ */
+function legacyText(bytes: Buffer, utf8: string): string | undefined {
+  // Valid UTF-8 has no U+FFFD unless it wrote one: only then is the strict decoder asked.
+  if (!utf8.includes('\uFFFD')) return undefined;
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return undefined;
+  try {
+    strictUtf8.decode(bytes);
+    return undefined;
+  } catch {
+    return checkedText(windows1252(bytes));
+  }
+}
+
 const checkedText = (text: string): string | undefined => (BINARY_BYTES.test(text) ? undefined : text);
 
 /** A path ending in `/` (or `/.`) names a directory: a file tool refuses it instead of dropping the slash. */
@@ -419,7 +445,10 @@ export function createFsTools(options: FsToolOptions): Tool[] {
                   skippedBinary++;
                   continue;
                 }
-                const line = text.split(/\r?\n/).find((l) => l.toLowerCase().includes(needle));
+                const matching = (candidate: string) => candidate.split(/\r?\n/).find((l) => l.toLowerCase().includes(needle));
+                // A file that is not UTF-8 is searched as windows-1252 first (its UTF-8 reading has U+FFFD for every accent), then as UTF-8 (one stray byte in UTF-8 text).
+                const legacy = legacyText(bytes, text);
+                const line = (legacy !== undefined ? matching(legacy) : undefined) ?? matching(text);
                 if (line !== undefined) found({ path: shown, match: 'content', line: matchExcerpt(line, needle, 200) });
               } finally {
                 await opened.handle.close().catch(() => undefined);

@@ -8,15 +8,23 @@
  */
 
 /** Elements whose content is not text a reader sees. */
-const DROPPED = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'iframe', 'object', 'canvas', 'head', 'select', 'textarea']);
-/** Of `head`, the title is kept (as a heading). */
+const DROPPED = new Set(['script', 'style', 'template', 'noscript', 'svg', 'math', 'iframe', 'object', 'canvas', 'select', 'textarea']);
+/** Foreign elements, where `<x/>` closes the element; in HTML the `/` of `<script/>` means nothing. */
+const FOREIGN = new Set(['svg', 'math']);
 const BLOCK = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'br', 'dd', 'details', 'dialog', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure',
   'footer', 'form', 'header', 'hr', 'html', 'legend', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'td',
   'tfoot', 'th', 'thead', 'tr', 'ul', 'caption', 'option',
 ]);
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…', copy: '©', reg: '®', trade: '™', laquo: '«', raquo: '»', ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', middot: '·', bull: '•', euro: '€' };
+/** HTML 4's Latin-1 entities, U+00A0 to U+00FF in order. */
+const LATIN1 = 'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml';
+const NAMED: Record<string, string> = Object.assign(
+  Object.fromEntries(LATIN1.split(' ').map((name, index) => [name, String.fromCodePoint(0xa0 + index)])),
+  { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', shy: '', ndash: '–', mdash: '—', hellip: '…', trade: '™', ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', sbquo: '‚', bdquo: '„', bull: '•', euro: '€', dagger: '†', Dagger: '‡', permil: '‰', lsaquo: '‹', rsaquo: '›', OElig: 'Œ', oelig: 'œ', Scaron: 'Š', scaron: 'š', Yuml: 'Ÿ', fnof: 'ƒ', circ: 'ˆ', tilde: '˜', larr: '←', rarr: '→', uarr: '↑', darr: '↓', harr: '↔', minus: '−', le: '≤', ge: '≥', ne: '≠', asymp: '≈', infin: '∞', ensp: ' ', emsp: ' ', thinsp: ' ' },
+  // Invisible format characters (direction marks, joiners) are dropped: they reorder or hide text.
+  { zwnj: '', zwj: '', lrm: '', rlm: '' },
+);
 
 /** Decodes character references (`&amp;`, `&#39;`, `&#x2014;`); unknown or invalid ones stay as written. */
 export function decodeEntities(text: string): string {
@@ -76,7 +84,7 @@ export function htmlToText(markup: string): string {
       scan = open + 1;
       continue;
     }
-    const close = html.indexOf('>', open + 1);
+    const close = isLetter ? startTagEnd(html, open + 1) : html.indexOf('>', open + 1);
     if (close === -1) {
       // No `>` is left: no later `<` can start a tag either — the rest is text, without another scan.
       text(html.slice(textStart));
@@ -89,22 +97,15 @@ export function htmlToText(markup: string): string {
     if (!nameMatch) continue; // <!doctype>, <?xml?>, </ >
     const name = nameMatch[1]!.toLowerCase();
     const closing = tag[1] === '/';
-    if (!closing && DROPPED.has(name) && !tag.endsWith('/>')) {
-      if (name === 'head') {
-        // Keep the title of the head; skip the rest of it.
-        const end = indexOfCloseTag(html, 'head', at);
-        const stop = end === -1 ? html.length : end;
-        // indexOf, not a regex: `<title<title<title…` without `>` must not be rescanned per occurrence.
-        const titleAt = html.slice(at, stop).search(/<title[\s>]/i);
-        const titleOpen = titleAt === -1 ? -1 : html.indexOf('>', at + titleAt);
-        if (titleOpen !== -1 && titleOpen < stop) {
-          const titleEnd = html.indexOf('<', titleOpen + 1);
-          const title = collapse(decodeEntities(html.slice(titleOpen + 1, titleEnd === -1 || titleEnd > stop ? stop : titleEnd))).trim();
-          if (title) out.push('\n# ', title, '\n');
-        }
-        at = textStart = scan = stop;
-        continue;
-      }
+    if (!closing && name === 'title') {
+      // The title (in the head, whose end tag may be omitted: the head is not skipped as a block) as a heading.
+      const end = indexOfCloseTag(html, 'title', at);
+      const title = collapse(decodeEntities(html.slice(at, end === -1 ? html.length : end))).trim();
+      if (title) out.push('\n# ', title, '\n');
+      at = textStart = scan = end === -1 ? html.length : end;
+      continue;
+    }
+    if (!closing && DROPPED.has(name) && !(FOREIGN.has(name) && tag.endsWith('/>'))) {
       const end = indexOfCloseTag(html, name, at);
       at = textStart = scan = end === -1 ? html.length : end; // an unclosed <script> hides the rest, as in a browser
       continue;
@@ -126,7 +127,7 @@ export function htmlToText(markup: string): string {
         continue;
       }
       const href = links.pop();
-      if (href && /^(https?:|mailto:|\/|#|\.)/i.test(href) && !href.startsWith('#')) out.push(` (${href})`);
+      if (href && !href.startsWith('#') && (/^(https?|mailto):/i.test(href) || !/^[a-z][a-z0-9+.-]*:/i.test(href))) out.push(` (${href})`); // never javascript:, data:…
       continue;
     }
     if (name === 'img' && !closing) {
@@ -149,6 +150,28 @@ export function htmlToText(markup: string): string {
     .map((line) => (line.startsWith('\0') ? line.replace(/\s+$/, '') : line.trim()).replace(/\0/g, ''))
     .filter((line) => line.trim() !== '')
     .join('\n');
+}
+
+/**
+ * Where the start tag opened at `from - 1` ends (its `>`), or -1: a `>` inside a quoted attribute
+ * value (`onclick="a>b"`) does not end it; a quote left open runs to the end (then, as a tag without `>`, the rest is text). One
+ * forward scan from `from`, and the caller goes on after the answer.
+ */
+function startTagEnd(html: string, from: number): number {
+  let quote = 0;
+  let afterEquals = false;
+  for (let index = from; index < html.length; index++) {
+    const code = html.charCodeAt(index);
+    if (quote !== 0) {
+      if (code === quote) quote = 0;
+      continue;
+    }
+    if (code === 62 /* > */) return index;
+    if ((code === 34 || code === 39) && afterEquals) quote = code;
+    else if (code === 61 /* = */) afterEquals = true;
+    else if (code !== 32 && code !== 9 && code !== 10 && code !== 12 && code !== 13) afterEquals = false;
+  }
+  return -1;
 }
 
 /** Where `</name` (any case, then whitespace, `/` or `>`) starts at or after `from`, or -1. One forward scan. */

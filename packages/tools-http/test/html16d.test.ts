@@ -87,7 +87,8 @@ describe("http_get html: 'text' (tools16d)", () => {
     ['/deep.html', (body: string) => expect(body).toBe('deep')],
     ['/comment.html', (body: string) => expect(body).toBe('before')],
     ['/script.html', (body: string) => expect(body).toBe('kept')],
-    ['/title.html', (body: string) => expect(body).toBe('')],
+    // rt16f: the head is no longer skipped to `</head>` as a block (its end tag may be omitted): an unfinished tag is text, as `/lta.html`.
+    ['/title.html', (body: string) => expect(body.startsWith('<title<title') && body.length > 900_000).toBe(true)],
     ['/attrs.html', (body: string) => expect(body).toBe('x')],
   ])('hostile markup %s converts in linear time', async (path, check) => {
     const started = performance.now();

@@ -377,8 +377,9 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const sha256 = c.req.param('sha256');
     if (!/^[0-9a-f]{64}$/.test(sha256)) return apiError(c, 404, 'media_not_found', 'no such media part');
     const step = c.req.query('step') ?? 'input';
-    const source = step === 'input' ? 'input' : Number(step);
-    if (source !== 'input' && !(Number.isSafeInteger(source) && source >= 0)) return apiError(c, 400, 'query_invalid', 'step is a step index or `input`');
+    // A plain decimal index: Number() also took '', '-0', '1e0', '0x0' and ' 1' for step 0 or 1.
+    const source = step === 'input' ? 'input' : /^(?:0|[1-9][0-9]{0,15})$/.test(step) ? Number(step) : Number.NaN;
+    if (source !== 'input' && !Number.isSafeInteger(source)) return apiError(c, 400, 'query_invalid', 'step is a step index (decimal digits) or `input`');
     if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
     const media = await mediaLookup.find(runId, sha256, source);
     if (!media) return apiError(c, 404, 'media_not_found', 'that part is not in this run (a url part has no bytes here)');

@@ -4,6 +4,8 @@
  * extension) is a claim; these helpers never trust it for what reaches a provider.
  */
 
+import { inflateSync, constants as zlibConstants } from 'node:zlib';
+
 /** Raster image types every first-party vision adapter takes (PNG, JPEG, GIF, WebP). */
 export const PROVIDER_IMAGE_TYPES: readonly string[] = Object.freeze(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
@@ -142,8 +144,8 @@ export function classifyBytes(bytes: Uint8Array, options: { textHint?: boolean }
     return { kind: 'binary', mediaType: sniffed, reason: 'image_dimensions', ...(size ?? {}) };
   }
   if (sniffed === 'application/pdf') {
-    if (pdfProblem(bytes) !== undefined) return { kind: 'binary', mediaType: sniffed, reason: 'pdf_incomplete' };
-    const pages = pdfPageCount(bytes);
+    const { problem, pages } = judgePdf(bytes);
+    if (problem !== undefined) return { kind: 'binary', mediaType: sniffed, reason: 'pdf_incomplete' };
     return { kind: 'pdf', mediaType: sniffed, ...(pages !== undefined ? { pages } : {}) };
   }
   if (sniffed !== undefined) return { kind: 'binary', mediaType: sniffed, reason: 'binary' };
@@ -154,29 +156,110 @@ export function classifyBytes(bytes: Uint8Array, options: { textHint?: boolean }
 /** How far from the end `%%EOF` may sit (the PDF reference's rule for readers: within the last 1 024 bytes). */
 const PDF_EOF_WINDOW = 1_024;
 
+/** At most this many bytes are inflated from a PDF's object streams, in all (a small stream may inflate to gigabytes). */
+const MAX_PDF_INFLATED_BYTES = 8 * 1024 * 1024;
+/** At most this many object streams are inflated. */
+const MAX_PDF_OBJECT_STREAMS = 1_000;
+
 /**
- * Page count of a PDF from its page tree: the largest `/Count` of a node with `/Type /Pages`
- * (between the same two `>`), else the number of `/Type /Page` objects; undefined when neither is
- * in the bytes (a page tree inside compressed object streams, or no PDF at all). One linear pass
- * (a regex that looked past each `/Type /Pages` for its `/Count` was quadratic on a hostile file).
+ * The text of the object streams (`/Type /ObjStm`, `/Filter /FlateDecode`) of a PDF, inflated
+ * within `MAX_PDF_INFLATED_BYTES` in all; a stream that is not zlib (encrypted, another filter) or
+ * would pass the bound is skipped. One forward pass: each search starts where the last one ended.
  */
-export function pdfPageCount(bytes: Uint8Array): number | undefined {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+function objectStreamsText(text: string): string {
+  const found = /\/Type\s*\/ObjStm\b/g;
+  let budget = MAX_PDF_INFLATED_BYTES;
+  let streams = 0;
+  const parts: string[] = [];
+  for (let match = found.exec(text); match !== null && streams < MAX_PDF_OBJECT_STREAMS && budget > 0; match = found.exec(text)) {
+    const keyword = text.indexOf('stream', found.lastIndex);
+    if (keyword < 0) break;
+    let start = keyword + 6;
+    if (text[start] === '\r') start++;
+    if (text[start] === '\n') start++;
+    const end = text.indexOf('endstream', start);
+    if (end < 0) break;
+    found.lastIndex = end + 9;
+    // The dictionary runs from just before /Type to `stream`; only Flate without a predictor is inflated.
+    const dictionary = text.slice(Math.max(0, match.index - 1_024), keyword);
+    const from = dictionary.lastIndexOf('<<');
+    if (!/\/FlateDecode\b/.test(dictionary.slice(from < 0 ? 0 : from)) || /\/DecodeParms|\/Predictor/.test(dictionary.slice(from < 0 ? 0 : from))) continue;
+    streams++;
+    try {
+      const inflated = inflateSync(Buffer.from(text.slice(start, end), 'latin1'), { maxOutputLength: budget, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      budget -= inflated.length;
+      parts.push(inflated.toString('latin1'));
+    } catch {
+      // not zlib (an encrypted PDF's streams), or past the bound: its objects stay unread
+    }
+  }
+  return parts.join('\n>\n');
+}
+
+/** The largest `/Count` of a `/Type /Pages` node in `text`; an indirect `/Count N G R` is resolved in `text` when `N G obj` is there. */
+function pagesTreeCount(text: string): number {
   let count = 0;
   let pagesNode = false;
   let largest = 0;
-  for (const match of text.matchAll(/\/Type\s*\/Pages\b|\/Count\s+(\d{1,9})|>/g)) {
-    if (match[0] === '>') {
-      if (pagesNode) count = Math.max(count, largest);
-      pagesNode = false;
-      largest = 0;
-    } else if (match[1] !== undefined) largest = Math.max(largest, Number(match[1]));
+  let references: string[] = [];
+  const nodes: { direct: number; references: string[] }[] = [];
+  const close = () => {
+    if (pagesNode) nodes.push({ direct: largest, references });
+    pagesNode = false;
+    largest = 0;
+    if (references.length > 0) references = [];
+  };
+  // A `>` between two matches ends a node. Found with indexOf rather than as a match of its own
+  // (a match object per `>` made a file of `>` ten times slower); `nextClose` only moves forward.
+  let searchedTo = 0;
+  let nextClose = -2;
+  for (const match of text.matchAll(/\/Type\s*\/Pages\b|\/Count\s+(\d{1,9})(?:\s+(\d{1,5})\s+R\b)?/g)) {
+    if (nextClose !== -1 && nextClose < searchedTo) nextClose = text.indexOf('>', searchedTo);
+    if (nextClose !== -1 && nextClose < match.index) close();
+    searchedTo = match.index + match[0].length;
+    if (match[2] !== undefined) references.push(`${match[1]} ${match[2]}`);
+    else if (match[1] !== undefined) largest = Math.max(largest, Number(match[1]));
     else pagesNode = true;
   }
-  if (pagesNode) count = Math.max(count, largest);
-  if (count > 0 && count < 100_000) return count;
-  const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
-  return pages > 0 ? pages : undefined;
+  close();
+  const wanted = new Set(nodes.flatMap((node) => node.references));
+  const values = new Map<string, number>();
+  if (wanted.size > 0) {
+    for (const match of text.matchAll(/(?<![0-9])(\d{1,9})\s+(\d{1,5})\s+obj\s*(\d{1,9})\s*endobj/g)) {
+      const key = `${match[1]} ${match[2]}`;
+      if (wanted.has(key)) values.set(key, Number(match[3]));
+    }
+  }
+  for (const node of nodes) {
+    count = Math.max(count, node.direct);
+    for (const reference of node.references) count = Math.max(count, values.get(reference) ?? 0);
+  }
+  return count;
+}
+
+/** Page count and whether object streams are present, from one read of the bytes (`pdfPageCount`, `pdfProblem`). */
+function pdfFacts(bytes: Uint8Array): { pages: number | undefined; objectStreams: boolean } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const objectStreams = /\/Type\s*\/ObjStm\b/.test(text);
+  // Objects kept in compressed object streams (PDF 1.5+; pdf-lib's default) hold the page tree: read them too.
+  const all = objectStreams ? `${text}\n>\n${objectStreamsText(text)}` : text;
+  const count = pagesTreeCount(all);
+  if (count > 0 && count < 100_000) return { pages: count, objectStreams };
+  const pages = all.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  return { pages: pages > 0 ? pages : undefined, objectStreams };
+}
+
+/**
+ * Page count of a PDF from its page tree: the largest `/Count` of a node with `/Type /Pages`
+ * (between the same two `>`; an indirect `/Count 3 0 R` is resolved when object 3 is in the bytes),
+ * else the number of `/Type /Page` objects; undefined when neither is in the bytes (no PDF at all, or
+ * a page tree in object streams that cannot be inflated: encrypted, another filter). Objects in
+ * Flate-compressed object streams (PDF 1.5+, pdf-lib's default output) are read too, inflating at
+ * most 8 MiB in all. Linear in the bytes (a regex that looked past each `/Type /Pages` for its
+ * `/Count` was quadratic on a hostile file).
+ */
+export function pdfPageCount(bytes: Uint8Array): number | undefined {
+  return pdfFacts(bytes).pages;
 }
 
 /**
@@ -188,11 +271,15 @@ export function pdfPageCount(bytes: Uint8Array): number | undefined {
  * common cases — a download cut short, an error page or junk that begins with `%PDF-`.
  */
 export function pdfProblem(bytes: Uint8Array): string | undefined {
-  if (sniffMediaType(bytes) !== 'application/pdf') return 'it does not start with %PDF- and a version';
+  return judgePdf(bytes).problem;
+}
+
+/** `pdfProblem` and `pdfPageCount` from one pass over the bytes. */
+function judgePdf(bytes: Uint8Array): { problem?: string; pages?: number } {
+  if (sniffMediaType(bytes) !== 'application/pdf') return { problem: 'it does not start with %PDF- and a version' };
   const tail = ascii(bytes, Math.max(0, bytes.length - PDF_EOF_WINDOW), bytes.length);
-  if (!tail.includes('%%EOF')) return 'it does not end with %%EOF (cut short, or not a PDF)';
-  if (pdfPageCount(bytes) !== undefined) return undefined;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  if (/\/Type\s*\/ObjStm\b/.test(text)) return undefined;
-  return 'it has no pages';
+  if (!tail.includes('%%EOF')) return { problem: 'it does not end with %%EOF (cut short, or not a PDF)' };
+  const { pages, objectStreams } = pdfFacts(bytes);
+  if (pages !== undefined) return { pages };
+  return objectStreams ? {} : { problem: 'it has no pages' };
 }

@@ -3,7 +3,8 @@
 // Prints one JSON line with the result.
 const cfg = JSON.parse(process.argv[2]);
 const RealDate = Date;
-let shift = 0;
+// `offsetMs`: the whole process runs with its wall clock off by this much (F-50).
+let shift = cfg.offsetMs ?? 0;
 globalThis.Date = class extends RealDate {
   constructor(...args) { if (args.length === 0) super(RealDate.now() + shift); else super(...args); }
   static now() { return RealDate.now() + shift; }

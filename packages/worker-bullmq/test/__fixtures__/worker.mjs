@@ -17,7 +17,22 @@ const store = cfg.store === 'postgres'
 // Crash points `<tool>@<stepIndex>` (after the tool's effect) or `model@<stepIndex>` (as the model is asked):
 // cfg.killEvery SIGKILLs the worker each time one is reached; cfg.killOnce only the first time, over
 // all workers (a marker file in cfg.markerDir, created exclusively, remembers it).
+// cfg.blockOnce: at that point, the first worker to reach it blocks its event loop for cfg.blockMs
+// (a synchronous busy-wait, RELIABILITY F-31), then goes on.
 const crash = (point) => {
+  if (cfg.blockOnce === point) {
+    let first = true;
+    try {
+      closeSync(openSync(join(cfg.markerDir, `block-${point}`), 'wx'));
+    } catch {
+      first = false;
+    }
+    if (first) {
+      process.stdout.write(`blocked ${point}\n`);
+      const until = Date.now() + cfg.blockMs;
+      while (Date.now() < until) { /* the event loop is blocked */ }
+    }
+  }
   if (cfg.killEvery?.includes(point)) process.kill(process.pid, 'SIGKILL');
   if (!cfg.killOnce?.includes(point)) return;
   try {

@@ -73,7 +73,7 @@ describe('L-08 soak, CI-sized', () => {
       const runtime = createRuntime({ model, tools: [flaky, pay], store, context: new SlidingWindow({ maxMessages: 6 }), limits: { maxSteps: 8, timeoutMs: k % 17 === 0 ? 30 : 10_000 } });
       const runId = `soak-${k}`;
       if (k % 19 === 0) setTimeout(() => void runtime.kill(runId, 'soak: chaos').catch(() => undefined), 5);
-      let result = await runtime.run({ input: `go ${k}`, runId });
+      let result: RunResult<unknown> = await runtime.run({ input: `go ${k}`, runId });
       if (result.status === 'paused') {
         await runtime.kill(runId, 'soak: approval not given');
         result = (await runtime.getRun(runId))?.result ?? result;

@@ -3,7 +3,7 @@
 // that throw (1/7), slow tools (1/11), approvals that pause and are then killed (1/13), run
 // timeouts (1/17), kills mid-run (1/19). Samples the heap after forced GCs every 10 s and reports
 // whether it plateaus (the last third of the samples within 10 % or 5 MB of their start, no
-// upward trend). Run on demand: `pnpm bench:soak [seconds]` (default 120; the catalogue's nightly
+// upward trend); checks invariants I1–I8 on every run (exit 1 on a violation). Run on demand: `pnpm bench:soak [seconds]` (default 120; the catalogue's nightly
 // run is 4 h). Needs --expose-gc (the script sets it up itself when missing).
 import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ if (typeof globalThis.gc !== 'function') {
 }
 const { createRuntime, defineTool, MemoryStore } = await import('@agentrt/core');
 const { SlidingWindow } = await import('@agentrt/context');
-const { ScriptedModel } = await import('@agentrt/testing');
+const { checkRunInvariants, ScriptedModel } = await import('@agentrt/testing');
 const { z } = await import('zod');
 
 const DURATION_MS = Number(process.argv[2] ?? 120) * 1000;
@@ -45,6 +45,7 @@ const started = Date.now();
 const samples = [];
 let nextSample = started + 10_000;
 let finished = 0;
+let violations = 0;
 const stops = new Map();
 const active = new Set();
 while (Date.now() - started < DURATION_MS) {
@@ -53,8 +54,13 @@ while (Date.now() - started < DURATION_MS) {
     const runId = `soak-${k}`;
     const done = runtime.run({ input: `go ${k}`, runId }).then(async (result) => {
       finished++;
+      if (result.status === 'paused') {
+        await runtime.kill(runId, 'soak: approval not given');
+        result = (await runtime.getRun(runId))?.result ?? result;
+      }
       stops.set(result.stopReason, (stops.get(result.stopReason) ?? 0) + 1);
-      if (result.status === 'paused') await runtime.kill(runId, 'soak: approval not given');
+      // I1–I8 on every run (RELIABILITY L-08: 0 invariant violations).
+      violations += (await checkRunInvariants({ store, runId, result })).violations.length;
     }).finally(() => active.delete(done));
     active.add(done);
     if (k % 19 === 0) setTimeout(() => void runtime.kill(runId, 'soak: chaos').catch(() => undefined), 5);
@@ -70,6 +76,8 @@ await Promise.all(active);
 console.log('  s    heap MiB   RSS MiB   runs');
 for (const { s, heap, rss, runs } of samples) console.log(`${String(s).padStart(4)} ${heap.toFixed(1).padStart(10)} ${rss.toFixed(0).padStart(9)} ${String(runs).padStart(6)}`);
 console.log(`stop reasons: ${[...stops].map(([reason, n]) => `${reason} ${n}`).join(' · ')}`);
+console.log(`invariant violations (I1–I8, every run): ${violations}`);
+if (violations > 0) process.exitCode = 1;
 const tail = samples.slice(Math.floor((samples.length * 2) / 3));
 if (tail.length >= 2) {
   const rise = tail.at(-1).heap - tail[0].heap;

@@ -23,11 +23,16 @@ export function toUsage(usage: unknown): TokenUsage {
   return { inputTokens: total(u.inputTokens), outputTokens: total(u.outputTokens) };
 }
 
-/** Tool-call `input` (JSON text per the spec) → parsed JSON when it parses, the raw text otherwise (the loop then reports `tool_args_invalid`). */
+/**
+ * Tool-call `input` (JSON text per the spec) → parsed JSON when it parses to anything but a string,
+ * the raw text otherwise (the loop then reports `tool_args_invalid`). A JSON string stays text, so the
+ * loop (which parses string arguments) never decodes double-encoded arguments twice.
+ */
 export function toArgs(input: unknown): unknown {
   if (typeof input !== 'string') return input;
   try {
-    return JSON.parse(input);
+    const value: unknown = JSON.parse(input);
+    return typeof value === 'string' ? input : value;
   } catch {
     return input;
   }

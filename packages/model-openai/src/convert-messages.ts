@@ -104,10 +104,17 @@ export function toOpenAITools(tools: readonly { name: string; description: strin
   return tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
 }
 
-/** Arguments text → parsed JSON when it parses, the raw text otherwise (the loop then reports `tool_args_invalid`). */
+/**
+ * Arguments text → parsed JSON when it parses to anything but a string, the raw text otherwise
+ * (the loop then reports `tool_args_invalid`). A JSON string (`"str"`, or an object encoded twice)
+ * stays text: the loop parses string arguments as JSON text, so handing it the decoded string would
+ * decode it a second time — a silent repair of double-encoded arguments, or `json_parse` for what is
+ * `not_object`.
+ */
 export function fromOpenAIArguments(text: string): unknown {
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? text : value;
   } catch {
     return text;
   }

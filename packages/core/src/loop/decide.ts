@@ -21,7 +21,7 @@ import type { ActiveRun, RunDeps } from './active-run.js';
 import { callHook, callWrapped, hooksWith, isPromise } from './hook-runner.js';
 import { pairToolMessages } from './transcript.js';
 import { budgetForCall, outputAllowance } from './budget.js';
-import { boundArgs } from './tool-args.js';
+import { boundArgs, TOO_DEEP_ARGS } from './tool-args.js';
 import { hookRequest, hookResponse } from './hook-answers.js';
 import { describeThrown } from './tool-output.js';
 
@@ -370,7 +370,6 @@ async function streamedCall(deps: RunDeps, run: ActiveRun, request: ModelRequest
   return final;
 }
 
-const TOO_DEEP_ARGS = `arguments nested deeper than ${MAX_JSON_DEPTH} levels were dropped; send flatter arguments`;
 
 /** Checks an adapter's (or a hook's) response: an assistant message, well-formed calls and reasoning; usage made sane. */
 export function validateResponse(response: unknown): ModelResponse {
@@ -400,8 +399,8 @@ function checkedResponse(response: unknown): ModelResponse {
     if (!call || typeof call !== 'object' || typeof call.name !== 'string') throw new ModelError('model_output_invalid', 'a tool call has no name');
   }
   // Arguments nested thousands deep would overflow every recursive walk after this point
-  // (redaction, fingerprints, store copies): they become text that fails to parse, so the call
-  // ends as an error tool result the model sees (`json_parse`), like any other bad arguments.
+  // (redaction, fingerprints, store copies): they become a marker text, which the loop answers
+  // with an error tool result the model sees (`tool_args_invalid`, `schema`, as `boundArgs` does).
   if (toolCalls?.some((call) => nestsDeeperThan(call.args, MAX_JSON_DEPTH))) {
     toolCalls = toolCalls.map((call) => (nestsDeeperThan(call.args, MAX_JSON_DEPTH) ? { ...call, args: TOO_DEEP_ARGS } : call));
   }

@@ -78,12 +78,20 @@ export function boundArgs(args: unknown): unknown {
 }
 
 /**
+ * The text that stands in the transcript for arguments nested deeper than `MAX_ARGS_DEPTH` (a
+ * response's arguments are replaced by it before anything walks them). `parseToolArgs` answers it
+ * with `schema` and this message, not as JSON that fails to parse.
+ */
+export const TOO_DEEP_ARGS = `arguments nested deeper than ${MAX_ARGS_DEPTH} levels were dropped; send flatter arguments`;
+
+/**
  * Turns what the model sent into an arguments object: a string is parsed as JSON
  * (no repair: fenced blocks, single quotes and trailing commas are rejected);
  * the result must be a plain object. Never throws.
  */
 export function parseToolArgs(raw: unknown, finishReason: FinishReason): ArgsOutcome {
   let value = raw;
+  if (raw === TOO_DEEP_ARGS) return { ok: false, reason: 'schema', message: TOO_DEEP_ARGS };
   if (typeof raw === 'string') {
     if (raw.trim() === '') {
       return { ok: false, reason: finishReason === 'length' ? 'truncated' : 'json_parse', message: 'arguments are empty; send a JSON object' };

@@ -155,7 +155,7 @@ describe('results', () => {
     expect(typeof text).toBe('string');
     expect(text).toContain('[image image/png, 70 bytes, not shown]');
     expect(text).toContain('[file audio/wav, 12 bytes, not shown]');
-    expect(text).toContain('[file application/pdf "report.pdf", 18 bytes, not shown]');
+    expect(text).toContain('[file application/pdf "report.pdf", 193 bytes, not shown]');
     expect(text).toContain('remember the milk');
   });
 

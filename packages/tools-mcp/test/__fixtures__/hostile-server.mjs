@@ -14,7 +14,8 @@ if (mode === 'hang-initialize-on-restart') {
   writeFileSync(marker, 'started');
 }
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-const PDF = Buffer.from('%PDF-1.4\n%fixture\n').toString('base64');
+// A complete one-page PDF (a file that only starts with %PDF- is a note, not a file part).
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n').toString('base64');
 const long = (suffix) => `${'very_long_tool_name_'.repeat(4)}${suffix}`;
 
 if (mode === 'crash-at-start') {

@@ -223,7 +223,7 @@ export class SqliteStore implements StateStore {
     const synchronous = options.synchronous ?? 'full';
     try {
       this.db = new Database(options.path, { timeout: busy });
-      const busyMs = Math.max(0, Math.floor(busy));
+      const busyMs = (this.busyMs = Math.max(0, Math.floor(busy)));
       whileOthersCommit(this.db, () => this.db.pragma('journal_mode = WAL'), busyMs);
       this.db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
       this.db.pragma(`busy_timeout = ${busyMs}`);
@@ -237,6 +237,17 @@ export class SqliteStore implements StateStore {
 
   /** A write transaction is open (`write` does not nest). */
   private writing = false;
+  /** `busy_timeout` in ms, as set on the connection. */
+  private busyMs = 5_000;
+  /**
+   * Runs whose write just waited all of `busy_timeout` for another connection's lock, with until when
+   * (ms): their next writes in that window try the lock once instead of waiting again. A run whose
+   * step commit timed out is ended by the runtime with two more writes (its terminal record and its
+   * lease release); each waiting another `busy_timeout`, on a synchronous driver that blocks the
+   * process, made `store_busy` reach the caller after three timeouts instead of one. Other runs'
+   * writes wait as before.
+   */
+  private readonly busyRuns = new Map<string, number>();
 
   /** The schema version this store reads and writes. */
   static readonly schemaVersion = SCHEMA_VERSION;
@@ -428,7 +439,7 @@ export class SqliteStore implements StateStore {
       );
       next = after;
       return this.killsInWrite(runId);
-    }, true);
+    }, true, runId);
     // Committed: the next write of this run starts from this head.
     this.heads.set(runId, next!);
     if (taken) this.forget(runId, taken);
@@ -625,7 +636,7 @@ export class SqliteStore implements StateStore {
     const taken = this.deferred.get(runId);
     if (!taken) return;
     try {
-      this.write('recordToolResult', () => this.writeDeferred(this.head(runId), taken, -1));
+      this.write('recordToolResult', () => this.writeDeferred(this.head(runId), taken, -1), false, runId);
     } catch (error) {
       const code = (error as StoreError).code;
       if (code !== 'lease_lost' && code !== 'run_not_found') throw error;
@@ -774,12 +785,12 @@ export class SqliteStore implements StateStore {
       const expiresAt = this.statements.clock.get()! + ttlMs;
       const changed = this.statements.leaseRenew.run(expiresAt, lease.runId, lease.owner, lease.epoch).changes;
       return changed === 0 ? undefined : { ...lease, expiresAt };
-    });
+    }, false, lease.runId);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
     checkStoreLease('lease', lease);
-    this.write('releaseLease', () => void this.statements.leaseRelease.run(lease.runId, lease.owner, lease.epoch));
+    this.write('releaseLease', () => void this.statements.leaseRelease.run(lease.runId, lease.owner, lease.epoch), false, lease.runId);
   }
 
   async close(): Promise<void> {
@@ -864,12 +875,12 @@ export class SqliteStore implements StateStore {
   /** A write on one run: the run's deferred tool results are written first, in the same transaction. */
   private writeRun<T>(operation: string, runId: string, fn: () => T, stepPath = false): T {
     const taken = this.deferred.get(runId);
-    if (!taken) return this.write(operation, fn, stepPath);
+    if (!taken) return this.write(operation, fn, stepPath, runId);
     const result = this.write(operation, () => {
       const head = this.statements.headById.get(runId);
       if (head) this.writeDeferred(head, taken, -1);
       return fn();
-    }, stepPath);
+    }, stepPath, runId);
     this.forget(runId, taken);
     return result;
   }
@@ -879,13 +890,13 @@ export class SqliteStore implements StateStore {
    * half-way on a lock upgrade. Its own prepared BEGIN/COMMIT/ROLLBACK rather than better-sqlite3's
    * `transaction()` wrapper, which asks the driver whether a transaction is open before each write.
    */
-  private write<T>(operation: string, fn: () => T, stepPath = false): T {
+  private write<T>(operation: string, fn: () => T, stepPath = false, runId?: string): T {
     if (this.closed) throw new StoreError('store_unavailable', 'the SQLite store is closed');
     if (this.writing) throw new StoreError('store_unavailable', `${operation}: a write transaction is already open on this store`);
     const { commit, rollback } = this.statements;
     this.writing = true;
     try {
-      this.begin();
+      this.beginFor(runId);
       let result: T;
       try {
         result = fn();
@@ -916,6 +927,33 @@ export class SqliteStore implements StateStore {
    * transaction held the lock that long. Waiting while others progress is bounded too, at
    * `MAX_BUSY_WINDOWS` busy timeouts.
    */
+  /**
+   * `begin` for a write on `runId`: once only, not waiting, when that run's last write timed out on
+   * the lock less than `busy_timeout` ago (see `busyRuns`); a timeout starts such a window.
+   */
+  private beginFor(runId: string | undefined): void {
+    if (runId === undefined) return this.begin();
+    const until = this.busyRuns.size === 0 ? undefined : this.busyRuns.get(runId);
+    const quick = until !== undefined && Date.now() < until;
+    if (until !== undefined && !quick) this.busyRuns.delete(runId);
+    if (quick) this.db.pragma('busy_timeout = 0');
+    try {
+      this.begin();
+      if (quick) this.busyRuns.delete(runId);
+    } catch (error) {
+      const code = (error as { code?: unknown })?.code;
+      if (!quick && typeof code === 'string' && code.startsWith('SQLITE_BUSY')) {
+        const now = Date.now();
+        // Bounded: runs that never write again leave their windows behind, dropped once over.
+        if (this.busyRuns.size >= 1_024) for (const [id, end] of this.busyRuns) if (end <= now) this.busyRuns.delete(id);
+        this.busyRuns.set(runId, now + this.busyMs);
+      }
+      throw error;
+    } finally {
+      if (quick) this.db.pragma(`busy_timeout = ${this.busyMs}`);
+    }
+  }
+
   private begin(): void {
     // The version last read (by a kill check or a step write), not a read of its own here: the step path
     // stays at one statement per purpose. A stale one costs at most one more window, once.

@@ -92,7 +92,7 @@ describe('F-44 / F-45 SQLite busy during a step commit (busy_timeout 5 s, the de
   // ≈ 10 s with the row's 10 s lock, when finishRun slips in as the lock goes), and result.error
   // names finishRun, not the commit that failed. RELIABILITY F-45 says "store_busy after ~5 s".
   // Shown here with busy_timeout 1 s (the multiplier is the point): ≈ 3 s instead of ≈ 1 s.
-  it.fails('F-45: the caller gets store_busy at ~busy_timeout, not after further busy waits for the terminal record and the lease release', async () => {
+  it('F-45: the caller gets store_busy at ~busy_timeout, not after further busy waits for the terminal record and the lease release', async () => {
     const { result, waited, held } = await lockedCommit(10_000, 1_000);
     held.release();
     await held.done;

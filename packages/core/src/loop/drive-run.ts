@@ -743,6 +743,11 @@ async function finish(deps: RunDeps, run: ActiveRun, stop: Stop): Promise<RunRes
     if (info.code === 'run_conflict' && result.stopReason === 'error' && result.error?.retryable === true) {
       return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: { ...info, retryable: true } };
     }
+    // The run was ending because the store failed (a step write met a lock or an outage): the
+    // terminal record failing too is the same fault, and the caller hears of the first one.
+    if (result.stopReason === 'error' && result.error?.retryable === true && (result.error.code === 'store_busy' || result.error.code === 'store_unavailable')) {
+      return { ...live, status: 'failed' };
+    }
     return { ...live, status: 'failed', stopReason: 'error', stopDetail: info.message, error: info };
   }
 }

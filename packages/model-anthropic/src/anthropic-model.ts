@@ -119,7 +119,10 @@ function streamError(error: unknown): unknown {
 const parseInput = (text: string): unknown => {
   if (text === '') return {};
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    // A JSON string (`"str"`, an object encoded twice) goes on as the text it came as: the loop
+    // decodes arguments once and reports not_object, never decoding it again into an object (B-03).
+    return typeof value === 'string' ? text : value;
   } catch {
     return text; // cut off (max_tokens) or malformed: the loop reports tool_args_invalid
   }

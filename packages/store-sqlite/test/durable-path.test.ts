@@ -212,24 +212,24 @@ describe('SqliteStore durable path (schema 4 and 5)', () => {
       await store.recordToolResult(result('r', `c${i}`, i, 'idempotent'));
       await store.commitStep({ runId: 'r', step: step('r', i, `c${i}`), events: events(i * 2 + 1, 2, i), usageDelta: usage });
     };
-    await effectfulStep(0); // the first write of a run reads its head
     // Every statement better-sqlite3 executes on any connection, counted by its text.
     const proto = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
     const originals = { run: proto.run, get: proto.get, all: proto.all, iterate: proto.iterate };
     const counted: string[] = [];
-    for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
-      proto[name] = function (this: { source: string }, ...args: unknown[]) {
-        counted.push(this.source.split(/\s+/).slice(0, 3).join(' '));
-        return originals[name].apply(this, args);
-      };
-    }
-    // The clock stands still while the steps run: the "within 1 ms" part of the same-turn answer
-    // is a bound on wall time, and a busy machine may deschedule this process longer than that
-    // between a write and the check after it (that costs a statement, rightly: this test is about
-    // what the same turn costs, not about how fast the machine is).
+    // The clock stands still while the steps run, from the last uncounted write on: the "within
+    // 1 ms" part of the same-turn answer is a bound on wall time, and a busy machine may deschedule
+    // this process longer than that between a write and the check after it (that costs a statement,
+    // rightly: this test is about what the same turn costs, not about how fast the machine is).
     const frozen = performance.now();
     const clock = vi.spyOn(performance, 'now').mockImplementation(() => frozen);
     try {
+      await effectfulStep(0); // the first write of a run reads its head
+      for (const name of Object.keys(originals) as (keyof typeof originals)[]) {
+        proto[name] = function (this: { source: string }, ...args: unknown[]) {
+          counted.push(this.source.split(/\s+/).slice(0, 3).join(' '));
+          return originals[name].apply(this, args);
+        };
+      }
       for (let i = 1; i <= 3; i++) await effectfulStep(i);
     } finally {
       clock.mockRestore();

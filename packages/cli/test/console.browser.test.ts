@@ -52,12 +52,11 @@ describe('agentrt ui in Chromium', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (scripts/test.mjs does this)`);
     db = freshDb();
-    // The four runs side by side (one SQLite file, as several CLI processes use it).
-    const setup = await Promise.all([['add', 'two', 'numbers', '--run-id', 'br-add'], ['pay', 'the', 'invoice', '--run-id', 'br-pay'], ['xss', '--run-id', 'br-xss'], ['think', 'hard', '--run-id', 'br-think']]
-      .map(async (args) => {
-        const result = await run(db, 'run', ...args);
-        return `${result.code} ${result.err}`;
-      }));
+    const setup = [];
+    for (const args of [['add', 'two', 'numbers', '--run-id', 'br-add'], ['pay', 'the', 'invoice', '--run-id', 'br-pay'], ['xss', '--run-id', 'br-xss'], ['think', 'hard', '--run-id', 'br-think']]) {
+      const result = await run(db, 'run', ...args);
+      setup.push(`${result.code} ${result.err}`);
+    }
     expect(setup).toEqual(['0 ', '2 ', '0 ', '0 ']);
     // A run written straight into the store by someone else, hostile in every field the console shows.
     const store = new SqliteStore({ path: db });

@@ -14,8 +14,8 @@ describe('memory growth over sequential runs (L-03)', () => {
   // average 15, 35–37 s under `pnpm test:stress` (three strategies then overran the 30 s default,
   // measured only after the synchronous child had returned). The child keeps its own 120 s cap;
   // the test waits for it asynchronously, a little longer than that cap. The six children run side
-  // by side (each measures its own heap, so they cannot disturb each other's figure): one after
-  // the other, each left the second core idle for its whole run.
+  // by side (at most five at a time): each measures its own heap, so none disturbs another's figure,
+  // and a file run alone no longer leaves the second core idle.
   it.concurrent.each(['full', 'sliding', 'budget', 'summarize', 'truncate', 'composed'])('300 runs × 200 KB payloads with %s context: heap after GC ≤ baseline + 10 MB, RunResults collectable', async (kind) => {
     const { stdout: out } = await promisify(execFile)(process.execPath, ['--expose-gc', fixture, kind, '300'], { encoding: 'utf8', timeout: 120_000 });
     const { growthMb, finalized, runs } = JSON.parse(out.trim().split('\n').at(-1)!) as { growthMb: number; finalized: number; runs: number };

@@ -44,7 +44,7 @@ describe('MCP bridge against a real stdio server', () => {
 
   it('treats annotations as untrusted: every tool is non-idempotent unless configured or trusted', async () => {
     const sideEffects = async (extra: Record<string, unknown>) => Object.fromEntries((await connect(extra)).tools().filter((t) => ['fx__echo', 'fx__add', 'fx__crash'].includes(t.name)).map((t) => [t.name, t.sideEffects]));
-    // One server per configuration, started side by side (each start is a node process that mostly waits).
+    // One server per configuration (its own process), all started side by side.
     const [untrusted, trusted, all, patterns, configured, invalid] = await Promise.all([
       sideEffects({}),
       sideEffects({ trustAnnotations: true }),

@@ -10,7 +10,9 @@ import { anthropicSuite, anthropicV2Suite, openaiSuite, openaiV2Suite } from './
 // has its own loopback server (its own port) and adapter. Three cases read or change process-wide
 // state — `Math.random` pinned (hostile Retry-After values), console/stdout/stderr captured
 // (nothing the provider sends is printed), the process's peak memory (an endless stream) — so
-// each of them runs alone: it takes the lock exclusively, every other case shares it.
+// each of them runs alone: it takes the lock exclusively, every other case shares it. Without the
+// lock these three fail here (pinned draws seen by another lane, ~100 MB peaks); a kit case added
+// later that touches process-wide state belongs in this list too.
 const EXCLUSIVE = [/^reads hostile Retry-After values safely/, /is printed/, /memory stays bounded/];
 let readers = 0;
 let writer = false;

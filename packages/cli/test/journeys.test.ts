@@ -10,12 +10,15 @@ import { agentrt, BIN, freshDb, waitFor } from './__fixtures__/cli-harness.js';
 
 const JOURNEY = new URL('./__fixtures__/journey.config.mjs', import.meta.url).pathname;
 const journey = (db: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) => agentrt(db, args, { config: JOURNEY, env });
+// Every case has its own SQLite file (and config files), so they run side by side, at most five at
+// a time (vitest's maxConcurrency): the worker only waits on CLI processes, and one case sits out
+// a dead owner's 8 s lease.
 const events = async (db: string, runId: string) => {
   const trace = await journey(db, ['trace', runId, '--json']).done;
   return trace.out.trim().split('\n').map((line) => JSON.parse(line) as { type: string; seq: number });
 };
 
-describe('journeys: approve decides only a pending call', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: approve decides only a pending call', { timeout: 120_000 }, () => {
   it('refuses a call id that is not pending (approval_not_pending) and leaves the run paused, untouched', async () => {
     const db = freshDb();
     expect((await journey(db, ['run', 'pay', '--run-id', 'ap-1']).done).code).toBe(2);
@@ -55,7 +58,7 @@ describe('journeys: approve decides only a pending call', { timeout: 120_000 }, 
   });
 });
 
-describe('journeys: resume after a crash', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: resume after a crash', { timeout: 120_000 }, () => {
   it('resumes a run whose process was SIGKILLed mid-call: it waits out the dead owner\'s lease, says so, and finishes', async () => {
     const db = freshDb();
     // A lease longer than any fixed wait the CLI could have used: the resume must wait for the lease itself.
@@ -72,7 +75,7 @@ describe('journeys: resume after a crash', { timeout: 120_000 }, () => {
   });
 });
 
-describe('journeys: kill from a second process', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: kill from a second process', { timeout: 120_000 }, () => {
   it('stops a run in flight (exit 3), and the trace shows the cut-short call once, with its code once', async () => {
     const db = freshDb();
     const running = journey(db, ['run', 'slow', '--run-id', 'kill-1']);
@@ -88,7 +91,7 @@ describe('journeys: kill from a second process', { timeout: 120_000 }, () => {
   });
 });
 
-describe('journeys: output into a closed pipe', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: output into a closed pipe', { timeout: 120_000 }, () => {
   it('`agentrt trace --json | head -1` and a `run` whose reader went away end quietly; the run still finishes', async () => {
     const db = freshDb();
     // 40 steps of 8 KB results: far more than a pipe buffer, so writes go on after the reader closes.
@@ -114,7 +117,7 @@ describe('journeys: output into a closed pipe', { timeout: 120_000 }, () => {
   });
 });
 
-describe('journeys: config mistakes name the field', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: config mistakes name the field', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentrt-journey-config-'));
   const config = (name: string, text: string) => {
     const path = join(dir, name);
@@ -159,7 +162,7 @@ describe('journeys: config mistakes name the field', { timeout: 120_000 }, () =>
   });
 });
 
-describe('journeys: run ids', { timeout: 120_000 }, () => {
+describe.concurrent('journeys: run ids', { timeout: 120_000 }, () => {
   it('refuses `.` and `..` as run ids (the console could not address them) and separators, before creating anything', async () => {
     const db = freshDb();
     for (const id of ['.', '..', '../x', 'a/b', 'a\\b']) {
@@ -172,7 +175,7 @@ describe('journeys: run ids', { timeout: 120_000 }, () => {
   });
 });
 
-describe('journeys: kill racing an approval from another process', { timeout: 180_000 }, () => {
+describe.concurrent('journeys: kill racing an approval from another process', { timeout: 180_000 }, () => {
   it('the kill never fails, and every run ends with exactly one recorded stop, audit intact', async () => {
     const db = freshDb();
     for (let i = 0; i < 6; i++) {

@@ -44,14 +44,23 @@ describe('MCP bridge against a real stdio server', () => {
 
   it('treats annotations as untrusted: every tool is non-idempotent unless configured or trusted', async () => {
     const sideEffects = async (extra: Record<string, unknown>) => Object.fromEntries((await connect(extra)).tools().filter((t) => ['fx__echo', 'fx__add', 'fx__crash'].includes(t.name)).map((t) => [t.name, t.sideEffects]));
+    // One server per configuration (its own process), all started side by side.
+    const [untrusted, trusted, all, patterns, configured, invalid] = await Promise.all([
+      sideEffects({}),
+      sideEffects({ trustAnnotations: true }),
+      sideEffects({ sideEffects: 'idempotent' }),
+      sideEffects({ sideEffects: { echo: 'none', '*': 'idempotent' } }),
+      sideEffects({ trustAnnotations: true, sideEffects: { add: 'non-idempotent', crash: 'idempotent' } }),
+      McpBridge.connect(server({ sideEffects: { echo: 'harmless' } }) as never).then(async (bridge) => (await bridge.close(), undefined), (error: unknown) => error),
+    ]);
     // echo and add say readOnlyHint: true; crash says nothing.
-    expect(await sideEffects({})).toEqual({ fx__echo: 'non-idempotent', fx__add: 'non-idempotent', fx__crash: 'non-idempotent' });
-    expect(await sideEffects({ trustAnnotations: true })).toEqual({ fx__echo: 'none', fx__add: 'none', fx__crash: 'non-idempotent' });
-    expect(await sideEffects({ sideEffects: 'idempotent' })).toEqual({ fx__echo: 'idempotent', fx__add: 'idempotent', fx__crash: 'idempotent' });
-    expect(await sideEffects({ sideEffects: { echo: 'none', '*': 'idempotent' } })).toEqual({ fx__echo: 'none', fx__add: 'idempotent', fx__crash: 'idempotent' });
+    expect(untrusted).toEqual({ fx__echo: 'non-idempotent', fx__add: 'non-idempotent', fx__crash: 'non-idempotent' });
+    expect(trusted).toEqual({ fx__echo: 'none', fx__add: 'none', fx__crash: 'non-idempotent' });
+    expect(all).toEqual({ fx__echo: 'idempotent', fx__add: 'idempotent', fx__crash: 'idempotent' });
+    expect(patterns).toEqual({ fx__echo: 'none', fx__add: 'idempotent', fx__crash: 'idempotent' });
     // The configuration wins over trusted annotations; tools it does not name fall back to them.
-    expect(await sideEffects({ trustAnnotations: true, sideEffects: { add: 'non-idempotent', crash: 'idempotent' } })).toEqual({ fx__echo: 'none', fx__add: 'non-idempotent', fx__crash: 'idempotent' });
-    await expect(McpBridge.connect(server({ sideEffects: { echo: 'harmless' } }) as never)).rejects.toMatchObject({ code: 'config_invalid', field: expect.stringContaining('sideEffects') });
+    expect(configured).toEqual({ fx__echo: 'none', fx__add: 'non-idempotent', fx__crash: 'idempotent' });
+    expect(invalid).toMatchObject({ code: 'config_invalid', field: expect.stringContaining('sideEffects') });
   });
 
   it('records the intent of a non-idempotent MCP call before it runs (the safe default)', async () => {
@@ -64,7 +73,8 @@ describe('MCP bridge against a real stdio server', () => {
   });
 
   it('applies toolPolicy patterns to the MCP names, also under a plugin namespace', async () => {
-    for (const toolPolicy of [{ deny: ['add'] }, { deny: ['fx__add'] }, { deny: ['ns__fx__add'] }, { allow: ['echo', 'fail'] }]) {
+    // Each policy in its own runtime and server, side by side.
+    await Promise.all([{ deny: ['add'] }, { deny: ['fx__add'] }, { deny: ['ns__fx__add'] }, { allow: ['echo', 'fail'] }].map(async (toolPolicy) => {
       const model = new ScriptedModel([ScriptedModel.call('ns__fx__add', { a: 1, b: 2 }), ScriptedModel.answer('done')]);
       const runtime = await createRuntimeAsync({ model, toolPolicy, plugins: [{ module: '@agentrt/tools-mcp', namespace: 'ns', options: { servers: [server({ tools: ['echo', 'add', 'fail'] })] } }], pluginBase: new URL('..', import.meta.url).pathname });
       try {
@@ -74,7 +84,7 @@ describe('MCP bridge against a real stdio server', () => {
       } finally {
         await runtime.close();
       }
-    }
+    }));
     const model = new ScriptedModel([ScriptedModel.call('fx__add', { a: 1, b: 2 }), ScriptedModel.call('fx__add', { a: 2, b: 2 }), ScriptedModel.answer('done')]);
     const runtime = await createRuntimeAsync({ model, toolPolicy: { maxCallsPerTool: { add: 1 } }, plugins: [{ module: '@agentrt/tools-mcp', options: { servers: [server({ tools: ['add'] })] } }], pluginBase: new URL('..', import.meta.url).pathname, loopDetection: false });
     try {

@@ -12,10 +12,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Most files wait on child processes, servers and sockets rather than the CPU: two files at a
-    // time on a 2-core machine halve the wall time (the default of cores − 1 ran them one by one).
-    // The suite is built to pass with every core busy (`pnpm test:stress`).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Files wait on child processes, servers and sockets part of the time (alone, most use 45–90 %
+    // of one core): three files at a time on a 2-core machine keep both cores busy (the default of
+    // cores − 1 ran them one by one; two left about a third of the machine idle). The suite is built
+    // to pass with every core busy (`pnpm test:stress`: two workers plus a CPU hog per core).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     // Longest files first (known durations: scripts/test-durations.json), so no long file starts last.
     sequence: { sequencer: LongestFirstSequencer },
   },

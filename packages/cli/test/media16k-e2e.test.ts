@@ -215,6 +215,24 @@ describe('media16k: images and PDFs from tools, through a crash, on every durabl
       const oneCopy = PNG64.length + PDF64.length;
       console.info(`media16k ${store.name}: store ${grown} B after ${STEPS} steps re-sending a ${PNG.length} B PNG (one base64 copy ${oneCopy} B; ${STEPS - 1} copies would be ${(STEPS - 1) * PNG64.length} B)`);
       expect(grown).toBeLessThan(oneCopy * 2);
+
+      if (spec.kind === 'sqlite') {
+        // The CLI on the file afterwards: parts as lines of their own, never the bytes.
+        const config = join(root, 'agentrt.config.json');
+        writeFileSync(config, JSON.stringify({ store: { type: 'sqlite', path: spec.path } }));
+        const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--config', config], { encoding: 'utf8' });
+        const runs = cli('runs');
+        expect(runs).toContain(runId);
+        expect(runs).toMatch(/completed\s+final_answer/);
+        const trace = cli('trace', runId);
+        expect(trace.match(/part 1 of 1: \[image image\/png 257\.5 KB sha256:[0-9a-f]{8}\]/g)).toHaveLength(STEPS - 1);
+        expect(trace).toMatch(/part 1 of 1: \[file application\/pdf report\.pdf 610 B sha256:[0-9a-f]{8}\]/);
+        for (const text of [runs, trace, cli('trace', runId, '--json')]) {
+          expect(text.includes(PNG64.slice(1000, 1064))).toBe(false);
+          expect(text.includes(PDF64.slice(100, 164))).toBe(false);
+          expect(text.length).toBeLessThan(64 * 1024);
+        }
+      }
     }, 60_000);
   }
 });

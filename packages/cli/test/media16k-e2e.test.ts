@@ -209,7 +209,7 @@ describe('media16k: images and PDFs from tools, through a crash, on every durabl
         const report = await checkRunInvariants({ store: db, runId, result: resumed.result! });
         expect(report.violations).toEqual([]);
       } finally {
-        await db.close();
+        await db.close?.();
       }
       const grown = store.size(spec) - baseline;
       const oneCopy = PNG64.length + PDF64.length;

@@ -1,5 +1,6 @@
 import { canonicalJson, checkKnownOptions, ConfigError, normalizeContent, StoreError, type ApprovalDecision, type Message, type MessageContent, type RunRecord, type StateStore } from '@agentrt/core';
 import { Queue } from 'bullmq';
+import { inputWithoutMedia } from './job-media.js';
 import { Redis } from 'ioredis';
 
 /** The data of one job: start a run, or continue one (after approval, or a retryable failure). */
@@ -106,7 +107,9 @@ export function runJobId(runId: string): string {
 
 /** What a producer asked of a run job (`input`, `system`, `idempotencyKey`, `metadata`), as JSON, to compare a re-enqueue with the job that exists. */
 function requestOf(data: Partial<RunJobData>): string {
-  const { input, system, idempotencyKey, metadata } = data;
+  const { system, idempotencyKey, metadata } = data;
+  // Media compared by their bytes' hash: a started run's job keeps its input in that form (`inputWithoutMedia`).
+  const input = inputWithoutMedia(data.input);
   // Through JSON first: the job's data is stored as JSON (an `undefined` field is no field).
   return canonicalJson(JSON.parse(JSON.stringify({ input, system, idempotencyKey, metadata })) as unknown);
 }

@@ -1,6 +1,7 @@
 import { AgentrtError, ConfigError, StoreError, type AgentRuntime, type RunEvent, type RunRecord, type RunResult } from '@agentrt/core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { inputLacksMedia, inputWithoutMedia } from './job-media.js';
 import { checkInteger, checkOptions, connectionFor, jobMatchesRun, type AttemptStart, type QueueConnectionOptions, type RunJobData } from './agent-queue.js';
 
 /** Options of `createAgentWorker`. */
@@ -104,6 +105,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     if (!existing) {
       if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
       // `runCreated` is set on the job once the run exists in the store: a job carrying it lost its run.
+      if (data.runCreated && options.restartLostRuns && inputLacksMedia(data.input)) {
+        throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it, and the job keeps only the hashes of its input's images and files (the store held them); it cannot be started again`);
+      }
       if (data.runCreated && !options.restartLostRuns) {
         throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it (was the store flushed or restarted without persistence?); it is not started again unless the worker sets restartLostRuns`);
       }
@@ -118,7 +122,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       for await (const event of events) {
         // `run_started` is emitted once the store holds the run; the job remembers that from now on.
         // Best effort: a failure here must not leave the loop (that would cancel the run); the job then merely lacks the marker.
-        if (event.type === 'run_started' && !data.runCreated) await job.updateData({ ...data, runCreated: true }).catch(() => undefined);
+        // The store now keeps the input's media (once per run): the job keeps their hashes only, not a
+        // second copy for as long as BullMQ keeps the finished job.
+        if (event.type === 'run_started' && !data.runCreated) await job.updateData({ ...data, input: inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
         last = event;
       }
       if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });

@@ -123,8 +123,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         // `run_started` is emitted once the store holds the run; the job remembers that from now on.
         // Best effort: a failure here must not leave the loop (that would cancel the run); the job then merely lacks the marker.
         // The store now keeps the input's media (once per run): the job keeps their hashes only, not a
-        // second copy for as long as BullMQ keeps the finished job.
-        if (event.type === 'run_started' && !data.runCreated) await job.updateData({ ...data, input: inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
+        // second copy for as long as BullMQ keeps the finished job — unless this worker restarts lost
+        // runs, which needs the whole input to start one again.
+        if (event.type === 'run_started' && !data.runCreated) {
+          await job.updateData({ ...data, input: options.restartLostRuns ? data.input : inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
+        }
         last = event;
       }
       if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });

@@ -466,8 +466,22 @@ export class AgentRuntime<TOut = string> {
     await this.deps.store.setKillFlag({ scope: KILL_ALL_SCOPE, reason, at: nowIso() });
     const locals = [...this.active.values()];
     for (const local of locals) local.run.abortWith('killed', reason);
-    for (const record of await this.deps.store.listRuns({ status: 'paused' })) await this.killPaused(record, reason, 'all');
-    await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+    try {
+      // Each paused run is tried: one whose finish fails (a store write refused for it) does not
+      // leave the runs after it paused. The first failure is reported once all were tried; the
+      // flag is set, so a failed one is killed when it is resumed.
+      let failure: { error: unknown } | undefined;
+      for (const record of await this.deps.store.listRuns({ status: 'paused' })) {
+        try {
+          await this.killPaused(record, reason, 'all');
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure) throw failure.error;
+    } finally {
+      await Promise.all(locals.map((local) => local.done.catch(() => undefined)));
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 class FailsFinishOf extends MemoryStore {
   broken = new Set<string>();
-  override async finishRun(input: Parameters<StateStore['finishRun']>[0]): Promise<RunResult> {
+  override async finishRun(input: Parameters<StateStore['finishRun']>[0]): Promise<RunResult<unknown>> {
     if (this.broken.has(input.runId)) throw new StoreError('store_unavailable', `finishRun of ${input.runId}: the store is down for this run`, { retryable: true });
     return super.finishRun(input);
   }
@@ -32,5 +32,9 @@ describe('killAll with a paused run whose finish fails', () => {
     expect(error?.code).toBe('store_unavailable');
     for (const runId of ids.filter((id) => id !== first)) expect(await runtime.getRun(runId)).toMatchObject({ status: 'stopped', stopReason: 'killed' });
     expect(await runtime.getRun(first)).toMatchObject({ status: 'paused' });
+    // The incident flag stands: the one left paused is killed when it is resumed (approved or not).
+    store.broken.clear();
+    const resumed = await runtime.resume(first, { approvals: { [(await runtime.getRun(first))!.result!.pendingApprovals![0]!.toolCallId]: 'approve' } });
+    expect(resumed.stopReason).toBe('killed');
   });
 });

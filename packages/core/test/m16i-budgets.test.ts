@@ -79,3 +79,43 @@ describe('budgets: boundaries the docs state (m16i)', () => {
     expect(failed[0]).toMatchObject({ code: 'token_budget', stopReason: 'token_budget' });
   });
 });
+
+describe('the finalize reserve covers the last call\'s own output (m16i bug)', () => {
+  it('a model that writes as much text as it may before each tool call (tiny tool results) still gets its finalize answer under a token budget', async () => {
+    for (const maxTokens of [3_000, 5_000, 9_000]) {
+      const counter = new CharTokenEstimator();
+      const lookup = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ q: z.string() }), execute: ({ q }) => `found ${q}` });
+      const model = new ScriptedModel([(request: ModelRequest, i: number) => {
+        // Up to 600 output tokens of thinking-aloud text (3 bytes a token, as the default estimator counts it), then a call.
+        const tokens = Math.min(request.maxOutputTokens ?? 600, 600);
+        const usage = { inputTokens: counter.estimate(request), outputTokens: tokens };
+        return request.tools.length === 0 ? ScriptedModel.answer('best answer', usage) : ScriptedModel.call('lookup', { q: `q${i}` }, { usage, text: 'y'.repeat(tokens * 3) });
+      }], { whenExhausted: 'cycle' });
+      const store = new MemoryStore();
+      const result = await createRuntime({ model, store, tools: [lookup], loopDetection: false, limits: { maxTokens, maxSteps: 50, maxToolCalls: 50, finalize: { maxOutputTokens: 200 } } }).run('go');
+      const failed = only(await store.listEvents(result.runId), 'finalize_failed');
+      expect(failed, `budget ${maxTokens}`).toEqual([]);
+      expect(result, `budget ${maxTokens}`).toMatchObject({ stopReason: 'token_budget', finalized: true, output: 'best answer' });
+      expect(result.usage.inputTokens + result.usage.outputTokens).toBeLessThanOrEqual(maxTokens);
+    }
+  });
+  it('the same under a cost cap: the finalize call is made, and the cap holds', async () => {
+    for (const maxCostUsd of [0.02, 0.05]) {
+      const counter = new CharTokenEstimator();
+      const lookup = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ q: z.string() }), execute: ({ q }) => `found ${q}` });
+      const model = new ScriptedModel([(request: ModelRequest, i: number) => {
+        const tokens = Math.min(request.maxOutputTokens ?? 600, 600);
+        const usage = { inputTokens: counter.estimate(request), outputTokens: tokens };
+        return request.tools.length === 0 ? ScriptedModel.answer('best answer', usage) : ScriptedModel.call('lookup', { q: `q${i}` }, { usage, text: 'y'.repeat(tokens * 3) });
+      }], { whenExhausted: 'cycle' });
+      const store = new MemoryStore();
+      const result = await createRuntime({
+        model, store, tools: [lookup], loopDetection: false, pricing: { 'scripted:scripted-1': { input: 10, output: 10 } },
+        limits: { maxCostUsd, maxSteps: 80, maxToolCalls: 80, finalize: { maxOutputTokens: 200 } },
+      }).run('go');
+      expect(only(await store.listEvents(result.runId), 'finalize_failed'), `cap ${maxCostUsd}`).toEqual([]);
+      expect(result, `cap ${maxCostUsd}`).toMatchObject({ stopReason: 'cost_budget', finalized: true, output: 'best answer' });
+      expect(result.usage.costUsd).toBeLessThanOrEqual(maxCostUsd + 1e-12);
+    }
+  });
+});

@@ -57,7 +57,8 @@ export function requestUpperBound(run: ActiveRun, request: EstimatedRequest, unc
  * estimated and nothing is capped: the common case costs a few additions. Near a limit, the
  * run's `tokenEstimator` estimates the input; the call is stopped when the input plus
  * `MIN_OUTPUT_TOKENS` (plus the reserve) does not fit, else its output is capped to what is left
- * (at most `BUDGET_OUTPUT_CEILING`).
+ * (at most `BUDGET_OUTPUT_CEILING`). With the finalize reserve, the call's output is counted twice
+ * (it comes back as input of the finalize call), so a long answer cannot eat the reserve.
  * The call then cannot overshoot a budget by more than the estimate's shortfall.
  */
 export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedRequest, options: CallBudgetOptions): CallBudget {
@@ -73,7 +74,8 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
 
   // Far from every limit: no estimate (and no tokenizer work), no cap.
   const upper = requestUpperBound(run, request, options.unchangedHistory ?? false);
-  const reserveUpper = finalize ? upper + finalize.maxOutputTokens : 0;
+  // With a finalize reserve the call's output also comes back as the finalize call's input (its upper bound counts it again).
+  const reserveUpper = finalize ? upper + MAX_CALL_OUTPUT_TOKENS + finalize.maxOutputTokens : 0;
   const tokensNear = tokensLeft <= upper + MAX_CALL_OUTPUT_TOKENS + reserveUpper;
   const costNear = costCap !== undefined && costLeft <= (upper + reserveUpper) * inPrice + (MAX_CALL_OUTPUT_TOKENS + (finalize ? finalize.maxOutputTokens : 0)) * outPrice;
   if (!tokensNear && !costNear) return {};
@@ -91,8 +93,11 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
     finalizeInput = base + textFormTokens(estimator, request.messages, empty) + instruction;
   }
   const reserveTokens = finalize ? finalizeInput + finalize.maxOutputTokens : 0;
+  // With a finalize reserve, what this call writes comes back as input of the finalize call (its
+  // text is part of the transcript the finalize call sends): each output token needs room twice.
+  const carriers = finalize ? 2 : 1;
 
-  const byTokens = tokensLeft - input - reserveTokens;
+  const byTokens = Math.floor((tokensLeft - input - reserveTokens) / carriers);
   if (byTokens < MIN_OUTPUT_TOKENS) {
     return { stop: { reason: 'token_budget', detail: `the next model call needs about ${input} input tokens${finalize ? ` (and ${reserveTokens} are kept for the finalize call)` : ''}; ${Math.max(0, tokensLeft)} of ${limits.maxTokens} tokens are left` } };
   }
@@ -100,7 +105,9 @@ export function budgetForCall(deps: RunDeps, run: ActiveRun, request: EstimatedR
   if (costCap !== undefined) {
     const reserveCost = finalize ? finalizeInput * inPrice + finalize.maxOutputTokens * outPrice : 0;
     const left = costLeft - input * inPrice - reserveCost;
-    byCost = outPrice > 0 ? Math.floor(left / outPrice) : left >= 0 ? Infinity : -Infinity;
+    // Each output token is also paid for as input of the finalize call (see `carriers`).
+    const perToken = outPrice + (finalize ? inPrice : 0);
+    byCost = perToken > 0 ? Math.floor(left / perToken) : left >= 0 ? Infinity : -Infinity;
     if (byCost < MIN_OUTPUT_TOKENS) {
       return { stop: { reason: 'cost_budget', detail: `the next model call would cost about $${(input * inPrice + MIN_OUTPUT_TOKENS * outPrice).toFixed(6)}${finalize ? ` (plus $${reserveCost.toFixed(6)} kept for the finalize call)` : ''}; $${Math.max(0, costLeft).toFixed(6)} of $${costCap} is left` } };
     }

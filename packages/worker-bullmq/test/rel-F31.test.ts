@@ -4,7 +4,7 @@
 // is refused with lease_lost: 0 double commits, I1–I8 (checkCrashRecovery).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisStore } from '@agentrt/store-redis';
@@ -23,8 +23,13 @@ describe('F-31 worker event loop blocked', () => {
     const cfg = {
       url: URL_, keyPrefix: `agentrt-rel-f31:${id}:`, queue: `agentrt-rel-f31-${id}`, counterUrl: counter.url,
       lockDurationMs: 1_000, stalledIntervalMs: 500, maxStalledCount: 1, stepDelayMs: 40,
-      blockOnce: 'put@1', blockMs: 3_500, markerDir: mkdtempSync(join(tmpdir(), 'agentrt-rel-f31-')),
+      blockOnce: 'put@1', blockMs: 40_000, markerDir: mkdtempSync(join(tmpdir(), 'agentrt-rel-f31-')),
     };
+    // The blocked worker stays blocked until the other one has finished the run (a fixed block lost
+    // that race on a loaded machine: the other worker had not taken the job yet, so the blocked one
+    // simply finished its run), then it wakes and its stale drive meets the taken lease.
+    const release = join(cfg.markerDir, 'release');
+    Object.assign(cfg, { blockRelease: release });
     const queue = new AgentQueue({ url: URL_, name: cfg.queue });
     const store = new RedisStore({ url: URL_, keyPrefix: cfg.keyPrefix });
     const children: ChildProcess[] = [];
@@ -46,6 +51,7 @@ describe('F-31 worker event loop blocked', () => {
       const runId = await queue.enqueue({ input: 'go', runId: 'f31-blocked' });
       const blocked = await waitFor(() => children.find((c) => output.get(c)!.includes('blocked put@1')), { timeoutMs: 20_000, message: 'a worker blocked its event loop' });
       await waitFor(async () => ['completed', 'stopped', 'failed'].includes((await store.getRun(runId))?.status ?? ''), { timeoutMs: 30_000, intervalMs: 100, message: 'the run is terminal' });
+      writeFileSync(release, '');
       // The blocked worker wakes up and ends its stale drive: refused at its next write.
       await waitFor(() => output.get(blocked)!.split('\n').some((line) => line.startsWith(`drive_end ${runId} `)), { timeoutMs: 20_000, message: 'the blocked worker ended its drive' });
       const ends = output.get(blocked)!.split('\n').filter((line) => line.startsWith(`drive_end ${runId} `));

@@ -1,7 +1,7 @@
 // A worker process for the tests: the crash scenario (deterministic model, effectful tools)
 // on a shared RedisStore (or PostgresStore with cfg.store = 'postgres'), taking jobs from a BullMQ queue.
 import 'reflect-metadata';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRuntime } from '@agentrt/core';
 import { PostgresStore } from '@agentrt/store-postgres';
@@ -29,8 +29,10 @@ const crash = (point) => {
     }
     if (first) {
       process.stdout.write(`blocked ${point}\n`);
+      // Until cfg.blockMs passed or, with cfg.blockRelease, as soon as that file exists (the test
+      // releases the worker once another one finished the run: no race with the machine's load).
       const until = Date.now() + cfg.blockMs;
-      while (Date.now() < until) { /* the event loop is blocked */ }
+      while (Date.now() < until && !(cfg.blockRelease && existsSync(cfg.blockRelease))) { /* the event loop is blocked */ }
     }
   }
   if (cfg.killEvery?.includes(point)) process.kill(process.pid, 'SIGKILL');

@@ -1,4 +1,4 @@
-import { createRuntime, defineTool, MemoryStore, type ContextPrepareContext, type Message } from '@agentrt/core';
+import { createRuntime, defineTool, MemoryStore, ModelError, type ContextPrepareContext, type Message, type ModelAdapter, type ModelRequest } from '@agentrt/core';
 import { SlidingWindow, TokenBudget, TruncateToolResults } from '@agentrt/context';
 import { assertRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
@@ -99,5 +99,33 @@ describe('TruncateToolResults', () => {
     const second = strategy.prepare([...history, { role: 'user', content: 'more' }], { ...context, stepIndex: 2 })[2];
     expect(first).not.toBe(history[2]);
     expect(second).toBe(first);
+  });
+});
+
+describe('TokenBudget after the provider refuses a request as too long', () => {
+  it('retries in half the tokens it counted for the refused request, the newest user message included', async () => {
+    const chars = (text: string) => text.length;
+    // task 5 tokens (pinned), newest user message 24, then ten answers of 10 each.
+    const transcript: Message[] = [
+      { role: 'user', content: 't' },
+      { role: 'user', content: 'q'.repeat(20) },
+      ...Array.from({ length: 10 }, (_, i): Message => ({ role: 'assistant', content: `answr${i}` })),
+    ];
+    const requests: ModelRequest[] = [];
+    const model: ModelAdapter = {
+      provider: 'fake',
+      model: 'refuses-once',
+      async generate(request) {
+        requests.push(request);
+        if (requests.length === 1) throw new ModelError('context_overflow', 'the request is too long');
+        return { message: { role: 'assistant', content: 'done' }, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' };
+      },
+    };
+    const result = await createRuntime({ model, context: new TokenBudget({ maxTokens: 110, tokenizer: chars }) }).run(transcript);
+    expect(result.stopReason).toBe('final_answer');
+    // 110 tokens: task 5 + newest user 24 + eight answers = 109, sent without the two oldest answers.
+    expect(requests[0]!.messages.map((message) => message.content)).toEqual(['t', 'q'.repeat(20), ...Array.from({ length: 8 }, (_, i) => `answr${i + 2}`)]);
+    // Half of 109 is 54: task 5 + newest user 24 + two answers of 10 (a third would make 59).
+    expect(requests[1]!.messages.map((message) => message.content)).toEqual(['t', 'q'.repeat(20), 'answr8', 'answr9']);
   });
 });

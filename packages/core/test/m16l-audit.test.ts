@@ -31,3 +31,15 @@ describe('verifyAuditEvents on a hash-chained log', () => {
     expect(verifyAuditEvents(spliced)).toMatchObject({ ok: false, problem: { seq: 2, kind: 'hash_mismatch' } });
   });
 });
+
+describe('verifyAuditEvents on a log without the hash chain', () => {
+  it('reports sequence_gap for an event removed from the middle (seq jumps ahead)', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('done')]);
+    const runtime = createRuntime({ model, store: new MemoryStore() });
+    const result = await runtime.run('go');
+    const events = await runtime.events(result.runId);
+    expect(verifyAuditEvents(events)).toMatchObject({ ok: true, hashChained: false });
+    const cut = [...events.slice(0, 1), ...events.slice(2)];
+    expect(verifyAuditEvents(cut)).toMatchObject({ ok: false, problem: { seq: 2, kind: 'sequence_gap' } });
+  });
+});

@@ -17,6 +17,19 @@ describe('maxOutputRepairs per run', () => {
   });
 });
 
+describe('structured output parsing', () => {
+  it('drops __proto__ keys of the answer (docs/messages.md), also under a schema that keeps unknown keys', async () => {
+    const model = new ScriptedModel([ScriptedModel.answer('{"n": 1, "__proto__": {"admin": true}, "extra": "kept"}')]);
+    const result = await createRuntime({ model }).run({ input: 'x', output: z.looseObject({ n: z.number() }) });
+    expect(result.stopReason).toBe('final_answer');
+    const output = result.output as Record<string, unknown>;
+    expect(Object.keys(output).sort()).toEqual(['extra', 'n']);
+    expect(Object.hasOwn(output, '__proto__')).toBe(false);
+    expect(output.admin).toBeUndefined();
+    expect(Object.getPrototypeOf(output)).toBe(Object.prototype);
+  });
+});
+
 describe('stream()', () => {
   it('yields every persisted event in seq order, and the last event carries the result', async () => {
     const echo = defineTool({ name: 'echo', description: 'Echoes', input: z.object({ text: z.string() }), execute: ({ text }) => text });

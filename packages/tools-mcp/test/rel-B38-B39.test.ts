@@ -16,7 +16,10 @@ afterEach(async () => {
 describe('B-38/B-39 MCP rug pull and misbehaviour inside a run', () => {
   it('rug pull ⇒ mcp_tool_changed until approveChanges; never-returning call ⇒ mcp_timeout; crash ⇒ the next call restarts the server; the run continues', async () => {
     const changes: ToolChange[] = [];
-    const bridge = await McpBridge.connect({ name: 'fx', command: process.execPath, args: [fixture], cwd: new URL('..', import.meta.url).pathname, timeoutMs: 1_000 } as never, { onToolChanged: (change) => changes.push(change) });
+    // timeoutMs bounds the restart after the crash too (a new node process, its handshake, the
+    // re-list and the call): 1 s lost that race under `pnpm test:stress`; the never-answering call
+    // costs the whole bound.
+    const bridge = await McpBridge.connect({ name: 'fx', command: process.execPath, args: [fixture], cwd: new URL('..', import.meta.url).pathname, timeoutMs: 4_000 } as never, { onToolChanged: (change) => changes.push(change) });
     bridges.push(bridge);
     const tools = bridge.tools();
     const store = new MemoryStore();

@@ -8,15 +8,11 @@
  * every case, each mutant must fail at least one. Before mutants 15g, 12 of the 29 passed the whole
  * suite (see the changeset).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { childVitest } from './__fixtures__/child-vitest.js';
 import { MUTANTS } from './__fixtures__/mutants15g-adapters.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const config = fileURLToPath(new URL('./__fixtures__/mutants15g.vitest.config.ts', import.meta.url));
 
 /**
@@ -38,31 +34,11 @@ const GAPS = [
   'prints the provider error text',
 ];
 
-interface Report { testResults: { message?: string; assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[] }
-
 describe('mutants 15g: describeModelAdapter against wrong adapters', { timeout: 900_000 }, () => {
   it('passes the correct adapter and fails every mutant (each with one fault) in at least one case', async () => {
     const names = ['correct', ...(process.env.MUTANTS15G_ALL ? Object.keys(MUTANTS) : GAPS)];
-    const out = join(mkdtempSync(join(tmpdir(), 'agentrt-m15g-')), 'report.json');
-    // The child is a vitest of its own: none of this run's VITEST_* variables.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
-    const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config, '--reporter=json', `--outputFile=${out}`], {
-      cwd: root, env: { ...env, MUTANTS15G: JSON.stringify(names) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await new Promise((resolve) => child.on('close', resolve));
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    expect(report.testResults.map((file) => file.message ?? '').join(''), log.slice(-2000)).toBe('');
-    const tally = new Map(names.map((name) => [`mutant: ${name}`, { passed: 0, failed: [] as string[] }]));
-    for (const file of report.testResults) {
-      for (const test of file.assertionResults) {
-        const entry = tally.get(test.ancestorTitles[0]!)!;
-        if (test.status === 'passed') entry.passed++;
-        else if (test.status === 'failed') entry.failed.push(test.title);
-      }
-    }
+    const found = await childVitest(config, { MUTANTS15G: JSON.stringify(names) });
+    const tally = new Map(names.map((name) => [`mutant: ${name}`, found.get(`mutant: ${name}`) ?? { passed: 0, failed: [] as string[] }]));
     expect(tally.get('mutant: correct')!.failed, 'the correct adapter fails no case').toEqual([]);
     const uncaught = [...tally].filter(([name, entry]) => name !== 'mutant: correct' && entry.failed.length === 0).map(([name]) => name);
     expect(uncaught, 'mutants the suite lets through').toEqual([]);

@@ -11,18 +11,14 @@
  * packs that ignore their signal, mutate their input, return a Map or NaN, or echo
  * OPENAI_API_KEY / GITHUB_TOKEN.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, defineTool, MemoryStore, type RunRecord, type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry } from '@agentrt/core';
 import { checkRunInvariants, ScriptedModel, SECRET_CANARIES } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { childVitest } from './__fixtures__/child-vitest.js';
 import { TOOL_MUTANTS_15H } from './__fixtures__/mutants15h-tools.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 interface Slot { run: RunRecord; steps: StepRecord[]; events: StoredRunEvent[]; ledger?: Map<string, ToolLedgerEntry> }
 /** The MemoryStore's own records of a run (a mutant edits them as a buggy store would have written them). */
@@ -117,32 +113,6 @@ describe('mutants 15h: checkRunInvariants against recorded runs with one fault',
     expect((await checkRunInvariants({ store, runId: result.runId, result })).violations).toEqual([expect.stringMatching(/^I4: non-idempotent call 0\/call_1 \(charge\) was started 2 times/)]);
   });
 });
-
-interface Report { testResults: { message?: string; assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[] }
-
-/** Runs a mutant suite in a child vitest with `env`, and tallies passed/failed cases per top-level describe. */
-async function childVitest(config: string, env: Record<string, string>): Promise<Map<string, { passed: number; failed: string[] }>> {
-  const out = join(mkdtempSync(join(tmpdir(), 'agentrt-m15h-')), 'report.json');
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST'));
-  const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config, '--reporter=json', `--outputFile=${out}`], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  await new Promise((resolve) => child.on('close', resolve));
-  const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-  expect(report.testResults.map((file) => file.message ?? '').join(''), log.slice(-2000)).toBe('');
-  const tally = new Map<string, { passed: number; failed: string[] }>();
-  for (const file of report.testResults) {
-    for (const test of file.assertionResults) {
-      const name = test.ancestorTitles[0]!;
-      const entry = tally.get(name) ?? { passed: 0, failed: [] };
-      if (test.status === 'passed') entry.passed++;
-      else entry.failed.push(test.title);
-      tally.set(name, entry);
-    }
-  }
-  return tally;
-}
 
 describe('mutants 15h: describeToolPack against packs with one fault', { timeout: 300_000 }, () => {
   it('passes the sound pack and fails every mutant in at least one case', async () => {

@@ -8,15 +8,11 @@
  * at least one. Before mutants 16a, 11 of the 20 passed both suites; CI runs those 11 and 3 others,
  * MUTANTS16A_ALL=1 runs all 20.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { childVitest } from './__fixtures__/child-vitest.js';
 import { MUTANTS } from './__fixtures__/mutants16a-stores.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const config = fileURLToPath(new URL('./__fixtures__/mutants16a.vitest.config.ts', import.meta.url));
 
 /** The mutants both suites let through before mutants 16a. */
@@ -36,33 +32,13 @@ const GAPS = [
 /** Three the suites failed already, one per kind (counters, the terminal record, the event log across runs). */
 const CAUGHT_BEFORE = ['commitStep leaves toolCallsRefused behind', 'finishRun drops the stop detail', 'listEvents matches the run id as a prefix (KEYS events:id*)'];
 
-interface Report { testResults: { message?: string; assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[] }
-
 describe('mutants 16a: describeRunLimits and describeConcurrentRuns against wrong stores', { timeout: 300_000 }, () => {
   const mutants = process.env.MUTANTS16A_ALL ? Object.keys(MUTANTS) : [...GAPS, ...CAUGHT_BEFORE];
   it(`pass the correct store and fail every mutant (each with one fault) in at least one case: ${mutants.length} mutants`, async () => {
     for (const name of mutants) expect(MUTANTS, name).toHaveProperty([name]);
     const names = ['correct', ...mutants];
-    const out = join(mkdtempSync(join(tmpdir(), 'agentrt-m16a-')), 'report.json');
-    // The child is a vitest of its own: none of this run's VITEST_* variables.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS' && key !== 'TEST' && !key.startsWith('MUTANTS16A')));
-    const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', config, '--reporter=json', `--outputFile=${out}`], {
-      cwd: root, env: { ...env, MUTANTS16A: JSON.stringify(names) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await new Promise((resolve) => child.on('close', resolve));
-    const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    expect(report.testResults.map((file) => file.message ?? '').join(''), log.slice(-2000)).toBe('');
-    const tally = new Map(names.map((name) => [`mutant: ${name}`, { passed: 0, failed: [] as string[] }]));
-    for (const file of report.testResults) {
-      for (const test of file.assertionResults) {
-        const entry = tally.get(test.ancestorTitles[0]!)!;
-        if (test.status === 'passed') entry.passed++;
-        else if (test.status === 'failed') entry.failed.push(test.title);
-      }
-    }
+    const found = await childVitest(config, { MUTANTS16A: JSON.stringify(names) }, 'MUTANTS16A');
+    const tally = new Map(names.map((name) => [`mutant: ${name}`, found.get(`mutant: ${name}`) ?? { passed: 0, failed: [] as string[] }]));
     expect(tally.get('mutant: correct')!.failed, 'the correct store fails no case').toEqual([]);
     // Both suites ran whole for the correct store (11 run-limits cases, 5 concurrent-runs cases).
     expect(tally.get('mutant: correct')!.passed).toBeGreaterThanOrEqual(16);

@@ -96,11 +96,19 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     const raw: unknown = job.data;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('job.data', `a run job's data must be an object with a runId; got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
     // Whether an earlier attempt of this very job created the run: it saw the run started
-    // (`runCreated`), or it began when the run did not exist yet (it died before marking the job).
+    // (`runCreated`, kept also in a field of the job's own that no write of the job's data can
+    // erase: an attempt still running after its job stalled and was taken again writes data it read
+    // before), or it began when the run did not exist yet (it died before marking the job).
+    const markerKey = worker.toKey(String(job.id));
+    const markedCreated = async (): Promise<boolean> => job.data.runCreated === true || (await connection.hget(markerKey, RUN_CREATED_FIELD)) === '1';
     const before = validAttemptStart(job.data.attemptStart);
-    const ownRun = job.data.runCreated === true || before?.progress === null;
+    const ownRun = (await markedCreated()) || before?.progress === null;
     const existing = await runtime.getRun(job.data.runId);
-    const data = await startAttempt(runtime, job, existing, maxStalledCount);
+    // Read again after the run: an earlier attempt still in flight may have marked the job in between.
+    const data = await startAttempt(runtime, job, existing, maxStalledCount, ownRun || (await markedCreated()));
+    // The run existed during this attempt (found, or created by it): should the store no longer have
+    // it once the drive ended, it was lost (F-42).
+    let runExisted = existing !== undefined;
     let result: RunResult;
     if (!existing) {
       if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
@@ -125,8 +133,12 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         // The store now keeps the input's media (once per run): the job keeps their hashes only, not a
         // second copy for as long as BullMQ keeps the finished job — unless this worker restarts lost
         // runs, which needs the whole input to start one again.
-        if (event.type === 'run_started' && !data.runCreated) {
-          await job.updateData({ ...data, input: options.restartLostRuns ? data.input : inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
+        if (event.type === 'run_started') {
+          runExisted = true;
+          if (!data.runCreated) {
+            await connection.hset(markerKey, RUN_CREATED_FIELD, '1').catch(() => undefined);
+            await job.updateData({ ...data, input: options.restartLostRuns ? data.input : inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
+          }
         }
         last = event;
       }
@@ -147,6 +159,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     // The run is the result's: a job whose idempotency key an earlier run holds is answered with
     // that run (its id is not the job's), and the job's outcome is that run's.
     const recorded = await runtime.getRun(result.runId);
+    // The run vanished during the drive (its store flushed or restarted without persistence): the
+    // job fails for good now, as its retry would (unless the worker restarts lost runs).
+    if (!recorded && runExisted && result.runId === data.runId && !options.restartLostRuns) {
+      throw lostRun(`run ${data.runId} existed when this attempt drove it but the store no longer has it (was the store flushed or restarted without persistence?); the drive ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''}; it is not started again unless the worker sets restartLostRuns`);
+    }
     if (!recorded || recorded.status === 'running') {
       throw new StoreError('store_unavailable', `run ${result.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });
     }
@@ -207,6 +224,13 @@ const PERMANENT_CODES: ReadonlySet<string> = new Set(['config_invalid', 'idempot
 /** Error codes of a store outage: a run failed with one of them (retryable) is resumed by the job's retry, not left failed. */
 const STORE_OUTAGE_CODES: ReadonlySet<string> = new Set(['store_unavailable', 'store_busy']);
 
+/**
+ * A field of the job's hash, beside BullMQ's `data`, set to '1' once the job's run exists in the store.
+ * Monotonic: unlike `runCreated` in the data, no later write of the whole data (by an attempt that read
+ * it before the marking) can take it back.
+ */
+const RUN_CREATED_FIELD = 'agentrtRunCreated';
+
 /** BullMQ's own limit of stalls per job, out of reach: `startAttempt` counts the stalls that matter. */
 const BULLMQ_STALL_LIMIT = Number.MAX_SAFE_INTEGER;
 
@@ -233,8 +257,8 @@ function advanced(now: readonly number[] | null, before: readonly number[] | nul
  * unless the run has advanced since then, which resets the count. Over the limit, the run is recorded
  * `worker_crash_loop` and the job fails for good; else the attempt records what it starts from.
  */
-async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobResult>, run: RunRecord | undefined, maxStalledCount: number): Promise<RunJobData> {
-  const data = job.data;
+async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobResult>, run: RunRecord | undefined, maxStalledCount: number, runCreated: boolean): Promise<RunJobData> {
+  const data: RunJobData = runCreated ? { ...job.data, runCreated: true } : job.data;
   const stalls = job.stalledCounter ?? 0;
   const recorded = validAttemptStart(data.attemptStart);
   const previous = recorded && recorded.stalls <= stalls ? recorded : undefined;

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RedisStore } from '@agentrt/store-redis';
 import { reservedPort, startEffectCounter, waitFor, type EffectCounter } from '@agentrt/testing';
 import { AgentQueue } from '@agentrt/worker-bullmq';
@@ -60,13 +63,19 @@ async function flushStore(s: Setup): Promise<void> {
   redis.disconnect();
 }
 
-/** Waits for the job to settle; returns its state and failure reason. */
+/**
+ * Waits for the job to settle; returns its state and failure reason. The job is read again once its
+ * state is final: a job read before (while it waited for a retry, or ran it) carries the failure reason
+ * of an earlier attempt, which a state read a moment later — the retry failed for good in between —
+ * would pair with `failed`.
+ */
 async function settled(s: Setup, jobId: string): Promise<{ state: string; failedReason: string | undefined; attemptsMade: number }> {
-  return waitFor(async () => {
-    const job = await s.queue.queue.getJob(jobId);
-    const state = job ? await job.getState() : 'missing';
-    return state === 'completed' || state === 'failed' ? { state, failedReason: job!.failedReason, attemptsMade: job!.attemptsMade } : undefined;
+  const state = await waitFor(async () => {
+    const current = await s.queue.queue.getJobState(jobId);
+    return current === 'completed' || current === 'failed' ? current : undefined;
   }, { timeoutMs: 40_000, intervalMs: 100, message: `job ${jobId} completes or fails` });
+  const job = (await s.queue.queue.getJob(jobId))!;
+  return { state, failedReason: job.failedReason, attemptsMade: job.attemptsMade };
 }
 
 describe('@agentrt/worker-bullmq when the store loses its runs (F-42)', () => {
@@ -80,8 +89,36 @@ describe('@agentrt/worker-bullmq when the store loses its runs (F-42)', () => {
     const job = await settled(s, runId);
     expect(job.state).toBe('failed');
     expect(job.failedReason).toMatch(/^run_not_found\b/);
+    // The attempt whose run vanished under it fails the job itself, not a retry after a backoff.
+    expect(job.attemptsMade).toBe(1);
     expect(await s.store.getRun(runId)).toBeUndefined(); // never re-created
     expect(s.counter.attempts.get(`${runId}:s0-0-charge`)).toBe(1); // the lost step's charge is not repeated
+  }, 60_000);
+
+  it('keeps the job marked runCreated when an attempt that read its data before the marking writes it back', async () => {
+    // An attempt that began while another still ran (its job stalled: its lock expired under load,
+    // and a worker took the job again) read the job's data before the other marked it `runCreated`,
+    // then writes that data back with its `attemptStart`. Here that stale write is made by the test,
+    // while no worker runs, followed by the loss of the store: the next attempt must still know the run existed.
+    const markerDir = mkdtempSync(join(tmpdir(), 'agentrt-loss-'));
+    cleanups.push(() => rmSync(markerDir, { recursive: true, force: true }));
+    const s = await setup({ killOnce: ['model@1'], markerDir });
+    await startStoreRedis(s.port);
+    const first = await worker(s);
+    const exited = new Promise((resolve) => first.once('exit', resolve));
+    const runId = await s.queue.enqueue({ input: 'go', runId: 'stale-1' });
+    await exited; // killed as step 1's model call began: step 0 (its charge) is committed, the job marked
+    const job = (await s.queue.queue.getJob(runId))!;
+    expect(job.data.runCreated).toBe(true);
+    const { runCreated: _marked, ...stale } = job.data;
+    await job.updateData({ ...stale, attemptStart: { stalls: 1, progress: [1, 0, 0], idleStalls: 0 } });
+    await flushStore(s);
+    await worker(s); // takes the stalled job over
+    const outcome = await settled(s, runId);
+    expect(outcome.state).toBe('failed');
+    expect(outcome.failedReason).toMatch(/^run_not_found\b/);
+    expect(await s.store.getRun(runId)).toBeUndefined(); // never re-created
+    expect(s.counter.attempts.get(`${runId}:s0-0-charge`)).toBe(1);
   }, 60_000);
 
   it('starts the lost run again from the job input when the worker sets restartLostRuns', async () => {

@@ -102,57 +102,66 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     const markerKey = worker.toKey(String(job.id));
     const markedCreated = async (): Promise<boolean> => job.data.runCreated === true || (await connection.hget(markerKey, RUN_CREATED_FIELD)) === '1';
     const before = validAttemptStart(job.data.attemptStart);
-    const ownRun = (await markedCreated()) || before?.progress === null;
+    const createdBefore = await markedCreated();
+    const ownRun = createdBefore || before?.progress === null;
     const existing = await runtime.getRun(job.data.runId);
     // Read again after the run: an earlier attempt still in flight may have marked the job in between.
-    const data = await startAttempt(runtime, job, existing, maxStalledCount, ownRun || (await markedCreated()));
+    const data = await startAttempt(runtime, job, existing, maxStalledCount, createdBefore || (await markedCreated()));
     // The run existed during this attempt (found, or created by it): should the store no longer have
     // it once the drive ended, it was lost (F-42).
     let runExisted = existing !== undefined;
     let result: RunResult;
-    if (!existing) {
-      if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
-      // `runCreated` is set on the job once the run exists in the store: a job carrying it lost its run.
-      if (data.runCreated && options.restartLostRuns && inputLacksMedia(data.input)) {
-        throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it, and the job keeps only the hashes of its input's images and files (the store held them); it cannot be started again`);
-      }
-      if (data.runCreated && !options.restartLostRuns) {
-        throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it (was the store flushed or restarted without persistence?); it is not started again unless the worker sets restartLostRuns`);
-      }
-      const events = runtime.stream({
-        input: data.input as string,
-        runId: data.runId,
-        ...(data.system ? { system: data.system } : {}),
-        ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
-        ...(data.metadata ? { metadata: data.metadata } : {}),
-      });
-      let last: RunEvent | undefined;
-      for await (const event of events) {
-        // `run_started` is emitted once the store holds the run; the job remembers that from now on.
-        // Best effort: a failure here must not leave the loop (that would cancel the run); the job then merely lacks the marker.
-        // The store now keeps the input's media (once per run): the job keeps their hashes only, not a
-        // second copy for as long as BullMQ keeps the finished job — unless this worker restarts lost
-        // runs, which needs the whole input to start one again.
-        if (event.type === 'run_started') {
-          runExisted = true;
-          if (!data.runCreated) {
-            await connection.hset(markerKey, RUN_CREATED_FIELD, '1').catch(() => undefined);
-            await job.updateData({ ...data, input: options.restartLostRuns ? data.input : inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
-          }
+    const vanished = async (): Promise<boolean> => runExisted && !options.restartLostRuns && (await runtime.getRun(data.runId).catch(() => null)) === undefined;
+    const lostMidDrive = (ended: string): Error => lostRun(`run ${data.runId} existed when this attempt drove it but the store no longer has it (was the store flushed or restarted without persistence?); the drive ${ended}; it is not started again unless the worker sets restartLostRuns`);
+    try {
+      if (!existing) {
+        if (data.input === undefined) throw lostRun(`run ${data.runId} does not exist and the job carries no input (was the store flushed?)`);
+        // `runCreated` is set on the job once the run exists in the store: a job carrying it lost its run.
+        if (data.runCreated && options.restartLostRuns && inputLacksMedia(data.input)) {
+          throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it, and the job keeps only the hashes of its input's images and files (the store held them); it cannot be started again`);
         }
-        last = event;
+        if (data.runCreated && !options.restartLostRuns) {
+          throw lostRun(`run ${data.runId} was created by an earlier attempt of this job but the store no longer has it (was the store flushed or restarted without persistence?); it is not started again unless the worker sets restartLostRuns`);
+        }
+        const events = runtime.stream({
+          input: data.input as string,
+          runId: data.runId,
+          ...(data.system ? { system: data.system } : {}),
+          ...(data.idempotencyKey ? { idempotencyKey: data.idempotencyKey } : {}),
+          ...(data.metadata ? { metadata: data.metadata } : {}),
+        });
+        let last: RunEvent | undefined;
+        for await (const event of events) {
+          // `run_started` is emitted once the store holds the run; the job remembers that from now on.
+          // Best effort: a failure here must not leave the loop (that would cancel the run); the job then merely lacks the marker.
+          // The store now keeps the input's media (once per run): the job keeps their hashes only, not a
+          // second copy for as long as BullMQ keeps the finished job — unless this worker restarts lost
+          // runs, which needs the whole input to start one again.
+          if (event.type === 'run_started') {
+            runExisted = true;
+            if (!data.runCreated) {
+              await connection.hset(markerKey, RUN_CREATED_FIELD, '1').catch(() => undefined);
+              await job.updateData({ ...data, input: options.restartLostRuns ? data.input : inputWithoutMedia(data.input), runCreated: true }).catch(() => undefined);
+            }
+          }
+          last = event;
+        }
+        if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });
+        result = last.result as RunResult;
+      } else {
+        // A run job for a run that exists: this job's own run (taken over from a dead worker), or a
+        // re-enqueue after BullMQ removed the run's first job — which must ask for the same run.
+        // A run this job created is its own whatever the comparison says (the runtime may record a request in another form).
+        if (job.name === 'run' && !ownRun && !jobMatchesRun(data, existing)) {
+          throw Object.assign(new UnrecoverableError(`run_conflict: run ${data.runId} already exists with a different request (input, system, idempotencyKey or metadata); this job was not run`), { code: 'run_conflict' });
+        }
+        // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
+        result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
       }
-      if (last?.type !== 'run_finished' && last?.type !== 'run_paused') throw new StoreError('store_unavailable', `run ${data.runId} ended without a result; the job will be retried`, { retryable: true });
-      result = last.result as RunResult;
-    } else {
-      // A run job for a run that exists: this job's own run (taken over from a dead worker), or a
-      // re-enqueue after BullMQ removed the run's first job — which must ask for the same run.
-      // A run this job created is its own whatever the comparison says (the runtime may record a request in another form).
-      if (job.name === 'run' && !ownRun && !jobMatchesRun(data, existing)) {
-        throw Object.assign(new UnrecoverableError(`run_conflict: run ${data.runId} already exists with a different request (input, system, idempotencyKey or metadata); this job was not run`), { code: 'run_conflict' });
-      }
-      // Taken over from a dead worker, or a resume job: wait out the previous owner's lease.
-      result = await runtime.resume(data.runId, { ...(data.approvals ? { approvals: data.approvals } : {}), waitForLeaseMs: lockDuration * 2 + 1_000 });
+    } catch (error) {
+      // A drive that ended without a result, or threw, because its run vanished under it.
+      if (!(error instanceof UnrecoverableError) && (await vanished())) throw lostMidDrive(`failed with ${AgentrtError.isInstance(error) ? `${error.code}: ` : ''}${(error as Error)?.message}`);
+      throw error;
     }
     // A job is done only when the store says the run is terminal or paused. Otherwise its outcome
     // was not recorded (store outage, lost lease): fail the job so BullMQ retries it, and the retry resumes the run.
@@ -162,7 +171,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     // The run vanished during the drive (its store flushed or restarted without persistence): the
     // job fails for good now, as its retry would (unless the worker restarts lost runs).
     if (!recorded && runExisted && result.runId === data.runId && !options.restartLostRuns) {
-      throw lostRun(`run ${data.runId} existed when this attempt drove it but the store no longer has it (was the store flushed or restarted without persistence?); the drive ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''}; it is not started again unless the worker sets restartLostRuns`);
+      throw lostMidDrive(`ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''}`);
     }
     if (!recorded || recorded.status === 'running') {
       throw new StoreError('store_unavailable', `run ${result.runId} ended with ${result.stopReason}${result.error ? ` (${result.error.code}: ${result.error.message})` : ''} but its outcome is not recorded; the job will be retried`, { retryable: true });

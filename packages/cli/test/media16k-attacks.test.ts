@@ -147,7 +147,7 @@ describe.each(STORES)('media16k attacks: incident stop ($name)', ({ open }) => {
       expect(listed.map((run) => run.runId).sort()).toEqual(['media', 'media:2', 'plain']);
       const damaged = listed.find((run) => run.runId === 'media')!;
       expect(damaged.mediaMissing).toHaveLength(1);
-      expect((damaged.input[0]!.content as readonly Record<string, unknown>[])[1]).toEqual({ type: 'image', mediaType: 'image/png', blob: damaged.mediaMissing![0], missing: true });
+      expect((damaged.input[0]!.content as unknown as readonly Record<string, unknown>[])[1]).toEqual({ type: 'image', mediaType: 'image/png', blob: damaged.mediaMissing![0], missing: true });
       await runtime.killAll('incident');
       for (const runId of ['plain', 'media', 'media:2']) {
         const [record] = (await runtime.listRuns()).filter((run) => run.runId === runId);

@@ -1,21 +1,23 @@
 // media16k: attacks on media in durable stores — a missing blob, 300 images in one run, one image
 // under two media types, concurrent runs sharing an image, a 20 MB image, and an incident stop
-// (`killAll`) meeting one run whose blob is gone.
+// (`killAll`) and the run listings meeting one run whose blob is gone (list17d).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, defineTool, type ContentPart, type Message, type StateStore } from '@agentrt/core';
+import { createRuntime, defineTool, StoreError, type ContentPart, type Message, type StateStore } from '@agentrt/core';
 import { PostgresStore } from '@agentrt/store-postgres';
 import { RedisStore } from '@agentrt/store-redis';
 import { SqliteStore } from '@agentrt/store-sqlite';
 import { buildPng, checkRunInvariants, ScriptedModel } from '@agentrt/testing';
 import { describe, expect, it } from 'vitest';
+import { startConsole } from '../src/index.js';
 import { z } from 'zod';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BIN = new URL('../dist/bin.js', import.meta.url).pathname;
 
 interface Durable { name: string; open(): { store: StateStore; dropBlobs(runId: string): void } }
 const STORES: Durable[] = [
@@ -124,24 +126,105 @@ describe('media16k attacks: size bounds', () => {
   });
 });
 
-describe('media16k attacks: incident stop', () => {
-  // killAll lists the paused runs with store.listRuns({ status: 'paused' }), which decodes every
-  // record whole — input media included — so ONE paused run whose blob is gone makes the whole
-  // list state_corrupt: killAll throws after setting the flag, and every other paused run stays
-  // paused (not killed). The fix belongs in agent-runtime.ts (killAll) — see the media16k report.
-  it.fails('killAll kills every other paused run when one paused run lost its media blob (and still reports the corrupt one)', async () => {
-    const { store, dropBlobs } = STORES[0]!.open();
+describe.each(STORES)('media16k attacks: incident stop ($name)', ({ open }) => {
+  // killAll lists the paused runs (store.listRuns({ status: 'paused' })). That listing used to
+  // decode every record whole, input media included, so ONE paused run whose blob was gone made
+  // the whole list state_corrupt: killAll threw after setting the flag and left every other paused
+  // run paused, and `agentrt runs` / the console's run list failed too. Now a listing lists that
+  // run with its lost parts marked (`missing: true`, no data) and `mediaMissing`, killAll kills it
+  // too (from its listed record: nothing of a kill needs the media), and reading it whole —
+  // getRun, resume — stays state_corrupt. killAll resolves: every paused run was killed.
+  it('killAll kills every paused run when one lost its media blob — that one too; getRun/resume of it stay state_corrupt, and listings list it', async () => {
+    const { store, dropBlobs } = open();
     try {
       const runtimeOf = () => createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', {}), ScriptedModel.answer('paid')]), store, tools: [pay] });
       expect((await runtimeOf().run({ runId: 'plain', input: 'pay the rent' })).status).toBe('paused');
       expect((await runtimeOf().run({ runId: 'media', input: withImage('pay this invoice') })).status).toBe('paused');
+      expect((await runtimeOf().run({ runId: 'media:2', input: withImage('pay this one too') })).status).toBe('paused');
       dropBlobs('media');
-      const killed = runtimeOf().killAll('incident');
-      await killed.catch(() => undefined);
+      const runtime = runtimeOf();
+      const listed = await runtime.listRuns({ status: 'paused' });
+      expect(listed.map((run) => run.runId).sort()).toEqual(['media', 'media:2', 'plain']);
+      const damaged = listed.find((run) => run.runId === 'media')!;
+      expect(damaged.mediaMissing).toHaveLength(1);
+      expect((damaged.input[0]!.content as unknown as readonly Record<string, unknown>[])[1]).toEqual({ type: 'image', mediaType: 'image/png', blob: damaged.mediaMissing![0], missing: true });
+      await runtime.killAll('incident');
+      for (const runId of ['plain', 'media', 'media:2']) {
+        const [record] = (await runtime.listRuns()).filter((run) => run.runId === runId);
+        expect(record?.result, runId).toMatchObject({ status: 'stopped', stopReason: 'killed', stopDetail: 'incident' });
+      }
       expect((await store.getRun('plain'))?.status).toBe('stopped');
-      await expect(killed).rejects.toMatchObject({ code: 'state_corrupt' });
+      expect((await store.getRun('media:2'))?.input).toEqual(withImage('pay this one too'));
+      await expect(store.getRun('media')).rejects.toMatchObject({ code: 'state_corrupt' });
+      await runtime.clearKill();
+      await expect(runtime.resume('media', { approvals: {} })).rejects.toMatchObject({ code: 'state_corrupt' });
+      // The audit log of the damaged run holds its kill.
+      expect((await store.listEvents('media')).map((event) => event.type).slice(-2)).toEqual(['run_killed', 'run_finished']);
     } finally {
       await store.close?.();
+    }
+  });
+
+  it('killAll still kills the damaged run and the others when one paused run cannot be finished, and reports that failure', async () => {
+    const { store: real, dropBlobs } = open();
+    // The store refuses to finish one run (a write failure for it alone): every other run is still killed.
+    const store = new Proxy(real, {
+      get(target, key, receiver) {
+        if (key === 'finishRun') {
+          return async (input: Parameters<StateStore['finishRun']>[0]) => {
+            if (input.runId === 'stuck') throw new StoreError('store_unavailable', 'finishRun refused for this test');
+            return target.finishRun(input);
+          };
+        }
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      const runtimeOf = () => createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', {}), ScriptedModel.answer('paid')]), store, tools: [pay] });
+      for (const [runId, input] of [['stuck', 'pay the rent'], ['media', withImage('pay this invoice')], ['plain', 'pay the gas']] as const) {
+        expect((await runtimeOf().run({ runId, input: input as string | Message[] })).status).toBe('paused');
+      }
+      dropBlobs('media');
+      await expect(runtimeOf().killAll('incident')).rejects.toMatchObject({ code: 'store_unavailable' });
+      const status = Object.fromEntries((await real.listRuns()).map((run) => [run.runId, run.status]));
+      expect(status).toEqual({ stuck: 'paused', media: 'stopped', plain: 'stopped' });
+    } finally {
+      await real.close?.();
+    }
+  });
+});
+
+describe('media16k attacks: listings with a run whose media blob is gone', () => {
+  it('`agentrt runs` (table and --json) and the console run list list every run; the damaged one shows no bytes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'agentrt-media17d-')), 'runs.db');
+    const store = new SqliteStore({ path });
+    const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.answer('seen'), ScriptedModel.answer('seen')]), store });
+    try {
+      await runtime.run({ runId: 'whole', input: 'hello' });
+      await runtime.run({ runId: 'lost:blob', input: withImage('look') });
+      execFileSync('sqlite3', [path, "DELETE FROM agentrt_blobs WHERE run_id = 'lost:blob'"]);
+      const config = join(mkdtempSync(join(tmpdir(), 'agentrt-media17d-')), 'agentrt.config.json');
+      writeFileSync(config, JSON.stringify({ store: { type: 'sqlite', path } }));
+      const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--config', config], { encoding: 'utf8' });
+      const table = cli('runs');
+      expect(table).toContain('lost:blob');
+      expect(table).toContain('whole');
+      const json = JSON.parse(cli('runs', '--json')) as { runId: string; mediaMissing?: string[]; input: Message[] }[];
+      const damaged = json.find((run) => run.runId === 'lost:blob')!;
+      expect(damaged.mediaMissing).toHaveLength(1);
+      expect(JSON.stringify(damaged.input)).not.toContain(CHART.slice(0, 64));
+      expect(JSON.stringify(damaged.input)).toContain('"missing":true');
+      const server = await startConsole({ runtime, port: 0 });
+      try {
+        const response = await fetch(`${server.origin}/api/runs`, { headers: { authorization: `Bearer ${server.token}` } });
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as { runs: { runId: string }[] }).runs.map((run) => run.runId).sort()).toEqual(['lost:blob', 'whole']);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await runtime.close();
     }
   });
 });

@@ -11,7 +11,8 @@ export { sniffMediaType, imageSize, looksBinary, classifyBytes, pdfPageCount, pd
 export type { BytesKind } from './content/sniff.js';
 export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
-export { extractBlobs, restoreBlobs, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
+export { extractBlobs, restoreBlobs, restoreBlobsOrMark, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';
+export type { MissingMediaPart } from './content/blobs.js';
 export { defineTool, toJsonSchema, idempotencyKeyFor, DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_NOTICES } from './tool.js';
 export { withModelRetry, resolveRetryPolicy, parseRetryAfter, modelErrorCodeForStatus, modelHttpError, isRetryableModelCode, streamInterrupted, timeoutSignal, classifyModelFailure, modelAttempt, modelErrorCause } from './model/retry.js';
 export type { RetryPolicy, ModelRetryInfo } from './model/retry.js';
@@ -51,6 +52,7 @@ export { FINALIZE_REASONS } from './loop/finalize.js';
 export { KILL_ALL_SCOPE } from './store/state-store.js';
 export type { StateStore, RunRecord, NewRunRecord, StepRecord, PendingStep, Lease, ToolLedgerEntry, KillFlag, WriteOptions } from './store/state-store.js';
 export { MemoryStore } from './store/memory-store.js';
+export { loadStepRange } from './store/load-steps.js';
 export { checkStoreId, checkToolCallId, checkNewRunId, readStorePage, readStoreOptions, checkStoreObject, checkStoreWrite, checkStoreEvents, checkStoreLease, checkStoreStatus, checkStoreUsage, checkStoreStep, checkStoreText, checkStoreIndex, checkLeaseTtl, MAX_STORE_ID_LENGTH, MAX_STORE_INDEX } from './store/store-input.js';
 export { checkStorable, checkStorableList, MAX_STORED_DEPTH } from './store/storable-value.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';

@@ -3,7 +3,7 @@ import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, MAX_STORE_INDEX, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  blobRefs, checkKnownOptions, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, StoreError,
+  blobRefs, checkKnownOptions, ConfigError, decodeStored, encodeStored, extractBlobs, KILL_ALL_SCOPE, restoreBlobs, restoreBlobsOrMark, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -350,7 +350,7 @@ export class PostgresStore implements StateStore {
         ? await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE status = $1 ORDER BY seq DESC LIMIT $2`, [query.status, limit])
         : await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} ORDER BY seq DESC LIMIT $1`, [limit]);
       const out: RunRecord[] = [];
-      for (const row of rows) out.push(await this.toRecord(row));
+      for (const row of rows) out.push(await this.toRecord(row, true));
       return out;
     });
   }
@@ -428,15 +428,19 @@ export class PostgresStore implements StateStore {
     });
   }
 
-  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
-    options = readStoreOptions('options', options);
+  async loadSteps(runId: string, options?: { fromIndex?: number; limit?: number }): Promise<StepRecord[]> {
+    const paging = readStoreOptions('options', options);
     checkStoreId('runId', runId);
-    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
+    const from = readStorePage('fromIndex', paging.fromIndex, 'index') ?? 0;
+    // NULL: no limit. The bound is on the step index (contiguous from 0), so the run row still
+    // comes back (one row with NULL data) when no step is in the range: unknown run ≠ no steps.
+    const limit = readStorePage('limit', paging.limit, 'limit');
     return this.op('loadSteps', async () => {
       const rows = await this.query<{ data: string | null }>(
-        `SELECT s.data FROM ${this.t.runs} r LEFT JOIN ${this.t.steps} s ON s.run_id = r.run_id AND s.step_index >= $2
+        `SELECT s.data FROM ${this.t.runs} r LEFT JOIN ${this.t.steps} s ON s.run_id = r.run_id AND s.step_index >= $2::bigint
+           AND ($3::bigint IS NULL OR s.step_index < $2::bigint + $3::bigint)
          WHERE r.run_id = $1 ORDER BY s.step_index`,
-        [keyOf(runId), Math.max(0, Math.floor(options.fromIndex ?? 0))],
+        [keyOf(runId), from, limit ?? null],
       );
       if (rows.length === 0) throw new StoreError('run_not_found', `run ${runId} does not exist`);
       const steps = rows.filter((r) => r.data !== null).map((r) => decodeStored<StepRecord>(r.data, `step of run ${runId}`));
@@ -835,7 +839,7 @@ export class PostgresStore implements StateStore {
   }
 
   /** Puts media data back into records read from the store; a referenced blob that is missing is `state_corrupt`. */
-  private async restore<T>(runId: string, values: T[]): Promise<T[]> {
+  private async restore<T>(runId: string, values: T[], missing?: Set<string>): Promise<T[]> {
     const refs = new Set<string>();
     for (const value of values) blobRefs(value, refs);
     if (refs.size === 0) return values.map(unescapeLiteralRefs);
@@ -846,16 +850,25 @@ export class PostgresStore implements StateStore {
       if (data === undefined) throw new StoreError('state_corrupt', `run ${runId} references media blob ${sha256} that is not stored`);
       return data;
     };
+    // Listing: a missing blob marks its part (`MissingMediaPart`) instead of failing the list.
+    if (missing) return values.map((value) => unescapeLiteralRefs(restoreBlobsOrMark(value, (sha256) => found.get(sha256), missing)));
     return values.map((value) => unescapeLiteralRefs(restoreBlobs(value, lookup)));
   }
 
-  private async toRecord(row: RunRow): Promise<RunRecord> {
+  /** A run row as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
+  private async toRecord(row: RunRow, listed = false): Promise<RunRecord> {
+    const missing = listed ? new Set<string>() : undefined;
+    const record = await this.toRecordWith(row, missing);
+    return missing !== undefined && missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
+  }
+
+  private async toRecordWith(row: RunRow, missing: Set<string> | undefined): Promise<RunRecord> {
     const { runId: storedId, ...part } = decodeStored<NewRunRecord>(row.static, `run ${row.run_id}`);
     const runId = typeof storedId === 'string' ? storedId : row.run_id;
     if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${runId} has an unknown status "${row.status}"`);
     const result = row.result ? decodeStored<RunResult>(row.result, `result of run ${runId}`) : undefined;
     const pending = row.pending_step ? decodeStored<PendingStep>(row.pending_step, `pending step of run ${runId}`) : undefined;
-    const [restoredPart, restoredResult, restoredPending] = await this.restore(runId, [part, result, pending] as unknown[]);
+    const [restoredPart, restoredResult, restoredPending] = await this.restore(runId, [part, result, pending] as unknown[], missing);
     const num = (value: unknown, field: string) => {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new StoreError('state_corrupt', `run ${runId}: ${field} is not a number`);

@@ -2,7 +2,7 @@ import {
   checkKnownOptions, checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  ConfigError, blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
+  ConfigError, blobRefs, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, restoreBlobsOrMark, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -316,7 +316,7 @@ export class RedisStore implements StateStore {
           const hash = hashes[i]!;
           if (Object.keys(hash).length === 0 || out.length >= limit) continue;
           if (query.status && hash.status !== query.status) continue;
-          out.push(await this.toRecord(id, hash));
+          out.push(await this.toRecord(id, hash, true));
         }
         if (ids.length < page) break;
       }
@@ -393,12 +393,17 @@ export class RedisStore implements StateStore {
     return reply;
   }
 
-  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
-    options = readStoreOptions('options', options);
+  async loadSteps(runId: string, options?: { fromIndex?: number; limit?: number }): Promise<StepRecord[]> {
+    const paging = readStoreOptions('options', options);
     checkStoreId('runId', runId);
-    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
+    const from = readStorePage('fromIndex', paging.fromIndex, 'index') ?? 0;
+    const limit = readStorePage('limit', paging.limit, 'limit');
     return this.run('loadSteps', async () => {
-      const [exists, rows] = (await batch(this.redis.pipeline().exists(this.key('run', runId)).lrange(this.key('steps', runId), options.fromIndex ?? 0, -1))) as [number, string[]];
+      // LRANGE's stop is inclusive; -1 is the last element. Limit 0 reads nothing but still checks the run.
+      const stop = limit === undefined ? -1 : from + limit - 1;
+      const pipeline = this.redis.pipeline().exists(this.key('run', runId));
+      if (limit !== 0) pipeline.lrange(this.key('steps', runId), from, stop);
+      const [exists, rows = []] = (await batch(pipeline)) as [number, string[]?];
       if (!exists) throw new StoreError('run_not_found', `run ${runId} does not exist`);
       return this.decodeAll<StepRecord>(runId, rows, `step of run ${runId}`);
     });
@@ -673,7 +678,7 @@ export class RedisStore implements StateStore {
   }
 
   /** Parses records of a run and puts their media data back (one round trip for all blobs); a missing blob is `state_corrupt`. */
-  private async decodeAll<T>(runId: string, texts: readonly string[], what: string): Promise<T[]> {
+  private async decodeAll<T>(runId: string, texts: readonly string[], what: string, missing?: Set<string>): Promise<T[]> {
     const values = texts.map((text) => decodeStored<T>(text, what));
     const refs = new Set<string>();
     texts.forEach((text, i) => {
@@ -687,6 +692,8 @@ export class RedisStore implements StateStore {
       const data = found[i];
       if (typeof data === 'string') blobs.set(sha256, data);
     });
+    // Listing: a missing blob marks its part (`MissingMediaPart`) instead of failing the list.
+    if (missing) return values.map((value, i) => (mayHoldBlobRefs(texts[i]!) ? restoreBlobsOrMark(value, (sha256) => blobs.get(sha256), missing) : value));
     return values.map((value, i) => (mayHoldBlobRefs(texts[i]!) ? restoreBlobs(value, (sha256) => {
       const data = blobs.get(sha256);
       if (data === undefined) throw new StoreError('state_corrupt', `${what}: media blob ${sha256} is missing`);
@@ -694,11 +701,14 @@ export class RedisStore implements StateStore {
     }) : value));
   }
 
-  private async toRecord(runId: string, hash: RunHash): Promise<RunRecord> {
+  /** A run hash as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
+  private async toRecord(runId: string, hash: RunHash, listed = false): Promise<RunRecord> {
     const media = (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
     if (!media) return toRecord(runId, hash);
-    const [part, pending] = await this.decodeAll<unknown>(runId, [hash.static!, ...(hash.pending ? [hash.pending] : [])], `run ${runId}`);
-    return toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
+    const missing = listed ? new Set<string>() : undefined;
+    const [part, pending] = await this.decodeAll<unknown>(runId, [hash.static!, ...(hash.pending ? [hash.pending] : [])], `run ${runId}`, missing);
+    const record = toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
+    return missing !== undefined && missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
   }
 
   /** Closes both connections. */

@@ -94,7 +94,7 @@ export class PrivateRedis implements AsyncDisposable {
 }
 
 /** `create` and `destroy` for the conformance suites: each store on a key prefix of its own, its keys deleted once it is closed. */
-export function prefixedStores(): { create: () => RedisStore; destroy: (store: StateStore) => Promise<void> } {
+export function prefixedStores(): { create: () => RedisStore; destroy: (store: StateStore) => Promise<void>; dropBlobs: (store: StateStore, runId: string) => Promise<void> } {
   const prefixes = new WeakMap<object, string>();
   return {
     create: () => {
@@ -106,6 +106,15 @@ export function prefixedStores(): { create: () => RedisStore; destroy: (store: S
     destroy: async (store) => {
       await store.close?.();
       await dropPrefix(prefixes.get(store)!);
+    },
+    // The run's blob hash (`blobs:<id>`), gone as after a partial restore.
+    dropBlobs: async (store, runId) => {
+      const redis = new Redis(REDIS_URL, { lazyConnect: true });
+      try {
+        await redis.del(`${prefixes.get(store)!}blobs:${runId}`);
+      } finally {
+        redis.disconnect();
+      }
     },
   };
 }

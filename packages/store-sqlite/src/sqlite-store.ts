@@ -2,7 +2,7 @@ import {
   checkKnownOptions, checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStorable, checkStorableList, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite, checkToolCallId, readStoreOptions, readStorePage,
 } from '@agentrt/core';
 import {
-  BLOB_MIN_CHARS, ConfigError, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, StoreError,
+  BLOB_MIN_CHARS, ConfigError, decodeStored, encodeStored, encodeWithBlobs, KILL_ALL_SCOPE, mayHoldBlobRefs, restoreBlobs, restoreBlobsOrMark, StoreError,
   type KillFlag, type Lease, type NewRunRecord, type PendingStep, type RunRecord, type RunResult, type RunStatus,
   type StateStore, type StepRecord, type StoredRunEvent, type ToolLedgerEntry, type Usage, type WriteOptions,
 } from '@agentrt/core';
@@ -274,12 +274,12 @@ export class SqliteStore implements StateStore {
       oldStepEventsFrom: db.prepare<[string, number, number], { events: string | null }>('SELECT events FROM agentrt_steps WHERE run_id = ? AND step_index >= ? AND last_seq > ? ORDER BY step_index'),
       oldStepLedgerAll: db.prepare<[string], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND ledger IS NOT NULL ORDER BY step_index'),
       oldStepLedgerOne: db.prepare<[string, number], { step_index: number; ledger: string }>('SELECT step_index, ledger FROM agentrt_steps WHERE run_id = ? AND step_index = ? AND ledger IS NOT NULL'),
-      oldStepsFrom: db.prepare<[string, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index'),
+      oldStepsFrom: db.prepare<[string, number, number], { data: string }>('SELECT data FROM agentrt_steps WHERE run_id = ? AND step_index >= ? ORDER BY step_index LIMIT ?'),
       stepLastSeq: db.prepare<[number, number], number>(`SELECT last_seq FROM agentrt_step_log WHERE key = ${STEP_KEY('?', '?')}`).pluck(),
       stepEventsFrom: db.prepare<[{ n: number; i: number; after: number }], { events: string | null }>(`SELECT events FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} AND last_seq > @after ORDER BY key`),
       stepLedgerAll: db.prepare<[{ n: number }], { step_index: number; ledger: string }>(`SELECT step_index, ledger FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '0')} AND ${STEP_KEY('@n', '4294967295')} AND ledger IS NOT NULL ORDER BY key`),
       stepLedgerOne: db.prepare<[number, number], { step_index: number; ledger: string }>(`SELECT step_index, ledger FROM agentrt_step_log WHERE key = ${STEP_KEY('?', '?')} AND ledger IS NOT NULL`),
-      stepsFrom: db.prepare<[{ n: number; i: number }], { data: string }>(`SELECT data FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} ORDER BY key`),
+      stepsFrom: db.prepare<[{ n: number; i: number; l: number }], { data: string }>(`SELECT data FROM agentrt_step_log WHERE key BETWEEN ${STEP_KEY('@n', '@i')} AND ${STEP_KEY('@n', '4294967295')} ORDER BY key LIMIT @l`),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -324,9 +324,11 @@ export class SqliteStore implements StateStore {
   }
 
   /** Parses a record of a run and puts its media data back; a missing blob is `state_corrupt`. */
-  private decode<T>(runId: string, text: string, what: string): T {
+  private decode<T>(runId: string, text: string, what: string, missing?: Set<string>): T {
     const value = decodeStored<T>(text, what);
     if (!mayHoldBlobRefs(text)) return value;
+    // Listing: a missing blob marks its part (`MissingMediaPart`) instead of failing the list.
+    if (missing) return restoreBlobsOrMark(value, (sha256) => this.statements.blobGet.get(runId, sha256)?.data, missing);
     return restoreBlobs(value, (sha256) => {
       const row = this.statements.blobGet.get(runId, sha256);
       if (!row) throw new StoreError('state_corrupt', `${what}: media blob ${sha256} is missing`);
@@ -372,7 +374,7 @@ export class SqliteStore implements StateStore {
     return this.read('listRuns', () => {
       const limit = query.limit ?? -1;
       const rows = query.status ? this.statements.listRunsByStatus.all(query.status, limit) : this.statements.listRuns.all(limit);
-      return rows.map((row) => this.toRecord(row));
+      return rows.map((row) => this.toRecord(row, true));
     });
   }
 
@@ -446,15 +448,18 @@ export class SqliteStore implements StateStore {
     this.keepKills(runId, flag);
   }
 
-  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
-    options = readStoreOptions('options', options);
+  async loadSteps(runId: string, options?: { fromIndex?: number; limit?: number }): Promise<StepRecord[]> {
+    const paging = readStoreOptions('options', options);
     checkStoreId('runId', runId);
-    options = { ...options, fromIndex: readStorePage('fromIndex', options.fromIndex, 'index') };
+    const from = readStorePage('fromIndex', paging.fromIndex, 'index') ?? 0;
+    // SQLite reads LIMIT -1 as no limit.
+    const limit = readStorePage('limit', paging.limit, 'limit') ?? -1;
     return this.read('loadSteps', () => {
       const head = this.head(runId);
-      const from = Math.max(0, options.fromIndex ?? 0);
-      const rows = from < head.base_steps ? this.statements.oldStepsFrom.all(runId, from) : [];
-      if (head.step_count > head.base_steps) rows.push(...this.statements.stepsFrom.all({ n: head.run_no, i: Math.max(from, head.base_steps) }));
+      if (limit === 0) return [];
+      const rows = from < head.base_steps ? this.statements.oldStepsFrom.all(runId, from, limit) : [];
+      const rest = limit < 0 ? -1 : limit - rows.length;
+      if (head.step_count > head.base_steps && rest !== 0) rows.push(...this.statements.stepsFrom.all({ n: head.run_no, i: Math.max(from, head.base_steps), l: rest }));
       return rows.map((r) => this.decode<StepRecord>(runId, r.data, `step of run ${runId}`));
     });
   }
@@ -972,17 +977,20 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  private toRecord(row: RunRow): RunRecord {
-    const part = this.decode<StaticPart>(row.run_id, row.static, `run ${row.run_id}`);
+  /** A run row as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
+  private toRecord(row: RunRow, listed = false): RunRecord {
+    const missing = listed ? new Set<string>() : undefined;
+    const part = this.decode<StaticPart>(row.run_id, row.static, `run ${row.run_id}`, missing);
     // The decision saved for the next step, if still current: in agentrt_pending (schema 5), or in
     // the run row (schema ≤ 4, cleared by the step commits of those versions).
     let pendingStep: PendingStep | undefined;
-    if (row.pending_data !== null && row.pending_index === row.step_count) pendingStep = this.decode<PendingStep>(row.run_id, row.pending_data, `pending step of run ${row.run_id}`);
+    if (row.pending_data !== null && row.pending_index === row.step_count) pendingStep = this.decode<PendingStep>(row.run_id, row.pending_data, `pending step of run ${row.run_id}`, missing);
     else if (row.pending_step) {
-      const saved = this.decode<PendingStep>(row.run_id, row.pending_step, `pending step of run ${row.run_id}`);
+      const saved = this.decode<PendingStep>(row.run_id, row.pending_step, `pending step of run ${row.run_id}`, missing);
       if (saved.stepIndex === row.step_count) pendingStep = saved;
     }
-    return toRecord(row, part, pendingStep);
+    const record = toRecord(row, part, pendingStep);
+    return missing !== undefined && missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
   }
 }
 

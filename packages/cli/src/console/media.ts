@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { imageSize, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type Message, type StateStore } from '@agentrt/core';
+import { imageSize, loadStepRange, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type Message, type StateStore } from '@agentrt/core';
 
 /**
  * Largest image the console and an HTML trace show inline, in decoded bytes (the size first-party
@@ -67,11 +67,18 @@ function collect(messages: readonly Message[], found: (sha256: string, media: St
 }
 
 /**
+ * Steps one media read takes from the step asked for (`loadSteps` `limit`): the part's own step
+ * and the next ones, whose media a page scrolling through the run asks for next (kept in the
+ * bounded cache) — never the rest of a long run.
+ */
+export const MEDIA_READ_STEPS = 16;
+
+/**
  * Finds the bytes of media parts in a run's stored history by their sha256 (the digest events
- * record), reading as little as the store allows: the run record for the input, else the steps
- * from the given index (`loadSteps` has no upper bound, so the steps after it are read too — their
- * media are kept in a bounded cache for the requests that follow). Concurrent misses of one run
- * share one read, so a page lazily loading many images does not read the history once per image.
+ * record), reading as little as the store allows: the run record for the input, else at most
+ * `MEDIA_READ_STEPS` steps from the given index (their media are kept in a bounded cache for the
+ * requests that follow). Concurrent misses of one run share one read, so a page lazily loading
+ * many images does not read the history once per image.
  */
 export class MediaLookup {
   private readonly cache = new Map<string, StoredMedia>();
@@ -97,7 +104,8 @@ export class MediaLookup {
   private async read(runId: string, sha256: string, source: MediaSource): Promise<StoredMedia | undefined> {
     const messages: Message[] = [];
     if (source === 'input') messages.push(...((await this.store.getRun(runId))?.input ?? []));
-    else for (const step of await this.store.loadSteps(runId, { fromIndex: source })) messages.push(...step.messages);
+    // Cut to the window here too: a third-party store may predate `limit` and ignore it.
+    else for (const step of await loadStepRange(this.store, runId, { fromIndex: source, limit: MEDIA_READ_STEPS })) messages.push(...step.messages);
     let budget = CACHE_BYTES;
     let wanted: StoredMedia | undefined;
     collect(messages, (sha, media) => {

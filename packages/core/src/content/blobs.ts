@@ -80,14 +80,19 @@ export function blobRefs(value: unknown, into: Set<string> = new Set()): Set<str
  * is missing throws (`lookup` should throw `StoreError('state_corrupt')` rather than return undefined).
  */
 export function restoreBlobs<T>(value: T, lookup: (sha256: string) => string): T {
+  return restoreWith(value, (record) => {
+    const { blob, ...rest } = record;
+    return { ...rest, data: lookup(blob as string) };
+  });
+}
+
+/** Walks `value` as `restoreBlobs` does, replacing each reference by what `restore` makes of it. */
+function restoreWith<T>(value: T, restore: (ref: Record<string, unknown>) => unknown): T {
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map(walk);
     const record = v as Record<string, unknown>;
-    if ((record.type === 'image' || record.type === 'file') && typeof record.blob === 'string') {
-      const { blob, ...rest } = record;
-      return { ...rest, data: lookup(blob as string) };
-    }
+    if ((record.type === 'image' || record.type === 'file') && typeof record.blob === 'string') return restore(record);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(record)) {
       const child = OPAQUE_KEYS.has(key) ? record[key] : walk(record[key]);
@@ -97,6 +102,38 @@ export function restoreBlobs<T>(value: T, lookup: (sha256: string) => string): T
     return out;
   };
   return walk(value) as T;
+}
+
+/**
+ * What a listing (`StateStore.listRuns`) shows for an image or file part whose blob the store no
+ * longer holds (a partially restored or damaged store): the stored reference — type, media type,
+ * filename, `blob` (the sha256 of the lost bytes) — with `missing: true` and no `data` (nor `url`),
+ * so it cannot be taken for the real bytes, and a model call or a new run given it is refused as
+ * any part without data is.
+ */
+export interface MissingMediaPart {
+  readonly type: 'image' | 'file';
+  readonly mediaType: string;
+  readonly filename?: string;
+  /** sha256 (hex) of the decoded bytes the store lost. */
+  readonly blob: string;
+  readonly missing: true;
+}
+
+/**
+ * `restoreBlobs` for listings: a reference whose blob `lookup` does not find (returns `undefined`)
+ * becomes a `MissingMediaPart` instead of failing the whole read, and its hash is added to
+ * `missing`. A `lookup` that throws (the store is unreachable) still throws.
+ */
+export function restoreBlobsOrMark<T>(value: T, lookup: (sha256: string) => string | undefined, missing: Set<string>): T {
+  return restoreWith(value, (record) => {
+    const { blob, ...rest } = record;
+    const data = lookup(blob as string);
+    if (data !== undefined) return { ...rest, data };
+    missing.add(blob as string);
+    const { data: _data, url: _url, ...ref } = rest;
+    return { ...ref, blob, missing: true };
+  });
 }
 
 /**

@@ -471,9 +471,24 @@ export class AgentRuntime<TOut = string> {
       // leave the runs after it paused. The first failure is reported once all were tried; the
       // flag is set, so a failed one is killed when it is resumed.
       let failure: { error: unknown } | undefined;
+      // A run whose media blob the store lost is listed all the same (`mediaMissing`), but its
+      // `getRun` is state_corrupt, so the kill path (which re-reads the run under its lease)
+      // cannot finish it: it is finished here from its listed record instead — re-listed under
+      // the lease, so a run that left `paused` meanwhile is left alone. Nothing of it needs its
+      // media (the result is made of counters), and it can never be resumed (resume reads it whole).
       for (const record of await this.deps.store.listRuns({ status: 'paused' })) {
         try {
-          await this.killPaused(record, reason, 'all');
+          if (record.mediaMissing === undefined) await this.killPaused(record, reason, 'all');
+          else if (!this.active.has(record.runId)) {
+            const lease = await this.deps.store.acquireLease({ runId: record.runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
+            if (!lease) continue;
+            try {
+              const current = (await this.deps.store.listRuns({ status: 'paused' })).find((listed) => listed.runId === record.runId);
+              if (current) await this.finishPaused(current, reason, 'all', lease);
+            } finally {
+              await this.deps.store.releaseLease(lease).catch(() => undefined);
+            }
+          }
         } catch (error) {
           failure ??= { error };
         }

@@ -245,9 +245,12 @@ export class MemoryStore implements StateStore {
     if (hash) run.lastEventHash = hash;
   }
 
-  async loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]> {
+  async loadSteps(runId: string, options?: { fromIndex?: number; limit?: number }): Promise<StepRecord[]> {
     const slot = this.slot(runId);
-    return copy(slot.steps.slice(readStorePage('fromIndex', readStoreOptions('options', options).fromIndex, 'index') ?? 0));
+    const paging = readStoreOptions('options', options);
+    const from = readStorePage('fromIndex', paging.fromIndex, 'index') ?? 0;
+    const limit = readStorePage('limit', paging.limit, 'limit');
+    return copy(slot.steps.slice(from, limit === undefined ? undefined : from + limit));
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunRecord['result']; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {

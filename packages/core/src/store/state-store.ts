@@ -41,10 +41,17 @@ export interface RunRecord {
   /** Sequence number of the last persisted event and its hash (hash chain head). */
   readonly lastEventSeq: number;
   readonly lastEventHash?: string;
+  /**
+   * Set only on a record `listRuns` returned: the sha256 of each media blob this record refers
+   * to that the store no longer holds (a damaged or partially restored store). Each such part is
+   * listed as a `MissingMediaPart` (`blob`, `missing: true`, no `data`); `getRun` of the run is
+   * `state_corrupt`. Absent when every part was read whole.
+   */
+  readonly mediaMissing?: readonly string[];
 }
 
 /** The fields a caller provides to create a run. */
-export type NewRunRecord = Omit<RunRecord, 'status' | 'updatedAt' | 'stepCount' | 'usage' | 'toolCalls' | 'toolCallsRefused' | 'result' | 'pendingStep' | 'lastEventSeq' | 'lastEventHash'>;
+export type NewRunRecord = Omit<RunRecord, 'status' | 'updatedAt' | 'stepCount' | 'usage' | 'toolCalls' | 'toolCallsRefused' | 'result' | 'pendingStep' | 'lastEventSeq' | 'lastEventHash' | 'mediaMissing'>;
 
 /** The model's decision for a step, persisted before any of its tools run. */
 export interface PendingStep {
@@ -148,7 +155,8 @@ export interface WriteOptions {
  *   (outcome unknown), as the first-party stores do.
  * - Messages are kept exactly, content parts (base64 `data` included) and assistant `reasoning`
  *   (with its `providerData`) too. Durable stores should keep large media once per run
- *   (`extractBlobs` / `restoreBlobs`); a referenced blob that is missing on read is `state_corrupt`.
+ *   (`extractBlobs` / `restoreBlobs`); a referenced blob that is missing on read is `state_corrupt`
+ *   (`getRun`, `loadSteps`, `getToolLedger`) — except in `listRuns`, see there.
  *
  * Kill delivery (checked by `describeCrossProcess`): a flag set through any handle on the same
  * storage, by any process, stops a run driven elsewhere before its next model or tool call, and
@@ -161,15 +169,32 @@ export interface StateStore {
   /** Creates a run. With an `idempotencyKey` already used, returns that run and `created: false`. */
   createRun(run: NewRunRecord): Promise<{ run: RunRecord; created: boolean }>;
   getRun(runId: string): Promise<RunRecord | undefined>;
-  /** Newest first. */
+  /**
+   * Runs newest first, at most `limit` (`0`: none; at or above `MAX_STORE_INDEX`: no limit),
+   * only those of `status` when given.
+   *
+   * One run's missing media never fails a listing (an incident stop lists the paused runs to
+   * kill them; one damaged record must not leave the others running): every matching run is
+   * listed, and a record whose media blob the store no longer holds is listed with each such part
+   * as a `MissingMediaPart` (`{ type, mediaType, filename?, blob: <sha256>, missing: true }`, no
+   * `data`) and the hashes in `mediaMissing` (`restoreBlobsOrMark`). `getRun` of that run stays
+   * `state_corrupt`, and so does its resume. Any other failure (unreadable JSON, an unreachable
+   * store) still fails the listing.
+   */
   listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
 
   /** Persists the model's decision for the next step before its tools run. Its `usage` is kept with it and added to the run's totals when the step commits, not here. */
   saveDecision(input: { runId: string; decision: PendingStep } & WriteOptions): Promise<void>;
   /** Atomically appends a step and its events, updates counters, clears the pending decision. */
   commitStep(input: { runId: string; step: StepRecord; events: readonly StoredRunEvent[]; usageDelta: Usage } & WriteOptions): Promise<void>;
-  /** Committed steps in index order, from `fromIndex` (default 0). */
-  loadSteps(runId: string, options?: { fromIndex?: number }): Promise<StepRecord[]>;
+  /**
+   * Committed steps in index order, from `fromIndex` (default 0), at most `limit` of them
+   * (default: to the last; `0`: none; at or above `MAX_STORE_INDEX`: no limit). Both are
+   * non-negative integers, else `config_invalid` naming the field (`readStorePage`). A store that
+   * predates `limit` may ignore it and return every step from `fromIndex`: callers that pass it
+   * cut the answer to `limit` themselves (`loadStepRange` does).
+   */
+  loadSteps(runId: string, options?: { fromIndex?: number; limit?: number }): Promise<StepRecord[]>;
 
   /** Sets a non-terminal status (`running`, `paused`) with an optional paused result, plus events. */
   updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult<unknown>; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void>;

@@ -56,7 +56,7 @@ export function checkNewRunId(value: unknown): asserts value is string {
 
 /**
  * Reads a paging argument of a store read (`listRuns` `limit`, `listEvents` `afterSeq`/`limit`,
- * `loadSteps` `fromIndex`, `getToolLedger` `stepIndex`): `undefined`, a non-negative integer or
+ * `loadSteps` `fromIndex`/`limit`, `getToolLedger` `stepIndex`): `undefined`, a non-negative integer or
  * `Infinity`. Returns it capped at `MAX_STORE_INDEX` (a `limit` at or above it, or `Infinity`,
  * reads as `undefined`: no limit). Anything else — negative, fractional, NaN, not a number — is
  * `ConfigError` naming `field` (a negative offset would otherwise count from the end in some stores).

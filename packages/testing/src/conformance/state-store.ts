@@ -10,6 +10,13 @@ export interface StateStoreSuiteOptions {
   create(): StateStore | Promise<StateStore>;
   /** Cleanup after each test (close connections, delete files). Default: `store.close()`. */
   destroy?(store: StateStore): void | Promise<void>;
+  /**
+   * Deletes every media blob `store` keeps for `runId` behind its back, as a damaged or partially
+   * restored store would have lost them (SQL `DELETE`, Redis `DEL`). Give it when the store keeps
+   * media apart from its records (`extractBlobs`): the missing-media cases then run. A store
+   * keeping media inline in its records (`MemoryStore`) cannot lose them apart and omits it.
+   */
+  dropBlobs?(store: StateStore, runId: string): void | Promise<void>;
 }
 
 let counter = 0;
@@ -72,6 +79,8 @@ const partsStep = (runId: string, stepIndex: number, image: string): StepRecord 
     { role: 'tool', toolCallId: `s${stepIndex}`, name: 'shot', content: [{ type: 'text', text: 'the screen' }, { type: 'image', mediaType: 'image/png', data: image }] },
   ],
 });
+/** The `index`th part of the user message of a parts input. */
+const contentAt = (input: Message[], index: number) => (input[1]!.content as readonly unknown[])[index];
 const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
   try {
     await promise;
@@ -534,6 +543,95 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       await store.createRun(newRun({ runId: longest }));
       await store.setKillFlag({ scope: longest, reason: 'long', at: new Date().toISOString() });
       expect((await store.getKillFlag(longest))?.reason).toBe('long');
+    });
+
+    it('bounds loadSteps with limit: at most that many steps from fromIndex; 0 reads none; a huge limit, or one past the end, reads to the last; bad values are config_invalid naming limit', async () => {
+      const base = `steps${counter++}`;
+      // Run ids with separators: a store keying steps by text must not read another run's steps.
+      const runs = [`${base}:a`, `${base}:a:`, `${base}/a`, `${base}*`];
+      for (const runId of runs) {
+        await store.createRun(newRun({ runId }));
+        for (let i = 0; i < 5; i++) await store.commitStep({ runId, step: step(runId, i), events: [], usageDelta: usage(1) });
+      }
+      const indexes = async (runId: string, options: { fromIndex?: number; limit?: number }) => (await store.loadSteps(runId, options)).map((s) => [s.runId, s.stepIndex]);
+      for (const runId of runs) {
+        expect(await indexes(runId, { fromIndex: 1, limit: 2 })).toEqual([[runId, 1], [runId, 2]]);
+        expect(await indexes(runId, { limit: 1 })).toEqual([[runId, 0]]);
+        expect(await indexes(runId, { fromIndex: 4, limit: 1 })).toEqual([[runId, 4]]);
+        expect(await indexes(runId, { fromIndex: 3, limit: 10 })).toEqual([[runId, 3], [runId, 4]]);
+        expect(await indexes(runId, { fromIndex: 5, limit: 1 })).toEqual([]);
+        expect(await store.loadSteps(runId, { limit: 0 })).toEqual([]);
+        expect(await store.loadSteps(runId, { fromIndex: 2, limit: 0 })).toEqual([]);
+        for (const big of [Infinity, 1e18, 2 ** 31, 2 ** 31 - 2]) {
+          expect(await indexes(runId, { fromIndex: 2, limit: big })).toEqual([[runId, 2], [runId, 3], [runId, 4]]);
+          expect(await store.loadSteps(runId, { fromIndex: big, limit: big })).toEqual([]);
+        }
+      }
+      for (const bad of [-1, 1.5, Number.NaN, -Infinity, '1' as unknown as number, null as unknown as number]) {
+        const error = await store.loadSteps(runs[0]!, { limit: bad }).then(() => undefined, (e: unknown) => e);
+        expect(AgentrtError.isInstance(error) && error.code, String(bad)).toBe('config_invalid');
+        expect(((error as AgentrtError).details as { field?: unknown } | undefined)?.field, String(bad)).toBe('limit');
+      }
+      // An unknown run is still run_not_found, whatever the bound.
+      expect(await codeOf(store.loadSteps(`${base}:nope`, { limit: 0 }))).toBe('run_not_found');
+      expect(await codeOf(store.loadSteps(`${base}:nope`, { fromIndex: 1, limit: 1 }))).toBe('run_not_found');
+    });
+
+    // Only for a store that keeps media apart (a case skipped would read as not passed in reports).
+    if (options.dropBlobs) it('lists every run when one lost its media blobs: that run is listed with mediaMissing and marked parts (never data), getRun/loadSteps of it stay state_corrupt, the others read whole', async () => {
+      const base = `lost${counter++}`;
+      const lost = newRun({ runId: `${base}:lost`, input: partsInput });
+      // A run whose id starts like the damaged one's (separators): its blobs must stay.
+      const near = newRun({ runId: `${base}:lost:`, input: partsInput });
+      const plain = newRun({ runId: `${base}:plain` });
+      for (const run of [lost, near, plain]) await store.createRun(run);
+      await store.commitStep({ runId: near.runId, step: partsStep(near.runId, 0, BIG), events: [], usageDelta: usage(1) });
+      for (const run of [lost, near, plain]) await store.updateRun({ runId: run.runId, status: 'paused' });
+      await options.dropBlobs!(store, lost.runId);
+      const listed = await store.listRuns({ status: 'paused' });
+      expect(listed.map((r) => r.runId).sort()).toEqual([lost.runId, near.runId, plain.runId].sort());
+      expect((await store.listRuns()).map((r) => r.runId)).toContain(lost.runId);
+      // Within a limit too: the damaged run counts as one listed run.
+      expect((await store.listRuns({ limit: 3 })).map((r) => r.runId).sort()).toEqual([lost.runId, near.runId, plain.runId].sort());
+      const damaged = listed.find((r) => r.runId === lost.runId)!;
+      expect(damaged).toMatchObject({ status: 'paused', stepCount: 0, inputFingerprint: lost.inputFingerprint });
+      expect([...damaged.mediaMissing!].sort()).toHaveLength(2);
+      const parts = damaged.input[1]!.content as unknown as readonly Record<string, unknown>[];
+      // Large parts (kept as blobs) are marked, with no data; small inline and url parts are as written.
+      expect(parts[0]).toEqual({ type: 'text', text: 'compare these' });
+      expect(parts[1]).toEqual({ type: 'image', mediaType: 'image/png', blob: expect.stringMatching(/^[0-9a-f]{64}$/), missing: true });
+      expect(parts[2]).toEqual(contentAt(partsInput, 2));
+      expect(parts[3]).toEqual(contentAt(partsInput, 3));
+      expect(parts[4]).toEqual({ type: 'file', mediaType: 'application/pdf', filename: 'report.pdf', blob: expect.stringMatching(/^[0-9a-f]{64}$/), missing: true });
+      expect([parts[1]!.blob, parts[4]!.blob].sort()).toEqual([...damaged.mediaMissing!].sort());
+      for (const part of parts) expect('data' in part && part.missing === true).toBe(false);
+      expect(await codeOf(store.getRun(lost.runId))).toBe('state_corrupt');
+      // The others are whole, and say nothing is missing.
+      for (const run of [near, plain]) {
+        const record = listed.find((r) => r.runId === run.runId)!;
+        expect(record.mediaMissing).toBeUndefined();
+        expect(record.input).toEqual(run.input);
+        expect((await store.getRun(run.runId))?.input).toEqual(run.input);
+      }
+      expect((await store.loadSteps(near.runId))[0]!.messages).toEqual(partsStep(near.runId, 0, BIG).messages);
+      // The damaged run can still be finished (a kill): the result is written, the run reads as state_corrupt still.
+      await store.finishRun({ runId: lost.runId, result: result(lost.runId, { status: 'stopped', stopReason: 'killed' }), events: [] });
+      expect((await store.listRuns({ status: 'stopped' })).map((r) => [r.runId, r.mediaMissing?.length])).toEqual([[lost.runId, 2]]);
+      expect(await codeOf(store.getRun(lost.runId))).toBe('state_corrupt');
+    });
+
+    if (options.dropBlobs) it('a step whose blob is missing is state_corrupt in loadSteps — also within a limit that reaches it — while steps before it read whole', async () => {
+      const run = newRun({ runId: `steplost${counter++}/x` });
+      await store.createRun(run);
+      await store.commitStep({ runId: run.runId, step: step(run.runId, 0), events: [], usageDelta: usage(1) });
+      await store.commitStep({ runId: run.runId, step: partsStep(run.runId, 1, OTHER), events: [], usageDelta: usage(1) });
+      await options.dropBlobs!(store, run.runId);
+      expect(await codeOf(store.loadSteps(run.runId))).toBe('state_corrupt');
+      expect(await codeOf(store.loadSteps(run.runId, { fromIndex: 1, limit: 1 }))).toBe('state_corrupt');
+      expect((await store.loadSteps(run.runId, { limit: 1 })).map((s) => s.stepIndex)).toEqual([0]);
+      // The run record holds no media: getRun and listRuns are whole.
+      expect((await store.getRun(run.runId))?.stepCount).toBe(2);
+      expect((await store.listRuns()).find((r) => r.runId === run.runId)?.mediaMissing).toBeUndefined();
     });
 
     it('reads paging arguments alike: negative, fractional or NaN is config_invalid, 0 reads nothing, Infinity or a huge value everything', async () => {

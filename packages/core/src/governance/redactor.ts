@@ -651,6 +651,30 @@ export class Redactor {
   }
 
   /**
+   * `eventCopy` for an input the loop built as a fresh literal and never touches again: the input
+   * itself becomes the event, each member replaced by its redacted copy (nested values frozen as
+   * `eventCopy` freezes them) — the same keys, order and values as `eventCopy`'s copy, without the
+   * copy of the top level. The fields the event log stamps afterwards (`runId`, `at`, `seq`: their
+   * placeholders) are left as they are. Undefined when a key would be renamed by redaction (a user pattern matching
+   * it) or is an own `__proto__`: the caller makes a copy (`eventCopy`) instead; nothing was changed.
+   * @internal
+   */
+  eventInPlace(input: Record<string, unknown>): Record<string, unknown> | undefined {
+    for (const k in input) {
+      if (!hasOwn.call(input, k) || isStampSlot(k)) continue;
+      if (k === '__proto__' || this.walkKey(k).out !== k) return undefined;
+    }
+    const walk = this.idleEventWalk ?? new ValueWalk(this, true);
+    this.idleEventWalk = undefined;
+    try {
+      walk.inPlace(input);
+      return input;
+    } finally {
+      this.idleEventWalk = walk.reset();
+    }
+  }
+
+  /**
    * Redacts text that arrives in pieces (a streamed answer), so that a secret split across
    * pieces is still found: text is released only once enough of what follows it has arrived
    * (the last 256 characters, or more while a secret may still be growing, are held back until
@@ -739,6 +763,25 @@ class ValueWalk {
   }
 
   /**
+   * The top level of `walk(input, false, 0)` done in place (`Redactor.eventInPlace`: no key of
+   * `input` is renamed by redaction): each own member becomes what the copy would hold under it.
+   */
+  inPlace(input: Record<string, unknown>): void {
+    const at = this.size;
+    this.path[at] = input;
+    this.size = at + 1;
+    try {
+      for (const k in input) {
+        if (!hasOwn.call(input, k) || isStampSlot(k)) continue;
+        input[k] = this.walk(input[k], this.redactor.walkKey(k).secret, 1);
+      }
+    } finally {
+      this.path[at] = undefined;
+      this.size = at;
+    }
+  }
+
+  /**
    * The walk of a shared copy (`sharedJsonCopy`: deep-frozen, plain, acyclic, JSON-exact, no holes)
    * or of an object or array inside one, below the top level: itself when nothing in it is redacted
    * (no secret key, no secret text, no `__proto__` key to drop, nothing too deep), else a frozen copy
@@ -790,6 +833,9 @@ class ValueWalk {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** A field the event log stamps on every event (`runId`, `at`, `seq`): never redacted. */
+const isStampSlot = (key: string): boolean => key === 'runId' || key === 'at' || key === 'seq';
 
 /** An object key as a redaction walk writes it. @internal */
 export interface WalkKey {

@@ -29,7 +29,7 @@ export interface ActOutcome {
   /** Calls of this step over `maxToolCalls`: not executed, answered with a synthetic `tool_denied` result. */
   readonly toolCallsRefused: number;
   /** Calls waiting for approval; when non-empty the step is not committed. */
-  readonly pending: PendingApproval[];
+  readonly pending: readonly PendingApproval[];
   /** A stop decided while acting (`loop_detected`, `policy_violation`). */
   readonly stop?: { reason: StopReason; detail: string };
   /** An error that interrupted acting (a throwing hook, a store failure); the step is still committed, then the run ends with it. */
@@ -50,6 +50,9 @@ interface Executable {
   /** The honest result of a call that started before the run failed (see `failedWhileRunning`); unset otherwise. */
   afterFailure: ToolMessage | undefined;
 }
+
+/** The `pending` of an outcome without calls awaiting approval (never written to). */
+const NO_PENDING: readonly PendingApproval[] = Object.freeze([]);
 
 /** The ledger of a step acted on for the first time: nothing recorded (never written to). */
 const NO_LEDGER: ReadonlyMap<string, ToolLedgerEntry> = new Map();
@@ -75,13 +78,17 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   run.toolCalls += admitted;
   run.toolCallsRefused += refused;
   if (refused > 0) run.toolCallCapExceeded = true;
-  const pending: PendingApproval[] = [];
-  const executables: Executable[] = [];
+  // Made on first use (none for the common step): calls awaiting approval, and calls to execute
+  // (the first one alone, the array only from a second one on).
+  let pending: PendingApproval[] | undefined;
+  let firstJob: Executable | undefined;
+  let executables: Executable[] | undefined;
   // dedupeIdenticalCalls: the first of identical calls planned in this step, and the later ones.
   let plannedKeys: Map<string, number> | undefined;
   let duplicates: { index: number; call: ToolCall; of: number; argsFingerprint: string; sideEffects: Tool['sideEffects'] }[] | undefined;
   let stop: ActOutcome['stop'];
-  const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
+  // Read by hooks only: none made for a runtime without hooks.
+  const hookContext: HookContext | undefined = deps.hooks.length > 0 ? { runId: run.runId, stepIndex, metadata: run.metadata } : undefined;
   // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
   let ledger = NO_LEDGER;
   if (options.fromStore) {
@@ -92,7 +99,8 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
 
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);
-  const scope: ActScope = { deps, run, stepIndex, results, durable };
+  // For recording and rejecting calls: made on first use (none for the common step).
+  let scope: ActScope | undefined;
 
   const needsFingerprint = durable || options.fromStore || run.approvals.size > 0;
   let failure: unknown;
@@ -134,34 +142,34 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       continue;
     }
     if (overCap) {
-      await rejectCall(scope, index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
       continue;
     }
     const gated = gate.check(call.name, callsOfTool);
     if ('code' in gated) {
-      await rejectCall(scope, index, call, gated.code, gated.reason, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, gated.code, gated.reason, argsFingerprint);
       if (gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: gated.reason };
       continue;
     }
     const tool = gated.tool;
     if (!parsed.ok) {
-      await rejectCall(scope, index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
       continue;
     }
     let checked = early?.checked ?? validateToolArgs(tool.input, parsed.args);
     if (!checked.ok) {
-      await rejectCall(scope, index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
       continue;
     }
     if (config.loopDetection && repeats > config.loopDetection.threshold) {
-      await rejectCall(scope, index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
       stop ??= { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` };
       continue;
     }
     if (config.loopDetection && repeats === config.loopDetection.threshold) {
       results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
       run.log.emit({ type: 'loop_warning', stepIndex, toolCallId: call.id, name: call.name, repeats });
-      await recordResult(scope, call, results[index]!, argsFingerprint, 'none');
+      await recordResult((scope ??= { deps, run, stepIndex, results, durable }), call, results[index]!, argsFingerprint, 'none');
       continue;
     }
     if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
@@ -169,9 +177,9 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const decided = given?.argsFingerprint === argsFingerprint ? given.decision : undefined;
       if (config.onUnknownOutcome === 'ask' && decided !== 'approve') {
         if (decided === 'deny') {
-          await rejectCall(scope, index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+          await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         } else {
-          pending.push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
+          (pending ??= []).push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
         }
         continue;
       }
@@ -179,19 +187,19 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
         const result = errorResult(call, 'tool_outcome_unknown', `"${call.name}" was started before a crash and its outcome was not recorded; it was not re-run. Check whether its effect happened before retrying.`);
         results[index] = result;
         run.log.emit({ type: 'tool_outcome_unknown', stepIndex, toolCallId: call.id, name: call.name });
-        await recordResult(scope, call, result, argsFingerprint, tool.sideEffects);
+        await recordResult((scope ??= { deps, run, stepIndex, results, durable }), call, result, argsFingerprint, tool.sideEffects);
         continue;
       }
     }
     let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
     let denied: string | undefined;
-    if (deps.hooks.length > 0) ({ info, checked, denied } = await beforeToolHooks(deps, run, tool, info, checked, hookContext));
+    if (hookContext) ({ info, checked, denied } = await beforeToolHooks(deps, run, tool, info, checked, hookContext));
     if (denied !== undefined) {
-      await rejectCall(scope, index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
       continue;
     }
     if (!checked.ok) {
-      await rejectCall(scope, index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
+      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
       continue;
     }
     if (tool.needsApproval(info.args)) {
@@ -201,11 +209,11 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
       if (approval?.decision === 'deny') {
         run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
-        await rejectCall(scope, index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+        await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
         continue;
       }
       if (approval?.decision !== 'approve') {
-        pending.push({ toolCallId: call.id, tool: call.name, args: info.args, argsFingerprint: finalFingerprint, stepIndex });
+        (pending ??= []).push({ toolCallId: call.id, tool: call.name, args: info.args, argsFingerprint: finalFingerprint, stepIndex });
         continue;
       }
       run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'approve', ...(approval.reason ? { reason: approval.reason } : {}) });
@@ -214,7 +222,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       const key = dedupeKey(call.name, info.args);
       const earlier = run.dedupe.get(key);
       if (earlier) {
-        await reuseResult(scope, index, call, earlier, argsFingerprint, tool.sideEffects);
+        await reuseResult((scope ??= { deps, run, stepIndex, results, durable }), index, call, earlier, argsFingerprint, tool.sideEffects);
         continue;
       }
       // The same call twice in this step (F-48): it runs once; the copy takes its result afterwards.
@@ -225,16 +233,18 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
       }
       (plannedKeys ??= new Map()).set(key, index);
     }
-    executables.push({ index, call, tool, args: info.args, argsFingerprint, ran: false, answered: undefined, afterFailure: undefined });
+    const job: Executable = { index, call, tool, args: info.args, argsFingerprint, ran: false, answered: undefined, afterFailure: undefined };
+    if (firstJob === undefined) firstJob = job;
+    else (executables ??= [firstJob]).push(job);
   }
 
-  if (executables.length === 1) {
+  if (firstJob !== undefined && executables === undefined) {
     // One call (the common step): no lanes to set up.
-    const job = executables[0]!;
+    const job = firstJob;
     // A call that settled at once is not awaited: `act` then never suspends for the common step.
     const answer = execute(deps, run, job, stepIndex, hookContext, durable);
     results[job.index] = isPromise(answer) ? await answer : answer;
-  } else if (executables.length > 1) {
+  } else if (executables !== undefined) {
     run.allowManyListeners();
     await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
   }
@@ -242,7 +252,7 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     for (const copy of duplicates) {
       const source = results[copy.of];
       // Not run (the run stopped): filled like any unrun call below.
-      if (source) await reuseResult(scope, copy.index, copy.call, source, copy.argsFingerprint, copy.sideEffects);
+      if (source) await reuseResult((scope ??= { deps, run, stepIndex, results, durable }), copy.index, copy.call, source, copy.argsFingerprint, copy.sideEffects);
     }
   }
   } catch (error) {
@@ -251,15 +261,19 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     if (!(error instanceof RunAbort && run.aborted)) failure = error;
     // A call that started before the failure keeps an honest result (what it answered, or that it
     // ran and its answer was not kept, or that its outcome is unknown), never "not run".
-    for (const job of executables) if (job.afterFailure && !results[job.index]) results[job.index] = job.afterFailure;
+    for (const job of executables ?? (firstJob ? [firstJob] : [])) if (job.afterFailure && !results[job.index]) results[job.index] = job.afterFailure;
   }
 
-  if (failure === undefined && pending.length > 0 && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
-  const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
-  const why = failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`;
-  const filled: ToolMessage[] = new Array(calls.length);
-  for (let index = 0; index < calls.length; index++) filled[index] = results[index] ?? errorResult(calls[index]!, abortCode, `not run: ${why}`);
-  const outcome: { -readonly [K in keyof ActOutcome]: ActOutcome[K] } = { results: filled, toolCalls: admitted, toolCallsRefused: refused, pending: [] };
+  if (failure === undefined && pending !== undefined && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
+  // Calls without a result (not run: the run stopped or failed) get a synthetic one, in place.
+  let notRun: string | undefined;
+  for (let index = 0; index < calls.length; index++) {
+    if (results[index] !== undefined) continue;
+    const abortCode = run.abort?.kind === 'timeout' ? 'tool_timeout' : 'tool_cancelled';
+    notRun ??= `not run: ${failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`}`;
+    results[index] = errorResult(calls[index]!, abortCode, notRun);
+  }
+  const outcome: { -readonly [K in keyof ActOutcome]: ActOutcome[K] } = { results: results as ToolMessage[], toolCalls: admitted, toolCallsRefused: refused, pending: NO_PENDING };
   if (stop) outcome.stop = stop;
   if (failure !== undefined) outcome.error = failure;
   return outcome;
@@ -307,7 +321,7 @@ function jsonOrUndefined(value: unknown): string | undefined {
 const UNCHANGED: unique symbol = Symbol('unchanged');
 
 /** Several calls of one step, at most `toolConcurrency` at a time; each result lands at its call's index. */
-function executeAll(deps: RunDeps, run: ActiveRun, executables: readonly Executable[], results: (ToolMessage | undefined)[], stepIndex: number, hookContext: HookContext, durable: boolean): Promise<void> {
+function executeAll(deps: RunDeps, run: ActiveRun, executables: readonly Executable[], results: (ToolMessage | undefined)[], stepIndex: number, hookContext: HookContext | undefined, durable: boolean): Promise<void> {
   return runBounded(executables, deps.config.limits.toolConcurrency, async (job) => {
     const answer = execute(deps, run, job, stepIndex, hookContext, durable);
     results[job.index] = isPromise(answer) ? await answer : answer;
@@ -393,14 +407,14 @@ async function runBounded<T>(items: readonly T[], limit: number, worker: (item: 
  * decision, a tool that answers synchronously — so that neither it nor `act` suspends (an async
  * frame saves all its registers on every await); anything else continues in `executeAsync`.
  */
-function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean): ToolMessage | undefined | Promise<ToolMessage | undefined> {
+function execute(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext | undefined, durable: boolean): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   // Kill switch: checked before every tool call, in this process and through the store.
   if (run.aborted) return undefined;
   const flag = readKillFlag(deps.store, run.runId);
   if (isPromise(flag) || durable || deps.hooks.length > 0 || job.tool.sideEffects === 'non-idempotent') return executeAsync(deps, run, job, stepIndex, hookContext, durable, flag);
   if (abortIfKilled(run, flag)) return undefined;
   const { call } = job;
-  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
+  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args, runId: '', at: '', seq: 0 });
   // Timed on the monotonic clock (a wall-clock step while the tool runs must not change its duration).
   const started = monotonicMs();
   let answered: ToolMessage | undefined | Promise<ToolMessage | undefined>;
@@ -454,13 +468,13 @@ function finishedCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex:
   const at = nowIso();
   const durationMs = msSince(started);
   run.log.emit(result.code
-    ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs }
-    : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs }, at);
+    ? { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, code: result.code, content: recordContent(result.content), durationMs, runId: '', at: '', seq: 0 }
+    : { type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: result.isError ?? false, content: recordContent(result.content), durationMs, runId: '', at: '', seq: 0 }, at);
   return result;
 }
 
 /** `execute` for every other call: a kill check through the store, hooks, an intent or result to record. */
-async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext, durable: boolean, flag: KillFlag | undefined | Promise<KillFlag | undefined>): Promise<ToolMessage | undefined> {
+async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext | undefined, durable: boolean, flag: KillFlag | undefined | Promise<KillFlag | undefined>): Promise<ToolMessage | undefined> {
   const { call, tool } = job;
   const { store, config } = deps;
   if (abortIfKilled(run, isPromise(flag) ? await flag : flag)) return undefined;
@@ -470,7 +484,7 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
       { lease: run.lease },
     );
   }
-  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args });
+  run.log.emit({ type: 'tool_started', stepIndex, toolCallId: call.id, name: call.name, args: job.args, runId: '', at: '', seq: 0 });
   const started = monotonicMs();
   let result: ToolMessage | undefined;
   let executed: ToolMessage | undefined;
@@ -480,7 +494,7 @@ async function executeAsync(deps: RunDeps, run: ActiveRun, job: Executable, step
     executed = isPromise(answered) ? await answered : answered;
     if (!executed) return run.aborted ? cutShort(deps, run, call, stepIndex, started) : undefined;
     // Every path is capped — thrown messages, typed errors, hook replacements — before the ledger, events or transcript see it.
-    result = capToolMessage(deps.hooks.length > 0 ? await afterToolHooks(deps, run, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
+    result = capToolMessage(hookContext ? await afterToolHooks(deps, run, job, hookContext, executed) : executed, config.limits.maxToolOutputChars);
     if (durable) {
       await store.recordToolResult(
         { runId: run.runId, toolCallId: call.id, stepIndex, name: call.name, argsFingerprint: job.argsFingerprint, sideEffects: tool.sideEffects, result, completedAt: nowIso() },
@@ -588,9 +602,9 @@ async function hookResult(deps: RunDeps, call: ToolCall, answer: ToolMessage): P
 const SNAKE_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** The tool execution, inside the `wrapToolCall` hooks when any is registered. */
-function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext): ToolMessage | undefined | Promise<ToolMessage | undefined> {
+function wrappedToolCall(deps: RunDeps, run: ActiveRun, job: Executable, stepIndex: number, hookContext: HookContext | undefined): ToolMessage | undefined | Promise<ToolMessage | undefined> {
   const wrappers = hooksWith(deps.hooks, 'wrapToolCall');
-  if (wrappers.length === 0) return runTool(deps, run, job, stepIndex);
+  if (wrappers.length === 0 || !hookContext) return runTool(deps, run, job, stepIndex);
   // Wrappers get a promise, whichever way the tool answered.
   // The tool's answer is kept on the job: a wrapper that fails after it (its failure is thrown once
   // the tool settled) leaves a call that ran and answered, not one whose outcome is unknown.

@@ -25,8 +25,6 @@ import { boundArgs, TOO_DEEP_ARGS } from './tool-args.js';
 import { hookRequest, hookResponse } from './hook-answers.js';
 import { describeThrown } from './tool-output.js';
 
-/** The `model_request` event as `decide` builds it. */
-type ModelRequestEvent = Extract<RunEventInput, { type: 'model_request' }>;
 
 /** A stop decided before the model call: the budgets left no room for it. */
 export interface BudgetStop {
@@ -43,7 +41,8 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
   // The step started with its `step_started` event (stamped just before; the onStepStart hooks are part of the step).
   const startedAt = run.stepStartedAt || nowIso();
   run.stepStartedAt = '';
-  const hookContext: HookContext = { runId: run.runId, stepIndex, metadata: run.metadata };
+  // Read by hooks only: none made for a runtime without hooks.
+  const hookContext: HookContext | undefined = deps.hooks.length > 0 ? { runId: run.runId, stepIndex, metadata: run.metadata } : undefined;
   const stepUsage = emptyUsage();
 
   const historyLength = run.history.length;
@@ -69,12 +68,16 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    const requested: { -readonly [K in keyof ModelRequestEvent]: ModelRequestEvent[K] } = { type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: historyLength, repairedPairs: repaired, tools: request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name), attempt: ++calls };
-    if (maxOutputTokens !== undefined) requested.maxOutputTokens = maxOutputTokens;
-    run.log.emit(requested);
+    const tools = request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name);
+    const messageCount = request.messages.length;
+    const callNumber = ++calls;
+    // Ends with the slots `emit` stamps (see `EventSlots`), after every field of the event.
+    run.log.emit(maxOutputTokens === undefined
+      ? { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, runId: '', at: '', seq: 0 }
+      : { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, maxOutputTokens, runId: '', at: '', seq: 0 });
     let answered: ModelResponse;
     try {
-      answered = await wrappedModelCall(deps, run, request, hookContext, options.stream);
+      answered = await wrappedModelCall(deps, run, request, stepIndex, hookContext, options.stream);
     } catch (error) {
       // The provider found the request too long (RELIABILITY F-08): the context strategy is asked
       // once more, told so; a shorter request is sent once. Unchanged (the full history), or over
@@ -92,13 +95,13 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     response = validateResponse(answered);
     // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
-    if (deps.hooks.length > 0) response = await afterModelHooks(deps, run, response, hookContext);
+    if (hookContext) response = await afterModelHooks(deps, run, response, hookContext);
     // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step
     // both keep, and what the step acts on from here on — its tool calls, the committed step, the
     // history the next call is sent: a hook or adapter changing the message it still holds changes none of them.
     const shared = sharedCopy(response.message);
     if (shared) response = { ...response, message: shared };
-    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason });
+    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason, runId: '', at: '', seq: 0 });
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
     if (attempt === 2) {
@@ -146,14 +149,14 @@ interface BuiltRequest {
  * The request for prepared messages: pairing repaired where a strategy rewrote the history, the
  * `beforeModel` hooks applied (only then is anything awaited), content checked against the model.
  */
-function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] | undefined, prepared: readonly Message[], hookContext: HookContext, onRetry: ModelRequest['onRetry']): BuiltRequest | Promise<BuiltRequest> {
+function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] | undefined, prepared: readonly Message[], hookContext: HookContext | undefined, onRetry: ModelRequest['onRetry']): BuiltRequest | Promise<BuiltRequest> {
   // The history is paired by construction; only a strategy's rewrite needs the repair pass.
   const { messages, repaired } = prepared === snapshot ? { messages: snapshot as Message[], repaired: 0 } : pairToolMessages(prepared);
   const deadline = runDeadline(deps, run);
   const request: ModelRequest = run.output
     ? { messages, tools: deps.gate.advertised, output: run.output.spec, signal: run.signal, deadline, onRetry }
     : { messages, tools: deps.gate.advertised, signal: run.signal, deadline, onRetry };
-  if (deps.hooks.length > 0) return hookedRequest(deps, run, request, repaired, snapshot, hookContext, onRetry);
+  if (hookContext) return hookedRequest(deps, run, request, repaired, snapshot, hookContext, onRetry);
   checkContent(deps, run, request, snapshot);
   return { request, repaired };
 }
@@ -212,7 +215,7 @@ function checkContent(deps: RunDeps, run: ActiveRun, request: ModelRequest, snap
  * After the provider refused `refused` as too long: the strategy prepares the step again, told
  * so (`context.overflow`). Undefined when that gives the same messages (nothing shorter to send).
  */
-async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, hookContext: HookContext, onRetry: ModelRequest['onRetry'], refused: ModelRequest): Promise<(BuiltRequest & { snapshot: readonly Message[] | undefined }) | undefined> {
+async function shorterRequest(deps: RunDeps, run: ActiveRun, stepIndex: number, stepUsage: Usage, hookContext: HookContext | undefined, onRetry: ModelRequest['onRetry'], refused: ModelRequest): Promise<(BuiltRequest & { snapshot: readonly Message[] | undefined }) | undefined> {
   const { snapshot, prepared } = await strategyContext(deps, run, stepIndex, stepUsage, { messages: refused.messages.length });
   const built = requestFor(deps, run, snapshot, prepared, hookContext, onRetry);
   const { request, repaired } = isPromise(built) ? await built : built;
@@ -309,10 +312,10 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
 }
 
 /** The model call, inside the `wrapModelCall` hooks when any is registered. It is aborted by `request.signal`. */
-export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, hookContext: HookContext, stream: boolean): Promise<ModelResponse> {
+export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, hookContext: HookContext | undefined, stream: boolean): Promise<ModelResponse> {
   const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
-  if (wrappers.length === 0) return callModel(deps, run, request, hookContext.stepIndex, stream);
-  const call = () => callModel(deps, run, request, hookContext.stepIndex, stream);
+  if (wrappers.length === 0 || !hookContext) return callModel(deps, run, request, stepIndex, stream);
+  const call = () => callModel(deps, run, request, stepIndex, stream);
   const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
   return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw', run, request.signal);
 }

@@ -247,7 +247,7 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         const checked = checkStop(deps, run, 'before_model');
         const stop = isPromise(checked) ? await checked : checked;
         if (stop) return await finish(deps, run, stop);
-        run.stepStartedAt = run.log.emit({ type: 'step_started', stepIndex: run.stepIndex }).at;
+        run.stepStartedAt = run.log.emit({ type: 'step_started', stepIndex: run.stepIndex, runId: '', at: '', seq: 0 }).at;
         for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
         // Marked in flight only when a watcher polls kills (no closure per step otherwise).
         const decided = await (run.callWatcher ? run.busy(() => decide(deps, run, options)) : decide(deps, run, options));
@@ -580,7 +580,7 @@ function commit(deps: RunDeps, run: ActiveRun, decision: PendingStep, results: r
   const startedMono = run.stepStartedMono;
   const durationMs = startedMono === undefined ? Math.max(0, isoMs(endedAt) - isoMs(step.startedAt)) : Math.max(0, Math.round(endedMono - startedMono));
   // Stamped with the step's end, read just above (nothing runs in between).
-  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs }, endedAt);
+  run.log.emit({ type: 'step_finished', stepIndex: step.stepIndex, usage: step.usage, toolCalls, toolCallsRefused, durationMs, runId: '', at: '', seq: 0 }, endedAt);
   const events = run.log.unwritten;
   // A write the memory store completed at once is not waited for.
   const written = deps.store.commitStep({ runId: run.runId, step, events, usageDelta: decision.usage, lease: run.lease });

@@ -6,6 +6,24 @@ import { deepFreeze, jsonCopy, markFrozenList } from '../util/json-copy.js';
 
 /** Event types whose fields are all runtime-generated (no model, tool or user text): nothing to redact. */
 const RUNTIME_ONLY = new Set<string>(['step_started', 'model_request', 'step_finished']);
+/**
+ * Event types every caller emits as a fresh literal it never touches again (the hot events of a
+ * step that carry model or tool values): redacted in place (`Redactor.eventInPlace`), no top-level copy.
+ */
+const OWNED_INPUT = new Set<string>(['model_response', 'tool_started', 'tool_finished']);
+
+/**
+ * The fields `emit` stamps, which the loop's hot event literals end with as placeholders (`runId:
+ * '', at: '', seq: 0`, in that order, after every field of the event): the stamps then fill fields
+ * the literal already has, so the event keeps all its fields in the object itself instead of
+ * growing a property array as it is stamped (one object fewer per event; the same keys in the same
+ * order). Placeholders are never redacted and never reach an event: `emit` overwrites them.
+ */
+export interface EventSlots {
+  runId?: string;
+  at?: string;
+  seq?: number;
+}
 
 /** Receives every event as it happens (the `stream()` consumer). */
 export type EventListener = (event: RunEvent) => void;
@@ -56,7 +74,7 @@ export class EventLog {
   }
 
   /** Emits and buffers a persisted event, stamped now (or `at`: a `nowIso()` the caller has just read). */
-  emit(input: RunEventInput, at?: string): StoredRunEvent {
+  emit(input: RunEventInput & EventSlots, at?: string): StoredRunEvent {
     // Redaction returns a fresh copy; the stamped fields are runtime-generated and need none,
     // and so do events made only of counters, ids and registered tool names.
     // One walk makes the event: a copy (redacted, unless it is runtime-made) whose nested objects
@@ -81,8 +99,14 @@ export class EventLog {
 
 
   /** A redacted copy of `input`, frozen below the top level (a redactor whose `value` was replaced is honoured). */
-  private redacted(input: RunEventInput): Record<string, unknown> {
+  private redacted(given: RunEventInput & EventSlots): Record<string, unknown> {
     const redactor = this.redactor;
+    if (redactor.value === Redactor.prototype.value && OWNED_INPUT.has(given.type)) {
+      const event = redactor.eventInPlace(given as unknown as Record<string, unknown>);
+      if (event !== undefined) return event;
+    }
+    // A copy: the placeholders of the stamped fields (if any) are not part of what is redacted.
+    const input = withoutSlots(given);
     if (redactor.value === Redactor.prototype.value) return redactor.eventCopy(input);
     const event = { ...(redactor.value(input) as unknown as Record<string, unknown>) };
     for (const key of Object.keys(event)) deepFreeze(event[key]);
@@ -112,6 +136,13 @@ export class EventLog {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** `input` without the placeholders of the stamped fields (`EventSlots`), for a redacted copy. */
+function withoutSlots(input: RunEventInput & EventSlots): RunEventInput {
+  if (!hasOwn.call(input, 'runId') && !hasOwn.call(input, 'at') && !hasOwn.call(input, 'seq')) return input;
+  const { runId: _runId, at: _at, seq: _seq, ...rest } = input as RunEventInput & Required<EventSlots>;
+  return rest as RunEventInput;
+}
 
 /**
  * A runtime-made event (counters, ids, registered tool names) ready for stamping: the loop builds

@@ -172,7 +172,7 @@ export async function finalize(deps: RunDeps, run: ActiveRun, stop: FinalizeStop
     const maxOutputTokens = minDefined(request.maxOutputTokens, budget.maxOutputTokens)!;
     request = { ...request, maxOutputTokens };
     run.log.emit({ type: 'model_request', stepIndex, messageCount: request.messages.length, historyMessages: snapshot.length, repairedPairs: 0, tools: [], attempt: 1, finalize: true, maxOutputTokens });
-    let response: ModelResponse = validateResponse(await wrappedModelCall(deps, run, request, hookContext, stream));
+    let response: ModelResponse = validateResponse(await wrappedModelCall(deps, run, request, stepIndex, hookContext, stream));
     addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
     for (const hook of deps.hooks) {
       const replaced = await callHook('afterModel', () => hook.afterModel?.(response, hookContext), run, controller.signal);

@@ -96,7 +96,8 @@ export function checkStoreStep(field: string, step: unknown, runId?: string): vo
   checkStoreObject(field, step);
   checkRecordRun(field, step, runId);
   const { usage, toolCalls, toolCallsRefused } = step as { usage?: unknown; toolCalls?: unknown; toolCallsRefused?: unknown };
-  checkStoreUsage(`${field}.usage`, usage);
+  // `step.usage` written out for the usual field (no string built per commit).
+  checkStoreUsage(field === 'step' ? 'step.usage' : `${field}.usage`, usage);
   checkTokenCount(field, 'toolCalls', toolCalls);
   if (toolCallsRefused !== undefined) checkTokenCount(field, 'toolCallsRefused', toolCallsRefused);
 }
@@ -188,7 +189,8 @@ export function checkStoreEvents(field: string, events: unknown, runId?: string)
   for (let i = 0; i < events.length; i++) {
     const event: unknown = events[i];
     if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new ConfigError(`${field}[${i}]`, `must be an event object, found ${kindOf(event)}`);
-    checkRecordRun(`${field}[${i}]`, event, runId);
+    // The field name is built only for a failure (this runs for every event of every commit).
+    if (typeof runId === 'string' && (event as { runId?: unknown }).runId !== undefined && (event as { runId?: unknown }).runId !== runId) checkRecordRun(`${field}[${i}]`, event, runId);
   }
 }
 

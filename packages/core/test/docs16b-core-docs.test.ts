@@ -258,7 +258,7 @@ describe('docs/errors.md', () => {
     const bad = await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', mediaType: 'image/png', data: 'not base64!' }] }] }));
     expect(bad.code).toBe('content_invalid');
     expect(bad.message).toContain('input.0.content.1.data');
-    expect((await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png; charset=x', data: pngImage(1, 1) }] }] }))).code).toBe('content_invalid');
+    expect((await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png; charset', data: pngImage(1, 1) }] }] }))).code).toBe('content_invalid'); // tools17c: malformed (no value); 'image/png; charset=x' is accepted
     expect((await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: 'AAAA', filename: '../x.pdf' }] }] }))).code).toBe('content_invalid');
     expect((await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', url: 'file:///etc/passwd' }] }] }))).code).toBe('content_invalid');
     expect((await codeOf(runtime.run({ input: [{ role: 'user', content: [{ type: 'image', mediaType: 'image/png', data: pngImage(20, 20) }] }] }))).code).toBe('content_too_large');

@@ -33,7 +33,7 @@ describe('red team: content parts', () => {
     const store = new MemoryStore();
     const runtime = createRuntime({ model: new ScriptedModel([]), store });
     const bad: ContentPart[] = [
-      { type: 'image', mediaType: 'image/PNG; charset=x', data: PDF },
+      { type: 'image', mediaType: 'image/PNG; charset', data: PDF }, // tools17c: a parameter needs a value (with one, it is a media type servers send)
       { type: 'image', mediaType: 'text/html', data: PDF },
       { type: 'image', mediaType: 'image/png', url: 'file:///etc/passwd' },
       { type: 'image', mediaType: 'image/png', url: 'data:image/png;base64,AAAA' },

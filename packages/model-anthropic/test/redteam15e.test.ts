@@ -137,7 +137,7 @@ describe('AnthropicModel + createRuntime: hostile parts', () => {
     const runtime = createRuntime({ model: model(s), store });
     const urlSafe = Buffer.from([0xfb, 0xff, 0xfe, 0x01]).toString('base64url');
     const cases: unknown[] = [
-      { type: 'image', mediaType: 'image/png; charset=utf-8', data: PNG },
+      { type: 'image', mediaType: 'image/png; charset', data: PNG }, // tools17c: 'image/png; charset=utf-8' is a media type now; a parameter without a value is not
       { type: 'image', mediaType: 'application/pdf', data: PDF },
       { type: 'image', mediaType: 'image/png', data: `${PNG.slice(0, 8)}\n${PNG.slice(8)}` },
       { type: 'image', mediaType: 'image/png', data: urlSafe },

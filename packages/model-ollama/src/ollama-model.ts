@@ -1,5 +1,5 @@
 import {
-  checkKnownOptions, checkSupported, ConfigError, limitResponse, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
+  checkKnownOptions, checkSupported, ConfigError, limitResponse, nearestName, ModelError, modelAttempt, resolveCapabilities, resolveMaxResponseBytes, resolveRetryPolicy, streamWithRetry, withModelRetry,
   type AssistantMessage, type FinishReason, type ModelAdapter, type ModelCapabilities, type ModelRequest, type ModelResponse, type ModelStreamEvent, type RetryPolicy, type ToolCall,
 } from '@agentrt/core';
 import { Ollama } from 'ollama';
@@ -25,7 +25,12 @@ export interface OllamaModelOptions {
    * server ignores them.
    */
   readonly maxResponseBytes?: number;
-  /** Passed as `options` (e.g. `{ temperature: 0, num_ctx: 8192 }`). A request's `maxOutputTokens` can only lower `num_predict`. */
+  /**
+   * Passed as `options` (e.g. `{ temperature: 0, num_ctx: 8192 }`), unchanged. Keys are Ollama's
+   * documented option names (`OLLAMA_MODEL_OPTION_NAMES`); any other key is a `ConfigError` naming
+   * `modelOptions.<key>` (Ollama itself ignores an unknown option, so a typo such as `temprature`
+   * would quietly keep the model's default). A request's `maxOutputTokens` can only lower `num_predict`.
+   */
   readonly modelOptions?: Readonly<Record<string, unknown>>;
   /** Passed as `keep_alive`. */
   readonly keepAlive?: string | number;
@@ -43,6 +48,18 @@ export interface OllamaModelOptions {
 export const OLLAMA_OPTION_NAMES: readonly (keyof OllamaModelOptions)[] = [
   'model', 'host', 'timeoutMs', 'retry', 'maxResponseBytes', 'modelOptions', 'keepAlive', 'think', 'capabilities',
 ];
+
+/**
+ * The option names Ollama documents for a request's `options` (docs/api.md, "Generate request
+ * (With options)", and the Modelfile parameters), including the ones older servers still read
+ * (`num_gqa`, `rope_frequency_base`, `rope_frequency_scale`). `modelOptions` takes these only.
+ */
+export const OLLAMA_MODEL_OPTION_NAMES: readonly string[] = Object.freeze([
+  'num_keep', 'seed', 'num_predict', 'top_k', 'top_p', 'min_p', 'tfs_z', 'typical_p', 'repeat_last_n', 'temperature', 'repeat_penalty',
+  'presence_penalty', 'frequency_penalty', 'mirostat', 'mirostat_tau', 'mirostat_eta', 'penalize_newline', 'stop', 'numa', 'num_ctx',
+  'num_batch', 'num_gpu', 'main_gpu', 'low_vram', 'f16_kv', 'vocab_only', 'use_mmap', 'use_mlock', 'num_thread',
+  'num_gqa', 'rope_frequency_base', 'rope_frequency_scale',
+]);
 
 /** The smaller of the configured and the requested output-token limits (ignoring absent or non-positive ones, such as `num_predict: -1`). */
 const outputLimit = (...limits: unknown[]) => {
@@ -109,6 +126,13 @@ export class OllamaModel implements ModelAdapter {
     }
     if (options.modelOptions !== undefined && (typeof options.modelOptions !== 'object' || options.modelOptions === null || Array.isArray(options.modelOptions))) {
       throw new ConfigError('modelOptions', 'expected an object such as { temperature: 0 }');
+    }
+    if (options.modelOptions !== undefined) {
+      for (const key of Object.keys(options.modelOptions)) {
+        if (OLLAMA_MODEL_OPTION_NAMES.includes(key)) continue;
+        const near = nearestName(key, OLLAMA_MODEL_OPTION_NAMES);
+        throw new ConfigError(`modelOptions.${key}`, `not an Ollama option${near ? ` (did you mean "${near}"?)` : ''} (known: ${OLLAMA_MODEL_OPTION_NAMES.join(', ')})`);
+      }
     }
     this.model = options.model;
     this.capabilities = resolveCapabilities(ollamaCapabilities(options.model, { reasoning: options.think !== undefined && options.think !== false }), options.capabilities);

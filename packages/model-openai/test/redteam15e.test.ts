@@ -124,7 +124,7 @@ describe('OpenAIModel + createRuntime: content Chat Completions cannot take', ()
     const store = new MemoryStore();
     const runtime = createRuntime({ model: model(s), store });
     for (const part of [
-      { type: 'image', mediaType: 'image/png;charset=utf-8', data: PNG },
+      { type: 'image', mediaType: 'image/png;charset', data: PNG }, // tools17c: 'image/png;charset=utf-8' is a media type now; a parameter without a value is not
       { type: 'image', mediaType: 'image/png', data: ` ${PNG}` },
       { type: 'image', mediaType: 'image/png', data: PNG.replace(/\+/g, '-').replace(/\//g, '_') + (/[+/]/.test(PNG) ? '' : '-') },
       { type: 'image', mediaType: 'image/png', url: 'data:image/png;base64,iVBORw0KGgo=' },

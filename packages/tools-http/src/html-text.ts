@@ -4,7 +4,12 @@
  * unclosed comment, `<script>` or attribute quote. Script, style, template, noscript, SVG and
  * other non-text content is dropped; headings become `#` lines, list items `- ` lines, block
  * elements line breaks, links `text (url)`, images their `alt` text. Character references are
- * decoded. Not a renderer: CSS-hidden text stays, tables are text in reading order.
+ * decoded. Text hidden from a reader is dropped with its element — the `hidden` attribute, an
+ * inline `style` with `display: none`, `visibility: hidden` / `collapse` or `content-visibility:
+ * hidden` (hidden text is a prompt-injection channel); `hidden="until-found"` (collapsed content a
+ * reader can open) and `aria-hidden="true"` (visible, only skipped by screen readers) stay. Not a
+ * renderer: text hidden by a stylesheet class, off-screen or zero-size stays; tables are text in
+ * reading order.
  */
 
 /** Elements whose content is not text a reader sees. */
@@ -110,6 +115,12 @@ export function htmlToText(markup: string): string {
       at = textStart = scan = end === -1 ? html.length : end; // an unclosed <script> hides the rest, as in a browser
       continue;
     }
+    if (!closing && isHidden(tag)) {
+      // Void elements (<img hidden>) have no content; the others are skipped to their end.
+      if (!VOID.has(name)) at = textStart = scan = hiddenEnd(html, name, at);
+      if (BLOCK.has(name)) lineBreak();
+      continue;
+    }
     if (/^h[1-6]$/.test(name)) {
       if (closing) {
         if (heading > 0) heading = 0;
@@ -150,6 +161,115 @@ export function htmlToText(markup: string): string {
     .map((line) => (line.startsWith('\0') ? line.replace(/\s+$/, '') : line.trim()).replace(/\0/g, ''))
     .filter((line) => line.trim() !== '')
     .join('\n');
+}
+
+/** Elements without content (`<img hidden>` hides only itself). */
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+/** Elements whose end tag may be omitted, with what else ends them (HTML "optional tags"): a sibling's start tag, or the end of their container. */
+const OPTIONAL_END = new Map<string, { siblings: Set<string>; containers: Set<string> }>([
+  ['li', { siblings: new Set(['li']), containers: new Set(['ul', 'ol', 'menu']) }],
+  ['dt', { siblings: new Set(['dt', 'dd']), containers: new Set(['dl']) }],
+  ['dd', { siblings: new Set(['dt', 'dd']), containers: new Set(['dl']) }],
+  ['option', { siblings: new Set(['option', 'optgroup']), containers: new Set(['select', 'datalist']) }],
+  ['tr', { siblings: new Set(['tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table']) }],
+  ['td', { siblings: new Set(['td', 'th', 'tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table', 'tr']) }],
+  ['th', { siblings: new Set(['td', 'th', 'tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table', 'tr']) }],
+  // A paragraph holds no block: any block start or end tag ends it.
+  ['p', { siblings: new Set([...BLOCK].filter((name) => name !== 'br')), containers: new Set([...BLOCK].filter((name) => name !== 'br' && name !== 'p')) }],
+]);
+/** Inline `style` declarations that hide an element and its text. */
+const HIDING_STYLE = /(?:^|[;{\s])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)/i;
+/** Longest start tag whose attributes are read for `hidden` / `style` (a longer one is read up to this). */
+const MAX_ATTRIBUTE_SCAN = 64 * 1024;
+
+/**
+ * The attributes of a start tag, names lower-cased, the first of each name kept (HTML's rule), in
+ * a Map (a `__proto__` attribute is a name like any other). Quote-aware: `title="x hidden"` holds
+ * no `hidden` attribute. One forward pass over at most `MAX_ATTRIBUTE_SCAN` characters.
+ */
+function attributesOf(tag: string): Map<string, string> {
+  const attributes = new Map<string, string>();
+  const text = tag.length > MAX_ATTRIBUTE_SCAN ? tag.slice(0, MAX_ATTRIBUTE_SCAN) : tag;
+  const pattern = /[\s/]([^\s/>"'=]+)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/g;
+  pattern.lastIndex = (/^<[a-zA-Z][a-zA-Z0-9-]*/.exec(text)?.[0].length) ?? 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const name = match[1]!.toLowerCase();
+    if (!attributes.has(name)) attributes.set(name, match[2] ?? match[3] ?? match[4] ?? '');
+  }
+  return attributes;
+}
+
+/** A start tag that hides its element from a reader (see the module comment). */
+function isHidden(tag: string): boolean {
+  if (!/hidden|style/i.test(tag)) return false;
+  const attributes = attributesOf(tag);
+  const hidden = attributes.get('hidden');
+  if (hidden !== undefined && hidden.trim().toLowerCase() !== 'until-found') return true;
+  const style = attributes.get('style');
+  return style !== undefined && HIDING_STYLE.test(withoutCssComments(decodeEntities(style)));
+}
+
+/** CSS text without its comments (an unclosed one runs to the end). One forward pass. */
+function withoutCssComments(css: string): string {
+  let out = '';
+  let at = 0;
+  for (let open = css.indexOf('/*'); open !== -1; open = css.indexOf('/*', at)) {
+    out += css.slice(at, open) + ' ';
+    const close = css.indexOf('*/', open + 2);
+    if (close === -1) return out;
+    at = close + 2;
+  }
+  return out + css.slice(at);
+}
+
+/**
+ * Where the content of the hidden element `name` (whose start tag ended just before `from`) ends:
+ * after its matching end tag (same-name elements nested inside counted), or — for an element whose
+ * end tag may be omitted — before the tag that ends it implicitly; the end of the document when
+ * nothing ends it (as in a browser: an unclosed hidden element hides the rest). Comments are
+ * skipped, and the raw text of `script`/`style`/… inside it. One forward scan from `from`.
+ */
+function hiddenEnd(html: string, name: string, from: number): number {
+  const optional = OPTIONAL_END.get(name);
+  const tags = /<!--|<(\/?)([a-zA-Z][a-zA-Z0-9-]*)/g;
+  tags.lastIndex = from;
+  let depth = 1;
+  let containers = 0;
+  for (let match = tags.exec(html); match; match = tags.exec(html)) {
+    if (match[0] === '<!--') {
+      const end = html.indexOf('-->', match.index + 4);
+      if (end === -1) return html.length;
+      tags.lastIndex = end + 3;
+      continue;
+    }
+    const closing = match[1] === '/';
+    const tag = match[2]!.toLowerCase();
+    if (!closing && DROPPED.has(tag) && tag !== name) {
+      const end = indexOfCloseTag(html, tag, tags.lastIndex);
+      if (end === -1) return html.length;
+      tags.lastIndex = end + 2;
+      continue;
+    }
+    if (optional) {
+      if (containers === 0 && !closing && optional.siblings.has(tag)) return match.index;
+      if (optional.containers.has(tag)) {
+        if (!closing) containers++;
+        else if (containers === 0) return match.index; // the container ends: so does the element
+        else containers--;
+        continue;
+      }
+    }
+    if (tag !== name) continue;
+    if (!closing) {
+      depth++;
+      continue;
+    }
+    if (--depth === 0) {
+      const end = html.indexOf('>', tags.lastIndex);
+      return end === -1 ? html.length : end + 1;
+    }
+  }
+  return html.length;
 }
 
 /**

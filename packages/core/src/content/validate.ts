@@ -7,6 +7,70 @@ import { imageSize, PROVIDER_IMAGE_TYPES, sniffMediaType } from './sniff.js';
 export const DEFAULT_MAX_PART_BYTES = 5 * 1024 * 1024;
 
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+/** Longest media type accepted with its parameters (a longer value is malformed, not read). */
+const MAX_MEDIA_TYPE_CHARS = 1_024;
+/** RFC 9110 §5.6.6 `OWS ";" OWS [ parameter ]`, parameter = token "=" ( token / quoted-string ), at one position (sticky). */
+const PARAMETER = /[ \t]*;[ \t]*(?:([!#$%&'*+.^_`|~0-9A-Za-z-]+)=(?:([!#$%&'*+.^_`|~0-9A-Za-z-]+)|"((?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*)"))?/y;
+
+/** A media type read per RFC 9110 §8.3.1: its essence (`type/subtype`, lower case) and parameters (names lower case, the first of each kept; a Map, so `__proto__` is a name like any other). */
+export interface ParsedMediaType {
+  readonly essence: string;
+  readonly parameters: ReadonlyMap<string, string>;
+}
+
+/**
+ * Reads a media type such as `Image/PNG; charset=binary` or `text/plain;charset="ISO-8859-1"`
+ * (RFC 9110 §8.3.1): type and subtype are case-insensitive, parameters follow `;` with optional
+ * whitespace around it, values are tokens or quoted strings, empty parameters (`;;`) are allowed.
+ * Undefined for a malformed value (no subtype, a space inside a token, a parameter without `=`,
+ * an unclosed quote, characters outside the grammar) or one over 1 024 characters. Linear time.
+ */
+export function parseMediaType(value: string): ParsedMediaType | undefined {
+  if (typeof value !== 'string' || value.length > MAX_MEDIA_TYPE_CHARS) return undefined;
+  const text = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  const slash = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(text);
+  if (!slash) return undefined;
+  const essence = slash[0].toLowerCase();
+  if (!MEDIA_TYPE.test(essence)) return undefined;
+  const parameters = new Map<string, string>();
+  let at = slash[0].length;
+  while (at < text.length) {
+    PARAMETER.lastIndex = at;
+    const match = PARAMETER.exec(text);
+    if (!match || match[0].length === 0) return undefined;
+    at += match[0].length;
+    if (match[1] === undefined) continue;
+    const name = match[1].toLowerCase();
+    const parameter = match[2] ?? match[3]!.replace(/\\(.)/g, '$1');
+    if (!parameters.has(name)) parameters.set(name, parameter);
+  }
+  return { essence, parameters };
+}
+
+/** The decoder a text part's `charset` parameter names, `null` when it names none the runtime knows, undefined without one (UTF-8). */
+function charsetDecoder(parsed: ParsedMediaType): InstanceType<typeof TextDecoder> | null | undefined {
+  const label = parsed.parameters.get('charset');
+  if (label === undefined || !parsed.essence.startsWith('text/')) return undefined;
+  try {
+    const decoder = label.length > 40 ? undefined : new TextDecoder(label.trim());
+    // "replacement" (iso-2022-kr…) would turn every byte into U+FFFD: no text encoding.
+    return decoder && decoder.encoding !== 'replacement' ? decoder : null;
+  } catch {
+    return null;
+  }
+}
+
+/** windows-1252 at 0x80–0x9F (Node's decoder gives the C1 controls of ISO-8859-1 there; WHATWG maps ISO-8859-1 labels to windows-1252 too). */
+const WINDOWS_1252_C1 = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((code) => String.fromCharCode(code));
+
+/** Bytes as text in the decoder's encoding (a byte order mark first, as TextDecoder does; invalid bytes become U+FFFD). */
+function decodeText(decoder: InstanceType<typeof TextDecoder>, bytes: Buffer): string {
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes);
+  return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!);
+}
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -53,8 +117,10 @@ export function checkContent(content: unknown, options: { where: string; maxPart
     if (part.type !== 'image' && part.type !== 'file') {
       return new AgentrtError('content_invalid', `${at}.type: expected 'text', 'image' or 'file', got ${JSON.stringify(part.type)}`);
     }
-    const mediaType = typeof part.mediaType === 'string' ? part.mediaType.toLowerCase() : undefined;
-    if (!mediaType || !MEDIA_TYPE.test(mediaType)) return new AgentrtError('content_invalid', `${at}.mediaType: expected a media type such as "image/png", got ${JSON.stringify(part.mediaType)}`);
+    const parsed = typeof part.mediaType === 'string' ? parseMediaType(part.mediaType) : undefined;
+    if (!parsed) return new AgentrtError('content_invalid', `${at}.mediaType: expected a media type such as "image/png" (parameters such as "; charset=utf-8" may follow), got ${typeof part.mediaType === 'string' && part.mediaType.length > 100 ? `${JSON.stringify(part.mediaType.slice(0, 100))}… (${part.mediaType.length} characters)` : JSON.stringify(part.mediaType)}`);
+    const mediaType = parsed.essence;
+    if (charsetDecoder(parsed) === null) return new AgentrtError('content_invalid', `${at}.mediaType: unknown charset ${JSON.stringify(parsed.parameters.get('charset')!.slice(0, 100))} (give the text's encoding, e.g. "utf-8", "iso-8859-1", "utf-16le")`);
     if (part.type === 'image' && !mediaType.startsWith('image/')) return new AgentrtError('content_invalid', `${at}.mediaType: an image part needs an image/* media type, got "${mediaType}"`);
     const hasData = part.data !== undefined;
     const hasUrl = part.url !== undefined;
@@ -153,12 +219,12 @@ export const TEXT_ONLY: ModelCapabilities = Object.freeze({
 const MEDIA_TYPE_ALIASES: Readonly<Record<string, string>> = Object.freeze({ 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' });
 
 /**
- * A media type as it goes on the wire: lower case, and a common wrong label as the registered
- * type it means (`image/jpg`, `image/pjpeg` → `image/jpeg`; providers document `image/jpeg`).
+ * A media type as it goes on the wire: its essence (parameters dropped: `Image/PNG; charset=binary`
+ * → `image/png`), lower case, and a common wrong label as the registered type it means (`image/jpg`, `image/pjpeg` → `image/jpeg`; providers document `image/jpeg`).
  * Adapters send this; `acceptsMediaType` and `normalizeContent` use it too.
  */
 export function canonicalMediaType(mediaType: string): string {
-  const type = mediaType.toLowerCase();
+  const type = parseMediaType(mediaType)?.essence ?? mediaType.toLowerCase();
   return Object.hasOwn(MEDIA_TYPE_ALIASES, type) ? MEDIA_TYPE_ALIASES[type]! : type;
 }
 
@@ -232,14 +298,27 @@ export function isContentPartArray(value: unknown): value is ContentPart[] {
 }
 
 /**
+ * The bytes of a `text/*` part in UTF-8: a `charset` parameter other than UTF-8 is honoured here
+ * (the bytes are decoded with it — a byte order mark first — and re-encoded), since the part then
+ * keeps only the essence of its media type and every adapter reads text parts as UTF-8.
+ */
+function utf8Text(data: string, mediaType: string): string {
+  const parsed = parseMediaType(mediaType);
+  const decoder = parsed ? charsetDecoder(parsed) : undefined;
+  if (!decoder || decoder.encoding === 'utf-8') return data;
+  return Buffer.from(decodeText(decoder, Buffer.from(data, 'base64')), 'utf8').toString('base64');
+}
+
+/**
  * A copy of content that passed `checkContent`, keeping only the known fields of each part and
- * media types as `canonicalMediaType` gives them (lower case; `image/jpg` → `image/jpeg`). A string is returned as is.
+ * media types as `canonicalMediaType` gives them (the essence, lower case; `image/jpg` → `image/jpeg`);
+ * a `text/*` part with a `charset` parameter other than UTF-8 has its bytes re-encoded as UTF-8. A string is returned as is.
  */
 export function normalizeContent(content: MessageContent): MessageContent {
   if (typeof content === 'string') return content;
   return content.map((part): ContentPart => {
     if (part.type === 'text') return { type: 'text', text: part.text };
-    const source = part.data !== undefined ? { data: part.data } : { url: part.url! };
+    const source = part.data !== undefined ? { data: utf8Text(part.data, part.mediaType) } : { url: part.url! };
     const mediaType = canonicalMediaType(part.mediaType);
     if (part.type === 'image') return { type: 'image', mediaType, ...source };
     return { type: 'file', mediaType, ...source, ...(part.filename !== undefined ? { filename: part.filename } : {}) };

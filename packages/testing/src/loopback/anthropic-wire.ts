@@ -222,7 +222,8 @@ function reasoningBlocks(reasoning: readonly ScriptedReplyReasoning[]): Json[] {
  * Anthropic Messages (`POST /v1/messages`), per the API reference: bodies of at most 32 MB (413
  * `request_too_large`), `anthropic-version` header,
  * `x-api-key` or bearer auth, required `max_tokens`, user/assistant roles with a top-level
- * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones (and the 400 for
+ * `system`, `tool_use`/`tool_result` blocks and the two 400s for unpaired ones — a `tool_result` after a
+ * text or image block in its user turn counts as unpaired: results come first — (and the 400 for
  * tool blocks in a request that defines no tools), `tool_choice` (auto, any, tool, none; only auto or
  * none with thinking), JSON and SSE
  * (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
@@ -347,7 +348,11 @@ export const anthropicWire: ProviderWire = {
         const ids = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id as string);
         if (ids.length > 0) {
           const next = messages[i + 1] as Json | undefined;
-          const answered = next?.role === 'user' ? blocksOf(next.content).filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id as string) : [];
+          // Only the tool_result blocks that open the next user turn answer it: "tool_result blocks must come FIRST in the
+          // content array" (tool use docs); a text or image block before one leaves its id unanswered, as the API says.
+          const blocksAfter = next?.role === 'user' ? blocksOf(next.content) : [];
+          const leading = blocksAfter.findIndex((b) => b.type !== 'tool_result');
+          const answered = blocksAfter.slice(0, leading === -1 ? blocksAfter.length : leading).map((b) => b.tool_use_id as string);
           const missing = ids.filter((id) => !answered.includes(id));
           if (missing.length > 0) {
             return invalid(`messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`);

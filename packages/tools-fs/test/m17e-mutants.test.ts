@@ -3,7 +3,7 @@
  * fault the earlier tests let through (see docs/testing.md, "Mutants 17e"): real files, directories,
  * symbolic links in a temporary directory, through the pack's public tools.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tool, ToolContext } from '@agentrt/core';
@@ -57,5 +57,21 @@ describe('tools-fs mutants 17e', () => {
     const { output } = await call(named(createFsTools({ root }), 'search_files'), { query: 'needle' });
     expect(output!.results).toEqual([{ path: 'at-cap.txt', match: 'content', line: 'needle' }]);
     expect(output!.skippedLargeFiles).toBe(1);
+  });
+
+  it('read_file refuses a maxBytes above maxReadBytes (the cap is the operator\'s, not the model\'s)', async () => {
+    const { root } = layout();
+    writeFileSync(join(root, 'big.txt'), 'b'.repeat(5_000));
+    const read = named(createFsTools({ root, maxReadBytes: 1_000 }), 'read_file');
+    expect(await call(read, { path: 'big.txt', maxBytes: 5_000 })).toEqual({ code: 'tool_args_invalid' });
+    const { output } = await call(read, { path: 'big.txt' });
+    expect(output).toMatchObject({ truncated: true, nextOffset: 1_000 });
+    expect((output!.content as string).length).toBe(1_000);
+  });
+
+  it('a root that is a file, not a directory, is refused when the pack is created (config_invalid)', () => {
+    const { base } = layout();
+    writeFileSync(join(base, 'not-a-dir'), 'x');
+    expect(() => createFsTools({ root: join(base, 'not-a-dir') })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('not a directory') }));
   });
 });

@@ -64,10 +64,10 @@ describe('media16k: media runs through worker-bullmq', () => {
 
     const input: Message[] = [{ role: 'user', content: [{ type: 'text', text: 'What does this chart show?' }, { type: 'image', mediaType: 'image/png', data: image }] }];
     const runId = await queue.enqueue({ runId: `media-${id}`, input });
-    const job = await waitFor(async () => {
-      const found = await queue.queue.getJob(runId);
-      return (await found?.getState()) === 'completed' ? found : undefined;
-    }, { timeoutMs: 30_000 });
+    // The state first, then the job read again: a job read before its state (one snapshot taken
+    // while it was still active) would lack the return value its completion wrote.
+    await waitFor(async () => (await queue.queue.getJobState(runId)) === 'completed', { timeoutMs: 30_000, message: 'the job completes' });
+    const job = await queue.queue.getJob(runId);
 
     // The result, read back.
     expect(job!.returnvalue).toMatchObject({ runId, status: 'completed', stopReason: 'final_answer' });

@@ -67,11 +67,14 @@ describe('@agentrt/worker-bullmq when a run fails by its store\'s outage', () =>
     cleanups.push(() => worker.close());
 
     const runId = await queue.enqueue({ input: 'go', runId: `outage-${id}` });
-    const job = await waitFor(async () => {
-      const found = await queue.queue.getJob(runId);
-      const state = found ? await found.getState() : 'missing';
-      return state === 'completed' || state === 'failed' ? { state, attemptsMade: found!.attemptsMade, value: found!.returnvalue as unknown } : undefined;
+    // The state first, then the job read again (a job read before its state may be a snapshot
+    // from before it settled, without the return value or attempts its settling wrote).
+    const state = await waitFor(async () => {
+      const now = await queue.queue.getJobState(runId);
+      return now === 'completed' || now === 'failed' ? now : undefined;
     }, { timeoutMs: 20_000, intervalMs: 50, message: 'the job settles' });
+    const found = (await queue.queue.getJob(runId))!;
+    const job = { state, attemptsMade: found.attemptsMade, value: found.returnvalue as unknown };
 
     expect(job.state).toBe('completed');
     expect(job.value).toMatchObject({ status: 'completed', stopReason: 'final_answer' });

@@ -165,6 +165,26 @@ describe.each(STORES)('media16k attacks: incident stop ($name)', ({ open }) => {
     }
   });
 
+  it('kill(runId) of a paused run that lost its media blob kills it (its getRun stays state_corrupt); killed again, the damage is reported', async () => {
+    const { store, dropBlobs } = open();
+    try {
+      const runtime = createRuntime({ model: new ScriptedModel([ScriptedModel.call('pay', {}), ScriptedModel.answer('paid')]), store, tools: [pay] });
+      expect((await runtime.run({ runId: 'media', input: withImage('pay this invoice') })).status).toBe('paused');
+      dropBlobs('media');
+      await runtime.kill('media', 'fraud');
+      const [record] = (await runtime.listRuns()).filter((run) => run.runId === 'media');
+      expect(record?.result).toMatchObject({ status: 'stopped', stopReason: 'killed', stopDetail: 'fraud' });
+      await expect(store.getRun('media')).rejects.toMatchObject({ code: 'state_corrupt' });
+      expect((await store.listEvents('media')).map((event) => event.type).slice(-2)).toEqual(['run_killed', 'run_finished']);
+      // Killing it again: it is no longer paused, so it is not read from the paused listing: the
+      // damage is reported (state_corrupt) and nothing more is written.
+      await expect(runtime.kill('media', 'again')).rejects.toMatchObject({ code: 'state_corrupt' });
+      expect((await store.listEvents('media')).filter((event) => event.type === 'run_killed')).toHaveLength(1);
+    } finally {
+      await store.close?.();
+    }
+  });
+
   it('killAll still kills the damaged run and the others when one paused run cannot be finished, and reports that failure', async () => {
     const { store: real, dropBlobs } = open();
     // The store refuses to finish one run (a write failure for it alone): every other run is still killed.

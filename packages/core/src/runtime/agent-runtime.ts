@@ -449,7 +449,7 @@ export class AgentRuntime<TOut = string> {
       await local.done.catch(() => undefined);
       return;
     }
-    const record = await this.deps.store.getRun(runId);
+    const record = await this.runForKill(runId);
     if (record?.status === 'paused') await this.killPaused(record, reason, 'run');
     // A finished run (before the kill, or finishing between the flag and this read) is left as it
     // is, and so is its store: no flag stays behind to kill a later retry of a failed run.
@@ -471,24 +471,11 @@ export class AgentRuntime<TOut = string> {
       // leave the runs after it paused. The first failure is reported once all were tried; the
       // flag is set, so a failed one is killed when it is resumed.
       let failure: { error: unknown } | undefined;
-      // A run whose media blob the store lost is listed all the same (`mediaMissing`), but its
-      // `getRun` is state_corrupt, so the kill path (which re-reads the run under its lease)
-      // cannot finish it: it is finished here from its listed record instead — re-listed under
-      // the lease, so a run that left `paused` meanwhile is left alone. Nothing of it needs its
-      // media (the result is made of counters), and it can never be resumed (resume reads it whole).
+      // A run whose media blob the store lost is listed all the same (`mediaMissing`) and killed
+      // like the others (`runForKill` reads it from the listing).
       for (const record of await this.deps.store.listRuns({ status: 'paused' })) {
         try {
-          if (record.mediaMissing === undefined) await this.killPaused(record, reason, 'all');
-          else if (!this.active.has(record.runId)) {
-            const lease = await this.deps.store.acquireLease({ runId: record.runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
-            if (!lease) continue;
-            try {
-              const current = (await this.deps.store.listRuns({ status: 'paused' })).find((listed) => listed.runId === record.runId);
-              if (current) await this.finishPaused(current, reason, 'all', lease);
-            } finally {
-              await this.deps.store.releaseLease(lease).catch(() => undefined);
-            }
-          }
+          await this.killPaused(record, reason, 'all');
         } catch (error) {
           failure ??= { error };
         }
@@ -824,7 +811,7 @@ export class AgentRuntime<TOut = string> {
         await local.done.catch(() => undefined);
         return;
       }
-      record = await this.deps.store.getRun(seen.runId);
+      record = await this.runForKill(seen.runId);
       if (record?.status !== 'paused') return;
     }
     await this.finishIdle(record, reason, scope);
@@ -841,7 +828,7 @@ export class AgentRuntime<TOut = string> {
     const lease = await this.deps.store.acquireLease({ runId: seen.runId, owner: this.config.owner, ttlMs: this.config.leaseTtlMs });
     if (!lease) return;
     try {
-      const record = await this.deps.store.getRun(seen.runId);
+      const record = await this.runForKill(seen.runId);
       if (record?.status === 'paused') await this.finishPaused(record, reason, scope, lease);
     } finally {
       try {
@@ -849,6 +836,23 @@ export class AgentRuntime<TOut = string> {
       } catch {
         // best effort: the lease expires on its own
       }
+    }
+  }
+
+  /**
+   * The run as a kill reads it: `getRun`, or — for a paused run whose media blob the store lost,
+   * whose `getRun` is `state_corrupt` — its record from the paused listing (`mediaMissing`, see
+   * `StateStore.listRuns`). A kill needs only its status and counters, and such a run can never be
+   * resumed, so it is killed like any other instead of staying paused. Any other failure is thrown.
+   */
+  private async runForKill(runId: string): Promise<RunRecord | undefined> {
+    try {
+      return await this.deps.store.getRun(runId);
+    } catch (error) {
+      if (!AgentrtError.isInstance(error) || error.code !== 'state_corrupt') throw error;
+      const listed = (await this.deps.store.listRuns({ status: 'paused' })).find((run) => run.runId === runId && run.mediaMissing !== undefined);
+      if (!listed) throw error;
+      return listed;
     }
   }
 

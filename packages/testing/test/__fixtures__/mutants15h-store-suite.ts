@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateStore } from '@agentrt/core';
 import { describeCrashRecovery, describeCrossProcess } from '@agentrt/testing';
-import { describe } from 'vitest';
 
 const storeModule = new URL('./mutants15h-stores.mjs', import.meta.url).href;
 const { createStore } = (await import(storeModule)) as { createStore(options: unknown): StateStore };
@@ -15,8 +14,6 @@ for (const [i, entry] of entries.entries()) {
   const path = join(mkdtempSync(join(tmpdir(), 'agentrt-m15h-')), 'runs.db');
   const storeOptions = { path, ...(mutant === 'correct' ? {} : { mutant }) };
   const common = { name: entry, storeModule, storeOptions, createStore: () => createStore(storeOptions), runIdPrefix: `m15h-${i}` };
-  // The crash suite's three cases run side by side (own run ids, counter and store keyed by run id),
-  // as in the stores' own crash-recovery files; the cross-process one's stay in turn (killAll is global).
-  if (suite === 'crash') describe.concurrent(`cases side by side: ${entry}`, () => describeCrashRecovery(common));
+  if (suite === 'crash') describeCrashRecovery(common);
   else describeCrossProcess({ ...common, onKillLatency: () => {} });
 }

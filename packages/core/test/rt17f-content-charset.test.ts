@@ -55,3 +55,22 @@ describe('rt17f: a byte order mark decides the encoding', () => {
     expect(utf8Of(normalizeContent([file('text/plain', Buffer.from([0x41, 0xff]))]))).toEqual(Buffer.from([0x41, 0xff]));
   });
 });
+
+describe('rt17f: held — hostile media-type parameters', () => {
+  const check = (mediaType: string, bytes = Buffer.from('x')) => checkContent([file(mediaType, bytes)], { where: 'w' });
+  it('__proto__ / constructor names, a quoted value with backslashes, 1 024 characters exactly: accepted; 1 025 or 1 000 parameters: content_invalid', () => {
+    expect(utf8Of(normalizeContent([file('text/plain; __proto__=x; constructor=y; charset=latin1', Buffer.from([0xe9]))])).toString('utf8')).toBe('é');
+    expect(utf8Of(normalizeContent([file('text/plain; charset="lat\\in1"', Buffer.from([0xe9]))])).toString('utf8')).toBe('é');
+    expect(check('text/plain; x="a\\"')).toMatchObject({ code: 'content_invalid' }); // the quote is escaped: unclosed
+    const head = 'text/plain; x=';
+    expect(check(head + 'a'.repeat(1024 - head.length))).toBeUndefined();
+    expect(check(head + 'a'.repeat(1025 - head.length))).toMatchObject({ code: 'content_invalid' });
+    expect(check('text/plain' + '; a=b'.repeat(1000))).toMatchObject({ code: 'content_invalid' });
+    expect(check('text/plain' + ';a=b'.repeat(200))).toBeUndefined();
+  });
+  it('invalid UTF-8 under charset=utf-8 is sent as it is (documented: UTF-8 bytes are not touched)', () => {
+    const bad = Buffer.from([0x41, 0xff, 0xfe, 0xc3]);
+    expect(utf8Of(normalizeContent([file('text/plain; charset=utf-8', bad)]))).toEqual(bad);
+  });
+});
+

@@ -102,4 +102,22 @@ describe('rt17f: hot events are redacted, the tool and the transcript are not', 
     expect(JSON.stringify(events)).not.toContain(SECRET);
     expect((await runtime.verifyAudit(result.runId)).ok).toBe(true);
   });
+
+  it('toolOutput: false — the model gets the tool output verbatim, the events never (in-place redaction touches neither side wrongly)', async () => {
+    const tool = defineTool({ name: 'env', description: 'reads env', input: z.object({ key: z.string() }), execute: async () => ({ value: SECRET, nested: [{ aws: AWS }] }) });
+    const model = new ScriptedModel([ScriptedModel.call('env', { key: OPENAI }), ScriptedModel.answer('ok')]);
+    const store = new MemoryStore();
+    const runtime = createRuntime({ model, store, tools: [tool], redact: { secrets: [SECRET], toolOutput: false } });
+    const result = await runtime.run('go');
+    expect(result.status).toBe('completed');
+    const toolMessage = JSON.stringify(model.requests[1]!.messages.at(-1));
+    expect(toolMessage).toContain(SECRET);
+    expect(toolMessage).toContain(AWS);
+    expect(JSON.stringify(model.requests[1]!.messages)).toContain(OPENAI); // the model's own call, verbatim
+    const events = JSON.stringify(await store.listEvents(result.runId)) + (await runtime.exportAudit(result.runId));
+    for (const secret of [SECRET, AWS, OPENAI]) expect(events.includes(secret), secret.slice(0, 8)).toBe(false);
+    // The stored transcript keeps the output the model saw.
+    expect(JSON.stringify(await store.loadSteps(result.runId))).toContain(SECRET);
+  });
 });
+

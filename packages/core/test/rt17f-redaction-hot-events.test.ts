@@ -56,7 +56,7 @@ describe('rt17f: hot events are redacted, the tool and the transcript are not', 
     const steps = await store.loadSteps(runId);
     expect(JSON.stringify(steps[0]!.messages[0])).toContain(OPENAI);
     expect(steps[0]!.messages[0]).toMatchObject({ role: 'assistant', toolCalls: [{ name: 'echo' }] });
-    expect(JSON.stringify((steps[0]!.messages[0] as { toolCalls: { args: unknown }[] }).toolCalls[0]!.args)).toBe(JSON.stringify(hostileArgs()));
+    expect(JSON.stringify((steps[0]!.messages[0] as unknown as { toolCalls: { args: unknown }[] }).toolCalls[0]!.args)).toBe(JSON.stringify(hostileArgs()));
     expect(JSON.stringify(model.requests[1]!.messages)).toContain(OPENAI);
     // Reasoning signatures stay byte for byte in the transcript (resume sends them back).
     expect(JSON.stringify(steps[1]!.messages[0])).toContain(`"sig":"${SECRET}"`);

@@ -124,8 +124,9 @@ export class OllamaModel implements ModelAdapter {
     if (options.think !== undefined && typeof options.think !== 'boolean' && !['low', 'medium', 'high'].includes(options.think)) {
       throw new ConfigError('think', 'must be true, false, "low", "medium" or "high"');
     }
-    if (options.modelOptions !== undefined && (typeof options.modelOptions !== 'object' || options.modelOptions === null || Array.isArray(options.modelOptions))) {
-      throw new ConfigError('modelOptions', 'expected an object such as { temperature: 0 }');
+    // A plain object only: a Map (or another class's instance) serializes to `{}` or loses fields, so its options would be dropped without a word.
+    if (options.modelOptions !== undefined && (typeof options.modelOptions !== 'object' || options.modelOptions === null || Array.isArray(options.modelOptions) || ![Object.prototype, null].includes(Object.getPrototypeOf(options.modelOptions) as object | null))) {
+      throw new ConfigError('modelOptions', `expected a plain object such as { temperature: 0 }${options.modelOptions instanceof Map ? ', not a Map' : ''}`);
     }
     if (options.modelOptions !== undefined) {
       for (const key of Object.keys(options.modelOptions)) {

@@ -6,7 +6,7 @@
  * elements line breaks, links `text (url)`, images their `alt` text. Character references are
  * decoded. Text hidden from a reader is dropped with its element — the `hidden` attribute, an
  * inline `style` with `display: none`, `visibility: hidden` / `collapse` or `content-visibility:
- * hidden` (hidden text is a prompt-injection channel); `hidden="until-found"` (collapsed content a
+ * hidden` (CSS escapes decoded, the winning declaration read), a `<dialog>` without `open` (hidden text is a prompt-injection channel); `hidden="until-found"` (collapsed content a
  * reader can open) and `aria-hidden="true"` (visible, only skipped by screen readers) stay. Not a
  * renderer: text hidden by a stylesheet class, off-screen or zero-size stays; tables are text in
  * reading order.
@@ -163,6 +163,8 @@ export function htmlToText(markup: string): string {
     .join('\n');
 }
 
+/** Start tags that close an open `<p>` in HTML's parser beyond `BLOCK` (headings and older block elements). */
+const P_CLOSERS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hgroup', 'menu', 'dir', 'search', 'center', 'listing', 'xmp', 'plaintext'];
 /** Elements without content (`<img hidden>` hides only itself). */
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 /** Elements whose end tag may be omitted, with what else ends them (HTML "optional tags"): a sibling's start tag, or the end of their container. */
@@ -174,11 +176,48 @@ const OPTIONAL_END = new Map<string, { siblings: Set<string>; containers: Set<st
   ['tr', { siblings: new Set(['tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table']) }],
   ['td', { siblings: new Set(['td', 'th', 'tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table', 'tr']) }],
   ['th', { siblings: new Set(['td', 'th', 'tr', 'tbody', 'thead', 'tfoot']), containers: new Set(['table', 'tr']) }],
-  // A paragraph holds no block: any block start or end tag ends it.
-  ['p', { siblings: new Set([...BLOCK].filter((name) => name !== 'br')), containers: new Set([...BLOCK].filter((name) => name !== 'br' && name !== 'p')) }],
+  // A paragraph holds no block: any block start or end tag ends it, and so does a heading or
+  // another element HTML's parser closes a paragraph for (hgroup, menu, search, center, listing, xmp…).
+  ['p', { siblings: new Set([...BLOCK, ...P_CLOSERS].filter((name) => name !== 'br')), containers: new Set([...BLOCK].filter((name) => name !== 'br' && name !== 'p')) }],
 ]);
-/** Inline `style` declarations that hide an element and its text. */
-const HIDING_STYLE = /(?:^|[;{\s])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)/i;
+/** The inline `style` properties that can hide an element, and their hiding values. */
+const HIDING_VALUES: Record<string, RegExp> = { 'display': /^none$/, 'visibility': /^(?:hidden|collapse)$/, 'content-visibility': /^hidden$/ };
+/** A CSS escape: up to six hex digits and one optional whitespace after them, or any other escaped character. */
+const CSS_ESCAPE = /\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|([^\n\r\f0-9a-fA-F]))/g;
+
+/**
+ * True when an inline `style` (entities and comments already read) hides its element, as a browser
+ * reads it: declarations split at `;`, CSS escapes decoded (`d\69splay`), property names in any
+ * case, the last declaration of a property winning unless an earlier one is `!important`, and a
+ * custom property (`--x: display:none`) only a value.
+ */
+function styleHides(style: string): boolean {
+  const winning = new Map<string, { value: string; important: boolean }>();
+  for (const declaration of style.split(';')) {
+    const colon = declaration.indexOf(':');
+    if (colon === -1) continue;
+    const property = unescapeCss(declaration.slice(0, colon)).trim().toLowerCase();
+    if (!Object.hasOwn(HIDING_VALUES, property)) continue;
+    let value = unescapeCss(declaration.slice(colon + 1)).trim().toLowerCase();
+    const important = /!\s*important$/.test(value);
+    if (important) value = value.replace(/\s*!\s*important$/, '');
+    const before = winning.get(property);
+    if (before?.important && !important) continue;
+    winning.set(property, { value, important });
+  }
+  for (const [property, { value }] of winning) if (HIDING_VALUES[property]!.test(value)) return true;
+  return false;
+}
+
+/** CSS text with its escapes decoded (`\69` → `i`, `\:` → `:`); an invalid code point reads as U+FFFD. */
+function unescapeCss(css: string): string {
+  if (!css.includes('\\')) return css;
+  return css.replace(CSS_ESCAPE, (_all, hex: string | undefined, char: string | undefined) => {
+    if (char !== undefined) return char;
+    const code = Number.parseInt(hex!, 16);
+    return code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? '\uFFFD' : String.fromCodePoint(code);
+  });
+}
 /** Longest start tag whose attributes are read for `hidden` / `style` (a longer one is read up to this). */
 const MAX_ATTRIBUTE_SCAN = 64 * 1024;
 
@@ -201,12 +240,14 @@ function attributesOf(tag: string): Map<string, string> {
 
 /** A start tag that hides its element from a reader (see the module comment). */
 function isHidden(tag: string): boolean {
+  // A <dialog> without `open` is not rendered (the browser's own stylesheet: display: none) until a script opens it.
+  if (/^<dialog(?=[\s/>]|$)/i.test(tag) && !attributesOf(tag).has('open')) return true;
   if (!/hidden|style/i.test(tag)) return false;
   const attributes = attributesOf(tag);
   const hidden = attributes.get('hidden');
   if (hidden !== undefined && hidden.trim().toLowerCase() !== 'until-found') return true;
   const style = attributes.get('style');
-  return style !== undefined && HIDING_STYLE.test(withoutCssComments(decodeEntities(style)));
+  return style !== undefined && styleHides(withoutCssComments(decodeEntities(style)));
 }
 
 /** CSS text without its comments (an unclosed one runs to the end). One forward pass. */

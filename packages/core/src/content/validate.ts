@@ -133,6 +133,12 @@ export function checkContent(content: unknown, options: { where: string; maxPart
       if (data.length === 0) return new AgentrtError('content_invalid', `${at}.data: empty; give the bytes of the ${part.type}`);
       const bytes = base64Bytes(data);
       if (bytes > max) return new AgentrtError('content_too_large', `${at}: ${bytes} bytes exceeds the limit of ${max} bytes per part`, { details: { bytes, limit: max } });
+      // The limit holds for what is stored and sent: a text part re-encoded as UTF-8 may grow (a
+      // windows-1252 "€" is one byte, three in UTF-8), so its UTF-8 size is what is checked.
+      const utf8 = reencoded(data, parsed);
+      if (utf8 !== undefined && utf8.length > max) {
+        return new AgentrtError('content_too_large', `${at}: ${utf8.length} bytes as UTF-8 (${bytes} bytes in its charset) exceeds the limit of ${max} bytes per part`, { details: { bytes: utf8.length, limit: max } });
+      }
     } else {
       let url: URL | undefined;
       try {
@@ -303,10 +309,31 @@ export function isContentPartArray(value: unknown): value is ContentPart[] {
  * keeps only the essence of its media type and every adapter reads text parts as UTF-8.
  */
 function utf8Text(data: string, mediaType: string): string {
-  const parsed = parseMediaType(mediaType);
+  return reencoded(data, parseMediaType(mediaType))?.toString('base64') ?? data;
+}
+
+/** The encoding a byte order mark at the start of the bytes names (the WHATWG "BOM sniff"), or undefined. */
+function bomEncoding(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | undefined {
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  return undefined;
+}
+
+/**
+ * The UTF-8 bytes of a `text/*` part's base64 data under its `charset` parameter, or undefined
+ * when the data is sent as it is (no charset, not text, or UTF-8 — a UTF-8 byte order mark kept).
+ * A byte order mark decides the encoding before the label does (as browsers decode: UTF-16BE
+ * bytes with their BOM under `charset=utf-16`, or UTF-8 with its BOM under `charset=iso-8859-1`).
+ */
+function reencoded(data: string, parsed: ParsedMediaType | undefined): Buffer | undefined {
   const decoder = parsed ? charsetDecoder(parsed) : undefined;
-  if (!decoder || decoder.encoding === 'utf-8') return data;
-  return Buffer.from(decodeText(decoder, Buffer.from(data, 'base64')), 'utf8').toString('base64');
+  if (!decoder) return undefined;
+  const bom = bomEncoding(Buffer.from(data.slice(0, 4), 'base64'));
+  const encoding = bom ?? decoder.encoding;
+  if (encoding === 'utf-8' && decoder.encoding === 'utf-8') return undefined;
+  const bytes = Buffer.from(data, 'base64');
+  return Buffer.from(encoding === decoder.encoding ? decodeText(decoder, bytes) : new TextDecoder(encoding).decode(bytes), 'utf8');
 }
 
 /**

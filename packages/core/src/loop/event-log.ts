@@ -98,17 +98,26 @@ export class EventLog {
   }
 
 
-  /** A redacted copy of `input`, frozen below the top level (a redactor whose `value` was replaced is honoured). */
+  /**
+   * A redacted copy of `input`, frozen below the top level (a redactor whose `value` was replaced is honoured).
+   * The event's `type` is the runtime's own name (one of a fixed set), never data: a user `keys` or
+   * `patterns` rule matching `type` or an event type name must not blank or rename it (stream
+   * consumers and the audit log read it), so it is kept as given, first.
+   */
   private redacted(given: RunEventInput & EventSlots): Record<string, unknown> {
     const redactor = this.redactor;
-    if (redactor.value === Redactor.prototype.value && OWNED_INPUT.has(given.type)) {
+    const type = given.type;
+    if (redactor.value === Redactor.prototype.value && OWNED_INPUT.has(type)) {
       const event = redactor.eventInPlace(given as unknown as Record<string, unknown>);
-      if (event !== undefined) return event;
+      if (event !== undefined) {
+        event.type = type;
+        return event;
+      }
     }
     // A copy: the placeholders of the stamped fields (if any) are not part of what is redacted.
-    const input = withoutSlots(given);
-    if (redactor.value === Redactor.prototype.value) return redactor.eventCopy(input);
-    const event = { ...(redactor.value(input) as unknown as Record<string, unknown>) };
+    const { type: _type, ...input } = withoutSlots(given) as unknown as Record<string, unknown>;
+    if (redactor.value === Redactor.prototype.value) return { type, ...redactor.eventCopy(input) };
+    const event: Record<string, unknown> = { type, ...(redactor.value(input) as Record<string, unknown>) };
     for (const key of Object.keys(event)) deepFreeze(event[key]);
     return event;
   }
@@ -116,7 +125,8 @@ export class EventLog {
   /** Emits an event that is not persisted (e.g. streaming text deltas). */
   emitTransient(input: RunEventInput): void {
     if (!this.listener) return;
-    this.listener(deepFreeze(this.redactor.value({ ...input, runId: this.runId, at: nowIso() })) as RunEvent);
+    const { type, ...rest } = input as unknown as Record<string, unknown>;
+    this.listener(deepFreeze({ type, ...(this.redactor.value({ ...rest, runId: this.runId, at: nowIso() }) as Record<string, unknown>) }) as unknown as RunEvent);
   }
 
   /**

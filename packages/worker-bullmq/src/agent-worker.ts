@@ -99,9 +99,13 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     // (`runCreated`, kept also in a field of the job's own that no write of the job's data can
     // erase: an attempt still running after its job stalled and was taken again writes data it read
     // before), or it began when the run did not exist yet (it died before marking the job).
+    // The data's own `runCreated` counts only for a job an attempt already ran (an attempt records
+    // `attemptStart` first; a worker of an earlier version set only the data flag): on a job's first
+    // attempt it came from its producer (a job added or copied by hand), not from a run that existed.
     const markerKey = worker.toKey(String(job.id));
-    const markedCreated = async (): Promise<boolean> => job.data.runCreated === true || (await connection.hget(markerKey, RUN_CREATED_FIELD)) === '1';
     const before = validAttemptStart(job.data.attemptStart);
+    const ranBefore = before !== undefined || job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
+    const markedCreated = async (): Promise<boolean> => (ranBefore && job.data.runCreated === true) || (await connection.hget(markerKey, RUN_CREATED_FIELD)) === '1';
     const createdBefore = await markedCreated();
     const ownRun = createdBefore || before?.progress === null;
     const existing = await runtime.getRun(job.data.runId);
@@ -267,7 +271,9 @@ function advanced(now: readonly number[] | null, before: readonly number[] | nul
  * `worker_crash_loop` and the job fails for good; else the attempt records what it starts from.
  */
 async function startAttempt(runtime: AgentRuntime, job: Job<RunJobData, RunJobResult>, run: RunRecord | undefined, maxStalledCount: number, runCreated: boolean): Promise<RunJobData> {
-  const data: RunJobData = runCreated ? { ...job.data, runCreated: true } : job.data;
+  // The data's `runCreated` is what the caller decided (`markedCreated`): a producer's flag on a fresh job is dropped.
+  const { runCreated: _given, ...rest } = job.data;
+  const data: RunJobData = runCreated ? { ...rest, runCreated: true } : rest;
   const stalls = job.stalledCounter ?? 0;
   const recorded = validAttemptStart(data.attemptStart);
   const previous = recorded && recorded.stalls <= stalls ? recorded : undefined;

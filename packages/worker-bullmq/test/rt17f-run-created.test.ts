@@ -78,15 +78,14 @@ describe('rt17f: agentrtRunCreated', () => {
     expect((await s.store.getRun(runId))?.status).toBe('completed');
   }, 60_000);
 
-  // FINDING (it.fails): the worker trusts `runCreated: true` in the job's DATA as proof that the run
+  // FINDING (fixed since): the worker trusted `runCreated: true` in the job's DATA as proof that the run
   // existed (agent-worker.ts `markedCreated`: data flag OR the hash field). AgentQueue.enqueue strips
   // the flag, but a job added by another producer, or a job re-added from a copied job's data (a
   // dashboard "clone", a script re-queueing failed jobs), carries it: the worker never starts the run
   // and fails the job for good with a misleading run_not_found ("created by an earlier attempt").
-  // Fix: trust only the `agentrtRunCreated` hash field for jobs this version marks (the data flag only
-  // when the hash field is absent AND the job has attemptsMade > 0 / an attemptStart — i.e. an older
-  // worker ran it), or refuse a first attempt whose data carries the flag as config_invalid.
-  it.fails('a fresh job whose data a producer marked runCreated: true (the run never existed) still starts its run', async () => {
+  // Now the data flag counts only for a job an attempt already ran (attemptStart / attemptsMade /
+  // stalls); the hash field `agentrtRunCreated` always counts.
+  it('a fresh job whose data a producer marked runCreated: true (the run never existed) still starts its run', async () => {
     const s = await setup();
     await s.queue.queue.add('run', { input: 'go', runId: 'forged-1', runCreated: true }, { jobId: 'forged-1' });
     const outcome = await settled(s.queue, 'forged-1');

@@ -9,6 +9,7 @@ export type { ModelAdapter, ModelRequest, ModelResponse, ModelStreamEvent, Finis
 export { checkContent, checkSupported, sniffImageType, imageDimensions, base64Bytes, acceptsMediaType, canonicalMediaType, isContentPartArray, normalizeContent, plainFileName, TEXT_ONLY, DEFAULT_MAX_PART_BYTES } from './content/validate.js';
 export { sniffMediaType, imageSize, looksBinary, classifyBytes, pdfPageCount, pdfProblem, PROVIDER_IMAGE_TYPES, MAX_IMAGE_EDGE } from './content/sniff.js';
 export type { BytesKind } from './content/sniff.js';
+export { decodeWindows1252, bomEncoding } from './content/text-encoding.js';
 export { DEFAULT_MAX_OUTPUT_REPAIRS } from './loop/structured-output.js';
 export { digestBase64, digestPart, recordContent } from './content/digest.js';
 export { extractBlobs, restoreBlobs, restoreBlobsOrMark, blobRefs, encodeWithBlobs, mayHoldBlobRefs, BLOB_MIN_CHARS } from './content/blobs.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { AgentrtError, classifyBytes, ConfigError, DEFAULT_MAX_PART_BYTES, defineTool, MAX_IMAGE_EDGE, pdfProblem, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart, type Tool } from '@agentrt/core';
+import { AgentrtError, classifyBytes, ConfigError, decodeWindows1252, DEFAULT_MAX_PART_BYTES, defineTool, MAX_IMAGE_EDGE, pdfProblem, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type ContentPart, type Tool } from '@agentrt/core';
 import { z } from 'zod';
 import { listOpened, type ListedEntry, openDirectory, openEntryForRead, openRegularForRead, readAt } from './safe-open.js';
 import { canonicalRoot, resolveInside, writeReplacing } from './safe-path.js';
@@ -189,12 +189,6 @@ function searchableText(bytes: Buffer): string | undefined {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-/** WHATWG's windows-1252 for 0x80–0x9F (Node 20's `TextDecoder` returns C1 controls there: € as U+0080); the rest is ISO-8859-1. */
-const WINDOWS_1252_C1 = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-].map((code) => String.fromCharCode(code));
-const windows1252 = (bytes: Buffer) => bytes.toString('latin1').replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!);
 
 /**
  * The text of a file that is not valid UTF-8 read as windows-1252 (Latin-1 and the characters it
@@ -210,7 +204,7 @@ function legacyText(bytes: Buffer, utf8: string): string | undefined {
     strictUtf8.decode(bytes);
     return undefined;
   } catch {
-    return checkedText(windows1252(bytes));
+    return checkedText(decodeWindows1252(bytes));
   }
 }
 

@@ -1,3 +1,4 @@
+import { bomEncoding, decodeWindows1252 } from '@agentrt/core';
 import { TextDecoder } from 'node:util';
 
 /** Longest charset label looked up (the longest WHATWG label is 19 characters); longer ones are unknown. */
@@ -42,13 +43,6 @@ const essenceOf = (contentType: string | undefined) => (typeof contentType === '
 const isHtml = (essence: string) => essence === 'text/html' || essence === 'application/xhtml+xml';
 const isXml = (essence: string) => essence === 'text/xml' || essence === 'application/xml' || essence.endsWith('+xml');
 
-/** The encoding a byte order mark names, if the body starts with one. */
-function bomEncoding(bytes: Uint8Array): string | undefined {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
-  return undefined;
-}
 
 /** One attribute of a tag: name, then a double-quoted, single-quoted or bare value (if any). */
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/g;
@@ -98,18 +92,6 @@ function declaredInBody(bytes: Uint8Array, essence: string): string | undefined 
 }
 
 /**
- * WHATWG's windows-1252 for 0x80–0x9F (the rest is ISO-8859-1). Node 20's `TextDecoder` takes a
- * Latin-1 fast path for this encoding and returns C1 control characters there instead (€ as
- * U+0080, — as U+0097), so it is decoded here. Every `iso-8859-1`, `latin1` and `ascii` label is
- * windows-1252 too.
- */
-const WINDOWS_1252_C1 = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-].map((code) => String.fromCharCode(code));
-const windows1252 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1').replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!);
-
-/**
  * Decodes a response body to text with the charset it declares: a byte order mark first (as
  * browsers do), then the Content-Type `charset` parameter, then — for HTML and XML without one —
  * a `<meta charset>` or XML `encoding` in the first 1 024 bytes, else UTF-8. A label that is
@@ -125,7 +107,7 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined, t
     ?? decoderFor(declaredInBody(bytes, essenceOf(contentType)))
     ?? new TextDecoder('utf-8');
   // A single-byte encoding: every byte is a character, nothing can be cut in half.
-  if (decoder.encoding === 'windows-1252') return { text: windows1252(bytes), charset: decoder.encoding };
+  if (decoder.encoding === 'windows-1252') return { text: decodeWindows1252(bytes), charset: decoder.encoding };
   // stream: true keeps an incomplete sequence at the end back instead of emitting U+FFFD for it.
   return { text: decoder.decode(bytes, { stream: truncated }), charset: decoder.encoding };
 }

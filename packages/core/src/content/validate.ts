@@ -1,3 +1,4 @@
+import { bomEncoding, decodeWindows1252 } from './text-encoding.js';
 import { AgentrtError } from '../errors/agentrt-error.js';
 import type { ContentPart, Message, MessageContent } from '../messages.js';
 import type { ModelAdapter, ModelCapabilities } from '../model.js';
@@ -60,16 +61,10 @@ function charsetDecoder(parsed: ParsedMediaType): InstanceType<typeof TextDecode
   }
 }
 
-/** windows-1252 at 0x80–0x9F (Node's decoder gives the C1 controls of ISO-8859-1 there; WHATWG maps ISO-8859-1 labels to windows-1252 too). */
-const WINDOWS_1252_C1 = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
-].map((code) => String.fromCharCode(code));
-
 /** Bytes as text in the decoder's encoding (a byte order mark first, as TextDecoder does; invalid bytes become U+FFFD). */
 function decodeText(decoder: InstanceType<typeof TextDecoder>, bytes: Buffer): string {
   if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes);
-  return bytes.toString('latin1').replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!);
+  return decodeWindows1252(bytes);
 }
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -310,14 +305,6 @@ export function isContentPartArray(value: unknown): value is ContentPart[] {
  */
 function utf8Text(data: string, mediaType: string): string {
   return reencoded(data, parseMediaType(mediaType))?.toString('base64') ?? data;
-}
-
-/** The encoding a byte order mark at the start of the bytes names (the WHATWG "BOM sniff"), or undefined. */
-function bomEncoding(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | undefined {
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
-  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  return undefined;
 }
 
 /**

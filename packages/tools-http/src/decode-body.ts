@@ -1,5 +1,6 @@
 import { bomEncoding, decodeWindows1252 } from '@agentrt/core';
 import { TextDecoder } from 'node:util';
+import { attributesOf } from './html-text.js';
 
 /** Longest charset label looked up (the longest WHATWG label is 19 characters); longer ones are unknown. */
 const MAX_LABEL_CHARS = 40;
@@ -44,8 +45,6 @@ const isHtml = (essence: string) => essence === 'text/html' || essence === 'appl
 const isXml = (essence: string) => essence === 'text/xml' || essence === 'application/xml' || essence.endsWith('+xml');
 
 
-/** One attribute of a tag: name, then a double-quoted, single-quoted or bare value (if any). */
-const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/g;
 /** The `charset=` inside a meta `content` value (`text/html; charset=shift_jis`). */
 const CONTENT_CHARSET = /\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:+-]{1,64})/i;
 
@@ -58,14 +57,10 @@ const CONTENT_CHARSET = /\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:+-]{1,64})/i;
 function metaCharset(head: string): string | undefined {
   const text = head.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
   for (const tag of text.matchAll(/<meta(?=[\s/>])([^>]*)/gi)) {
-    const attributes = new Map<string, string>();
-    for (const attribute of tag[1]!.matchAll(ATTRIBUTE)) {
-      const name = attribute[1]!.toLowerCase();
-      if (!attributes.has(name)) attributes.set(name, (attribute[2] ?? attribute[3] ?? attribute[4] ?? '').trim());
-    }
-    const charset = attributes.get('charset');
+    const attributes = attributesOf(tag[0]);
+    const charset = attributes.get('charset')?.trim();
     if (charset !== undefined && /^[A-Za-z0-9._:+-]{1,64}$/.test(charset)) return charset;
-    if (attributes.get('http-equiv')?.toLowerCase() === 'content-type') {
+    if (attributes.get('http-equiv')?.trim().toLowerCase() === 'content-type') {
       const label = CONTENT_CHARSET.exec(attributes.get('content') ?? '')?.[1];
       if (label !== undefined) return label;
     }

@@ -44,11 +44,10 @@ export function decodeEntities(text: string): string {
   });
 }
 
-/** The value of attribute `name` in a start tag's text (bounded by the tag: linear over all tags). */
+/** The value of attribute `name` in a start tag's text, entities decoded (`attributesOf`: quote-aware, bounded). */
 function attribute(tag: string, name: string): string | undefined {
-  const match = new RegExp(`[\\s/]${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
-  if (!match) return undefined;
-  return decodeEntities(match[1] ?? match[2] ?? match[3] ?? '').trim();
+  const value = attributesOf(tag).get(name);
+  return value === undefined ? undefined : decodeEntities(value).trim();
 }
 
 /** Collapses whitespace of a text run (inside `pre` it is kept). */
@@ -226,7 +225,7 @@ const MAX_ATTRIBUTE_SCAN = 64 * 1024;
  * a Map (a `__proto__` attribute is a name like any other). Quote-aware: `title="x hidden"` holds
  * no `hidden` attribute. One forward pass over at most `MAX_ATTRIBUTE_SCAN` characters.
  */
-function attributesOf(tag: string): Map<string, string> {
+export function attributesOf(tag: string): Map<string, string> {
   const attributes = new Map<string, string>();
   const text = tag.length > MAX_ATTRIBUTE_SCAN ? tag.slice(0, MAX_ATTRIBUTE_SCAN) : tag;
   const pattern = /[\s/]([^\s/>"'=]+)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/g;

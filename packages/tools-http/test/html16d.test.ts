@@ -98,6 +98,13 @@ describe("http_get html: 'text' (tools16d)", () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   }, 30_000);
 
+  it('htmlToText alone: a link\'s url is its own href attribute, not one written inside another attribute\'s value', () => {
+    const text = htmlToText(`<p><a title='see href="https://evil.example/"' href="/docs">docs</a> and <img alt="a chart" title='alt="fake"'></p>`);
+    expect(text).toContain('docs (/docs)');
+    expect(text).not.toContain('evil.example');
+    expect(text).toContain('[a chart]');
+  });
+
   it('htmlToText alone: an unclosed quote or tag never swallows the text before it', () => {
     expect(htmlToText('<p>a &lt;b&gt; &#0; &#xD800; &bogus; c</p><a href="x')).toBe('a <b> &bogus; c\n<a href="x');
     expect(htmlToText('<pre>  keep\n  spaces </pre>')).toBe('  keep\n  spaces');

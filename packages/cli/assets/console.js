@@ -102,8 +102,9 @@
   /** An image or file part as recorded: type, size and hash, never its bytes. */
   function mediaChip(part) {
     const bits = [part.type === 'image' ? 'image' : 'file', cut(part.mediaType, 80), part.filename !== undefined ? cut(part.filename, 120) : undefined, part.bytes !== undefined ? fmtBytes(part.bytes) : undefined,
-      part.sha256 ? `sha256 ${short(part.sha256, 12)}` : undefined, part.url ? `url (not fetched): ${cut(part.url, 200)}` : undefined].filter((bit) => bit !== undefined && bit !== '');
-    return h('span', { class: `chip media media-${part.type === 'image' ? 'image' : 'file'}`, title: part.sha256 || cut(part.url || '', 2000) }, bits.join(' · '));
+      part.sha256 ? `sha256 ${short(part.sha256, 12)}` : undefined, part.url ? `url (not fetched): ${cut(part.url, 200)}` : undefined,
+      part.missing === true ? `bytes lost by the store${typeof part.blob === 'string' ? ` (sha256 ${short(part.blob, 12)})` : ''}` : undefined].filter((bit) => bit !== undefined && bit !== '');
+    return h('span', { class: `chip media media-${part.type === 'image' ? 'image' : 'file'}${part.missing === true ? ' media-missing' : ''}`, title: part.sha256 || (typeof part.blob === 'string' ? part.blob : '') || cut(part.url || '', 2000) }, bits.join(' · '));
   }
 
   /** What an HTML trace embeds for a part (only `data:` URLs of the kinds it writes), or undefined. */
@@ -260,7 +261,8 @@
       for (const run of shown) {
         body.append(h('tr', { 'data-run': run.runId },
           h('td', { class: 'id' }, h('a', { href: runHref(run.runId) }, run.runId), run.older ? chip('older than the list', 'older') : null),
-          h('td', {}, statusChip(run.status), run.pendingApprovals && run.pendingApprovals.length ? chip(`${run.pendingApprovals.length} awaiting approval`, 'warn') : null),
+          h('td', {}, statusChip(run.status), run.pendingApprovals && run.pendingApprovals.length ? chip(`${run.pendingApprovals.length} awaiting approval`, 'warn') : null,
+            run.mediaMissing && run.mediaMissing.length ? chip('damaged: media lost', 'error') : null),
           h('td', {}, run.stopReason || '—', run.stopDetail ? h('div', { class: 'detail' }, run.stopDetail) : null),
           h('td', { class: 'n' }, fmtInt(run.steps)), h('td', { class: 'n' }, fmtInt(run.toolCalls)),
           h('td', { class: 'n', title: `${fmtInt(run.usage.inputTokens)} in + ${fmtInt(run.usage.outputTokens)} out` }, fmtInt(tokens(run.usage))),
@@ -549,16 +551,17 @@
     const main = frame(`agentrt ${TRACE ? 'trace' : 'console'} · ${runId}`);
     mediaRunId = runId;
     embeddedMedia = TRACE && view.media && typeof view.media === 'object' ? view.media : {};
-    const state = { run: view.run, audit: view.audit, limits: view.limits || {}, pendingKey: '' };
+    const state = { run: view.run, audit: view.audit, limits: view.limits || {}, pendingKey: '', damaged: view.damaged };
     const live = h('span', { class: 'live', hidden: true }, 'live');
     const head = h('div', { class: 'run-head' });
     const summary = h('dl', { class: 'summary' });
+    const damage = h('section', { class: 'damaged', hidden: true, 'data-damaged': 'true' });
     const approvals = h('section', { class: 'approvals', hidden: true });
     const actions = h('section', { class: 'actions', hidden: true });
     const output = h('section', { class: 'output', hidden: true });
     const input = h('section', { class: 'input' });
     const timelineRoot = h('div', { class: 'timeline' });
-    append(main, [TRACE ? null : h('a', { class: 'back', href: '/' }, '← all runs'), head, summary, approvals, actions, output, input,
+    append(main, [TRACE ? null : h('a', { class: 'back', href: '/' }, '← all runs'), head, damage, summary, approvals, actions, output, input,
       h('h2', {}, 'Timeline'), timelineRoot]);
     const timeline = new Timeline(timelineRoot);
     banner(view.incident);
@@ -580,6 +583,7 @@
         item('audit', auditLine(state.audit)),
         run.metadata ? item('metadata', jsonBlock(run.metadata)) : null,
       ]);
+      renderDamage();
       renderApprovals();
       renderActions();
       clear(output);
@@ -591,8 +595,21 @@
       if (run.error) output.append(h('h2', {}, 'Error'), h('pre', { class: 'text error' }, `${run.error.code}: ${run.error.message}`));
     }
 
+    /** A run whose stored state is damaged: what is wrong, above what could be read. */
+    function renderDamage() {
+      const d = state.damaged;
+      clear(damage);
+      damage.hidden = !d;
+      if (!d) return;
+      damage.append(h('h2', {}, 'Damaged run'),
+        h('p', {}, d.recordUnreadable
+          ? 'The run\'s record cannot be read: only its audit log (the timeline) is shown. It cannot be resumed.'
+          : `The store lost part of this run's state: what could be read is shown${Array.isArray(d.mediaMissing) && d.mediaMissing.length ? `; ${d.mediaMissing.length} media part(s) have no bytes` : ''}. It cannot be resumed; it can be killed.`),
+        h('pre', { class: 'text error' }, `${String(d.code)}: ${String(d.message)}`));
+    }
+
     function renderApprovals() {
-      const pending = TRACE ? [] : state.run.pendingApprovals || [];
+      const pending = TRACE || state.damaged ? [] : state.run.pendingApprovals || [];
       const key = pending.map((p) => `${p.toolCallId}:${p.argsFingerprint}`).join('|');
       if (key === state.pendingKey) return;
       state.pendingKey = key;
@@ -652,6 +669,7 @@
         const data = JSON.parse(e.data);
         state.run = Object.assign({}, data.run, { input: state.run.input });
         if (data.audit) state.audit = data.audit;
+        if (data.damaged) state.damaged = data.damaged;
         live.hidden = TERMINAL.has(state.run.status);
         renderRun();
       });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { imageSize, loadStepRange, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type Message, type StateStore } from '@agentrt/core';
+import { AgentrtError, imageSize, loadStepRange, MAX_IMAGE_EDGE, plainFileName, PROVIDER_IMAGE_TYPES, sniffMediaType, type Message, type StateStore } from '@agentrt/core';
 
 /**
  * Largest image the console and an HTML trace show inline, in decoded bytes (the size first-party
@@ -42,6 +42,8 @@ function decodeBase64(data: unknown): Buffer | undefined {
   if (typeof data !== 'string' || data.length % 4 !== 0 || !STRICT_BASE64.test(data)) return undefined;
   return Buffer.from(data, 'base64');
 }
+
+const isCorrupt = (error: unknown) => AgentrtError.isInstance(error) && error.code === 'state_corrupt';
 
 const sha256Hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -103,9 +105,39 @@ export class MediaLookup {
 
   private async read(runId: string, sha256: string, source: MediaSource): Promise<StoredMedia | undefined> {
     const messages: Message[] = [];
-    if (source === 'input') messages.push(...((await this.store.getRun(runId))?.input ?? []));
-    // Cut to the window here too: a third-party store may predate `limit` and ignore it.
-    else for (const step of await loadStepRange(this.store, runId, { fromIndex: source, limit: MEDIA_READ_STEPS })) messages.push(...step.messages);
+    // What could not be read (a damaged run, `state_corrupt`): said when the part is not found.
+    let damaged: string | undefined;
+    if (source === 'input') {
+      try {
+        messages.push(...((await this.store.getRun(runId))?.input ?? []));
+      } catch (error) {
+        if (!isCorrupt(error)) throw error;
+        // The listed record: its lost parts are marked (no data), the others are whole.
+        const listed = await this.store.listRuns().then((runs) => runs.find((run) => run.runId === runId), () => undefined);
+        messages.push(...(listed?.input ?? []));
+        damaged = listed ? (listed.mediaMissing?.includes(sha256) ? 'the store lost the bytes of this part' : undefined) : `the run's record cannot be read (${(error as Error).message})`;
+      }
+    } else {
+      try {
+        // Cut to the window here too: a third-party store may predate `limit` and ignore it.
+        for (const step of await loadStepRange(this.store, runId, { fromIndex: source, limit: MEDIA_READ_STEPS })) messages.push(...step.messages);
+      } catch (error) {
+        if (!isCorrupt(error)) throw error;
+        // A step of the window is damaged: read the window step by step, keeping the ones that read.
+        const unread: number[] = [];
+        for (let index = source; index < source + MEDIA_READ_STEPS; index++) {
+          try {
+            const [step] = await loadStepRange(this.store, runId, { fromIndex: index, limit: 1 });
+            if (!step) break;
+            messages.push(...step.messages);
+          } catch (stepError) {
+            if (!isCorrupt(stepError)) throw stepError;
+            unread.push(index);
+          }
+        }
+        damaged = `step ${unread.join(', ') || source} of this run cannot be read whole (${(error as Error).message})`;
+      }
+    }
     let budget = CACHE_BYTES;
     let wanted: StoredMedia | undefined;
     collect(messages, (sha, media) => {
@@ -114,6 +146,7 @@ export class MediaLookup {
       budget -= media.bytes.byteLength;
       this.put(`${runId}\u0000${sha}`, media);
     });
+    if (!wanted && damaged !== undefined) throw new AgentrtError('media_missing', `that part cannot be read: ${damaged}`);
     return wanted;
   }
 

@@ -1,6 +1,6 @@
 import {
   AgentrtError, digestBase64, KILL_ALL_SCOPE, recordContent, verifyAuditEvents,
-  type AgentRuntime, type AuditVerification, type KillFlag, type MessageContent, type Redactor, type RunRecord, type StateStore, type StoredRunEvent,
+  type AgentRuntime, type AuditVerification, type KillFlag, type MessageContent, type MissingMediaPart, type Redactor, type RunRecord, type StateStore, type StoredRunEvent,
 } from '@agentrt/core';
 import { shownSteps } from '../format.js';
 
@@ -19,7 +19,8 @@ export interface PendingApprovalView {
 /** One run as the console lists and shows it. Every string has passed through the runtime's redactor. */
 export interface RunSummaryView {
   readonly runId: string;
-  readonly status: RunRecord['status'];
+  /** `unknown` only for a damaged run whose record cannot be read at all (`RunView.damaged.recordUnreadable`). */
+  readonly status: RunRecord['status'] | 'unknown';
   readonly stopReason?: string;
   readonly stopDetail?: string;
   readonly steps: number;
@@ -37,6 +38,22 @@ export interface RunSummaryView {
   readonly metadata?: Readonly<Record<string, unknown>>;
   /** The initial transcript (system, user), media parts as digests. Only in `RunView`. */
   readonly input?: readonly { readonly role: string; readonly content: unknown }[];
+  /** The sha256 of each media part whose bytes the store lost (`RunRecord.mediaMissing`): the run is damaged. */
+  readonly mediaMissing?: readonly string[];
+}
+
+/**
+ * What is damaged in a run whose stored state cannot be read whole (`getRun` is `state_corrupt`):
+ * the console and `agentrt trace --html` show what is there with this marker instead of failing.
+ */
+export interface RunDamage {
+  readonly code: 'state_corrupt';
+  /** The store's message (redacted). */
+  readonly message: string;
+  /** The sha256 of each media part whose bytes the store lost (from the run's listed record). */
+  readonly mediaMissing?: readonly string[];
+  /** Not even the listing reads the run's record: the summary is a stand-in and only the events are shown. */
+  readonly recordUnreadable?: true;
 }
 
 /** Everything the run page (and `agentrt trace --html`) shows. */
@@ -53,6 +70,8 @@ export interface RunView {
    * `data:` URLs (raster images to show, anything else to download), within a size budget.
    */
   readonly media?: Readonly<Record<string, { readonly image?: string; readonly download?: string; readonly name: string }>>;
+  /** Present when the run's stored state is damaged (`getRun` is `state_corrupt`): what is shown is what could be read. */
+  readonly damaged?: RunDamage;
 }
 
 /**
@@ -88,6 +107,21 @@ export function showable<T>(redactor: Redactor, value: T): T {
   return walk(redactor.value(value), 0) as T;
 }
 
+/**
+ * User content as the run page shows it: media parts digested (`recordContent`), and a part whose
+ * bytes the store lost (a listed record's `MissingMediaPart`) kept as such — `blob`, `missing: true`.
+ */
+function shownContent(content: MessageContent): unknown {
+  if (!Array.isArray(content)) return recordContent(content);
+  return content.map((part) => {
+    const lost = part as unknown as MissingMediaPart;
+    if (part.type !== 'text' && lost.missing === true && typeof lost.blob === 'string') {
+      return { type: lost.type, mediaType: lost.mediaType, ...(typeof lost.filename === 'string' ? { filename: lost.filename } : {}), blob: lost.blob, missing: true };
+    }
+    return recordContent([part])[0];
+  });
+}
+
 /** The run as listed, redacted; the run page adds its answer (`withOutput`) and initial transcript (`withInput`). */
 export function summarizeRun(record: RunRecord, redactor: Redactor, options: { withInput?: boolean; withOutput?: boolean } = {}): RunSummaryView {
   const result = record.result;
@@ -110,7 +144,8 @@ export function summarizeRun(record: RunRecord, redactor: Redactor, options: { w
       ? (result?.pendingApprovals ?? []).map((pending) => ({ toolCallId: pending.toolCallId, tool: pending.tool, args: pending.args, argsFingerprint: pending.argsFingerprint, stepIndex: pending.stepIndex }))
       : [],
     ...(record.metadata ? { metadata: record.metadata } : {}),
-    ...(options.withInput ? { input: record.input.map((message) => ({ role: message.role, content: message.role === 'user' ? recordContent(message.content as MessageContent) : message.content })) } : {}),
+    ...(record.mediaMissing?.length ? { mediaMissing: [...record.mediaMissing] } : {}),
+    ...(options.withInput ? { input: record.input.map((message) => ({ role: message.role, content: message.role === 'user' ? shownContent(message.content as MessageContent) : message.content })) } : {}),
   };
   return showable(redactor, summary);
 }
@@ -143,19 +178,74 @@ export async function incidentStop(store: StateStore): Promise<KillFlag | undefi
   return flag?.scope === KILL_ALL_SCOPE ? flag : undefined;
 }
 
-/** Builds the whole view of one run (summary with transcript input, every event, audit verification). */
+const isCorrupt = (error: unknown) => AgentrtError.isInstance(error) && error.code === 'state_corrupt';
+
+/** A run as the console reads it: whole, or damaged (its listed record when the listing reads it, and what is damaged). */
+export type ReadRun =
+  | { readonly record: RunRecord; readonly damaged?: undefined }
+  | { readonly record: RunRecord | undefined; readonly damaged: RunDamage };
+
+/**
+ * Whether a run exists, without reading more than `getRun`: a run whose stored state is damaged
+ * (`getRun` is `state_corrupt`) exists. Any other failure is thrown.
+ */
+export async function runExists(store: StateStore, runId: string): Promise<boolean> {
+  try {
+    return (await store.getRun(runId)) !== undefined;
+  } catch (error) {
+    if (isCorrupt(error)) return true;
+    throw error;
+  }
+}
+
+/**
+ * Reads a run for showing it: `getRun`, or — when that is `state_corrupt` (a media blob the store
+ * lost, a record that does not parse) — the run's record as `listRuns` gives it (lost media parts
+ * marked `missing: true`, `mediaMissing`), with a `RunDamage` saying what is wrong. When the listing
+ * does not read the record either, `record` is undefined (`recordUnreadable`). Undefined: no such
+ * run. The listing reads every run, so it is only read for a damaged run.
+ */
+export async function readRun(store: StateStore, runId: string, redactor: Redactor): Promise<ReadRun | undefined> {
+  try {
+    const record = await store.getRun(runId);
+    return record && { record };
+  } catch (error) {
+    if (!isCorrupt(error)) throw error;
+    const message = redactor.text((error as Error).message);
+    let listed: RunRecord | undefined;
+    try {
+      listed = (await store.listRuns()).find((run) => run.runId === runId);
+    } catch {
+      // the listing fails too (e.g. this record does not parse): the events are all there is
+    }
+    if (!listed) return { record: undefined, damaged: { code: 'state_corrupt', message, recordUnreadable: true } };
+    return { record: listed, damaged: { code: 'state_corrupt', message, ...(listed.mediaMissing?.length ? { mediaMissing: [...listed.mediaMissing] } : {}) } };
+  }
+}
+
+/** The summary of a run whose record cannot be read: its id and what its events tell (times), nothing guessed. */
+export function standInSummary(runId: string, events: readonly StoredRunEvent[], redactor: Redactor): RunSummaryView {
+  const at = (event: StoredRunEvent | undefined) => (typeof event?.at === 'string' ? event.at : '');
+  return showable(redactor, {
+    runId, status: 'unknown', steps: 0, toolCalls: 0, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    createdAt: at(events[0]), updatedAt: at(events.at(-1)), pendingApprovals: [],
+  });
+}
+
+/** Builds the whole view of one run (summary with transcript input, every event, audit verification); a damaged run's view says so (`damaged`). */
 export async function buildRunView(runtime: AgentRuntime, runId: string): Promise<RunView> {
-  const record = await runtime.store.getRun(runId);
-  if (!record) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
   const redactor = runtime.config.redactor;
+  const read = await readRun(runtime.store, runId, redactor);
+  if (!read) throw new AgentrtError('run_not_found', `run ${runId} does not exist`);
   const events = await runtime.store.listEvents(runId);
   const incident = await incidentStop(runtime.store);
   return {
-    run: summarizeRun(record, redactor, { withInput: true, withOutput: true }),
+    run: read.record ? summarizeRun(read.record, redactor, { withInput: true, withOutput: true }) : standInSummary(runId, events, redactor),
     events: events.map((event) => showable(redactor, event)),
     audit: showable(redactor, verifyAuditEvents(events)),
     limits: { maxSteps: runtime.config.limits.maxSteps, maxToolCalls: runtime.config.limits.maxToolCalls },
     ...(incident ? { incident: showable(redactor, { reason: incident.reason, at: incident.at }) } : {}),
     generatedAt: new Date().toISOString(),
+    ...(read.damaged ? { damaged: read.damaged } : {}),
   };
 }

@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { AgentrtError, ConfigError, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
+import { AgentrtError, ConfigError, verifyAuditEvents, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
 import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
 import { attachmentHeader, downloadName, MediaLookup, notInline } from './media.js';
 import { consoleAssets, consoleShell } from './pages.js';
-import { incidentStop, showable, showableEvents, summarizeRun } from './run-view.js';
+import { incidentStop, readRun, runExists, showable, showableEvents, standInSummary, summarizeRun } from './run-view.js';
 import { allowedHosts, hostPort, newAccessToken, tokenMatches } from './security.js';
 
 /** Options of `startConsole`. */
@@ -286,31 +286,36 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     });
   });
 
+  // A damaged run (its `getRun` is `state_corrupt`) answers what can be read — its listed record
+  // (lost media parts marked) or a stand-in from its events — with `damaged` saying what is wrong.
   app.get('/api/runs/:runId', async (c) => {
     const runId = c.req.param('runId');
-    const record = await store.getRun(runId);
-    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const read = await readRun(store, runId, redactor);
+    if (!read) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
     const incident = await incidentStop(store);
+    // verifyAudit reads the record again: a damaged run's audit is checked from its events alone.
+    const audit = read.damaged ? verifyAuditEvents(await store.listEvents(runId)) : await runtime.verifyAudit(runId);
     return c.json({
-      run: summarizeRun(record, redactor, { withInput: true, withOutput: true }),
+      run: read.record ? summarizeRun(read.record, redactor, { withInput: true, withOutput: true }) : standInSummary(runId, await store.listEvents(runId, { limit: 1 }), redactor),
       events: [],
-      audit: showable(redactor, await runtime.verifyAudit(runId)),
+      audit: showable(redactor, audit),
       limits: { maxSteps: runtime.config.limits.maxSteps, maxToolCalls: runtime.config.limits.maxToolCalls },
       incident: incident ? showable(redactor, { reason: incident.reason, at: incident.at }) : null,
       generatedAt: new Date().toISOString(),
+      ...(read.damaged ? { damaged: showable(redactor, read.damaged) } : {}),
     });
   });
 
   app.get('/api/runs/:runId/events', async (c) => {
     const runId = c.req.param('runId');
-    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    if (!(await runExists(store, runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
     const after = parseAfter(c.req.query('after'));
     return c.json({ events: await showableEvents(store, redactor, runId, { afterSeq: after, limit: parseLimit(c.req.query('limit'), 500) }) });
   });
 
   app.get('/api/runs/:runId/stream', async (c) => {
     const runId = c.req.param('runId');
-    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    if (!(await runExists(store, runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
     const resumeFrom = parseAfter(c.req.header('last-event-id') ?? c.req.query('after'));
     return sse(c, async (stream) => {
       let after = resumeFrom;
@@ -321,7 +326,14 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       let beat = Date.now();
       while (!stream.aborted && !closing) {
         // The record first: when it is terminal, every event is already stored (finishRun writes both at once).
-        const record: RunRecord | undefined = await store.getRun(runId);
+        let record: RunRecord | undefined;
+        try {
+          record = await store.getRun(runId);
+        } catch (error) {
+          if (!AgentrtError.isInstance(error) || error.code !== 'state_corrupt') throw error;
+          await damagedStream(stream, runId, after);
+          break;
+        }
         if (!record) {
           await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: `run ${redactor.text(runId)} disappeared`, kind: 'error' }) });
           break;
@@ -368,6 +380,26 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     });
   });
 
+  /**
+   * The rest of a damaged run's stream: its events after `after`, its record as `readRun` gives it
+   * once, a notice, and the end — the damaged record is not re-read every poll (the listing reads every run).
+   */
+  async function damagedStream(stream: SSEStreamingApi, runId: string, after: number): Promise<void> {
+    for (;;) {
+      const events = await showableEvents(store, redactor, runId, { afterSeq: after, limit: EVENTS_PER_MESSAGE });
+      if (!events.length) break;
+      after = events.at(-1)!.seq;
+      await stream.writeSSE({ event: 'events', data: JSON.stringify(events), id: String(after) });
+    }
+    const read = await readRun(store, runId, redactor);
+    if (read) {
+      const run = read.record ? summarizeRun(read.record, redactor, { withOutput: true }) : standInSummary(runId, await store.listEvents(runId, { limit: 1 }), redactor);
+      await stream.writeSSE({ event: 'run', data: JSON.stringify({ run, ...(read.damaged ? { damaged: showable(redactor, read.damaged) } : {}) }) });
+    }
+    await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: 'this run\'s stored state is damaged: live updates stopped (reload the page to see changes)', kind: 'error' }) });
+    await stream.writeSSE({ event: 'end', data: '{}' });
+  }
+
   // The bytes of an image or file part of a run, found by the sha256 its events record. Images are
   // served only as what their bytes are (a raster type the browser decodes: never SVG, HTML or a
   // declared type); everything else, and any part asked for with `?download=1`, is an attachment
@@ -380,8 +412,15 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     // A plain decimal index: Number() also took '', '-0', '1e0', '0x0' and ' 1' for step 0 or 1.
     const source = step === 'input' ? 'input' : /^(?:0|[1-9][0-9]{0,15})$/.test(step) ? Number(step) : Number.NaN;
     if (source !== 'input' && !Number.isSafeInteger(source)) return apiError(c, 400, 'query_invalid', 'step is a step index (decimal digits) or `input`');
-    if (!(await store.getRun(runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
-    const media = await mediaLookup.find(runId, sha256, source);
+    if (!(await runExists(store, runId))) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    let media;
+    try {
+      media = await mediaLookup.find(runId, sha256, source);
+    } catch (error) {
+      // A damaged run: the part's bytes are lost or its step cannot be read.
+      if (AgentrtError.isInstance(error) && error.code === 'media_missing') return apiError(c, 404, 'media_missing', redactor.text(error.message));
+      throw error;
+    }
     if (!media) return apiError(c, 404, 'media_not_found', 'that part is not in this run (a url part has no bytes here)');
     const headers: Record<string, string> = {
       'Content-Security-Policy': "default-src 'none'; sandbox",
@@ -401,8 +440,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const body = await readJson(c, approveBody);
     if ('response' in body) return body.response;
     const runId = c.req.param('runId');
-    const record = await store.getRun(runId);
-    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const read = await readRun(store, runId, redactor);
+    if (!read) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    // A resume reads the whole state: a damaged run is refused here, not by a background failure.
+    if (read.damaged) return apiError(c, 409, 'run_damaged', `the run's stored state is damaged (${read.damaged.message}): it cannot be resumed; kill it instead`);
+    const record = read.record;
     if (record.status !== 'paused') return apiError(c, 409, 'run_not_paused', `run is ${record.status}, not awaiting approval`);
     const pending = (record.result?.pendingApprovals ?? []).find((item) => item.toolCallId === body.value.toolCallId);
     if (!pending) return apiError(c, 409, 'approval_not_pending', 'that tool call is not awaiting approval');
@@ -420,8 +462,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const body = await readJson(c, reasonBody);
     if ('response' in body) return body.response;
     const runId = c.req.param('runId');
-    const record = await store.getRun(runId);
-    if (!record) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    const read = await readRun(store, runId, redactor);
+    if (!read) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
+    // A damaged run with a listed record is killed like any other (the runtime kills it from that record).
+    const record = read.record;
+    if (!record) return apiError(c, 409, 'run_damaged', `the run's record cannot be read (${read.damaged?.message ?? 'unknown'}): there is no status to stop`);
     // A finished run has nothing to stop: `kill` would only leave a kill flag behind for it (one
     // that would refuse a later resume of a retryable failure) while the page said "Kill requested".
     if (TERMINAL.has(record.status)) return apiError(c, 409, 'run_not_active', `run is ${record.status}: it has already stopped, there is nothing to kill`);

@@ -349,9 +349,45 @@ export class PostgresStore implements StateStore {
       const rows = query.status
         ? await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE status = $1 ORDER BY seq DESC LIMIT $2`, [query.status, limit])
         : await this.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM ${this.t.runs} ORDER BY seq DESC LIMIT $1`, [limit]);
-      const out: RunRecord[] = [];
-      for (const row of rows) out.push(await this.toRecord(row, true));
-      return out;
+      return this.listedRecords(rows);
+    });
+  }
+
+  /**
+   * Listed rows as records, the media blobs of all of them read in one query (not one per run);
+   * a missing blob marks its part and the run's `mediaMissing` instead of failing the listing.
+   */
+  private async listedRecords(rows: readonly RunRow[]): Promise<RunRecord[]> {
+    const decoded = rows.map((row) => this.decodeRow(row));
+    const refsOf = decoded.map((fields) => {
+      const refs = new Set<string>();
+      for (const value of fields.values) blobRefs(value, refs);
+      return refs;
+    });
+    const runKeys: string[] = [];
+    const hashes: string[] = [];
+    decoded.forEach((fields, i) => {
+      for (const sha256 of refsOf[i]!) {
+        runKeys.push(keyOf(fields.runId));
+        hashes.push(sha256);
+      }
+    });
+    const found = new Map<string, string>();
+    if (hashes.length) {
+      const blobRows = await this.query<{ run_id: string; sha256: string; data: string }>(
+        `SELECT b.run_id, b.sha256, b.data FROM ${this.t.blobs} b JOIN unnest($1::text[], $2::text[]) AS w(run_id, sha256) ON b.run_id = w.run_id AND b.sha256 = w.sha256`,
+        [runKeys, hashes],
+      );
+      for (const blob of blobRows) found.set(`${blob.run_id}\u0000${blob.sha256}`, blob.data);
+    }
+    return decoded.map((fields, i) => {
+      const runKey = keyOf(fields.runId);
+      const missing = new Set<string>();
+      const restored = refsOf[i]!.size === 0
+        ? fields.values.map(unescapeLiteralRefs)
+        : fields.values.map((value) => unescapeLiteralRefs(restoreBlobsOrMark(value, (sha256) => found.get(`${runKey}\u0000${sha256}`), missing)));
+      const record = this.buildRecord(rows[i]!, fields.runId, restored);
+      return missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
     });
   }
 
@@ -839,7 +875,7 @@ export class PostgresStore implements StateStore {
   }
 
   /** Puts media data back into records read from the store; a referenced blob that is missing is `state_corrupt`. */
-  private async restore<T>(runId: string, values: T[], missing?: Set<string>): Promise<T[]> {
+  private async restore<T>(runId: string, values: T[]): Promise<T[]> {
     const refs = new Set<string>();
     for (const value of values) blobRefs(value, refs);
     if (refs.size === 0) return values.map(unescapeLiteralRefs);
@@ -850,25 +886,27 @@ export class PostgresStore implements StateStore {
       if (data === undefined) throw new StoreError('state_corrupt', `run ${runId} references media blob ${sha256} that is not stored`);
       return data;
     };
-    // Listing: a missing blob marks its part (`MissingMediaPart`) instead of failing the list.
-    if (missing) return values.map((value) => unescapeLiteralRefs(restoreBlobsOrMark(value, (sha256) => found.get(sha256), missing)));
     return values.map((value) => unescapeLiteralRefs(restoreBlobs(value, lookup)));
   }
 
-  /** A run row as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
-  private async toRecord(row: RunRow, listed = false): Promise<RunRecord> {
-    const missing = listed ? new Set<string>() : undefined;
-    const record = await this.toRecordWith(row, missing);
-    return missing !== undefined && missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
+  /** A run row as a record (`getRun`): a missing media blob is `state_corrupt`. */
+  private async toRecord(row: RunRow): Promise<RunRecord> {
+    const fields = this.decodeRow(row);
+    return this.buildRecord(row, fields.runId, await this.restore(fields.runId, fields.values));
   }
 
-  private async toRecordWith(row: RunRow, missing: Set<string> | undefined): Promise<RunRecord> {
+  /** The JSON columns of a run row, parsed (media references not yet restored): static part, result, pending step. */
+  private decodeRow(row: RunRow): { runId: string; values: unknown[] } {
     const { runId: storedId, ...part } = decodeStored<NewRunRecord>(row.static, `run ${row.run_id}`);
     const runId = typeof storedId === 'string' ? storedId : row.run_id;
     if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${runId} has an unknown status "${row.status}"`);
     const result = row.result ? decodeStored<RunResult>(row.result, `result of run ${runId}`) : undefined;
     const pending = row.pending_step ? decodeStored<PendingStep>(row.pending_step, `pending step of run ${runId}`) : undefined;
-    const [restoredPart, restoredResult, restoredPending] = await this.restore(runId, [part, result, pending] as unknown[], missing);
+    return { runId, values: [part, result, pending] };
+  }
+
+  /** A run row and its restored JSON columns (`decodeRow` order) as a record. */
+  private buildRecord(row: RunRow, runId: string, [restoredPart, restoredResult, restoredPending]: unknown[]): RunRecord {
     const num = (value: unknown, field: string) => {
       const n = Number(value);
       if (!Number.isFinite(n)) throw new StoreError('state_corrupt', `run ${runId}: ${field} is not a number`);

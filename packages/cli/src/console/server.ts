@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { AgentrtError, ConfigError, verifyAuditEvents, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
+import { AgentrtError, checkStoreId, ConfigError, verifyAuditEvents, type AgentRuntime, type RunRecord, type RunStatus } from '@agentrt/core';
 import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
@@ -239,6 +239,22 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (path.startsWith('/api/')) return apiError(c, 401, 'unauthorized', 'open the URL `agentrt ui` printed (it carries the access token), or send Authorization: Bearer <token>');
     return c.html('<!doctype html><meta charset="utf-8"><title>agentrt console</title><h1>Unauthorized</h1><p>Open the URL that <code>agentrt ui</code> printed: it carries the access token.</p>', 401);
   }
+
+  // A run id no store can hold (over MAX_STORE_ID_LENGTH, a lone surrogate) names no run: 404 on
+  // every run route, before a store refuses it as config_invalid (a 500).
+  const storableRunId = async (c: Context, next: () => Promise<void>) => {
+    const runId = c.req.param('runId');
+    if (runId !== undefined) {
+      try {
+        checkStoreId('runId', runId);
+      } catch {
+        return apiError(c, 404, 'run_not_found', `no run has that id (${runId.length} characters${runId.length > 1024 ? ', over the 1024 a store accepts' : ''})`);
+      }
+    }
+    await next();
+  };
+  app.use('/api/runs/:runId', storableRunId);
+  app.use('/api/runs/:runId/*', storableRunId);
 
   const onlyPost = (path: string) => app.on(['GET', 'HEAD'], path, (c) => {
     c.header('Allow', 'POST');

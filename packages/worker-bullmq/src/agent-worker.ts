@@ -82,7 +82,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     try {
       return await drive(job);
     } catch (error) {
-      // Job data the runtime refuses (no input, a malformed run id or message, written by another
+      // Job data the runtime refuses (no input, a malformed run id, message or content part, written by another
       // producer) stays refused on every retry, and so does an idempotency key that an earlier run
       // of another request holds: the job fails for good on this attempt.
       if (AgentrtError.isInstance(error) && PERMANENT_CODES.has(error.code)) throw Object.assign(new UnrecoverableError(`${error.code}: ${error.message}`), { code: error.code, cause: error });
@@ -231,8 +231,12 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   };
 }
 
-/** Error codes no retry of the job can change (its data decides them): the job fails on the attempt that met one. */
-const PERMANENT_CODES: ReadonlySet<string> = new Set(['config_invalid', 'idempotency_conflict']);
+/**
+ * Error codes no retry of the job can change (its data decides them): the job fails on the attempt
+ * that met one. `content_invalid` / `content_too_large`: a content part of the job's input the
+ * runtime refuses before it creates the run (malformed base64 or media type, over `maxPartBytes`).
+ */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['config_invalid', 'idempotency_conflict', 'content_invalid', 'content_too_large']);
 
 /** Error codes of a store outage: a run failed with one of them (retryable) is resumed by the job's retry, not left failed. */
 const STORE_OUTAGE_CODES: ReadonlySet<string> = new Set(['store_unavailable', 'store_busy']);

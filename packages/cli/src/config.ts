@@ -138,11 +138,18 @@ function ownFields(config: object, path: string): Record<string, unknown> {
 
 const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
 
-/** Throws `config_invalid` naming `store.<field>` unless each given field is a string. */
+/**
+ * Throws `config_invalid` naming `store.<field>` unless each given field is a non-empty string
+ * without NUL. An empty one (an unset variable written into the file) read as "not given": the runs
+ * quietly went under the default prefix, URL or schema. A NUL cut a path short (`runs\0a.db` opened `runs`).
+ */
 function stringFields(spec: object, fields: readonly string[]): void {
   for (const field of fields) {
     const value = (spec as Record<string, unknown>)[field];
-    if (value !== undefined && typeof value !== 'string') throw new ConfigError(`store.${field}`, `expected a string, got ${describe(value)}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new ConfigError(`store.${field}`, `expected a string, got ${describe(value)}`);
+    if (value === '') throw new ConfigError(`store.${field}`, 'is empty; leave the field out for the default');
+    if (value.includes('\u0000')) throw new ConfigError(`store.${field}`, 'holds a NUL character');
   }
 }
 

@@ -37,6 +37,8 @@ function checkOptions(options: unknown): asserts options is SqliteStoreOptions {
   const given = options as Record<string, unknown>;
   checkKnownOptions(given, OPTION_NAMES);
   if (typeof given.path !== 'string' || given.path === '') throw new ConfigError('path', 'SqliteStore needs options.path (a file path or ":memory:")');
+  // The driver cuts a path at NUL: `runs\0a.db` and `runs\0b.db` would both open `runs`.
+  if (given.path.includes('\u0000')) throw new ConfigError('path', 'holds a NUL character (the file name would be cut short there)');
   const busy = given.busyTimeoutMs;
   if (busy !== undefined && (typeof busy !== 'number' || !Number.isInteger(busy) || busy < 0 || busy > 2 ** 31 - 1)) {
     throw new ConfigError('busyTimeoutMs', `expected an integer from 0 to ${2 ** 31 - 1} ms, got ${String(busy)}`);

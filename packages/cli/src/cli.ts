@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AgentrtError, Redactor, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
+import { AgentrtError, Redactor, verifyAuditEvents, type AgentRuntime, type ResumeOptions, type RunResult } from '@agentrt/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { DEFAULT_STORE_PATH, locateConfig, runtimeFromConfig, type ModelChoice } from './config.js';
 import { runRow, shellQuote, summary, traceLine, visible } from './format.js';
@@ -198,8 +198,19 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
     .option('--html <file>', 'write one self-contained HTML page with the console\'s view of the run', nonEmpty)
     .action(async (runId, options) => {
       const rt = await open();
-      const run = await rt.getRun(runId);
-      if (!run) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
+      // A damaged run (`state_corrupt`: a media blob the store lost, a record that does not parse)
+      // is traced as far as it can be read, then reported as state_corrupt (exit 1).
+      let damage: AgentrtError | undefined;
+      const run = await rt.getRun(runId).catch(async (error: unknown) => {
+        if (!AgentrtError.isInstance(error) || error.code !== 'state_corrupt') throw error;
+        damage = error;
+        const { readRun } = await import('./console/run-view.js');
+        return (await readRun(rt.store, runId, rt.config.redactor))?.record;
+      });
+      if (!run && !damage) throw new AgentrtError('run_not_found', `run ${rt.config.redactor.text(runId)} does not exist`);
+      const damaged = () => {
+        if (damage) throw new AgentrtError('state_corrupt', `run ${rt.config.redactor.text(runId)} is damaged, shown as far as it can be read: ${rt.config.redactor.text(damage.message)}`, { cause: damage });
+      };
       if (options.html) {
         const file = resolve(options.html);
         // Loaded on use: most commands never need the console's code (startup time of every command).
@@ -212,6 +223,7 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
           throw new AgentrtError('output_unwritable', `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
         }
         io.out(`wrote ${file}`);
+        damaged();
         return;
       }
       // Events are redacted before they are written, but any process sharing the store may
@@ -219,15 +231,19 @@ export async function main(argv: readonly string[], rawIO: CliIO = defaultIO()):
       const redactor = rt.config.redactor;
       if (options.json) {
         for (const event of await rt.events(runId)) io.out(JSON.stringify(redactor.value(event)));
+        damaged();
         return;
       }
-      io.out(`run ${redactor.text(runId)} · ${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}`);
-      for (const event of await rt.events(runId)) {
+      io.out(`run ${redactor.text(runId)} · ${run ? `${run.status}${run.result ? ` · ${run.result.stopReason}` : ''}` : 'unknown'}${damage ? ` · DAMAGED (state_corrupt${run?.mediaMissing?.length ? `: ${run.mediaMissing.length} media part(s) lost` : run ? '' : ': its record cannot be read'})` : ''}`);
+      const events = await rt.events(runId);
+      for (const event of events) {
         const line = traceLine(redactor.value(event));
         if (line) io.out(line);
       }
-      const audit = await rt.verifyAudit(runId);
+      // A damaged run's record cannot be read whole: its audit log is checked from the events alone.
+      const audit = damage ? verifyAuditEvents(events) : await rt.verifyAudit(runId);
       io.out(`audit: ${audit.events} events, ${audit.ok ? 'sequence intact' : `BROKEN — ${audit.problem?.message}`}${audit.hashChained ? ', hash chain verified' : ''}`);
+      damaged();
     });
 
   program.command('kill')

@@ -181,3 +181,31 @@ describe.each(STORES)('rt18d console over a damaged run: $name', ({ open }) => {
     }
   });
 });
+
+// `agentrt trace` of a damaged run: the trace as far as it reads (marked DAMAGED), its audit from
+// the events, then error[state_corrupt] (exit 1); --html writes the page with the damage panel.
+describe('rt18d agentrt trace of a damaged run (SqliteStore)', () => {
+  it('prints what is there, marked, and exits 1 state_corrupt; --html writes the page', async () => {
+    const { agentrt, freshDb } = await import('./__fixtures__/cli-harness.js');
+    const db = freshDb();
+    const store = new SqliteStore({ path: db });
+    const runtime = createRuntime({ model: script(), store, tools: [screenshot, pay] });
+    expect((await runtime.run({ runId: 'hurt', input })).status).toBe('paused');
+    await runtime.close();
+    await store.close();
+    execFileSync('sqlite3', [db, `DELETE FROM agentrt_blobs WHERE run_id = 'hurt' AND sha256 = '${sha(INPUT_PNG)}'`]);
+    const text = await agentrt(db, ['trace', 'hurt']).done;
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/^run hurt · paused · awaiting_approval · DAMAGED \(state_corrupt: 1 media part\(s\) lost\)$/m);
+    expect(text.out).toMatch(/^audit: \d+ events, sequence intact/m);
+    expect(text.err).toContain('error[state_corrupt]');
+    const html = join(mkdtempSync(join(tmpdir(), 'agentrt-rt18d-html-')), 'trace.html');
+    const page = await agentrt(db, ['trace', 'hurt', '--html', html]).done;
+    expect(page.code).toBe(1);
+    expect(page.out).toContain(`wrote ${html}`);
+    const written = (await import('node:fs')).readFileSync(html, 'utf8');
+    expect(written).toContain('"damaged":{"code":"state_corrupt"');
+    // The intact step image is embedded; the lost input one is not.
+    expect(written).toContain(sha(SHOT_PNG));
+  });
+});

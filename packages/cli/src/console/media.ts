@@ -213,8 +213,29 @@ export interface EmbeddedMedia {
  */
 export async function embedRunMedia(store: StateStore, runId: string, options: { maxBytes?: number; name?: (name: string) => string } = {}): Promise<Record<string, EmbeddedMedia>> {
   let budget = options.maxBytes ?? MAX_TRACE_MEDIA_BYTES;
-  const messages: Message[] = [...((await store.getRun(runId))?.input ?? [])];
-  for (const step of await store.loadSteps(runId)) messages.push(...step.messages);
+  // A damaged run (`state_corrupt`): its listed record's input (lost parts carry no bytes) and the
+  // steps that read, one at a time — a part that cannot be read is listed without bytes.
+  const messages: Message[] = [];
+  try {
+    messages.push(...((await store.getRun(runId))?.input ?? []));
+  } catch (error) {
+    if (!isCorrupt(error)) throw error;
+    messages.push(...((await store.listRuns().catch(() => [])).find((run) => run.runId === runId)?.input ?? []));
+  }
+  try {
+    for (const step of await store.loadSteps(runId)) messages.push(...step.messages);
+  } catch (error) {
+    if (!isCorrupt(error)) throw error;
+    for (let index = 0; ; index++) {
+      try {
+        const [step] = await loadStepRange(store, runId, { fromIndex: index, limit: 1 });
+        if (!step) break;
+        messages.push(...step.messages);
+      } catch (stepError) {
+        if (!isCorrupt(stepError)) throw stepError;
+      }
+    }
+  }
   const media: Record<string, EmbeddedMedia> = Object.create(null) as Record<string, EmbeddedMedia>;
   collect(messages, (sha, part) => {
     if (part.bytes.byteLength > budget) return;

@@ -1015,27 +1015,35 @@ function decodeBatch(text: string, runId: string): StoredRunEvent[] {
 
 function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | undefined): RunRecord {
   if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${row.run_id} has an unknown status "${row.status}"`);
+  // A column's affinity keeps any text: a counter that is not an integer (or a cost not a number)
+  // is damage, as PostgreSQL's typed columns and Redis's checks make it — never a string in the record.
+  const counter = (value: unknown, column: string, integer = true): number => {
+    if (typeof value === 'number' && (integer ? Number.isSafeInteger(value) : Number.isFinite(value))) return value;
+    throw new StoreError('state_corrupt', `run ${row.run_id}: ${column} is not ${integer ? 'an integer' : 'a number'} (${JSON.stringify(value)?.slice(0, 40)})`);
+  };
   return {
     runId: row.run_id,
     status: row.status as RunStatus,
     ...part,
-    updatedAt: latest(row.updated_at, row.step_at, row.pending_at),
-    stepCount: row.step_count,
-    usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd },
-    toolCalls: row.tool_calls,
-    toolCallsRefused: row.tool_calls_refused ?? 0,
+    updatedAt: latest(row.run_id, row.updated_at, row.step_at, row.pending_at),
+    stepCount: counter(row.step_count, 'step_count'),
+    usage: { inputTokens: counter(row.input_tokens, 'input_tokens'), outputTokens: counter(row.output_tokens, 'output_tokens'), costUsd: counter(row.cost_usd, 'cost_usd', false) },
+    toolCalls: counter(row.tool_calls, 'tool_calls'),
+    toolCallsRefused: counter(row.tool_calls_refused ?? 0, 'tool_calls_refused'),
     ...(row.result ? { result: decodeStored<RunResult>(row.result, `result of run ${row.run_id}`) } : {}),
     ...(pendingStep ? { pendingStep } : {}),
-    lastEventSeq: row.last_event_seq,
+    lastEventSeq: counter(row.last_event_seq, 'last_event_seq'),
     ...(row.last_event_hash ? { lastEventHash: row.last_event_hash } : {}),
   };
 }
 
 /** The newest of the run row's time and the times (ms) of its last step row and pending decision. */
-function latest(updatedAt: string, ...times: (number | null)[]): string {
+function latest(runId: string, updatedAt: string, ...times: (number | null)[]): string {
   let newest = updatedAt;
   for (const time of times) {
     if (time === null) continue;
+    // Out of the Date range (or not a number): damage, not a RangeError read as an outage.
+    if (typeof time !== 'number' || !Number.isFinite(time) || Math.abs(time) > 8.64e15) throw new StoreError('state_corrupt', `run ${runId}: a stored step or decision time is not a time (${JSON.stringify(time)?.slice(0, 40)})`);
     const iso = new Date(time).toISOString();
     if (iso > newest) newest = iso;
   }

@@ -133,4 +133,30 @@ describe('MemoryStore: the step it keeps', () => {
     await store.commitStep({ runId: 'r1', step: fits, events: [], usageDelta: fits.usage });
     expect(JSON.stringify(await store.loadSteps('r1'))).toBe(JSON.stringify([fits]));
   });
+
+  it('a lease, a run and a result that JSON cannot hold are refused naming the same fields as before, keeping nothing', async () => {
+    const store = new MemoryStore();
+    await expect(store.createRun({ ...storeRecords.run('r0'), metadata: { n: 1n } as never })).rejects.toMatchObject({ code: 'config_invalid', field: 'run.metadata.n' });
+    expect(await store.getRun('r0')).toBeUndefined();
+    await store.createRun({ ...storeRecords.run('r1'), metadata: { when: new Date(0), gone: undefined } as never });
+    expect((await store.getRun('r1'))!.metadata).toEqual({ when: '1970-01-01T00:00:00.000Z' });
+    const lease = (await store.acquireLease({ runId: 'r1', owner: 'me', ttlMs: 60_000 }))!;
+    const step = coreShaped('r1', 0);
+    const commit = (bad: unknown) => store.commitStep({ runId: 'r1', step, events: [], usageDelta: step.usage, lease: bad as never });
+    await expect(commit(null)).rejects.toMatchObject({ code: 'config_invalid', field: 'input.lease' });
+    await expect(commit({ ...lease, owner: '' })).rejects.toMatchObject({ code: 'config_invalid', field: 'input.lease.owner' });
+    await expect(commit({ ...lease, owner: 7 })).rejects.toMatchObject({ code: 'config_invalid', field: 'input.lease.owner' });
+    await expect(commit({ ...lease, epoch: 1.5 })).rejects.toMatchObject({ code: 'config_invalid', field: 'input.lease.epoch' });
+    await expect(commit({ ...lease, runId: 'r2' })).rejects.toMatchObject({ code: 'config_invalid', field: 'input.lease.runId' });
+    await expect(commit({ ...lease, epoch: lease.epoch + 1 })).rejects.toMatchObject({ code: 'lease_lost' });
+    await commit(lease);
+    const finish = (result: unknown) => store.finishRun({ runId: 'r1', result: result as never, events: [], lease });
+    await expect(finish({ status: 'completed', stopReason: 'final_answer', output: { n: 2n } })).rejects.toMatchObject({ code: 'config_invalid', field: 'input.result.output.n' });
+    expect((await store.getRun('r1'))!.status).toBe('running');
+    const given = { status: 'completed', stopReason: 'final_answer', output: { at: new Date(0), list: [Number.NaN] } };
+    const back = await finish(given);
+    given.output.list.push(1);
+    expect(back).toEqual(JSON.parse(JSON.stringify({ ...given, output: { ...given.output, list: [Number.NaN] } })));
+    expect((await store.getRun('r1'))!.result).toEqual(back);
+  });
 });

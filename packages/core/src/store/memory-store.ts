@@ -139,14 +139,15 @@ export class MemoryStore implements StateStore {
     checkNewRunId(input.runId);
     checkStoreText('run.createdAt', input.createdAt);
     if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
-    checkStorable('run', input);
+    // Checked for what JSON cannot hold while it is copied (one walk, no second check walk).
+    const kept = storableCopy('run', input);
     this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
       if (existing) return { run: copyOut(this.slot(existing).run), created: false };
     }
     if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
-    const run = copy(input) as Mutable<RunRecord>;
+    const run = kept as Mutable<RunRecord>;
     run.status = 'running';
     run.updatedAt = input.createdAt;
     run.stepCount = 0;
@@ -299,14 +300,14 @@ export class MemoryStore implements StateStore {
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
     this.checkEvents(slot, input.events);
-    checkStorable('input.result', input.result);
+    // Checked for what JSON cannot hold while it is copied (one walk), before anything is kept.
+    const result = storableCopy('input.result', input.result);
     checkStorableEvents('input.events', input.events);
     this.pushEvents(slot, input.events);
     // The record is this store's own (every read hands out a copy): updated in place, as by commitStep.
     const run = slot.run as Mutable<RunRecord>;
     const status: RunStatus = input.result.status;
     run.status = status;
-    const result = copy(input.result);
     run.result = result;
     run.updatedAt = nowIso();
     run.lastEventSeq = slot.events.length;

@@ -90,7 +90,7 @@ describe('MemoryStore: the step it keeps', () => {
     await store.commitStep({ runId: 'r1', step, events: [], usageDelta: step.usage });
     (step.usage as { inputTokens: number }).inputTokens = 7;
     (step.messages[0] as { content: string }).content = 'changed';
-    ((step.messages[0] as { toolCalls: { args: Record<string, unknown> }[] }).toolCalls[0]!.args).x = 1;
+    ((step.messages[0] as unknown as { toolCalls: { args: Record<string, unknown> }[] }).toolCalls[0]!.args).x = 1;
     const [kept] = await store.loadSteps('r1');
     expect(JSON.stringify(kept)).toBe(expected);
     expect(Object.is(kept!.toolCallsRefused, 0)).toBe(true);

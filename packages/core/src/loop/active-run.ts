@@ -17,6 +17,16 @@ import type { OutputMode } from './structured-output.js';
 import { messageUpperBound, messageUpperBoundOf } from '../budget/token-estimator.js';
 import type { StepRecord } from '../store/state-store.js';
 
+/**
+ * The resolving functions of the promise `new Promise(capture)` just made (read and cleared at once
+ * by its maker): a promise made without an executor closure per call.
+ */
+const captured: { resolve: ((value: never) => void) | undefined; reject: ((reason: unknown) => void) | undefined } = { resolve: undefined, reject: undefined };
+function capture(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 /** The parts a run is driven with. */
 export interface RunDeps {
   readonly model: ModelAdapter;
@@ -282,7 +292,7 @@ export class ActiveRun {
       this.abortedWith = new RunAbort(cause, detail);
       this.controller.abort(this.abortedWith);
       const racing = this.modelRace;
-      this.modelRace = undefined;
+      this.modelRace = this.raceResolve = this.raceMapError = undefined;
       racing?.(this.abortedWith);
     }
     // Hooks in progress are abandoned by every stop — also one after the first (a kill or the run's
@@ -295,29 +305,45 @@ export class ActiveRun {
 
   /** Rejects the step's model call in flight (`raceModel`) with the run's abort reason. */
   private modelRace: ((reason: unknown) => void) | undefined;
+  /** Resolves the step's model call in flight (`raceModel`). */
+  private raceResolve: ((value: unknown) => void) | undefined;
+  /** How the model call in flight maps a failure (`raceModel`). */
+  private raceMapError: ((error: unknown, signal: AbortSignal) => unknown) | undefined;
+  /** The handlers of the model's answer, made once per run (`raceModel`): they settle the call that holds the slot. */
+  private raceHandlers: [(value: unknown) => void, (error: unknown) => void] | undefined;
 
   /**
    * The model's `answer`, or a rejection with the abort reason as soon as the run aborts (a model
    * that ignores its signal cannot hold the run); a failure as `mapError` maps it. One slot on the
    * run that `abortWith` settles, instead of an abort listener, a promise and a microtask per call
-   * (`raceAbort`); a second call racing at once falls back to that.
+   * (`raceAbort`); a second call racing at once falls back to that. The slot's state lives on the
+   * run and the answer's handlers are made once per run (no closures per call): at most one call
+   * holds the slot, and a call freed by an abort leaves it for good (the run stays aborted), so a
+   * late answer of that call settles nothing but its own, already rejected, promise.
    */
   raceModel<T>(answer: Promise<T>, mapError: (error: unknown, signal: AbortSignal) => unknown): Promise<T> {
     // `aborted` is the signal's state (only `abortWith` aborts it) without Node's checked getter.
     if (this.aborted || this.modelRace !== undefined) return raceAbort(answer, this.controller.signal, mapError);
-    return new Promise<T>((resolve, reject) => {
-      this.modelRace = reject;
-      answer.then(
-        (value) => {
-          if (this.modelRace === reject) this.modelRace = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (this.modelRace === reject) this.modelRace = undefined;
-          reject(mappedFailure(mapError, error, this.controller.signal));
-        },
-      );
-    });
+    const race = new Promise<T>(capture);
+    this.raceResolve = captured.resolve as (value: unknown) => void;
+    this.modelRace = captured.reject;
+    captured.resolve = captured.reject = undefined;
+    this.raceMapError = mapError;
+    const handlers = (this.raceHandlers ??= [(value) => this.raceSettled(value, false), (error) => this.raceSettled(error, true)]);
+    answer.then(handlers[0], handlers[1]);
+    return race;
+  }
+
+  /** The model's answer (or failure) for the call holding the slot, if any still does: settles it and frees the slot. */
+  private raceSettled(outcome: unknown, failed: boolean): void {
+    const reject = this.modelRace;
+    const resolve = this.raceResolve;
+    const mapError = this.raceMapError;
+    // No call holds the slot: its call was rejected by an abort (the slot is never taken again).
+    if (reject === undefined || resolve === undefined || mapError === undefined) return;
+    this.modelRace = this.raceResolve = this.raceMapError = undefined;
+    if (failed) reject(mappedFailure(mapError, outcome, this.controller.signal));
+    else resolve(outcome);
   }
 
   /** Hooks being waited for (`untilStopped`), each abandoned when the run is stopped. */

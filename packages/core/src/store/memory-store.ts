@@ -4,8 +4,8 @@ import { StoreError } from '../errors/store-error.js';
 import { addUsage, emptyUsage } from '../messages.js';
 import type { RunStatus } from '../result.js';
 import { nowIso } from '../util/time.js';
-import { isFrozenList, jsonCopy as copy } from '../util/json-copy.js';
-import { checkStorable, checkStorableList, storableCopy } from './storable-value.js';
+import { isFrozenList, jsonCopy as copy, jsonCopySharing } from '../util/json-copy.js';
+import { checkStorable, checkStorableList, MAX_STORED_DEPTH, storableCopy } from './storable-value.js';
 import {
   checkLeaseTtl, checkNewRunId, checkStoreEvents, checkStoreId, checkStoreLease, checkStoreObject, checkStoreStatus, checkStoreIndex, checkStoreStep, checkStoreText, checkStoreUsage, checkStoreWrite,
   checkToolCallId, readStoreOptions, readStorePage,
@@ -139,14 +139,15 @@ export class MemoryStore implements StateStore {
     checkNewRunId(input.runId);
     checkStoreText('run.createdAt', input.createdAt);
     if (input.idempotencyKey !== undefined) checkStoreId('idempotencyKey', input.idempotencyKey);
-    checkStorable('run', input);
+    // Checked for what JSON cannot hold while it is copied (one walk, no second check walk).
+    const kept = storableCopy('run', input);
     this.evict();
     if (input.idempotencyKey !== undefined) {
       const existing = this.byKey.get(input.idempotencyKey);
       if (existing) return { run: copyOut(this.slot(existing).run), created: false };
     }
     if (this.runs.has(input.runId)) throw new StoreError('run_conflict', `run ${input.runId} already exists`);
-    const run = copy(input) as Mutable<RunRecord>;
+    const run = kept as Mutable<RunRecord>;
     run.status = 'running';
     run.updatedAt = input.createdAt;
     run.stepCount = 0;
@@ -228,7 +229,7 @@ export class MemoryStore implements StateStore {
     }
     this.checkEvents(slot, input.events);
     // Checked for what JSON cannot hold while it is copied (one walk), before anything is kept.
-    const step = storableCopy('input.step', input.step);
+    const step = keptStep(input.step, input.events);
     checkStorableEvents('input.events', input.events);
     slot.steps.push(step);
     this.pushEvents(slot, input.events);
@@ -299,14 +300,14 @@ export class MemoryStore implements StateStore {
     if (slot.run.status !== 'running' && slot.run.status !== 'paused') return copyOut(slot.run.result!);
     this.checkLease(slot, input.lease);
     this.checkEvents(slot, input.events);
-    checkStorable('input.result', input.result);
+    // Checked for what JSON cannot hold while it is copied (one walk), before anything is kept.
+    const result = storableCopy('input.result', input.result);
     checkStorableEvents('input.events', input.events);
     this.pushEvents(slot, input.events);
     // The record is this store's own (every read hands out a copy): updated in place, as by commitStep.
     const run = slot.run as Mutable<RunRecord>;
     const status: RunStatus = input.result.status;
     run.status = status;
-    const result = copy(input.result);
     run.result = result;
     run.updatedAt = nowIso();
     run.lastEventSeq = slot.events.length;
@@ -584,6 +585,104 @@ export class MemoryStore implements StateStore {
     if (isFrozenList(events)) for (let i = 0; i < events.length; i++) kept.push(events[i]!);
     else for (let i = 0; i < events.length; i++) kept.push(copy(events[i]!));
   }
+}
+
+/** The members of the step record core's loop commits, in its order: a record of exactly this shape takes `keptStep`'s direct copy. */
+const STEP_KEYS = ['runId', 'stepIndex', 'messages', 'usage', 'toolCalls', 'toolCallsRefused', 'finishReason', 'startedAt', 'endedAt'] as const;
+
+/** A number as a JSON round trip gives it (-0 is 0; NaN and ±Infinity never reach here: the fast path takes integers only). */
+const jsonInt = (value: number): number => (value === 0 ? 0 : value);
+
+/**
+ * The copy of `step` this store keeps: what `storableCopy('input.step', step)` gives (the same
+ * members, order and values; the same error for what JSON cannot hold), made for the step record
+ * core's loop commits without a property added at a time (the record is one object with its
+ * members in place, no separate property array), and holding its usage as the frozen object of
+ * the commit's own `step_finished` event when the two are equal (core's deep-frozen events are
+ * kept uncopied already: the step then costs no second copy of it). Any other shape takes
+ * `storableCopy`.
+ */
+function keptStep(step: StepRecord, events: readonly StoredRunEvent[]): StepRecord {
+  if (Object.getPrototypeOf(step) !== Object.prototype) return storableCopy('input.step', step);
+  let at = 0;
+  for (const key in step) {
+    if (!hasOwn.call(step, key)) continue;
+    if (key !== STEP_KEYS[at]) return storableCopy('input.step', step);
+    at++;
+  }
+  if (at !== STEP_KEYS.length) return storableCopy('input.step', step);
+  const { runId, stepIndex, toolCalls, toolCallsRefused, finishReason, startedAt, endedAt } = step;
+  // Checked by the caller already (`checkStoreStep`): the run id, the index and the counts; the texts are checked here.
+  if (typeof finishReason !== 'string' || typeof startedAt !== 'string' || typeof endedAt !== 'string' || typeof toolCallsRefused !== 'number') {
+    return storableCopy('input.step', step);
+  }
+  let messages: readonly unknown[];
+  let usage: StepRecord['usage'];
+  try {
+    // Members are level 2 of the record.
+    messages = jsonCopySharing(step.messages, MAX_STORED_DEPTH - 1);
+    usage = eventUsage(step, events) ?? jsonCopySharing(step.usage, MAX_STORED_DEPTH - 1);
+  } catch {
+    // The general walk throws the error naming the offending path.
+    return storableCopy('input.step', step);
+  }
+  return {
+    runId,
+    stepIndex: jsonInt(stepIndex),
+    messages: messages as StepRecord['messages'],
+    usage,
+    toolCalls: jsonInt(toolCalls),
+    toolCallsRefused: jsonInt(toolCallsRefused),
+    finishReason,
+    startedAt,
+    endedAt,
+  };
+}
+
+/**
+ * The usage of the commit's `step_finished` event for `step`, when it is a deep-frozen event core's
+ * own log made (a `markFrozenList` list) and its usage is what a copy of `step.usage` would be: a
+ * frozen plain object with the same members in the same order, each a string, boolean, null or
+ * finite number (not -0) equal to the step's. Undefined otherwise (the caller copies).
+ */
+function eventUsage(step: StepRecord, events: readonly StoredRunEvent[]): StepRecord['usage'] | undefined {
+  if (events.length === 0 || !isFrozenList(events)) return undefined;
+  const last = events[events.length - 1]! as unknown as { type: string; usage?: unknown; stepIndex?: unknown };
+  if (last.type !== 'step_finished' || last.stepIndex !== step.stepIndex) return undefined;
+  const shared = last.usage as Record<string, unknown> | null | undefined;
+  const own = step.usage as unknown as Record<string, unknown>;
+  if (shared === null || typeof shared !== 'object' || !Object.isFrozen(shared) || Object.getPrototypeOf(shared) !== Object.prototype) return undefined;
+  if (own === null || typeof own !== 'object' || Object.getPrototypeOf(own) !== Object.prototype) return undefined;
+  let count = 0;
+  for (const key in own) {
+    if (!hasOwn.call(own, key)) continue;
+    count++;
+    const value = own[key];
+    if (!jsonExactPrimitive(value) || !hasOwn.call(shared, key) || shared[key] !== value) return undefined;
+  }
+  // The same members in the same order (a handful: compared pairwise, no key arrays made).
+  let index = 0;
+  for (const key in shared) {
+    if (!hasOwn.call(shared, key)) continue;
+    let at = 0;
+    let same = false;
+    for (const ownKey in own) {
+      if (!hasOwn.call(own, ownKey)) continue;
+      if (at++ === index) {
+        same = ownKey === key;
+        break;
+      }
+    }
+    if (!same) return undefined;
+    index++;
+  }
+  return index === count ? (shared as unknown as StepRecord['usage']) : undefined;
+}
+
+/** A value a JSON round trip gives back as it is: a string, boolean, null or finite number other than -0. */
+function jsonExactPrimitive(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  return value === null || typeof value === 'string' || typeof value === 'boolean';
 }
 
 /**

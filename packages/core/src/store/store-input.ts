@@ -173,10 +173,19 @@ export function checkStoreWrite(field: string, input: unknown): asserts input is
   checkStoreObject(field, input);
   const lease = (input as { lease?: unknown }).lease;
   if (lease !== undefined) {
-    checkStoreLease(`${field}.lease`, lease);
+    // The field's name is built only for a failure (this runs for every write of every step).
+    if (!isWellFormedLease(lease)) checkStoreLease(`${field}.lease`, lease);
     const runId = (input as { runId?: unknown }).runId;
-    if (typeof runId === 'string') checkRecordRun(`${field}.lease`, lease, runId);
+    const own = (lease as { runId?: unknown }).runId;
+    if (typeof runId === 'string' && own !== undefined && own !== runId) checkRecordRun(`${field}.lease`, lease as object, runId);
   }
+}
+
+/** True for a lease `checkStoreLease` accepts (without naming any field). */
+function isWellFormedLease(lease: unknown): boolean {
+  if (lease === null || typeof lease !== 'object' || Array.isArray(lease)) return false;
+  const { owner, epoch } = lease as { owner?: unknown; epoch?: unknown };
+  return isStorableId(owner) && typeof epoch === 'number' && Number.isSafeInteger(epoch);
 }
 
 /**

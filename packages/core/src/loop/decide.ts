@@ -313,8 +313,9 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
 
 /** The model call, inside the `wrapModelCall` hooks when any is registered. It is aborted by `request.signal`. */
 export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, hookContext: HookContext | undefined, stream: boolean): Promise<ModelResponse> {
-  const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
-  if (wrappers.length === 0 || !hookContext) return callModel(deps, run, request, stepIndex, stream);
+  // No hooks (no hook context): no list of wrappers to build.
+  const wrappers = hookContext ? hooksWith(deps.hooks, 'wrapModelCall') : undefined;
+  if (!wrappers || wrappers.length === 0 || !hookContext) return callModel(deps, run, request, stepIndex, stream);
   const call = () => callModel(deps, run, request, stepIndex, stream);
   const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
   return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw', run, request.signal);
@@ -545,8 +546,11 @@ export function auditedMessage(message: AssistantMessage): AssistantMessage {
  * A step of only pure (`none`) tools can simply be re-decided after a crash.
  */
 export function needsDurableDecision(deps: RunDeps, message: AssistantMessage): boolean {
-  for (const call of message.toolCalls ?? []) {
-    const tool = deps.gate.find(call.name);
+  const calls = message.toolCalls;
+  if (!calls) return false;
+  // Indexed (no iterator object per check: this runs twice per step).
+  for (let i = 0; i < calls.length; i++) {
+    const tool = deps.gate.find(calls[i]!.name);
     if (!tool || tool.sideEffects !== 'none' || tool.mayNeedApproval) return true;
   }
   return false;

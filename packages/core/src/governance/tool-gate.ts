@@ -85,9 +85,8 @@ export class ToolGate {
 
   /** Deny wins; with an allow list, only listed tools pass. Patterns match the advertised or the original name (see `grantingNamesOf` for allow). */
   isAllowed(name: string): boolean {
-    const matches = (patterns: readonly string[], names: readonly string[]) => patterns.some((pattern) => names.some((candidate) => globMatch(pattern, candidate)));
-    if (this.policy.deny && matches(this.policy.deny, this.namesOf(name))) return false;
-    if (this.policy.allow && !matches(this.policy.allow, this.grantingNamesOf(name))) return false;
+    if (this.policy.deny && anyMatches(this.policy.deny, this.namesOf(name))) return false;
+    if (this.policy.allow && !anyMatches(this.policy.allow, this.grantingNamesOf(name))) return false;
     return true;
   }
 
@@ -119,4 +118,9 @@ export class ToolGate {
     }
     return cap;
   }
+}
+
+/** Whether any of `patterns` matches any of `names` (a module function: `isAllowed` runs twice per tool call). */
+function anyMatches(patterns: readonly string[], names: readonly string[]): boolean {
+  return patterns.some((pattern) => names.some((candidate) => globMatch(pattern, candidate)));
 }

@@ -6,6 +6,7 @@ import type { HookContext, ToolCallInfo } from '../hooks.js';
 import { contentText, type ToolCall, type ToolMessage } from '../messages.js';
 import { recordContent } from '../content/digest.js';
 import type { PendingApproval, StopReason } from '../result.js';
+import type { FinishReason } from '../model.js';
 import type { KillFlag, PendingStep, ToolLedgerEntry } from '../store/state-store.js';
 import { directExecuteOf, idempotencyKeyFor, MAX_TOOL_NOTICES, type Tool, type ToolContext, type ToolLogEntry, type ToolProgress } from '../tool.js';
 import { canonicalJson, fingerprint, sha256 } from '../util/canonical-json.js';
@@ -62,15 +63,44 @@ const errorResult = (call: ToolCall, code: string, text: string): ToolMessage =>
 });
 
 /**
+ * One step's acting: what `act`, the per-call planning and the continuation after a wait share
+ * (one object per step instead of an async frame: the common step never suspends in `act`).
+ */
+interface ActState extends ActScope {
+  readonly calls: readonly ToolCall[];
+  readonly finishReason: FinishReason;
+  /** Calls of this step within `maxToolCalls`; the rest are refused. */
+  readonly admitted: number;
+  readonly refused: number;
+  /** The fingerprint binds ledger entries and approvals to the args: computed only when something binds to it. */
+  readonly needsFingerprint: boolean;
+  /** Read by hooks only: none made for a runtime without hooks. */
+  readonly hookContext: HookContext | undefined;
+  /** Only a decision read back from the store (after a pause or a crash) can have recorded calls. */
+  ledger: ReadonlyMap<string, ToolLedgerEntry>;
+  // Made on first use (none for the common step): calls awaiting approval, and calls to execute
+  // (the first one alone, the array only from a second one on).
+  pending: PendingApproval[] | undefined;
+  firstJob: Executable | undefined;
+  executables: Executable[] | undefined;
+  /** dedupeIdenticalCalls: the first of identical calls planned in this step, and the later ones. */
+  plannedKeys: Map<string, number> | undefined;
+  duplicates: { index: number; call: ToolCall; of: number; argsFingerprint: string; sideEffects: Tool['sideEffects'] }[] | undefined;
+  stop: ActOutcome['stop'];
+  failure: unknown;
+}
+
+/**
  * Runs the tool calls of one decision: counts them, replays recorded results, applies
  * policy, validation, loop detection, hooks and approvals, then executes what may run
  * (bounded concurrency, per-call timeout, abort) and records each result in the ledger.
+ * Synchronous when nothing needs waiting for (no ledger to read, no hooks, no durable
+ * decision, calls answered at once: the common step); otherwise a promise.
  */
-export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, options: { fromStore: boolean }): Promise<ActOutcome> {
+export function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, options: { fromStore: boolean }): ActOutcome | Promise<ActOutcome> {
   const calls = decision.message.toolCalls ?? [];
   const stepIndex = decision.stepIndex;
-  const { config, gate, store } = deps;
-  const results: (ToolMessage | undefined)[] = new Array(calls.length);
+  const { config } = deps;
   // Calls are admitted in call order while the run's count stays within the cap; the rest are
   // refused. Positional, so a step acted on again after a pause or a crash counts the same way.
   const admitted = Math.min(calls.length, Math.max(0, config.limits.maxToolCalls - run.toolCalls));
@@ -78,194 +108,104 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
   run.toolCalls += admitted;
   run.toolCallsRefused += refused;
   if (refused > 0) run.toolCallCapExceeded = true;
-  // Made on first use (none for the common step): calls awaiting approval, and calls to execute
-  // (the first one alone, the array only from a second one on).
-  let pending: PendingApproval[] | undefined;
-  let firstJob: Executable | undefined;
-  let executables: Executable[] | undefined;
-  // dedupeIdenticalCalls: the first of identical calls planned in this step, and the later ones.
-  let plannedKeys: Map<string, number> | undefined;
-  let duplicates: { index: number; call: ToolCall; of: number; argsFingerprint: string; sideEffects: Tool['sideEffects'] }[] | undefined;
-  let stop: ActOutcome['stop'];
-  // Read by hooks only: none made for a runtime without hooks.
-  const hookContext: HookContext | undefined = deps.hooks.length > 0 ? { runId: run.runId, stepIndex, metadata: run.metadata } : undefined;
-  // Only a decision read back from the store (after a pause or a crash) can have recorded calls.
-  let ledger = NO_LEDGER;
-  if (options.fromStore) {
-    const loaded = new Map<string, ToolLedgerEntry>();
-    for (const entry of await store.getToolLedger(run.runId, { stepIndex })) loaded.set(entry.toolCallId, entry);
-    ledger = loaded;
-  }
-
   // Per-call results are recorded only when the decision itself is durable; otherwise a crash re-decides the step.
   const durable = needsDurableDecision(deps, decision.message);
-  // For recording and rejecting calls: made on first use (none for the common step).
-  let scope: ActScope | undefined;
+  const s: ActState = {
+    deps, run, stepIndex, results: new Array(calls.length), durable, calls, finishReason: decision.finishReason, admitted, refused,
+    needsFingerprint: durable || options.fromStore || run.approvals.size > 0,
+    hookContext: deps.hooks.length > 0 ? { runId: run.runId, stepIndex, metadata: run.metadata } : undefined,
+    ledger: NO_LEDGER, pending: undefined, firstJob: undefined, executables: undefined, plannedKeys: undefined, duplicates: undefined, stop: undefined, failure: undefined,
+  };
+  return options.fromStore ? actOnStored(s) : actNow(s);
+}
 
-  const needsFingerprint = durable || options.fromStore || run.approvals.size > 0;
-  let failure: unknown;
+/** A decision read back from the store: its recorded calls are loaded first. */
+async function actOnStored(s: ActState): Promise<ActOutcome> {
+  const loaded = new Map<string, ToolLedgerEntry>();
+  for (const entry of await s.deps.store.getToolLedger(s.run.runId, { stepIndex: s.stepIndex })) loaded.set(entry.toolCallId, entry);
+  s.ledger = loaded;
+  return actLater(s, undefined, 0);
+}
+
+/** `act` without waiting, until something must be waited for (the rest then continues in `actLater`). */
+function actNow(s: ActState): ActOutcome | Promise<ActOutcome> {
   try {
-  for (let index = 0; index < calls.length; index++) {
-    const call = calls[index]!;
-    run.seenCallIds.add(call.id);
-    const overCap = index >= admitted;
-    const parsed = parseToolArgs(call.args, decision.finishReason);
-    // The fingerprint binds ledger entries and approvals to the args; without a durable decision, a
-    // recorded ledger (a resumed step) or approvals there is nothing to bind, and nothing reads it.
-    const argsFingerprint = needsFingerprint ? sha256(canonicalJson(parsed.ok ? parsed.args : call.args)) : '';
-    // Keyed on the validated arguments: `{a,b}`, `{b,a}` and `{a,b,extra}` (stripped by the schema) are one call.
-    const early = parsed.ok && config.loopDetection ? loopKeyArgs(gate, call.name, parsed.args) : undefined;
-    const repeats = early ? run.loopDetector.observe(call.name, early.canonical) : 0;
-    const callsOfTool = run.callsPerTool.get(call.name) ?? 0;
-    run.callsPerTool.set(call.name, callsOfTool + 1);
-
-    const recorded = ledger.get(call.id);
-    if (recorded?.status === 'completed' && recorded.result) {
-      if (recorded.argsFingerprint !== argsFingerprint) {
-        throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
-      }
-      // A result recorded before a lower cap (or by an older version) is capped on replay too.
-      const replayed = capToolMessage(recorded.result, config.limits.maxToolOutputChars);
-      results[index] = replayed;
-      run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: replayed.isError ?? false, ...(replayed.code ? { code: replayed.code } : {}), content: recordContent(replayed.content), durationMs: 0, replayed: true });
-      if (recorded.result.code === 'loop_detected') stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
-      // A replayed refusal over the cap is max_tool_calls, not a policy violation.
-      if (recorded.result.code === 'tool_denied' && !overCap && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
-      // A step resumed after a crash: a later identical call of this step (its copy, not recorded yet)
-      // takes this recorded result, as it would have before the crash, instead of running under its own key.
-      // (Refusals and warnings carry a code: they never ran, so nothing copies them.)
-      if (config.dedupeIdenticalCalls && parsed.ok && !recorded.result.code) {
-        const tool = gate.find(call.name);
-        const checked = tool && tool.sideEffects !== 'non-idempotent' ? validateToolArgs(tool.input, parsed.args) : undefined;
-        if (checked?.ok) (plannedKeys ??= new Map()).set(dedupeKey(call.name, checked.args), index);
-      }
-      continue;
+    for (let index = 0; index < s.calls.length; index++) {
+      const waiting = planCall(s, index);
+      if (waiting) return actLater(s, waiting, index + 1);
     }
-    if (overCap) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
-      continue;
+    const job = s.firstJob;
+    if (job !== undefined && s.executables === undefined && s.duplicates === undefined) {
+      // One call (the common step): no lanes to set up. A call that settled at once is not awaited.
+      const answer = execute(s.deps, s.run, job, s.stepIndex, s.hookContext, s.durable);
+      if (isPromise(answer)) return actAnswered(s, job, answer);
+      s.results[job.index] = answer;
+    } else if (job !== undefined || s.duplicates !== undefined) {
+      return actLater(s, undefined, s.calls.length);
     }
-    const gated = gate.check(call.name, callsOfTool);
-    if ('code' in gated) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, gated.code, gated.reason, argsFingerprint);
-      if (gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop') stop ??= { reason: 'policy_violation', detail: gated.reason };
-      continue;
-    }
-    const tool = gated.tool;
-    if (!parsed.ok) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
-      continue;
-    }
-    let checked = early?.checked ?? validateToolArgs(tool.input, parsed.args);
-    if (!checked.ok) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
-      continue;
-    }
-    if (config.loopDetection && repeats > config.loopDetection.threshold) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
-      stop ??= { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` };
-      continue;
-    }
-    if (config.loopDetection && repeats === config.loopDetection.threshold) {
-      results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
-      run.log.emit({ type: 'loop_warning', stepIndex, toolCallId: call.id, name: call.name, repeats });
-      await recordResult((scope ??= { deps, run, stepIndex, results, durable }), call, results[index]!, argsFingerprint, 'none');
-      continue;
-    }
-    if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
-      const given = run.approvals.get(call.id);
-      const decided = given?.argsFingerprint === argsFingerprint ? given.decision : undefined;
-      if (config.onUnknownOutcome === 'ask' && decided !== 'approve') {
-        if (decided === 'deny') {
-          await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
-        } else {
-          (pending ??= []).push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
-        }
-        continue;
-      }
-      if (config.onUnknownOutcome === 'report') {
-        const result = errorResult(call, 'tool_outcome_unknown', `"${call.name}" was started before a crash and its outcome was not recorded; it was not re-run. Check whether its effect happened before retrying.`);
-        results[index] = result;
-        run.log.emit({ type: 'tool_outcome_unknown', stepIndex, toolCallId: call.id, name: call.name });
-        await recordResult((scope ??= { deps, run, stepIndex, results, durable }), call, result, argsFingerprint, tool.sideEffects);
-        continue;
-      }
-    }
-    let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
-    let denied: string | undefined;
-    if (hookContext) ({ info, checked, denied } = await beforeToolHooks(deps, run, tool, info, checked, hookContext));
-    if (denied !== undefined) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
-      continue;
-    }
-    if (!checked.ok) {
-      await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
-      continue;
-    }
-    if (tool.needsApproval(info.args)) {
-      const finalFingerprint = fingerprint(info.args);
-      // An approval holds only for the exact args the approver was shown.
-      const given = run.approvals.get(call.id);
-      const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
-      if (approval?.decision === 'deny') {
-        run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
-        await rejectCall((scope ??= { deps, run, stepIndex, results, durable }), index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
-        continue;
-      }
-      if (approval?.decision !== 'approve') {
-        (pending ??= []).push({ toolCallId: call.id, tool: call.name, args: info.args, argsFingerprint: finalFingerprint, stepIndex });
-        continue;
-      }
-      run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'approve', ...(approval.reason ? { reason: approval.reason } : {}) });
-    }
-    if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent') {
-      const key = dedupeKey(call.name, info.args);
-      const earlier = run.dedupe.get(key);
-      if (earlier) {
-        await reuseResult((scope ??= { deps, run, stepIndex, results, durable }), index, call, earlier, argsFingerprint, tool.sideEffects);
-        continue;
-      }
-      // The same call twice in this step (F-48): it runs once; the copy takes its result afterwards.
-      const first = plannedKeys?.get(key);
-      if (first !== undefined) {
-        (duplicates ??= []).push({ index, call, of: first, argsFingerprint, sideEffects: tool.sideEffects });
-        continue;
-      }
-      (plannedKeys ??= new Map()).set(key, index);
-    }
-    const job: Executable = { index, call, tool, args: info.args, argsFingerprint, ran: false, answered: undefined, afterFailure: undefined };
-    if (firstJob === undefined) firstJob = job;
-    else (executables ??= [firstJob]).push(job);
-  }
-
-  if (firstJob !== undefined && executables === undefined) {
-    // One call (the common step): no lanes to set up.
-    const job = firstJob;
-    // A call that settled at once is not awaited: `act` then never suspends for the common step.
-    const answer = execute(deps, run, job, stepIndex, hookContext, durable);
-    results[job.index] = isPromise(answer) ? await answer : answer;
-  } else if (executables !== undefined) {
-    run.allowManyListeners();
-    await executeAll(deps, run, executables, results, stepIndex, hookContext, durable);
-  }
-  if (duplicates) {
-    for (const copy of duplicates) {
-      const source = results[copy.of];
-      // Not run (the run stopped): filled like any unrun call below.
-      if (source) await reuseResult((scope ??= { deps, run, stepIndex, results, durable }), copy.index, copy.call, source, copy.argsFingerprint, copy.sideEffects);
-    }
-  }
   } catch (error) {
-    // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
-    // A hook abandoned because the run was stopped is no failure: the step ends as the stop leaves it.
-    if (!(error instanceof RunAbort && run.aborted)) failure = error;
-    // A call that started before the failure keeps an honest result (what it answered, or that it
-    // ran and its answer was not kept, or that its outcome is unknown), never "not run".
-    for (const job of executables ?? (firstJob ? [firstJob] : [])) if (job.afterFailure && !results[job.index]) results[job.index] = job.afterFailure;
+    caught(s, error);
   }
+  return outcomeOf(s);
+}
 
-  if (failure === undefined && pending !== undefined && !run.aborted) return { results: [], toolCalls: admitted, toolCallsRefused: refused, pending, ...(stop ? { stop } : {}) };
-  // Calls without a result (not run: the run stopped or failed) get a synthetic one, in place.
+/** The one call's answer still to come. */
+async function actAnswered(s: ActState, job: Executable, answer: Promise<ToolMessage | undefined>): Promise<ActOutcome> {
+  try {
+    s.results[job.index] = await answer;
+  } catch (error) {
+    caught(s, error);
+  }
+  return outcomeOf(s);
+}
+
+/** The rest of `act` after `waiting` (a record, a hook): planning from call `next` on, then execution. */
+async function actLater(s: ActState, waiting: Promise<unknown> | undefined, next: number): Promise<ActOutcome> {
+  try {
+    if (waiting) await waiting;
+    for (let index = next; index < s.calls.length; index++) {
+      const planned = planCall(s, index);
+      if (planned) await planned;
+    }
+    const { deps, run, stepIndex, hookContext, durable } = s;
+    if (s.firstJob !== undefined && s.executables === undefined) {
+      // One call: no lanes to set up.
+      const job = s.firstJob;
+      const answer = execute(deps, run, job, stepIndex, hookContext, durable);
+      s.results[job.index] = isPromise(answer) ? await answer : answer;
+    } else if (s.executables !== undefined) {
+      run.allowManyListeners();
+      await executeAll(deps, run, s.executables, s.results, stepIndex, hookContext, durable);
+    }
+    if (s.duplicates) {
+      for (const copy of s.duplicates) {
+        const source = s.results[copy.of];
+        // Not run (the run stopped): filled like any unrun call below.
+        if (!source) continue;
+        const recording = reuseResult(s, copy.index, copy.call, source, copy.argsFingerprint, copy.sideEffects);
+        if (recording) await recording;
+      }
+    }
+  } catch (error) {
+    caught(s, error);
+  }
+  return outcomeOf(s);
+}
+
+/** A failure while acting: kept for the outcome (see `ActOutcome.error`). */
+function caught(s: ActState, error: unknown): void {
+  // Calls not planned yet were counted up front, so the committed step and the result agree (I5).
+  // A hook abandoned because the run was stopped is no failure: the step ends as the stop leaves it.
+  if (!(error instanceof RunAbort && s.run.aborted)) s.failure = error;
+  // A call that started before the failure keeps an honest result (what it answered, or that it
+  // ran and its answer was not kept, or that its outcome is unknown), never "not run".
+  for (const job of s.executables ?? (s.firstJob ? [s.firstJob] : [])) if (job.afterFailure && !s.results[job.index]) s.results[job.index] = job.afterFailure;
+}
+
+/** What acting produced: calls without a result (not run: the run stopped or failed) get a synthetic one, in place. */
+function outcomeOf(s: ActState): ActOutcome {
+  const { run, calls, results, failure, stop } = s;
+  if (failure === undefined && s.pending !== undefined && !run.aborted) return { results: [], toolCalls: s.admitted, toolCallsRefused: s.refused, pending: s.pending, ...(stop ? { stop } : {}) };
   let notRun: string | undefined;
   for (let index = 0; index < calls.length; index++) {
     if (results[index] !== undefined) continue;
@@ -273,10 +213,141 @@ export async function act(deps: RunDeps, run: ActiveRun, decision: PendingStep, 
     notRun ??= `not run: ${failure !== undefined ? 'the run failed' : `the run stopped (${run.abort?.kind ?? 'stopped'})`}`;
     results[index] = errorResult(calls[index]!, abortCode, notRun);
   }
-  const outcome: { -readonly [K in keyof ActOutcome]: ActOutcome[K] } = { results: results as ToolMessage[], toolCalls: admitted, toolCallsRefused: refused, pending: NO_PENDING };
+  const outcome: { -readonly [K in keyof ActOutcome]: ActOutcome[K] } = { results: results as ToolMessage[], toolCalls: s.admitted, toolCallsRefused: s.refused, pending: NO_PENDING };
   if (stop) outcome.stop = stop;
   if (failure !== undefined) outcome.error = failure;
   return outcome;
+}
+
+/**
+ * Plans call `index`: replayed, refused, answered without running, awaiting approval, a copy of
+ * an identical call, or a job to execute. Undefined when that is done; a promise when something
+ * must be waited for first (a ledger record of a durable decision, `beforeTool` hooks), which the
+ * next call's planning waits for.
+ */
+function planCall(s: ActState, index: number): Promise<unknown> | undefined {
+  const { deps, run, stepIndex } = s;
+  const { config, gate } = deps;
+  const call = s.calls[index]!;
+  run.seenCallIds.add(call.id);
+  const overCap = index >= s.admitted;
+  const parsed = parseToolArgs(call.args, s.finishReason);
+  // The fingerprint binds ledger entries and approvals to the args; without a durable decision, a
+  // recorded ledger (a resumed step) or approvals there is nothing to bind, and nothing reads it.
+  const argsFingerprint = s.needsFingerprint ? sha256(canonicalJson(parsed.ok ? parsed.args : call.args)) : '';
+  // Keyed on the validated arguments: `{a,b}`, `{b,a}` and `{a,b,extra}` (stripped by the schema) are one call.
+  const early = parsed.ok && config.loopDetection ? loopKeyArgs(gate, call.name, parsed.args) : undefined;
+  const repeats = early ? run.loopDetector.observe(call.name, early.canonical) : 0;
+  const callsOfTool = run.callsPerTool.get(call.name) ?? 0;
+  run.callsPerTool.set(call.name, callsOfTool + 1);
+
+  const recorded = s.ledger.get(call.id);
+  if (recorded?.status === 'completed' && recorded.result) {
+    if (recorded.argsFingerprint !== argsFingerprint) {
+      throw new RunError('resume_mismatch', `tool call "${call.id}" was recorded with different arguments`);
+    }
+    // A result recorded before a lower cap (or by an older version) is capped on replay too.
+    const replayed = capToolMessage(recorded.result, config.limits.maxToolOutputChars);
+    s.results[index] = replayed;
+    run.log.emit({ type: 'tool_finished', stepIndex, toolCallId: call.id, name: call.name, isError: replayed.isError ?? false, ...(replayed.code ? { code: replayed.code } : {}), content: recordContent(replayed.content), durationMs: 0, replayed: true });
+    if (recorded.result.code === 'loop_detected') s.stop = { reason: 'loop_detected', detail: `"${call.name}" repeated with identical arguments` };
+    // A replayed refusal over the cap is max_tool_calls, not a policy violation.
+    if (recorded.result.code === 'tool_denied' && !overCap && config.toolPolicy.onViolation === 'stop') s.stop ??= { reason: 'policy_violation', detail: contentText(recorded.result.content) };
+    // A step resumed after a crash: a later identical call of this step (its copy, not recorded yet)
+    // takes this recorded result, as it would have before the crash, instead of running under its own key.
+    // (Refusals and warnings carry a code: they never ran, so nothing copies them.)
+    if (config.dedupeIdenticalCalls && parsed.ok && !recorded.result.code) {
+      const tool = gate.find(call.name);
+      const checked = tool && tool.sideEffects !== 'non-idempotent' ? validateToolArgs(tool.input, parsed.args) : undefined;
+      if (checked?.ok) (s.plannedKeys ??= new Map()).set(dedupeKey(call.name, checked.args), index);
+    }
+    return undefined;
+  }
+  if (overCap) return rejectCall(s, index, call, 'tool_denied', `max_tool_calls reached: this run may make at most ${config.limits.maxToolCalls} tool calls`, argsFingerprint);
+  const gated = gate.check(call.name, callsOfTool);
+  if ('code' in gated) {
+    const recording = rejectCall(s, index, call, gated.code, gated.reason, argsFingerprint);
+    const violation = gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop';
+    if (!violation) return recording;
+    const stop = { reason: 'policy_violation', detail: gated.reason } as const;
+    // (Set once the rejection is recorded, as before: a failing record leaves no stop.)
+    if (!recording) s.stop ??= stop;
+    return recording?.then(() => void (s.stop ??= stop));
+  }
+  const tool = gated.tool;
+  if (!parsed.ok) return rejectCall(s, index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
+  const checked = early?.checked ?? validateToolArgs(tool.input, parsed.args);
+  if (!checked.ok) return rejectCall(s, index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
+  if (config.loopDetection && repeats > config.loopDetection.threshold) {
+    const recording = rejectCall(s, index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
+    const stop = { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` } as const;
+    if (!recording) s.stop ??= stop;
+    return recording?.then(() => void (s.stop ??= stop));
+  }
+  if (config.loopDetection && repeats === config.loopDetection.threshold) {
+    s.results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
+    run.log.emit({ type: 'loop_warning', stepIndex, toolCallId: call.id, name: call.name, repeats });
+    return recordResult(s, call, s.results[index]!, argsFingerprint, 'none');
+  }
+  if (recorded?.status === 'started' && tool.sideEffects === 'non-idempotent') {
+    const given = run.approvals.get(call.id);
+    const decided = given?.argsFingerprint === argsFingerprint ? given.decision : undefined;
+    if (config.onUnknownOutcome === 'ask' && decided !== 'approve') {
+      if (decided === 'deny') return rejectCall(s, index, call, 'tool_denied', `re-running after an unknown outcome was denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+      (s.pending ??= []).push({ toolCallId: call.id, tool: call.name, args: checked.args, argsFingerprint, stepIndex });
+      return undefined;
+    }
+    if (config.onUnknownOutcome === 'report') {
+      const result = errorResult(call, 'tool_outcome_unknown', `"${call.name}" was started before a crash and its outcome was not recorded; it was not re-run. Check whether its effect happened before retrying.`);
+      s.results[index] = result;
+      run.log.emit({ type: 'tool_outcome_unknown', stepIndex, toolCallId: call.id, name: call.name });
+      return recordResult(s, call, result, argsFingerprint, tool.sideEffects);
+    }
+  }
+  const info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked.args };
+  if (s.hookContext) {
+    return beforeToolHooks(deps, run, tool, info, checked, s.hookContext).then((hooked) => planRun(s, index, call, tool, hooked.info, hooked.checked, hooked.denied, argsFingerprint));
+  }
+  return planRun(s, index, call, tool, info, checked, undefined, argsFingerprint);
+}
+
+/** `planCall` once the `beforeTool` hooks had their say: denied, invalid, awaiting approval, a copy, or a job. */
+function planRun(s: ActState, index: number, call: ToolCall, tool: Tool, info: ToolCallInfo, checked: ArgsOutcome, denied: string | undefined, argsFingerprint: string): Promise<unknown> | undefined {
+  const { deps, run, stepIndex } = s;
+  const { config } = deps;
+  if (denied !== undefined) return rejectCall(s, index, call, 'tool_denied', `denied by a beforeTool hook: ${denied}`, argsFingerprint);
+  if (!checked.ok) return rejectCall(s, index, call, 'tool_args_invalid', `${checked.reason}: arguments rewritten by a hook are invalid: ${checked.message}`, argsFingerprint);
+  if (tool.needsApproval(info.args)) {
+    const finalFingerprint = fingerprint(info.args);
+    // An approval holds only for the exact args the approver was shown.
+    const given = run.approvals.get(call.id);
+    const approval = given?.argsFingerprint === finalFingerprint ? given : undefined;
+    if (approval?.decision === 'deny') {
+      run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'deny', ...(approval.reason ? { reason: approval.reason } : {}) });
+      return rejectCall(s, index, call, 'tool_denied', `denied by the approver${reasonOf(run, call.id)}`, argsFingerprint);
+    }
+    if (approval?.decision !== 'approve') {
+      (s.pending ??= []).push({ toolCallId: call.id, tool: call.name, args: info.args, argsFingerprint: finalFingerprint, stepIndex });
+      return undefined;
+    }
+    run.log.emit({ type: 'approval_decided', stepIndex, toolCallId: call.id, decision: 'approve', ...(approval.reason ? { reason: approval.reason } : {}) });
+  }
+  if (config.dedupeIdenticalCalls && tool.sideEffects !== 'non-idempotent') {
+    const key = dedupeKey(call.name, info.args);
+    const earlier = run.dedupe.get(key);
+    if (earlier) return reuseResult(s, index, call, earlier, argsFingerprint, tool.sideEffects);
+    // The same call twice in this step (F-48): it runs once; the copy takes its result afterwards.
+    const first = s.plannedKeys?.get(key);
+    if (first !== undefined) {
+      (s.duplicates ??= []).push({ index, call, of: first, argsFingerprint, sideEffects: tool.sideEffects });
+      return undefined;
+    }
+    (s.plannedKeys ??= new Map()).set(key, index);
+  }
+  const job: Executable = { index, call, tool, args: info.args, argsFingerprint, ran: false, answered: undefined, afterFailure: undefined };
+  if (s.firstJob === undefined) s.firstJob = job;
+  else (s.executables ??= [s.firstJob]).push(job);
+  return undefined;
 }
 
 /**
@@ -342,16 +413,19 @@ interface ActScope {
 const dedupeKey = (name: string, args: unknown): string => `${name}\u0000${canonicalJson(args)}`;
 
 /** An identical call's result given to `call` (`dedupeIdenticalCalls`): its transcript result, its audit (marked deduplicated) and its ledger entry. */
-async function reuseResult(scope: ActScope, index: number, call: ToolCall, source: Pick<ToolMessage, 'content' | 'isError' | 'code'>, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> {
+function reuseResult(scope: ActScope, index: number, call: ToolCall, source: Pick<ToolMessage, 'content' | 'isError' | 'code'>, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> | undefined {
   const result: ToolMessage = { role: 'tool', toolCallId: call.id, name: call.name, content: source.content, ...(source.isError ? { isError: true } : {}), ...(source.code ? { code: source.code } : {}) };
   scope.results[index] = result;
   scope.run.log.emit({ type: 'tool_finished', stepIndex: scope.stepIndex, toolCallId: call.id, name: call.name, isError: source.isError ?? false, ...(source.code ? { code: source.code } : {}), content: recordContent(source.content), durationMs: 0, replayed: true, deduplicated: true });
-  await recordResult(scope, call, result, argsFingerprint, sideEffects);
+  return recordResult(scope, call, result, argsFingerprint, sideEffects);
 }
 
-/** Records a call's result in the ledger when the step's decision is durable. */
-async function recordResult(scope: ActScope, call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> {
-  if (!scope.durable) return;
+/** Records a call's result in the ledger when the step's decision is durable (a promise of the write; undefined: nothing to record). */
+function recordResult(scope: ActScope, call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> | undefined {
+  return scope.durable ? recordDurably(scope, call, result, argsFingerprint, sideEffects) : undefined;
+}
+
+async function recordDurably(scope: ActScope, call: ToolCall, result: ToolMessage, argsFingerprint: string, sideEffects: Tool['sideEffects']): Promise<void> {
   const { run } = scope;
   await scope.deps.store.recordToolResult(
     { runId: run.runId, toolCallId: call.id, stepIndex: scope.stepIndex, name: call.name, argsFingerprint, sideEffects, result, completedAt: nowIso() },
@@ -359,8 +433,8 @@ async function recordResult(scope: ActScope, call: ToolCall, result: ToolMessage
   );
 }
 
-/** Answers a call that does not run (denied, invalid, looping) with an error result, audits it and records it. */
-async function rejectCall(scope: ActScope, index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string): Promise<void> {
+/** Answers a call that does not run (denied, invalid, looping) with an error result, audits it and records it (a promise of the record, if there is one to write). */
+function rejectCall(scope: ActScope, index: number, call: ToolCall, code: string, fullReason: string, argsFingerprint: string): Promise<void> | undefined {
   const { config } = scope.deps;
   const stepIndex = scope.stepIndex;
   // A reason can carry hook or approver text of any length: redacted before it is capped (a cut never shows part of a secret).
@@ -372,7 +446,7 @@ async function rejectCall(scope: ActScope, index: number, call: ToolCall, code: 
     ? { type: 'tool_denied', stepIndex, toolCallId: call.id, name: call.name, code, reason }
     : { type: 'tool_rejected', stepIndex, toolCallId: call.id, name: call.name, code, reason });
   // Recorded so a resume replays the rejection instead of auditing it twice.
-  await recordResult(scope, call, result, argsFingerprint, 'none');
+  return recordResult(scope, call, result, argsFingerprint, 'none');
 }
 
 function reasonOf(run: ActiveRun, toolCallId: string): string {

@@ -68,13 +68,7 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
     if (budget.stop) return { stop: budget.stop };
     const maxOutputTokens = minDefined(hookMax, budget.maxOutputTokens);
     if (maxOutputTokens !== request.maxOutputTokens) request = { ...request, maxOutputTokens };
-    const tools = request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name);
-    const messageCount = request.messages.length;
-    const callNumber = ++calls;
-    // Ends with the slots `emit` stamps (see `EventSlots`), after every field of the event.
-    run.log.emit(maxOutputTokens === undefined
-      ? { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, runId: '', at: '', seq: 0 }
-      : { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, maxOutputTokens, runId: '', at: '', seq: 0 });
+    emitModelRequest(deps, run, request, stepIndex, historyLength, repaired, ++calls, maxOutputTokens);
     let answered: ModelResponse;
     try {
       answered = await wrappedModelCall(deps, run, request, stepIndex, hookContext, options.stream);
@@ -92,32 +86,62 @@ export async function decide(deps: RunDeps, run: ActiveRun, options: { stream: b
       attempt--;
       continue;
     }
-    response = validateResponse(answered);
-    // Counted before hooks run: the tokens are spent whatever a hook does with the answer.
-    addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
+    response = countedResponse(deps, run, answered, stepUsage);
     if (hookContext) response = await afterModelHooks(deps, run, response, hookContext);
-    // One deep-frozen JSON-exact copy of the message is what its audit event and the committed step
-    // both keep, and what the step acts on from here on — its tool calls, the committed step, the
-    // history the next call is sent: a hook or adapter changing the message it still holds changes none of them.
-    const shared = sharedCopy(response.message);
-    if (shared) response = { ...response, message: shared };
-    run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason, runId: '', at: '', seq: 0 });
+    response = auditedResponse(run, response, stepIndex);
     const empty = !response.message.content && !response.message.toolCalls?.length;
     if (!empty) break;
     if (attempt === 2) {
       throw new ModelError('model_output_invalid', `the model returned neither text nor tool calls twice (finish reason ${response.finishReason})`);
     }
   }
-  const message = normalizeCalls(response!.message, run, stepIndex, deps.model.capabilities?.reusesToolCallIds === true);
-  const decision: PendingStep = run.contextStateDirty
-    ? { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt, contextState: { ...run.contextState } }
-    : { stepIndex, message, usage: stepUsage, finishReason: response!.finishReason, startedAt };
-  if (needsDurableDecision(deps, message)) {
+  const decision = decisionOf(deps, run, response!, stepIndex, stepUsage, startedAt);
+  if (needsDurableDecision(deps, decision.message)) {
     // Durable before any tool runs (crash point CP3): a resumed run acts on this decision without asking again,
     // so side-effecting calls keep their ids and ledger entries across a crash.
     await deps.store.saveDecision({ runId: run.runId, decision, lease: run.lease });
   }
   return decision;
+}
+
+// The parts of `decide` around its model call, apart from it: its async frame keeps fewer registers.
+
+/** The `model_request` event of call `callNumber`. */
+function emitModelRequest(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, historyLength: number, repaired: number, callNumber: number, maxOutputTokens: number | undefined): void {
+  const tools = request.tools === deps.gate.advertised ? deps.gate.advertisedNames : request.tools.map((t) => t.name);
+  const messageCount = request.messages.length;
+  // Ends with the slots `emit` stamps (see `EventSlots`), after every field of the event.
+  run.log.emit(maxOutputTokens === undefined
+    ? { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, runId: '', at: '', seq: 0 }
+    : { type: 'model_request', stepIndex, messageCount, historyMessages: historyLength, repairedPairs: repaired, tools, attempt: callNumber, maxOutputTokens, runId: '', at: '', seq: 0 });
+}
+
+/** The model's answer checked, its usage counted (before hooks run: the tokens are spent whatever a hook does with the answer). */
+function countedResponse(deps: RunDeps, run: ActiveRun, answered: ModelResponse, stepUsage: Usage): ModelResponse {
+  const response = validateResponse(answered);
+  addUsage(stepUsage, run.addModelUsage(response.usage, deps.config));
+  return response;
+}
+
+/**
+ * The response with its message's shared copy, audited by its `model_response` event. One
+ * deep-frozen JSON-exact copy of the message is what its audit event and the committed step both
+ * keep, and what the step acts on from here on — its tool calls, the committed step, the history
+ * the next call is sent: a hook or adapter changing the message it still holds changes none of them.
+ */
+function auditedResponse(run: ActiveRun, given: ModelResponse, stepIndex: number): ModelResponse {
+  const shared = sharedCopy(given.message);
+  const response = shared ? { ...given, message: shared } : given;
+  run.log.emit({ type: 'model_response', stepIndex, message: auditedMessage(response.message), usage: response.usage, finishReason: response.finishReason, runId: '', at: '', seq: 0 });
+  return response;
+}
+
+/** The step's decision: its calls normalized (ids assigned or renamed, arguments bounded). */
+function decisionOf(deps: RunDeps, run: ActiveRun, response: ModelResponse, stepIndex: number, stepUsage: Usage, startedAt: string): PendingStep {
+  const message = normalizeCalls(response.message, run, stepIndex, deps.model.capabilities?.reusesToolCallIds === true);
+  return run.contextStateDirty
+    ? { stepIndex, message, usage: stepUsage, finishReason: response.finishReason, startedAt, contextState: { ...run.contextState } }
+    : { stepIndex, message, usage: stepUsage, finishReason: response.finishReason, startedAt };
 }
 
 /**
@@ -313,8 +337,9 @@ export function contextFor(deps: RunDeps, run: ActiveRun, stepIndex: number, ste
 
 /** The model call, inside the `wrapModelCall` hooks when any is registered. It is aborted by `request.signal`. */
 export function wrappedModelCall(deps: RunDeps, run: ActiveRun, request: ModelRequest, stepIndex: number, hookContext: HookContext | undefined, stream: boolean): Promise<ModelResponse> {
-  const wrappers = hooksWith(deps.hooks, 'wrapModelCall');
-  if (wrappers.length === 0 || !hookContext) return callModel(deps, run, request, stepIndex, stream);
+  // No hooks (no hook context): no list of wrappers to build.
+  const wrappers = hookContext ? hooksWith(deps.hooks, 'wrapModelCall') : undefined;
+  if (!wrappers || wrappers.length === 0 || !hookContext) return callModel(deps, run, request, stepIndex, stream);
   const call = () => callModel(deps, run, request, stepIndex, stream);
   const info = { request, provider: deps.model.provider, model: deps.model.model, stream: stream && typeof deps.model.stream === 'function' };
   return callWrapped('wrapModelCall', wrappers.map((hook) => (next: () => Promise<ModelResponse>) => hook.wrapModelCall!(info, hookContext, next)), call, 'throw', run, request.signal);
@@ -545,8 +570,11 @@ export function auditedMessage(message: AssistantMessage): AssistantMessage {
  * A step of only pure (`none`) tools can simply be re-decided after a crash.
  */
 export function needsDurableDecision(deps: RunDeps, message: AssistantMessage): boolean {
-  for (const call of message.toolCalls ?? []) {
-    const tool = deps.gate.find(call.name);
+  const calls = message.toolCalls;
+  if (!calls) return false;
+  // Indexed (no iterator object per check: this runs twice per step).
+  for (let i = 0; i < calls.length; i++) {
+    const tool = deps.gate.find(calls[i]!.name);
     if (!tool || tool.sideEffects !== 'none' || tool.mayNeedApproval) return true;
   }
   return false;

@@ -248,7 +248,8 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         const stop = isPromise(checked) ? await checked : checked;
         if (stop) return await finish(deps, run, stop);
         run.stepStartedAt = run.log.emit({ type: 'step_started', stepIndex: run.stepIndex, runId: '', at: '', seq: 0 }).at;
-        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
+        // Without hooks no loop is entered (a `for…of` makes an iterator even over an empty list).
+        if (deps.hooks.length > 0) await stepStartHooks(deps, run, hookContext);
         // Marked in flight only when a watcher polls kills (no closure per step otherwise).
         const decided = await (run.callWatcher ? run.busy(() => decide(deps, run, options)) : decide(deps, run, options));
         // The budgets left no room for the call: it was not made.
@@ -260,9 +261,11 @@ async function driveLoop(deps: RunDeps, run: ActiveRun, options: DriveOptions, h
         run.stepStartedMono = undefined;
         run.log.emit({ type: 'step_started', stepIndex: run.stepIndex });
         // The step starts again in this drive: onStepStart pairs with its onStepEnd (no model hooks: the decision is kept).
-        for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
+        if (deps.hooks.length > 0) await stepStartHooks(deps, run, hookContext);
       }
-      const outcome = await (run.callWatcher ? run.busy(() => act(deps, run, decision, fromStore ? FROM_STORE : FRESH)) : act(deps, run, decision, fromStore ? FROM_STORE : FRESH));
+      // Awaited only when acting had to wait (the common step is acted on at once: no microtask hop).
+      const acted = run.callWatcher ? run.busy(() => Promise.resolve(act(deps, run, decision, fromStore ? FROM_STORE : FRESH))) : act(deps, run, decision, fromStore ? FROM_STORE : FRESH);
+      const outcome = isPromise(acted) ? await acted : acted;
       if (outcome.pending.length > 0) return await pause(deps, run, outcome.pending);
       // A retryable failure while acting (a store write of a call's intent or result failed:
       // store_unavailable) leaves the step uncommitted, its decision pending: the run is resumable
@@ -611,6 +614,11 @@ function committed(deps: RunDeps, run: ActiveRun, decision: PendingStep, step: S
 function renewDue(deps: RunDeps, run: ActiveRun): Promise<void> | undefined {
   // The commit's reading when nothing waited since (kept for the stop checks that follow at once).
   return run.markedMono() - run.lastRenewMono >= deps.config.leaseTtlMs / 3 ? renewLease(deps, run) : undefined;
+}
+
+/** The `onStepStart` hooks, in order (apart from `driveLoop`, whose frame then captures nothing for their closures). */
+async function stepStartHooks(deps: RunDeps, run: ActiveRun, hookContext: () => HookContext): Promise<void> {
+  for (const hook of deps.hooks) await callHook('onStepStart', () => hook.onStepStart?.(hookContext()), run);
 }
 
 /** The `onStepEnd` hooks (apart from `commit`, whose frame then captures nothing for their closures). */

@@ -26,6 +26,8 @@ export function capContent(content: MessageContent, maxChars: number): { content
  * successful result that was cut gets `code: 'tool_output_truncated'`.
  */
 export function capToolMessage(message: ToolMessage, maxChars: number): ToolMessage {
+  // Text within the cap (the common result) is kept as it is, without an outcome object.
+  if (typeof message.content === 'string' && message.content.length <= maxChars) return message;
   const { content, truncated } = capContent(message.content, maxChars);
   if (!truncated) return message;
   return { ...message, content, ...(message.isError || message.code ? {} : { code: TRUNCATION_MARKER }) };

@@ -48,16 +48,16 @@ export function redactedHead(text: string, maxChars: number, redactor: TextRedac
  * only what can be kept (plus a margin), so megabytes of text cost no more than the cap.
  */
 export function redactAndCap(text: string, maxChars: number, redactor: TextRedactor | undefined): { readonly text: string; readonly truncated: boolean; readonly originalLength: number } {
-  const redact = (input: string) => (redactor ? redactor.text(input) : input);
   const margin = REDACT_MARGIN + (redactor?.longestSecret ?? 0);
   if (text.length <= maxChars + 2 * margin) {
-    const redacted = redact(text);
+    const redacted = redactor ? redactor.text(text) : text;
     return redacted.length <= maxChars ? { text: redacted, truncated: false, originalLength: text.length } : { text: truncateMiddle(redacted, maxChars), truncated: true, originalLength: text.length };
   }
   const marker = markerFor(text.length - maxChars, text.length);
   const keep = Math.max(0, maxChars - marker.length);
   const headChars = Math.ceil(keep * 0.6);
   const tailChars = keep - headChars;
+  const redact = (input: string) => (redactor ? redactor.text(input) : input);
   const head = headOf(redact(text.slice(0, headChars + margin)), headChars);
   const redactedTail = tailChars > 0 ? redact(text.slice(text.length - tailChars - margin)) : '';
   const tail = tailOf(redactedTail, tailChars);
@@ -161,6 +161,14 @@ export function toolOutputContent(value: unknown, options: { maxChars: number; m
 }
 
 function contentOf(value: unknown, options: { maxChars: number; maxPartBytes: number; redactor?: TextRedactor | undefined }): ToolContentOutcome {
+  // A text, number, boolean, null or nothing (the common answers): its text as `serializeToolOutput`
+  // writes it, redacted; within the cap once redacted it is the content, as `redactAndCap` would
+  // give it (no outcome objects on the way). Anything longer takes the general path below.
+  const primitive = typeof value === 'string' ? value : value === undefined ? '' : value === null || typeof value === 'number' || typeof value === 'boolean' ? JSON.stringify(value) : undefined;
+  if (primitive !== undefined && primitive.length <= options.maxChars) {
+    const redacted = options.redactor ? options.redactor.text(primitive) : primitive;
+    if (redacted.length <= options.maxChars) return { ok: true, content: redacted, truncated: false };
+  }
   if (!isContentPartArray(value)) {
     const serialized = serializeToolOutput(value, options.maxChars);
     if (!serialized.ok) return { ok: false, code: 'tool_failed', message: serialized.message };

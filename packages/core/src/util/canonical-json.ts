@@ -48,6 +48,37 @@ export function canonicalJson(value: unknown): string {
  */
 function flatCanonical(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  // A plain object whose own keys are in order (the usual tool arguments): checked with `for…in`
+  // (no key array), then its own JSON is the text.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto === Object.prototype || proto === null) && (value as { toJSON?: unknown }).toJSON === undefined && ownKeysInOrder(value)) {
+    for (const key in value) {
+      if (!hasOwn.call(value, key)) continue;
+      const child = (value as Record<string, unknown>)[key];
+      if (child === undefined) continue;
+      if (key === '__proto__') return undefined;
+      if (typeof child === 'number' ? !Number.isFinite(child) : child !== null && typeof child !== 'string' && typeof child !== 'boolean') return undefined;
+    }
+    return JSON.stringify(value);
+  }
+  return sortedFlatCanonical(value);
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Whether the own enumerable keys of `value` (as `Object.keys` lists them) are in sorted order; reads no value. */
+function ownKeysInOrder(value: object): boolean {
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+  }
+  return true;
+}
+
+/** `flatCanonical` of any other object: its keys listed and sorted when out of order, a sorted copy unless it is plain and in order. */
+function sortedFlatCanonical(value: object): string | undefined {
   const keys = Object.keys(value);
   // Keys already in order (the usual case) need no sort and no sorted copy: the value's own JSON is the text.
   let ordered = true;

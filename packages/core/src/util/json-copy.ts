@@ -11,7 +11,7 @@ import { ReturnsTarget } from './returns-target.js';
  * would swap the prototype), as `JSON.parse` defines it.
  */
 export function jsonCopy<T>(value: T): T {
-  return copyValue(value, '', 1, Infinity, false) as T;
+  return copyValue(value, '', 1, Infinity, PLAIN) as T;
 }
 
 /**
@@ -20,7 +20,7 @@ export function jsonCopy<T>(value: T): T {
  * @internal
  */
 export function jsonCopyWithin<T>(value: T, maxDepth: number): T {
-  return copyValue(value, '', 1, maxDepth, false) as T;
+  return copyValue(value, '', 1, maxDepth, PLAIN) as T;
 }
 
 /**
@@ -30,8 +30,17 @@ export function jsonCopyWithin<T>(value: T, maxDepth: number): T {
  * @internal
  */
 export function jsonCopySharing<T>(value: T, maxDepth: number): T {
-  return copyValue(value, '', 1, maxDepth, true) as T;
+  return copyValue(value, '', 1, maxDepth, SHARING) as T;
 }
+
+/** How `copyValue` copies: a plain copy; one that keeps shared copies as they are; one that freezes what it builds (for `sharedJsonCopy`). */
+const PLAIN = 0;
+const SHARING = 1;
+const FREEZING = 2;
+type CopyMode = typeof PLAIN | typeof SHARING | typeof FREEZING;
+
+/** The deepest level at which a `FREEZING` copy built an object (its height: see `sharedJsonCopy`). */
+let deepestFrozen = 0;
 
 
 /**
@@ -61,36 +70,24 @@ class SharedBrand extends ReturnsTarget {
  * @internal
  */
 export function sharedJsonCopy<T>(value: T, maxDepth: number): T {
-  const copy = copyValue(value, '', 1, maxDepth, false);
+  // Each nested object is frozen as it is built (one walk), and the deepest level reached is the
+  // height (kept apart from a copy this one is made inside of, from a `toJSON`).
+  const outer = deepestFrozen;
+  deepestFrozen = 0;
+  let copy: unknown;
+  let height: number;
+  try {
+    copy = copyValue(value, '', 1, maxDepth, FREEZING);
+    height = deepestFrozen;
+  } finally {
+    deepestFrozen = outer;
+  }
   if (copy !== null && typeof copy === 'object') {
     // Stamped before the root is frozen (a frozen object takes no new field).
-    new SharedBrand(copy, freezeBelow(copy));
+    new SharedBrand(copy, height);
     Object.freeze(copy);
   }
   return copy as T;
-}
-
-/** Freezes everything below a fresh, acyclic copy (not the copy itself); returns the copy's height (primitives only: 1). */
-function freezeBelow(value: object): number {
-  let height = 1;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (item !== null && typeof item === 'object') {
-        height = Math.max(height, freezeBelow(item) + 1);
-        Object.freeze(item);
-      }
-    }
-  } else {
-    for (const key in value) {
-      const child = (value as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') {
-        height = Math.max(height, freezeBelow(child) + 1);
-        Object.freeze(child);
-      }
-    }
-  }
-  return height;
 }
 
 /**
@@ -105,7 +102,7 @@ export function isShared(value: object): boolean {
  * `key`: the property name or array index holding `value`, passed to a `toJSON` as `JSON.stringify` does;
  * `depth`: the level of `value` if it is an object (the copied value is level 1), at most `maxDepth`.
  */
-function copyValue(value: unknown, key: string | number, depth: number, maxDepth: number, sharing: boolean): unknown {
+function copyValue(value: unknown, key: string | number, depth: number, maxDepth: number, mode: CopyMode): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
@@ -116,7 +113,7 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
       return value === 0 ? 0 : Number.isFinite(value) ? value : null;
     case 'object':
       if (depth > maxDepth) throw new RangeError(`nested more than ${maxDepth} levels deep`);
-      if (sharing) {
+      if (mode === SHARING) {
         // A shared copy is what copying it would give: kept as it is where it fits within the depth.
         const height = SharedBrand.heightOf(value as object);
         if (height !== undefined && depth + height - 1 <= maxDepth) return value;
@@ -134,28 +131,42 @@ function copyValue(value: unknown, key: string | number, depth: number, maxDepth
   const plain = proto === Object.prototype || proto === null;
   if (!plain && (proto !== Array.prototype || Object.prototype.hasOwnProperty.call(value, 'toJSON'))) {
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key, depth, maxDepth, sharing);
+    if (typeof toJSON === 'function') return copyValue(toJSON.call(value, String(key)), key, depth, maxDepth, mode);
   }
+  let copy: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = copyValue(value[i], i, depth + 1, maxDepth, sharing);
+      const raw: unknown = value[i];
+      // Strings and booleans are their own copy (no call for them: most members are).
+      const item = typeof raw === 'string' || typeof raw === 'boolean' ? raw : copyValue(raw, i, depth + 1, maxDepth, mode);
       out[i] = item === undefined ? null : item;
     }
-    return out;
+    copy = out;
+  } else {
+    const out: Record<string, unknown> = {};
+    for (const name in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
+      const raw = (value as Record<string, unknown>)[name];
+      let child: unknown;
+      if (typeof raw === 'string' || typeof raw === 'boolean') child = raw;
+      else {
+        // An own `toJSON` method of a plain object stands for the whole object, as in JSON.stringify.
+        if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key, depth, maxDepth, mode);
+        child = copyValue(raw, name, depth + 1, maxDepth, mode);
+        if (child === undefined) continue;
+      }
+      if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
+      else out[name] = child;
+    }
+    copy = out;
   }
-  const out: Record<string, unknown> = {};
-  for (const name in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    const raw = (value as Record<string, unknown>)[name];
-    // An own `toJSON` method of a plain object stands for the whole object, as in JSON.stringify.
-    if (name === 'toJSON' && typeof raw === 'function') return copyValue((raw as (key: string) => unknown).call(value, String(key)), key, depth, maxDepth, sharing);
-    const child = copyValue(raw, name, depth + 1, maxDepth, sharing);
-    if (child === undefined) continue;
-    if (name === '__proto__') Object.defineProperty(out, name, { value: child, enumerable: true, writable: true, configurable: true });
-    else out[name] = child;
+  if (mode === FREEZING) {
+    if (depth > deepestFrozen) deepestFrozen = depth;
+    // The root is branded before it is frozen (`sharedJsonCopy`); everything below is frozen as built.
+    if (depth > 1) Object.freeze(copy);
   }
-  return out;
+  return copy;
 }
 
 /** Freezes a fresh, acyclic value and everything in it. */

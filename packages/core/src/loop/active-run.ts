@@ -168,6 +168,9 @@ export class ActiveRun {
     this.toolCallCapExceeded = this.toolCallsRefused > 0;
     this.usage = { ...emptyUsage(), ...record.usage };
     this.committedUsage = { ...this.usage };
+    // A decided step not committed yet (paused for approval, or cut short by a crash) made its model
+    // call: its usage joins the run's totals when it commits, but budgets count it from now on.
+    if (record.pendingStep?.usage) addUsage(this.usage, record.pendingStep.usage);
     this.committedToolCalls = record.toolCalls;
     this.committedToolCallsRefused = this.toolCallsRefused;
     this.pendingStep = record.pendingStep;

@@ -51,14 +51,20 @@ export class EventLog {
     private readonly runId: string,
     head: { seq: number; hash: string | undefined },
     private readonly redactor: Redactor,
-    private readonly hashChain: boolean,
+    hashChain: boolean,
     private listener: EventListener | undefined,
     /** Sees every persisted event too (the `onEvent` hooks); never transient ones. */
     private readonly observer?: EventListener,
   ) {
     this.seq = head.seq;
     this.hash = head.hash;
+    // A log keeps the mode it began with, whichever runtime appends to it (one resuming or killing
+    // the run may be configured otherwise): a chained log is continued, an unchained one stays so.
+    this.hashChain = head.seq > 0 ? head.hash !== undefined : hashChain;
   }
+
+  /** Whether this log's events are hash-chained (`audit.hashChain` of the runtime that began it). */
+  private readonly hashChain: boolean;
 
   setListener(listener: EventListener | undefined): void {
     this.listener = listener;

@@ -312,12 +312,14 @@ export class RedisStore implements StateStore {
         const pipeline = this.redis.pipeline();
         for (const id of ids) pipeline.hgetall(this.key('run', id));
         const hashes = (await batch(pipeline)) as RunHash[];
+        const listed: [string, RunHash][] = [];
         for (const [i, id] of ids.entries()) {
           const hash = hashes[i]!;
-          if (Object.keys(hash).length === 0 || out.length >= limit) continue;
+          if (Object.keys(hash).length === 0 || out.length + listed.length >= limit) continue;
           if (query.status && hash.status !== query.status) continue;
-          out.push(await this.toRecord(id, hash, true));
+          listed.push([id, hash]);
         }
+        out.push(...(await this.listedRecords(listed)));
         if (ids.length < page) break;
       }
       return out;
@@ -701,10 +703,45 @@ export class RedisStore implements StateStore {
     }) : value));
   }
 
+  /**
+   * Listed run hashes as records, the media blobs of all of them read in one command (`BLOBS_GET`)
+   * instead of one round trip per run with media; a missing blob marks its part and the run's
+   * `mediaMissing` instead of failing the listing.
+   */
+  private async listedRecords(entries: readonly [string, RunHash][]): Promise<RunRecord[]> {
+    const decoded = entries.map(([runId, hash]) => {
+      const texts = hasMedia(hash) ? [hash.static!, ...(hash.pending ? [hash.pending] : [])] : [];
+      const values = texts.map((text) => decodeStored<unknown>(text, `run ${runId}`));
+      const refs = new Set<string>();
+      texts.forEach((text, i) => {
+        if (mayHoldBlobRefs(text)) blobRefs(values[i], refs);
+      });
+      return { runId, hash, texts, values, refs: [...refs] };
+    });
+    const wanted = decoded.filter((run) => run.refs.length > 0);
+    const found = wanted.length === 0 ? [] : ((await this.eval(scripts.BLOBS_GET, wanted.map((run) => this.key('blobs', run.runId)), wanted.flatMap((run) => [run.refs.length, ...run.refs]))) as (string | null)[][]);
+    const blobsOf = new Map<string, Map<string, string>>();
+    wanted.forEach((run, k) => {
+      const blobs = new Map<string, string>();
+      run.refs.forEach((sha256, i) => {
+        const data = found[k]?.[i];
+        if (typeof data === 'string') blobs.set(sha256, data);
+      });
+      blobsOf.set(run.runId, blobs);
+    });
+    return decoded.map(({ runId, hash, texts, values }) => {
+      if (texts.length === 0) return toRecord(runId, hash);
+      const blobs = blobsOf.get(runId);
+      const missing = new Set<string>();
+      const [part, pending] = values.map((value, i) => (blobs && mayHoldBlobRefs(texts[i]!) ? restoreBlobsOrMark(value, (sha256) => blobs.get(sha256), missing) : value));
+      const record = toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
+      return missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
+    });
+  }
+
   /** A run hash as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
   private async toRecord(runId: string, hash: RunHash, listed = false): Promise<RunRecord> {
-    const media = (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
-    if (!media) return toRecord(runId, hash);
+    if (!hasMedia(hash)) return toRecord(runId, hash);
     const missing = listed ? new Set<string>() : undefined;
     const [part, pending] = await this.decodeAll<unknown>(runId, [hash.static!, ...(hash.pending ? [hash.pending] : [])], `run ${runId}`, missing);
     const record = toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
@@ -807,6 +844,9 @@ function blobArgs(blobs: ReadonlyMap<string, string>, known: (sha256: string) =>
   for (const [sha256, data] of blobs) out.push(sha256, known(sha256) ? '' : data);
   return out;
 }
+
+/** Whether a run hash's static part or pending decision may refer to media blobs. */
+const hasMedia = (hash: RunHash) => (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
 
 function toRecord(runId: string, hash: RunHash, restoredPart?: StaticPart, restoredPending?: PendingStep): RunRecord {
   const part = restoredPart ?? decodeStored<StaticPart>(hash.static, `run ${runId}`);

@@ -292,3 +292,22 @@ if ARGV[1] ~= '' and lease_ok(KEYS[1], ARGV[1], ARGV[2]) then
 end
 return 'OK'
 `;
+
+/**
+ * KEYS: the blob hashes of listed runs. ARGV: for each key, a count n and then n sha256s. The
+ * media blobs of a whole page of `listRuns` in one command (it was an HMGET round trip per run);
+ * the reply holds one array per key (nil where a blob is absent). A key that is not a hash is
+ * `state_corrupt` naming it.
+ */
+export const BLOBS_GET = `
+local out = {}
+local a = 1
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  local found = redis.pcall('HMGET', KEYS[k], unpack(ARGV, a + 1, a + n))
+  if found.err then return redis.error_reply('AGENTRT state_corrupt: key ' .. KEYS[k] .. ' is not a hash of media blobs (' .. found.err .. ')') end
+  out[k] = found
+  a = a + n + 1
+end
+return out
+`;

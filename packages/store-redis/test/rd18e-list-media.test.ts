@@ -1,15 +1,13 @@
 // rd18e: listRuns reads the media blobs of every listed run in one command per page, not one
-// HMGET round trip per run with media (N+1). Counted on the server: a MONITOR connection sees
-// every command in execution order, and a sentinel command sent after the listing marks its end.
+// HMGET round trip per run with media (N+1). Counted on a private server (no other test's
+// traffic): a MONITOR connection sees every command in execution order, and a sentinel command
+// sent after the listing marks its end.
 import { randomUUID } from 'node:crypto';
 import type { NewRunRecord } from '@agentrt/core';
 import { RedisStore } from '@agentrt/store-redis';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { dropPrefix, freshPrefix, REDIS_URL } from './redis-helpers.js';
-
-const prefixes: string[] = [];
-afterAll(() => Promise.all(prefixes.map(dropPrefix)));
+import { describe, expect, it } from 'vitest';
+import { freshPrefix, PrivateRedis } from './redis-helpers.js';
 
 const image = (seed: number) => Buffer.alloc(2048, seed).toString('base64');
 const mediaRun = (runId: string, seed: number): NewRunRecord => ({
@@ -18,8 +16,9 @@ const mediaRun = (runId: string, seed: number): NewRunRecord => ({
 });
 
 /** The commands clients other than scripts send while `action` runs whose arguments mention `needle`. */
-async function commandsDuring(needle: string, action: () => Promise<unknown>): Promise<string[][]> {
-  const monitor = await new Redis(REDIS_URL).monitor();
+async function commandsDuring(url: string, needle: string, action: () => Promise<unknown>): Promise<string[][]> {
+  const client = new Redis(url);
+  const monitor = await client.monitor();
   const seen: string[][] = [];
   const sentinel = `rd18e-sentinel-${randomUUID()}`;
   let done!: () => void;
@@ -28,10 +27,8 @@ async function commandsDuring(needle: string, action: () => Promise<unknown>): P
     if (args.includes(sentinel)) done();
     else if (source !== 'lua' && args.some((arg) => arg.includes(needle))) seen.push(args);
   });
-  const other = new Redis(REDIS_URL);
+  const other = new Redis(url);
   try {
-    // MONITOR is on once it echoes a command sent after it.
-    await other.echo(`${sentinel}-ready`);
     await action();
     await other.echo(sentinel); // executed after the listing's last command: MONITOR reports in execution order
     await ended;
@@ -39,20 +36,21 @@ async function commandsDuring(needle: string, action: () => Promise<unknown>): P
   } finally {
     other.disconnect();
     monitor.disconnect();
+    client.disconnect();
   }
 }
 
 describe('RedisStore listRuns with media (rd18e)', () => {
   it('reads the blobs of all listed runs with media in one command, however many runs are listed', async () => {
+    await using server = await PrivateRedis.start();
     const keyPrefix = freshPrefix();
-    prefixes.push(keyPrefix);
-    const store = new RedisStore({ url: REDIS_URL, keyPrefix });
+    const store = new RedisStore({ url: server.url, keyPrefix });
     try {
       for (let i = 0; i < 7; i++) await store.createRun(mediaRun(`m${i}`, i));
       await store.createRun({ ...mediaRun('plain', 0), input: [{ role: 'user', content: 'no media' }] });
       await store.listRuns(); // the server learns the listing's script (EVALSHA, then EVAL once on NOSCRIPT)
       let listed: Awaited<ReturnType<RedisStore['listRuns']>> = [];
-      const blobCommands = await commandsDuring(`${keyPrefix}blobs:`, async () => (listed = await store.listRuns()));
+      const blobCommands = await commandsDuring(server.url, `${keyPrefix}blobs:`, async () => (listed = await store.listRuns()));
       expect(listed.map((run) => run.runId)).toEqual(['plain', 'm6', 'm5', 'm4', 'm3', 'm2', 'm1', 'm0']);
       // Every image is back in its own run.
       for (const run of listed.slice(1)) {
@@ -62,7 +60,7 @@ describe('RedisStore listRuns with media (rd18e)', () => {
       }
       expect(blobCommands.map((args) => args[0]!.toUpperCase())).toHaveLength(1);
       // A run whose blob is gone is still listed, its part marked (as before).
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(server.url);
       expect(await redis.del(`${keyPrefix}blobs:m3`)).toBe(1);
       redis.disconnect();
       const again = await store.listRuns({ limit: 5 });

@@ -478,7 +478,13 @@ export class RedisStore implements StateStore {
       const stop = options.limit === undefined ? -1 : start + options.limit - 1;
       if (stop !== -1 && stop < start) return [];
       const rows = await this.redis.lrange(this.key('events', runId), start, stop);
-      return rows.map((row) => decodeStored<StoredRunEvent>(row, `event of run ${runId}`));
+      // The log's position is its seq (the scripts append only the next seqs): an entry that is not
+      // an event of that seq is damage, not an event to hand on (`{}`, or another seq's event).
+      return rows.map((row, i) => {
+        const event = decodeStored<StoredRunEvent>(row, `event ${start + i + 1} of run ${runId}`);
+        if (event.seq !== start + i + 1 || typeof event.type !== 'string') throw new StoreError('state_corrupt', `event ${start + i + 1} of run ${runId}: the stored entry is not the event of that seq (seq ${JSON.stringify(event.seq)?.slice(0, 40)}, type ${JSON.stringify(event.type)?.slice(0, 40)})`);
+        return event;
+      });
     }, runId);
   }
 
@@ -540,13 +546,13 @@ export class RedisStore implements StateStore {
       // Each entry with its record number (`o`, see LEDGER_PUT): a call is placed where it was first recorded (its intent, else its result).
       const merged = new Map<string, { entry: ToolLedgerEntry; order: number }>();
       for (const [id, json] of Object.entries(intents)) {
-        const entry = decodeStored<OrderedEntry>(json, `ledger entry of run ${runId}`);
+        const entry = checkEntry(runId, id, decodeStored<OrderedEntry>(json, `ledger entry ${id} of run ${runId}`));
         merged.set(id, { entry, order: takeOrder(entry) });
       }
       const ids = Object.keys(done);
       const entries = await this.decodeAll<OrderedEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
       ids.forEach((id, i) => {
-        const entry = entries[i]!;
+        const entry = checkEntry(runId, id, entries[i]!);
         const order = takeOrder(entry);
         merged.set(id, { entry, order: merged.get(id)?.order ?? order });
       });
@@ -778,6 +784,17 @@ export class RedisStore implements StateStore {
 
 /** A ledger entry as stored: with its record number (`o`) when written by a version that numbers them. */
 type OrderedEntry = ToolLedgerEntry & { o?: unknown };
+
+/**
+ * A stored ledger entry with what the ledger's order and lookups read: the call id it is stored
+ * under, a step index and a start time. Anything else is `state_corrupt` naming the run and the
+ * call (it used to be sorted as NaN, or to throw a TypeError read as `store_unavailable`).
+ */
+function checkEntry(runId: string, toolCallId: string, entry: OrderedEntry): OrderedEntry {
+  const bad = entry.toolCallId !== toolCallId ? 'toolCallId' : !Number.isSafeInteger(entry.stepIndex) || entry.stepIndex < 0 ? 'stepIndex' : typeof entry.startedAt !== 'string' ? 'startedAt' : undefined;
+  if (bad) throw new StoreError('state_corrupt', `ledger entry ${JSON.stringify(toolCallId.slice(0, 80))} of run ${runId}: field ${bad} is ${JSON.stringify((entry as unknown as Record<string, unknown>)[bad])?.slice(0, 40) ?? 'missing'}`);
+  return entry;
+}
 
 /** Removes the record number from a stored ledger entry and returns it (0 when absent). */
 function takeOrder(entry: OrderedEntry): number {

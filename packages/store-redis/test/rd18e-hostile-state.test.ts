@@ -162,6 +162,38 @@ describe('RedisStore over hostile persisted state (rd18e)', () => {
     }
   });
 
+  it('an event log entry that is not the event of its seq is state_corrupt naming the run and seq', async () => {
+    for (const entry of ['{"v":1}', JSON.stringify({ ...event(5), v: 1 })]) {
+      const { store, p } = await damaged((p) => redis.rpush(`${p}events:${RUN}`, entry));
+      try {
+        const { code, message } = await failure(store.listEvents(RUN));
+        expect(code).toBe('state_corrupt');
+        expect(message).toContain(`event 1 of run ${RUN}`);
+        expect(await store.listEvents(RUN, { afterSeq: 1 })).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('a ledger entry without its start time or stored under another call id is state_corrupt naming the call', async () => {
+    const entries: [string, string][] = [
+      ['t1', '{"v":1,"runId":"victim","toolCallId":"t1","stepIndex":0,"status":"started"}'],
+      ['t1', '{"v":1,"runId":"victim","toolCallId":"t2","stepIndex":0,"startedAt":"2026-01-01T00:00:00.000Z","status":"started"}'],
+      ['t1', '{"v":1,"runId":"victim","toolCallId":"t1","stepIndex":"0","startedAt":"2026-01-01T00:00:00.000Z","status":"started"}'],
+    ];
+    for (const [field, entry] of entries) {
+      const { store } = await damaged((p) => redis.hset(`${p}ledger:${RUN}`, field, entry));
+      try {
+        const { code, message } = await failure(store.getToolLedger(RUN));
+        expect(code).toBe('state_corrupt');
+        expect(message).toContain(`"t1" of run ${RUN}`);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it('a run counter that is not an integer fails createRun with state_corrupt, creating no run', async () => {
     const { store, p } = await damaged((p) => redis.set(`${p}counter`, 'abc'));
     try {

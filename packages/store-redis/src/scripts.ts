@@ -186,14 +186,21 @@ for i = 1, nb do
   if ARGV[b + 2 * i] == '' and redis.call('HEXISTS', KEYS[4], ARGV[b + 2 * i - 1]) == 0 then return fail('blob_missing', ARGV[b + 2 * i - 1]) end
 end
 local r = b + 1 + 2 * nb
-local function kind(key, want) local t = redis.call('TYPE', key).ok; if t ~= 'none' and t ~= want then return fail('state_corrupt', 'key ' .. key .. ' is a ' .. t .. ', not a ' .. want) end end
-local wrong = (n > 0 and kind(KEYS[3], 'list')) or (nb > 0 and kind(KEYS[4], 'hash')) or (tonumber(ARGV[r]) > 0 and kind(KEYS[5], 'hash'))
-if wrong then return wrong end
+-- The hashes written after the step (only when the commit has blobs or results) must be hashes.
+for k, wanted in pairs({[4] = nb > 0, [5] = tonumber(ARGV[r]) > 0}) do
+  local t = wanted and redis.call('TYPE', KEYS[k]).ok
+  if t and t ~= 'none' and t ~= 'hash' then return fail('state_corrupt', 'key ' .. KEYS[k] .. ' is a ' .. t .. ', not a hash') end
+end
 redis.call('RPUSH', KEYS[2], ARGV[4])
 local i = 1
 while i <= n do
   local e = math.min(n, i + 999)
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 12 + i, 12 + e))
+  -- An events key of another type fails the first RPUSH: the step just pushed is taken back.
+  local pushed = redis.pcall('RPUSH', KEYS[3], unpack(ARGV, 12 + i, 12 + e))
+  if type(pushed) == 'table' and pushed.err then
+    redis.call('RPOP', KEYS[2])
+    return fail('state_corrupt', 'key ' .. KEYS[3] .. ': ' .. pushed.err)
+  end
   i = e + 1
 end
 for i = 1, nb do

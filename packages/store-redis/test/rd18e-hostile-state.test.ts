@@ -194,6 +194,20 @@ describe('RedisStore over hostile persisted state (rd18e)', () => {
     }
   });
 
+  it('a step commit carrying a deferred tool result over a ledger hash of the wrong type writes nothing', async () => {
+    const { store, p } = await damaged((p) => redis.set(`${p}ledger-done:${RUN}`, 'x'));
+    try {
+      await store.recordToolResult(storeRecords.toolResult(RUN, 'c0', 0, 'idempotent')); // deferred into the commit's script
+      const { code, message } = await failure(commit(store));
+      expect(code).toBe('state_corrupt');
+      expect(message).toContain(`ledger-done:${RUN}`);
+      expect(await redis.llen(`${p}steps:${RUN}`)).toBe(0);
+      expect(await redis.llen(`${p}events:${RUN}`)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a run counter that is not an integer fails createRun with state_corrupt, creating no run', async () => {
     const { store, p } = await damaged((p) => redis.set(`${p}counter`, 'abc'));
     try {

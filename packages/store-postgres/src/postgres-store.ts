@@ -897,8 +897,12 @@ export class PostgresStore implements StateStore {
 
   /** The JSON columns of a run row, parsed (media references not yet restored): static part, result, pending step. */
   private decodeRow(row: RunRow): { runId: string; values: unknown[] } {
-    const { runId: storedId, ...part } = decodeStored<NewRunRecord>(row.static, `run ${row.run_id}`);
-    const runId = typeof storedId === 'string' ? storedId : row.run_id;
+    const { runId: storedId, status: _status, ...part } = decodeStored<NewRunRecord & { status?: unknown }>(row.static, `run ${row.run_id}`);
+    // The id is the row's key; the static JSON's copy only spells out a long id stored as its hash
+    // (`keyOf`). A copy that is not the key's id would relabel the record as another run: damage.
+    // A `status` in the JSON never overrides the row's column.
+    const runId = storedId === undefined ? row.run_id : storedId;
+    if (typeof runId !== 'string' || keyOf(runId) !== row.run_id) throw new StoreError('state_corrupt', `run ${row.run_id}: the stored record names run ${JSON.stringify(storedId)?.slice(0, 80)}, not this one`);
     if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${runId} has an unknown status "${row.status}"`);
     const result = row.result ? decodeStored<RunResult>(row.result, `result of run ${runId}`) : undefined;
     const pending = row.pending_step ? decodeStored<PendingStep>(row.pending_step, `pending step of run ${runId}`) : undefined;

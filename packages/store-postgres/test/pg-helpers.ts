@@ -182,7 +182,7 @@ export class LossyProxy implements AsyncDisposable {
 }
 
 /** `create` and `destroy` for the conformance suites: each store in a schema of its own (tables, kill flags, NOTIFY channel), dropped once it is closed. */
-export function schemaStores(): { create: () => PostgresStore; destroy: (store: StateStore) => Promise<void>; dropBlobs: (store: StateStore, runId: string) => Promise<void> } {
+export function schemaStores(): { create: () => PostgresStore; destroy: (store: StateStore) => Promise<void>; dropBlobs: (store: StateStore, runId: string) => Promise<void>; corruptRun: (store: StateStore, runId: string) => Promise<void> } {
   const schemas = new WeakMap<object, string>();
   return {
     create: () => {
@@ -198,6 +198,10 @@ export function schemaStores(): { create: () => PostgresStore; destroy: (store: 
     // The run's rows of agentrt_blobs (ids the suite uses are short: stored as they are), gone as after a partial restore.
     dropBlobs: async (store, runId) => {
       await sql(`DELETE FROM "${schemas.get(store)!}".agentrt_blobs WHERE run_id = $1`, [runId]);
+    },
+    // The run row's static part, overwritten with text that does not parse.
+    corruptRun: async (store, runId) => {
+      await sql(`UPDATE "${schemas.get(store)!}".agentrt_runs SET static = '{not json' WHERE run_id = $1`, [runId]);
     },
   };
 }

@@ -71,6 +71,10 @@ type StaticPart = Omit<NewRunRecord, 'runId'>;
  */
 const SAME_TURN_MAX_MS = 1;
 const STATUSES = new Set<RunStatus>(['running', 'paused', 'completed', 'stopped', 'failed']);
+/** A counter as the scripts write it (HSET of an integer, HINCRBY: 64-bit, read as the nearest number past 2^53). */
+const INTEGER_TEXT = /^-?\d{1,19}$/;
+/** The cost as HINCRBYFLOAT writes it: a decimal number, maybe with an exponent. */
+const NUMBER_TEXT = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i;
 
 /**
  * A durable `StateStore` on Redis (ioredis). Every mutation of a run is one Lua script, so a
@@ -174,12 +178,13 @@ export class RedisStore implements StateStore {
     return this.ready;
   }
 
-  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs one operation; its errors become typed store errors (`translate`), naming `runId` when it reads or writes one run. */
+  private async run<T>(operation: string, fn: () => Promise<T>, runId?: string): Promise<T> {
     await this.ensureReady();
     try {
       return await fn();
     } catch (error) {
-      throw translate(error, operation);
+      throw translate(error, operation, runId);
     }
   }
 
@@ -231,7 +236,7 @@ export class RedisStore implements StateStore {
         await deferred;
       }
       return this.keepKills(runId, version, reply) as T;
-    });
+    }, runId);
   }
 
   /** Keeps the kill flags a `withKills` script read for the run's next check; returns the script's own reply. */
@@ -281,7 +286,7 @@ export class RedisStore implements StateStore {
       const record = await this.getRun(reply[1]);
       if (!record) throw new StoreError('run_not_found', `run ${reply[1]} disappeared (was the key evicted or flushed?)`);
       return { run: record, created: reply[0] === 'created' };
-    });
+    }, run.runId);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -289,7 +294,7 @@ export class RedisStore implements StateStore {
     return this.run('getRun', async () => {
       const hash = (await this.redis.hgetall(this.key('run', runId))) as RunHash;
       return Object.keys(hash).length === 0 ? undefined : this.toRecord(runId, hash);
-    });
+    }, runId);
   }
 
   async listRuns(query?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
@@ -311,13 +316,19 @@ export class RedisStore implements StateStore {
         below = `(${reply[reply.length - 1]!}`;
         const pipeline = this.redis.pipeline();
         for (const id of ids) pipeline.hgetall(this.key('run', id));
-        const hashes = (await batch(pipeline)) as RunHash[];
+        // A run key that is not a hash fails the listing naming that run (not the first error of the page, unnamed).
+        const hashes = ((await pipeline.exec()) ?? []).map(([error, reply], i) => {
+          if (error) throw translate(error, 'listRuns', ids[i]);
+          return reply;
+        }) as RunHash[];
+        const listed: [string, RunHash][] = [];
         for (const [i, id] of ids.entries()) {
           const hash = hashes[i]!;
-          if (Object.keys(hash).length === 0 || out.length >= limit) continue;
+          if (Object.keys(hash).length === 0 || out.length + listed.length >= limit) continue;
           if (query.status && hash.status !== query.status) continue;
-          out.push(await this.toRecord(id, hash, true));
+          listed.push([id, hash]);
         }
+        out.push(...(await this.listedRecords(listed)));
         if (ids.length < page) break;
       }
       return out;
@@ -406,7 +417,7 @@ export class RedisStore implements StateStore {
       const [exists, rows = []] = (await batch(pipeline)) as [number, string[]?];
       if (!exists) throw new StoreError('run_not_found', `run ${runId} does not exist`);
       return this.decodeAll<StepRecord>(runId, rows, `step of run ${runId}`);
-    });
+    }, runId);
   }
 
   async updateRun(input: { runId: string; status: 'running' | 'paused'; result?: RunResult; events?: readonly StoredRunEvent[] } & WriteOptions): Promise<void> {
@@ -445,7 +456,7 @@ export class RedisStore implements StateStore {
         ],
       ).finally(() => deferred)) as [string, string];
       return decodeStored<RunResult>(reply[1], `result of run ${input.runId}`);
-    });
+    }, input.runId);
   }
 
   async appendEvents(runId: string, events: readonly StoredRunEvent[], options?: WriteOptions): Promise<void> {
@@ -467,8 +478,14 @@ export class RedisStore implements StateStore {
       const stop = options.limit === undefined ? -1 : start + options.limit - 1;
       if (stop !== -1 && stop < start) return [];
       const rows = await this.redis.lrange(this.key('events', runId), start, stop);
-      return rows.map((row) => decodeStored<StoredRunEvent>(row, `event of run ${runId}`));
-    });
+      // The log's position is its seq (the scripts append only the next seqs): an entry that is not
+      // an event of that seq is damage, not an event to hand on (`{}`, or another seq's event).
+      return rows.map((row, i) => {
+        const event = decodeStored<StoredRunEvent>(row, `event ${start + i + 1} of run ${runId}`);
+        if (event.seq !== start + i + 1 || typeof event.type !== 'string') throw new StoreError('state_corrupt', `event ${start + i + 1} of run ${runId}: the stored entry is not the event of that seq (seq ${JSON.stringify(event.seq)?.slice(0, 40)}, type ${JSON.stringify(event.type)?.slice(0, 40)})`);
+        return event;
+      });
+    }, runId);
   }
 
   async recordToolIntent(entry: Omit<ToolLedgerEntry, 'status' | 'result' | 'completedAt'>, options?: WriteOptions): Promise<void> {
@@ -506,7 +523,7 @@ export class RedisStore implements StateStore {
       // A copy (as the JSON it will be sent as): the caller may change its result object before it is sent.
       list.push({ input: { ...input, result: JSON.parse(JSON.stringify(input.result)) as typeof input.result }, lease: options.lease });
       this.deferred.set(input.runId, list);
-      if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId));
+      if (list.length >= 256) await this.run('recordToolResult', async () => this.sendDeferred(input.runId), input.runId);
       return;
     }
     const started = `${input.runId}\u0000${input.toolCallId}`;
@@ -529,13 +546,13 @@ export class RedisStore implements StateStore {
       // Each entry with its record number (`o`, see LEDGER_PUT): a call is placed where it was first recorded (its intent, else its result).
       const merged = new Map<string, { entry: ToolLedgerEntry; order: number }>();
       for (const [id, json] of Object.entries(intents)) {
-        const entry = decodeStored<OrderedEntry>(json, `ledger entry of run ${runId}`);
+        const entry = checkEntry(runId, id, decodeStored<OrderedEntry>(json, `ledger entry ${id} of run ${runId}`));
         merged.set(id, { entry, order: takeOrder(entry) });
       }
       const ids = Object.keys(done);
       const entries = await this.decodeAll<OrderedEntry>(runId, ids.map((id) => done[id]!), `ledger entry of run ${runId}`);
       ids.forEach((id, i) => {
-        const entry = entries[i]!;
+        const entry = checkEntry(runId, id, entries[i]!);
         const order = takeOrder(entry);
         merged.set(id, { entry, order: merged.get(id)?.order ?? order });
       });
@@ -544,7 +561,7 @@ export class RedisStore implements StateStore {
         // Entries written before record numbers (order 0) keep the old order: by start time.
         .sort((a, b) => a.entry.stepIndex - b.entry.stepIndex || a.order - b.order || a.entry.startedAt.localeCompare(b.entry.startedAt))
         .map(({ entry }) => entry);
-    });
+    }, runId);
   }
 
   async setKillFlag(flag: KillFlag): Promise<void> {
@@ -588,7 +605,7 @@ export class RedisStore implements StateStore {
       const [own, all] = await this.redis.hmget(this.key('kill'), runId, KILL_ALL_SCOPE);
       const json = own ?? all;
       return json ? decodeStored<KillFlag>(json, 'kill flag') : undefined;
-    });
+    }, runId);
   }
 
   subscribeKills(listener: (flag: KillFlag) => void): () => void {
@@ -657,7 +674,7 @@ export class RedisStore implements StateStore {
       const raw = await this.eval(scripts.ACQUIRE_LEASE, [this.key('run', input.runId), this.key('kill')], [input.owner, Math.max(1, Math.floor(input.ttlMs)), input.runId]);
       const reply = this.keepKills(input.runId, version, raw) as [number, string] | null;
       return reply ? { runId: input.runId, owner: input.owner, epoch: Number(reply[0]), expiresAt: Number(reply[1]) } : undefined;
-    });
+    }, input.runId);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
@@ -669,12 +686,12 @@ export class RedisStore implements StateStore {
       const raw = await this.eval(scripts.RENEW_LEASE, [this.key('run', lease.runId), this.key('kill')], [lease.owner, lease.epoch, Math.max(1, Math.floor(ttlMs)), lease.runId]);
       const reply = this.keepKills(lease.runId, version, raw) as string | null;
       return reply ? { ...lease, expiresAt: Number(reply) } : undefined;
-    });
+    }, lease.runId);
   }
 
   async releaseLease(lease: Lease): Promise<void> {
     checkStoreLease('lease', lease);
-    await this.run('releaseLease', () => this.eval(scripts.RELEASE_LEASE, [this.key('run', lease.runId)], [lease.owner, lease.epoch]));
+    await this.run('releaseLease', () => this.eval(scripts.RELEASE_LEASE, [this.key('run', lease.runId)], [lease.owner, lease.epoch]), lease.runId);
   }
 
   /** Parses records of a run and puts their media data back (one round trip for all blobs); a missing blob is `state_corrupt`. */
@@ -701,10 +718,45 @@ export class RedisStore implements StateStore {
     }) : value));
   }
 
+  /**
+   * Listed run hashes as records, the media blobs of all of them read in one command (`BLOBS_GET`)
+   * instead of one round trip per run with media; a missing blob marks its part and the run's
+   * `mediaMissing` instead of failing the listing.
+   */
+  private async listedRecords(entries: readonly [string, RunHash][]): Promise<RunRecord[]> {
+    const decoded = entries.map(([runId, hash]) => {
+      const texts = hasMedia(hash) ? [hash.static!, ...(hash.pending ? [hash.pending] : [])] : [];
+      const values = texts.map((text) => decodeStored<unknown>(text, `run ${runId}`));
+      const refs = new Set<string>();
+      texts.forEach((text, i) => {
+        if (mayHoldBlobRefs(text)) blobRefs(values[i], refs);
+      });
+      return { runId, hash, texts, values, refs: [...refs] };
+    });
+    const wanted = decoded.filter((run) => run.refs.length > 0);
+    const found = wanted.length === 0 ? [] : ((await this.eval(scripts.BLOBS_GET, wanted.map((run) => this.key('blobs', run.runId)), wanted.flatMap((run) => [run.refs.length, ...run.refs]))) as (string | null)[][]);
+    const blobsOf = new Map<string, Map<string, string>>();
+    wanted.forEach((run, k) => {
+      const blobs = new Map<string, string>();
+      run.refs.forEach((sha256, i) => {
+        const data = found[k]?.[i];
+        if (typeof data === 'string') blobs.set(sha256, data);
+      });
+      blobsOf.set(run.runId, blobs);
+    });
+    return decoded.map(({ runId, hash, texts, values }) => {
+      if (texts.length === 0) return toRecord(runId, hash);
+      const blobs = blobsOf.get(runId);
+      const missing = new Set<string>();
+      const [part, pending] = values.map((value, i) => (blobs && mayHoldBlobRefs(texts[i]!) ? restoreBlobsOrMark(value, (sha256) => blobs.get(sha256), missing) : value));
+      const record = toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
+      return missing.size > 0 ? { ...record, mediaMissing: [...missing] } : record;
+    });
+  }
+
   /** A run hash as a record; `listed` (listRuns): a missing media blob is marked, not `state_corrupt`. */
   private async toRecord(runId: string, hash: RunHash, listed = false): Promise<RunRecord> {
-    const media = (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
-    if (!media) return toRecord(runId, hash);
+    if (!hasMedia(hash)) return toRecord(runId, hash);
     const missing = listed ? new Set<string>() : undefined;
     const [part, pending] = await this.decodeAll<unknown>(runId, [hash.static!, ...(hash.pending ? [hash.pending] : [])], `run ${runId}`, missing);
     const record = toRecord(runId, hash, part as StaticPart, pending as PendingStep | undefined);
@@ -732,6 +784,17 @@ export class RedisStore implements StateStore {
 
 /** A ledger entry as stored: with its record number (`o`) when written by a version that numbers them. */
 type OrderedEntry = ToolLedgerEntry & { o?: unknown };
+
+/**
+ * A stored ledger entry with what the ledger's order and lookups read: the call id it is stored
+ * under, a step index and a start time. Anything else is `state_corrupt` naming the run and the
+ * call (it used to be sorted as NaN, or to throw a TypeError read as `store_unavailable`).
+ */
+function checkEntry(runId: string, toolCallId: string, entry: OrderedEntry): OrderedEntry {
+  const bad = entry.toolCallId !== toolCallId ? 'toolCallId' : !Number.isSafeInteger(entry.stepIndex) || entry.stepIndex < 0 ? 'stepIndex' : typeof entry.startedAt !== 'string' ? 'startedAt' : undefined;
+  if (bad) throw new StoreError('state_corrupt', `ledger entry ${JSON.stringify(toolCallId.slice(0, 80))} of run ${runId}: field ${bad} is ${JSON.stringify((entry as unknown as Record<string, unknown>)[bad])?.slice(0, 40) ?? 'missing'}`);
+  return entry;
+}
 
 /** Removes the record number from a stored ledger entry and returns it (0 when absent). */
 function takeOrder(entry: OrderedEntry): number {
@@ -808,22 +871,33 @@ function blobArgs(blobs: ReadonlyMap<string, string>, known: (sha256: string) =>
   return out;
 }
 
+/** Whether a run hash's static part or pending decision may refer to media blobs. */
+const hasMedia = (hash: RunHash) => (typeof hash.static === 'string' && mayHoldBlobRefs(hash.static)) || (typeof hash.pending === 'string' && mayHoldBlobRefs(hash.pending));
+
 function toRecord(runId: string, hash: RunHash, restoredPart?: StaticPart, restoredPending?: PendingStep): RunRecord {
-  const part = restoredPart ?? decodeStored<StaticPart>(hash.static, `run ${runId}`);
+  // The hash's own fields win: a `runId` or `status` inside the static JSON (never written there) must not relabel the record.
+  const { runId: _runId, status: _status, ...part } = (restoredPart ?? decodeStored<StaticPart>(hash.static, `run ${runId}`)) as StaticPart & { runId?: unknown; status?: unknown };
   const status = hash.status as RunStatus;
   if (!STATUSES.has(status)) throw new StoreError('state_corrupt', `run ${runId} has an unknown status "${hash.status}"`);
-  const int = (field: string) => {
-    const value = Number(hash[field] ?? 0);
-    if (!Number.isFinite(value)) throw new StoreError('state_corrupt', `run ${runId}: field ${field} is not a number`);
+  // Counters are written as decimal integers (cost by HINCRBYFLOAT: a decimal number); anything
+  // else ('1.5', '0x10', '', 'NaN') is damage naming the field — never a record with a guessed count.
+  const int = (field: string) => number(field, INTEGER_TEXT);
+  const number = (field: string, shape = NUMBER_TEXT, valid: (n: number) => boolean = Number.isFinite) => {
+    const text = hash[field];
+    if (text === undefined) return 0;
+    const value = Number(text);
+    if (!shape.test(text) || !valid(value)) throw new StoreError('state_corrupt', `run ${runId}: field ${field} is not ${shape === INTEGER_TEXT ? 'an integer' : 'a number'} (${JSON.stringify(text.slice(0, 40))})`);
     return value;
   };
+  const updatedAt = hash.updatedAt ?? part.createdAt;
+  if (hash.updatedAt !== undefined && Number.isNaN(Date.parse(hash.updatedAt))) throw new StoreError('state_corrupt', `run ${runId}: field updatedAt is not a time (${JSON.stringify(hash.updatedAt.slice(0, 40))})`);
   return {
     runId,
     status,
     ...part,
-    updatedAt: hash.updatedAt ?? part.createdAt,
+    updatedAt,
     stepCount: int('stepCount'),
-    usage: { inputTokens: int('inTok'), outputTokens: int('outTok'), costUsd: int('cost') },
+    usage: { inputTokens: int('inTok'), outputTokens: int('outTok'), costUsd: number('cost') },
     toolCalls: int('toolCalls'),
     // Absent in runs written before the field (and in runs that never refused a call): 0.
     toolCallsRefused: int('toolCallsRefused'),
@@ -834,12 +908,22 @@ function toRecord(runId: string, hash: RunHash, restoredPart?: StaticPart, resto
   };
 }
 
-/** Maps ioredis and script errors to typed store errors. */
-function translate(error: unknown, operation: string): StoreError {
+/**
+ * Errors the server answers because of what is stored, not because it is unreachable or busy: a
+ * key holding another type than the store writes there (WRONGTYPE), a counter that is not a
+ * number (HINCRBY, INCR), a script stopped by such a value. Retrying cannot help: `state_corrupt`.
+ */
+const DATA_ERROR = /^WRONGTYPE |^ERR user_script:\d+: |^ERR (hash value is not an? (integer|float)|value is not an integer or out of range|increment or decrement would overflow|increment would produce NaN or Infinity)/;
+
+/** Maps ioredis and script errors to typed store errors (naming `runId`, when given, in those caused by stored data). */
+function translate(error: unknown, operation: string, runId?: string): StoreError {
   if (StoreError.isInstance(error)) return error as StoreError;
   const message = error instanceof Error ? error.message : String(error);
   const scripted = /AGENTRT ([a-z_]+): (.*)$/s.exec(message);
-  if (scripted) return new StoreError(scripted[1] as StoreError['code'], `${operation}: ${scripted[2]}`, { cause: error });
+  if (scripted) return new StoreError(scripted[1] as StoreError['code'], `${operation}${runId === undefined ? '' : ` (run ${runId})`}: ${scripted[2]}`, { cause: error });
+  if ((error as Error)?.name === 'ReplyError' && DATA_ERROR.test(message)) {
+    return new StoreError('state_corrupt', `${operation}${runId === undefined ? '' : ` (run ${runId})`}: stored data is damaged: ${message}`, { cause: error });
+  }
   return new StoreError('store_unavailable', `${operation} failed: ${message}`, { cause: error, retryable: true });
 }
 

@@ -8,6 +8,8 @@ import { KILL_ALL_SCOPE } from '@agentrt/core';
 /** Shared prelude: lease fencing and event append. ARGV layout is fixed per script. */
 const PRELUDE = `
 local function fail(code, message) return redis.error_reply('AGENTRT ' .. code .. ': ' .. message) end
+-- A field of the run's hash that is not what the scripts write there: stops the script, before any write.
+local function corrupt(field, value) error({err = 'AGENTRT state_corrupt: field ' .. field .. ' of the run is not an integer (' .. string.sub(tostring(value), 1, 40) .. ')'}) end
 local function lease_ok(run, owner, epoch)
   if owner == '' then return true end
   local cur = redis.call('HMGET', run, 'leaseOwner', 'leaseEpoch')
@@ -55,6 +57,7 @@ local function append_events(run, events, first_seq, last_hash, n, offset)
   -- (even byte for byte) is a conflict.
   local nonce = ARGV[offset + n + 1]
   local h = redis.call('HMGET', run, 'lastSeq', 'eventsBy')
+  if not string.match(h[1] or '', '^%d+$') then corrupt('lastSeq', h[1]) end
   local last = tonumber(h[1])
   local first = tonumber(first_seq)
   if not first then return false end -- a batch whose own seqs do not count up by one (see eventArgs)
@@ -78,9 +81,11 @@ const withKills = (body: string, prelude = PRELUDE) => `${prelude}
 local function body()
 ${body}
 end
+-- Read ahead of the body (the same answer: no other command runs within a script), so a kill hash
+-- of the wrong type stops the script before it writes anything.
+local kill = redis.call('HMGET', KEYS[#KEYS], ARGV[#ARGV], '${KILL_ALL_SCOPE}')
 local reply = body()
 if type(reply) == 'table' and reply.err then return reply end
-local kill = redis.call('HMGET', KEYS[#KEYS], ARGV[#ARGV], '${KILL_ALL_SCOPE}')
 return {reply, kill[1], kill[2]}
 `;
 
@@ -99,11 +104,14 @@ if ARGV[2] ~= '' then
   if existing then return {'existing', existing} end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return fail('run_conflict', 'run ' .. ARGV[1] .. ' already exists') end
+-- The writes that can fail on a damaged key (a counter that is not an integer, a key of another
+-- type) come first: a script stopped there has not created the run (a listed id without a run
+-- hash is skipped by listRuns).
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
+put_blobs(KEYS[5], 5)
 redis.call('HSET', KEYS[1], 'static', ARGV[3], 'status', 'running', 'updatedAt', ARGV[4], 'stepCount', 0, 'toolCalls', 0,
   'inTok', 0, 'outTok', 0, 'cost', '0', 'lastSeq', 0, 'leaseEpoch', 0, 'leaseExpires', 0, 'createdBy', nonce or '')
-put_blobs(KEYS[5], 5)
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1]) end
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
 return {'created', ARGV[1]}
 `;
 
@@ -115,6 +123,7 @@ return {'created', ARGV[1]}
  */
 const STEP_PRELUDE = `
 local function fail(code, message) return redis.error_reply('AGENTRT ' .. code .. ': ' .. message) end
+local function damaged(field, value, what) return fail('state_corrupt', 'field ' .. field .. ' of the run is not ' .. (what or 'an integer') .. ' (' .. string.sub(tostring(value), 1, 40) .. ')') end
 `;
 
 /** KEYS: run, kill. ARGV: owner, epoch, stepIndex, decisionJson, updatedAt, runId. Reads the kill flags (`withKills`). */
@@ -122,6 +131,7 @@ export const SAVE_DECISION = withKills(`
 local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount')
 if not st[1] then return fail('run_not_found', 'run does not exist') end
 if ARGV[1] ~= '' and (st[2] ~= ARGV[1] or st[3] ~= ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
+if not string.match(st[4] or '', '^%d+$') then return damaged('stepCount', st[4]) end
 if st[1] ~= 'running' then return fail('run_conflict', 'run is ' .. st[1]) end
 if tonumber(st[4]) ~= tonumber(ARGV[3]) then return fail('run_conflict', 'decision for step ' .. ARGV[3] .. ' but ' .. st[4] .. ' steps are committed') end
 redis.call('HSET', KEYS[1], 'pending', ARGV[4], 'updatedAt', ARGV[5])
@@ -145,9 +155,20 @@ return 'OK'
  * which readers take as none, as they always did). Reads the kill flags (`withKills`).
  */
 export const COMMIT_STEP = withKills(`
-local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused', 'stepBy', 'ledgerSeq')
+local st = redis.call('HMGET', KEYS[1], 'status', 'leaseOwner', 'leaseEpoch', 'stepCount', 'lastSeq', 'toolCalls', 'inTok', 'outTok', 'toolCallsRefused', 'stepBy', 'ledgerSeq', 'cost')
 if not st[1] then return fail('run_not_found', 'run does not exist') end
 if ARGV[1] ~= '' and (st[2] ~= ARGV[1] or st[3] ~= ARGV[2]) then return fail('lease_lost', 'the lease is no longer current') end
+-- Every field this script reads as a number, and every key it writes after its first write, is
+-- checked before that write: a script stopped halfway would leave the step pushed but not counted.
+if not string.match(st[4] or '', '^%d+$') then return damaged('stepCount', st[4]) end
+if not string.match(st[5] or '', '^%d+$') then return damaged('lastSeq', st[5]) end
+if st[6] and not string.match(st[6], '^%-?%d+$') then return damaged('toolCalls', st[6]) end
+if st[7] and not string.match(st[7], '^%-?%d+$') then return damaged('inTok', st[7]) end
+if st[8] and not string.match(st[8], '^%-?%d+$') then return damaged('outTok', st[8]) end
+if st[9] and not string.match(st[9], '^%-?%d+$') then return damaged('toolCallsRefused', st[9]) end
+if st[11] and not string.match(st[11], '^%d+$') then return damaged('ledgerSeq', st[11]) end
+local cost = st[12] and tonumber(st[12])
+if st[12] and not (cost and cost == cost and cost > -math.huge and cost < math.huge) then return damaged('cost', st[12], 'a number') end
 local index = tonumber(ARGV[3])
 local count = tonumber(st[4])
 local nonce = ARGV[#ARGV - 2]
@@ -164,17 +185,27 @@ local nb = tonumber(ARGV[b])
 for i = 1, nb do
   if ARGV[b + 2 * i] == '' and redis.call('HEXISTS', KEYS[4], ARGV[b + 2 * i - 1]) == 0 then return fail('blob_missing', ARGV[b + 2 * i - 1]) end
 end
+local r = b + 1 + 2 * nb
+-- The hashes written after the step (only when the commit has blobs or results) must be hashes.
+for k, wanted in pairs({[4] = nb > 0, [5] = tonumber(ARGV[r]) > 0}) do
+  local t = wanted and redis.call('TYPE', KEYS[k]).ok
+  if t and t ~= 'none' and t ~= 'hash' then return fail('state_corrupt', 'key ' .. KEYS[k] .. ' is a ' .. t .. ', not a hash') end
+end
 redis.call('RPUSH', KEYS[2], ARGV[4])
 local i = 1
 while i <= n do
   local e = math.min(n, i + 999)
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 12 + i, 12 + e))
+  -- An events key of another type fails the first RPUSH: the step just pushed is taken back.
+  local pushed = redis.pcall('RPUSH', KEYS[3], unpack(ARGV, 12 + i, 12 + e))
+  if type(pushed) == 'table' and pushed.err then
+    redis.call('RPOP', KEYS[2])
+    return fail('state_corrupt', 'key ' .. KEYS[3] .. ': ' .. pushed.err)
+  end
   i = e + 1
 end
 for i = 1, nb do
   if ARGV[b + 2 * i] ~= '' then redis.call('HSETNX', KEYS[4], ARGV[b + 2 * i - 1], ARGV[b + 2 * i]) end
 end
-local r = b + 1 + 2 * nb
 local seq = tonumber(st[11]) or 0
 local seq0 = seq
 for i = 1, tonumber(ARGV[r]) do
@@ -267,7 +298,9 @@ const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + m
 export const ACQUIRE_LEASE = withKills(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('run_not_found', 'run does not exist') end
 ${NOW}
-local cur = redis.call('HMGET', KEYS[1], 'leaseOwner', 'leaseExpires')
+local cur = redis.call('HMGET', KEYS[1], 'leaseOwner', 'leaseExpires', 'leaseEpoch')
+if not string.match(cur[2] or '0', '^%d+$') then corrupt('leaseExpires', cur[2]) end
+if not string.match(cur[3] or '0', '^%d+$') then corrupt('leaseEpoch', cur[3]) end
 if cur[1] and cur[1] ~= ARGV[1] and tonumber(cur[2]) > now then return false end
 local epoch = redis.call('HINCRBY', KEYS[1], 'leaseEpoch', 1)
 local expires = now + tonumber(ARGV[2])
@@ -291,4 +324,23 @@ if ARGV[1] ~= '' and lease_ok(KEYS[1], ARGV[1], ARGV[2]) then
   redis.call('HSET', KEYS[1], 'leaseExpires', 0)
 end
 return 'OK'
+`;
+
+/**
+ * KEYS: the blob hashes of listed runs. ARGV: for each key, a count n and then n sha256s. The
+ * media blobs of a whole page of `listRuns` in one command (it was an HMGET round trip per run);
+ * the reply holds one array per key (nil where a blob is absent). A key that is not a hash is
+ * `state_corrupt` naming it.
+ */
+export const BLOBS_GET = `
+local out = {}
+local a = 1
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  local found = redis.pcall('HMGET', KEYS[k], unpack(ARGV, a + 1, a + n))
+  if found.err then return redis.error_reply('AGENTRT state_corrupt: key ' .. KEYS[k] .. ' is not a hash of media blobs (' .. found.err .. ')') end
+  out[k] = found
+  a = a + n + 1
+end
+return out
 `;

@@ -94,7 +94,7 @@ export class PrivateRedis implements AsyncDisposable {
 }
 
 /** `create` and `destroy` for the conformance suites: each store on a key prefix of its own, its keys deleted once it is closed. */
-export function prefixedStores(): { create: () => RedisStore; destroy: (store: StateStore) => Promise<void>; dropBlobs: (store: StateStore, runId: string) => Promise<void> } {
+export function prefixedStores(): { create: () => RedisStore; destroy: (store: StateStore) => Promise<void>; dropBlobs: (store: StateStore, runId: string) => Promise<void>; corruptRun: (store: StateStore, runId: string) => Promise<void> } {
   const prefixes = new WeakMap<object, string>();
   return {
     create: () => {
@@ -112,6 +112,15 @@ export function prefixedStores(): { create: () => RedisStore; destroy: (store: S
       const redis = new Redis(REDIS_URL, { lazyConnect: true });
       try {
         await redis.del(`${prefixes.get(store)!}blobs:${runId}`);
+      } finally {
+        redis.disconnect();
+      }
+    },
+    // The run hash's static part, overwritten with text that does not parse.
+    corruptRun: async (store, runId) => {
+      const redis = new Redis(REDIS_URL, { lazyConnect: true });
+      try {
+        await redis.hset(`${prefixes.get(store)!}run:${runId}`, 'static', '{not json');
       } finally {
         redis.disconnect();
       }

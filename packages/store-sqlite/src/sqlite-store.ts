@@ -1013,7 +1013,10 @@ function decodeBatch(text: string, runId: string): StoredRunEvent[] {
   return events as StoredRunEvent[];
 }
 
-function toRecord(row: RunRow, part: StaticPart, pendingStep: PendingStep | undefined): RunRecord {
+function toRecord(row: RunRow, stored: StaticPart, pendingStep: PendingStep | undefined): RunRecord {
+  // The row's own columns win: a `runId` or `status` inside the static JSON (never written there)
+  // must not relabel the record as another run, or as finished while the row says running.
+  const { runId: _runId, status: _status, ...part } = stored as StaticPart & { runId?: unknown; status?: unknown };
   if (!RUN_STATUSES.has(row.status as RunStatus)) throw new StoreError('state_corrupt', `run ${row.run_id} has an unknown status "${row.status}"`);
   // A column's affinity keeps any text: a counter that is not an integer (or a cost not a number)
   // is damage, as PostgreSQL's typed columns and Redis's checks make it — never a string in the record.

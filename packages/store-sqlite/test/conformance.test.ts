@@ -28,6 +28,15 @@ describeStateStore({
       db.close();
     }
   },
+  // The run row's static part, overwritten through a second connection with text that does not parse.
+  corruptRun: (store, runId) => {
+    const db = new Database(paths.get(store)!);
+    try {
+      db.prepare("UPDATE agentrt_runs SET static = '{not json' WHERE run_id = ?").run(runId);
+    } finally {
+      db.close();
+    }
+  },
 });
 describeStateStore({ name: 'SqliteStore (:memory:)', create: () => new SqliteStore({ path: ':memory:' }) });
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -17,6 +17,14 @@ export interface StateStoreSuiteOptions {
    * keeping media inline in its records (`MemoryStore`) cannot lose them apart and omits it.
    */
   dropBlobs?(store: StateStore, runId: string): void | Promise<void>;
+  /**
+   * Overwrites the stored record of `runId` behind the store's back with text that does not
+   * parse (SQL `UPDATE … SET static = '{not json'`, Redis `HSET run:<id> static …`), as a damaged
+   * store would hold it. Give it for a durable store: the case checking that such a record is
+   * `state_corrupt` naming the run — in `getRun` and in `listRuns`, which fails rather than skip
+   * it — then runs.
+   */
+  corruptRun?(store: StateStore, runId: string): void | Promise<void>;
 }
 
 let counter = 0;
@@ -575,6 +583,20 @@ export function describeStateStore(options: StateStoreSuiteOptions): void {
       // An unknown run is still run_not_found, whatever the bound.
       expect(await codeOf(store.loadSteps(`${base}:nope`, { limit: 0 }))).toBe('run_not_found');
       expect(await codeOf(store.loadSteps(`${base}:nope`, { fromIndex: 1, limit: 1 }))).toBe('run_not_found');
+    });
+
+    if (options.corruptRun) it('a run record that does not parse is state_corrupt naming the run, in getRun and in listRuns (which fails rather than skip it); the other runs still read', async () => {
+      const base = `damaged${counter++}`;
+      const [before, damaged, after] = [newRun({ runId: `${base}:a` }), newRun({ runId: `${base}:damaged` }), newRun({ runId: `${base}:c` })];
+      for (const run of [before, damaged, after]) await store.createRun(run);
+      await options.corruptRun!(store, damaged.runId);
+      for (const read of [() => store.getRun(damaged.runId), () => store.listRuns(), () => store.listRuns({ status: 'running' })]) {
+        const error = await read().then(() => undefined, (caught: unknown) => caught);
+        expect(error).toMatchObject({ code: 'state_corrupt' });
+        expect((error as Error).message).toContain(damaged.runId);
+      }
+      expect((await store.getRun(before.runId))?.runId).toBe(before.runId);
+      expect((await store.getRun(after.runId))?.runId).toBe(after.runId);
     });
 
     // Only for a store that keeps media apart (a case skipped would read as not passed in reports).

@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 import { LongestFirstSequencer } from './scripts/vitest-sequencer.js';
 
 /**
- * Packages whose test files run without isolation (`isolate: false`): a worker runs one file after
- * another and keeps the modules it imported, so the workspace source (core and its dependencies)
+ * Packages whose test files run without isolation (`isolate: false`, one vitest project, `shared`:
+ * each project has its own transform cache, so one project transforms the workspace source once):
+ * a worker runs one file after another and keeps the modules it imported, so the workspace source (core and its dependencies)
  * is imported once per worker instead of once per file (~0.5–0.7 CPU s a file). Only packages whose
  * tests were audited for state that outlives a file: no `vi.mock`, fake timers, `vi.stubGlobal` /
  * `vi.stubEnv`, `process.env` writes, `process.on` listeners left on, spies left unrestored,
@@ -13,11 +14,15 @@ import { LongestFirstSequencer } from './scripts/vitest-sequencer.js';
  * before (see docs/testing.md, "CI time"). A file that needs a fresh process is listed in `FRESH`.
  */
 const SHARED = ['core', 'context', 'tools-fs', 'tools-math', 'model-ollama', 'store-memory'];
-/** Files of SHARED packages that keep isolation: they fake clocks or timers, mock modules, touch `process.env`, add `process` listeners, or count the process's timers or heap. */
+/** Files of SHARED packages that keep isolation: they fake clocks or timers, mock modules, touch `process.env`, add `process` listeners, or count the process's timers, heap or garbage collection. */
 const FRESH = [
-  'composition', 'config-strict', 'construction-and-notices', 'redteam-core-misc', 'redteam-governance', 'redteam-perf2',
+  'composition', 'config-strict', 'construction-and-notices', 'redteam-core-misc', 'redteam-governance', 'redteam-perf2', 'redteam-perf3',
   'redteam8-fake-performance', 'rel-B52-B54', 'rel-L07-L08', 'starved-event-loop', 'stream-abandon', 'stream-consumer-turn',
   'thenable-fake-microtask', 'tool-kill-faults',
+  // Asserts the deadline a context strategy sees is ≥ Date.now() read before createRuntime + timeoutMs; the loop
+  // computes it as Date.now() + (timeoutMs − elapsed), which is up to 1 ms short when the run starts within the
+  // same millisecond (a warm worker): it failed 3 of 4 shared runs. Kept isolated until the loop rounds it.
+  'redteam-context-strategy',
 ].map((name) => `packages/core/test/${name}.test.ts`);
 
 export default defineConfig({
@@ -42,10 +47,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'isolated', include: [`packages/!(${SHARED.join('|')})/test/**/*.test.ts`, 'examples/*/test/**/*.test.ts', ...FRESH] },
       },
-      ...SHARED.map((pkg) => ({
-        extends: true as const,
-        test: { name: pkg, include: [`packages/${pkg}/test/**/*.test.ts`], exclude: ['**/node_modules/**', ...FRESH], isolate: false },
-      })),
+      {
+        extends: true,
+        test: { name: 'shared', include: SHARED.map((pkg) => `packages/${pkg}/test/**/*.test.ts`), exclude: ['**/node_modules/**', ...FRESH], isolate: false },
+      },
     ],
   },
 });

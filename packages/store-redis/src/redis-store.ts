@@ -49,7 +49,7 @@ function checkOptions(options: unknown): asserts options is RedisStoreOptions {
   const given = options as Record<string, unknown>;
   checkKnownOptions(given, OPTION_NAMES);
   const { url, keyPrefix, commandTimeoutMs, evictionPolicy, killFlagMaxAgeMs } = given;
-  if (url !== undefined && (typeof url !== 'string' || url === '')) throw new ConfigError('url', 'expected a redis:// URL');
+  if (url !== undefined) checkUrl(url, 'url');
   if (keyPrefix !== undefined && typeof keyPrefix !== 'string') throw new ConfigError('keyPrefix', `expected a string, got ${typeof keyPrefix}`);
   if (commandTimeoutMs !== undefined && (typeof commandTimeoutMs !== 'number' || !Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_TIMER_MS)) {
     throw new ConfigError('commandTimeoutMs', `expected an integer from 1 to ${MAX_TIMER_MS} ms, got ${String(commandTimeoutMs)}`);
@@ -58,6 +58,30 @@ function checkOptions(options: unknown): asserts options is RedisStoreOptions {
   if (killFlagMaxAgeMs !== undefined && (typeof killFlagMaxAgeMs !== 'number' || !Number.isInteger(killFlagMaxAgeMs) || killFlagMaxAgeMs < 0 || killFlagMaxAgeMs > MAX_TIMER_MS)) {
     throw new ConfigError('killFlagMaxAgeMs', `expected an integer from 0 to ${MAX_TIMER_MS} ms, got ${String(killFlagMaxAgeMs)}`);
   }
+}
+
+/**
+ * A connection string ioredis would take as it is meant: a `redis://` or `rediss://` URL (no host
+ * is localhost, as in ioredis), one without a scheme (`//host:port`, `host:port`), a unix socket
+ * path (`/run/redis.sock`) or a port.
+ * Another scheme (`http://x`, `postgres://…`) is refused: ioredis would read its name as a host and
+ * time out at first use as `store_unavailable`. A URL that does not parse is refused here, not by
+ * ioredis' raw `TypeError` (whose `input` would carry the password). The value is never echoed.
+ */
+function checkUrl(url: unknown, field: string, from = ''): void {
+  if (typeof url !== 'string' || url === '') throw new ConfigError(field, `expected a redis:// URL${from}, got ${url === '' ? 'an empty string' : typeof url}`);
+  if (url.includes('\0')) throw new ConfigError(field, `holds a NUL character${from}`);
+  if (/^\d+$/.test(url) || (url.startsWith('/') && !url.startsWith('//'))) return; // a port, a unix socket path
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  if (scheme !== undefined && !/^rediss?$/i.test(scheme)) throw new ConfigError(field, `expected a redis:// or rediss:// URL${from}, got a ${scheme.toLowerCase()}:// one`);
+  let parsed: URL;
+  try {
+    parsed = new URL(scheme !== undefined ? url : `redis://${url.startsWith('//') ? url.slice(2) : url}`);
+  } catch {
+    throw new ConfigError(field, `is not a valid redis:// URL${from}`);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) throw new ConfigError(field, `has a database path that is not a number${from} (expected redis://host:6379/0)`);
 }
 
 type RunHash = Record<string, string>;
@@ -135,6 +159,7 @@ export class RedisStore implements StateStore {
     this.options = options;
     this.prefix = options.keyPrefix ?? 'agentrt:';
     const url = options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    if (options.url === undefined && process.env.REDIS_URL !== undefined) checkUrl(url, 'url', ' (from REDIS_URL)');
     this.redis = new Redis(url, {
       lazyConnect: true,
       commandTimeout: options.commandTimeoutMs ?? 5_000,

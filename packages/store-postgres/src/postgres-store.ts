@@ -138,6 +138,34 @@ const leaseMatches = (row: { lease_owner: string | null; lease_epoch: string }, 
   !lease || (row.lease_owner === keyOf(lease.owner) && Number(row.lease_epoch) === lease.epoch);
 
 /**
+ * A connection string pg would read as it is meant: a `postgres://` or `postgresql://` URL, a
+ * `socket:` URL, a unix socket directory (`/var/run/postgresql db`) or one without a scheme.
+ * Another scheme (`http://x`, `redis://…`, which pg reads as a host and fails on at first use as
+ * `store_unavailable`, retried forever) or a URL that does not parse is `config_invalid` naming the
+ * field, at construction; the value is never echoed (it may hold a password).
+ */
+function checkConnectionString(url: unknown, field: string, from = ''): void {
+  if (typeof url !== 'string' || url === '') throw new ConfigError(field, `expected a postgres:// connection string${from}, got ${url === '' ? 'an empty string' : typeof url}`);
+  if (url.includes('\0')) throw new ConfigError(field, `holds a NUL character${from}`);
+  if (url.startsWith('/')) return;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined && url.slice(scheme.length + 1).startsWith('//') && scheme !== 'postgres' && scheme !== 'postgresql' && scheme !== 'socket') {
+    throw new ConfigError(field, `expected a postgres:// or postgresql:// connection string${from}, got a ${scheme}:// one`);
+  }
+  // As pg-connection-string reads it: spaces and stray `%` encoded, then a retry with a stand-in host (`postgres://u@/db`).
+  const text = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url) ? encodeURI(url).replace(/%25(\d\d)/g, '%$1') : url;
+  try {
+    new URL(text, 'postgres://base');
+  } catch {
+    try {
+      new URL(text.replace('@/', '@___DUMMY___/'), 'postgres://base');
+    } catch {
+      throw new ConfigError(field, `is not a valid postgres:// connection string${from}`);
+    }
+  }
+}
+
+/**
  * A durable `StateStore` on PostgreSQL (node-postgres). Every write is one SQL statement —
  * a conditional `UPDATE … RETURNING` of the run row plus the inserts it gates, in data-modifying
  * CTEs — so a step, its events, its blobs and the run's counters land together or not at all,
@@ -187,7 +215,7 @@ export class PostgresStore implements StateStore {
     const known = ['url', 'pool', 'schema', 'max', 'statementTimeoutMs', 'connectionTimeoutMs', 'synchronousCommit', 'applicationName', 'killHeartbeatMs'];
     checkKnownOptions(options, known);
     if (options.url !== undefined && options.pool !== undefined) throw new ConfigError('pool', 'give either url or pool, not both');
-    if (options.url !== undefined && (typeof options.url !== 'string' || options.url === '')) throw new ConfigError('url', 'expected a postgres:// connection string');
+    if (options.url !== undefined) checkConnectionString(options.url, 'url');
     if (options.pool !== undefined && (typeof options.pool?.query !== 'function' || typeof options.pool?.connect !== 'function')) throw new ConfigError('pool', 'expected a pg.Pool');
     this.schemaName = options.schema ?? 'public';
     // pg_* and information_schema are PostgreSQL's system schemas: the tables must not go there.
@@ -219,6 +247,7 @@ export class PostgresStore implements StateStore {
       this.listenerConfig = { ...(options.pool.options as pg.ClientConfig) };
     } else {
       const url = options.url ?? process.env.DATABASE_URL;
+      if (options.url === undefined && url) checkConnectionString(url, 'url', ' (from DATABASE_URL)');
       const connection: pg.ClientConfig = {
         ...(url ? { connectionString: url } : {}),
         application_name: applicationName,

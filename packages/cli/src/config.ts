@@ -166,6 +166,18 @@ function knownFields(spec: object, type: string, fields: readonly string[]): voi
   }
 }
 
+/** A built-in store made from the spec: an option it refuses is named as the spec's field (`store.url`), as the spec checks name theirs. */
+function inStoreSpec<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.field.startsWith('store.')) {
+      throw new ConfigError(`store.${error.field}`, error.message.replace(/^Invalid option "[^"]*": /, ''), { cause: error });
+    }
+    throw error;
+  }
+}
+
 /**
  * The store a config names. Each store package (and its driver: better-sqlite3, ioredis, pg) is
  * imported only when the config uses it: loading all three cost every command ~0.4 s of CPU.
@@ -191,12 +203,12 @@ async function openStore(spec: CliConfig['store'], base: string): Promise<StateS
       knownFields(kind, 'redis', ['url', 'keyPrefix']);
       stringFields(kind, ['url', 'keyPrefix']);
       const { RedisStore } = await import('@agentrt/store-redis');
-      return new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) });
+      return inStoreSpec(() => new RedisStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.keyPrefix ? { keyPrefix: kind.keyPrefix } : {}) }));
     case 'postgres':
       knownFields(kind, 'postgres', ['url', 'schema']);
       stringFields(kind, ['url', 'schema']);
       const { PostgresStore } = await import('@agentrt/store-postgres');
-      return new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) });
+      return inStoreSpec(() => new PostgresStore({ ...(kind.url ? { url: kind.url } : {}), ...(kind.schema ? { schema: kind.schema } : {}) }));
     case 'memory':
       throw new ConfigError('store.type', 'a memory store keeps nothing between commands; use sqlite, postgres or redis with the CLI');
     default:

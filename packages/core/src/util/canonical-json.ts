@@ -55,9 +55,7 @@ function flatCanonical(value: unknown): string | undefined {
     for (const key in value) {
       if (!hasOwn.call(value, key)) continue;
       const child = (value as Record<string, unknown>)[key];
-      if (child === undefined) continue;
-      if (key === '__proto__') return undefined;
-      if (typeof child === 'number' ? !Number.isFinite(child) : child !== null && typeof child !== 'string' && typeof child !== 'boolean') return undefined;
+      if (child !== undefined && !isFlatMember(key, child)) return undefined;
     }
     return JSON.stringify(value);
   }
@@ -77,31 +75,28 @@ function ownKeysInOrder(value: object): boolean {
   return true;
 }
 
-/** `flatCanonical` of any other object: its keys listed and sorted when out of order, a sorted copy unless it is plain and in order. */
+/**
+ * A member the flat form takes: a string, finite number, boolean or null, under any key but
+ * `__proto__` (which a sorted copy could not hold as a plain key).
+ */
+function isFlatMember(key: string, child: unknown): boolean {
+  if (key === '__proto__') return false;
+  return typeof child === 'number' ? Number.isFinite(child) : child === null || typeof child === 'string' || typeof child === 'boolean';
+}
+
+/**
+ * `flatCanonical` of any other object — keys out of order, a class instance, a plain object with a
+ * `toJSON` (its own JSON would not be its members): a copy with the keys sorted.
+ */
 function sortedFlatCanonical(value: object): string | undefined {
-  const keys = Object.keys(value);
-  // Keys already in order (the usual case) need no sort and no sorted copy: the value's own JSON is the text.
-  let ordered = true;
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      ordered = false;
-      keys.sort();
-      break;
-    }
-  }
-  // Only a plain object's own JSON is its keys and values (a class instance may have a toJSON, and
-  // so may a plain object, as a non-enumerable property that Object.keys does not list).
-  const proto = Object.getPrototypeOf(value) as unknown;
-  const plain = (proto === Object.prototype || proto === null) && (value as { toJSON?: unknown }).toJSON === undefined;
-  const sorted: Record<string, unknown> | undefined = ordered && plain ? undefined : {};
-  for (const key of keys) {
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
     const child = (value as Record<string, unknown>)[key];
     if (child === undefined) continue;
-    if (key === '__proto__') return undefined;
-    if (typeof child === 'number' ? !Number.isFinite(child) : child !== null && typeof child !== 'string' && typeof child !== 'boolean') return undefined;
-    if (sorted) sorted[key] = child;
+    if (!isFlatMember(key, child)) return undefined;
+    sorted[key] = child;
   }
-  return JSON.stringify(sorted ?? value);
+  return JSON.stringify(sorted);
 }
 
 /** Node's one-shot `crypto.hash` (Node ≥ 20.12): the same digest without a Hash object, about 2.5× faster for short text. */

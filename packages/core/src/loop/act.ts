@@ -267,12 +267,8 @@ function planCall(s: ActState, index: number): Promise<unknown> | undefined {
   const gated = gate.check(call.name, callsOfTool);
   if ('code' in gated) {
     const recording = rejectCall(s, index, call, gated.code, gated.reason, argsFingerprint);
-    const violation = gated.code === 'tool_denied' && config.toolPolicy.onViolation === 'stop';
-    if (!violation) return recording;
-    const stop = { reason: 'policy_violation', detail: gated.reason } as const;
-    // (Set once the rejection is recorded, as before: a failing record leaves no stop.)
-    if (!recording) s.stop ??= stop;
-    return recording?.then(() => void (s.stop ??= stop));
+    if (gated.code !== 'tool_denied' || config.toolPolicy.onViolation !== 'stop') return recording;
+    return stopOnceRecorded(s, recording, { reason: 'policy_violation', detail: gated.reason });
   }
   const tool = gated.tool;
   if (!parsed.ok) return rejectCall(s, index, call, 'tool_args_invalid', `${parsed.reason}: ${parsed.message}`, argsFingerprint);
@@ -280,9 +276,7 @@ function planCall(s: ActState, index: number): Promise<unknown> | undefined {
   if (!checked.ok) return rejectCall(s, index, call, 'tool_args_invalid', `${checked.reason}: ${checked.message}`, argsFingerprint);
   if (config.loopDetection && repeats > config.loopDetection.threshold) {
     const recording = rejectCall(s, index, call, 'loop_detected', `"${call.name}" was called with identical arguments ${repeats} times in a row; the run stops`, argsFingerprint);
-    const stop = { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` } as const;
-    if (!recording) s.stop ??= stop;
-    return recording?.then(() => void (s.stop ??= stop));
+    return stopOnceRecorded(s, recording, { reason: 'loop_detected', detail: `"${call.name}" called ${repeats} times in a row with identical arguments` });
   }
   if (config.loopDetection && repeats === config.loopDetection.threshold) {
     s.results[index] = errorResult(call, 'loop_warning', `"${call.name}" was called with identical arguments ${repeats} times in a row and was not run again; change your approach or answer. One more identical call stops the run.`);
@@ -309,6 +303,18 @@ function planCall(s: ActState, index: number): Promise<unknown> | undefined {
     return beforeToolHooks(deps, run, tool, info, checked, s.hookContext).then((hooked) => planRun(s, index, call, tool, hooked.info, hooked.checked, hooked.denied, argsFingerprint));
   }
   return planRun(s, index, call, tool, info, checked, undefined, argsFingerprint);
+}
+
+/**
+ * Sets the step's stop (unless one is set) once a refusal's ledger record is written, or at once
+ * when there is none to write: a failing record leaves no stop.
+ */
+function stopOnceRecorded(s: ActState, recording: Promise<void> | undefined, stop: NonNullable<ActOutcome['stop']>): Promise<void> | undefined {
+  if (!recording) {
+    s.stop ??= stop;
+    return undefined;
+  }
+  return recording.then(() => void (s.stop ??= stop));
 }
 
 /** `planCall` once the `beforeTool` hooks had their say: denied, invalid, awaiting approval, a copy, or a job. */

@@ -215,6 +215,16 @@ export class ActiveRun {
   }
 
   /**
+   * When `timeoutMs` from the run's start ends, in epoch ms from now (`ModelRequest.deadline`):
+   * rounded up to a whole millisecond, since `Date.now()` is rounded down and the time left is
+   * fractional — unrounded it could fall up to 1 ms before the start + timeoutMs of a run started
+   * in the same millisecond.
+   */
+  deadlineFor(timeoutMs: number): number {
+    return Math.ceil(Date.now() + Math.max(0, timeoutMs - this.elapsedMs));
+  }
+
+  /**
    * A monotonic reading the loop took moments ago in the same stretch of its own code (see
    * `markClock`), which the checks that follow at once share instead of reading the clock each.
    */

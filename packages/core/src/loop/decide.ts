@@ -187,7 +187,7 @@ function requestFor(deps: RunDeps, run: ActiveRun, snapshot: readonly Message[] 
 
 /** When the run's wall-clock limit (`limits.timeoutMs`) aborts this drive, in epoch milliseconds (`ModelRequest.deadline`). */
 function runDeadline(deps: RunDeps, run: ActiveRun): number {
-  return run.deadlineAt ?? Math.ceil(Date.now() + Math.max(0, deps.config.limits.timeoutMs - run.elapsedMs));
+  return run.deadlineAt ?? run.deadlineFor(deps.config.limits.timeoutMs);
 }
 
 /** `requestFor` with `beforeModel` hooks: they may replace the request (its messages then re-paired). */

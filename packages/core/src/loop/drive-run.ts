@@ -168,9 +168,7 @@ function armDeadline(deps: RunDeps, run: ActiveRun): ReturnType<typeof setTimeou
   const { timeoutMs } = deps.config.limits;
   const remaining = Math.max(0, timeoutMs - run.elapsedMs);
   // Read once per drive: every model request of the drive carries it (no clock read per step).
-  // Rounded up to a whole millisecond: `Date.now()` is rounded down and `remaining` fractional, so
-  // unrounded it could fall up to 1 ms before the start + timeoutMs of a run started in the same ms.
-  run.deadlineAt = Math.ceil(Date.now() + remaining);
+  run.deadlineAt = run.deadlineFor(timeoutMs);
   return setTimeout(() => run.abortWith('timeout', `run exceeded ${timeoutMs} ms`), timerMs(remaining));
 }
 

@@ -342,10 +342,7 @@ export class RedisStore implements StateStore {
         const pipeline = this.redis.pipeline();
         for (const id of ids) pipeline.hgetall(this.key('run', id));
         // A run key that is not a hash fails the listing naming that run (not the first error of the page, unnamed).
-        const hashes = ((await pipeline.exec()) ?? []).map(([error, reply], i) => {
-          if (error) throw translate(error, 'listRuns', ids[i]);
-          return reply;
-        }) as RunHash[];
+        const hashes = (await batch(pipeline, (error, i) => translate(error, 'listRuns', ids[i]))) as RunHash[];
         const listed: [string, RunHash][] = [];
         for (const [i, id] of ids.entries()) {
           const hash = hashes[i]!;
@@ -828,11 +825,11 @@ function takeOrder(entry: OrderedEntry): number {
   return typeof order === 'number' && Number.isFinite(order) ? order : 0;
 }
 
-/** Sends a pipeline (one write, one round trip) and returns its replies; the first failed command's error is thrown. */
-async function batch(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+/** Sends a pipeline (one write, one round trip) and returns its replies; the first failed command's error is thrown (as `failed` maps it, given the command's index). */
+async function batch(pipeline: ReturnType<Redis['pipeline']>, failed?: (error: Error, index: number) => unknown): Promise<unknown[]> {
   const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([error, reply]) => {
-    if (error) throw error;
+  return replies.map(([error, reply], index) => {
+    if (error) throw failed ? failed(error, index) : error;
     return reply;
   });
 }

@@ -168,8 +168,11 @@ describe.each(STORES)('rt18d console over a damaged run: $name', ({ open }) => {
       corruptRecord('broken');
       const page = await get('/api/runs/broken');
       expect(page.status).toBe(200);
-      const view = (await page.json()) as { run: { runId: string; status: string }; damaged: { code: string; message: string; recordUnreadable?: boolean }; events: unknown[] };
+      const view = (await page.json()) as { run: { runId: string; status: string; createdAt: string; updatedAt: string }; damaged: { code: string; message: string; recordUnreadable?: boolean }; events: unknown[] };
       expect(view.run.runId).toBe('broken');
+      // The stand-in is dated by the run's first and last events.
+      const stored = await store.listEvents('broken');
+      expect(view.run).toMatchObject({ status: 'unknown', createdAt: stored[0]!.at, updatedAt: stored.at(-1)!.at });
       expect(view.damaged).toMatchObject({ code: 'state_corrupt', recordUnreadable: true });
       expect(view.damaged.message).toMatch(/parse|JSON/i);
       expect((await get('/api/runs/broken/events')).status).toBe(200);

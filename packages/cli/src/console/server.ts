@@ -309,10 +309,12 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     const read = await readRun(store, runId, redactor);
     if (!read) return apiError(c, 404, 'run_not_found', `run ${redactor.text(runId)} does not exist`);
     const incident = await incidentStop(store);
-    // verifyAudit reads the record again: a damaged run's audit is checked from its events alone.
-    const audit = read.damaged ? verifyAuditEvents(await store.listEvents(runId)) : await runtime.verifyAudit(runId);
+    // verifyAudit reads the record again: a damaged run's audit is checked from its events alone,
+    // which also date a stand-in for a record that cannot be read.
+    const damagedEvents = read.damaged ? await store.listEvents(runId) : undefined;
+    const audit = damagedEvents ? verifyAuditEvents(damagedEvents) : await runtime.verifyAudit(runId);
     return c.json({
-      run: read.record ? summarizeRun(read.record, redactor, { withInput: true, withOutput: true }) : standInSummary(runId, await store.listEvents(runId, { limit: 1 }), redactor),
+      run: read.record ? summarizeRun(read.record, redactor, { withInput: true, withOutput: true }) : standInSummary(runId, damagedEvents ?? [], redactor),
       events: [],
       audit: showable(redactor, audit),
       limits: { maxSteps: runtime.config.limits.maxSteps, maxToolCalls: runtime.config.limits.maxToolCalls },
@@ -409,7 +411,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     }
     const read = await readRun(store, runId, redactor);
     if (read) {
-      const run = read.record ? summarizeRun(read.record, redactor, { withOutput: true }) : standInSummary(runId, await store.listEvents(runId, { limit: 1 }), redactor);
+      const run = read.record ? summarizeRun(read.record, redactor, { withOutput: true }) : standInSummary(runId, await store.listEvents(runId), redactor);
       await stream.writeSSE({ event: 'run', data: JSON.stringify({ run, ...(read.damaged ? { damaged: showable(redactor, read.damaged) } : {}) }) });
     }
     await stream.writeSSE({ event: 'notice', data: JSON.stringify({ message: 'this run\'s stored state is damaged: live updates stopped (reload the page to see changes)', kind: 'error' }) });
